@@ -1,0 +1,245 @@
+"""The `kefu` command: serve, setup, create-user, backup, migrate, version."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from appliance import __version__
+from appliance.config import SETTINGS_BY_NAME, ConfigError, load_config
+from appliance.domain import validation as v
+from appliance.domain.embed import embed_snippet
+from appliance.domain.errors import DatabaseTooNew, DomainError
+from appliance.domain.sites import clean_site_fields
+from appliance.services import setup as setup_service
+from appliance.services import users as user_service
+from appliance.web.runtime import (
+    DataDirError,
+    Runtime,
+    database_path,
+    migrate_database,
+    prepare_data_dir,
+)
+from appliance.web.server import PortInUse
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_CANNOT_START = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help=SETTINGS_BY_NAME["data_dir"].help)
+    parser.add_argument("--config", type=Path,
+                        help="TOML settings file (see docs/configuration.md)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kefu", description="Kefu: self-hosted online customer service in one program.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the appliance (migrates the database first)")
+    _common(serve)
+    serve.add_argument("--host", help=SETTINGS_BY_NAME["host"].help)
+    serve.add_argument("--port", type=int, help=SETTINGS_BY_NAME["port"].help)
+
+    setup = sub.add_parser("setup", help="first-run setup without a browser")
+    _common(setup)
+    setup.add_argument("--company", required=True, help="company name")
+    setup.add_argument("--owner", required=True, help="owner's login name or e-mail")
+    setup.add_argument("--owner-name", help="owner's display name (default: the login)")
+    setup.add_argument("--password-file", required=True, type=Path,
+                       help="file whose first line is the owner's password ('-' for stdin)")
+    setup.add_argument("--site-name", required=True, help="first site's name")
+    setup.add_argument("--site-url", required=True, help="first site's address (https://...)")
+    setup.add_argument("--public-url", help=SETTINGS_BY_NAME["public_url"].help)
+
+    create = sub.add_parser("create-user", help="add an owner, admin, supervisor or agent")
+    _common(create)
+    create.add_argument("--login", required=True)
+    create.add_argument("--display-name", help="default: the login")
+    create.add_argument("--role", required=True, choices=["owner", "admin", "supervisor", "agent"])
+    create.add_argument("--password-file", required=True, type=Path,
+                        help="file whose first line is the password ('-' for stdin)")
+    create.add_argument("--site", type=int, action="append", default=[], dest="sites",
+                        help="id of a site the user serves (repeatable)")
+
+    backup = sub.add_parser("backup", help="consistent copy of the database, also while serving")
+    _common(backup)
+    backup.add_argument("--to", required=True, type=Path, help="file to write (must not exist)")
+
+    migrate = sub.add_parser("migrate", help="apply pending database migrations")
+    _common(migrate)
+
+    sub.add_parser("version", help="print the version")
+    return parser
+
+
+def _read_password(path: Path) -> str:
+    try:
+        text = sys.stdin.readline() if str(path) == "-" else path.read_text("utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read password file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise CliError(f"password file {path} is not UTF-8 text") from exc
+    lines = text.splitlines()
+    return lines[0] if lines else ""
+
+
+def _config(args: argparse.Namespace, **extra: Any) -> Any:
+    overrides = {"data_dir": getattr(args, "data_dir", None), **extra}
+    return load_config(overrides, config_file=getattr(args, "config", None))
+
+
+def _open_runtime(args: argparse.Namespace, **extra: Any) -> Runtime:
+    return Runtime.open(_config(args, **extra), with_hub=False)
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    del args
+    print(f"kefu {__version__}")
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    report = migrate_database(config)
+    if report.applied:
+        print(f"Applied migrations {', '.join(map(str, report.applied))}; "
+              f"schema version {report.version}.")
+        if report.backup:
+            print(f"Backup of the previous database: {report.backup}")
+    else:
+        print(f"Database is up to date (schema version {report.version}).")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from appliance.services.backup import BackupError, do_backup
+
+    config = _config(args)
+    source = database_path(config)
+    try:
+        size = do_backup(source, args.to)
+    except BackupError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Backed up {source} to {args.to.resolve()} ({size:,} bytes, integrity ok).")
+    return EXIT_OK
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    try:
+        site_fields = clean_site_fields({"name": args.site_name, "url": args.site_url},
+                                        creating=True)
+        setup = setup_service.SetupInput(
+            company_name=v.clean_name(args.company, "company"),
+            login=v.clean_login(args.owner, "owner"),
+            display_name=v.clean_name(args.owner_name or args.owner, "owner-name"),
+            password=v.check_password(_read_password(args.password_file), "password"),
+            site=site_fields,
+        )
+    except DomainError as exc:
+        raise CliError(f"{exc.message}") from exc
+    runtime = _open_runtime(args, public_url=args.public_url)
+    try:
+        result = asyncio.run(setup_service.do_setup(runtime.services, setup))
+    finally:
+        runtime.close()
+    config = runtime.config
+    base = config.public_url or f"http://{_display_host(config.host)}:{config.port}"
+    print(f"Set up {result.company.name}: owner {result.owner.login}, site "
+          f"{result.site.name} (id {result.site.id}).")
+    print("Paste this snippet into every page of the website, just before </body>:\n")
+    print(embed_snippet(base, result.site.widget_key))
+    return EXIT_OK
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from appliance.domain.users import clean_new_user
+
+    try:
+        fields = clean_new_user({
+            "login": args.login, "display_name": args.display_name or args.login,
+            "role": args.role, "password": _read_password(args.password_file),
+            "site_ids": list(args.sites),
+        })
+    except DomainError as exc:
+        raise CliError(exc.message) from exc
+    runtime = _open_runtime(args)
+    try:
+        user = asyncio.run(user_service.do_create_user(runtime.services, fields))
+    finally:
+        runtime.close()
+    print(f"Created {user.role.value} {user.login} (id {user.id}).")
+    return EXIT_OK
+
+
+def _display_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from appliance.web.app import create_app
+    from appliance.web.server import bind_socket, serve_forever
+
+    config = _config(args, host=args.host, port=args.port)
+    prepare_data_dir(config.data_path)
+    sock = bind_socket(config.host, config.port)
+    runtime = Runtime.open(config)
+    try:
+        app = create_app(runtime)
+        port = sock.getsockname()[1]
+        url = f"http://{_display_host(config.host)}:{port}"
+        print(f"Kefu {__version__} is serving at {url}", flush=True)
+        print(f"Data directory: {config.data_path}", flush=True)
+        if runtime.migration.backup:
+            print(f"Database migrated; previous version backed up to {runtime.migration.backup}")
+        if asyncio.run(setup_service.needs_setup(runtime.services)):
+            code = setup_service.format_setup_code(runtime.services.setup_code)
+            print(f"First run: open {url}/setup and enter the setup code {code}", flush=True)
+        serve_forever(app, sock)
+    finally:
+        runtime.close()
+    return EXIT_OK
+
+
+COMMANDS = {
+    "serve": cmd_serve, "setup": cmd_setup, "create-user": cmd_create_user,
+    "backup": cmd_backup, "migrate": cmd_migrate, "version": cmd_version,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    try:
+        return COMMANDS[args.command](args)
+    except CliError as exc:
+        print(f"kefu: {exc}", file=sys.stderr)
+        return exc.code
+    except (ConfigError, DataDirError, PortInUse) as exc:
+        print(f"kefu: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    except DatabaseTooNew as exc:
+        print(f"kefu: {exc.message}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    except DomainError as exc:
+        print(f"kefu: {exc.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return EXIT_OK

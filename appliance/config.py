@@ -1,0 +1,157 @@
+"""Settings: declared once, read from defaults, a TOML file, KEFU_* variables and flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from appliance.paths import default_data_dir
+
+
+class ConfigError(Exception):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def env(self) -> str:
+        return "KEFU_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", Path, None,
+            "Folder for the database, backups and uploads. Default: ./data in a source "
+            "checkout, otherwise the user's data folder (~/.local/share/kefu on Linux)."),
+    Setting("host", str, "127.0.0.1",
+            "Address to listen on. Use 0.0.0.0 to serve other machines on the LAN."),
+    Setting("port", int, 8080, "TCP port to listen on."),
+    Setting("public_url", str, "",
+            "Base address visitors' browsers use to reach this appliance (for the embed "
+            "snippet), e.g. https://chat.example.com. Empty: taken from the admin's request."),
+    Setting("log_level", str, "info", "Logging level.",
+            ("debug", "info", "warning", "error")),
+    Setting("max_body_bytes", int, 1_048_576, "Largest accepted request body, in bytes."),
+    Setting("session_days", int, 30, "How long a sign-in lasts without being used, in days."),
+    Setting("login_max_failures", int, 5,
+            "Failed sign-ins allowed per login name within login_window_seconds."),
+    Setting("login_ip_max_failures", int, 20,
+            "Failed sign-ins (and setup codes) allowed per client address within the window."),
+    Setting("login_window_seconds", int, 900, "Window for counting failed sign-ins, in seconds."),
+    Setting("cookie_secure", str, "auto",
+            "Mark cookies Secure: auto (when the request came over HTTPS), always, or never.",
+            ("auto", "always", "never")),
+    Setting("proxies_count", int, 0,
+            "Number of trusted reverse proxies in front of the appliance (to read the client's "
+            "address and scheme from X-Forwarded-* headers). 0: trust none."),
+    Setting("setup_code", str, "",
+            "Fixed first-run setup code instead of a random one (the desktop launcher sets it)."),
+    Setting("ws_ping_seconds", int, 20, "Interval of WebSocket heartbeats, in seconds."),
+    Setting("backups_keep", int, 10,
+            "Automatic pre-migration backups to keep in <data_dir>/backups."),
+    Setting("writer_batch_max", int, 500,
+            "Most write jobs committed together in one transaction (group commit)."),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+CONFIG_FILE_NAME = "kefu.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    values: Mapping[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.values["data_dir"])
+
+    def replace(self, **changes: Any) -> Config:
+        merged = dict(self.values)
+        for name, raw in changes.items():
+            merged[name] = _convert(SETTINGS_BY_NAME[name], raw)
+        return Config(merged)
+
+
+def _convert(setting: Setting, raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        if setting.type is int:
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            value: Any = int(raw)
+        elif setting.type is Path:
+            value = Path(raw).expanduser()
+        else:
+            value = str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{setting.name}: expected {setting.type.__name__}, got {raw!r}") from exc
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"{setting.name}: must be one of {', '.join(setting.choices)}")
+    if setting.type is int and value < 0:
+        raise ConfigError(f"{setting.name}: must not be negative")
+    return value
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(data) - set(SETTINGS_BY_NAME))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}")
+    return data
+
+
+def load_config(overrides: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None,
+                config_file: Path | None = None) -> Config:
+    """Defaults < config file < KEFU_* environment < explicit overrides (command-line flags).
+
+    The config file is `config_file`, else $KEFU_CONFIG, else <data_dir>/kefu.toml if present.
+    """
+    env = os.environ if environ is None else environ
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    from_env = {s.name: env[s.env] for s in SETTINGS if env.get(s.env, "") != ""}
+
+    data_dir = flags.get("data_dir") or from_env.get("data_dir")
+    file_path = config_file or (Path(env["KEFU_CONFIG"]) if env.get("KEFU_CONFIG") else None)
+    from_file: dict[str, Any] = {}
+    if file_path is not None:
+        from_file = _read_file(file_path)
+    if data_dir is None:
+        data_dir = from_file.get("data_dir") or default_data_dir()
+    if file_path is None and (Path(data_dir) / CONFIG_FILE_NAME).is_file():
+        from_file = _read_file(Path(data_dir) / CONFIG_FILE_NAME)
+
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = setting.default
+        for source in (from_file, from_env, flags):
+            if setting.name in source:
+                raw = source[setting.name]
+        values[setting.name] = _convert(setting, raw)
+    values["data_dir"] = Path(data_dir).expanduser().resolve()
+    if not 0 <= values["port"] <= 65535:
+        raise ConfigError("port: must be between 0 and 65535")
+    return Config(values)

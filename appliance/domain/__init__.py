@@ -1,0 +1,1 @@
+"""Pure rules and data types; standard library only, no clock or randomness of its own."""

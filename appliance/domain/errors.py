@@ -1,0 +1,76 @@
+"""Domain errors: every refusal the appliance can give, each with a stable machine code."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of all expected refusals; `code` is stable and documented in docs/api.md."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Invalid(DomainError):
+    code = "invalid"
+
+
+class BadJson(Invalid):
+    code = "bad_json"
+
+
+class UnsupportedMediaType(Invalid):
+    code = "unsupported_media_type"
+
+
+class TooLarge(DomainError):
+    code = "too_large"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class BadCredentials(DomainError):
+    code = "bad_credentials"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class CsrfFailed(DomainError):
+    code = "csrf"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class SetupDone(DomainError):
+    code = "setup_done"
+
+
+class BadSetupCode(DomainError):
+    code = "bad_setup_code"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DatabaseTooNew(DomainError):
+    """The database was written by a newer Kefu; refusing protects it from damage."""
+
+    code = "database_too_new"

@@ -1,0 +1,200 @@
+"""Checks for untrusted input: each function returns the cleaned value or raises Invalid."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from appliance.domain.errors import Invalid
+from appliance.domain.model import LANGUAGES, WIDGET_POSITIONS, Role
+
+NAME_MAX = 80
+LOGIN_MIN, LOGIN_MAX = 3, 100
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+URL_MAX = 500
+GREETING_MAX = 500
+ORIGINS_MAX = 50
+SETUP_CODE_MAX = 64
+
+_LOGIN_RE = re.compile(r"^[a-z0-9._-]+$")
+_EMAIL_RE = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Bidirectional overrides let a name display as something it is not.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def require_str(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be a string", field=field)
+    return value
+
+
+def _check_text(value: str, field: str, *, multiline: bool) -> None:
+    for ch in value:
+        if ch in _BIDI_CONTROLS:
+            raise Invalid(f"{field} contains invisible control characters", field=field)
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs") and not (multiline and ch in "\n\t"):
+            raise Invalid(f"{field} contains control characters", field=field)
+
+
+def clean_name(value: Any, field: str = "name", *, max_len: int = NAME_MAX,
+               allow_empty: bool = False) -> str:
+    """A one-line human name: trimmed, 1..max_len characters, no control characters."""
+    text = unicodedata.normalize("NFC", require_str(value, field)).strip()
+    if not text and not allow_empty:
+        raise Invalid(f"{field} is required", field=field)
+    if len(text) > max_len:
+        raise Invalid(f"{field} must be at most {max_len} characters", field=field)
+    _check_text(text, field, multiline=False)
+    return text
+
+
+def clean_text(value: Any, field: str, *, max_len: int) -> str:
+    """Free text that may span lines (a greeting)."""
+    text = unicodedata.normalize("NFC", require_str(value, field)).strip()
+    if len(text) > max_len:
+        raise Invalid(f"{field} must be at most {max_len} characters", field=field)
+    _check_text(text, field, multiline=True)
+    return text
+
+
+def clean_login(value: Any, field: str = "login") -> str:
+    """A login name or e-mail address, lower-cased so that logins are case-insensitive."""
+    login = require_str(value, field).strip().lower()
+    if not LOGIN_MIN <= len(login) <= LOGIN_MAX:
+        raise Invalid(f"{field} must be {LOGIN_MIN}-{LOGIN_MAX} characters", field=field)
+    if "@" in login:
+        if not _EMAIL_RE.match(login):
+            raise Invalid(f"{field} is not a valid e-mail address", field=field)
+    elif not _LOGIN_RE.match(login):
+        raise Invalid(
+            f"{field} may contain only letters, digits, '.', '_' and '-', or be an e-mail address",
+            field=field,
+        )
+    return login
+
+
+def check_password(value: Any, field: str = "password") -> str:
+    password = require_str(value, field)
+    if len(password) < PASSWORD_MIN:
+        raise Invalid(f"{field} must be at least {PASSWORD_MIN} characters", field=field)
+    if len(password) > PASSWORD_MAX:
+        raise Invalid(f"{field} must be at most {PASSWORD_MAX} characters", field=field)
+    return password
+
+
+def clean_url(value: Any, field: str = "url", *, allow_empty: bool = False) -> str:
+    """An absolute http(s) address with a host; nothing else can be linked or embedded."""
+    url = require_str(value, field).strip()
+    if not url and allow_empty:
+        return ""
+    if len(url) > URL_MAX:
+        raise Invalid(f"{field} must be at most {URL_MAX} characters", field=field)
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+        raise Invalid(f"{field} must not contain spaces or control characters", field=field)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise Invalid(f"{field} is not a valid address", field=field) from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise Invalid(f"{field} must start with http:// or https:// and name a host", field=field)
+    if parts.username or parts.password:
+        raise Invalid(f"{field} must not contain a user name or password", field=field)
+    del port
+    return url
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of an address already checked by clean_url, default port dropped."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def clean_origin(value: Any, field: str = "allowed_origins") -> str:
+    url = clean_url(value, field)
+    parts = urlsplit(url)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise Invalid(f"{field}: an origin is scheme://host[:port] without a path", field=field)
+    return origin_of(url)
+
+
+def clean_origins(value: Any, field: str = "allowed_origins") -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise Invalid(f"{field} must be a list", field=field)
+    if len(value) > ORIGINS_MAX:
+        raise Invalid(f"{field} may hold at most {ORIGINS_MAX} entries", field=field)
+    seen: dict[str, None] = {}
+    for item in value:
+        seen[clean_origin(item, field)] = None
+    return tuple(seen)
+
+
+def clean_color(value: Any, field: str = "theme_color") -> str:
+    color = require_str(value, field).strip()
+    if not _COLOR_RE.match(color):
+        raise Invalid(f"{field} must be a colour like #1f6feb", field=field)
+    return color.lower()
+
+
+def clean_choice(value: Any, field: str, choices: Iterable[str]) -> str:
+    options = tuple(choices)
+    if value not in options:
+        raise Invalid(f"{field} must be one of: {', '.join(options)}", field=field)
+    return str(value)
+
+
+def clean_language(value: Any, field: str = "language") -> str:
+    return clean_choice(value, field, LANGUAGES)
+
+
+def clean_position(value: Any, field: str = "widget_position") -> str:
+    return clean_choice(value, field, WIDGET_POSITIONS)
+
+
+def clean_role(value: Any, field: str = "role") -> Role:
+    return Role(clean_choice(value, field, [r.value for r in Role]))
+
+
+def clean_id(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise Invalid(f"{field} must be a positive integer", field=field)
+    return value
+
+
+def clean_id_list(value: Any, field: str, *, max_items: int = 1000) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise Invalid(f"{field} must be a list", field=field)
+    if len(value) > max_items:
+        raise Invalid(f"{field} may hold at most {max_items} entries", field=field)
+    return tuple(sorted({clean_id(v, field) for v in value}))
+
+
+def clean_setup_code(value: Any, field: str = "setup_code") -> str:
+    """Setup codes are shown grouped (ABCD-EFGH-JKLM); accept them with or without dashes."""
+    code = require_str(value, field)
+    if len(code) > SETUP_CODE_MAX:
+        raise Invalid(f"{field} is too long", field=field)
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def only_fields(data: Any, allowed: Iterable[str], what: str = "body") -> dict[str, Any]:
+    """The request object, refusing unknown keys so that typos are not silently ignored."""
+    if not isinstance(data, dict):
+        raise Invalid(f"{what} must be a JSON object")
+    allowed_set = set(allowed)
+    unknown = sorted(k for k in data if k not in allowed_set)
+    if unknown:
+        raise Invalid(f"unknown field: {unknown[0]}", field=unknown[0])
+    return data

@@ -1,0 +1,81 @@
+"""One open socket: a bounded outbox drained by its own sender task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+OUTBOX_LIMIT = 256
+
+# Close codes (also in docs/protocol.md).
+CLOSE_SESSION_ENDED = 4001
+CLOSE_FORBIDDEN = 4003
+CLOSE_SLOW_CONSUMER = 4008
+CLOSE_BAD_FRAME = 4400
+CLOSE_HEARTBEAT = 4408
+
+_CLOSE = object()
+
+
+class Connection:
+    """Messages for one peer. `push` never waits: a peer that cannot keep up is disconnected
+    (it resumes on reconnect) instead of stalling the sender or growing memory."""
+
+    def __init__(self, *, user_id: int | None, session_id: int | None,
+                 send: Callable[[str], Awaitable[Any]],
+                 close: Callable[[int, str], Awaitable[Any]],
+                 limit: int = OUTBOX_LIMIT) -> None:
+        self.user_id = user_id
+        self.session_id = session_id
+        self._send = send
+        self._close = close
+        self._outbox: asyncio.Queue[Any] = asyncio.Queue(maxsize=limit + 2)
+        self._limit = limit
+        self._closing: tuple[int, str] | None = None
+
+    @property
+    def closing(self) -> bool:
+        return self._closing is not None
+
+    def push(self, message: dict[str, Any]) -> bool:
+        """Queue a message; False (and the socket is closed) if the peer is too far behind."""
+        if self._closing is not None:
+            return False
+        if self._outbox.qsize() >= self._limit:
+            self.end(CLOSE_SLOW_CONSUMER, "slow consumer", None)
+            return False
+        self._outbox.put_nowait(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+        return True
+
+    def end(self, code: int, reason: str, last: dict[str, Any] | None) -> None:
+        """Drop what is queued, send `last` if given, then close with `code`."""
+        if self._closing is not None:
+            return
+        self._closing = (code, reason)
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+        if last is not None:
+            self._outbox.put_nowait(json.dumps(last, ensure_ascii=False))
+        self._outbox.put_nowait(_CLOSE)
+
+    async def run_sender(self) -> None:
+        """Deliver queued messages in order until the connection ends."""
+        try:
+            while True:
+                item = await self._outbox.get()
+                if item is _CLOSE:
+                    code, reason = self._closing or (1000, "")
+                    with contextlib.suppress(Exception):
+                        await self._close(code, reason)
+                    return
+                await self._send(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket died under us; the receive side notices too
+            log.debug("sender stopped", exc_info=True)

@@ -1,0 +1,1 @@
+"""Use cases: validate input, change state through storage, publish events after commit."""

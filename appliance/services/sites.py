@@ -1,0 +1,81 @@
+"""Companies and sites: listing with scope, creating and editing (owners and admins)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.errors import Invalid
+from appliance.domain.events import SiteChanged
+from appliance.domain.model import Company, Site, User
+from appliance.domain.permissions import (
+    require_install_manager,
+    require_site_access,
+    visible_sites,
+)
+from appliance.domain.sites import clean_site_fields
+from appliance.services.context import Services
+from appliance.storage import sites as store
+
+
+def new_widget_key() -> str:
+    return secrets.token_urlsafe(16)  # 128 bits; public, but unguessable
+
+
+async def list_companies(svc: Services, actor: User) -> list[Company]:
+    companies = await svc.db.read(store.list_companies)
+    if actor.role.manages_install:
+        return companies
+    mine = {s.company_id for s in await list_sites(svc, actor)}
+    return [c for c in companies if c.id in mine]
+
+
+async def check_create_company(svc: Services, actor: User, data: Any) -> Company:
+    require_install_manager(actor)
+    name = v.clean_name(v.only_fields(data, ("name",)).get("name"), "name")
+    return await svc.db.write(store.create_company, name, svc.now())
+
+
+async def check_rename_company(svc: Services, actor: User, company_id: int, data: Any) -> Company:
+    require_install_manager(actor)
+    name = v.clean_name(v.only_fields(data, ("name",)).get("name"), "name")
+    return await svc.db.write(store.rename_company, company_id, name)
+
+
+async def list_sites(svc: Services, actor: User) -> list[Site]:
+    return visible_sites(actor, await svc.db.read(store.list_sites))
+
+
+async def access_site(svc: Services, actor: User, site_id: int) -> Site:
+    require_site_access(actor, site_id)
+    return await svc.db.read(store.get_site, site_id)
+
+
+async def check_create_site(svc: Services, actor: User, data: Any) -> Site:
+    require_install_manager(actor)
+    fields = clean_site_fields(data, creating=True)
+    if "company_id" not in fields:
+        companies = await svc.db.read(store.list_companies)
+        if len(companies) != 1:
+            raise Invalid("company_id is required when there are several companies",
+                            field="company_id")
+        fields["company_id"] = companies[0].id
+    site = await svc.db.write(store.create_site, fields, new_widget_key(), svc.now())
+    svc.publish(SiteChanged(site.id))
+    return site
+
+
+async def check_update_site(svc: Services, actor: User, site_id: int, data: Any) -> Site:
+    require_install_manager(actor)
+    fields = clean_site_fields(data, creating=False)
+    site = await svc.db.write(store.update_site, site_id, fields, svc.now())
+    svc.publish(SiteChanged(site.id))
+    return site
+
+
+async def do_regenerate_widget_key(svc: Services, actor: User, site_id: int) -> Site:
+    require_install_manager(actor)
+    site = await svc.db.write(store.set_widget_key, site_id, new_widget_key(), svc.now())
+    svc.publish(SiteChanged(site.id))
+    return site

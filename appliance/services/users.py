@@ -1,0 +1,103 @@
+"""Managing user accounts: create, edit, reset passwords, deactivate and reactivate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.events import SessionsEnded, UserChanged
+from appliance.domain.model import Role, User
+from appliance.domain.permissions import (
+    require_can_manage_user,
+    require_install_manager,
+    require_not_self,
+)
+from appliance.domain.users import check_keeps_an_owner, clean_new_user, clean_user_update
+from appliance.services.context import Services
+from appliance.services.passwords import hash_password
+from appliance.storage import accounts
+
+
+async def list_users(svc: Services, actor: User) -> list[User]:
+    require_install_manager(actor)
+    return await svc.db.read(accounts.list_users)
+
+
+async def do_create_user(svc: Services, fields: dict[str, Any]) -> User:
+    """Create an account from already validated fields (also used by `kefu create-user`)."""
+    password_hash = await hash_password(fields["password"])
+    now = svc.now()
+    user = await svc.db.write(lambda: accounts.create_user(
+        login=fields["login"], display_name=fields["display_name"], role=fields["role"],
+        password_hash=password_hash, language=fields["language"],
+        site_ids=fields["site_ids"], now=now))
+    svc.publish(UserChanged(user.id))
+    return user
+
+
+async def check_create_user(svc: Services, actor: User, data: Any) -> User:
+    fields = clean_new_user(data)
+    require_can_manage_user(actor, fields["role"])
+    return await do_create_user(svc, fields)
+
+
+async def _access_managed_user(svc: Services, actor: User, user_id: int) -> User:
+    require_install_manager(actor)
+    target = await svc.db.read(accounts.get_user, user_id)
+    require_can_manage_user(actor, target.role)
+    return target
+
+
+async def check_update_user(svc: Services, actor: User, user_id: int, data: Any) -> User:
+    fields = clean_user_update(data)
+    target = await _access_managed_user(svc, actor, user_id)
+    new_role: Role | None = fields.get("role")
+    if new_role is not None and new_role is not target.role:
+        require_not_self(actor, target, "change the role of")
+        require_can_manage_user(actor, new_role)
+    now = svc.now()
+
+    def update() -> User:
+        current = accounts.get_user(user_id)
+        check_keeps_an_owner(current, new_role, False, accounts.count_active_owners())
+        return accounts.update_user(user_id, dict(fields), now)
+
+    user = await svc.db.write(update)
+    svc.publish(UserChanged(user.id))
+    return user
+
+
+async def check_reset_password(svc: Services, actor: User, user_id: int, data: Any) -> None:
+    body = v.only_fields(data, ("new_password",))
+    password = v.check_password(body.get("new_password"), "new_password")
+    target = await _access_managed_user(svc, actor, user_id)
+    require_not_self(actor, target, "reset the password of (change it under My account)")
+    password_hash = await hash_password(password)
+    now = svc.now()
+
+    def reset() -> None:
+        accounts.set_password_hash(user_id, password_hash, now)
+        accounts.delete_sessions_of(user_id)
+
+    await svc.db.write(reset)
+    svc.publish(SessionsEnded(user_id, "password_reset"))
+
+
+async def check_set_active(svc: Services, actor: User, user_id: int, active: bool) -> User:
+    """Deactivating ends every session and socket of the user; their records stay."""
+    target = await _access_managed_user(svc, actor, user_id)
+    require_not_self(actor, target, "deactivate" if not active else "reactivate")
+    now = svc.now()
+
+    def change() -> User:
+        current = accounts.get_user(user_id)
+        if not active:
+            check_keeps_an_owner(current, None, True, accounts.count_active_owners())
+            accounts.delete_sessions_of(user_id)
+        return accounts.set_active(user_id, active, now)
+
+    user = await svc.db.write(change)
+    if not active:
+        svc.publish(SessionsEnded(user_id, "deactivated"))
+    svc.publish(UserChanged(user_id))
+    return user

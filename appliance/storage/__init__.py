@@ -1,0 +1,1 @@
+"""Storage: the only layer that imports peewee or apsw."""

@@ -1,0 +1,154 @@
+"""Schema migrations: listed in code, append-only, each in its own transaction, recorded."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import apsw
+
+from appliance.domain.errors import DatabaseTooNew
+from appliance.storage.backup import backup_database
+from appliance.storage.database import BUSY_TIMEOUT_SECONDS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[apsw.Connection], None]
+
+
+def _sql(script: str) -> Callable[[apsw.Connection], None]:
+    def apply(conn: apsw.Connection) -> None:
+        conn.execute(script)
+
+    return apply
+
+
+# Never edit a migration that has shipped; append a new one instead.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "companies, sites, users and sessions", _sql("""
+CREATE TABLE "company" ("id" INTEGER NOT NULL PRIMARY KEY, "name" TEXT NOT NULL,
+  "created_at" DATETIME NOT NULL);
+CREATE TABLE "site" ("id" INTEGER NOT NULL PRIMARY KEY, "company_id" INTEGER NOT NULL,
+  "name" TEXT NOT NULL, "url" TEXT NOT NULL, "widget_key" TEXT NOT NULL,
+  "allowed_origins" TEXT NOT NULL, "display_name" TEXT NOT NULL, "logo_url" TEXT NOT NULL,
+  "greeting" TEXT NOT NULL, "theme_color" TEXT NOT NULL, "widget_position" TEXT NOT NULL,
+  "language" TEXT NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL,
+  FOREIGN KEY ("company_id") REFERENCES "company" ("id") ON DELETE RESTRICT);
+CREATE INDEX "site_company_id" ON "site" ("company_id");
+CREATE UNIQUE INDEX "site_widget_key" ON "site" ("widget_key");
+CREATE TABLE "user" ("id" INTEGER NOT NULL PRIMARY KEY, "login" TEXT NOT NULL,
+  "display_name" TEXT NOT NULL, "role" TEXT NOT NULL, "password_hash" TEXT NOT NULL,
+  "active" INTEGER NOT NULL, "language" TEXT NOT NULL, "created_at" DATETIME NOT NULL,
+  "updated_at" DATETIME NOT NULL, "deactivated_at" DATETIME);
+CREATE UNIQUE INDEX "user_login" ON "user" ("login");
+CREATE TABLE "user_site" ("user_id" INTEGER NOT NULL, "site_id" INTEGER NOT NULL,
+  PRIMARY KEY ("user_id", "site_id"),
+  FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE,
+  FOREIGN KEY ("site_id") REFERENCES "site" ("id") ON DELETE CASCADE);
+CREATE INDEX "user_site_user_id" ON "user_site" ("user_id");
+CREATE INDEX "user_site_site_id" ON "user_site" ("site_id");
+CREATE TABLE "session" ("id" INTEGER NOT NULL PRIMARY KEY, "token_hash" TEXT NOT NULL,
+  "user_id" INTEGER NOT NULL, "csrf_token" TEXT NOT NULL, "created_at" DATETIME NOT NULL,
+  "last_seen_at" DATETIME NOT NULL, "expires_at" DATETIME NOT NULL, "ip" TEXT NOT NULL,
+  "user_agent" TEXT NOT NULL,
+  FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "session_token_hash" ON "session" ("token_hash");
+CREATE INDEX "session_user_id" ON "session" ("user_id");
+CREATE INDEX "session_expires_at" ON "session" ("expires_at");
+""")),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+_BOOTSTRAP = """
+CREATE TABLE IF NOT EXISTS "schema_migration" ("version" INTEGER NOT NULL PRIMARY KEY,
+  "name" TEXT NOT NULL, "applied_at" DATETIME NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationReport:
+    applied: tuple[int, ...]
+    version: int
+    backup: Path | None
+
+
+def _applied_versions(conn: apsw.Connection) -> set[int]:
+    return {row[0] for row in conn.execute('SELECT "version" FROM "schema_migration"')}
+
+
+def _check_not_newer(applied: set[int]) -> None:
+    newest = max(applied, default=0)
+    if newest > LATEST_VERSION:
+        raise DatabaseTooNew(
+            f"This database was written by a newer version of Kefu (schema {newest}; this "
+            f"version knows up to {LATEST_VERSION}). Run the newer version, or restore a "
+            "backup made with this one. The database was not changed."
+        )
+
+
+def schema_version(path: Path) -> int:
+    """The newest migration applied to the file at `path` (0 when none or no file)."""
+    if not path.exists():
+        return 0
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'schema_migration'").fetchone()
+        return max(_applied_versions(conn), default=0) if exists else 0
+    finally:
+        conn.close()
+
+
+def migrate(path: Path, backups_dir: Path, *, now: datetime, keep_backups: int = 10,
+            migrations: tuple[Migration, ...] = MIGRATIONS) -> MigrationReport:
+    """Apply pending migrations to the database at `path`, backing it up first if it has data."""
+    conn = apsw.Connection(str(path))
+    try:
+        conn.setbusytimeout(int(BUSY_TIMEOUT_SECONDS * 1000))
+        conn.execute("PRAGMA journal_mode=wal")
+        conn.execute("PRAGMA foreign_keys=ON")
+        with conn:
+            conn.execute(_BOOTSTRAP)
+        applied = _applied_versions(conn)
+        _check_not_newer(applied)
+        pending = [m for m in migrations if m.version not in applied]
+        current = max(applied, default=0)
+        if not pending:
+            return MigrationReport((), current, None)
+        backup = None
+        if applied:
+            backups_dir.mkdir(parents=True, exist_ok=True)
+            stamp = now.strftime("%Y%m%d-%H%M%S")
+            backup = backups_dir / f"kefu-{stamp}-schema{current}-before-{pending[-1].version}.db"
+            backup_database(path, backup)
+            _prune_backups(backups_dir, keep_backups)
+            log.info("backed up the database to %s before migrating", backup)
+        done: list[int] = []
+        for migration in pending:
+            with conn:  # one transaction per migration
+                migration.apply(conn)
+                conn.execute(
+                    'INSERT INTO "schema_migration" ("version", "name", "applied_at") '
+                    "VALUES (?, ?, ?)",
+                    (migration.version, migration.name, str(now)),
+                )
+            done.append(migration.version)
+            log.info("applied migration %d: %s", migration.version, migration.name)
+        return MigrationReport(tuple(done), done[-1], backup)
+    finally:
+        conn.close()
+
+
+def _prune_backups(folder: Path, keep: int) -> None:
+    backups = sorted(folder.glob("kefu-*-schema*-before-*.db"))
+    for old in backups[: max(0, len(backups) - max(1, keep))]:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,103 @@
+"""Companies and sites: queries and changes, run on the database threads."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import peewee as pw
+
+from appliance.domain.errors import Conflict, NotFound
+from appliance.domain.model import Company, Site
+from appliance.storage.tables import CompanyRow, SiteRow
+
+SITE_FIELDS = ("name", "url", "allowed_origins", "display_name", "logo_url", "greeting",
+               "theme_color", "widget_position", "language", "company_id")
+
+
+def _company(row: CompanyRow) -> Company:
+    return Company(id=row.id, name=row.name, created_at=row.created_at)
+
+
+def _site(row: SiteRow) -> Site:
+    return Site(
+        id=row.id, company_id=row.company_id, name=row.name, url=row.url,
+        widget_key=row.widget_key, allowed_origins=tuple(json.loads(row.allowed_origins)),
+        display_name=row.display_name, logo_url=row.logo_url, greeting=row.greeting,
+        theme_color=row.theme_color, widget_position=row.widget_position,
+        language=row.language, created_at=row.created_at,
+    )
+
+
+def list_companies() -> list[Company]:
+    return [_company(r) for r in CompanyRow.select().order_by(CompanyRow.id)]
+
+
+def get_company(company_id: int) -> Company:
+    row = CompanyRow.get_or_none(CompanyRow.id == company_id)
+    if row is None:
+        raise NotFound("No such company", field="company_id")
+    return _company(row)
+
+
+def create_company(name: str, now: datetime) -> Company:
+    return _company(CompanyRow.create(name=name, created_at=now))
+
+
+def rename_company(company_id: int, name: str) -> Company:
+    get_company(company_id)
+    CompanyRow.update(name=name).where(CompanyRow.id == company_id).execute()
+    return get_company(company_id)
+
+
+def list_sites() -> list[Site]:
+    return [_site(r) for r in SiteRow.select().order_by(SiteRow.id)]
+
+
+def get_site(site_id: int) -> Site:
+    row = SiteRow.get_or_none(SiteRow.id == site_id)
+    if row is None:
+        raise NotFound("No such site")
+    return _site(row)
+
+
+def get_site_by_widget_key(widget_key: str) -> Site | None:
+    row = SiteRow.get_or_none(SiteRow.widget_key == widget_key)
+    return None if row is None else _site(row)
+
+
+def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+    columns = dict(fields)
+    if "allowed_origins" in columns:
+        columns["allowed_origins"] = json.dumps(list(columns["allowed_origins"]))
+    return columns
+
+
+def create_site(fields: dict[str, Any], widget_key: str, now: datetime) -> Site:
+    get_company(fields["company_id"])
+    try:
+        row = SiteRow.create(widget_key=widget_key, created_at=now, updated_at=now,
+                             **_columns(fields))
+    except pw.IntegrityError as exc:  # a widget key collision: 128 random bits, so a bug
+        raise Conflict("Could not create the site, try again") from exc
+    return _site(row)
+
+
+def update_site(site_id: int, fields: dict[str, Any], now: datetime) -> Site:
+    get_site(site_id)
+    if "company_id" in fields:
+        get_company(fields["company_id"])
+    if fields:
+        SiteRow.update(updated_at=now, **_columns(fields)).where(SiteRow.id == site_id).execute()
+    return get_site(site_id)
+
+
+def set_widget_key(site_id: int, widget_key: str, now: datetime) -> Site:
+    get_site(site_id)
+    SiteRow.update(widget_key=widget_key, updated_at=now).where(SiteRow.id == site_id).execute()
+    return get_site(site_id)
+
+
+def site_ids() -> set[int]:
+    return {r.id for r in SiteRow.select(SiteRow.id)}

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket: the Sanic app (composition root), thin handlers, wire formats."""

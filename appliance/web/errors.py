@@ -1,0 +1,67 @@
+"""The one place where domain errors become HTTP statuses and JSON error bodies."""
+
+from __future__ import annotations
+
+import logging
+
+from sanic import Request
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, json
+
+from appliance.domain import errors as e
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[e.DomainError], int] = {
+    e.Invalid: 400,
+    e.BadJson: 400,
+    e.UnsupportedMediaType: 415,
+    e.TooLarge: 413,
+    e.Unauthenticated: 401,
+    e.BadCredentials: 401,
+    e.Forbidden: 403,
+    e.CsrfFailed: 403,
+    e.BadSetupCode: 403,
+    e.NotFound: 404,
+    e.Conflict: 409,
+    e.SetupDone: 409,
+    e.RateLimited: 429,
+    e.DatabaseTooNew: 503,
+}
+
+_SANIC_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 408: "timeout", 413: "too_large", 415: "unsupported_media_type",
+    416: "bad_range", 417: "bad_request", 503: "unavailable",
+}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, object]:
+    err: dict[str, object] = {"code": code, "message": message}
+    if field:
+        err["field"] = field
+    return {"error": err}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   headers: dict[str, str] | None = None) -> HTTPResponse:
+    return json(error_body(code, message, field), status=status, headers=headers,
+                ensure_ascii=False)
+
+
+def handle_exception(request: Request, exc: Exception) -> HTTPResponse:
+    if isinstance(exc, e.DomainError):
+        headers = None
+        if isinstance(exc, e.RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
+        return error_response(STATUS.get(type(exc), 400), exc.code, exc.message, exc.field,
+                              headers)
+    if isinstance(exc, SanicException) and 400 <= exc.status_code < 500:
+        code = _SANIC_CODES.get(exc.status_code, "bad_request")
+        message = {
+            404: "Not found", 405: "Method not allowed", 413: "Request body too large",
+        }.get(exc.status_code, "Bad request")
+        return error_response(exc.status_code, code, message)
+    log.exception("unhandled error on %s %s", request.method if request else "?",
+                  request.path if request else "?")
+    return error_response(500, "internal", "Something went wrong on the server")

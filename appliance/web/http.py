@@ -1,0 +1,93 @@
+"""Request helpers shared by handlers: JSON bodies, the signed-in principal, cookies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from appliance.domain.errors import BadJson, CsrfFailed, Unauthenticated, UnsupportedMediaType
+from appliance.domain.model import Principal
+from appliance.services.auth import SignIn, access_principal, csrf_matches
+from appliance.services.context import Services
+
+SESSION_COOKIE = "kefu_session"
+CSRF_COOKIE = "kefu_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def services(request: Request) -> Services:
+    return request.app.ctx.runtime.services
+
+
+def client_ip(request: Request) -> str:
+    return str(request.remote_addr or request.ip or "")
+
+
+def own_origin(request: Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def base_url(request: Request) -> str:
+    """Where browsers reach us: the configured public URL, else what this request used."""
+    configured = request.app.ctx.runtime.config.public_url
+    return configured.rstrip("/") if configured else own_origin(request)
+
+
+def check_origin(request: Request) -> None:
+    """Refuse requests a page of another origin made in the user's name."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != own_origin(request):
+        raise CsrfFailed("Request from another origin refused")
+
+
+def read_json(request: Request) -> Any:
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType("Send the body as application/json")
+    try:
+        return json.loads(request.body.decode("utf-8")) if request.body else {}
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadJson("The body is not valid JSON") from exc
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    if not hasattr(request.ctx, "principal"):
+        token = request.cookies.get(SESSION_COOKIE)
+        request.ctx.principal = await access_principal(services(request), token)
+    return request.ctx.principal
+
+
+async def require_principal(request: Request) -> Principal:
+    """The signed-in user; state-changing requests must also carry the CSRF token."""
+    principal = await optional_principal(request)
+    if principal is None:
+        raise Unauthenticated("Please sign in")
+    if request.method in UNSAFE_METHODS and not csrf_matches(
+            principal, request.headers.get(CSRF_HEADER)):
+        raise CsrfFailed("Missing or wrong CSRF token; reload the page")
+    return principal
+
+
+def _secure(request: Request) -> bool:
+    mode = request.app.ctx.runtime.config.cookie_secure
+    return mode == "always" or (mode == "auto" and request.scheme in ("https", "wss"))
+
+
+def set_session_cookies(request: Request, response: HTTPResponse, sign_in: SignIn) -> None:
+    days = request.app.ctx.runtime.config.session_days
+    secure = _secure(request)
+    response.add_cookie(SESSION_COOKIE, sign_in.token, path="/", httponly=True,
+                        samesite="Lax", secure=secure, max_age=days * 86400)
+    response.add_cookie(CSRF_COOKIE, sign_in.session.csrf_token, path="/", httponly=False,
+                        samesite="Strict", secure=secure, max_age=days * 86400)
+
+
+def clear_session_cookies(request: Request, response: HTTPResponse) -> None:
+    secure = _secure(request)
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.add_cookie(name, "", path="/", max_age=0, secure=secure,
+                            httponly=name == SESSION_COOKIE, samesite="Lax")

@@ -1,0 +1,101 @@
+"""Running the app: in the main thread for `kefu serve`, or in a thread for tests and desktop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from sanic import Sanic
+
+
+class PortInUse(Exception):
+    """Another program listens on the requested address."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket ourselves, so that an occupied port is a clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(f"Port {port} on {host} is already in use. Stop the other program "
+                            "or choose another port with --port.") from exc
+        raise
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_forever(app: Sanic, sock: socket.socket) -> None:
+    """Serve in this (main) thread, one process, until interrupted."""
+    app.run(sock=sock, single_process=True, access_log=False, motd=False)
+
+
+@dataclass
+class BackgroundServer:
+    """The app served on its own event loop in a thread (tests, the desktop launcher)."""
+
+    app: Sanic
+    sock: socket.socket
+    thread: threading.Thread | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    _ready: threading.Event = field(default_factory=threading.Event)
+    _stop: asyncio.Event | None = None
+    error: BaseException | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def start(self, timeout: float = 30) -> BackgroundServer:
+        self.thread = threading.Thread(target=self._run, name="kefu-server", daemon=True)
+        self.thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("server did not start in time")
+        if self.error is not None:
+            raise RuntimeError("server failed to start") from self.error
+        return self
+
+    def _run(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._serve())
+        except BaseException as exc:
+            self.error = exc
+            self._ready.set()
+        finally:
+            self.loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        server = await self.app.create_server(sock=self.sock, return_asyncio_server=True,
+                                              access_log=False)
+        assert server is not None
+        await server.startup()
+        await server.before_start()
+        await server.after_start()
+        self._ready.set()
+        await self._stop.wait()
+        await server.before_stop()
+        await server.close()
+        for conn in list(server.connections):
+            conn.close_if_idle()
+        with contextlib.suppress(Exception):
+            await server.wait_closed()
+        await server.after_stop()
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self._stop.set)
+        if self.thread is not None:
+            self.thread.join(timeout)

@@ -1,0 +1,37 @@
+"""JSON shapes of domain objects, built in one place (documented in docs/api.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from appliance.domain.embed import embed_snippet
+from appliance.domain.model import Company, Site, User
+
+
+def timestamp(value: datetime) -> str:
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id, "login": user.login, "display_name": user.display_name,
+        "role": user.role.value, "active": user.active, "language": user.language,
+        "site_ids": list(user.site_ids), "created_at": timestamp(user.created_at),
+    }
+
+
+def company_json(company: Company) -> dict[str, Any]:
+    return {"id": company.id, "name": company.name, "created_at": timestamp(company.created_at)}
+
+
+def site_json(site: Site, base_url: str) -> dict[str, Any]:
+    return {
+        "id": site.id, "company_id": site.company_id, "name": site.name, "url": site.url,
+        "widget_key": site.widget_key, "allowed_origins": list(site.allowed_origins),
+        "display_name": site.display_name, "logo_url": site.logo_url,
+        "greeting": site.greeting, "theme_color": site.theme_color,
+        "widget_position": site.widget_position, "language": site.language,
+        "snippet": embed_snippet(base_url, site.widget_key),
+        "created_at": timestamp(site.created_at),
+    }

@@ -1,0 +1,1 @@
+"""The visitor widget (static files served by the appliance)."""

@@ -1,0 +1,1 @@
+"""Agent and admin web UI (static files served by the appliance)."""

@@ -1,0 +1,106 @@
+// Fetch wrapper for the appliance's JSON API: same-origin cookies, CSRF header, uniform ApiError.
+
+export class ApiError extends Error {
+  constructor({ status, code, message, field = null, retryAfter = null }) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.retryAfter = retryAfter;
+  }
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+export const CSRF_COOKIE = 'kefu_csrf';
+
+let csrfFallback = '';
+let unauthenticatedHandler = null;
+
+/** Value of cookie `name` in a `document.cookie` string, or ''. */
+export function readCookie(cookies, name) {
+  for (const part of String(cookies || '').split(';')) {
+    const index = part.indexOf('=');
+    if (index < 0) continue;
+    if (part.slice(0, index).trim() === name) {
+      const value = part.slice(index + 1).trim();
+      try { return decodeURIComponent(value); } catch { return value; }
+    }
+  }
+  return '';
+}
+
+/** Token from `GET /api/me`, used only if the cookie cannot be read. */
+export function setCsrfToken(token) {
+  csrfFallback = typeof token === 'string' ? token : '';
+}
+
+/** Called (once per failing request) when a signed-in call answers 401 `unauthenticated`. */
+export function setUnauthenticatedHandler(handler) {
+  unauthenticatedHandler = handler;
+}
+
+function csrfToken() {
+  const cookies = typeof document === 'undefined' ? '' : document.cookie;
+  return readCookie(cookies, CSRF_COOKIE) || csrfFallback;
+}
+
+async function readJson(response) {
+  if (response.status === 204) return null;
+  const text = await response.text();
+  if (!text) return null;
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+function retryAfterSeconds(response) {
+  const value = Number(response.headers?.get?.('Retry-After'));
+  return Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+function errorFrom(response, body) {
+  const error = body && typeof body.error === 'object' && body.error ? body.error : {};
+  return new ApiError({
+    status: response.status,
+    code: typeof error.code === 'string' ? error.code : `http_${response.status}`,
+    message: typeof error.message === 'string' ? error.message : '',
+    field: typeof error.field === 'string' ? error.field : null,
+    retryAfter: retryAfterSeconds(response),
+  });
+}
+
+/** Send one request; resolves with the parsed JSON body or throws ApiError. */
+export async function request(method, path, body) {
+  const verb = method.toUpperCase();
+  const headers = { Accept: 'application/json' };
+  const init = { method: verb, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (UNSAFE_METHODS.has(verb)) {
+    const token = csrfToken();
+    if (token) headers['X-CSRF-Token'] = token;
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError({ status: 0, code: 'network', message: '' });
+  }
+  const data = await readJson(response);
+  if (response.ok) return data;
+  const error = errorFrom(response, data);
+  // A wrong password elsewhere (bad_credentials) is not the end of this session.
+  if (error.status === 401 && error.code !== 'bad_credentials' && unauthenticatedHandler) {
+    unauthenticatedHandler(error);
+  }
+  throw error;
+}
+
+export const api = {
+  get: (path) => request('GET', path),
+  post: (path, body = {}) => request('POST', path, body),
+  patch: (path, body = {}) => request('PATCH', path, body),
+  put: (path, body = {}) => request('PUT', path, body),
+  delete: (path) => request('DELETE', path),
+};

@@ -1,0 +1,164 @@
+// Boots the signed-in app (app.html): loads the user, draws the frame, routes hashes, keeps the socket.
+import { api, setCsrfToken, setUnauthenticatedHandler } from '../api.js';
+import { h } from '../dom.js';
+import { errorMessage } from '../errors.js';
+import { getLanguage, onLanguageChange, resolveLanguage, setLanguage, storedLanguage, t } from '../i18n.js';
+import { canOpen, defaultRouteFor } from '../nav.js';
+import { hrefFor, parseHash, sectionOf } from '../routes.js';
+import { endedUrl } from '../socket-policy.js';
+import { createShell } from './shell.js';
+import { connectConsoleSocket } from './socket.js';
+import { accountView } from './views/account.js';
+import { companyView } from './views/company.js';
+import { consoleView } from './views/console.js';
+import { siteView } from './views/site.js';
+import { sitesView } from './views/sites.js';
+import { userFormView } from './views/user-form.js';
+import { usersView } from './views/users.js';
+
+const VIEWS = {
+  sites: sitesView, 'site-new': siteView, site: siteView,
+  users: usersView, 'user-new': userFormView, user: userFormView,
+  company: companyView, account: accountView, console: consoleView,
+};
+
+let leaving = false;
+let socket = null;
+let renderCount = 0;
+let lastRouteKey = null;
+
+function leave(url) {
+  if (leaving) return;
+  leaving = true;
+  socket?.stop();
+  location.assign(url);
+}
+
+function endSession(reason) {
+  leave(endedUrl(reason));
+}
+
+async function loadMe() {
+  try {
+    const result = await api.get('/api/me');
+    setCsrfToken(result.csrf_token);
+    return result.user;
+  } catch (error) {
+    if (error.status === 401) location.replace('/login');
+    else document.getElementById('app').replaceChildren(failure(error));
+    return null;
+  }
+}
+
+function failure(error) {
+  return h('div', { class: 'empty-state', 'data-test': 'error', role: 'alert' },
+    h('h2', {}, t('app.loadFailed')), h('p', {}, errorMessage(error, t)),
+    h('button', { type: 'button', class: 'button', onclick: () => location.reload() }, t('action.retry')));
+}
+
+function loading() {
+  return h('div', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    t('app.loading'));
+}
+
+function createRouter(ctx, shell) {
+  return async function render() {
+    const route = parseHash(location.hash);
+    if (!canOpen(ctx.me.role, route.name)) {
+      location.replace(hrefFor(defaultRouteFor(ctx.me.role)));
+      return;
+    }
+    const count = ++renderCount;
+    const routeKey = location.hash;
+    const isNewRoute = routeKey !== lastRouteKey;
+    lastRouteKey = routeKey;
+    shell.setActive(sectionOf(route.name));
+    const slow = setTimeout(() => count === renderCount && shell.main.replaceChildren(loading()), 200);
+    let node;
+    try {
+      node = await VIEWS[route.name](ctx, route.params);
+    } catch (error) {
+      node = failure(error);
+    }
+    clearTimeout(slow);
+    if (count !== renderCount || leaving) return;
+    shell.main.replaceChildren(node);
+    if (isNewRoute) {
+      window.scrollTo(0, 0);
+      (shell.main.querySelector('h1') || shell.main).focus?.();
+    }
+  };
+}
+
+function buildContext() {
+  const ctx = {
+    me: null,
+    api,
+    t,
+    /** Go to `hash`, or redraw when already there. */
+    navigate(hash) {
+      if (location.hash === hash) ctx.rerender();
+      else location.hash = hash;
+    },
+    rerender: () => {},
+    notify: () => {},
+    setMe: () => {},
+  };
+  return ctx;
+}
+
+async function logout() {
+  leaving = true;
+  socket?.stop();
+  try {
+    await api.post('/api/auth/logout', {});
+  } catch {
+    // The cookies may already be gone; the login page is the right place either way.
+  }
+  location.assign('/login');
+}
+
+async function switchLanguage(ctx, language) {
+  try {
+    const result = await api.patch('/api/me', { language });
+    ctx.me = result.user;
+  } catch (error) {
+    ctx.notify(errorMessage(error, t), 'error');
+  }
+}
+
+async function main() {
+  const ctx = buildContext();
+  const me = await loadMe();
+  if (!me) return;
+  ctx.me = me;
+  setLanguage(resolveLanguage({ stored: storedLanguage(), account: me.language }));
+  document.documentElement.lang = getLanguage();
+  setUnauthenticatedHandler(() => endSession('expired'));
+
+  const shell = createShell({ me, onLogout: logout, onLanguageSwitch: (lang) => switchLanguage(ctx, lang) });
+  const render = createRouter(ctx, shell);
+  ctx.rerender = render;
+  ctx.notify = (text, kind) => shell.notify(text, kind);
+  ctx.setMe = (user) => {
+    ctx.me = user;
+    shell.refresh(user);
+  };
+  shell.refresh(me);
+  document.title = t('app.name');
+  onLanguageChange((lang) => {
+    document.documentElement.lang = lang;
+    document.title = t('app.name');
+    shell.refresh(ctx.me);
+    render();
+  });
+  window.addEventListener('hashchange', render);
+  document.body.classList.remove('is-booting');
+  socket = connectConsoleSocket({
+    onSessionEnded: endSession,
+    checkSession: () => api.get('/api/me').then(() => true, (error) => error.status !== 401),
+  });
+  await render();
+}
+
+main();

@@ -1,0 +1,64 @@
+// The embed snippet of a site: read-only code box, Copy (with a select-the-text fallback), new key.
+import { h } from '../../dom.js';
+import { errorMessage } from '../../errors.js';
+import { t } from '../../i18n.js';
+import { openDialog } from '../dialog.js';
+import { button, section } from './common.js';
+
+function selectContents(element) {
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}
+
+/**
+ * Copy the box's text. The async clipboard only exists on secure pages (HTTPS or localhost), and
+ * an appliance on a LAN address is often plain HTTP, so fall back to selecting the text.
+ * Resolves 'copied' or 'selected'.
+ */
+export async function copyFrom(element) {
+  const text = element.textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+    return 'copied';
+  } catch {
+    selectContents(element);
+    try {
+      if (document.execCommand('copy')) return 'copied';
+    } catch {
+      // Left selected for Ctrl+C / long-press.
+    }
+    return 'selected';
+  }
+}
+
+/** The "install on your website" card for `site`; `onChange(site)` after a new widget key. */
+export function snippetPanel(ctx, site, onChange) {
+  const code = h('pre', { class: 'code-box', 'data-test': 'snippet', tabindex: '0', 'aria-label': t('snippet.title') },
+    h('code', {}, site.snippet || ''));
+  const status = h('span', { class: 'copy-status', role: 'status', 'data-test': 'copy-status' });
+  const copy = button(t('snippet.copy'), async () => {
+    const outcome = await copyFrom(code);
+    status.textContent = t(outcome === 'copied' ? 'snippet.copied' : 'snippet.selected');
+  }, { kind: 'primary', test: 'copy-snippet' });
+  const regenerate = button(t('snippet.regenerate'), () => openDialog({
+    title: t('snippet.regenerate.title'),
+    message: t('snippet.regenerate.message'),
+    okLabel: t('snippet.regenerate.ok'),
+    danger: true,
+    onConfirm: async () => {
+      const result = await ctx.api.post(`/api/sites/${site.id}/widget-key`, {});
+      code.firstChild.textContent = result.site.snippet || '';
+      status.textContent = '';
+      ctx.notify(t('snippet.regenerated'));
+      onChange(result.site);
+    },
+  }).catch((error) => ctx.notify(errorMessage(error, t), 'error')), { kind: 'quiet', test: 'regenerate-key' });
+
+  return section(t('snippet.title'), [
+    code,
+    h('div', { class: 'snippet-actions' }, copy, status, h('span', { class: 'spacer' }), regenerate),
+  ], { description: t('snippet.description'), test: 'snippet-panel', className: 'snippet-card' });
+}

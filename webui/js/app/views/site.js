@@ -1,0 +1,42 @@
+// One site (owner/admin): its embed snippet and settings, or the short form for a new site.
+import { h } from '../../dom.js';
+import { t } from '../../i18n.js';
+import { hrefFor } from '../../routes.js';
+import { page, pageHeader, section } from './common.js';
+import { siteForm } from './site-form.js';
+import { snippetPanel } from './site-snippet.js';
+
+export async function siteView(ctx, { id }) {
+  const isNew = !id;
+  const [{ companies }, found] = await Promise.all([
+    ctx.api.get('/api/companies'),
+    isNew ? null : ctx.api.get(`/api/sites/${id}`),
+  ]);
+  const back = { href: hrefFor('sites'), label: t('sites.title') };
+  if (isNew) {
+    const form = siteForm(ctx, {
+      site: null,
+      companies,
+      onSaved: (site) => {
+        ctx.notify(t('site.created'));
+        ctx.navigate(hrefFor('site', { id: site.id }));
+      },
+    });
+    return page(pageHeader(t('site.newTitle'), { back, lead: t('site.newLead') }), section(null, form));
+  }
+  const { site } = found;
+  const title = h('span', {}, site.name);
+  const form = siteForm(ctx, {
+    site,
+    companies,
+    onSaved: (saved) => {
+      ctx.notify(t('site.saved'));
+      title.textContent = saved.name;
+    },
+  });
+  return page(
+    pageHeader(title, { back }),
+    snippetPanel(ctx, site, () => {}),
+    section(t('site.settings'), form, { className: 'card-flush' }),
+  );
+}

@@ -1,0 +1,82 @@
+// Message catalog lookup, formatting and the current UI language (zh-CN default, English switchable).
+import zhCN from './messages/zh-CN.js';
+import en from './messages/en.js';
+
+export const LANGUAGES = ['zh-CN', 'en'];
+export const DEFAULT_LANGUAGE = 'zh-CN';
+export const STORAGE_KEY = 'kefu.lang';
+
+const CATALOGS = { 'zh-CN': zhCN, en };
+
+/** Map loose tags ("zh", "zh-cn", "en-US") to a supported language, or null. */
+export function normalizeLanguage(value) {
+  if (typeof value !== 'string') return null;
+  const tag = value.trim().toLowerCase();
+  if (tag === 'zh' || tag.startsWith('zh-')) return 'zh-CN';
+  if (tag === 'en' || tag.startsWith('en-')) return 'en';
+  return null;
+}
+
+/** Replace `{name}` placeholders; unknown placeholders are left as they are. */
+export function format(template, params = {}) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) =>
+    Object.hasOwn(params, name) ? String(params[name]) : whole);
+}
+
+/** Look `key` up in `lang`, then in the default language, then fall back to the key itself. */
+export function translate(catalogs, lang, key, params) {
+  const catalog = catalogs[lang] || {};
+  const fallback = catalogs[DEFAULT_LANGUAGE] || {};
+  const template = Object.hasOwn(catalog, key) ? catalog[key]
+    : Object.hasOwn(fallback, key) ? fallback[key] : key;
+  return format(template, params);
+}
+
+/** The language to show: the device's stored choice, else the account's, else zh-CN. */
+export function resolveLanguage({ stored = null, account = null } = {}) {
+  return normalizeLanguage(stored) || normalizeLanguage(account) || DEFAULT_LANGUAGE;
+}
+
+/** The other language, for a two-way switch. */
+export function otherLanguage(lang) {
+  return lang === 'en' ? 'zh-CN' : 'en';
+}
+
+let current = DEFAULT_LANGUAGE;
+const listeners = new Set();
+
+export function t(key, params) {
+  return translate(CATALOGS, current, key, params);
+}
+
+export function hasMessage(key) {
+  return Object.hasOwn(CATALOGS[current], key) || Object.hasOwn(CATALOGS[DEFAULT_LANGUAGE], key);
+}
+
+export function getLanguage() {
+  return current;
+}
+
+/** Change the language; `persist` keeps the choice on this device. Listeners run on change. */
+export function setLanguage(lang, { persist = false, storage = defaultStorage() } = {}) {
+  const next = normalizeLanguage(lang) || DEFAULT_LANGUAGE;
+  if (persist && storage) {
+    try { storage.setItem(STORAGE_KEY, next); } catch { /* private mode: keep it in memory */ }
+  }
+  if (next === current) return;
+  current = next;
+  for (const listener of listeners) listener(next);
+}
+
+export function onLanguageChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function storedLanguage(storage = defaultStorage()) {
+  try { return storage ? normalizeLanguage(storage.getItem(STORAGE_KEY)) : null; } catch { return null; }
+}
+
+function defaultStorage() {
+  try { return globalThis.localStorage || null; } catch { return null; }
+}

@@ -1,0 +1,32 @@
+// Which nav entries and routes each role gets, and where a role lands by default.
+import { sectionOf } from './routes.js';
+
+const MANAGERS = ['owner', 'admin'];
+const STAFF = ['supervisor', 'agent'];
+const EVERYONE = [...MANAGERS, ...STAFF];
+
+export const NAV_ITEMS = [
+  { id: 'sites', label: 'nav.sites', roles: MANAGERS },
+  { id: 'users', label: 'nav.users', roles: MANAGERS },
+  { id: 'company', label: 'nav.company', roles: MANAGERS },
+  { id: 'console', label: 'nav.console', roles: STAFF },
+  { id: 'account', label: 'nav.account', roles: EVERYONE },
+];
+
+/** Nav entries for a role, in display order: `[{id, label, href}]`. */
+export function navForRole(role) {
+  return NAV_ITEMS.filter((item) => item.roles.includes(role))
+    .map(({ id, label }) => ({ id, label, href: `#/${id}` }));
+}
+
+/** The route name a role lands on for `#/` or a route it may not open. */
+export function defaultRouteFor(role) {
+  return MANAGERS.includes(role) ? 'sites' : 'console';
+}
+
+/** Whether `role` may open the route named `routeName`. */
+export function canOpen(role, routeName) {
+  const section = sectionOf(routeName);
+  if (!section) return false;
+  return NAV_ITEMS.some((item) => item.id === section && item.roles.includes(role));
+}

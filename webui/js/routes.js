@@ -1,0 +1,55 @@
+// Hash routes of the app page: parse `#/sites/3` into a route object and build hrefs back.
+
+const PATTERNS = [
+  ['home', /^$/],
+  ['sites', /^sites$/],
+  ['site-new', /^sites\/new$/],
+  ['site', /^sites\/(\d+)$/],
+  ['users', /^users$/],
+  ['user-new', /^users\/new$/],
+  ['user', /^users\/(\d+)$/],
+  ['company', /^company$/],
+  ['account', /^account$/],
+  ['console', /^console$/],
+];
+
+/** The nav section each route belongs to (used to highlight the nav and check access). */
+const SECTIONS = {
+  sites: 'sites', 'site-new': 'sites', site: 'sites',
+  users: 'users', 'user-new': 'users', user: 'users',
+  company: 'company', account: 'account', console: 'console',
+};
+
+/** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
+export function parseHash(hash) {
+  const path = String(hash || '').replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '')
+    .split('?')[0];
+  for (const [name, pattern] of PATTERNS) {
+    const match = pattern.exec(path);
+    if (match) return { name, params: match[1] ? { id: Number(match[1]) } : {} };
+  }
+  return { name: 'not-found', params: {} };
+}
+
+/** Build the hash for a route name, e.g. `hrefFor('site', {id: 3})` → `#/sites/3`. */
+export function hrefFor(name, params = {}) {
+  switch (name) {
+    case 'home': return '#/';
+    case 'site-new': return '#/sites/new';
+    case 'site': return `#/sites/${Number(params.id)}`;
+    case 'user-new': return '#/users/new';
+    case 'user': return `#/users/${Number(params.id)}`;
+    default: return `#/${name}`;
+  }
+}
+
+export function sectionOf(routeName) {
+  return SECTIONS[routeName] || null;
+}
+
+/** A `key=value` parameter of a URL fragment such as `#code=7KQM-2XPD` (not a route hash). */
+export function fragmentParam(hash, name) {
+  const text = String(hash || '').replace(/^#/, '');
+  if (!text.includes('=')) return null;
+  return new URLSearchParams(text).get(name);
+}
