@@ -36,6 +36,7 @@ async def do_create_user(svc: Services, fields: dict[str, Any]) -> User:
 
 
 async def check_create_user(svc: Services, actor: User, data: Any) -> User:
+    require_install_manager(actor)
     fields = clean_new_user(data)
     require_can_manage_user(actor, fields["role"])
     return await do_create_user(svc, fields)
@@ -49,6 +50,7 @@ async def _access_managed_user(svc: Services, actor: User, user_id: int) -> User
 
 
 async def check_update_user(svc: Services, actor: User, user_id: int, data: Any) -> User:
+    require_install_manager(actor)
     fields = clean_user_update(data)
     target = await _access_managed_user(svc, actor, user_id)
     new_role: Role | None = fields.get("role")

@@ -85,12 +85,17 @@ def _applied_versions(conn: apsw.Connection) -> set[int]:
     return {row[0] for row in conn.execute('SELECT "version" FROM "schema_migration"')}
 
 
-def _check_not_newer(applied: set[int]) -> None:
+def _has_migration_table(conn: apsw.Connection) -> bool:
+    return conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'schema_migration'").fetchone() is not None
+
+
+def _check_not_newer(applied: set[int], known: int) -> None:
     newest = max(applied, default=0)
-    if newest > LATEST_VERSION:
+    if newest > known:
         raise DatabaseTooNew(
             f"This database was written by a newer version of Kefu (schema {newest}; this "
-            f"version knows up to {LATEST_VERSION}). Run the newer version, or restore a "
+            f"version knows up to {known}). Run the newer version, or restore a "
             "backup made with this one. The database was not changed."
         )
 
@@ -101,9 +106,7 @@ def schema_version(path: Path) -> int:
         return 0
     conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
     try:
-        exists = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'schema_migration'").fetchone()
-        return max(_applied_versions(conn), default=0) if exists else 0
+        return max(_applied_versions(conn), default=0) if _has_migration_table(conn) else 0
     finally:
         conn.close()
 
@@ -111,15 +114,19 @@ def schema_version(path: Path) -> int:
 def migrate(path: Path, backups_dir: Path, *, now: datetime, keep_backups: int = 10,
             migrations: tuple[Migration, ...] = MIGRATIONS) -> MigrationReport:
     """Apply pending migrations to the database at `path`, backing it up first if it has data."""
+    known = max((m.version for m in migrations), default=0)
     conn = apsw.Connection(str(path))
     try:
         conn.setbusytimeout(int(BUSY_TIMEOUT_SECONDS * 1000))
+        # Refuse a newer database before touching it: even switching a copied backup to WAL
+        # rewrites its header.
+        if _has_migration_table(conn):
+            _check_not_newer(_applied_versions(conn), known)
         conn.execute("PRAGMA journal_mode=wal")
         conn.execute("PRAGMA foreign_keys=ON")
         with conn:
             conn.execute(_BOOTSTRAP)
         applied = _applied_versions(conn)
-        _check_not_newer(applied)
         pending = [m for m in migrations if m.version not in applied]
         current = max(applied, default=0)
         if not pending:

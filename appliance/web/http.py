@@ -28,7 +28,9 @@ def client_ip(request: Request) -> str:
 
 
 def own_origin(request: Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    """Our origin as a browser states it (a WebSocket's Origin is the page's http(s) one)."""
+    scheme = {"ws": "http", "wss": "https"}.get(request.scheme, request.scheme)
+    return f"{scheme}://{request.host}"
 
 
 def base_url(request: Request) -> str:
@@ -66,9 +68,10 @@ async def require_principal(request: Request) -> Principal:
     principal = await optional_principal(request)
     if principal is None:
         raise Unauthenticated("Please sign in")
-    if request.method in UNSAFE_METHODS and not csrf_matches(
-            principal, request.headers.get(CSRF_HEADER)):
-        raise CsrfFailed("Missing or wrong CSRF token; reload the page")
+    if request.method in UNSAFE_METHODS:
+        check_origin(request)
+        if not csrf_matches(principal, request.headers.get(CSRF_HEADER)):
+            raise CsrfFailed("Missing or wrong CSRF token; reload the page")
     return principal
 
 

@@ -50,6 +50,7 @@ class BackgroundServer:
     _ready: threading.Event = field(default_factory=threading.Event)
     _stop: asyncio.Event | None = None
     error: BaseException | None = None
+    drain_seconds: float = 1.0
 
     @property
     def port(self) -> int:
@@ -73,6 +74,7 @@ class BackgroundServer:
             self.error = exc
             self._ready.set()
         finally:
+            _cancel_remaining_tasks(self.loop)
             self.loop.close()
 
     async def _serve(self) -> None:
@@ -86,11 +88,20 @@ class BackgroundServer:
         self._ready.set()
         await self._stop.wait()
         await server.before_stop()
-        await server.close()
-        for conn in list(server.connections):
+        server.close()
+        await server.wait_closed()
+        connections = server.connections
+        for conn in list(connections):
             conn.close_if_idle()
-        with contextlib.suppress(Exception):
-            await server.wait_closed()
+        for _ in range(int(self.drain_seconds * 10)):
+            if not connections:
+                break
+            await asyncio.sleep(0.1)
+        for conn in list(connections):
+            if getattr(conn, "websocket", None):
+                conn.websocket.fail_connection(code=1001)
+            else:
+                conn.abort()
         await server.after_stop()
 
     def stop(self, timeout: float = 15) -> None:
@@ -99,3 +110,13 @@ class BackgroundServer:
                 self.loop.call_soon_threadsafe(self._stop.set)
         if self.thread is not None:
             self.thread.join(timeout)
+
+
+def _cancel_remaining_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """What asyncio.run does on exit: cancel leftover tasks and let them finish."""
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())

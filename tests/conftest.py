@@ -1,0 +1,123 @@
+"""Shared fixtures: a real appliance on a loopback port over a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from appliance.config import load_config
+from appliance.web.app import create_app
+from appliance.web.runtime import Runtime
+from appliance.web.server import BackgroundServer, bind_socket
+
+SETUP_CODE = "TEST-CODE-2345"
+OWNER_PASSWORD = "owner-password-1"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class ApiClient(httpx.Client):
+    """An HTTP client that sends the CSRF header the way the web UI does."""
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        if method.upper() in ("POST", "PATCH", "PUT", "DELETE"):
+            token = self.cookies.get("kefu_csrf")
+            headers = dict(kwargs.pop("headers", None) or {})
+            if token and "X-CSRF-Token" not in headers:
+                headers["X-CSRF-Token"] = token
+            kwargs["headers"] = headers
+        return super().request(method, url, **kwargs)
+
+
+@dataclass
+class Appliance:
+    url: str
+    runtime: Runtime
+    server: BackgroundServer
+    clients: list[ApiClient] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def client(self) -> ApiClient:
+        client = ApiClient(base_url=self.url, timeout=30)
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.server.stop()
+        self.runtime.close()
+
+    def setup(self, client: ApiClient | None = None, **overrides: Any) -> tuple[ApiClient, dict]:
+        """Run first-run setup through the API; returns the owner's signed-in client."""
+        client = client or self.client()
+        body = {
+            "setup_code": SETUP_CODE,
+            "company_name": "悦齿口腔",
+            "owner": {"login": "boss@example.com", "display_name": "王老板",
+                      "password": OWNER_PASSWORD},
+            "site": {"name": "官网", "url": "https://www.example.com"},
+        }
+        body.update(overrides)
+        response = client.post("/api/setup", json=body)
+        assert response.status_code == 201, response.text
+        return client, response.json()
+
+    def login(self, login: str, password: str) -> ApiClient:
+        client = self.client()
+        response = client.post("/api/auth/login", json={"login": login, "password": password})
+        assert response.status_code == 200, response.text
+        return client
+
+
+@pytest.fixture
+def start_appliance(tmp_path: Path) -> Iterator[Any]:
+    """Factory: start an appliance on a free loopback port with the given settings."""
+    started: list[Appliance] = []
+
+    def start(data_dir: Path | None = None, **settings: Any) -> Appliance:
+        config = load_config({"data_dir": data_dir or tmp_path / "data",
+                              "setup_code": SETUP_CODE, **settings}, environ={})
+        sock = bind_socket("127.0.0.1", 0)
+        runtime = Runtime.open(config)
+        server = BackgroundServer(create_app(runtime), sock).start()
+        appliance = Appliance(f"http://127.0.0.1:{server.port}", runtime, server)
+        started.append(appliance)
+        return appliance
+
+    yield start
+    for appliance in started:
+        appliance.close()
+
+
+@pytest.fixture
+def appliance(start_appliance: Any) -> Appliance:
+    return start_appliance()
+
+
+@pytest.fixture
+def owner(appliance: Appliance) -> tuple[ApiClient, dict]:
+    return appliance.setup()
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("KEFU_CHROMIUM") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+
+
+def require_or_skip(ok: bool, reason: str) -> None:
+    """Skip a test whose tool is missing on a developer machine; in CI that is a failure."""
+    if ok:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)

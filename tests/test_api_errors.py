@@ -1,0 +1,68 @@
+"""Bad requests of every kind get a JSON error with a 4xx status, never a 500."""
+
+from __future__ import annotations
+
+import socket
+
+from conftest import Appliance
+
+
+def test_body_limits_and_formats(start_appliance) -> None:
+    appliance = start_appliance(max_body_bytes=2048)
+    client, _ = appliance.setup()
+    r = client.post("/api/companies", content=b"{" + b" " * 4096 + b"}",
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    r = client.post("/api/companies", content=b"name=x",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type"
+    r = client.post("/api/companies", content=b'{"name": "x"',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_json"
+    r = client.post("/api/companies", content=b'{"name": "\xff\xfe"}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_json"
+    r = client.post("/api/companies", json=["name"])
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid"
+    assert len(client.get("/api/companies").json()["companies"]) == 1
+
+
+def test_unknown_paths_and_methods(appliance: Appliance) -> None:
+    client = appliance.client()
+    r = client.get("/api/nothing-here")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    r = client.delete("/api/setup")
+    assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+    r = client.get("/ui/../../etc/passwd")
+    assert r.status_code == 404
+    r = client.get("/api/sites/abc")
+    assert r.status_code == 404
+
+
+def test_responses_carry_safe_headers(appliance: Appliance) -> None:
+    client = appliance.client()
+    r = client.get("/api/setup/status")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "no-store"
+    page = client.get("/login")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_health_and_static(appliance: Appliance) -> None:
+    client = appliance.client()
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "version": "0.1.0", "database": "ok"}
+    loader = client.get("/embed.js", headers={"Accept-Encoding": "gzip"})
+    assert loader.status_code == 200 and "javascript" in loader.headers["content-type"]
+    assert loader.headers["content-encoding"] == "gzip"
+    again = client.get("/embed.js", headers={"If-None-Match": loader.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_garbage_on_the_socket_does_not_hurt_the_server(appliance: Appliance) -> None:
+    with socket.create_connection(("127.0.0.1", appliance.port), timeout=5) as raw:
+        raw.sendall(b"\x16\x03\x01garbage that is not http\r\n\r\n")
+        raw.recv(1024)
+    assert appliance.client().get("/healthz").status_code == 200
