@@ -2,7 +2,7 @@
 
 export class ApiError extends Error {
   constructor({ status, code, message, field = null, retryAfter = null }) {
-    super(message || code);
+    super(message || '');
     this.name = 'ApiError';
     this.status = status;
     this.code = code;

@@ -5,6 +5,7 @@ import { bindLanguageSwitch } from '../localize.js';
 import { navForRole } from '../nav.js';
 
 const TOAST_MS = 4000;
+const MAX_TOASTS = 3;
 
 /**
  * Build the frame inside `#app`. Returns `{main, refresh(me), setActive(section), notify(text, kind)}`;
@@ -40,7 +41,8 @@ export function createShell({ me, onLogout, onLanguageSwitch }) {
     header.replaceChildren(
       toggle,
       h('a', { class: 'brand', href: '#/' },
-        h('img', { src: '/ui/img/kefu.svg', alt: '', width: '28', height: '28' }), t('app.name')),
+        h('img', { src: '/ui/img/kefu.svg', alt: '', width: '28', height: '28' }),
+        h('span', { class: 'brand-name' }, t('app.name'))),
       h('div', { class: 'topbar-spacer' }),
       h('span', { class: 'topbar-user', 'data-test': 'user-name' },
         h('span', { class: 'topbar-user-name' }, user.display_name),
@@ -75,6 +77,7 @@ export function createShell({ me, onLogout, onLanguageSwitch }) {
     notify(text, kind = 'success') {
       const toast = h('div', { class: `toast toast-${kind}`, role: 'status', 'data-test': 'toast' }, text);
       toasts.append(toast);
+      while (toasts.children.length > MAX_TOASTS) toasts.firstElementChild.remove();
       setTimeout(() => toast.remove(), TOAST_MS);
     },
   };

@@ -40,10 +40,10 @@ export function statusBadge(active) {
     t(active ? 'user.active' : 'user.inactive'));
 }
 
-/** A primary/secondary button; `test` becomes `data-test`. */
+/** A `<button>`; `kind` is space-separated styles ("primary", "small danger"), `test` its data-test. */
 export function button(label, onclick, { kind = '', test = null, type = 'button', props = {} } = {}) {
-  return h('button', { type, class: `button ${kind ? `button-${kind}` : ''}`.trim(), 'data-test': test, onclick, ...props },
-    label);
+  const classes = ['button', ...kind.split(' ').filter(Boolean).map((name) => `button-${name}`)];
+  return h('button', { type, class: classes.join(' '), 'data-test': test, onclick, ...props }, label);
 }
 
 /** Format an ISO timestamp as a local date for tables. */

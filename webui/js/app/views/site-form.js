@@ -107,6 +107,7 @@ export function siteForm(ctx, { site, companies, onSaved }) {
       const body = siteBody(values, { isNew, chooseCompany });
       const result = isNew ? await ctx.api.post('/api/sites', body)
         : await ctx.api.patch(`/api/sites/${site.id}`, body);
+      if (!isNew) form.elements.allowed_origins.value = originsText(result.site.allowed_origins);
       await onSaved(result.site);
     } catch (error) {
       showFormError(form, errorMessage(error, t), resolveField(error.field, FIELDS));

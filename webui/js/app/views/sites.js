@@ -14,7 +14,7 @@ function siteRow(site, companyName) {
       h('div', { class: 'list-meta' },
         externalLink(site.url),
         companyName ? h('span', { class: 'meta-company' }, companyName) : null)),
-    h('a', { class: 'button button-small', href: hrefFor('site', { id: site.id }), 'data-test': 'site-open' },
+    h('a', { class: 'button button-small list-action', href: hrefFor('site', { id: site.id }), 'data-test': 'site-open' },
       t('site.open')));
 }
 

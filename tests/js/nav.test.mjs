@@ -1,0 +1,90 @@
+// Nav entries and route access by role, and the role rules the users page mirrors.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { canOpen, defaultRouteFor, navForRole } from '../../webui/js/nav.js';
+import {
+  assignableRoles, canActivate, canDeactivate, canManageUser, canResetPassword, roleUsesSites,
+} from '../../webui/js/roles.js';
+
+const ids = (role) => navForRole(role).map((item) => item.id);
+
+test('managers get sites, users, company and their account', () => {
+  assert.deepEqual(ids('owner'), ['sites', 'users', 'company', 'account']);
+  assert.deepEqual(ids('admin'), ['sites', 'users', 'company', 'account']);
+});
+
+test('agents and supervisors get the console and their account', () => {
+  assert.deepEqual(ids('supervisor'), ['console', 'account']);
+  assert.deepEqual(ids('agent'), ['console', 'account']);
+});
+
+test('unknown roles get nothing', () => {
+  assert.deepEqual(ids('visitor'), []);
+  assert.deepEqual(ids(undefined), []);
+});
+
+test('nav items carry labels and hrefs', () => {
+  assert.deepEqual(navForRole('agent')[0], { id: 'console', label: 'nav.console', href: '#/console' });
+});
+
+test('default landing route', () => {
+  assert.equal(defaultRouteFor('owner'), 'sites');
+  assert.equal(defaultRouteFor('admin'), 'sites');
+  assert.equal(defaultRouteFor('agent'), 'console');
+  assert.equal(defaultRouteFor('supervisor'), 'console');
+});
+
+test('route access follows the nav', () => {
+  assert.ok(canOpen('owner', 'site'));
+  assert.ok(canOpen('admin', 'user-new'));
+  assert.ok(!canOpen('owner', 'console'));
+  assert.ok(canOpen('agent', 'console'));
+  assert.ok(canOpen('agent', 'account'));
+  assert.ok(!canOpen('agent', 'sites'));
+  assert.ok(!canOpen('supervisor', 'users'));
+  assert.ok(!canOpen('agent', 'company'));
+  assert.ok(!canOpen('owner', 'home'));
+  assert.ok(!canOpen('owner', 'not-found'));
+});
+
+const owner = { id: 1, role: 'owner', active: true };
+const admin = { id: 2, role: 'admin', active: true };
+const agent = { id: 3, role: 'agent', active: true };
+const retired = { id: 4, role: 'agent', active: false };
+const otherOwner = { id: 5, role: 'owner', active: true };
+
+test('only owners may give owner and admin roles', () => {
+  assert.deepEqual(assignableRoles('owner'), ['owner', 'admin', 'supervisor', 'agent']);
+  assert.deepEqual(assignableRoles('admin'), ['supervisor', 'agent']);
+  assert.deepEqual(assignableRoles('agent'), []);
+});
+
+test('admins manage staff but not owners or admins', () => {
+  assert.ok(canManageUser(admin, agent));
+  assert.ok(!canManageUser(admin, otherOwner));
+  assert.ok(!canManageUser(admin, admin));
+  assert.ok(canManageUser(owner, admin));
+  assert.ok(canManageUser(owner, otherOwner));
+  assert.ok(!canManageUser(agent, retired));
+});
+
+test('nobody deactivates or resets themselves here', () => {
+  assert.ok(!canDeactivate(owner, owner));
+  assert.ok(!canResetPassword(owner, owner));
+  assert.ok(canDeactivate(owner, otherOwner));
+  assert.ok(canResetPassword(admin, agent));
+});
+
+test('deactivate only active users, activate only inactive ones', () => {
+  assert.ok(canDeactivate(admin, agent));
+  assert.ok(!canDeactivate(admin, retired));
+  assert.ok(canActivate(admin, retired));
+  assert.ok(!canActivate(admin, agent));
+});
+
+test('only staff roles are tied to sites', () => {
+  assert.ok(roleUsesSites('agent'));
+  assert.ok(roleUsesSites('supervisor'));
+  assert.ok(!roleUsesSites('admin'));
+  assert.ok(!roleUsesSites('owner'));
+});

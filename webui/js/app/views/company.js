@@ -1,0 +1,93 @@
+// Company page (owner/admin): rename the company; client companies appear only when asked for.
+import { h } from '../../dom.js';
+import { errorMessage } from '../../errors.js';
+import { errorBox, field, formValues, input, reportValidation, setBusy, showFormError } from '../../forms.js';
+import { t } from '../../i18n.js';
+import { validateCompany } from '../../validation.js';
+import { page, pageHeader, section } from './common.js';
+
+/** A one-field form posting `{name}`; `submitLabel` names the action, `test` prefixes its hooks. */
+function nameForm(ctx, { value = '', label, submitLabel, test, send, done }) {
+  const save = h('button', { type: 'submit', class: 'button button-primary', 'data-test': `${test}-save` }, submitLabel);
+  const form = h('form', { class: 'form form-inline', novalidate: true },
+    errorBox(),
+    h('div', { class: 'inline-row' },
+      field({ label, control: input({ name: 'name', value, maxlength: '80', 'data-test': `${test}-name` }) }),
+      save));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const values = formValues(form);
+    if (!reportValidation(form, validateCompany(values))) return;
+    setBusy(save, true);
+    try {
+      const result = await send(values.name.trim());
+      await done(result.company);
+    } catch (error) {
+      showFormError(form, errorMessage(error, t), 'name');
+    } finally {
+      setBusy(save, false);
+    }
+  });
+  return form;
+}
+
+function renameForm(ctx, company, { label = t('company.name'), test = 'company' } = {}) {
+  return nameForm(ctx, {
+    value: company.name, label, submitLabel: t('action.save'), test,
+    send: (name) => ctx.api.patch(`/api/companies/${company.id}`, { name }),
+    done: (saved) => ctx.notify(t('company.saved', { name: saved.name })),
+  });
+}
+
+function addCompany(ctx) {
+  return section(t('company.add'), nameForm(ctx, {
+    label: t('company.clientName'), submitLabel: t('company.addButton'), test: 'company-add',
+    send: (name) => ctx.api.post('/api/companies', { name }),
+    done: (company) => {
+      ctx.notify(t('company.added', { name: company.name }));
+      ctx.rerender();
+    },
+  }), { description: t('company.add.description'), test: 'company-add-section' });
+}
+
+function singleCompany(ctx, company) {
+  const addSection = addCompany(ctx);
+  addSection.hidden = true;
+  const reveal = h('button', {
+    type: 'button', class: 'link-button', 'data-test': 'company-multi', 'aria-expanded': 'false',
+    onclick: () => {
+      addSection.hidden = false;
+      reveal.setAttribute('aria-expanded', 'true');
+      reveal.hidden = true;
+      addSection.querySelector('input')?.focus();
+    },
+  }, t('company.multi'));
+  return [
+    section(null, company ? renameForm(ctx, company) : null),
+    h('p', { class: 'aside-link' }, reveal),
+    addSection,
+  ];
+}
+
+function companyList(ctx, companies, sites) {
+  const count = (company) => sites.filter((site) => site.company_id === company.id).length;
+  return section(t('company.list'), h('ul', { class: 'list' }, companies.map((company) =>
+    h('li', { class: 'list-row list-row-form', 'data-test': 'company-row', 'data-company-id': company.id },
+      renameForm(ctx, company, { label: t('company.name'), test: 'company' }),
+      h('span', { class: 'muted' }, t('company.siteCount', { count: count(company) }))))),
+  { description: t('company.list.description'), className: 'card-flush' });
+}
+
+export async function companyView(ctx) {
+  const [{ companies }, { sites }] = await Promise.all([
+    ctx.api.get('/api/companies'), ctx.api.get('/api/sites'),
+  ]);
+  const multi = companies.length > 1;
+  return page(
+    pageHeader(t(multi ? 'company.titleMulti' : 'company.title'), {
+      lead: t(multi ? 'company.leadMulti' : 'company.lead'),
+    }),
+    multi ? [companyList(ctx, companies, sites), addCompany(ctx)] : singleCompany(ctx, companies[0]),
+  );
+}
+

@@ -1,0 +1,109 @@
+// Create a user or edit one (owner/admin): login, display name, role, sites and initial password.
+import { h } from '../../dom.js';
+import { errorMessage, resolveField } from '../../errors.js';
+import { errorBox, field, formValues, input, reportValidation, select, setBusy, showFormError } from '../../forms.js';
+import { t } from '../../i18n.js';
+import { userBody } from '../../payloads.js';
+import { assignableRoles, canManageUser, roleUsesSites } from '../../roles.js';
+import { hrefFor } from '../../routes.js';
+import { validateUser } from '../../validation.js';
+import { emptyState, page, pageHeader, section } from './common.js';
+
+const FIELDS = ['login', 'display_name', 'role', 'password', 'site_ids'];
+
+function siteChoices(sites, chosen) {
+  if (!sites.length) return h('p', { class: 'hint' }, t('user.sites.none'));
+  return h('ul', { class: 'checklist' }, sites.map((site) => {
+    const id = `user-site-${site.id}`;
+    return h('li', {},
+      h('input', { type: 'checkbox', id, name: 'site_ids', value: String(site.id),
+        checked: chosen.includes(site.id), 'data-test': 'user-site', 'data-site-id': site.id }),
+      h('label', { for: id }, site.name));
+  }));
+}
+
+function sitesFieldset(sites, user) {
+  return h('fieldset', { class: 'form-section', 'data-test': 'user-sites' },
+    h('legend', {}, t('user.sites')),
+    h('p', { class: 'hint' }, t('user.sites.hint')),
+    siteChoices(sites, user?.site_ids ?? []));
+}
+
+function roleSelect(roles, current) {
+  return field({
+    label: t('field.role'),
+    hint: t('user.role.hint'),
+    control: select({ name: 'role', 'data-test': 'user-role' },
+      roles.map((role) => [role, t(`role.${role}`)]), current),
+  });
+}
+
+function buildForm(ctx, { user, sites, roles }) {
+  const isNew = !user;
+  const save = h('button', { type: 'submit', class: 'button button-primary', 'data-test': 'user-save' },
+    t(isNew ? 'user.create' : 'action.save'));
+  const sitesBox = sitesFieldset(sites, user);
+  const form = h('form', { class: 'form', novalidate: true },
+    errorBox(),
+    h('div', { class: 'form-grid' },
+      field({
+        label: t('field.login'), hint: isNew ? t('field.login.hint') : t('user.login.fixed'),
+        control: input({ name: 'login', value: user?.login ?? '', maxlength: '100', autocomplete: 'off',
+          autocapitalize: 'none', spellcheck: 'false', disabled: !isNew, 'data-test': 'user-login' }),
+      }),
+      field({
+        label: t('field.displayName'), hint: t('field.displayName.hint'),
+        control: input({ name: 'display_name', value: user?.display_name ?? '', maxlength: '80',
+          autocomplete: 'off', 'data-test': 'user-display-name' }),
+      }),
+      roleSelect(roles, user?.role ?? 'agent'),
+      isNew ? field({
+        label: t('user.initialPassword'), hint: t('user.initialPassword.hint'),
+        control: input({ name: 'password', type: 'password', maxlength: '256', autocomplete: 'new-password',
+          'data-test': 'user-password' }),
+      }) : null),
+    sitesBox,
+    h('div', { class: 'form-actions' }, save));
+
+  const showSites = () => {
+    sitesBox.hidden = !roleUsesSites(form.elements.role.value);
+  };
+  form.elements.role.addEventListener('change', showSites);
+  showSites();
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const values = formValues(form);
+    if (!reportValidation(form, validateUser(values, { isNew }))) return;
+    setBusy(save, true);
+    try {
+      const body = userBody(values, { isNew });
+      if (isNew) await ctx.api.post('/api/users', body);
+      else await ctx.api.patch(`/api/users/${user.id}`, body);
+      ctx.notify(t(isNew ? 'user.created' : 'user.saved', { name: body.display_name }));
+      ctx.navigate(hrefFor('users'));
+    } catch (error) {
+      setBusy(save, false);
+      showFormError(form, errorMessage(error, t), resolveField(error.field, FIELDS));
+    }
+  });
+  return form;
+}
+
+export async function userFormView(ctx, { id }) {
+  const isNew = !id;
+  const [{ users }, { sites }] = await Promise.all([
+    isNew ? { users: [] } : ctx.api.get('/api/users'),
+    ctx.api.get('/api/sites'),
+  ]);
+  const back = { href: hrefFor('users'), label: t('users.title') };
+  const user = isNew ? null : users.find((candidate) => candidate.id === id);
+  if (!isNew && (!user || !canManageUser(ctx.me, user))) {
+    return page(pageHeader(t('user.editTitle'), { back }), emptyState(t('user.notFound'), null, { icon: 'user' }));
+  }
+  const roles = assignableRoles(ctx.me.role);
+  const title = isNew ? t('user.newTitle') : t('user.editTitle');
+  return page(
+    pageHeader(title, { back, lead: isNew ? t('user.newLead') : user.login }),
+    section(null, buildForm(ctx, { user, sites, roles })));
+}
