@@ -16,8 +16,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while
+    # it is open, which would break asyncio.run() in the test modules collected after it.
     path = chromium_path()
     require_or_skip(path is not None, "Debian chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
