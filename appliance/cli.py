@@ -14,7 +14,7 @@ from appliance import __version__
 from appliance.config import SETTINGS_BY_NAME, ConfigError, load_config
 from appliance.domain import validation as v
 from appliance.domain.embed import embed_snippet
-from appliance.domain.errors import DatabaseTooNew, DomainError
+from appliance.domain.errors import DatabaseTooNew, DatabaseUnusable, DomainError
 from appliance.domain.sites import clean_site_fields
 from appliance.services import setup as setup_service
 from appliance.services import users as user_service
@@ -97,7 +97,9 @@ def _read_password(path: Path) -> str:
 
 def _config(args: argparse.Namespace, **extra: Any) -> Any:
     overrides = {"data_dir": getattr(args, "data_dir", None), **extra}
-    return load_config(overrides, config_file=getattr(args, "config", None))
+    config = load_config(overrides, config_file=getattr(args, "config", None))
+    logging.getLogger().setLevel(config.log_level.upper())
+    return config
 
 
 def _open_runtime(args: argparse.Namespace, **extra: Any) -> Runtime:
@@ -235,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, DataDirError, PortInUse) as exc:
         print(f"kefu: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
-    except DatabaseTooNew as exc:
+    except (DatabaseTooNew, DatabaseUnusable) as exc:
         print(f"kefu: {exc.message}", file=sys.stderr)
         return EXIT_CANNOT_START
     except DomainError as exc:

@@ -23,6 +23,7 @@ class Setting:
     default: Any
     help: str
     choices: tuple[str, ...] = ()
+    minimum: int = 0  # for int settings
 
     @property
     def env(self) -> str:
@@ -41,12 +42,15 @@ SETTINGS: tuple[Setting, ...] = (
             "snippet), e.g. https://chat.example.com. Empty: taken from the admin's request."),
     Setting("log_level", str, "info", "Logging level.",
             ("debug", "info", "warning", "error")),
-    Setting("max_body_bytes", int, 1_048_576, "Largest accepted request body, in bytes."),
-    Setting("session_days", int, 30, "How long a sign-in lasts without being used, in days."),
+    Setting("max_body_bytes", int, 1_048_576, "Largest accepted request body, in bytes.",
+            minimum=1),
+    Setting("session_days", int, 30, "How long a sign-in lasts without being used, in days.",
+            minimum=1),
     Setting("login_max_failures", int, 5,
-            "Failed sign-ins allowed per login name within login_window_seconds."),
+            "Failed sign-ins allowed per login name within login_window_seconds.", minimum=1),
     Setting("login_ip_max_failures", int, 20,
-            "Failed sign-ins (and setup codes) allowed per client address within the window."),
+            "Failed sign-ins (and setup codes) allowed per client address within the window.",
+            minimum=1),
     Setting("login_window_seconds", int, 900, "Window for counting failed sign-ins, in seconds."),
     Setting("cookie_secure", str, "auto",
             "Mark cookies Secure: auto (when the request came over HTTPS), always, or never.",
@@ -56,7 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
             "address and scheme from X-Forwarded-* headers). 0: trust none."),
     Setting("setup_code", str, "",
             "Fixed first-run setup code instead of a random one (the desktop launcher sets it)."),
-    Setting("ws_ping_seconds", int, 20, "Interval of WebSocket heartbeats, in seconds."),
+    Setting("ws_ping_seconds", int, 20, "Interval of WebSocket heartbeats, in seconds.",
+            minimum=1),
     Setting("backups_keep", int, 10,
             "Automatic pre-migration backups to keep in <data_dir>/backups."),
     Setting("writer_batch_max", int, 500,
@@ -93,19 +98,22 @@ def _convert(setting: Setting, raw: Any) -> Any:
         return None
     try:
         if setting.type is int:
-            if isinstance(raw, bool):
+            if isinstance(raw, bool | float):  # int() would accept and truncate them
                 raise ValueError(raw)
             value: Any = int(raw)
         elif setting.type is Path:
             value = Path(raw).expanduser()
-        else:
-            value = str(raw)
+        elif isinstance(raw, str):
+            value = raw
+        else:  # a TOML number, list or table where text belongs
+            raise TypeError(raw)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{setting.name}: expected {setting.type.__name__}, got {raw!r}") from exc
     if setting.choices and value not in setting.choices:
         raise ConfigError(f"{setting.name}: must be one of {', '.join(setting.choices)}")
-    if setting.type is int and value < 0:
-        raise ConfigError(f"{setting.name}: must not be negative")
+    if setting.type is int and value < setting.minimum:
+        raise ConfigError(f"{setting.name}: must not be negative" if setting.minimum == 0
+                          else f"{setting.name}: must be at least {setting.minimum}")
     return value
 
 

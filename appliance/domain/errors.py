@@ -70,6 +70,12 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class DatabaseUnusable(DomainError):
+    """The database file is damaged or not a Kefu database."""
+
+    code = "database_unusable"
+
+
 class DatabaseTooNew(DomainError):
     """The database was written by a newer Kefu; refusing protects it from damage."""
 

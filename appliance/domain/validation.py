@@ -94,7 +94,8 @@ def clean_url(value: Any, field: str = "url", *, allow_empty: bool = False) -> s
         return ""
     if len(url) > URL_MAX:
         raise Invalid(f"{field} must be at most {URL_MAX} characters", field=field)
-    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+    if any(ch.isspace() or ch in _BIDI_CONTROLS or unicodedata.category(ch) == "Cc"
+           for ch in url):
         raise Invalid(f"{field} must not contain spaces or control characters", field=field)
     try:
         parts = urlsplit(url)
@@ -186,7 +187,9 @@ def clean_setup_code(value: Any, field: str = "setup_code") -> str:
     code = require_str(value, field)
     if len(code) > SETUP_CODE_MAX:
         raise Invalid(f"{field} is too long", field=field)
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    # NFKC: full-width letters typed with a Chinese input method count as the plain ones.
+    code = unicodedata.normalize("NFKC", code)
+    return "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
 
 
 def only_fields(data: Any, allowed: Iterable[str], what: str = "body") -> dict[str, Any]:

@@ -48,9 +48,11 @@ def backup_database(source: Path, target: Path) -> int:
         result = integrity_check(partial)
         if result != "ok":
             raise BackupError(f"backup failed its integrity check: {result}")
-        os.replace(partial, target)
+        os.link(partial, target)  # fails rather than overwrite a file created meanwhile
     except apsw.Error as exc:
         raise BackupError(f"backup failed: {exc}") from exc
+    except FileExistsError as exc:
+        raise BackupError(f"{target} already exists; choose another file name") from exc
     except OSError as exc:
         raise BackupError(f"cannot write {target}: {exc.strerror}") from exc
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import apsw
 
-from appliance.domain.errors import DatabaseTooNew
+from appliance.domain.errors import DatabaseTooNew, DatabaseUnusable
 from appliance.storage.backup import backup_database
 from appliance.storage.database import BUSY_TIMEOUT_SECONDS
 
@@ -114,6 +114,18 @@ def schema_version(path: Path) -> int:
 def migrate(path: Path, backups_dir: Path, *, now: datetime, keep_backups: int = 10,
             migrations: tuple[Migration, ...] = MIGRATIONS) -> MigrationReport:
     """Apply pending migrations to the database at `path`, backing it up first if it has data."""
+    try:
+        return _migrate(path, backups_dir, now=now, keep_backups=keep_backups,
+                        migrations=migrations)
+    except (apsw.NotADBError, apsw.CorruptError) as exc:
+        raise DatabaseUnusable(
+            f"{path} is damaged or not a Kefu database ({exc}). Restore a backup from "
+            f"{backups_dir} or move the file away to start afresh."
+        ) from exc
+
+
+def _migrate(path: Path, backups_dir: Path, *, now: datetime, keep_backups: int,
+             migrations: tuple[Migration, ...]) -> MigrationReport:
     known = max((m.version for m in migrations), default=0)
     conn = apsw.Connection(str(path))
     try:

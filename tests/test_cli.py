@@ -1,0 +1,453 @@
+"""The `kefu` command, run as a real subprocess against real data directories and sockets."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import apsw
+import httpx
+import pytest
+
+from appliance import __version__
+from appliance.storage.database import integrity_check
+
+PASSWORD = "correct horse battery"
+SETUP_CODE_LINE = re.compile(r"setup code ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})")
+SERVING_LINE = re.compile(r"is serving at (http://127\.0\.0\.1:(\d+))")
+
+
+def kefu_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any KEFU_* setting, plus `extra`."""
+    env = {k: val for k, val in os.environ.items() if not k.startswith("KEFU_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def kefu(*args: str | Path, env: dict[str, str] | None = None, stdin: str | None = None,
+         timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "appliance", *map(str, args)],
+                          env=env or kefu_env(), input=stdin, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def password_file(folder: Path, password: str = PASSWORD) -> Path:
+    path = folder / "password.txt"
+    path.write_text(password + "\n", "utf-8")
+    return path
+
+
+def setup_args(data: Path, pw: Path, owner: str = "Boss@Example.com") -> list[str | Path]:
+    return ["setup", "--data-dir", data, "--company", "悦齿口腔", "--owner", owner,
+            "--owner-name", "王老板", "--password-file", pw, "--site-name", "官网",
+            "--site-url", "https://www.example.com"]
+
+
+def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        return [tuple(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def users_in(db: Path) -> list[tuple[object, ...]]:
+    return rows(db, 'SELECT "login", "role" FROM "user" ORDER BY "id"')
+
+
+def make_newer(db: Path) -> None:
+    conn = apsw.Connection(str(db))
+    try:
+        conn.execute("INSERT INTO schema_migration VALUES (999, 'from the future', '2030-01-01')")
+    finally:
+        conn.close()
+
+
+class Served:
+    """`kefu serve` in a subprocess, its output (stdout and stderr) collected line by line."""
+
+    def __init__(self, *args: str | Path, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "appliance", "serve", "--port", "0", *map(str, args)],
+            env=env or kefu_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
+
+    def wait_for(self, pattern: re.Pattern[str], timeout: float = 30) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                match = pattern.search("".join(self.lines))
+                if match:
+                    return match
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
+                    raise AssertionError(f"no {pattern.pattern!r} in output:\n{self.output}")
+                self._changed.wait(min(left, 0.5))
+
+    def wait_ready(self) -> str:
+        """The base URL, once /healthz answers."""
+        url = self.wait_for(SERVING_LINE).group(1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"{url}/healthz", timeout=5)
+                if response.status_code == 200:
+                    assert response.json()["database"] == "ok"
+                    return url
+            except httpx.TransportError:
+                pass
+            assert self.proc.poll() is None, f"serve exited early:\n{self.output}"
+            assert time.monotonic() < deadline, f"/healthz never answered:\n{self.output}"
+            time.sleep(0.05)
+
+    def stop(self, sig: signal.Signals) -> int:
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=30)
+        self._reader.join(10)
+        return code
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._reader.join(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[type[Served]]:
+    """Start `kefu serve` processes; every one is killed at the end, whatever happened."""
+    started: list[Served] = []
+
+    class Tracked(Served):
+        def __init__(self, *args: str | Path, env: dict[str, str] | None = None) -> None:
+            super().__init__(*args, env=env)
+            started.append(self)
+
+    try:
+        yield Tracked
+    finally:
+        for served in started:
+            served.kill()
+
+
+# -- simple commands ------------------------------------------------------------------------
+
+def test_version() -> None:
+    result = kefu("version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "kefu 0.1.0\n"
+    assert __version__ == "0.1.0"
+
+
+@pytest.mark.parametrize("args", [
+    ["bogus"],
+    [],
+    ["backup", "--data-dir", "x"],  # --to is required
+    ["setup", "--company", "Acme"],
+    ["create-user", "--login", "lina", "--role", "root", "--password-file", "pw"],
+    ["serve", "--port", "eighty"],
+    ["version", "--extra"],
+])
+def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
+    result = kefu(*args, env=kefu_env(KEFU_DATA_DIR=str(tmp_path / "data")))
+    assert result.returncode == 2, result
+    assert "usage: kefu" in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_migrate_reports_applied_then_up_to_date(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = kefu("migrate", "--data-dir", data)
+    assert first.returncode == 0, first.stderr
+    assert "Applied migrations 1; schema version 1." in first.stdout
+    assert rows(data / "kefu.db", 'SELECT "version" FROM "schema_migration"') == [(1,)]
+
+    second = kefu("migrate", env=kefu_env(KEFU_DATA_DIR=str(data)))  # the same dir, by variable
+    assert second.returncode == 0, second.stderr
+    assert "up to date (schema version 1)" in second.stdout
+    assert not (data / "backups").exists()
+
+
+def test_log_level_setting_quiets_the_command(tmp_path: Path) -> None:
+    chatty = kefu("migrate", "--data-dir", tmp_path / "one")
+    assert "INFO appliance.storage.migrations: applied migration 1" in chatty.stderr
+    quiet = kefu("migrate", "--data-dir", tmp_path / "two", env=kefu_env(KEFU_LOG_LEVEL="warning"))
+    assert quiet.returncode == 0, quiet.stderr
+    assert "INFO" not in quiet.stderr
+    assert "Applied migrations 1" in quiet.stdout
+
+
+@pytest.mark.parametrize(("env", "toml", "needle"), [
+    ({"KEFU_PORT": "abc"}, None, "port"),
+    ({"KEFU_COOKIE_SECURE": "sometimes"}, None, "cookie_secure"),
+    ({}, "prot = 8080\n", "prot"),
+    ({}, "port = [\n", "not valid TOML"),
+])
+def test_bad_settings_exit_3_naming_the_setting(tmp_path: Path, env: dict[str, str],
+                                                toml: str | None, needle: str) -> None:
+    data = tmp_path / "data"
+    if toml is not None:
+        data.mkdir()
+        (data / "kefu.toml").write_text(toml, "utf-8")
+    result = kefu("migrate", "--data-dir", data, env=kefu_env(**env))
+    assert result.returncode == 3, result
+    assert result.stderr.startswith("kefu: ")
+    assert needle in result.stderr
+    assert not (data / "kefu.db").exists()
+
+
+def test_missing_config_file_exits_3(tmp_path: Path) -> None:
+    result = kefu("migrate", "--data-dir", tmp_path, "--config", tmp_path / "nope.toml")
+    assert result.returncode == 3
+    assert "cannot read config file" in result.stderr
+    assert "nope.toml" in result.stderr
+
+
+# -- setup and users ------------------------------------------------------------------------
+
+def test_setup_prints_the_snippet_once(tmp_path: Path) -> None:
+    data, pw = tmp_path / "data", password_file(tmp_path)
+    result = kefu(*setup_args(data, pw), "--public-url", "https://chat.example.com/")
+    assert result.returncode == 0, result.stderr
+    db = data / "kefu.db"
+    [(widget_key,)] = rows(db, 'SELECT "widget_key" FROM "site"')
+    assert "/embed.js" in result.stdout
+    assert f'"{widget_key}"' in result.stdout
+    assert '"https://chat.example.com"' in result.stdout
+    assert "owner boss@example.com" in result.stdout  # the login, normalised
+    assert users_in(db) == [("boss@example.com", "owner")]
+    assert rows(db, 'SELECT "name" FROM "company"') == [("悦齿口腔",)]
+
+    again = kefu(*setup_args(data, pw, owner="other"))
+    assert again.returncode == 1
+    assert "already set up" in again.stderr
+    assert users_in(db) == [("boss@example.com", "owner")]
+    assert rows(db, 'SELECT count(*) FROM "company"') == [(1,)]
+
+
+def test_setup_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    args = setup_args(data, Path("-"))
+    result = kefu(*args, stdin=PASSWORD + "\nignored second line\n")
+    assert result.returncode == 0, result.stderr
+    assert "snippet" in result.stdout
+    assert "http://127.0.0.1:8080" in result.stdout  # no public_url: the default address
+
+
+@pytest.mark.parametrize(("password", "extra", "message"), [
+    ("short", [], "password must be at least 8 characters"),
+    ("", [], "password must be at least 8 characters"),
+    (PASSWORD, ["--site-url", "javascript:alert(1)"], "url must start with http"),
+    (PASSWORD, ["--owner", "not a login"], "owner may contain only"),
+    (PASSWORD, ["--company", "  "], "company is required"),
+])
+def test_setup_refuses_bad_input_and_creates_nothing(tmp_path: Path, password: str,
+                                                     extra: list[str], message: str) -> None:
+    data = tmp_path / "data"
+    migrated = kefu("migrate", "--data-dir", data)  # an existing, empty install
+    assert migrated.returncode == 0
+    result = kefu(*setup_args(data, password_file(tmp_path, password)), *extra)
+    assert result.returncode == 1, result
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert users_in(data / "kefu.db") == []  # still needs setup
+    assert rows(data / "kefu.db", 'SELECT count(*) FROM "site"') == [(0,)]
+
+
+def test_setup_with_a_short_password_on_a_fresh_dir_creates_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = kefu(*setup_args(data, password_file(tmp_path, "1234567")))
+    assert result.returncode == 1
+    assert result.stderr == "kefu: password must be at least 8 characters\n"
+    assert not data.exists()  # refused before anything was opened or created
+
+
+def test_setup_with_a_missing_password_file(tmp_path: Path) -> None:
+    result = kefu(*setup_args(tmp_path / "data", tmp_path / "missing.txt"))
+    assert result.returncode == 1
+    assert "cannot read password file" in result.stderr
+    assert "missing.txt" in result.stderr
+
+
+def test_create_user(tmp_path: Path) -> None:
+    data, pw = tmp_path / "data", password_file(tmp_path)
+    assert kefu(*setup_args(data, pw)).returncode == 0
+    base = ["create-user", "--data-dir", data, "--password-file", pw]
+
+    created = kefu(*base, "--login", "Li.Na", "--display-name", "李娜", "--role", "agent",
+                   "--site", "1")
+    assert created.returncode == 0, created.stderr
+    assert "Created agent li.na (id 2)." in created.stdout
+    assert rows(data / "kefu.db", 'SELECT "user_id", "site_id" FROM "user_site"') == [(2, 1)]
+
+    duplicate = kefu(*base, "--login", "LI.NA", "--role", "admin")
+    assert duplicate.returncode == 1
+    assert "That login is already taken" in duplicate.stderr
+
+    no_site = kefu(*base, "--login", "wang", "--role", "agent", "--site", "99")
+    assert no_site.returncode == 1
+    assert "No such site: 99" in no_site.stderr
+
+    (tmp_path / "weak").mkdir()
+    weak = kefu("create-user", "--data-dir", data, "--login", "zhao", "--role", "agent",
+                "--password-file", password_file(tmp_path / "weak", "weak"))
+    assert weak.returncode == 1
+    assert "password must be at least 8 characters" in weak.stderr
+
+    assert users_in(data / "kefu.db") == [("boss@example.com", "owner"), ("li.na", "agent")]
+    # The refused users were not half-created: the login is still free.
+    assert kefu(*base, "--login", "wang", "--role", "supervisor").returncode == 0
+
+
+# -- data directory and database problems ---------------------------------------------------
+
+def test_unwritable_data_dir_exits_3(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    data = blocker / "data"
+    for args in (["serve", "--port", "0"], ["migrate"], setup_args(data, password_file(tmp_path))):
+        result = kefu(*args, "--data-dir", data)
+        assert result.returncode == 3, result
+        assert f"The data directory {data.resolve()} is not writable" in result.stderr
+        assert "--data-dir" in result.stderr
+    assert blocker.read_text() == "not a folder"
+
+
+def test_database_from_a_newer_version_exits_3_untouched(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert kefu("migrate", "--data-dir", data).returncode == 0
+    db = data / "kefu.db"
+    make_newer(db)
+    before = db.read_bytes()
+    pw = password_file(tmp_path)
+    for args in (["serve", "--port", "0", "--data-dir", data], ["migrate", "--data-dir", data],
+                 setup_args(data, pw),
+                 ["create-user", "--data-dir", data, "--login", "lina", "--role", "agent",
+                  "--password-file", pw]):
+        result = kefu(*args, timeout=30)
+        assert result.returncode == 3, result
+        assert "written by a newer version of Kefu" in result.stderr
+        assert "schema 999" in result.stderr
+    assert db.read_bytes() == before
+    assert not (data / "backups").exists()
+
+
+def test_serve_on_an_occupied_port_exits_3(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = kefu("serve", "--data-dir", tmp_path / "data", "--host", "127.0.0.1",
+                      "--port", str(port), timeout=30)
+    assert result.returncode == 3, result
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "--port" in result.stderr
+
+
+# -- serving --------------------------------------------------------------------------------
+
+def test_backup_while_serving(tmp_path: Path, serve: type[Served]) -> None:
+    data, pw = tmp_path / "data", password_file(tmp_path)
+    assert kefu(*setup_args(data, pw)).returncode == 0
+    server = serve("--data-dir", data)
+    url = server.wait_ready()
+    assert "setup code" not in server.output  # already set up
+
+    copy = tmp_path / "copies" / "kefu-backup.db"
+    copy.parent.mkdir()
+    result = kefu("backup", "--data-dir", data, "--to", copy)
+    assert result.returncode == 0, result.stderr
+    assert "integrity ok" in result.stdout
+    assert str(copy.resolve()) in result.stdout
+    assert integrity_check(copy) == "ok"
+    assert users_in(copy) == [("boss@example.com", "owner")]
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["kefu-backup.db"]
+
+    again = kefu("backup", "--data-dir", data, "--to", copy)
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    no_folder = kefu("backup", "--data-dir", data, "--to", tmp_path / "nowhere" / "x.db")
+    assert no_folder.returncode == 1
+    assert "does not exist" in no_folder.stderr
+
+    assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200  # still serving
+    assert server.stop(signal.SIGTERM) == 0
+
+
+def test_backup_without_a_database(tmp_path: Path) -> None:
+    result = kefu("backup", "--data-dir", tmp_path, "--to", tmp_path / "copy.db")
+    assert result.returncode == 1
+    assert "no database at" in result.stderr
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_serve_first_run_then_restart(tmp_path: Path, serve: type[Served]) -> None:
+    data = tmp_path / "data"
+    first = serve("--data-dir", data)
+    url = first.wait_ready()
+    code = first.wait_for(SETUP_CODE_LINE).group(1)
+    assert f"{url}/setup" in first.output
+    assert f"Data directory: {data.resolve()}" in first.output
+    # The printed code really sets up this install, through the running server.
+    with httpx.Client(base_url=url, timeout=30) as client:
+        assert client.get("/api/setup/status").json() == {"needs_setup": True}
+        response = client.post("/api/setup", json={
+            "setup_code": code.lower(), "company_name": "Acme",
+            "owner": {"login": "boss", "display_name": "Boss", "password": PASSWORD},
+            "site": {"name": "Shop", "url": "https://shop.example.com"}})
+        assert response.status_code == 201, response.text
+    assert first.stop(signal.SIGINT) == 0
+    assert "Traceback" not in first.output
+
+    second = serve("--data-dir", data)
+    url = second.wait_ready()
+    with httpx.Client(base_url=url, timeout=30) as client:
+        assert client.get("/api/setup/status").json() == {"needs_setup": False}
+    assert second.stop(signal.SIGTERM) == 0
+    assert "setup code" not in second.output
+    assert "Traceback" not in second.output
+
+    db = data / "kefu.db"
+    assert integrity_check(db) == "ok"
+    assert users_in(db) == [("boss", "owner")]
+    assert rows(db, 'SELECT "name", "url" FROM "site"') == [("Shop", "https://shop.example.com")]
+
+
+def test_serve_refuses_a_file_that_is_not_a_database(tmp_path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "kefu.db").write_bytes(b"this is not sqlite" * 100)
+    result = subprocess.run([sys.executable, "-m", "appliance", "migrate", "--data-dir",
+                             str(data)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3
+    assert "damaged or not a Kefu database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (data / "kefu.db").read_bytes() == b"this is not sqlite" * 100

@@ -1,0 +1,246 @@
+"""The database handle: writer thread with group commit, reader threads, per-thread binding."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import apsw
+import peewee
+import pytest
+
+from appliance.domain.errors import Conflict
+from appliance.domain.model import Role, User
+from appliance.storage import accounts, sites
+from appliance.storage.database import Database, bound_database, integrity_check
+from appliance.storage.migrations import migrate
+
+NOW = datetime(2025, 1, 2, 3, 4, 5)
+
+
+def migrated(path: Path) -> Path:
+    migrate(path, path.parent / "backups", now=NOW)
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(migrated(tmp_path / "kefu.db"))
+    database.start()
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def new_user(login: str) -> User:
+    return accounts.create_user(login=login, display_name=login, role=Role.AGENT,
+                                password_hash="x", language="en", site_ids=(), now=NOW)
+
+
+def logins_on_disk(path: Path) -> list[str]:
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        return [r[0] for r in conn.execute('SELECT "login" FROM "user" ORDER BY "id"')]
+    finally:
+        conn.close()
+
+
+def test_write_then_read_round_trip(db: Database) -> None:
+    async def scenario() -> None:
+        company = await db.write(sites.create_company, "Acme", NOW)
+        assert company.id == 1
+        assert await db.read(sites.get_company, company.id) == company
+        assert await db.read(sites.list_companies) == [company]
+
+    asyncio.run(scenario())
+
+
+def test_many_concurrent_writes_share_few_commits(db: Database) -> None:
+    async def scenario() -> list[User]:
+        return await asyncio.gather(*(db.write(new_user, f"agent{i:03d}") for i in range(200)))
+
+    before = db.commits
+    users = asyncio.run(scenario())
+    commits = db.commits - before
+    assert 1 <= commits <= 40, f"{commits} commits for 200 writes: group commit is not grouping"
+    assert sorted(u.login for u in users) == [f"agent{i:03d}" for i in range(200)]
+    assert len({u.id for u in users}) == 200
+    assert sorted(logins_on_disk(db.path)) == [f"agent{i:03d}" for i in range(200)]
+
+
+def test_batch_max_one_commits_every_write_alone(tmp_path: Path) -> None:
+    database = Database(migrated(tmp_path / "kefu.db"), batch_max=1)
+    database.start()
+    try:
+        async def scenario() -> None:
+            await asyncio.gather(*(database.write(new_user, f"user{i}") for i in range(20)))
+
+        asyncio.run(scenario())
+        assert database.commits == 20
+    finally:
+        database.close()
+
+
+def test_a_failing_job_rolls_back_alone_in_its_batch(db: Database) -> None:
+    gate, started = threading.Event(), threading.Event()
+
+    def hold_the_writer() -> None:
+        started.set()
+        assert gate.wait(10)
+
+    def half_done_then_fail() -> None:
+        sites.create_company("Doomed", NOW)
+        raise ValueError("boom")
+
+    async def scenario() -> list[object]:
+        await db.write(new_user, "taken")
+        first_commits = db.commits
+        holder = asyncio.create_task(db.write(hold_the_writer))
+        assert await asyncio.to_thread(started.wait, 10)
+        # The writer is busy: these four jobs queue up and must be committed as one batch.
+        batch = [asyncio.create_task(job) for job in (
+            db.write(new_user, "before"), db.write(new_user, "taken"),
+            db.write(half_done_then_fail), db.write(new_user, "after"))]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await holder
+        results = await asyncio.gather(*batch, return_exceptions=True)
+        assert db.commits - first_commits == 2  # the holder's batch, then all four together
+        return results
+
+    before, duplicate, failed, after = asyncio.run(scenario())
+    assert isinstance(duplicate, Conflict)
+    assert duplicate.field == "login"
+    assert isinstance(failed, ValueError)
+    assert before.login == "before"
+    assert after.login == "after"
+    assert logins_on_disk(db.path) == ["taken", "before", "after"]
+
+    async def companies() -> list[str]:
+        return [c.name for c in await db.read(sites.list_companies)]
+
+    assert asyncio.run(companies()) == []
+
+
+def test_an_acknowledged_write_is_on_disk_for_another_connection(db: Database) -> None:
+    async def scenario() -> None:
+        await db.write(new_user, "durable")
+        # Right after the ack, before anything else happens in this process.
+        assert logins_on_disk(db.path) == ["durable"]
+
+    asyncio.run(scenario())
+
+
+def test_write_blocking_from_plain_code(db: Database) -> None:
+    user = db.write_blocking(new_user, "cli-user")
+    assert user.login == "cli-user"
+    with pytest.raises(Conflict):
+        db.write_blocking(new_user, "cli-user")
+    assert logins_on_disk(db.path) == ["cli-user"]
+
+
+def test_connection_pragmas_on_readers_and_writer(db: Database) -> None:
+    def pragmas() -> dict[str, object]:
+        conn = bound_database.obj
+        return {name: conn.execute_sql(f"PRAGMA {name}").fetchone()[0]
+                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
+
+    async def scenario() -> tuple[dict[str, object], dict[str, object]]:
+        return await db.read(pragmas), await db.write(pragmas)
+
+    on_reader, on_writer = asyncio.run(scenario())
+    for found in (on_reader, on_writer):
+        assert found["journal_mode"] == "wal"
+        assert found["synchronous"] == 2  # FULL
+        assert found["foreign_keys"] == 1
+        assert found["busy_timeout"] == 10_000
+
+
+def test_foreign_keys_are_enforced(db: Database) -> None:
+    def orphan_session() -> None:
+        accounts.create_session(user_id=12345, token_hash="t", csrf_token="c", ip="", user_agent="",
+                                now=NOW, expires_at=NOW)
+
+    with pytest.raises(peewee.IntegrityError, match="FOREIGN KEY"):
+        db.write_blocking(orphan_session)
+
+
+def test_two_databases_in_one_process_stay_apart(tmp_path: Path) -> None:
+    first = Database(migrated(tmp_path / "one.db"))
+    second = Database(migrated(tmp_path / "two.db"))
+    first.start()
+    second.start()
+    try:
+        async def scenario() -> tuple[list[str], list[str]]:
+            await asyncio.gather(*(
+                job for i in range(20) for job in (
+                    first.write(sites.create_company, f"one-{i}", NOW),
+                    second.write(sites.create_company, f"two-{i}", NOW))))
+            one, two = await asyncio.gather(first.read(sites.list_companies),
+                                            second.read(sites.list_companies))
+            return [c.name for c in one], [c.name for c in two]
+
+        one, two = asyncio.run(scenario())
+        assert sorted(one) == sorted(f"one-{i}" for i in range(20))
+        assert sorted(two) == sorted(f"two-{i}" for i in range(20))
+    finally:
+        first.close()
+        second.close()
+    # The main thread never got a binding: models used here would fail, not hit a random file.
+    assert bound_database.obj is None
+
+
+def test_reads_see_a_consistent_snapshot(db: Database) -> None:
+    def count_twice_with_a_write_between() -> tuple[int, int]:
+        before = len(accounts.list_users())
+        db.write_blocking(new_user, "sneaky")  # commits on the writer thread meanwhile
+        return before, len(accounts.list_users())
+
+    async def scenario() -> tuple[tuple[int, int], int]:
+        snapshot = await db.read(count_twice_with_a_write_between)
+        return snapshot, len(await db.read(accounts.list_users))
+
+    (before, during), after = asyncio.run(scenario())
+    assert before == during == 0
+    assert after == 1
+
+
+def test_not_started_or_closed_database_refuses_work(tmp_path: Path) -> None:
+    database = Database(migrated(tmp_path / "kefu.db"))
+
+    async def write() -> None:
+        await database.write(new_user, "nobody")
+
+    async def read() -> None:
+        await database.read(accounts.list_users)
+
+    with pytest.raises(RuntimeError, match="not started"):
+        asyncio.run(write())
+    with pytest.raises(RuntimeError, match="not started"):
+        asyncio.run(read())
+    with pytest.raises(RuntimeError, match="not started"):
+        database.write_blocking(new_user, "nobody")
+    database.start()
+    database.close()
+    with pytest.raises(RuntimeError, match="not started"):
+        asyncio.run(write())
+    assert logins_on_disk(database.path) == []
+
+
+def test_close_finishes_queued_writes(tmp_path: Path) -> None:
+    database = Database(migrated(tmp_path / "kefu.db"))
+    database.start()
+
+    async def scenario() -> None:
+        tasks = [asyncio.create_task(database.write(new_user, f"late{i}")) for i in range(50)]
+        await asyncio.sleep(0)  # every job is queued
+        await asyncio.to_thread(database.close)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+    assert len(logins_on_disk(database.path)) == 50
+    assert integrity_check(database.path) == "ok"

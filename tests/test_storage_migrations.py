@@ -1,0 +1,220 @@
+"""Migrations: the schema they build, idempotence, backups first, refusing newer databases."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import apsw
+import pytest
+
+from appliance.domain.errors import DatabaseTooNew
+from appliance.storage.backup import backup_database
+from appliance.storage.database import Database, bound_database, integrity_check
+from appliance.storage.migrations import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    Migration,
+    migrate,
+    schema_version,
+)
+from appliance.storage.tables import ALL_TABLES
+
+NOW = datetime(2025, 3, 4, 5, 6, 7)
+
+
+def connect(path: Path) -> apsw.Connection:
+    return apsw.Connection(str(path))
+
+
+def query(path: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        return [tuple(row) for row in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def table_names(path: Path) -> set[str]:
+    rows = query(path, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                       "AND name NOT LIKE 'sqlite_%'")
+    return {str(r[0]) for r in rows}
+
+
+def schema_of(path: Path) -> dict[str, object]:
+    """Per table: columns, foreign keys and indexes (name, unique, columns), order-free."""
+    schema: dict[str, object] = {}
+    for table in sorted(table_names(path)):
+        indexes = set()
+        for _seq, name, unique, origin, partial in query(path, f'PRAGMA index_list("{table}")'):
+            columns = tuple(r[2] for r in query(path, f'PRAGMA index_info("{name}")'))
+            indexes.add((name, unique, origin, partial, columns))
+        schema[table] = {
+            "columns": query(path, f'PRAGMA table_info("{table}")'),
+            "foreign_keys": sorted(query(path, f'PRAGMA foreign_key_list("{table}")')),
+            "indexes": indexes,
+        }
+    return schema
+
+
+def extra_migration(version: int, table: str) -> Migration:
+    def apply(conn: apsw.Connection) -> None:
+        conn.execute(f'CREATE TABLE "{table}" ("id" INTEGER NOT NULL PRIMARY KEY)')
+
+    return Migration(version, f"add {table}", apply)
+
+
+def add_company(path: Path, name: str) -> None:
+    conn = connect(path)
+    try:
+        conn.execute('INSERT INTO "company" ("name", "created_at") VALUES (?, ?)',
+                     (name, str(NOW)))
+    finally:
+        conn.close()
+
+
+def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
+    migrated = tmp_path / "migrated.db"
+    report = migrate(migrated, tmp_path / "backups", now=NOW)
+    assert report.applied == tuple(m.version for m in MIGRATIONS)
+    assert report.version == LATEST_VERSION
+    assert report.backup is None
+
+    from_models = tmp_path / "models.db"
+    database = Database(from_models)
+    database.start()
+    try:
+        async def create_tables() -> None:
+            await database.write(lambda: bound_database.obj.create_tables(ALL_TABLES))
+
+        asyncio.run(create_tables())
+    finally:
+        database.close()
+
+    expected = schema_of(from_models)
+    assert set(expected) == {t._meta.table_name for t in ALL_TABLES}
+    assert schema_of(migrated) == expected
+    assert integrity_check(migrated) == "ok"
+
+
+def test_migrating_twice_applies_nothing_the_second_time(tmp_path: Path) -> None:
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    add_company(path, "Acme")
+    before = schema_of(path)
+
+    again = migrate(path, tmp_path / "backups", now=NOW + timedelta(days=1))
+
+    assert again.applied == ()
+    assert again.version == LATEST_VERSION
+    assert again.backup is None
+    assert not (tmp_path / "backups").exists()  # nothing pending, so no backup either
+    assert schema_of(path) == before
+    assert query(path, 'SELECT "version" FROM "schema_migration"') == [(1,)]
+    assert query(path, 'SELECT "name" FROM "company"') == [("Acme",)]
+
+
+def test_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "kefu.db"
+    assert schema_version(path) == 0
+    assert not path.exists()  # asking does not create the file
+    connect(path).close()
+    assert schema_version(path) == 0
+    migrate(path, tmp_path / "backups", now=NOW)
+    assert schema_version(path) == LATEST_VERSION
+
+
+def test_pending_migration_backs_up_a_database_with_data_first(tmp_path: Path) -> None:
+    path, backups = tmp_path / "kefu.db", tmp_path / "backups"
+    migrate(path, backups, now=NOW)
+    add_company(path, "Acme")
+
+    later = NOW + timedelta(hours=1)
+    report = migrate(path, backups, now=later,
+                     migrations=(*MIGRATIONS, extra_migration(2, "extra")))
+
+    assert report.applied == (2,)
+    assert report.version == 2
+    assert report.backup is not None
+    assert report.backup.parent == backups
+    assert report.backup.name == "kefu-20250304-060607-schema1-before-2.db"
+    assert integrity_check(report.backup) == "ok"
+    # The backup is the database as it was: the data, but not the new table.
+    assert query(report.backup, 'SELECT "name" FROM "company"') == [("Acme",)]
+    assert query(report.backup, 'SELECT "version" FROM "schema_migration"') == [(1,)]
+    assert "extra" not in table_names(report.backup)
+    assert "extra" in table_names(path)
+    assert query(path, 'SELECT "name" FROM "company"') == [("Acme",)]
+    # The same list of migrations again: nothing to do, not "too new".
+    again = migrate(path, backups, now=later, migrations=(*MIGRATIONS, extra_migration(2, "extra")))
+    assert again.applied == ()
+    assert again.version == 2
+
+
+def test_old_automatic_backups_are_pruned(tmp_path: Path) -> None:
+    path, backups = tmp_path / "kefu.db", tmp_path / "backups"
+    migrate(path, backups, now=NOW)
+    add_company(path, "Acme")
+    known: tuple[Migration, ...] = MIGRATIONS
+    made = []
+    for version in range(2, 6):
+        known = (*known, extra_migration(version, f"extra{version}"))
+        report = migrate(path, backups, now=NOW + timedelta(days=version), keep_backups=2,
+                         migrations=known)
+        made.append(report.backup)
+    assert sorted(p.name for p in backups.iterdir()) == sorted(p.name for p in made[-2:])
+
+
+def test_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    add_company(path, "Acme")
+    conn = connect(path)
+    conn.execute('INSERT INTO "schema_migration" VALUES (999, \'from the future\', \'2030-01-01\')')
+    conn.close()
+    # Also as a standalone copy (rollback journal, as a backup is written): switching it to
+    # WAL would already change its header.
+    copy = tmp_path / "copy.db"
+    backup_database(path, copy)
+
+    for candidate in (path, copy):
+        before = candidate.read_bytes()
+        with pytest.raises(DatabaseTooNew, match="newer version") as refused:
+            migrate(candidate, tmp_path / "backups", now=NOW,
+                    migrations=(*MIGRATIONS, extra_migration(2, "extra")))
+        assert "999" in refused.value.message
+        assert candidate.read_bytes() == before
+    assert not (tmp_path / "backups").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db", "kefu.db"]
+
+
+def test_a_failing_migration_rolls_back_and_is_not_recorded(tmp_path: Path) -> None:
+    def half_then_fail(conn: apsw.Connection) -> None:
+        conn.execute('CREATE TABLE "half" ("id" INTEGER PRIMARY KEY)')
+        conn.execute('INSERT INTO "no_such_table" VALUES (1)')
+
+    path = tmp_path / "kefu.db"
+    broken = (*MIGRATIONS, Migration(2, "broken", half_then_fail))
+    with pytest.raises(apsw.SQLError, match="no_such_table"):
+        migrate(path, tmp_path / "backups", now=NOW, migrations=broken)
+
+    # Migration 1 committed in its own transaction; migration 2 left no trace.
+    assert "half" not in table_names(path)
+    assert "company" in table_names(path)
+    assert query(path, 'SELECT "version" FROM "schema_migration"') == [(1,)]
+    assert integrity_check(path) == "ok"
+
+    # Fixed in a later release: it applies, after backing up the database it left behind.
+    report = migrate(path, tmp_path / "backups", now=NOW,
+                     migrations=(*MIGRATIONS, extra_migration(2, "half")))
+    assert report.applied == (2,)
+    assert report.backup is not None
+    assert "half" in table_names(path)
+
+
+def test_shipped_migrations_are_numbered_in_order() -> None:
+    versions = [m.version for m in MIGRATIONS]
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
+    assert LATEST_VERSION == versions[-1]
+    assert all(m.name.strip() for m in MIGRATIONS)
