@@ -106,3 +106,28 @@ def test_setup_from_another_origin_is_refused(appliance: Appliance) -> None:
     response = appliance.client().post("/api/setup", json=_body(),
                                        headers={"Origin": "https://evil.example"})
     assert response.status_code == 403 and response.json()["error"]["code"] == "csrf"
+
+
+def test_cookies_are_secure_over_https_behind_a_trusted_proxy(start_appliance) -> None:
+    appliance = start_appliance(proxies_count=1)
+    response = appliance.client().post(
+        "/api/setup", json=_body(),
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9",
+                 "X-Forwarded-Host": "chat.acme.example"})
+    assert response.status_code == 201, response.text
+    cookies = response.headers.get_list("set-cookie")
+    assert all("Secure" in c for c in cookies if c.startswith(("kefu_session", "kefu_csrf")))
+    assert '"https://chat.acme.example"' in response.json()["site"]["snippet"]
+
+
+def test_forwarded_headers_are_ignored_without_a_trusted_proxy(appliance: Appliance) -> None:
+    response = appliance.client().post("/api/setup", json=_body(),
+                                       headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 201
+    assert not any("Secure" in c for c in response.headers.get_list("set-cookie"))
+
+
+def test_public_url_goes_into_the_snippet(start_appliance) -> None:
+    appliance = start_appliance(public_url="https://kefu.acme.example/")
+    _, body = appliance.setup()
+    assert '"https://kefu.acme.example"' in body["site"]["snippet"]
