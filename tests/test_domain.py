@@ -438,3 +438,10 @@ def test_setup_code_accepts_full_width_input() -> None:
     from appliance.domain.validation import clean_setup_code
 
     assert clean_setup_code("ＡＢＣＤ－２３４５ efgh") == "ABCD2345EFGH"
+
+
+def test_origins_of_internationalised_hosts_are_punycode() -> None:
+    from appliance.domain.validation import clean_origin, origin_of
+
+    assert origin_of("https://例子.中国/路径") == "https://xn--fsqu00a.xn--fiqs8s"
+    assert clean_origin("https://例子.中国") == "https://xn--fsqu00a.xn--fiqs8s"

@@ -117,6 +117,12 @@ def origin_of(url: str) -> str:
     host = (parts.hostname or "").lower()
     if ":" in host:
         host = f"[{host}]"
+    elif not host.isascii():
+        # Browsers send internationalised hosts in their ASCII (punycode) form.
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise Invalid("not a valid internationalised host name", field="url") from exc
     port = parts.port
     if port is None or (scheme, port) in (("http", 80), ("https", 443)):
         return f"{scheme}://{host}"

@@ -192,7 +192,7 @@ class Database:
                     try:
                         with db.atomic():
                             job.result = job.fn()
-                    except Exception as exc:  # the caller gets it; the batch goes on
+                    except BaseException as exc:  # the caller gets it; the batch goes on
                         job.error = exc
             self.commits += 1
         except Exception as exc:
