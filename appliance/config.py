@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
             "snippet), e.g. https://chat.example.com. Empty: taken from the admin's request."),
     Setting("log_level", str, "info", "Logging level.",
             ("debug", "info", "warning", "error")),
+    Setting("upload_max_bytes", int, 10_485_760,
+            "Largest file a visitor or agent may upload, in bytes.", minimum=1),
     Setting("max_body_bytes", int, 1_048_576, "Largest accepted request body, in bytes.",
             minimum=1),
     Setting("session_days", int, 30, "How long a sign-in lasts without being used, in days.",

@@ -19,6 +19,7 @@ import pytest
 
 from appliance import __version__
 from appliance.storage.database import integrity_check
+from appliance.storage.migrations import LATEST_VERSION, MIGRATIONS
 
 PASSWORD = "correct horse battery"
 SETUP_CODE_LINE = re.compile(r"setup code ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -187,12 +188,15 @@ def test_migrate_reports_applied_then_up_to_date(tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = kefu("migrate", "--data-dir", data)
     assert first.returncode == 0, first.stderr
-    assert "Applied migrations 1; schema version 1." in first.stdout
-    assert rows(data / "kefu.db", 'SELECT "version" FROM "schema_migration"') == [(1,)]
+    versions = [m.version for m in MIGRATIONS]
+    assert (f"Applied migrations {', '.join(map(str, versions))}; "
+            f"schema version {LATEST_VERSION}.") in first.stdout
+    assert rows(data / "kefu.db", 'SELECT "version" FROM "schema_migration"') == [
+        (v,) for v in versions]
 
     second = kefu("migrate", env=kefu_env(KEFU_DATA_DIR=str(data)))  # the same dir, by variable
     assert second.returncode == 0, second.stderr
-    assert "up to date (schema version 1)" in second.stdout
+    assert f"up to date (schema version {LATEST_VERSION})" in second.stdout
     assert not (data / "backups").exists()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +28,11 @@ class SessionsEnded(Event):
 
 @dataclass(frozen=True, slots=True)
 class UserChanged(Event):
+    """A user's role, sites or active state changed; open consoles follow the new scope."""
+
     type: ClassVar[str] = "user_changed"
     user_id: int
+    user: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +45,43 @@ class EventSink(Protocol):
     """Where services publish events once their transaction has committed."""
 
     def publish(self, events: list[Event]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCreated(Event):
+    """A message was stored; notes go to agents only."""
+
+    type: ClassVar[str] = "message"
+    message: Any
+    conversation: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationChanged(Event):
+    """A conversation was created, assigned, transferred, closed or reopened."""
+
+    type: ClassVar[str] = "conversation"
+    conversation: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ReadUpTo(Event):
+    type: ClassVar[str] = "read"
+    conversation_id: int
+    site_id: int
+    visitor_id: int
+    reader: str  # visitor | agent
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Typing(Event):
+    """Ephemeral: never stored."""
+
+    type: ClassVar[str] = "typing"
+    conversation_id: int
+    site_id: int
+    visitor_id: int
+    sender: Any
+    typing: bool
+    draft: str | None = None

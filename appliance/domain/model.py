@@ -51,6 +51,8 @@ class Site:
     widget_position: str
     language: str
     created_at: datetime
+    typing_preview: bool = False
+    identity_secret: str = ""
 
 
 @dataclass(frozen=True, slots=True)

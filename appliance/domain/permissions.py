@@ -39,3 +39,16 @@ def require_can_manage_user(actor: User, target_role: Role) -> None:
 def require_not_self(actor: User, target: User, action: str) -> None:
     if actor.id == target.id:
         raise Forbidden(f"You cannot {action} your own account")
+
+
+def require_conversation_access(actor: User, site_id: int) -> None:
+    """Agents and supervisors reach the conversations of their sites; managers reach all."""
+    if not can_access_site(actor, site_id):
+        raise Forbidden("You are not assigned to this conversation's site")
+
+
+def require_can_write(actor: User, assignee_id: int | None) -> None:
+    """Agents write in their own and in waiting conversations; supervisors and up in any."""
+    if actor.role.rank >= Role.SUPERVISOR.rank or assignee_id in (None, actor.id):
+        return
+    raise Forbidden("This conversation is served by another agent")

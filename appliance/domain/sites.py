@@ -9,7 +9,7 @@ from appliance.domain.errors import Invalid
 
 DEFAULT_THEME_COLOR = "#1f6feb"
 EDITABLE_FIELDS = ("company_id", "name", "url", "allowed_origins", "display_name", "logo_url",
-                   "greeting", "theme_color", "widget_position", "language")
+                   "greeting", "theme_color", "widget_position", "language", "typing_preview")
 
 _CLEANERS: dict[str, Any] = {
     "company_id": lambda x: v.clean_id(x, "company_id"),
@@ -22,6 +22,7 @@ _CLEANERS: dict[str, Any] = {
     "theme_color": lambda x: v.clean_color(x, "theme_color"),
     "widget_position": lambda x: v.clean_position(x, "widget_position"),
     "language": lambda x: v.clean_language(x, "language"),
+    "typing_preview": lambda x: v.clean_bool(x, "typing_preview"),
 }
 
 

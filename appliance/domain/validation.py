@@ -155,6 +155,12 @@ def clean_color(value: Any, field: str = "theme_color") -> str:
     return color.lower()
 
 
+def clean_bool(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"{field} must be true or false", field=field)
+    return value
+
+
 def clean_choice(value: Any, field: str, choices: Iterable[str]) -> str:
     options = tuple(choices)
     if value not in options:

@@ -27,12 +27,16 @@ class Connection:
     """Messages for one peer. `push` never waits: a peer that cannot keep up is disconnected
     (it resumes on reconnect) instead of stalling the sender or growing memory."""
 
-    def __init__(self, *, user_id: int | None, session_id: int | None,
-                 send: Callable[[str], Awaitable[Any]],
+    def __init__(self, *, send: Callable[[str], Awaitable[Any]],
                  close: Callable[[int, str], Awaitable[Any]],
+                 user_id: int | None = None, session_id: int | None = None,
+                 visitor_id: int | None = None, site_scope: frozenset[int] | None = None,
                  limit: int = OUTBOX_LIMIT) -> None:
         self.user_id = user_id
         self.session_id = session_id
+        self.visitor_id = visitor_id
+        # Agents: the sites whose events they hear (None: every site, for owners and admins).
+        self.site_scope = site_scope
         self._send = send
         self._close = close
         self._outbox: asyncio.Queue[Any] = asyncio.Queue(maxsize=limit + 2)
@@ -79,3 +83,32 @@ class Connection:
             raise
         except Exception:  # the socket died under us; the receive side notices too
             log.debug("sender stopped", exc_info=True)
+
+
+class PollWaiter:
+    """A long-poll request waiting for frames: collects them instead of sending."""
+
+    def __init__(self, *, visitor_id: int | None = None, user_id: int | None = None,
+                 site_scope: frozenset[int] | None = None, limit: int = OUTBOX_LIMIT) -> None:
+        self.user_id = user_id
+        self.session_id = None
+        self.visitor_id = visitor_id
+        self.site_scope = site_scope
+        self.frames: list[dict[str, Any]] = []
+        self.arrived = asyncio.Event()
+        self._limit = limit
+        self.closing = False
+
+    def push(self, message: dict[str, Any]) -> bool:
+        if len(self.frames) >= self._limit:
+            return False  # the client polls again and syncs from its cursor
+        self.frames.append(message)
+        self.arrived.set()
+        return True
+
+    def end(self, code: int, reason: str, last: dict[str, Any] | None) -> None:
+        del code, reason
+        self.closing = True
+        if last is not None:
+            self.frames.append(last)
+        self.arrived.set()

@@ -1,48 +1,138 @@
-"""The registry of open sockets; turns committed events into messages and disconnections."""
+"""The registry of open sockets; turns committed events into frames for the right peers."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, Protocol
 
-from appliance.domain.events import Event, SessionsEnded
-from appliance.realtime.connection import CLOSE_SESSION_ENDED, Connection
+from appliance.domain.conversations import VISITOR
+from appliance.domain.events import (
+    ConversationChanged,
+    Event,
+    MessageCreated,
+    ReadUpTo,
+    SessionsEnded,
+    Typing,
+    UserChanged,
+)
+from appliance.realtime.connection import CLOSE_SESSION_ENDED
+from appliance.realtime.frames import (
+    conversation_json,
+    message_frame,
+    sender_json,
+    visitor_conversation_json,
+)
+
+
+class Peer(Protocol):
+    user_id: int | None
+    session_id: int | None
+    visitor_id: int | None
+    site_scope: frozenset[int] | None
+
+    def push(self, message: dict[str, Any]) -> bool: ...
+
+    def end(self, code: int, reason: str, last: dict[str, Any] | None) -> None: ...
+
+
+def scope_of(user: Any) -> frozenset[int] | None:
+    return None if user.role.manages_install else frozenset(user.site_ids)
 
 
 class Hub:
     """Single process, so this in-memory registry is the truth about who is connected."""
 
     def __init__(self) -> None:
-        self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._by_user: dict[int, set[Peer]] = defaultdict(set)
+        self._by_visitor: dict[int, set[Peer]] = defaultdict(set)
 
-    def register(self, conn: Connection) -> None:
-        if conn.user_id is not None:
-            self._by_user[conn.user_id].add(conn)
+    def register(self, peer: Peer) -> None:
+        if peer.user_id is not None:
+            self._by_user[peer.user_id].add(peer)
+        if peer.visitor_id is not None:
+            self._by_visitor[peer.visitor_id].add(peer)
 
-    def unregister(self, conn: Connection) -> None:
-        if conn.user_id is None:
-            return
-        conns = self._by_user.get(conn.user_id)
-        if conns is not None:
-            conns.discard(conn)
-            if not conns:
-                del self._by_user[conn.user_id]
+    def unregister(self, peer: Peer) -> None:
+        for index, key in ((self._by_user, peer.user_id), (self._by_visitor, peer.visitor_id)):
+            if key is None:
+                continue
+            peers = index.get(key)
+            if peers is not None:
+                peers.discard(peer)
+                if not peers:
+                    del index[key]
 
-    def connections_of(self, user_id: int) -> list[Connection]:
+    def connections_of(self, user_id: int) -> list[Peer]:
         return list(self._by_user.get(user_id, ()))
 
+    def visitor_online(self, visitor_id: int) -> bool:
+        return bool(self._by_visitor.get(visitor_id))
+
     def count(self) -> int:
-        return sum(len(c) for c in self._by_user.values())
+        return sum(len(c) for c in self._by_user.values()) + sum(
+            len(c) for c in self._by_visitor.values())
+
+    # -- fan-out ----------------------------------------------------------------------------
+    def _agents_of_site(self, site_id: int) -> list[Peer]:
+        return [peer for peers in self._by_user.values() for peer in peers
+                if peer.site_scope is None or site_id in peer.site_scope]
+
+    def _to_visitor(self, visitor_id: int, frame: dict[str, Any]) -> None:
+        for peer in list(self._by_visitor.get(visitor_id, ())):
+            peer.push(frame)
+
+    def _to_agents(self, site_id: int, frame: dict[str, Any]) -> None:
+        for peer in self._agents_of_site(site_id):
+            peer.push(frame)
 
     def publish(self, events: list[Event]) -> None:
         for event in events:
-            if isinstance(event, SessionsEnded):
+            if isinstance(event, MessageCreated):
+                self._message(event)
+            elif isinstance(event, ConversationChanged):
+                conv = event.conversation
+                self._to_agents(conv.site_id, {"type": "conversation",
+                                               "conversation": conversation_json(conv)})
+                self._to_visitor(conv.visitor_id, {
+                    "type": "conversation", "conversation": visitor_conversation_json(conv)})
+            elif isinstance(event, ReadUpTo):
+                frame = {"type": "read", "conversation_id": event.conversation_id,
+                         "reader": event.reader, "seq": event.seq}
+                if event.reader == VISITOR:
+                    self._to_agents(event.site_id, frame)
+                else:
+                    self._to_visitor(event.visitor_id, frame)
+                    self._to_agents(event.site_id, frame)  # the agent's other tabs
+            elif isinstance(event, Typing):
+                self._typing(event)
+            elif isinstance(event, SessionsEnded):
                 self._end_sessions(event)
+            elif isinstance(event, UserChanged) and event.user is not None:
+                for peer in self.connections_of(event.user_id):
+                    peer.site_scope = scope_of(event.user)
+
+    def _message(self, event: MessageCreated) -> None:
+        message, conv = event.message, event.conversation
+        frame = message_frame(message)
+        self._to_agents(conv.site_id, frame)
+        if message.visible_to_visitor:
+            self._to_visitor(conv.visitor_id, frame)
+
+    def _typing(self, event: Typing) -> None:
+        frame: dict[str, Any] = {"type": "typing", "conversation_id": event.conversation_id,
+                                 "sender": sender_json(event.sender), "typing": event.typing}
+        if event.sender.type == VISITOR:
+            if event.draft is not None:
+                frame["draft"] = event.draft
+            self._to_agents(event.site_id, frame)
+        else:
+            self._to_visitor(event.visitor_id, frame)
 
     def _end_sessions(self, event: SessionsEnded) -> None:
-        for conn in self.connections_of(event.user_id):
-            if event.session_ids and conn.session_id not in event.session_ids:
+        for peer in self.connections_of(event.user_id):
+            if event.session_ids and peer.session_id not in event.session_ids:
                 continue
-            if event.keep_session_id is not None and conn.session_id == event.keep_session_id:
+            if event.keep_session_id is not None and peer.session_id == event.keep_session_id:
                 continue
-            conn.end(CLOSE_SESSION_ENDED, event.reason,
+            peer.end(CLOSE_SESSION_ENDED, event.reason,
                      {"type": "session_ended", "reason": event.reason})

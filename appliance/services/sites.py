@@ -79,3 +79,7 @@ async def do_regenerate_widget_key(svc: Services, actor: User, site_id: int) -> 
     site = await svc.db.write(store.set_widget_key, site_id, new_widget_key(), svc.now())
     svc.publish(SiteChanged(site.id))
     return site
+
+
+async def company_name(svc: Services, company_id: int) -> str:
+    return (await svc.db.read(store.get_company, company_id)).name

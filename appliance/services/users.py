@@ -31,7 +31,7 @@ async def do_create_user(svc: Services, fields: dict[str, Any]) -> User:
         login=fields["login"], display_name=fields["display_name"], role=fields["role"],
         password_hash=password_hash, language=fields["language"],
         site_ids=fields["site_ids"], now=now))
-    svc.publish(UserChanged(user.id))
+    svc.publish(UserChanged(user.id, user))
     return user
 
 
@@ -65,7 +65,7 @@ async def check_update_user(svc: Services, actor: User, user_id: int, data: Any)
         return accounts.update_user(user_id, dict(fields), now)
 
     user = await svc.db.write(update)
-    svc.publish(UserChanged(user.id))
+    svc.publish(UserChanged(user.id, user))
     return user
 
 
@@ -101,5 +101,5 @@ async def check_set_active(svc: Services, actor: User, user_id: int, active: boo
     user = await svc.db.write(change)
     if not active:
         svc.publish(SessionsEnded(user_id, "deactivated"))
-    svc.publish(UserChanged(user_id))
+    svc.publish(UserChanged(user.id, user))
     return user

@@ -27,6 +27,7 @@ def _site(row: SiteRow) -> Site:
         display_name=row.display_name, logo_url=row.logo_url, greeting=row.greeting,
         theme_color=row.theme_color, widget_position=row.widget_position,
         language=row.language, created_at=row.created_at,
+        typing_preview=bool(row.typing_preview), identity_secret=row.identity_secret,
     )
 
 

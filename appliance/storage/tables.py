@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee as pw
 from playhouse.apsw_ext import BooleanField, DateTimeField
+from playhouse.sqlite_ext import FTS5Model, RowIDField, SearchField
 
 from appliance.storage.database import bound_database
 
@@ -42,6 +43,9 @@ class SiteRow(BaseTable):
     language = pw.TextField(default="zh-CN")
     created_at = DateTimeField()
     updated_at = DateTimeField()
+    # Added by migration 2 with ALTER TABLE, which needs the defaults in the schema too.
+    typing_preview = BooleanField(default=False, constraints=[pw.SQL("DEFAULT 0")])
+    identity_secret = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         table_name = "site"
@@ -85,6 +89,111 @@ class SessionRow(BaseTable):
         table_name = "session"
 
 
-ALL_TABLES: tuple[type[BaseTable], ...] = (
+class VisitorRow(BaseTable):
+    site = pw.ForeignKeyField(SiteRow, backref="visitors", on_delete="CASCADE")
+    token_hash = pw.TextField(unique=True)
+    name = pw.TextField(default="")
+    email = pw.TextField(default="")
+    phone = pw.TextField(default="")
+    attributes = pw.TextField(default="{}")  # JSON object
+    page_url = pw.TextField(default="")
+    page_title = pw.TextField(default="")
+    referrer = pw.TextField(default="")
+    user_agent = pw.TextField(default="")
+    first_seen_at = DateTimeField()
+    last_seen_at = DateTimeField()
+
+    class Meta:
+        table_name = "visitor"
+
+
+class ConversationRow(BaseTable):
+    site = pw.ForeignKeyField(SiteRow, backref="conversations", on_delete="CASCADE",
+                              index=False)
+    visitor = pw.ForeignKeyField(VisitorRow, backref="conversations", on_delete="CASCADE")
+    status = pw.TextField()
+    assignee = pw.ForeignKeyField(UserRow, null=True, on_delete="SET NULL", index=False)
+    last_seq = pw.IntegerField(default=0)
+    visitor_last_seq = pw.IntegerField(default=0)
+    agent_read_seq = pw.IntegerField(default=0)
+    visitor_read_seq = pw.IntegerField(default=0)
+    unread = pw.IntegerField(default=0)
+    last_message_id = pw.IntegerField(null=True)
+    created_at = DateTimeField()
+    last_activity_at = DateTimeField()
+    closed_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "conversation"
+        indexes = (
+            (("site", "status", "last_activity_at"), False),
+            (("assignee", "status"), False),
+        )
+
+
+class AttachmentRow(BaseTable):
+    site = pw.ForeignKeyField(SiteRow, on_delete="CASCADE")
+    conversation = pw.ForeignKeyField(ConversationRow, null=True, on_delete="CASCADE")
+    uploader_type = pw.TextField()
+    uploader_id = pw.IntegerField()
+    name = pw.TextField()
+    mime = pw.TextField()
+    kind = pw.TextField()
+    size = pw.IntegerField()
+    storage_name = pw.TextField(unique=True)
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "attachment"
+
+
+class MessageRow(BaseTable):
+    conversation = pw.ForeignKeyField(ConversationRow, backref="messages", on_delete="CASCADE",
+                                      index=False)
+    seq = pw.IntegerField()
+    client_id = pw.TextField()
+    sender_type = pw.TextField()
+    sender_id = pw.IntegerField(null=True)
+    sender_name = pw.TextField()
+    kind = pw.TextField()
+    body = pw.TextField()
+    attachment = pw.ForeignKeyField(AttachmentRow, null=True, on_delete="SET NULL")
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "message"
+        indexes = (
+            (("conversation", "seq"), True),
+            # The dedup key: a sender's client id is stored once, across restarts.
+            (("sender_type", "sender_id", "client_id"), True),
+        )
+
+
+class CannedReplyRow(BaseTable):
+    site = pw.ForeignKeyField(SiteRow, null=True, on_delete="CASCADE")
+    owner = pw.ForeignKeyField(UserRow, null=True, on_delete="CASCADE")
+    shortcut = pw.TextField()
+    body = pw.TextField()
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        table_name = "canned_reply"
+
+
+class MessageSearchRow(FTS5Model):
+    """Search terms of each message (rowid = message id); see domain/search.py."""
+
+    rowid = RowIDField()
+    terms = SearchField()
+
+    class Meta:
+        database = bound_database
+        table_name = "message_search"
+        options = {"content": "", "contentless_delete": 1, "tokenize": "unicode61"}  # noqa: RUF012
+
+
+ALL_TABLES: tuple[type[pw.Model], ...] = (
     SchemaMigration, CompanyRow, SiteRow, UserRow, UserSiteRow, SessionRow,
+    VisitorRow, ConversationRow, AttachmentRow, MessageRow, CannedReplyRow, MessageSearchRow,
 )

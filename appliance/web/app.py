@@ -11,7 +11,7 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
 from appliance.services.auth import do_delete_expired_sessions
-from appliance.web import api_account, api_admin, pages, sockets
+from appliance.web import api_account, api_admin, api_conversations, api_widget, pages, sockets
 from appliance.web.errors import handle_exception
 from appliance.web.runtime import Runtime
 from appliance.web.static import load_bundle
@@ -30,7 +30,8 @@ def create_app(runtime: Runtime) -> Sanic:
         "ACCESS_LOG": False,
         "MOTD": False,
         "FALLBACK_ERROR_FORMAT": "json",
-        "REQUEST_MAX_SIZE": config.max_body_bytes,
+        # Uploads are the largest bodies; JSON bodies are held to max_body_bytes by read_json.
+        "REQUEST_MAX_SIZE": max(config.max_body_bytes, config.upload_max_bytes + 65_536),
         "REQUEST_MAX_HEADER_SIZE": 16_384,
         "WEBSOCKET_MAX_SIZE": 65_536,
         "PROXIES_COUNT": config.proxies_count or None,
@@ -39,7 +40,8 @@ def create_app(runtime: Runtime) -> Sanic:
     app.ctx.runtime = runtime
     app.ctx.webui = load_bundle("webui")
     app.ctx.embed = load_bundle("embed")
-    for bp in (api_account.bp, api_admin.bp, pages.bp, sockets.bp):
+    for bp in (api_account.bp, api_admin.bp, api_conversations.bp, api_widget.bp, pages.bp,
+               sockets.bp):
         app.blueprint(bp)
     app.error_handler.add(Exception, handle_exception)
     app.on_response(_security_headers)
@@ -49,6 +51,7 @@ def create_app(runtime: Runtime) -> Sanic:
 
 
 async def _security_headers(request: Request, response: HTTPResponse) -> None:
+    api_widget.add_cors_headers(request, response)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.path.startswith("/api/"):

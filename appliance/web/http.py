@@ -8,7 +8,14 @@ from typing import Any
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from appliance.domain.errors import BadJson, CsrfFailed, Unauthenticated, UnsupportedMediaType
+from appliance.domain.errors import (
+    BadJson,
+    CsrfFailed,
+    Invalid,
+    TooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 from appliance.domain.model import Principal
 from appliance.services.auth import SignIn, access_principal, csrf_matches
 from appliance.services.context import Services
@@ -47,6 +54,8 @@ def check_origin(request: Request) -> None:
 
 
 def read_json(request: Request) -> Any:
+    if len(request.body) > request.app.ctx.runtime.config.max_body_bytes:
+        raise TooLarge("Request body too large")
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise UnsupportedMediaType("Send the body as application/json")
@@ -54,6 +63,16 @@ def read_json(request: Request) -> Any:
         return json.loads(request.body.decode("utf-8")) if request.body else {}
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadJson("The body is not valid JSON") from exc
+
+
+def uploaded_file(request: Request) -> dict[str, Any]:
+    """The `file` field of a multipart upload, as the name and bytes the services expect."""
+    content_type = (request.headers.get("content-type") or "").lower()
+    file = request.files.get("file") if content_type.startswith("multipart/form-data") and (
+        request.files) else None
+    if file is None:
+        raise Invalid("Send the file as multipart/form-data with a 'file' field", field="file")
+    return {"name": file.name, "data": file.body}
 
 
 async def optional_principal(request: Request) -> Principal | None:

@@ -67,11 +67,35 @@ async def ui_file(request: Request, path: str) -> HTTPResponse:
     return serve_asset(request, _webui(request, path))
 
 
+def _cross_origin(response: HTTPResponse) -> HTTPResponse:
+    """Host pages on other origins load these scripts (as ES modules, which need CORS)."""
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/embed.js")
 async def embed_loader(request: Request) -> HTTPResponse:
-    response = serve_asset(request, request.app.ctx.embed.get("loader.js"))
-    # Host pages on other origins load this script.
-    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return _cross_origin(serve_asset(request, request.app.ctx.embed.get("loader.js")))
+
+
+@bp.get("/embed/<path:path>")
+async def embed_file(request: Request, path: str) -> HTTPResponse:
+    return _cross_origin(serve_asset(request, request.app.ctx.embed.get(path)))
+
+
+CHAT_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                 "img-src 'self' data: blob: http: https:; connect-src 'self'; "
+                 "media-src 'self' blob:; object-src 'none'; base-uri 'none'")
+
+
+@bp.get("/chat/<site_key:str>")
+async def chat_page(request: Request, site_key: str) -> HTTPResponse:
+    """The standalone chat page of a site (app web views, WeChat menus, e-mail signatures)."""
+    del site_key  # the page reads it from its own address
+    response = serve_asset(request, request.app.ctx.embed.get("chat.html"))
+    if response.status == 200:
+        response.headers["Content-Security-Policy"] = CHAT_PAGE_CSP
     return response
 
 

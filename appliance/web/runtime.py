@@ -82,6 +82,10 @@ class Runtime:
         )
         return cls(config, db, hub, services, report)
 
+    @property
+    def uploads_dir(self) -> Path:
+        return self.config.data_path / "uploads"
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.db.close()

@@ -1,4 +1,4 @@
-"""The agent console's WebSocket: authenticated by cookie, ended when the session ends."""
+"""The console's and the widget's WebSockets: authenticate, then exchange frames."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from appliance.domain.errors import DomainError
 from appliance.realtime.connection import (
     CLOSE_BAD_FRAME,
     CLOSE_FORBIDDEN,
@@ -17,11 +18,18 @@ from appliance.realtime.connection import (
     CLOSE_SESSION_ENDED,
     Connection,
 )
+from appliance.realtime.frames import visitor_conversation_json
+from appliance.realtime.hub import scope_of
 from appliance.services.auth import access_principal
+from appliance.services.conversations import open_conversation
+from appliance.services.participants import AgentSide, Side, VisitorSide
+from appliance.services.visitors import access_visitor
+from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, own_origin, services
 from appliance.web.wire import user_json
 
 bp = Blueprint("sockets")
+AUTH_TIMEOUT = 10.0
 
 
 def _parse(frame: Any) -> dict[str, Any] | None:
@@ -34,6 +42,10 @@ def _parse(frame: Any) -> dict[str, Any] | None:
     return message if isinstance(message, dict) else None
 
 
+def _runtime(request: Request) -> Any:
+    return request.app.ctx.runtime
+
+
 @bp.websocket("/api/agent/ws")
 async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     origin = request.headers.get("origin")
@@ -44,15 +56,47 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     if principal is None:
         await ws.close(CLOSE_SESSION_ENDED, "not signed in")
         return
-    hub = request.app.ctx.runtime.hub
     conn = Connection(user_id=principal.user.id, session_id=principal.session.id,
+                      site_scope=scope_of(principal.user),
                       send=ws.send, close=lambda code, reason: ws.close(code, reason))
+    conn.push({"type": "hello", "user": user_json(principal.user)})
+    await _serve(request, ws, conn, AgentSide(services(request), principal.user))
+
+
+@bp.websocket("/api/widget/ws")
+async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
+    """The first frame authenticates: tokens never travel in URLs."""
+    frame = await ws.recv(timeout=AUTH_TIMEOUT)
+    auth = _parse(frame)
+    if auth is None or auth.get("type") != "auth":
+        await ws.close(CLOSE_BAD_FRAME, "the first frame must be auth")
+        return
+    svc = services(request)
+    try:
+        visitor, site = await access_visitor(svc, auth.get("visitor_token"),
+                                             request.headers.get("origin"), own_origin(request))
+    except DomainError as exc:
+        code = CLOSE_FORBIDDEN if exc.code == "forbidden" else CLOSE_SESSION_ENDED
+        await ws.close(code, exc.message[:100])
+        return
+    if auth.get("site_key") not in (None, site.widget_key):
+        await ws.close(CLOSE_SESSION_ENDED, "visitor token belongs to another site")
+        return
+    conn = Connection(visitor_id=visitor.id, send=ws.send,
+                      close=lambda code, reason: ws.close(code, reason))
+    current = await open_conversation(svc, visitor)
+    conn.push({"type": "hello", "visitor": {"id": visitor.id, "name": visitor.name},
+               "conversation": None if current is None else visitor_conversation_json(current)})
+    await _serve(request, ws, conn, VisitorSide(svc, visitor, site))
+
+
+async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
+                 side: Side) -> None:
+    hub = _runtime(request).hub
     hub.register(conn)
     sender = asyncio.create_task(conn.run_sender())
-    conn.push({"type": "hello", "user": user_json(principal.user)})
-    interval = request.app.ctx.runtime.config.ws_ping_seconds
     try:
-        await _receive_loop(ws, conn, interval)
+        await _receive_loop(ws, conn, side, _runtime(request).config.ws_ping_seconds)
     finally:
         hub.unregister(conn)
         if not conn.closing:
@@ -61,8 +105,9 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
             await asyncio.wait_for(sender, timeout=5)
 
 
-async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, interval: int) -> None:
-    """Answer pings, send our own, and drop the peer after 2.5 silent intervals."""
+async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, side: Side,
+                        interval: int) -> None:
+    """Answer frames in order; ping, and drop the peer after 2.5 silent intervals."""
     silent = 0.0
     while not conn.closing:
         frame = await ws.recv(timeout=interval)
@@ -77,12 +122,13 @@ async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, interval: i
             continue
         silent = 0.0
         message = _parse(frame)
-        if message is None:
-            conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects", None)
-            return
-        kind = message.get("type")
+        kind = None if message is None else message.get("type")
         if kind == "ping":
             conn.push({"type": "pong"})
-        elif kind != "pong":
-            conn.end(CLOSE_BAD_FRAME, "unknown message type", None)
+        elif kind == "pong":
+            continue
+        elif message is not None and kind in conversation_frames.CONVERSATION_FRAMES:
+            await conversation_frames.handle(side, message, conn.push)
+        else:
+            conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
             return

@@ -32,6 +32,7 @@ def site_json(site: Site, base_url: str) -> dict[str, Any]:
         "display_name": site.display_name, "logo_url": site.logo_url,
         "greeting": site.greeting, "theme_color": site.theme_color,
         "widget_position": site.widget_position, "language": site.language,
+        "typing_preview": site.typing_preview,
         "snippet": embed_snippet(base_url, site.widget_key),
         "created_at": timestamp(site.created_at),
     }

@@ -1,0 +1,137 @@
+"""Conversations, visitors and messages: their types and the rules of who sees what."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from appliance.domain.errors import Invalid
+
+OPEN, CLOSED = "open", "closed"
+VISITOR, AGENT, SYSTEM = "visitor", "agent", "system"
+TEXT, IMAGE, FILE, NOTE, SYSTEM_KIND = "text", "image", "file", "note", "system"
+VISITOR_KINDS = (TEXT, IMAGE, FILE)
+AGENT_KINDS = (TEXT, IMAGE, FILE, NOTE)
+BODY_MAX = 5000
+DRAFT_MAX = 500
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    type: str  # visitor | agent | system
+    id: int | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    id: int
+    site_id: int
+    conversation_id: int | None
+    name: str
+    mime: str
+    kind: str  # image | file
+    size: int
+    storage_name: str
+    uploader_type: str
+    uploader_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    conversation_id: int
+    seq: int
+    client_id: str
+    sender: Sender
+    kind: str
+    body: str
+    attachment: Attachment | None
+    created_at: datetime
+
+    @property
+    def visible_to_visitor(self) -> bool:
+        return self.kind != NOTE
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    id: int
+    site_id: int
+    name: str
+    email: str
+    phone: str
+    attributes: dict[str, Any]
+    page_url: str
+    page_title: str
+    referrer: str
+    user_agent: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: int
+    site_id: int
+    visitor_id: int
+    visitor_name: str
+    status: str
+    assignee_id: int | None
+    last_seq: int
+    visitor_last_seq: int  # highest seq a visitor may see (notes excluded)
+    agent_read_seq: int
+    visitor_read_seq: int
+    unread: int  # visitor messages after agent_read_seq
+    created_at: datetime
+    last_activity_at: datetime
+    closed_at: datetime | None
+    last_message: Message | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class CannedReply:
+    id: int
+    site_id: int | None
+    owner_id: int | None
+    shortcut: str
+    body: str
+
+
+def clean_client_id(value: Any) -> str:
+    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+        raise Invalid("client_id must be 8-64 characters of letters, digits, '_' or '-'",
+                      field="client_id")
+    return value
+
+
+def clean_kind(value: Any, allowed: tuple[str, ...]) -> str:
+    kind = TEXT if value is None else value
+    if kind not in allowed:
+        raise Invalid(f"kind must be one of: {', '.join(allowed)}", field="kind")
+    return str(kind)
+
+
+def clean_body(value: Any, kind: str, has_attachment: bool) -> str:
+    """Message text: required for text and notes, an optional caption for attachments."""
+    body = "" if value is None else value
+    if not isinstance(body, str):
+        raise Invalid("body must be a string", field="body")
+    body = body.replace("\r\n", "\n").strip()
+    if len(body) > BODY_MAX:
+        raise Invalid(f"body must be at most {BODY_MAX} characters", field="body")
+    if "\x00" in body:
+        raise Invalid("body contains a NUL character", field="body")
+    if kind in (TEXT, NOTE) and not body:
+        raise Invalid("body is required", field="body")
+    if kind in (IMAGE, FILE) and not has_attachment:
+        raise Invalid("attachment_id is required for images and files", field="attachment_id")
+    return body
+
+
+def display_name_of_visitor(visitor_id: int, name: str) -> str:
+    """Visitors without a name are shown as 访客 + their number."""
+    return name or f"访客{visitor_id}"

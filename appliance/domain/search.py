@@ -1,0 +1,56 @@
+"""Search terms for Chinese and mixed text: character bigrams for CJK, words for the rest.
+
+SQLite FTS5's trigram tokenizer cannot match queries shorter than three characters, and most
+Chinese words have two (退款, 发货). Indexing every CJK run as overlapping bigrams plus its last
+character lets a 2-character query match exactly and a 1-character query match by prefix.
+"""
+
+from __future__ import annotations
+
+import re
+
+# CJK ideographs, kana and hangul: scripts written without spaces between words.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+QUERY_MAX = 100
+
+
+def _cjk_terms(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i:i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def index_terms(text: str) -> str:
+    """The space-separated terms to index for `text`."""
+    terms: list[str] = []
+    position = 0
+    for match in _CJK.finditer(text):
+        terms.extend(w.lower() for w in _WORD.findall(text[position:match.start()]))
+        terms.extend(_cjk_terms(match.group()))
+        position = match.end()
+    terms.extend(w.lower() for w in _WORD.findall(text[position:]))
+    return " ".join(terms)
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression for a user's query (all parts must match), or None if empty."""
+    parts: list[str] = []
+    position = 0
+    query = query[:QUERY_MAX]
+    for match in _CJK.finditer(query):
+        parts.extend(_latin_parts(query[position:match.start()]))
+        run = match.group()
+        if len(run) == 1:
+            parts.append(f'"{run}"*')
+        else:
+            bigrams = [run[i:i + 2] for i in range(len(run) - 1)]
+            parts.append('"' + " ".join(bigrams) + '"')  # a phrase: consecutive bigrams
+        position = match.end()
+    parts.extend(_latin_parts(query[position:]))
+    return " AND ".join(parts) if parts else None
+
+
+def _latin_parts(text: str) -> list[str]:
+    # Quoted, so that FTS5 syntax in a query (OR, NEAR, *, ^) is only ever text.
+    return [f'"{w.lower()}"*' for w in _WORD.findall(text)]

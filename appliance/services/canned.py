@@ -1,0 +1,75 @@
+"""Canned replies (快捷回复): personal ones, and shared ones per site for supervisors and up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.conversations import CannedReply
+from appliance.domain.errors import Forbidden, Invalid
+from appliance.domain.model import Role, User
+from appliance.domain.permissions import require_conversation_access
+from appliance.services.context import Services
+from appliance.storage import canned as store
+
+SHORTCUT_MAX, BODY_MAX = 30, 2000
+
+
+def _clean(data: Any, creating: bool) -> dict[str, Any]:
+    body = v.only_fields(data, ("shortcut", "body", "site_id") if creating
+                         else ("shortcut", "body"))
+    fields: dict[str, Any] = {}
+    if creating or "shortcut" in body:
+        shortcut = v.clean_name(body.get("shortcut"), "shortcut", max_len=SHORTCUT_MAX)
+        shortcut = shortcut.lstrip("/")
+        if not shortcut or any(ch.isspace() for ch in shortcut):
+            raise Invalid("shortcut must be one word", field="shortcut")
+        fields["shortcut"] = shortcut
+    if creating or "body" in body:
+        fields["body"] = v.clean_text(body.get("body"), "body", max_len=BODY_MAX)
+        if not fields["body"]:
+            raise Invalid("body is required", field="body")
+    if creating:
+        site_id = body.get("site_id")
+        fields["site_id"] = None if site_id is None else v.clean_id(site_id, "site_id")
+    return fields
+
+
+def _require_can_edit(actor: User, reply: CannedReply) -> None:
+    if reply.owner_id == actor.id:
+        return
+    if reply.site_id is not None and actor.role.rank >= Role.SUPERVISOR.rank:
+        require_conversation_access(actor, reply.site_id)
+        return
+    raise Forbidden("You cannot change this canned reply")
+
+
+async def list_for(svc: Services, actor: User, site_id: int | None) -> list[CannedReply]:
+    site_ids = None if actor.role.manages_install else list(actor.site_ids)
+    if site_id is not None:
+        require_conversation_access(actor, site_id)
+        site_ids = [site_id]
+    return await svc.db.read(store.list_for, actor.id, site_ids)
+
+
+async def check_create(svc: Services, actor: User, data: Any) -> CannedReply:
+    fields = _clean(data, creating=True)
+    if fields["site_id"] is None:
+        fields["owner_id"] = actor.id
+    else:
+        if actor.role.rank < Role.SUPERVISOR.rank:
+            raise Forbidden("Only supervisors and up can add shared canned replies")
+        require_conversation_access(actor, fields["site_id"])
+        fields["owner_id"] = None
+    return await svc.db.write(store.create, fields, svc.now())
+
+
+async def check_update(svc: Services, actor: User, reply_id: int, data: Any) -> CannedReply:
+    fields = _clean(data, creating=False)
+    _require_can_edit(actor, await svc.db.read(store.get, reply_id))
+    return await svc.db.write(store.update, reply_id, fields, svc.now())
+
+
+async def do_delete(svc: Services, actor: User, reply_id: int) -> None:
+    _require_can_edit(actor, await svc.db.read(store.get, reply_id))
+    await svc.db.write(store.delete, reply_id)

@@ -1,0 +1,133 @@
+"""Visitor sessions: the widget's token, the page the visitor is on, and origin checks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.conversations import Conversation, Visitor
+from appliance.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from appliance.domain.model import Site
+from appliance.services.context import Services
+from appliance.storage import conversations as store
+from appliance.storage import sites as site_store
+
+PAGE_FIELDS = {"url": ("page_url", 1000), "title": ("page_title", 300),
+               "referrer": ("referrer", 1000)}
+USER_AGENT_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorSession:
+    token: str
+    visitor: Visitor
+    site: Site
+    conversation: Conversation | None
+
+
+def visitor_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_origin_allowed(site: Site, origin: str | None, own_origin: str) -> None:
+    """Widgets talk to us from the site's allowed origins or from our own pages; clients that
+    send no Origin at all (mobile apps) are not browsers a page could abuse."""
+    if origin is None or origin == own_origin or origin in site.allowed_origins:
+        return
+    raise Forbidden("This website is not allowed to use this chat (allowed origins)")
+
+
+def _clean_page(data: Any) -> dict[str, str]:
+    if data is None:
+        return {}
+    body = v.only_fields(data, PAGE_FIELDS, "page")
+    page: dict[str, str] = {}
+    for key, (column, limit) in PAGE_FIELDS.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        text = v.require_str(value, f"page.{key}")[:limit]
+        page[column] = "".join(ch for ch in text if ch.isprintable())
+    return page
+
+
+def _clean_identity(site: Site, data: Any) -> dict[str, Any]:
+    """Name, e-mail and phone a page tells us; a signed user id needs the site's secret."""
+    if data is None:
+        return {}
+    body = v.only_fields(data, ("name", "email", "phone", "attributes", "user_id", "signature"),
+                         "identify")
+    identity: dict[str, Any] = {}
+    if "name" in body:
+        identity["name"] = v.clean_name(body["name"], "identify.name", allow_empty=True)
+    if "email" in body:
+        identity["email"] = v.clean_name(body["email"], "identify.email", max_len=200,
+                                         allow_empty=True)
+    if "phone" in body:
+        identity["phone"] = v.clean_name(body["phone"], "identify.phone", max_len=40,
+                                         allow_empty=True)
+    if "attributes" in body:
+        attrs = body["attributes"]
+        if not isinstance(attrs, dict) or len(attrs) > 30 or not all(
+                isinstance(k, str) and len(k) <= 50 and isinstance(val, str | int | float | bool)
+                and len(str(val)) <= 500 for k, val in attrs.items()):
+            raise Invalid("attributes: at most 30 short text or number values",
+                          field="identify.attributes")
+        identity["attributes"] = attrs
+    if "user_id" in body:
+        user_id = v.require_str(body["user_id"], "identify.user_id")[:200]
+        expected = hmac.new(site.identity_secret.encode(), user_id.encode(),
+                            hashlib.sha256).hexdigest() if site.identity_secret else ""
+        if not expected or not hmac.compare_digest(expected, str(body.get("signature", ""))):
+            raise Forbidden("identify: the signature does not match this site's secret",
+                            field="identify.signature")
+        identity.setdefault("attributes", {})["user_id"] = user_id
+    return identity
+
+
+async def check_start_session(svc: Services, data: Any, *, origin: str | None,
+                              own_origin: str, user_agent: str) -> VisitorSession:
+    body = v.only_fields(data, ("site_key", "visitor_token", "page", "identify"))
+    site_key = v.require_str(body.get("site_key"), "site_key")[:64]
+    site = await svc.db.read(site_store.get_site_by_widget_key, site_key)
+    if site is None:
+        raise NotFound("Unknown site key", field="site_key")
+    check_origin_allowed(site, origin, own_origin)
+    page = _clean_page(body.get("page"))
+    identity = _clean_identity(site, body.get("identify"))
+    token = body.get("visitor_token")
+    known = None
+    if isinstance(token, str) and 0 < len(token) <= 128:
+        known = await svc.db.read(store.visitor_by_token, visitor_token_hash(token))
+    ua = user_agent[:USER_AGENT_MAX]
+    now = svc.now()
+    if known is not None and known.site_id == site.id:
+        visitor = await svc.db.write(store.touch_visitor, known.id, page, ua, identity, now)
+    else:
+        token = secrets.token_urlsafe(32)
+        token_hash = visitor_token_hash(token)
+
+        def create() -> Visitor:
+            created = store.create_visitor(site.id, token_hash, page, ua, now)
+            return store.touch_visitor(created.id, {}, "", identity, now) if identity else created
+
+        visitor = await svc.db.write(create)
+    conversation = await svc.db.read(store.open_conversation_of, visitor.id)
+    return VisitorSession(str(token), visitor, site, conversation)
+
+
+async def access_visitor(svc: Services, token: str | None, origin: str | None,
+                         own_origin: str) -> tuple[Visitor, Site]:
+    """The visitor behind a token (Bearer header or socket auth frame)."""
+    if not token or len(token) > 128:
+        raise Unauthenticated("A visitor token is required")
+    visitor = await svc.db.read(store.visitor_by_token, visitor_token_hash(token))
+    if visitor is None:
+        raise Unauthenticated("Unknown visitor token; start a new session")
+    site = await svc.db.read(site_store.get_site, visitor.site_id)
+    check_origin_allowed(site, origin, own_origin)
+    return visitor, site

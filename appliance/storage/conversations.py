@@ -1,0 +1,285 @@
+"""Visitors, conversations and messages: queries and changes, run on the database threads."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import peewee as pw
+
+from appliance.domain.conversations import (
+    CLOSED,
+    NOTE,
+    OPEN,
+    SYSTEM,
+    VISITOR,
+    Attachment,
+    Conversation,
+    Message,
+    Sender,
+    Visitor,
+)
+from appliance.domain.errors import Conflict, NotFound
+from appliance.domain.search import index_terms
+from appliance.storage.tables import (
+    AttachmentRow,
+    ConversationRow,
+    MessageRow,
+    MessageSearchRow,
+    VisitorRow,
+)
+
+# -- visitors -------------------------------------------------------------------------------
+
+def _visitor(row: VisitorRow) -> Visitor:
+    return Visitor(
+        id=row.id, site_id=row.site_id, name=row.name, email=row.email, phone=row.phone,
+        attributes=json.loads(row.attributes), page_url=row.page_url,
+        page_title=row.page_title, referrer=row.referrer, user_agent=row.user_agent,
+        first_seen_at=row.first_seen_at, last_seen_at=row.last_seen_at)
+
+
+def visitor_by_token(token_hash: str) -> Visitor | None:
+    row = VisitorRow.get_or_none(VisitorRow.token_hash == token_hash)
+    return None if row is None else _visitor(row)
+
+
+def get_visitor(visitor_id: int) -> Visitor:
+    row = VisitorRow.get_or_none(VisitorRow.id == visitor_id)
+    if row is None:
+        raise NotFound("No such visitor")
+    return _visitor(row)
+
+
+def create_visitor(site_id: int, token_hash: str, page: dict[str, str], user_agent: str,
+                   now: datetime) -> Visitor:
+    row = VisitorRow.create(site=site_id, token_hash=token_hash, user_agent=user_agent,
+                            first_seen_at=now, last_seen_at=now, **page)
+    return _visitor(row)
+
+
+def touch_visitor(visitor_id: int, page: dict[str, str], user_agent: str,
+                  identity: dict[str, Any], now: datetime) -> Visitor:
+    fields: dict[str, Any] = {"last_seen_at": now, **page, **identity}
+    if user_agent:
+        fields["user_agent"] = user_agent
+    if "attributes" in fields:
+        fields["attributes"] = json.dumps(fields["attributes"], ensure_ascii=False)
+    VisitorRow.update(**fields).where(VisitorRow.id == visitor_id).execute()
+    return get_visitor(visitor_id)
+
+
+# -- attachments ----------------------------------------------------------------------------
+
+def _attachment(row: AttachmentRow | None) -> Attachment | None:
+    if row is None:
+        return None
+    return Attachment(id=row.id, site_id=row.site_id, conversation_id=row.conversation_id,
+                      name=row.name, mime=row.mime, kind=row.kind, size=row.size,
+                      storage_name=row.storage_name, uploader_type=row.uploader_type,
+                      uploader_id=row.uploader_id)
+
+
+def create_attachment(fields: dict[str, Any], now: datetime) -> Attachment:
+    row = AttachmentRow.create(created_at=now, **fields)
+    result = _attachment(row)
+    assert result is not None
+    return result
+
+
+def get_attachment(attachment_id: int) -> Attachment:
+    found = _attachment(AttachmentRow.get_or_none(AttachmentRow.id == attachment_id))
+    if found is None:
+        raise NotFound("No such attachment")
+    return found
+
+
+# -- messages -------------------------------------------------------------------------------
+
+def _message(row: MessageRow, attachment: Attachment | None = None) -> Message:
+    return Message(
+        id=row.id, conversation_id=row.conversation_id, seq=row.seq, client_id=row.client_id,
+        sender=Sender(row.sender_type, row.sender_id, row.sender_name), kind=row.kind,
+        body=row.body, attachment=attachment, created_at=row.created_at)
+
+
+def _with_attachments(rows: list[MessageRow]) -> list[Message]:
+    ids = {r.attachment_id for r in rows if r.attachment_id}
+    found = {}
+    if ids:
+        found = {a.id: _attachment(a) for a in AttachmentRow.select().where(
+            AttachmentRow.id.in_(ids))}
+    return [_message(r, found.get(r.attachment_id)) for r in rows]
+
+
+def find_sent(sender: Sender, client_id: str) -> Message | None:
+    """The message a sender already stored under `client_id` (the dedup key), if any."""
+    row = MessageRow.get_or_none(
+        (MessageRow.sender_type == sender.type) & (MessageRow.sender_id == sender.id)
+        & (MessageRow.client_id == client_id))
+    if row is None:
+        return None
+    return _with_attachments([row])[0]
+
+
+def messages_after(conversation_id: int, after_seq: int, limit: int,
+                   include_notes: bool) -> list[Message]:
+    query = (MessageRow.select()
+             .where((MessageRow.conversation == conversation_id) & (MessageRow.seq > after_seq))
+             .order_by(MessageRow.seq).limit(limit))
+    if not include_notes:
+        query = query.where(MessageRow.kind != NOTE)
+    return _with_attachments(list(query))
+
+
+def append_message(conversation_id: int, sender: Sender, kind: str, body: str, client_id: str,
+                   attachment_id: int | None, now: datetime) -> Message:
+    """Store a message with the conversation's next sequence number (in the caller's
+    transaction, so the number and the row commit together)."""
+    conv = ConversationRow.get_or_none(ConversationRow.id == conversation_id)
+    if conv is None:
+        raise NotFound("No such conversation")
+    seq = conv.last_seq + 1
+    try:
+        with MessageRow._meta.database.atomic():
+            row = MessageRow.create(conversation=conversation_id, seq=seq, client_id=client_id,
+                                    sender_type=sender.type, sender_id=sender.id,
+                                    sender_name=sender.name, kind=kind, body=body,
+                                    attachment=attachment_id, created_at=now)
+    except pw.IntegrityError as exc:
+        raise Conflict("That client_id was already used for another message",
+                       field="client_id") from exc
+    updates: dict[Any, Any] = {
+        ConversationRow.last_seq: seq, ConversationRow.last_activity_at: now,
+        ConversationRow.last_message_id: row.id,
+    }
+    if kind != NOTE:
+        updates[ConversationRow.visitor_last_seq] = seq
+    if sender.type == VISITOR:
+        updates[ConversationRow.unread] = ConversationRow.unread + 1
+    ConversationRow.update(updates).where(ConversationRow.id == conversation_id).execute()
+    if attachment_id is not None:
+        AttachmentRow.update(conversation=conversation_id).where(
+            AttachmentRow.id == attachment_id).execute()
+    terms = index_terms(body)
+    if terms:
+        MessageSearchRow.insert({MessageSearchRow.rowid: row.id,
+                                 MessageSearchRow.terms: terms}).execute()
+    attachment = get_attachment(attachment_id) if attachment_id is not None else None
+    return _message(row, attachment)
+
+
+def search_messages(match: str, site_ids: list[int] | None,
+                    limit: int) -> list[tuple[Message, int]]:
+    """Messages whose terms match an FTS5 expression, newest first, with their site id."""
+    query = (MessageRow.select(MessageRow, ConversationRow.id, ConversationRow.site)
+             .join(ConversationRow)
+             .where(MessageRow.id.in_(
+                 MessageSearchRow.select(MessageSearchRow.rowid).where(
+                     MessageSearchRow.match(match))))
+             .order_by(MessageRow.id.desc()).limit(limit))
+    if site_ids is not None:
+        query = query.where(ConversationRow.site.in_(site_ids))
+    rows = list(query)
+    return list(zip(_with_attachments(rows), [r.conversation.site_id for r in rows],
+                    strict=True))
+
+
+# -- conversations --------------------------------------------------------------------------
+
+def _conversation(row: ConversationRow, last: Message | None = None) -> Conversation:
+    return Conversation(
+        id=row.id, site_id=row.site_id, visitor_id=row.visitor_id,
+        visitor_name=row.visitor.name if hasattr(row, "visitor") and row.visitor else "",
+        status=row.status, assignee_id=row.assignee_id, last_seq=row.last_seq,
+        visitor_last_seq=row.visitor_last_seq, agent_read_seq=row.agent_read_seq,
+        visitor_read_seq=row.visitor_read_seq, unread=row.unread, created_at=row.created_at,
+        last_activity_at=row.last_activity_at, closed_at=row.closed_at, last_message=last)
+
+
+def _select_conversations() -> pw.ModelSelect:
+    return ConversationRow.select(ConversationRow, VisitorRow).join(VisitorRow)
+
+
+def _with_last_messages(rows: list[ConversationRow]) -> list[Conversation]:
+    ids = [r.last_message_id for r in rows if r.last_message_id]
+    last = {}
+    if ids:
+        found = _with_attachments(list(MessageRow.select().where(MessageRow.id.in_(ids))))
+        last = {m.id: m for m in found}
+    return [_conversation(r, last.get(r.last_message_id)) for r in rows]
+
+
+def get_conversation(conversation_id: int) -> Conversation:
+    row = _select_conversations().where(ConversationRow.id == conversation_id).first()
+    if row is None:
+        raise NotFound("No such conversation")
+    return _with_last_messages([row])[0]
+
+
+def open_conversation_of(visitor_id: int) -> Conversation | None:
+    row = (_select_conversations()
+           .where((ConversationRow.visitor == visitor_id) & (ConversationRow.status == OPEN))
+           .order_by(ConversationRow.id.desc()).first())
+    return None if row is None else _with_last_messages([row])[0]
+
+
+def create_conversation(site_id: int, visitor_id: int, now: datetime) -> Conversation:
+    row = ConversationRow.create(site=site_id, visitor=visitor_id, status=OPEN,
+                                 created_at=now, last_activity_at=now)
+    return get_conversation(row.id)
+
+
+def list_conversations(*, site_ids: list[int] | None, status: str | None,
+                       assignee: int | str | None = "any", visitor_id: int | None = None,
+                       before: datetime | None = None, limit: int = 50) -> list[Conversation]:
+    """Newest activity first. `assignee`: a user id, None (unassigned) or "any"."""
+    query = _select_conversations()
+    if site_ids is not None:
+        query = query.where(ConversationRow.site.in_(site_ids))
+    if status is not None:
+        query = query.where(ConversationRow.status == status)
+    if assignee is None:
+        query = query.where(ConversationRow.assignee.is_null())
+    elif assignee != "any":
+        query = query.where(ConversationRow.assignee == assignee)
+    if visitor_id is not None:
+        query = query.where(ConversationRow.visitor == visitor_id)
+    if before is not None:
+        query = query.where(ConversationRow.last_activity_at < before)
+    query = query.order_by(ConversationRow.last_activity_at.desc(), ConversationRow.id.desc())
+    return _with_last_messages(list(query.limit(limit)))
+
+
+def set_assignee(conversation_id: int, user_id: int | None) -> Conversation:
+    ConversationRow.update(assignee=user_id).where(
+        ConversationRow.id == conversation_id).execute()
+    return get_conversation(conversation_id)
+
+
+def set_status(conversation_id: int, status: str, now: datetime) -> Conversation:
+    ConversationRow.update(status=status, closed_at=now if status == CLOSED else None).where(
+        ConversationRow.id == conversation_id).execute()
+    return get_conversation(conversation_id)
+
+
+def mark_read(conversation_id: int, reader: str, seq: int) -> int:
+    """Move a read marker forward (never back); returns the marker after the change."""
+    conv = ConversationRow.get_by_id(conversation_id)
+    if reader == VISITOR:
+        new = min(max(conv.visitor_read_seq, seq), conv.last_seq)
+        ConversationRow.update(visitor_read_seq=new).where(
+            ConversationRow.id == conversation_id).execute()
+        return int(new)
+    new = min(max(conv.agent_read_seq, seq), conv.last_seq)
+    unread = (MessageRow.select().where(
+        (MessageRow.conversation == conversation_id) & (MessageRow.seq > new)
+        & (MessageRow.sender_type == VISITOR)).count())
+    ConversationRow.update(agent_read_seq=new, unread=unread).where(
+        ConversationRow.id == conversation_id).execute()
+    return int(new)
+
+
+def system_sender() -> Sender:
+    return Sender(SYSTEM, None, "")

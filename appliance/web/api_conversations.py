@@ -1,0 +1,207 @@
+"""Handlers for agents' conversation lists, history, actions, search and canned replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+
+from appliance.domain import validation as v
+from appliance.domain.conversations import AGENT, CLOSED, OPEN
+from appliance.domain.errors import Invalid
+from appliance.realtime.frames import (
+    ack_frame,
+    attachment_json,
+    conversation_json,
+    message_json,
+    timestamp,
+)
+from appliance.services import canned, search, uploads
+from appliance.services import conversations as conv_service
+from appliance.services.devices import describe
+from appliance.services.participants import AgentSide, read
+from appliance.web.http import read_json, require_principal, services, uploaded_file
+
+bp = Blueprint("conversations", url_prefix="/api")
+
+
+def _ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
+    return json(body, status=status, ensure_ascii=False)
+
+
+def _int_arg(request: Request, name: str, default: int | None, maximum: int) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= maximum:
+        raise Invalid(f"{name} must be a number from 0 to {maximum}", field=name)
+    return int(raw)
+
+
+@bp.get("/conversations")
+async def list_conversations(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    before_raw = request.args.get("before")
+    before = None
+    if before_raw:
+        try:
+            before = datetime.fromisoformat(before_raw.rstrip("Z"))
+        except ValueError as exc:
+            raise Invalid("before must be a time like 2026-11-24T08:00:00Z",
+                          field="before") from exc
+    found = await conv_service.list_for_agent(
+        services(request), actor, request.args.get("view", "open"),
+        _int_arg(request, "site_id", None, 2**62), before,
+        _int_arg(request, "limit", 50, 200) or 50)
+    return _ok({"conversations": [conversation_json(c) for c in found]})
+
+
+@bp.get("/conversations/<conversation_id:int>")
+async def get_conversation(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    svc = services(request)
+    conversation = await conv_service.access_conversation(svc, actor, conversation_id)
+    visitor = await conv_service.visitor_of(svc, conversation)
+    previous = await conv_service.previous_conversations(svc, conversation)
+    return _ok({"conversation": conversation_json(conversation),
+                "visitor": visitor_json(visitor, request.app.ctx.runtime.hub),
+                "previous": [conversation_json(c) for c in previous]})
+
+
+def visitor_json(visitor: Any, hub: Any) -> dict[str, Any]:
+    return {
+        "id": visitor.id, "site_id": visitor.site_id, "name": visitor.name,
+        "email": visitor.email, "phone": visitor.phone, "attributes": visitor.attributes,
+        "page_url": visitor.page_url, "page_title": visitor.page_title,
+        "referrer": visitor.referrer, "user_agent": visitor.user_agent,
+        "device": describe(visitor.user_agent), "online": hub.visitor_online(visitor.id),
+        "first_seen_at": timestamp(visitor.first_seen_at),
+        "last_seen_at": timestamp(visitor.last_seen_at),
+    }
+
+
+@bp.get("/conversations/<conversation_id:int>/messages")
+async def messages(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    svc = services(request)
+    conversation = await conv_service.access_conversation(svc, actor, conversation_id)
+    after = _int_arg(request, "after_seq", 0, 2**62) or 0
+    result = await conv_service.sync(svc, conversation, after, for_visitor=False)
+    limit = _int_arg(request, "limit", 200, 1000) or 200
+    return _ok({"messages": [message_json(m) for m in result.messages[:limit]],
+                "last_seq": result.last_seq})
+
+
+@bp.post("/conversations/<conversation_id:int>/messages")
+async def send(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    sent = await conv_service.check_agent_send(services(request), actor, conversation_id,
+                                               read_json(request))
+    return _ok(ack_frame(sent.message))
+
+
+@bp.post("/conversations/<conversation_id:int>/claim")
+async def claim(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    conversation = await conv_service.do_claim(services(request), actor, conversation_id)
+    return _ok({"conversation": conversation_json(conversation)})
+
+
+@bp.post("/conversations/<conversation_id:int>/transfer")
+async def transfer(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    conversation = await conv_service.check_transfer(services(request), actor, conversation_id,
+                                                     read_json(request))
+    return _ok({"conversation": conversation_json(conversation)})
+
+
+@bp.post("/conversations/<conversation_id:int>/close")
+async def close(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    conversation = await conv_service.do_set_status(services(request), actor, conversation_id,
+                                                    CLOSED)
+    return _ok({"conversation": conversation_json(conversation)})
+
+
+@bp.post("/conversations/<conversation_id:int>/reopen")
+async def reopen(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    conversation = await conv_service.do_set_status(services(request), actor, conversation_id,
+                                                    OPEN)
+    return _ok({"conversation": conversation_json(conversation)})
+
+
+@bp.post("/conversations/<conversation_id:int>/read")
+async def mark_read(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    body = v.only_fields(read_json(request), ("seq",))
+    seq = await read(AgentSide(services(request), actor), conversation_id, body.get("seq"))
+    return _ok({"ok": True, "seq": seq})
+
+
+@bp.post("/conversations/<conversation_id:int>/upload")
+async def upload(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    svc = services(request)
+    conversation = await conv_service.access_conversation(svc, actor, conversation_id)
+    attachment = await uploads.check_upload(
+        svc, request.app.ctx.runtime.uploads_dir, site_id=conversation.site_id,
+        uploader_type=AGENT, uploader_id=actor.id, **uploaded_file(request),
+        max_bytes=request.app.ctx.runtime.config.upload_max_bytes)
+    return _ok({"attachment": attachment_json(attachment)})
+
+
+@bp.get("/search")
+async def search_messages(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    found = await search.search(services(request), actor, request.args.get("q", ""),
+                                _int_arg(request, "site_id", None, 2**62),
+                                _int_arg(request, "limit", 50, 200) or 50)
+    return _ok({"results": [{
+        "conversation_id": m.conversation_id, "seq": m.seq, "kind": m.kind, "body": m.body,
+        "sender": {"type": m.sender.type, "name": m.sender.name},
+        "created_at": timestamp(m.created_at), "site_id": site_id} for m, site_id in found]})
+
+
+@bp.get("/agents")
+async def agents(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    found = await conv_service.active_agents(services(request), actor)
+    return _ok({"agents": [{"id": u.id, "display_name": u.display_name, "role": u.role.value,
+                            "site_ids": list(u.site_ids)} for u in found]})
+
+
+def _canned_json(reply: Any) -> dict[str, Any]:
+    return {"id": reply.id, "site_id": reply.site_id, "owner_id": reply.owner_id,
+            "shortcut": reply.shortcut, "body": reply.body}
+
+
+@bp.get("/canned-replies")
+async def list_canned(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    found = await canned.list_for(services(request), actor,
+                                  _int_arg(request, "site_id", None, 2**62))
+    return _ok({"canned_replies": [_canned_json(r) for r in found]})
+
+
+@bp.post("/canned-replies")
+async def create_canned(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    reply = await canned.check_create(services(request), actor, read_json(request))
+    return _ok({"canned_reply": _canned_json(reply)}, 201)
+
+
+@bp.patch("/canned-replies/<reply_id:int>")
+async def update_canned(request: Request, reply_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    reply = await canned.check_update(services(request), actor, reply_id, read_json(request))
+    return _ok({"canned_reply": _canned_json(reply)})
+
+
+@bp.delete("/canned-replies/<reply_id:int>")
+async def delete_canned(request: Request, reply_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    await canned.do_delete(services(request), actor, reply_id)
+    return _ok({"ok": True})

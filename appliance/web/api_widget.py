@@ -1,0 +1,219 @@
+"""Handlers for the visitor widget: session, send, long-poll, read, typing, uploads (CORS)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import quote
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json, raw
+
+from appliance.domain import validation as v
+from appliance.domain.conversations import VISITOR
+from appliance.domain.errors import Forbidden, Invalid
+from appliance.domain.permissions import require_conversation_access
+from appliance.realtime.connection import PollWaiter
+from appliance.realtime.frames import (
+    ack_frame,
+    attachment_json,
+    visitor_conversation_json,
+)
+from appliance.services import uploads
+from appliance.services.participants import VisitorSide
+from appliance.services.sites import company_name
+from appliance.services.visitors import access_visitor, check_start_session
+from appliance.web import conversation_frames
+from appliance.web.http import (
+    own_origin,
+    read_json,
+    require_principal,
+    services,
+    uploaded_file,
+)
+
+bp = Blueprint("widget", url_prefix="/api")
+POLL_MAX_SECONDS = 30
+CORS_PATHS = ("/api/widget/", "/api/attachments/")
+
+
+def add_cors_headers(request: Request, response: HTTPResponse) -> None:
+    """Widget calls come from the customer's website. Any origin may ask; the origin is then
+    checked against the site's allowed origins by the service, and no cookies are involved."""
+    if not request.path.startswith(CORS_PATHS):
+        return
+    origin = request.headers.get("origin")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Max-Age"] = "600"
+
+
+@bp.options("/widget/<path:path>")
+async def widget_preflight(request: Request, path: str) -> HTTPResponse:
+    del path
+    return HTTPResponse(status=204)
+
+
+@bp.options("/attachments/<attachment_id:int>")
+async def attachment_preflight(request: Request, attachment_id: int) -> HTTPResponse:
+    del attachment_id
+    return HTTPResponse(status=204)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+async def visitor_side(request: Request) -> VisitorSide:
+    svc = services(request)
+    visitor, site = await access_visitor(svc, _bearer(request), request.headers.get("origin"),
+                                         own_origin(request))
+    return VisitorSide(svc, visitor, site)
+
+
+@bp.post("/widget/session")
+async def start_session(request: Request) -> HTTPResponse:
+    session = await check_start_session(
+        services(request), read_json(request), origin=request.headers.get("origin"),
+        own_origin=own_origin(request), user_agent=request.headers.get("user-agent", ""))
+    site = session.site
+    return json({
+        "visitor_token": session.token,
+        "visitor": {"id": session.visitor.id, "name": session.visitor.name},
+        "site": {"name": site.display_name or await _company_name(request, site.company_id),
+                 "logo_url": site.logo_url, "greeting": site.greeting,
+                 "theme_color": site.theme_color, "widget_position": site.widget_position,
+                 "language": site.language, "typing_preview": site.typing_preview},
+        "conversation": None if session.conversation is None
+        else visitor_conversation_json(session.conversation),
+    }, ensure_ascii=False)
+
+
+async def _company_name(request: Request, company_id: int) -> str:
+    return await company_name(services(request), company_id)
+
+
+@bp.post("/widget/send")
+async def send(request: Request) -> HTTPResponse:
+    side = await visitor_side(request)
+    sent = await side.send(read_json(request))
+    return json(ack_frame(sent.message))
+
+
+@bp.post("/widget/read")
+async def read(request: Request) -> HTTPResponse:
+    side = await visitor_side(request)
+    body = v.only_fields(read_json(request), ("conversation_id", "seq"))
+    frames: list[dict[str, Any]] = []
+    await conversation_frames.handle(side, {"type": "read", **body}, frames.append)
+    return _result(frames)
+
+
+@bp.post("/widget/typing")
+async def typing(request: Request) -> HTTPResponse:
+    side = await visitor_side(request)
+    body = v.only_fields(read_json(request), ("conversation_id", "typing", "draft"))
+    frames: list[dict[str, Any]] = []
+    await conversation_frames.handle(side, {"type": "typing", **body}, frames.append)
+    return _result(frames)
+
+
+def _result(frames: list[dict[str, Any]]) -> HTTPResponse:
+    """The error frame of a read/typing request as an HTTP error, else ok."""
+    for frame in frames:
+        if frame.get("type") == "error":
+            error = frame["error"]
+            status = 403 if error["code"] == "forbidden" else 404 if (
+                error["code"] == "not_found") else 400
+            return json({"error": error}, status=status)
+    return json({"ok": True})
+
+
+def _cursors(value: Any) -> dict[int, int]:
+    if not isinstance(value, dict) or len(value) > 50:
+        raise Invalid("cursors must be an object of at most 50 conversations", field="cursors")
+    cursors = {}
+    for key, seq in value.items():
+        if not str(key).isdigit() or isinstance(seq, bool) or not isinstance(seq, int):
+            raise Invalid("cursors map conversation ids to sequence numbers", field="cursors")
+        cursors[int(key)] = seq
+    return cursors
+
+
+@bp.post("/widget/poll")
+async def poll(request: Request) -> HTTPResponse:
+    """Long-poll: the frames a socket would have pushed after the given cursors."""
+    side = await visitor_side(request)
+    body = v.only_fields(read_json(request), ("cursors", "timeout"))
+    cursors = _cursors(body.get("cursors", {}))
+    timeout = body.get("timeout", 25)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
+        raise Invalid("timeout must be a number of seconds", field="timeout")
+    hub = request.app.ctx.runtime.hub
+    waiter = PollWaiter(visitor_id=side.visitor.id)
+    hub.register(waiter)  # before reading, so nothing committed meanwhile is missed
+    try:
+        frames: list[dict[str, Any]] = []
+        for conversation_id, after in cursors.items():
+            await conversation_frames.push_sync(side, conversation_id, after, frames.append)
+        if not any(f["type"] in ("message", "reset") for f in frames):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.arrived.wait(), min(timeout, POLL_MAX_SECONDS))
+        frames.extend(waiter.frames)
+    finally:
+        hub.unregister(waiter)
+    return json({"events": _dedupe(frames)}, ensure_ascii=False)
+
+
+def _dedupe(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[int, int]] = set()
+    result = []
+    for frame in frames:
+        if frame["type"] == "message":
+            key = (frame["conversation_id"], frame["seq"])
+            if key in seen:
+                continue
+            seen.add(key)
+        result.append(frame)
+    return result
+
+
+@bp.post("/widget/upload")
+async def upload(request: Request) -> HTTPResponse:
+    side = await visitor_side(request)
+    attachment = await uploads.check_upload(
+        services(request), request.app.ctx.runtime.uploads_dir, site_id=side.site.id,
+        uploader_type=VISITOR, uploader_id=side.visitor.id, **uploaded_file(request),
+        max_bytes=request.app.ctx.runtime.config.upload_max_bytes)
+    return json({"attachment": attachment_json(attachment)}, ensure_ascii=False)
+
+
+@bp.get("/attachments/<attachment_id:int>")
+async def attachment(request: Request, attachment_id: int) -> HTTPResponse:
+    """Files go to the conversation's visitor (Bearer) and agents of its site (cookie)."""
+    svc = services(request)
+    found = await uploads.get_attachment(svc, attachment_id)
+    if _bearer(request) is not None:
+        side = await visitor_side(request)
+        mine = found.uploader_type == VISITOR and found.uploader_id == side.visitor.id
+        if not mine:
+            if found.conversation_id is None:
+                raise Forbidden("Not your file")
+            await side.conversation(found.conversation_id)  # refuses other visitors' files
+    else:
+        principal = await require_principal(request)
+        require_conversation_access(principal.user, found.site_id)
+    data = await uploads.attachment_bytes(request.app.ctx.runtime.uploads_dir, found)
+    disposition = "inline" if found.kind == "image" else "attachment"
+    return raw(data, content_type=found.mime, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(found.name)}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+        "Cache-Control": "private, max-age=86400",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    })
