@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import apsw
 import httpx
 import pytest
+from served import Served, kefu, kefu_env
 
 from appliance import __version__
 from appliance.storage.database import integrity_check
@@ -23,22 +21,6 @@ from appliance.storage.migrations import LATEST_VERSION, MIGRATIONS
 
 PASSWORD = "correct horse battery"
 SETUP_CODE_LINE = re.compile(r"setup code ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})")
-SERVING_LINE = re.compile(r"is serving at (http://127\.0\.0\.1:(\d+))")
-
-
-def kefu_env(**extra: str) -> dict[str, str]:
-    """This process's environment without any KEFU_* setting, plus `extra`."""
-    env = {k: val for k, val in os.environ.items() if not k.startswith("KEFU_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
-
-
-def kefu(*args: str | Path, env: dict[str, str] | None = None, stdin: str | None = None,
-         timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "appliance", *map(str, args)],
-                          env=env or kefu_env(), input=stdin, capture_output=True, text=True,
-                          timeout=timeout, check=False)
 
 
 def password_file(folder: Path, password: str = PASSWORD) -> Path:
@@ -71,75 +53,6 @@ def make_newer(db: Path) -> None:
         conn.execute("INSERT INTO schema_migration VALUES (999, 'from the future', '2030-01-01')")
     finally:
         conn.close()
-
-
-class Served:
-    """`kefu serve` in a subprocess, its output (stdout and stderr) collected line by line."""
-
-    def __init__(self, *args: str | Path, env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "appliance", "serve", "--port", "0", *map(str, args)],
-            env=env or kefu_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with self._changed:
-                self.lines.append(line)
-                self._changed.notify_all()
-        with self._changed:
-            self._changed.notify_all()
-
-    @property
-    def output(self) -> str:
-        with self._changed:
-            return "".join(self.lines)
-
-    def wait_for(self, pattern: re.Pattern[str], timeout: float = 30) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                match = pattern.search("".join(self.lines))
-                if match:
-                    return match
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
-                    raise AssertionError(f"no {pattern.pattern!r} in output:\n{self.output}")
-                self._changed.wait(min(left, 0.5))
-
-    def wait_ready(self) -> str:
-        """The base URL, once /healthz answers."""
-        url = self.wait_for(SERVING_LINE).group(1)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"{url}/healthz", timeout=5)
-                if response.status_code == 200:
-                    assert response.json()["database"] == "ok"
-                    return url
-            except httpx.TransportError:
-                pass
-            assert self.proc.poll() is None, f"serve exited early:\n{self.output}"
-            assert time.monotonic() < deadline, f"/healthz never answered:\n{self.output}"
-            time.sleep(0.05)
-
-    def stop(self, sig: signal.Signals) -> int:
-        self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=30)
-        self._reader.join(10)
-        return code
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self._reader.join(10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
 
 
 @pytest.fixture
