@@ -197,3 +197,24 @@ def test_second_owner_can_be_demoted_but_not_the_last(appliance: Appliance, owne
     # owner2 is an admin now and cannot touch the owner
     assert other.post(f"/api/users/{setup['user']['id']}/deactivate", json={}
                       ).status_code == 403
+
+
+def test_standalone_chat_page_link_qr_and_identity_secret(appliance: Appliance, owner) -> None:
+    client, setup = owner
+    site = setup["site"]
+    assert site["chat_page_url"] == f"{appliance.url}/chat/{site['widget_key']}"
+    assert site["has_identity_secret"] is False
+    qr = client.get(f"/api/sites/{site['id']}/chat-qr.svg")
+    assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
+    assert qr.content.startswith(b"<svg") and b"<script" not in qr.content
+    assert appliance.client().get(f"/api/sites/{site['id']}/chat-qr.svg").status_code == 401
+    r = client.post(f"/api/sites/{site['id']}/identity-secret", json={})
+    assert r.status_code == 200 and len(r.json()["identity_secret"]) == 64
+    assert r.json()["site"]["has_identity_secret"] is True
+    assert "identity_secret" not in r.json()["site"]
+    listed = client.get("/api/sites").json()["sites"][0]
+    assert "identity_secret" not in listed and listed["has_identity_secret"] is True
+    _create_user(client, "agent1", "agent", [site["id"]])
+    agent = appliance.login("agent1", AGENT_PASSWORD)
+    assert agent.post(f"/api/sites/{site['id']}/identity-secret", json={}).status_code == 403
+    assert agent.get(f"/api/sites/{site['id']}/chat-qr.svg").status_code == 200

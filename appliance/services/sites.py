@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from typing import Any
+
+import segno
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
@@ -79,6 +82,23 @@ async def do_regenerate_widget_key(svc: Services, actor: User, site_id: int) -> 
     site = await svc.db.write(store.set_widget_key, site_id, new_widget_key(), svc.now())
     svc.publish(SiteChanged(site.id))
     return site
+
+
+async def do_regenerate_identity_secret(svc: Services, actor: User, site_id: int) -> Site:
+    """A new secret for signing visitors' identities (the old signatures stop working)."""
+    require_install_manager(actor)
+    secret = secrets.token_hex(32)
+    site = await svc.db.write(store.set_identity_secret, site_id, secret, svc.now())
+    svc.publish(SiteChanged(site.id))
+    return site
+
+
+def qr_svg(text: str) -> bytes:
+    """A QR code of `text` as SVG, for printing the standalone chat page's address."""
+    code = segno.make(text, error="m")
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=6, border=2, xmldecl=False, dark="#111111")
+    return out.getvalue()
 
 
 async def company_name(svc: Services, company_id: int) -> str:

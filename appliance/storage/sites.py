@@ -100,5 +100,11 @@ def set_widget_key(site_id: int, widget_key: str, now: datetime) -> Site:
     return get_site(site_id)
 
 
+def set_identity_secret(site_id: int, secret: str, now: datetime) -> Site:
+    get_site(site_id)
+    SiteRow.update(identity_secret=secret, updated_at=now).where(SiteRow.id == site_id).execute()
+    return get_site(site_id)
+
+
 def site_ids() -> set[int]:
     return {r.id for r in SiteRow.select(SiteRow.id)}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, raw
 
 from appliance.services import sites, users
 from appliance.web.http import base_url, read_json, require_principal, services
-from appliance.web.wire import company_json, site_json, user_json
+from appliance.web.wire import chat_page_url, company_json, site_json, user_json
 
 bp = Blueprint("admin", url_prefix="/api")
 
@@ -72,6 +72,22 @@ async def regenerate_widget_key(request: Request, site_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     site = await sites.do_regenerate_widget_key(services(request), actor, site_id)
     return _ok({"site": site_json(site, base_url(request))})
+
+
+@bp.post("/sites/<site_id:int>/identity-secret")
+async def regenerate_identity_secret(request: Request, site_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    site = await sites.do_regenerate_identity_secret(services(request), actor, site_id)
+    return _ok({"site": site_json(site, base_url(request)),
+                "identity_secret": site.identity_secret})
+
+
+@bp.get("/sites/<site_id:int>/chat-qr.svg")
+async def chat_page_qr(request: Request, site_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    site = await sites.access_site(services(request), actor, site_id)
+    svg = sites.qr_svg(chat_page_url(base_url(request), site.widget_key))
+    return raw(svg, content_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/users")
