@@ -218,3 +218,19 @@ def test_standalone_chat_page_link_qr_and_identity_secret(appliance: Appliance, 
     agent = appliance.login("agent1", AGENT_PASSWORD)
     assert agent.post(f"/api/sites/{site['id']}/identity-secret", json={}).status_code == 403
     assert agent.get(f"/api/sites/{site['id']}/chat-qr.svg").status_code == 200
+
+
+def test_prechat_form_fields(appliance: Appliance, owner) -> None:
+    client, setup = owner
+    site_id = setup["site"]["id"]
+    fields = [{"field": "name", "required": True}, {"field": "phone", "required": False}]
+    r = client.patch(f"/api/sites/{site_id}", json={"prechat_fields": fields})
+    assert r.status_code == 200 and r.json()["site"]["prechat_fields"] == fields
+    for bad in ([{"field": "age"}], [{"field": "name"}, {"field": "name"}],
+                [{"field": "name", "required": "yes"}], "name",
+                [{"field": "name", "extra": 1}]):
+        r = client.patch(f"/api/sites/{site_id}", json={"prechat_fields": bad})
+        assert r.status_code == 400 and r.json()["error"]["field"] == "prechat_fields", bad
+    session = appliance.client().post("/api/widget/session", json={
+        "site_key": setup["site"]["widget_key"]}).json()
+    assert session["site"]["prechat_fields"] == fields

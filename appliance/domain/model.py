@@ -53,6 +53,7 @@ class Site:
     created_at: datetime
     typing_preview: bool = False
     identity_secret: str = ""
+    prechat_fields: tuple[tuple[str, bool], ...] = ()  # (field, required), in order
 
 
 @dataclass(frozen=True, slots=True)

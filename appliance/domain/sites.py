@@ -9,7 +9,9 @@ from appliance.domain.errors import Invalid
 
 DEFAULT_THEME_COLOR = "#1f6feb"
 EDITABLE_FIELDS = ("company_id", "name", "url", "allowed_origins", "display_name", "logo_url",
-                   "greeting", "theme_color", "widget_position", "language", "typing_preview")
+                   "greeting", "theme_color", "widget_position", "language", "typing_preview",
+                   "prechat_fields")
+PRECHAT_FIELDS = ("name", "email", "phone")
 
 _CLEANERS: dict[str, Any] = {
     "company_id": lambda x: v.clean_id(x, "company_id"),
@@ -23,7 +25,25 @@ _CLEANERS: dict[str, Any] = {
     "widget_position": lambda x: v.clean_position(x, "widget_position"),
     "language": lambda x: v.clean_language(x, "language"),
     "typing_preview": lambda x: v.clean_bool(x, "typing_preview"),
+    "prechat_fields": lambda x: clean_prechat_fields(x),
 }
+
+
+def clean_prechat_fields(value: Any) -> tuple[tuple[str, bool], ...]:
+    """The pre-chat form: which of name / e-mail / phone to ask before chatting, and whether
+    each is required. An empty list means no form."""
+    field = "prechat_fields"
+    if not isinstance(value, list) or len(value) > len(PRECHAT_FIELDS):
+        raise Invalid(f"{field} must be a list of at most {len(PRECHAT_FIELDS)} fields",
+                      field=field)
+    result: dict[str, bool] = {}
+    for item in value:
+        entry = v.only_fields(item, ("field", "required"), field)
+        name = v.clean_choice(entry.get("field"), field, PRECHAT_FIELDS)
+        if name in result:
+            raise Invalid(f"{field}: {name} is listed twice", field=field)
+        result[name] = v.clean_bool(entry.get("required", False), field)
+    return tuple(result.items())
 
 
 def clean_site_fields(data: Any, *, creating: bool) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-from appliance.domain.errors import Invalid
+from appliance.domain.errors import UnsupportedMediaType
 
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 FILE_TYPES = {
@@ -16,10 +17,13 @@ FILE_TYPES = {
     "text/plain": "txt",
 }
 NAME_MAX = 120
+# Text that a browser would sniff as markup (HTML, SVG, XML): a page's script must never be
+# served from our origin, whatever name or type it came with.
+_MARKUP = re.compile(rb"^\s*<(?:!doctype|!--|\?xml|[a-z][a-z0-9-]*[\s/>])", re.IGNORECASE)
 
 
-class UnsupportedFile(Invalid):
-    code = "unsupported_media_type"
+class UnsupportedFile(UnsupportedMediaType):
+    """Mapped to 415 like every UnsupportedMediaType."""
 
 
 def classify(sniffed_mime: str | None, data: bytes) -> tuple[str, str]:
@@ -35,7 +39,7 @@ def classify(sniffed_mime: str | None, data: bytes) -> tuple[str, str]:
 
 
 def _is_text(data: bytes) -> bool:
-    if b"\x00" in data:
+    if b"\x00" in data or _MARKUP.match(data.removeprefix(b"\xef\xbb\xbf")):
         return False
     try:
         data.decode("utf-8")

@@ -26,7 +26,7 @@ from appliance.domain.conversations import (
     clean_kind,
     display_name_of_visitor,
 )
-from appliance.domain.errors import Conflict, Forbidden, Invalid
+from appliance.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from appliance.domain.events import ConversationChanged, MessageCreated, ReadUpTo, Typing
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import require_can_write, require_conversation_access
@@ -79,9 +79,14 @@ def _check_attachment(attachment_id: int | None, uploader_type: str, uploader_id
                       site_id: int) -> None:
     if attachment_id is None:
         return
-    attachment = store.get_attachment(attachment_id)
-    if (attachment.uploader_type, attachment.uploader_id, attachment.site_id) != (
-            uploader_type, uploader_id, site_id) or attachment.conversation_id is not None:
+    try:
+        attachment = store.get_attachment(attachment_id)
+    except NotFound:
+        attachment = None  # answered like someone else's: ids are not to be probed
+    mine = attachment is not None and attachment.conversation_id is None and (
+        attachment.uploader_type, attachment.uploader_id, attachment.site_id) == (
+        uploader_type, uploader_id, site_id)
+    if not mine:
         raise Invalid("attachment_id is not one of your uploads", field="attachment_id")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import filetype
 
 from appliance.domain.conversations import Attachment
-from appliance.domain.errors import NotFound, TooLarge
+from appliance.domain.errors import Invalid, NotFound, TooLarge
 from appliance.domain.uploads import classify, clean_file_name
 from appliance.services.context import Services
 from appliance.storage import conversations as store
@@ -26,7 +26,7 @@ async def check_upload(svc: Services, folder: Path, *, site_id: int, uploader_ty
     if len(data) > max_bytes:
         raise TooLarge(f"Files may be at most {max_bytes // 1_048_576} MiB", field="file")
     if not data:
-        raise TooLarge("The file is empty", field="file")
+        raise Invalid("The file is empty", field="file")
     kind, mime = classify(sniff(data), data)
     storage_name = await asyncio.to_thread(save_file, folder, data)
     fields = {"site": site_id, "uploader_type": uploader_type, "uploader_id": uploader_id,

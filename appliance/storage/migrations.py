@@ -118,6 +118,9 @@ CREATE INDEX "canned_reply_owner_id" ON "canned_reply" ("owner_id");
 CREATE VIRTUAL TABLE "message_search" USING fts5 ("terms", content='', contentless_delete=1,
   tokenize="unicode61");
 """)),
+    Migration(3, "pre-chat form fields per site", _sql("""
+ALTER TABLE "site" ADD COLUMN "prechat_fields" TEXT NOT NULL DEFAULT '[]';
+""")),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

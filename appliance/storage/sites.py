@@ -28,6 +28,8 @@ def _site(row: SiteRow) -> Site:
         theme_color=row.theme_color, widget_position=row.widget_position,
         language=row.language, created_at=row.created_at,
         typing_preview=bool(row.typing_preview), identity_secret=row.identity_secret,
+        prechat_fields=tuple((f["field"], bool(f["required"]))
+                             for f in json.loads(row.prechat_fields)),
     )
 
 
@@ -72,6 +74,9 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
     columns = dict(fields)
     if "allowed_origins" in columns:
         columns["allowed_origins"] = json.dumps(list(columns["allowed_origins"]))
+    if "prechat_fields" in columns:
+        columns["prechat_fields"] = json.dumps(
+            [{"field": f, "required": r} for f, r in columns["prechat_fields"]])
     return columns
 
 

@@ -46,6 +46,8 @@ class SiteRow(BaseTable):
     # Added by migration 2 with ALTER TABLE, which needs the defaults in the schema too.
     typing_preview = BooleanField(default=False, constraints=[pw.SQL("DEFAULT 0")])
     identity_secret = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
+    # Added by migration 3: JSON list of {"field": ..., "required": bool} for the pre-chat form.
+    prechat_fields = pw.TextField(default="[]", constraints=[pw.SQL("DEFAULT '[]'")])
 
     class Meta:
         table_name = "site"

@@ -32,6 +32,7 @@ from appliance.web.http import (
     services,
     uploaded_file,
 )
+from appliance.web.wire import prechat_json
 
 bp = Blueprint("widget", url_prefix="/api")
 POLL_MAX_SECONDS = 30
@@ -88,7 +89,8 @@ async def start_session(request: Request) -> HTTPResponse:
         "site": {"name": site.display_name or await _company_name(request, site.company_id),
                  "logo_url": site.logo_url, "greeting": site.greeting,
                  "theme_color": site.theme_color, "widget_position": site.widget_position,
-                 "language": site.language, "typing_preview": site.typing_preview},
+                 "language": site.language, "typing_preview": site.typing_preview,
+                 "prechat_fields": prechat_json(site)},
         "conversation": None if session.conversation is None
         else visitor_conversation_json(session.conversation),
     }, ensure_ascii=False)

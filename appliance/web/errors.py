@@ -54,8 +54,8 @@ def handle_exception(request: Request, exc: Exception) -> HTTPResponse:
         headers = None
         if isinstance(exc, e.RateLimited):
             headers = {"Retry-After": str(exc.retry_after)}
-        return error_response(STATUS.get(type(exc), 400), exc.code, exc.message, exc.field,
-                              headers)
+        status = next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 400)
+        return error_response(status, exc.code, exc.message, exc.field, headers)
     if isinstance(exc, SanicException) and 400 <= exc.status_code < 500:
         code = _SANIC_CODES.get(exc.status_code, "bad_request")
         message = {

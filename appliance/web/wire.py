@@ -25,6 +25,10 @@ def company_json(company: Company) -> dict[str, Any]:
     return {"id": company.id, "name": company.name, "created_at": timestamp(company.created_at)}
 
 
+def prechat_json(site: Site) -> list[dict[str, Any]]:
+    return [{"field": f, "required": r} for f, r in site.prechat_fields]
+
+
 def chat_page_url(base_url: str, widget_key: str) -> str:
     return f"{base_url.rstrip('/')}/chat/{widget_key}"
 
@@ -38,6 +42,7 @@ def site_json(site: Site, base_url: str) -> dict[str, Any]:
         "widget_position": site.widget_position, "language": site.language,
         "typing_preview": site.typing_preview,
         "has_identity_secret": bool(site.identity_secret),
+        "prechat_fields": prechat_json(site),
         "chat_page_url": chat_page_url(base_url, site.widget_key),
         "snippet": embed_snippet(base_url, site.widget_key),
         "created_at": timestamp(site.created_at),
