@@ -168,7 +168,8 @@ def test_long_poll_has_the_same_semantics(appliance, owner, site) -> None:
     # Nothing new after the cursor: an empty answer after the timeout.
     r = widget.http.post("/api/widget/poll", headers=widget.headers,
                          json={"cursors": {str(conv): 3}, "timeout": 0.2})
-    assert r.json()["events"] == [{"type": "synced", "conversation_id": conv, "last_seq": 3}]
+    assert r.json()["events"] == [{"type": "synced", "conversation_id": conv, "last_seq": 3,
+                                   "read_seq": 0}]
 
 
 def test_origins_tokens_and_scope_are_enforced(appliance, owner, site) -> None:
@@ -333,3 +334,34 @@ def test_typing_and_read_events(start_appliance) -> None:
     asyncio.run(scenario(False))
     owner_client.patch(f"/api/sites/{site['id']}", json={"typing_preview": True})
     assert asyncio.run(scenario(True))["draft"] == "我想问"
+
+
+def test_a_message_committed_as_its_socket_drops_still_reaches_the_agent(
+        appliance, owner, site) -> None:
+    """The sender vanishes right after sending: the commit is still announced live, and the
+    resend on reconnect is answered from the dedup key without a second copy."""
+    owner_client, _ = owner
+    widget = Widget(appliance, site["widget_key"])
+
+    async def scenario() -> None:
+        agent = await agent_socket(appliance, owner_client)
+        for attempt in range(5):
+            ws = await widget.connect()
+            client_id = cid()
+            await ws.send(json.dumps({"type": "send", "client_id": client_id,
+                                      "body": f"掉线前 {attempt}"}))
+            ws.transport.abort()  # gone before any ack can arrive
+            # Whether the server read the frame before the reset or not, after the resend
+            # the agent has heard of the message exactly once.
+            again = await widget.connect()
+            await again.send(json.dumps({"type": "send", "client_id": client_id,
+                                         "body": f"掉线前 {attempt}"}))
+            ack = await next_of(again, "ack")
+            seen = await next_of(agent, "message", timeout=5)
+            assert seen["client_id"] == client_id and ack["seq"] == seen["seq"]
+            await again.close()
+        with pytest.raises(TimeoutError):
+            await next_of(agent, "message", timeout=0.5)  # no duplicate frames
+        await agent.close()
+
+    asyncio.run(scenario())

@@ -108,8 +108,9 @@ def csrf_matches(principal: Principal, supplied: str | None) -> bool:
 
 
 async def do_logout(svc: Services, principal: Principal) -> None:
-    await svc.db.write(accounts.delete_session, principal.session.id)
-    svc.publish(SessionsEnded(principal.user.id, "logged_out", (principal.session.id,)))
+    session_id = principal.session.id
+    await svc.commit(lambda: accounts.delete_session(session_id), lambda _: [
+        SessionsEnded(principal.user.id, "logged_out", (session_id,))])
 
 
 async def check_change_own_password(svc: Services, principal: Principal, data: Any) -> None:
@@ -132,8 +133,8 @@ async def check_change_own_password(svc: Services, principal: Principal, data: A
         accounts.set_password_hash(user_id, new_hash, now)
         accounts.delete_sessions_of(user_id, keep_session_id=keep)
 
-    await svc.db.write(change)
-    svc.publish(SessionsEnded(user_id, "password_changed", keep_session_id=keep))
+    await svc.commit(change, lambda _: [
+        SessionsEnded(user_id, "password_changed", keep_session_id=keep)])
 
 
 async def check_update_me(svc: Services, principal: Principal, data: Any) -> User:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from appliance.domain.events import Event, EventSink
 from appliance.domain.ratelimit import FailureWindow
 from appliance.storage.database import Database
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,27 @@ class Services:
         """Hand events to the realtime layer; callers do so only after their write committed."""
         if events:
             self.events.publish(list(events))
+
+    async def commit(self, job: Callable[[], T], events: Callable[[T], list[Event]]) -> T:
+        """Run `job` in the writer, then publish `events(result)` — even if the awaiting
+        request is cancelled meanwhile (a socket that drops after sending): a write that
+        committed is always announced, so peers never miss it live."""
+
+        async def write_then_publish() -> T:
+            result = await self.db.write(job)
+            self.publish(*events(result))
+            return result
+
+        task = asyncio.ensure_future(write_then_publish())
+        task.add_done_callback(_consume_error)
+        return await asyncio.shield(task)
+
+
+def _consume_error(task: asyncio.Future[Any]) -> None:
+    # The shielded task's error reaches the caller if it is still waiting; otherwise it was
+    # refused work nobody is waiting for, which is not worth a "never retrieved" warning.
+    if not task.cancelled():
+        task.exception()
 
 
 class NullSink:

@@ -27,7 +27,13 @@ from appliance.domain.conversations import (
     display_name_of_visitor,
 )
 from appliance.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from appliance.domain.events import ConversationChanged, MessageCreated, ReadUpTo, Typing
+from appliance.domain.events import (
+    ConversationChanged,
+    Event,
+    MessageCreated,
+    ReadUpTo,
+    Typing,
+)
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import require_can_write, require_conversation_access
 from appliance.services.context import Services
@@ -50,6 +56,7 @@ class SyncResult:
     messages: list[Message]
     last_seq: int
     reset: bool
+    read_seq: int = 0  # how far the other side has read (a missed read event is healed here)
 
 
 def _system_message(conversation_id: int, code: str, name: str, now: Any) -> Message:
@@ -118,11 +125,14 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
                                        fields["client_id"], fields["attachment_id"], now)
         return Sent(message, store.get_conversation(conversation.id), False), created
 
-    sent, created = await svc.db.write(send)
-    if not sent.duplicate:
-        if created:
-            svc.publish(ConversationChanged(sent.conversation))
-        svc.publish(MessageCreated(sent.message, sent.conversation))
+    def events(result: tuple[Sent, bool]) -> list[Event]:
+        sent, created = result
+        if sent.duplicate:
+            return []
+        opened: list[Event] = [ConversationChanged(sent.conversation)] if created else []
+        return [*opened, MessageCreated(sent.message, sent.conversation)]
+
+    sent, _ = await svc.commit(send, events)
     return sent
 
 
@@ -161,13 +171,15 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
                                        fields["client_id"], fields["attachment_id"], now)
         return Sent(message, store.get_conversation(conversation_id), False), extra
 
-    sent, extra = await svc.db.write(send)
-    if not sent.duplicate:
-        if extra:
-            svc.publish(ConversationChanged(sent.conversation))
-        for line in extra:
-            svc.publish(MessageCreated(line, sent.conversation))
-        svc.publish(MessageCreated(sent.message, sent.conversation))
+    def events(result: tuple[Sent, list[Message]]) -> list[Event]:
+        sent, extra = result
+        if sent.duplicate:
+            return []
+        claimed: list[Event] = [ConversationChanged(sent.conversation)] if extra else []
+        return [*claimed, *(MessageCreated(line, sent.conversation) for line in extra),
+                MessageCreated(sent.message, sent.conversation)]
+
+    sent, _ = await svc.commit(send, events)
     return sent
 
 
@@ -203,16 +215,17 @@ async def sync(svc: Services, conversation: Conversation, after_seq: int,
             break
         position = page[-1].seq
     fresh = await svc.db.read(store.get_conversation, conversation.id)
-    return SyncResult(messages, fresh.visitor_last_seq if for_visitor else fresh.last_seq,
-                      False)
+    if for_visitor:
+        return SyncResult(messages, fresh.visitor_last_seq, False, fresh.agent_read_seq)
+    return SyncResult(messages, fresh.last_seq, False, fresh.visitor_read_seq)
 
 
 async def do_mark_read(svc: Services, conversation: Conversation, reader: str,
                        seq: int) -> int:
-    new = await svc.db.write(store.mark_read, conversation.id, reader, seq)
-    svc.publish(ReadUpTo(conversation.id, conversation.site_id, conversation.visitor_id,
-                         reader, new))
-    return new
+    return await svc.commit(
+        lambda: store.mark_read(conversation.id, reader, seq),
+        lambda new: [ReadUpTo(conversation.id, conversation.site_id, conversation.visitor_id,
+                              reader, new)])
 
 
 def do_typing(svc: Services, conversation: Conversation, sender: Sender, typing: Any,
@@ -266,10 +279,14 @@ async def previous_conversations(svc: Services, conversation: Conversation) -> l
 
 
 async def _change(svc: Services, conversation_id: int, job: Any) -> Conversation:
-    conversation, lines = await svc.db.write(job)
-    svc.publish(ConversationChanged(conversation))
-    for line in lines:
-        svc.publish(MessageCreated(line, conversation))
+    del conversation_id
+
+    def events(result: tuple[Conversation, list[Message]]) -> list[Event]:
+        conversation, lines = result
+        return [ConversationChanged(conversation),
+                *(MessageCreated(line, conversation) for line in lines)]
+
+    conversation, _ = await svc.commit(job, events)
     return conversation
 
 

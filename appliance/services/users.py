@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from appliance.domain import validation as v
-from appliance.domain.events import SessionsEnded, UserChanged
+from appliance.domain.events import Event, SessionsEnded, UserChanged
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import (
     require_can_manage_user,
@@ -64,9 +64,7 @@ async def check_update_user(svc: Services, actor: User, user_id: int, data: Any)
         check_keeps_an_owner(current, new_role, False, accounts.count_active_owners())
         return accounts.update_user(user_id, dict(fields), now)
 
-    user = await svc.db.write(update)
-    svc.publish(UserChanged(user.id, user))
-    return user
+    return await svc.commit(update, lambda user: [UserChanged(user.id, user)])
 
 
 async def check_reset_password(svc: Services, actor: User, user_id: int, data: Any) -> None:
@@ -81,8 +79,7 @@ async def check_reset_password(svc: Services, actor: User, user_id: int, data: A
         accounts.set_password_hash(user_id, password_hash, now)
         accounts.delete_sessions_of(user_id)
 
-    await svc.db.write(reset)
-    svc.publish(SessionsEnded(user_id, "password_reset"))
+    await svc.commit(reset, lambda _: [SessionsEnded(user_id, "password_reset")])
 
 
 async def check_set_active(svc: Services, actor: User, user_id: int, active: bool) -> User:
@@ -98,8 +95,8 @@ async def check_set_active(svc: Services, actor: User, user_id: int, active: boo
             accounts.delete_sessions_of(user_id)
         return accounts.set_active(user_id, active, now)
 
-    user = await svc.db.write(change)
-    if not active:
-        svc.publish(SessionsEnded(user_id, "deactivated"))
-    svc.publish(UserChanged(user.id, user))
-    return user
+    def events(user: User) -> list[Event]:
+        ended: list[Event] = [] if active else [SessionsEnded(user_id, "deactivated")]
+        return [*ended, UserChanged(user.id, user)]
+
+    return await svc.commit(change, events)
