@@ -1,0 +1,360 @@
+// The chat UI: ties the visitor session, the delivery state machine, the transport and the panel together.
+import { Delivery } from './delivery.js';
+import { normalizeSite } from './format.js';
+import { languageOf, translator } from './i18n.js';
+import { checkBody, newClientId } from './outbox.js';
+import { fieldsToAsk, prechatErrors, prechatIdentity } from './prechat.js';
+import { httpOutcome, reconnectDelay } from './reconnect.js';
+import { claim, safeStorage, storageKeys } from './store.js';
+import { createTransport, fetchAttachment, post } from './transport.js';
+import { TYPING_IDLE_MS, TypingThrottle } from './typing.js';
+import { chime, createView, unlockSound } from './view.js';
+
+const SYNC_GRACE_MS = 5000;
+const AGENT_TYPING_SHOWN_MS = 6000;
+const IDENTIFY_FIELDS = ['name', 'email', 'phone', 'attributes', 'user_id', 'signature'];
+const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp)$/;
+
+/**
+ * `ctx`: {root, wrap, base, siteKey, standalone, identify, emit(event, data)} from the loader or
+ * page.js. Resolves with the controls behind kefu('open' | 'close' | 'toggle' | 'identify').
+ */
+export async function mount(ctx) {
+  const { base, siteKey } = ctx;
+  const storage = safeStorage(globalThis.localStorage);
+  const keys = storageKeys(siteKey);
+  const delivery = new Delivery({ storage, siteKey });
+  const typing = new TypingThrottle();
+  const previews = new Map();
+  const images = new Map();
+  let site = normalizeSite(delivery.site, base);
+  let lang = languageOf(site.language);
+  let t = translator(await loadCatalog(lang));
+  let pageIdentity = cleanIdentity(ctx.identify);
+  let asking = false;
+  let transport = null;
+  let started = false;
+  let unread = -1;
+  let wish = false;
+  let typingTimer = 0;
+  let idleTimer = 0;
+  let agentTypingTimer = 0;
+  let syncTimer = 0;
+  let uploads = Promise.resolve();
+  let sessionReady;
+  const ready = new Promise((resolve) => { sessionReady = resolve; });
+
+  const view = createView({
+    root: ctx.root, wrap: ctx.wrap, t, standalone: ctx.standalone,
+    files: { image, download, loaded: () => view.settle() },
+    onSend: sendText, onFiles: sendFiles, onInput: typed, onOpen: openChanged,
+  });
+  applySite();
+  run(delivery.restore());
+  maybeAsk();
+  ctx.wrap.addEventListener('pointerdown', unlockSound);
+  addEventListener('storage', (event) => {
+    if (event.key?.startsWith(`kefu:${siteKey}:`)) run(delivery.storageChanged(event.key));
+  });
+  document.addEventListener('visibilitychange', seen);
+  start();
+
+  return {
+    open: () => view.open(),
+    close: () => view.close(),
+    toggle: () => (view.isOpen() ? view.close() : view.open()),
+    identify(data) {
+      pageIdentity = cleanIdentity(data);
+      if (started) startSession().catch(() => {});
+    },
+  };
+
+  // -- session and link
+
+  async function start() {
+    view.setTransport('offline');
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await startSession();
+        break;
+      } catch (err) {
+        if (httpOutcome(err.status) === 'refused') return view.setTransport('stopped');
+        await sleep(reconnectDelay(attempt));
+      }
+    }
+    started = true;
+    ctx.emit('ready', { site: { name: site.name, language: site.language } });
+    transport = createTransport(base, siteKey, {
+      token: () => delivery.token,
+      cursors: () => delivery.cursors(),
+      opened: linkUp,
+      down: () => run(delivery.closed()),
+      frame: (f) => run(delivery.frame(f)),
+      renew: startSession,
+      refused: () => (delivery.conversation ? (run(delivery.forget()), true) : false),
+      mode: (mode) => view.setTransport(mode),
+    });
+    transport.start();
+  }
+
+  async function startSession() {
+    const body = {
+      site_key: siteKey, page: { url: location.href, title: document.title, referrer: document.referrer },
+    };
+    if (delivery.token) body.visitor_token = delivery.token;
+    // The visitor's pre-chat answers, overridden by what the page knows (kefu('identify')).
+    const identify = { ...delivery.prechat, ...pageIdentity };
+    if (Object.keys(identify).length) body.identify = identify;
+    let answer;
+    try {
+      answer = await post(base, '/api/widget/session', body);
+    } catch (err) {
+      if (!body.identify || (err.status !== 400 && err.status !== 403)) throw err;
+      console.warn('kefu: identify was refused, continuing without it:', err.message);
+      if (pageIdentity) pageIdentity = null;
+      else delivery.answerPrechat({});
+      return startSession();
+    }
+    site = normalizeSite(answer.site, base);
+    run(delivery.session(answer, site));
+    applySite();
+    maybeAsk();
+    sessionReady();
+    return answer;
+  }
+
+  /** The site's pre-chat form, once, before the first message. */
+  function maybeAsk() {
+    const fields = fieldsToAsk(site.prechat, {
+      answered: Boolean(delivery.prechat), conversation: delivery.conversation, identify: pageIdentity,
+    });
+    if (asking || !fields.length) return;
+    asking = true;
+    view.ask(fields, (values) => {
+      const errors = prechatErrors(fields, values);
+      if (Object.keys(errors).length) return errors;
+      delivery.answerPrechat(prechatIdentity(fields, values));
+      asking = false;
+      if (started) startSession().catch(() => {});
+      return {};
+    });
+  }
+
+  function linkUp(hello, options) {
+    run(delivery.opened(hello, options));
+    clearTimeout(syncTimer);
+    syncTimer = setTimeout(() => run(delivery.syncOverdue()), SYNC_GRACE_MS);
+    seen();
+  }
+
+  function applySite() {
+    view.setSite(site);
+    ctx.wrap.style.setProperty('--c', site.theme_color);
+    ctx.wrap.classList.toggle('left', site.widget_position === 'left');
+    relabel();
+    if (languageOf(site.language) === lang) return;
+    lang = languageOf(site.language);
+    loadCatalog(lang).then((catalog) => {
+      t = translator(catalog);
+      view.relabel(t);
+      relabel();
+    }, () => {});
+  }
+
+  function relabel() {
+    ctx.wrap.querySelector('.launcher')?.setAttribute('aria-label', t('open'));
+    if (ctx.standalone) document.title = site.name || t('title');
+  }
+
+  /** Carry out the delivery state machine's commands. */
+  function run(cmds) {
+    for (const cmd of cmds) {
+      switch (cmd.type) {
+        case 'send':
+          if (cmd.delay) setTimeout(() => transport?.send(cmd.frame), cmd.delay);
+          else transport?.send(cmd.frame);
+          break;
+        case 'show':
+          view.show(cmd.message);
+          if (cmd.live) arrived(cmd.message);
+          break;
+        case 'pending': view.pending(cmd.entry); break;
+        case 'ack': view.ack(cmd.client_id, cmd.seq); break;
+        case 'failed': view.failed(cmd.client_id, cmd.code); break;
+        case 'clear': view.clear(); break;
+        case 'read': view.read(cmd.seq); break;
+        case 'typing': agentTyping(cmd.typing, cmd.name); break;
+        case 'status': view.setStatus(cmd.status); break;
+        case 'unread': {
+          // Showing a message may already have marked it read: count now.
+          const count = delivery.unread();
+          if (count !== unread) ctx.emit('unread', (unread = count));
+          break;
+        }
+        default: break;
+      }
+    }
+  }
+
+  function arrived(message) {
+    ctx.emit('message', {
+      seq: message.seq, kind: message.kind, body: message.body, created_at: message.created_at,
+      sender: { type: message.sender, name: message.name }, attachment: message.attachment && { ...message.attachment },
+    });
+    if (message.sender === 'agent' && Number.isInteger(message.id) && claim(storage, keys.chime, message.id)) chime();
+    seen();
+  }
+
+  /** The visitor can see the conversation, so it is read. */
+  function seen() {
+    if (view.isOpen() && document.visibilityState === 'visible') run(delivery.markRead());
+  }
+
+  function openChanged(open) {
+    if (!ctx.standalone) {
+      try {
+        if (open) sessionStorage.setItem(keys.open, '1');
+        else sessionStorage.removeItem(keys.open);
+      } catch { /* no session storage: the panel just starts closed on the next page */ }
+    }
+    if (open) {
+      // Opened by a click, or on a page the visitor has used: audio is allowed then.
+      if (navigator.userActivation?.hasBeenActive !== false) unlockSound();
+      seen();
+    }
+    ctx.emit(open ? 'open' : 'close');
+  }
+
+  // -- writing
+
+  function sendText(text) {
+    const problem = checkBody(text);
+    if (problem) {
+      if (problem !== 'empty') view.notice(t(problem));
+      return false;
+    }
+    run(delivery.write({ kind: 'text', body: text }, newClientId()));
+    return true;
+  }
+
+  function sendFiles(files) {
+    for (const file of files) uploads = uploads.then(() => upload(file));
+  }
+
+  /** Upload, retrying while the page lives; then it goes through the outbox like text. */
+  async function upload(file) {
+    const clientId = newClientId();
+    const kind = /^image\//.test(file.type) ? 'image' : 'file';
+    if (kind === 'image') previews.set(clientId, URL.createObjectURL(file));
+    view.pending({
+      client_id: clientId, kind, body: '', created_at: Date.now(),
+      attachment: { id: 0, name: file.name || kind, size: file.size, kind },
+    });
+    await ready;
+    for (let attempt = 0; ; attempt += 1) {
+      const form = new FormData();
+      form.append('file', file, file.name || `${kind}.png`);
+      try {
+        const { attachment } = await post(base, '/api/widget/upload', form, { token: delivery.token, timeout: 300000 });
+        run(delivery.write({ kind: attachment.kind === 'image' ? 'image' : 'file', attachment }, clientId));
+        return;
+      } catch (err) {
+        const outcome = httpOutcome(err.status);
+        if (outcome === 'refused') {
+          return view.failed(clientId, err.status === 413 ? 'too_large' : err.status === 415 ? 'unsupported' : 'upload');
+        }
+        if (outcome === 'renew') await startSession().catch(() => {});
+        await sleep(reconnectDelay(attempt));
+      }
+    }
+  }
+
+  function typed(text) {
+    clearTimeout(idleTimer);
+    wish = text.trim() !== '';
+    if (wish) idleTimer = setTimeout(() => { wish = false; typingNow(); }, TYPING_IDLE_MS);
+    typingNow();
+  }
+
+  /** A wish the throttle holds back is sent at the end of its window. */
+  function typingNow() {
+    const conversation = delivery.conversation;
+    if (!conversation || conversation.status !== 'open') return;
+    const decision = typing.want(wish, Date.now());
+    if (decision.wait) {
+      typingTimer ||= setTimeout(() => { typingTimer = 0; typingNow(); }, decision.wait);
+      return;
+    }
+    if (decision.send === undefined) return;
+    const frame = { type: 'typing', conversation_id: conversation.id, typing: decision.send };
+    if (decision.send && site.typing_preview) frame.draft = Array.from(view.draft()).slice(0, 500).join('');
+    transport?.send(frame);
+  }
+
+  function agentTyping(on, name) {
+    view.typing(on, name);
+    clearTimeout(agentTypingTimer);
+    if (on) agentTypingTimer = setTimeout(() => view.typing(false), AGENT_TYPING_SHOWN_MS);
+  }
+
+  // -- attachments
+
+  /** The local file while it uploads, else fetched with the Bearer header (no token in URLs). */
+  function image(attachment, clientId) {
+    if (clientId && previews.has(clientId)) return Promise.resolve(previews.get(clientId));
+    if (!attachment.id) return Promise.reject(new Error('not uploaded yet'));
+    if (!images.has(attachment.id)) {
+      images.set(attachment.id, ready.then(() => fetchAttachment(base, attachment.id, delivery.token)).then((blob) => {
+        if (!IMAGE_TYPES.test(blob.type)) throw new Error('not an image');
+        return URL.createObjectURL(blob);
+      }).catch((err) => {
+        images.delete(attachment.id);
+        throw err;
+      }));
+    }
+    return images.get(attachment.id);
+  }
+
+  /** Saved, never opened: retyped so that the browser cannot render it in the host page's origin. */
+  async function download(attachment) {
+    try {
+      await ready;
+      const blob = await fetchAttachment(base, attachment.id, delivery.token);
+      const url = URL.createObjectURL(new Blob([blob], { type: 'application/octet-stream' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = attachment.name || 'file';
+      ctx.root.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch {
+      view.notice(t('download_failed'));
+    }
+  }
+}
+
+function loadCatalog(lang) {
+  return import(`./lang-${lang}.js`).then((module) => module.default);
+}
+
+/** The server refuses a session with unknown identify fields. */
+function cleanIdentity(data) {
+  if (!data || typeof data !== 'object') return null;
+  const identity = {};
+  for (const key of IDENTIFY_FIELDS) if (data[key] != null) identity[key] = data[key];
+  return Object.keys(identity).length ? identity : null;
+}
+
+/** A backoff pause that ends early when the browser is back online. */
+function sleep(ms) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      removeEventListener('online', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    addEventListener('online', done);
+  });
+}

@@ -1,0 +1,367 @@
+// The delivery rules of docs/protocol.md as a state machine without I/O: frames and actions in, commands out.
+import { addToOutbox, newEntry, readOutbox, removeFromOutbox, sendFrame } from './outbox.js';
+import { normalizeMessage } from './format.js';
+import { Sequence } from './sequence.js';
+import { mergeHistory, readJSON, storageKeys, writeJSON } from './store.js';
+
+/** A re-sync that made no progress waits this long (no tight loop). */
+export const RESYNC_DELAY_MS = 1000;
+
+/**
+ * Every method returns commands, to be carried out in order:
+ *   {type: 'send', frame, delay?}     give a frame to the transport (after `delay` ms)
+ *   {type: 'show', message, live}     a stored message, in seq order; `live`: arrived while open
+ *   {type: 'pending', entry}          a message written here or in another tab, not yet stored
+ *   {type: 'ack', client_id, seq}     the server stored it
+ *   {type: 'failed', client_id, code} the server refused it for good
+ *   {type: 'clear'}                   forget the shown messages (other conversation, or reset)
+ *   {type: 'read', seq}               the agent has read the visitor's messages up to seq
+ *   {type: 'typing', typing, name}    the agent's typing indicator
+ *   {type: 'status', status}          the conversation is 'open', 'closed' or 'none'
+ *   {type: 'unread', count}           agent messages the visitor has not read yet
+ */
+export class Delivery {
+  constructor({ storage, siteKey, now = Date.now }) {
+    this.storage = storage;
+    this.keys = storageKeys(siteKey);
+    this.now = now;
+    const state = readJSON(storage, this.keys.state) || {};
+    this.token = typeof state.token === 'string' ? state.token : null;
+    this.site = state.site || null;
+    this.prechat = state.prechat && typeof state.prechat === 'object' ? state.prechat : null;
+    const conversation = state.conversation;
+    this.conversation = conversation && Number.isInteger(conversation.id) ? conversation : null;
+    this.connected = false;
+    this.awaitingSync = false;
+    this.live = false;
+    this.sentHere = new Set();
+    this.load();
+  }
+
+  /** Draw what is stored, before any network. */
+  restore() {
+    const cmds = [this.statusCommand(), ...this.messages.map((message) => ({ type: 'show', message, live: false }))];
+    const stored = new Set(this.messages.map((m) => m.client_id));
+    for (const entry of readOutbox(this.storage, this.keys.outbox)) {
+      if (stored.has(entry.client_id)) this.settle(entry.client_id);
+      else cmds.push({ type: 'pending', entry });
+    }
+    if (this.agentRead) cmds.push({ type: 'read', seq: this.agentRead });
+    cmds.push(this.unreadCommand());
+    return cmds;
+  }
+
+  /** The answer of POST /api/widget/session; `site` is already checked. */
+  session(answer, site) {
+    const cmds = [];
+    if (this.token && answer.visitor_token !== this.token) cmds.push(...this.forget());
+    this.token = answer.visitor_token;
+    this.site = site;
+    cmds.push(...this.conversationIs(answer.conversation || null));
+    this.saveState();
+    return cmds;
+  }
+
+  /** `hello` of a socket, or null for long-poll (whose first poll is the sync). */
+  opened(hello, { poll = false } = {}) {
+    this.connected = true;
+    this.sentHere.clear();
+    this.seq.interrupted();
+    const cmds = hello ? this.conversationIs(hello.conversation || null) : [];
+    cmds.push(...this.syncCommands());
+    this.awaitingSync = !poll && this.seq.syncing;
+    if (!this.conversation) this.live = true;
+    cmds.push(...this.flush(), ...this.readCommands());
+    return cmds;
+  }
+
+  /** The link is down: a pending sync will never be answered. */
+  closed() {
+    this.connected = false;
+    this.awaitingSync = false;
+    this.seq.interrupted();
+    return [];
+  }
+
+  /** No `synced` in time: resend anyway (the server drops duplicates by client id). */
+  syncOverdue() {
+    if (!this.awaitingSync) return [];
+    this.awaitingSync = false;
+    return this.flush();
+  }
+
+  frame(f) {
+    if (!f || typeof f !== 'object') return [];
+    const current = this.conversation && f.conversation_id === this.conversation.id;
+    switch (f.type) {
+      case 'message': return this.message(f);
+      case 'synced': return current ? this.synced(f.last_seq) : [];
+      case 'ack': return this.ack(f);
+      case 'nack': return this.nack(f);
+      case 'reset': return current ? this.resetLocal() : [];
+      case 'read': return current ? this.readFrame(f) : [];
+      case 'typing': return current && f.sender?.type !== 'visitor'
+        ? [{ type: 'typing', typing: f.typing === true, name: String(f.sender?.name || '') }] : [];
+      case 'conversation': return this.conversationChanged(f.conversation);
+      case 'error': return current && f.request === 'sync' ? this.forget() : [];
+      default: return [];
+    }
+  }
+
+  /** Into the outbox first, then out if the link is up. */
+  write(input, clientId) {
+    const entry = newEntry(input, { clientId, now: this.now() });
+    addToOutbox(this.storage, this.keys.outbox, entry);
+    return [{ type: 'pending', entry }, ...this.flush()];
+  }
+
+  markRead() {
+    const last = this.messages.length ? this.messages[this.messages.length - 1].seq : 0;
+    if (last > this.visitorRead) {
+      this.visitorRead = last;
+      this.saveHistory();
+    }
+    return [this.unreadCommand(), ...this.readCommands()];
+  }
+
+  /** Kept so that every session request carries the answers. */
+  answerPrechat(answers) {
+    this.prechat = answers;
+    this.saveState();
+  }
+
+  /** Another tab wrote `key`. */
+  storageChanged(key) {
+    if (key === this.keys.outbox) {
+      return readOutbox(this.storage, this.keys.outbox).map((entry) => ({ type: 'pending', entry }));
+    }
+    if (key !== this.keys.history) return [];
+    const stored = readJSON(this.storage, key);
+    if (!stored || !this.conversation || stored.conversation_id !== this.conversation.id) return [];
+    const cmds = this.agentReadUpTo(stored.agent_read || 0);
+    if ((stored.visitor_read || 0) > this.visitorRead) {
+      this.visitorRead = stored.visitor_read;
+      cmds.push(this.unreadCommand());
+    }
+    return cmds;
+  }
+
+  /** For the long-poll: {conversation id: last contiguous seq}. */
+  cursors() {
+    return this.conversation ? { [this.conversation.id]: this.seq.last } : {};
+  }
+
+  unread() {
+    return this.messages.filter((m) => m.sender === 'agent' && m.seq > this.visitorRead).length;
+  }
+
+  // -- frames
+
+  message(f) {
+    const message = normalizeMessage(f);
+    if (!message) return [];
+    const cmds = [];
+    if (message.conversation_id !== this.conversation?.id) {
+      if (!this.mayAdopt(message.conversation_id)) return [];
+      cmds.push(...this.adopt({ id: message.conversation_id, status: 'open' }));
+    }
+    if (message.client_id) this.settle(message.client_id);
+    const result = this.seq.receive(message);
+    cmds.push(...this.deliver(result.deliver));
+    if (result.needSync) cmds.push(...this.syncCommands());
+    return cmds;
+  }
+
+  synced(lastSeq) {
+    if (!Number.isInteger(lastSeq)) return [];
+    const result = this.seq.synced(lastSeq);
+    const cmds = this.deliver(result.deliver);
+    this.saveHistory();
+    this.live = true;
+    if (result.needSync) {
+      const delay = result.progress ? 0 : RESYNC_DELAY_MS;
+      cmds.push(...this.syncCommands().map((cmd) => ({ ...cmd, delay })));
+    }
+    if (this.awaitingSync) {
+      this.awaitingSync = false;
+      cmds.push(...this.flush());
+    }
+    return cmds;
+  }
+
+  ack(f) {
+    if (typeof f.client_id !== 'string' || !Number.isInteger(f.seq)) return [];
+    const cmds = [];
+    if (Number.isInteger(f.conversation_id) && f.conversation_id !== this.conversation?.id
+        && this.mayAdopt(f.conversation_id)) {
+      cmds.push(...this.adopt({ id: f.conversation_id, status: 'open' }));
+    }
+    this.settle(f.client_id);
+    cmds.push({ type: 'ack', client_id: f.client_id, seq: f.seq, conversation_id: f.conversation_id });
+    return cmds;
+  }
+
+  nack(f) {
+    if (typeof f.client_id !== 'string') return [];
+    this.settle(f.client_id);
+    return [{ type: 'failed', client_id: f.client_id, code: String(f.error?.code || 'refused') }];
+  }
+
+  readFrame(f) {
+    if (!Number.isInteger(f.seq)) return [];
+    if (f.reader === 'agent') return this.agentReadUpTo(f.seq);
+    if (f.reader === 'visitor' && f.seq > this.visitorRead) {
+      this.visitorRead = f.seq;
+      this.saveHistory();
+      return [this.unreadCommand()];
+    }
+    return [];
+  }
+
+  // -- conversations
+
+  /** The visitor's open conversation according to the server (session answer, hello). */
+  conversationIs(conv) {
+    if (!conv || !Number.isInteger(conv.id)) {
+      return this.conversation?.status === 'open' ? this.setStatus('closed') : [];
+    }
+    if (conv.id !== this.conversation?.id) return this.adopt(conv);
+    const cmds = this.setStatus(conv.status === 'closed' ? 'closed' : 'open');
+    if (Number.isInteger(conv.last_seq) && conv.last_seq < this.seq.last) cmds.push(...this.resetLocal());
+    if (Number.isInteger(conv.agent_read_seq)) cmds.push(...this.agentReadUpTo(conv.agent_read_seq));
+    return cmds;
+  }
+
+  /** A status change of ours, or a new one (opened in another tab). */
+  conversationChanged(conv) {
+    if (!conv || !Number.isInteger(conv.id)) return [];
+    if (conv.id === this.conversation?.id) {
+      const cmds = this.setStatus(conv.status === 'closed' ? 'closed' : 'open');
+      if (Number.isInteger(conv.agent_read_seq)) cmds.push(...this.agentReadUpTo(conv.agent_read_seq));
+      return cmds;
+    }
+    return conv.status === 'open' && this.mayAdopt(conv.id) ? this.adopt(conv) : [];
+  }
+
+  mayAdopt(id) {
+    return Number.isInteger(id) && (!this.conversation || this.conversation.status === 'closed' || id > this.conversation.id);
+  }
+
+  adopt(conv) {
+    this.conversation = { id: conv.id, status: conv.status === 'closed' ? 'closed' : 'open' };
+    this.load();
+    if (Number.isInteger(conv.agent_read_seq)) this.agentRead = Math.max(this.agentRead, conv.agent_read_seq);
+    this.saveState();
+    const cmds = [{ type: 'clear' }, this.statusCommand()];
+    cmds.push(...this.messages.map((message) => ({ type: 'show', message, live: false })));
+    if (this.agentRead) cmds.push({ type: 'read', seq: this.agentRead });
+    cmds.push(this.unreadCommand(), ...this.syncCommands());
+    return cmds;
+  }
+
+  /** A new visitor token: the old conversation is not this visitor's. */
+  forget() {
+    this.conversation = null;
+    this.storage.removeItem(this.keys.history);
+    this.load();
+    this.saveState();
+    return [{ type: 'clear' }, this.statusCommand(), this.unreadCommand()];
+  }
+
+  resetLocal() {
+    this.seq.reset();
+    this.messages = [];
+    this.saveHistory({ replace: true });
+    return [{ type: 'clear' }, this.unreadCommand(), ...this.syncCommands()];
+  }
+
+  setStatus(status) {
+    if (!this.conversation || this.conversation.status === status) return [];
+    this.conversation = { ...this.conversation, status };
+    this.saveState();
+    return [this.statusCommand()];
+  }
+
+  // -- helpers
+
+  load() {
+    const stored = readJSON(this.storage, this.keys.history);
+    const same = stored && this.conversation && stored.conversation_id === this.conversation.id
+      && Array.isArray(stored.messages);
+    this.messages = same ? stored.messages.filter((m) => m && Number.isInteger(m.seq)) : [];
+    this.seq = new Sequence(same && Number.isInteger(stored.last) ? stored.last : 0);
+    this.agentRead = same ? stored.agent_read || 0 : 0;
+    this.visitorRead = same ? stored.visitor_read || 0 : 0;
+    this.readSent = 0;
+  }
+
+  deliver(list) {
+    if (!list.length) return [];
+    this.messages.push(...list);
+    this.saveHistory();
+    return [...list.map((message) => ({ type: 'show', message, live: this.live })), this.unreadCommand()];
+  }
+
+  settle(clientId) {
+    removeFromOutbox(this.storage, this.keys.outbox, clientId);
+    this.sentHere.delete(clientId);
+  }
+
+  /** Rule 2: every unacknowledged message, in order, once per connection. */
+  flush() {
+    if (!this.connected || this.awaitingSync) return [];
+    const cmds = [];
+    for (const entry of readOutbox(this.storage, this.keys.outbox)) {
+      if (this.sentHere.has(entry.client_id)) continue;
+      this.sentHere.add(entry.client_id);
+      cmds.push({ type: 'send', frame: sendFrame(entry) });
+    }
+    return cmds;
+  }
+
+  syncCommands() {
+    if (!this.connected || !this.conversation || this.seq.syncing) return [];
+    const after = this.seq.startSync();
+    return [{ type: 'send', frame: { type: 'sync', conversation_id: this.conversation.id, after_seq: after } }];
+  }
+
+  readCommands() {
+    if (!this.connected || !this.conversation || this.visitorRead <= this.readSent) return [];
+    this.readSent = this.visitorRead;
+    return [{ type: 'send', frame: { type: 'read', conversation_id: this.conversation.id, seq: this.visitorRead } }];
+  }
+
+  agentReadUpTo(seq) {
+    if (!(seq > this.agentRead)) return [];
+    this.agentRead = seq;
+    this.saveHistory();
+    return [{ type: 'read', seq }];
+  }
+
+  statusCommand() {
+    return { type: 'status', status: this.conversation ? this.conversation.status : 'none' };
+  }
+
+  unreadCommand() {
+    const count = this.unread();
+    if (count !== this.savedUnread) this.saveState();
+    return { type: 'unread', count };
+  }
+
+  saveState() {
+    this.savedUnread = this.unread();
+    writeJSON(this.storage, this.keys.state, {
+      token: this.token, site: this.site, conversation: this.conversation, unread: this.savedUnread,
+      prechat: this.prechat,
+    });
+  }
+
+  saveHistory({ replace = false } = {}) {
+    if (!this.conversation) return;
+    const mine = {
+      conversation_id: this.conversation.id, last: this.seq.last, agent_read: this.agentRead,
+      visitor_read: this.visitorRead, messages: this.messages,
+    };
+    writeJSON(this.storage, this.keys.history, mergeHistory(replace ? null : readJSON(this.storage, this.keys.history), mine));
+  }
+}

@@ -1,0 +1,82 @@
+// Durable widget state in the host page's localStorage: key names per site, JSON access, history merging.
+
+export const HISTORY_LIMIT = 200;
+
+/** Every key the widget uses for one site; the loader reads `state` and `outbox` by these names. */
+export function storageKeys(siteKey) {
+  const prefix = `kefu:${siteKey}:`;
+  return {
+    state: `${prefix}state`, outbox: `${prefix}outbox`, history: `${prefix}history`,
+    chime: `${prefix}chime`, open: `${prefix}open`,
+  };
+}
+
+/**
+ * Wrap a Storage so that a full or forbidden storage never breaks the chat: what cannot be
+ * written is kept in memory for this page's life (and `durable` turns false).
+ */
+export function safeStorage(backing) {
+  const memory = new Map();
+  const wrapper = {
+    durable: true,
+    getItem(key) {
+      if (memory.has(key)) return memory.get(key);
+      try { return backing ? backing.getItem(key) : null; } catch { return null; }
+    },
+    setItem(key, value) {
+      try {
+        backing.setItem(key, value);
+        memory.delete(key);
+      } catch {
+        wrapper.durable = false;
+        memory.set(key, value);
+      }
+    },
+    removeItem(key) {
+      memory.delete(key);
+      try { backing.removeItem(key); } catch { /* nothing stored there either */ }
+    },
+  };
+  return wrapper;
+}
+
+export function readJSON(storage, key) {
+  try { return JSON.parse(storage.getItem(key) || 'null'); } catch { return null; }
+}
+
+export function writeJSON(storage, key, value) {
+  storage.setItem(key, JSON.stringify(value));
+}
+
+/**
+ * Combine this tab's history with what another tab stored. Each side holds every message up to
+ * its `last` (within the kept window), so the union holds every message up to the larger one.
+ * A newer conversation replaces an older one.
+ */
+export function mergeHistory(stored, mine, limit = HISTORY_LIMIT) {
+  if (!stored || stored.conversation_id !== mine.conversation_id) {
+    return stored && stored.conversation_id > mine.conversation_id ? stored : trim(mine, limit);
+  }
+  const bySeq = new Map();
+  for (const message of [...(stored.messages || []), ...mine.messages]) bySeq.set(message.seq, message);
+  return trim({
+    conversation_id: mine.conversation_id,
+    last: Math.max(stored.last || 0, mine.last),
+    agent_read: Math.max(stored.agent_read || 0, mine.agent_read || 0),
+    visitor_read: Math.max(stored.visitor_read || 0, mine.visitor_read || 0),
+    messages: [...bySeq.values()].sort((a, b) => a.seq - b.seq),
+  }, limit);
+}
+
+function trim(history, limit) {
+  const messages = history.messages.length > limit ? history.messages.slice(-limit) : history.messages;
+  return { ...history, messages };
+}
+
+/** True for the first tab to claim `seq` under `key` (one chime per message, not one per tab). */
+export function claim(storage, key, seq) {
+  const seen = Number(storage.getItem(key)) || 0;
+  if (seen >= seq) return false;
+  storage.setItem(key, String(seq));
+  return true;
+}

@@ -1,0 +1,39 @@
+// Widget strings: both catalogs complete, the site's language decides, placeholders filled.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import en from '../../embed/lang-en.js';
+import zhCN from '../../embed/lang-zh-CN.js';
+import { languageOf, systemLine, translator } from '../../embed/i18n.js';
+
+const CATALOGS = { 'zh-CN': zhCN, en };
+const KEYS = Object.keys(zhCN);
+
+test('both catalogs have the same keys and no empty strings', () => {
+  for (const [lang, catalog] of Object.entries(CATALOGS)) {
+    assert.deepEqual(Object.keys(catalog).sort(), [...KEYS].sort(), lang);
+    for (const key of KEYS) assert.ok(catalog[key].trim(), `${lang}.${key}`);
+  }
+});
+
+test('the site setting picks the catalog; anything else is zh-CN', () => {
+  assert.equal(languageOf('en'), 'en');
+  for (const value of ['zh-CN', 'fr', '', null, undefined, '__proto__']) assert.equal(languageOf(value), 'zh-CN');
+  assert.equal(translator(en)('send'), 'Send');
+  assert.equal(translator(zhCN)('send'), '发送');
+});
+
+test('placeholders are filled; unknown keys and placeholders show as they are', () => {
+  const t = translator(en);
+  assert.equal(t('typing', { name: '小李' }), '小李 is typing…');
+  assert.equal(t('typing'), '{name} is typing…');
+  assert.equal(t('no_such_key'), 'no_such_key');
+  assert.equal(t('toString'), 'toString');
+});
+
+test('system lines: known codes are localised with the agent\'s name, anything else is shown as sent', () => {
+  assert.equal(systemLine(translator(zhCN), 'agent_joined', '小李'), '小李 为您服务');
+  assert.equal(systemLine(translator(en), 'transferred', 'Ann'), 'Transferred to Ann');
+  assert.equal(systemLine(translator(en), 'closed', ''), 'Agent ended the conversation');
+  assert.equal(systemLine(translator(en), '小李 joined', 'x'), '小李 joined');
+  assert.equal(systemLine(translator(en), 'toString', 'x'), 'toString');
+});
