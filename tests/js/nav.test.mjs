@@ -8,9 +8,9 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get sites, users, company and their account', () => {
-  assert.deepEqual(ids('owner'), ['sites', 'users', 'company', 'account']);
-  assert.deepEqual(ids('admin'), ['sites', 'users', 'company', 'account']);
+test('managers get the console, sites, users, company and their account', () => {
+  assert.deepEqual(ids('owner'), ['console', 'sites', 'users', 'company', 'account']);
+  assert.deepEqual(ids('admin'), ['console', 'sites', 'users', 'company', 'account']);
 });
 
 test('agents and supervisors get the console and their account', () => {
@@ -27,9 +27,9 @@ test('nav items carry labels and hrefs', () => {
   assert.deepEqual(navForRole('agent')[0], { id: 'console', label: 'nav.console', href: '#/console' });
 });
 
-test('default landing route', () => {
-  assert.equal(defaultRouteFor('owner'), 'sites');
-  assert.equal(defaultRouteFor('admin'), 'sites');
+test('default landing route: the console for everyone', () => {
+  assert.equal(defaultRouteFor('owner'), 'console');
+  assert.equal(defaultRouteFor('admin'), 'console');
   assert.equal(defaultRouteFor('agent'), 'console');
   assert.equal(defaultRouteFor('supervisor'), 'console');
 });
@@ -37,7 +37,7 @@ test('default landing route', () => {
 test('route access follows the nav', () => {
   assert.ok(canOpen('owner', 'site'));
   assert.ok(canOpen('admin', 'user-new'));
-  assert.ok(!canOpen('owner', 'console'));
+  assert.ok(canOpen('owner', 'console'));
   assert.ok(canOpen('agent', 'console'));
   assert.ok(canOpen('agent', 'account'));
   assert.ok(!canOpen('agent', 'sites'));

@@ -73,7 +73,9 @@ export async function request(method, path, body) {
   const verb = method.toUpperCase();
   const headers = { Accept: 'application/json' };
   const init = { method: verb, headers, credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  if (typeof FormData !== 'undefined' && body instanceof FormData) {
+    init.body = body; // the browser sets the multipart Content-Type with its boundary
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -103,4 +105,10 @@ export const api = {
   patch: (path, body = {}) => request('PATCH', path, body),
   put: (path, body = {}) => request('PUT', path, body),
   delete: (path) => request('DELETE', path),
+  /** `multipart/form-data` with one `file` field (attachments). */
+  upload: (path, file) => {
+    const form = new FormData();
+    form.append('file', file, file.name || 'file');
+    return request('POST', path, form);
+  },
 };

@@ -2,14 +2,13 @@
 import { sectionOf } from './routes.js';
 
 const MANAGERS = ['owner', 'admin'];
-const STAFF = ['supervisor', 'agent'];
-const EVERYONE = [...MANAGERS, ...STAFF];
+const EVERYONE = [...MANAGERS, 'supervisor', 'agent'];
 
 export const NAV_ITEMS = [
+  { id: 'console', label: 'nav.console', roles: EVERYONE },
   { id: 'sites', label: 'nav.sites', roles: MANAGERS },
   { id: 'users', label: 'nav.users', roles: MANAGERS },
   { id: 'company', label: 'nav.company', roles: MANAGERS },
-  { id: 'console', label: 'nav.console', roles: STAFF },
   { id: 'account', label: 'nav.account', roles: EVERYONE },
 ];
 
@@ -19,9 +18,9 @@ export function navForRole(role) {
     .map(({ id, label }) => ({ id, label, href: `#/${id}` }));
 }
 
-/** The route name a role lands on for `#/` or a route it may not open. */
-export function defaultRouteFor(role) {
-  return MANAGERS.includes(role) ? 'sites' : 'console';
+/** The route name a role lands on for `#/` or a route it may not open: the console, for everyone. */
+export function defaultRouteFor() {
+  return 'console';
 }
 
 /** Whether `role` may open the route named `routeName`. */

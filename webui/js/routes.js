@@ -10,14 +10,15 @@ const PATTERNS = [
   ['user', /^users\/(\d+)$/],
   ['company', /^company$/],
   ['account', /^account$/],
-  ['console', /^console$/],
+  ['console', /^console(?:\/(\d+))?$/],
+  ['canned', /^canned$/],
 ];
 
 /** The nav section each route belongs to (used to highlight the nav and check access). */
 const SECTIONS = {
   sites: 'sites', 'site-new': 'sites', site: 'sites',
   users: 'users', 'user-new': 'users', user: 'users',
-  company: 'company', account: 'account', console: 'console',
+  company: 'company', account: 'account', console: 'console', canned: 'console',
 };
 
 /** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
@@ -39,6 +40,7 @@ export function hrefFor(name, params = {}) {
     case 'site': return `#/sites/${Number(params.id)}`;
     case 'user-new': return '#/users/new';
     case 'user': return `#/users/${Number(params.id)}`;
+    case 'console': return params.id ? `#/console/${Number(params.id)}` : '#/console';
     default: return `#/${name}`;
   }
 }

@@ -1,8 +1,15 @@
 // Console-socket decisions without I/O: socket URL, what to do on a message or close, backoff.
 
 export const SESSION_ENDED_CODE = 4001;
+export const ORIGIN_REFUSED_CODE = 4003;
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 30000;
+/** protocol.md rule 5: 0.5 s, doubling up to 15 s. */
+export const PROTOCOL_BACKOFF = { baseMs: 500, maxMs: 15000 };
+
+/** Conversation frames the console handles (protocol.md, "Server → client"). */
+const CONVERSATION_FRAMES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset',
+  'error']);
 
 /** `ws://host/api/agent/ws`, or `wss:` when the page is served over HTTPS. */
 export function socketUrl(location) {
@@ -10,15 +17,17 @@ export function socketUrl(location) {
   return `${scheme}//${location.host}/api/agent/ws`;
 }
 
-/** Exponential backoff with jitter: about 1 s, 2 s, 4 s … capped at 30 s. */
-export function reconnectDelay(attempt, random = Math.random) {
-  const base = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempt));
+/** Exponential backoff with jitter: by default about 1 s, 2 s, 4 s … capped at 30 s. */
+export function reconnectDelay(attempt, random = Math.random,
+  { baseMs = BASE_DELAY_MS, maxMs = MAX_DELAY_MS } = {}) {
+  const base = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt, 30)));
   return Math.round(base * (0.75 + 0.25 * random()));
 }
 
 /**
  * Decide what a text frame means: `{action: 'reply', message}`, `{action: 'end', reason}`,
- * `{action: 'hello', user}` or `{action: 'ignore'}` (unknown or malformed frames).
+ * `{action: 'hello', user}`, `{action: 'frame', frame}` (a conversation frame for the console) or
+ * `{action: 'ignore'}` (unknown or malformed frames).
  */
 export function onSocketMessage(text) {
   let message;
@@ -28,13 +37,15 @@ export function onSocketMessage(text) {
     case 'ping': return { action: 'reply', message: { type: 'pong' } };
     case 'session_ended': return { action: 'end', reason: cleanReason(message.reason) };
     case 'hello': return { action: 'hello', user: message.user || null };
-    default: return { action: 'ignore' };
+    default:
+      return CONVERSATION_FRAMES.has(message.type) ? { action: 'frame', frame: message } : { action: 'ignore' };
   }
 }
 
-/** Decide what a close means: the session ended (code 4001) or the link dropped. */
+/** Decide what a close means: the session ended (4001), this page may not connect (4003), or the link dropped. */
 export function onSocketClose(code, lastReason = null) {
   if (code === SESSION_ENDED_CODE) return { action: 'end', reason: lastReason || 'session_ended' };
+  if (code === ORIGIN_REFUSED_CODE) return { action: 'stop' };
   return { action: 'reconnect' };
 }
 
@@ -45,4 +56,17 @@ export function endedUrl(reason) {
 
 function cleanReason(reason) {
   return typeof reason === 'string' && /^[a-z_]{1,40}$/.test(reason) ? reason : 'session_ended';
+}
+
+export const PING_INTERVAL_MS = 20000;
+
+/**
+ * Heartbeat (protocol.md rule 4) after hearing nothing for `silentMs`: `'dead'` after 2.5 ping
+ * intervals (reconnect), `'ping'` after one interval if we have not pinged yet, else null. Our own
+ * ping matters because the server only pings a client that is itself silent.
+ */
+export function heartbeat(silentMs, { intervalMs = PING_INTERVAL_MS, pinged = false } = {}) {
+  if (silentMs >= intervalMs * 2.5) return 'dead';
+  if (silentMs >= intervalMs && !pinged) return 'ping';
+  return null;
 }

@@ -6,9 +6,11 @@ import { getLanguage, onLanguageChange, resolveLanguage, setLanguage, storedLang
 import { canOpen, defaultRouteFor } from '../nav.js';
 import { hrefFor, parseHash, sectionOf } from '../routes.js';
 import { endedUrl } from '../socket-policy.js';
+import { createConsoleRuntime } from './console/runtime.js';
 import { createShell } from './shell.js';
 import { connectConsoleSocket } from './socket.js';
 import { accountView } from './views/account.js';
+import { cannedView } from './views/canned.js';
 import { companyView } from './views/company.js';
 import { consoleView } from './views/console.js';
 import { siteView } from './views/site.js';
@@ -19,7 +21,7 @@ import { usersView } from './views/users.js';
 const VIEWS = {
   sites: sitesView, 'site-new': siteView, site: siteView,
   users: usersView, 'user-new': userFormView, user: userFormView,
-  company: companyView, account: accountView, console: consoleView,
+  company: companyView, account: accountView, console: consoleView, canned: cannedView,
 };
 
 let leaving = false;
@@ -73,6 +75,8 @@ function createRouter(ctx, shell) {
     const isNewRoute = routeKey !== lastRouteKey;
     lastRouteKey = routeKey;
     shell.setActive(sectionOf(route.name));
+    const isConsole = route.name === 'console';
+    if (!isConsole) ctx.console.open(null);
     const slow = setTimeout(() => count === renderCount && shell.main.replaceChildren(loading()), 200);
     let node;
     try {
@@ -82,6 +86,9 @@ function createRouter(ctx, shell) {
     }
     clearTimeout(slow);
     if (count !== renderCount || leaving) return;
+    document.body.classList.toggle('is-console', isConsole && node.dataset.test === 'console');
+    // The console keeps its element between conversations: leave it (and the focus) in place.
+    if (shell.main.firstElementChild === node && shell.main.childElementCount === 1) return;
     shell.main.replaceChildren(node);
     if (isNewRoute) {
       window.scrollTo(0, 0);
@@ -146,9 +153,13 @@ async function main() {
   };
   shell.refresh(me);
   document.title = t('app.name');
+  const consoleRuntime = createConsoleRuntime({ api, me, t, navigate: (hash) => ctx.navigate(hash) });
+  ctx.console = consoleRuntime;
+  consoleRuntime.ready = consoleRuntime.start();
+  consoleRuntime.ready.catch(() => {}); // the console view shows this failure when opened
   onLanguageChange((lang) => {
     document.documentElement.lang = lang;
-    document.title = t('app.name');
+    consoleRuntime.alerts.refresh();
     shell.refresh(ctx.me);
     render();
   });
@@ -157,7 +168,11 @@ async function main() {
   socket = connectConsoleSocket({
     onSessionEnded: endSession,
     checkSession: () => api.get('/api/me').then(() => true, (error) => error.status !== 401),
+    onHello: consoleRuntime.onHello,
+    onFrame: consoleRuntime.onFrame,
+    onState: consoleRuntime.onState,
   });
+  consoleRuntime.attach(socket);
   await render();
 }
 

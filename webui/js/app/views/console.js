@@ -1,29 +1,130 @@
-// Agent and supervisor landing page: who is signed in, their sites, and the (empty) conversation list.
-import { externalLink, h } from '../../dom.js';
-import { t } from '../../i18n.js';
-import { emptyState, page, pageHeader, roleBadge, section } from './common.js';
+// The agent console (#/console, #/console/<id>): conversation lists | chat | visitor, live and keyboard-driven.
+import { h } from '../../dom.js';
+import { getLanguage, t } from '../../i18n.js';
+import { hrefFor } from '../../routes.js';
+import { neighbour, shortcutFor } from '../../console/keys.js';
+import { createChatPane } from '../console/chat-pane.js';
+import { createListPane } from '../console/list-pane.js';
+import { createSidebarPane } from '../console/sidebar-pane.js';
 
-function siteList(sites) {
-  if (!sites.length) return h('p', { class: 'muted', 'data-test': 'console-no-sites' }, t('console.noSites'));
-  return h('ul', { class: 'list' }, sites.map((site) => h('li', { class: 'list-row', 'data-test': 'console-site' },
-    h('div', { class: 'list-main' },
-      h('span', { class: 'list-title' }, site.name),
-      h('div', { class: 'list-meta' }, externalLink(site.url))))));
+const WIDE = '(min-width: 761px)';
+let mounted = null;
+
+function linkText(state) {
+  if (state === 'closed') return t('console.link.closed');
+  if (state === 'stopped') return t('console.link.stopped');
+  return '';
 }
 
-export async function consoleView(ctx) {
-  const { sites } = await ctx.api.get('/api/sites');
-  const me = ctx.me;
-  return h('div', { class: 'page', 'data-test': 'console' },
-    pageHeader(t('console.hello', { name: me.display_name }), { lead: t('console.lead') }),
-    h('div', { class: 'console-grid' },
-      section(t('console.conversations'),
-        emptyState(t('console.empty'), t('console.emptyHint'), { test: 'console-empty', icon: 'chat' }),
-        { className: 'console-main' }),
-      h('div', { class: 'console-side' },
-        section(t('console.you'), h('dl', { class: 'facts' },
-          h('dt', {}, t('field.displayName')), h('dd', {}, me.display_name),
-          h('dt', {}, t('field.login')), h('dd', {}, me.login),
-          h('dt', {}, t('field.role')), h('dd', {}, roleBadge(me.role)))),
-        section(t('console.sites'), siteList(sites), { test: 'console-sites' }))));
+/**
+ * The console is built once and kept (its lists, scroll positions, drafts and focus survive
+ * switching conversations); it is rebuilt only for another runtime or language.
+ */
+function mount(ctx, rt) {
+  const root = h('div', { class: 'console-app', 'data-test': 'console', 'data-pane': 'list' });
+  const setPane = (pane) => { root.dataset.pane = pane; };
+  /** Switch now, then record it in the address (the router's own call to show() is then a no-op). */
+  const go = (id) => {
+    view.show(id);
+    const hash = hrefFor('console', { id });
+    if (location.hash !== hash) location.hash = hash;
+  };
+  const onOpen = (id, seq = null) => {
+    if (seq !== null) rt.scrollTarget = { id, seq };
+    if (id === rt.engine.activeId) rt.changed();
+    else go(id);
+  };
+  const list = createListPane({ ctx, rt, onOpen });
+  const chat = createChatPane({
+    ctx, rt, onBack: () => ctx.navigate(hrefFor('console')), onInfo: () => setPane(root.dataset.pane === 'info' ? 'chat' : 'info'),
+  });
+  const sidebar = createSidebarPane({ rt, onBack: () => setPane('chat') });
+  const linkBar = h('div', { class: 'console-link', role: 'status', hidden: true });
+  root.append(linkBar, list.element, chat.element, sidebar.element);
+
+  let slowLink = null;
+  function drawLink() {
+    const text = linkText(rt.link);
+    if (!text) {
+      clearTimeout(slowLink);
+      slowLink = null;
+      linkBar.hidden = true;
+      return;
+    }
+    if (!linkBar.hidden) {
+      linkBar.textContent = text;
+      return;
+    }
+    // A reconnect usually takes well under a second; only say something if it does not.
+    slowLink ??= setTimeout(() => {
+      slowLink = null;
+      linkBar.textContent = linkText(rt.link);
+      linkBar.hidden = !linkBar.textContent;
+    }, rt.link === 'stopped' ? 0 : 2500);
+  }
+
+  let attached = false;
+  function render() {
+    if (!root.isConnected) {
+      attached = false;
+      return;
+    }
+    // Back from another page: the message list lost its scroll position while detached.
+    const reattached = !attached;
+    attached = true;
+    root.dataset.activeId = rt.engine.activeId ?? '';
+    list.render();
+    chat.render({ reattached });
+    sidebar.render();
+    drawLink();
+  }
+  const unsubscribe = rt.subscribe(render);
+
+  function onKey(event) {
+    if (!root.isConnected || document.querySelector('dialog[open]')) return;
+    const action = shortcutFor(event);
+    if (action === 'next' || action === 'previous') {
+      event.preventDefault();
+      const id = neighbour(list.visibleIds(), rt.engine.activeId, action === 'next' ? 1 : -1);
+      if (id !== null) go(id);
+    } else if (action === 'search') {
+      event.preventDefault();
+      list.focusSearch();
+    } else if (action === 'input' && rt.engine.activeId !== null) {
+      chat.composer.focus();
+    }
+  }
+  document.addEventListener('keydown', onKey);
+
+  const view = {
+    rt,
+    root,
+    lang: getLanguage(),
+    show(id) {
+      const changed = id !== rt.engine.activeId;
+      rt.open(id);
+      setPane(id === null ? 'list' : 'chat');
+      // Switch at once (not on the next frame), so keys typed right after go to the right draft.
+      if (changed) render();
+      if (changed && id !== null && matchMedia(WIDE).matches) requestAnimationFrame(() => chat.composer.focus());
+    },
+    destroy() {
+      unsubscribe();
+      document.removeEventListener('keydown', onKey);
+      chat.composer.destroy();
+      list.destroy();
+    },
+  };
+  return view;
+}
+
+export async function consoleView(ctx, params) {
+  const rt = ctx.console;
+  await rt.ready;
+  if (!mounted || mounted.rt !== rt || mounted.lang !== getLanguage()) {
+    mounted?.destroy();
+    mounted = mount(ctx, rt);
+  }
+  mounted.show(params.id ?? null);
+  return mounted.root;
 }

@@ -1,0 +1,204 @@
+// The delivery core: reconnect sync and resend, gap holding, reset, acks, alerts, read receipts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConsoleEngine, TYPING_TTL_MS } from '../../webui/js/console/engine.js';
+import { Outbox } from '../../webui/js/console/outbox.js';
+
+const me = { id: 7, role: 'agent', display_name: '小李' };
+
+function engine({ outbox = new Outbox(), clock = { now: 1000 } } = {}) {
+  let n = 0;
+  return new ConsoleEngine({ me, outbox, now: () => clock.now, makeId: () => `client-${String(++n).padStart(4, '0')}` });
+}
+
+const conv = (id, extra = {}) => ({ id, site_id: 1, status: 'open', assignee_id: 7, visitor: { id: 1, name: '' },
+  last_seq: 0, agent_read_seq: 0, visitor_read_seq: 0, unread: 0, last_activity_at: '2026-01-01T00:00:00Z', ...extra });
+const msg = (id, seq, extra = {}) => ({ type: 'message', conversation_id: id, seq, id: 100 + seq, kind: 'text',
+  body: `m${seq}`, sender: { type: 'visitor', id: 1, name: '' }, created_at: '2026-01-01T00:01:00Z', ...extra });
+
+test('after (re)connecting: sync open timelines, resend after synced, others at once', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1), conv(2), conv(3, { status: 'closed' })]);
+  e.loadMessages(1, { messages: [msg(1, 1), msg(1, 2)], last_seq: 2 });
+  e.loadMessages(3, { messages: [], last_seq: 0 });
+  const first = e.compose(1, { body: 'to one' });
+  e.compose(2, { body: 'to two' });
+  const out = e.onConnected();
+  assert.deepEqual(out.send, [
+    { type: 'sync', conversation_id: 1, after_seq: 2 },
+    { type: 'send', client_id: 'client-0002', conversation_id: 2, kind: 'text', body: 'to two' },
+  ]);
+  const synced = e.handle({ type: 'synced', conversation_id: 1, last_seq: 2 });
+  assert.deepEqual(synced.send, [first.frame]);
+  assert.deepEqual(e.handle({ type: 'synced', conversation_id: 1, last_seq: 2 }).send, [], 'resent once');
+});
+
+test('a late synced answer can be overtaken by flushPending', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1)]);
+  e.loadMessages(1, { messages: [], last_seq: 0 });
+  const { frame } = e.compose(1, { body: 'x' });
+  e.onConnected();
+  assert.deepEqual(e.flushPending(1).send, [frame]);
+  assert.deepEqual(e.flushPending(1).send, []);
+});
+
+test('a gap asks for a sync once and fills from the replay', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1)]);
+  e.loadMessages(1, { messages: [msg(1, 1)], last_seq: 1 });
+  e.onConnected();
+  e.handle({ type: 'synced', conversation_id: 1, last_seq: 1 });
+  assert.deepEqual(e.handle(msg(1, 3)).send.filter((f) => f.type === 'sync'), [{ type: 'sync', conversation_id: 1, after_seq: 1 }]);
+  assert.deepEqual(e.handle(msg(1, 4)).send.filter((f) => f.type === 'sync'), []);
+  e.handle(msg(1, 2));
+  assert.deepEqual(e.items(1).map((item) => item.message.seq), [1, 2, 3, 4]);
+});
+
+test('reset discards the timeline and syncs from 0', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1)]);
+  e.loadMessages(1, { messages: [msg(1, 1), msg(1, 2)], last_seq: 2 });
+  const out = e.handle({ type: 'reset', conversation_id: 1, reason: 'ahead' });
+  assert.deepEqual(out.send, [{ type: 'sync', conversation_id: 1, after_seq: 0 }]);
+  assert.deepEqual(e.items(1), []);
+  e.handle(msg(1, 1));
+  assert.equal(e.items(1).length, 1);
+  assert.deepEqual(e.handle({ type: 'reset', conversation_id: 42 }).send, [], 'unknown conversations are left alone');
+});
+
+test('my message: sending until ack, sent once stored, read when the visitor read it', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1)]);
+  e.loadMessages(1, { messages: [], last_seq: 0 });
+  const { entry } = e.compose(1, { body: '您好' });
+  assert.deepEqual(e.items(1).map((i) => [i.key, i.state]), [[`c${entry.client_id}`, 'sending']]);
+  e.handle({ type: 'ack', client_id: entry.client_id, conversation_id: 1, seq: 1, message_id: 5 });
+  assert.deepEqual(e.items(1).map((i) => [i.state, i.message.seq]), [['sent', 1]]);
+  e.handle(msg(1, 1, { client_id: entry.client_id, sender: { type: 'agent', id: 7, name: '小李' } }));
+  assert.deepEqual(e.items(1).map((i) => [i.key, i.state]), [['s1', 'sent']]);
+  assert.deepEqual(e.outbox.entries, []);
+  e.handle({ type: 'read', conversation_id: 1, reader: 'visitor', seq: 1 });
+  assert.equal(e.items(1)[0].state, 'read');
+});
+
+test('the message frame alone (ack lost) settles the outbox; nack fails for good', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1)]);
+  e.loadMessages(1, { messages: [], last_seq: 0 });
+  const a = e.compose(1, { body: 'a' }).entry;
+  const b = e.compose(1, { body: 'b' }).entry;
+  e.handle(msg(1, 1, { client_id: a.client_id, sender: { type: 'agent', id: 7 } }));
+  e.handle({ type: 'nack', client_id: b.client_id, error: { code: 'closed', message: 'closed' } });
+  assert.deepEqual(e.items(1).map((i) => i.state), ['sent', 'failed']);
+  assert.deepEqual(e.outbox.pending(), []);
+});
+
+test('HTTP answers: an ack settles, a network error keeps the message for resending', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1)]);
+  const a = e.compose(1, { body: 'a' }).entry;
+  const b = e.compose(1, { body: 'b' }).entry;
+  e.httpAnswer(a.client_id, { ack: { conversation_id: 1, seq: 3 } });
+  e.httpAnswer(b.client_id, { error: { status: 0, code: 'network' } });
+  assert.equal(e.outbox.get(a.client_id).state, 'acked');
+  assert.equal(e.outbox.get(b.client_id).state, 'sending');
+  e.httpAnswer(b.client_id, { error: { status: 409, code: 'conflict', message: 'closed' } });
+  assert.equal(e.outbox.get(b.client_id).state, 'failed');
+});
+
+test('alerts: a new waiting chat, a visitor message to answer, a chat transferred to me', () => {
+  const e = engine();
+  const chat = e.handle({ type: 'conversation', conversation: conv(5, { assignee_id: null }) });
+  assert.deepEqual(chat.alerts, [{ kind: 'chat', conversationId: 5 }]);
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(5, { assignee_id: null }) }).alerts, []);
+  const message = e.handle(msg(5, 1));
+  assert.equal(message.alerts[0].kind, 'message');
+  assert.deepEqual(e.handle(msg(5, 1)).alerts, [], 'replays are not news');
+  assert.deepEqual(e.handle(msg(5, 2, { kind: 'note', sender: { type: 'agent', id: 9 } })).alerts, []);
+  e.expectOwnAction(5);
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(5) }).alerts, [], 'I claimed it myself');
+  e.store.applyConversation(conv(6, { assignee_id: 9 }));
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(6) }).alerts,
+    [{ kind: 'assigned', conversationId: 6 }]);
+  assert.deepEqual(e.handle(msg(6, 1)).alerts.length, 1);
+  e.store.applyConversation(conv(8, { assignee_id: 9 }));
+  assert.deepEqual(e.handle(msg(8, 1)).alerts, [], "a colleague's chat is not mine to answer");
+  assert.deepEqual(e.handle(msg(77, 1)).fetch, [77]);
+});
+
+test('reading the active conversation: read frames instead of alerts', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1, { last_seq: 2, unread: 2 })]);
+  e.loadMessages(1, { messages: [msg(1, 1), msg(1, 2)], last_seq: 2 });
+  e.activeId = 1;
+  assert.equal(e.readFrameFor(1), null, 'not while the tab is in the background');
+  e.attentive = true;
+  assert.deepEqual(e.readFrameFor(1), { type: 'read', conversation_id: 1, seq: 2 });
+  assert.equal(e.store.get(1).unread, 0);
+  assert.equal(e.readFrameFor(1), null);
+  const out = e.handle(msg(1, 3));
+  assert.deepEqual(out.send, [{ type: 'read', conversation_id: 1, seq: 3 }]);
+  assert.deepEqual(out.alerts, []);
+  e.store.applyConversation(conv(2, { assignee_id: null, last_seq: 1, unread: 1 }));
+  e.activeId = 2;
+  assert.equal(e.readFrameFor(2), null, 'looking at a waiting chat does not mark it read');
+});
+
+test('visitor typing with draft, expiring and cleared by their message', () => {
+  const clock = { now: 1000 };
+  const e = engine({ clock });
+  e.store.loadPage('mine', [conv(1)]);
+  e.handle({ type: 'typing', conversation_id: 1, sender: { type: 'visitor' }, typing: true, draft: '我想问' });
+  assert.deepEqual(e.visitorTyping(1), { draft: '我想问' });
+  e.handle({ type: 'typing', conversation_id: 1, sender: { type: 'agent', id: 9 }, typing: false });
+  assert.deepEqual(e.visitorTyping(1), { draft: '我想问' }, 'a colleague typing changes nothing');
+  e.handle(msg(1, 1));
+  assert.equal(e.visitorTyping(1), null);
+  e.handle({ type: 'typing', conversation_id: 1, sender: { type: 'visitor' }, typing: true });
+  assert.deepEqual(e.visitorTyping(1), { draft: '' });
+  clock.now += TYPING_TTL_MS + 1;
+  assert.equal(e.visitorTyping(1), null);
+});
+
+test('signs of a missed message (read or last_seq beyond ours) trigger one sync', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1, { last_seq: 2 })]);
+  e.loadMessages(1, { messages: [msg(1, 1), msg(1, 2)], last_seq: 2 });
+  assert.deepEqual(e.handle({ type: 'read', conversation_id: 1, reader: 'visitor', seq: 3 }).send, [], 'offline: later');
+  e.onConnected();
+  e.handle({ type: 'synced', conversation_id: 1, last_seq: 2 });
+  const read = e.handle({ type: 'read', conversation_id: 1, reader: 'visitor', seq: 3 });
+  assert.deepEqual(read.send, [{ type: 'sync', conversation_id: 1, after_seq: 2 }]);
+  assert.deepEqual(read.fetch, [1], 'the list entry is stale too');
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(1, { last_seq: 3 }) }).send, [], 'already syncing');
+  e.handle(msg(1, 3));
+  e.handle({ type: 'synced', conversation_id: 1, last_seq: 3 });
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(1, { last_seq: 4 }) }).send,
+    [{ type: 'sync', conversation_id: 1, after_seq: 3 }]);
+  assert.deepEqual(e.handle({ type: 'read', conversation_id: 1, reader: 'visitor', seq: 2 }).send, []);
+});
+
+test('unknown frames are ignored', () => {
+  const e = engine();
+  for (const frame of [null, {}, { type: 'bogus' }, { type: 'hello' }]) {
+    assert.deepEqual(e.handle(frame), { send: [], alerts: [], fetch: [] });
+  }
+});
+
+test('reopening a conversation myself raises no new-chat alert', () => {
+  const e = engine();
+  e.store.loadPage('closed', [conv(1, { status: 'closed' })]);
+  e.expectOwnAction(1);
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(1, { assignee_id: null }) }).alerts, []);
+  e.store.applyConversation(conv(2, { status: 'closed' }));
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(2, { assignee_id: null }) }).alerts,
+    [{ kind: 'chat', conversationId: 2 }], 'reopened by someone else: it is waiting again');
+});
+
+test('sending into a waiting conversation is my own claim', () => {
+  const e = engine();
+  e.store.loadPage('waiting', [conv(1, { assignee_id: null })]);
+  e.compose(1, { body: 'hi' });
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(1) }).alerts, []);
+});

@@ -1,0 +1,152 @@
+// Console helpers: drafts, keyboard shortcuts, own typing frames, alert pacing and display text.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { alertChannels, blinkTitle, notificationState, SoundGate, titleText } from '../../webui/js/console/alerts-policy.js';
+import { Drafts } from '../../webui/js/console/drafts.js';
+import { cycle, neighbour, shortcutFor } from '../../webui/js/console/keys.js';
+import {
+  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, previewText, siteVisibleName,
+  snippetParts, visitorName,
+} from '../../webui/js/console/present.js';
+import { TypingThrottle } from '../../webui/js/console/typing.js';
+
+function memoryStorage() {
+  const data = new Map();
+  return { getItem: (k) => (data.has(k) ? data.get(k) : null), setItem: (k, v) => data.set(k, String(v)) };
+}
+const t = (key, params) => `${key}${params ? JSON.stringify(params) : ''}`;
+
+test('drafts are kept per conversation and survive a reload of the tab', () => {
+  const storage = memoryStorage();
+  const drafts = new Drafts({ storage, key: 'd' });
+  drafts.set(1, { body: '写了一半' });
+  drafts.set(2, { body: '', note: true });
+  drafts.set(3, { body: '' });
+  const again = new Drafts({ storage, key: 'd' });
+  assert.deepEqual(again.get(1), { body: '写了一半', note: false });
+  assert.deepEqual(again.get(2), { body: '', note: true });
+  assert.deepEqual(again.get(3), { body: '', note: false });
+  again.clear(1);
+  assert.deepEqual(new Drafts({ storage, key: 'd' }).get(1), { body: '', note: false });
+  storage.setItem('d', '{bad');
+  assert.deepEqual(new Drafts({ storage, key: 'd' }).get(2), { body: '', note: false });
+});
+
+test('keyboard shortcuts', () => {
+  assert.equal(shortcutFor({ key: 'ArrowDown', altKey: true }), 'next');
+  assert.equal(shortcutFor({ key: 'ArrowUp', altKey: true }), 'previous');
+  assert.equal(shortcutFor({ key: 'k', ctrlKey: true }), 'search');
+  assert.equal(shortcutFor({ key: 'K', metaKey: true }), 'search');
+  assert.equal(shortcutFor({ key: 'Escape' }), 'input');
+  assert.equal(shortcutFor({ key: 'ArrowDown' }), null);
+  assert.equal(shortcutFor({ key: 'ArrowDown', altKey: true, shiftKey: true }), null);
+  assert.equal(shortcutFor({ key: 'k' }), null);
+  assert.equal(neighbour([3, 2, 1], 2, 1), 1);
+  assert.equal(neighbour([3, 2, 1], 2, -1), 3);
+  assert.equal(neighbour([3, 2, 1], 1, 1), null);
+  assert.equal(neighbour([3, 2, 1], 9, 1), 3);
+  assert.equal(neighbour([3, 2, 1], 9, -1), 1);
+  assert.equal(neighbour([], 1, 1), null);
+  assert.equal(cycle(0, -1, 3), 2);
+  assert.equal(cycle(2, 1, 3), 0);
+  assert.equal(cycle(0, 1, 0), -1);
+});
+
+test('own typing frames: one start per interval, a stop when idle, cleared or sent', () => {
+  const clock = { now: 0 };
+  const typing = new TypingThrottle({ now: () => clock.now, repeatMs: 3000, idleMs: 4000 });
+  assert.equal(typing.input(true), true);
+  clock.now = 1000;
+  assert.equal(typing.input(true), null);
+  clock.now = 3000;
+  assert.equal(typing.input(true), true);
+  clock.now = 5000;
+  assert.equal(typing.tick(), null);
+  clock.now = 7000;
+  assert.equal(typing.tick(), false);
+  assert.equal(typing.tick(), null);
+  assert.equal(typing.input(true), true);
+  assert.equal(typing.input(false), false);
+  assert.equal(typing.stop(), null);
+});
+
+test('tab title count and blinking while hidden', () => {
+  assert.equal(titleText(0, 'Kefu 客服'), 'Kefu 客服');
+  assert.equal(titleText(3, 'Kefu 客服'), '(3) Kefu 客服');
+  assert.equal(titleText(120, 'K'), '(99+) K');
+  const base = { count: 2, appName: 'K', flashText: '【新消息】' };
+  assert.equal(blinkTitle({ ...base, hidden: true, tick: 1 }), '【新消息】');
+  assert.equal(blinkTitle({ ...base, hidden: true, tick: 2 }), '(2) K');
+  assert.equal(blinkTitle({ ...base, hidden: false, tick: 1 }), '(2) K');
+  assert.equal(blinkTitle({ ...base, count: 0, hidden: true, tick: 1 }), 'K');
+});
+
+test('sounds are paced and muted; channels depend on what the agent is looking at', () => {
+  const clock = { now: 0 };
+  const gate = new SoundGate({ gapMs: 1000, now: () => clock.now });
+  assert.ok(gate.allow(false));
+  assert.ok(!gate.allow(false));
+  clock.now = 1000;
+  assert.ok(!gate.allow(true));
+  assert.ok(gate.allow(false));
+  const message = { kind: 'message', conversationId: 1 };
+  assert.deepEqual(alertChannels(message, { activeId: 1, hidden: false }), { sound: false, notify: false });
+  assert.deepEqual(alertChannels(message, { activeId: 1, hidden: true }), { sound: true, notify: true });
+  assert.deepEqual(alertChannels(message, { activeId: 2, hidden: false }), { sound: true, notify: true });
+  assert.deepEqual(alertChannels({ kind: 'chat', conversationId: 1 }, { activeId: 1, hidden: false }),
+    { sound: true, notify: true });
+  assert.equal(notificationState(undefined), 'unsupported');
+  assert.equal(notificationState({ permission: 'default' }, false), 'unsupported');
+  assert.equal(notificationState({ permission: 'default' }), 'ask');
+  assert.equal(notificationState({ permission: 'granted' }), 'granted');
+  assert.equal(notificationState({ permission: 'denied' }), 'denied');
+});
+
+test('names, previews, sizes, devices', () => {
+  assert.equal(visitorName({ id: 17, name: '  ' }, t), 'console.visitorNumber{"id":17}');
+  assert.equal(visitorName({ id: 17, name: '张三' }, t), '张三');
+  assert.equal(previewText({ kind: 'text', body: 'a\n\n b' }, t), 'a b');
+  assert.equal(previewText({ kind: 'image', body: '' }, t), 'console.preview.image');
+  assert.equal(previewText({ kind: 'file', body: '', attachment: { name: 'a.pdf' } }, t), 'console.preview.file a.pdf');
+  assert.equal(previewText({ kind: 'note', body: 'x' }, t), 'console.preview.note x');
+  assert.equal([...previewText({ kind: 'text', body: '长'.repeat(200) }, t)].length, 80);
+  assert.equal(previewText(null, t), '');
+  assert.equal(formatSize(980), '980 B');
+  assert.equal(formatSize(48213), '47 KB');
+  assert.equal(formatSize(1572864), '1.5 MB');
+  assert.equal(formatSize('x'), '');
+  assert.equal(deviceText({ browser: 'Chrome 120', os: 'Windows', device: '' }), 'Chrome 120 · Windows');
+  assert.equal(deviceText(null), '');
+});
+
+test('times: clock today, date otherwise', () => {
+  const now = new Date(2026, 10, 24, 15, 0);
+  assert.equal(formatClock(new Date(2026, 10, 24, 9, 5).toISOString(), { now, locale: 'en-GB' }), '09:05');
+  assert.match(formatClock(new Date(2026, 10, 20, 9, 5).toISOString(), { now, locale: 'en-GB' }), /20\/11 09:05/);
+  assert.match(formatClock(new Date(2025, 0, 2).toISOString(), { now, locale: 'en-GB' }), /2025/);
+  assert.equal(formatClock('garbage'), '');
+  assert.equal(dayKey(new Date(2026, 0, 2, 3).toISOString()), '2026-01-02');
+});
+
+test('only http(s) addresses become links; attachments by id only', () => {
+  assert.equal(linkable('https://example.com/a?b=1'), 'https://example.com/a?b=1');
+  for (const bad of ['javascript:alert(1)', 'data:text/html,x', '//evil.com', '', null, 'ftp://x']) {
+    assert.equal(linkable(bad), null, String(bad));
+  }
+  assert.equal(attachmentUrl({ id: 5, url: 'javascript:x' }), '/api/attachments/5');
+  assert.equal(attachmentUrl({ id: '5/../x' }), null);
+  assert.equal(attachmentUrl(null), null);
+});
+
+test('search snippets are cut around the match', () => {
+  assert.deepEqual(snippetParts('我要退款谢谢', '退款', 1),
+    [{ text: '…要', match: false }, { text: '退款', match: true }, { text: '谢…', match: false }]);
+  assert.deepEqual(snippetParts('我要退款谢谢', '退款', 2),
+    [{ text: '我要', match: false }, { text: '退款', match: true }, { text: '谢谢', match: false }]);
+  assert.deepEqual(snippetParts('Refund please', 'refund', 30),
+    [{ text: 'Refund', match: true }, { text: ' please', match: false }]);
+  assert.deepEqual(snippetParts('no match here', 'zz'), [{ text: 'no match here', match: false }]);
+  assert.equal(siteVisibleName({ name: '官网', display_name: '' }, { name: '悦齿口腔' }), '悦齿口腔');
+  assert.equal(siteVisibleName({ name: '官网', display_name: '悦齿' }, { name: 'X' }), '悦齿');
+  assert.equal(siteVisibleName({ name: '官网' }, null), '官网');
+});

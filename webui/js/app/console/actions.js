@@ -1,0 +1,81 @@
+// Conversation actions with their dialogs: claim, transfer (with an optional note), close, reopen.
+import { h } from '../../dom.js';
+import { errorMessage } from '../../errors.js';
+import { field, select } from '../../forms.js';
+import { t } from '../../i18n.js';
+import { visitorName } from '../../console/present.js';
+import { seesAllOpen } from '../../console/store.js';
+import { openDialog } from '../dialog.js';
+
+/** Which actions the header offers for `conversation` to `me` (the server stays the judge). */
+export function availableActions(conversation, me) {
+  if (!conversation) return { claim: false, transfer: false, close: false };
+  const open = conversation.status === 'open';
+  const mine = conversation.assignee_id === me.id;
+  const waiting = conversation.assignee_id === null;
+  const lead = seesAllOpen(me.role);
+  return { claim: open && waiting, transfer: open && (mine || lead), close: open && (mine || waiting || lead) };
+}
+
+function run(ctx, promise) {
+  return promise.catch((error) => {
+    ctx.notify(errorMessage(error, t), 'error');
+    return null;
+  });
+}
+
+export function claim(ctx, rt, conversation) {
+  return run(ctx, rt.claim(conversation.id).then((result) => {
+    ctx.notify(t('console.claimed', { name: visitorName(conversation.visitor, t) }));
+    return result;
+  }));
+}
+
+export function reopen(ctx, rt, conversation) {
+  return run(ctx, rt.reopen(conversation.id));
+}
+
+/** Agents who serve the conversation's site, except the current assignee. */
+export function transferTargets(agents, conversation) {
+  return agents.filter((agent) => agent.id !== conversation.assignee_id
+    && (agent.role === 'owner' || agent.role === 'admin' || (agent.site_ids || []).includes(conversation.site_id)));
+}
+
+export function transfer(ctx, rt, conversation) {
+  const targets = transferTargets(rt.agents, conversation);
+  const label = (agent) => (agent.id === rt.me.id ? `${agent.display_name} (${t('user.you')})` : agent.display_name);
+  const agentSelect = select({ name: 'agent_id', 'data-test': 'transfer-agent', required: true },
+    targets.map((agent) => [String(agent.id), `${label(agent)} · ${t(`role.${agent.role}`)}`]), null);
+  const note = h('textarea', { name: 'note', rows: '3', maxlength: '5000', 'data-test': 'transfer-note',
+    placeholder: t('console.transfer.notePlaceholder') });
+  return openDialog({
+    title: t('console.transfer.title', { name: visitorName(conversation.visitor, t) }),
+    message: targets.length ? t('console.transfer.message') : t('console.transfer.nobody'),
+    okLabel: t('console.transfer.ok'),
+    fields: [
+      field({ label: t('console.transfer.agent'), control: agentSelect }),
+      field({ label: t('console.transfer.note'), hint: t('console.transfer.noteHint'), control: note }),
+    ],
+    onConfirm: async (values) => {
+      const agentId = Number(values.agent_id);
+      if (!Number.isInteger(agentId) || agentId <= 0) return [{ field: 'agent_id', key: 'validation.choice' }];
+      await rt.transfer(conversation.id, agentId, values.note.trim());
+      const agent = targets.find((item) => item.id === agentId);
+      ctx.notify(t('console.transferred', { name: agent ? agent.display_name : `#${agentId}` }));
+      return [];
+    },
+  });
+}
+
+export function close(ctx, rt, conversation) {
+  return openDialog({
+    title: t('console.close.title', { name: visitorName(conversation.visitor, t) }),
+    message: t('console.close.message'),
+    okLabel: t('console.close.ok'),
+    danger: true,
+    onConfirm: async () => {
+      await rt.close(conversation.id);
+      ctx.notify(t('console.closed.done'));
+    },
+  });
+}

@@ -1,0 +1,178 @@
+// The middle column: the open conversation's header and actions, messages, typing preview and input.
+import { h } from '../../dom.js';
+import { errorMessage } from '../../errors.js';
+import { t } from '../../i18n.js';
+import { visitorName } from '../../console/present.js';
+import * as actions from './actions.js';
+import { createComposer } from './composer.js';
+import { createMessagesView } from './messages-view.js';
+
+function statusBadge(conversation, rt) {
+  if (conversation.status === 'closed') return h('span', { class: 'badge badge-closed' }, t('console.status.closed'));
+  if (conversation.assignee_id === null) return h('span', { class: 'badge badge-waiting' }, t('console.status.waiting'));
+  if (conversation.assignee_id === rt.me.id) return h('span', { class: 'badge badge-mine' }, t('console.status.mine'));
+  return h('span', { class: 'badge' }, t('console.status.assigned', { name: rt.agentName(conversation.assignee_id) }));
+}
+
+/** `onBack()` returns to the list and `onInfo()` shows the visitor panel (one-column layouts). */
+export function createChatPane({ ctx, rt, onBack, onInfo }) {
+  let shownId = null;
+  let composerId = null;
+  const header = h('header', { class: 'chat-head' });
+  const banner = h('div', { class: 'chat-banner', hidden: true });
+  const status = h('div', { class: 'chat-status', hidden: true });
+  const typingLine = h('div', { class: 'chat-typing', 'data-test': 'typing-preview', 'aria-live': 'polite', hidden: true });
+  let composer = null;
+  const messages = createMessagesView({
+    me: rt.me,
+    actions: {
+      edit: (item) => {
+        composer.restore(item.message.body);
+        rt.discard(item.entry.client_id);
+      },
+      discard: (item) => rt.discard(item.entry.client_id),
+    },
+  });
+  composer = createComposer({
+    rt, notify: ctx.notify,
+    onSent: () => messages.render(rt.engine.items(shownId), { forceBottom: true }),
+    onReopen: () => {
+      const conversation = rt.engine.store.get(shownId);
+      if (conversation) actions.reopen(ctx, rt, conversation).then(() => composer.focus());
+    },
+  });
+  const empty = h('div', { class: 'chat-empty' },
+    h('span', { class: 'empty-icon', 'aria-hidden': 'true' }),
+    h('h2', {}, t('console.chat.none')),
+    h('p', { class: 'muted' }, t('console.chat.noneHint')),
+    h('ul', { class: 'chat-keys muted' },
+      ['console.keys.switch', 'console.keys.search', 'console.keys.input', 'console.keys.canned']
+        .map((key) => h('li', {}, t(key)))));
+  const body = h('div', { class: 'chat-body' }, header, banner, status, messages.element, typingLine, composer.element);
+  const element = h('section', { class: 'console-chat', 'aria-label': t('console.chat.label'),
+    'data-drop-label': t('console.upload.drop') }, empty, body);
+
+  bindDrop(element, (files) => composer.uploadFiles(files));
+
+  function drawHeader(conversation) {
+    const site = rt.siteOf(conversation.site_id);
+    const can = actions.availableActions(conversation, rt.me);
+    const button = (label, test, onclick, kind = 'button-small') => h('button', {
+      type: 'button', class: `button ${kind}`, 'data-test': test, onclick,
+    }, label);
+    header.replaceChildren(
+      h('button', { type: 'button', class: 'button button-quiet chat-back', onclick: onBack,
+        'aria-label': t('console.back') }, '←'),
+      h('div', { class: 'chat-title' },
+        h('h2', {}, visitorName(conversation.visitor, t)),
+        h('div', { class: 'chat-sub' }, statusBadge(conversation, rt),
+          site ? h('span', { class: 'muted' }, site.name) : null)),
+      h('div', { class: 'chat-actions' },
+        can.claim ? button(t('console.claim'), 'chat-claim', () => actions.claim(ctx, rt, conversation)
+          .then(() => composer.focus()), 'button-small button-primary') : null,
+        can.transfer ? button(t('console.transfer'), 'chat-transfer', () => actions.transfer(ctx, rt, conversation)) : null,
+        can.close ? button(t('console.close'), 'chat-close', () => actions.close(ctx, rt, conversation)) : null,
+        button(t('console.info'), 'chat-info', onInfo, 'button-small chat-info-toggle')));
+  }
+
+  function drawBanner(conversation) {
+    const other = conversation.status === 'open' && conversation.assignee_id !== null
+      && conversation.assignee_id !== rt.me.id;
+    const waiting = conversation.status === 'open' && conversation.assignee_id === null;
+    banner.hidden = !other && !waiting;
+    banner.className = `chat-banner ${waiting ? 'chat-banner-waiting' : ''}`;
+    banner.textContent = waiting ? t('console.banner.waiting')
+      : other ? t('console.banner.assigned', { name: rt.agentName(conversation.assignee_id) }) : '';
+  }
+
+  function drawStatus(id) {
+    const timeline = rt.engine.timelines.get(id);
+    const details = rt.details.get(id);
+    const error = timeline?.error || (!rt.engine.store.get(id) && details?.error);
+    status.hidden = !error && !(rt.isLoadingMessages(id) && !timeline?.messages.length);
+    if (error) {
+      status.replaceChildren(h('span', { role: 'alert' }, errorMessage(error, t)), ' ',
+        h('button', { type: 'button', class: 'link-button', onclick: () => {
+          rt.retryMessages(id);
+          rt.fetchConversation(id);
+        } }, t('action.retry')));
+    } else {
+      status.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('app.loading'));
+    }
+  }
+
+  function drawTyping(id) {
+    const typing = rt.engine.visitorTyping(id);
+    typingLine.hidden = !typing;
+    if (!typing) return;
+    typingLine.replaceChildren(
+      h('span', { class: 'chat-typing-dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
+      h('span', { class: 'chat-typing-label' }, t('console.typing')),
+      h('span', { class: 'chat-typing-draft', hidden: !typing.draft }, typing.draft));
+  }
+
+  return {
+    element,
+    composer,
+    render({ reattached = false } = {}) {
+      const id = rt.engine.activeId;
+      empty.hidden = id !== null;
+      body.hidden = id === null;
+      if (id === null) {
+        shownId = null;
+        composerId = null;
+        composer.setConversation(null);
+        return;
+      }
+      const conversation = rt.engine.store.get(id);
+      const switched = id !== shownId || reattached;
+      shownId = id;
+      if (conversation && composerId !== id) {
+        composer.setConversation(conversation);
+        composerId = id;
+      } else if (!conversation && switched) {
+        composer.setConversation(null);
+        composerId = null;
+      } else if (conversation) {
+        composer.update(conversation);
+      }
+      if (conversation) {
+        drawHeader(conversation);
+        drawBanner(conversation);
+      } else {
+        header.replaceChildren(h('div', { class: 'chat-title' }, h('h2', {}, t('console.conversation', { id }))));
+        banner.hidden = true;
+      }
+      drawStatus(id);
+      messages.render(rt.engine.items(id), { reset: switched });
+      drawTyping(id);
+      const target = rt.scrollTarget;
+      if (target?.id === id && rt.engine.timelines.get(id)?.loaded && messages.reveal(target.seq)) rt.scrollTarget = null;
+    },
+  };
+}
+
+/** Files dropped anywhere on the chat column are uploaded. */
+function bindDrop(element, upload) {
+  let depth = 0;
+  const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes('Files');
+  element.addEventListener('dragenter', (event) => {
+    if (!hasFiles(event)) return;
+    depth += 1;
+    element.classList.add('is-dragging');
+  });
+  element.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) element.classList.remove('is-dragging');
+  });
+  element.addEventListener('dragover', (event) => {
+    if (hasFiles(event)) event.preventDefault();
+  });
+  element.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    element.classList.remove('is-dragging');
+    upload([...event.dataTransfer.files]);
+  });
+}

@@ -1,0 +1,276 @@
+// The console's live state for the whole signed-in page: engine + socket + HTTP, shared by its views.
+import { ConsoleEngine, TYPING_TTL_MS } from '../../console/engine.js';
+import { Outbox } from '../../console/outbox.js';
+import { viewsFor } from '../../console/store.js';
+import { Drafts } from '../../console/drafts.js';
+import { createAlerts } from './alerts.js';
+
+const PAGE = 50;
+const MESSAGE_PAGE = 200;
+const SYNC_PATIENCE_MS = 8000;
+
+function storage(name) {
+  try { return globalThis[name] || null; } catch { return null; }
+}
+
+/**
+ * Create the runtime once per signed-in page (main.js). Views read `engine`, `sites`, `details`…
+ * and call the actions; `subscribe(fn)` redraws them (batched per animation frame).
+ */
+export function createConsoleRuntime({ api, me, t, navigate }) {
+  const engine = new ConsoleEngine({
+    me, outbox: new Outbox({ storage: storage('sessionStorage'), key: `kefu.outbox.${me.id}` }),
+  });
+  const rt = {
+    me, engine, t,
+    drafts: new Drafts({ storage: storage('sessionStorage'), key: `kefu.drafts.${me.id}` }),
+    sites: [], companies: [], agents: [], canned: [],
+    details: new Map(), listErrors: {}, listLoading: {}, link: 'connecting', scrollTarget: null,
+  };
+  const listeners = new Set();
+  const fetching = new Map();
+  const loadingMessages = new Map();
+  let socket = null;
+  let frame = 0;
+  let linked = () => {};
+  const firstLink = new Promise((resolve) => { linked = resolve; });
+  let helloCount = 0;
+
+  const alerts = createAlerts({ t, onOpen: (id) => navigate(`#/console/${id}`) });
+  rt.alerts = alerts;
+
+  function changed() {
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      alerts.setCount(engine.store.attentionCount());
+      for (const listener of listeners) listener();
+    });
+  }
+  rt.changed = changed;
+  rt.subscribe = (listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+
+  function sendFrame(data) {
+    return Boolean(socket?.send(data));
+  }
+
+  function apply(out) {
+    for (const data of out.send) {
+      if (!sendFrame(data) && data.type === 'read') postRead(data);
+    }
+    for (const id of out.fetch) fetchConversation(id);
+    for (const alert of out.alerts) {
+      alerts.fire(alert, engine.store.get(alert.conversationId), { activeId: engine.activeId });
+    }
+    changed();
+  }
+
+  function postRead({ conversation_id: id, seq }) {
+    api.post(`/api/conversations/${id}/read`, { seq }).catch(() => {});
+  }
+
+  rt.attach = (link) => {
+    socket = link;
+  };
+
+  rt.onFrame = (data) => {
+    apply(engine.handle(data));
+    if (data.type === 'typing') setTimeout(changed, TYPING_TTL_MS + 50);
+  };
+
+  rt.onHello = () => {
+    helloCount += 1;
+    const out = engine.onConnected();
+    apply(out);
+    for (const id of engine.resendAfterSync) {
+      setTimeout(() => apply(engine.flushPending(id)), SYNC_PATIENCE_MS);
+    }
+    if (helloCount > 1) loadLists();
+  };
+
+  rt.onState = (state) => {
+    rt.link = state;
+    if (state === 'open') linked();
+    if (state !== 'open') engine.disconnected();
+    changed();
+  };
+
+  async function loadView(view, { more = false } = {}) {
+    const params = new URLSearchParams({ view, limit: String(PAGE) });
+    if (more) {
+      const cursor = engine.store.cursor(view);
+      if (cursor) params.set('before', cursor);
+    }
+    rt.listLoading[view] = true;
+    changed();
+    try {
+      const { conversations } = await api.get(`/api/conversations?${params}`);
+      const stale = engine.store.loadPage(view, conversations, { replace: !more && view !== 'closed', limit: PAGE });
+      stale.forEach(fetchConversation);
+      delete rt.listErrors[view];
+    } catch (error) {
+      rt.listErrors[view] = error;
+    } finally {
+      rt.listLoading[view] = false;
+      changed();
+    }
+  }
+
+  async function loadLists() {
+    await Promise.all(viewsFor(me.role).map((view) => loadView(view)));
+  }
+  rt.loadLists = loadLists;
+  rt.loadMore = (view) => loadView(view, { more: true });
+
+  /** Conversation, visitor and previous conversations; deduplicated while in flight. */
+  function fetchConversation(id) {
+    if (fetching.has(id)) return fetching.get(id);
+    const request = api.get(`/api/conversations/${id}`).then((answer) => {
+      engine.store.applyConversation(answer.conversation);
+      rt.details.set(id, { visitor: answer.visitor || null, previous: answer.previous || [] });
+      return answer;
+    }).catch((error) => {
+      rt.details.set(id, { ...(rt.details.get(id) || {}), error });
+      return null;
+    }).finally(() => {
+      fetching.delete(id);
+      changed();
+    });
+    fetching.set(id, request);
+    return request;
+  }
+  rt.fetchConversation = fetchConversation;
+
+  async function loadMessages(id) {
+    const timeline = engine.track(id);
+    if (timeline.loaded || loadingMessages.has(id)) return;
+    loadingMessages.set(id, true);
+    try {
+      for (let after = timeline.lastSeq; ;) {
+        const page = await api.get(`/api/conversations/${id}/messages?after_seq=${after}&limit=${MESSAGE_PAGE}`);
+        const messages = page.messages || [];
+        const complete = messages.length < MESSAGE_PAGE;
+        engine.loadMessages(id, page, complete);
+        changed();
+        if (complete) break;
+        after = messages[messages.length - 1].seq;
+      }
+      timeline.error = null;
+    } catch (error) {
+      timeline.error = error;
+    } finally {
+      loadingMessages.delete(id);
+      markRead();
+      changed();
+    }
+  }
+  rt.isLoadingMessages = (id) => loadingMessages.has(id);
+  rt.retryMessages = (id) => loadMessages(id);
+
+  /** Show conversation `id` (or none) in the chat pane. */
+  rt.open = (id) => {
+    engine.activeId = id;
+    if (id !== null) {
+      if (!rt.details.has(id)) fetchConversation(id);
+      loadMessages(id);
+      markRead();
+    }
+    changed();
+  };
+
+  function markRead() {
+    const data = engine.activeId === null ? null : engine.readFrameFor(engine.activeId);
+    if (data) apply({ send: [data], alerts: [], fetch: [] });
+  }
+
+  function updateAttention() {
+    engine.attentive = document.visibilityState === 'visible' && document.hasFocus();
+    alerts.setHidden(document.hidden);
+    markRead();
+    changed();
+  }
+  document.addEventListener('visibilitychange', updateAttention);
+  window.addEventListener('focus', updateAttention);
+  window.addEventListener('blur', updateAttention);
+
+  /** Queue and send a message; over HTTP when the socket is down. */
+  rt.send = (id, { kind, body, attachment = null }) => {
+    const { entry, frame: data } = engine.compose(id, { kind, body, attachment });
+    changed();
+    if (!sendFrame(data)) sendOverHttp(entry);
+    return entry;
+  };
+
+  async function sendOverHttp(entry) {
+    const body = { client_id: entry.client_id, kind: entry.kind, body: entry.body };
+    if (entry.attachment_id != null) body.attachment_id = entry.attachment_id;
+    try {
+      const ack = await api.post(`/api/conversations/${entry.conversation_id}/messages`, body);
+      engine.httpAnswer(entry.client_id, { ack });
+    } catch (error) {
+      engine.httpAnswer(entry.client_id, { error });
+    }
+    changed();
+  }
+
+  rt.discard = (clientId) => {
+    engine.outbox.remove(clientId);
+    changed();
+  };
+
+  rt.typing = (id, typing) => sendFrame({ type: 'typing', conversation_id: id, typing });
+
+  async function act(id, path, body = {}) {
+    engine.expectOwnAction(id);
+    let answer;
+    try {
+      answer = await api.post(`/api/conversations/${id}/${path}`, body);
+    } catch (error) {
+      engine.ownActions.delete(id);
+      throw error;
+    }
+    engine.store.applyConversation(answer.conversation);
+    markRead();
+    changed();
+    return answer.conversation;
+  }
+  rt.claim = (id) => act(id, 'claim');
+  rt.close = (id) => act(id, 'close');
+  rt.reopen = (id) => act(id, 'reopen');
+  rt.transfer = (id, agentId, note) => act(id, 'transfer', note ? { agent_id: agentId, note } : { agent_id: agentId });
+  rt.upload = (id, file) => api.upload(`/api/conversations/${id}/upload`, file);
+  rt.search = (q) => api.get(`/api/search?${new URLSearchParams({ q, limit: '50' })}`);
+
+  rt.loadCanned = async () => {
+    const { canned_replies: replies } = await api.get('/api/canned-replies');
+    rt.canned = replies;
+    changed();
+    return replies;
+  };
+
+  async function loadDirectory() {
+    const [{ sites }, { companies }] = await Promise.all([api.get('/api/sites'), api.get('/api/companies')]);
+    rt.sites = sites;
+    rt.companies = companies;
+  }
+
+  /**
+   * Load what the console needs; rejects only when the sites cannot be read. It also waits (briefly)
+   * for the socket, so the console appears live rather than a moment before it is.
+   */
+  rt.start = async () => {
+    await Promise.all([loadDirectory(), Promise.race([firstLink, new Promise((resolve) => setTimeout(resolve, 2000))])]);
+    updateAttention();
+    loadLists();
+    rt.loadCanned().catch(() => {});
+    api.get('/api/agents').then(({ agents }) => { rt.agents = agents; changed(); }, () => {});
+  };
+
+  rt.siteOf = (siteId) => rt.sites.find((site) => site.id === siteId) || null;
+  rt.companyOf = (site) => rt.companies.find((company) => company.id === site?.company_id) || null;
+  rt.agentName = (id) => (id === me.id ? me.display_name : rt.agents.find((agent) => agent.id === id)?.display_name || `#${id}`);
+  return rt;
+}

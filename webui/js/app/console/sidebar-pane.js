@@ -1,0 +1,99 @@
+// The right column: who the visitor is, where they are on the site, their device and earlier chats.
+import { externalLink, h } from '../../dom.js';
+import { getLanguage, t } from '../../i18n.js';
+import { hrefFor } from '../../routes.js';
+import { deviceText, formatDateTime, linkable, previewText, visitorName } from '../../console/present.js';
+
+function fact(label, value) {
+  if (value === null || value === undefined || value === '') return null;
+  return [h('dt', {}, label), h('dd', {}, value)];
+}
+
+/** A page title and address: a link only when the address is http(s). */
+function pageLink(url, title) {
+  const href = linkable(url);
+  const text = title || url;
+  if (!text) return null;
+  if (!href) return h('span', { class: 'info-url' }, text);
+  return h('span', { class: 'info-page' },
+    title ? h('span', { class: 'info-page-title' }, title) : null,
+    externalLink(href, url));
+}
+
+function previousList(rt, previous) {
+  if (!previous.length) return h('p', { class: 'muted' }, t('console.info.noPrevious'));
+  return h('ul', { class: 'info-previous' }, previous.map((conversation) => h('li', {},
+    h('a', { href: hrefFor('console', { id: conversation.id }), 'data-test': 'previous-conversation', 'data-id': conversation.id },
+      h('span', { class: 'info-previous-time' }, formatDateTime(conversation.created_at, getLanguage())),
+      h('span', { class: 'info-previous-status badge' }, t(`console.status.${conversation.status === 'closed' ? 'closed' : 'open'}`)),
+      h('span', { class: 'info-previous-preview muted' }, previewText(conversation.last_message, t))))));
+}
+
+/** Custom attributes the website passed with `identify` (short texts and numbers), as text. */
+function attributesSection(attributes) {
+  const entries = Object.entries(attributes && typeof attributes === 'object' ? attributes : {})
+    .filter(([, value]) => ['string', 'number', 'boolean'].includes(typeof value)).slice(0, 30);
+  if (!entries.length) return null;
+  return h('section', { class: 'info-section' },
+    h('h3', {}, t('console.info.attributes')),
+    h('dl', { class: 'facts' }, entries.map(([key, value]) => fact(key, String(value)))));
+}
+
+/** `onBack()` returns to the chat on one-column layouts. */
+export function createSidebarPane({ rt, onBack }) {
+  const content = h('div', { class: 'info-body' });
+  const element = h('aside', { class: 'console-info', 'data-test': 'visitor-sidebar', 'aria-label': t('console.info.label') },
+    h('div', { class: 'info-head' },
+      h('button', { type: 'button', class: 'button button-quiet info-back', onclick: onBack, 'aria-label': t('console.back') }, '←'),
+      h('h2', {}, t('console.info.title'))),
+    content);
+  let drawn = null;
+
+  return {
+    element,
+    render() {
+      const id = rt.engine.activeId;
+      const conversation = id === null ? null : rt.engine.store.get(id);
+      const details = id === null ? null : rt.details.get(id);
+      const key = [conversation, details, getLanguage(), rt.sites.length];
+      if (drawn && key.every((part, index) => part === drawn[index])) return;
+      drawn = key;
+      if (!conversation) {
+        content.replaceChildren(h('p', { class: 'muted' }, id === null ? t('console.info.none') : t('app.loading')));
+        return;
+      }
+      const visitor = { ...(conversation.visitor || {}), ...(details?.visitor || {}) };
+      const site = rt.siteOf(conversation.site_id);
+      const company = rt.companyOf(site);
+      const device = deviceText(visitor.device);
+      content.replaceChildren(...[
+        h('section', { class: 'info-section' },
+          h('div', { class: 'info-name' }, visitorName(visitor, t),
+            typeof visitor.online === 'boolean' ? h('span', { class: `badge ${visitor.online ? 'badge-active' : ''}` },
+              t(visitor.online ? 'console.info.online' : 'console.info.offline')) : null),
+          h('dl', { class: 'facts' },
+            fact(t('console.info.email'), visitor.email || null),
+            fact(t('console.info.phone'), visitor.phone || null),
+            fact(t('console.info.site'), site ? site.name : `#${conversation.site_id}`),
+            rt.companies.length > 1 ? fact(t('console.info.company'), company?.name || null) : null)),
+        attributesSection(visitor.attributes),
+        h('section', { class: 'info-section' },
+          h('h3', {}, t('console.info.page')),
+          h('dl', { class: 'facts' },
+            fact(t('console.info.current'), pageLink(visitor.page_url, visitor.page_title) || t('console.info.unknown')),
+            fact(t('console.info.referrer'), pageLink(visitor.referrer, '')),
+            fact(t('console.info.device'), device || null),
+            fact(t('console.info.userAgent'), visitor.user_agent && !device ? visitor.user_agent : null))),
+        h('section', { class: 'info-section' },
+          h('h3', {}, t('console.info.visits')),
+          h('dl', { class: 'facts' },
+            fact(t('console.info.firstSeen'), formatDateTime(visitor.first_seen_at, getLanguage()) || null),
+            fact(t('console.info.lastSeen'), formatDateTime(visitor.last_seen_at, getLanguage()) || null),
+            fact(t('console.info.started'), formatDateTime(conversation.created_at, getLanguage()) || null))),
+        h('section', { class: 'info-section' },
+          h('h3', {}, t('console.info.previous')),
+          details ? previousList(rt, details.previous || []) : h('p', { class: 'muted' }, t('app.loading'))),
+      ].filter(Boolean));
+    },
+  };
+}

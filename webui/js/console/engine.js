@@ -1,0 +1,299 @@
+// The console's delivery core, without I/O: frames and HTTP answers in; frames to send, alerts out.
+import { newClientId, Outbox } from './outbox.js';
+import { ConversationStore, inView } from './store.js';
+import { Timeline } from './timeline.js';
+
+export const TYPING_TTL_MS = 8000;
+const FRAME_TYPES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset', 'error']);
+
+const syncFrame = (id, afterSeq) => ({ type: 'sync', conversation_id: id, after_seq: afterSeq });
+const readFrame = (id, seq) => ({ type: 'read', conversation_id: id, seq });
+
+/** A `message` frame (or Message object) reduced to the fields the console uses. */
+export function messageFrom(frame) {
+  return {
+    id: frame.id ?? null, conversation_id: frame.conversation_id, seq: frame.seq,
+    client_id: frame.client_id || null, kind: frame.kind, body: typeof frame.body === 'string' ? frame.body : '',
+    sender: frame.sender || { type: 'system', id: null, name: '' }, attachment: frame.attachment || null,
+    created_at: frame.created_at || null,
+  };
+}
+
+/**
+ * Holds the conversation store, one Timeline per conversation opened in this page and the outbox,
+ * and applies the protocol's rules: sync after (re)connect, hold gaps, resend unacknowledged
+ * messages after syncing, start over on `reset`. Every input returns
+ * `{send: [frames], alerts: [{kind, conversationId, message?}], fetch: [conversation ids]}`.
+ */
+export class ConsoleEngine {
+  constructor({ me, outbox = new Outbox(), now = () => Date.now(), makeId = newClientId }) {
+    this.me = me;
+    this.outbox = outbox;
+    this.now = now;
+    this.makeId = makeId;
+    this.store = new ConversationStore(me);
+    this.timelines = new Map();
+    this.syncing = new Set();
+    this.resendAfterSync = new Set();
+    this.ownActions = new Set();
+    this.typing = new Map();
+    this.activeId = null;
+    this.attentive = false;
+    this.connected = false;
+  }
+
+  /** The timeline of a conversation shown in this page, created on first use. */
+  track(id) {
+    if (!this.timelines.has(id)) this.timelines.set(id, new Timeline());
+    return this.timelines.get(id);
+  }
+
+  /** Whether the agent is looking at conversation `id` and it is theirs to answer. */
+  isReading(id) {
+    const conversation = this.store.get(id);
+    return this.attentive && id === this.activeId && conversation?.status === 'open'
+      && conversation.assignee_id === this.me.id;
+  }
+
+  /** I am about to claim, send into, reopen or transfer `id`: its next assignment is no news to me. */
+  expectOwnAction(id) {
+    this.ownActions.add(id);
+  }
+
+  /** The socket is (re)connected: sync every open conversation shown, resend what needs no sync. */
+  onConnected() {
+    const out = result();
+    this.connected = true;
+    for (const [id, timeline] of this.timelines) {
+      const conversation = this.store.get(id);
+      if (conversation && conversation.status !== 'open' && timeline.loaded) continue;
+      out.send.push(syncFrame(id, timeline.lastSeq));
+      this.syncing.add(id);
+      this.resendAfterSync.add(id);
+    }
+    for (const entry of this.outbox.pending()) {
+      if (!this.resendAfterSync.has(entry.conversation_id)) out.send.push(Outbox.frame(entry));
+    }
+    return out;
+  }
+
+  disconnected() {
+    this.connected = false;
+    this.syncing.clear();
+    this.resendAfterSync.clear();
+    this.typing.clear();
+  }
+
+  /** Resend a conversation's pending messages without waiting for `synced` (its answer is late). */
+  flushPending(id) {
+    const out = result();
+    if (!this.resendAfterSync.delete(id)) return out;
+    out.send.push(...this.outbox.pending(id).map(Outbox.frame));
+    return out;
+  }
+
+  /** Apply one server frame. Unknown types are ignored. */
+  handle(frame) {
+    const out = result();
+    if (!frame || !FRAME_TYPES.has(frame.type)) return out;
+    const id = frame.conversation_id;
+    switch (frame.type) {
+      case 'message': this.#message(messageFrom(frame), out); break;
+      case 'conversation': this.#conversation(frame.conversation, out); break;
+      case 'read': this.#read(frame, out); break;
+      case 'typing': this.#typing(frame); break;
+      case 'ack': this.#ack(frame); break;
+      case 'nack': this.outbox.fail(frame.client_id, frame.error); break;
+      case 'synced': this.#synced(id, frame.last_seq, out); break;
+      case 'reset': this.#reset(id, out); break;
+      case 'error': this.#refused(frame, out); break;
+      default: break;
+    }
+    return out;
+  }
+
+  #message(message, out) {
+    const id = message.conversation_id;
+    const reading = this.isReading(id);
+    const { known, fresh } = this.store.applyMessage(message, { reading });
+    if (!known) out.fetch.push(id);
+    const timeline = this.timelines.get(id);
+    if (timeline) {
+      timeline.receive(message);
+      if (timeline.hasGap && this.connected && !this.syncing.has(id)) {
+        out.send.push(syncFrame(id, timeline.lastSeq));
+        this.syncing.add(id);
+      }
+    }
+    if (message.client_id && this.outbox.get(message.client_id)?.state === 'sending') {
+      this.outbox.ack(message.client_id, message);
+    }
+    if (timeline) this.outbox.settle(id, timeline);
+    if (message.sender.type !== 'visitor' || message.kind === 'note') return;
+    this.typing.delete(id);
+    if (!fresh) return;
+    if (reading) out.send.push(readFrame(id, message.seq));
+    else if (this.#mineToAnswer(id)) out.alerts.push({ kind: 'message', conversationId: id, message });
+  }
+
+  /**
+   * Any sign that a conversation has a seq we never got (a read position or a `last_seq` beyond
+   * ours) means a frame went missing: ask for it rather than show a silent gap.
+   */
+  #checkBehind(id, seq, out) {
+    const timeline = this.timelines.get(id);
+    if (!timeline?.loaded || !Number.isInteger(seq) || seq <= timeline.lastSeq) return;
+    if (!this.connected || this.syncing.has(id)) return;
+    out.send.push(syncFrame(id, timeline.lastSeq));
+    this.syncing.add(id);
+  }
+
+  #read(frame, out) {
+    const before = this.store.get(frame.conversation_id);
+    this.store.applyRead(frame);
+    this.#checkBehind(frame.conversation_id, frame.seq, out);
+    if (before && frame.reader === 'visitor' && frame.seq > (before.last_seq ?? 0)) out.fetch.push(before.id);
+  }
+
+  #mineToAnswer(id) {
+    const conversation = this.store.get(id);
+    return !conversation || inView(conversation, 'mine', this.me) || inView(conversation, 'waiting', this.me);
+  }
+
+  #conversation(conversation, out) {
+    if (!conversation || !Number.isInteger(conversation.id)) return;
+    const previous = this.store.applyConversation(conversation);
+    const own = this.ownActions.has(conversation.id);
+    const now = (view) => inView(conversation, view, this.me);
+    const before = (view) => previous !== null && inView(previous, view, this.me);
+    if (own) {
+      // My own claim, reopen or send: no news to me.
+    } else if (now('waiting') && !before('waiting')) {
+      out.alerts.push({ kind: 'chat', conversationId: conversation.id });
+    } else if (now('mine') && !before('mine')) {
+      out.alerts.push({ kind: 'assigned', conversationId: conversation.id });
+    }
+    if (conversation.assignee_id !== null || conversation.status !== 'open') this.ownActions.delete(conversation.id);
+    if (conversation.status === 'closed') this.typing.delete(conversation.id);
+    this.#checkBehind(conversation.id, conversation.last_seq, out);
+  }
+
+  #typing(frame) {
+    if (frame.sender?.type !== 'visitor' || !Number.isInteger(frame.conversation_id)) return;
+    if (frame.typing) {
+      const draft = typeof frame.draft === 'string' ? frame.draft : '';
+      this.typing.set(frame.conversation_id, { draft, at: this.now() });
+    } else {
+      this.typing.delete(frame.conversation_id);
+    }
+  }
+
+  #ack(frame) {
+    const entry = this.outbox.ack(frame.client_id, frame);
+    const timeline = entry && this.timelines.get(entry.conversation_id);
+    if (timeline) this.outbox.settle(entry.conversation_id, timeline);
+  }
+
+  #synced(id, lastSeq, out) {
+    this.syncing.delete(id);
+    const timeline = this.timelines.get(id);
+    if (timeline) {
+      timeline.synced(lastSeq);
+      this.outbox.settle(id, timeline);
+    }
+    out.send.push(...this.flushPending(id).send);
+  }
+
+  #reset(id, out) {
+    const timeline = this.timelines.get(id);
+    if (!timeline) return;
+    timeline.reset();
+    out.send.push(syncFrame(id, 0));
+    this.syncing.add(id);
+  }
+
+  /** A `sync` the server refused will never be answered: stop waiting and resend (it nacks if need be). */
+  #refused(frame, out) {
+    if (frame.request !== 'sync' || !Number.isInteger(frame.conversation_id)) return;
+    this.syncing.delete(frame.conversation_id);
+    out.send.push(...this.flushPending(frame.conversation_id).send);
+  }
+
+  /** An HTTP page of `GET …/messages`; `complete` when it reached the conversation's end. */
+  loadMessages(id, { messages = [], last_seq: lastSeq = null } = {}, complete = true) {
+    const timeline = this.track(id);
+    timeline.receiveAll(messages.map(messageFrom));
+    if (complete) timeline.synced(lastSeq);
+    this.outbox.settle(id, timeline);
+  }
+
+  /** Queue a message I wrote; returns the outbox entry and the frame to send for it. */
+  compose(id, { kind = 'text', body = '', attachment = null }) {
+    const conversation = this.store.get(id);
+    if (conversation && conversation.assignee_id === null && kind !== 'note') this.expectOwnAction(id);
+    const entry = this.outbox.add({
+      client_id: this.makeId(), conversation_id: id, kind, body,
+      attachment_id: attachment ? attachment.id : null, attachment,
+    }, new Date(this.now()));
+    return { entry, frame: Outbox.frame(entry) };
+  }
+
+  /** An `ack` that came back over HTTP (`POST …/messages`), or an HTTP refusal. */
+  httpAnswer(clientId, { ack = null, error = null }) {
+    if (ack) this.#ack({ ...ack, client_id: clientId });
+    else if (error && error.status !== 0) this.outbox.fail(clientId, error);
+  }
+
+  /** If I am reading `id`, the read position to report (a frame) and the badge is cleared. */
+  readFrameFor(id) {
+    if (!this.isReading(id)) return null;
+    const conversation = this.store.get(id);
+    const seq = Math.max(this.timelines.get(id)?.lastSeq ?? 0, conversation.last_seq ?? 0);
+    return seq > 0 && this.store.markRead(id, seq) ? readFrame(id, seq) : null;
+  }
+
+  /** The visitor's live typing state: `{draft}` while fresh, else null. */
+  visitorTyping(id) {
+    const typing = this.typing.get(id);
+    if (!typing) return null;
+    if (this.now() - typing.at > TYPING_TTL_MS) {
+      this.typing.delete(id);
+      return null;
+    }
+    return { draft: typing.draft };
+  }
+
+  /** Messages to draw for a conversation: stored ones by seq, then mine still in the outbox. */
+  items(id) {
+    const timeline = this.timelines.get(id);
+    const conversation = this.store.get(id);
+    const items = (timeline?.messages || []).map((message) => ({
+      key: `s${message.seq}`, message, state: this.stateOf(message, conversation), entry: null,
+    }));
+    for (const entry of this.outbox.forConversation(id)) {
+      if (timeline?.clientIds.has(entry.client_id)) continue;
+      items.push({ key: `c${entry.client_id}`, message: this.#entryMessage(entry), entry,
+        state: entry.state === 'acked' ? 'sent' : entry.state });
+    }
+    return items;
+  }
+
+  /** `sent`/`read` for my stored messages, `received` for everyone else's. */
+  stateOf(message, conversation) {
+    if (message.sender?.type !== 'agent' || message.sender.id !== this.me.id) return 'received';
+    const readUpTo = conversation?.visitor_read_seq ?? 0;
+    return message.kind !== 'note' && message.seq <= readUpTo ? 'read' : 'sent';
+  }
+
+  #entryMessage(entry) {
+    return {
+      id: null, conversation_id: entry.conversation_id, seq: entry.seq, client_id: entry.client_id,
+      kind: entry.kind, body: entry.body, attachment: entry.attachment || null, created_at: entry.created_at,
+      sender: { type: 'agent', id: this.me.id, name: this.me.display_name },
+    };
+  }
+}
+
+function result() {
+  return { send: [], alerts: [], fetch: [] };
+}

@@ -1,0 +1,122 @@
+// Text the console shows for conversations, messages and visitors (names, previews, times, sizes).
+import { safeHttpUrl } from '../validation.js';
+
+const PREVIEW_MAX = 80;
+/** Codes a `system` message carries in its body (protocol.md, "System lines"). */
+export const SYSTEM_CODES = ['agent_joined', 'transferred', 'closed', 'reopened'];
+
+/** The visitor's name, or "访客 #17" when they gave none. `t` is the catalog lookup. */
+export function visitorName(visitor, t) {
+  const name = typeof visitor?.name === 'string' ? visitor.name.trim() : '';
+  return name || t('console.visitorNumber', { id: visitor?.id ?? '?' });
+}
+
+function collapse(text) {
+  return String(text ?? '').replace(/\s+/g, ' ').trim();
+}
+
+function clip(text, max = PREVIEW_MAX) {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
+/** A system line in words: "小李 joined" from `{body: 'agent_joined', sender: {name: '小李'}}`. */
+export function systemText(message, t) {
+  const code = message?.body;
+  if (!SYSTEM_CODES.includes(code)) return collapse(code);
+  return t(`console.system.${code}`, { name: collapse(message.sender?.name) || t('console.system.someone') });
+}
+
+/** One line for a conversation list: "[图片]", "[文件] a.pdf", "[备注] …" or the text itself. */
+export function previewText(message, t) {
+  if (!message) return '';
+  const body = collapse(message.body);
+  switch (message.kind) {
+    case 'image': return clip(body ? `${t('console.preview.image')} ${body}` : t('console.preview.image'));
+    case 'file': return clip(`${t('console.preview.file')} ${body || collapse(message.attachment?.name)}`.trim());
+    case 'note': return clip(`${t('console.preview.note')} ${body}`);
+    case 'system': return clip(systemText(message, t));
+    default: return clip(body);
+  }
+}
+
+function toDate(iso) {
+  const date = new Date(iso ?? '');
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Local calendar day of a timestamp ("2026-11-24"), to group messages by day. */
+export function dayKey(iso) {
+  const date = toDate(iso);
+  if (!date) return '';
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** "14:05" today, "11-20 14:05" this year, "2025-11-20" before. */
+export function formatClock(iso, { now = new Date(), locale = 'zh-CN' } = {}) {
+  const date = toDate(iso);
+  if (!date) return '';
+  const time = date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
+  if (dayKey(iso) === dayKey(now.toISOString())) return time;
+  if (date.getFullYear() === now.getFullYear()) {
+    return `${date.toLocaleDateString(locale, { month: '2-digit', day: '2-digit' })} ${time}`;
+  }
+  return date.toLocaleDateString(locale, { year: 'numeric', month: '2-digit', day: '2-digit' });
+}
+
+/** Full local date and time, for tooltips and the visitor sidebar. */
+export function formatDateTime(iso, locale = 'zh-CN') {
+  const date = toDate(iso);
+  return date ? date.toLocaleString(locale, { hour12: false }) : '';
+}
+
+/** "980 B", "48 KB", "1.5 MB". */
+export function formatSize(bytes) {
+  const size = Number(bytes);
+  if (!Number.isFinite(size) || size < 0) return '';
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${Math.round(size / 1024)} KB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "Chrome · Windows · Desktop" from a Visitor's `device`. */
+export function deviceText(device) {
+  return ['browser', 'os', 'device'].map((key) => collapse(device?.[key])).filter(Boolean).join(' · ');
+}
+
+/** An address usable as a link (http/https only), or null: page URLs and referrers are untrusted. */
+export function linkable(url) {
+  return typeof url === 'string' && url ? safeHttpUrl(url) : null;
+}
+
+/** The download/view address of an attachment, built from its id only (never a server-sent URL). */
+export function attachmentUrl(attachment) {
+  const id = Number(attachment?.id);
+  return Number.isInteger(id) && id > 0 ? `/api/attachments/${id}` : null;
+}
+
+/**
+ * A search hit's body cut around the first match, as `[{text, match}]` parts to render as text
+ * with the matches marked.
+ */
+export function snippetParts(body, query, radius = 30) {
+  const text = collapse(body);
+  const needle = collapse(query).toLowerCase();
+  const at = needle ? text.toLowerCase().indexOf(needle) : -1;
+  if (at < 0) return [{ text: clip(text, radius * 3), match: false }];
+  const start = Math.max(0, at - radius);
+  const end = Math.min(text.length, at + needle.length + radius);
+  const parts = [];
+  const prefix = (start > 0 ? '…' : '') + text.slice(start, at);
+  if (prefix) parts.push({ text: prefix, match: false });
+  parts.push({ text: text.slice(at, at + needle.length), match: true });
+  const suffix = text.slice(at + needle.length, end) + (end < text.length ? '…' : '');
+  if (suffix) parts.push({ text: suffix, match: false });
+  return parts;
+}
+
+/** The name visitors see for a site (what `{site_name}` fills in): its display name, else the company's, else its own. */
+export function siteVisibleName(site, company) {
+  return collapse(site?.display_name) || collapse(company?.name) || collapse(site?.name);
+}
