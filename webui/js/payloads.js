@@ -1,19 +1,21 @@
 // Build API request bodies from form values (trimmed, typed, defaults filled in), without DOM access.
-import { originOf, parseOrigins } from './validation.js';
+import { originOf, parseOrigins, PRECHAT_FIELDS } from './validation.js';
 import { roleUsesSites } from './roles.js';
 
 /**
  * Body for POST/PATCH /api/sites. A new site sends only what its short form asks for; an empty
  * allowed-origins box means "the origin of the website address", which api.md names as the default.
+ * Typing preview and the pre-chat form are sent only when the form has their controls, so a
+ * PATCH leaves them alone otherwise; `prechat` is the site's current `prechat_fields`, whose order
+ * the form keeps.
  */
-export function siteBody(values, { isNew, chooseCompany }) {
+export function siteBody(values, { isNew, chooseCompany, prechat = [] }) {
   const body = { name: values.name.trim(), url: values.url.trim() };
   if (chooseCompany && values.company_id) body.company_id = Number(values.company_id);
   if (isNew) return body;
   const { origins } = parseOrigins(values.allowed_origins);
   const fallback = originOf(body.url);
-  return {
-    ...body,
+  Object.assign(body, {
     display_name: values.display_name.trim(),
     logo_url: values.logo_url.trim(),
     greeting: values.greeting.trim(),
@@ -21,7 +23,43 @@ export function siteBody(values, { isNew, chooseCompany }) {
     widget_position: values.widget_position,
     language: values.language,
     allowed_origins: origins.length || !fallback ? origins : [fallback],
-  };
+  });
+  if (Object.hasOwn(values, 'typing_preview')) body.typing_preview = isChecked(values.typing_preview);
+  if (PRECHAT_FIELDS.some((field) => Object.hasOwn(values, `prechat_${field}`))) {
+    const choices = Object.fromEntries(PRECHAT_FIELDS.map((field) => [field, values[`prechat_${field}`]]));
+    body.prechat_fields = prechatFields(choices, prechat);
+  }
+  return body;
+}
+
+/** A single checkbox as formValues() reads it (a list of the checked values), or a boolean. */
+function isChecked(value) {
+  return Array.isArray(value) ? value.length > 0 : value === true;
+}
+
+/**
+ * What the pre-chat selects show for a site's `prechat_fields`: `{name, email, phone}`, each
+ * 'off' (not asked), 'optional' or 'required'. Entries for unknown fields are ignored.
+ */
+export function prechatChoices(fields) {
+  const choices = Object.fromEntries(PRECHAT_FIELDS.map((field) => [field, 'off']));
+  for (const entry of Array.isArray(fields) ? fields : []) {
+    if (PRECHAT_FIELDS.includes(entry?.field)) choices[entry.field] = entry.required ? 'required' : 'optional';
+  }
+  return choices;
+}
+
+/**
+ * `prechat_fields` for the API from the selects' choices: only the fields asked, `[]` for no form.
+ * Fields already in `previous` keep their order there (the API may have set one); newly asked
+ * fields follow in the form's order (name, e-mail, phone).
+ */
+export function prechatFields(choices, previous = []) {
+  const known = (Array.isArray(previous) ? previous : []).map((entry) => entry?.field);
+  const order = [...new Set([...known.filter((field) => PRECHAT_FIELDS.includes(field)), ...PRECHAT_FIELDS])];
+  return order
+    .filter((field) => choices[field] === 'optional' || choices[field] === 'required')
+    .map((field) => ({ field, required: choices[field] === 'required' }));
 }
 
 /** The allowed-origins list as the textarea shows it: one per line. */

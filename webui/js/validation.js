@@ -9,6 +9,9 @@ export const LIMITS = {
 
 export const POSITIONS = ['right', 'left'];
 export const SITE_LANGUAGES = ['zh-CN', 'en'];
+/** What a pre-chat form may ask, in the order the form shows it, and how each can be asked. */
+export const PRECHAT_FIELDS = ['name', 'email', 'phone'];
+export const PRECHAT_CHOICES = ['off', 'optional', 'required'];
 
 /** Length in code points, as the server (Python) counts it. */
 export function length(value) {
@@ -160,6 +163,9 @@ export function validateSite(v) {
     ['widget_position', checkChoice(v.widget_position, POSITIONS)],
     ['language', checkChoice(v.language, SITE_LANGUAGES)],
     ['allowed_origins', parseOrigins(v.allowed_origins).error],
+    // The pre-chat selects exist only on an existing site's form.
+    ...PRECHAT_FIELDS.map((field) => `prechat_${field}`)
+      .map((name) => [name, Object.hasOwn(v, name) ? checkChoice(v[name], PRECHAT_CHOICES) : null]),
   ]);
 }
 

@@ -1,14 +1,18 @@
-// Site settings form: name, address, company, business card (how the widget looks) and allowed origins.
+// Site settings form: name, address, company, business card, chat options and allowed origins.
 import { h } from '../../dom.js';
 import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, reportValidation, select, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { originsText, siteBody } from '../../payloads.js';
 import { POSITIONS, SITE_LANGUAGES, validateSite } from '../../validation.js';
+import { chatFields } from './site-chat-fields.js';
 import { sitePreview } from './site-preview.js';
 
 const FIELDS = ['company_id', 'name', 'url', 'display_name', 'logo_url', 'greeting', 'theme_color',
-  'widget_position', 'language', 'allowed_origins'];
+  'widget_position', 'language', 'prechat_name', 'prechat_email', 'prechat_phone', 'typing_preview',
+  'allowed_origins'];
+// The server names the whole pre-chat list; its first select stands for it.
+const FIELD_ALIASES = { prechat_fields: 'prechat_name' };
 const DEFAULT_COLOR = '#2563eb';
 
 function basicFields(site, companies, chooseCompany) {
@@ -94,9 +98,11 @@ export function siteForm(ctx, { site, companies, onSaved }) {
     errorBox(),
     h('div', { class: 'form-grid' }, basicFields(site, companies, chooseCompany)),
     isNew ? null : cardFields(site, companyName),
+    isNew ? null : chatFields(site),
     isNew ? null : securityFields(site),
     h('div', { class: 'form-actions' }, save));
 
+  let prechat = site?.prechat_fields ?? [];
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const values = formValues(form);
@@ -104,13 +110,16 @@ export function siteForm(ctx, { site, companies, onSaved }) {
     if (!reportValidation(form, failures)) return;
     setBusy(save, true);
     try {
-      const body = siteBody(values, { isNew, chooseCompany });
+      const body = siteBody(values, { isNew, chooseCompany, prechat });
       const result = isNew ? await ctx.api.post('/api/sites', body)
         : await ctx.api.patch(`/api/sites/${site.id}`, body);
-      if (!isNew) form.elements.allowed_origins.value = originsText(result.site.allowed_origins);
+      if (!isNew) {
+        form.elements.allowed_origins.value = originsText(result.site.allowed_origins);
+        prechat = result.site.prechat_fields ?? [];
+      }
       await onSaved(result.site);
     } catch (error) {
-      showFormError(form, errorMessage(error, t), resolveField(error.field, FIELDS));
+      showFormError(form, errorMessage(error, t), resolveField(error.field, FIELDS, FIELD_ALIASES));
     } finally {
       setBusy(save, false);
     }

@@ -1,11 +1,21 @@
-// The embed snippet of a site: read-only code box, Copy (with a select-the-text fallback), new key.
+// The embed snippet of a site (code box, Copy with a select-the-text fallback, new key) and the Copy helpers.
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { t } from '../../i18n.js';
 import { openDialog } from '../dialog.js';
 import { button, section } from './common.js';
 
+/** Whether `element` keeps its text in `value` (a read-only box) rather than in its contents. */
+function isTextControl(element) {
+  return element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement;
+}
+
 function selectContents(element) {
+  if (isTextControl(element)) {
+    element.focus();
+    element.select();
+    return;
+  }
   const range = document.createRange();
   range.selectNodeContents(element);
   const selection = window.getSelection();
@@ -19,7 +29,7 @@ function selectContents(element) {
  * Resolves 'copied' or 'selected'.
  */
 export async function copyFrom(element) {
-  const text = element.textContent;
+  const text = isTextControl(element) ? element.value : element.textContent;
   try {
     await navigator.clipboard.writeText(text);
     return 'copied';
@@ -32,6 +42,16 @@ export async function copyFrom(element) {
     }
     return 'selected';
   }
+}
+
+/** A Copy button for the text of `source` and the status line beside it (hooks `test`, `test`-status). */
+export function copyButton(source, label, test) {
+  const status = h('span', { class: 'copy-status', role: 'status', 'data-test': `${test}-status` });
+  const copy = button(label, async () => {
+    const outcome = await copyFrom(source);
+    status.textContent = t(outcome === 'copied' ? 'snippet.copied' : 'site.copy.selected');
+  }, { test });
+  return [copy, status];
 }
 
 /** The "install on your website" card for `site`; `onChange(site)` after a new widget key. */

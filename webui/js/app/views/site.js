@@ -1,9 +1,11 @@
-// One site (owner/admin): its embed snippet and settings, or the short form for a new site.
+// One site (owner/admin): snippet, chat page, settings and identity secret; or the short form for a new site.
 import { h } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import { page, pageHeader, section } from './common.js';
+import { chatPagePanel } from './site-chat-page.js';
 import { siteForm } from './site-form.js';
+import { identityPanel } from './site-identity.js';
 import { snippetPanel } from './site-snippet.js';
 
 export async function siteView(ctx, { id }) {
@@ -34,9 +36,12 @@ export async function siteView(ctx, { id }) {
       title.textContent = saved.name;
     },
   });
+  const chatPage = chatPagePanel(site);
   return page(
     pageHeader(title, { back }),
-    snippetPanel(ctx, site, () => {}),
+    snippetPanel(ctx, site, (changed) => chatPage.show(changed)),
+    chatPage.panel,
     section(t('site.settings'), form, { className: 'card-flush' }),
+    identityPanel(ctx, site),
   );
 }
