@@ -16,7 +16,7 @@ VISITOR_KINDS = (TEXT, IMAGE, FILE)
 AGENT_KINDS = (TEXT, IMAGE, FILE, NOTE)
 BODY_MAX = 5000
 DRAFT_MAX = 500
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,8 @@ class CannedReply:
 
 
 def clean_client_id(value: Any) -> str:
-    if not isinstance(value, str) or not _CLIENT_ID.match(value):
+    # fullmatch: with match, "$" would let a final "\n" through.
+    if not isinstance(value, str) or not _CLIENT_ID.fullmatch(value):
         raise Invalid("client_id must be 8-64 characters of letters, digits, '_' or '-'",
                       field="client_id")
     return value

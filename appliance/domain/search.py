@@ -8,6 +8,7 @@ character lets a 2-character query match exactly and a 1-character query match b
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # CJK ideographs, kana and hangul: scripts written without spaces between words.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
@@ -23,6 +24,7 @@ def _cjk_terms(run: str) -> list[str]:
 
 def index_terms(text: str) -> str:
     """The space-separated terms to index for `text`."""
+    text = unicodedata.normalize("NFKC", text)  # full-width ＡＢＣ１２３ indexes as ABC123
     terms: list[str] = []
     position = 0
     for match in _CJK.finditer(text):
@@ -37,7 +39,7 @@ def match_expression(query: str) -> str | None:
     """An FTS5 MATCH expression for a user's query (all parts must match), or None if empty."""
     parts: list[str] = []
     position = 0
-    query = query[:QUERY_MAX]
+    query = unicodedata.normalize("NFKC", query[:QUERY_MAX])
     for match in _CJK.finditer(query):
         parts.extend(_latin_parts(query[position:match.start()]))
         run = match.group()

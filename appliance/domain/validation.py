@@ -150,7 +150,7 @@ def clean_origins(value: Any, field: str = "allowed_origins") -> tuple[str, ...]
 
 def clean_color(value: Any, field: str = "theme_color") -> str:
     color = require_str(value, field).strip()
-    if not _COLOR_RE.match(color):
+    if not _COLOR_RE.fullmatch(color):
         raise Invalid(f"{field} must be a colour like #1f6feb", field=field)
     return color.lower()
 

@@ -42,6 +42,7 @@ class Connection:
         self._outbox: asyncio.Queue[Any] = asyncio.Queue(maxsize=limit + 2)
         self._limit = limit
         self._closing: tuple[int, str] | None = None
+        self._taken = asyncio.Event()  # the sender took something from the outbox
 
     @property
     def closing(self) -> bool:
@@ -67,12 +68,25 @@ class Connection:
         if last is not None:
             self._outbox.put_nowait(json.dumps(last, ensure_ascii=False))
         self._outbox.put_nowait(_CLOSE)
+        self._taken.set()
+
+    async def room(self, timeout: float) -> None:
+        """Wait until the outbox is at most half full. A long answer (a sync replay) is thus
+        paced by the peer and leaves room for live messages instead of overflowing the outbox
+        by itself; a peer that takes nothing for `timeout` seconds is too slow."""
+        while self._closing is None and self._outbox.qsize() > self._limit // 2:
+            self._taken.clear()
+            try:
+                await asyncio.wait_for(self._taken.wait(), timeout)
+            except TimeoutError:
+                self.end(CLOSE_SLOW_CONSUMER, "slow consumer", None)
 
     async def run_sender(self) -> None:
         """Deliver queued messages in order until the connection ends."""
         try:
             while True:
                 item = await self._outbox.get()
+                self._taken.set()
                 if item is _CLOSE:
                     code, reason = self._closing or (1000, "")
                     with contextlib.suppress(Exception):

@@ -11,6 +11,7 @@ from appliance.domain.model import Role, User
 from appliance.domain.permissions import require_conversation_access
 from appliance.services.context import Services
 from appliance.storage import canned as store
+from appliance.storage import sites as site_store
 
 SHORTCUT_MAX, BODY_MAX = 30, 2000
 
@@ -60,6 +61,7 @@ async def check_create(svc: Services, actor: User, data: Any) -> CannedReply:
         if actor.role.rank < Role.SUPERVISOR.rank:
             raise Forbidden("Only supervisors and up can add shared canned replies")
         require_conversation_access(actor, fields["site_id"])
+        await svc.db.read(site_store.get_site, fields["site_id"])  # 404 for an unknown site
         fields["owner_id"] = None
     return await svc.db.write(store.create, fields, svc.now())
 

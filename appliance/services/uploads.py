@@ -24,7 +24,7 @@ async def check_upload(svc: Services, folder: Path, *, site_id: int, uploader_ty
                        uploader_id: int, name: str | None, data: bytes,
                        max_bytes: int) -> Attachment:
     if len(data) > max_bytes:
-        raise TooLarge(f"Files may be at most {max_bytes // 1_048_576} MiB", field="file")
+        raise TooLarge(f"Files may be at most {_size(max_bytes)}", field="file")
     if not data:
         raise Invalid("The file is empty", field="file")
     kind, mime = classify(sniff(data), data)
@@ -44,3 +44,7 @@ async def attachment_bytes(folder: Path, attachment: Attachment) -> bytes:
 
 async def get_attachment(svc: Services, attachment_id: int) -> Attachment:
     return await svc.db.read(store.get_attachment, attachment_id)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.0f} MiB" if n >= 1_048_576 else f"{max(1, n // 1024)} KiB"

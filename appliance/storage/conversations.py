@@ -64,8 +64,9 @@ def touch_visitor(visitor_id: int, page: dict[str, str], user_agent: str,
     fields: dict[str, Any] = {"last_seen_at": now, **page, **identity}
     if user_agent:
         fields["user_agent"] = user_agent
-    if "attributes" in fields:
-        fields["attributes"] = json.dumps(fields["attributes"], ensure_ascii=False)
+    if "attributes" in fields:  # merged: a later identify adds to what earlier ones said
+        known = json.loads(VisitorRow.get_by_id(visitor_id).attributes)
+        fields["attributes"] = json.dumps({**known, **fields["attributes"]}, ensure_ascii=False)
     VisitorRow.update(**fields).where(VisitorRow.id == visitor_id).execute()
     return get_visitor(visitor_id)
 

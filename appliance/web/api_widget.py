@@ -53,10 +53,16 @@ def add_cors_headers(request: Request, response: HTTPResponse) -> None:
         response.headers["Access-Control-Max-Age"] = "600"
 
 
-@bp.options("/widget/<path:path>")
-async def widget_preflight(request: Request, path: str) -> HTTPResponse:
-    del path
+async def widget_preflight(request: Request) -> HTTPResponse:
+    """CORS preflight; the headers come from add_cors_headers."""
     return HTTPResponse(status=204)
+
+
+# One OPTIONS route per path: the router answers 405 for a path it knows (with POST only)
+# before a catch-all `/widget/<path:path>` route is ever tried.
+for _path in ("session", "send", "poll", "read", "typing", "upload"):
+    bp.add_route(widget_preflight, f"/widget/{_path}", methods=["OPTIONS"],
+                 name=f"widget_preflight_{_path}")
 
 
 @bp.options("/attachments/<attachment_id:int>")

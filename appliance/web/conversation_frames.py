@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from appliance.domain.errors import DomainError
@@ -13,10 +13,12 @@ from appliance.services.participants import Side
 
 log = logging.getLogger(__name__)
 Push = Callable[[dict[str, Any]], object]
+Room = Callable[[], Awaitable[None]]  # waits until the peer can take more frames
 CONVERSATION_FRAMES = ("send", "sync", "read", "typing")
 
 
-async def handle(side: Side, message: dict[str, Any], push: Push) -> None:
+async def handle(side: Side, message: dict[str, Any], push: Push,
+                 room: Room | None = None) -> None:
     """Answer one frame. Refusals are answered (nack / error frames); nothing is raised."""
     kind = message.get("type")
     try:
@@ -24,7 +26,8 @@ async def handle(side: Side, message: dict[str, Any], push: Push) -> None:
             sent = await side.send(message)
             push(ack_frame(sent.message))
         elif kind == "sync":
-            await push_sync(side, message.get("conversation_id"), message.get("after_seq"), push)
+            await push_sync(side, message.get("conversation_id"), message.get("after_seq"), push,
+                            room)
         elif kind == "read":
             await participants.read(side, message.get("conversation_id"), message.get("seq"))
         elif kind == "typing":
@@ -39,7 +42,8 @@ async def handle(side: Side, message: dict[str, Any], push: Push) -> None:
                   "error": error_json(exc.code, exc.message, exc.field)})
 
 
-async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push) -> None:
+async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push,
+                    room: Room | None = None) -> None:
     conversation, result = await participants.sync(side, conversation_id, after_seq)
     if result.reset:
         push({"type": "reset", "conversation_id": conversation.id,
@@ -47,4 +51,7 @@ async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push
         return
     for message in result.messages:
         push(message_frame(message))
-    push({"type": "synced", "conversation_id": conversation.id, "last_seq": result.last_seq})
+        if room is not None:
+            await room()
+    push({"type": "synced", "conversation_id": conversation.id, "last_seq": result.last_seq,
+          "read_seq": result.read_seq})

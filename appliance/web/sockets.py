@@ -30,6 +30,7 @@ from appliance.web.wire import user_json
 
 bp = Blueprint("sockets")
 AUTH_TIMEOUT = 10.0
+CLOSE_INVALID_TEXT = 1007
 
 
 def _parse(frame: Any) -> dict[str, Any] | None:
@@ -46,8 +47,24 @@ def _runtime(request: Request) -> Any:
     return request.app.ctx.runtime
 
 
+def _fail_on_invalid_text(ws: WebsocketImplProtocol) -> None:
+    """Sanic decodes text frames in a background task; invalid UTF-8 there only drops the frame
+    (and logs an unretrieved exception) while the socket stays open. Fail it with 1007 instead,
+    as RFC 6455 asks."""
+    process_events = ws.process_events
+
+    async def checked(events: Any) -> None:
+        try:
+            await process_events(events)
+        except UnicodeDecodeError:
+            ws.fail_connection(CLOSE_INVALID_TEXT, "text frames must be UTF-8")
+
+    ws.process_events = checked  # type: ignore[method-assign]
+
+
 @bp.websocket("/api/agent/ws")
 async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
+    _fail_on_invalid_text(ws)
     origin = request.headers.get("origin")
     if origin is not None and origin != own_origin(request):
         await ws.close(CLOSE_FORBIDDEN, "origin not allowed")
@@ -66,6 +83,7 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
 @bp.websocket("/api/widget/ws")
 async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     """The first frame authenticates: tokens never travel in URLs."""
+    _fail_on_invalid_text(ws)
     frame = await ws.recv(timeout=AUTH_TIMEOUT)
     auth = _parse(frame)
     if auth is None or auth.get("type") != "auth":
@@ -128,7 +146,8 @@ async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, side: Side,
         elif kind == "pong":
             continue
         elif message is not None and kind in conversation_frames.CONVERSATION_FRAMES:
-            await conversation_frames.handle(side, message, conn.push)
+            await conversation_frames.handle(side, message, conn.push,
+                                             lambda: conn.room(interval * 2.5))
         else:
             conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
             return
