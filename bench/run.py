@@ -1,4 +1,5 @@
-"""Benchmarks that `make bench` runs; each prints a table, results go to docs/benchmarks.md."""
+"""Benchmarks that `make bench` runs; each prints its tables, results go to docs/benchmarks.md
+(relay.py also writes its own section there)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def machine() -> str:
 
 def main() -> int:
     print(f"machine: {machine()}\n")
-    for script in ("writer.py",):
+    for script in ("writer.py", "relay.py"):
         result = subprocess.run([sys.executable, str(HERE / script)], check=False)
         if result.returncode != 0:
             return result.returncode
