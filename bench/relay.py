@@ -940,47 +940,38 @@ What limits the numbers:
 - **Two shared cores.** The load client and the server under test share the machine's 2 cores
   (and whatever else runs on it). In (a) the echo server used {a.cpu.server_total:.2f} cores and
   the client {a.cpu.client:.2f}: {echo_limit}
-- **Kefu's relay rate is bounded by its database writer thread.** In (b) the Kefu process used
+- **Kefu's relay rate is bounded by one interpreter.** In (b) the Kefu process used
   {b.cpu.server_total:.2f} cores: {b.cpu.server_main:.2f} in the event-loop thread and
-  {b.cpu.server_busiest_other:.2f} in its busiest other thread — the database writer (a
-  visitor's `send` makes no reads; every query runs in the writer's job), about
-  {per_message_ms:.1f} ms of writer CPU per message. The load client used only
-  {b.cpu.client:.2f} cores: it waits for acks. A send's job (`check_visitor_send` in
-  `appliance/services/conversations.py`) runs about nine peewee queries — the client-id dedup
-  lookup, the open conversation (joined with every visitor column, then its last message), the
-  next seq, the insert, the conversation update, the search terms, and the conversation re-read
-  with its last message — and Python threads share one interpreter lock, so this work is
-  serial with everything else in the process. Group commit amortises the fsync, not the
-  per-message Python work; with {RELAY_CONNS} senders in flight each batch waits for the whole
-  previous batch, which is the send→ack time in (b). A cProfile of the writer thread during such
-  a load (run by hand, not by this script) put about 4% of its time in SQLite itself and most of
-  the rest in peewee compiling the queries to SQL.
+  {b.cpu.server_busiest_other:.2f} in its busiest other thread, the database writer. Python
+  threads share one interpreter lock, so the two together cannot use much more than one core,
+  whatever the machine has: about {per_message_ms:.2f} ms of writer CPU per message plus the
+  event loop's share (Sanic's WebSocket framing, JSON, validation, the ack and the agent's copy).
+  The load client used only {b.cpu.client:.2f} cores: it waits for acks. The writer's per-message
+  work is five SQL statements in plain SQL (`appliance/storage/message_log.py`: the dedup
+  lookup, the open conversation, the insert, the conversation update, the search terms) — an
+  earlier version built them with the ORM, nine queries, and reached 385 messages/s here. Group
+  commit amortises the fsync, not the per-message Python work. Going further means less Python
+  per message (e.g. a leaner WebSocket layer than Sanic's) or moving the writer into its own
+  process.
 - **(c)** is far below that ceiling ({c_kefu.conns / MANY_INTERVAL:.0f} messages/s; Kefu used
   {c_kefu.cpu.server_total:.2f} cores, its writer {c_kefu.cpu.server_busiest_other:.2f}; the
   echo server {c_echo.cpu.server_total:.2f}), so the latency is the per-message path through the
   writer plus waiting behind the messages that arrived just before. Its tail follows the
   commits: a slow fsync or a CPU-starved writer (other work on the machine) holds every message
-  that arrives meanwhile. (On 2026-11-24 six runs of (c) on this machine, with other jobs
-  running on it, gave p99 of 15, 16, 27, 159, 1,517 and 2,787 ms, the last with the agent socket
-  ended as described next; the echo p99 stayed between 1.2 and 10 ms.) And when one group commit
-  holds more than 256 messages — a stall of a second or two at this rate, or more than 256
-  visitors sending at the same moment — Kefu ends the agent's socket with 4008: all of the
-  batch's `message` frames are queued for it in one pass of the event loop (`_commit_batch` in
-  `appliance/storage/database.py` resolves up to `writer_batch_max` = 500 jobs at once), before
-  its sender task can take any, and the outbox allows 256 (`OUTBOX_LIMIT` in
-  `appliance/realtime/connection.py`). A console reconnects and syncs; this bench's agent does
-  not, so such a run shows messages not received. (Found by hand: (b) with 400 visitors ended
-  the agent socket this way in both runs tried, with 200 and 300 it stayed open.)
+  that arrives meanwhile. (Earlier on 2026-11-24, with the ORM write path, the 256-frame agent
+  outbox and other jobs on this machine, six runs gave p99 of 15 ms to 2.8 s; agents' sockets
+  now have a 4,096-frame outbox, since one group commit can finish up to `writer_batch_max` =
+  500 sends at once and all their frames are queued in one pass of the event loop.)
 - **(d)** counts what the server process keeps per socket: for the echo server the `websockets`
   connection and its buffers; for Kefu also Sanic's request and WebSocket protocol objects, its
-  handler task, Kefu's per-socket `Connection` (an outbox queue drained by its own sender task)
-  and the hub's registry entries. Kernel socket buffers are not in RSS. A tracemalloc comparison
-  over 2,000 idle widget sockets (run by hand, not by this script) put roughly 13 KB per socket
-  in Sanic's WebSocket layer (its frame assembler's locks, events and queue, its ping, close and
-  `recv` tasks), about 10 KB in its HTTP protocol, request and app bookkeeping that live as long
-  as the socket, about 4.6 KB in Kefu's `Connection` (an `asyncio.Queue` — three empty deques and
-  an event — plus another event) and about 3 KB in the handler and sender tasks of
-  `appliance/web/sockets.py`; every empty `collections.deque` costs about 0.6 KB. Opening the
+  handler task, Kefu's per-socket `Connection` (a deque drained by its own sender task, with
+  slots) and the hub's registry entries. Kernel socket buffers are not in RSS. A tracemalloc
+  comparison over 2,000 idle widget sockets (run by hand, not by this script, before
+  `Connection` was slimmed from an `asyncio.Queue` and two events, ~4.6 KB, to a deque) put
+  roughly 13 KB per socket in Sanic's WebSocket layer (its frame assembler's locks, events and
+  queue, its ping, close and `recv` tasks), about 10 KB in its HTTP protocol, request and app
+  bookkeeping that live as long as the socket, and about 3 KB in the handler and sender tasks
+  of `appliance/web/sockets.py`. Opening the
   sockets is slower for Kefu (three database reads per `auth`), which does not affect the
   memory figure.
 - **(e)** is a measurement of the files in `embed/` (each file gzipped on its own, as it is

@@ -76,6 +76,9 @@ def test_visitor_message_is_acked_once_and_reaches_the_agent(appliance, owner, s
         await ws.send(json.dumps({"type": "send", "client_id": client_id, "body": "你好，在吗"}))
         ack = await next_of(ws, "ack")
         assert ack["client_id"] == client_id and ack["seq"] == 1
+        opened = await next_of(agent, "conversation")  # a new chat, announced with its text
+        assert opened["conversation"]["last_message"]["body"] == "你好，在吗"
+        assert opened["conversation"]["status"] == "open" and opened["conversation"]["unread"] == 1
         seen = await next_of(agent, "message")
         assert seen["body"] == "你好，在吗" and seen["seq"] == 1
         assert seen["sender"]["type"] == "visitor"

@@ -15,7 +15,7 @@ from appliance.domain.events import (
     Typing,
     UserChanged,
 )
-from appliance.realtime.connection import CLOSE_SESSION_ENDED
+from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode
 from appliance.realtime.frames import (
     conversation_json,
     message_frame,
@@ -30,7 +30,7 @@ class Peer(Protocol):
     visitor_id: int | None
     site_scope: frozenset[int] | None
 
-    def push(self, message: dict[str, Any]) -> bool: ...
+    def push(self, message: dict[str, Any], text: str | None = None) -> bool: ...
 
     def end(self, code: int, reason: str, last: dict[str, Any] | None) -> None: ...
 
@@ -78,12 +78,16 @@ class Hub:
                 if peer.site_scope is None or site_id in peer.site_scope]
 
     def _to_visitor(self, visitor_id: int, frame: dict[str, Any]) -> None:
-        for peer in list(self._by_visitor.get(visitor_id, ())):
-            peer.push(frame)
+        peers = list(self._by_visitor.get(visitor_id, ()))
+        text = encode(frame) if peers else None
+        for peer in peers:
+            peer.push(frame, text)
 
     def _to_agents(self, site_id: int, frame: dict[str, Any]) -> None:
-        for peer in self._agents_of_site(site_id):
-            peer.push(frame)
+        peers = self._agents_of_site(site_id)
+        text = encode(frame) if peers else None  # once, however many agents listen
+        for peer in peers:
+            peer.push(frame, text)
 
     def publish(self, events: list[Event]) -> None:
         for event in events:

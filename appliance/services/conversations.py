@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from appliance.domain import validation as v
@@ -106,24 +106,24 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
     def send() -> tuple[Sent, bool]:
         existing = store.find_sent(sender, fields["client_id"])
         if existing is not None:
-            return Sent(existing, store.get_conversation(existing.conversation_id), True), False
+            return Sent(existing, store.require_head(existing.conversation_id), True), False
         conversation = None
         if fields["conversation_id"] is not None:
-            conversation = store.get_conversation(fields["conversation_id"])
+            conversation = store.require_head(fields["conversation_id"])
             if conversation.visitor_id != visitor.id:
                 raise Forbidden("Not your conversation", field="conversation_id")
             if conversation.status != OPEN:
                 conversation = None
         created = False
         if conversation is None:
-            conversation = store.open_conversation_of(visitor.id)
+            conversation = store.open_conversation_head(visitor.id)
         if conversation is None:
             conversation = store.create_conversation(visitor.site_id, visitor.id, now)
             created = True
         _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
-        message = store.append_message(conversation.id, sender, fields["kind"], fields["body"],
-                                       fields["client_id"], fields["attachment_id"], now)
-        return Sent(message, store.get_conversation(conversation.id), False), created
+        message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
+                                         fields["client_id"], fields["attachment_id"], now)
+        return Sent(message, after, False), created
 
     def events(result: tuple[Sent, bool]) -> list[Event]:
         sent, created = result
@@ -149,27 +149,29 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
     conversation_id = conversation_id or fields["conversation_id"]
     if conversation_id is None:
         raise Invalid("conversation_id is required", field="conversation_id")
-    await access_conversation(svc, actor, conversation_id)
     sender = Sender(AGENT, actor.id, actor.display_name)
     now = svc.now()
 
     def send() -> tuple[Sent, list[Message]]:
+        current = store.require_head(conversation_id)
+        require_conversation_access(actor, current.site_id)
         existing = store.find_sent(sender, fields["client_id"])
         if existing is not None:
-            return Sent(existing, store.get_conversation(existing.conversation_id), True), []
-        current = store.get_conversation(conversation_id)
+            return Sent(existing, store.require_head(existing.conversation_id), True), []
         if current.status != OPEN:
             raise Conflict("This conversation is closed; reopen it first")
         require_can_write(actor, current.assignee_id)
         extra: list[Message] = []
         if current.assignee_id is None and fields["kind"] != NOTE:
             store.set_assignee(conversation_id, actor.id)
-            extra.append(_system_message(conversation_id, "agent_joined", actor.display_name,
-                                         now))
+            line, current = store.append_to(
+                replace(current, assignee_id=actor.id), Sender(SYSTEM, None, actor.display_name),
+                "system", "agent_joined", "sys-" + secrets.token_hex(12), None, now)
+            extra.append(line)
         _check_attachment(fields["attachment_id"], AGENT, actor.id, current.site_id)
-        message = store.append_message(conversation_id, sender, fields["kind"], fields["body"],
-                                       fields["client_id"], fields["attachment_id"], now)
-        return Sent(message, store.get_conversation(conversation_id), False), extra
+        message, after = store.append_to(current, sender, fields["kind"], fields["body"],
+                                         fields["client_id"], fields["attachment_id"], now)
+        return Sent(message, after, False), extra
 
     def events(result: tuple[Sent, list[Message]]) -> list[Event]:
         sent, extra = result

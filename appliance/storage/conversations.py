@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +21,8 @@ from appliance.domain.conversations import (
     Sender,
     Visitor,
 )
-from appliance.domain.errors import Conflict, NotFound
-from appliance.domain.search import index_terms
+from appliance.domain.errors import NotFound
+from appliance.storage import message_log
 from appliance.storage.tables import (
     AttachmentRow,
     ConversationRow,
@@ -116,12 +117,11 @@ def _with_attachments(rows: list[MessageRow]) -> list[Message]:
 
 def find_sent(sender: Sender, client_id: str) -> Message | None:
     """The message a sender already stored under `client_id` (the dedup key), if any."""
-    row = MessageRow.get_or_none(
-        (MessageRow.sender_type == sender.type) & (MessageRow.sender_id == sender.id)
-        & (MessageRow.client_id == client_id))
+    row = message_log.sent_row(sender, client_id)
     if row is None:
         return None
-    return _with_attachments([row])[0]
+    attachment = get_attachment(row[9]) if row[9] is not None else None
+    return message_log.message_from_row(row, attachment)
 
 
 def messages_after(conversation_id: int, after_seq: int, limit: int,
@@ -136,39 +136,32 @@ def messages_after(conversation_id: int, after_seq: int, limit: int,
 
 def append_message(conversation_id: int, sender: Sender, kind: str, body: str, client_id: str,
                    attachment_id: int | None, now: datetime) -> Message:
-    """Store a message with the conversation's next sequence number (in the caller's
-    transaction, so the number and the row commit together)."""
-    conv = ConversationRow.get_or_none(ConversationRow.id == conversation_id)
+    """Store a message with the conversation's next sequence number."""
+    return append_to(require_head(conversation_id), sender, kind, body, client_id,
+                     attachment_id, now)[0]
+
+
+open_conversation_head = message_log.open_conversation_head
+
+
+def require_head(conversation_id: int) -> Conversation:
+    conv = message_log.conversation_head(conversation_id)
     if conv is None:
         raise NotFound("No such conversation")
-    seq = conv.last_seq + 1
-    try:
-        with MessageRow._meta.database.atomic():
-            row = MessageRow.create(conversation=conversation_id, seq=seq, client_id=client_id,
-                                    sender_type=sender.type, sender_id=sender.id,
-                                    sender_name=sender.name, kind=kind, body=body,
-                                    attachment=attachment_id, created_at=now)
-    except pw.IntegrityError as exc:
-        raise Conflict("That client_id was already used for another message",
-                       field="client_id") from exc
-    updates: dict[Any, Any] = {
-        ConversationRow.last_seq: seq, ConversationRow.last_activity_at: now,
-        ConversationRow.last_message_id: row.id,
-    }
-    if kind != NOTE:
-        updates[ConversationRow.visitor_last_seq] = seq
-    if sender.type == VISITOR:
-        updates[ConversationRow.unread] = ConversationRow.unread + 1
-    ConversationRow.update(updates).where(ConversationRow.id == conversation_id).execute()
-    if attachment_id is not None:
-        AttachmentRow.update(conversation=conversation_id).where(
-            AttachmentRow.id == attachment_id).execute()
-    terms = index_terms(body)
-    if terms:
-        MessageSearchRow.insert({MessageSearchRow.rowid: row.id,
-                                 MessageSearchRow.terms: terms}).execute()
+    return conv
+
+
+def append_to(conv: Conversation, sender: Sender, kind: str, body: str, client_id: str,
+              attachment_id: int | None, now: datetime) -> tuple[Message, Conversation]:
+    """Store a message in `conv` (read in this transaction); returns it and the conversation
+    as it is after the message."""
+    message_id, seq, after = message_log.append(conv, sender, kind, body, client_id,
+                                                attachment_id, now)
     attachment = get_attachment(attachment_id) if attachment_id is not None else None
-    return _message(row, attachment)
+    message = Message(id=message_id, conversation_id=conv.id, seq=seq, client_id=client_id,
+                      sender=sender, kind=kind, body=body, attachment=attachment,
+                      created_at=now)
+    return message, replace(after, last_message=message)
 
 
 def search_messages(match: str, site_ids: list[int] | None,

@@ -12,6 +12,7 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from appliance.domain.errors import DomainError
 from appliance.realtime.connection import (
+    AGENT_OUTBOX_LIMIT,
     CLOSE_BAD_FRAME,
     CLOSE_FORBIDDEN,
     CLOSE_HEARTBEAT,
@@ -74,6 +75,7 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
         await ws.close(CLOSE_SESSION_ENDED, "not signed in")
         return
     conn = Connection(user_id=principal.user.id, session_id=principal.session.id,
+                      limit=AGENT_OUTBOX_LIMIT,
                       site_scope=scope_of(principal.user),
                       send=ws.send, close=lambda code, reason: ws.close(code, reason))
     conn.push({"type": "hello", "user": user_json(principal.user)})
