@@ -24,6 +24,8 @@ class SchemaMigration(BaseTable):
 class CompanyRow(BaseTable):
     name = pw.TextField()
     created_at = DateTimeField()
+    # Added by migration 4: concurrent chats per agent unless the agent has their own limit.
+    max_chats = pw.IntegerField(default=5, constraints=[pw.SQL("DEFAULT 5")])
 
     class Meta:
         table_name = "company"
@@ -48,6 +50,11 @@ class SiteRow(BaseTable):
     identity_secret = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
     # Added by migration 3: JSON list of {"field": ..., "required": bool} for the pre-chat form.
     prechat_fields = pw.TextField(default="[]", constraints=[pw.SQL("DEFAULT '[]'")])
+    # Added by migration 4 (routing).
+    routing_strategy = pw.TextField(default="least_busy",
+                                    constraints=[pw.SQL("DEFAULT 'least_busy'")])
+    unanswered_seconds = pw.IntegerField(default=60, constraints=[pw.SQL("DEFAULT 60")])
+    fallback_team_id = pw.IntegerField(null=True)
 
     class Meta:
         table_name = "site"
@@ -63,6 +70,9 @@ class UserRow(BaseTable):
     created_at = DateTimeField()
     updated_at = DateTimeField()
     deactivated_at = DateTimeField(null=True)
+    # Added by migration 4: own chat limit (NULL: the company's) and last chosen status.
+    max_chats = pw.IntegerField(null=True)
+    status_choice = pw.TextField(default="online", constraints=[pw.SQL("DEFAULT 'online'")])
 
     class Meta:
         table_name = "user"
@@ -124,6 +134,14 @@ class ConversationRow(BaseTable):
     created_at = DateTimeField()
     last_activity_at = DateTimeField()
     closed_at = DateTimeField(null=True)
+    # Added by migration 4 (routing, queue, follow-up, rating).
+    team_id = pw.IntegerField(null=True)
+    category_id = pw.IntegerField(null=True)
+    queued_at = DateTimeField(null=True)
+    first_response_at = DateTimeField(null=True)
+    missed = BooleanField(default=False, constraints=[pw.SQL("DEFAULT 0")])
+    rating = pw.IntegerField(null=True)
+    rating_comment = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         table_name = "conversation"
@@ -183,6 +201,38 @@ class CannedReplyRow(BaseTable):
         table_name = "canned_reply"
 
 
+class TeamRow(BaseTable):
+    """A team (技能组): of one site, or shared across sites when site is NULL."""
+
+    site = pw.ForeignKeyField(SiteRow, null=True, on_delete="CASCADE")
+    name = pw.TextField()
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "team"
+
+
+class TeamMemberRow(BaseTable):
+    team = pw.ForeignKeyField(TeamRow, on_delete="CASCADE")
+    user = pw.ForeignKeyField(UserRow, on_delete="CASCADE")
+
+    class Meta:
+        table_name = "team_member"
+        primary_key = pw.CompositeKey("team", "user")
+
+
+class CategoryRow(BaseTable):
+    """A question category (问题分类) a visitor picks before chatting, routed to a team."""
+
+    site = pw.ForeignKeyField(SiteRow, on_delete="CASCADE")
+    name = pw.TextField()
+    team = pw.ForeignKeyField(TeamRow, null=True, on_delete="SET NULL")
+    position = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "category"
+
+
 class MessageSearchRow(FTS5Model):
     """Search terms of each message (rowid = message id); see domain/search.py."""
 
@@ -198,4 +248,5 @@ class MessageSearchRow(FTS5Model):
 ALL_TABLES: tuple[type[pw.Model], ...] = (
     SchemaMigration, CompanyRow, SiteRow, UserRow, UserSiteRow, SessionRow,
     VisitorRow, ConversationRow, AttachmentRow, MessageRow, CannedReplyRow, MessageSearchRow,
+    TeamRow, TeamMemberRow, CategoryRow,
 )
