@@ -62,7 +62,20 @@ SETTINGS: tuple[Setting, ...] = (
             "address and scheme from X-Forwarded-* headers). 0: trust none."),
     Setting("setup_code", str, "",
             "Fixed first-run setup code instead of a random one (the desktop launcher sets it)."),
+    Setting("presence_grace_seconds", int, 30,
+            "An agent whose last console closed counts as present this long (a reload is not "
+            "a departure), in seconds."),
+    Setting("away_after_seconds", int, 600,
+            "An online agent with no activity in the console this long is away, in seconds.",
+            minimum=1),
     Setting("ws_ping_seconds", int, 20, "Interval of WebSocket heartbeats, in seconds.",
+            minimum=1),
+    Setting("missed_after_seconds", int, 120,
+            "A conversation whose visitor has had no connection this long before any agent "
+            "answered is recorded as missed, in seconds.", minimum=1),
+    Setting("mail_retry_seconds", int, 60,
+            "First wait before retrying a mail the SMTP server did not take; it doubles on each "
+            "failure (at most an hour) and the mail is given up after 24 hours, in seconds.",
             minimum=1),
     Setting("backups_keep", int, 10,
             "Automatic pre-migration backups to keep in <data_dir>/backups."),

@@ -60,9 +60,18 @@ async def next_of(ws, kind: str, timeout: float = 3) -> dict:
             return frame
 
 
+def manual_routing(client, site_id: int) -> dict:
+    """Chats of this site stay in the waiting list: for tests about delivery, not routing
+    (routing has its own tests in test_routing.py)."""
+    r = client.patch(f"/api/sites/{site_id}", json={"routing_strategy": "manual"})
+    assert r.status_code == 200, r.text
+    return r.json()["site"]
+
+
 @pytest.fixture
 def site(owner) -> dict:
-    return owner[1]["site"]
+    owner_client, setup = owner
+    return manual_routing(owner_client, setup["site"]["id"])
 
 
 def test_visitor_message_is_acked_once_and_reaches_the_agent(appliance, owner, site) -> None:

@@ -18,6 +18,7 @@ from test_conversations import (
     Widget,
     agent_socket,
     cid,
+    manual_routing,
     next_of,
 )
 
@@ -26,7 +27,8 @@ OTHER_ORIGIN = "https://b.example"
 
 @pytest.fixture
 def site(owner) -> dict:
-    return owner[1]["site"]
+    owner_client, setup = owner
+    return manual_routing(owner_client, setup["site"]["id"])
 
 
 def widget_url(appliance: Appliance) -> str:
@@ -215,6 +217,7 @@ def test_agents_hear_only_their_sites_and_visitors_only_their_own(appliance, own
     owner_client, _ = owner
     site_b = owner_client.post("/api/sites", json={"name": "B", "url": OTHER_ORIGIN}
                                ).json()["site"]
+    site_b = manual_routing(owner_client, site_b["id"])
     _, agent_a = add_agent(appliance, owner_client, "agent-a", [site["id"]])
     _, agent_b = add_agent(appliance, owner_client, "agent-b", [site_b["id"]])
     alice = Widget(appliance, site["widget_key"])

@@ -9,7 +9,7 @@ from typing import Any
 
 from appliance.domain.errors import Invalid
 
-OPEN, CLOSED = "open", "closed"
+OPEN, CLOSED, PENDING = "open", "closed", "pending"  # pending: a left message to follow up
 VISITOR, AGENT, SYSTEM = "visitor", "agent", "system"
 TEXT, IMAGE, FILE, NOTE, SYSTEM_KIND = "text", "image", "file", "note", "system"
 VISITOR_KINDS = (TEXT, IMAGE, FILE)
@@ -90,6 +90,9 @@ class Conversation:
     last_activity_at: datetime
     closed_at: datetime | None
     last_message: Message | None = field(default=None)
+    rating: int | None = None  # the visitor's 1-5 after closing
+    rating_comment: str = ""
+    missed: bool = False  # the visitor left before any agent answered
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,3 +85,15 @@ class Typing(Event):
     sender: Any
     typing: bool
     draft: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueUpdate(Event):
+    """A waiting visitor's place in line changed."""
+
+    type: ClassVar[str] = "queue"
+    conversation_id: int
+    site_id: int
+    visitor_id: int
+    position: int
+    estimated_wait_seconds: int

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from appliance.domain.hours import Schedule
+
 
 class Role(enum.StrEnum):
     OWNER = "owner"
@@ -34,6 +36,7 @@ class Company:
     id: int
     name: str
     created_at: datetime
+    max_chats: int = 5  # concurrent chats per agent unless the agent has their own limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,12 @@ class Site:
     typing_preview: bool = False
     identity_secret: str = ""
     prechat_fields: tuple[tuple[str, bool], ...] = ()  # (field, required), in order
+    business_hours: Schedule | None = None  # None: always open
+    offline_mode: str = "leave_message"  # or "hide": what the widget does when nobody serves
+    notify_email: str = ""  # where left messages are e-mailed
+    routing_strategy: str = "least_busy"
+    fallback_team_id: int | None = None
+    unanswered_seconds: int = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,7 @@ class User:
     language: str
     created_at: datetime
     site_ids: tuple[int, ...] = field(default=())
+    max_chats: int | None = None  # None: the company's default
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ ONLINE, BUSY, AWAY, OFFLINE = "online", "busy", "away", "offline"
 STATUSES = (ONLINE, BUSY, AWAY, OFFLINE)
 CHOOSABLE_STATUSES = (ONLINE, BUSY, AWAY)  # offline is what closing the console means
 LEAST_BUSY, ROUND_ROBIN, PREVIOUS_FIRST = "least_busy", "round_robin", "previous_first"
-STRATEGIES = (LEAST_BUSY, ROUND_ROBIN, PREVIOUS_FIRST)
+MANUAL = "manual"  # nobody is assigned automatically: agents pick from the waiting list
+STRATEGIES = (LEAST_BUSY, ROUND_ROBIN, PREVIOUS_FIRST, MANUAL)
 MAX_CHATS_LIMIT = 30
 
 ASSIGNED, QUEUED, NOBODY_ONLINE = "assigned", "queued", "nobody_online"
@@ -71,7 +72,7 @@ def choose(agents: Sequence[AgentSnapshot], *, team_id: int | None,
     teams = [team_id]
     if fallback_team_id is not None and fallback_team_id != team_id:
         teams.append(fallback_team_id)
-    for team in teams:
+    for team in teams if strategy != MANUAL else ():
         candidates = [a for a in _members(agents, team) if a.available]
         if candidates:
             return Decision(ASSIGNED, _pick(candidates, strategy, previous_agent_id).user_id, team)

@@ -6,11 +6,15 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
+from appliance.domain.hours import clean_business_hours
+from appliance.domain.routing import STRATEGIES
 
 DEFAULT_THEME_COLOR = "#1f6feb"
 EDITABLE_FIELDS = ("company_id", "name", "url", "allowed_origins", "display_name", "logo_url",
                    "greeting", "theme_color", "widget_position", "language", "typing_preview",
-                   "prechat_fields")
+                   "prechat_fields", "business_hours", "offline_mode", "notify_email",
+                   "routing_strategy", "fallback_team_id", "unanswered_seconds")
+OFFLINE_MODES = ("leave_message", "hide")
 PRECHAT_FIELDS = ("name", "email", "phone")
 
 _CLEANERS: dict[str, Any] = {
@@ -26,6 +30,12 @@ _CLEANERS: dict[str, Any] = {
     "language": lambda x: v.clean_language(x, "language"),
     "typing_preview": lambda x: v.clean_bool(x, "typing_preview"),
     "prechat_fields": lambda x: clean_prechat_fields(x),
+    "business_hours": clean_business_hours,
+    "offline_mode": lambda x: v.clean_choice(x, "offline_mode", OFFLINE_MODES),
+    "notify_email": lambda x: v.clean_email(x, "notify_email", allow_empty=True),
+    "routing_strategy": lambda x: v.clean_choice(x, "routing_strategy", STRATEGIES),
+    "fallback_team_id": lambda x: None if x is None else v.clean_id(x, "fallback_team_id"),
+    "unanswered_seconds": lambda x: v.clean_int(x, "unanswered_seconds", 10, 3600),
 }
 
 

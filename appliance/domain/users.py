@@ -7,9 +7,10 @@ from typing import Any
 from appliance.domain import validation as v
 from appliance.domain.errors import Forbidden, Invalid
 from appliance.domain.model import Role, User
+from appliance.domain.routing import MAX_CHATS_LIMIT
 
 CREATE_FIELDS = ("login", "display_name", "role", "password", "site_ids", "language")
-UPDATE_FIELDS = ("display_name", "role", "site_ids", "language")
+UPDATE_FIELDS = ("display_name", "role", "site_ids", "language", "max_chats")
 SELF_FIELDS = ("display_name", "language")
 
 
@@ -39,6 +40,9 @@ def clean_user_update(data: Any, allowed: tuple[str, ...] = UPDATE_FIELDS) -> di
         fields["site_ids"] = v.clean_id_list(body["site_ids"], "site_ids")
     if "language" in body:
         fields["language"] = v.clean_language(body["language"])
+    if "max_chats" in body:  # None: the company's default
+        fields["max_chats"] = None if body["max_chats"] is None else v.clean_int(
+            body["max_chats"], "max_chats", 1, MAX_CHATS_LIMIT)
     return fields
 
 

@@ -18,6 +18,7 @@ URL_MAX = 500
 GREETING_MAX = 500
 ORIGINS_MAX = 50
 SETUP_CODE_MAX = 64
+EMAIL_MAX = 254
 
 _LOGIN_RE = re.compile(r"^[a-z0-9._-]+$")
 _EMAIL_RE = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
@@ -76,6 +77,16 @@ def clean_login(value: Any, field: str = "login") -> str:
             field=field,
         )
     return login
+
+
+def clean_email(value: Any, field: str = "email", *, allow_empty: bool = False) -> str:
+    """An e-mail address (lower-cased), or "" when allowed; it may end up in mail headers."""
+    email = require_str(value, field).strip().lower()
+    if not email and allow_empty:
+        return ""
+    if len(email) > EMAIL_MAX or not _EMAIL_RE.fullmatch(email):
+        raise Invalid(f"{field} is not a valid e-mail address", field=field)
+    return email
 
 
 def check_password(value: Any, field: str = "password") -> str:
@@ -153,6 +164,12 @@ def clean_color(value: Any, field: str = "theme_color") -> str:
     if not _COLOR_RE.fullmatch(color):
         raise Invalid(f"{field} must be a colour like #1f6feb", field=field)
     return color.lower()
+
+
+def clean_int(value: Any, field: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Invalid(f"{field} must be a whole number from {low} to {high}", field=field)
+    return value
 
 
 def clean_bool(value: Any, field: str) -> bool:

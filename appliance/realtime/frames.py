@@ -49,6 +49,7 @@ def conversation_json(conv: Conversation) -> dict[str, Any]:
         "created_at": timestamp(conv.created_at),
         "last_activity_at": timestamp(conv.last_activity_at),
         "closed_at": timestamp(conv.closed_at),
+        "rating": conv.rating, "rating_comment": conv.rating_comment, "missed": conv.missed,
     }
 
 

@@ -10,6 +10,7 @@ from appliance.domain.events import (
     ConversationChanged,
     Event,
     MessageCreated,
+    QueueUpdate,
     ReadUpTo,
     SessionsEnded,
     Typing,
@@ -107,6 +108,12 @@ class Hub:
                 else:
                     self._to_visitor(event.visitor_id, frame)
                     self._to_agents(event.site_id, frame)  # the agent's other tabs
+            elif isinstance(event, QueueUpdate):
+                frame = {"type": "queue", "conversation_id": event.conversation_id,
+                         "position": event.position,
+                         "estimated_wait_seconds": event.estimated_wait_seconds}
+                self._to_visitor(event.visitor_id, frame)
+                self._to_agents(event.site_id, frame)
             elif isinstance(event, Typing):
                 self._typing(event)
             elif isinstance(event, SessionsEnded):

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from appliance.domain.events import Event, EventSink
 from appliance.domain.ratelimit import FailureWindow
@@ -23,6 +23,51 @@ class Limits:
     login_window_seconds: int = 900
 
 
+class PresenceView(Protocol):
+    """Agents' live status, kept by the realtime layer (one process: memory is the truth)."""
+
+    def status(self, user_id: int) -> str: ...
+
+    def last_assigned(self, user_id: int) -> float: ...
+
+    def assigned(self, user_id: int) -> None: ...
+
+    def choose(self, user_id: int, status: str) -> None: ...
+
+    def connected(self, user_id: int, choice: str) -> None: ...
+
+    def disconnected(self, user_id: int) -> None: ...
+
+    def active(self, user_id: int) -> None: ...
+
+
+class NoPresence:
+    """The command line's view: nobody is at a console."""
+
+    def status(self, user_id: int) -> str:
+        del user_id
+        return "offline"
+
+    def last_assigned(self, user_id: int) -> float:
+        del user_id
+        return 0.0
+
+    def assigned(self, user_id: int) -> None:
+        del user_id
+
+    def choose(self, user_id: int, status: str) -> None:
+        del user_id, status
+
+    def connected(self, user_id: int, choice: str) -> None:
+        del user_id, choice
+
+    def disconnected(self, user_id: int) -> None:
+        del user_id
+
+    def active(self, user_id: int) -> None:
+        del user_id
+
+
 @dataclass(slots=True)
 class Services:
     db: Database
@@ -31,6 +76,7 @@ class Services:
     monotonic: Callable[[], float]
     limits: Limits = field(default_factory=Limits)
     setup_code: str = ""
+    presence: PresenceView = field(default_factory=NoPresence)
     login_failures: FailureWindow = field(init=False)
     ip_failures: FailureWindow = field(init=False)
 
@@ -41,6 +87,15 @@ class Services:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def presence_connected(self, user_id: int, choice: str) -> None:
+        self.presence.connected(user_id, choice)
+
+    def presence_disconnected(self, user_id: int) -> None:
+        self.presence.disconnected(user_id)
+
+    def presence_active(self, user_id: int) -> None:
+        self.presence.active(user_id)
 
     def publish(self, *events: Event) -> None:
         """Hand events to the realtime layer; callers do so only after their write committed."""

@@ -14,6 +14,7 @@ from appliance.domain.conversations import (
     DRAFT_MAX,
     NOTE,
     OPEN,
+    PENDING,
     SYSTEM,
     VISITOR,
     VISITOR_KINDS,
@@ -36,12 +37,14 @@ from appliance.domain.events import (
 )
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import require_can_write, require_conversation_access
+from appliance.services import routing
 from appliance.services.context import Services
 from appliance.storage import accounts
 from appliance.storage import conversations as store
 
 SYNC_PAGE = 500
-SEND_FIELDS = ("type", "client_id", "conversation_id", "kind", "body", "attachment_id")
+SEND_FIELDS = ("type", "client_id", "conversation_id", "kind", "body", "attachment_id",
+               "category_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ class Sent:
     message: Message
     conversation: Conversation
     duplicate: bool
+    opened: bool = False  # this message opened a new conversation (routing takes it from here)
+    category_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,9 @@ def _parse_send(data: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
         attachment_id = v.clean_id(attachment_id, "attachment_id")
     kind = clean_kind(body.get("kind"), kinds)
     conversation_id = body.get("conversation_id")
+    category_id = body.get("category_id")
     return {
+        "category_id": None if category_id is None else v.clean_id(category_id, "category_id"),
         "client_id": clean_client_id(body.get("client_id")),
         "kind": kind,
         "body": clean_body(body.get("body"), kind, attachment_id is not None),
@@ -123,7 +130,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
         _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
         message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)
-        return Sent(message, after, False), created
+        return Sent(message, after, False, created, fields["category_id"]), created
 
     def events(result: tuple[Sent, bool]) -> list[Event]:
         sent, created = result
@@ -158,9 +165,11 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
         existing = store.find_sent(sender, fields["client_id"])
         if existing is not None:
             return Sent(existing, store.require_head(existing.conversation_id), True), []
-        if current.status != OPEN:
+        if current.status not in (OPEN, PENDING):
             raise Conflict("This conversation is closed; reopen it first")
         require_can_write(actor, current.assignee_id)
+        if current.status == PENDING and fields["kind"] != NOTE:  # answering a left message
+            current = replace(current, status=store.set_status(conversation_id, OPEN, now).status)
         extra: list[Message] = []
         if current.assignee_id is None and fields["kind"] != NOTE:
             store.set_assignee(conversation_id, actor.id)
@@ -244,7 +253,7 @@ def do_typing(svc: Services, conversation: Conversation, sender: Sender, typing:
 
 # -- agents' actions -------------------------------------------------------------------------
 
-VIEWS = ("mine", "waiting", "open", "closed")
+VIEWS = ("mine", "waiting", "open", "closed", "pending", "missed")
 
 
 async def list_for_agent(svc: Services, actor: User, view: str, site_id: int | None,
@@ -261,8 +270,11 @@ async def list_for_agent(svc: Services, actor: User, view: str, site_id: int | N
         assignee = actor.id
     elif view == "waiting":
         assignee = None
-    elif view == "closed":
-        status = CLOSED
+    elif view in ("closed", "pending"):
+        status = CLOSED if view == "closed" else PENDING
+    elif view == "missed":
+        return await svc.db.read(lambda: store.list_conversations(
+            site_ids=site_ids, status=None, missed=True, before=before, limit=limit))
     elif actor.role.rank < Role.SUPERVISOR.rank:  # agents' "open": their own and waiting
         mine = await svc.db.read(lambda: store.list_conversations(
             site_ids=site_ids, status=OPEN, assignee=actor.id, before=before, limit=limit))
@@ -360,7 +372,10 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
             lines.append(_system_message(conversation_id, "reopened", actor.display_name, now))
         return store.get_conversation(conversation_id), lines
 
-    return await _change(svc, conversation_id, change)
+    changed = await _change(svc, conversation_id, change)
+    if status == CLOSED:  # a chat slot is free: the queue moves
+        await routing.drain_queue(svc, changed.site_id)
+    return changed
 
 
 async def active_agents(svc: Services, actor: User) -> list[User]:

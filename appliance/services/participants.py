@@ -3,14 +3,17 @@ long-poll, REST) applies the same rules to the same frames."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.conversations import AGENT, VISITOR, Conversation, Sender, Visitor
-from appliance.domain.errors import Invalid
+from appliance.domain.errors import DomainError, Invalid
 from appliance.domain.model import Site, User
 from appliance.services import conversations as conv_service
+from appliance.services import routing
 from appliance.services.context import Services
 
 
@@ -50,7 +53,12 @@ class VisitorSide:
         return conv_service.visitor_sender(self.visitor)
 
     async def send(self, data: Any) -> conv_service.Sent:
-        return await conv_service.check_visitor_send(self.svc, self.visitor, data)
+        sent = await conv_service.check_visitor_send(self.svc, self.visitor, data)
+        if sent.opened:  # a new chat: find it an agent or a place in the queue, after the ack
+            task = asyncio.get_running_loop().create_task(route_quietly(self.svc, sent))
+            _routing_tasks.add(task)
+            task.add_done_callback(_routing_tasks.discard)
+        return sent
 
     async def conversation(self, conversation_id: Any) -> Conversation:
         return await conv_service.visitor_conversation(
@@ -61,7 +69,20 @@ class VisitorSide:
         return self.site.typing_preview
 
 
+log = logging.getLogger(__name__)
+_routing_tasks: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak refs)
 Side = AgentSide | VisitorSide
+
+
+async def route_quietly(svc: Services, sent: conv_service.Sent) -> None:
+    """Routing failures must not fail the visitor's send: the chat stays in the waiting list,
+    where any agent can pick it."""
+    try:
+        await routing.route_new(svc, sent.conversation, sent.category_id)
+    except DomainError as exc:
+        log.info("routing conversation %s: %s", sent.conversation.id, exc.message)
+    except Exception:
+        log.exception("routing conversation %s failed", sent.conversation.id)
 
 
 async def sync(side: Side, conversation_id: Any, after_seq: Any) -> tuple[Conversation,

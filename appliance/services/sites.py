@@ -17,6 +17,7 @@ from appliance.domain.permissions import (
     require_site_access,
     visible_sites,
 )
+from appliance.domain.routing import MAX_CHATS_LIMIT
 from appliance.domain.sites import clean_site_fields
 from appliance.services.context import Services
 from appliance.storage import sites as store
@@ -42,8 +43,12 @@ async def check_create_company(svc: Services, actor: User, data: Any) -> Company
 
 async def check_rename_company(svc: Services, actor: User, company_id: int, data: Any) -> Company:
     require_install_manager(actor)
-    name = v.clean_name(v.only_fields(data, ("name",)).get("name"), "name")
-    return await svc.db.write(store.rename_company, company_id, name)
+    body = v.only_fields(data, ("name", "max_chats"))
+    current = await svc.db.read(store.get_company, company_id)
+    name = v.clean_name(body["name"], "name") if "name" in body else current.name
+    max_chats = None if "max_chats" not in body else v.clean_int(
+        body["max_chats"], "max_chats", 1, MAX_CHATS_LIMIT)
+    return await svc.db.write(store.rename_company, company_id, name, max_chats)
 
 
 async def list_sites(svc: Services, actor: User) -> list[Site]:

@@ -14,6 +14,7 @@ from appliance.domain.errors import Forbidden, Invalid, NotFound, Unauthenticate
 from appliance.domain.model import Site
 from appliance.services.context import Services
 from appliance.storage import conversations as store
+from appliance.storage import offline as offline_store
 from appliance.storage import sites as site_store
 
 PAGE_FIELDS = {"url": ("page_url", 1000), "title": ("page_title", 300),
@@ -116,7 +117,7 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
             return store.touch_visitor(created.id, {}, "", identity, now) if identity else created
 
         visitor = await svc.db.write(create)
-    conversation = await svc.db.read(store.open_conversation_of, visitor.id)
+    conversation = await svc.db.read(offline_store.active_conversation_of, visitor.id)
     return VisitorSession(str(token), visitor, site, conversation)
 
 

@@ -22,7 +22,7 @@ class Credentials:
 def _user(row: UserRow, site_ids: tuple[int, ...]) -> User:
     return User(id=row.id, login=row.login, display_name=row.display_name, role=Role(row.role),
                 active=bool(row.active), language=row.language, created_at=row.created_at,
-                site_ids=site_ids)
+                site_ids=site_ids, max_chats=row.max_chats)
 
 
 def _site_ids(user_id: int) -> tuple[int, ...]:

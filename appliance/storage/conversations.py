@@ -161,6 +161,8 @@ def append_to(conv: Conversation, sender: Sender, kind: str, body: str, client_i
     message = Message(id=message_id, conversation_id=conv.id, seq=seq, client_id=client_id,
                       sender=sender, kind=kind, body=body, attachment=attachment,
                       created_at=now)
+    if kind == "system":
+        return message, after
     return message, replace(after, last_message=message)
 
 
@@ -189,7 +191,8 @@ def _conversation(row: ConversationRow, last: Message | None = None) -> Conversa
         status=row.status, assignee_id=row.assignee_id, last_seq=row.last_seq,
         visitor_last_seq=row.visitor_last_seq, agent_read_seq=row.agent_read_seq,
         visitor_read_seq=row.visitor_read_seq, unread=row.unread, created_at=row.created_at,
-        last_activity_at=row.last_activity_at, closed_at=row.closed_at, last_message=last)
+        last_activity_at=row.last_activity_at, closed_at=row.closed_at, last_message=last,
+        rating=row.rating, rating_comment=row.rating_comment, missed=bool(row.missed))
 
 
 def _select_conversations() -> pw.ModelSelect:
@@ -227,7 +230,8 @@ def create_conversation(site_id: int, visitor_id: int, now: datetime) -> Convers
 
 def list_conversations(*, site_ids: list[int] | None, status: str | None,
                        assignee: int | str | None = "any", visitor_id: int | None = None,
-                       before: datetime | None = None, limit: int = 50) -> list[Conversation]:
+                       before: datetime | None = None, limit: int = 50,
+                       missed: bool | None = None) -> list[Conversation]:
     """Newest activity first. `assignee`: a user id, None (unassigned) or "any"."""
     query = _select_conversations()
     if site_ids is not None:
@@ -242,6 +246,8 @@ def list_conversations(*, site_ids: list[int] | None, status: str | None,
         query = query.where(ConversationRow.visitor == visitor_id)
     if before is not None:
         query = query.where(ConversationRow.last_activity_at < before)
+    if missed is not None:
+        query = query.where(ConversationRow.missed == missed)
     query = query.order_by(ConversationRow.last_activity_at.desc(), ConversationRow.id.desc())
     return _with_last_messages(list(query.limit(limit)))
 

@@ -8,16 +8,18 @@ from typing import Any
 
 import peewee as pw
 
-from appliance.domain.errors import Conflict, NotFound
+from appliance.domain.errors import Conflict, Invalid, NotFound
+from appliance.domain.hours import clean_business_hours, schedule_json
 from appliance.domain.model import Company, Site
-from appliance.storage.tables import CompanyRow, SiteRow
+from appliance.storage.tables import CompanyRow, SiteRow, TeamRow
 
 SITE_FIELDS = ("name", "url", "allowed_origins", "display_name", "logo_url", "greeting",
                "theme_color", "widget_position", "language", "company_id")
 
 
 def _company(row: CompanyRow) -> Company:
-    return Company(id=row.id, name=row.name, created_at=row.created_at)
+    return Company(id=row.id, name=row.name, created_at=row.created_at,
+                   max_chats=row.max_chats)
 
 
 def _site(row: SiteRow) -> Site:
@@ -30,6 +32,11 @@ def _site(row: SiteRow) -> Site:
         typing_preview=bool(row.typing_preview), identity_secret=row.identity_secret,
         prechat_fields=tuple((f["field"], bool(f["required"]))
                              for f in json.loads(row.prechat_fields)),
+        business_hours=clean_business_hours(json.loads(row.business_hours))
+        if row.business_hours else None,
+        offline_mode=row.offline_mode, notify_email=row.notify_email,
+        routing_strategy=row.routing_strategy, fallback_team_id=row.fallback_team_id,
+        unanswered_seconds=row.unanswered_seconds,
     )
 
 
@@ -48,9 +55,12 @@ def create_company(name: str, now: datetime) -> Company:
     return _company(CompanyRow.create(name=name, created_at=now))
 
 
-def rename_company(company_id: int, name: str) -> Company:
+def rename_company(company_id: int, name: str, max_chats: int | None = None) -> Company:
     get_company(company_id)
-    CompanyRow.update(name=name).where(CompanyRow.id == company_id).execute()
+    fields: dict[str, Any] = {"name": name}
+    if max_chats is not None:
+        fields["max_chats"] = max_chats
+    CompanyRow.update(**fields).where(CompanyRow.id == company_id).execute()
     return get_company(company_id)
 
 
@@ -77,6 +87,9 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
     if "prechat_fields" in columns:
         columns["prechat_fields"] = json.dumps(
             [{"field": f, "required": r} for f, r in columns["prechat_fields"]])
+    if "business_hours" in columns:
+        hours = schedule_json(columns["business_hours"])
+        columns["business_hours"] = "" if hours is None else json.dumps(hours)
     return columns
 
 
@@ -92,6 +105,9 @@ def create_site(fields: dict[str, Any], widget_key: str, now: datetime) -> Site:
 
 def update_site(site_id: int, fields: dict[str, Any], now: datetime) -> Site:
     get_site(site_id)
+    team_id = fields.get("fallback_team_id")
+    if team_id is not None and TeamRow.get_or_none(TeamRow.id == team_id) is None:
+        raise Invalid("No such team", field="fallback_team_id")
     if "company_id" in fields:
         get_company(fields["company_id"])
     if fields:

@@ -55,6 +55,11 @@ class SiteRow(BaseTable):
                                     constraints=[pw.SQL("DEFAULT 'least_busy'")])
     unanswered_seconds = pw.IntegerField(default=60, constraints=[pw.SQL("DEFAULT 60")])
     fallback_team_id = pw.IntegerField(null=True)
+    # Added by migration 5 (offline path): JSON schedule ('' = always open), mail address.
+    business_hours = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
+    offline_mode = pw.TextField(default="leave_message",
+                                constraints=[pw.SQL("DEFAULT 'leave_message'")])
+    notify_email = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         table_name = "site"
@@ -233,6 +238,39 @@ class CategoryRow(BaseTable):
         table_name = "category"
 
 
+class SmtpSettingsRow(BaseTable):
+    """The install's outgoing mail server (one row, id 1). Added by migration 5."""
+
+    host = pw.TextField()
+    port = pw.IntegerField()
+    security = pw.TextField()  # none | starttls | tls
+    username = pw.TextField()
+    password = pw.TextField()
+    from_address = pw.TextField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        table_name = "smtp_settings"
+
+
+class MailOutboxRow(BaseTable):
+    """A mail to send; it stays until sent or given up (added by migration 5)."""
+
+    to_address = pw.TextField()
+    subject = pw.TextField()
+    body = pw.TextField()
+    status = pw.TextField()  # queued | sent | failed
+    attempts = pw.IntegerField()
+    last_error = pw.TextField()
+    created_at = DateTimeField()
+    next_attempt_at = DateTimeField()
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "mail_outbox"
+        indexes = ((("status", "next_attempt_at"), False),)
+
+
 class MessageSearchRow(FTS5Model):
     """Search terms of each message (rowid = message id); see domain/search.py."""
 
@@ -249,4 +287,5 @@ ALL_TABLES: tuple[type[pw.Model], ...] = (
     SchemaMigration, CompanyRow, SiteRow, UserRow, UserSiteRow, SessionRow,
     VisitorRow, ConversationRow, AttachmentRow, MessageRow, CannedReplyRow, MessageSearchRow,
     TeamRow, TeamMemberRow, CategoryRow,
+    SmtpSettingsRow, MailOutboxRow,
 )

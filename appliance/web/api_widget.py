@@ -13,6 +13,7 @@ from sanic.response import HTTPResponse, json, raw
 from appliance.domain import validation as v
 from appliance.domain.conversations import VISITOR
 from appliance.domain.errors import Forbidden, Invalid
+from appliance.domain.model import Site
 from appliance.domain.permissions import require_conversation_access
 from appliance.realtime.connection import PollWaiter
 from appliance.realtime.frames import (
@@ -20,7 +21,8 @@ from appliance.realtime.frames import (
     attachment_json,
     visitor_conversation_json,
 )
-from appliance.services import uploads
+from appliance.services import routing, uploads
+from appliance.services.availability import availability_of
 from appliance.services.participants import VisitorSide
 from appliance.services.sites import company_name
 from appliance.services.visitors import access_visitor, check_start_session
@@ -96,10 +98,33 @@ async def start_session(request: Request) -> HTTPResponse:
                  "logo_url": site.logo_url, "greeting": site.greeting,
                  "theme_color": site.theme_color, "widget_position": site.widget_position,
                  "language": site.language, "typing_preview": site.typing_preview,
-                 "prechat_fields": prechat_json(site)},
+                 "prechat_fields": prechat_json(site),
+                 "categories": [{"id": c.id, "name": c.name}
+                                for c in await routing.categories(services(request), site.id)]},
         "conversation": None if session.conversation is None
         else visitor_conversation_json(session.conversation),
+        "queue": await _queue_json(request, session.conversation),
+        "availability": await widget_availability(request, site),
     }, ensure_ascii=False)
+
+
+async def _queue_json(request: Request, conversation: Any) -> dict[str, int] | None:
+    """Where a waiting visitor stands, so a reload shows it at once."""
+    if conversation is None or conversation.assignee_id is not None:
+        return None
+    found = await routing.queue_position(services(request), conversation)
+    return None if found is None else {"position": found[0],
+                                       "estimated_wait_seconds": found[1]}
+
+
+async def widget_availability(request: Request, site: Site) -> dict[str, Any]:
+    """Chat, leave_message or hidden, right now (see services/availability.py). An agent is
+    online when present at a console (busy and away included: the chat then queues), with
+    the reload grace of realtime/presence.py."""
+    svc = services(request)
+    found = await availability_of(svc, site,
+                                  lambda user_id: svc.presence.status(user_id) != "offline")
+    return {"mode": found.mode, "open": found.open, "agents_online": found.agents_online}
 
 
 async def _company_name(request: Request, company_id: int) -> str:

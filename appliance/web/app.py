@@ -11,7 +11,16 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
 from appliance.services.auth import do_delete_expired_sessions
-from appliance.web import api_account, api_admin, api_conversations, api_widget, pages, sockets
+from appliance.web import (
+    api_account,
+    api_admin,
+    api_conversations,
+    api_offline,
+    api_routing,
+    api_widget,
+    pages,
+    sockets,
+)
 from appliance.web.errors import handle_exception
 from appliance.web.runtime import Runtime
 from appliance.web.static import load_bundle
@@ -40,13 +49,15 @@ def create_app(runtime: Runtime) -> Sanic:
     app.ctx.runtime = runtime
     app.ctx.webui = load_bundle("webui")
     app.ctx.embed = load_bundle("embed")
-    for bp in (api_account.bp, api_admin.bp, api_conversations.bp, api_widget.bp, pages.bp,
-               sockets.bp):
+    for bp in (api_account.bp, api_admin.bp, api_conversations.bp, api_routing.bp,
+               api_widget.bp, api_offline.bp, pages.bp, sockets.bp):
         app.blueprint(bp)
     app.error_handler.add(Exception, handle_exception)
     app.on_response(_security_headers)
     app.after_server_start(_start_housekeeping)
     app.before_server_stop(_stop_housekeeping)
+    app.after_server_start(api_offline.start_background)
+    app.before_server_stop(api_offline.stop_background)
     return app
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from appliance.config import Config
 from appliance.domain.events import EventSink
 from appliance.realtime.hub import Hub
+from appliance.realtime.presence import Presence
 from appliance.services.context import Limits, NullSink, Services
 from appliance.services.setup import new_setup_code
 from appliance.storage.database import Database
@@ -70,6 +71,8 @@ class Runtime:
         db.start()
         hub = Hub()
         sink: EventSink = hub if with_hub else NullSink()
+        presence = Presence(time.monotonic, grace_seconds=config.presence_grace_seconds,
+                            away_after_seconds=config.away_after_seconds)
         services = Services(
             db=db, events=sink, clock=utc_now, monotonic=time.monotonic,
             limits=Limits(
@@ -79,6 +82,7 @@ class Runtime:
                 login_window_seconds=config.login_window_seconds,
             ),
             setup_code=(config.setup_code.replace("-", "").upper() or new_setup_code()),
+            presence=presence,
         )
         return cls(config, db, hub, services, report)
 

@@ -21,6 +21,7 @@ from appliance.realtime.connection import (
 )
 from appliance.realtime.frames import visitor_conversation_json
 from appliance.realtime.hub import scope_of
+from appliance.services import routing
 from appliance.services.auth import access_principal
 from appliance.services.conversations import open_conversation
 from appliance.services.participants import AgentSide, Side, VisitorSide
@@ -78,8 +79,17 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
                       limit=AGENT_OUTBOX_LIMIT,
                       site_scope=scope_of(principal.user),
                       send=ws.send, close=lambda code, reason: ws.close(code, reason))
-    conn.push({"type": "hello", "user": user_json(principal.user)})
-    await _serve(request, ws, conn, AgentSide(services(request), principal.user))
+    svc = services(request)
+    user = principal.user
+    svc.presence_connected(user.id, await routing.status_choice_of(svc, user))
+    conn.push({"type": "hello", "user": user_json(user), "status": svc.presence.status(user.id)})
+    drain = asyncio.create_task(routing.drain_sites_of(svc, user))  # they can take chats now
+    try:
+        await _serve(request, ws, conn, AgentSide(svc, user))
+    finally:
+        svc.presence_disconnected(user.id)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await drain
 
 
 @bp.websocket("/api/widget/ws")
@@ -108,6 +118,20 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     conn.push({"type": "hello", "visitor": {"id": visitor.id, "name": visitor.name},
                "conversation": None if current is None else visitor_conversation_json(current)})
     await _serve(request, ws, conn, VisitorSide(svc, visitor, site))
+
+
+async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection) -> None:
+    """`status` sets the agent's chosen status; `activity` tells us they are at the console."""
+    side.svc.presence_active(side.user.id)
+    if message.get("type") == "activity":
+        return
+    try:
+        status = await routing.check_set_status(side.svc, side.user, message.get("status"))
+    except DomainError as exc:
+        conn.push({"type": "error", "request": "status",
+                   "error": {"code": exc.code, "message": exc.message}})
+        return
+    conn.push({"type": "status", "status": status})
 
 
 async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
@@ -148,8 +172,13 @@ async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, side: Side,
         elif kind == "pong":
             continue
         elif message is not None and kind in conversation_frames.CONVERSATION_FRAMES:
+            if isinstance(side, AgentSide):
+                side.svc.presence_active(side.user.id)
             await conversation_frames.handle(side, message, conn.push,
                                              lambda: conn.room(interval * 2.5))
+        elif message is not None and kind in ("status", "activity") and isinstance(
+                side, AgentSide):
+            await _agent_status(side, message, conn)
         else:
             conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
             return

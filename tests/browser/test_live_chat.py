@@ -93,8 +93,8 @@ def test_visitor_and_agent_chat_across_origins(appliance: Appliance, host_site, 
                            has_text="你好，我想咨询洗牙")
     mine.and_(visitor.locator('[data-state="sent"], [data-state="read"]')).wait_for()
 
-    # The agent sees the new chat without reloading, opens it and answers.
-    t(agent, "conv-tab-waiting").click()
+    # The chat was routed to the only agent online; it appears without reloading.
+    t(agent, "conv-tab-mine").click()
     t(agent, "conv-item").first.wait_for()
     t(agent, "conv-item").first.click()
     agent_message(agent, "你好，我想咨询洗牙").wait_for()
@@ -140,7 +140,7 @@ def test_visitor_and_agent_chat_across_origins(appliance: Appliance, host_site, 
     other.goto(host_site["origin"] + "/index.html")
     t(other, "kefu-launcher").click()
     visitor_says(other, "另一个客人的问题")
-    t(agent, "conv-tab-waiting").click()
+    t(agent, "conv-tab-mine").click()
     agent.locator('[data-test="conv-item"]', has_text="另一个客人的问题").wait_for()
     assert agent_message(agent, "第二页继续聊").count() == 1  # still in the first chat
     screenshot(agent, "console-two-chats")

@@ -1,0 +1,94 @@
+"""Outgoing mail: SMTP settings rules, safe headers from untrusted text, and retry timing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.errors import Invalid
+
+SECURITY = ("none", "starttls", "tls")
+SUBJECT_MAX = 200
+GIVE_UP_AFTER = timedelta(hours=24)
+RETRY_MAX = timedelta(hours=1)
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str
+    from_address: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    id: int
+    to_address: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+
+
+def header_text(text: str, max_len: int = SUBJECT_MAX) -> str:
+    """One line for a header: no CR/LF or other control characters, bounded length."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(flat.split())[:max_len]
+
+
+def clean_smtp_settings(data: Any, current: SmtpSettings | None) -> SmtpSettings:
+    """Settings from the admin form; a missing or null password keeps the stored one."""
+    body = v.only_fields(data, ("host", "port", "security", "username", "password",
+                                "from_address"))
+    host = v.clean_name(body.get("host"), "host", max_len=253)
+    if any(ch.isspace() or ch in "/@" for ch in host):
+        raise Invalid("host must be a host name or address", field="host")
+    port = body.get("port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise Invalid("port must be 1-65535", field="port")
+    password = body.get("password")
+    if password is None:
+        password = current.password if current else ""
+    elif not isinstance(password, str) or len(password) > 500:
+        raise Invalid("password must be text of at most 500 characters", field="password")
+    return SmtpSettings(
+        host=host, port=port,
+        security=v.clean_choice(body.get("security", "starttls"), "security", SECURITY),
+        username=v.clean_name(body.get("username", ""), "username", max_len=200,
+                              allow_empty=True),
+        password=password,
+        from_address=v.clean_email(body.get("from_address"), "from_address"))
+
+
+def build_message(settings: SmtpSettings, mail: Mail) -> EmailMessage:
+    """A plain-text message; EmailMessage refuses header injection, and we flatten anyway."""
+    message = EmailMessage()
+    message["From"] = header_text(settings.from_address)
+    message["To"] = header_text(mail.to_address)
+    message["Subject"] = header_text(mail.subject)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=settings.from_address.rpartition("@")[2] or None)
+    message.set_content(mail.body)
+    return message
+
+
+def retry_at(attempts: int, now: datetime, base_seconds: float) -> datetime:
+    """Exponential backoff from `base_seconds`, capped at RETRY_MAX."""
+    delay = timedelta(seconds=base_seconds * 2 ** min(max(attempts - 1, 0), 20))
+    return now + min(delay, RETRY_MAX)
+
+
+def should_give_up(mail: Mail, now: datetime) -> bool:
+    return now - mail.created_at >= GIVE_UP_AFTER

@@ -1,0 +1,262 @@
+"""The offline path: leaving a message, the visitor closing and rating, transcripts by mail,
+replies mailed to visitors who left, and missed chats."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.conversations import (
+    AGENT,
+    CLOSED,
+    PENDING,
+    SYSTEM,
+    TEXT,
+    VISITOR,
+    Conversation,
+    Message,
+    Sender,
+    Visitor,
+    clean_body,
+    display_name_of_visitor,
+)
+from appliance.domain.errors import Conflict, Forbidden, Invalid
+from appliance.domain.events import ConversationChanged, Event, MessageCreated
+from appliance.domain.model import Site
+from appliance.services.context import Services
+from appliance.services.mail import queue_mail
+from appliance.storage import conversations as store
+from appliance.storage import offline as offline_store
+
+log = logging.getLogger(__name__)
+COMMENT_MAX = 500
+WECHAT_MAX = 60
+PHONE_RE = re.compile(r"[0-9+\-() ]{3,40}")
+TRANSCRIPT_MESSAGES_MAX = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class LeftMessage:
+    conversation: Conversation
+    message: Message
+    mail_queued: bool
+
+
+def _clean_contact(value: Any) -> dict[str, str]:
+    body = v.only_fields(value, ("phone", "email", "wechat"), "contact")
+    contact: dict[str, str] = {}
+    if body.get("phone") not in (None, ""):
+        phone = v.clean_name(body["phone"], "contact.phone", max_len=40)
+        if not PHONE_RE.fullmatch(phone):
+            raise Invalid("contact.phone: digits, spaces and + - ( ) only", field="contact.phone")
+        contact["phone"] = phone
+    if body.get("email") not in (None, ""):
+        contact["email"] = v.clean_email(body["email"], "contact.email")
+    if body.get("wechat") not in (None, ""):
+        contact["wechat"] = v.clean_name(body["wechat"], "contact.wechat", max_len=WECHAT_MAX)
+    if not contact:
+        raise Invalid("Leave a phone number, e-mail address or WeChat ID", field="contact")
+    return contact
+
+
+def _notification(site: Site, name: str, contact: dict[str, str], text: str,
+                  conversation_id: int) -> tuple[str, str]:
+    subject = f"[{site.display_name or site.name}] 新留言 / New message: {name}"
+    lines = [f"站点 / Site: {site.name} ({site.url})", f"姓名 / Name: {name}"]
+    lines += [f"{label}: {contact[key]}" for key, label in (
+        ("phone", "电话 / Phone"), ("email", "邮箱 / E-mail"), ("wechat", "微信 / WeChat"))
+        if key in contact]
+    lines += [f"会话 / Conversation: #{conversation_id}", "", text, ""]
+    return subject, "\n".join(lines)
+
+
+async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
+                              data: Any) -> LeftMessage:
+    """A message left outside hours: a pending conversation, and a mail to the site."""
+    body = v.only_fields(data, ("name", "contact", "message"))
+    name = v.clean_name(body.get("name"), "name")
+    contact = _clean_contact(body.get("contact"))
+    text = clean_body(body.get("message"), TEXT, False)
+    now = svc.now()
+    identity: dict[str, Any] = {"name": name, **{k: contact[k] for k in ("email", "phone")
+                                                 if k in contact}}
+    if "wechat" in contact:
+        identity["attributes"] = {"wechat": contact["wechat"]}
+
+    def leave() -> LeftMessage:
+        store.touch_visitor(visitor.id, {}, "", identity, now)
+        conversation = offline_store.active_conversation_of(visitor.id)
+        if conversation is None:
+            conversation = store.create_conversation(site.id, visitor.id, now)
+        store.set_status(conversation.id, PENDING, now)
+        sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, name))
+        message = store.append_message(conversation.id, sender, TEXT, text,
+                                       "left-" + secrets.token_hex(12), None, now)
+        if site.notify_email:
+            queue_mail(site.notify_email, *_notification(site, name, contact, text,
+                                                         conversation.id), now)
+        return LeftMessage(store.get_conversation(conversation.id), message,
+                           bool(site.notify_email))
+
+    return await svc.commit(leave, lambda left: [
+        ConversationChanged(left.conversation), MessageCreated(left.message, left.conversation)])
+
+
+async def _own(svc: Services, visitor: Visitor, conversation_id: Any) -> Conversation:
+    conversation = await svc.db.read(store.get_conversation,
+                                     v.clean_id(conversation_id, "conversation_id"))
+    if conversation.visitor_id != visitor.id:
+        raise Forbidden("Not your conversation", field="conversation_id")
+    return conversation
+
+
+async def check_visitor_close(svc: Services, visitor: Visitor, data: Any) -> Conversation:
+    """The visitor ends their conversation; a system line tells everyone."""
+    body = v.only_fields(data, ("conversation_id",))
+    conversation = await _own(svc, visitor, body.get("conversation_id"))
+    now = svc.now()
+    name = display_name_of_visitor(visitor.id, visitor.name)
+
+    def close() -> tuple[Conversation, list[Message]]:
+        current = store.get_conversation(conversation.id)
+        if current.status == CLOSED:
+            return current, []
+        line = store.append_message(conversation.id, Sender(SYSTEM, None, name), "system",
+                                    "closed", "sys-" + secrets.token_hex(12), None, now)
+        return store.set_status(conversation.id, CLOSED, now), [line]
+
+    def events(result: tuple[Conversation, list[Message]]) -> list[Event]:
+        closed, lines = result
+        if not lines:
+            return []
+        return [ConversationChanged(closed), *(MessageCreated(m, closed) for m in lines)]
+
+    closed, _ = await svc.commit(close, events)
+    return closed
+
+
+def _clean_rating(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise Invalid("rating must be a whole number from 1 to 5", field="rating")
+    return value
+
+
+async def check_rating(svc: Services, visitor: Visitor, data: Any) -> Conversation:
+    """The visitor's satisfaction with a closed conversation; a later rating replaces it."""
+    body = v.only_fields(data, ("conversation_id", "rating", "comment"))
+    rating = _clean_rating(body.get("rating"))
+    comment = v.clean_text(body.get("comment", ""), "comment", max_len=COMMENT_MAX)
+    conversation = await _own(svc, visitor, body.get("conversation_id"))
+
+    def rate() -> Conversation:
+        if store.get_conversation(conversation.id).status != CLOSED:
+            raise Conflict("Only a closed conversation can be rated", field="conversation_id")
+        return offline_store.set_rating(conversation.id, rating, comment)
+
+    return await svc.commit(rate, lambda rated: [ConversationChanged(rated)])
+
+
+def transcript_text(site: Site, conversation: Conversation, messages: list[Message]) -> str:
+    lines = [f"{site.display_name or site.name} — #{conversation.id}", ""]
+    for message in messages:
+        if not message.visible_to_visitor:
+            continue  # notes never leave the console
+        stamp = message.created_at.strftime("%Y-%m-%d %H:%M") + " UTC"
+        if message.sender.type == SYSTEM:
+            lines.append(f"[{stamp}] -- {message.body} ({message.sender.name}) --")
+            continue
+        text = message.body
+        if message.attachment is not None:
+            text = f"[{message.attachment.name}] {text}".strip()
+        lines.append(f"[{stamp}] {message.sender.name}: {text}")
+    return "\n".join(lines) + "\n"
+
+
+async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: Any) -> None:
+    """Queue the conversation's transcript (without notes) to an address the visitor gives."""
+    body = v.only_fields(data, ("conversation_id", "email"))
+    email = v.clean_email(body.get("email"), "email")
+    conversation = await _own(svc, visitor, body.get("conversation_id"))
+    messages = await svc.db.read(store.messages_after, conversation.id, 0,
+                                 TRANSCRIPT_MESSAGES_MAX, False)
+    text = transcript_text(site, conversation, messages)
+    subject = f"{site.display_name or site.name}: 聊天记录 / Chat transcript #{conversation.id}"
+    await svc.db.write(queue_mail, email, subject, text, svc.now())
+
+
+class ReplyMailer:
+    """An event sink: an agent's reply to a visitor who left an e-mail address and has no
+    open socket is queued as mail (after the reply committed, since events come after)."""
+
+    def __init__(self, svc: Services, visitor_online: Callable[[int], bool],
+                 queued: Callable[[], None]) -> None:
+        self.svc = svc
+        self.visitor_online = visitor_online
+        self.queued = queued
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def publish(self, events: list[Event]) -> None:
+        for event in events:
+            if not isinstance(event, MessageCreated):
+                continue
+            message, conversation = event.message, event.conversation
+            if message.sender.type != AGENT or not message.visible_to_visitor:
+                continue
+            if self.visitor_online(conversation.visitor_id):
+                continue
+            task = asyncio.get_running_loop().create_task(self._mail(message, conversation))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _mail(self, message: Message, conversation: Conversation) -> None:
+        try:
+            visitor = await self.svc.db.read(store.get_visitor, conversation.visitor_id)
+            if not visitor.email:
+                return
+            body = (f"{message.sender.name}:\n\n{message.body}\n\n"
+                    f"(#{conversation.id}) 回到网站即可继续对话。"
+                    "Come back to the website to continue the conversation.\n")
+            await self.svc.db.write(queue_mail, visitor.email,
+                                    f"回复 / Reply from {message.sender.name}", body,
+                                    self.svc.now())
+            self.queued()
+        except Exception:
+            log.exception("could not queue the reply mail for message %d", message.id)
+
+
+class MissedChats:
+    """Marks open conversations missed when their visitor has had no socket for
+    `grace_seconds` and no agent has answered."""
+
+    def __init__(self, svc: Services, visitor_online: Callable[[int], bool],
+                 grace_seconds: int) -> None:
+        self.svc = svc
+        self.visitor_online = visitor_online
+        self.grace = timedelta(seconds=grace_seconds)
+        self._seen: dict[int, datetime] = {}  # visitor id -> last time seen online
+
+    async def sweep(self) -> list[Conversation]:
+        now = self.svc.now()
+        marked = []
+        candidates = await self.svc.db.read(offline_store.unanswered_open, 1000)
+        for conversation_id, visitor_id, active_at in candidates:
+            if self.visitor_online(visitor_id):
+                self._seen[visitor_id] = now
+                continue
+            last_seen = max(active_at, self._seen.get(visitor_id, active_at))
+            if now - last_seen < self.grace:
+                continue
+            changed = await self.svc.commit(
+                lambda cid=conversation_id: offline_store.mark_missed(cid),
+                lambda conv: [] if conv is None else [ConversationChanged(conv)])
+            if changed is not None:
+                marked.append(changed)
+                self._seen.pop(visitor_id, None)
+        return marked

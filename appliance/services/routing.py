@@ -1,0 +1,240 @@
+"""Routing use cases: assign new chats, keep the queue moving, agents' status, teams."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.conversations import SYSTEM, Conversation, Sender
+from appliance.domain.errors import Forbidden, Invalid
+from appliance.domain.events import ConversationChanged, Event, MessageCreated, QueueUpdate
+from appliance.domain.model import Role, User
+from appliance.domain.permissions import require_conversation_access, require_install_manager
+from appliance.domain.routing import (
+    ASSIGNED,
+    CHOOSABLE_STATUSES,
+    QUEUED,
+    AgentSnapshot,
+    Waiting,
+    choose,
+    estimated_wait_seconds,
+    next_to_serve,
+    position_in_queue,
+)
+from appliance.services.context import Services
+from appliance.storage import conversations as conv_store
+from appliance.storage import routing as store
+
+log = logging.getLogger(__name__)
+
+
+def _snapshots(svc: Services, records: list[store.AgentRecord]) -> list[AgentSnapshot]:
+    return [AgentSnapshot(r.user_id, svc.presence.status(r.user_id), r.active_chats,
+                          r.max_chats, r.team_ids, svc.presence.last_assigned(r.user_id))
+            for r in records]
+
+
+def _assign_job(conversation_id: int, agent: store.AgentRecord, now: datetime) -> Any:
+    def assign() -> tuple[Conversation, list[Any]] | None:
+        if not store.assign_if_unassigned(conversation_id, agent.user_id):
+            return None  # an agent claimed it meanwhile
+        head = conv_store.require_head(conversation_id)
+        line, _ = conv_store.append_to(head, Sender(SYSTEM, None, agent.display_name),
+                                       "system", "agent_joined",
+                                       "sys-" + secrets.token_hex(12), None, now)
+        return conv_store.get_conversation(conversation_id), [line]
+
+    return assign
+
+
+def _assigned_events(result: tuple[Conversation, list[Any]] | None) -> list[Event]:
+    if result is None:
+        return []
+    conversation, lines = result
+    return [ConversationChanged(conversation),
+            *(MessageCreated(line, conversation) for line in lines)]
+
+
+async def route_new(svc: Services, conversation: Conversation,
+                    category_id: int | None = None) -> str:
+    """Give a new chat to an agent, or queue it; returns the outcome."""
+    routing = await svc.db.read(store.site_routing, conversation.site_id)
+    team_id = None
+    if category_id is not None:
+        team_id = await svc.db.write(store.set_category, conversation.id, category_id,
+                                     conversation.site_id)
+    records = await svc.db.read(store.agents_of_site, conversation.site_id)
+    previous = await svc.db.read(store.previous_agent, conversation.visitor_id,
+                                 conversation.id)
+    decision = choose(_snapshots(svc, records), team_id=team_id,
+                      fallback_team_id=routing.fallback_team_id, strategy=routing.strategy,
+                      previous_agent_id=previous)
+    now = svc.now()
+    if decision.outcome == ASSIGNED:
+        agent = next(r for r in records if r.user_id == decision.agent_id)
+        result = await svc.commit(_assign_job(conversation.id, agent, now), _assigned_events)
+        if result is not None:
+            svc.presence.assigned(agent.user_id)
+            return ASSIGNED
+    if decision.outcome in (ASSIGNED, QUEUED):
+        await svc.db.write(store.mark_queued, conversation.id, decision.team_id, now)
+        await publish_queue(svc, conversation.site_id)
+        return QUEUED
+    return decision.outcome
+
+
+async def drain_queue(svc: Services, site_id: int) -> int:
+    """Hand waiting chats to agents who can take them now; returns how many were assigned."""
+    served = 0
+    while True:
+        waiting = [Waiting(cid, team, at.timestamp())
+                   for cid, _, team, at in await svc.db.read(store.queued, site_id)]
+        if not waiting:
+            break
+        records = await svc.db.read(store.agents_of_site, site_id)
+        routing = await svc.db.read(store.site_routing, site_id)
+        snapshots = _snapshots(svc, records)
+        choice = None
+        for item in sorted(waiting, key=lambda w: (w.queued_at, w.conversation_id)):
+            decision = choose([s for s in snapshots if next_to_serve([item], s) is not None],
+                              team_id=item.team_id, fallback_team_id=routing.fallback_team_id,
+                              strategy=routing.strategy)
+            if decision.outcome == ASSIGNED:
+                choice = (item, decision.agent_id)
+                break
+        if choice is None:
+            break
+        item, agent_id = choice
+        agent = next(r for r in records if r.user_id == agent_id)
+        result = await svc.commit(_assign_job(item.conversation_id, agent, svc.now()),
+                                  _assigned_events)
+        if result is not None:
+            svc.presence.assigned(agent.user_id)
+            served += 1
+    await publish_queue(svc, site_id)
+    return served
+
+
+async def publish_queue(svc: Services, site_id: int) -> None:
+    """Tell every waiting visitor of the site their place in line and the expected wait."""
+    rows = await svc.db.read(store.queued, site_id)
+    if not rows:
+        return
+    waiting = [Waiting(cid, team, at.timestamp()) for cid, _, team, at in rows]
+    records = await svc.db.read(store.agents_of_site, site_id)
+    present = sum(1 for s in _snapshots(svc, records) if s.present)
+    for cid, _, _, _ in rows:
+        position = position_in_queue(waiting, cid) or 0
+        conversation = await svc.db.read(conv_store.require_head, cid)
+        svc.publish(QueueUpdate(cid, site_id, conversation.visitor_id, position,
+                                estimated_wait_seconds(position, present)))
+
+
+async def queue_position(svc: Services, conversation: Conversation) -> tuple[int, int] | None:
+    rows = await svc.db.read(store.queued, conversation.site_id)
+    waiting = [Waiting(cid, team, at.timestamp()) for cid, _, team, at in rows]
+    position = position_in_queue(waiting, conversation.id)
+    if position is None:
+        return None
+    records = await svc.db.read(store.agents_of_site, conversation.site_id)
+    present = sum(1 for s in _snapshots(svc, records) if s.present)
+    return position, estimated_wait_seconds(position, present)
+
+
+async def status_choice_of(svc: Services, actor: User) -> str:
+    return await svc.db.read(store.status_choice, actor.id)
+
+
+async def check_set_status(svc: Services, actor: User, status: Any) -> str:
+    if status not in CHOOSABLE_STATUSES:
+        raise Invalid(f"status must be one of: {', '.join(CHOOSABLE_STATUSES)}", field="status")
+    await svc.db.write(store.set_status_choice, actor.id, status)
+    svc.presence.choose(actor.id, status)
+    await drain_sites_of(svc, actor)
+    return svc.presence.status(actor.id)
+
+
+async def drain_sites_of(svc: Services, actor: User) -> None:
+    """An agent became able to take chats: move the queues of their sites."""
+    sites = {cid_site for _, cid_site, _, _ in await svc.db.read(store.queued, None)}
+    for site_id in sorted(sites):
+        if actor.role.manages_install or site_id in actor.site_ids:
+            try:
+                await drain_queue(svc, site_id)
+            except Exception:
+                log.exception("draining the queue of site %s failed", site_id)
+
+
+async def agents_status(svc: Services, actor: User, site_id: int) -> list[dict[str, Any]]:
+    """Supervisors' live view: every agent of a site with status and load."""
+    if actor.role.rank < Role.SUPERVISOR.rank:
+        raise Forbidden("Only supervisors and up see everyone's status")
+    require_conversation_access(actor, site_id)
+    records = await svc.db.read(store.agents_of_site, site_id)
+    return [{"id": r.user_id, "display_name": r.display_name,
+             "status": svc.presence.status(r.user_id), "active_chats": r.active_chats,
+             "max_chats": r.max_chats, "team_ids": sorted(r.team_ids)} for r in records]
+
+
+# -- teams ----------------------------------------------------------------------------------
+
+def _clean_team(data: Any) -> tuple[str, int | None, tuple[int, ...] | None]:
+    body = v.only_fields(data, ("name", "site_id", "member_ids"))
+    name = v.clean_name(body.get("name"), "name")
+    site_id = None if body.get("site_id") is None else v.clean_id(body["site_id"], "site_id")
+    members = None if "member_ids" not in body else v.clean_id_list(body["member_ids"],
+                                                                    "member_ids")
+    return name, site_id, members
+
+
+async def list_teams(svc: Services, actor: User) -> list[store.Team]:
+    teams = await svc.db.read(store.list_teams)
+    if actor.role.manages_install:
+        return teams
+    return [t for t in teams if t.site_id is None or t.site_id in actor.site_ids]
+
+
+async def check_save_team(svc: Services, actor: User, team_id: int | None,
+                          data: Any) -> store.Team:
+    require_install_manager(actor)
+    name, site_id, members = _clean_team(data)
+    return await svc.db.write(store.save_team, team_id, site_id, name, members, svc.now())
+
+
+async def do_delete_team(svc: Services, actor: User, team_id: int) -> None:
+    require_install_manager(actor)
+    await svc.db.write(store.delete_team, team_id)
+
+
+# -- question categories --------------------------------------------------------------------
+
+def _clean_category(data: Any) -> tuple[str, int | None, int]:
+    body = v.only_fields(data, ("name", "team_id", "position"))
+    name = v.clean_name(body.get("name"), "name", max_len=40)
+    team_id = None if body.get("team_id") is None else v.clean_id(body["team_id"], "team_id")
+    position = v.clean_int(body.get("position", 0), "position", 0, 1000)
+    return name, team_id, position
+
+
+async def categories(svc: Services, site_id: int) -> list[store.Category]:
+    return await svc.db.read(store.categories_of, site_id)
+
+
+async def check_save_category(svc: Services, actor: User, site_id: int | None,
+                              category_id: int | None, data: Any) -> store.Category:
+    require_install_manager(actor)
+    name, team_id, position = _clean_category(data)
+    if category_id is not None:
+        site_id = (await svc.db.read(store.get_category, category_id)).site_id
+    assert site_id is not None
+    return await svc.db.write(store.save_category, category_id, site_id, name, team_id,
+                              position)
+
+
+async def do_delete_category(svc: Services, actor: User, category_id: int) -> None:
+    require_install_manager(actor)
+    await svc.db.read(store.get_category, category_id)
+    await svc.db.write(store.delete_category, category_id)

@@ -1,0 +1,217 @@
+"""What routing reads and writes: agents' limits and load, teams, the queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from appliance.domain.conversations import OPEN
+from appliance.domain.errors import Invalid, NotFound
+from appliance.domain.model import Role
+from appliance.storage.database import bound_database
+from appliance.storage.tables import (
+    CategoryRow,
+    CompanyRow,
+    ConversationRow,
+    SiteRow,
+    TeamMemberRow,
+    TeamRow,
+    UserRow,
+    UserSiteRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRecord:
+    user_id: int
+    display_name: str
+    max_chats: int
+    active_chats: int
+    team_ids: frozenset[int]
+    status_choice: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRouting:
+    site_id: int
+    strategy: str
+    fallback_team_id: int | None
+    unanswered_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: int
+    site_id: int | None
+    name: str
+    member_ids: tuple[int, ...]
+
+
+def site_routing(site_id: int) -> SiteRouting:
+    row = SiteRow.get_or_none(SiteRow.id == site_id)
+    if row is None:
+        raise NotFound("No such site")
+    return SiteRouting(row.id, row.routing_strategy, row.fallback_team_id, row.unanswered_seconds)
+
+
+def agents_of_site(site_id: int) -> list[AgentRecord]:
+    """Active users who serve the site (owners and admins serve every site)."""
+    site = SiteRow.get_by_id(site_id)
+    default_max = CompanyRow.get_by_id(site.company_id).max_chats
+    assigned = {r.user_id for r in UserSiteRow.select().where(UserSiteRow.site == site_id)}
+    users = [u for u in UserRow.select().where(UserRow.active)
+             if u.id in assigned or Role(u.role).manages_install]
+    ids = [u.id for u in users]
+    load = dict(bound_database.obj.execute_sql(
+        "SELECT assignee_id, count(*) FROM conversation WHERE status = 'open' "
+        "AND assignee_id IS NOT NULL GROUP BY assignee_id").fetchall())
+    teams: dict[int, set[int]] = {i: set() for i in ids}
+    for member in TeamMemberRow.select().where(TeamMemberRow.user.in_(ids)):
+        teams[member.user_id].add(member.team_id)
+    return [AgentRecord(u.id, u.display_name, u.max_chats or default_max, load.get(u.id, 0),
+                        frozenset(teams[u.id]), u.status_choice) for u in users]
+
+
+def previous_agent(visitor_id: int, before_conversation: int) -> int | None:
+    row = (ConversationRow.select(ConversationRow.assignee)
+           .where((ConversationRow.visitor == visitor_id)
+                  & (ConversationRow.id < before_conversation)
+                  & ConversationRow.assignee.is_null(False))
+           .order_by(ConversationRow.id.desc()).first())
+    return None if row is None else row.assignee_id
+
+
+def mark_queued(conversation_id: int, team_id: int | None, now: datetime) -> bool:
+    """Put an unassigned open conversation in the queue; False if someone took it meanwhile."""
+    return bool(ConversationRow.update(queued_at=now, team_id=team_id).where(
+        (ConversationRow.id == conversation_id) & ConversationRow.assignee.is_null()
+        & (ConversationRow.status == OPEN)).execute())
+
+
+def queued(site_id: int | None = None) -> list[tuple[int, int, int | None, datetime]]:
+    """(conversation id, site id, team id, queued at) of every chat waiting in a queue."""
+    query = ConversationRow.select(ConversationRow.id, ConversationRow.site,
+                                   ConversationRow.team_id, ConversationRow.queued_at).where(
+        (ConversationRow.status == OPEN) & ConversationRow.assignee.is_null()
+        & ConversationRow.queued_at.is_null(False))
+    if site_id is not None:
+        query = query.where(ConversationRow.site == site_id)
+    return [(r.id, r.site_id, r.team_id, r.queued_at) for r in query]
+
+
+def assign_if_unassigned(conversation_id: int, user_id: int) -> bool:
+    return bool(ConversationRow.update(assignee=user_id, queued_at=None).where(
+        (ConversationRow.id == conversation_id) & ConversationRow.assignee.is_null()
+        & (ConversationRow.status == OPEN)).execute())
+
+
+def set_status_choice(user_id: int, status: str) -> None:
+    UserRow.update(status_choice=status).where(UserRow.id == user_id).execute()
+
+
+def status_choice(user_id: int) -> str:
+    row = UserRow.get_or_none(UserRow.id == user_id)
+    return "online" if row is None else str(row.status_choice)
+
+
+def set_category(conversation_id: int, category_id: int, site_id: int) -> int | None:
+    """Record the visitor's question category; returns its team."""
+    category = CategoryRow.get_or_none((CategoryRow.id == category_id)
+                                       & (CategoryRow.site == site_id))
+    if category is None:
+        raise Invalid("No such question category for this site", field="category_id")
+    ConversationRow.update(category_id=category_id, team_id=category.team_id).where(
+        ConversationRow.id == conversation_id).execute()
+    return category.team_id
+
+
+# -- teams ----------------------------------------------------------------------------------
+
+def _team(row: TeamRow) -> Team:
+    members = tuple(m.user_id for m in TeamMemberRow.select().where(TeamMemberRow.team == row.id)
+                    .order_by(TeamMemberRow.user))
+    return Team(row.id, row.site_id, row.name, members)
+
+
+def list_teams() -> list[Team]:
+    return [_team(r) for r in TeamRow.select().order_by(TeamRow.id)]
+
+
+def get_team(team_id: int) -> Team:
+    row = TeamRow.get_or_none(TeamRow.id == team_id)
+    if row is None:
+        raise NotFound("No such team", field="team_id")
+    return _team(row)
+
+
+def save_team(team_id: int | None, site_id: int | None, name: str,
+              member_ids: tuple[int, ...] | None, now: datetime) -> Team:
+    if site_id is not None and SiteRow.get_or_none(SiteRow.id == site_id) is None:
+        raise Invalid("No such site", field="site_id")
+    if team_id is None:
+        team_id = TeamRow.create(site=site_id, name=name, created_at=now).id
+    else:
+        get_team(team_id)
+        TeamRow.update(site=site_id, name=name).where(TeamRow.id == team_id).execute()
+    if member_ids is not None:
+        active = {u.id for u in UserRow.select(UserRow.id).where(
+            UserRow.id.in_(member_ids) & UserRow.active)}
+        missing = sorted(set(member_ids) - active)
+        if missing:
+            raise Invalid(f"No such active user: {missing[0]}", field="member_ids")
+        TeamMemberRow.delete().where(TeamMemberRow.team == team_id).execute()
+        if member_ids:
+            TeamMemberRow.insert_many([{"team": team_id, "user": u} for u in member_ids]).execute()
+    return get_team(team_id)
+
+
+def delete_team(team_id: int) -> None:
+    get_team(team_id)
+    SiteRow.update(fallback_team_id=None).where(SiteRow.fallback_team_id == team_id).execute()
+    TeamRow.delete().where(TeamRow.id == team_id).execute()
+
+
+# -- question categories --------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: int
+    site_id: int
+    name: str
+    team_id: int | None
+    position: int
+
+
+def _category(row: CategoryRow) -> Category:
+    return Category(row.id, row.site_id, row.name, row.team_id, row.position)
+
+
+def categories_of(site_id: int) -> list[Category]:
+    return [_category(r) for r in CategoryRow.select().where(CategoryRow.site == site_id)
+            .order_by(CategoryRow.position, CategoryRow.id)]
+
+
+def get_category(category_id: int) -> Category:
+    row = CategoryRow.get_or_none(CategoryRow.id == category_id)
+    if row is None:
+        raise NotFound("No such question category")
+    return _category(row)
+
+
+def save_category(category_id: int | None, site_id: int, name: str, team_id: int | None,
+                  position: int) -> Category:
+    if team_id is not None:
+        get_team(team_id)
+    if category_id is None:
+        if SiteRow.get_or_none(SiteRow.id == site_id) is None:
+            raise NotFound("No such site")
+        category_id = CategoryRow.create(site=site_id, name=name, team=team_id,
+                                         position=position).id
+    else:
+        CategoryRow.update(name=name, team=team_id, position=position).where(
+            CategoryRow.id == category_id).execute()
+    return get_category(category_id)
+
+
+def delete_category(category_id: int) -> None:
+    CategoryRow.delete().where(CategoryRow.id == category_id).execute()

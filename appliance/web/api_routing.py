@@ -1,0 +1,101 @@
+"""Handlers for agents' status, supervisors' live view of agents, and teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+
+from appliance.domain import validation as v
+from appliance.domain.errors import Invalid
+from appliance.services import routing
+from appliance.web.http import read_json, require_principal, services
+
+bp = Blueprint("routing", url_prefix="/api")
+
+
+def _team_json(team: Any) -> dict[str, Any]:
+    return {"id": team.id, "site_id": team.site_id, "name": team.name,
+            "member_ids": list(team.member_ids)}
+
+
+@bp.post("/me/status")
+async def set_status(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    body = v.only_fields(read_json(request), ("status",))
+    status = await routing.check_set_status(services(request), actor, body.get("status"))
+    return json({"status": status})
+
+
+@bp.get("/agents/status")
+async def agents_status(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    raw = request.args.get("site_id", "")
+    if not raw.isdigit():
+        raise Invalid("site_id is required", field="site_id")
+    agents = await routing.agents_status(services(request), actor, int(raw))
+    return json({"agents": agents}, ensure_ascii=False)
+
+
+@bp.get("/teams")
+async def list_teams(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    teams = await routing.list_teams(services(request), actor)
+    return json({"teams": [_team_json(t) for t in teams]}, ensure_ascii=False)
+
+
+@bp.post("/teams")
+async def create_team(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    team = await routing.check_save_team(services(request), actor, None, read_json(request))
+    return json({"team": _team_json(team)}, status=201, ensure_ascii=False)
+
+
+@bp.patch("/teams/<team_id:int>")
+async def update_team(request: Request, team_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    team = await routing.check_save_team(services(request), actor, team_id, read_json(request))
+    return json({"team": _team_json(team)}, ensure_ascii=False)
+
+
+@bp.delete("/teams/<team_id:int>")
+async def delete_team(request: Request, team_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    await routing.do_delete_team(services(request), actor, team_id)
+    return json({"ok": True})
+
+
+def category_json(category: Any) -> dict[str, Any]:
+    return {"id": category.id, "site_id": category.site_id, "name": category.name,
+            "team_id": category.team_id, "position": category.position}
+
+
+@bp.get("/sites/<site_id:int>/categories")
+async def list_categories(request: Request, site_id: int) -> HTTPResponse:
+    await require_principal(request)
+    found = await routing.categories(services(request), site_id)
+    return json({"categories": [category_json(c) for c in found]}, ensure_ascii=False)
+
+
+@bp.post("/sites/<site_id:int>/categories")
+async def create_category(request: Request, site_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    category = await routing.check_save_category(services(request), actor, site_id, None,
+                                                 read_json(request))
+    return json({"category": category_json(category)}, status=201, ensure_ascii=False)
+
+
+@bp.patch("/categories/<category_id:int>")
+async def update_category(request: Request, category_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    category = await routing.check_save_category(services(request), actor, None, category_id,
+                                                 read_json(request))
+    return json({"category": category_json(category)}, ensure_ascii=False)
+
+
+@bp.delete("/categories/<category_id:int>")
+async def delete_category(request: Request, category_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    await routing.do_delete_category(services(request), actor, category_id)
+    return json({"ok": True})

@@ -1,0 +1,172 @@
+"""Routing with the real server: assignment, limits, the queue, status, teams, categories."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from conftest import Appliance
+from test_conversations import AGENT_PASSWORD, Widget, agent_socket, cid, next_of
+
+
+def add_agent(appliance: Appliance, owner_client, login: str, site_id: int,
+              max_chats: int | None = None):
+    r = owner_client.post("/api/users", json={"login": login, "display_name": login,
+                                              "role": "agent", "password": AGENT_PASSWORD,
+                                              "site_ids": [site_id]})
+    assert r.status_code == 201, r.text
+    user = r.json()["user"]
+    if max_chats is not None:
+        r = owner_client.patch(f"/api/users/{user['id']}", json={"max_chats": max_chats})
+        assert r.status_code == 200 and r.json()["user"]["max_chats"] == max_chats
+    return user, appliance.login(login, AGENT_PASSWORD)
+
+
+async def start_chat(appliance: Appliance, site_key: str, text: str, **extra):
+    widget = Widget(appliance, site_key)
+    ws = await widget.connect()
+    await ws.send(json.dumps({"type": "send", "client_id": cid(), "body": text, **extra}))
+    ack = await next_of(ws, "ack")
+    return widget, ws, ack["conversation_id"]
+
+
+def test_new_chats_go_to_the_least_busy_online_agent(appliance: Appliance, owner) -> None:
+    owner_client, setup = owner
+    site = setup["site"]
+    li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
+    wang, wang_client = add_agent(appliance, owner_client, "xiaowang", site["id"])
+
+    async def scenario() -> list[int | None]:
+        consoles = [await agent_socket(appliance, li_client),
+                    await agent_socket(appliance, wang_client)]
+        assignees = []
+        for n in range(4):
+            _, ws, conv = await start_chat(appliance, site["widget_key"], f"问题 {n}")
+            joined = await next_of(ws, "message")
+            while joined["kind"] != "system":
+                joined = await next_of(ws, "message")
+            assert joined["body"] == "agent_joined"
+            detail = await asyncio.to_thread(owner_client.get, f"/api/conversations/{conv}")
+            assignees.append(detail.json()["conversation"]["assignee_id"])
+            await ws.close()
+        for console in consoles:
+            await console.close()
+        return assignees
+
+    assignees = asyncio.run(scenario())
+    assert sorted(assignees) == sorted([li["id"], li["id"], wang["id"], wang["id"]])
+    status = owner_client.get("/api/agents/status", params={"site_id": site["id"]}).json()
+    loads = {a["id"]: a["active_chats"] for a in status["agents"]}
+    assert loads[li["id"]] == loads[wang["id"]] == 2
+
+
+def test_queue_position_then_served_when_a_chat_closes(appliance: Appliance, owner) -> None:
+    owner_client, setup = owner
+    site = setup["site"]
+    _li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"], max_chats=1)
+
+    async def scenario() -> None:
+        console = await agent_socket(appliance, li_client)
+        _, first_ws, first = await start_chat(appliance, site["widget_key"], "第一位")
+        _, second_ws, second = await start_chat(appliance, site["widget_key"], "第二位")
+        queue = await next_of(second_ws, "queue")
+        assert queue["conversation_id"] == second and queue["position"] == 1
+        assert queue["estimated_wait_seconds"] > 0
+        _, third_ws, third = await start_chat(appliance, site["widget_key"], "第三位")
+        assert (await next_of(third_ws, "queue"))["position"] == 2
+        waiting = await asyncio.to_thread(owner_client.get, "/api/conversations?view=waiting")
+        assert [c["id"] for c in waiting.json()["conversations"]] == [third, second]
+        closed = await asyncio.to_thread(li_client.post, f"/api/conversations/{first}/close",
+                                         json={})
+        assert closed.status_code == 200
+        joined = await next_of(second_ws, "message")
+        while joined["kind"] != "system":
+            joined = await next_of(second_ws, "message")
+        assert joined["body"] == "agent_joined"
+        moved = await next_of(third_ws, "queue")
+        assert moved["position"] == 1
+        for ws in (first_ws, second_ws, third_ws, console):
+            await ws.close()
+
+    asyncio.run(scenario())
+
+
+def test_busy_agents_take_no_new_chats_and_the_queue_moves_when_they_are_back(
+        appliance: Appliance, owner) -> None:
+    owner_client, setup = owner
+    site = setup["site"]
+    li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
+
+    async def scenario() -> None:
+        console = await agent_socket(appliance, li_client)
+        await console.send(json.dumps({"type": "status", "status": "busy"}))
+        assert (await next_of(console, "status"))["status"] == "busy"
+        _, ws, conv = await start_chat(appliance, site["widget_key"], "忙吗")
+        assert (await next_of(ws, "queue"))["position"] == 1
+        await console.send(json.dumps({"type": "status", "status": "online"}))
+        assert (await next_of(console, "status"))["status"] == "online"
+        joined = await next_of(ws, "message")
+        while joined["kind"] != "system":
+            joined = await next_of(ws, "message")
+        detail = await asyncio.to_thread(owner_client.get, f"/api/conversations/{conv}")
+        assert detail.json()["conversation"]["assignee_id"] == li["id"]
+        await console.send(json.dumps({"type": "status", "status": "sleeping"}))
+        assert (await next_of(console, "error"))["error"]["code"] == "invalid"
+        await ws.close()
+        await console.close()
+
+    asyncio.run(scenario())
+    # The chosen status is kept for the next console (a reload does not reset it).
+    li_client.post("/api/me/status", json={"status": "away"})
+
+    async def reconnect() -> str:
+        console = await agent_socket(appliance, li_client)
+        status = owner_client.get("/api/agents/status", params={"site_id": site["id"]}).json()
+        await console.close()
+        return next(a["status"] for a in status["agents"] if a["id"] == li["id"])
+
+    assert asyncio.run(reconnect()) == "away"
+    assert li_client.get("/api/agents/status", params={"site_id": site["id"]}).status_code == 403
+
+
+def test_categories_route_to_teams_with_overflow_to_the_fallback_team(
+        appliance: Appliance, owner) -> None:
+    owner_client, setup = owner
+    site = setup["site"]
+    sales, sales_client = add_agent(appliance, owner_client, "sales1", site["id"], max_chats=1)
+    support, support_client = add_agent(appliance, owner_client, "support1", site["id"])
+    sales_team = owner_client.post("/api/teams", json={"name": "售前", "site_id": site["id"],
+                                                       "member_ids": [sales["id"]]})
+    assert sales_team.status_code == 201
+    support_team = owner_client.post("/api/teams", json={"name": "售后",
+                                                         "member_ids": [support["id"]]}).json()
+    r = owner_client.patch(f"/api/sites/{site['id']}",
+                           json={"fallback_team_id": support_team["team"]["id"]})
+    assert r.status_code == 200
+    assert owner_client.patch(f"/api/sites/{site['id']}",
+                              json={"fallback_team_id": 999}).status_code == 400
+    assert owner_client.post("/api/teams", json={"name": "x", "member_ids": [999]}
+                             ).status_code == 400
+    category = owner_client.post(f"/api/sites/{site['id']}/categories",
+                                 json={"name": "售前咨询",
+                                       "team_id": sales_team.json()["team"]["id"]})
+    assert category.status_code == 201, category.text
+    category_id = category.json()["category"]["id"]
+
+    async def scenario() -> tuple[int, int]:
+        consoles = [await agent_socket(appliance, sales_client),
+                    await agent_socket(appliance, support_client)]
+        _, a, first = await start_chat(appliance, site["widget_key"], "买", category_id=category_id)
+        _, b, second = await start_chat(appliance, site["widget_key"], "再买",
+                                        category_id=category_id)
+        for ws in (a, b, *consoles):
+            await ws.close()
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    one = owner_client.get(f"/api/conversations/{first}").json()["conversation"]
+    two = owner_client.get(f"/api/conversations/{second}").json()["conversation"]
+    assert one["assignee_id"] == sales["id"]  # the category's team
+    assert two["assignee_id"] == support["id"]  # sales is full: the fallback team
+    session = owner_client.post("/api/widget/session", json={"site_key": site["widget_key"]})
+    assert [c["name"] for c in session.json()["site"]["categories"]] == ["售前咨询"]
