@@ -97,3 +97,15 @@ class QueueUpdate(Event):
     visitor_id: int
     position: int
     estimated_wait_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unanswered(Event):
+    """A chat waited too long for its agent's first answer; flagged to the site's agents
+    (supervisors' consoles show it) and re-offered to `new_agent_id` if anyone could take it."""
+
+    type: ClassVar[str] = "unanswered"
+    conversation_id: int
+    site_id: int
+    agent_id: int
+    new_agent_id: int | None

@@ -14,6 +14,7 @@ from appliance.domain.events import (
     ReadUpTo,
     SessionsEnded,
     Typing,
+    Unanswered,
     UserChanged,
 )
 from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode
@@ -108,6 +109,10 @@ class Hub:
                 else:
                     self._to_visitor(event.visitor_id, frame)
                     self._to_agents(event.site_id, frame)  # the agent's other tabs
+            elif isinstance(event, Unanswered):
+                self._to_agents(event.site_id, {
+                    "type": "unanswered", "conversation_id": event.conversation_id,
+                    "agent_id": event.agent_id, "new_agent_id": event.new_agent_id})
             elif isinstance(event, QueueUpdate):
                 frame = {"type": "queue", "conversation_id": event.conversation_id,
                          "position": event.position,

@@ -10,7 +10,13 @@ from typing import Any
 from appliance.domain import validation as v
 from appliance.domain.conversations import SYSTEM, Conversation, Sender
 from appliance.domain.errors import Forbidden, Invalid
-from appliance.domain.events import ConversationChanged, Event, MessageCreated, QueueUpdate
+from appliance.domain.events import (
+    ConversationChanged,
+    Event,
+    MessageCreated,
+    QueueUpdate,
+    Unanswered,
+)
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import require_conversation_access, require_install_manager
 from appliance.domain.routing import (
@@ -238,3 +244,38 @@ async def do_delete_category(svc: Services, actor: User, category_id: int) -> No
     require_install_manager(actor)
     await svc.db.read(store.get_category, category_id)
     await svc.db.write(store.delete_category, category_id)
+
+
+def _reassign_job(conversation_id: int, old: int, new: store.AgentRecord, now: datetime) -> Any:
+    def move() -> tuple[Conversation, list[Any]] | None:
+        if not store.reassign(conversation_id, old, new.user_id):
+            return None  # answered, closed or taken meanwhile
+        line, _ = conv_store.append_to(conv_store.require_head(conversation_id),
+                                       Sender(SYSTEM, None, new.display_name), "system",
+                                       "transferred", "sys-" + secrets.token_hex(12), None, now)
+        return conv_store.get_conversation(conversation_id), [line]
+
+    return move
+
+
+async def reoffer_unanswered(svc: Services) -> int:
+    """Chats their agent left unanswered too long go to another agent who can take them, and
+    supervisors are told either way; returns how many moved."""
+    moved = 0
+    for conversation_id, site_id, agent_id in await svc.db.read(store.unanswered, svc.now()):
+        routing = await svc.db.read(store.site_routing, site_id)
+        records = await svc.db.read(store.agents_of_site, site_id)
+        others = [s for s in _snapshots(svc, records) if s.user_id != agent_id]
+        decision = choose(others, team_id=None, fallback_team_id=None,
+                          strategy=routing.strategy if routing.strategy != "manual"
+                          else "least_busy")
+        svc.publish(Unanswered(conversation_id, site_id, agent_id,
+                               decision.agent_id if decision.outcome == ASSIGNED else None))
+        if decision.outcome != ASSIGNED:
+            continue
+        target = next(r for r in records if r.user_id == decision.agent_id)
+        move = _reassign_job(conversation_id, agent_id, target, svc.now())
+        if await svc.commit(move, _assigned_events) is not None:
+            svc.presence.assigned(target.user_id)
+            moved += 1
+    return moved

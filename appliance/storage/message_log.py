@@ -86,11 +86,14 @@ def append(conv: Conversation, sender: Sender, kind: str, body: str, client_id: 
     visitor_last = seq if kind != NOTE else conv.visitor_last_seq
     unread = conv.unread + (1 if sender.type == VISITOR else 0)
     # A list's preview shows the last thing someone said, not "小李 joined".
+    answered = sender.type == "agent" and kind != NOTE
     cursor.execute(
         "UPDATE conversation SET last_seq = ?, visitor_last_seq = ?, unread = ?, "
         "last_activity_at = ?, last_message_id = CASE WHEN ? = 'system' "
-        "THEN last_message_id ELSE ? END WHERE id = ?",
-        (seq, visitor_last, unread, stamp, kind, message_id, conv.id))
+        "THEN last_message_id ELSE ? END, "
+        "first_response_at = CASE WHEN ? THEN coalesce(first_response_at, ?) "
+        "ELSE first_response_at END WHERE id = ?",
+        (seq, visitor_last, unread, stamp, kind, message_id, answered, stamp, conv.id))
     if attachment_id is not None:
         cursor.execute("UPDATE attachment SET conversation_id = ? WHERE id = ?",
                        (conv.id, attachment_id))

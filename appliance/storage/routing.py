@@ -215,3 +215,26 @@ def save_category(category_id: int | None, site_id: int, name: str, team_id: int
 
 def delete_category(category_id: int) -> None:
     CategoryRow.delete().where(CategoryRow.id == category_id).execute()
+
+
+def unanswered(now: datetime) -> list[tuple[int, int, int]]:
+    """(conversation, site, agent) of open chats whose agent has not answered within the
+    site's `unanswered_seconds` of getting them (joining or a transfer)."""
+    rows = bound_database.obj.execute_sql(
+        "SELECT c.id, c.site_id, c.assignee_id, s.unanswered_seconds, "
+        "(SELECT max(m.created_at) FROM message m WHERE m.conversation_id = c.id "
+        " AND m.kind = 'system' AND m.body IN ('agent_joined', 'transferred')) "
+        "FROM conversation c JOIN site s ON s.id = c.site_id "
+        "WHERE c.status = 'open' AND c.assignee_id IS NOT NULL "
+        "AND c.first_response_at IS NULL").fetchall()
+    due = []
+    for conversation_id, site_id, agent_id, seconds, since in rows:
+        if since is not None and (now - datetime.fromisoformat(since)).total_seconds() >= seconds:
+            due.append((conversation_id, site_id, agent_id))
+    return due
+
+
+def reassign(conversation_id: int, from_agent: int, to_agent: int) -> bool:
+    return bool(ConversationRow.update(assignee=to_agent).where(
+        (ConversationRow.id == conversation_id) & (ConversationRow.assignee == from_agent)
+        & ConversationRow.first_response_at.is_null()).execute())

@@ -10,6 +10,7 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from appliance.services import routing
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.web import (
     api_account,
@@ -56,6 +57,8 @@ def create_app(runtime: Runtime) -> Sanic:
     app.on_response(_security_headers)
     app.after_server_start(_start_housekeeping)
     app.before_server_stop(_stop_housekeeping)
+    app.after_server_start(_start_routing_watch)
+    app.before_server_stop(_stop_routing_watch)
     app.after_server_start(api_offline.start_background)
     app.before_server_stop(api_offline.stop_background)
     return app
@@ -84,6 +87,31 @@ async def _start_housekeeping(app: Sanic) -> None:
 
 async def _stop_housekeeping(app: Sanic) -> None:
     task = getattr(app.ctx, "housekeeping", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+ROUTING_WATCH_SECONDS = 5
+
+
+async def _routing_watch(app: Sanic) -> None:
+    """Re-offer chats their agent has not answered in time."""
+    while True:
+        await asyncio.sleep(ROUTING_WATCH_SECONDS)
+        try:
+            await routing.reoffer_unanswered(app.ctx.runtime.services)
+        except Exception:
+            log.exception("re-offering unanswered chats failed")
+
+
+async def _start_routing_watch(app: Sanic) -> None:
+    app.ctx.routing_watch = asyncio.get_running_loop().create_task(_routing_watch(app))
+
+
+async def _stop_routing_watch(app: Sanic) -> None:
+    task = getattr(app.ctx, "routing_watch", None)
     if task is not None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
