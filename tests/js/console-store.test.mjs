@@ -13,8 +13,10 @@ function conv(id, extra = {}) {
 }
 
 test('tabs by role: only supervisors and up see all open conversations', () => {
-  assert.deepEqual(viewsFor('agent'), ['mine', 'waiting', 'closed']);
-  for (const role of ['supervisor', 'admin', 'owner']) assert.deepEqual(viewsFor(role), ['mine', 'waiting', 'open', 'closed']);
+  assert.deepEqual(viewsFor('agent'), ['mine', 'waiting', 'pending', 'missed', 'closed']);
+  for (const role of ['supervisor', 'admin', 'owner']) {
+    assert.deepEqual(viewsFor(role), ['mine', 'waiting', 'open', 'pending', 'missed', 'closed']);
+  }
 });
 
 test('membership mirrors the API views', () => {

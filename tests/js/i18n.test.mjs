@@ -5,11 +5,12 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  format, getLanguage, normalizeLanguage, onLanguageChange, otherLanguage, resolveLanguage, setLanguage,
-  STORAGE_KEY, storedLanguage, t, translate,
+  CATALOG_PARTS, CATALOGS, format, getLanguage, mergeCatalogs, normalizeLanguage, onLanguageChange, otherLanguage,
+  resolveLanguage, setLanguage, STORAGE_KEY, storedLanguage, t, translate,
 } from '../../webui/js/i18n.js';
-import en from '../../webui/js/messages/en.js';
-import zhCN from '../../webui/js/messages/zh-CN.js';
+
+// The catalogs as the UI sees them: every part of each language merged.
+const { en, 'zh-CN': zhCN } = CATALOGS;
 
 const WEBUI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'webui');
 
@@ -62,6 +63,14 @@ test('setLanguage switches t(), persists on request and notifies once per change
   setLanguage('zh-CN', { storage });
   assert.deepEqual(seen, ['en']);
   assert.equal(storedLanguage(null), null);
+});
+
+test('catalog parts merge per language and may not share a key', () => {
+  assert.deepEqual(mergeCatalogs({ en: [{ a: 'A' }, { b: 'B' }] }), { en: { a: 'A', b: 'B' } });
+  assert.throws(() => mergeCatalogs({ en: [{ a: 'A' }, { a: 'again' }] }), /message a is in two en catalogs/);
+  assert.deepEqual(Object.keys(CATALOG_PARTS).sort(), ['en', 'zh-CN']);
+  assert.equal(CATALOG_PARTS.en.length, CATALOG_PARTS['zh-CN'].length, 'each part exists in both languages');
+  assert.equal(CATALOGS.en['nav.sites'], 'Sites', 'base keys still resolve');
 });
 
 test('both catalogs have the same keys, non-empty, with the same placeholders', () => {

@@ -8,9 +8,10 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get the console, sites, users, company and their account', () => {
-  assert.deepEqual(ids('owner'), ['console', 'sites', 'users', 'company', 'account']);
-  assert.deepEqual(ids('admin'), ['console', 'sites', 'users', 'company', 'account']);
+test('managers get the console, sites, users, teams, company, mail and their account', () => {
+  const all = ['console', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
+  assert.deepEqual(ids('owner'), all);
+  assert.deepEqual(ids('admin'), all);
 });
 
 test('agents and supervisors get the console and their account', () => {
@@ -43,6 +44,10 @@ test('route access follows the nav', () => {
   assert.ok(!canOpen('agent', 'sites'));
   assert.ok(!canOpen('supervisor', 'users'));
   assert.ok(!canOpen('agent', 'company'));
+  assert.ok(canOpen('admin', 'teams'));
+  assert.ok(canOpen('owner', 'mail'));
+  assert.ok(!canOpen('supervisor', 'teams'));
+  assert.ok(!canOpen('agent', 'mail'));
   assert.ok(!canOpen('owner', 'home'));
   assert.ok(!canOpen('owner', 'not-found'));
 });

@@ -1,12 +1,41 @@
 // Message catalog lookup, formatting and the current UI language (zh-CN default, English switchable).
 import zhCN from './messages/zh-CN.js';
 import en from './messages/en.js';
+import consoleZhCN from './messages/console-zh-CN.js';
+import consoleEn from './messages/console-en.js';
+import adminZhCN from './messages/admin-zh-CN.js';
+import adminEn from './messages/admin-en.js';
 
 export const LANGUAGES = ['zh-CN', 'en'];
 export const DEFAULT_LANGUAGE = 'zh-CN';
 export const STORAGE_KEY = 'kefu.lang';
 
-const CATALOGS = { 'zh-CN': zhCN, en };
+/**
+ * Each language's catalog is put together from parts (the base one, then one per area of the app),
+ * so that no catalog file outgrows the module size limit. Parts must not share keys.
+ */
+export const CATALOG_PARTS = {
+  'zh-CN': [zhCN, consoleZhCN, adminZhCN],
+  en: [en, consoleEn, adminEn],
+};
+
+/** `{lang: {key: text}}` from `{lang: [part, …]}`; a key in two parts is a mistake, reported by its name. */
+export function mergeCatalogs(parts) {
+  const merged = {};
+  for (const [lang, list] of Object.entries(parts)) {
+    const catalog = {};
+    for (const part of list) {
+      for (const key of Object.keys(part)) {
+        if (Object.hasOwn(catalog, key)) throw new Error(`message ${key} is in two ${lang} catalogs`);
+        catalog[key] = part[key];
+      }
+    }
+    merged[lang] = catalog;
+  }
+  return merged;
+}
+
+export const CATALOGS = mergeCatalogs(CATALOG_PARTS);
 
 /** Map loose tags ("zh", "zh-cn", "en-US") to a supported language, or null. */
 export function normalizeLanguage(value) {

@@ -8,7 +8,9 @@ export const NAV_ITEMS = [
   { id: 'console', label: 'nav.console', roles: EVERYONE },
   { id: 'sites', label: 'nav.sites', roles: MANAGERS },
   { id: 'users', label: 'nav.users', roles: MANAGERS },
+  { id: 'teams', label: 'nav.teams', roles: MANAGERS },
   { id: 'company', label: 'nav.company', roles: MANAGERS },
+  { id: 'mail', label: 'nav.mail', roles: MANAGERS },
   { id: 'account', label: 'nav.account', roles: EVERYONE },
 ];
 

@@ -1,4 +1,5 @@
 // Build API request bodies from form values (trimmed, typed, defaults filled in), without DOM access.
+import { hoursFromForm } from './business-hours.js';
 import { originOf, parseOrigins, PRECHAT_FIELDS } from './validation.js';
 import { roleUsesSites } from './roles.js';
 
@@ -29,6 +30,30 @@ export function siteBody(values, { isNew, chooseCompany, prechat = [] }) {
     const choices = Object.fromEntries(PRECHAT_FIELDS.map((field) => [field, values[`prechat_${field}`]]));
     body.prechat_fields = prechatFields(choices, prechat);
   }
+  return Object.assign(body, siteRoutingBody(values));
+}
+
+/** A select's value as an id, '' meaning none (null). */
+function idOrNull(value) {
+  return value ? Number(value) : null;
+}
+
+/** An optional number box: '' → null, else the number (a user's chat limit: null = company default). */
+export function numberOrNull(value) {
+  const text = String(value ?? '').trim();
+  return text ? Number(text) : null;
+}
+
+/** The routing, business-hours and offline fields of the site form, only those it has. */
+export function siteRoutingBody(values) {
+  const body = {};
+  const has = (name) => Object.hasOwn(values, name);
+  if (has('routing_strategy')) body.routing_strategy = values.routing_strategy;
+  if (has('fallback_team_id')) body.fallback_team_id = idOrNull(values.fallback_team_id);
+  if (has('unanswered_seconds')) body.unanswered_seconds = Number(values.unanswered_seconds);
+  if (has('hours_enabled')) body.business_hours = hoursFromForm(values).hours;
+  if (has('offline_mode')) body.offline_mode = values.offline_mode;
+  if (has('notify_email')) body.notify_email = values.notify_email.trim();
   return body;
 }
 
@@ -72,5 +97,58 @@ export function userBody(values, { isNew }) {
   const siteIds = roleUsesSites(values.role) ? (values.site_ids || []).map(Number) : [];
   const body = { display_name: values.display_name.trim(), role: values.role, site_ids: siteIds };
   if (isNew) Object.assign(body, { login: values.login.trim(), password: values.password });
+  else if (Object.hasOwn(values, 'max_chats')) body.max_chats = numberOrNull(values.max_chats);
   return body;
+}
+
+/** PATCH /api/companies/{id}: the name and, when the form has it, the default chat limit. */
+export function companyBody(values) {
+  const body = { name: values.name.trim() };
+  if (Object.hasOwn(values, 'max_chats')) body.max_chats = Number(values.max_chats);
+  return body;
+}
+
+/** POST /api/teams or PATCH /api/teams/{id}: '' site means every site. */
+export function teamBody(values) {
+  return {
+    name: values.name.trim(),
+    site_id: idOrNull(values.site_id),
+    member_ids: (values.member_ids || []).map(Number),
+  };
+}
+
+/**
+ * The users a team's member checkboxes list: every active user, plus current members who were
+ * deactivated since (shown, so that saving does not drop them unseen). Sorted by display name.
+ */
+export function teamMemberChoices(users, team = null) {
+  const members = new Set(team?.member_ids ?? []);
+  return users.filter((user) => user.active || members.has(user.id))
+    .map((user) => ({ id: user.id, name: user.display_name, active: user.active, checked: members.has(user.id) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** POST /api/sites/{id}/categories or PATCH /api/categories/{id}; '' team means no team. */
+export function categoryBody(values, position) {
+  return { name: values.name.trim(), team_id: idOrNull(values.team_id), position };
+}
+
+/** Where a new category goes: after the last one. */
+export function nextCategoryPosition(categories) {
+  return categories.reduce((last, category) => Math.max(last, category.position + 1), 0);
+}
+
+/** The usual port of each SMTP security mode. */
+export const SMTP_PORTS = { none: 25, starttls: 587, tls: 465 };
+
+/** PUT /api/settings/smtp: an empty password box keeps the stored password (sent as null). */
+export function smtpBody(values) {
+  return {
+    host: values.host.trim(),
+    port: Number(values.port),
+    security: values.security,
+    username: values.username.trim(),
+    password: values.password ? values.password : null,
+    from_address: values.from_address.trim(),
+  };
 }

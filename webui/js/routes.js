@@ -8,7 +8,9 @@ const PATTERNS = [
   ['users', /^users$/],
   ['user-new', /^users\/new$/],
   ['user', /^users\/(\d+)$/],
+  ['teams', /^teams$/],
   ['company', /^company$/],
+  ['mail', /^mail$/],
   ['account', /^account$/],
   ['console', /^console(?:\/(\d+))?$/],
   ['canned', /^canned$/],
@@ -18,7 +20,7 @@ const PATTERNS = [
 const SECTIONS = {
   sites: 'sites', 'site-new': 'sites', site: 'sites',
   users: 'users', 'user-new': 'users', user: 'users',
-  company: 'company', account: 'account', console: 'console', canned: 'console',
+  teams: 'teams', company: 'company', mail: 'mail', account: 'account', console: 'console', canned: 'console',
 };
 
 /** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */

@@ -7,9 +7,9 @@ const MAX_DELAY_MS = 30000;
 /** protocol.md rule 5: 0.5 s, doubling up to 15 s. */
 export const PROTOCOL_BACKOFF = { baseMs: 500, maxMs: 15000 };
 
-/** Conversation frames the console handles (protocol.md, "Server → client"). */
+/** Frames the console handles (protocol.md, "Server → client"): conversations, the queue, my status. */
 const CONVERSATION_FRAMES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset',
-  'error']);
+  'error', 'queue', 'status']);
 
 /** `ws://host/api/agent/ws`, or `wss:` when the page is served over HTTPS. */
 export function socketUrl(location) {
@@ -26,7 +26,8 @@ export function reconnectDelay(attempt, random = Math.random,
 
 /**
  * Decide what a text frame means: `{action: 'reply', message}`, `{action: 'end', reason}`,
- * `{action: 'hello', user}`, `{action: 'frame', frame}` (a conversation frame for the console) or
+ * `{action: 'hello', user, status?}` (`status`: the agent's presence, when the server sent one),
+ * `{action: 'frame', frame}` (a conversation, queue or status frame for the console) or
  * `{action: 'ignore'}` (unknown or malformed frames).
  */
 export function onSocketMessage(text) {
@@ -36,7 +37,9 @@ export function onSocketMessage(text) {
   switch (message.type) {
     case 'ping': return { action: 'reply', message: { type: 'pong' } };
     case 'session_ended': return { action: 'end', reason: cleanReason(message.reason) };
-    case 'hello': return { action: 'hello', user: message.user || null };
+    case 'hello': return typeof message.status === 'string'
+      ? { action: 'hello', user: message.user || null, status: message.status }
+      : { action: 'hello', user: message.user || null };
     default:
       return CONVERSATION_FRAMES.has(message.type) ? { action: 'frame', frame: message } : { action: 'ignore' };
   }

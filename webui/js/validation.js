@@ -1,10 +1,12 @@
 // Client-side form checks mirroring the field limits in docs/api.md; the server stays the authority.
 // Each check returns null or `{key, params}` naming a catalog message; validators return a list of
 // `{field, key, params}` in form order.
+import { hoursFromForm } from './business-hours.js';
 
 export const LIMITS = {
   loginMin: 3, loginMax: 100, nameMax: 80, passwordMin: 8, passwordMax: 256,
-  urlMax: 500, greetingMax: 500, originsMax: 50,
+  urlMax: 500, greetingMax: 500, originsMax: 50, emailMax: 254, categoryNameMax: 40,
+  maxChatsMin: 1, maxChatsMax: 30, unansweredMin: 10, unansweredMax: 3600, hostMax: 253, smtpUserMax: 200,
 };
 
 export const POSITIONS = ['right', 'left'];
@@ -12,6 +14,10 @@ export const SITE_LANGUAGES = ['zh-CN', 'en'];
 /** What a pre-chat form may ask, in the order the form shows it, and how each can be asked. */
 export const PRECHAT_FIELDS = ['name', 'email', 'phone'];
 export const PRECHAT_CHOICES = ['off', 'optional', 'required'];
+/** How a site hands new chats to agents, and what its widget does when nobody can answer. */
+export const ROUTING_STRATEGIES = ['least_busy', 'round_robin', 'previous_first', 'manual'];
+export const OFFLINE_MODES = ['leave_message', 'hide'];
+export const SMTP_SECURITY = ['starttls', 'tls', 'none'];
 
 /** Length in code points, as the server (Python) counts it. */
 export function length(value) {
@@ -123,6 +129,23 @@ export function checkGreeting(value) {
     ? { key: 'validation.tooLong', params: { max: LIMITS.greetingMax } } : null;
 }
 
+/** An e-mail address as the server accepts it (something@domain.tld, no spaces). */
+export function checkEmail(value, { optional = false } = {}) {
+  const text = String(value ?? '').trim();
+  if (!text) return optional ? null : { key: 'validation.required' };
+  if (length(text) > LIMITS.emailMax) return { key: 'validation.tooLong', params: { max: LIMITS.emailMax } };
+  return /^[^\s@]+@[^\s@]+$/.test(text) ? null : { key: 'validation.email' };
+}
+
+/** A whole number from `min` to `max` typed into a box; empty is allowed only when `optional`. */
+export function checkWholeNumber(value, min, max, { optional = false } = {}) {
+  const text = String(value ?? '').trim();
+  if (!text) return optional ? null : { key: 'validation.required' };
+  const number = Number(text);
+  return /^\d+$/.test(text) && number >= min && number <= max
+    ? null : { key: 'validation.range', params: { min, max } };
+}
+
 export function checkChoice(value, choices) {
   return choices.includes(value) ? null : { key: 'validation.choice' };
 }
@@ -166,7 +189,25 @@ export function validateSite(v) {
     // The pre-chat selects exist only on an existing site's form.
     ...PRECHAT_FIELDS.map((field) => `prechat_${field}`)
       .map((name) => [name, Object.hasOwn(v, name) ? checkChoice(v[name], PRECHAT_CHOICES) : null]),
+    ...validateSiteRouting(v),
   ]);
+}
+
+/** The routing, hours and offline controls of an existing site's form (each only when present). */
+function validateSiteRouting(v) {
+  const has = (name) => Object.hasOwn(v, name);
+  const pairs = [
+    ['routing_strategy', has('routing_strategy') ? checkChoice(v.routing_strategy, ROUTING_STRATEGIES) : null],
+    ['unanswered_seconds', has('unanswered_seconds')
+      ? checkWholeNumber(v.unanswered_seconds, LIMITS.unansweredMin, LIMITS.unansweredMax) : null],
+  ];
+  if (has('hours_enabled')) {
+    const { error } = hoursFromForm(v);
+    pairs.push([error?.field ?? 'hours_timezone', error && { key: error.key, params: error.params }]);
+  }
+  pairs.push(['offline_mode', has('offline_mode') ? checkChoice(v.offline_mode, OFFLINE_MODES) : null]);
+  pairs.push(['notify_email', has('notify_email') ? checkEmail(v.notify_email, { optional: true }) : null]);
+  return pairs;
 }
 
 export function validateUser(v, { isNew }) {
@@ -175,6 +216,7 @@ export function validateUser(v, { isNew }) {
     ['display_name', checkName(v.display_name)],
     ['role', v.role ? null : { key: 'validation.required' }],
     ['password', isNew ? checkPassword(v.password) : null],
+    ['max_chats', checkWholeNumber(v.max_chats, LIMITS.maxChatsMin, LIMITS.maxChatsMax, { optional: true })],
   ]);
 }
 
@@ -194,5 +236,35 @@ export function validateProfile(v) {
 }
 
 export function validateCompany(v) {
+  return collect([
+    ['name', checkName(v.name)],
+    ['max_chats', Object.hasOwn(v, 'max_chats')
+      ? checkWholeNumber(v.max_chats, LIMITS.maxChatsMin, LIMITS.maxChatsMax) : null],
+  ]);
+}
+
+export function validateTeam(v) {
   return collect([['name', checkName(v.name)]]);
+}
+
+export function validateCategory(v) {
+  const name = String(v.name ?? '').trim();
+  return collect([['name', name && length(name) > LIMITS.categoryNameMax
+    ? { key: 'validation.tooLong', params: { max: LIMITS.categoryNameMax } } : checkName(name)]]);
+}
+
+/** The mail-server form; the password may stay empty (keep the stored one). */
+export function validateSmtp(v) {
+  const host = String(v.host ?? '').trim();
+  return collect([
+    ['host', !host ? { key: 'validation.required' }
+      : length(host) > LIMITS.hostMax ? { key: 'validation.tooLong', params: { max: LIMITS.hostMax } }
+        : /[\s/@]/.test(host) ? { key: 'validation.host' } : null],
+    ['port', checkWholeNumber(v.port, 1, 65535)],
+    ['security', checkChoice(v.security, SMTP_SECURITY)],
+    ['username', length(String(v.username ?? '').trim()) > LIMITS.smtpUserMax
+      ? { key: 'validation.tooLong', params: { max: LIMITS.smtpUserMax } } : null],
+    ['password', length(v.password) > 500 ? { key: 'validation.tooLong', params: { max: 500 } } : null],
+    ['from_address', checkEmail(v.from_address)],
+  ]);
 }

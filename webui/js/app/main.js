@@ -13,8 +13,10 @@ import { accountView } from './views/account.js';
 import { cannedView } from './views/canned.js';
 import { companyView } from './views/company.js';
 import { consoleView } from './views/console.js';
+import { mailView } from './views/mail.js';
 import { siteView } from './views/site.js';
 import { sitesView } from './views/sites.js';
+import { teamsView } from './views/teams.js';
 import { userFormView } from './views/user-form.js';
 import { usersView } from './views/users.js';
 
@@ -22,6 +24,7 @@ const VIEWS = {
   sites: sitesView, 'site-new': siteView, site: siteView,
   users: usersView, 'user-new': userFormView, user: userFormView,
   company: companyView, account: accountView, console: consoleView, canned: cannedView,
+  teams: teamsView, mail: mailView,
 };
 
 let leaving = false;

@@ -13,7 +13,7 @@ function setState(state) {
  * Open `/api/agent/ws`. `onSessionEnded(reason)` runs once when the server ends the session;
  * `checkSession()` resolves false when the session is gone (asked before each reconnect, because a
  * handshake refused for lack of a session looks like any other dropped connection).
- * `onHello(user)` runs after every (re)connect, `onFrame(frame)` for each conversation frame and
+ * `onHello(user, status)` runs after every (re)connect, `onFrame(frame)` for each conversation frame and
  * `onState('open' | 'closed' | 'stopped')` when the link changes. Returns `{stop, send, isOpen}`.
  */
 export function connectConsoleSocket({
@@ -50,7 +50,7 @@ export function connectConsoleSocket({
     if (typeof event.data !== 'string') return;
     const decision = onSocketMessage(event.data);
     if (decision.action === 'reply') send(decision.message);
-    else if (decision.action === 'hello') onHello(decision.user);
+    else if (decision.action === 'hello') onHello(decision.user, decision.status ?? null);
     else if (decision.action === 'frame') onFrame(decision.frame);
     else if (decision.action === 'end') {
       endReason = decision.reason;

@@ -1,10 +1,11 @@
 // The console's delivery core, without I/O: frames and HTTP answers in; frames to send, alerts out.
 import { newClientId, Outbox } from './outbox.js';
-import { ConversationStore, inView } from './store.js';
+import { ConversationStore, inView, isLive, mineToAnswer } from './store.js';
 import { Timeline } from './timeline.js';
 
 export const TYPING_TTL_MS = 8000;
-const FRAME_TYPES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset', 'error']);
+const FRAME_TYPES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset', 'error',
+  'queue']);
 
 const syncFrame = (id, afterSeq) => ({ type: 'sync', conversation_id: id, after_seq: afterSeq });
 const readFrame = (id, seq) => ({ type: 'read', conversation_id: id, seq });
@@ -37,6 +38,7 @@ export class ConsoleEngine {
     this.resendAfterSync = new Set();
     this.ownActions = new Set();
     this.typing = new Map();
+    this.queue = new Map();
     this.activeId = null;
     this.attentive = false;
     this.connected = false;
@@ -51,7 +53,7 @@ export class ConsoleEngine {
   /** Whether the agent is looking at conversation `id` and it is theirs to answer. */
   isReading(id) {
     const conversation = this.store.get(id);
-    return this.attentive && id === this.activeId && conversation?.status === 'open'
+    return this.attentive && id === this.activeId && isLive(conversation)
       && conversation.assignee_id === this.me.id;
   }
 
@@ -66,7 +68,7 @@ export class ConsoleEngine {
     this.connected = true;
     for (const [id, timeline] of this.timelines) {
       const conversation = this.store.get(id);
-      if (conversation && conversation.status !== 'open' && timeline.loaded) continue;
+      if (conversation && !isLive(conversation) && timeline.loaded) continue;
       out.send.push(syncFrame(id, timeline.lastSeq));
       this.syncing.add(id);
       this.resendAfterSync.add(id);
@@ -107,6 +109,7 @@ export class ConsoleEngine {
       case 'synced': this.#synced(id, frame.last_seq, out); break;
       case 'reset': this.#reset(id, out); break;
       case 'error': this.#refused(frame, out); break;
+      case 'queue': this.#queue(frame); break;
       default: break;
     }
     return out;
@@ -129,6 +132,9 @@ export class ConsoleEngine {
       this.outbox.ack(message.client_id, message);
     }
     if (timeline) this.outbox.settle(id, timeline);
+    // Answering a left message opens it; the server says so only when the answer also claims it.
+    if (message.sender.type === 'agent' && message.sender.id === this.me.id && message.kind !== 'note'
+      && this.store.get(id)?.status === 'pending') out.fetch.push(id);
     if (message.sender.type !== 'visitor' || message.kind === 'note') return;
     this.typing.delete(id);
     if (!fresh) return;
@@ -157,7 +163,7 @@ export class ConsoleEngine {
 
   #mineToAnswer(id) {
     const conversation = this.store.get(id);
-    return !conversation || inView(conversation, 'mine', this.me) || inView(conversation, 'waiting', this.me);
+    return !conversation || mineToAnswer(conversation, this.me);
   }
 
   #conversation(conversation, out) {
@@ -168,6 +174,8 @@ export class ConsoleEngine {
     const before = (view) => previous !== null && inView(previous, view, this.me);
     if (own) {
       // My own claim, reopen or send: no news to me.
+    } else if (now('pending') && !before('pending') && mineToAnswer(conversation, this.me)) {
+      out.alerts.push({ kind: 'pending', conversationId: conversation.id });
     } else if (now('waiting') && !before('waiting')) {
       out.alerts.push({ kind: 'chat', conversationId: conversation.id });
     } else if (now('mine') && !before('mine')) {
@@ -175,6 +183,7 @@ export class ConsoleEngine {
     }
     if (conversation.assignee_id !== null || conversation.status !== 'open') this.ownActions.delete(conversation.id);
     if (conversation.status === 'closed') this.typing.delete(conversation.id);
+    if (!now('waiting')) this.queue.delete(conversation.id);
     this.#checkBehind(conversation.id, conversation.last_seq, out);
   }
 
@@ -186,6 +195,35 @@ export class ConsoleEngine {
     } else {
       this.typing.delete(frame.conversation_id);
     }
+  }
+
+  /** A waiting visitor's place in line (position 0: no longer queued). */
+  #queue(frame) {
+    const id = frame.conversation_id;
+    if (!Number.isInteger(id)) return;
+    if (!(frame.position > 0)) {
+      this.queue.delete(id);
+      return;
+    }
+    const wait = Number.isFinite(frame.estimated_wait_seconds) ? frame.estimated_wait_seconds : null;
+    this.queue.set(id, { position: frame.position, estimatedWaitSeconds: wait });
+  }
+
+  /**
+   * Where a waiting conversation stands: `{position, estimatedWaitSeconds, waitedMs}`, or null when
+   * it is not waiting. Before the first `queue` frame the position is its place among the site's
+   * waiting chats, oldest first (what the server uses when the site has no teams).
+   */
+  queueOf(id) {
+    const conversation = this.store.get(id);
+    if (!conversation || !inView(conversation, 'waiting', this.me)) return null;
+    const known = this.queue.get(id);
+    const started = Date.parse(conversation.created_at || '');
+    return {
+      position: known?.position ?? this.store.queuePosition(id),
+      estimatedWaitSeconds: known?.estimatedWaitSeconds ?? null,
+      waitedMs: Number.isNaN(started) ? null : Math.max(0, this.now() - started),
+    };
   }
 
   #ack(frame) {

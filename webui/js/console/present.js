@@ -120,3 +120,30 @@ export function snippetParts(body, query, radius = 30) {
 export function siteVisibleName(site, company) {
   return collapse(site?.display_name) || collapse(company?.name) || collapse(site?.name);
 }
+
+/** Whole minutes in `ms` (rounded down), or null when unknown. */
+export function wholeMinutes(ms) {
+  return Number.isFinite(ms) && ms >= 0 ? Math.floor(ms / 60000) : null;
+}
+
+/** "第 2 位 · 等待 3 分钟" from `engine.queueOf(id)`; just the wait when the place is unknown. */
+export function queueText(queue, t) {
+  if (!queue) return '';
+  const minutes = wholeMinutes(queue.waitedMs) ?? 0;
+  if (queue.position > 0) return t('console.queue.line', { position: queue.position, minutes });
+  return t('console.queue.waited', { minutes });
+}
+
+/** The expected wait as a tooltip ("预计还需约 5 分钟"), or '' when the server gave none. */
+export function queueEstimate(queue, t) {
+  const seconds = queue?.estimatedWaitSeconds;
+  if (!Number.isFinite(seconds) || seconds < 0) return '';
+  return t('console.queue.estimate', { minutes: Math.max(1, Math.ceil(seconds / 60)) });
+}
+
+/** "★★★★☆" for a 1–5 rating, or '' when there is none. */
+export function ratingStars(rating) {
+  const value = Number(rating);
+  if (!Number.isInteger(value) || value < 1 || value > 5) return '';
+  return '★'.repeat(value) + '☆'.repeat(5 - value);
+}

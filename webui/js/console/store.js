@@ -1,6 +1,6 @@
 // Conversations the console knows: which list (tab) each belongs to, ordering, counts, live updates.
 
-export const VIEWS = ['mine', 'waiting', 'open', 'closed'];
+export const VIEWS = ['mine', 'waiting', 'open', 'pending', 'missed', 'closed'];
 const PAGE_SIZE = 50;
 
 /** Supervisors and up see every open conversation of their sites; agents their own and waiting ones. */
@@ -10,14 +10,29 @@ export function seesAllOpen(role) {
 
 /** Tabs offered to a role, in order. */
 export function viewsFor(role) {
-  return seesAllOpen(role) ? [...VIEWS] : ['mine', 'waiting', 'closed'];
+  return seesAllOpen(role) ? [...VIEWS] : VIEWS.filter((view) => view !== 'open');
 }
 
-/** Whether `me` may write in it: agents in their own and waiting ones, supervisors and up in any open one. */
+/** Open, or pending (a left message, answered like an open chat): someone may still write in it. */
+export function isLive(conversation) {
+  return conversation?.status === 'open' || conversation?.status === 'pending';
+}
+
+/** Whether `me` may write in it: agents in their own and waiting ones, supervisors and up in any live one. */
 export function canWrite(conversation, me) {
-  if (!conversation || conversation.status !== 'open') return false;
+  if (!isLive(conversation)) return false;
   const assignee = conversation.assignee_id ?? null;
   return seesAllOpen(me.role) || assignee === null || assignee === me.id;
+}
+
+/**
+ * How the composer works for `me`: `write` (reply and notes), `monitor` (a supervisor in another
+ * agent's open chat: read-only, but they may whisper a note or take over) or `none`.
+ */
+export function writeMode(conversation, me) {
+  if (!canWrite(conversation, me)) return 'none';
+  const assignee = conversation.assignee_id ?? null;
+  return assignee !== null && assignee !== me.id ? 'monitor' : 'write';
 }
 
 /** Whether `conversation` belongs in list `view` for user `me` (mirrors `GET /api/conversations`). */
@@ -28,9 +43,18 @@ export function inView(conversation, view, me) {
     case 'mine': return open && assignee === me.id;
     case 'waiting': return open && assignee === null;
     case 'open': return open && (seesAllOpen(me.role) || assignee === me.id || assignee === null);
+    case 'pending': return conversation.status === 'pending';
+    case 'missed': return conversation.missed === true;
     case 'closed': return conversation.status === 'closed';
     default: return false;
   }
+}
+
+/** My chats, waiting ones and left messages nobody else follows up: what alerts are about. */
+export function mineToAnswer(conversation, me) {
+  const assignee = conversation.assignee_id ?? null;
+  return inView(conversation, 'mine', me) || inView(conversation, 'waiting', me)
+    || (conversation.status === 'pending' && (assignee === null || assignee === me.id));
 }
 
 function time(iso) {
@@ -140,19 +164,26 @@ export class ConversationStore {
       .sort(byActivity);
   }
 
+  /** 1-based place of a waiting conversation among its site's waiting ones, oldest first; null if not waiting. */
+  queuePosition(id) {
+    const conversation = this.get(id);
+    if (!conversation || !inView(conversation, 'waiting', this.me)) return null;
+    const line = this.list('waiting', { siteId: conversation.site_id })
+      .sort((a, b) => time(a.created_at) - time(b.created_at) || a.id - b.id);
+    return line.findIndex((c) => c.id === id) + 1;
+  }
+
   /** `{view: {count, more}}` for the tabs; `more` when only a first page is loaded. */
   counts({ siteId = null } = {}) {
     return Object.fromEntries(VIEWS.map((view) => [view,
       { count: this.list(view, { siteId }).length, more: this.pages[view].hasMore }]));
   }
 
-  /** Unread visitor messages that are mine to answer (my chats and waiting ones): the tab title count. */
+  /** Unread visitor messages that are mine to answer (my chats, waiting ones, left messages): the title count. */
   attentionCount() {
     let total = 0;
     for (const conversation of this.byId.values()) {
-      if (inView(conversation, 'mine', this.me) || inView(conversation, 'waiting', this.me)) {
-        total += Math.max(0, conversation.unread ?? 0);
-      }
+      if (mineToAnswer(conversation, this.me)) total += Math.max(0, conversation.unread ?? 0);
     }
     return total;
   }

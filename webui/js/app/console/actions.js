@@ -1,4 +1,4 @@
-// Conversation actions with their dialogs: claim, transfer (with an optional note), close, reopen.
+// Conversation actions with their dialogs: claim, take over, transfer (with an optional note), close, reopen.
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { field, select } from '../../forms.js';
@@ -9,12 +9,18 @@ import { openDialog } from '../dialog.js';
 
 /** Which actions the header offers for `conversation` to `me` (the server stays the judge). */
 export function availableActions(conversation, me) {
-  if (!conversation) return { claim: false, transfer: false, close: false };
+  if (!conversation) return { claim: false, takeOver: false, transfer: false, close: false };
   const open = conversation.status === 'open';
+  const live = open || conversation.status === 'pending';
   const mine = conversation.assignee_id === me.id;
   const waiting = conversation.assignee_id === null;
   const lead = seesAllOpen(me.role);
-  return { claim: open && waiting, transfer: open && (mine || lead), close: open && (mine || waiting || lead) };
+  return {
+    claim: open && waiting,
+    takeOver: open && lead && !mine && !waiting,
+    transfer: open && (mine || lead),
+    close: live && (mine || waiting || lead),
+  };
 }
 
 function run(ctx, promise) {
@@ -27,6 +33,15 @@ function run(ctx, promise) {
 export function claim(ctx, rt, conversation) {
   return run(ctx, rt.claim(conversation.id).then((result) => {
     ctx.notify(t('console.claimed', { name: visitorName(conversation.visitor, t) }));
+    return result;
+  }));
+}
+
+/** A supervisor takes another agent's chat (the claim reassigns it to them). */
+export function takeOver(ctx, rt, conversation) {
+  const from = rt.agentName(conversation.assignee_id);
+  return run(ctx, rt.claim(conversation.id).then((result) => {
+    ctx.notify(t('console.takenOver', { name: visitorName(conversation.visitor, t), agent: from }));
     return result;
   }));
 }

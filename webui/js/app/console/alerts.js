@@ -4,7 +4,10 @@ import { previewText, visitorName } from '../../console/present.js';
 
 const MUTE_KEY = 'kefu.console.muted';
 const BLINK_MS = 1000;
-const TONES = { chat: [[660, 0], [880, 0.16], [1175, 0.32]], message: [[880, 0], [660, 0.12]], assigned: [[660, 0], [880, 0.16]] };
+const TONES = {
+  chat: [[660, 0], [880, 0.16], [1175, 0.32]], message: [[880, 0], [660, 0.12]], assigned: [[660, 0], [880, 0.16]],
+  pending: [[1175, 0], [880, 0.16], [1175, 0.32]],
+};
 
 function readMuted() {
   try { return localStorage.getItem(MUTE_KEY) === '1'; } catch { return false; }

@@ -2,16 +2,29 @@
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { t } from '../../i18n.js';
-import { visitorName } from '../../console/present.js';
+import { ratingStars, visitorName } from '../../console/present.js';
 import * as actions from './actions.js';
 import { createComposer } from './composer.js';
 import { createMessagesView } from './messages-view.js';
 
 function statusBadge(conversation, rt) {
   if (conversation.status === 'closed') return h('span', { class: 'badge badge-closed' }, t('console.status.closed'));
+  if (conversation.status === 'pending') return h('span', { class: 'badge badge-waiting' }, t('console.status.pending'));
   if (conversation.assignee_id === null) return h('span', { class: 'badge badge-waiting' }, t('console.status.waiting'));
   if (conversation.assignee_id === rt.me.id) return h('span', { class: 'badge badge-mine' }, t('console.status.mine'));
   return h('span', { class: 'badge' }, t('console.status.assigned', { name: rt.agentName(conversation.assignee_id) }));
+}
+
+/** The visitor's rating of a closed conversation: stars and their comment. */
+function ratingBadge(conversation) {
+  const stars = ratingStars(conversation.rating);
+  if (!stars) return null;
+  const comment = typeof conversation.rating_comment === 'string' ? conversation.rating_comment.trim() : '';
+  return h('span', { class: 'conv-rating', 'data-test': 'conv-rating', 'data-rating': conversation.rating,
+    title: comment || null },
+  h('span', { class: 'conv-rating-stars', role: 'img', 'aria-label': t('console.rating.label', { rating: conversation.rating }) },
+    stars),
+  comment ? h('span', { class: 'conv-rating-comment' }, comment) : null);
 }
 
 /** `onBack()` returns to the list and `onInfo()` shows the visitor panel (one-column layouts). */
@@ -66,10 +79,14 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
       h('div', { class: 'chat-title' },
         h('h2', {}, visitorName(conversation.visitor, t)),
         h('div', { class: 'chat-sub' }, statusBadge(conversation, rt),
-          site ? h('span', { class: 'muted' }, site.name) : null)),
+          conversation.missed ? h('span', { class: 'badge' }, t('console.status.missed')) : null,
+          site ? h('span', { class: 'muted' }, site.name) : null,
+          ratingBadge(conversation))),
       h('div', { class: 'chat-actions' },
         can.claim ? button(t('console.claim'), 'chat-claim', () => actions.claim(ctx, rt, conversation)
           .then(() => composer.focus()), 'button-small button-primary') : null,
+        can.takeOver ? button(t('console.takeOver'), 'chat-take-over', () => actions.takeOver(ctx, rt, conversation)
+          .then(() => composer.focus())) : null,
         can.transfer ? button(t('console.transfer'), 'chat-transfer', () => actions.transfer(ctx, rt, conversation)) : null,
         can.close ? button(t('console.close'), 'chat-close', () => actions.close(ctx, rt, conversation)) : null,
         button(t('console.info'), 'chat-info', onInfo, 'button-small chat-info-toggle')));
@@ -79,10 +96,19 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
     const other = conversation.status === 'open' && conversation.assignee_id !== null
       && conversation.assignee_id !== rt.me.id;
     const waiting = conversation.status === 'open' && conversation.assignee_id === null;
-    banner.hidden = !other && !waiting;
-    banner.className = `chat-banner ${waiting ? 'chat-banner-waiting' : ''}`;
-    banner.textContent = waiting ? t('console.banner.waiting')
-      : other ? t('console.banner.assigned', { name: rt.agentName(conversation.assignee_id) }) : '';
+    const pending = conversation.status === 'pending';
+    const name = other ? rt.agentName(conversation.assignee_id) : '';
+    banner.hidden = !other && !waiting && !pending;
+    banner.className = `chat-banner ${waiting || pending ? 'chat-banner-waiting' : ''}`;
+    if (other && rt.presence.mayLead) {
+      // A supervisor in someone else's chat listens in; the composer only whispers until they take over.
+      banner.replaceChildren(h('strong', { class: 'chat-monitoring', 'data-test': 'chat-monitoring' }, t('console.monitor.label')),
+        ' ', t('console.monitor.hint', { name }));
+      banner.classList.add('chat-banner-monitor');
+      return;
+    }
+    banner.textContent = waiting ? t('console.banner.waiting') : pending ? t('console.banner.pending')
+      : other ? t('console.banner.assigned', { name }) : '';
   }
 
   function drawStatus(id) {

@@ -4,7 +4,7 @@ import { errorMessage } from '../../errors.js';
 import { t } from '../../i18n.js';
 import { fillVariables, filterCanned, insertReply, slashQuery, usableIn } from '../../console/canned.js';
 import { siteVisibleName } from '../../console/present.js';
-import { canWrite } from '../../console/store.js';
+import { isLive, writeMode } from '../../console/store.js';
 import { TypingThrottle } from '../../console/typing.js';
 import { createCannedPicker } from './canned-picker.js';
 
@@ -25,6 +25,7 @@ function uploadError(error) {
 export function createComposer({ rt, notify, onSent, onReopen }) {
   let conversation = null;
   let note = false;
+  let mode = 'none';
   const typing = new TypingThrottle();
 
   const textarea = h('textarea', {
@@ -89,13 +90,34 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
     }
     noteToggle.setAttribute('aria-pressed', note ? 'true' : 'false');
     form.classList.toggle('is-note', note);
+    applyMode();
+  }
+
+  /** Can the text typed now be sent: a reply where I may write, a note (whisper) also when monitoring. */
+  function canSend() {
+    return mode === 'write' || (mode === 'monitor' && note);
+  }
+
+  /** Enable what `mode` allows; a monitoring supervisor's note toggle reads "whisper". */
+  function applyMode() {
+    const writable = canSend();
+    for (const control of [textarea, send, cannedButton]) control.disabled = !writable;
+    attach.disabled = mode !== 'write';
+    noteToggle.disabled = mode === 'none';
+    noteToggle.textContent = t(mode === 'monitor' ? 'console.whisper.toggle' : 'console.note.toggle');
+    noteToggle.title = t(mode === 'monitor' ? 'console.whisper.hint' : 'console.note.hint');
+    noteToggle.dataset.mode = mode;
+    form.classList.toggle('is-monitor', mode === 'monitor');
     updatePlaceholder();
   }
 
   function updatePlaceholder() {
     const waiting = conversation && conversation.status === 'open' && conversation.assignee_id === null;
-    textarea.placeholder = note ? t('console.input.notePlaceholder')
-      : waiting ? t('console.input.claimPlaceholder') : t('console.input.placeholder');
+    const pending = conversation?.status === 'pending';
+    textarea.placeholder = mode === 'monitor' ? t(note ? 'console.input.whisperPlaceholder' : 'console.input.monitorPlaceholder')
+      : note ? t('console.input.notePlaceholder')
+        : waiting ? t('console.input.claimPlaceholder')
+          : pending ? t('console.input.pendingPlaceholder') : t('console.input.placeholder');
   }
 
   function saveDraft() {
@@ -136,7 +158,7 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
   }
 
   function submit() {
-    if (!canWrite(conversation, rt.me)) return;
+    if (!canSend()) return;
     const body = textarea.value.trim();
     if (!body) return;
     if ([...body].length > MAX_BODY) {
@@ -153,7 +175,7 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
   }
 
   async function uploadFiles(files) {
-    if (!files.length || !canWrite(conversation, rt.me)) return;
+    if (!files.length || mode !== 'write') return;
     if (note) {
       notify(t('console.upload.noNotes'), 'error');
       return;
@@ -222,12 +244,11 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
 
   function update(next) {
     conversation = next;
-    const open = Boolean(conversation && conversation.status === 'open');
-    const writable = canWrite(conversation, rt.me);
-    for (const control of [textarea, send, noteToggle, attach, cannedButton]) control.disabled = !writable;
-    closedBar.hidden = !conversation || open;
-    form.classList.toggle('is-closed', Boolean(conversation) && !open);
-    updatePlaceholder();
+    const live = isLive(conversation);
+    mode = writeMode(conversation, rt.me);
+    closedBar.hidden = !conversation || live;
+    form.classList.toggle('is-closed', Boolean(conversation) && !live);
+    applyMode();
   }
 
   return {

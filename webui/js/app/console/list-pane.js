@@ -1,13 +1,15 @@
-// The left column: search, alert switches, sites, the tabs (mine/waiting/open/closed) and their lists.
+// The left column: my status, search, alert switches, sites, the tabs (mine/waiting/…/closed) and their lists.
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
-import { formatClock, previewText, snippetParts, visitorName } from '../../console/present.js';
+import { formatClock, previewText, queueEstimate, queueText, snippetParts, visitorName } from '../../console/present.js';
+import { AGENT_STATUSES } from '../../console/presence.js';
 import { viewsFor } from '../../console/store.js';
 
 const TAB_KEY = 'kefu.console.tab';
 const SEARCH_DELAY_MS = 300;
+const QUEUE_TICK_MS = 30000;
 
 function storedTab(views) {
   try {
@@ -22,8 +24,32 @@ function initial(name) {
   return [...(name || '?')][0].toUpperCase();
 }
 
-/** `onOpen(id, seq?)` opens a conversation (a list item, or a search hit at message `seq`). */
-export function createListPane({ ctx, rt, onOpen }) {
+/** My status: a select sending the `status` frame; it shows what the server answered. */
+function createStatusPicker(rt) {
+  const picker = h('select', {
+    class: 'status-select', 'data-test': 'agent-status', 'aria-label': t('console.presence.label'),
+    onchange: () => rt.presence.choose(picker.value),
+  }, AGENT_STATUSES.map((status) => h('option', { value: status }, t(`console.presence.${status}`))));
+  const note = h('span', { class: 'status-note', 'data-test': 'agent-status-note', role: 'status' });
+  const element = h('label', { class: 'status-picker' },
+    h('span', { class: 'status-dot', 'aria-hidden': 'true' }), picker, note);
+  return {
+    element,
+    draw() {
+      const { status, wanted, statusError } = rt.presence;
+      const shown = wanted ?? status;
+      if (AGENT_STATUSES.includes(shown)) picker.value = shown;
+      element.dataset.status = status || 'unknown';
+      picker.dataset.status = status || '';
+      note.textContent = statusError ? errorMessage(statusError, t)
+        : status && !AGENT_STATUSES.includes(status) ? t(`console.presence.${status}`) : '';
+      note.classList.toggle('is-error', Boolean(statusError));
+    },
+  };
+}
+
+/** `onOpen(id, seq?)` opens a conversation (a list item, or a search hit at message `seq`); `onBoard()` the team board. */
+export function createListPane({ ctx, rt, onOpen, onBoard }) {
   const views = viewsFor(rt.me.role);
   const state = { view: storedTab(views), siteId: null, query: '', results: null, searchError: null, searching: false };
   let searchTimer = null;
@@ -37,12 +63,16 @@ export function createListPane({ ctx, rt, onOpen }) {
     onclick: () => rt.alerts.requestPermission() });
   const muteButton = h('button', { type: 'button', class: 'button button-small', 'data-test': 'mute-toggle',
     onclick: () => rt.alerts.toggleMute() });
+  const boardButton = rt.presence.mayLead ? h('button', { type: 'button', class: 'button button-small',
+    'data-test': 'open-supervisor-board', onclick: () => onBoard() }, t('console.board.open')) : null;
+  const statusPicker = createStatusPicker(rt);
   const sitesRow = h('div', { class: 'console-sites', 'data-test': 'console-sites' });
   const tabs = h('div', { class: 'console-tabs', role: 'tablist', 'aria-label': t('console.tabs') });
   const body = h('div', { class: 'console-list-body' });
   const element = h('section', { class: 'console-list', 'aria-label': t('console.conversations') },
     h('div', { class: 'console-list-head' },
       h('h1', { class: 'visually-hidden', tabindex: '-1' }, t('console.title')),
+      h('div', { class: 'console-me' }, statusPicker.element, boardButton),
       search,
       h('div', { class: 'console-tools' }, alertsButton, muteButton,
         h('a', { class: 'button button-small', href: hrefFor('canned'), 'data-test': 'nav-canned' }, t('nav.canned'))),
@@ -100,6 +130,8 @@ export function createListPane({ ctx, rt, onOpen }) {
     const muted = rt.alerts.muted;
     muteButton.textContent = t(muted ? 'console.sound.off' : 'console.sound.on');
     muteButton.setAttribute('aria-pressed', muted ? 'true' : 'false');
+    statusPicker.draw();
+    boardButton?.setAttribute('aria-pressed', rt.presence.board.open ? 'true' : 'false');
   }
 
   function drawSites() {
@@ -140,6 +172,7 @@ export function createListPane({ ctx, rt, onOpen }) {
     const site = rt.sites.length > 1 ? rt.siteOf(conversation.site_id) : null;
     const other = conversation.assignee_id !== null && conversation.assignee_id !== rt.me.id;
     const unread = Math.max(0, conversation.unread ?? 0);
+    const queue = rt.engine.queueOf(conversation.id);
     return h('li', {},
       h('a', {
         class: `conv-item${unread ? ' has-unread' : ''}`, href: hrefFor('console', { id: conversation.id }),
@@ -159,7 +192,11 @@ export function createListPane({ ctx, rt, onOpen }) {
             formatClock(conversation.last_activity_at, { locale: getLanguage() }))),
         h('span', { class: `conv-preview${typing ? ' is-typing' : ''}` },
           typing ? t('console.typing') : previewText(conversation.last_message, t)),
-        site || other ? h('span', { class: 'conv-meta' },
+        queue ? h('span', { class: 'conv-queue', 'data-test': 'conv-queue', title: queueEstimate(queue, t) || null },
+          queueText(queue, t)) : null,
+        site || other || conversation.missed || conversation.status === 'pending' ? h('span', { class: 'conv-meta' },
+          conversation.status === 'pending' ? h('span', { class: 'conv-flag' }, t('console.status.pending')) : null,
+          conversation.missed ? h('span', { class: 'conv-flag' }, t('console.status.missed')) : null,
           site ? h('span', {}, site.name) : null,
           other ? h('span', {}, t('console.status.assigned', { name: rt.agentName(conversation.assignee_id) })) : null)
           : null),
@@ -231,11 +268,18 @@ export function createListPane({ ctx, rt, onOpen }) {
   }
 
   const offAlerts = rt.alerts.onChange(drawTools);
+  // Waiting times move on by themselves.
+  const ticker = setInterval(() => {
+    if (element.isConnected && !state.query) drawList();
+  }, QUEUE_TICK_MS);
 
   return {
     element,
     render: draw,
-    destroy: offAlerts,
+    destroy() {
+      offAlerts();
+      clearInterval(ticker);
+    },
     focusSearch() {
       search.focus();
       search.select();

@@ -4,6 +4,7 @@ import { Outbox } from '../../console/outbox.js';
 import { viewsFor } from '../../console/store.js';
 import { Drafts } from '../../console/drafts.js';
 import { createAlerts } from './alerts.js';
+import { createPresence } from './presence.js';
 
 const PAGE = 50;
 const MESSAGE_PAGE = 200;
@@ -38,6 +39,8 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
 
   const alerts = createAlerts({ t, onOpen: (id) => navigate(`#/console/${id}`) });
   rt.alerts = alerts;
+  const presence = createPresence({ api, me, send: (data) => sendFrame(data), changed: () => changed() });
+  rt.presence = presence;
 
   function changed() {
     if (frame) return;
@@ -77,12 +80,14 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
   };
 
   rt.onFrame = (data) => {
+    if (presence.handle(data)) return;
     apply(engine.handle(data));
     if (data.type === 'typing') setTimeout(changed, TYPING_TTL_MS + 50);
   };
 
-  rt.onHello = () => {
+  rt.onHello = (user, status = null) => {
     helloCount += 1;
+    presence.hello(status);
     const out = engine.onConnected();
     apply(out);
     for (const id of engine.resendAfterSync) {

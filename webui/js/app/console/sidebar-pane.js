@@ -25,7 +25,7 @@ function previousList(rt, previous) {
   return h('ul', { class: 'info-previous' }, previous.map((conversation) => h('li', {},
     h('a', { href: hrefFor('console', { id: conversation.id }), 'data-test': 'previous-conversation', 'data-id': conversation.id },
       h('span', { class: 'info-previous-time' }, formatDateTime(conversation.created_at, getLanguage())),
-      h('span', { class: 'info-previous-status badge' }, t(`console.status.${conversation.status === 'closed' ? 'closed' : 'open'}`)),
+      h('span', { class: 'info-previous-status badge' }, t(`console.status.${['closed', 'pending'].includes(conversation.status) ? conversation.status : 'open'}`)),
       h('span', { class: 'info-previous-preview muted' }, previewText(conversation.last_message, t))))));
 }
 

@@ -1,18 +1,33 @@
-// Company page (owner/admin): rename the company; client companies appear only when asked for.
+// Company page (owner/admin): rename the company, its chat limit; client companies appear only when asked for.
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { errorBox, field, formValues, input, reportValidation, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
-import { validateCompany } from '../../validation.js';
+import { companyBody } from '../../payloads.js';
+import { LIMITS, validateCompany } from '../../validation.js';
 import { page, pageHeader, section } from './common.js';
 
-/** A one-field form posting `{name}`; `submitLabel` names the action, `test` prefixes its hooks. */
-function nameForm(ctx, { value = '', label, submitLabel, test, send, done }) {
+/** The company's default limit of concurrent chats per agent (users may have their own). */
+function maxChatsField(company) {
+  return field({
+    label: t('company.maxChats'), hint: t('company.maxChats.hint'),
+    control: input({ name: 'max_chats', type: 'number', inputmode: 'numeric', min: String(LIMITS.maxChatsMin),
+      max: String(LIMITS.maxChatsMax), step: '1', value: String(company.max_chats ?? 5), class: 'input-narrow',
+      'data-test': 'company-max-chats' }),
+  });
+}
+
+/**
+ * A small form sending `{name}` (plus whatever `extra` fields hold) through `send(values)`;
+ * `submitLabel` names the action, `test` prefixes its hooks.
+ */
+function nameForm(ctx, { value = '', label, submitLabel, test, extra = null, send, done }) {
   const save = h('button', { type: 'submit', class: 'button button-primary', 'data-test': `${test}-save` }, submitLabel);
   const form = h('form', { class: 'form form-inline', novalidate: true },
     errorBox(),
     h('div', { class: 'inline-row' },
       field({ label, control: input({ name: 'name', value, maxlength: '80', 'data-test': `${test}-name` }) }),
+      extra,
       save));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -20,10 +35,10 @@ function nameForm(ctx, { value = '', label, submitLabel, test, send, done }) {
     if (!reportValidation(form, validateCompany(values))) return;
     setBusy(save, true);
     try {
-      const result = await send(values.name.trim());
+      const result = await send(values);
       await done(result.company);
     } catch (error) {
-      showFormError(form, errorMessage(error, t), 'name');
+      showFormError(form, errorMessage(error, t), error.field === 'max_chats' ? 'max_chats' : 'name');
     } finally {
       setBusy(save, false);
     }
@@ -33,8 +48,8 @@ function nameForm(ctx, { value = '', label, submitLabel, test, send, done }) {
 
 function renameForm(ctx, company, { label = t('company.name'), test = 'company' } = {}) {
   return nameForm(ctx, {
-    value: company.name, label, submitLabel: t('action.save'), test,
-    send: (name) => ctx.api.patch(`/api/companies/${company.id}`, { name }),
+    value: company.name, label, submitLabel: t('action.save'), test, extra: maxChatsField(company),
+    send: (values) => ctx.api.patch(`/api/companies/${company.id}`, companyBody(values)),
     done: (saved) => ctx.notify(t('company.saved', { name: saved.name })),
   });
 }
@@ -42,7 +57,7 @@ function renameForm(ctx, company, { label = t('company.name'), test = 'company' 
 function addCompany(ctx) {
   return section(t('company.add'), nameForm(ctx, {
     label: t('company.clientName'), submitLabel: t('company.addButton'), test: 'company-add',
-    send: (name) => ctx.api.post('/api/companies', { name }),
+    send: (values) => ctx.api.post('/api/companies', { name: values.name.trim() }),
     done: (company) => {
       ctx.notify(t('company.added', { name: company.name }));
       ctx.rerender();

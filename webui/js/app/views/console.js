@@ -1,13 +1,16 @@
-// The agent console (#/console, #/console/<id>): conversation lists | chat | visitor, live and keyboard-driven.
+// The agent console (#/console, #/console/<id>): conversation lists | chat | visitor (or the team board), live.
 import { h } from '../../dom.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import { neighbour, shortcutFor } from '../../console/keys.js';
+import { createBoardPane } from '../console/board-pane.js';
 import { createChatPane } from '../console/chat-pane.js';
 import { createListPane } from '../console/list-pane.js';
 import { createSidebarPane } from '../console/sidebar-pane.js';
 
 const WIDE = '(min-width: 761px)';
+/** What counts as using the console (and keeps the agent from turning "away"). */
+const ACTIVITY_EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'];
 let mounted = null;
 
 function linkText(state) {
@@ -34,13 +37,24 @@ function mount(ctx, rt) {
     if (id === rt.engine.activeId) rt.changed();
     else go(id);
   };
-  const list = createListPane({ ctx, rt, onOpen });
+  const openBoard = () => {
+    if (rt.presence.board.open) {
+      rt.presence.closeBoard();
+      return;
+    }
+    go(null);
+    rt.presence.openBoard(rt.sites);
+  };
+  const list = createListPane({ ctx, rt, onOpen, onBoard: openBoard });
+  const board = createBoardPane({ rt, onOpen, onClose: () => rt.presence.closeBoard() });
   const chat = createChatPane({
     ctx, rt, onBack: () => ctx.navigate(hrefFor('console')), onInfo: () => setPane(root.dataset.pane === 'info' ? 'chat' : 'info'),
   });
   const sidebar = createSidebarPane({ rt, onBack: () => setPane('chat') });
   const linkBar = h('div', { class: 'console-link', role: 'status', hidden: true });
-  root.append(linkBar, list.element, chat.element, sidebar.element);
+  root.append(linkBar, list.element, chat.element, sidebar.element, board.element);
+  const onActivity = () => rt.presence.activity();
+  for (const type of ACTIVITY_EVENTS) root.addEventListener(type, onActivity, { passive: true });
 
   let slowLink = null;
   function drawLink() {
@@ -73,7 +87,9 @@ function mount(ctx, rt) {
     const reattached = !attached;
     attached = true;
     root.dataset.activeId = rt.engine.activeId ?? '';
+    root.dataset.board = rt.presence.board.open ? 'open' : 'closed';
     list.render();
+    board.render();
     chat.render({ reattached });
     sidebar.render();
     drawLink();
@@ -102,6 +118,7 @@ function mount(ctx, rt) {
     lang: getLanguage(),
     show(id) {
       const changed = id !== rt.engine.activeId;
+      if (id !== null && rt.presence.board.open) rt.presence.closeBoard();
       rt.open(id);
       setPane(id === null ? 'list' : 'chat');
       // Switch at once (not on the next frame), so keys typed right after go to the right draft.
@@ -113,6 +130,7 @@ function mount(ctx, rt) {
       document.removeEventListener('keydown', onKey);
       chat.composer.destroy();
       list.destroy();
+      board.destroy();
     },
   };
   return view;

@@ -1,4 +1,4 @@
-// Site settings form: name, address, company, business card, chat options and allowed origins.
+// Site settings form: name, address, company, business card, chat options, routing, hours, origins.
 import { h } from '../../dom.js';
 import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, reportValidation, select, setBusy, showFormError } from '../../forms.js';
@@ -6,13 +6,16 @@ import { t } from '../../i18n.js';
 import { originsText, siteBody } from '../../payloads.js';
 import { POSITIONS, SITE_LANGUAGES, validateSite } from '../../validation.js';
 import { chatFields } from './site-chat-fields.js';
+import { hoursFields, showSavedHours } from './site-hours.js';
+import { offlineFields, routingFields } from './site-routing.js';
 import { sitePreview } from './site-preview.js';
 
 const FIELDS = ['company_id', 'name', 'url', 'display_name', 'logo_url', 'greeting', 'theme_color',
   'widget_position', 'language', 'prechat_name', 'prechat_email', 'prechat_phone', 'typing_preview',
-  'allowed_origins'];
-// The server names the whole pre-chat list; its first select stands for it.
-const FIELD_ALIASES = { prechat_fields: 'prechat_name' };
+  'allowed_origins', 'routing_strategy', 'fallback_team_id', 'unanswered_seconds', 'hours_timezone',
+  'offline_mode', 'notify_email'];
+// The server names the whole pre-chat list and the whole schedule; their first control stands for each.
+const FIELD_ALIASES = { prechat_fields: 'prechat_name', business_hours: 'hours_timezone' };
 const DEFAULT_COLOR = '#2563eb';
 
 function basicFields(site, companies, chooseCompany) {
@@ -85,10 +88,11 @@ function securityFields(site) {
 }
 
 /**
- * The form for a new site (`site` null: name, address, company) or an existing one (everything).
+ * The form for a new site (`site` null: name, address, company) or an existing one (everything;
+ * `teams` are offered as its fallback team).
  * `onSaved(site)` runs after the server accepted it.
  */
-export function siteForm(ctx, { site, companies, onSaved }) {
+export function siteForm(ctx, { site, companies, teams = [], onSaved }) {
   const isNew = !site;
   const chooseCompany = companies.length > 1;
   const companyName = companies.find((company) => company.id === site?.company_id)?.name ?? '';
@@ -99,6 +103,9 @@ export function siteForm(ctx, { site, companies, onSaved }) {
     h('div', { class: 'form-grid' }, basicFields(site, companies, chooseCompany)),
     isNew ? null : cardFields(site, companyName),
     isNew ? null : chatFields(site),
+    isNew ? null : routingFields(site, teams),
+    isNew ? null : hoursFields(site),
+    isNew ? null : offlineFields(site),
     isNew ? null : securityFields(site),
     h('div', { class: 'form-actions' }, save));
 
@@ -116,6 +123,7 @@ export function siteForm(ctx, { site, companies, onSaved }) {
       if (!isNew) {
         form.elements.allowed_origins.value = originsText(result.site.allowed_origins);
         prechat = result.site.prechat_fields ?? [];
+        showSavedHours(form, result.site.business_hours);
       }
       await onSaved(result.site);
     } catch (error) {

@@ -1,8 +1,9 @@
-// One site (owner/admin): snippet, chat page, settings and identity secret; or the short form for a new site.
+// One site (owner/admin): snippet, chat page, settings, categories and identity; or the short form for a new site.
 import { h } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import { page, pageHeader, section } from './common.js';
+import { categoriesPanel } from './site-categories.js';
 import { chatPagePanel } from './site-chat-page.js';
 import { siteForm } from './site-form.js';
 import { identityPanel } from './site-identity.js';
@@ -10,9 +11,11 @@ import { snippetPanel } from './site-snippet.js';
 
 export async function siteView(ctx, { id }) {
   const isNew = !id;
-  const [{ companies }, found] = await Promise.all([
+  const [{ companies }, found, teamList, categoryList] = await Promise.all([
     ctx.api.get('/api/companies'),
     isNew ? null : ctx.api.get(`/api/sites/${id}`),
+    isNew ? null : ctx.api.get('/api/teams'),
+    isNew ? null : ctx.api.get(`/api/sites/${id}/categories`),
   ]);
   const back = { href: hrefFor('sites'), label: t('sites.title') };
   if (isNew) {
@@ -27,10 +30,12 @@ export async function siteView(ctx, { id }) {
     return page(pageHeader(t('site.newTitle'), { back, lead: t('site.newLead') }), section(null, form));
   }
   const { site } = found;
+  const { teams } = teamList;
   const title = h('span', {}, site.name);
   const form = siteForm(ctx, {
     site,
     companies,
+    teams,
     onSaved: (saved) => {
       ctx.notify(t('site.saved'));
       title.textContent = saved.name;
@@ -42,6 +47,7 @@ export async function siteView(ctx, { id }) {
     snippetPanel(ctx, site, (changed) => chatPage.show(changed)),
     chatPage.panel,
     section(t('site.settings'), form, { className: 'card-flush' }),
+    categoriesPanel(ctx, site, teams, categoryList.categories),
     identityPanel(ctx, site),
   );
 }

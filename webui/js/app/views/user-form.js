@@ -1,15 +1,15 @@
-// Create a user or edit one (owner/admin): login, display name, role, sites and initial password.
+// Create a user or edit one (owner/admin): login, display name, role, sites, chat limit, initial password.
 import { h } from '../../dom.js';
 import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, reportValidation, select, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
-import { userBody } from '../../payloads.js';
+import { numberOrNull, userBody } from '../../payloads.js';
 import { assignableRoles, canManageUser, roleUsesSites } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
-import { validateUser } from '../../validation.js';
+import { LIMITS, validateUser } from '../../validation.js';
 import { emptyState, page, pageHeader, section } from './common.js';
 
-const FIELDS = ['login', 'display_name', 'role', 'password', 'site_ids'];
+const FIELDS = ['login', 'display_name', 'role', 'password', 'site_ids', 'max_chats'];
 
 function siteChoices(sites, chosen) {
   if (!sites.length) return h('p', { class: 'hint' }, t('user.sites.none'));
@@ -38,7 +38,18 @@ function roleSelect(roles, current) {
   });
 }
 
-function buildForm(ctx, { user, sites, roles }) {
+/** The user's own limit of concurrent chats; empty means the company's default (`defaults`, one per company). */
+function maxChatsField(user, defaults) {
+  const hint = defaults.length === 1 ? t('user.maxChats.hint', { count: defaults[0] }) : t('user.maxChats.hintMulti');
+  return field({
+    label: t('user.maxChats'), hint,
+    control: input({ name: 'max_chats', type: 'number', inputmode: 'numeric', min: String(LIMITS.maxChatsMin),
+      max: String(LIMITS.maxChatsMax), step: '1', value: user?.max_chats ? String(user.max_chats) : '',
+      placeholder: defaults.length === 1 ? String(defaults[0]) : '', 'data-test': 'user-max-chats' }),
+  });
+}
+
+function buildForm(ctx, { user, sites, roles, defaults }) {
   const isNew = !user;
   const save = h('button', { type: 'submit', class: 'button button-primary', 'data-test': 'user-save' },
     t(isNew ? 'user.create' : 'action.save'));
@@ -57,6 +68,7 @@ function buildForm(ctx, { user, sites, roles }) {
           autocomplete: 'off', 'data-test': 'user-display-name' }),
       }),
       roleSelect(roles, user?.role ?? 'agent'),
+      maxChatsField(user, defaults),
       isNew ? field({
         label: t('user.initialPassword'), hint: t('user.initialPassword.hint'),
         control: input({ name: 'password', type: 'password', maxlength: '256', autocomplete: 'new-password',
@@ -78,8 +90,14 @@ function buildForm(ctx, { user, sites, roles }) {
     setBusy(save, true);
     try {
       const body = userBody(values, { isNew });
-      if (isNew) await ctx.api.post('/api/users', body);
-      else await ctx.api.patch(`/api/users/${user.id}`, body);
+      if (isNew) {
+        // A new account takes no chat limit; it is set right after, like any edit.
+        const created = await ctx.api.post('/api/users', body);
+        const limit = numberOrNull(values.max_chats);
+        if (limit !== null) await ctx.api.patch(`/api/users/${created.user.id}`, { max_chats: limit });
+      } else {
+        await ctx.api.patch(`/api/users/${user.id}`, body);
+      }
       ctx.notify(t(isNew ? 'user.created' : 'user.saved', { name: body.display_name }));
       ctx.navigate(hrefFor('users'));
     } catch (error) {
@@ -92,10 +110,12 @@ function buildForm(ctx, { user, sites, roles }) {
 
 export async function userFormView(ctx, { id }) {
   const isNew = !id;
-  const [{ users }, { sites }] = await Promise.all([
+  const [{ users }, { sites }, { companies }] = await Promise.all([
     isNew ? { users: [] } : ctx.api.get('/api/users'),
     ctx.api.get('/api/sites'),
+    ctx.api.get('/api/companies'),
   ]);
+  const defaults = [...new Set(companies.map((company) => company.max_chats))];
   const back = { href: hrefFor('users'), label: t('users.title') };
   const user = isNew ? null : users.find((candidate) => candidate.id === id);
   if (!isNew && (!user || !canManageUser(ctx.me, user))) {
@@ -105,5 +125,5 @@ export async function userFormView(ctx, { id }) {
   const title = isNew ? t('user.newTitle') : t('user.editTitle');
   return page(
     pageHeader(title, { back, lead: isNew ? t('user.newLead') : user.login }),
-    section(null, buildForm(ctx, { user, sites, roles })));
+    section(null, buildForm(ctx, { user, sites, roles, defaults })));
 }

@@ -1,0 +1,47 @@
+// English messages of the console's presence, queue, follow-up and supervisor features. Keys match console-zh-CN.js.
+export default {
+  'console.presence.label': 'My status',
+  'console.presence.online': 'Online',
+  'console.presence.busy': 'Busy',
+  'console.presence.away': 'Away',
+  'console.presence.offline': 'Offline',
+
+  'console.tab.pending': 'Follow-up',
+  'console.tab.missed': 'Missed',
+  'console.empty.pending': 'No left messages to follow up.',
+  'console.empty.missed': 'No missed chats.',
+  'console.status.pending': 'Follow-up',
+  'console.status.missed': 'Missed',
+  'console.banner.pending': 'A left message waiting for follow-up. Replying opens the chat; if the visitor is not online, your reply is e-mailed to them.',
+  'console.input.pendingPlaceholder': 'Reply to the message…',
+  'console.alert.pending': '{name} left a message',
+
+  'console.queue.line': 'No. {position} in line · waiting {minutes} min',
+  'console.queue.waited': 'Waiting {minutes} min',
+  'console.queue.estimate': 'About {minutes} min to go',
+
+  'console.rating.label': 'Visitor rating: {rating} of 5 stars',
+
+  'console.takeOver': 'Take over',
+  'console.takenOver': 'You took over the chat with {name} from {agent}.',
+  'console.monitor.label': 'Monitoring',
+  'console.monitor.hint': '{name} is serving this chat. You can whisper (the visitor does not see it) or take over.',
+  'console.whisper.toggle': 'Whisper',
+  'console.whisper.hint': 'Whisper to the agent serving this chat: the visitor does not see it',
+  'console.input.monitorPlaceholder': 'Monitoring (read-only). Turn on “Whisper” to write to your colleague, or take over.',
+  'console.input.whisperPlaceholder': 'Whisper (only colleagues see it)…',
+
+  'console.board.open': 'Team',
+  'console.board.close': 'Back to chats',
+  'console.board.title': 'Team',
+  'console.board.site': 'Site',
+  'console.board.summary': 'Online {online} · busy {busy} · away {away} · offline {offline}',
+  'console.board.agents': 'Agents',
+  'console.board.chats': 'Live chats',
+  'console.board.col.name': 'Name',
+  'console.board.col.status': 'Status',
+  'console.board.col.load': 'Chats',
+  'console.board.col.teams': 'Teams',
+  'console.board.noAgents': 'This site has no agents yet.',
+  'console.board.duration': 'For {minutes} min',
+};

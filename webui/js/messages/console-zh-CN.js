@@ -1,0 +1,47 @@
+// Simplified Chinese messages of the console's presence, queue, follow-up and supervisor features. Keys match console-en.js.
+export default {
+  'console.presence.label': '我的状态',
+  'console.presence.online': '在线',
+  'console.presence.busy': '忙碌',
+  'console.presence.away': '离开',
+  'console.presence.offline': '离线',
+
+  'console.tab.pending': '待跟进',
+  'console.tab.missed': '未接',
+  'console.empty.pending': '没有待跟进的留言。',
+  'console.empty.missed': '没有未接的会话。',
+  'console.status.pending': '待跟进',
+  'console.status.missed': '未接',
+  'console.banner.pending': '访客留言，等待跟进。回复后会话转为进行中；访客不在线时，回复会发到其邮箱。',
+  'console.input.pendingPlaceholder': '回复留言…',
+  'console.alert.pending': '{name} 留言了',
+
+  'console.queue.line': '第 {position} 位 · 等待 {minutes} 分钟',
+  'console.queue.waited': '等待 {minutes} 分钟',
+  'console.queue.estimate': '预计还需约 {minutes} 分钟',
+
+  'console.rating.label': '访客评价：{rating} 星（满分 5 星）',
+
+  'console.takeOver': '接管',
+  'console.takenOver': '已从 {agent} 接管与 {name} 的会话。',
+  'console.monitor.label': '监听中',
+  'console.monitor.hint': '此会话由 {name} 接待。您可以发悄悄话（访客看不到），或接管会话。',
+  'console.whisper.toggle': '悄悄话',
+  'console.whisper.hint': '给接待的同事发悄悄话：访客看不到',
+  'console.input.monitorPlaceholder': '监听中（只读）。打开“悄悄话”给同事留言，或接管会话。',
+  'console.input.whisperPlaceholder': '悄悄话（只有同事能看到）…',
+
+  'console.board.open': '团队',
+  'console.board.close': '返回会话',
+  'console.board.title': '团队',
+  'console.board.site': '站点',
+  'console.board.summary': '在线 {online} · 忙碌 {busy} · 离开 {away} · 离线 {offline}',
+  'console.board.agents': '客服',
+  'console.board.chats': '进行中的会话',
+  'console.board.col.name': '姓名',
+  'console.board.col.status': '状态',
+  'console.board.col.load': '接待量',
+  'console.board.col.teams': '团队',
+  'console.board.noAgents': '这个站点还没有客服。',
+  'console.board.duration': '已进行 {minutes} 分钟',
+};
