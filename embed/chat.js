@@ -3,7 +3,7 @@ import { Delivery } from './delivery.js';
 import { normalizeSite } from './format.js';
 import { languageOf, translator } from './i18n.js';
 import { checkBody, newClientId } from './outbox.js';
-import { fieldsToAsk, prechatErrors, prechatIdentity } from './prechat.js';
+import { fieldsToAsk } from './prechat.js';
 import { httpOutcome, reconnectDelay } from './reconnect.js';
 import { claim, safeStorage, storageKeys } from './store.js';
 import { createTransport, fetchAttachment, post } from './transport.js';
@@ -40,6 +40,9 @@ export async function mount(ctx) {
   let idleTimer = 0;
   let agentTypingTimer = 0;
   let syncTimer = 0;
+  let status = '';
+  let category = 0;
+  let extras = null;
   let uploads = Promise.resolve();
   let sessionReady;
   const ready = new Promise((resolve) => { sessionReady = resolve; });
@@ -47,7 +50,7 @@ export async function mount(ctx) {
   const view = createView({
     root: ctx.root, wrap: ctx.wrap, t, standalone: ctx.standalone,
     files: { image, download, loaded: () => view.settle() },
-    onSend: sendText, onFiles: sendFiles, onInput: typed, onOpen: openChanged,
+    onSend: sendText, onFiles: sendFiles, onInput: typed, onOpen: openChanged, onMenu: () => more('menu'), onEmoji: () => more('emoji'),
   });
   applySite();
   run(delivery.restore());
@@ -115,10 +118,11 @@ export async function mount(ctx) {
       else delivery.answerPrechat({});
       return startSession();
     }
-    site = normalizeSite(answer.site, base);
+    site = normalizeSite({ ...answer.site, mode: answer.availability?.mode }, base);
     run(delivery.session(answer, site));
     applySite();
     maybeAsk();
+    offer(answer.site?.categories);
     sessionReady();
     return answer;
   }
@@ -128,16 +132,30 @@ export async function mount(ctx) {
     const fields = fieldsToAsk(site.prechat, {
       answered: Boolean(delivery.prechat), conversation: delivery.conversation, identify: pageIdentity,
     });
-    if (asking || !fields.length) return;
+    if (asking || !fields.length || site.mode === 'leave_message') return;
     asking = true;
-    view.ask(fields, (values) => {
-      const errors = prechatErrors(fields, values);
-      if (Object.keys(errors).length) return errors;
-      delivery.answerPrechat(prechatIdentity(fields, values));
+    more('ask', fields, (answers) => {
+      delivery.answerPrechat(answers);
       asking = false;
       if (started) startSession().catch(() => {});
-      return {};
     });
+  }
+
+  /** The leave-a-message form outside hours, or question categories before a first message. */
+  function offer(categories) {
+    const leave = site.mode === 'leave_message' && delivery.conversation?.status !== 'open';
+    if (leave || extras) more('leave', leave);
+    if (!leave && !delivery.conversation && categories?.length) more('categories', categories);
+  }
+
+  /** Call a view of extras.js, loaded when first needed. */
+  function more(name, ...args) {
+    extras ||= import('./extras.js').then((module) => module.createExtras({
+      view, delivery, lang, known: () => ({ ...delivery.prechat, ...pageIdentity }),
+      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      changed: (conv) => run(delivery.conversationIs(conv)), pick: (id) => { category = id; },
+    }));
+    extras.then((x) => x[name](...args), () => { extras = null; });
   }
 
   function linkUp(hello, options) {
@@ -162,7 +180,11 @@ export async function mount(ctx) {
   }
 
   function relabel() {
-    ctx.wrap.querySelector('.launcher')?.setAttribute('aria-label', t('open'));
+    const launcher = ctx.wrap.querySelector('.launcher');
+    if (launcher) {
+      launcher.setAttribute('aria-label', t('open'));
+      launcher.hidden = site.mode === 'hidden' && delivery.conversation?.status !== 'open';
+    }
     if (ctx.standalone) document.title = site.name || t('title');
   }
 
@@ -184,7 +206,8 @@ export async function mount(ctx) {
         case 'clear': view.clear(); break;
         case 'read': view.read(cmd.seq); break;
         case 'typing': agentTyping(cmd.typing, cmd.name); break;
-        case 'status': view.setStatus(cmd.status); break;
+        case 'status': statusIs(cmd.status); break;
+        case 'queue': if (cmd.queue || extras) more('queue', cmd.queue); break;
         case 'unread': {
           // Showing a message may already have marked it read: count now.
           const count = delivery.unread();
@@ -194,6 +217,14 @@ export async function mount(ctx) {
         default: break;
       }
     }
+  }
+
+  function statusIs(now) {
+    const ended = now === 'closed' && status === 'open';
+    status = now;
+    view.setStatus(now);
+    if (ended || extras) more('status', now, delivery.conversation?.id, ended);
+    offer();
   }
 
   function arrived(message) {
@@ -233,8 +264,14 @@ export async function mount(ctx) {
       if (problem !== 'empty') view.notice(t(problem));
       return false;
     }
-    run(delivery.write({ kind: 'text', body: text }, newClientId()));
+    write({ kind: 'text', body: text }, newClientId());
     return true;
+  }
+
+  /** With the question category chosen before a conversation's first message. */
+  function write(input, clientId) {
+    if (category) more('written');
+    run(delivery.write({ ...input, category_id: category }, clientId));
   }
 
   function sendFiles(files) {
@@ -256,7 +293,7 @@ export async function mount(ctx) {
       form.append('file', file, file.name || `${kind}.png`);
       try {
         const { attachment } = await post(base, '/api/widget/upload', form, { token: delivery.token, timeout: 300000 });
-        run(delivery.write({ kind: attachment.kind === 'image' ? 'image' : 'file', attachment }, clientId));
+        write({ kind: attachment.kind === 'image' ? 'image' : 'file', attachment }, clientId);
         return;
       } catch (err) {
         const outcome = httpOutcome(err.status);

@@ -17,7 +17,8 @@ export const RESYNC_DELAY_MS = 1000;
  *   {type: 'clear'}                   forget the shown messages (other conversation, or reset)
  *   {type: 'read', seq}               the agent has read the visitor's messages up to seq
  *   {type: 'typing', typing, name}    the agent's typing indicator
- *   {type: 'status', status}          the conversation is 'open', 'closed' or 'none'
+ *   {type: 'status', status}          the conversation is 'open' (or pending), 'closed' or 'none'
+ *   {type: 'queue', queue}            its place in the queue, or null
  *   {type: 'unread', count}           agent messages the visitor has not read yet
  */
 export class Delivery {
@@ -57,7 +58,7 @@ export class Delivery {
     if (this.token && answer.visitor_token !== this.token) cmds.push(...this.forget());
     this.token = answer.visitor_token;
     this.site = site;
-    cmds.push(...this.conversationIs(answer.conversation || null));
+    cmds.push(...this.conversationIs(answer.conversation || null), { type: 'queue', queue: answer.queue || null });
     this.saveState();
     return cmds;
   }
@@ -103,6 +104,7 @@ export class Delivery {
       case 'typing': return current && f.sender?.type !== 'visitor'
         ? [{ type: 'typing', typing: f.typing === true, name: String(f.sender?.name || '') }] : [];
       case 'conversation': return this.conversationChanged(f.conversation);
+      case 'queue': return current ? [{ type: 'queue', queue: f }] : [];
       case 'error': return current && f.request === 'sync' ? this.forget() : [];
       default: return [];
     }
@@ -226,21 +228,23 @@ export class Delivery {
       return this.conversation?.status === 'open' ? this.setStatus('closed') : [];
     }
     if (conv.id !== this.conversation?.id) return this.adopt(conv);
-    const cmds = this.setStatus(conv.status === 'closed' ? 'closed' : 'open');
+    const cmds = this.update(conv);
     if (Number.isInteger(conv.last_seq) && conv.last_seq < this.seq.last) cmds.push(...this.resetLocal());
-    if (Number.isInteger(conv.agent_read_seq)) cmds.push(...this.agentReadUpTo(conv.agent_read_seq));
     return cmds;
   }
 
   /** A status change of ours, or a new one (opened in another tab). */
   conversationChanged(conv) {
     if (!conv || !Number.isInteger(conv.id)) return [];
-    if (conv.id === this.conversation?.id) {
-      const cmds = this.setStatus(conv.status === 'closed' ? 'closed' : 'open');
-      if (Number.isInteger(conv.agent_read_seq)) cmds.push(...this.agentReadUpTo(conv.agent_read_seq));
-      return cmds;
-    }
+    if (conv.id === this.conversation?.id) return this.update(conv);
     return conv.status === 'open' && this.mayAdopt(conv.id) ? this.adopt(conv) : [];
+  }
+
+  update(conv) {
+    const cmds = this.setStatus(conv.status === 'closed' ? 'closed' : 'open');
+    if (Number.isInteger(conv.agent_read_seq)) cmds.push(...this.agentReadUpTo(conv.agent_read_seq));
+    if (conv.assigned === true) cmds.push({ type: 'queue', queue: null });
+    return cmds;
   }
 
   mayAdopt(id) {
@@ -299,7 +303,14 @@ export class Delivery {
     if (!list.length) return [];
     this.messages.push(...list);
     this.saveHistory();
-    return [...list.map((message) => ({ type: 'show', message, live: this.live })), this.unreadCommand()];
+    const cmds = list.map((message) => ({ type: 'show', message, live: this.live }));
+    // A long-poll has no hello: system lines tell of closes too.
+    for (const { sender, body } of list) {
+      if (sender !== 'system') continue;
+      if (body === 'closed' || body === 'reopened') cmds.push(...this.setStatus(body === 'closed' ? 'closed' : 'open'));
+      else if (body === 'agent_joined' && this.live) cmds.push({ type: 'queue', queue: null });
+    }
+    return [...cmds, this.unreadCommand()];
   }
 
   settle(clientId) {

@@ -36,7 +36,7 @@ export function safeColor(value, fallback = '#1f6feb') {
   return typeof value === 'string' && /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(value) ? value : fallback;
 }
 
-/** The site card from the session answer, every field checked. */
+/** The site card from the session answer (with its availability `mode`), every field checked. */
 export function normalizeSite(site, base) {
   const s = site && typeof site === 'object' ? site : {};
   return {
@@ -44,7 +44,7 @@ export function normalizeSite(site, base) {
     logo_url: safeHttpUrl(s.logo_url, base), theme_color: safeColor(s.theme_color),
     widget_position: s.widget_position === 'left' ? 'left' : 'right',
     language: s.language === 'en' ? 'en' : 'zh-CN', typing_preview: s.typing_preview === true,
-    prechat: prechatFields(s.prechat_fields),
+    prechat: prechatFields(s.prechat_fields), mode: ['leave_message', 'hidden'].includes(s.mode) ? s.mode : 'chat',
   };
 }
 

@@ -85,6 +85,9 @@
     button.appendChild(svg);
     button.appendChild(badge);
     button.onclick = function () { withChat(function (c) { c.toggle(); }); };
+    var going = state.conversation && state.conversation.status === 'open';
+    // Hidden outside hours (as of the last session), never mid-conversation.
+    button.hidden = site.mode === 'hidden' && !going;
     wrap.appendChild(button);
     root.appendChild(wrap);
     d.body.appendChild(host);
@@ -92,7 +95,7 @@
     // An open conversation, unsent messages or a panel left open on the previous page: load now.
     var outbox = stored('localStorage', 'outbox');
     var reopen = stored('sessionStorage', 'open');
-    if ((state.conversation && state.conversation.status === 'open') || (outbox && outbox.length) || reopen) {
+    if (going || (outbox && outbox.length) || reopen) {
       withChat(function (c) { if (reopen) c.open(); });
     }
   }

@@ -21,9 +21,10 @@ export function checkBody(text) {
 }
 
 /** An outbox entry for a text, or for an uploaded attachment (`attachment` from the upload answer). */
-export function newEntry({ kind = 'text', body = '', attachment = null }, { clientId, now }) {
+export function newEntry({ kind = 'text', body = '', attachment = null, category_id: category }, { clientId, now }) {
   return {
     client_id: clientId, kind, body: String(body).trim(), created_at: now, attachment: normalizeAttachment(attachment),
+    ...(Number.isInteger(category) && category > 0 && { category_id: category }),
   };
 }
 
@@ -32,6 +33,7 @@ export function sendFrame(entry) {
   const frame = { type: 'send', client_id: entry.client_id, kind: entry.kind };
   if (entry.body) frame.body = entry.body;
   if (entry.attachment) frame.attachment_id = entry.attachment.id;
+  if (entry.category_id) frame.category_id = entry.category_id;
   return frame;
 }
 

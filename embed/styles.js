@@ -30,9 +30,7 @@ button{font:inherit;color:inherit;cursor:pointer;border:0;background:none;paddin
 .file{display:block;text-decoration:none!important}
 .typing{padding:4px 14px;font-size:12px;color:#6e7781;background:#f6f7f9}
 .note{padding:6px 14px;font-size:12px;color:#d1242f}
-.emoji{display:grid;grid-template-columns:repeat(10,1fr);gap:2px;padding:8px;border-top:1px solid #eaeef2}
-.emoji button{font-size:20px;height:32px;border-radius:6px}
-.emoji button:hover,.icon:hover{background:#f0f2f4}
+.icon:hover{background:#f0f2f4}
 .compose{display:flex;align-items:flex-end;gap:4px;padding:8px;border-top:1px solid #eaeef2;background:#fff;margin:0}
 .icon{width:34px;height:36px;border-radius:8px;font-size:19px;color:#57606a;display:flex;align-items:center;justify-content:center}
 .icon svg{width:21px;height:21px;fill:currentColor}
@@ -40,12 +38,6 @@ textarea{flex:1;min-width:0;resize:none;border:1px solid #d0d7de;border-radius:8
 textarea:focus{border-color:var(--c,#1f6feb)}
 .send{height:36px;padding:0 14px;border-radius:8px;background:var(--c,#1f6feb);color:#fff;font-weight:600}
 .hint{padding:0 10px 6px;font-size:11px;color:#8c959f;background:#fff}
-.pre{padding:12px 16px;border-top:1px solid #eaeef2;display:flex;flex-direction:column;gap:8px;margin:0}
-.pre p{margin:0;font-weight:600}
-.pre label{display:flex;flex-direction:column;gap:3px;font-size:13px;color:#57606a}
-.pre input{font:inherit;font-size:15px;padding:7px 10px;border:1px solid #d0d7de;border-radius:8px;color:#1f2328;outline:none}
-.pre input:focus{border-color:var(--c,#1f6feb)}
-.pre small{color:#d1242f;font-size:12px}
 .drop{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;background:rgba(255,255,255,.92);border:2px dashed var(--c,#1f6feb);border-radius:inherit;font-size:16px;color:var(--c,#1f6feb);pointer-events:none}
 .standalone .panel{inset:0;width:auto;height:auto;max-width:760px;margin:0 auto;border-radius:0;box-shadow:none}
 @media (max-width:480px){

@@ -1,14 +1,12 @@
-// The chat panel: business-card header, message list, typing line, composer with emoji and files, chime.
+// The chat panel: business-card header, message list, typing line, composer with files, chime.
 import { messageItem, setState } from './bubbles.js';
 import { adoptStyles, h, icon } from './dom.js';
 import { PANEL_CSS } from './styles.js';
 
-export const EMOJI = ['😀', '😁', '😂', '🤣', '😊', '😍', '😘', '😎', '🤔', '😅', '😭', '😢', '😡', '😱', '😴',
-  '👍', '👎', '👌', '👏', '🙏', '💪', '🤝', '❤️', '💔', '🌹', '🎉', '🔥', '✅', '❌', '❓'];
 const CLIP = 'M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z';
 const BANNER_DELAY_MS = 3000;
 
-/** `o`: {root, wrap, t, standalone, files, onSend(text) → bool, onFiles, onInput, onOpen}. */
+/** `o`: {root, wrap, t, standalone, files, onSend(text) → bool, onFiles, onInput, onOpen, onMenu, onEmoji}. */
 export function createView(o) {
   let t = o.t;
   let agentRead = 0;
@@ -27,6 +25,7 @@ export function createView(o) {
   const name = h('strong', { class: 'name' });
   const greet = h('span', { class: 'greet' });
   const close = tr(h('button', { type: 'button', class: 'x', 'data-test': 'kefu-close', hidden: o.standalone, onclick: () => setOpen(false) }, '×'), 'close', 'aria-label');
+  const menu = tr(h('button', { type: 'button', class: 'x', 'data-test': 'kefu-menu', hidden: true, onclick: o.onMenu }, '⋯'), 'menu', 'aria-label');
   const banner = h('div', { class: 'banner', hidden: true });
   const list = h('ol', { class: 'list', 'aria-live': 'polite' });
   const closedNote = tr(h('li', { class: 'notice' }), 'closed');
@@ -34,9 +33,8 @@ export function createView(o) {
   const note = h('div', { class: 'note', hidden: true });
   const hint = tr(h('div', { class: 'hint', hidden: true }), 'preview');
   const input = tr(h('textarea', { rows: 1, 'data-test': 'kefu-input', oninput: autosize, onkeydown: key, onpaste: paste }), 'placeholder', 'placeholder');
-  const picker = h('div', { class: 'emoji', hidden: true }, ...EMOJI.map((e) => h('button', { type: 'button', text: e, onclick: () => insert(e) })));
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true, 'data-test': 'kefu-file-input', onchange: chosen });
-  const emojiButton = tr(h('button', { type: 'button', class: 'icon', onclick: () => { picker.hidden = !picker.hidden; } }, '😊'), 'emoji', 'aria-label');
+  const emojiButton = tr(h('button', { type: 'button', class: 'icon', onclick: o.onEmoji }, '😊'), 'emoji', 'aria-label');
   const attach = tr(h('button', { type: 'button', class: 'icon', onclick: () => fileInput.click() }, icon(CLIP)), 'attach', 'aria-label');
   const send = tr(h('button', { type: 'submit', class: 'send', 'data-test': 'kefu-send' }), 'send');
   const drop = tr(h('div', { class: 'drop', hidden: true }), 'drop');
@@ -45,8 +43,8 @@ export function createView(o) {
     class: 'panel', role: 'dialog', 'data-test': 'kefu-panel', 'data-transport': 'offline', hidden: !o.standalone,
     ondragover: dragOver, ondragleave: dragLeave, ondrop: dropped, onkeydown: escape,
   },
-  h('header', { class: 'head' }, logo, h('div', { class: 'who' }, name, greet), close),
-  banner, list, typingLine, picker, note, compose, hint, drop);
+  h('header', { class: 'head' }, logo, h('div', { class: 'who' }, name, greet), menu, close),
+  banner, list, typingLine, note, compose, hint, drop);
   o.wrap.append(panel);
   if (o.standalone) o.wrap.classList.add('standalone', 'open');
   relabel(t);
@@ -100,7 +98,6 @@ export function createView(o) {
     if (o.onSend(input.value)) {
       input.value = '';
       autosize();
-      picker.hidden = true;
     }
     input.focus();
   }
@@ -157,6 +154,7 @@ export function createView(o) {
 
   return {
     relabel,
+    parts: { panel, list, compose, menu, insert },
     open: () => setOpen(true),
     draft: () => input.value,
     close: () => setOpen(false),
@@ -168,29 +166,6 @@ export function createView(o) {
       logo.hidden = !site.logo_url;
       if (site.logo_url) logo.src = site.logo_url;
       hint.hidden = !site.typing_preview;
-    },
-
-    /** The pre-chat form in place of the composer until `answer(values)` returns no errors. */
-    ask(fields, answer) {
-      const inputs = {};
-      const errors = {};
-      const form = h('form', {
-        class: 'pre', 'data-test': 'kefu-prechat', novalidate: true,
-        onsubmit(event) {
-          event.preventDefault();
-          const values = Object.fromEntries(fields.map(({ field }) => [field, inputs[field].value]));
-          const problems = answer(values);
-          for (const { field } of fields) errors[field].textContent = problems[field] ? t(problems[field]) : '';
-          if (Object.keys(problems).length) return;
-          form.remove();
-          compose.hidden = false;
-        },
-      }, h('p', { text: t('prechat') }), ...fields.map(({ field, required }) => h('label', {},
-        t(`field_${field}`) + (required ? '' : t('optional')),
-        inputs[field] = h('input', { name: field, type: { email: 'email', phone: 'tel' }[field] || 'text', autocomplete: { phone: 'tel' }[field] || field }),
-        errors[field] = h('small'))), h('button', { type: 'submit', class: 'send', text: t('start') }));
-      compose.hidden = true;
-      panel.insertBefore(form, compose);
     },
 
     /** The banner waits a little: most reconnects are quick. */
@@ -206,6 +181,7 @@ export function createView(o) {
     },
 
     setStatus(status) {
+      menu.hidden = status !== 'open';
       if (status === 'closed') keepBottom(() => list.append(closedNote));
       else closedNote.remove();
     },

@@ -19,6 +19,7 @@ from appliance.web.server import BackgroundServer, bind_socket
 
 SETUP_CODE = "TEST-CODE-2345"
 OWNER_PASSWORD = "owner-password-1"
+AGENT_PASSWORD_FOR_TESTS = "agent-password-1"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

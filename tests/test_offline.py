@@ -326,3 +326,15 @@ def test_smtp_settings_hide_the_password_and_test_mail_reports(offline, smtp) ->
     assert owner.post("/api/settings/smtp/test", json={"to": "x"}).status_code == 400
     anonymous = appliance.client()
     assert anonymous.get("/api/settings/smtp").status_code == 401
+
+
+def test_a_visitor_writing_after_leaving_a_message_continues_it(offline) -> None:
+    appliance, owner, site = offline
+    widget = Widget(appliance, site["widget_key"])
+    left = leave(widget)
+    assert left.status_code in (200, 201), left.text
+    pending = owner.get("/api/conversations?view=pending").json()["conversations"]
+    r = widget.http.post("/api/widget/send", headers=widget.headers,
+                         json={"client_id": cid(), "body": "补充一下：下午也行"})
+    assert r.status_code == 200, r.text
+    assert r.json()["conversation_id"] == pending[0]["id"]

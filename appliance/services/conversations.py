@@ -119,7 +119,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
             conversation = store.require_head(fields["conversation_id"])
             if conversation.visitor_id != visitor.id:
                 raise Forbidden("Not your conversation", field="conversation_id")
-            if conversation.status != OPEN:
+            if conversation.status not in (OPEN, PENDING):  # a left message continues
                 conversation = None
         created = False
         if conversation is None:

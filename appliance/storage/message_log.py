@@ -26,7 +26,7 @@ _HEAD_BY_ID = (f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c "  # noqa: S
                "JOIN visitor v ON v.id = c.visitor_id WHERE c.id = ?")
 _OPEN_HEAD = (f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c "  # noqa: S608
               "JOIN visitor v ON v.id = c.visitor_id WHERE c.visitor_id = ? "
-              "AND c.status = 'open' ORDER BY c.id DESC LIMIT 1")
+              "AND c.status IN ('open', 'pending') ORDER BY c.id DESC LIMIT 1")
 _SENT = (f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE sender_type = ? "  # noqa: S608
          "AND sender_id IS ? AND client_id = ?")
 

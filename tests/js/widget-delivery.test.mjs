@@ -342,3 +342,48 @@ test('two tabs on one storage converge on the same history', () => {
   assert.equal(history.last, 3);
   assert.deepEqual(history.messages.map((m) => m.seq), [1, 2, 3]);
 });
+
+test('queue: the session\'s place and live queue frames of our conversation; others are ignored', () => {
+  const d = make();
+  const queued = { position: 2, estimated_wait_seconds: 600 };
+  assert.deepEqual(of(d.session({ ...answer(conv()), queue: queued }, {}), 'queue'), [{ type: 'queue', queue: queued }]);
+  assert.deepEqual(of(d.session(answer(null), {}), 'queue'), [{ type: 'queue', queue: null }], 'not waiting');
+  const c = connected(0);
+  const frame = { type: 'queue', conversation_id: 42, position: 1, estimated_wait_seconds: 300 };
+  assert.deepEqual(c.frame(frame), [{ type: 'queue', queue: frame }]);
+  assert.deepEqual(c.frame({ ...frame, conversation_id: 9 }), []);
+});
+
+test('queue: hidden once an agent takes the chat (assigned, or a live agent_joined line)', () => {
+  const d = connected(0);
+  assert.deepEqual(of(d.frame({ type: 'conversation', conversation: { id: 42, status: 'open', assigned: false } }), 'queue'), []);
+  assert.deepEqual(of(d.frame({ type: 'conversation', conversation: { id: 42, status: 'open', assigned: true } }), 'queue'),
+    [{ type: 'queue', queue: null }]);
+  assert.deepEqual(of(d.frame(msg(1, { kind: 'system', body: 'agent_joined', sender: { type: 'system', name: '小李' } })), 'queue'),
+    [{ type: 'queue', queue: null }]);
+  const replay = make();
+  replay.session(answer(conv({ last_seq: 1 })), {});
+  replay.opened(hello(conv({ last_seq: 1 })));
+  const old = replay.frame(msg(1, { kind: 'system', body: 'agent_joined', sender: { type: 'system' } }));
+  assert.deepEqual(of(old, 'queue'), [], 'an old line replayed by the sync says nothing about now');
+});
+
+test('closed and reopened system lines change the status too (a long-poll has no hello)', () => {
+  const d = connected(0);
+  const closed = d.frame(msg(1, { kind: 'system', body: 'closed', sender: { type: 'system', name: '小李' } }));
+  assert.deepEqual(of(closed, 'status'), [{ type: 'status', status: 'closed' }]);
+  assert.equal(d.conversation.status, 'closed');
+  const reopened = d.frame(msg(2, { kind: 'system', body: 'reopened', sender: { type: 'system' } }));
+  assert.deepEqual(of(reopened, 'status'), [{ type: 'status', status: 'open' }]);
+  assert.deepEqual(of(d.frame(msg(3, { kind: 'text', body: 'closed', sender: { type: 'visitor' } })), 'status'), [],
+    'a visitor typing "closed" is not a system line');
+});
+
+test('a pending conversation (a left message) shows as open; its answer adopts it', () => {
+  const d = make();
+  d.session(answer(null), {});
+  const cmds = d.conversationIs({ id: 77, status: 'pending', last_seq: 1, assigned: false });
+  assert.equal(d.conversation.id, 77);
+  assert.deepEqual(of(cmds, 'status'), [{ type: 'status', status: 'open' }]);
+  assert.deepEqual(of(d.conversationIs({ id: 77, status: 'closed' }), 'status'), [{ type: 'status', status: 'closed' }]);
+});

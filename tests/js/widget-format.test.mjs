@@ -50,10 +50,12 @@ test('site cards are checked field by field', () => {
   }, 'https://k.example');
   assert.deepEqual(site, {
     name: '悦齿口腔', greeting: '您好！', logo_url: null, theme_color: '#1f6feb', widget_position: 'right',
-    language: 'zh-CN', typing_preview: false, prechat: [],
+    language: 'zh-CN', typing_preview: false, prechat: [], mode: 'chat',
   });
   assert.equal(normalizeSite({ widget_position: 'left', language: 'en' }).widget_position, 'left');
   assert.equal(normalizeSite(null).language, 'zh-CN');
+  for (const mode of ['leave_message', 'hidden']) assert.equal(normalizeSite({ mode }).mode, mode);
+  for (const mode of ['chat', 'hide', '', null, 3]) assert.equal(normalizeSite({ mode }).mode, 'chat');
 });
 
 test('message frames are normalised; malformed ones are dropped', () => {

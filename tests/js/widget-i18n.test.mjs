@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import en from '../../embed/lang-en.js';
+import extrasEn from '../../embed/lang-extras-en.js';
+import extrasZhCN from '../../embed/lang-extras-zh-CN.js';
 import zhCN from '../../embed/lang-zh-CN.js';
 import { languageOf, systemLine, translator } from '../../embed/i18n.js';
 
@@ -12,6 +14,20 @@ test('both catalogs have the same keys and no empty strings', () => {
   for (const [lang, catalog] of Object.entries(CATALOGS)) {
     assert.deepEqual(Object.keys(catalog).sort(), [...KEYS].sort(), lang);
     for (const key of KEYS) assert.ok(catalog[key].trim(), `${lang}.${key}`);
+  }
+});
+
+test('the occasional views\' catalogs (loaded with them) match too, and every key they use exists', async () => {
+  const { readFileSync } = await import('node:fs');
+  const keys = Object.keys(extrasZhCN);
+  assert.deepEqual(Object.keys(extrasEn).sort(), [...keys].sort());
+  for (const catalog of [extrasEn, extrasZhCN]) for (const key of keys) assert.ok(catalog[key].trim(), key);
+  const source = ['extras.js', 'offline.js', 'routing.js', 'prechat.js']
+    .map((name) => readFileSync(new URL(`../../embed/${name}`, import.meta.url), 'utf8')).join('\n');
+  for (const [, key] of source.matchAll(/\bt\('(\w+)'/g)) assert.ok(keys.includes(key), key);
+  // Error codes of the pure rules are shown with t(code).
+  for (const code of ['required', 'long', 'invalid', 'phone', 'email', 'contact', 'rating', 'try_again']) {
+    assert.ok(keys.includes(code), code);
   }
 });
 

@@ -60,6 +60,18 @@ test('send frames: text with its body; attachments by id; never a conversation i
   assert.deepEqual(sendFrame(image), { type: 'send', client_id: 'cid-cid-2', kind: 'image', attachment_id: 5 });
 });
 
+test('a question category chosen before the first message stays with its entry, so a resend carries it', () => {
+  const storage = new MemoryStorage();
+  addToOutbox(storage, KEY, newEntry({ body: '洗牙多少钱', category_id: 3 }, { clientId: 'cid-cid-3', now: 1 }));
+  const [stored] = readOutbox(storage, KEY);
+  assert.deepEqual(sendFrame(stored), { type: 'send', client_id: 'cid-cid-3', kind: 'text', body: '洗牙多少钱', category_id: 3 });
+  for (const junk of [0, -1, 1.5, '3', null, undefined]) {
+    const plain = newEntry({ body: 'x', category_id: junk }, { clientId: 'cid-cid-4', now: 1 });
+    assert.ok(!('category_id' in plain), String(junk));
+    assert.ok(!('category_id' in sendFrame(plain)));
+  }
+});
+
 test('safeStorage keeps working in memory when the real storage throws', () => {
   const broken = { getItem() { throw new Error('denied'); }, setItem() { throw new Error('quota'); }, removeItem() { throw new Error('x'); } };
   const storage = safeStorage(broken);

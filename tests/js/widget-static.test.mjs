@@ -9,30 +9,47 @@ const read = (name) => readFileSync(new URL(name, EMBED), 'utf8');
 const gz = (name) => gzipSync(readFileSync(new URL(name, EMBED)), { level: 9 }).length;
 const scripts = readdirSync(EMBED).filter((name) => name.endsWith('.js'));
 const PURE = ['reconnect.js', 'sequence.js', 'outbox.js', 'store.js', 'format.js', 'i18n.js', 'typing.js',
-  'delivery.js', 'prechat.js'];
+  'delivery.js', 'prechat.js', 'offline.js', 'routing.js'];
+/** Pure modules only the occasional views need (extras.js, loaded with import() when first needed). */
+const LATER = ['offline.js', 'routing.js'];
 
-/** chat.js and every module it imports, statically (what the browser fetches to open the chat). */
-function chatModules() {
+/** `root` and every module it imports, statically (for chat.js: what the browser fetches to open the chat). */
+function chatModules(root = 'chat.js') {
   const seen = new Set();
   const visit = (name) => {
     if (seen.has(name)) return;
     seen.add(name);
     for (const match of read(name).matchAll(/^import[^'"]*from '\.\/([\w-]+\.js)';$/gm)) visit(match[1]);
   };
-  visit('chat.js');
+  visit(root);
   return [...seen];
 }
 
 test('the loader is at most 3 KB gzipped, and the loader plus the chat at most 30 KB', () => {
   assert.ok(gz('loader.js') <= 3 * 1024, `loader.js is ${gz('loader.js')} bytes gzipped`);
   const modules = chatModules();
-  for (const pure of PURE) {
+  for (const pure of PURE.filter((name) => !LATER.includes(name))) {
     assert.ok(modules.includes(pure), `${pure} is part of the chat`);
   }
   // chat.js loads the one catalog of the site's language: count the larger.
   const catalog = Math.max(gz('lang-zh-CN.js'), gz('lang-en.js'));
   const total = gz('loader.js') + catalog + modules.reduce((sum, name) => sum + gz(name), 0);
   assert.ok(total <= 30000, `the loader and the chat need ${total} bytes gzipped`);
+});
+
+test('the occasional views are loaded only when needed, and are at most 10 KB with their strings', () => {
+  const modules = chatModules();
+  for (const later of ['extras.js', ...LATER, 'lang-extras-zh-CN.js', 'lang-extras-en.js']) {
+    assert.ok(!modules.includes(later), `${later} is not fetched to open the chat`);
+  }
+  assert.match(read('chat.js'), /import\('\.\/extras\.js'\)/);
+  assert.match(read('extras.js'), /import\(`\.\/lang-extras-\$\{o\.lang\}\.js`\)/);
+  const opened = new Set(modules);
+  const extra = chatModules('extras.js').filter((name) => !opened.has(name));
+  assert.deepEqual(extra.sort(), ['extras.js', 'offline.js', 'routing.js']);
+  const catalog = Math.max(gz('lang-extras-zh-CN.js'), gz('lang-extras-en.js'));
+  const total = catalog + extra.reduce((sum, name) => sum + gz(name), 0);
+  assert.ok(total <= 10240, `the occasional views need ${total} bytes gzipped`);
 });
 
 test('every module starts with a one-line comment saying what it is for', () => {
@@ -78,9 +95,16 @@ test('tokens travel in headers and frames, never in URLs', () => {
 test('every browser-test hook is rendered', () => {
   const all = scripts.map(read).join('\n');
   for (const hook of ['kefu-launcher', 'kefu-panel', 'kefu-input', 'kefu-send', 'kefu-message', 'kefu-badge',
-    'kefu-file-input', 'kefu-typing', 'kefu-close']) {
+    'kefu-file-input', 'kefu-typing', 'kefu-close', 'kefu-menu', 'kefu-prechat', 'kefu-leave-form', 'kefu-leave-submit',
+    'kefu-leave-done', 'kefu-queue', 'kefu-category', 'kefu-end', 'kefu-rate-comment', 'kefu-rate-submit',
+    'kefu-rate-done', 'kefu-transcript-email', 'kefu-transcript-submit', 'kefu-transcript-done']) {
     assert.ok(all.includes(`'data-test', '${hook}'`) || all.includes(`'data-test': '${hook}'`), hook);
   }
+  // Built from their field name or star count: kefu-leave-name|phone|email|wechat|message, kefu-rate-1…5.
+  assert.ok(all.includes("'data-test': `kefu-leave-${key}`"));
+  for (const key of ['name', 'phone', 'email', 'wechat', 'message']) assert.ok(all.includes(`field('${key}'`), key);
+  assert.ok(all.includes("'data-test': `kefu-rate-${n}`") && all.includes('[1, 2, 3, 4, 5].map((n)'));
+  assert.match(all, /'data-position'/);
   assert.match(all, /'data-transport'/);
 });
 

@@ -1,0 +1,155 @@
+"""Queue, leave-a-message and whisper, as visitors and agents see them in Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import AGENT_PASSWORD_FOR_TESTS, Appliance
+from test_offline import ALWAYS_CLOSED, SmtpServer
+
+from browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def t(page, hook: str):
+    return page.locator(f'[data-test="{hook}"]')
+
+
+def host_pages(tmp_path: Path, snippet: str) -> tuple[http.server.ThreadingHTTPServer, str]:
+    folder = tmp_path / "www"
+    folder.mkdir(exist_ok=True)
+    (folder / "index.html").write_text(
+        f"<!doctype html><html><head><meta charset=utf-8><title>店</title></head>"
+        f"<body><h1>店</h1>{snippet}</body></html>", "utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[assignment]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture
+def shop(tmp_path: Path, appliance: Appliance, owner) -> Iterator[dict]:
+    owner_client, setup = owner
+    site = setup["site"]
+    server, origin = host_pages(tmp_path, site["snippet"])
+    r = owner_client.patch(f"/api/sites/{site['id']}", json={"allowed_origins": [origin]})
+    assert r.status_code == 200
+    yield {"origin": origin, "site": r.json()["site"], "owner": owner_client}
+    server.shutdown()
+    server.server_close()
+
+
+def console(new_page, appliance: Appliance, login: str, password: str):
+    page = new_page()
+    page.goto(appliance.url + "/login")
+    t(page, "login").fill(login)
+    t(page, "password").fill(password)
+    t(page, "login-submit").click()
+    page.wait_for_url(re.compile(r"/app/"))
+    page.goto(appliance.url + "/app/#/console")
+    t(page, "console").wait_for()
+    page.wait_for_function("document.body.dataset.socket === 'open'")
+    return page
+
+
+def visitor_sends(new_page, origin: str, text: str):
+    page = new_page()
+    page.goto(origin + "/index.html")
+    t(page, "kefu-launcher").click()
+    t(page, "kefu-input").fill(text)
+    t(page, "kefu-send").click()
+    return page
+
+
+def test_queued_visitor_sees_position_one_and_is_served_when_a_chat_closes(
+        appliance: Appliance, shop, new_page) -> None:
+    owner_client, site = shop["owner"], shop["site"]
+    r = owner_client.post("/api/users", json={
+        "login": "xiaoli", "display_name": "小李", "role": "agent",
+        "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [site["id"]]})
+    agent = r.json()["user"]
+    owner_client.patch(f"/api/users/{agent['id']}", json={"max_chats": 1})
+    agent_page = console(new_page, appliance, "xiaoli", AGENT_PASSWORD_FOR_TESTS)
+
+    first = visitor_sends(new_page, shop["origin"], "第一位客人")
+    first.locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
+    second = visitor_sends(new_page, shop["origin"], "第二位客人")
+    queue = t(second, "kefu-queue")
+    queue.wait_for()
+    assert queue.get_attribute("data-position") == "1"
+    screenshot(second, "widget-queued")
+
+    mine = owner_client.get("/api/conversations?view=open").json()["conversations"]
+    first_id = next(c["id"] for c in mine if c["assignee_id"] == agent["id"])
+    agent_page.goto(f"{appliance.url}/app/#/console/{first_id}")
+    t(agent_page, "chat-close").click()
+    agent_page.locator('[data-test="confirm-ok"]').click()
+    second.locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
+    queue.wait_for(state="hidden")
+
+
+def test_leave_a_message_outside_business_hours_reaches_console_and_mail(
+        appliance: Appliance, shop, new_page) -> None:
+    owner_client, site = shop["owner"], shop["site"]
+    smtp = SmtpServer()
+    smtp.start()
+    try:
+        r = owner_client.put("/api/settings/smtp", json={
+            "host": "127.0.0.1", "port": smtp.port, "security": "none", "username": "",
+            "from_address": "kefu@example.com"})
+        assert r.status_code == 200, r.text
+        r = owner_client.patch(f"/api/sites/{site['id']}", json={
+            "business_hours": ALWAYS_CLOSED, "notify_email": "service@example.com"})
+        assert r.status_code == 200, r.text
+        console(new_page, appliance, "boss@example.com", "owner-password-1")
+        page = new_page()
+        page.goto(shop["origin"] + "/index.html")
+        t(page, "kefu-launcher").click()
+        t(page, "kefu-leave-form").wait_for()
+        t(page, "kefu-leave-name").fill("张三")
+        t(page, "kefu-leave-phone").fill("13800000000")
+        t(page, "kefu-leave-message").fill("明天上午想预约洗牙")
+        t(page, "kefu-leave-submit").click()
+        t(page, "kefu-leave-done").wait_for()
+        screenshot(page, "widget-left-message")
+        pending = owner_client.get("/api/conversations?view=pending").json()["conversations"]
+        assert [c["last_message"]["body"] for c in pending] == ["明天上午想预约洗牙"]
+        mails = smtp.inbox.wait(1)
+        assert "明天上午想预约洗牙" in mails[0].get_body(("plain",)).get_content()
+        assert mails[0]["To"] == "service@example.com"
+    finally:
+        smtp.stop()
+
+
+def test_a_supervisor_whisper_is_never_shown_to_the_visitor(
+        appliance: Appliance, shop, new_page) -> None:
+    owner_client, site = shop["owner"], shop["site"]
+    owner_client.post("/api/users", json={
+        "login": "xiaoli", "display_name": "小李", "role": "agent",
+        "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [site["id"]]})
+    agent_page = console(new_page, appliance, "xiaoli", AGENT_PASSWORD_FOR_TESTS)
+    visitor = visitor_sends(new_page, shop["origin"], "我要投诉")
+    visitor.locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
+    conv = owner_client.get("/api/conversations?view=open").json()["conversations"][0]["id"]
+    supervisor = console(new_page, appliance, "boss@example.com", "owner-password-1")
+    supervisor.goto(f"{appliance.url}/app/#/console/{conv}")
+    t(supervisor, "chat-note-toggle").click()
+    t(supervisor, "chat-input").fill("悄悄话：先道歉")
+    t(supervisor, "chat-send").click()
+    agent_page.goto(f"{appliance.url}/app/#/console/{conv}")
+    agent_page.locator('[data-test="chat-message"][data-kind="note"]',
+                       has_text="悄悄话：先道歉").wait_for()
+    agent_page.locator('[data-test="chat-input"]').fill("很抱歉给您带来不便")
+    t(agent_page, "chat-send").click()
+    visitor.locator('[data-test="kefu-message"]', has_text="很抱歉给您带来不便").wait_for()
+    # Locators pierce the widget's open shadow root: the whisper is nowhere in it.
+    assert visitor.locator("text=悄悄话").count() == 0
+    assert visitor.locator('[data-test="kefu-message"]').count() >= 3

@@ -1,0 +1,59 @@
+// Widget leave-a-message, rating and transcript rules: the server's checks, before anything is sent.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { emailError, leaveBody, leaveErrors, leaveFieldOf, ratingError } from '../../embed/offline.js';
+
+const GOOD = { name: ' 张三 ', phone: '', email: '', wechat: '', message: ' 明天上午想预约洗牙 ' };
+
+test('a name, one way to reach the visitor and a message are enough', () => {
+  for (const contact of [{ phone: '138 0000 0000' }, { email: 'Zhang@Example.cn' }, { wechat: 'zhangsan_88' }]) {
+    assert.deepEqual(leaveErrors({ ...GOOD, ...contact }), {}, JSON.stringify(contact));
+  }
+});
+
+test('required: the name, the message and at least one of phone, e-mail, WeChat', () => {
+  assert.deepEqual(leaveErrors({}), { name: 'required', contact: 'contact', message: 'required' });
+  assert.deepEqual(leaveErrors({ ...GOOD, name: '   ', message: '\r\n ' }),
+    { name: 'required', contact: 'contact', message: 'required' });
+});
+
+test('each field as the server checks it: lengths in characters, phone characters, e-mail shape', () => {
+  const errors = leaveErrors({
+    name: '张'.repeat(81), phone: '138-0000-0000 转 8', email: 'not mail', wechat: 'w'.repeat(61), message: '字'.repeat(5001),
+  });
+  assert.deepEqual(errors, { name: 'long', phone: 'phone', email: 'email', wechat: 'long', message: 'long' });
+  assert.deepEqual(leaveErrors({ ...GOOD, name: '😀'.repeat(80), phone: '+86 (10) 1234-5678', message: '😀'.repeat(5000) }), {},
+    'an emoji is one character, as on the server');
+  assert.equal(leaveErrors({ ...GOOD, phone: '12' }).phone, 'phone', 'at least 3 characters');
+  assert.equal(leaveErrors({ ...GOOD, phone: '1'.repeat(41) }).phone, 'long');
+  assert.equal(leaveErrors({ ...GOOD, phone: '1', email: 'a@b.cn' }).phone, 'phone', 'a bad phone is refused even with an e-mail');
+  assert.equal(leaveErrors({ ...GOOD, wechat: 'x', name: 'Ann\u202eevil' }).name, 'invalid', 'bidi overrides');
+  assert.equal(leaveErrors({ ...GOOD, wechat: 'x', message: 'a\0b' }).message, 'invalid');
+});
+
+test('the request body: trimmed, e-mail lower-cased, empty contacts left out', () => {
+  assert.deepEqual(leaveBody({ ...GOOD, email: ' Zhang@Example.CN ', phone: ' ', message: 'line 1\r\nline 2 ' }), {
+    name: '张三', contact: { email: 'zhang@example.cn' }, message: 'line 1\nline 2',
+  });
+  assert.deepEqual(leaveBody({ ...GOOD, phone: '13800000000', wechat: 'zs' }).contact, { phone: '13800000000', wechat: 'zs' });
+});
+
+test('a field the server refuses is shown next to its input', () => {
+  assert.equal(leaveFieldOf('contact.phone'), 'phone');
+  assert.equal(leaveFieldOf('contact.email'), 'email');
+  assert.equal(leaveFieldOf('body'), 'message');
+  assert.equal(leaveFieldOf('name'), 'name');
+  for (const other of ['contact', undefined, null, 'site_key']) assert.equal(leaveFieldOf(other), 'contact');
+});
+
+test('e-mail addresses for the transcript', () => {
+  for (const good of ['a@b.cn', ' Ann.Lee+chat@mail.example.com ']) assert.equal(emailError(good), null, good);
+  for (const bad of ['', 'a@', '@b.cn', 'a b@c.cn', 'a@-b.cn', `${'a'.repeat(250)}@b.cn`, null]) assert.equal(emailError(bad), 'email', String(bad));
+});
+
+test('ratings: 1 to 5 stars, a comment of at most 500 characters', () => {
+  for (const stars of [1, 5]) assert.equal(ratingError(stars, ''), null);
+  for (const stars of [0, 6, 2.5, '3', null, true]) assert.equal(ratingError(stars, ''), 'rating', String(stars));
+  assert.equal(ratingError(4, 'x'.repeat(500)), null);
+  assert.equal(ratingError(4, 'x'.repeat(501)), 'long');
+});
