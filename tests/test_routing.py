@@ -257,3 +257,63 @@ def test_supervisor_whispers_to_the_agent_and_takes_over(appliance: Appliance, o
     r = li_client.post(f"/api/conversations/{conv}/messages",
                        json={"client_id": cid(), "body": "还是我来"})
     assert r.status_code == 403
+
+
+def test_transfer_to_a_team_and_bad_inputs_change_nothing(appliance: Appliance, owner) -> None:
+    owner_client, setup = owner
+    site = setup["site"]
+    _li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
+    wang, wang_client = add_agent(appliance, owner_client, "xiaowang", site["id"])
+    gone, _ = add_agent(appliance, owner_client, "gone", site["id"])
+    owner_client.post(f"/api/users/{gone['id']}/deactivate", json={})
+    vip = owner_client.post("/api/teams", json={"name": "VIP", "site_id": site["id"],
+                                                "member_ids": [wang["id"]]}).json()["team"]
+    empty = owner_client.post("/api/teams", json={"name": "夜班", "member_ids": []}
+                              ).json()["team"]
+
+    async def scenario() -> tuple[int, dict]:
+        consoles = [await agent_socket(appliance, li_client)]
+        _, ws, conv = await start_chat(appliance, site["widget_key"], "帮我转 VIP")
+        await ws.send(json.dumps({"type": "send", "client_id": cid(), "body": "x",
+                                  "category_id": 999}))  # not a first message: ignored
+        await next_of(ws, "ack")
+        consoles.append(await agent_socket(appliance, wang_client))
+        before = (await asyncio.to_thread(
+            owner_client.get, f"/api/conversations/{conv}")).json()["conversation"]
+        for bad, code in (({"agent_id": gone["id"]}, 400), ({"agent_id": 999}, 404),
+                          ({"team_id": 999}, 404), ({"team_id": "vip"}, 400), ({}, 400)):
+            r = await asyncio.to_thread(li_client.post, f"/api/conversations/{conv}/transfer",
+                                        json=bad)
+            assert r.status_code == code, (bad, r.text)
+        after = (await asyncio.to_thread(
+            owner_client.get, f"/api/conversations/{conv}")).json()["conversation"]
+        assert after == before
+        r = await asyncio.to_thread(li_client.post, f"/api/conversations/{conv}/transfer",
+                                    json={"team_id": vip["id"], "note": "老客户"})
+        assert r.status_code == 200 and r.json()["conversation"]["assignee_id"] == wang["id"]
+        r = await asyncio.to_thread(wang_client.post, f"/api/conversations/{conv}/transfer",
+                                    json={"team_id": empty["id"]})
+        assert r.status_code == 200 and r.json()["conversation"]["assignee_id"] is None
+        line = await next_of(ws, "message")
+        while line["body"] != "transferred" or line["sender"]["name"] != "夜班":
+            line = await next_of(ws, "message")
+        for s in (ws, *consoles):
+            await s.close()
+        return conv, r.json()["conversation"]
+
+    conv, _final = asyncio.run(scenario())
+    waiting = owner_client.get("/api/conversations?view=waiting").json()["conversations"]
+    assert [c["id"] for c in waiting] == [conv]
+
+    async def bad_category() -> dict:
+        widget = Widget(appliance, site["widget_key"])
+        ws = await widget.connect()
+        await ws.send(json.dumps({"type": "send", "client_id": cid(), "body": "hi",
+                                  "category_id": 999}))
+        nack = await next_of(ws, "nack")
+        await ws.close()
+        return nack
+
+    nack = asyncio.run(bad_category())
+    assert nack["error"]["field"] == "category_id"
+    assert len(owner_client.get("/api/conversations?view=open").json()["conversations"]) == 1

@@ -41,6 +41,7 @@ from appliance.services import routing
 from appliance.services.context import Services
 from appliance.storage import accounts
 from appliance.storage import conversations as store
+from appliance.storage import routing as routing_store
 
 SYNC_PAGE = 500
 SEND_FIELDS = ("type", "client_id", "conversation_id", "kind", "body", "attachment_id",
@@ -127,6 +128,9 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
         if conversation is None:
             conversation = store.create_conversation(visitor.site_id, visitor.id, now)
             created = True
+            if fields["category_id"] is not None:  # refused here, before anything is stored
+                routing_store.set_category(conversation.id, fields["category_id"],
+                                           visitor.site_id)
         _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
         message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)
@@ -324,13 +328,22 @@ async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversa
 
 async def check_transfer(svc: Services, actor: User, conversation_id: int,
                          data: Any) -> Conversation:
-    body = v.only_fields(data, ("agent_id", "note"))
-    agent_id = v.clean_id(body.get("agent_id"), "agent_id")
+    body = v.only_fields(data, ("agent_id", "team_id", "note"))
     note = body.get("note")
     note_text = None if note in (None, "") else clean_body(note, NOTE, False)
     conversation = await access_conversation(svc, actor, conversation_id)
     require_can_write(actor, conversation.assignee_id)
     now = svc.now()
+    if "team_id" in body and body.get("agent_id") is None:
+        team_id = v.clean_id(body["team_id"], "team_id")
+        picked = await routing.pick_in_team(svc, conversation, team_id)
+        if picked is None:  # nobody in the team can take it now: it waits in their queue
+            changed = await _change(svc, conversation_id, _to_team_queue(
+                conversation_id, team_id, actor, note_text, now))
+            await routing.publish_queue(svc, changed.site_id)
+            return changed
+        body["agent_id"] = picked
+    agent_id = v.clean_id(body.get("agent_id"), "agent_id")
 
     def transfer() -> tuple[Conversation, list[Message]]:
         target = accounts.get_user(agent_id)
@@ -351,6 +364,28 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
         return store.get_conversation(conversation_id), lines
 
     return await _change(svc, conversation_id, transfer)
+
+
+def _to_team_queue(conversation_id: int, team_id: int, actor: User, note_text: str | None,
+                   now: Any) -> Any:
+    def transfer() -> tuple[Conversation, list[Message]]:
+        team = routing_store.get_team(team_id)
+        current = store.get_conversation(conversation_id)
+        if current.status != OPEN:
+            raise Conflict("This conversation is closed")
+        if team.site_id not in (None, current.site_id):
+            raise Invalid("That team does not serve this conversation's site", field="team_id")
+        store.set_assignee(conversation_id, None)
+        routing_store.mark_queued(conversation_id, team_id, now)
+        lines = []
+        if note_text:
+            lines.append(store.append_message(
+                conversation_id, Sender(AGENT, actor.id, actor.display_name), NOTE, note_text,
+                "note-" + secrets.token_hex(12), None, now))
+        lines.append(_system_message(conversation_id, "transferred", team.name, now))
+        return store.get_conversation(conversation_id), lines
+
+    return transfer
 
 
 async def do_set_status(svc: Services, actor: User, conversation_id: int,

@@ -279,3 +279,16 @@ async def reoffer_unanswered(svc: Services) -> int:
             svc.presence.assigned(target.user_id)
             moved += 1
     return moved
+
+
+async def pick_in_team(svc: Services, conversation: Conversation, team_id: int) -> int | None:
+    """An agent of the team who can take the chat now (not its current agent), or None."""
+    team = await svc.db.read(store.get_team, team_id)
+    if team.site_id not in (None, conversation.site_id):
+        raise Invalid("That team does not serve this conversation's site", field="team_id")
+    routing = await svc.db.read(store.site_routing, conversation.site_id)
+    records = await svc.db.read(store.agents_of_site, conversation.site_id)
+    others = [s for s in _snapshots(svc, records) if s.user_id != conversation.assignee_id]
+    strategy = routing.strategy if routing.strategy != "manual" else "least_busy"
+    decision = choose(others, team_id=team_id, fallback_team_id=None, strategy=strategy)
+    return decision.agent_id if decision.outcome == ASSIGNED else None
