@@ -202,3 +202,16 @@ test('sending into a waiting conversation is my own claim', () => {
   e.compose(1, { body: 'hi' });
   assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(1) }).alerts, []);
 });
+
+test('an unanswered flag from the server alerts and clears with the agent\'s answer', () => {
+  const core = engine();
+  const out = core.handle({ type: 'unanswered', conversation_id: 7, agent_id: 2, new_agent_id: null });
+  assert.deepEqual(out.alerts, [{ kind: 'unanswered', conversationId: 7 }]);
+  assert.equal(core.isUnanswered(7), true);
+  core.handle({ type: 'message', conversation_id: 7, seq: 3, kind: 'note', body: 'x',
+    sender: { type: 'agent', id: 9, name: 'S' } });
+  assert.equal(core.isUnanswered(7), true);
+  core.handle({ type: 'message', conversation_id: 7, seq: 4, kind: 'text', body: '您好',
+    sender: { type: 'agent', id: 2, name: 'A' } });
+  assert.equal(core.isUnanswered(7), false);
+});

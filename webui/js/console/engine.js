@@ -5,7 +5,7 @@ import { Timeline } from './timeline.js';
 
 export const TYPING_TTL_MS = 8000;
 const FRAME_TYPES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset', 'error',
-  'queue']);
+  'queue', 'unanswered']);
 
 const syncFrame = (id, afterSeq) => ({ type: 'sync', conversation_id: id, after_seq: afterSeq });
 const readFrame = (id, seq) => ({ type: 'read', conversation_id: id, seq });
@@ -39,6 +39,8 @@ export class ConsoleEngine {
     this.ownActions = new Set();
     this.typing = new Map();
     this.queue = new Map();
+    /** Conversations whose agent let the first answer wait too long (flagged by the server). */
+    this.unanswered = new Set();
     this.activeId = null;
     this.attentive = false;
     this.connected = false;
@@ -110,6 +112,12 @@ export class ConsoleEngine {
       case 'reset': this.#reset(id, out); break;
       case 'error': this.#refused(frame, out); break;
       case 'queue': this.#queue(frame); break;
+      case 'unanswered':
+        if (Number.isInteger(id)) {
+          this.unanswered.add(id);
+          out.alerts.push({ kind: 'unanswered', conversationId: id });
+        }
+        break;
       default: break;
     }
     return out;
@@ -117,6 +125,7 @@ export class ConsoleEngine {
 
   #message(message, out) {
     const id = message.conversation_id;
+    if (message.sender.type === 'agent' && message.kind !== 'note') this.unanswered.delete(id);
     const reading = this.isReading(id);
     const { known, fresh } = this.store.applyMessage(message, { reading });
     if (!known) out.fetch.push(id);
@@ -214,6 +223,11 @@ export class ConsoleEngine {
    * it is not waiting. Before the first `queue` frame the position is its place among the site's
    * waiting chats, oldest first (what the server uses when the site has no teams).
    */
+  /** True while a chat waits too long for its agent's first answer. */
+  isUnanswered(id) {
+    return this.unanswered.has(id);
+  }
+
   queueOf(id) {
     const conversation = this.store.get(id);
     if (!conversation || !inView(conversation, 'waiting', this.me)) return null;

@@ -12,6 +12,8 @@ export default {
   'console.empty.missed': 'No missed chats.',
   'console.status.pending': 'Follow-up',
   'console.status.missed': 'Missed',
+  'console.status.unanswered': 'Unanswered too long',
+  'console.alert.unanswered': '{name} has waited too long for an answer',
   'console.banner.pending': 'A left message waiting for follow-up. Replying opens the chat; if the visitor is not online, your reply is e-mailed to them.',
   'console.input.pendingPlaceholder': 'Reply to the message…',
   'console.alert.pending': '{name} left a message',

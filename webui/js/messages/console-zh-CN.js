@@ -12,6 +12,8 @@ export default {
   'console.empty.missed': '没有未接的会话。',
   'console.status.pending': '待跟进',
   'console.status.missed': '未接',
+  'console.status.unanswered': '超时未回复',
+  'console.alert.unanswered': '{name} 等待回复已超时',
   'console.banner.pending': '访客留言，等待跟进。回复后会话转为进行中；访客不在线时，回复会发到其邮箱。',
   'console.input.pendingPlaceholder': '回复留言…',
   'console.alert.pending': '{name} 留言了',

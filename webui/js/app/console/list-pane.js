@@ -173,6 +173,7 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
     const other = conversation.assignee_id !== null && conversation.assignee_id !== rt.me.id;
     const unread = Math.max(0, conversation.unread ?? 0);
     const queue = rt.engine.queueOf(conversation.id);
+    const late = rt.engine.isUnanswered(conversation.id);
     return h('li', {},
       h('a', {
         class: `conv-item${unread ? ' has-unread' : ''}`, href: hrefFor('console', { id: conversation.id }),
@@ -194,7 +195,10 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
           typing ? t('console.typing') : previewText(conversation.last_message, t)),
         queue ? h('span', { class: 'conv-queue', 'data-test': 'conv-queue', title: queueEstimate(queue, t) || null },
           queueText(queue, t)) : null,
-        site || other || conversation.missed || conversation.status === 'pending' ? h('span', { class: 'conv-meta' },
+        site || other || late || conversation.missed || conversation.status === 'pending'
+          ? h('span', { class: 'conv-meta' },
+          late ? h('span', { class: 'conv-flag', 'data-test': 'conv-unanswered' },
+            t('console.status.unanswered')) : null,
           conversation.status === 'pending' ? h('span', { class: 'conv-flag' }, t('console.status.pending')) : null,
           conversation.missed ? h('span', { class: 'conv-flag' }, t('console.status.missed')) : null,
           site ? h('span', {}, site.name) : null,
