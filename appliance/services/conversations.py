@@ -355,15 +355,21 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
         if current.status != OPEN:
             raise Conflict("This conversation is closed")
         store.set_assignee(conversation_id, target.id)
-        lines = []
-        if note_text:
-            lines.append(store.append_message(
-                conversation_id, Sender(AGENT, actor.id, actor.display_name), NOTE, note_text,
-                "note-" + secrets.token_hex(12), None, now))
-        lines.append(_system_message(conversation_id, "transferred", target.display_name, now))
-        return store.get_conversation(conversation_id), lines
+        return _handed_over(conversation_id, actor, note_text, target.display_name, now)
 
     return await _change(svc, conversation_id, transfer)
+
+
+def _handed_over(conversation_id: int, actor: User, note_text: str | None, to_name: str,
+                 now: Any) -> tuple[Conversation, list[Message]]:
+    """The lines of a transfer: the note for the next agent, then what the visitor sees."""
+    lines = []
+    if note_text:
+        lines.append(store.append_message(
+            conversation_id, Sender(AGENT, actor.id, actor.display_name), NOTE, note_text,
+            "note-" + secrets.token_hex(12), None, now))
+    lines.append(_system_message(conversation_id, "transferred", to_name, now))
+    return store.get_conversation(conversation_id), lines
 
 
 def _to_team_queue(conversation_id: int, team_id: int, actor: User, note_text: str | None,
@@ -377,13 +383,7 @@ def _to_team_queue(conversation_id: int, team_id: int, actor: User, note_text: s
             raise Invalid("That team does not serve this conversation's site", field="team_id")
         store.set_assignee(conversation_id, None)
         routing_store.mark_queued(conversation_id, team_id, now)
-        lines = []
-        if note_text:
-            lines.append(store.append_message(
-                conversation_id, Sender(AGENT, actor.id, actor.display_name), NOTE, note_text,
-                "note-" + secrets.token_hex(12), None, now))
-        lines.append(_system_message(conversation_id, "transferred", team.name, now))
-        return store.get_conversation(conversation_id), lines
+        return _handed_over(conversation_id, actor, note_text, team.name, now)
 
     return transfer
 
