@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from appliance import __version__
-from appliance.config import SETTINGS_BY_NAME, ConfigError, load_config
+from appliance.config import (
+    SETTINGS_BY_NAME,
+    ConfigError,
+    data_dir_from_environment,
+    load_config,
+)
 from appliance.domain import validation as v
 from appliance.domain.embed import embed_snippet
 from appliance.domain.errors import DatabaseTooNew, DatabaseUnusable, DomainError
@@ -81,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(migrate)
 
     sub.add_parser("version", help="print the version")
+
+    desktop = sub.add_parser("desktop", help="serve in the background and open the console in "
+                                             "a window (what a double-click does)")
+    _common(desktop)
     return parser
 
 
@@ -214,18 +226,70 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_desktop(args: argparse.Namespace) -> int:
+    from appliance import desktop
+    from appliance.web.app import create_app
+    from appliance.web.server import BackgroundServer, bind_socket
+
+    explicit = args.data_dir is not None or data_dir_from_environment()
+    config = _config(args)
+    config = config.replace(data_dir=desktop.desktop_data_dir(config, explicit))
+    if not desktop.has_display():
+        raise CliError("No graphical display was found, so Kefu cannot open its window. To run "
+                       "it as a server, use: kefu serve [--host 0.0.0.0] [--port 8080]",
+                       EXIT_CANNOT_START)
+    prepare_data_dir(config.data_path)
+    lock = desktop.InstanceLock(config.data_path)
+    if not lock.acquire():
+        url = lock.running_url()
+        if url:
+            desktop.show_in_browser(url)
+        print(f"Kefu is already running for {config.data_path}" + (f" at {url}" if url else ""))
+        return EXIT_OK
+    runtime = Runtime.open(config)
+    server = BackgroundServer(create_app(runtime), bind_socket("127.0.0.1", 0)).start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        lock.publish(base + "/app/")
+        first_run = asyncio.run(setup_service.needs_setup(runtime.services))
+        code = setup_service.format_setup_code(runtime.services.setup_code)
+        url = f"{base}/setup#code={code}" if first_run else f"{base}/app/"
+        print(f"Kefu {__version__} (desktop) is serving at {base}; data in {config.data_path}",
+              flush=True)
+        if not desktop.open_window(url, _serve_until_stopped):
+            desktop.show_in_browser(url)
+            print("No window toolkit is available: opened the console in your web browser. "
+                  "Press Ctrl+C to stop Kefu.", flush=True)
+            _serve_until_stopped()
+    finally:
+        server.stop()
+        runtime.close()
+        lock.release()
+    return EXIT_OK
+
+
+def _serve_until_stopped() -> None:
+    """Keep the background server running until Ctrl+C or SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("Kefu keeps serving visitors in the background. Stop it with Ctrl+C.", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        while not stop.wait(1):
+            pass
+
+
 COMMANDS = {
     "serve": cmd_serve, "setup": cmd_setup, "create-user": cmd_create_user,
     "backup": cmd_backup, "migrate": cmd_migrate, "version": cmd_version,
+    "desktop": cmd_desktop,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # No arguments at all is a double-click on the executable: desktop mode.
+    args = parser.parse_args(argv or ["desktop"])
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

@@ -178,3 +178,15 @@ def load_config(overrides: Mapping[str, Any] | None = None,
     if not 0 <= values["port"] <= 65535:
         raise ConfigError("port: must be between 0 and 65535")
     return Config(values)
+
+
+def data_dir_from_environment(environ: Mapping[str, str] | None = None) -> bool:
+    """KEFU_DATA_DIR is set (desktop mode then uses it instead of the user's data folder)."""
+    env = os.environ if environ is None else environ
+    return bool(env.get(SETTINGS_BY_NAME["data_dir"].env))
+
+
+def display_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables that tell whether a graphical session is there (X11 or Wayland)."""
+    env = os.environ if environ is None else environ
+    return {name: env[name] for name in ("DISPLAY", "WAYLAND_DISPLAY") if env.get(name)}

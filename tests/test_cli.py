@@ -82,8 +82,7 @@ def test_version() -> None:
 
 
 @pytest.mark.parametrize("args", [
-    ["bogus"],
-    [],
+    ["bogus"],  # (no arguments at all is desktop mode: see the double-click test)
     ["backup", "--data-dir", "x"],  # --to is required
     ["setup", "--company", "Acme"],
     ["create-user", "--login", "lina", "--role", "root", "--password-file", "pw"],
@@ -368,3 +367,11 @@ def test_serve_refuses_a_file_that_is_not_a_database(tmp_path) -> None:
     assert "damaged or not a Kefu database" in result.stderr
     assert "Traceback" not in result.stderr
     assert (data / "kefu.db").read_bytes() == b"this is not sqlite" * 100
+
+
+def test_a_double_click_without_a_display_explains_serve(tmp_path: Path) -> None:
+    env = {k: v for k, v in kefu_env(KEFU_DATA_DIR=str(tmp_path / "data")).items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = kefu(env=env)  # no arguments: what a double-click runs
+    assert result.returncode == 3, result
+    assert "No graphical display" in result.stderr and "kefu serve" in result.stderr

@@ -1,0 +1,33 @@
+"""Desktop mode's parts that do not need a screen: one instance per data folder, display check."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from appliance.desktop import InstanceLock, has_display
+
+
+def test_only_one_instance_per_data_folder_and_the_second_finds_the_first(tmp_path: Path) -> None:
+    first = InstanceLock(tmp_path)
+    assert first.acquire()
+    first.publish("http://127.0.0.1:40123/app/")
+    # A second process (a second double-click) cannot take the lock but finds the running URL.
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from pathlib import Path; from appliance.desktop import InstanceLock; "
+         "lock = InstanceLock(Path(sys.argv[1])); print(lock.acquire(), lock.running_url())",
+         str(tmp_path)], capture_output=True, text=True, timeout=30, check=True)
+    assert probe.stdout.split() == ["False", "http://127.0.0.1:40123/app/"]
+    first.release()
+    again = InstanceLock(tmp_path)
+    assert again.acquire() and again.running_url() is None
+    again.release()
+
+
+def test_display_detection() -> None:
+    if sys.platform.startswith("linux"):
+        assert has_display({"DISPLAY": ":99"})
+        assert has_display({"WAYLAND_DISPLAY": "wayland-0"})
+        assert not has_display({})
