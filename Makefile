@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/kefu serve $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check appliance tests bench
+	$(BIN)/ruff check appliance tests bench installer
 	$(BIN)/lint-imports
 
 test: lint
@@ -29,6 +29,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# One executable with Nuitka (needs gcc, patchelf and ccache: see installer/README.md).
+package: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,package]'
+	bash installer/build.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

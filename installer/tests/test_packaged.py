@@ -1,0 +1,126 @@
+"""Smoke test of the built executable (run by .ci/run after `make package`, not by make test).
+
+KEFU_EXECUTABLE names the file. It must behave like `kefu` from source: version, setup,
+serve, /healthz, a visitor <-> agent exchange over the real protocol, backup, and the data
+still there after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+EXE = os.environ.get("KEFU_EXECUTABLE", "")
+
+
+@pytest.fixture(scope="module")
+def exe() -> str:
+    if not EXE or not Path(EXE).is_file():
+        pytest.fail("set KEFU_EXECUTABLE to the built executable (installer/build.sh)")
+    return EXE
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(exe: str, data: Path, port: int) -> tuple[subprocess.Popen, float]:
+    start = time.monotonic()
+    proc = subprocess.Popen([exe, "serve", "--data-dir", str(data), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = start + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc, time.monotonic() - start
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("the executable never answered /healthz")
+
+
+def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None:
+    version = subprocess.run([exe, "version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("kefu ")
+    data = tmp_path / "data"
+    password = tmp_path / "pw"
+    password.write_text("packaged-password\n")
+    setup = subprocess.run([exe, "setup", "--data-dir", str(data), "--company", "Acme",
+                            "--owner", "boss", "--password-file", str(password),
+                            "--site-name", "Web", "--site-url", "https://www.example.com"],
+                           capture_output=True, text=True, timeout=60)
+    assert setup.returncode == 0, setup.stderr
+    assert "/embed.js" in setup.stdout
+    port = free_port()
+    proc, startup = serve(exe, data, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        health = httpx.get(f"{base}/healthz").json()
+        assert health["status"] == "ok" and health["database"] == "ok"
+        assert httpx.get(f"{base}/embed.js").status_code == 200
+        assert "<html" in httpx.get(f"{base}/login").text.lower()
+        body = asyncio.run(exchange(base))
+        assert body == "您好，这里是打包版"
+        backup = subprocess.run([exe, "backup", "--data-dir", str(data),
+                                 "--to", str(tmp_path / "copy.db")],
+                                capture_output=True, text=True, timeout=60)
+        assert backup.returncode == 0, backup.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    proc, _ = serve(exe, data, port)
+    try:
+        with httpx.Client(base_url=base) as client:
+            r = client.post("/api/auth/login", json={"login": "boss",
+                                                     "password": "packaged-password"})
+            assert r.status_code == 200
+            convs = client.get("/api/conversations?view=open").json()["conversations"]
+            assert len(convs) == 1 and convs[0]["last_message"]["body"] == "您好，这里是打包版"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    print(f"packaged: start-up to a ready /healthz {startup:.2f} s")
+
+
+async def exchange(base: str) -> str:
+    """A visitor writes over the widget socket; the owner answers over REST; the visitor
+    hears it."""
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.post("/api/auth/login", json={"login": "boss",
+                                                       "password": "packaged-password"})
+        assert r.status_code == 200
+        sites = (await client.get("/api/sites")).json()["sites"]
+        session = (await client.post("/api/widget/session",
+                                     json={"site_key": sites[0]["widget_key"]})).json()
+        ws_url = base.replace("http", "ws") + "/api/widget/ws"
+        async with websockets.connect(ws_url) as ws:
+            await ws.send(json.dumps({"type": "auth", "visitor_token": session["visitor_token"]}))
+            assert json.loads(await ws.recv())["type"] == "hello"
+            await ws.send(json.dumps({"type": "send", "client_id": uuid.uuid4().hex,
+                                      "body": "你好"}))
+            while (frame := json.loads(await ws.recv()))["type"] != "ack":
+                pass
+            conv = frame["conversation_id"]
+            r = await client.post(f"/api/conversations/{conv}/messages",
+                                  headers={"X-CSRF-Token": client.cookies["kefu_csrf"]},
+                                  json={"client_id": uuid.uuid4().hex,
+                                        "body": "您好，这里是打包版"})
+            assert r.status_code == 200, r.text
+            while True:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if frame["type"] == "message" and frame["sender"]["type"] == "agent":
+                    return str(frame["body"])
