@@ -53,6 +53,12 @@ def serve(exe: str, data: Path, port: int) -> tuple[subprocess.Popen, float]:
     raise AssertionError("the executable never answered /healthz")
 
 
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.communicate(timeout=30)  # also closes the output pipe
+    assert proc.returncode == 0, proc.returncode
+
+
 def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None:
     version = subprocess.run([exe, "version"], capture_output=True, text=True, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("kefu ")
@@ -80,8 +86,7 @@ def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None
                                 capture_output=True, text=True, timeout=60)
         assert backup.returncode == 0, backup.stderr
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
     proc, _ = serve(exe, data, port)
     try:
         with httpx.Client(base_url=base) as client:
@@ -91,8 +96,7 @@ def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None
             convs = client.get("/api/conversations?view=open").json()["conversations"]
             assert len(convs) == 1 and convs[0]["last_message"]["body"] == "您好，这里是打包版"
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
     print(f"packaged: start-up to a ready /healthz {startup:.2f} s")
 
 
