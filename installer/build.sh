@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the one-file Linux executable with Nuitka: dist/kefu-<version>-linux-x86_64.
 # Needs: the project's venv (make setup), gcc, patchelf and ccache (apt-get install patchelf ccache).
+# _json and _bisect are named explicitly: Nuitka's anti-bloat would otherwise leave the C
+# accelerators out and every frame would be encoded by the pure-Python fallback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -21,6 +23,7 @@ start=$(date +%s)
   --include-package-data=tracerite \
   --include-package=ua_parser_builtins \
   --include-package=segno \
+  --include-module=_json --include-module=_bisect \
   --nofollow-import-to=pytest,playwright,httpx,websockets.legacy,IPython,tkinter,PyQt6,PySide6 \
   --nofollow-import-to=webview \
   --noinclude-pytest-mode=nofollow \
