@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,3 +53,20 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def hook(page, name: str):
+    """The element with `data-test="name"` (also inside the widget's open shadow root)."""
+    return page.locator(f'[data-test="{name}"]')
+
+
+def open_console(page, base_url: str, login: str, password: str) -> None:
+    """Sign in and wait until the console's socket is open."""
+    page.goto(base_url + "/login")
+    hook(page, "login").fill(login)
+    hook(page, "password").fill(password)
+    hook(page, "login-submit").click()
+    page.wait_for_url(re.compile(r"/app/"))
+    page.goto(base_url + "/app/#/console")
+    hook(page, "console").wait_for()
+    page.wait_for_function("document.body.dataset.socket === 'open'")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import OWNER_PASSWORD, Appliance
 
-from browser.conftest import screenshot
+from browser.conftest import open_console, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -54,14 +54,7 @@ def host_site(tmp_path: Path, appliance: Appliance, owner) -> Iterator[dict]:
 
 
 def sign_in_console(page, appliance: Appliance) -> None:
-    page.goto(appliance.url + "/login")
-    t(page, "login").fill("boss@example.com")
-    t(page, "password").fill(OWNER_PASSWORD)
-    t(page, "login-submit").click()
-    page.wait_for_url(re.compile(r"/app/"))
-    page.goto(appliance.url + "/app/#/console")
-    t(page, "console").wait_for()
-    page.wait_for_function("document.body.dataset.socket === 'open'")
+    open_console(page, appliance.url, "boss@example.com", OWNER_PASSWORD)
 
 
 def visitor_says(page, text: str) -> None:

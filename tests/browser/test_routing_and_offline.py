@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from conftest import AGENT_PASSWORD_FOR_TESTS, Appliance
 from test_offline import ALWAYS_CLOSED, SmtpServer
 
-from browser.conftest import screenshot
+from browser.conftest import open_console, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -49,14 +48,7 @@ def shop(tmp_path: Path, appliance: Appliance, owner) -> Iterator[dict]:
 
 def console(new_page, appliance: Appliance, login: str, password: str):
     page = new_page()
-    page.goto(appliance.url + "/login")
-    t(page, "login").fill(login)
-    t(page, "password").fill(password)
-    t(page, "login-submit").click()
-    page.wait_for_url(re.compile(r"/app/"))
-    page.goto(appliance.url + "/app/#/console")
-    t(page, "console").wait_for()
-    page.wait_for_function("document.body.dataset.socket === 'open'")
+    open_console(page, appliance.url, login, password)
     return page
 
 
