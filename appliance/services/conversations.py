@@ -296,8 +296,7 @@ async def previous_conversations(svc: Services, conversation: Conversation) -> l
     return [c for c in found if c.id != conversation.id]
 
 
-async def _change(svc: Services, conversation_id: int, job: Any) -> Conversation:
-    del conversation_id
+async def _change(svc: Services, job: Any) -> Conversation:
 
     def events(result: tuple[Conversation, list[Message]]) -> list[Event]:
         conversation, lines = result
@@ -323,7 +322,7 @@ async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversa
         line = _system_message(conversation_id, "agent_joined", actor.display_name, now)
         return store.get_conversation(conversation_id), [line]
 
-    return await _change(svc, conversation_id, claim)
+    return await _change(svc, claim)
 
 
 async def check_transfer(svc: Services, actor: User, conversation_id: int,
@@ -338,7 +337,7 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
         team_id = v.clean_id(body["team_id"], "team_id")
         picked = await routing.pick_in_team(svc, conversation, team_id)
         if picked is None:  # nobody in the team can take it now: it waits in their queue
-            changed = await _change(svc, conversation_id, _to_team_queue(
+            changed = await _change(svc, _to_team_queue(
                 conversation_id, team_id, actor, note_text, now))
             await routing.publish_queue(svc, changed.site_id)
             return changed
@@ -357,7 +356,7 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
         store.set_assignee(conversation_id, target.id)
         return _handed_over(conversation_id, actor, note_text, target.display_name, now)
 
-    return await _change(svc, conversation_id, transfer)
+    return await _change(svc, transfer)
 
 
 def _handed_over(conversation_id: int, actor: User, note_text: str | None, to_name: str,
@@ -407,7 +406,7 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
             lines.append(_system_message(conversation_id, "reopened", actor.display_name, now))
         return store.get_conversation(conversation_id), lines
 
-    changed = await _change(svc, conversation_id, change)
+    changed = await _change(svc, change)
     if status == CLOSED:  # a chat slot is free: the queue moves
         await routing.drain_queue(svc, changed.site_id)
     return changed

@@ -13,7 +13,6 @@ from appliance.domain.conversations import (
     CLOSED,
     NOTE,
     OPEN,
-    SYSTEM,
     VISITOR,
     Attachment,
     Conversation,
@@ -279,7 +278,3 @@ def mark_read(conversation_id: int, reader: str, seq: int) -> int:
     ConversationRow.update(agent_read_seq=new, unread=unread).where(
         ConversationRow.id == conversation_id).execute()
     return int(new)
-
-
-def system_sender() -> Sender:
-    return Sender(SYSTEM, None, "")

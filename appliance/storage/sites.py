@@ -126,6 +126,3 @@ def set_identity_secret(site_id: int, secret: str, now: datetime) -> Site:
     SiteRow.update(identity_secret=secret, updated_at=now).where(SiteRow.id == site_id).execute()
     return get_site(site_id)
 
-
-def site_ids() -> set[int]:
-    return {r.id for r in SiteRow.select(SiteRow.id)}
