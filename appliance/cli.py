@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
@@ -16,6 +15,7 @@ from typing import Any
 from appliance import __version__
 from appliance.config import (
     SETTINGS_BY_NAME,
+    Config,
     ConfigError,
     data_dir_from_environment,
     load_config,
@@ -228,8 +228,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_desktop(args: argparse.Namespace) -> int:
     from appliance import desktop
-    from appliance.web.app import create_app
-    from appliance.web.server import BackgroundServer, bind_socket
 
     explicit = args.data_dir is not None or data_dir_from_environment()
     config = _config(args)
@@ -241,41 +239,85 @@ def cmd_desktop(args: argparse.Namespace) -> int:
     prepare_data_dir(config.data_path)
     lock = desktop.InstanceLock(config.data_path)
     if not lock.acquire():
-        url = lock.running_url()
-        if url:
-            desktop.show_in_browser(url)
-        print(f"Kefu is already running for {config.data_path}" + (f" at {url}" if url else ""))
-        return EXIT_OK
+        return _desktop_second_launch(lock)
+    try:
+        return _desktop_first_launch(config, lock)
+    finally:
+        lock.release()
+
+
+def _desktop_first_launch(config: Config, lock: Any) -> int:
+    """Serve on a free loopback port and show the console until the owner quits."""
+    from appliance import desktop
+    from appliance.web.app import create_app
+    from appliance.web.server import BackgroundServer, bind_socket
+
     runtime = Runtime.open(config)
     server = BackgroundServer(create_app(runtime), bind_socket("127.0.0.1", 0)).start()
+    stop = threading.Event()
+    base = f"http://127.0.0.1:{server.port}"
+
+    def console_url() -> str:
+        if asyncio.run(setup_service.needs_setup(runtime.services)):
+            # First run: the window opens the setup page with the code already filled in.
+            code = setup_service.format_setup_code(runtime.services.setup_code)
+            return f"{base}/setup#code={code}"
+        return f"{base}/app/"
+
+    def in_background() -> None:
+        print("Kefu keeps serving visitors in the background; open Kefu again to show the "
+              "console.", flush=True)
+
+    window = desktop.Window(config.data_path / desktop.WINDOW_STORAGE, in_background)
+
+    def control(command: str) -> str:
+        if command != "focus":
+            return "unknown"
+        if window.bring_to_front(console_url()):
+            return desktop.FOCUSED
+        return f"{desktop.OPEN} {console_url()}"
+
+    def quit_now(*_: object) -> None:
+        stop.set()
+        window.close_quietly()
+
+    channel = desktop.ControlServer(control).start()
+    previous = {sig: signal.signal(sig, quit_now) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        base = f"http://127.0.0.1:{server.port}"
-        lock.publish(base + "/app/")
-        first_run = asyncio.run(setup_service.needs_setup(runtime.services))
-        code = setup_service.format_setup_code(runtime.services.setup_code)
-        url = f"{base}/setup#code={code}" if first_run else f"{base}/app/"
+        lock.publish(base + "/app/", channel)
         print(f"Kefu {__version__} (desktop) is serving at {base}; data in {config.data_path}",
               flush=True)
-        if not desktop.open_window(url, _serve_until_stopped):
-            desktop.show_in_browser(url)
+        if not window.run(console_url()):
+            desktop.show_in_browser(console_url())
             print("No window toolkit is available: opened the console in your web browser. "
-                  "Press Ctrl+C to stop Kefu.", flush=True)
-            _serve_until_stopped()
+                  "Kefu keeps serving until you press Ctrl+C.", flush=True)
+            while not stop.wait(1):
+                pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        channel.close()
         server.stop()
         runtime.close()
-        lock.release()
+    print("Kefu stopped.", flush=True)
     return EXIT_OK
 
 
-def _serve_until_stopped() -> None:
-    """Keep the background server running until Ctrl+C or SIGTERM."""
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print("Kefu keeps serving visitors in the background. Stop it with Ctrl+C.", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        while not stop.wait(1):
-            pass
+def _desktop_second_launch(lock: Any) -> int:
+    """Another double-click: bring the running window forward (or open the browser on it)."""
+    from appliance import desktop
+
+    reply = desktop.ask_running(lock.running_state(), "focus")
+    if reply == desktop.FOCUSED:
+        print("Kefu is already running: brought its window to the front.", flush=True)
+        return EXIT_OK
+    url = reply.removeprefix(desktop.OPEN + " ") if reply and reply.startswith(
+        desktop.OPEN + " ") else lock.running_url()
+    if url:
+        desktop.show_in_browser(url)
+    print(f"Kefu is already running for {lock.path.parent}" + (f" at {url}" if url else ""),
+          flush=True)
+    return EXIT_OK
 
 
 COMMANDS = {

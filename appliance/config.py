@@ -61,7 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Number of trusted reverse proxies in front of the appliance (to read the client's "
             "address and scheme from X-Forwarded-* headers). 0: trust none."),
     Setting("setup_code", str, "",
-            "Fixed first-run setup code instead of a random one (the desktop launcher sets it)."),
+            "Fixed first-run setup code instead of a random one. Empty: a random code, printed "
+            "by `kefu serve` (desktop mode fills it into the window's setup page)."),
     Setting("presence_grace_seconds", int, 30,
             "An agent whose last console closed counts as present this long (a reload is not "
             "a departure), in seconds."),

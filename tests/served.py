@@ -32,11 +32,12 @@ def kefu(*args: str | Path, env: dict[str, str] | None = None, stdin: str | None
 
 
 class Served:
-    """`kefu serve` in a subprocess, its output (stdout and stderr) collected line by line."""
+    """`kefu serve` (or another `command`) in a subprocess, its output collected line by line."""
 
-    def __init__(self, *args: str | Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str | Path, env: dict[str, str] | None = None,
+                 command: tuple[str, ...] = ("serve", "--port", "0")) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "appliance", "serve", "--port", "0", *map(str, args)],
+            [sys.executable, "-m", "appliance", *command, *map(str, args)],
             env=env or kefu_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self._changed = threading.Condition()
