@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -277,25 +276,22 @@ def _desktop_first_launch(config: Config, lock: Any) -> int:
             return desktop.FOCUSED
         return f"{desktop.OPEN} {console_url()}"
 
-    def quit_now(*_: object) -> None:
+    def quit_now() -> None:  # SIGTERM (logout, shutdown) or Ctrl+C
         stop.set()
         window.close_quietly()
 
     channel = desktop.ControlServer(control).start()
-    previous = {sig: signal.signal(sig, quit_now) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         lock.publish(base + "/app/", channel)
         print(f"Kefu {__version__} (desktop) is serving at {base}; data in {config.data_path}",
               flush=True)
-        if not window.run(console_url()):
-            desktop.show_in_browser(console_url())
-            print("No window toolkit is available: opened the console in your web browser. "
-                  "Kefu keeps serving until you press Ctrl+C.", flush=True)
-            while not stop.wait(1):
-                pass
+        with desktop.on_stop_signals(quit_now):
+            if not window.run(console_url()):
+                desktop.show_in_browser(console_url())
+                print("No window toolkit is available: opened the console in your web browser. "
+                      "Kefu keeps serving until you press Ctrl+C.", flush=True)
+                stop.wait()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         channel.close()
         server.stop()
         runtime.close()

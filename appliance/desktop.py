@@ -15,11 +15,12 @@ import json
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +259,39 @@ class Window:
         window = self._window
         if window is not None and self._shown.is_set():
             window.destroy()
+
+
+@contextlib.contextmanager
+def on_stop_signals(handler: Callable[[], None]) -> Iterator[None]:
+    """Call `handler` (from a watcher thread) on SIGTERM or SIGINT.
+
+    Python runs its signal handlers in the main thread, between bytecodes: while the main thread
+    sits in a window toolkit's C++ event loop (and in compiled code) that may never happen. The
+    wakeup fd is written by the C-level handler at once, so a thread reading it always hears.
+    """
+    wanted = {int(signal.SIGTERM), int(signal.SIGINT)}
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous = {sig: signal.signal(sig, lambda *_: handler()) for sig in wanted}
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            while data := reader.recv(64):
+                if wanted.intersection(data):
+                    handler()
+
+    watcher = threading.Thread(target=watch, name="kefu-desktop-signals", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        writer.close()  # the watcher reads end-of-file and returns
+        watcher.join(CONTROL_TIMEOUT)
+        reader.close()
 
 
 def show_in_browser(url: str) -> None:

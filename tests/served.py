@@ -35,9 +35,10 @@ class Served:
     """`kefu serve` (or another `command`) in a subprocess, its output collected line by line."""
 
     def __init__(self, *args: str | Path, env: dict[str, str] | None = None,
-                 command: tuple[str, ...] = ("serve", "--port", "0")) -> None:
+                 command: tuple[str, ...] = ("serve", "--port", "0"),
+                 program: tuple[str, ...] = (sys.executable, "-m", "appliance")) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "appliance", *command, *map(str, args)],
+            [*program, *command, *map(str, args)],
             env=env or kefu_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self._changed = threading.Condition()

@@ -1,5 +1,6 @@
 """Desktop mode for real: `kefu` with no arguments (a double-click) on an Xvfb screen, with the
-pywebview Qt window (the `desktop` extra).
+pywebview Qt window (the `desktop` extra). KEFU_DESKTOP_EXECUTABLE=dist/kefu-…-qt runs the same
+test against the Qt flavour of the executable instead of the source.
 
 The window's page is read and driven through Qt WebEngine's DevTools port (plain CDP over a
 WebSocket: Playwright cannot attach to Qt WebEngine), the window is closed the way a window
@@ -227,9 +228,14 @@ def desktop_env(display: str, home: Path, devtools_port: int) -> dict[str, str]:
     return env
 
 
+# Kefu from source, or a built executable (the Qt flavour: `make package FLAVOUR=qt`).
+PROGRAM = ((os.environ["KEFU_DESKTOP_EXECUTABLE"],) if os.environ.get("KEFU_DESKTOP_EXECUTABLE")
+           else (sys.executable, "-m", "appliance"))
+
+
 def double_click(env: dict[str, str]) -> Served:
     """`kefu` with no arguments, as the file manager runs it."""
-    return Served(env=env, command=())
+    return Served(env=env, command=(), program=PROGRAM)
 
 
 def test_double_click_opens_the_console_in_a_qt_window(display: str, tmp_path: Path) -> None:
