@@ -31,9 +31,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 # One executable with Nuitka (needs gcc, patchelf and ccache: see installer/README.md).
+# FLAVOUR=qt builds the larger flavour with the Qt console window built in.
+FLAVOUR ?= lean
 package: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,package]'
-	bash installer/build.sh
+	FLAVOUR=$(FLAVOUR) bash installer/build.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

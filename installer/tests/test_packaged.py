@@ -128,3 +128,55 @@ async def exchange(base: str) -> str:
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 if frame["type"] == "message" and frame["sender"]["type"] == "agent":
                     return str(frame["body"])
+
+
+def double_click(exe: str, home: Path, **env: str) -> subprocess.Popen:
+    """The executable with no arguments, as a file manager starts it."""
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith("KEFU_") and k not in ("DISPLAY", "WAYLAND_DISPLAY",
+                                                           "XDG_DATA_HOME", "BROWSER")}
+    return subprocess.Popen([exe], env={**environ, "HOME": str(home), **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_double_click_opens_the_console_in_the_browser(exe: str, tmp_path: Path) -> None:
+    """The lean executable has no window toolkit: desktop mode opens the system browser."""
+    home = tmp_path / "home"
+    home.mkdir()
+    # Without a graphical session it explains `serve` instead.
+    headless = double_click(exe, home)
+    out, _ = headless.communicate(timeout=60)
+    assert headless.returncode == 3 and "kefu serve" in out, out
+
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"  # stands in for the system browser: records the address
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    env = {"DISPLAY": ":99", "BROWSER": str(browser)}
+    first = double_click(exe, home, **env)
+    try:
+        deadline = time.monotonic() + 60
+        while not opened.exists() and time.monotonic() < deadline:
+            assert first.poll() is None, first.stdout.read() if first.stdout else ""
+            time.sleep(0.1)
+        url = opened.read_text().split()[0]
+        base, _, fragment = url.partition("/setup#code=")
+        assert base.startswith("http://127.0.0.1:") and len(fragment.replace("-", "")) == 12
+        assert (home / ".local" / "share" / "kefu" / "kefu.db").is_file()
+        assert httpx.get(f"{base}/api/setup/status").json()["needs_setup"] is True
+        # The code in the address is the one that sets the appliance up.
+        r = httpx.post(f"{base}/api/setup", json={
+            "setup_code": fragment, "company_name": "Acme",
+            "owner": {"login": "boss", "display_name": "Boss", "password": "packaged-password"},
+            "site": {"name": "Web", "url": "https://www.example.com"}})
+        assert r.status_code == 201, r.text
+
+        # A second double-click starts nothing new: it shows the running console.
+        second = double_click(exe, home, **env)
+        out, _ = second.communicate(timeout=60)
+        assert second.returncode == 0 and "already running" in out, out
+        assert opened.read_text().split()[1] == f"{base}/app/"
+    finally:
+        first.terminate()
+        out, _ = first.communicate(timeout=30)
+    assert first.returncode == 0 and "Kefu stopped." in out, out
