@@ -164,18 +164,19 @@ def kefu_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "appliance"]
 
 
-def start_kefu(tmp: Path) -> tuple[Server, str]:
+def start_kefu(tmp: Path, command: list[str] | None = None) -> tuple[Server, str]:
     """`kefu setup` on a fresh data dir, then `kefu serve`; returns the server and site key."""
+    command = command or kefu_command()
     data = tmp / "data"
     setup = subprocess.run(
-        [*kefu_command(), "setup", "--data-dir", str(data), "--company", "Bench Co",
+        [*command, "setup", "--data-dir", str(data), "--company", "Bench Co",
          "--owner", OWNER, "--password-file", "-", "--site-name", "Bench",
          "--site-url", "https://www.example.com"],
         input=PASSWORD + "\n", capture_output=True, text=True, timeout=120, check=False, cwd=tmp)
     if setup.returncode != 0:
         raise RuntimeError(f"kefu setup failed: {setup.stderr}")
     site_key = re.findall(r'"([^"]+)"\)', setup.stdout)[-1]
-    server = _spawn("kefu", [*kefu_command(), "serve", "--data-dir", str(data),
+    server = _spawn("kefu", [*command, "serve", "--data-dir", str(data),
                              "--host", "127.0.0.1", "--port", "0"], tmp)
     server.port = int(server.wait_for(r"serving at http://127\.0\.0\.1:(\d+)").group(1))
     return server, site_key
@@ -452,8 +453,8 @@ async def part_a(tmp: Path) -> LoopResult:
         server.stop()
 
 
-async def part_b(tmp: Path) -> LoopResult:
-    server, site_key = start_kefu(tmp)
+async def part_b(tmp: Path, command: list[str] | None = None) -> LoopResult:
+    server, site_key = start_kefu(tmp, command)
     sockets: list[ClientConnection] = []
     try:
         http, ws_base = f"http://127.0.0.1:{server.port}", f"ws://127.0.0.1:{server.port}"
@@ -997,11 +998,12 @@ def reflow(markdown: str, width: int = 96) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def write_doc(section: str) -> None:
+def write_doc(section: str, heading: str = SECTION) -> None:
+    """Replace the `heading` section of docs/benchmarks.md (or append it)."""
     section = reflow(section)
     text = DOC.read_text("utf-8") if DOC.exists() else "# Benchmarks\n"
     lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
+    start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
     if start is None:
         text = text.rstrip("\n") + "\n\n" + section
     else:
