@@ -34,6 +34,7 @@ STATE_FILE = "kefu-desktop.json"
 WINDOW_STORAGE = "window"  # the web view's cookies and local storage, inside the data directory
 CONTROL_TIMEOUT = 5.0
 CONTROL_LINE_MAX = 4096
+TITLE_MAX = 200
 
 WINDOW_TITLE = "Kefu 客服"
 CLOSE_QUESTION = (
@@ -217,6 +218,7 @@ class Window:
                                        min_size=(900, 600))
         window.events.closing += self._on_closing
         window.events.shown += self._shown.set
+        window.events.before_show += self._follow_title
         self._window = window
         try:
             webview.start(gui=_gui_backend(), private_mode=False, storage_path=str(self.storage))
@@ -240,6 +242,28 @@ class Window:
         self._hidden.set()
         self._on_background()
         return False
+
+    def _follow_title(self, window: Any) -> None:
+        """Let the window's title (what the taskbar shows) follow the console's document title,
+        which carries the unread count; pywebview keeps the title it was created with.
+
+        Qt only: runs on the GUI thread (pywebview's before_show), so that the connection to
+        the web view's titleChanged signal is made where Qt delivers it. Other backends keep
+        the fixed title."""
+        if _gui_backend() != "qt":
+            return
+        native = window.native  # the QMainWindow
+        try:
+            changed = native.webview.titleChanged
+        except AttributeError:
+            log.info("the window title will not follow the console's")
+            return
+
+        def retitle(title: str) -> None:
+            if title.strip() and not self._hidden.is_set():
+                native.setWindowTitle(title.strip()[:TITLE_MAX])
+
+        changed.connect(retitle)
 
     def bring_to_front(self, url: str) -> bool:
         """Show the window again (loading `url` if it was hidden); False when there is none."""

@@ -173,7 +173,9 @@ def top_windows(display: str) -> list[tuple[int, str]]:
 
 
 def windows_titled(display: str, title: str) -> list[int]:
-    return [wid for wid, name in top_windows(display) if name == title]
+    """Windows whose title is `title` or ends with it (the console adds its unread count)."""
+    return [wid for wid, name in top_windows(display)
+            if name == title or (title == TITLE and name.endswith(TITLE))]
 
 
 def close_window(display: str, window_id: int) -> None:
@@ -271,6 +273,10 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, tmp_path: P
                           "the console with the site's snippet")
         assert httpx.get(f"{base}/api/setup/status").json()["needs_setup"] is False
         screen_png(display, "desktop-window-console")
+        # The window's title (what the taskbar shows) follows the console's document title.
+        page_title = devtools.evaluate("document.title")
+        _until(lambda: any(name == page_title for _, name in top_windows(display)),
+               f"the window title to become {page_title!r}", 10)
 
         # A second double-click does not start another server: it raises the first window.
         second = double_click(desktop_env(display, home, _free_port()))
@@ -301,6 +307,23 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, tmp_path: P
                           "'[data-test=\"console\"], [data-test=\"sites\"], nav')",
                           "the console, signed in")
         screen_png(display, "desktop-window-back")
+
+        # A visitor writes from the website: the console's alert reaches the window's title.
+        with httpx.Client(base_url=base, timeout=10) as owner_api:
+            assert owner_api.post("/api/auth/login", json={
+                "login": "boss@example.com", "password": PASSWORD}).status_code == 200
+            key = owner_api.get("/api/sites").json()["sites"][0]["widget_key"]
+        origin = {"Origin": "https://www.example.com"}
+        session = httpx.post(f"{base}/api/widget/session", headers=origin, json={
+            "site_key": key, "page": {"url": "https://www.example.com/", "title": "首页"}})
+        token = session.json()["visitor_token"]
+        sent = httpx.post(f"{base}/api/widget/send", json={"client_id": "desktop-visitor-1", "body": "在吗？"},
+                          headers={**origin, "Authorization": f"Bearer {token}"})
+        assert sent.status_code == 200, sent.text
+        _until(lambda: any(name.startswith("(1)") and name.endswith(TITLE)
+                           for _, name in top_windows(display)),
+               "the unread count in the window title", 20)
+        screen_png(display, "desktop-window-alert")
 
         # Closing it again and answering "Cancel" (Escape) quits Kefu altogether.
         ask_to_close(display, first, "desktop-window-close-question-2")
