@@ -317,7 +317,8 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, tmp_path: P
         session = httpx.post(f"{base}/api/widget/session", headers=origin, json={
             "site_key": key, "page": {"url": "https://www.example.com/", "title": "首页"}})
         token = session.json()["visitor_token"]
-        sent = httpx.post(f"{base}/api/widget/send", json={"client_id": "desktop-visitor-1", "body": "在吗？"},
+        sent = httpx.post(f"{base}/api/widget/send",
+                          json={"client_id": "desktop-visitor-1", "body": "在吗？"},
                           headers={**origin, "Authorization": f"Bearer {token}"})
         assert sent.status_code == 200, sent.text
         _until(lambda: any(name.startswith("(1)") and name.endswith(TITLE)
