@@ -43,7 +43,9 @@ async def run(executable: Path, tmp: Path) -> dict[str, list[LoopResult]]:
     results: dict[str, list[LoopResult]] = {name: [] for name in builds}
     results["echo baseline"] = []
     for n in range(ROUNDS):
-        results["echo baseline"].append(await part_a(tmp / f"echo-{n}"))
+        echo_folder = tmp / f"echo-{n}"
+        echo_folder.mkdir(parents=True)
+        results["echo baseline"].append(await part_a(echo_folder))
         for name, command in builds.items():
             folder = tmp / f"{name.split()[0]}-{n}"
             folder.mkdir(parents=True)

@@ -1,5 +1,6 @@
 """Benchmarks that `make bench` runs; each prints its tables, results go to docs/benchmarks.md
-(relay.py also writes its own section there)."""
+(relay.py and packaged.py also write their own sections there; packaged.py runs only when
+`make package` has built dist/kefu-<version>-linux-x86_64)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,13 @@ def machine() -> str:
 
 def main() -> int:
     print(f"machine: {machine()}\n")
-    for script in ("writer.py", "relay.py"):
-        result = subprocess.run([sys.executable, str(HERE / script)], check=False)
+    runs = [["writer.py"], ["relay.py"]]
+    # The one-file executable against CPython, when `make package` has built it.
+    built = sorted(HERE.parent.glob("dist/kefu-*-linux-x86_64"))
+    if built:
+        runs.append(["packaged.py", str(built[-1])])
+    for script, *args in runs:
+        result = subprocess.run([sys.executable, str(HERE / script), *args], check=False)
         if result.returncode != 0:
             return result.returncode
     return 0
