@@ -34,7 +34,6 @@ STATE_FILE = "kefu-desktop.json"
 WINDOW_STORAGE = "window"  # the web view's cookies and local storage, inside the data directory
 CONTROL_TIMEOUT = 5.0
 CONTROL_LINE_MAX = 4096
-TITLE_MAX = 200
 
 WINDOW_TITLE = "Kefu 客服"
 CLOSE_QUESTION = (
@@ -200,6 +199,7 @@ class Window:
         self.storage = storage
         self._on_background = on_background
         self._window: Any = None
+        self._url = ""
         self._shown = threading.Event()
         self._hidden = threading.Event()
         self._quitting = threading.Event()
@@ -214,11 +214,12 @@ class Window:
             # Qt WebEngine (Chromium) refuses to start as root with its sandbox on.
             os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
         self.storage.mkdir(parents=True, exist_ok=True)
+        self._url = url
         window = webview.create_window(WINDOW_TITLE, url, width=1280, height=820,
                                        min_size=(900, 600))
         window.events.closing += self._on_closing
         window.events.shown += self._shown.set
-        window.events.before_show += self._follow_title
+        window.events.before_show += self._integrate
         self._window = window
         try:
             webview.start(gui=_gui_backend(), private_mode=False, storage_path=str(self.storage))
@@ -243,27 +244,21 @@ class Window:
         self._on_background()
         return False
 
-    def _follow_title(self, window: Any) -> None:
-        """Let the window's title (what the taskbar shows) follow the console's document title,
-        which carries the unread count; pywebview keeps the title it was created with.
-
-        Qt only: runs on the GUI thread (pywebview's before_show), so that the connection to
-        the web view's titleChanged signal is made where Qt delivers it. Other backends keep
-        the fixed title."""
+    def _integrate(self, window: Any) -> None:
+        """On the GUI thread, before the window shows: the console's title and notifications
+        reach the desktop (Qt only; other backends keep pywebview's behaviour)."""
         if _gui_backend() != "qt":
             return
+        from appliance import desktop_qt
+
         native = window.native  # the QMainWindow
-        try:
-            changed = native.webview.titleChanged
-        except AttributeError:
-            log.info("the window title will not follow the console's")
-            return
 
-        def retitle(title: str) -> None:
-            if title.strip() and not self._hidden.is_set():
-                native.setWindowTitle(title.strip()[:TITLE_MAX])
+        def to_front() -> None:
+            native.showNormal()
+            native.raise_()
+            native.activateWindow()
 
-        changed.connect(retitle)
+        desktop_qt.integrate(native, self._url, self._hidden.is_set, to_front)
 
     def bring_to_front(self, url: str) -> bool:
         """Show the window again (loading `url` if it was hidden); False when there is none."""

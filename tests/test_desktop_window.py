@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -85,6 +86,33 @@ def display() -> Iterator[str]:
     yield f":{number}"
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def session_bus(display: str) -> Iterator[dict[str, Any]]:
+    """A private session D-Bus with a desktop notification service on it."""
+    daemon_path = shutil.which("dbus-daemon")
+    require_or_skip(daemon_path is not None, "dbus-daemon is not installed (apt-get install dbus)")
+    daemon = subprocess.Popen([daemon_path, "--session", "--nofork", "--nopidfile",
+                               "--print-address=1"], stdout=subprocess.PIPE, text=True)
+    address = daemon.stdout.readline().strip()
+    assert address, "dbus-daemon printed no address"
+    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "QT_QPA_PLATFORM": "offscreen"}
+    service = subprocess.Popen([sys.executable, str(Path(__file__).with_name(
+        "fake_notifications.py"))], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, bufsize=1)
+    assert service.stdout.readline().strip() == "READY"
+    heard: list[str] = []
+    reader = threading.Thread(target=lambda: heard.extend(service.stdout), daemon=True)
+    reader.start()
+    yield {"address": address, "service": service, "heard": heard}
+    service.stdin.close()
+    service.wait(10)
+    reader.join(10)
+    service.stdout.close()
+    daemon.terminate()
+    daemon.wait(10)
+    daemon.stdout.close()
 
 
 class DevTools:
@@ -212,19 +240,35 @@ def press(display: str, key: str) -> None:
 
 
 def ask_to_close(display: str, owner: Served, artifact: str) -> None:
-    """Close the console window; the keep-serving question must come up."""
-    close_window(display, windows_titled(display, TITLE)[0])
-    try:
-        _until(lambda: windows_titled(display, "Kefu"), "the keep-serving question", 20)
-    except AssertionError as exc:
-        screen_png(display, artifact + "-missing")
-        raise AssertionError(f"{exc}; windows: {top_windows(display)}\n{owner.output}") from None
+    """Close the console window, as a person does: the keep-serving question must come up.
+
+    A second after the window last changed, as a person would. Without a window manager, Qt
+    now and then drops a WM_DELETE_WINDOW (about 1 run in 15 for the second close of this
+    test, after the window was hidden and shown again; the close handler is never called), so a
+    close that brings nothing up within 5 s is clicked once more, like a person would, and
+    that is printed."""
+    time.sleep(1.0)
+    for attempt in (1, 2):
+        close_window(display, windows_titled(display, TITLE)[0])
+        try:
+            _until(lambda: windows_titled(display, "Kefu"), "the keep-serving question",
+                   5 if attempt == 1 else 20)
+            break
+        except AssertionError as exc:
+            if attempt == 2:
+                screen_png(display, artifact + "-missing")
+                raise AssertionError(f"{exc}; windows: {top_windows(display)}\n{owner.output}"
+                                     ) from None
+            print(f"{artifact}: the first close request was dropped; clicking close again")
     screen_png(display, artifact)
 
 
-def desktop_env(display: str, home: Path, devtools_port: int) -> dict[str, str]:
+def desktop_env(display: str, home: Path, devtools_port: int,
+                bus: dict[str, Any] | None = None) -> dict[str, str]:
     env = kefu_env(DISPLAY=display, HOME=str(home),
                    QTWEBENGINE_REMOTE_DEBUGGING=f"127.0.0.1:{devtools_port}")
+    if bus is not None:
+        env["DBUS_SESSION_BUS_ADDRESS"] = bus["address"]
     for name in ("XDG_DATA_HOME", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         env.pop(name, None)
     return env
@@ -240,12 +284,13 @@ def double_click(env: dict[str, str]) -> Served:
     return Served(env=env, command=(), program=PROGRAM)
 
 
-def test_double_click_opens_the_console_in_a_qt_window(display: str, tmp_path: Path) -> None:
+def test_double_click_opens_the_console_in_a_qt_window(display: str, session_bus: dict[str, Any],
+                                                       tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     data = home / ".local" / "share" / "kefu"
     first_port = _free_port()
-    env = desktop_env(display, home, first_port)
+    env = desktop_env(display, home, first_port, session_bus)
     first = double_click(env)
     try:
         base = first.wait_for(SERVING_LINE, timeout=60).group(1)
@@ -308,6 +353,10 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, tmp_path: P
                           "the console, signed in")
         screen_png(display, "desktop-window-back")
 
+        # The owner allows desktop notifications (the window grants them to Kefu's own origin).
+        devtools.evaluate("document.querySelector('[data-test=\"alerts-enable\"]').click()")
+        devtools.wait_for("Notification.permission === 'granted'", "notification permission")
+
         # A visitor writes from the website: the console's alert reaches the window's title.
         with httpx.Client(base_url=base, timeout=10) as owner_api:
             assert owner_api.post("/api/auth/login", json={
@@ -325,6 +374,18 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, tmp_path: P
                            for _, name in top_windows(display)),
                "the unread count in the window title", 20)
         screen_png(display, "desktop-window-alert")
+        # ... and the desktop's notification service; clicking it opens the conversation.
+        service, heard = session_bus["service"], session_bus["heard"]
+        try:
+            note = _until(lambda: [h for h in heard if h.startswith("NOTIFY ")],
+                          "a desktop notification", 20)[0]
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} {heard}\n{first.output}") from None
+        number, _, text = note.removeprefix("NOTIFY ").partition(" ")
+        assert text.strip(), note
+        service.stdin.write(f"click {number}\n")
+        service.stdin.flush()
+        devtools.wait_for("location.hash.startsWith('#/console/')", "the conversation to open")
 
         # Closing it again and answering "Cancel" (Escape) quits Kefu altogether.
         ask_to_close(display, first, "desktop-window-close-question-2")
