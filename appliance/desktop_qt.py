@@ -68,16 +68,20 @@ def _same_origin(url: str, other: str) -> bool:
 
 
 def _allow_notifications(page: Any, console_url: str) -> None:
+    """Notifications for Kefu's own origin; every other permission request is denied.
+
+    Replaces pywebview's handler, which grants the microphone and camera (the console needs
+    neither) and whose denial passes a plain int where PyQt6 wants the enum: the TypeError in a
+    Qt slot aborts the process. (Disconnecting all receivers: Nuitka-compiled methods cannot be
+    disconnected one by one.)"""
     notifications = QWebEnginePage.Feature.Notifications
     granted = QWebEnginePage.PermissionPolicy.PermissionGrantedByUser
-    pywebview_handler = page.onFeaturePermissionRequested  # allows the microphone, denies others
-    page.featurePermissionRequested.disconnect(pywebview_handler)
+    denied = QWebEnginePage.PermissionPolicy.PermissionDeniedByUser
+    page.featurePermissionRequested.disconnect()
 
     def on_request(url: Any, feature: Any) -> None:
-        if feature == notifications and _same_origin(url.toString(), console_url):
-            page.setFeaturePermission(url, feature, granted)
-        else:
-            pywebview_handler(url, feature)
+        ours = feature == notifications and _same_origin(url.toString(), console_url)
+        page.setFeaturePermission(url, feature, granted if ours else denied)
 
     page.featurePermissionRequested.connect(on_request)
 

@@ -356,6 +356,11 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, session_bus
         # The owner allows desktop notifications (the window grants them to Kefu's own origin).
         devtools.evaluate("document.querySelector('[data-test=\"alerts-enable\"]').click()")
         devtools.wait_for("Notification.permission === 'granted'", "notification permission")
+        # Anything else the page asks for is refused (and the window survives the refusal).
+        assert devtools.evaluate(
+            "new Promise(done => navigator.geolocation.getCurrentPosition("
+            "() => done('granted'), error => done('refused ' + error.code)))") == "refused 1"
+        assert first.proc.poll() is None
 
         # A visitor writes from the website: the console's alert reaches the window's title.
         with httpx.Client(base_url=base, timeout=10) as owner_api:
