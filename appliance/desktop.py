@@ -50,10 +50,6 @@ FOCUSED = "focused"
 OPEN = "open"
 
 
-class NoDisplay(Exception):
-    """There is no graphical session to show a window in."""
-
-
 def has_display(environ: dict[str, str] | None = None) -> bool:
     if sys.platform.startswith(("win", "darwin")):
         return True
