@@ -307,8 +307,9 @@ def _desktop_second_launch(lock: Any) -> int:
     if reply == desktop.FOCUSED:
         print("Kefu is already running: brought its window to the front.", flush=True)
         return EXIT_OK
-    url = reply.removeprefix(desktop.OPEN + " ") if reply and reply.startswith(
-        desktop.OPEN + " ") else lock.running_url()
+    opening = f"{desktop.OPEN} "
+    url = reply.removeprefix(opening) if reply and reply.startswith(opening) else None
+    url = url or lock.running_url()
     if url:
         desktop.show_in_browser(url)
     print(f"Kefu is already running for {lock.path.parent}" + (f" at {url}" if url else ""),

@@ -32,12 +32,15 @@ from qtpy.QtDBus import (  # type: ignore[import-not-found]
 from qtpy.QtWebEngineCore import QWebEnginePage  # type: ignore[import-not-found]
 from qtpy.QtWidgets import QApplication, QSystemTrayIcon  # type: ignore[import-not-found]
 
+from appliance.desktop import WINDOW_TITLE
+
 log = logging.getLogger(__name__)
 
 TITLE_MAX = 200
-NOTIFY_TIMEOUT_MS = 10_000
+MESSAGE_MAX = 500
+NOTIFY_TIMEOUT_MS = 10_000  # how long the desktop shows a notification
+DBUS_CALL_TIMEOUT_MS = 2_000  # a hung notification service must not freeze the window
 KEPT_NOTIFICATIONS = 32  # Qt drops a notification whose Python object is collected
-APP_NAME = "Kefu 客服"
 
 
 def integrate(native: Any, console_url: str, hidden: Callable[[], bool],
@@ -104,6 +107,7 @@ class Presenter(QObject):  # type: ignore[misc]
             self._bus = QDBusInterface("org.freedesktop.Notifications",
                                        "/org/freedesktop/Notifications",
                                        "org.freedesktop.Notifications", bus)
+            self._bus.setTimeout(DBUS_CALL_TIMEOUT_MS)
             bus.connect("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
                         "org.freedesktop.Notifications", "ActionInvoked", self._on_action)
         if QSystemTrayIcon.isSystemTrayAvailable():
@@ -112,7 +116,7 @@ class Presenter(QObject):  # type: ignore[misc]
             self._tray.show()
 
     def __call__(self, notification: Any) -> None:
-        title, message = notification.title()[:200], notification.message()[:500]
+        title, message = notification.title()[:TITLE_MAX], notification.message()[:MESSAGE_MAX]
         shown = self._notify_bus(title, message, notification)
         if not shown and self._tray is not None:
             self._last_tray_note = notification
@@ -127,8 +131,8 @@ class Presenter(QObject):  # type: ignore[misc]
         if self._bus is None or not self._bus.isValid():
             return False
         reply = self._bus.call(
-            "Notify", APP_NAME, QDBusArgument(0, QMetaType.Type.UInt.value), "", title, message,
-            QDBusArgument(["default", APP_NAME], QMetaType.Type.QStringList.value), {},
+            "Notify", WINDOW_TITLE, QDBusArgument(0, QMetaType.Type.UInt.value), "", title, message,
+            QDBusArgument(["default", WINDOW_TITLE], QMetaType.Type.QStringList.value), {},
             NOTIFY_TIMEOUT_MS)
         if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
             return False

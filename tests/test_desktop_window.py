@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,19 +27,13 @@ from typing import Any
 import httpx
 import pytest
 from conftest import require_or_skip
-from served import SERVING_LINE, Served, kefu_env
+from served import SERVING_LINE, Served, free_port, kefu_env
 from websockets.sync.client import connect
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TITLE = "Kefu 客服"
 PASSWORD = "desktop-owner-pw-1"
 SCREEN = (1400, 900)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _until(check: Callable[[], Any], what: str, timeout: float = 45) -> Any:
@@ -289,7 +282,7 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, session_bus
     home = tmp_path / "home"
     home.mkdir()
     data = home / ".local" / "share" / "kefu"
-    first_port = _free_port()
+    first_port = free_port()
     env = desktop_env(display, home, first_port, session_bus)
     first = double_click(env)
     try:
@@ -324,7 +317,7 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, session_bus
                f"the window title to become {page_title!r}", 10)
 
         # A second double-click does not start another server: it raises the first window.
-        second = double_click(desktop_env(display, home, _free_port()))
+        second = double_click(desktop_env(display, home, free_port()))
         assert second.proc.wait(timeout=60) == 0, second.output
         second.kill()
         assert "brought its window to the front" in second.output
@@ -343,7 +336,7 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, session_bus
         assert httpx.get(f"{base}/embed.js", timeout=5).status_code == 200
 
         # Another double-click shows the window again, with the console, still signed in.
-        third = double_click(desktop_env(display, home, _free_port()))
+        third = double_click(desktop_env(display, home, free_port()))
         assert third.proc.wait(timeout=60) == 0, third.output
         third.kill()
         assert "brought its window to the front" in third.output
@@ -403,7 +396,7 @@ def test_double_click_opens_the_console_in_a_qt_window(display: str, session_bus
         first.kill()
 
     # Started again, the data is there: the window opens the console, not the setup page.
-    again_port = _free_port()
+    again_port = free_port()
     again = double_click(desktop_env(display, home, again_port))
     try:
         base = again.wait_for(SERVING_LINE, timeout=60).group(1)

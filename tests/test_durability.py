@@ -17,14 +17,13 @@ import asyncio
 import json
 import random
 import signal
-import socket
 import uuid
 from pathlib import Path
 
 import apsw
 import httpx
 import websockets
-from served import Served, kefu, kefu_env
+from served import Served, free_port, kefu, kefu_env
 
 from appliance.storage.database import integrity_check
 
@@ -32,12 +31,6 @@ VISITORS = 4
 KILLS = 6
 PACE_SECONDS = 0.02  # between new messages, so that the kills land mid-stream
 SITE_ORIGIN = "https://www.example.com"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Visitor:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from email import message_from_bytes, policy
 
@@ -13,6 +12,7 @@ import apsw
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import Appliance
+from served import free_port
 from test_conversations import SITE_ORIGIN, Widget, agent_socket, cid, next_of
 
 ALWAYS_CLOSED = {"timezone": "Asia/Shanghai", "week": {}}
@@ -32,12 +32,6 @@ class Inbox:
             time.sleep(0.05)
         assert len(self.mails) >= count, f"{len(self.mails)} mails arrived"
         return self.mails
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SmtpServer:
