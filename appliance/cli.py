@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -23,16 +24,15 @@ from appliance.domain import validation as v
 from appliance.domain.embed import embed_snippet
 from appliance.domain.errors import DatabaseTooNew, DatabaseUnusable, DomainError
 from appliance.domain.sites import clean_site_fields
-from appliance.services import setup as setup_service
-from appliance.services import users as user_service
-from appliance.web.runtime import (
+from appliance.runtime import (
     DataDirError,
     Runtime,
     database_path,
     migrate_database,
     prepare_data_dir,
 )
-from appliance.web.server import PortInUse
+from appliance.services import setup as setup_service
+from appliance.services import users as user_service
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_CANNOT_START = 0, 1, 2, 3
 
@@ -114,7 +114,7 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
 
 
 def _open_runtime(args: argparse.Namespace, **extra: Any) -> Runtime:
-    return Runtime.open(_config(args, **extra), with_hub=False)
+    return Runtime.open(_config(args, **extra))
 
 
 def cmd_version(args: argparse.Namespace) -> int:
@@ -200,13 +200,22 @@ def _display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    from appliance.web.server import PortInUse, bind_socket
+
+    try:
+        return bind_socket(host, port)
+    except PortInUse as exc:
+        raise CliError(str(exc), EXIT_CANNOT_START) from exc
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from appliance.web.app import create_app
-    from appliance.web.server import bind_socket, serve_forever
+    from appliance.web.server import serve_forever
 
     config = _config(args, host=args.host, port=args.port)
     prepare_data_dir(config.data_path)
-    sock = bind_socket(config.host, config.port)
+    sock = _bind(config.host, config.port)
     runtime = Runtime.open(config)
     try:
         app = create_app(runtime)
@@ -249,10 +258,10 @@ def _desktop_first_launch(config: Config, lock: Any) -> int:
     """Serve on a free loopback port and show the console until the owner quits."""
     from appliance import desktop
     from appliance.web.app import create_app
-    from appliance.web.server import BackgroundServer, bind_socket
+    from appliance.web.server import BackgroundServer
 
     runtime = Runtime.open(config)
-    server = BackgroundServer(create_app(runtime), bind_socket("127.0.0.1", 0)).start()
+    server = BackgroundServer(create_app(runtime), _bind("127.0.0.1", 0)).start()
     stop = threading.Event()
     base = f"http://127.0.0.1:{server.port}"
 
@@ -337,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"kefu: {exc}", file=sys.stderr)
         return exc.code
-    except (ConfigError, DataDirError, PortInUse) as exc:
+    except (ConfigError, DataDirError) as exc:
         print(f"kefu: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
     except (DatabaseTooNew, DatabaseUnusable) as exc:

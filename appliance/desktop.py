@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from appliance import APP_TITLE
 from appliance.config import Config, display_environment
 from appliance.paths import user_data_dir
 
@@ -35,7 +36,6 @@ WINDOW_STORAGE = "window"  # the web view's cookies and local storage, inside th
 CONTROL_TIMEOUT = 5.0
 CONTROL_LINE_MAX = 4096
 
-WINDOW_TITLE = "Kefu 客服"
 CLOSE_QUESTION = (
     "关闭窗口后，要继续在后台为网站访客服务吗？\n"
     "「确定」继续在后台服务：访客仍可留言，再次打开 Kefu 即回到这里。\n"
@@ -211,7 +211,7 @@ class Window:
             os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
         self.storage.mkdir(parents=True, exist_ok=True)
         self._url = url
-        window = webview.create_window(WINDOW_TITLE, url, width=1280, height=820,
+        window = webview.create_window(APP_TITLE, url, width=1280, height=820,
                                        min_size=(900, 600))
         window.events.closing += self._on_closing
         window.events.shown += self._shown.set

@@ -32,7 +32,7 @@ from qtpy.QtDBus import (  # type: ignore[import-not-found]
 from qtpy.QtWebEngineCore import QWebEnginePage  # type: ignore[import-not-found]
 from qtpy.QtWidgets import QApplication, QSystemTrayIcon  # type: ignore[import-not-found]
 
-from appliance.desktop import WINDOW_TITLE
+from appliance import APP_TITLE
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +131,8 @@ class Presenter(QObject):  # type: ignore[misc]
         if self._bus is None or not self._bus.isValid():
             return False
         reply = self._bus.call(
-            "Notify", WINDOW_TITLE, QDBusArgument(0, QMetaType.Type.UInt.value), "", title, message,
-            QDBusArgument(["default", WINDOW_TITLE], QMetaType.Type.QStringList.value), {},
+            "Notify", APP_TITLE, QDBusArgument(0, QMetaType.Type.UInt.value), "", title, message,
+            QDBusArgument(["default", APP_TITLE], QMetaType.Type.QStringList.value), {},
             NOTIFY_TIMEOUT_MS)
         if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
             return False

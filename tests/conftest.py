@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from appliance.config import load_config
+from appliance.runtime import Runtime
 from appliance.web.app import create_app
-from appliance.web.runtime import Runtime
 from appliance.web.server import BackgroundServer, bind_socket
 
 SETUP_CODE = "TEST-CODE-2345"

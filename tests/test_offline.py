@@ -75,8 +75,8 @@ def offline(start_appliance, smtp):
 def outbox(appliance: Appliance) -> list[tuple]:
     db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
     try:
-        return db.execute("SELECT to_address, status, attempts, last_error FROM mail_outbox "
-                          "ORDER BY id").fetchall()
+        return db.execute("SELECT json_extract(payload, '$.to'), status, attempts, last_error "
+                          "FROM outbox WHERE kind = 'mail' ORDER BY id").fetchall()
     finally:
         db.close()
 

@@ -1,14 +1,27 @@
-"""Events: small facts published after the change they describe has committed."""
+"""Events: small typed facts published after the change they describe has committed.
+
+Each is a frozen dataclass with a `type`. Services publish them to an `EventSink`; in the
+running appliance that sink is the event bus of `appliance/runtime.py`, whose table names the
+consumers of each type (tests/test_events.py checks every event is consumed and published)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
+
+from appliance.domain.conversations import Conversation, Message, Sender
+from appliance.domain.model import User
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     type: ClassVar[str] = "event"
+
+
+class EventSink(Protocol):
+    """Where services publish events once their transaction has committed."""
+
+    def publish(self, events: list[Event]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +45,7 @@ class UserChanged(Event):
 
     type: ClassVar[str] = "user_changed"
     user_id: int
-    user: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class SiteChanged(Event):
-    type: ClassVar[str] = "site_changed"
-    site_id: int
-
-
-class EventSink(Protocol):
-    """Where services publish events once their transaction has committed."""
-
-    def publish(self, events: list[Event]) -> None: ...
+    user: User | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,8 @@ class MessageCreated(Event):
     """A message was stored; notes go to agents only."""
 
     type: ClassVar[str] = "message"
-    message: Any
-    conversation: Any
+    message: Message
+    conversation: Conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class ConversationChanged(Event):
     """A conversation was created, assigned, transferred, closed or reopened."""
 
     type: ClassVar[str] = "conversation"
-    conversation: Any
+    conversation: Conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ class Typing(Event):
     conversation_id: int
     site_id: int
     visitor_id: int
-    sender: Any
+    sender: Sender
     typing: bool
     draft: str | None = None
 
@@ -109,3 +110,12 @@ class Unanswered(Event):
     site_id: int
     agent_id: int
     new_agent_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxChanged(Event):
+    """Outbox items may be due now: some were queued, or what they wait for (the SMTP
+    settings) changed. The outbox dispatcher wakes up."""
+
+    type: ClassVar[str] = "outbox_changed"
+    kind: str

@@ -1,21 +1,21 @@
-"""Outgoing mail: SMTP settings rules, safe headers from untrusted text, and retry timing."""
+"""Outgoing mail: SMTP settings rules, safe headers from untrusted text, and mails as items
+of the outbox (kind "mail")."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
+from appliance.domain.outbox import OutboxItem
 
 SECURITY = ("none", "starttls", "tls")
 SUBJECT_MAX = 200
-GIVE_UP_AFTER = timedelta(hours=24)
-RETRY_MAX = timedelta(hours=1)
-QUEUED, SENT, FAILED = "queued", "sent", "failed"
+MAIL = "mail"  # the outbox kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,19 @@ class Mail:
     created_at: datetime
     next_attempt_at: datetime
     sent_at: datetime | None
+
+
+def mail_payload(to_address: str, subject: str, body: str) -> dict[str, Any]:
+    """An outbox payload; the subject is flattened to one safe header line here."""
+    return {"to": to_address, "subject": header_text(subject), "body": body}
+
+
+def mail_of(item: OutboxItem) -> Mail:
+    payload = item.payload
+    return Mail(id=item.id, to_address=payload["to"], subject=payload["subject"],
+                body=payload["body"], status=item.status, attempts=item.attempts,
+                last_error=item.last_error, created_at=item.created_at,
+                next_attempt_at=item.next_attempt_at, sent_at=item.sent_at)
 
 
 def header_text(text: str, max_len: int = SUBJECT_MAX) -> str:
@@ -82,13 +95,3 @@ def build_message(settings: SmtpSettings, mail: Mail) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=settings.from_address.rpartition("@")[2] or None)
     message.set_content(mail.body)
     return message
-
-
-def retry_at(attempts: int, now: datetime, base_seconds: float) -> datetime:
-    """Exponential backoff from `base_seconds`, capped at RETRY_MAX."""
-    delay = timedelta(seconds=base_seconds * 2 ** min(max(attempts - 1, 0), 20))
-    return now + min(delay, RETRY_MAX)
-
-
-def should_give_up(mail: Mail, now: datetime) -> bool:
-    return now - mail.created_at >= GIVE_UP_AFTER

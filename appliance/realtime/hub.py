@@ -8,7 +8,6 @@ from typing import Any, Protocol
 from appliance.domain.conversations import VISITOR
 from appliance.domain.events import (
     ConversationChanged,
-    Event,
     MessageCreated,
     QueueUpdate,
     ReadUpTo,
@@ -18,11 +17,15 @@ from appliance.domain.events import (
     UserChanged,
 )
 from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode
-from appliance.realtime.frames import (
-    conversation_json,
+from appliance.wire.frames import (
+    conversation_frame,
     message_frame,
-    sender_json,
-    visitor_conversation_json,
+    queue_frame,
+    read_frame,
+    session_ended_frame,
+    typing_frame,
+    unanswered_frame,
+    visitor_conversation_frame,
 )
 
 
@@ -91,64 +94,52 @@ class Hub:
         for peer in peers:
             peer.push(frame, text)
 
-    def publish(self, events: list[Event]) -> None:
-        for event in events:
-            if isinstance(event, MessageCreated):
-                self._message(event)
-            elif isinstance(event, ConversationChanged):
-                conv = event.conversation
-                self._to_agents(conv.site_id, {"type": "conversation",
-                                               "conversation": conversation_json(conv)})
-                self._to_visitor(conv.visitor_id, {
-                    "type": "conversation", "conversation": visitor_conversation_json(conv)})
-            elif isinstance(event, ReadUpTo):
-                frame = {"type": "read", "conversation_id": event.conversation_id,
-                         "reader": event.reader, "seq": event.seq}
-                if event.reader == VISITOR:
-                    self._to_agents(event.site_id, frame)
-                else:
-                    self._to_visitor(event.visitor_id, frame)
-                    self._to_agents(event.site_id, frame)  # the agent's other tabs
-            elif isinstance(event, Unanswered):
-                self._to_agents(event.site_id, {
-                    "type": "unanswered", "conversation_id": event.conversation_id,
-                    "agent_id": event.agent_id, "new_agent_id": event.new_agent_id})
-            elif isinstance(event, QueueUpdate):
-                frame = {"type": "queue", "conversation_id": event.conversation_id,
-                         "position": event.position,
-                         "estimated_wait_seconds": event.estimated_wait_seconds}
-                self._to_visitor(event.visitor_id, frame)
-                self._to_agents(event.site_id, frame)
-            elif isinstance(event, Typing):
-                self._typing(event)
-            elif isinstance(event, SessionsEnded):
-                self._end_sessions(event)
-            elif isinstance(event, UserChanged) and event.user is not None:
-                for peer in self.connections_of(event.user_id):
-                    peer.site_scope = scope_of(event.user)
-
-    def _message(self, event: MessageCreated) -> None:
+    # -- consumers of events (registered by type in appliance/runtime.py) --------------------
+    def on_message(self, event: MessageCreated) -> None:
         message, conv = event.message, event.conversation
         frame = message_frame(message)
         self._to_agents(conv.site_id, frame)
         if message.visible_to_visitor:
             self._to_visitor(conv.visitor_id, frame)
 
-    def _typing(self, event: Typing) -> None:
-        frame: dict[str, Any] = {"type": "typing", "conversation_id": event.conversation_id,
-                                 "sender": sender_json(event.sender), "typing": event.typing}
-        if event.sender.type == VISITOR:
-            if event.draft is not None:
-                frame["draft"] = event.draft
-            self._to_agents(event.site_id, frame)
-        else:
-            self._to_visitor(event.visitor_id, frame)
+    def on_conversation(self, event: ConversationChanged) -> None:
+        conv = event.conversation
+        self._to_agents(conv.site_id, conversation_frame(conv))
+        self._to_visitor(conv.visitor_id, visitor_conversation_frame(conv))
 
-    def _end_sessions(self, event: SessionsEnded) -> None:
+    def on_read(self, event: ReadUpTo) -> None:
+        frame = read_frame(event.conversation_id, event.reader, event.seq)
+        if event.reader != VISITOR:
+            self._to_visitor(event.visitor_id, frame)
+        self._to_agents(event.site_id, frame)  # also the reading agent's other tabs
+
+    def on_typing(self, event: Typing) -> None:
+        if event.sender.type == VISITOR:
+            self._to_agents(event.site_id, typing_frame(
+                event.conversation_id, event.sender, event.typing, event.draft))
+        else:
+            self._to_visitor(event.visitor_id, typing_frame(
+                event.conversation_id, event.sender, event.typing))
+
+    def on_queue(self, event: QueueUpdate) -> None:
+        frame = queue_frame(event.conversation_id, event.position, event.estimated_wait_seconds)
+        self._to_visitor(event.visitor_id, frame)
+        self._to_agents(event.site_id, frame)
+
+    def on_unanswered(self, event: Unanswered) -> None:
+        self._to_agents(event.site_id, unanswered_frame(
+            event.conversation_id, event.agent_id, event.new_agent_id))
+
+    def on_user_changed(self, event: UserChanged) -> None:
+        if event.user is None:
+            return
+        for peer in self.connections_of(event.user_id):
+            peer.site_scope = scope_of(event.user)
+
+    def on_sessions_ended(self, event: SessionsEnded) -> None:
         for peer in self.connections_of(event.user_id):
             if event.session_ids and peer.session_id not in event.session_ids:
                 continue
             if event.keep_session_id is not None and peer.session_id == event.keep_session_id:
                 continue
-            peer.end(CLOSE_SESSION_ENDED, event.reason,
-                     {"type": "session_ended", "reason": event.reason})
+            peer.end(CLOSE_SESSION_ENDED, event.reason, session_ended_frame(event.reason))

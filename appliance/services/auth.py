@@ -14,7 +14,7 @@ from appliance.domain.errors import BadCredentials, Invalid, RateLimited
 from appliance.domain.events import SessionsEnded
 from appliance.domain.model import Principal, Session, User
 from appliance.domain.users import SELF_FIELDS, clean_user_update
-from appliance.services.context import Services
+from appliance.services.context import Services, on_writer
 from appliance.services.passwords import hash_password, verify_password
 from appliance.storage import accounts
 
@@ -129,6 +129,7 @@ async def check_change_own_password(svc: Services, principal: Principal, data: A
     user_id, keep = principal.user.id, principal.session.id
     now = svc.now()
 
+    @on_writer
     def change() -> None:
         accounts.set_password_hash(user_id, new_hash, now)
         accounts.delete_sessions_of(user_id, keep_session_id=keep)

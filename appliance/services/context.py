@@ -1,4 +1,5 @@
-"""What every use case needs: the database, the clock, the event sink and the limits."""
+"""What every use case needs: the database, the clock, the event sink and the limits; and
+`on_writer`, which marks the work a use case hands to the database's writer thread."""
 
 from __future__ import annotations
 
@@ -6,13 +7,30 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from appliance.domain.events import Event, EventSink
 from appliance.domain.ratelimit import FailureWindow
 from appliance.storage.database import Database
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class WriterJob(Generic[T]):
+    """Work that runs on the writer thread, inside the write transaction, not on the event
+    loop: it calls storage functions (which may change data), never awaits, and touches no
+    event-loop state. Made with `@on_writer`; `Services.commit` takes nothing else."""
+
+    fn: Callable[[], T]
+
+    def __call__(self) -> T:
+        return self.fn()
+
+
+def on_writer(fn: Callable[[], T]) -> WriterJob[T]:
+    """Decorates a use case's inner function that runs on the writer thread."""
+    return WriterJob(fn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +57,23 @@ class PresenceView(Protocol):
     def disconnected(self, user_id: int) -> None: ...
 
     def active(self, user_id: int) -> None: ...
+
+
+class VisitorPresence(Protocol):
+    """Which visitors have a socket or long-poll open (kept by the realtime hub).
+
+    `visitor_online` may be called from the writer thread: it is one dict lookup, atomic
+    under the interpreter lock."""
+
+    def visitor_online(self, visitor_id: int) -> bool: ...
+
+
+class NoVisitors:
+    """The command line's view: no visitor is connected."""
+
+    def visitor_online(self, visitor_id: int) -> bool:
+        del visitor_id
+        return False
 
 
 class NoPresence:
@@ -77,6 +112,7 @@ class Services:
     limits: Limits = field(default_factory=Limits)
     setup_code: str = ""
     presence: PresenceView = field(default_factory=NoPresence)
+    visitors: VisitorPresence = field(default_factory=NoVisitors)
     login_failures: FailureWindow = field(init=False)
     ip_failures: FailureWindow = field(init=False)
 
@@ -102,10 +138,10 @@ class Services:
         if events:
             self.events.publish(list(events))
 
-    async def commit(self, job: Callable[[], T], events: Callable[[T], list[Event]]) -> T:
-        """Run `job` in the writer, then publish `events(result)` — even if the awaiting
-        request is cancelled meanwhile (a socket that drops after sending): a write that
-        committed is always announced, so peers never miss it live."""
+    async def commit(self, job: WriterJob[T], events: Callable[[T], list[Event]]) -> T:
+        """Run `job` on the writer thread, then publish `events(result)` on the event loop,
+        even if the awaiting request is cancelled meanwhile (a socket that drops after
+        sending): a write that committed is always announced, so peers never miss it live."""
 
         async def write_then_publish() -> T:
             result = await self.db.write(job)

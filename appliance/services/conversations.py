@@ -32,16 +32,19 @@ from appliance.domain.events import (
     ConversationChanged,
     Event,
     MessageCreated,
+    OutboxChanged,
     ReadUpTo,
     Typing,
 )
+from appliance.domain.mail import MAIL
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import require_can_write, require_conversation_access
 from appliance.services import routing
-from appliance.services.context import Services
+from appliance.services.context import Services, WriterJob, on_writer
 from appliance.storage import accounts
 from appliance.storage import conversations as store
 from appliance.storage import routing as routing_store
+from appliance.storage.mail import enqueue_mail
 
 SYNC_PAGE = 500
 SEND_FIELDS = ("type", "client_id", "conversation_id", "kind", "body", "attachment_id",
@@ -55,6 +58,7 @@ class Sent:
     duplicate: bool
     opened: bool = False  # this message opened a new conversation (routing takes it from here)
     category_id: int | None = None
+    mailed: bool = False  # an agent's reply was queued as mail to the visitor who left
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +115,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
     sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, visitor.name))
     now = svc.now()
 
+    @on_writer
     def send() -> tuple[Sent, bool]:
         existing = store.find_sent(sender, fields["client_id"])
         if existing is not None:
@@ -163,6 +168,7 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
     sender = Sender(AGENT, actor.id, actor.display_name)
     now = svc.now()
 
+    @on_writer
     def send() -> tuple[Sent, list[Message]]:
         current = store.require_head(conversation_id)
         require_conversation_access(actor, current.site_id)
@@ -184,18 +190,36 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
         _check_attachment(fields["attachment_id"], AGENT, actor.id, current.site_id)
         message, after = store.append_to(current, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)
-        return Sent(message, after, False), extra
+        mailed = _mail_reply_if_away(svc, message, after, now)
+        return Sent(message, after, False, mailed=mailed), extra
 
     def events(result: tuple[Sent, list[Message]]) -> list[Event]:
         sent, extra = result
         if sent.duplicate:
             return []
         claimed: list[Event] = [ConversationChanged(sent.conversation)] if extra else []
+        mailed: list[Event] = [OutboxChanged(MAIL)] if sent.mailed else []
         return [*claimed, *(MessageCreated(line, sent.conversation) for line in extra),
-                MessageCreated(sent.message, sent.conversation)]
+                MessageCreated(sent.message, sent.conversation), *mailed]
 
     sent, _ = await svc.commit(send, events)
     return sent
+
+
+def _mail_reply_if_away(svc: Services, message: Message, conversation: Conversation,
+                        now: Any) -> bool:
+    """On the writer: an agent's reply to a visitor who left an e-mail address and has no
+    socket open is mailed to them (queued in the reply's own transaction)."""
+    if not message.visible_to_visitor or svc.visitors.visitor_online(conversation.visitor_id):
+        return False
+    visitor = store.get_visitor(conversation.visitor_id)
+    if not visitor.email:
+        return False
+    body = (f"{message.sender.name}:\n\n{message.body}\n\n"
+            f"(#{conversation.id}) 回到网站即可继续对话。"
+            "Come back to the website to continue the conversation.\n")
+    enqueue_mail(visitor.email, f"回复 / Reply from {message.sender.name}", body, now)
+    return True
 
 
 async def visitor_of(svc: Services, conversation: Conversation) -> Visitor:
@@ -238,7 +262,7 @@ async def sync(svc: Services, conversation: Conversation, after_seq: int,
 async def do_mark_read(svc: Services, conversation: Conversation, reader: str,
                        seq: int) -> int:
     return await svc.commit(
-        lambda: store.mark_read(conversation.id, reader, seq),
+        on_writer(lambda: store.mark_read(conversation.id, reader, seq)),
         lambda new: [ReadUpTo(conversation.id, conversation.site_id, conversation.visitor_id,
                               reader, new)])
 
@@ -296,7 +320,10 @@ async def previous_conversations(svc: Services, conversation: Conversation) -> l
     return [c for c in found if c.id != conversation.id]
 
 
-async def _change(svc: Services, job: Any) -> Conversation:
+Change = tuple[Conversation, list[Message]]  # the conversation after, and its new lines
+
+
+async def _change(svc: Services, job: WriterJob[Change]) -> Conversation:
 
     def events(result: tuple[Conversation, list[Message]]) -> list[Event]:
         conversation, lines = result
@@ -311,6 +338,7 @@ async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversa
     await access_conversation(svc, actor, conversation_id)
     now = svc.now()
 
+    @on_writer
     def claim() -> tuple[Conversation, list[Message]]:
         current = store.get_conversation(conversation_id)
         if current.status != OPEN:
@@ -344,6 +372,7 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
         body["agent_id"] = picked
     agent_id = v.clean_id(body.get("agent_id"), "agent_id")
 
+    @on_writer
     def transfer() -> tuple[Conversation, list[Message]]:
         target = accounts.get_user(agent_id)
         if not target.active:
@@ -372,7 +401,8 @@ def _handed_over(conversation_id: int, actor: User, note_text: str | None, to_na
 
 
 def _to_team_queue(conversation_id: int, team_id: int, actor: User, note_text: str | None,
-                   now: Any) -> Any:
+                   now: Any) -> WriterJob[Change]:
+    @on_writer
     def transfer() -> tuple[Conversation, list[Message]]:
         team = routing_store.get_team(team_id)
         current = store.get_conversation(conversation_id)
@@ -393,6 +423,7 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
     require_can_write(actor, conversation.assignee_id)
     now = svc.now()
 
+    @on_writer
     def change() -> tuple[Conversation, list[Message]]:
         current = store.get_conversation(conversation_id)
         if current.status == status:

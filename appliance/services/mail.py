@@ -1,10 +1,8 @@
-"""Outgoing mail: SMTP settings, and the sender that drains the outbox with retries."""
+"""Outgoing mail: SMTP settings, the test mail, and delivering mails from the outbox."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -12,24 +10,24 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
+from appliance.domain.events import OutboxChanged
 from appliance.domain.mail import (
-    SENT,
+    MAIL,
     Mail,
     SmtpSettings,
     build_message,
     clean_smtp_settings,
-    header_text,
-    retry_at,
-    should_give_up,
+    mail_of,
 )
 from appliance.domain.model import User
+from appliance.domain.outbox import OutboxItem
 from appliance.domain.permissions import require_install_manager
-from appliance.services.context import Services
+from appliance.services.context import Services, on_writer
+from appliance.services.outbox import DeliveryFailed, OutboxDispatcher
 from appliance.storage import mail as store
+from appliance.storage.database import Database
 
-log = logging.getLogger(__name__)
 SMTP_TIMEOUT_SECONDS = 20
-BATCH = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,64 +53,20 @@ def deliver(settings: SmtpSettings, mail: Mail, timeout: float = SMTP_TIMEOUT_SE
         smtp.send_message(build_message(settings, mail))
 
 
-class MailSender:
-    """Drains the outbox: on a timer, when woken after a mail was queued, and on demand.
-    A mail leaves the queue only when the server accepted it or after ~24 h of failures."""
+class MailDelivery:
+    """Delivers outbox items of kind "mail" through the configured SMTP server."""
 
-    def __init__(self, svc: Services, retry_seconds: float, poll_seconds: float = 30) -> None:
-        self.svc = svc
-        self.retry_seconds = retry_seconds
-        self.poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._lock = asyncio.Lock()  # one delivery at a time: no mail is sent twice
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.send_due()
-            except Exception:
-                log.exception("mail sender failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(),
-                                       min(self.poll_seconds, self.retry_seconds))
-            self._wake.clear()
-
-    async def send_due(self) -> list[SendResult]:
-        results = []
-        for mail in await self.svc.db.read(store.due, self.svc.now(), BATCH):
-            results.append(await self.attempt(mail.id))
-        return results
-
-    async def attempt(self, mail_id: int) -> SendResult:
-        async with self._lock:
-            mail = await self.svc.db.read(store.get_mail, mail_id)
-            if mail.status == SENT:
-                return SendResult(mail, True, "")
-            settings = await self.svc.db.read(store.get_smtp)
-            error = "SMTP is not configured" if settings is None else ""
-            if settings is not None:
-                try:
-                    await asyncio.to_thread(deliver, settings, mail)
-                except (OSError, smtplib.SMTPException, ValueError) as exc:
-                    error = f"{type(exc).__name__}: {exc}"
-            now = self.svc.now()
-            if not error:
-                await self.svc.db.write(store.mark_sent, mail.id, now)
-            else:
-                retry = None if should_give_up(mail, now) else retry_at(
-                    mail.attempts + 1, now, self.retry_seconds)
-                await self.svc.db.write(store.mark_attempt_failed, mail.id, error, retry)
-                log.warning("mail %d to %s not sent (%s)%s", mail.id, mail.to_address, error,
-                            "" if retry else "; giving up")
-            return SendResult(await self.svc.db.read(store.get_mail, mail.id), not error, error)
-
-
-def queue_mail(to_address: str, subject: str, body: str, now: Any) -> Mail:
-    """For write jobs: the mail commits with the change it reports (subjects flattened)."""
-    return store.enqueue(to_address, header_text(subject), body, now)
+    async def deliver(self, item: OutboxItem) -> None:
+        settings = await self.db.read(store.get_smtp)
+        if settings is None:
+            raise DeliveryFailed("SMTP is not configured")
+        try:
+            await asyncio.to_thread(deliver, settings, mail_of(item))
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
 async def access_smtp(svc: Services, actor: User) -> SmtpSettings | None:
@@ -124,17 +78,21 @@ async def check_save_smtp(svc: Services, actor: User, data: Any) -> SmtpSettings
     require_install_manager(actor)
     current = await svc.db.read(store.get_smtp)
     settings = clean_smtp_settings(data, current)
-    return await svc.db.write(store.save_smtp, settings, svc.now())
+    # Mail that waited for a configured server may go now.
+    now = svc.now()
+    return await svc.commit(on_writer(lambda: store.save_smtp(settings, now)),
+                            lambda _: [OutboxChanged(MAIL)])
 
 
-async def check_test_mail(svc: Services, sender: MailSender, actor: User,
+async def check_test_mail(svc: Services, outbox: OutboxDispatcher, actor: User,
                           data: Any) -> SendResult:
     """Queue a test mail and try it at once; a failure stays queued for retries."""
     require_install_manager(actor)
     to = v.clean_email(v.only_fields(data, ("to",)).get("to"), "to")
     if await svc.db.read(store.get_smtp) is None:
         raise Invalid("Save the SMTP settings first", field="host")
-    mail = await svc.db.write(queue_mail, to, "Kefu test mail / 测试邮件",
+    mail = await svc.db.write(store.enqueue_mail, to, "Kefu test mail / 测试邮件",
                               "This is a test mail from Kefu.\n这是一封来自客服系统的测试邮件。\n",
                               svc.now())
-    return await sender.attempt(mail.id)
+    attempt = await outbox.attempt(mail.id)
+    return SendResult(mail_of(attempt.item), attempt.sent, attempt.error)

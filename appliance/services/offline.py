@@ -1,20 +1,17 @@
 """The offline path: leaving a message, the visitor closing and rating, transcripts by mail,
-replies mailed to visitors who left, and missed chats."""
+and missed chats. (Replies mailed to visitors who left: services/conversations.py.)"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.conversations import (
-    AGENT,
     CLOSED,
     PENDING,
     SYSTEM,
@@ -28,12 +25,13 @@ from appliance.domain.conversations import (
     display_name_of_visitor,
 )
 from appliance.domain.errors import Conflict, Forbidden, Invalid
-from appliance.domain.events import ConversationChanged, Event, MessageCreated
+from appliance.domain.events import ConversationChanged, Event, MessageCreated, OutboxChanged
+from appliance.domain.mail import MAIL
 from appliance.domain.model import Site
-from appliance.services.context import Services
-from appliance.services.mail import queue_mail
+from appliance.services.context import Services, on_writer
 from appliance.storage import conversations as store
 from appliance.storage import offline as offline_store
+from appliance.storage.mail import enqueue_mail
 
 log = logging.getLogger(__name__)
 COMMENT_MAX = 500
@@ -90,6 +88,7 @@ async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
     if "wechat" in contact:
         identity["attributes"] = {"wechat": contact["wechat"]}
 
+    @on_writer
     def leave() -> LeftMessage:
         store.touch_visitor(visitor.id, {}, "", identity, now)
         conversation = offline_store.active_conversation_of(visitor.id)
@@ -100,13 +99,14 @@ async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
         message = store.append_message(conversation.id, sender, TEXT, text,
                                        "left-" + secrets.token_hex(12), None, now)
         if site.notify_email:
-            queue_mail(site.notify_email, *_notification(site, name, contact, text,
+            enqueue_mail(site.notify_email, *_notification(site, name, contact, text,
                                                          conversation.id), now)
         return LeftMessage(store.get_conversation(conversation.id), message,
                            bool(site.notify_email))
 
     return await svc.commit(leave, lambda left: [
-        ConversationChanged(left.conversation), MessageCreated(left.message, left.conversation)])
+        ConversationChanged(left.conversation), MessageCreated(left.message, left.conversation),
+        *([OutboxChanged(MAIL)] if left.mail_queued else [])])
 
 
 async def _own(svc: Services, visitor: Visitor, conversation_id: Any) -> Conversation:
@@ -124,6 +124,7 @@ async def check_visitor_close(svc: Services, visitor: Visitor, data: Any) -> Con
     now = svc.now()
     name = display_name_of_visitor(visitor.id, visitor.name)
 
+    @on_writer
     def close() -> tuple[Conversation, list[Message]]:
         current = store.get_conversation(conversation.id)
         if current.status == CLOSED:
@@ -155,6 +156,7 @@ async def check_rating(svc: Services, visitor: Visitor, data: Any) -> Conversati
     comment = v.clean_text(body.get("comment", ""), "comment", max_len=COMMENT_MAX)
     conversation = await _own(svc, visitor, body.get("conversation_id"))
 
+    @on_writer
     def rate() -> Conversation:
         if store.get_conversation(conversation.id).status != CLOSED:
             raise Conflict("Only a closed conversation can be rated", field="conversation_id")
@@ -188,57 +190,17 @@ async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: An
                                  TRANSCRIPT_MESSAGES_MAX, False)
     text = transcript_text(site, conversation, messages)
     subject = f"{site.display_name or site.name}: 聊天记录 / Chat transcript #{conversation.id}"
-    await svc.db.write(queue_mail, email, subject, text, svc.now())
-
-
-class ReplyMailer:
-    """An event sink: an agent's reply to a visitor who left an e-mail address and has no
-    open socket is queued as mail (after the reply committed, since events come after)."""
-
-    def __init__(self, svc: Services, visitor_online: Callable[[int], bool],
-                 queued: Callable[[], None]) -> None:
-        self.svc = svc
-        self.visitor_online = visitor_online
-        self.queued = queued
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def publish(self, events: list[Event]) -> None:
-        for event in events:
-            if not isinstance(event, MessageCreated):
-                continue
-            message, conversation = event.message, event.conversation
-            if message.sender.type != AGENT or not message.visible_to_visitor:
-                continue
-            if self.visitor_online(conversation.visitor_id):
-                continue
-            task = asyncio.get_running_loop().create_task(self._mail(message, conversation))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _mail(self, message: Message, conversation: Conversation) -> None:
-        try:
-            visitor = await self.svc.db.read(store.get_visitor, conversation.visitor_id)
-            if not visitor.email:
-                return
-            body = (f"{message.sender.name}:\n\n{message.body}\n\n"
-                    f"(#{conversation.id}) 回到网站即可继续对话。"
-                    "Come back to the website to continue the conversation.\n")
-            await self.svc.db.write(queue_mail, visitor.email,
-                                    f"回复 / Reply from {message.sender.name}", body,
-                                    self.svc.now())
-            self.queued()
-        except Exception:
-            log.exception("could not queue the reply mail for message %d", message.id)
+    now = svc.now()
+    await svc.commit(on_writer(lambda: enqueue_mail(email, subject, text, now)),
+                     lambda _: [OutboxChanged(MAIL)])
 
 
 class MissedChats:
     """Marks open conversations missed when their visitor has had no socket for
     `grace_seconds` and no agent has answered."""
 
-    def __init__(self, svc: Services, visitor_online: Callable[[int], bool],
-                 grace_seconds: int) -> None:
+    def __init__(self, svc: Services, grace_seconds: int) -> None:
         self.svc = svc
-        self.visitor_online = visitor_online
         self.grace = timedelta(seconds=grace_seconds)
         self._seen: dict[int, datetime] = {}  # visitor id -> last time seen online
 
@@ -247,14 +209,14 @@ class MissedChats:
         marked = []
         candidates = await self.svc.db.read(offline_store.unanswered_open, 1000)
         for conversation_id, visitor_id, active_at in candidates:
-            if self.visitor_online(visitor_id):
+            if self.svc.visitors.visitor_online(visitor_id):
                 self._seen[visitor_id] = now
                 continue
             last_seen = max(active_at, self._seen.get(visitor_id, active_at))
             if now - last_seen < self.grace:
                 continue
             changed = await self.svc.commit(
-                lambda cid=conversation_id: offline_store.mark_missed(cid),
+                on_writer(lambda cid=conversation_id: offline_store.mark_missed(cid)),
                 lambda conv: [] if conv is None else [ConversationChanged(conv)])
             if changed is not None:
                 marked.append(changed)

@@ -30,7 +30,7 @@ from appliance.domain.routing import (
     next_to_serve,
     position_in_queue,
 )
-from appliance.services.context import Services
+from appliance.services.context import Services, WriterJob, on_writer
 from appliance.storage import conversations as conv_store
 from appliance.storage import routing as store
 
@@ -43,7 +43,12 @@ def _snapshots(svc: Services, records: list[store.AgentRecord]) -> list[AgentSna
             for r in records]
 
 
-def _assign_job(conversation_id: int, agent: store.AgentRecord, now: datetime) -> Any:
+Assigned = tuple[Conversation, list[Any]] | None  # None: someone else took it meanwhile
+
+
+def _assign_job(conversation_id: int, agent: store.AgentRecord,
+                now: datetime) -> WriterJob[Assigned]:
+    @on_writer
     def assign() -> tuple[Conversation, list[Any]] | None:
         if not store.assign_if_unassigned(conversation_id, agent.user_id):
             return None  # an agent claimed it meanwhile
@@ -246,7 +251,9 @@ async def do_delete_category(svc: Services, actor: User, category_id: int) -> No
     await svc.db.write(store.delete_category, category_id)
 
 
-def _reassign_job(conversation_id: int, old: int, new: store.AgentRecord, now: datetime) -> Any:
+def _reassign_job(conversation_id: int, old: int, new: store.AgentRecord,
+                  now: datetime) -> WriterJob[Assigned]:
+    @on_writer
     def move() -> tuple[Conversation, list[Any]] | None:
         if not store.reassign(conversation_id, old, new.user_id):
             return None  # answered, closed or taken meanwhile

@@ -10,7 +10,6 @@ import segno
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
-from appliance.domain.events import SiteChanged
 from appliance.domain.model import Company, Site, User
 from appliance.domain.permissions import (
     require_install_manager,
@@ -70,7 +69,6 @@ async def check_create_site(svc: Services, actor: User, data: Any) -> Site:
                             field="company_id")
         fields["company_id"] = companies[0].id
     site = await svc.db.write(store.create_site, fields, new_widget_key(), svc.now())
-    svc.publish(SiteChanged(site.id))
     return site
 
 
@@ -78,14 +76,12 @@ async def check_update_site(svc: Services, actor: User, site_id: int, data: Any)
     require_install_manager(actor)
     fields = clean_site_fields(data, creating=False)
     site = await svc.db.write(store.update_site, site_id, fields, svc.now())
-    svc.publish(SiteChanged(site.id))
     return site
 
 
 async def do_regenerate_widget_key(svc: Services, actor: User, site_id: int) -> Site:
     require_install_manager(actor)
     site = await svc.db.write(store.set_widget_key, site_id, new_widget_key(), svc.now())
-    svc.publish(SiteChanged(site.id))
     return site
 
 
@@ -94,7 +90,6 @@ async def do_regenerate_identity_secret(svc: Services, actor: User, site_id: int
     require_install_manager(actor)
     secret = secrets.token_hex(32)
     site = await svc.db.write(store.set_identity_secret, site_id, secret, svc.now())
-    svc.publish(SiteChanged(site.id))
     return site
 
 

@@ -13,7 +13,7 @@ from appliance.domain.permissions import (
     require_not_self,
 )
 from appliance.domain.users import check_keeps_an_owner, clean_new_user, clean_user_update
-from appliance.services.context import Services
+from appliance.services.context import Services, on_writer
 from appliance.services.passwords import hash_password
 from appliance.storage import accounts
 
@@ -59,6 +59,7 @@ async def check_update_user(svc: Services, actor: User, user_id: int, data: Any)
         require_can_manage_user(actor, new_role)
     now = svc.now()
 
+    @on_writer
     def update() -> User:
         current = accounts.get_user(user_id)
         check_keeps_an_owner(current, new_role, False, accounts.count_active_owners())
@@ -75,6 +76,7 @@ async def check_reset_password(svc: Services, actor: User, user_id: int, data: A
     password_hash = await hash_password(password)
     now = svc.now()
 
+    @on_writer
     def reset() -> None:
         accounts.set_password_hash(user_id, password_hash, now)
         accounts.delete_sessions_of(user_id)
@@ -88,6 +90,7 @@ async def check_set_active(svc: Services, actor: User, user_id: int, active: boo
     require_not_self(actor, target, "deactivate" if not active else "reactivate")
     now = svc.now()
 
+    @on_writer
     def change() -> User:
         current = accounts.get_user(user_id)
         if not active:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from appliance.domain.conversations import OPEN
 from appliance.domain.errors import Invalid, NotFound
 from appliance.domain.model import Role
+from appliance.domain.teams import AgentRecord, Category, SiteRouting, Team
 from appliance.storage.database import bound_database
 from appliance.storage.tables import (
     CategoryRow,
@@ -19,32 +19,6 @@ from appliance.storage.tables import (
     UserRow,
     UserSiteRow,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AgentRecord:
-    user_id: int
-    display_name: str
-    max_chats: int
-    active_chats: int
-    team_ids: frozenset[int]
-    status_choice: str
-
-
-@dataclass(frozen=True, slots=True)
-class SiteRouting:
-    site_id: int
-    strategy: str
-    fallback_team_id: int | None
-    unanswered_seconds: int
-
-
-@dataclass(frozen=True, slots=True)
-class Team:
-    id: int
-    site_id: int | None
-    name: str
-    member_ids: tuple[int, ...]
 
 
 def site_routing(site_id: int) -> SiteRouting:
@@ -172,15 +146,6 @@ def delete_team(team_id: int) -> None:
 
 
 # -- question categories --------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    id: int
-    site_id: int
-    name: str
-    team_id: int | None
-    position: int
-
 
 def _category(row: CategoryRow) -> Category:
     return Category(row.id, row.site_id, row.name, row.team_id, row.position)

@@ -253,12 +253,11 @@ class SmtpSettingsRow(BaseTable):
         table_name = "smtp_settings"
 
 
-class MailOutboxRow(BaseTable):
-    """A mail to send; it stays until sent or given up (added by migration 5)."""
+class OutboxRow(BaseTable):
+    """A side effect to deliver (a mail…); it stays until sent or given up (migration 6)."""
 
-    to_address = pw.TextField()
-    subject = pw.TextField()
-    body = pw.TextField()
+    kind = pw.TextField()
+    payload = pw.TextField()  # JSON
     status = pw.TextField()  # queued | sent | failed
     attempts = pw.IntegerField()
     last_error = pw.TextField()
@@ -267,7 +266,7 @@ class MailOutboxRow(BaseTable):
     sent_at = DateTimeField(null=True)
 
     class Meta:
-        table_name = "mail_outbox"
+        table_name = "outbox"
         indexes = ((("status", "next_attempt_at"), False),)
 
 
@@ -287,5 +286,5 @@ ALL_TABLES: tuple[type[pw.Model], ...] = (
     SchemaMigration, CompanyRow, SiteRow, UserRow, UserSiteRow, SessionRow,
     VisitorRow, ConversationRow, AttachmentRow, MessageRow, CannedReplyRow, MessageSearchRow,
     TeamRow, TeamMemberRow, CategoryRow,
-    SmtpSettingsRow, MailOutboxRow,
+    SmtpSettingsRow, OutboxRow,
 )

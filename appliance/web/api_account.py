@@ -16,7 +16,8 @@ from appliance.web.http import (
     services,
     set_session_cookies,
 )
-from appliance.web.wire import company_json, site_json, user_json
+from appliance.wire.accounts import company_json, user_json
+from appliance.wire.sites import site_json
 
 bp = Blueprint("account", url_prefix="/api")
 

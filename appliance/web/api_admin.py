@@ -7,7 +7,8 @@ from sanic.response import HTTPResponse, json, raw
 
 from appliance.services import sites, users
 from appliance.web.http import base_url, read_json, require_principal, services
-from appliance.web.wire import chat_page_url, company_json, site_json, user_json
+from appliance.wire.accounts import company_json, user_json
+from appliance.wire.sites import chat_page_url, site_json
 
 bp = Blueprint("admin", url_prefix="/api")
 

@@ -11,18 +11,21 @@ from sanic.response import HTTPResponse, json
 from appliance.domain import validation as v
 from appliance.domain.conversations import AGENT, CLOSED, OPEN
 from appliance.domain.errors import Invalid
-from appliance.realtime.frames import (
-    ack_frame,
-    attachment_json,
-    conversation_json,
-    message_json,
-    timestamp,
-)
 from appliance.services import canned, search, uploads
 from appliance.services import conversations as conv_service
 from appliance.services.devices import describe
 from appliance.services.participants import AgentSide, read
 from appliance.web.http import read_json, require_principal, services, uploaded_file
+from appliance.wire.accounts import colleague_json
+from appliance.wire.conversations import (
+    attachment_json,
+    conversation_json,
+    message_json,
+    search_result_json,
+    visitor_json,
+)
+from appliance.wire.frames import ack_frame
+from appliance.wire.sites import canned_json
 
 bp = Blueprint("conversations", url_prefix="/api")
 
@@ -66,20 +69,10 @@ async def get_conversation(request: Request, conversation_id: int) -> HTTPRespon
     visitor = await conv_service.visitor_of(svc, conversation)
     previous = await conv_service.previous_conversations(svc, conversation)
     return _ok({"conversation": conversation_json(conversation),
-                "visitor": visitor_json(visitor, request.app.ctx.runtime.hub),
+                "visitor": visitor_json(
+                    visitor, device=describe(visitor.user_agent),
+                    online=request.app.ctx.runtime.hub.visitor_online(visitor.id)),
                 "previous": [conversation_json(c) for c in previous]})
-
-
-def visitor_json(visitor: Any, hub: Any) -> dict[str, Any]:
-    return {
-        "id": visitor.id, "site_id": visitor.site_id, "name": visitor.name,
-        "email": visitor.email, "phone": visitor.phone, "attributes": visitor.attributes,
-        "page_url": visitor.page_url, "page_title": visitor.page_title,
-        "referrer": visitor.referrer, "user_agent": visitor.user_agent,
-        "device": describe(visitor.user_agent), "online": hub.visitor_online(visitor.id),
-        "first_seen_at": timestamp(visitor.first_seen_at),
-        "last_seen_at": timestamp(visitor.last_seen_at),
-    }
 
 
 @bp.get("/conversations/<conversation_id:int>/messages")
@@ -159,23 +152,14 @@ async def search_messages(request: Request) -> HTTPResponse:
     found = await search.search(services(request), actor, request.args.get("q", ""),
                                 _int_arg(request, "site_id", None, 2**62),
                                 _int_arg(request, "limit", 50, 200) or 50)
-    return _ok({"results": [{
-        "conversation_id": m.conversation_id, "seq": m.seq, "kind": m.kind, "body": m.body,
-        "sender": {"type": m.sender.type, "name": m.sender.name},
-        "created_at": timestamp(m.created_at), "site_id": site_id} for m, site_id in found]})
+    return _ok({"results": [search_result_json(m, site_id) for m, site_id in found]})
 
 
 @bp.get("/agents")
 async def agents(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     found = await conv_service.active_agents(services(request), actor)
-    return _ok({"agents": [{"id": u.id, "display_name": u.display_name, "role": u.role.value,
-                            "site_ids": list(u.site_ids)} for u in found]})
-
-
-def _canned_json(reply: Any) -> dict[str, Any]:
-    return {"id": reply.id, "site_id": reply.site_id, "owner_id": reply.owner_id,
-            "shortcut": reply.shortcut, "body": reply.body}
+    return _ok({"agents": [colleague_json(u) for u in found]})
 
 
 @bp.get("/canned-replies")
@@ -183,21 +167,21 @@ async def list_canned(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     found = await canned.list_for(services(request), actor,
                                   _int_arg(request, "site_id", None, 2**62))
-    return _ok({"canned_replies": [_canned_json(r) for r in found]})
+    return _ok({"canned_replies": [canned_json(r) for r in found]})
 
 
 @bp.post("/canned-replies")
 async def create_canned(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     reply = await canned.check_create(services(request), actor, read_json(request))
-    return _ok({"canned_reply": _canned_json(reply)}, 201)
+    return _ok({"canned_reply": canned_json(reply)}, 201)
 
 
 @bp.patch("/canned-replies/<reply_id:int>")
 async def update_canned(request: Request, reply_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     reply = await canned.check_update(services(request), actor, reply_id, read_json(request))
-    return _ok({"canned_reply": _canned_json(reply)})
+    return _ok({"canned_reply": canned_json(reply)})
 
 
 @bp.delete("/canned-replies/<reply_id:int>")

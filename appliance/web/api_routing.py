@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
@@ -11,13 +9,9 @@ from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
 from appliance.services import routing
 from appliance.web.http import read_json, require_principal, services
+from appliance.wire.sites import category_json, team_json
 
 bp = Blueprint("routing", url_prefix="/api")
-
-
-def _team_json(team: Any) -> dict[str, Any]:
-    return {"id": team.id, "site_id": team.site_id, "name": team.name,
-            "member_ids": list(team.member_ids)}
 
 
 @bp.post("/me/status")
@@ -42,21 +36,21 @@ async def agents_status(request: Request) -> HTTPResponse:
 async def list_teams(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     teams = await routing.list_teams(services(request), actor)
-    return json({"teams": [_team_json(t) for t in teams]}, ensure_ascii=False)
+    return json({"teams": [team_json(t) for t in teams]}, ensure_ascii=False)
 
 
 @bp.post("/teams")
 async def create_team(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     team = await routing.check_save_team(services(request), actor, None, read_json(request))
-    return json({"team": _team_json(team)}, status=201, ensure_ascii=False)
+    return json({"team": team_json(team)}, status=201, ensure_ascii=False)
 
 
 @bp.patch("/teams/<team_id:int>")
 async def update_team(request: Request, team_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     team = await routing.check_save_team(services(request), actor, team_id, read_json(request))
-    return json({"team": _team_json(team)}, ensure_ascii=False)
+    return json({"team": team_json(team)}, ensure_ascii=False)
 
 
 @bp.delete("/teams/<team_id:int>")
@@ -64,11 +58,6 @@ async def delete_team(request: Request, team_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     await routing.do_delete_team(services(request), actor, team_id)
     return json({"ok": True})
-
-
-def category_json(category: Any) -> dict[str, Any]:
-    return {"id": category.id, "site_id": category.site_id, "name": category.name,
-            "team_id": category.team_id, "position": category.position}
 
 
 @bp.get("/sites/<site_id:int>/categories")

@@ -16,11 +16,6 @@ from appliance.domain.errors import Forbidden, Invalid
 from appliance.domain.model import Site
 from appliance.domain.permissions import require_conversation_access
 from appliance.realtime.connection import PollWaiter
-from appliance.realtime.frames import (
-    ack_frame,
-    attachment_json,
-    visitor_conversation_json,
-)
 from appliance.services import routing, uploads
 from appliance.services.availability import availability_of
 from appliance.services.participants import VisitorSide
@@ -34,7 +29,13 @@ from appliance.web.http import (
     services,
     uploaded_file,
 )
-from appliance.web.wire import prechat_json
+from appliance.wire.conversations import (
+    attachment_json,
+    visitor_conversation_json,
+    visitor_self_json,
+)
+from appliance.wire.frames import ack_frame
+from appliance.wire.sites import widget_site_json
 
 bp = Blueprint("widget", url_prefix="/api")
 POLL_MAX_SECONDS = 30
@@ -91,16 +92,12 @@ async def start_session(request: Request) -> HTTPResponse:
         services(request), read_json(request), origin=request.headers.get("origin"),
         own_origin=own_origin(request), user_agent=request.headers.get("user-agent", ""))
     site = session.site
+    svc = services(request)
+    name = site.display_name or await company_name(svc, site.company_id)
     return json({
         "visitor_token": session.token,
-        "visitor": {"id": session.visitor.id, "name": session.visitor.name},
-        "site": {"name": site.display_name or await _company_name(request, site.company_id),
-                 "logo_url": site.logo_url, "greeting": site.greeting,
-                 "theme_color": site.theme_color, "widget_position": site.widget_position,
-                 "language": site.language, "typing_preview": site.typing_preview,
-                 "prechat_fields": prechat_json(site),
-                 "categories": [{"id": c.id, "name": c.name}
-                                for c in await routing.categories(services(request), site.id)]},
+        "visitor": visitor_self_json(session.visitor),
+        "site": widget_site_json(site, name, await routing.categories(svc, site.id)),
         "conversation": None if session.conversation is None
         else visitor_conversation_json(session.conversation),
         "queue": await _queue_json(request, session.conversation),
@@ -125,10 +122,6 @@ async def widget_availability(request: Request, site: Site) -> dict[str, Any]:
     found = await availability_of(svc, site,
                                   lambda user_id: svc.presence.status(user_id) != "offline")
     return {"mode": found.mode, "open": found.open, "agents_online": found.agents_online}
-
-
-async def _company_name(request: Request, company_id: int) -> str:
-    return await company_name(services(request), company_id)
 
 
 @bp.post("/widget/send")
@@ -163,7 +156,7 @@ def _result(frames: list[dict[str, Any]]) -> HTTPResponse:
             error = frame["error"]
             status = 403 if error["code"] == "forbidden" else 404 if (
                 error["code"] == "not_found") else 400
-            return json({"error": error}, status=status)
+            return json({"error": error}, status=status, ensure_ascii=False)
     return json({"ok": True})
 
 

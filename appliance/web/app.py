@@ -1,17 +1,14 @@
-"""The Sanic app factory: the composition root that wires handlers to the runtime."""
+"""The Sanic app around an assembled `Runtime` (appliance/runtime.py): routes, error
+mapping, security headers, and the runtime's background loops tied to the server's life."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
-import logging
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
-from appliance.services import routing
-from appliance.services.auth import do_delete_expired_sessions
+from appliance.runtime import Runtime
 from appliance.web import (
     api_account,
     api_admin,
@@ -23,12 +20,9 @@ from appliance.web import (
     sockets,
 )
 from appliance.web.errors import handle_exception
-from appliance.web.runtime import Runtime
 from appliance.web.static import load_bundle
 
-log = logging.getLogger(__name__)
 _names = itertools.count()
-SESSION_SWEEP_SECONDS = 3600
 
 
 def create_app(runtime: Runtime) -> Sanic:
@@ -55,12 +49,8 @@ def create_app(runtime: Runtime) -> Sanic:
         app.blueprint(bp)
     app.error_handler.add(Exception, handle_exception)
     app.on_response(_security_headers)
-    app.after_server_start(_start_housekeeping)
-    app.before_server_stop(_stop_housekeeping)
-    app.after_server_start(_start_routing_watch)
-    app.before_server_stop(_stop_routing_watch)
-    app.after_server_start(api_offline.start_background)
-    app.before_server_stop(api_offline.stop_background)
+    app.after_server_start(_start_background)
+    app.before_server_stop(_stop_background)
     return app
 
 
@@ -72,47 +62,9 @@ async def _security_headers(request: Request, response: HTTPResponse) -> None:
         response.headers.setdefault("Cache-Control", "no-store")
 
 
-async def _housekeeping(app: Sanic) -> None:
-    while True:
-        try:
-            await do_delete_expired_sessions(app.ctx.runtime.services)
-        except Exception:
-            log.exception("session sweep failed")
-        await asyncio.sleep(SESSION_SWEEP_SECONDS)
+async def _start_background(app: Sanic) -> None:
+    app.ctx.runtime.start_background()
 
 
-async def _start_housekeeping(app: Sanic) -> None:
-    app.ctx.housekeeping = asyncio.get_running_loop().create_task(_housekeeping(app))
-
-
-async def _stop_housekeeping(app: Sanic) -> None:
-    task = getattr(app.ctx, "housekeeping", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-ROUTING_WATCH_SECONDS = 5
-
-
-async def _routing_watch(app: Sanic) -> None:
-    """Re-offer chats their agent has not answered in time."""
-    while True:
-        await asyncio.sleep(ROUTING_WATCH_SECONDS)
-        try:
-            await routing.reoffer_unanswered(app.ctx.runtime.services)
-        except Exception:
-            log.exception("re-offering unanswered chats failed")
-
-
-async def _start_routing_watch(app: Sanic) -> None:
-    app.ctx.routing_watch = asyncio.get_running_loop().create_task(_routing_watch(app))
-
-
-async def _stop_routing_watch(app: Sanic) -> None:
-    task = getattr(app.ctx, "routing_watch", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+async def _stop_background(app: Sanic) -> None:
+    await app.ctx.runtime.stop_background()

@@ -7,9 +7,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from appliance.domain.errors import DomainError
-from appliance.realtime.frames import ack_frame, error_json, message_frame, nack_frame
 from appliance.services import participants
 from appliance.services.participants import Side
+from appliance.wire.frames import (
+    ack_frame,
+    error_frame,
+    message_frame,
+    nack_frame,
+    reset_frame,
+    synced_frame,
+)
 
 log = logging.getLogger(__name__)
 Push = Callable[[dict[str, Any]], object]
@@ -37,21 +44,18 @@ async def handle(side: Side, message: dict[str, Any], push: Push,
         if kind == "send":
             push(nack_frame(message.get("client_id"), exc.code, exc.message, exc.field))
         else:
-            push({"type": "error", "request": kind,
-                  "conversation_id": message.get("conversation_id"),
-                  "error": error_json(exc.code, exc.message, exc.field)})
+            push(error_frame(kind, message.get("conversation_id"), exc.code, exc.message,
+                             exc.field))
 
 
 async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push,
                     room: Room | None = None) -> None:
     conversation, result = await participants.sync(side, conversation_id, after_seq)
     if result.reset:
-        push({"type": "reset", "conversation_id": conversation.id,
-              "reason": "position is beyond the end of the conversation"})
+        push(reset_frame(conversation.id, "position is beyond the end of the conversation"))
         return
     for message in result.messages:
         push(message_frame(message))
         if room is not None:
             await room()
-    push({"type": "synced", "conversation_id": conversation.id, "last_seq": result.last_seq,
-          "read_seq": result.read_seq})
+    push(synced_frame(conversation.id, result.last_seq, result.read_seq))

@@ -9,6 +9,7 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
 from appliance.domain import errors as e
+from appliance.wire.errors import error_body
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,6 @@ _SANIC_CODES = {
     405: "method_not_allowed", 408: "timeout", 413: "too_large", 415: "unsupported_media_type",
     416: "bad_range", 417: "bad_request", 503: "unavailable",
 }
-
-
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, object]:
-    err: dict[str, object] = {"code": code, "message": message}
-    if field:
-        err["field"] = field
-    return {"error": err}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,

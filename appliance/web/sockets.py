@@ -19,7 +19,6 @@ from appliance.realtime.connection import (
     CLOSE_SESSION_ENDED,
     Connection,
 )
-from appliance.realtime.frames import visitor_conversation_json
 from appliance.realtime.hub import scope_of
 from appliance.services import routing
 from appliance.services.auth import access_principal
@@ -28,7 +27,14 @@ from appliance.services.participants import AgentSide, Side, VisitorSide
 from appliance.services.visitors import access_visitor
 from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, own_origin, services
-from appliance.web.wire import user_json
+from appliance.wire.frames import (
+    PING,
+    PONG,
+    agent_hello_frame,
+    error_frame,
+    status_frame,
+    visitor_hello_frame,
+)
 
 bp = Blueprint("sockets")
 AUTH_TIMEOUT = 10.0
@@ -82,7 +88,7 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     svc = services(request)
     user = principal.user
     svc.presence_connected(user.id, await routing.status_choice_of(svc, user))
-    conn.push({"type": "hello", "user": user_json(user), "status": svc.presence.status(user.id)})
+    conn.push(agent_hello_frame(user, svc.presence.status(user.id)))
     drain = asyncio.create_task(routing.drain_sites_of(svc, user))  # they can take chats now
     try:
         await _serve(request, ws, conn, AgentSide(svc, user))
@@ -115,8 +121,7 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     conn = Connection(visitor_id=visitor.id, send=ws.send,
                       close=lambda code, reason: ws.close(code, reason))
     current = await open_conversation(svc, visitor)
-    conn.push({"type": "hello", "visitor": {"id": visitor.id, "name": visitor.name},
-               "conversation": None if current is None else visitor_conversation_json(current)})
+    conn.push(visitor_hello_frame(visitor, current))
     await _serve(request, ws, conn, VisitorSide(svc, visitor, site))
 
 
@@ -128,10 +133,9 @@ async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connecti
     try:
         status = await routing.check_set_status(side.svc, side.user, message.get("status"))
     except DomainError as exc:
-        conn.push({"type": "error", "request": "status",
-                   "error": {"code": exc.code, "message": exc.message}})
+        conn.push(error_frame("status", None, exc.code, exc.message))
         return
-    conn.push({"type": "status", "status": status})
+    conn.push(status_frame(status))
 
 
 async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
@@ -162,13 +166,13 @@ async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, side: Side,
             if silent >= interval * 2.5:
                 conn.end(CLOSE_HEARTBEAT, "heartbeat timeout", None)
                 return
-            conn.push({"type": "ping"})
+            conn.push(PING)
             continue
         silent = 0.0
         message = _parse(frame)
         kind = None if message is None else message.get("type")
         if kind == "ping":
-            conn.push({"type": "pong"})
+            conn.push(PONG)
         elif kind == "pong":
             continue
         elif message is not None and kind in conversation_frames.CONVERSATION_FRAMES:

@@ -1,31 +1,15 @@
-"""JSON shapes of domain objects, built in one place (documented in docs/api.md)."""
+"""Sites, their settings, teams and question categories; what the widget learns of a site."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from appliance.domain.conversations import CannedReply
 from appliance.domain.embed import embed_snippet
 from appliance.domain.hours import schedule_json
-from appliance.domain.model import Company, Site, User
-
-
-def timestamp(value: datetime) -> str:
-    return value.replace(microsecond=0).isoformat() + "Z"
-
-
-def user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id, "login": user.login, "display_name": user.display_name,
-        "role": user.role.value, "active": user.active, "language": user.language,
-        "max_chats": user.max_chats,
-        "site_ids": list(user.site_ids), "created_at": timestamp(user.created_at),
-    }
-
-
-def company_json(company: Company) -> dict[str, Any]:
-    return {"id": company.id, "name": company.name, "max_chats": company.max_chats,
-            "created_at": timestamp(company.created_at)}
+from appliance.domain.model import Site
+from appliance.domain.teams import Category, Team
+from appliance.wire import timestamp
 
 
 def prechat_json(site: Site) -> list[dict[str, Any]]:
@@ -37,6 +21,7 @@ def chat_page_url(base_url: str, widget_key: str) -> str:
 
 
 def site_json(site: Site, base_url: str) -> dict[str, Any]:
+    """A site with every setting, for the admin pages."""
     return {
         "id": site.id, "company_id": site.company_id, "name": site.name, "url": site.url,
         "widget_key": site.widget_key, "allowed_origins": list(site.allowed_origins),
@@ -54,3 +39,27 @@ def site_json(site: Site, base_url: str) -> dict[str, Any]:
         "snippet": embed_snippet(base_url, site.widget_key),
         "created_at": timestamp(site.created_at),
     }
+
+
+def widget_site_json(site: Site, name: str, categories: list[Category]) -> dict[str, Any]:
+    """The business card and settings a visitor's widget needs (`name`: shown name)."""
+    return {"name": name, "logo_url": site.logo_url, "greeting": site.greeting,
+            "theme_color": site.theme_color, "widget_position": site.widget_position,
+            "language": site.language, "typing_preview": site.typing_preview,
+            "prechat_fields": prechat_json(site),
+            "categories": [{"id": c.id, "name": c.name} for c in categories]}
+
+
+def team_json(team: Team) -> dict[str, Any]:
+    return {"id": team.id, "site_id": team.site_id, "name": team.name,
+            "member_ids": list(team.member_ids)}
+
+
+def category_json(category: Category) -> dict[str, Any]:
+    return {"id": category.id, "site_id": category.site_id, "name": category.name,
+            "team_id": category.team_id, "position": category.position}
+
+
+def canned_json(reply: CannedReply) -> dict[str, Any]:
+    return {"id": reply.id, "site_id": reply.site_id, "owner_id": reply.owner_id,
+            "shortcut": reply.shortcut, "body": reply.body}

@@ -1,15 +1,11 @@
-"""Wire format of conversations and messages, shared by sockets, long-poll and REST."""
+"""Conversations, messages, attachments and visitors as agents and visitors see them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from appliance.domain.conversations import Attachment, Conversation, Message, Sender
-
-
-def timestamp(value: datetime | None) -> str | None:
-    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
+from appliance.domain.conversations import Attachment, Conversation, Message, Sender, Visitor
+from appliance.wire import timestamp
 
 
 def attachment_json(attachment: Attachment | None) -> dict[str, Any] | None:
@@ -31,10 +27,6 @@ def message_json(message: Message) -> dict[str, Any]:
         "sender": sender_json(message.sender), "attachment": attachment_json(message.attachment),
         "created_at": timestamp(message.created_at),
     }
-
-
-def message_frame(message: Message) -> dict[str, Any]:
-    return {"type": "message", **message_json(message)}
 
 
 def conversation_json(conv: Conversation) -> dict[str, Any]:
@@ -59,19 +51,26 @@ def visitor_conversation_json(conv: Conversation) -> dict[str, Any]:
             "agent_read_seq": conv.agent_read_seq, "assigned": conv.assignee_id is not None}
 
 
-def ack_frame(message: Message) -> dict[str, Any]:
-    return {"type": "ack", "client_id": message.client_id,
-            "conversation_id": message.conversation_id, "seq": message.seq,
-            "message_id": message.id, "created_at": timestamp(message.created_at)}
+def visitor_json(visitor: Visitor, *, device: dict[str, Any], online: bool) -> dict[str, Any]:
+    """A visitor in the agents' sidebar (`device`: the user agent described)."""
+    return {
+        "id": visitor.id, "site_id": visitor.site_id, "name": visitor.name,
+        "email": visitor.email, "phone": visitor.phone, "attributes": visitor.attributes,
+        "page_url": visitor.page_url, "page_title": visitor.page_title,
+        "referrer": visitor.referrer, "user_agent": visitor.user_agent,
+        "device": device, "online": online,
+        "first_seen_at": timestamp(visitor.first_seen_at),
+        "last_seen_at": timestamp(visitor.last_seen_at),
+    }
 
 
-def error_json(code: str, text: str, field: str | None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": text}
-    if field:
-        error["field"] = field
-    return error
+def visitor_self_json(visitor: Visitor) -> dict[str, Any]:
+    """What a visitor's own client learns about itself."""
+    return {"id": visitor.id, "name": visitor.name}
 
 
-def nack_frame(client_id: Any, code: str, text: str, field: str | None = None) -> dict[str, Any]:
-    return {"type": "nack", "client_id": client_id if isinstance(client_id, str) else None,
-            "error": error_json(code, text, field)}
+def search_result_json(message: Message, site_id: int) -> dict[str, Any]:
+    return {"conversation_id": message.conversation_id, "seq": message.seq,
+            "kind": message.kind, "body": message.body,
+            "sender": {"type": message.sender.type, "name": message.sender.name},
+            "created_at": timestamp(message.created_at), "site_id": site_id}

@@ -1,0 +1,204 @@
+"""The composition root: the running appliance assembled in one place.
+
+Database, migrations, the realtime hub, agents' presence, the services, the outbox and its
+deliveries, every background loop and every consumer of events are created here, in the
+readable lists below. `web/app.py` only builds the Sanic app around a `Runtime`; `cli.py`
+opens one to migrate, set up or add users without any web code.
+
+A new feature plugs in here: its event consumers in `event_consumers`, its loops in
+`background_loops`, its outbox deliveries in `outbox_deliveries`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from appliance.config import Config
+from appliance.domain.events import (
+    ConversationChanged,
+    Event,
+    MessageCreated,
+    OutboxChanged,
+    QueueUpdate,
+    ReadUpTo,
+    SessionsEnded,
+    Typing,
+    Unanswered,
+    UserChanged,
+)
+from appliance.domain.mail import MAIL
+from appliance.realtime.hub import Hub
+from appliance.realtime.presence import Presence
+from appliance.services import routing
+from appliance.services.auth import do_delete_expired_sessions
+from appliance.services.context import Limits, Services
+from appliance.services.events import Consumer, EventBus
+from appliance.services.mail import MailDelivery
+from appliance.services.offline import MissedChats
+from appliance.services.outbox import Delivery, OutboxDispatcher
+from appliance.services.setup import new_setup_code
+from appliance.storage.database import Database
+from appliance.storage.migrations import MigrationReport, migrate
+
+log = logging.getLogger(__name__)
+DATABASE_FILE = "kefu.db"
+
+
+class DataDirError(Exception):
+    """The data directory cannot be created or written."""
+
+
+def utc_now() -> datetime:
+    """Naive UTC, the form every timestamp is stored in."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def prepare_data_dir(path: Path) -> Path:
+    """Create the data directory if needed and prove it is writable."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise DataDirError(
+            f"The data directory {path} is not writable ({exc.strerror}). Choose another with "
+            "--data-dir or KEFU_DATA_DIR, or fix its permissions."
+        ) from exc
+    return path
+
+
+def database_path(config: Config) -> Path:
+    return config.data_path / DATABASE_FILE
+
+
+def migrate_database(config: Config) -> MigrationReport:
+    data_dir = prepare_data_dir(config.data_path)
+    return migrate(database_path(config), data_dir / "backups", now=utc_now(),
+                   keep_backups=config.backups_keep)
+
+
+# -- the lists a feature adds to ------------------------------------------------------------
+
+def event_consumers(hub: Hub, outbox: OutboxDispatcher) -> dict[type[Event], list[Consumer]]:
+    """Who hears of each committed event (tests/test_events.py: every event has a consumer,
+    every consumer's event is published somewhere)."""
+    return {
+        MessageCreated: [hub.on_message],
+        ConversationChanged: [hub.on_conversation],
+        ReadUpTo: [hub.on_read],
+        Typing: [hub.on_typing],
+        QueueUpdate: [hub.on_queue],
+        Unanswered: [hub.on_unanswered],
+        SessionsEnded: [hub.on_sessions_ended],
+        UserChanged: [hub.on_user_changed],
+        OutboxChanged: [outbox.on_outbox_changed],
+    }
+
+
+def outbox_deliveries(db: Database) -> dict[str, Delivery]:
+    """How each kind of outbox item leaves the process."""
+    return {MAIL: MailDelivery(db)}
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A background task: `run` once every `every` seconds (None: `run` loops by itself)."""
+
+    name: str
+    run: Callable[[], Awaitable[object]]
+    every: float | None = None
+    first_after: float = 0.0  # seconds to wait before the first run
+
+
+def background_loops(runtime: Runtime) -> list[Loop]:
+    svc, config = runtime.services, runtime.config
+    missed = MissedChats(svc, config.missed_after_seconds)
+    return [
+        Loop("outbox delivery", runtime.outbox.run),
+        Loop("expired sessions", lambda: do_delete_expired_sessions(svc), every=3600),
+        Loop("unanswered chats", lambda: routing.reoffer_unanswered(svc), every=5,
+             first_after=5),
+        Loop("missed chats", missed.sweep, every=10),
+    ]
+
+
+async def _repeat(loop: Loop) -> None:
+    await asyncio.sleep(loop.first_after)
+    while True:
+        try:
+            await loop.run()
+        except Exception:
+            log.exception("background task %r failed", loop.name)
+        if loop.every is None:
+            return
+        await asyncio.sleep(loop.every)
+
+
+# -- the runtime ----------------------------------------------------------------------------
+
+@dataclass
+class Runtime:
+    config: Config
+    db: Database
+    hub: Hub
+    presence: Presence
+    outbox: OutboxDispatcher
+    services: Services
+    migration: MigrationReport
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, config: Config) -> Runtime:
+        """Migrate (backing up first), start the database threads and assemble the parts."""
+        report = migrate_database(config)
+        db = Database(database_path(config), batch_max=config.writer_batch_max)
+        db.start()
+        hub = Hub()
+        presence = Presence(time.monotonic, grace_seconds=config.presence_grace_seconds,
+                            away_after_seconds=config.away_after_seconds)
+        outbox = OutboxDispatcher(db, utc_now, outbox_deliveries(db),
+                                  retry_seconds=config.mail_retry_seconds)
+        services = Services(
+            db=db, events=EventBus(event_consumers(hub, outbox)), clock=utc_now,
+            monotonic=time.monotonic,
+            limits=Limits(
+                session_days=config.session_days,
+                login_max_failures=config.login_max_failures,
+                login_ip_max_failures=config.login_ip_max_failures,
+                login_window_seconds=config.login_window_seconds,
+            ),
+            setup_code=(config.setup_code.replace("-", "").upper() or new_setup_code()),
+            presence=presence,
+            visitors=hub,
+        )
+        return cls(config, db, hub, presence, outbox, services, report)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.config.data_path / "uploads"
+
+    def start_background(self) -> None:
+        """Start every background loop on the running event loop (when serving)."""
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(_repeat(item), name=f"kefu: {item.name}")
+                       for item in background_loops(self)]
+
+    async def stop_background(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.db.close()

@@ -1,0 +1,111 @@
+"""Every frame the server sends on a socket (and in long-poll answers), one builder each.
+
+docs/protocol.md lists them; tests/test_wire.py checks that the document and these builders
+name the same frames with the same fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.domain.conversations import Conversation, Message, Sender, Visitor
+from appliance.domain.model import User
+from appliance.wire import timestamp
+from appliance.wire.accounts import user_json
+from appliance.wire.conversations import (
+    conversation_json,
+    message_json,
+    sender_json,
+    visitor_conversation_json,
+    visitor_self_json,
+)
+from appliance.wire.errors import error_json
+
+Frame = dict[str, Any]
+
+PING: Frame = {"type": "ping"}
+PONG: Frame = {"type": "pong"}
+
+
+def agent_hello_frame(user: User, status: str) -> Frame:
+    return {"type": "hello", "user": user_json(user), "status": status}
+
+
+def visitor_hello_frame(visitor: Visitor, conversation: Conversation | None) -> Frame:
+    return {"type": "hello", "visitor": visitor_self_json(visitor),
+            "conversation": None if conversation is None
+            else visitor_conversation_json(conversation)}
+
+
+def ack_frame(message: Message) -> Frame:
+    return {"type": "ack", "client_id": message.client_id,
+            "conversation_id": message.conversation_id, "seq": message.seq,
+            "message_id": message.id, "created_at": timestamp(message.created_at)}
+
+
+def nack_frame(client_id: Any, code: str, text: str, field: str | None = None) -> Frame:
+    return {"type": "nack", "client_id": client_id if isinstance(client_id, str) else None,
+            "error": error_json(code, text, field)}
+
+
+def message_frame(message: Message) -> Frame:
+    return {"type": "message", **message_json(message)}
+
+
+def synced_frame(conversation_id: int, last_seq: int, read_seq: int) -> Frame:
+    return {"type": "synced", "conversation_id": conversation_id, "last_seq": last_seq,
+            "read_seq": read_seq}
+
+
+def reset_frame(conversation_id: int, reason: str) -> Frame:
+    return {"type": "reset", "conversation_id": conversation_id, "reason": reason}
+
+
+def read_frame(conversation_id: int, reader: str, seq: int) -> Frame:
+    return {"type": "read", "conversation_id": conversation_id, "reader": reader, "seq": seq}
+
+
+def typing_frame(conversation_id: int, sender: Sender, typing: bool,
+                 draft: str | None = None) -> Frame:
+    frame: Frame = {"type": "typing", "conversation_id": conversation_id,
+                    "sender": sender_json(sender), "typing": typing}
+    if draft is not None:
+        frame["draft"] = draft
+    return frame
+
+
+def conversation_frame(conversation: Conversation) -> Frame:
+    """For agents: the whole conversation as in docs/api.md."""
+    return {"type": "conversation", "conversation": conversation_json(conversation)}
+
+
+def visitor_conversation_frame(conversation: Conversation) -> Frame:
+    """For the conversation's visitor: only what they may see."""
+    return {"type": "conversation", "conversation": visitor_conversation_json(conversation)}
+
+
+def error_frame(request: str, conversation_id: Any, code: str, text: str,
+                field: str | None = None) -> Frame:
+    """A refused `sync`, `read`, `typing` or `status` frame; the socket stays open."""
+    frame: Frame = {"type": "error", "request": request}
+    if request != "status":  # the conversation frames name their conversation
+        frame["conversation_id"] = conversation_id
+    frame["error"] = error_json(code, text, field)
+    return frame
+
+
+def queue_frame(conversation_id: int, position: int, estimated_wait_seconds: int) -> Frame:
+    return {"type": "queue", "conversation_id": conversation_id, "position": position,
+            "estimated_wait_seconds": estimated_wait_seconds}
+
+
+def unanswered_frame(conversation_id: int, agent_id: int, new_agent_id: int | None) -> Frame:
+    return {"type": "unanswered", "conversation_id": conversation_id, "agent_id": agent_id,
+            "new_agent_id": new_agent_id}
+
+
+def status_frame(status: str) -> Frame:
+    return {"type": "status", "status": status}
+
+
+def session_ended_frame(reason: str) -> Frame:
+    return {"type": "session_ended", "reason": reason}
