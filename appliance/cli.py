@@ -34,7 +34,7 @@ from appliance.runtime import (
 from appliance.services import setup as setup_service
 from appliance.services import users as user_service
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_CANNOT_START = 0, 1, 2, 3
+EXIT_OK, EXIT_REFUSED, EXIT_CANNOT_START = 0, 1, 3  # 2: a usage error (argparse exits)
 
 
 class CliError(Exception):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from appliance.paths import default_data_dir
+from appliance.paths import default_data_dir, user_data_dir
 
 
 class ConfigError(Exception):
@@ -164,7 +164,7 @@ def load_config(overrides: Mapping[str, Any] | None = None,
     if file_path is not None:
         from_file = _read_file(file_path)
     if data_dir is None:
-        data_dir = from_file.get("data_dir") or default_data_dir()
+        data_dir = from_file.get("data_dir") or default_data_dir(env)
     if file_path is None and (Path(data_dir) / CONFIG_FILE_NAME).is_file():
         from_file = _read_file(Path(data_dir) / CONFIG_FILE_NAME)
 
@@ -185,6 +185,11 @@ def data_dir_from_environment(environ: Mapping[str, str] | None = None) -> bool:
     """KEFU_DATA_DIR is set (desktop mode then uses it instead of the user's data folder)."""
     env = os.environ if environ is None else environ
     return bool(env.get(SETTINGS_BY_NAME["data_dir"].env))
+
+
+def user_data_folder(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's own data folder for Kefu (desktop mode's default)."""
+    return user_data_dir(os.environ if environ is None else environ)
 
 
 def display_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:

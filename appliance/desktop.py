@@ -22,11 +22,10 @@ import threading
 import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from appliance import APP_TITLE
-from appliance.config import Config, display_environment
-from appliance.paths import user_data_dir
+from appliance.config import Config, display_environment, user_data_folder
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ def has_display(environ: dict[str, str] | None = None) -> bool:
 
 def desktop_data_dir(config: Config, explicit: bool) -> Path:
     """The user's data folder, unless a data directory was chosen explicitly."""
-    return config.data_path if explicit else user_data_dir()
+    return config.data_path if explicit else user_data_folder()
 
 
 class InstanceLock:
@@ -176,7 +175,7 @@ def ask_running(state: dict[str, Any], command: str) -> str | None:
     return reply or None
 
 
-def _gui_backend() -> str | None:
+def _gui_backend() -> Literal["qt"] | None:
     """pywebview's backend: Qt on Linux when it is installed (pywebview would try GTK first)."""
     if sys.platform.startswith("linux") and importlib.util.find_spec("qtpy") is not None:
         return "qt"
@@ -213,6 +212,7 @@ class Window:
         self._url = url
         window = webview.create_window(APP_TITLE, url, width=1280, height=820,
                                        min_size=(900, 600))
+        assert window is not None  # None only for a window created before start() returned
         window.events.closing += self._on_closing
         window.events.shown += self._shown.set
         window.events.before_show += self._integrate

@@ -22,7 +22,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from qtpy.QtCore import QMetaType, QObject, Slot  # type: ignore[import-not-found]
+from qtpy.QtCore import (  # type: ignore[import-not-found,attr-defined]
+    QMetaType,
+    QObject,
+    Slot,
+)
 from qtpy.QtDBus import (  # type: ignore[import-not-found]
     QDBusArgument,
     QDBusConnection,
@@ -111,7 +115,9 @@ class Presenter(QObject):  # type: ignore[misc]
             bus.connect("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
                         "org.freedesktop.Notifications", "ActionInvoked", self._on_action)
         if QSystemTrayIcon.isSystemTrayAvailable():
-            self._tray = QSystemTrayIcon(QApplication.instance().windowIcon())
+            app = QApplication.instance()
+            assert isinstance(app, QApplication)  # the window exists, so the app does
+            self._tray = QSystemTrayIcon(app.windowIcon())
             self._tray.messageClicked.connect(self._on_tray_click)
             self._tray.show()
 
@@ -130,10 +136,12 @@ class Presenter(QObject):  # type: ignore[misc]
     def _notify_bus(self, title: str, message: str, notification: Any) -> bool:
         if self._bus is None or not self._bus.isValid():
             return False
-        reply = self._bus.call(
-            "Notify", APP_TITLE, QDBusArgument(0, QMetaType.Type.UInt.value), "", title, message,
-            QDBusArgument(["default", APP_TITLE], QMetaType.Type.QStringList.value), {},
-            NOTIFY_TIMEOUT_MS)
+        # Qt has QDBusArgument(value, type id); PyQt6's stubs do not list that constructor.
+        uint = QDBusArgument(0, QMetaType.Type.UInt.value)  # type: ignore[call-overload]
+        actions = QDBusArgument(  # type: ignore[call-overload]
+            ["default", APP_TITLE], QMetaType.Type.QStringList.value)
+        reply = self._bus.call("Notify", APP_TITLE, uint, "", title, message, actions, {},
+                               NOTIFY_TIMEOUT_MS)
         if reply.type() != QDBusMessage.MessageType.ReplyMessage or not reply.arguments():
             return False
         self._kept[int(reply.arguments()[0])] = notification
@@ -141,7 +149,7 @@ class Presenter(QObject):  # type: ignore[misc]
             self._kept.popitem(last=False)
         return True
 
-    @Slot("uint", str)
+    @Slot("uint", str)  # type: ignore[untyped-decorator]
     def _on_action(self, notification_id: int, _action: str) -> None:
         notification = self._kept.get(int(notification_id))
         if notification is not None:

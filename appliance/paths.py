@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -21,22 +21,23 @@ def source_tree_root() -> Path | None:
     return None
 
 
-def user_data_dir() -> Path:
-    """The per-user data folder the platform expects for an application's own data."""
+def user_data_dir(environ: Mapping[str, str]) -> Path:
+    """The per-user data folder the platform expects for an application's own data
+    (`environ`: the process environment, which only config.py reads)."""
     home = Path.home()
     if sys.platform.startswith("win"):
-        base = os.environ.get("APPDATA")
+        base = environ.get("APPDATA")
         return Path(base) / APP_DIR_NAME if base else home / "AppData" / "Roaming" / APP_DIR_NAME
     if sys.platform == "darwin":
         return home / "Library" / "Application Support" / APP_DIR_NAME
-    xdg = os.environ.get("XDG_DATA_HOME")
+    xdg = environ.get("XDG_DATA_HOME")
     return (Path(xdg) if xdg else home / ".local" / "share") / APP_DIR_NAME
 
 
-def default_data_dir() -> Path:
+def default_data_dir(environ: Mapping[str, str]) -> Path:
     """`./data` of the source tree when run from a checkout, the user data folder otherwise."""
     root = source_tree_root()
-    return root / "data" if root is not None else user_data_dir()
+    return root / "data" if root is not None else user_data_dir(environ)
 
 
 def bundled(package: str) -> Traversable:

@@ -122,3 +122,49 @@ def require_or_skip(ok: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+# -- services over a real database, with the events they publish captured -------------------
+
+class CapturedEvents:
+    """An event sink that keeps what the use cases publish, so a test can say "this change
+    announces exactly these events"."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def publish(self, events: list[Any]) -> None:
+        self.events.extend(events)
+
+    def take(self) -> list[Any]:
+        """The events published since the last call."""
+        taken, self.events = self.events, []
+        return taken
+
+
+@pytest.fixture
+def service_env(tmp_path: Path) -> Iterator[tuple[Any, CapturedEvents]]:
+    """`(services, captured)`: the real services on a migrated SQLite file in tmp_path, the
+    realtime hub and presence of a running appliance, and a capturing event sink."""
+    import time
+
+    from appliance.realtime.hub import Hub
+    from appliance.realtime.presence import Presence
+    from appliance.runtime import utc_now
+    from appliance.services.context import Services
+    from appliance.storage.database import Database
+    from appliance.storage.migrations import migrate
+
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=utc_now())
+    db = Database(path)
+    db.start()
+    captured = CapturedEvents()
+    hub = Hub()
+    svc = Services(db=db, events=captured, clock=utc_now, monotonic=time.monotonic,
+                   setup_code=SETUP_CODE.replace("-", ""), presence=Presence(time.monotonic),
+                   visitors=hub)
+    try:
+        yield svc, captured
+    finally:
+        db.close()

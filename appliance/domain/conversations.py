@@ -11,7 +11,7 @@ from appliance.domain.errors import Invalid
 
 OPEN, CLOSED, PENDING = "open", "closed", "pending"  # pending: a left message to follow up
 VISITOR, AGENT, SYSTEM = "visitor", "agent", "system"
-TEXT, IMAGE, FILE, NOTE, SYSTEM_KIND = "text", "image", "file", "note", "system"
+TEXT, IMAGE, FILE, NOTE = "text", "image", "file", "note"
 VISITOR_KINDS = (TEXT, IMAGE, FILE)
 AGENT_KINDS = (TEXT, IMAGE, FILE, NOTE)
 BODY_MAX = 5000

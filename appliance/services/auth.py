@@ -109,7 +109,7 @@ def csrf_matches(principal: Principal, supplied: str | None) -> bool:
 
 async def do_logout(svc: Services, principal: Principal) -> None:
     session_id = principal.session.id
-    await svc.commit(lambda: accounts.delete_session(session_id), lambda _: [
+    await svc.commit(on_writer(lambda: accounts.delete_session(session_id)), lambda _: [
         SessionsEnded(principal.user.id, "logged_out", (session_id,))])
 
 

@@ -158,10 +158,3 @@ def _consume_error(task: asyncio.Future[Any]) -> None:
     # refused work nobody is waiting for, which is not worth a "never retrieved" warning.
     if not task.cancelled():
         task.exception()
-
-
-class NullSink:
-    """An event sink for the command line, where no sockets are open."""
-
-    def publish(self, events: list[Event]) -> None:
-        del events

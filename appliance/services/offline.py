@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from appliance.domain import validation as v
@@ -216,7 +217,7 @@ class MissedChats:
             if now - last_seen < self.grace:
                 continue
             changed = await self.svc.commit(
-                on_writer(lambda cid=conversation_id: offline_store.mark_missed(cid)),
+                on_writer(partial(offline_store.mark_missed, conversation_id)),
                 lambda conv: [] if conv is None else [ConversationChanged(conv)])
             if changed is not None:
                 marked.append(changed)

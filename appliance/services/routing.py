@@ -30,6 +30,7 @@ from appliance.domain.routing import (
     next_to_serve,
     position_in_queue,
 )
+from appliance.domain.teams import AgentRecord, Category, Team
 from appliance.services.context import Services, WriterJob, on_writer
 from appliance.storage import conversations as conv_store
 from appliance.storage import routing as store
@@ -37,7 +38,7 @@ from appliance.storage import routing as store
 log = logging.getLogger(__name__)
 
 
-def _snapshots(svc: Services, records: list[store.AgentRecord]) -> list[AgentSnapshot]:
+def _snapshots(svc: Services, records: list[AgentRecord]) -> list[AgentSnapshot]:
     return [AgentSnapshot(r.user_id, svc.presence.status(r.user_id), r.active_chats,
                           r.max_chats, r.team_ids, svc.presence.last_assigned(r.user_id))
             for r in records]
@@ -46,7 +47,7 @@ def _snapshots(svc: Services, records: list[store.AgentRecord]) -> list[AgentSna
 Assigned = tuple[Conversation, list[Any]] | None  # None: someone else took it meanwhile
 
 
-def _assign_job(conversation_id: int, agent: store.AgentRecord,
+def _assign_job(conversation_id: int, agent: AgentRecord,
                 now: datetime) -> WriterJob[Assigned]:
     @on_writer
     def assign() -> tuple[Conversation, list[Any]] | None:
@@ -201,7 +202,7 @@ def _clean_team(data: Any) -> tuple[str, int | None, tuple[int, ...] | None]:
     return name, site_id, members
 
 
-async def list_teams(svc: Services, actor: User) -> list[store.Team]:
+async def list_teams(svc: Services, actor: User) -> list[Team]:
     teams = await svc.db.read(store.list_teams)
     if actor.role.manages_install:
         return teams
@@ -209,7 +210,7 @@ async def list_teams(svc: Services, actor: User) -> list[store.Team]:
 
 
 async def check_save_team(svc: Services, actor: User, team_id: int | None,
-                          data: Any) -> store.Team:
+                          data: Any) -> Team:
     require_install_manager(actor)
     name, site_id, members = _clean_team(data)
     return await svc.db.write(store.save_team, team_id, site_id, name, members, svc.now())
@@ -230,12 +231,12 @@ def _clean_category(data: Any) -> tuple[str, int | None, int]:
     return name, team_id, position
 
 
-async def categories(svc: Services, site_id: int) -> list[store.Category]:
+async def categories(svc: Services, site_id: int) -> list[Category]:
     return await svc.db.read(store.categories_of, site_id)
 
 
 async def check_save_category(svc: Services, actor: User, site_id: int | None,
-                              category_id: int | None, data: Any) -> store.Category:
+                              category_id: int | None, data: Any) -> Category:
     require_install_manager(actor)
     name, team_id, position = _clean_category(data)
     if category_id is not None:
@@ -251,7 +252,7 @@ async def do_delete_category(svc: Services, actor: User, category_id: int) -> No
     await svc.db.write(store.delete_category, category_id)
 
 
-def _reassign_job(conversation_id: int, old: int, new: store.AgentRecord,
+def _reassign_job(conversation_id: int, old: int, new: AgentRecord,
                   now: datetime) -> WriterJob[Assigned]:
     @on_writer
     def move() -> tuple[Conversation, list[Any]] | None:

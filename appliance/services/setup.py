@@ -12,7 +12,7 @@ from appliance.domain.errors import BadSetupCode, Invalid, SetupDone
 from appliance.domain.model import Company, Role, Site, User
 from appliance.domain.sites import clean_site_fields
 from appliance.services.auth import SignIn, _check_rate, new_session_fields
-from appliance.services.context import Services
+from appliance.services.context import Services, on_writer
 from appliance.services.passwords import hash_password
 from appliance.services.sites import new_widget_key
 from appliance.storage import accounts
@@ -93,6 +93,7 @@ async def do_setup(svc: Services, setup: SetupInput,
     now = svc.now()
     widget_key = new_widget_key()
 
+    @on_writer
     def create() -> SetupResult:
         if accounts.has_owner():
             raise SetupDone("This Kefu is already set up. Sign in instead.")

@@ -12,7 +12,7 @@ from appliance.domain import validation as v
 from appliance.domain.conversations import Conversation, Visitor
 from appliance.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from appliance.domain.model import Site
-from appliance.services.context import Services
+from appliance.services.context import Services, on_writer
 from appliance.storage import conversations as store
 from appliance.storage import offline as offline_store
 from appliance.storage import sites as site_store
@@ -112,6 +112,7 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
         token = secrets.token_urlsafe(32)
         token_hash = visitor_token_hash(token)
 
+        @on_writer
         def create() -> Visitor:
             created = store.create_visitor(site.id, token_hash, page, ua, now)
             return store.touch_visitor(created.id, {}, "", identity, now) if identity else created

@@ -194,13 +194,13 @@ def _conversation(row: ConversationRow, last: Message | None = None) -> Conversa
         rating=row.rating, rating_comment=row.rating_comment, missed=bool(row.missed))
 
 
-def _select_conversations() -> pw.ModelSelect:
+def _select_conversations() -> pw.ModelSelect[ConversationRow]:
     return ConversationRow.select(ConversationRow, VisitorRow).join(VisitorRow)
 
 
 def _with_last_messages(rows: list[ConversationRow]) -> list[Conversation]:
     ids = [r.last_message_id for r in rows if r.last_message_id]
-    last = {}
+    last: dict[int | None, Message] = {}
     if ids:
         found = _with_attachments(list(MessageRow.select().where(MessageRow.id.in_(ids))))
         last = {m.id: m for m in found}

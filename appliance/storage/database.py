@@ -38,7 +38,7 @@ class ThreadBoundDatabase(peewee.DatabaseProxy):
         object.__setattr__(self, "_local", threading.local())
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def obj(self) -> Any:
         return getattr(self._local, "db", None)
 

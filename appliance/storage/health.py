@@ -6,4 +6,4 @@ from appliance.storage.database import bound_database
 
 
 def ping() -> bool:
-    return bound_database.obj.execute_sql("SELECT 1").fetchone() == (1,)
+    return bool(bound_database.obj.execute_sql("SELECT 1").fetchone() == (1,))

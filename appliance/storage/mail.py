@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from appliance.domain.errors import NotFound
 from appliance.domain.mail import MAIL, Mail, SmtpSettings, mail_of, mail_payload
 from appliance.storage import outbox
 from appliance.storage.tables import SmtpSettingsRow
@@ -36,10 +35,3 @@ def enqueue_mail(to_address: str, subject: str, body: str, now: datetime) -> Mai
     """Queue a mail in the caller's write transaction: it commits with the change it
     reports (the subject is flattened to one safe header line)."""
     return mail_of(outbox.enqueue(MAIL, mail_payload(to_address, subject, body), now))
-
-
-def get_mail(mail_id: int) -> Mail:
-    item = outbox.get(mail_id)
-    if item.kind != MAIL:
-        raise NotFound("No such mail")
-    return mail_of(item)

@@ -96,7 +96,7 @@ def set_category(conversation_id: int, category_id: int, site_id: int) -> int | 
         raise Invalid("No such question category for this site", field="category_id")
     ConversationRow.update(category_id=category_id, team_id=category.team_id).where(
         ConversationRow.id == conversation_id).execute()
-    return category.team_id
+    return int(category.team_id) if category.team_id is not None else None
 
 
 # -- teams ----------------------------------------------------------------------------------

@@ -13,9 +13,6 @@ from appliance.domain.hours import clean_business_hours, schedule_json
 from appliance.domain.model import Company, Site
 from appliance.storage.tables import CompanyRow, SiteRow, TeamRow
 
-SITE_FIELDS = ("name", "url", "allowed_origins", "display_name", "logo_url", "greeting",
-               "theme_color", "widget_position", "language", "company_id")
-
 
 def _company(row: CompanyRow) -> Company:
     return Company(id=row.id, name=row.name, created_at=row.created_at,

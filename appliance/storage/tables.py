@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee as pw
 from playhouse.apsw_ext import BooleanField, DateTimeField
 from playhouse.sqlite_ext import FTS5Model, RowIDField, SearchField
@@ -10,6 +12,10 @@ from appliance.storage.database import bound_database
 
 
 class BaseTable(pw.Model):
+    # peewee adds the `id` primary key (and, for each foreign key, a `<name>_id` column
+    # attribute) when it builds the class; declared for the type checker.
+    id: Any
+
     class Meta:
         database = bound_database
         legacy_table_names = False
@@ -32,6 +38,8 @@ class CompanyRow(BaseTable):
 
 
 class SiteRow(BaseTable):
+    company_id: Any  # the column behind `company` (peewee adds it)
+
     company = pw.ForeignKeyField(CompanyRow, backref="sites", on_delete="RESTRICT")
     name = pw.TextField()
     url = pw.TextField()
@@ -84,6 +92,9 @@ class UserRow(BaseTable):
 
 
 class UserSiteRow(BaseTable):
+    user_id: Any  # the column behind `user` (peewee adds it)
+    site_id: Any  # the column behind `site` (peewee adds it)
+
     user = pw.ForeignKeyField(UserRow, backref="site_links", on_delete="CASCADE")
     site = pw.ForeignKeyField(SiteRow, backref="user_links", on_delete="CASCADE")
 
@@ -93,6 +104,8 @@ class UserSiteRow(BaseTable):
 
 
 class SessionRow(BaseTable):
+    user_id: Any  # the column behind `user` (peewee adds it)
+
     token_hash = pw.TextField(unique=True)
     user = pw.ForeignKeyField(UserRow, backref="sessions", on_delete="CASCADE")
     csrf_token = pw.TextField()
@@ -107,6 +120,8 @@ class SessionRow(BaseTable):
 
 
 class VisitorRow(BaseTable):
+    site_id: Any  # the column behind `site` (peewee adds it)
+
     site = pw.ForeignKeyField(SiteRow, backref="visitors", on_delete="CASCADE")
     token_hash = pw.TextField(unique=True)
     name = pw.TextField(default="")
@@ -125,6 +140,10 @@ class VisitorRow(BaseTable):
 
 
 class ConversationRow(BaseTable):
+    site_id: Any  # the column behind `site` (peewee adds it)
+    visitor_id: Any  # the column behind `visitor` (peewee adds it)
+    assignee_id: Any  # the column behind `assignee` (peewee adds it)
+
     site = pw.ForeignKeyField(SiteRow, backref="conversations", on_delete="CASCADE",
                               index=False)
     visitor = pw.ForeignKeyField(VisitorRow, backref="conversations", on_delete="CASCADE")
@@ -157,6 +176,9 @@ class ConversationRow(BaseTable):
 
 
 class AttachmentRow(BaseTable):
+    site_id: Any  # the column behind `site` (peewee adds it)
+    conversation_id: Any  # the column behind `conversation` (peewee adds it)
+
     site = pw.ForeignKeyField(SiteRow, on_delete="CASCADE")
     conversation = pw.ForeignKeyField(ConversationRow, null=True, on_delete="CASCADE")
     uploader_type = pw.TextField()
@@ -173,6 +195,9 @@ class AttachmentRow(BaseTable):
 
 
 class MessageRow(BaseTable):
+    conversation_id: Any  # the column behind `conversation` (peewee adds it)
+    attachment_id: Any  # the column behind `attachment` (peewee adds it)
+
     conversation = pw.ForeignKeyField(ConversationRow, backref="messages", on_delete="CASCADE",
                                       index=False)
     seq = pw.IntegerField()
@@ -195,6 +220,9 @@ class MessageRow(BaseTable):
 
 
 class CannedReplyRow(BaseTable):
+    site_id: Any  # the column behind `site` (peewee adds it)
+    owner_id: Any  # the column behind `owner` (peewee adds it)
+
     site = pw.ForeignKeyField(SiteRow, null=True, on_delete="CASCADE")
     owner = pw.ForeignKeyField(UserRow, null=True, on_delete="CASCADE")
     shortcut = pw.TextField()
@@ -209,6 +237,8 @@ class CannedReplyRow(BaseTable):
 class TeamRow(BaseTable):
     """A team (技能组): of one site, or shared across sites when site is NULL."""
 
+    site_id: Any  # the column behind `site` (peewee adds it)
+
     site = pw.ForeignKeyField(SiteRow, null=True, on_delete="CASCADE")
     name = pw.TextField()
     created_at = DateTimeField()
@@ -218,6 +248,9 @@ class TeamRow(BaseTable):
 
 
 class TeamMemberRow(BaseTable):
+    team_id: Any  # the column behind `team` (peewee adds it)
+    user_id: Any  # the column behind `user` (peewee adds it)
+
     team = pw.ForeignKeyField(TeamRow, on_delete="CASCADE")
     user = pw.ForeignKeyField(UserRow, on_delete="CASCADE")
 
@@ -228,6 +261,9 @@ class TeamMemberRow(BaseTable):
 
 class CategoryRow(BaseTable):
     """A question category (问题分类) a visitor picks before chatting, routed to a team."""
+
+    site_id: Any  # the column behind `site` (peewee adds it)
+    team_id: Any  # the column behind `team` (peewee adds it)
 
     site = pw.ForeignKeyField(SiteRow, on_delete="CASCADE")
     name = pw.TextField()
@@ -270,7 +306,7 @@ class OutboxRow(BaseTable):
         indexes = ((("status", "next_attempt_at"), False),)
 
 
-class MessageSearchRow(FTS5Model):
+class MessageSearchRow(FTS5Model):  # type: ignore[misc]  # playhouse is untyped
     """Search terms of each message (rowid = message id); see domain/search.py."""
 
     rowid = RowIDField()

@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse, json
 from appliance.domain import validation as v
 from appliance.domain.conversations import AGENT, CLOSED, OPEN
 from appliance.domain.errors import Invalid
-from appliance.services import canned, search, uploads
+from appliance.services import actions, canned, inbox, search, uploads
 from appliance.services import conversations as conv_service
 from appliance.services.devices import describe
 from appliance.services.participants import AgentSide, read
@@ -54,7 +54,7 @@ async def list_conversations(request: Request) -> HTTPResponse:
         except ValueError as exc:
             raise Invalid("before must be a time like 2026-11-24T08:00:00Z",
                           field="before") from exc
-    found = await conv_service.list_for_agent(
+    found = await inbox.list_for_agent(
         services(request), actor, request.args.get("view", "open"),
         _int_arg(request, "site_id", None, 2**62), before,
         _int_arg(request, "limit", 50, 200) or 50)
@@ -67,7 +67,7 @@ async def get_conversation(request: Request, conversation_id: int) -> HTTPRespon
     svc = services(request)
     conversation = await conv_service.access_conversation(svc, actor, conversation_id)
     visitor = await conv_service.visitor_of(svc, conversation)
-    previous = await conv_service.previous_conversations(svc, conversation)
+    previous = await inbox.previous_conversations(svc, conversation)
     return _ok({"conversation": conversation_json(conversation),
                 "visitor": visitor_json(
                     visitor, device=describe(visitor.user_agent),
@@ -98,14 +98,14 @@ async def send(request: Request, conversation_id: int) -> HTTPResponse:
 @bp.post("/conversations/<conversation_id:int>/claim")
 async def claim(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    conversation = await conv_service.do_claim(services(request), actor, conversation_id)
+    conversation = await actions.do_claim(services(request), actor, conversation_id)
     return _ok({"conversation": conversation_json(conversation)})
 
 
 @bp.post("/conversations/<conversation_id:int>/transfer")
 async def transfer(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    conversation = await conv_service.check_transfer(services(request), actor, conversation_id,
+    conversation = await actions.check_transfer(services(request), actor, conversation_id,
                                                      read_json(request))
     return _ok({"conversation": conversation_json(conversation)})
 
@@ -113,7 +113,7 @@ async def transfer(request: Request, conversation_id: int) -> HTTPResponse:
 @bp.post("/conversations/<conversation_id:int>/close")
 async def close(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    conversation = await conv_service.do_set_status(services(request), actor, conversation_id,
+    conversation = await actions.do_set_status(services(request), actor, conversation_id,
                                                     CLOSED)
     return _ok({"conversation": conversation_json(conversation)})
 
@@ -121,7 +121,7 @@ async def close(request: Request, conversation_id: int) -> HTTPResponse:
 @bp.post("/conversations/<conversation_id:int>/reopen")
 async def reopen(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    conversation = await conv_service.do_set_status(services(request), actor, conversation_id,
+    conversation = await actions.do_set_status(services(request), actor, conversation_id,
                                                     OPEN)
     return _ok({"conversation": conversation_json(conversation)})
 
@@ -158,7 +158,7 @@ async def search_messages(request: Request) -> HTTPResponse:
 @bp.get("/agents")
 async def agents(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    found = await conv_service.active_agents(services(request), actor)
+    found = await inbox.active_agents(services(request), actor)
     return _ok({"agents": [colleague_json(u) for u in found]})
 
 

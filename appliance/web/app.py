@@ -20,12 +20,13 @@ from appliance.web import (
     sockets,
 )
 from appliance.web.errors import handle_exception
+from appliance.web.server import App
 from appliance.web.static import load_bundle
 
 _names = itertools.count()
 
 
-def create_app(runtime: Runtime) -> Sanic:
+def create_app(runtime: Runtime) -> App:
     config = runtime.config
     n = next(_names)
     app = Sanic(f"kefu{n}" if n else "kefu", configure_logging=False)
@@ -62,9 +63,9 @@ async def _security_headers(request: Request, response: HTTPResponse) -> None:
         response.headers.setdefault("Cache-Control", "no-store")
 
 
-async def _start_background(app: Sanic) -> None:
+async def _start_background(app: App) -> None:
     app.ctx.runtime.start_background()
 
 
-async def _stop_background(app: Sanic) -> None:
+async def _stop_background(app: App) -> None:
     await app.ctx.runtime.stop_background()

@@ -44,7 +44,7 @@ async def handle(side: Side, message: dict[str, Any], push: Push,
         if kind == "send":
             push(nack_frame(message.get("client_id"), exc.code, exc.message, exc.field))
         else:
-            push(error_frame(kind, message.get("conversation_id"), exc.code, exc.message,
+            push(error_frame(str(kind), message.get("conversation_id"), exc.code, exc.message,
                              exc.field))
 
 

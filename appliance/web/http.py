@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from sanic import Request
 from sanic.response import HTTPResponse
@@ -27,7 +27,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def services(request: Request) -> Services:
-    return request.app.ctx.runtime.services
+    return cast(Services, request.app.ctx.runtime.services)
 
 
 def client_ip(request: Request) -> str:
@@ -79,7 +79,7 @@ async def optional_principal(request: Request) -> Principal | None:
     if not hasattr(request.ctx, "principal"):
         token = request.cookies.get(SESSION_COOKIE)
         request.ctx.principal = await access_principal(services(request), token)
-    return request.ctx.principal
+    return cast(Principal | None, request.ctx.principal)
 
 
 async def require_principal(request: Request) -> Principal:

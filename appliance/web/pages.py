@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw, redirect
 
@@ -37,7 +39,7 @@ def serve_asset(request: Request, asset: Asset | None, *, page: bool = False) ->
 
 
 def _webui(request: Request, name: str) -> Asset | None:
-    return request.app.ctx.webui.get(name)
+    return cast(Asset | None, request.app.ctx.webui.get(name))
 
 
 @bp.get("/")

@@ -8,8 +8,11 @@ import errno
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from sanic import Sanic
+
+App = Sanic[Any, Any]  # our app: config and ctx are plain attribute bags
 
 
 class PortInUse(Exception):
@@ -34,7 +37,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_forever(app: Sanic, sock: socket.socket) -> None:
+def serve_forever(app: App, sock: socket.socket) -> None:
     """Serve in this (main) thread, one process, until interrupted."""
     app.run(sock=sock, single_process=True, access_log=False, motd=False)
 
@@ -43,7 +46,7 @@ def serve_forever(app: Sanic, sock: socket.socket) -> None:
 class BackgroundServer:
     """The app served on its own event loop in a thread (tests, the desktop launcher)."""
 
-    app: Sanic
+    app: App
     sock: socket.socket
     thread: threading.Thread | None = None
     loop: asyncio.AbstractEventLoop | None = None

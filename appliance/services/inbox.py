@@ -1,0 +1,65 @@
+"""Agents' conversation lists (mine, waiting, open, closed, pending, missed), a visitor's
+earlier conversations, and the colleagues a conversation can go to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.domain.conversations import (
+    CLOSED,
+    OPEN,
+    PENDING,
+    Conversation,
+)
+from appliance.domain.errors import Invalid
+from appliance.domain.model import Role, User
+from appliance.domain.permissions import require_conversation_access
+from appliance.services.context import Services
+from appliance.storage import accounts
+from appliance.storage import conversations as store
+
+VIEWS = ("mine", "waiting", "open", "closed", "pending", "missed")
+
+
+async def list_for_agent(svc: Services, actor: User, view: str, site_id: int | None,
+                         before: Any, limit: int) -> list[Conversation]:
+    if view not in VIEWS:
+        raise Invalid(f"view must be one of: {', '.join(VIEWS)}", field="view")
+    site_ids = None if actor.role.manages_install else list(actor.site_ids)
+    if site_id is not None:
+        require_conversation_access(actor, site_id)
+        site_ids = [site_id]
+    assignee: int | str | None = "any"
+    status = OPEN
+    if view == "mine":
+        assignee = actor.id
+    elif view == "waiting":
+        assignee = None
+    elif view in ("closed", "pending"):
+        status = CLOSED if view == "closed" else PENDING
+    elif view == "missed":
+        return await svc.db.read(lambda: store.list_conversations(
+            site_ids=site_ids, status=None, missed=True, before=before, limit=limit))
+    elif actor.role.rank < Role.SUPERVISOR.rank:  # agents' "open": their own and waiting
+        mine = await svc.db.read(lambda: store.list_conversations(
+            site_ids=site_ids, status=OPEN, assignee=actor.id, before=before, limit=limit))
+        waiting = await svc.db.read(lambda: store.list_conversations(
+            site_ids=site_ids, status=OPEN, assignee=None, before=before, limit=limit))
+        merged = sorted(mine + waiting, key=lambda c: (c.last_activity_at, c.id), reverse=True)
+        return merged[:limit]
+    return await svc.db.read(lambda: store.list_conversations(
+        site_ids=site_ids, status=status, assignee=assignee, before=before, limit=limit))
+
+
+async def previous_conversations(svc: Services, conversation: Conversation) -> list[Conversation]:
+    found = await svc.db.read(lambda: store.list_conversations(
+        site_ids=None, status=None, visitor_id=conversation.visitor_id, limit=20))
+    return [c for c in found if c.id != conversation.id]
+
+
+async def active_agents(svc: Services, actor: User) -> list[User]:
+    """Active users who could take over one of the actor's conversations."""
+    users = await svc.db.read(accounts.list_users)
+    mine = set(actor.site_ids)
+    return [u for u in users if u.active and (
+        actor.role.manages_install or u.role.manages_install or mine & set(u.site_ids))]
