@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 
 import pytest
@@ -168,7 +169,10 @@ def test_long_poll_has_the_same_semantics(appliance, owner, site) -> None:
         poll = asyncio.create_task(asyncio.to_thread(
             widget.http.post, "/api/widget/poll", headers=widget.headers,
             json={"cursors": {str(conv): 1}, "timeout": 10}))
-        await asyncio.sleep(0.5)
+        deadline = time.monotonic() + 5
+        while appliance.runtime.hub.count() == 0:  # the poll registered as a waiter
+            assert time.monotonic() < deadline, "the poll never started waiting"
+            await asyncio.sleep(0.01)
         assert not poll.done()  # waits for news
         await asyncio.to_thread(owner_client.post, f"/api/conversations/{conv}/messages",
                                 json={"client_id": cid(), "body": "收到"})

@@ -9,6 +9,7 @@ manager closes it (WM_DELETE_WINDOW), and the screen is saved as PNG files in te
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import json
@@ -51,6 +52,26 @@ def _until(check: Callable[[], Any], what: str, timeout: float = 45) -> Any:
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
+@contextlib.contextmanager
+def _running(proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """Stop `proc` however the block ends (a skip included): terminate, wait, kill if need
+    be. A process left running would outlive the test and, as an unraisable ResourceWarning
+    (an error here), fail whichever test happens to run when it is collected."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
     xvfb = shutil.which("Xvfb")
@@ -59,26 +80,22 @@ def display() -> Iterator[str]:
         found = importlib.util.find_spec(module.split(".")[0]) is not None
         require_or_skip(found, f"{module} is missing: pip install -e '.[test]' (desktop extra)")
     read, write = os.pipe()
-    proc = subprocess.Popen(
-        [xvfb, "-displayfd", str(write), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
-         "-nolisten", "tcp"], pass_fds=(write,), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as out:
-        number = out.readline().strip()
-    assert number.isdigit(), "Xvfb did not report its display"
-    probe = subprocess.run(
-        [sys.executable, "-c", "from PyQt6.QtWidgets import QApplication\n"
-         "from PyQt6 import QtWebEngineWidgets\nQApplication([])"],
-        env={**os.environ, "DISPLAY": f":{number}", "QT_QPA_PLATFORM": "xcb"},
-        capture_output=True, text=True, timeout=60, check=False)
-    if probe.returncode != 0:
-        proc.terminate()
-    require_or_skip(probe.returncode == 0, "Qt cannot open a window here (X libraries missing? "
-                    f"see .ci/run): {probe.stderr[-600:]}")
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
+    with _running(subprocess.Popen(
+            [xvfb, "-displayfd", str(write), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
+             "-nolisten", "tcp"], pass_fds=(write,), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)):
+        os.close(write)
+        with os.fdopen(read) as out:
+            number = out.readline().strip()
+        assert number.isdigit(), "Xvfb did not report its display"
+        probe = subprocess.run(
+            [sys.executable, "-c", "from PyQt6.QtWidgets import QApplication\n"
+             "from PyQt6 import QtWebEngineWidgets\nQApplication([])"],
+            env={**os.environ, "DISPLAY": f":{number}", "QT_QPA_PLATFORM": "xcb"},
+            capture_output=True, text=True, timeout=60, check=False)
+        require_or_skip(probe.returncode == 0, "Qt cannot open a window here (X libraries "
+                        f"missing? see .ci/run): {probe.stderr[-600:]}")
+        yield f":{number}"
 
 
 @pytest.fixture(scope="module")
@@ -86,26 +103,25 @@ def session_bus(display: str) -> Iterator[dict[str, Any]]:
     """A private session D-Bus with a desktop notification service on it."""
     daemon_path = shutil.which("dbus-daemon")
     require_or_skip(daemon_path is not None, "dbus-daemon is not installed (apt-get install dbus)")
-    daemon = subprocess.Popen([daemon_path, "--session", "--nofork", "--nopidfile",
-                               "--print-address=1"], stdout=subprocess.PIPE, text=True)
-    address = daemon.stdout.readline().strip()
-    assert address, "dbus-daemon printed no address"
-    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "QT_QPA_PLATFORM": "offscreen"}
-    service = subprocess.Popen([sys.executable, str(Path(__file__).with_name(
-        "fake_notifications.py"))], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, bufsize=1)
-    assert service.stdout.readline().strip() == "READY"
-    heard: list[str] = []
-    reader = threading.Thread(target=lambda: heard.extend(service.stdout), daemon=True)
-    reader.start()
-    yield {"address": address, "service": service, "heard": heard}
-    service.stdin.close()
-    service.wait(10)
-    reader.join(10)
-    service.stdout.close()
-    daemon.terminate()
-    daemon.wait(10)
-    daemon.stdout.close()
+    with _running(subprocess.Popen([daemon_path, "--session", "--nofork", "--nopidfile",
+                                    "--print-address=1"], stdout=subprocess.PIPE,
+                                   text=True)) as daemon:
+        address = daemon.stdout.readline().strip()
+        assert address, "dbus-daemon printed no address"
+        env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "QT_QPA_PLATFORM": "offscreen"}
+        with _running(subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("fake_notifications.py"))],
+                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, bufsize=1)) as service:
+            assert service.stdout.readline().strip() == "READY"
+            heard: list[str] = []
+            reader = threading.Thread(target=lambda: heard.extend(service.stdout),
+                                      daemon=True)
+            reader.start()
+            yield {"address": address, "service": service, "heard": heard}
+            service.stdin.close()
+            service.wait(10)
+            reader.join(10)
 
 
 class DevTools:

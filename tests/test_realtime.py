@@ -250,7 +250,9 @@ def test_agents_hear_only_their_sites_and_visitors_only_their_own(appliance, own
             await asyncio.to_thread(post_message, agent_b, convs["carol"], "给 carol 的回复")
             await sockets["alice"].send(json.dumps({"type": "typing", "typing": True,
                                                     "conversation_id": convs["alice"]}))
-            await asyncio.sleep(0.2)  # typing is not acknowledged; give it time to fan out
+            # Typing is not acknowledged, but alice's frames are handled in order: once her
+            # ping is answered, her typing frame has been fanned out to the agents' outboxes.
+            heard["alice"] += await drain(sockets["alice"])
             for name, ws in sockets.items():
                 heard[name] += await drain(ws)
             return heard, convs
