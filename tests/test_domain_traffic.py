@@ -1,0 +1,85 @@
+"""Where visits come from, and truncated addresses (appliance/domain/traffic.py)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from appliance.domain.traffic import (
+    DIRECT,
+    PAID,
+    PORTAL,
+    SEARCH,
+    WEBSITE,
+    Source,
+    classify_source,
+    truncate_ip,
+)
+
+LANDING = "https://www.example.com/"
+
+
+@pytest.mark.parametrize(("referrer", "expected"), [
+    ("https://www.baidu.com/s?ie=utf-8&wd=" + quote("种植牙 价格"),
+     Source(SEARCH, "百度", "种植牙 价格")),
+    ("https://m.baidu.com/s?word=" + quote("洗牙多少钱"), Source(SEARCH, "百度", "洗牙多少钱")),
+    ("https://www.baidu.com/s?ie=gbk&wd=" + quote("牙齿矫正".encode("gbk")),
+     Source(SEARCH, "百度", "牙齿矫正")),
+    ("https://www.baidu.com/link?url=abc", Source(SEARCH, "百度", "")),  # keyword hidden
+    ("https://www.sogou.com/web?query=" + quote("儿童牙科"), Source(SEARCH, "搜狗", "儿童牙科")),
+    ("https://wap.sogou.com/web/searchList.jsp?keyword=" + quote("补牙"),
+     Source(SEARCH, "搜狗", "补牙")),
+    ("https://www.so.com/s?q=" + quote("口腔医院"), Source(SEARCH, "360搜索", "口腔医院")),
+    ("https://m.sm.cn/s?q=" + quote("拔智齿"), Source(SEARCH, "神马", "拔智齿")),
+    ("https://cn.bing.com/search?q=dental+implant", Source(SEARCH, "必应", "dental implant")),
+    ("https://www.google.com.hk/search?q=" + quote("牙科 hk"), Source(SEARCH, "Google", "牙科 hk")),
+    ("https://www.google.com/", Source(SEARCH, "Google", "")),
+    ("https://detail.1688.com/offer/1.html", Source(PORTAL, "1688")),
+    ("https://www.made-in-china.com/products", Source(PORTAL, "中国制造网")),
+    ("https://b2b.baidu.com/land?id=1", Source(PORTAL, "百度爱采购")),
+    ("https://www.zhihu.com/question/1", Source(WEBSITE, "zhihu.com")),
+    ("", Source(DIRECT)),
+    ("not a url", Source(DIRECT)),
+    ("https://www.example.com/pricing", Source(DIRECT)),  # navigation inside the site
+])
+def test_referrers(referrer: str, expected: Source) -> None:
+    assert classify_source(LANDING, referrer, ("www.example.com",)) == expected
+
+
+@pytest.mark.parametrize(("landing", "referrer", "expected"), [
+    (LANDING + "?utm_source=baidu&utm_medium=cpc&utm_campaign=spring&utm_term=" + quote("洗牙"),
+     "https://www.baidu.com/", Source(PAID, "baidu", "洗牙", "spring")),
+    (LANDING + "?bd_vid=123456", "https://www.baidu.com/s?wd=" + quote("牙套"),
+     Source(PAID, "百度推广", "牙套", "")),
+    (LANDING + "?hmsr=baidu&hmpl=" + quote("种植牙计划") + "&hmkw=" + quote("种植牙"), "",
+     Source(PAID, "baidu", "种植牙", "种植牙计划")),
+    (LANDING + "?gclid=abc", "", Source(PAID, "Google Ads", "", "")),
+    (LANDING + "?qhclickid=x", "https://www.so.com/s?q=" + quote("牙医"),
+     Source(PAID, "360点睛", "牙医", "")),
+    # An unpaid UTM link is not a paid campaign: the referrer decides.
+    (LANDING + "?utm_source=newsletter&utm_medium=email", "", Source(DIRECT)),
+])
+def test_paid_campaigns(landing: str, referrer: str, expected: Source) -> None:
+    assert classify_source(landing, referrer) == expected
+
+
+def test_hostile_input_stays_bounded_text() -> None:
+    keyword = "<script>alert(1)</script>" * 50
+    found = classify_source(LANDING, "https://www.baidu.com/s?wd=" + quote(keyword))
+    assert found.kind == SEARCH and len(found.keyword) == 100  # bounded; shown as text later
+    assert classify_source(LANDING, "https://www.baidu.com/s?wd=%E0%A4%A").keyword  # bad bytes
+    assert classify_source(LANDING + "?" + "&".join(["a=1"] * 5000), "").kind == DIRECT
+    assert classify_source("https://[::1", "https://[bad").kind == DIRECT
+    control = classify_source(LANDING, "https://www.so.com/s?q=a%00%0Ab%1b")
+    assert control.keyword == "ab"
+
+
+@pytest.mark.parametrize(("address", "truncated"), [
+    ("203.0.113.77", "203.0.113.0"),
+    ("2001:db8:1234:5678::1", "2001:db8:1234::"),
+    ("::ffff:198.51.100.9", "198.51.100.0"),
+    ("", ""), ("not-an-ip", ""), ("999.1.1.1", ""),
+])
+def test_truncated_addresses(address: str, truncated: str) -> None:
+    assert truncate_ip(address) == truncated
