@@ -82,7 +82,9 @@ def display() -> Iterator[str]:
     read, write = os.pipe()
     with _running(subprocess.Popen(
             [xvfb, "-displayfd", str(write), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
-             "-nolisten", "tcp"], pass_fds=(write,), stdout=subprocess.DEVNULL,
+             # -noreset: Xvfb otherwise resets when its last client leaves (Kefu quitting),
+             # and a connection made during the reset is dropped.
+             "-nolisten", "tcp", "-noreset"], pass_fds=(write,), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)):
         os.close(write)
         with os.fdopen(read) as out:
