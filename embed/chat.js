@@ -5,7 +5,7 @@ import { languageOf, translator } from './i18n.js';
 import { checkBody, newClientId } from './outbox.js';
 import { fieldsToAsk } from './prechat.js';
 import { httpOutcome, reconnectDelay } from './reconnect.js';
-import { claim, safeStorage, storageKeys } from './store.js';
+import { claim, storageKeys } from './store.js';
 import { createTransport, fetchAttachment, post } from './transport.js';
 import { TYPING_IDLE_MS, TypingThrottle } from './typing.js';
 import { chime, createView, unlockSound } from './view.js';
@@ -16,12 +16,14 @@ const IDENTIFY_FIELDS = ['name', 'email', 'phone', 'attributes', 'user_id', 'sig
 const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp)$/;
 
 /**
- * `ctx`: {root, wrap, base, siteKey, standalone, identify, emit(event, data)} from the loader or
- * page.js. Resolves with the controls behind kefu('open' | 'close' | 'toggle' | 'identify').
+ * `ctx` from page.js: {root, wrap, base, siteKey, standalone, storage (store.js: safeStorage or
+ * relayStorage, with listen(fn(key)) and flushed()), page: {url, title, referrer} (the website's),
+ * identify, open, emit(event, data), launcher?(site, hidden)}. Resolves with the controls behind
+ * kefu('open' | 'close' | 'toggle' | 'identify').
  */
 export async function mount(ctx) {
-  const { base, siteKey } = ctx;
-  const storage = safeStorage(globalThis.localStorage);
+  const { base, siteKey, storage } = ctx;
+  const page = pageOf(ctx.page);
   const keys = storageKeys(siteKey);
   const delivery = new Delivery({ storage, siteKey });
   const typing = new TypingThrottle();
@@ -56,11 +58,12 @@ export async function mount(ctx) {
   run(delivery.restore());
   maybeAsk();
   ctx.wrap.addEventListener('pointerdown', unlockSound);
-  addEventListener('storage', (event) => {
-    if (event.key?.startsWith(`kefu:${siteKey}:`)) run(delivery.storageChanged(event.key));
+  storage.listen((key) => {
+    if (key?.startsWith(`kefu:${siteKey}:`)) run(delivery.storageChanged(key));
   });
   document.addEventListener('visibilitychange', seen);
   start();
+  if (ctx.open) view.open();
 
   return {
     open: () => view.open(),
@@ -101,9 +104,7 @@ export async function mount(ctx) {
   }
 
   async function startSession() {
-    const body = {
-      site_key: siteKey, page: { url: location.href, title: document.title, referrer: document.referrer },
-    };
+    const body = { site_key: siteKey, page };
     if (delivery.token) body.visitor_token = delivery.token;
     // The visitor's pre-chat answers, overridden by what the page knows (kefu('identify')).
     const identify = { ...delivery.prechat, ...pageIdentity };
@@ -179,12 +180,10 @@ export async function mount(ctx) {
     }, () => {});
   }
 
+  /** The website's launcher (loader.js) follows the site card; hidden outside hours unless a chat is open. */
   function relabel() {
-    const launcher = ctx.wrap.querySelector('.launcher');
-    if (launcher) {
-      launcher.setAttribute('aria-label', t('open'));
-      launcher.hidden = site.mode === 'hidden' && delivery.conversation?.status !== 'open';
-    }
+    const { theme_color, widget_position, language, mode } = site;
+    ctx.launcher?.({ theme_color, widget_position, language, mode }, mode === 'hidden' && delivery.conversation?.status !== 'open');
     if (ctx.standalone) document.title = site.name || t('title');
   }
 
@@ -193,7 +192,9 @@ export async function mount(ctx) {
     for (const cmd of cmds) {
       switch (cmd.type) {
         case 'send':
-          if (cmd.delay) setTimeout(() => transport?.send(cmd.frame), cmd.delay);
+          // A message goes out only once the outbox holding it is stored (rule 1).
+          if (cmd.frame.type === 'send') storage.flushed().then(() => transport?.send(cmd.frame));
+          else if (cmd.delay) setTimeout(() => transport?.send(cmd.frame), cmd.delay);
           else transport?.send(cmd.frame);
           break;
         case 'show':
@@ -242,12 +243,6 @@ export async function mount(ctx) {
   }
 
   function openChanged(open) {
-    if (!ctx.standalone) {
-      try {
-        if (open) sessionStorage.setItem(keys.open, '1');
-        else sessionStorage.removeItem(keys.open);
-      } catch { /* no session storage: the panel just starts closed on the next page */ }
-    }
     if (open) {
       // Opened by a click, or on a page the visitor has used: audio is allowed then.
       if (navigator.userActivation?.hasBeenActive !== false) unlockSound();
@@ -369,6 +364,13 @@ export async function mount(ctx) {
       view.notice(t('download_failed'));
     }
   }
+}
+
+/** The website's page as the loader saw it: text only, as the session request wants it. */
+function pageOf(value) {
+  const page = {};
+  for (const key of ['url', 'title', 'referrer']) if (typeof value?.[key] === 'string') page[key] = value[key].slice(0, 1000);
+  return page;
 }
 
 function loadCatalog(lang) {

@@ -1,4 +1,4 @@
-// The chat panel's stylesheet (the launcher's is in loader.js); it lives inside the shadow root only.
+// The chat panel's stylesheet (the launcher's is in loader.js); it lives inside the chat page's shadow root only.
 
 export const PANEL_CSS = `
 :host{all:initial!important}
@@ -39,10 +39,9 @@ textarea:focus{border-color:var(--c,#1f6feb)}
 .send{height:36px;padding:0 14px;border-radius:8px;background:var(--c,#1f6feb);color:#fff;font-weight:600}
 .hint{padding:0 10px 6px;font-size:11px;color:#8c959f;background:#fff}
 .drop{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;background:rgba(255,255,255,.92);border:2px dashed var(--c,#1f6feb);border-radius:inherit;font-size:16px;color:var(--c,#1f6feb);pointer-events:none}
-.standalone .panel{inset:0;width:auto;height:auto;max-width:760px;margin:0 auto;border-radius:0;box-shadow:none}
+.standalone .panel,.embed .panel{inset:0;width:auto;height:auto;max-width:760px;margin:0 auto;border-radius:0;box-shadow:none}
 @media (max-width:480px){
 .k .panel{inset:0;width:auto;height:auto;border-radius:0}
-.open .launcher{display:none}
 textarea{font-size:16px}
 }
 `;

@@ -8,6 +8,7 @@ from sanic.response import HTTPResponse, json, raw, redirect
 from appliance import __version__
 from appliance.services.health import ping
 from appliance.services.setup import needs_setup
+from appliance.services.sites import embedding_origins
 from appliance.web.errors import error_response
 from appliance.web.http import services
 from appliance.web.static import Asset
@@ -91,11 +92,14 @@ CHAT_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsaf
 
 @bp.get("/chat/<site_key:str>")
 async def chat_page(request: Request, site_key: str) -> HTTPResponse:
-    """The standalone chat page of a site (app web views, WeChat menus, e-mail signatures)."""
-    del site_key  # the page reads it from its own address
+    """A site's chat page: on its own (app web views, WeChat menus, e-mail signatures), or the
+    widget's panel in an iframe of the site's pages. Only the site's allowed origins may frame
+    it (the browser enforces `frame-ancestors`), as only they may call the widget API."""
     response = serve_asset(request, request.app.ctx.embed.get("chat.html"))
-    if response.status == 200:
-        response.headers["Content-Security-Policy"] = CHAT_PAGE_CSP
+    if response.status in (200, 304):
+        ancestors = " ".join(("'self'", *await embedding_origins(services(request), site_key)))
+        response.headers["Content-Security-Policy"] = f"{CHAT_PAGE_CSP}; frame-ancestors {ancestors}"
+        response.headers["Vary"] = "Accept-Encoding"
     return response
 
 

@@ -60,6 +60,19 @@ def hook(page, name: str):
     return page.locator(f'[data-test="{name}"]')
 
 
+def widget(page):
+    """The chat panel: loader.js shows it in an iframe of the appliance (launcher and badge are
+    in the page itself, in the loader's shadow root)."""
+    return page.frame_locator('[data-test="kefu-frame"]')
+
+
+def kefu(page, name: str):
+    """A hook: the widget's inside its chat frame (but its launcher and badge), others in the page."""
+    inside = name.startswith("kefu-") and name not in ("kefu-launcher", "kefu-badge", "kefu-frame")
+    scope = widget(page) if inside else page
+    return scope.locator(f'[data-test="{name}"]')
+
+
 def open_console(page, base_url: str, login: str, password: str) -> None:
     """Sign in and wait until the console's socket is open."""
     page.goto(base_url + "/login")

@@ -79,8 +79,21 @@ test('the loader is a plain script that only defines window.kefu and asks nothin
   assert.deepEqual([...new Set([...loader.matchAll(/\bw\.(\w+)\s*=[^=]/g)].map((m) => m[1]))], ['kefu']);
   const urls = [...loader.matchAll(/https?:\/\/[^'"\s)]+/g)].map((m) => m[0]);
   assert.deepEqual(urls, ['http://www.w3.org/2000/svg']);
-  assert.match(loader, /import\(base \+ '\/embed\/chat\.js'\)/);
   assert.match(loader, /attachShadow\(\{ mode: 'open' \}\)/);
+  // Its own realm for JSON and storage; bridge.js runs there and puts the chat in an iframe.
+  assert.match(loader, /R = el\('iframe', root, \{ hidden: true \}\)\.contentWindow/);
+  assert.doesNotMatch(loader.replace(/R\.JSON/g, ''), /\bJSON\./);
+  assert.doesNotMatch(loader, /\b(localStorage|Promise|fetch|WebSocket)\b/);
+  assert.match(loader, /\/bridge\.js`/);
+  assert.match(read('bridge.js'), /`\$\{host\.base\}\/chat\/\$\{encodeURIComponent\(host\.siteKey\)\}#embed`/);
+  assert.match(loader, /setAttribute\('popover', 'manual'\)/);
+});
+
+test('the frame and the page talk to one origin each, never to any', () => {
+  for (const name of ['bridge.js', 'page.js', 'loader.js']) assert.doesNotMatch(read(name), /postMessage\([^)]*'\*'/, name);
+  assert.match(read('page.js'), /event\.source !== parent/);
+  assert.match(read('page.js'), /from !== origin/);
+  assert.match(read('bridge.js'), /event\.origin !== origin/);
 });
 
 test('tokens travel in headers and frames, never in URLs', () => {
