@@ -39,6 +39,15 @@ const CSS = `
 .stars{display:flex;gap:4px}
 .stars button{font-size:28px;line-height:1;color:#d0d7de}
 .stars [aria-pressed=true]{color:#f5a623}
+@media (prefers-color-scheme:dark){
+.emoji,.pre,.cats{border-color:#30363d}
+.pre input,.leave textarea,.card textarea,.card input{background:#0d1117;color:#e6edf3;border-color:#3d444d}
+.pre label,.card label,.cats p{color:#9198a1}
+.cats,.menu,.card{background:#161b22;border-color:#30363d}
+.menu button{color:#e6edf3}
+.emoji button:hover,.menu button:hover{background:#21262d}
+.queue{background:#0c2d6b;color:#cae8ff}
+}
 `;
 
 /**
