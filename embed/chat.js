@@ -84,8 +84,10 @@ export async function mount(ctx) {
         await startSession();
         break;
       } catch (err) {
-        if (httpOutcome(err.status) === 'refused') return view.setTransport('stopped');
-        await sleep(reconnectDelay(attempt));
+        const outcome = httpOutcome(err.status);
+        if (outcome === 'refused') return view.setTransport('stopped');
+        if (outcome === 'throttled') throttled(err.retryAfter);
+        await sleep(outcome === 'throttled' ? err.retryAfter : reconnectDelay(attempt));
       }
     }
     started = true;
@@ -99,6 +101,7 @@ export async function mount(ctx) {
       renew: startSession,
       refused: () => (delivery.conversation ? (run(delivery.forget()), true) : false),
       mode: (mode) => view.setTransport(mode),
+      throttled,
     });
     transport.start();
   }
@@ -204,6 +207,10 @@ export async function mount(ctx) {
         case 'pending': view.pending(cmd.entry); break;
         case 'ack': view.ack(cmd.client_id, cmd.seq); break;
         case 'failed': view.failed(cmd.client_id, cmd.code); break;
+        case 'throttled':
+          throttled(cmd.ms);
+          setTimeout(() => run(delivery.resend()), cmd.ms);
+          break;
         case 'clear': view.clear(); break;
         case 'read': view.read(cmd.seq); break;
         case 'typing': agentTyping(cmd.typing, cmd.name); break;
@@ -218,6 +225,11 @@ export async function mount(ctx) {
         default: break;
       }
     }
+  }
+
+  /** The server asked us to slow down: say so while we wait (nothing is dropped). */
+  function throttled(ms) {
+    view.notice(t('throttled'), ms);
   }
 
   function statusIs(now) {
@@ -296,7 +308,8 @@ export async function mount(ctx) {
           return view.failed(clientId, err.status === 413 ? 'too_large' : err.status === 415 ? 'unsupported' : 'upload');
         }
         if (outcome === 'renew') await startSession().catch(() => {});
-        await sleep(reconnectDelay(attempt));
+        if (outcome === 'throttled') throttled(err.retryAfter);
+        await sleep(outcome === 'throttled' ? err.retryAfter : reconnectDelay(attempt));
       }
     }
   }

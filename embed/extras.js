@@ -72,6 +72,8 @@ export async function createExtras(o) {
   });
 
   const known = () => o.known() || {};
+  /** Throttled (429): the form is sent again by itself after Retry-After, as it is. */
+  const later = (err, form) => err.status === 429 && Boolean(setTimeout(() => form.isConnected && form.requestSubmit(), err.retryAfter));
   const toBottom = () => { list.scrollTop = list.scrollHeight; };
 
   /** The emoji picker above the composer, opened and closed by its button; sending closes it. */
@@ -159,6 +161,7 @@ export async function createExtras(o) {
         toBottom();
         o.changed(answer.conversation);
       } catch (err) {
+        if (later(err, form)) return show({ form: 'throttled' });
         const key = err.status === 400 ? leaveFieldOf(err.error?.field) : 'form';
         show({ [key]: key === 'form' ? 'try_again' : key === 'contact' ? 'contact' : 'invalid' });
       } finally {
@@ -262,8 +265,8 @@ export async function createExtras(o) {
       try {
         await o.post('/api/widget/rating', { conversation_id: id, rating: stars, comment: comment.value.trim() });
         rating.replaceWith(h('p', { class: 'thanks', 'data-test': 'kefu-rate-done', text: t('rate_done') }));
-      } catch {
-        error.textContent = t('try_again');
+      } catch (err) {
+        error.textContent = t(later(err, rating) ? 'throttled' : 'try_again');
         submit.disabled = false;
       }
     }
@@ -278,8 +281,8 @@ export async function createExtras(o) {
       try {
         await o.post('/api/widget/transcript', { conversation_id: id, email: address });
         transcript.replaceWith(h('p', { class: 'thanks', 'data-test': 'kefu-transcript-done', text: t('transcript_done', { email: address }) }));
-      } catch {
-        mailError.textContent = t('try_again');
+      } catch (err) {
+        mailError.textContent = t(later(err, transcript) ? 'throttled' : 'try_again');
         mail.disabled = false;
       }
     }

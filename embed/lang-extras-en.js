@@ -35,4 +35,5 @@ export default {
   transcript: 'Send me the transcript',
   transcript_submit: 'Send',
   transcript_done: 'The transcript was sent to {email}',
+  throttled: 'Too many messages at once, please wait…',
 };

@@ -35,4 +35,5 @@ export default {
   transcript: '发送聊天记录到邮箱',
   transcript_submit: '发送',
   transcript_done: '聊天记录已发送到 {email}',
+  throttled: '发送太频繁，请稍候…',
 };
