@@ -45,6 +45,7 @@ export async function mount(ctx) {
   let status = '';
   let category = 0;
   let extras = null;
+  let availability = {};
   let uploads = Promise.resolve();
   let sessionReady;
   const ready = new Promise((resolve) => { sessionReady = resolve; });
@@ -123,6 +124,7 @@ export async function mount(ctx) {
       return startSession();
     }
     site = normalizeSite({ ...answer.site, mode: answer.availability?.mode }, base);
+    availability = answer.availability && typeof answer.availability === 'object' ? answer.availability : {};
     run(delivery.session(answer, site));
     applySite();
     maybeAsk();
@@ -148,7 +150,7 @@ export async function mount(ctx) {
   /** The leave-a-message form outside hours, or question categories before a first message. */
   function offer(categories) {
     const leave = site.mode === 'leave_message' && delivery.conversation?.status !== 'open';
-    if (leave || extras) more('leave', leave);
+    if (leave || extras) more('leave', leave && availability);
     if (!leave && !delivery.conversation && categories?.length) more('categories', categories);
   }
 

@@ -1,10 +1,11 @@
 // The panel's occasional views, loaded with import() when first needed: emoji, pre-chat and leave-a-message forms, categories, queue, menu, rating.
 import { adoptStyles, h } from './dom.js';
 import { translator } from './i18n.js';
-import { COMMENT_MAX, emailError, leaveBody, leaveErrors, leaveFieldOf, NAME_MAX, ratingError } from './offline.js';
+import { COMMENT_MAX, emailError, hoursText, leaveBody, leaveErrors, leaveFieldOf, NAME_MAX, ratingError } from './offline.js';
 import { prechatErrors, prechatIdentity } from './prechat.js';
 import { queuePlace, queueText, siteCategories } from './routing.js';
 
+const OPENS = { weekday: 'short', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' };
 export const EMOJI = ['😀', '😁', '😂', '🤣', '😊', '😍', '😘', '😎', '🤔', '😅', '😭', '😢', '😡', '😱', '😴',
   '👍', '👎', '👌', '👏', '🙏', '💪', '🤝', '❤️', '💔', '🌹', '🎉', '🔥', '✅', '❌', '❓'];
 const CSS = `
@@ -113,7 +114,10 @@ export async function createExtras(o) {
     compose.before(form);
   }
 
-  /** The leave-a-message form in place of the composer (`on`), or the composer back. */
+  /**
+   * The leave-a-message form in place of the composer (`on`: the session's availability), or the
+   * composer back. Closed by the business hours, it says so, with the hours and the next opening.
+   */
   function leave(on) {
     if (!on) {
       leaveForm?.remove();
@@ -129,7 +133,7 @@ export async function createExtras(o) {
       inputs[key] = h(tag, { name: key, 'data-test': `kefu-leave-${key}`, ...props }), errors[key] = h('small'));
     const submit = h('button', { type: 'submit', class: 'send', 'data-test': 'kefu-leave-submit', text: t('leave_submit') });
     const form = h('form', { class: 'pre leave', 'data-test': 'kefu-leave-form', novalidate: true, onsubmit: send },
-      h('p', { text: t('leave_intro') }),
+      ...intro(on),
       field('name', t('field_name'), 'input', { autocomplete: 'name', maxlength: NAME_MAX, value: known().name }),
       h('span', { class: 'sub', text: t('leave_contact') }),
       field('phone', t('leave_phone'), 'input', { type: 'tel', autocomplete: 'tel', value: known().phone }),
@@ -168,6 +172,17 @@ export async function createExtras(o) {
         submit.disabled = false;
       }
     }
+  }
+
+  function intro(availability) {
+    if (availability?.open !== false) return [h('p', { text: t('leave_intro') })];
+    const hours = hoursText(availability.hours, t('days').split(','));
+    const opens = new Date(availability.opens_at);
+    return [h('p', { text: t('closed_intro') }),
+      hours && h('span', { class: 'sub', 'data-test': 'kefu-hours', text: t('hours', { hours, zone: availability.hours.timezone }) }),
+      availability.opens_at && !Number.isNaN(opens.getTime()) && h('span', {
+        class: 'sub', 'data-test': 'kefu-opens', text: t('opens', { when: opens.toLocaleString(o.lang, OPENS) }),
+      })].filter(Boolean);
   }
 
   // -- categories and queue

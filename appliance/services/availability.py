@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from appliance.domain.hours import is_open
+from appliance.domain.hours import is_open, next_opening, weekly_json
 from appliance.domain.model import Site, User
 from appliance.services.context import Services
 from appliance.storage import accounts
@@ -18,6 +20,8 @@ class Availability:
     mode: str  # chat | leave_message | hidden
     open: bool  # within business hours
     agents_online: bool
+    opens_at: datetime | None = None  # naive UTC: the next opening, when closed by the hours
+    hours: dict[str, Any] | None = None  # the weekly hours (weekly_json), None: always open
 
 
 def serves(user: User, site_id: int) -> bool:
@@ -32,9 +36,12 @@ async def agents_online(svc: Services, site: Site, is_online: Callable[[int], bo
 
 async def availability_of(svc: Services, site: Site,
                           is_online: Callable[[int], bool]) -> Availability:
-    within_hours = is_open(site.business_hours, svc.now())
+    now = svc.now()
+    within_hours = is_open(site.business_hours, now)
     online = await agents_online(svc, site, is_online)
+    hours = weekly_json(site.business_hours)
     if within_hours and online:
-        return Availability(CHAT, within_hours, online)
+        return Availability(CHAT, within_hours, online, None, hours)
     mode = HIDDEN if site.offline_mode == "hide" else LEAVE_MESSAGE
-    return Availability(mode, within_hours, online)
+    opens_at = None if within_hours else next_opening(site.business_hours, now)
+    return Availability(mode, within_hours, online, opens_at, hours)

@@ -19,6 +19,7 @@ from appliance.realtime.connection import PollWaiter
 from appliance.realtime.frames import (
     ack_frame,
     attachment_json,
+    timestamp,
     visitor_conversation_json,
 )
 from appliance.services import routing, uploads
@@ -124,7 +125,8 @@ async def widget_availability(request: Request, site: Site) -> dict[str, Any]:
     svc = services(request)
     found = await availability_of(svc, site,
                                   lambda user_id: svc.presence.status(user_id) != "offline")
-    return {"mode": found.mode, "open": found.open, "agents_online": found.agents_online}
+    return {"mode": found.mode, "open": found.open, "agents_online": found.agents_online,
+            "opens_at": timestamp(found.opens_at), "hours": found.hours}
 
 
 async def _company_name(request: Request, company_id: int) -> str:

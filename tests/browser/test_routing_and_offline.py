@@ -142,3 +142,26 @@ def test_a_supervisor_whisper_is_never_shown_to_the_visitor(
     # Locators pierce the widget's open shadow root: the whisper is nowhere in it.
     assert widget(visitor).locator("text=悄悄话").count() == 0
     assert widget(visitor).locator('[data-test="kefu-message"]').count() >= 3
+
+
+def test_closed_by_business_hours_the_widget_shows_the_hours_and_next_opening(
+        appliance: Appliance, shop, new_page) -> None:
+    from datetime import UTC, datetime, timedelta
+    owner_client, site = shop["owner"], shop["site"]
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    name = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+    r = owner_client.patch(f"/api/sites/{site['id']}", json={"business_hours": {
+        "timezone": "Asia/Shanghai", "week": {name: [["09:30", "18:00"]]}}})
+    assert r.status_code == 200, r.text
+    console(new_page, appliance, "boss@example.com", "owner-password-1")  # online, but closed
+    page = new_page()
+    page.goto(shop["origin"] + "/index.html")
+    t(page, "kefu-launcher").click()
+    form = t(page, "kefu-leave-form")
+    form.wait_for()
+    assert "非工作时间" in form.inner_text()
+    assert "不在线" not in form.inner_text()
+    day_name = "周一 周二 周三 周四 周五 周六 周日".split()[day.weekday()]
+    assert t(page, "kefu-hours").inner_text() == f"工作时间：{day_name} 09:30–18:00（Asia/Shanghai）"
+    assert t(page, "kefu-opens").inner_text().startswith("下次上班：")
+    screenshot(page, "widget-closed-by-hours")
