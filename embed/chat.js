@@ -45,6 +45,7 @@ export async function mount(ctx) {
   let status = '';
   let category = 0;
   let extras = null;
+  let leaving = null;
   let availability = {};
   let uploads = Promise.resolve();
   let sessionReady;
@@ -150,8 +151,18 @@ export async function mount(ctx) {
   /** The leave-a-message form outside hours, or question categories before a first message. */
   function offer(categories) {
     const leave = site.mode === 'leave_message' && delivery.conversation?.status !== 'open';
-    if (leave || extras) more('leave', leave && availability);
+    if (leave || leaving) away(leave && availability);
     if (!leave && !delivery.conversation && categories?.length) more('categories', categories);
+  }
+
+  /** The leave-a-message form (leave.js, loaded on its own), or the composer back. */
+  function away(on) {
+    leaving ||= import('./leave.js').then((module) => module.createLeave({
+      view, lang, known: () => ({ ...delivery.prechat, ...pageIdentity }),
+      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      changed: (conv) => run(delivery.conversationIs(conv)),
+    }));
+    leaving.then((leave) => leave(on), () => { leaving = null; });
   }
 
   /** Call a view of extras.js, loaded when first needed. */

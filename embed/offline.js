@@ -96,7 +96,8 @@ export function hoursText(hours, names) {
   const parts = [];
   for (let start = 0, i = 0; i < 7; i += 1) {
     if (i < 6 && ranges[i + 1] === ranges[i]) continue;
-    if (ranges[i]) parts.push(`${names[start]}${i > start ? `–${names[i]}` : ''} ${ranges[i]}`);
+    const days = i > start ? `${names[start]}–${names[i]}` : names[start];
+    if (ranges[i]) parts.push(`${days} ${ranges[i]}`);
     start = i + 1;
   }
   return parts.join('; ');

@@ -67,7 +67,7 @@ def widget(page):
 
 
 def kefu(page, name: str):
-    """A hook: the widget's inside its chat frame (but its launcher and badge), others in the page."""
+    """A hook: the widget's in its chat frame (but launcher and badge), others in the page."""
     inside = name.startswith("kefu-") and name not in ("kefu-launcher", "kefu-badge", "kefu-frame")
     scope = widget(page) if inside else page
     return scope.locator(f'[data-test="{name}"]')

@@ -162,6 +162,7 @@ def test_closed_by_business_hours_the_widget_shows_the_hours_and_next_opening(
     assert "非工作时间" in form.inner_text()
     assert "不在线" not in form.inner_text()
     day_name = "周一 周二 周三 周四 周五 周六 周日".split()[day.weekday()]
-    assert t(page, "kefu-hours").inner_text() == f"工作时间：{day_name} 09:30–18:00（Asia/Shanghai）"
+    hours = t(page, "kefu-hours").inner_text()
+    assert hours == f"工作时间：{day_name} 09:30–18:00（Asia/Shanghai）"
     assert t(page, "kefu-opens").inner_text().startswith("下次上班：")
     screenshot(page, "widget-closed-by-hours")

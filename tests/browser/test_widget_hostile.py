@@ -1,5 +1,5 @@
 """The widget on hostile host pages of another origin: polluted JavaScript built-ins (before and
-after the snippet), max-z-index fixed bars, aggressive CSS resets; on desktop, on a phone, in dark mode."""
+after the snippet), max-z-index fixed bars, aggressive CSS resets; desktop, phone, dark mode."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ Array.prototype.toJSON = function () {
 String.prototype.toJSON = function () { return '"' + this + '"'; };
 Object.prototype.extend = function (src) { for (var k in src) this[k] = src[k]; return this; };
 Array.prototype.each = function (fn) { for (var i = 0; i < this.length; i++) fn(this[i], i); };
-Function.prototype.bind = function (ctx) { var f = this; return function () { return f.apply(ctx, arguments); }; };
+Function.prototype.bind = function (ctx) {
+  var f = this; return function () { return f.apply(ctx, arguments); };
+};
 Element.prototype.remove = function () { this.parentNode.removeChild(this); };
 Array.from = function (x) { return [x]; };  // MooTools 1.2
 // Replaced and wrapped built-ins.
@@ -72,7 +74,8 @@ PAGE = """<!doctype html><html><head><meta charset=utf-8>
 <meta name=viewport content="width=device-width, initial-scale=1">
 <title>{title}</title>{css}{before}</head>
 <body><div class="bar top">TOP BAR</div><h1>{title}</h1>
-<div popover="manual" id="promo" style="inset:auto 0 0 auto;width:300px;height:300px;background:gold">PROMO</div>
+<div popover="manual" id="promo"
+     style="inset:auto 0 0 auto;width:300px;height:300px;background:gold">PROMO</div>
 {snippet}<div class="bar bottom">COOKIE BAR</div>{after}</body></html>"""
 
 
@@ -89,8 +92,9 @@ def hostile_site(tmp_path: Path, appliance: Appliance, owner) -> Iterator[dict]:
     r = owner_client.patch(f"/api/sites/{site['id']}", json={"allowed_origins": [origin]})
     assert r.status_code == 200, r.text
     snippet = r.json()["site"]["snippet"]
-    (folder / "index.html").write_text(PAGE.format(
-        title="老网站", css=CSS_RESET, before=POLLUTE_BEFORE, after=POLLUTE_AFTER, snippet=snippet), "utf-8")
+    page = PAGE.format(title="老网站", css=CSS_RESET, before=POLLUTE_BEFORE, after=POLLUTE_AFTER,
+                       snippet=snippet)
+    (folder / "index.html").write_text(page, "utf-8")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield {"origin": origin, "site": site, "owner": owner_client}
     server.shutdown()
