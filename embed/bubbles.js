@@ -34,7 +34,7 @@ export function setState(li, state, t, code) {
   const label = li.querySelector('.state');
   if (!label) return;
   const reason = code && t(FAILURES[code] || 'refused');
-  label.textContent = ` · ${t(state)}${reason ? ` · ${reason}` : ''}`;
+  label.textContent = ` · ${t(state)}` + (reason ? ` · ${reason}` : '');
 }
 
 function textNodes(body) {

@@ -5,7 +5,7 @@ import { languageOf, translator } from './i18n.js';
 import { checkBody, newClientId } from './outbox.js';
 import { fieldsToAsk } from './prechat.js';
 import { httpOutcome, reconnectDelay } from './reconnect.js';
-import { claim, safeStorage, storageKeys } from './store.js';
+import { claim, storageKeys } from './store.js';
 import { createTransport, fetchAttachment, post } from './transport.js';
 import { TYPING_IDLE_MS, TypingThrottle } from './typing.js';
 import { chime, createView, unlockSound } from './view.js';
@@ -16,12 +16,14 @@ const IDENTIFY_FIELDS = ['name', 'email', 'phone', 'attributes', 'user_id', 'sig
 const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp)$/;
 
 /**
- * `ctx`: {root, wrap, base, siteKey, standalone, identify, emit(event, data)} from the loader or
- * page.js. Resolves with the controls behind kefu('open' | 'close' | 'toggle' | 'identify').
+ * `ctx` from page.js: {root, wrap, base, siteKey, standalone, storage (store.js: safeStorage or
+ * relayStorage, with listen(fn(key)) and flushed()), page: {url, title, referrer} (the website's),
+ * identify, open, emit(event, data), launcher?(site, hidden)}. Resolves with the controls behind
+ * kefu('open' | 'close' | 'toggle' | 'identify').
  */
 export async function mount(ctx) {
-  const { base, siteKey } = ctx;
-  const storage = safeStorage(globalThis.localStorage);
+  const { base, siteKey, storage } = ctx;
+  const page = pageOf(ctx.page);
   const keys = storageKeys(siteKey);
   const delivery = new Delivery({ storage, siteKey });
   const typing = new TypingThrottle();
@@ -43,6 +45,8 @@ export async function mount(ctx) {
   let status = '';
   let category = 0;
   let extras = null;
+  let leaving = null;
+  let availability = {};
   let uploads = Promise.resolve();
   let sessionReady;
   const ready = new Promise((resolve) => { sessionReady = resolve; });
@@ -56,11 +60,12 @@ export async function mount(ctx) {
   run(delivery.restore());
   maybeAsk();
   ctx.wrap.addEventListener('pointerdown', unlockSound);
-  addEventListener('storage', (event) => {
-    if (event.key?.startsWith(`kefu:${siteKey}:`)) run(delivery.storageChanged(event.key));
+  storage.listen((key) => {
+    if (key?.startsWith(`kefu:${siteKey}:`)) run(delivery.storageChanged(key));
   });
   document.addEventListener('visibilitychange', seen);
   start();
+  if (ctx.open) view.open();
 
   return {
     open: () => view.open(),
@@ -81,8 +86,10 @@ export async function mount(ctx) {
         await startSession();
         break;
       } catch (err) {
-        if (httpOutcome(err.status) === 'refused') return view.setTransport('stopped');
-        await sleep(reconnectDelay(attempt));
+        const outcome = httpOutcome(err.status);
+        if (outcome === 'refused') return view.setTransport('stopped');
+        if (outcome === 'throttled') throttled(err.retryAfter);
+        await sleep(outcome === 'throttled' ? err.retryAfter : reconnectDelay(attempt));
       }
     }
     started = true;
@@ -96,14 +103,13 @@ export async function mount(ctx) {
       renew: startSession,
       refused: () => (delivery.conversation ? (run(delivery.forget()), true) : false),
       mode: (mode) => view.setTransport(mode),
+      throttled,
     });
     transport.start();
   }
 
   async function startSession() {
-    const body = {
-      site_key: siteKey, page: { url: location.href, title: document.title, referrer: document.referrer },
-    };
+    const body = { site_key: siteKey, page };
     if (delivery.token) body.visitor_token = delivery.token;
     // The visitor's pre-chat answers, overridden by what the page knows (kefu('identify')).
     const identify = { ...delivery.prechat, ...pageIdentity };
@@ -119,6 +125,7 @@ export async function mount(ctx) {
       return startSession();
     }
     site = normalizeSite({ ...answer.site, mode: answer.availability?.mode }, base);
+    availability = answer.availability && typeof answer.availability === 'object' ? answer.availability : {};
     run(delivery.session(answer, site));
     applySite();
     maybeAsk();
@@ -144,8 +151,18 @@ export async function mount(ctx) {
   /** The leave-a-message form outside hours, or question categories before a first message. */
   function offer(categories) {
     const leave = site.mode === 'leave_message' && delivery.conversation?.status !== 'open';
-    if (leave || extras) more('leave', leave);
+    if (leave || leaving) away(leave && availability);
     if (!leave && !delivery.conversation && categories?.length) more('categories', categories);
+  }
+
+  /** The leave-a-message form (leave.js, loaded on its own), or the composer back. */
+  function away(on) {
+    leaving ||= import('./leave.js').then((module) => module.createLeave({
+      view, lang, known: () => ({ ...delivery.prechat, ...pageIdentity }),
+      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      changed: (conv) => run(delivery.conversationIs(conv)),
+    }));
+    leaving.then((leave) => leave(on), () => { leaving = null; });
   }
 
   /** Call a view of extras.js, loaded when first needed. */
@@ -179,12 +196,10 @@ export async function mount(ctx) {
     }, () => {});
   }
 
+  /** The website's launcher (loader.js) follows the site card; hidden outside hours unless a chat is open. */
   function relabel() {
-    const launcher = ctx.wrap.querySelector('.launcher');
-    if (launcher) {
-      launcher.setAttribute('aria-label', t('open'));
-      launcher.hidden = site.mode === 'hidden' && delivery.conversation?.status !== 'open';
-    }
+    const { theme_color, widget_position, language, mode } = site;
+    ctx.launcher?.({ theme_color, widget_position, language, mode }, mode === 'hidden' && delivery.conversation?.status !== 'open');
     if (ctx.standalone) document.title = site.name || t('title');
   }
 
@@ -193,7 +208,9 @@ export async function mount(ctx) {
     for (const cmd of cmds) {
       switch (cmd.type) {
         case 'send':
-          if (cmd.delay) setTimeout(() => transport?.send(cmd.frame), cmd.delay);
+          // A message goes out only once the outbox holding it is stored (rule 1).
+          if (cmd.frame.type === 'send') storage.flushed().then(() => transport?.send(cmd.frame));
+          else if (cmd.delay) setTimeout(() => transport?.send(cmd.frame), cmd.delay);
           else transport?.send(cmd.frame);
           break;
         case 'show':
@@ -203,6 +220,10 @@ export async function mount(ctx) {
         case 'pending': view.pending(cmd.entry); break;
         case 'ack': view.ack(cmd.client_id, cmd.seq); break;
         case 'failed': view.failed(cmd.client_id, cmd.code); break;
+        case 'throttled':
+          throttled(cmd.ms);
+          setTimeout(() => run(delivery.resend()), cmd.ms);
+          break;
         case 'clear': view.clear(); break;
         case 'read': view.read(cmd.seq); break;
         case 'typing': agentTyping(cmd.typing, cmd.name); break;
@@ -217,6 +238,11 @@ export async function mount(ctx) {
         default: break;
       }
     }
+  }
+
+  /** The server asked us to slow down: say so while we wait (nothing is dropped). */
+  function throttled(ms) {
+    view.notice(t('throttled'), ms);
   }
 
   function statusIs(now) {
@@ -242,12 +268,6 @@ export async function mount(ctx) {
   }
 
   function openChanged(open) {
-    if (!ctx.standalone) {
-      try {
-        if (open) sessionStorage.setItem(keys.open, '1');
-        else sessionStorage.removeItem(keys.open);
-      } catch { /* no session storage: the panel just starts closed on the next page */ }
-    }
     if (open) {
       // Opened by a click, or on a page the visitor has used: audio is allowed then.
       if (navigator.userActivation?.hasBeenActive !== false) unlockSound();
@@ -301,7 +321,8 @@ export async function mount(ctx) {
           return view.failed(clientId, err.status === 413 ? 'too_large' : err.status === 415 ? 'unsupported' : 'upload');
         }
         if (outcome === 'renew') await startSession().catch(() => {});
-        await sleep(reconnectDelay(attempt));
+        if (outcome === 'throttled') throttled(err.retryAfter);
+        await sleep(outcome === 'throttled' ? err.retryAfter : reconnectDelay(attempt));
       }
     }
   }
@@ -369,6 +390,13 @@ export async function mount(ctx) {
       view.notice(t('download_failed'));
     }
   }
+}
+
+/** The website's page as the loader saw it: text only, as the session request wants it. */
+function pageOf(value) {
+  const page = {};
+  for (const key of ['url', 'title', 'referrer']) if (typeof value?.[key] === 'string') page[key] = value[key].slice(0, 1000);
+  return page;
 }
 
 function loadCatalog(lang) {

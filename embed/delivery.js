@@ -1,6 +1,7 @@
 // The delivery rules of docs/protocol.md as a state machine without I/O: frames and actions in, commands out.
 import { addToOutbox, newEntry, readOutbox, removeFromOutbox, sendFrame } from './outbox.js';
 import { normalizeMessage } from './format.js';
+import { THROTTLED_CODES, retryAfterMs } from './reconnect.js';
 import { Sequence } from './sequence.js';
 import { mergeHistory, readJSON, storageKeys, writeJSON } from './store.js';
 
@@ -14,6 +15,7 @@ export const RESYNC_DELAY_MS = 1000;
  *   {type: 'pending', entry}          a message written here or in another tab, not yet stored
  *   {type: 'ack', client_id, seq}     the server stored it
  *   {type: 'failed', client_id, code} the server refused it for good
+ *   {type: 'throttled', ms}           the server asked us to slow down: `resend()` after ms
  *   {type: 'clear'}                   forget the shown messages (other conversation, or reset)
  *   {type: 'read', seq}               the agent has read the visitor's messages up to seq
  *   {type: 'typing', typing, name}    the agent's typing indicator
@@ -117,6 +119,11 @@ export class Delivery {
     return [{ type: 'pending', entry }, ...this.flush()];
   }
 
+  /** After a throttled pause: what is still unsent goes again. */
+  resend() {
+    return this.flush();
+  }
+
   markRead() {
     const last = this.messages.length ? this.messages[this.messages.length - 1].seq : 0;
     if (last > this.visitorRead) {
@@ -205,6 +212,11 @@ export class Delivery {
 
   nack(f) {
     if (typeof f.client_id !== 'string') return [];
+    if (THROTTLED_CODES.includes(f.error?.code)) {
+      // Not now, not never: it stays in the outbox and goes again on resend().
+      this.sentHere.delete(f.client_id);
+      return [{ type: 'throttled', ms: retryAfterMs(f.error.retry_after) }];
+    }
     this.settle(f.client_id);
     return [{ type: 'failed', client_id: f.client_id, code: String(f.error?.code || 'refused') }];
   }

@@ -1,7 +1,8 @@
 // The panel's occasional views, loaded with import() when first needed: emoji, pre-chat and leave-a-message forms, categories, queue, menu, rating.
 import { adoptStyles, h } from './dom.js';
 import { translator } from './i18n.js';
-import { COMMENT_MAX, emailError, leaveBody, leaveErrors, leaveFieldOf, NAME_MAX, ratingError } from './offline.js';
+import { formStyles, later } from './leave.js';
+import { COMMENT_MAX, emailError, ratingError } from './offline.js';
 import { prechatErrors, prechatIdentity } from './prechat.js';
 import { queuePlace, queueText, siteCategories } from './routing.js';
 
@@ -11,16 +12,6 @@ const CSS = `
 .emoji{display:grid;grid-template-columns:repeat(10,1fr);gap:2px;padding:8px;border-top:1px solid #eaeef2}
 .emoji button{font-size:20px;height:32px;border-radius:6px}
 .emoji button:hover{background:#f0f2f4}
-.pre{padding:12px 16px;border-top:1px solid #eaeef2;display:flex;flex-direction:column;gap:8px;margin:0}
-.pre p{margin:0;font-weight:600}
-.pre label{display:flex;flex-direction:column;gap:3px;font-size:13px;color:#57606a}
-.pre input{font:inherit;font-size:15px;padding:7px 10px;border:1px solid #d0d7de;border-radius:8px;color:#1f2328;outline:none}
-.pre input:focus,.pre textarea:focus{border-color:var(--c,#1f6feb)}
-.pre small{color:#d1242f;font-size:12px}
-.leave{overflow-y:auto;flex:0 1 auto;max-height:60%}
-.leave textarea,.card textarea{flex:none;min-height:60px;padding:7px 10px;border:1px solid #d0d7de;border-radius:8px;font:inherit;color:#1f2328}
-.sub{font-size:12px;color:#8c959f}
-.done,.thanks{color:#1a7f37}
 .cats{display:flex;flex-wrap:wrap;gap:6px;padding:10px 12px;border-top:1px solid #eaeef2;background:#fff}
 .cats p{flex-basis:100%;margin:0;font-size:13px;color:#57606a}
 .cats button{padding:5px 12px;border:1px solid var(--c,#1f6feb);border-radius:16px;color:var(--c,#1f6feb)}
@@ -39,9 +30,18 @@ const CSS = `
 .stars{display:flex;gap:4px}
 .stars button{font-size:28px;line-height:1;color:#d0d7de}
 .stars [aria-pressed=true]{color:#f5a623}
+@media (prefers-color-scheme:dark){
+.emoji,.cats{border-color:#30363d}
+.cats p{color:#9198a1}
+.cats,.menu,.card{background:#161b22;border-color:#30363d}
+.menu button{color:#e6edf3}
+.emoji button:hover,.menu button:hover{background:#21262d}
+.queue{background:#0c2d6b;color:#cae8ff}
+}
 `;
 
 /**
+ * The leave-a-message form is leave.js (loaded on its own: the offline path stays small).
  * `o`: {view (its `parts`: panel, list, compose, menu, insert(text)), delivery, lang (the strings
  * are lang-extras-*.js), known() → what the visitor told us ({name, email, phone}),
  * post(path, body) → Promise (with the visitor's token), changed(conversation of an answer),
@@ -50,13 +50,13 @@ const CSS = `
 export async function createExtras(o) {
   const t = translator((await import(`./lang-extras-${o.lang}.js`)).default);
   const { panel, list, compose } = o.view.parts;
-  let leaveForm = null;
   let picker = null;
   let queueLine = null;
   let menu = null;
   let card = null;
   let emojiPicker = null;
   adoptStyles(panel.getRootNode(), CSS);
+  formStyles(panel.getRootNode());
   panel.addEventListener('click', (event) => {
     const path = event.composedPath();
     if (menu && !path.includes(menu) && !path.includes(o.view.parts.menu)) closeMenu();
@@ -91,7 +91,7 @@ export async function createExtras(o) {
         for (const { field } of fields) errors[field].textContent = problems[field] ? t(problems[field]) : '';
         if (Object.keys(problems).length) return;
         form.remove();
-        compose.hidden = Boolean(leaveForm);
+        compose.hidden = Boolean(panel.querySelector('.leave'));
         answered(prechatIdentity(fields, values));
       },
     }, h('p', { text: t('prechat') }), ...fields.map(({ field, required }) => h('label', {},
@@ -100,62 +100,6 @@ export async function createExtras(o) {
       errors[field] = h('small'))), h('button', { type: 'submit', class: 'send', text: t('start') }));
     compose.hidden = true;
     compose.before(form);
-  }
-
-  /** The leave-a-message form in place of the composer (`on`), or the composer back. */
-  function leave(on) {
-    if (!on) {
-      leaveForm?.remove();
-      leaveForm = null;
-      compose.hidden = Boolean(panel.querySelector('.pre'));
-      return;
-    }
-    if (leaveForm) return;
-    panel.querySelector('.pre')?.remove(); // the pre-chat form asks for less than this one
-    const inputs = {};
-    const errors = { contact: h('small'), form: h('small') };
-    const field = (key, label, tag, props = {}) => h('label', {}, label,
-      inputs[key] = h(tag, { name: key, 'data-test': `kefu-leave-${key}`, ...props }), errors[key] = h('small'));
-    const submit = h('button', { type: 'submit', class: 'send', 'data-test': 'kefu-leave-submit', text: t('leave_submit') });
-    const form = h('form', { class: 'pre leave', 'data-test': 'kefu-leave-form', novalidate: true, onsubmit: send },
-      h('p', { text: t('leave_intro') }),
-      field('name', t('field_name'), 'input', { autocomplete: 'name', maxlength: NAME_MAX, value: known().name }),
-      h('span', { class: 'sub', text: t('leave_contact') }),
-      field('phone', t('leave_phone'), 'input', { type: 'tel', autocomplete: 'tel', value: known().phone }),
-      field('email', t('field_email'), 'input', { type: 'email', autocomplete: 'email', value: known().email }),
-      field('wechat', t('field_wechat'), 'input'),
-      errors.contact,
-      field('message', t('field_message'), 'textarea', { rows: 3 }),
-      errors.form, submit);
-    leaveForm = form;
-    compose.hidden = true;
-    compose.before(form);
-
-    function show(problems) {
-      for (const [key, small] of Object.entries(errors)) small.textContent = problems[key] ? t(problems[key]) : '';
-    }
-
-    async function send(event) {
-      event.preventDefault();
-      const values = Object.fromEntries(Object.entries(inputs).map(([key, input]) => [key, input.value]));
-      const problems = leaveErrors(values);
-      show(problems);
-      if (Object.keys(problems).length) return;
-      submit.disabled = true;
-      try {
-        const answer = await o.post('/api/widget/leave-message', leaveBody(values));
-        form.remove();
-        if (leaveForm === form) leaveForm = null;
-        list.append(h('li', { class: 'notice done', 'data-test': 'kefu-leave-done', text: t('leave_done') }));
-        toBottom();
-        o.changed(answer.conversation);
-      } catch (err) {
-        const key = err.status === 400 ? leaveFieldOf(err.error?.field) : 'form';
-        show({ [key]: key === 'form' ? 'try_again' : key === 'contact' ? 'contact' : 'invalid' });
-      } finally {
-        submit.disabled = false;
-      }
-    }
   }
 
   // -- categories and queue
@@ -253,8 +197,8 @@ export async function createExtras(o) {
       try {
         await o.post('/api/widget/rating', { conversation_id: id, rating: stars, comment: comment.value.trim() });
         rating.replaceWith(h('p', { class: 'thanks', 'data-test': 'kefu-rate-done', text: t('rate_done') }));
-      } catch {
-        error.textContent = t('try_again');
+      } catch (err) {
+        error.textContent = t(later(err, rating) ? 'throttled' : 'try_again');
         submit.disabled = false;
       }
     }
@@ -269,8 +213,8 @@ export async function createExtras(o) {
       try {
         await o.post('/api/widget/transcript', { conversation_id: id, email: address });
         transcript.replaceWith(h('p', { class: 'thanks', 'data-test': 'kefu-transcript-done', text: t('transcript_done', { email: address }) }));
-      } catch {
-        mailError.textContent = t('try_again');
+      } catch (err) {
+        mailError.textContent = t(later(err, transcript) ? 'throttled' : 'try_again');
         mail.disabled = false;
       }
     }
@@ -279,7 +223,6 @@ export async function createExtras(o) {
   return {
     emoji,
     ask,
-    leave,
     categories,
     queue,
     menu: toggleMenu,

@@ -30,4 +30,5 @@ export default {
   sys_closed: '{name} ended the conversation',
   sys_reopened: 'The conversation was reopened',
   preview: 'Agents can see what you type before you send it',
+  throttled: 'Too many messages at once, please wait…',
 };

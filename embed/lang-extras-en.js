@@ -35,4 +35,9 @@ export default {
   transcript: 'Send me the transcript',
   transcript_submit: 'Send',
   transcript_done: 'The transcript was sent to {email}',
+  throttled: 'Too many messages at once, please wait…',
+  closed_intro: 'We are closed now. Leave a message and we will get back to you when we open.',
+  hours: 'Opening hours: {hours} ({zone})',
+  opens: 'We open again {when}',
+  days: 'Mon,Tue,Wed,Thu,Fri,Sat,Sun',
 };

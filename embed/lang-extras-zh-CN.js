@@ -35,4 +35,9 @@ export default {
   transcript: '发送聊天记录到邮箱',
   transcript_submit: '发送',
   transcript_done: '聊天记录已发送到 {email}',
+  throttled: '发送太频繁，请稍候…',
+  closed_intro: '现在是非工作时间，请留言，我们上班后会尽快联系您。',
+  hours: '工作时间：{hours}（{zone}）',
+  opens: '下次上班：{when}',
+  days: '周一,周二,周三,周四,周五,周六,周日',
 };

@@ -1,144 +1,152 @@
-// Kefu widget loader: replaces the page's kefu(...) queue stub, draws the launcher, loads the chat UI when needed.
-(function () {
-  'use strict';
-  var w = window;
-  var d = document;
+// Kefu widget loader: the kefu(...) API and the launcher in the page; the chat runs in an iframe of the appliance.
+(() => {
+  // Pages patch globals (prototypes, JSON, storage…): ours come from a blank frame's fresh realm, where bridge.js runs.
+  const w = window;
+  const d = document;
   if (w.kefu && w.kefu.loaded) return;
-  var script = d.currentScript;
-  var siteKey = script && script.getAttribute('data-kefu-site');
+  const script = d.currentScript;
+  const siteKey = script && script.getAttribute('data-kefu-site');
   if (!siteKey) return;
-  // The appliance's address is where this script came from (also behind a path prefix).
-  var base = script.src.replace(/\/embed\.js([?#].*)?$/, '');
-  var prefix = 'kefu:' + siteKey + ':';
-  var queue = (w.kefu && w.kefu.q) || [];
-  var listeners = {};
-  var identity = null;
-  var chat = null;
-  var loading = null;
-  var readyData = null;
-  var state = stored('localStorage', 'state') || {};
-  var site = state.site || {};
-  var root, wrap, badge;
-  var CSS = ':host{all:initial!important}[hidden]{display:none!important}' +
-    '.launcher{position:fixed;z-index:2147483000;bottom:20px;right:20px;width:56px;height:56px;padding:0;border:0;' +
-    'border-radius:50%;background:var(--c,#1f6feb);color:#fff;cursor:pointer;display:flex;align-items:center;' +
-    'justify-content:center;box-shadow:0 4px 16px rgba(0,0,0,.22)}.left .launcher{right:auto;left:20px}' +
-    '.launcher svg{width:28px;height:28px;fill:currentColor}.badge{position:absolute;top:-3px;right:-3px;' +
-    'min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;background:#d1242f;' +
-    'color:#fff;font:600 12px/20px -apple-system,"Segoe UI",sans-serif;text-align:center}';
+  // Where this script came from: /embed.js, or /embed/<version>/loader.js when pinned.
+  const found = script.src.match(/^(.*?)\/embed(\/[0-9a-f]{12})?(\.js|\/loader\.js)([?#].*)?$/);
+  if (!found) return;
+  const base = found[1];
+  const prefix = `kefu:${siteKey}:`;
+  const queue = (w.kefu && w.kefu.q) || [];
+  const early = [];
+  const on = {};
+  let ready = null;
+  let R, host, root, wrap, button, badge;
+  const CSS = ':host{all:initial!important}[hidden]{display:none!important}.k{position:fixed;inset:auto;' +
+    'width:0;height:0;margin:0;padding:0;border:0;overflow:visible;background:none}.k::backdrop{display:none}' +
+    '.k>*{position:fixed;z-index:2147483647;bottom:20px;right:20px}.left>*{right:auto;left:20px}' +
+    'button{width:56px;height:56px;padding:0;border:0;border-radius:50%;background:var(--c,#1f6feb);' +
+    'color:#fff;cursor:pointer;box-shadow:0 4px 16px rgba(0,0,0,.22)}svg{display:block;width:28px;margin:auto;' +
+    'fill:#fff}span{position:absolute;top:-3px;right:-3px;min-width:20px;padding:0 5px;box-sizing:border-box;' +
+    'border-radius:10px;background:#d1242f;font:600 12px/20px sans-serif}';
 
-  function stored(area, key) {
-    try { return JSON.parse(w[area].getItem(prefix + key)); } catch (e) { return null; }
+  const el = (tag, parent, props) => parent.appendChild(Object.assign(d.createElement(tag), props));
+
+  /** Read (`value` undefined), write a string or remove (null) one of our keys; false when that fails. */
+  function store(area, key, value) {
+    try {
+      const s = R[area];
+      if (value === undefined) return s.getItem(prefix + key);
+      if (value === null) s.removeItem(prefix + key);
+      else s.setItem(prefix + key, value);
+      return true;
+    } catch (e) {
+      return value === undefined ? null : false;
+    }
+  }
+
+  function parse(text) {
+    try { return R.JSON.parse(text); } catch (e) { return null; }
   }
 
   function emit(name, data) {
-    if (name === 'unread') setBadge(data);
-    if (name === 'ready') readyData = data;
-    (listeners[name] || []).slice().forEach(function (fn) { call(fn, data); });
+    if (name === 'unread') {
+      badge.hidden = !(data > 0);
+      badge.textContent = data > 99 ? '99+' : data;
+    }
+    if (name === 'ready') ready = data;
+    const list = on[name] || [];
+    for (let i = 0; i < list.length; i++) call(list[i], data);
   }
 
   function call(fn, data) {
-    try { fn(data); } catch (e) { setTimeout(function () { throw e; }); }
+    try { fn(data); } catch (e) { setTimeout(() => { throw e; }); }
   }
 
-  function setBadge(count) {
-    if (!badge) return;
-    badge.hidden = !(count > 0);
-    badge.textContent = count > 99 ? '99+' : String(count);
-  }
-
-  var drawn = new Promise(function (resolve) {
-    if (d.body) resolve();
-    else d.addEventListener('DOMContentLoaded', resolve);
-  }).then(draw);
-
-  /** The launcher only, in a shadow root; no request is made here. */
-  function draw() {
-    var host = d.createElement('kefu-widget');
-    root = host.attachShadow({ mode: 'open' });
+  /** Into the top layer, above all the page draws (again after it shows a popover). */
+  function top() {
     try {
-      var sheet = new CSSStyleSheet();
-      sheet.replaceSync(CSS);
-      root.adoptedStyleSheets = [sheet];
-    } catch (e) {
-      var style = d.createElement('style');
-      style.textContent = CSS;
-      root.appendChild(style);
-    }
-    wrap = d.createElement('div');
-    wrap.className = 'k' + (site.widget_position === 'left' ? ' left' : '');
-    if (/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(site.theme_color)) wrap.style.setProperty('--c', site.theme_color);
-    var button = d.createElement('button');
-    button.type = 'button';
-    button.className = 'launcher';
-    button.setAttribute('data-test', 'kefu-launcher');
+      if (wrap.matches(':popover-open')) wrap.hidePopover();
+      wrap.showPopover();
+    } catch (e) { /* no popover support: the z-index holds */ }
+  }
+
+  /** The launcher's colour, side and label; hidden outside hours if the site says so. */
+  function applySite(site, hidden) {
+    wrap.classList.toggle('left', site.widget_position === 'left');
+    if (/^#([0-9a-f]{3}){1,2}$/i.test(site.theme_color)) wrap.style.setProperty('--c', site.theme_color);
     button.setAttribute('aria-label', site.language === 'en' ? 'Open chat' : '打开在线客服');
-    var ns = 'http://www.w3.org/2000/svg';
-    var svg = d.createElementNS(ns, 'svg');
+    button.hidden = hidden === true;
+  }
+
+  /** A command for bridge.js, loaded into our realm when first needed. */
+  function bridge(command, arg) {
+    if (host.run) return host.run(command, arg);
+    host.later.push([command, arg]);
+    if (host.later.length > 1) return;
+    const s = R.document.createElement('script');
+    s.src = `${base}/embed${found[2] || ''}/bridge.js`;
+    R.document.head.appendChild(s);
+  }
+
+  function draw() {
+    const element = d.createElement('kefu-widget');
+    root = element.attachShadow({ mode: 'open' });
+    el('style', root, { textContent: CSS });
+    // Beside <body>: pages that swap it (Turbo, pjax) keep us.
+    d.documentElement.appendChild(element);
+    R = el('iframe', root, { hidden: true }).contentWindow;
+    const state = parse(store('localStorage', 'state')) || {};
+    const outbox = parse(store('localStorage', 'outbox'));
+    const reopen = store('sessionStorage', 'open');
+    wrap = el('div', root, { className: 'k' });
+    wrap.setAttribute('popover', 'manual');
+    button = el('button', wrap, { type: 'button', onclick: () => bridge('toggle') });
+    button.setAttribute('data-test', 'kefu-launcher');
+    const svg = button.appendChild(d.createElementNS('http://www.w3.org/2000/svg', 'svg'));
     svg.setAttribute('viewBox', '0 0 24 24');
-    var path = d.createElementNS(ns, 'path');
-    path.setAttribute('d', 'M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zM7 9h10v2H7V9zm0-3h10v2H7V6zm0 6h7v2H7v-2z');
-    svg.appendChild(path);
-    badge = d.createElement('span');
-    badge.className = 'badge';
+    svg.appendChild(d.createElementNS(svg.namespaceURI, 'path')).setAttribute('d',
+      'M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zM7 9h10v2H7V9zm0-3h10v2H7V6zm0 6h7v2H7v-2z');
+    badge = el('span', button, {});
     badge.setAttribute('data-test', 'kefu-badge');
-    button.appendChild(svg);
-    button.appendChild(badge);
-    button.onclick = function () { withChat(function (c) { c.toggle(); }); };
-    var going = state.conversation && state.conversation.status === 'open';
-    // Hidden outside hours (as of the last session), never mid-conversation.
-    button.hidden = site.mode === 'hidden' && !going;
-    wrap.appendChild(button);
-    root.appendChild(wrap);
-    d.body.appendChild(host);
-    setBadge(state.unread || 0);
-    // An open conversation, unsent messages or a panel left open on the previous page: load now.
-    var outbox = stored('localStorage', 'outbox');
-    var reopen = stored('sessionStorage', 'open');
-    if (going || (outbox && outbox.length) || reopen) {
-      withChat(function (c) { if (reopen) c.open(); });
-    }
-  }
-
-  function load() {
-    loading = loading || drawn.then(function () {
-      return import(base + '/embed/chat.js');
-    }).then(function (module) {
-      return module.mount({
-        root: root, wrap: wrap, base: base, siteKey: siteKey, identify: identity, emit: emit, standalone: false,
-      });
-    }).then(function (controls) {
-      chat = controls;
-      return chat;
-    });
-    loading.catch(function () { loading = null; });
-    return loading;
-  }
-
-  function withChat(fn) {
-    load().then(fn, function (e) { if (w.console) console.warn('kefu: the chat could not be loaded', e); });
+    const going = Boolean(state.conversation && state.conversation.status === 'open');
+    const site = state.site || {};
+    host = R.kefuHost = {
+      base, siteKey, prefix, root, wrap, store, parse, emit, applySite, top, later: [], identify: null,
+      // From the page's realm: the chat sees the page as sender.
+      post: (target, message, to) => target.postMessage(message, to),
+    };
+    applySite(site, site.mode === 'hidden' && !going);
+    emit('unread', state.unread);
+    top();
+    d.addEventListener('toggle', (e) => {
+      if (e.newState === 'open' && !e.target.matches('dialog:modal')) setTimeout(top);
+    }, true);
+    // An open chat, unsent messages or the panel open on the last page: load now.
+    if (reopen) bridge('open');
+    else if (going || (outbox && outbox.length)) bridge('load');
+    for (let i = 0; i < early.length; i++) kefu(early[i][0], early[i][1], early[i][2]);
   }
 
   /** kefu('open' | 'close' | 'toggle'), kefu('identify', {...}), kefu('on' | 'off', event, fn). */
   function kefu(command, arg, fn) {
-    if (command === 'open') withChat(function (c) { c.open(); });
-    else if (command === 'toggle') withChat(function (c) { c.toggle(); });
-    else if (command === 'close') { if (loading) withChat(function (c) { c.close(); }); }
-    else if (command === 'identify') {
-      identity = arg && typeof arg === 'object' ? arg : null;
-      if (chat) chat.identify(identity);
-    } else if (command === 'on' && typeof fn === 'function') {
-      (listeners[arg] = listeners[arg] || []).push(fn);
-      if (arg === 'ready' && readyData) call(fn, readyData);
+    if (command === 'on' && typeof fn === 'function') {
+      (on[arg] = on[arg] || []).push(fn);
+      if (arg === 'ready' && ready) call(fn, ready);
     } else if (command === 'off') {
-      listeners[arg] = (listeners[arg] || []).filter(function (f) { return f !== fn; });
+      on[arg] = (on[arg] || []).filter((f) => f !== fn);
+    } else if (!host) {
+      early.push([command, arg, fn]);
+    } else if (command === 'identify') {
+      // Plain data: a function could not cross to the frame.
+      host.identify = arg && typeof arg === 'object' ? parse(R.JSON.stringify(arg)) : null;
+      if (host.run) host.run('identify');
+    } else if (/^(open|close|toggle)$/.test(command)) {
+      bridge(command);
     }
   }
 
   kefu.loaded = true;
-  kefu.version = '0.1.0';
+  kefu.version = '0.2.0';
   // A stub captured before we arrived still pushes here: run those calls too.
-  kefu.q = { push: function (args) { kefu.apply(null, args); } };
+  kefu.q = { push: (args) => kefu(args[0], args[1], args[2]) };
   w.kefu = kefu;
-  for (var i = 0; i < queue.length; i++) kefu.apply(null, queue[i]);
+  for (let i = 0; i < queue.length; i++) kefu(queue[i][0], queue[i][1], queue[i][2]);
+  if (d.body) draw();
+  else d.addEventListener('DOMContentLoaded', draw);
 })();

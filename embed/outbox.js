@@ -39,7 +39,11 @@ export function sendFrame(entry) {
 
 export function readOutbox(storage, key) {
   let entries;
-  try { entries = JSON.parse(storage.getItem(key) || '[]'); } catch { entries = []; }
+  try {
+    entries = JSON.parse(storage.getItem(key) || '[]');
+    // Written by an older widget on a page whose Array.prototype.toJSON (Prototype.js) made it a string.
+    if (typeof entries === 'string') entries = JSON.parse(entries);
+  } catch { entries = []; }
   return Array.isArray(entries) ? entries.filter(isEntry) : [];
 }
 

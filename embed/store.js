@@ -13,12 +13,13 @@ export function storageKeys(siteKey) {
 
 /**
  * Wrap a Storage so that a full or forbidden storage never breaks the chat: what cannot be
- * written is kept in memory for this page's life (and `durable` turns false).
+ * written is kept in memory for this page's life (`durable` turns false, `warn()` is called once).
  */
-export function safeStorage(backing) {
+export function safeStorage(backing, warn = () => {}) {
   const memory = new Map();
   const wrapper = {
     durable: true,
+    flushed: () => Promise.resolve(),
     getItem(key) {
       if (memory.has(key)) return memory.get(key);
       try { return backing ? backing.getItem(key) : null; } catch { return null; }
@@ -28,6 +29,7 @@ export function safeStorage(backing) {
         backing.setItem(key, value);
         memory.delete(key);
       } catch {
+        if (wrapper.durable) warn();
         wrapper.durable = false;
         memory.set(key, value);
       }
@@ -38,6 +40,56 @@ export function safeStorage(backing) {
     },
   };
   return wrapper;
+}
+
+/**
+ * The storage of the website's page, for the chat in its iframe (loader.js and bridge.js keep our
+ * keys in the page's localStorage, so state is first-party and survives third-party blocking).
+ * Reads come from `items`, the page's copy at start, kept current by `changed()` (another tab) and
+ * by our writes, which are posted with `send({type: 'set', id, key, value})` and confirmed by
+ * `stored(id, ok)`. `flushed()` resolves once every write so far is stored (or did not answer in
+ * `patience` ms); a refused write makes it not `durable` and calls `warn()` once.
+ */
+export function relayStorage(items, send, warn = () => {}, patience = 2000) {
+  const memory = new Map(Object.entries(items || {}).filter(([, value]) => typeof value === 'string'));
+  const waiting = new Map();
+  const listeners = [];
+  let id = 0;
+  let last = Promise.resolve();
+  const write = (key, value) => {
+    if (value === null) memory.delete(key);
+    else memory.set(key, value);
+    const mine = (id += 1);
+    last = new Promise((resolve) => {
+      waiting.set(mine, resolve);
+      setTimeout(resolve, patience);
+    });
+    send({ type: 'set', id: mine, key, value });
+  };
+  const relay = {
+    durable: true,
+    getItem: (key) => memory.get(key) ?? null,
+    setItem: (key, value) => write(key, String(value)),
+    removeItem: (key) => write(key, null),
+    flushed: () => last,
+    listen: (fn) => listeners.push(fn),
+    stored(answered, ok) {
+      if (!ok && relay.durable) warn();
+      if (!ok) relay.durable = false;
+      // Answers come in order: this one settles every earlier write too.
+      for (const [n, resolve] of waiting) {
+        if (n > answered) break;
+        waiting.delete(n);
+        resolve();
+      }
+    },
+    changed(key, value) {
+      if (typeof value === 'string') memory.set(key, value);
+      else memory.delete(key);
+      for (const fn of listeners) fn(key);
+    },
+  };
+  return relay;
 }
 
 export function readJSON(storage, key) {

@@ -1,4 +1,4 @@
-// The chat panel's stylesheet (the launcher's is in loader.js); it lives inside the shadow root only.
+// The chat panel's stylesheet (the launcher's is in loader.js); it lives inside the chat page's shadow root only.
 
 export const PANEL_CSS = `
 :host{all:initial!important}
@@ -39,10 +39,23 @@ textarea:focus{border-color:var(--c,#1f6feb)}
 .send{height:36px;padding:0 14px;border-radius:8px;background:var(--c,#1f6feb);color:#fff;font-weight:600}
 .hint{padding:0 10px 6px;font-size:11px;color:#8c959f;background:#fff}
 .drop{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;background:rgba(255,255,255,.92);border:2px dashed var(--c,#1f6feb);border-radius:inherit;font-size:16px;color:var(--c,#1f6feb);pointer-events:none}
-.standalone .panel{inset:0;width:auto;height:auto;max-width:760px;margin:0 auto;border-radius:0;box-shadow:none}
+.standalone .panel,.embed .panel{inset:0;width:auto;height:auto;max-width:760px;margin:0 auto;border-radius:0;box-shadow:none}
+@media (prefers-color-scheme:dark){
+:host{color-scheme:dark}
+.panel{background:#161b22;color:#e6edf3}
+.list{background:#0d1117}
+.bubble{background:#21262d;border-color:#30363d}
+.compose,.hint{background:#161b22;border-color:#30363d}
+textarea{background:#0d1117;border-color:#3d444d}
+.icon,.meta,.typing,.hint,.msg.system,.notice{color:#9198a1}
+.typing{background:#0d1117}
+.icon:hover{background:#21262d}
+.banner{background:#3a2d00;color:#f2cc60}
+.note{color:#ff7b72}
+.drop{background:rgba(13,17,23,.92)}
+}
 @media (max-width:480px){
 .k .panel{inset:0;width:auto;height:auto;border-radius:0}
-.open .launcher{display:none}
 textarea{font-size:16px}
 }
 `;

@@ -1,6 +1,7 @@
 // All network I/O: the WebSocket, its long-poll fallback, heartbeat and reconnects, and the HTTP calls.
 import {
-  HELLO_TIMEOUT_MS, PING_INTERVAL_MS, closeAction, heartbeat, httpOutcome, reconnectDelay, shouldPoll,
+  HELLO_TIMEOUT_MS, PING_INTERVAL_MS, THROTTLED_MS, closeAction, heartbeat, httpOutcome, reconnectDelay, retryAfterMs,
+  shouldPoll,
 } from './reconnect.js';
 
 const POLL_SECONDS = 25;
@@ -8,7 +9,8 @@ const POLL_PATHS = { send: '/api/widget/send', read: '/api/widget/read', typing:
 
 /**
  * `hooks`: token(), cursors(), opened(hello|null, {poll}), down(), frame(f) (poll answers become
- * the same frames), renew() → Promise (token refused), refused() (poll refused), mode(name).
+ * the same frames), renew() → Promise (token refused), refused() (poll refused), mode(name),
+ * throttled(ms) (the server asked us to slow down: nothing is dropped, we wait `ms`).
  */
 export function createTransport(base, siteKey, hooks) {
   let socket = null;
@@ -31,9 +33,8 @@ export function createTransport(base, siteKey, hooks) {
     return changed;
   }
 
-  /** The backoff delay; `online` ends it early. */
-  function pause() {
-    const ms = reconnectDelay(attempt++);
+  /** The backoff delay (or `ms`); `online` ends it early. */
+  function pause(ms = reconnectDelay(attempt++)) {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -49,7 +50,13 @@ export function createTransport(base, siteKey, hooks) {
 
   function connect() {
     if (stopped) return;
-    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/widget/ws`);
+    let ws;
+    try {
+      ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/widget/ws`);
+    } catch (err) {
+      console.warn('kefu: no WebSocket here, using long-poll', err);
+      return startPolling();
+    }
     let said = false;
     let heardAt = Date.now();
     let pinged = false;
@@ -107,8 +114,10 @@ export function createTransport(base, siteKey, hooks) {
       if (stopped) return;
       const action = closeAction(code);
       if (action === 'stop') return stop();
-      if (shouldPoll({ everConnected, failures })) return startPolling();
-      pause().then(() => (action === 'renew' ? hooks.renew().catch(() => {}) : null)).then(connect);
+      if (action === 'throttled') hooks.throttled(THROTTLED_MS);
+      else if (shouldPoll({ everConnected, failures })) return startPolling();
+      pause(action === 'throttled' ? THROTTLED_MS : undefined)
+        .then(() => (action === 'renew' ? hooks.renew().catch(() => {}) : null)).then(connect);
     }
   }
 
@@ -136,6 +145,11 @@ export function createTransport(base, siteKey, hooks) {
         if (outcome === 'refused') {
           if (hooks.refused(err)) continue;
           return stop();
+        }
+        if (outcome === 'throttled') {
+          hooks.throttled(err.retryAfter);
+          await pause(err.retryAfter);
+          continue;
         }
         if (setUp(false)) hooks.down();
         await pause();
@@ -165,6 +179,12 @@ export function createTransport(base, siteKey, hooks) {
       hooks.frame({ ...(ack.ack || ack), type: 'ack' });
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
+      if (err.status === 429) {
+        // Still in the outbox: the same message again once the server lets us.
+        hooks.throttled(err.retryAfter);
+        await pause(err.retryAfter);
+        return postSend(body);
+      }
       if (httpOutcome(err.status) === 'refused') {
         hooks.frame({ type: 'nack', client_id: body.client_id, error: err.error || { code: 'refused' } });
       } else if (up) {
@@ -217,11 +237,12 @@ export function createTransport(base, siteKey, hooks) {
 // -- HTTP
 
 export class HttpError extends Error {
-  /** `status` 0: no answer. */
-  constructor(status, error = null) {
+  /** `status` 0: no answer. `retryAfter`: ms to wait after a 429. */
+  constructor(status, error = null, retryAfter = 0) {
     super(error?.message || `HTTP ${status}`);
     this.status = status;
     this.error = error;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -234,6 +255,7 @@ export async function post(base, path, body, { token, signal, timeout = 20000 } 
     method: 'POST', headers, body: body instanceof FormData ? body : JSON.stringify(body),
   }, signal, timeout);
   const data = await res.json().catch(() => ({}));
+  if (res.status === 429) throw new HttpError(429, data?.error, retryAfterMs(res.headers.get('Retry-After')));
   if (!res.ok) throw new HttpError(res.status, data && data.error);
   return data;
 }

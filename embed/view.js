@@ -11,6 +11,7 @@ export function createView(o) {
   let t = o.t;
   let agentRead = 0;
   let bannerTimer = 0;
+  let noteTimer = 0;
   let transport = '';
   const bySeq = new Map();
   const byClient = new Map();
@@ -30,7 +31,7 @@ export function createView(o) {
   const list = h('ol', { class: 'list', 'aria-live': 'polite' });
   const closedNote = tr(h('li', { class: 'notice' }), 'closed');
   const typingLine = h('div', { class: 'typing', 'data-test': 'kefu-typing', hidden: true });
-  const note = h('div', { class: 'note', hidden: true });
+  const note = h('div', { class: 'note', role: 'status', 'data-test': 'kefu-notice', hidden: true });
   const hint = tr(h('div', { class: 'hint', hidden: true }), 'preview');
   const input = tr(h('textarea', { rows: 1, 'data-test': 'kefu-input', oninput: autosize, onkeydown: key, onpaste: paste }), 'placeholder', 'placeholder');
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true, 'data-test': 'kefu-file-input', onchange: chosen });
@@ -246,10 +247,11 @@ export function createView(o) {
       keepBottom(() => { typingLine.hidden = !on; });
     },
 
-    notice(text) {
+    notice(text, ms = 4000) {
       note.textContent = text;
       note.hidden = false;
-      setTimeout(() => { note.hidden = true; }, 4000);
+      clearTimeout(noteTimer);
+      noteTimer = setTimeout(() => { note.hidden = true; }, ms);
     },
 
     settle: () => keepBottom(() => {}),

@@ -92,7 +92,8 @@ def test_left_message_reaches_the_console_and_the_mail_server(offline, smtp) -> 
     appliance, owner, site = offline
     widget = Widget(appliance, site["widget_key"])
     assert widget.session["availability"] == {
-        "mode": "leave_message", "open": True, "agents_online": False}
+        "mode": "leave_message", "open": True, "agents_online": False, "opens_at": None,
+        "hours": None}
 
     async def scenario() -> dict:
         agent = await agent_socket(appliance, owner)
@@ -189,7 +190,9 @@ def test_business_hours_and_hiding_decide_the_widget(offline) -> None:
             assert r.json()["site"]["business_hours"]["timezone"] == "Asia/Shanghai"
             w = await asyncio.to_thread(Widget, appliance, site["widget_key"])
             assert w.session["availability"] == {
-                "mode": "leave_message", "open": False, "agents_online": True}
+                "mode": "leave_message", "open": False, "agents_online": True, "opens_at": None,
+                "hours": {"timezone": "Asia/Shanghai", "week": {
+                    day: [] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}}
             await asyncio.to_thread(owner.patch, f"/api/sites/{site['id']}",
                                     json={"offline_mode": "hide"})
             w = await asyncio.to_thread(Widget, appliance, site["widget_key"])

@@ -249,3 +249,25 @@ def test_device_comes_from_the_user_agent(appliance, owner, site) -> None:
     visitor = visitor_seen_by_agents(appliance, owner[0], r.json()["visitor_token"])
     assert visitor["user_agent"] == "x" * 500
     assert set(visitor["device"]) == {"browser", "os", "device"}
+
+
+def test_closed_by_business_hours_the_session_names_the_hours_and_the_next_opening(
+        appliance, owner, site) -> None:
+    from datetime import UTC, datetime, timedelta
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    name = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+    hours = {"timezone": "Asia/Shanghai", "week": {name: [["09:30", "18:00"]]}}
+    r = owner[0].patch(f"/api/sites/{site['id']}", json={"business_hours": hours})
+    assert r.status_code == 200, r.text
+    availability = start(appliance, site).json()["availability"]
+    assert availability["mode"] == "leave_message" and availability["open"] is False
+    # 09:30 in Shanghai (UTC+8, no daylight saving) is 01:30 UTC on the same day.
+    assert availability["opens_at"] == f"{day.isoformat()}T01:30:00Z"
+    week = {d: [] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    week[name] = [["09:30", "18:00"]]
+    assert availability["hours"] == {"timezone": "Asia/Shanghai", "week": week}
+
+    r = owner[0].patch(f"/api/sites/{site['id']}", json={"business_hours": None})
+    assert r.status_code == 200, r.text
+    availability = start(appliance, site).json()["availability"]
+    assert availability["opens_at"] is None and availability["hours"] is None

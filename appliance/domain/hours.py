@@ -128,6 +128,12 @@ def schedule_json(schedule: Schedule | None) -> dict[str, Any] | None:
     }
 
 
+def weekly_json(schedule: Schedule | None) -> dict[str, Any] | None:
+    """The weekly hours alone (time zone and week, as schedule_json): what a visitor is shown."""
+    found = schedule_json(schedule)
+    return None if found is None else {"timezone": found["timezone"], "week": found["week"]}
+
+
 def _ranges_on(schedule: Schedule, day: date) -> Ranges:
     if day in schedule.holidays:
         return ()

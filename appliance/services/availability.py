@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from appliance.domain.hours import is_open
+from appliance.domain.availability import CHAT, HIDDEN, LEAVE_MESSAGE, Availability
+from appliance.domain.hours import is_open, next_opening, weekly_json
 from appliance.domain.model import Site, User
 from appliance.services.context import Services
 from appliance.storage import accounts
-
-CHAT, LEAVE_MESSAGE, HIDDEN = "chat", "leave_message", "hidden"
-
-
-@dataclass(frozen=True, slots=True)
-class Availability:
-    mode: str  # chat | leave_message | hidden
-    open: bool  # within business hours
-    agents_online: bool
 
 
 def serves(user: User, site_id: int) -> bool:
@@ -32,9 +23,12 @@ async def agents_online(svc: Services, site: Site, is_online: Callable[[int], bo
 
 async def availability_of(svc: Services, site: Site,
                           is_online: Callable[[int], bool]) -> Availability:
-    within_hours = is_open(site.business_hours, svc.now())
+    now = svc.now()
+    within_hours = is_open(site.business_hours, now)
     online = await agents_online(svc, site, is_online)
+    hours = weekly_json(site.business_hours)
     if within_hours and online:
-        return Availability(CHAT, within_hours, online)
+        return Availability(CHAT, within_hours, online, None, hours)
     mode = HIDDEN if site.offline_mode == "hide" else LEAVE_MESSAGE
-    return Availability(mode, within_hours, online)
+    opens_at = None if within_hours else next_opening(site.business_hours, now)
+    return Availability(mode, within_hours, online, opens_at, hours)

@@ -103,3 +103,10 @@ def qr_svg(text: str) -> bytes:
 
 async def company_name(svc: Services, company_id: int) -> str:
     return (await svc.db.read(store.get_company, company_id)).name
+
+
+async def embedding_origins(svc: Services, widget_key: str) -> tuple[str, ...]:
+    """The origins whose pages may show a site's chat in a frame: its allowed origins (none for
+    an unknown key). The appliance's own pages always may."""
+    site = await svc.db.read(store.get_site_by_widget_key, widget_key)
+    return site.allowed_origins if site else ()

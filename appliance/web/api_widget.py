@@ -35,7 +35,7 @@ from appliance.wire.conversations import (
     visitor_self_json,
 )
 from appliance.wire.frames import ack_frame
-from appliance.wire.sites import widget_site_json
+from appliance.wire.sites import availability_json, widget_site_json
 
 bp = Blueprint("widget", url_prefix="/api")
 POLL_MAX_SECONDS = 30
@@ -121,7 +121,7 @@ async def widget_availability(request: Request, site: Site) -> dict[str, Any]:
     svc = services(request)
     found = await availability_of(svc, site,
                                   lambda user_id: svc.presence.status(user_id) != "offline")
-    return {"mode": found.mode, "open": found.open, "agents_online": found.agents_online}
+    return availability_json(found)
 
 
 @bp.post("/widget/send")

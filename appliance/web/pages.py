@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
 from sanic import Blueprint, Request
@@ -10,9 +11,10 @@ from sanic.response import HTTPResponse, json, raw, redirect
 from appliance import __version__
 from appliance.services.health import ping
 from appliance.services.setup import needs_setup
+from appliance.services.sites import embedding_origins
 from appliance.web.errors import error_response
 from appliance.web.http import services
-from appliance.web.static import Asset
+from appliance.web.static import Asset, bundle_version, make_asset
 
 bp = Blueprint("pages")
 
@@ -22,10 +24,11 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
             "frame-ancestors 'none'")
 
 
-def serve_asset(request: Request, asset: Asset | None, *, page: bool = False) -> HTTPResponse:
+def serve_asset(request: Request, asset: Asset | None, *, page: bool = False,
+                cache: str = "no-cache") -> HTTPResponse:
     if asset is None:
         return error_response(404, "not_found", "Not found")
-    headers = {"ETag": asset.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    headers = {"ETag": asset.etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
     if page:
         headers["Content-Security-Policy"] = PAGE_CSP
         headers["X-Frame-Options"] = "DENY"
@@ -76,14 +79,56 @@ def _cross_origin(response: HTTPResponse) -> HTTPResponse:
     return response
 
 
+# The snippet's /embed.js is cached briefly, so that an upgrade reaches pages within minutes;
+# /embed/<version>/<file> never changes (the version is a hash of every widget file), so a host
+# may pin /embed/<version>/loader.js with Subresource Integrity (embed/README.md).
+LOADER_CACHE = "public, max-age=300"
+IMMUTABLE = "public, max-age=31536000, immutable"
+_VERSIONED = re.compile(r"([0-9a-f]{12})/(.+)")
+
+
+def embed_version(request: Request) -> str:
+    ctx = request.app.ctx
+    if getattr(ctx, "embed_version", None) is None:
+        ctx.embed_version = bundle_version(ctx.embed)
+    return str(ctx.embed_version)
+
+
 @bp.get("/embed.js")
 async def embed_loader(request: Request) -> HTTPResponse:
-    return _cross_origin(serve_asset(request, request.app.ctx.embed.get("loader.js")))
+    asset = request.app.ctx.embed.get("loader.js")
+    return _cross_origin(serve_asset(request, asset, cache=LOADER_CACHE))
 
 
 @bp.get("/embed/<path:path>")
 async def embed_file(request: Request, path: str) -> HTTPResponse:
-    return _cross_origin(serve_asset(request, request.app.ctx.embed.get(path)))
+    bundle = request.app.ctx.embed
+    version = embed_version(request)
+    if path == "manifest.json":
+        loader = bundle["loader.js"]
+        return _cross_origin(json({"version": version, "loader": f"/embed/{version}/loader.js",
+                                   "integrity": loader.integrity},
+                                  headers={"Cache-Control": "no-cache"}))
+    found = _VERSIONED.fullmatch(path)
+    if found is None:
+        return _cross_origin(serve_asset(request, bundle.get(path)))
+    # An older version's files are gone with the upgrade: a 404, never other bytes.
+    asset = bundle.get(found[2]) if found[1] == version else None
+    return _cross_origin(serve_asset(request, asset, cache=IMMUTABLE))
+
+
+def _chat_html(request: Request) -> Asset | None:
+    """chat.html loading this version's page.js (its imports follow from that address)."""
+    ctx = request.app.ctx
+    if getattr(ctx, "embed_chat_page", None) is None:
+        template = ctx.embed.get("chat.html")
+        if template is None:
+            return None
+        body = template.body.replace(b'src="../embed/page.js"',
+                                     f'src="../embed/{embed_version(request)}/page.js"'.encode())
+        ctx.embed_chat_page = make_asset("chat.html", body)
+    page: Asset = ctx.embed_chat_page
+    return page
 
 
 CHAT_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -93,11 +138,15 @@ CHAT_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsaf
 
 @bp.get("/chat/<site_key:str>")
 async def chat_page(request: Request, site_key: str) -> HTTPResponse:
-    """The standalone chat page of a site (app web views, WeChat menus, e-mail signatures)."""
-    del site_key  # the page reads it from its own address
-    response = serve_asset(request, request.app.ctx.embed.get("chat.html"))
-    if response.status == 200:
-        response.headers["Content-Security-Policy"] = CHAT_PAGE_CSP
+    """A site's chat page: on its own (app web views, WeChat menus, e-mail signatures), or the
+    widget's panel in an iframe of the site's pages. Only the site's allowed origins may frame
+    it (the browser enforces `frame-ancestors`), as only they may call the widget API."""
+    response = serve_asset(request, _chat_html(request))
+    if response.status in (200, 304):
+        origins = await embedding_origins(services(request), site_key)
+        ancestors = " ".join(("frame-ancestors 'self'", *origins))
+        response.headers["Content-Security-Policy"] = f"{CHAT_PAGE_CSP}; {ancestors}"
+        response.headers["Vary"] = "Accept-Encoding"
     return response
 
 

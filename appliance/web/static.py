@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
+
+import rjsmin
 
 from appliance.paths import bundled
 
@@ -18,6 +21,10 @@ _TYPES = {
     ".webmanifest": "application/manifest+json",
 }
 _COMPRESSIBLE = (".js", ".mjs", ".css", ".html", ".svg", ".json")
+# The widget's scripts run on customers' pages, where every byte counts: they are served without
+# comments and indentation (rjsmin; it does not understand template literals nested in
+# template literals, which tests/js/widget-static.test.mjs keeps out of embed/).
+MINIFIED = frozenset({"embed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +33,7 @@ class Asset:
     gzipped: bytes | None
     content_type: str
     etag: str
+    integrity: str  # Subresource Integrity of `body`: "sha384-<base64>"
 
 
 def _walk(root: Traversable, prefix: str = "") -> dict[str, Traversable]:
@@ -41,15 +49,29 @@ def _walk(root: Traversable, prefix: str = "") -> dict[str, Traversable]:
     return files
 
 
-def _asset(name: str, body: bytes) -> Asset:
+def make_asset(name: str, body: bytes, *, minify: bool = False) -> Asset:
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if minify and ext == ".js":
+        body = rjsmin.jsmin(body.decode("utf-8")).encode("utf-8")
     content_type = _TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
     gzipped = gzip.compress(body, 9, mtime=0) if ext in _COMPRESSIBLE else None
     etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-    return Asset(body, gzipped, content_type, etag)
+    integrity = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+    return Asset(body, gzipped, content_type, etag, integrity)
 
 
 def load_bundle(package: str) -> dict[str, Asset]:
     """Every file of a front-end package by its relative path."""
     files = _walk(bundled(package))
-    return {name: _asset(name, entry.read_bytes()) for name, entry in files.items()}
+    minify = package in MINIFIED
+    return {name: make_asset(name, entry.read_bytes(), minify=minify)
+            for name, entry in files.items()}
+
+
+def bundle_version(bundle: dict[str, Asset]) -> str:
+    """A hash of every file's content: the versioned URLs (/embed/<version>/...) change as soon
+    as any file does, so they can be cached for good."""
+    digest = hashlib.sha256()
+    for name in sorted(bundle):
+        digest.update(name.encode() + b"\0" + bundle[name].body + b"\0")
+    return digest.hexdigest()[:12]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from appliance.domain.availability import Availability
 from appliance.domain.conversations import CannedReply
 from appliance.domain.embed import embed_snippet
 from appliance.domain.hours import schedule_json
@@ -63,3 +64,9 @@ def category_json(category: Category) -> dict[str, Any]:
 def canned_json(reply: CannedReply) -> dict[str, Any]:
     return {"id": reply.id, "site_id": reply.site_id, "owner_id": reply.owner_id,
             "shortcut": reply.shortcut, "body": reply.body}
+
+
+def availability_json(found: Availability) -> dict[str, Any]:
+    """Whether the widget offers a chat now, and when a closed site opens next."""
+    return {"mode": found.mode, "open": found.open, "agents_online": found.agents_online,
+            "opens_at": timestamp(found.opens_at), "hours": found.hours}

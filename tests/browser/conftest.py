@@ -36,9 +36,9 @@ def new_page(browser) -> Iterator[object]:
     """Factory of pages, each in its own browser context (its own cookies)."""
     contexts = []
 
-    def make(viewport: dict | None = None):
+    def make(viewport: dict | None = None, **options):
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},
-                                      locale="zh-CN")
+                                      locale="zh-CN", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
@@ -58,6 +58,19 @@ def screenshot(page, name: str) -> Path:
 def hook(page, name: str):
     """The element with `data-test="name"` (also inside the widget's open shadow root)."""
     return page.locator(f'[data-test="{name}"]')
+
+
+def widget(page):
+    """The chat panel: loader.js shows it in an iframe of the appliance (launcher and badge are
+    in the page itself, in the loader's shadow root)."""
+    return page.frame_locator('[data-test="kefu-frame"]')
+
+
+def kefu(page, name: str):
+    """A hook: the widget's in its chat frame (but launcher and badge), others in the page."""
+    inside = name.startswith("kefu-") and name not in ("kefu-launcher", "kefu-badge", "kefu-frame")
+    scope = widget(page) if inside else page
+    return scope.locator(f'[data-test="{name}"]')
 
 
 def open_console(page, base_url: str, login: str, password: str) -> None:

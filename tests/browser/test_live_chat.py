@@ -13,17 +13,14 @@ from pathlib import Path
 import pytest
 from conftest import OWNER_PASSWORD, Appliance
 
-from browser.conftest import open_console, screenshot
+from browser.conftest import kefu as t
+from browser.conftest import open_console, screenshot, widget
 
 pytestmark = pytest.mark.browser
 
 # A 2×2 red PNG.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")
-
-
-def t(page, hook: str):
-    return page.locator(f'[data-test="{hook}"]')
 
 
 @pytest.fixture
@@ -82,9 +79,9 @@ def test_visitor_and_agent_chat_across_origins(appliance: Appliance, host_site, 
     t(visitor, "kefu-panel").wait_for()
     assert all(u.startswith((host_site["origin"], appliance.url)) for u in requests), requests
     visitor_says(visitor, "你好，我想咨询洗牙")
-    mine = visitor.locator('[data-test="kefu-message"][data-sender="visitor"]',
+    mine = widget(visitor).locator('[data-test="kefu-message"][data-sender="visitor"]',
                            has_text="你好，我想咨询洗牙")
-    mine.and_(visitor.locator('[data-state="sent"], [data-state="read"]')).wait_for()
+    mine.and_(widget(visitor).locator('[data-state="sent"], [data-state="read"]')).wait_for()
 
     # The chat was routed to the only agent online; it appears without reloading.
     t(agent, "conv-tab-mine").click()
@@ -93,7 +90,7 @@ def test_visitor_and_agent_chat_across_origins(appliance: Appliance, host_site, 
     agent_message(agent, "你好，我想咨询洗牙").wait_for()
     t(agent, "chat-input").fill("您好！洗牙 198 元。")
     t(agent, "chat-send").click()
-    visitor.locator('[data-test="kefu-message"][data-sender="agent"]',
+    widget(visitor).locator('[data-test="kefu-message"][data-sender="agent"]',
                     has_text="洗牙 198 元").wait_for()
 
     # An image from the visitor.
@@ -107,7 +104,7 @@ def test_visitor_and_agent_chat_across_origins(appliance: Appliance, host_site, 
     # The visitor moves to another page: the conversation comes along.
     visitor.evaluate("document.getElementById('next').click()")
     visitor.wait_for_url(re.compile(r"pricing\.html"))
-    visitor.locator('[data-test="kefu-message"]', has_text="洗牙 198 元").wait_for()
+    widget(visitor).locator('[data-test="kefu-message"]', has_text="洗牙 198 元").wait_for()
     t(visitor, "kefu-panel").wait_for()
     visitor_says(visitor, "第二页继续聊")
     agent_message(agent, "第二页继续聊").wait_for()
@@ -115,14 +112,14 @@ def test_visitor_and_agent_chat_across_origins(appliance: Appliance, host_site, 
     # Offline on a flaky network: the message waits, then arrives exactly once.
     visitor.context.set_offline(True)
     visitor_says(visitor, "断网时发的消息")
-    pending = visitor.locator('[data-test="kefu-message"]', has_text="断网时发的消息")
+    pending = widget(visitor).locator('[data-test="kefu-message"]', has_text="断网时发的消息")
     pending.wait_for()
     assert pending.get_attribute("data-state") == "sending"
     visitor.wait_for_timeout(1000)
     assert agent_message(agent, "断网时发的消息").count() == 0
     visitor.context.set_offline(False)
     agent_message(agent, "断网时发的消息").wait_for(timeout=20_000)
-    visitor.locator('[data-test="kefu-message"][data-state="sent"], '
+    widget(visitor).locator('[data-test="kefu-message"][data-state="sent"], '
                     '[data-test="kefu-message"][data-state="read"]',
                     has_text="断网时发的消息").wait_for(timeout=20_000)
     agent.wait_for_timeout(1000)

@@ -12,13 +12,10 @@ import pytest
 from conftest import AGENT_PASSWORD_FOR_TESTS, Appliance
 from test_offline import ALWAYS_CLOSED, SmtpServer
 
-from browser.conftest import open_console, screenshot
+from browser.conftest import kefu as t
+from browser.conftest import open_console, screenshot, widget
 
 pytestmark = pytest.mark.browser
-
-
-def t(page, hook: str):
-    return page.locator(f'[data-test="{hook}"]')
 
 
 def host_pages(tmp_path: Path, snippet: str) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -72,7 +69,7 @@ def test_queued_visitor_sees_position_one_and_is_served_when_a_chat_closes(
     agent_page = console(new_page, appliance, "xiaoli", AGENT_PASSWORD_FOR_TESTS)
 
     first = visitor_sends(new_page, shop["origin"], "第一位客人")
-    first.locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
+    widget(first).locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
     second = visitor_sends(new_page, shop["origin"], "第二位客人")
     queue = t(second, "kefu-queue")
     queue.wait_for()
@@ -84,7 +81,7 @@ def test_queued_visitor_sees_position_one_and_is_served_when_a_chat_closes(
     agent_page.goto(f"{appliance.url}/app/#/console/{first_id}")
     t(agent_page, "chat-close").click()
     agent_page.locator('[data-test="confirm-ok"]').click()
-    second.locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
+    widget(second).locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
     queue.wait_for(state="hidden")
 
 
@@ -129,7 +126,7 @@ def test_a_supervisor_whisper_is_never_shown_to_the_visitor(
         "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [site["id"]]})
     agent_page = console(new_page, appliance, "xiaoli", AGENT_PASSWORD_FOR_TESTS)
     visitor = visitor_sends(new_page, shop["origin"], "我要投诉")
-    visitor.locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
+    widget(visitor).locator('[data-test="kefu-message"][data-sender="system"]').first.wait_for()
     conv = owner_client.get("/api/conversations?view=open").json()["conversations"][0]["id"]
     supervisor = console(new_page, appliance, "boss@example.com", "owner-password-1")
     supervisor.goto(f"{appliance.url}/app/#/console/{conv}")
@@ -141,7 +138,31 @@ def test_a_supervisor_whisper_is_never_shown_to_the_visitor(
                        has_text="悄悄话：先道歉").wait_for()
     agent_page.locator('[data-test="chat-input"]').fill("很抱歉给您带来不便")
     t(agent_page, "chat-send").click()
-    visitor.locator('[data-test="kefu-message"]', has_text="很抱歉给您带来不便").wait_for()
+    widget(visitor).locator('[data-test="kefu-message"]', has_text="很抱歉给您带来不便").wait_for()
     # Locators pierce the widget's open shadow root: the whisper is nowhere in it.
-    assert visitor.locator("text=悄悄话").count() == 0
-    assert visitor.locator('[data-test="kefu-message"]').count() >= 3
+    assert widget(visitor).locator("text=悄悄话").count() == 0
+    assert widget(visitor).locator('[data-test="kefu-message"]').count() >= 3
+
+
+def test_closed_by_business_hours_the_widget_shows_the_hours_and_next_opening(
+        appliance: Appliance, shop, new_page) -> None:
+    from datetime import UTC, datetime, timedelta
+    owner_client, site = shop["owner"], shop["site"]
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    name = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+    r = owner_client.patch(f"/api/sites/{site['id']}", json={"business_hours": {
+        "timezone": "Asia/Shanghai", "week": {name: [["09:30", "18:00"]]}}})
+    assert r.status_code == 200, r.text
+    console(new_page, appliance, "boss@example.com", "owner-password-1")  # online, but closed
+    page = new_page()
+    page.goto(shop["origin"] + "/index.html")
+    t(page, "kefu-launcher").click()
+    form = t(page, "kefu-leave-form")
+    form.wait_for()
+    assert "非工作时间" in form.inner_text()
+    assert "不在线" not in form.inner_text()
+    day_name = "周一 周二 周三 周四 周五 周六 周日".split()[day.weekday()]
+    hours = t(page, "kefu-hours").inner_text()
+    assert hours == f"工作时间：{day_name} 09:30–18:00（Asia/Shanghai）"
+    assert t(page, "kefu-opens").inner_text().startswith("下次上班：")
+    screenshot(page, "widget-closed-by-hours")

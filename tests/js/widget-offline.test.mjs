@@ -57,3 +57,15 @@ test('ratings: 1 to 5 stars, a comment of at most 500 characters', () => {
   assert.equal(ratingError(4, 'x'.repeat(500)), null);
   assert.equal(ratingError(4, 'x'.repeat(501)), 'long');
 });
+
+test('the weekly hours read as text, equal days joined, bad ranges left out', async () => {
+  const { hoursText } = await import('../../embed/offline.js');
+  const names = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  const nine = [['09:00', '18:00']];
+  const hours = { timezone: 'Asia/Shanghai', week: { mon: nine, tue: nine, wed: nine, thu: nine, fri: nine,
+    sat: [['10:00', '12:00'], ['13:00', '16:00']], sun: [] } };
+  assert.equal(hoursText(hours, names), 'Mon–Fri 09:00–18:00; Sat 10:00–12:00, 13:00–16:00');
+  assert.equal(hoursText({ week: { wed: nine, fri: [['<b>', '18:00']] } }, names), 'Wed 09:00–18:00');
+  assert.equal(hoursText(null, names), '');
+  assert.equal(hoursText({ week: { sun: nine } }, names), 'Sun 09:00–18:00');
+});

@@ -43,6 +43,7 @@ test('close codes: 4001 renews the session, 4003 stops, the rest reconnect', () 
 test('HTTP outcomes: ok, renew on 401, retry on network and server trouble, refused otherwise', () => {
   assert.equal(httpOutcome(200), 'ok');
   assert.equal(httpOutcome(401), 'renew');
-  for (const s of [0, undefined, 408, 425, 429, 500, 502, 503]) assert.equal(httpOutcome(s), 'retry', String(s));
+  for (const s of [0, undefined, 408, 425, 500, 502, 503]) assert.equal(httpOutcome(s), 'retry', String(s));
+  assert.equal(httpOutcome(429), 'throttled');
   for (const s of [400, 403, 404, 409, 413, 415, 422]) assert.equal(httpOutcome(s), 'refused', String(s));
 });
