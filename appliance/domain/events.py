@@ -100,6 +100,16 @@ class QueueUpdate(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class VisitorChanged(Event):
+    """A visitor with an open or pending conversation loaded another page (or said who they
+    are): the site's agents follow them live. `device` is what their User-Agent says."""
+
+    type: ClassVar[str] = "visitor"
+    visitor: Any
+    device: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Unanswered(Event):
     """A chat waited too long for its agent's first answer; flagged to the site's agents
     (supervisors' consoles show it) and re-offered to `new_agent_id` if anyone could take it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from appliance.domain.conversations import Attachment, Conversation, Message, Sender
+from appliance.domain.conversations import Attachment, Conversation, Message, Sender, Visitor
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -50,6 +50,19 @@ def conversation_json(conv: Conversation) -> dict[str, Any]:
         "last_activity_at": timestamp(conv.last_activity_at),
         "closed_at": timestamp(conv.closed_at),
         "rating": conv.rating, "rating_comment": conv.rating_comment, "missed": conv.missed,
+    }
+
+
+def visitor_json(visitor: Visitor, device: dict[str, str], online: bool) -> dict[str, Any]:
+    """What agents see of a visitor (the Visitor object of docs/api.md)."""
+    return {
+        "id": visitor.id, "site_id": visitor.site_id, "name": visitor.name,
+        "email": visitor.email, "phone": visitor.phone, "attributes": visitor.attributes,
+        "page_url": visitor.page_url, "page_title": visitor.page_title,
+        "referrer": visitor.referrer, "user_agent": visitor.user_agent,
+        "device": device, "online": online,
+        "first_seen_at": timestamp(visitor.first_seen_at),
+        "last_seen_at": timestamp(visitor.last_seen_at),
     }
 
 

@@ -16,6 +16,7 @@ from appliance.domain.events import (
     Typing,
     Unanswered,
     UserChanged,
+    VisitorChanged,
 )
 from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode
 from appliance.realtime.frames import (
@@ -23,6 +24,7 @@ from appliance.realtime.frames import (
     message_frame,
     sender_json,
     visitor_conversation_json,
+    visitor_json,
 )
 
 
@@ -119,6 +121,11 @@ class Hub:
                          "estimated_wait_seconds": event.estimated_wait_seconds}
                 self._to_visitor(event.visitor_id, frame)
                 self._to_agents(event.site_id, frame)
+            elif isinstance(event, VisitorChanged):
+                # They have just loaded a page, so they are online whether or not the new
+                # page's socket is open yet.
+                self._to_agents(event.visitor.site_id, {
+                    "type": "visitor", "visitor": visitor_json(event.visitor, event.device, True)})
             elif isinstance(event, Typing):
                 self._typing(event)
             elif isinstance(event, SessionsEnded):

@@ -166,6 +166,9 @@ CREATE TABLE "mail_outbox" ("id" INTEGER NOT NULL PRIMARY KEY, "to_address" TEXT
   "next_attempt_at" DATETIME NOT NULL, "sent_at" DATETIME);
 CREATE INDEX "mail_outbox_status_next_attempt_at" ON "mail_outbox" ("status", "next_attempt_at");
 """)),
+    Migration(6, "an unanswered chat is re-offered once", _sql("""
+ALTER TABLE "conversation" ADD COLUMN "reoffered_at" DATETIME;
+""")),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -17,6 +17,7 @@ from appliance.realtime.frames import (
     conversation_json,
     message_json,
     timestamp,
+    visitor_json,
 )
 from appliance.services import canned, search, uploads
 from appliance.services import conversations as conv_service
@@ -66,20 +67,9 @@ async def get_conversation(request: Request, conversation_id: int) -> HTTPRespon
     visitor = await conv_service.visitor_of(svc, conversation)
     previous = await conv_service.previous_conversations(svc, conversation)
     return _ok({"conversation": conversation_json(conversation),
-                "visitor": visitor_json(visitor, request.app.ctx.runtime.hub),
+                "visitor": visitor_json(visitor, describe(visitor.user_agent),
+                                       request.app.ctx.runtime.hub.visitor_online(visitor.id)),
                 "previous": [conversation_json(c) for c in previous]})
-
-
-def visitor_json(visitor: Any, hub: Any) -> dict[str, Any]:
-    return {
-        "id": visitor.id, "site_id": visitor.site_id, "name": visitor.name,
-        "email": visitor.email, "phone": visitor.phone, "attributes": visitor.attributes,
-        "page_url": visitor.page_url, "page_title": visitor.page_title,
-        "referrer": visitor.referrer, "user_agent": visitor.user_agent,
-        "device": describe(visitor.user_agent), "online": hub.visitor_online(visitor.id),
-        "first_seen_at": timestamp(visitor.first_seen_at),
-        "last_seen_at": timestamp(visitor.last_seen_at),
-    }
 
 
 @bp.get("/conversations/<conversation_id:int>/messages")
