@@ -33,12 +33,13 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def new_page(browser) -> Iterator[object]:
-    """Factory of pages, each in its own browser context (its own cookies)."""
+    """Factory of pages, each in its own browser context (its own cookies); `options` go to the
+    context (e.g. `color_scheme="dark"`)."""
     contexts = []
 
-    def make(viewport: dict | None = None):
+    def make(viewport: dict | None = None, **options):
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},
-                                      locale="zh-CN")
+                                      locale="zh-CN", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

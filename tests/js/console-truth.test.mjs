@@ -86,6 +86,7 @@ test('the transfer picker: who can take it first, never preselecting someone who
   const { agents: ordered, preselect } = transferChoices(agents);
   assert.deepEqual(ordered.map((a) => a.id), [5, 3, 2, 4, 1]);
   assert.equal(preselect, 5);
+  assert.equal(transferChoices(agents, 5).preselect, 3, 'not myself');
   assert.equal(transferChoices([agents[0], agents[3]]).preselect, null);
   assert.equal(transferChoices([]).preselect, null);
 });

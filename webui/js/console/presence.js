@@ -62,13 +62,14 @@ export function canTakeChat(agent) {
 
 /**
  * The transfer picker: colleagues who can take the chat now first (least loaded first), then the
- * others by status; `preselect` is the first who can take it, or null (never someone offline,
- * away, busy or full: then the agent must choose).
+ * others by status; `preselect` is the first of them other than me (`meId`) who can take it, or
+ * null (never someone offline, away, busy or full: then the agent must choose).
  */
-export function transferChoices(agents) {
+export function transferChoices(agents, meId = null) {
   const sorted = sortAgents(agents);
   const ordered = [...sorted.filter(canTakeChat), ...sorted.filter((agent) => !canTakeChat(agent))];
-  return { agents: ordered, preselect: ordered.length && canTakeChat(ordered[0]) ? ordered[0].id : null };
+  const first = ordered.find((agent) => agent.id !== meId && canTakeChat(agent));
+  return { agents: ordered, preselect: first ? first.id : null };
 }
 
 /** "2 / 5" chats (or just "2" without a limit). */

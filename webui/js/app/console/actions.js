@@ -67,7 +67,7 @@ export async function transfer(ctx, rt, conversation) {
     ctx.notify(errorMessage(error, t), 'error');
     return null;
   }
-  const { agents: targets, preselect } = transferChoices(answer.agents || []);
+  const { agents: targets, preselect } = transferChoices(answer.agents || [], rt.me.id);
   const options = targets.map((agent) => [String(agent.id), targetLabel(agent, rt.me)]);
   if (preselect === null) options.unshift(['', t('console.transfer.choose')]);
   const agentSelect = select({ name: 'agent_id', 'data-test': 'transfer-agent', required: true }, options,

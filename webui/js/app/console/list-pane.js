@@ -157,16 +157,22 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
       sitesRow.replaceChildren(h('p', { class: 'muted', 'data-test': 'console-no-sites' }, t('console.noSites')));
       return;
     }
-    const chip = (label, siteId) => h('button', {
-      type: 'button', class: 'chip chip-button', 'data-test': siteId === null ? 'console-site-all' : 'console-site',
-      'aria-pressed': state.siteId === siteId ? 'true' : 'false',
-      onclick: () => {
-        state.siteId = siteId;
-        draw();
-      },
-    }, label);
-    sitesRow.replaceChildren(...(rt.sites.length > 1 ? [chip(t('console.sites.all'), null)] : []),
-      ...rt.sites.map((site) => chip(site.name, rt.sites.length > 1 ? site.id : null)));
+    const chip = (label, siteId, color = null) => {
+      const button = h('button', {
+        type: 'button', class: 'chip chip-button', 'data-test': siteId === null ? 'console-site-all' : 'console-site',
+        'aria-pressed': state.siteId === siteId ? 'true' : 'false',
+        onclick: () => {
+          state.siteId = siteId;
+          draw();
+        },
+      }, color ? h('span', { class: 'site-dot', 'aria-hidden': 'true' }) : null, label);
+      if (color) button.style.setProperty('--site-color', color);
+      return button;
+    };
+    const several = rt.sites.length > 1;
+    sitesRow.replaceChildren(...(several ? [chip(t('console.sites.all'), null)] : []),
+      ...rt.sites.map((site) => chip(site.name, several ? site.id : null,
+        several ? siteCard(site, rt.companyOf(site)).color : null)));
   }
 
   function drawTabs() {
