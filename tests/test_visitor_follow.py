@@ -48,6 +48,15 @@ def test_the_sites_agents_see_the_visitors_new_page_and_no_one_else(
             raise AssertionError("an agent of another site heard of the visitor")
         except TimeoutError:
             pass
+        # A reload of the same page is no news.
+        r = await asyncio.to_thread(widget.http.post, "/api/widget/session", json=body,
+                                    headers={"Origin": SITE_ORIGIN})
+        assert r.status_code == 200
+        try:
+            await next_of(mine, "visitor", timeout=1)
+            raise AssertionError("a reload of the same page was announced")
+        except TimeoutError:
+            pass
         # The same as a fresh read of the conversation.
         detail = await asyncio.to_thread(li_client.get, f"/api/conversations/{conv}")
         assert detail.json()["visitor"]["page_title"] == "价格 · 套餐"

@@ -121,9 +121,17 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
 
         visitor = await svc.db.write(create)
     conversation = await svc.db.read(offline_store.active_conversation_of, visitor.id)
-    if returning and conversation is not None:
+    if returning and conversation is not None and _seen_differently(known, visitor):
         svc.publish(VisitorChanged(visitor, describe(visitor.user_agent)))
     return VisitorSession(str(token), visitor, site, conversation)
+
+
+def _seen_differently(before: Visitor | None, after: Visitor) -> bool:
+    """Whether agents would see anything new: another page, or who the visitor says they are
+    (a reload of the same page is no news)."""
+    return before is None or any(getattr(before, name) != getattr(after, name) for name in (
+        "page_url", "page_title", "referrer", "name", "email", "phone", "attributes",
+        "user_agent"))
 
 
 async def access_visitor(svc: Services, token: str | None, origin: str | None,
