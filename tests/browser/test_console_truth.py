@@ -11,10 +11,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import apsw
 import pytest
 from conftest import AGENT_PASSWORD_FOR_TESTS, OWNER_PASSWORD, Appliance
 from test_conversations import Widget
+from test_reoffer import make_overdue
 
 from browser.conftest import hook, open_console, screenshot
 
@@ -253,14 +253,6 @@ def test_an_owner_configuring_sites_takes_no_chats_until_at_the_workbench(
     hook(page, "conv-tab-mine").click()
     page.locator('[data-test="conv-item"]', has_text="现在有人吗").wait_for()
     assert assignee(owner_client, second.conversation_id) == me["id"]
-
-
-def make_overdue(appliance: Appliance, conversation_id: int) -> None:
-    db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
-    db.setbusytimeout(5000)
-    db.execute("UPDATE message SET created_at = '2000-01-01 00:00:00' "
-               "WHERE conversation_id = ? AND kind = 'system'", (conversation_id,))
-    db.close()
 
 
 def test_an_unanswered_chat_moves_once_and_the_visitor_hears_only_of_that_move(
