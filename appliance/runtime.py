@@ -32,6 +32,7 @@ from appliance.domain.events import (
     Typing,
     Unanswered,
     UserChanged,
+    VisitorChanged,
 )
 from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
@@ -99,6 +100,7 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher) -> dict[type[Event], lis
         Unanswered: [hub.on_unanswered],
         SessionsEnded: [hub.on_sessions_ended],
         UserChanged: [hub.on_user_changed],
+        VisitorChanged: [hub.on_visitor_changed],
         OutboxChanged: [outbox.on_outbox_changed],
     }
 

@@ -46,11 +46,15 @@ class Widget:
         return ws
 
 
-async def agent_socket(appliance: Appliance, client):
+async def agent_socket(appliance: Appliance, client, *, workbench: bool = True):
+    """A console socket; `workbench`: it shows the workbench, so the agent takes chats."""
     cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
     ws = await websockets.connect(appliance.url.replace("http", "ws") + "/api/agent/ws",
                                   origin=appliance.url, additional_headers={"Cookie": cookie})
     assert json.loads(await ws.recv())["type"] == "hello"
+    if workbench:
+        await ws.send(json.dumps({"type": "workbench", "present": True}))
+        assert json.loads(await ws.recv())["type"] == "status"
     return ws
 
 

@@ -83,6 +83,7 @@ def _samples() -> dict[str, list[dict[str, Any]]]:
         "typing_frame": frames.typing_frame(42, sender, True, "draft"),
         "conversation_frame": frames.conversation_frame(conversation),
         "visitor_conversation_frame": frames.visitor_conversation_frame(conversation),
+        "visitor_frame": frames.visitor_frame(visitor, {"browser": "", "os": "", "device": ""}),
         "error_frame": frames.error_frame("sync", 42, "not_found", "No such conversation"),
         "queue_frame": frames.queue_frame(42, 2, 300),
         "unanswered_frame": frames.unanswered_frame(42, 3, 4),
@@ -113,10 +114,10 @@ def test_every_server_frame_is_documented_with_its_fields() -> None:
 def test_every_client_frame_is_handled_and_nothing_else() -> None:
     documented = {kind for kind, _ in _documented("Client → server")}
     handled = set(conversation_frames.CONVERSATION_FRAMES) | {"ping", "pong", "status",
-                                                             "activity"}
+                                                             "activity", "workbench"}
     assert documented == handled
     source = inspect.getsource(sockets)
-    for kind in ("ping", "pong", "status", "activity", "auth"):
+    for kind in ("ping", "pong", "status", "activity", "workbench", "auth"):
         assert f'"{kind}"' in source
 
 

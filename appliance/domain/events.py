@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from appliance.domain.conversations import Conversation, Message, Sender
+from appliance.domain.conversations import Conversation, Message, Sender, Visitor
 from appliance.domain.model import User
 
 
@@ -98,6 +98,16 @@ class QueueUpdate(Event):
     visitor_id: int
     position: int
     estimated_wait_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorChanged(Event):
+    """A visitor with an open or pending conversation loaded another page (or said who they
+    are): the site's agents follow them live. `device` is what their User-Agent says."""
+
+    type: ClassVar[str] = "visitor"
+    visitor: Visitor
+    device: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ class Connection:
     thousands of idle widget sockets."""
 
     __slots__ = ("_close", "_closing", "_drained", "_limit", "_outbox", "_send", "_wake",
-                 "session_id", "site_scope", "user_id", "visitor_id")
+                 "at_workbench", "session_id", "site_scope", "user_id", "visitor_id")
 
     def __init__(self, *, send: Callable[[str], Awaitable[Any]],
                  close: Callable[[int, str], Awaitable[Any]],
@@ -51,6 +51,8 @@ class Connection:
         self.visitor_id = visitor_id
         # Agents: the sites whose events they hear (None: every site, for owners and admins).
         self.site_scope = site_scope
+        # Agents: this console shows the workbench, so it counts for presence and routing.
+        self.at_workbench = False
         self._send = send
         self._close = close
         self._outbox: deque[Any] = deque()

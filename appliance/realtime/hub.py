@@ -15,6 +15,7 @@ from appliance.domain.events import (
     Typing,
     Unanswered,
     UserChanged,
+    VisitorChanged,
 )
 from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode
 from appliance.wire.frames import (
@@ -26,6 +27,7 @@ from appliance.wire.frames import (
     typing_frame,
     unanswered_frame,
     visitor_conversation_frame,
+    visitor_frame,
 )
 
 
@@ -129,6 +131,11 @@ class Hub:
     def on_unanswered(self, event: Unanswered) -> None:
         self._to_agents(event.site_id, unanswered_frame(
             event.conversation_id, event.agent_id, event.new_agent_id))
+
+    def on_visitor_changed(self, event: VisitorChanged) -> None:
+        # They have just loaded a page, so they are online whether or not the new page's
+        # socket is open yet.
+        self._to_agents(event.visitor.site_id, visitor_frame(event.visitor, event.device))
 
     def on_user_changed(self, event: UserChanged) -> None:
         if event.user is None:

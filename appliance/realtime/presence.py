@@ -1,4 +1,4 @@
-"""Who is at their console right now: connections, last activity, chosen status, grace."""
+"""Who is at the workbench right now: consoles there, last activity, chosen status, grace."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from appliance.domain.routing import ONLINE, effective_status
 @dataclass(slots=True)
 class _Agent:
     choice: str = ONLINE
-    connections: int = 0
+    connections: int = 0  # consoles at the workbench
     last_active: float = 0.0
-    left_at: float | None = None  # when the last console closed
+    left_at: float | None = None  # when the last of them closed (None: they left on purpose)
     last_assigned: float = 0.0
 
 
@@ -21,8 +21,10 @@ class _Agent:
 class Presence:
     """In-memory, because one process serves everyone: this is the truth about agents.
 
-    An agent whose last console closed stays present for `grace_seconds` (a page reload is
-    not a departure); after `away_after_seconds` without activity an online agent is away.
+    Only consoles at the workbench (the conversation view, not the admin pages) count. An
+    agent whose last such console closed stays present for `grace_seconds` (a page reload is
+    not a departure), but one who walked away from it to another page is gone at once; after
+    `away_after_seconds` without activity an online agent is away.
     """
 
     clock: Callable[[], float]
@@ -40,11 +42,12 @@ class Presence:
         agent.last_active = self.clock()
         agent.left_at = None
 
-    def disconnected(self, user_id: int) -> None:
+    def disconnected(self, user_id: int, *, grace: bool = True) -> None:
+        """A console left the workbench: closed (`grace`: maybe a reload) or on purpose."""
         agent = self._get(user_id)
         agent.connections = max(0, agent.connections - 1)
         if agent.connections == 0:
-            agent.left_at = self.clock()
+            agent.left_at = self.clock() if grace else None
 
     def active(self, user_id: int) -> None:
         self._get(user_id).last_active = self.clock()

@@ -34,9 +34,11 @@ from appliance.storage import conversations as store
 from appliance.storage import routing as routing_store
 
 
-def _system_message(conversation_id: int, code: str, name: str, now: Any) -> Message:
-    """A line every participant sees: `body` is a code the clients word in their language."""
-    return store.append_message(conversation_id, Sender(SYSTEM, None, name), "system", code,
+def _system_message(conversation_id: int, code: str, name: str, now: Any,
+                    agent_id: int | None = None) -> Message:
+    """A line every participant sees: `body` is a code the clients word in their language;
+    the sender is the agent it is about (their id, when it is about an agent)."""
+    return store.append_message(conversation_id, Sender(SYSTEM, agent_id, name), "system", code,
                                 "sys-" + secrets.token_hex(12), None, now)
 
 
@@ -67,7 +69,7 @@ async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversa
             return current, []
         require_can_write(actor, current.assignee_id)
         store.set_assignee(conversation_id, actor.id)
-        line = _system_message(conversation_id, "agent_joined", actor.display_name, now)
+        line = _system_message(conversation_id, "agent_joined", actor.display_name, now, actor.id)
         return store.get_conversation(conversation_id), [line]
 
     return await _change(svc, claim)
@@ -102,21 +104,24 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
         current = store.get_conversation(conversation_id)
         if current.status != OPEN:
             raise Conflict("This conversation is closed")
+        if current.assignee_id == target.id:  # nothing would move: no line for the visitor
+            raise Invalid("That agent already has this conversation", field="agent_id")
         store.set_assignee(conversation_id, target.id)
-        return _handed_over(conversation_id, actor, note_text, target.display_name, now)
+        return _handed_over(conversation_id, actor, note_text, target.display_name, now,
+                            target.id)
 
     return await _change(svc, transfer)
 
 
 def _handed_over(conversation_id: int, actor: User, note_text: str | None, to_name: str,
-                 now: Any) -> tuple[Conversation, list[Message]]:
+                 now: Any, to_agent: int | None = None) -> tuple[Conversation, list[Message]]:
     """The lines of a transfer: the note for the next agent, then what the visitor sees."""
     lines = []
     if note_text:
         lines.append(store.append_message(
             conversation_id, Sender(AGENT, actor.id, actor.display_name), NOTE, note_text,
             "note-" + secrets.token_hex(12), None, now))
-    lines.append(_system_message(conversation_id, "transferred", to_name, now))
+    lines.append(_system_message(conversation_id, "transferred", to_name, now, to_agent))
     return store.get_conversation(conversation_id), lines
 
 
@@ -150,11 +155,13 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
             return current, []
         lines = []
         if status == CLOSED:
-            lines.append(_system_message(conversation_id, "closed", actor.display_name, now))
+            lines.append(_system_message(conversation_id, "closed", actor.display_name, now,
+                                         actor.id))
             store.set_status(conversation_id, CLOSED, now)
         else:
             store.set_status(conversation_id, OPEN, now)
-            lines.append(_system_message(conversation_id, "reopened", actor.display_name, now))
+            lines.append(_system_message(conversation_id, "reopened", actor.display_name, now,
+                                         actor.id))
         return store.get_conversation(conversation_id), lines
 
     changed = await _change(svc, change)

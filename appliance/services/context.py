@@ -54,7 +54,7 @@ class PresenceView(Protocol):
 
     def connected(self, user_id: int, choice: str) -> None: ...
 
-    def disconnected(self, user_id: int) -> None: ...
+    def disconnected(self, user_id: int, *, grace: bool = True) -> None: ...
 
     def active(self, user_id: int) -> None: ...
 
@@ -96,8 +96,8 @@ class NoPresence:
     def connected(self, user_id: int, choice: str) -> None:
         del user_id, choice
 
-    def disconnected(self, user_id: int) -> None:
-        del user_id
+    def disconnected(self, user_id: int, *, grace: bool = True) -> None:
+        del user_id, grace
 
     def active(self, user_id: int) -> None:
         del user_id
@@ -127,8 +127,8 @@ class Services:
     def presence_connected(self, user_id: int, choice: str) -> None:
         self.presence.connected(user_id, choice)
 
-    def presence_disconnected(self, user_id: int) -> None:
-        self.presence.disconnected(user_id)
+    def presence_disconnected(self, user_id: int, *, grace: bool = True) -> None:
+        self.presence.disconnected(user_id, grace=grace)
 
     def presence_active(self, user_id: int) -> None:
         self.presence.active(user_id)

@@ -175,8 +175,9 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
         if current.assignee_id is None and fields["kind"] != NOTE:
             store.set_assignee(conversation_id, actor.id)
             line, current = store.append_to(
-                replace(current, assignee_id=actor.id), Sender(SYSTEM, None, actor.display_name),
-                "system", "agent_joined", "sys-" + secrets.token_hex(12), None, now)
+                replace(current, assignee_id=actor.id),
+                Sender(SYSTEM, actor.id, actor.display_name), "system", "agent_joined",
+                "sys-" + secrets.token_hex(12), None, now)
             extra.append(line)
         _check_attachment(fields["attachment_id"], AGENT, actor.id, current.site_id)
         message, after = store.append_to(current, sender, fields["kind"], fields["body"],

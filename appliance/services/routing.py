@@ -18,7 +18,11 @@ from appliance.domain.events import (
     Unanswered,
 )
 from appliance.domain.model import Role, User
-from appliance.domain.permissions import require_conversation_access, require_install_manager
+from appliance.domain.permissions import (
+    require_can_write,
+    require_conversation_access,
+    require_install_manager,
+)
 from appliance.domain.routing import (
     ASSIGNED,
     CHOOSABLE_STATUSES,
@@ -54,7 +58,7 @@ def _assign_job(conversation_id: int, agent: AgentRecord,
         if not store.assign_if_unassigned(conversation_id, agent.user_id):
             return None  # an agent claimed it meanwhile
         head = conv_store.require_head(conversation_id)
-        line, _ = conv_store.append_to(head, Sender(SYSTEM, None, agent.display_name),
+        line, _ = conv_store.append_to(head, Sender(SYSTEM, agent.user_id, agent.display_name),
                                        "system", "agent_joined",
                                        "sys-" + secrets.token_hex(12), None, now)
         return conv_store.get_conversation(conversation_id), [line]
@@ -169,6 +173,21 @@ async def check_set_status(svc: Services, actor: User, status: Any) -> str:
     return svc.presence.status(actor.id)
 
 
+async def do_enter_workbench(svc: Services, actor: User) -> str:
+    """A console of the agent shows the workbench: they count as present and may take chats
+    (their chosen status permitting), so their sites' queues move. Returns their status."""
+    svc.presence_connected(actor.id, await status_choice_of(svc, actor))
+    await drain_sites_of(svc, actor)
+    return svc.presence.status(actor.id)
+
+
+def do_leave_workbench(svc: Services, actor: User, *, closed: bool) -> str:
+    """A console left the workbench: `closed` (the page went away, maybe to reload: the grace
+    period keeps them present) or on purpose (another page of the app: gone at once)."""
+    svc.presence_disconnected(actor.id, grace=closed)
+    return svc.presence.status(actor.id)
+
+
 async def drain_sites_of(svc: Services, actor: User) -> None:
     """An agent became able to take chats: move the queues of their sites."""
     sites = {cid_site for _, cid_site, _, _ in await svc.db.read(store.queued, None)}
@@ -186,6 +205,21 @@ async def agents_status(svc: Services, actor: User, site_id: int) -> list[dict[s
         raise Forbidden("Only supervisors and up see everyone's status")
     require_conversation_access(actor, site_id)
     records = await svc.db.read(store.agents_of_site, site_id)
+    return _status_rows(svc, records)
+
+
+async def transfer_targets(svc: Services, actor: User, conversation_id: int,
+                           ) -> list[dict[str, Any]]:
+    """Who could take over a conversation the actor may hand on: everyone who serves its site
+    except its current agent, with status and load as on the team board."""
+    conversation = await svc.db.read(conv_store.get_conversation, conversation_id)
+    require_conversation_access(actor, conversation.site_id)
+    require_can_write(actor, conversation.assignee_id)
+    records = await svc.db.read(store.agents_of_site, conversation.site_id)
+    return _status_rows(svc, [r for r in records if r.user_id != conversation.assignee_id])
+
+
+def _status_rows(svc: Services, records: list[AgentRecord]) -> list[dict[str, Any]]:
     return [{"id": r.user_id, "display_name": r.display_name,
              "status": svc.presence.status(r.user_id), "active_chats": r.active_chats,
              "max_chats": r.max_chats, "team_ids": sorted(r.team_ids)} for r in records]
@@ -252,38 +286,57 @@ async def do_delete_category(svc: Services, actor: User, category_id: int) -> No
     await svc.db.write(store.delete_category, category_id)
 
 
-def _reassign_job(conversation_id: int, old: int, new: AgentRecord,
-                  now: datetime) -> WriterJob[Assigned]:
-    @on_writer
-    def move() -> tuple[Conversation, list[Any]] | None:
-        if not store.reassign(conversation_id, old, new.user_id):
-            return None  # answered, closed or taken meanwhile
-        line, _ = conv_store.append_to(conv_store.require_head(conversation_id),
-                                       Sender(SYSTEM, None, new.display_name), "system",
-                                       "transferred", "sys-" + secrets.token_hex(12), None, now)
-        return conv_store.get_conversation(conversation_id), [line]
+Reoffered = tuple[Unanswered, Conversation | None, list[Any]] | None
 
-    return move
+
+def _reoffer_job(conversation_id: int, site_id: int, old: int, new: AgentRecord | None,
+                 now: datetime) -> WriterJob[Reoffered]:
+    """The chat's one re-offer: recorded (so it never bounces on), and moved to `new` if
+    anyone could take it; None when an answer, a close or a transfer came first."""
+
+    @on_writer
+    def reoffer() -> Reoffered:
+        if not store.mark_reoffered(conversation_id, old, now):
+            return None
+        if new is None or not store.reassign(conversation_id, old, new.user_id):
+            return Unanswered(conversation_id, site_id, old, None), None, []
+        line, _ = conv_store.append_to(conv_store.require_head(conversation_id),
+                                       Sender(SYSTEM, new.user_id, new.display_name), "system",
+                                       "transferred", "sys-" + secrets.token_hex(12), None, now)
+        return (Unanswered(conversation_id, site_id, old, new.user_id),
+                conv_store.get_conversation(conversation_id), [line])
+
+    return reoffer
+
+
+def _reoffered_events(result: tuple[Unanswered, Conversation | None, list[Any]] | None,
+                      ) -> list[Event]:
+    """The move (if any) and then the flag; the visitor hears of a transfer only if it moved."""
+    if result is None:
+        return []
+    flag, conversation, lines = result
+    moved = [] if conversation is None else _assigned_events((conversation, lines))
+    return [*moved, flag]
 
 
 async def reoffer_unanswered(svc: Services) -> int:
-    """Chats their agent left unanswered too long go to another agent who can take them, and
-    supervisors are told either way; returns how many moved."""
+    """Chats their agent left unanswered too long are re-offered once, to an agent who has not
+    had them and can take them now, and flagged to the site's consoles either way (once);
+    returns how many moved. A chat that was re-offered is never moved again by this watch."""
     moved = 0
     for conversation_id, site_id, agent_id in await svc.db.read(store.unanswered, svc.now()):
         routing = await svc.db.read(store.site_routing, site_id)
         records = await svc.db.read(store.agents_of_site, site_id)
-        others = [s for s in _snapshots(svc, records) if s.user_id != agent_id]
+        had = await svc.db.read(store.agents_who_had, conversation_id)
+        others = [s for s in _snapshots(svc, records) if s.user_id not in had | {agent_id}]
         decision = choose(others, team_id=None, fallback_team_id=None,
                           strategy=routing.strategy if routing.strategy != "manual"
                           else "least_busy")
-        svc.publish(Unanswered(conversation_id, site_id, agent_id,
-                               decision.agent_id if decision.outcome == ASSIGNED else None))
-        if decision.outcome != ASSIGNED:
-            continue
-        target = next(r for r in records if r.user_id == decision.agent_id)
-        move = _reassign_job(conversation_id, agent_id, target, svc.now())
-        if await svc.commit(move, _assigned_events) is not None:
+        target = next((r for r in records if r.user_id == decision.agent_id), None)
+        result = await svc.commit(
+            _reoffer_job(conversation_id, site_id, agent_id, target, svc.now()),
+            _reoffered_events)
+        if result is not None and result[1] is not None and target is not None:
             svc.presence.assigned(target.user_id)
             moved += 1
     return moved

@@ -11,8 +11,10 @@ from typing import Any
 from appliance.domain import validation as v
 from appliance.domain.conversations import Conversation, Visitor
 from appliance.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from appliance.domain.events import VisitorChanged
 from appliance.domain.model import Site
 from appliance.services.context import Services, on_writer
+from appliance.services.devices import describe
 from appliance.storage import conversations as store
 from appliance.storage import offline as offline_store
 from appliance.storage import sites as site_store
@@ -106,7 +108,8 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
         known = await svc.db.read(store.visitor_by_token, visitor_token_hash(token))
     ua = user_agent[:USER_AGENT_MAX]
     now = svc.now()
-    if known is not None and known.site_id == site.id:
+    returning = known is not None and known.site_id == site.id
+    if known is not None and returning:
         visitor = await svc.db.write(store.touch_visitor, known.id, page, ua, identity, now)
     else:
         token = secrets.token_urlsafe(32)
@@ -119,7 +122,17 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
 
         visitor = await svc.db.write(create)
     conversation = await svc.db.read(offline_store.active_conversation_of, visitor.id)
+    if returning and conversation is not None and _seen_differently(known, visitor):
+        svc.publish(VisitorChanged(visitor, describe(visitor.user_agent)))
     return VisitorSession(str(token), visitor, site, conversation)
+
+
+def _seen_differently(before: Visitor | None, after: Visitor) -> bool:
+    """Whether agents would see anything new: another page, or who the visitor says they are
+    (a reload of the same page is no news)."""
+    return before is None or any(getattr(before, name) != getattr(after, name) for name in (
+        "page_url", "page_title", "referrer", "name", "email", "phone", "attributes",
+        "user_agent"))
 
 
 async def access_visitor(svc: Services, token: str | None, origin: str | None,

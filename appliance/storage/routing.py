@@ -184,19 +184,40 @@ def delete_category(category_id: int) -> None:
 
 def unanswered(now: datetime) -> list[tuple[int, int, int]]:
     """(conversation, site, agent) of open chats whose agent has not answered within the
-    site's `unanswered_seconds` of getting them (joining or a transfer)."""
+    site's `unanswered_seconds` of getting them (joining or a transfer), and that have not
+    had their one re-offer yet."""
     rows = bound_database.obj.execute_sql(
         "SELECT c.id, c.site_id, c.assignee_id, s.unanswered_seconds, "
         "(SELECT max(m.created_at) FROM message m WHERE m.conversation_id = c.id "
         " AND m.kind = 'system' AND m.body IN ('agent_joined', 'transferred')) "
         "FROM conversation c JOIN site s ON s.id = c.site_id "
         "WHERE c.status = 'open' AND c.assignee_id IS NOT NULL "
-        "AND c.first_response_at IS NULL").fetchall()
+        "AND c.first_response_at IS NULL AND c.reoffered_at IS NULL").fetchall()
     due = []
     for conversation_id, site_id, agent_id, seconds, since in rows:
         if since is not None and (now - datetime.fromisoformat(since)).total_seconds() >= seconds:
             due.append((conversation_id, site_id, agent_id))
     return due
+
+
+def agents_who_had(conversation_id: int) -> set[int]:
+    """Everyone the chat was ever given to: the agents its `agent_joined` and `transferred`
+    lines name (their sender id), and its current agent."""
+    rows = bound_database.obj.execute_sql(
+        "SELECT DISTINCT sender_id FROM message WHERE conversation_id = ? AND kind = 'system' "
+        "AND body IN ('agent_joined', 'transferred') AND sender_id IS NOT NULL "
+        "UNION SELECT assignee_id FROM conversation WHERE id = ? AND assignee_id IS NOT NULL",
+        (conversation_id, conversation_id)).fetchall()
+    return {row[0] for row in rows}
+
+
+def mark_reoffered(conversation_id: int, from_agent: int, now: datetime) -> bool:
+    """Record the chat's one re-offer, if it is still unanswered by `from_agent` and has not
+    had one; False when an answer, a close or a transfer came first."""
+    return bool(ConversationRow.update(reoffered_at=now).where(
+        (ConversationRow.id == conversation_id) & (ConversationRow.assignee == from_agent)
+        & (ConversationRow.status == OPEN) & ConversationRow.first_response_at.is_null()
+        & ConversationRow.reoffered_at.is_null()).execute())
 
 
 def reassign(conversation_id: int, from_agent: int, to_agent: int) -> bool:

@@ -166,6 +166,8 @@ class ConversationRow(BaseTable):
     missed = BooleanField(default=False, constraints=[pw.SQL("DEFAULT 0")])
     rating = pw.IntegerField(null=True)
     rating_comment = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
+    # Added by migration 7: when the chat, unanswered too long, had its one re-offer.
+    reoffered_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "conversation"

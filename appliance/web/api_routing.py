@@ -32,6 +32,13 @@ async def agents_status(request: Request) -> HTTPResponse:
     return json({"agents": agents}, ensure_ascii=False)
 
 
+@bp.get("/conversations/<conversation_id:int>/transfer-targets")
+async def transfer_targets(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    agents = await routing.transfer_targets(services(request), actor, conversation_id)
+    return json({"agents": agents}, ensure_ascii=False)
+
+
 @bp.get("/teams")
 async def list_teams(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user

@@ -87,15 +87,12 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
                       send=ws.send, close=lambda code, reason: ws.close(code, reason))
     svc = services(request)
     user = principal.user
-    svc.presence_connected(user.id, await routing.status_choice_of(svc, user))
     conn.push(agent_hello_frame(user, svc.presence.status(user.id)))
-    drain = asyncio.create_task(routing.drain_sites_of(svc, user))  # they can take chats now
     try:
         await _serve(request, ws, conn, AgentSide(svc, user))
     finally:
-        svc.presence_disconnected(user.id)
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await drain
+        if conn.at_workbench:  # closed, maybe for a reload: the grace period applies
+            routing.do_leave_workbench(svc, user, closed=True)
 
 
 @bp.websocket("/api/widget/ws")
@@ -126,15 +123,37 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
 
 
 async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection) -> None:
-    """`status` sets the agent's chosen status; `activity` tells us they are at the console."""
+    """`status` sets the agent's chosen status; `activity` tells us they are at the console;
+    `workbench` says whether this console shows the workbench (only then does it count)."""
     side.svc.presence_active(side.user.id)
-    if message.get("type") == "activity":
+    kind = message.get("type")
+    if kind == "activity":
+        return
+    if kind == "workbench":
+        await _workbench(side, message, conn)
         return
     try:
         status = await routing.check_set_status(side.svc, side.user, message.get("status"))
     except DomainError as exc:
         conn.push(error_frame("status", None, exc.code, exc.message))
         return
+    conn.push(status_frame(status))
+
+
+async def _workbench(side: AgentSide, message: dict[str, Any], conn: Connection) -> None:
+    present = message.get("present")
+    if not isinstance(present, bool):
+        conn.push(error_frame("workbench", None, "invalid", "present must be true or false",
+                              "present"))
+        return
+    if present and not conn.at_workbench:
+        conn.at_workbench = True
+        status = await routing.do_enter_workbench(side.svc, side.user)
+    elif not present and conn.at_workbench:
+        conn.at_workbench = False
+        status = routing.do_leave_workbench(side.svc, side.user, closed=False)
+    else:
+        status = side.svc.presence.status(side.user.id)
     conn.push(status_frame(status))
 
 
@@ -180,7 +199,7 @@ async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, side: Side,
                 side.svc.presence_active(side.user.id)
             await conversation_frames.handle(side, message, conn.push,
                                              lambda: conn.room(interval * 2.5))
-        elif message is not None and kind in ("status", "activity") and isinstance(
+        elif message is not None and kind in ("status", "activity", "workbench") and isinstance(
                 side, AgentSide):
             await _agent_status(side, message, conn)
         else:

@@ -16,11 +16,13 @@ from appliance.wire.conversations import (
     message_json,
     sender_json,
     visitor_conversation_json,
+    visitor_json,
     visitor_self_json,
 )
 from appliance.wire.errors import error_json
 
 Frame = dict[str, Any]
+CONVERSATION_REQUESTS = ("sync", "read", "typing")
 
 PING: Frame = {"type": "ping"}
 PONG: Frame = {"type": "pong"}
@@ -78,6 +80,12 @@ def conversation_frame(conversation: Conversation) -> Frame:
     return {"type": "conversation", "conversation": conversation_json(conversation)}
 
 
+def visitor_frame(visitor: Visitor, device: dict[str, Any]) -> Frame:
+    """For agents of the visitor's site: the visitor moved to another page (or said who they
+    are). Sent when they load a page, so `online` is true."""
+    return {"type": "visitor", "visitor": visitor_json(visitor, device=device, online=True)}
+
+
 def visitor_conversation_frame(conversation: Conversation) -> Frame:
     """For the conversation's visitor: only what they may see."""
     return {"type": "conversation", "conversation": visitor_conversation_json(conversation)}
@@ -85,9 +93,10 @@ def visitor_conversation_frame(conversation: Conversation) -> Frame:
 
 def error_frame(request: str, conversation_id: Any, code: str, text: str,
                 field: str | None = None) -> Frame:
-    """A refused `sync`, `read`, `typing` or `status` frame; the socket stays open."""
+    """A refused `sync`, `read`, `typing`, `status` or `workbench` frame; the socket stays
+    open."""
     frame: Frame = {"type": "error", "request": request}
-    if request != "status":  # the conversation frames name their conversation
+    if request in CONVERSATION_REQUESTS:  # these name their conversation
         frame["conversation_id"] = conversation_id
     frame["error"] = error_json(code, text, field)
     return frame

@@ -33,7 +33,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def new_page(browser) -> Iterator[object]:
-    """Factory of pages, each in its own browser context (its own cookies)."""
+    """Factory of pages, each in its own browser context (its own cookies); `options` go to the
+    context (e.g. `color_scheme="dark"`)."""
     contexts = []
 
     def make(viewport: dict | None = None, **options):

@@ -107,24 +107,67 @@ test('HTTP answers: an ack settles, a network error keeps the message for resend
   assert.equal(e.outbox.get(b.client_id).state, 'failed');
 });
 
-test('alerts: a new waiting chat, a visitor message to answer, a chat transferred to me', () => {
+const line = (id, seq, body, agentId) => msg(id, seq, { kind: 'system', body,
+  sender: { type: 'system', id: agentId, name: `#${agentId}` } });
+
+test('alerts: a new chat routed to me is a new chat, not a transfer; then its messages', () => {
   const e = engine();
-  const chat = e.handle({ type: 'conversation', conversation: conv(5, { assignee_id: null }) });
-  assert.deepEqual(chat.alerts, [{ kind: 'chat', conversationId: 5 }]);
-  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(5, { assignee_id: null }) }).alerts, []);
-  const message = e.handle(msg(5, 1));
-  assert.equal(message.alerts[0].kind, 'message');
-  assert.deepEqual(e.handle(msg(5, 1)).alerts, [], 'replays are not news');
-  assert.deepEqual(e.handle(msg(5, 2, { kind: 'note', sender: { type: 'agent', id: 9 } })).alerts, []);
-  e.expectOwnAction(5);
-  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(5) }).alerts, [], 'I claimed it myself');
-  e.store.applyConversation(conv(6, { assignee_id: 9 }));
-  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(6) }).alerts,
-    [{ kind: 'assigned', conversationId: 6 }]);
-  assert.deepEqual(e.handle(msg(6, 1)).alerts.length, 1);
-  e.store.applyConversation(conv(8, { assignee_id: 9 }));
-  assert.deepEqual(e.handle(msg(8, 1)).alerts, [], "a colleague's chat is not mine to answer");
+  const created = e.handle({ type: 'conversation', conversation: conv(5, { assignee_id: null }) });
+  assert.deepEqual(created.alerts, [], 'routing has not had its chance yet');
+  assert.deepEqual(created.settle, [5]);
+  assert.deepEqual(e.handle(msg(5, 1)).alerts, [], "its first message waits for the chat's own alert");
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(5, { last_seq: 2 }) }).alerts, []);
+  assert.deepEqual(e.handle(line(5, 2, 'agent_joined', 7)).alerts, [{ kind: 'routed', conversationId: 5 }]);
+  assert.deepEqual(e.settle(5).alerts, [], 'said once');
+  assert.equal(e.handle(msg(5, 3)).alerts[0].kind, 'message');
+  assert.deepEqual(e.handle(msg(5, 3)).alerts, [], 'replays are not news');
+  assert.deepEqual(e.handle(msg(5, 4, { kind: 'note', sender: { type: 'agent', id: 9 } })).alerts, []);
   assert.deepEqual(e.handle(msg(77, 1)).fetch, [77]);
+});
+
+test('alerts: nothing for a chat routed to a colleague; a chat nobody took waits for anyone', () => {
+  const e = engine();
+  e.handle({ type: 'conversation', conversation: conv(6, { assignee_id: null }) });
+  assert.deepEqual(e.handle(msg(6, 1)).alerts, []);
+  e.handle({ type: 'conversation', conversation: conv(6, { assignee_id: 9, last_seq: 2 }) });
+  assert.deepEqual(e.handle(line(6, 2, 'agent_joined', 9)).alerts, []);
+  assert.deepEqual(e.settle(6).alerts, []);
+  assert.deepEqual(e.handle(msg(6, 3)).alerts, [], "a colleague's chat is not mine to answer");
+  e.handle({ type: 'conversation', conversation: conv(8, { assignee_id: null }) });
+  assert.deepEqual(e.settle(8).alerts, [{ kind: 'chat', conversationId: 8 }]);
+  assert.equal(e.handle(msg(8, 1)).alerts[0].kind, 'message', 'settled: its messages alert again');
+});
+
+test('alerts: a colleague\'s chat moved to me is a transfer; my own claim is no news', () => {
+  const e = engine();
+  e.store.applyConversation(conv(6, { assignee_id: 9 }));
+  const moved = e.handle({ type: 'conversation', conversation: conv(6, { last_seq: 1 }) });
+  assert.deepEqual(moved.alerts, []);
+  assert.deepEqual(e.handle(line(6, 1, 'transferred', 7)).alerts, [{ kind: 'transferred', conversationId: 6 }]);
+  e.store.applyConversation(conv(9, { assignee_id: 3 }));
+  e.handle({ type: 'conversation', conversation: conv(9) });
+  assert.deepEqual(e.settle(9).alerts, [{ kind: 'transferred', conversationId: 9 }], 'no line: judged by where it was');
+  e.store.applyConversation(conv(11, { assignee_id: null }));
+  e.expectOwnAction(11);
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(11, { last_seq: 1 }) }).alerts, []);
+  assert.deepEqual(e.handle(line(11, 1, 'agent_joined', 7)).alerts, [], 'I claimed it myself');
+});
+
+test('alerts: a supervisor watching the queue hears of every new chat at once, and only once', () => {
+  const lead = new ConsoleEngine({ me: { id: 1, role: 'supervisor', display_name: '主管' } });
+  lead.handle({ type: 'conversation', conversation: conv(3, { assignee_id: null }) });
+  assert.deepEqual(lead.settle(3).alerts, [{ kind: 'chat', conversationId: 3 }], 'not watching: like everyone');
+  lead.rules.watchQueue = true;
+  const created = lead.handle({ type: 'conversation', conversation: conv(4, { assignee_id: null }) });
+  assert.deepEqual(created.alerts, [{ kind: 'watched', conversationId: 4 }]);
+  lead.handle({ type: 'conversation', conversation: conv(4, { assignee_id: 9 }) });
+  assert.deepEqual(lead.settle(4).alerts, []);
+  lead.handle({ type: 'conversation', conversation: conv(5, { assignee_id: null }) });
+  assert.deepEqual(lead.settle(5).alerts, [], 'already told');
+  const agent = engine();
+  agent.rules.watchQueue = true;
+  assert.deepEqual(agent.handle({ type: 'conversation', conversation: conv(6, { assignee_id: null }) }).alerts, [],
+    'only supervisors and up watch the queue');
 });
 
 test('reading the active conversation: read frames instead of alerts', () => {
@@ -182,7 +225,7 @@ test('signs of a missed message (read or last_seq beyond ours) trigger one sync'
 test('unknown frames are ignored', () => {
   const e = engine();
   for (const frame of [null, {}, { type: 'bogus' }, { type: 'hello' }]) {
-    assert.deepEqual(e.handle(frame), { send: [], alerts: [], fetch: [] });
+    assert.deepEqual(e.handle(frame), { send: [], alerts: [], fetch: [], settle: [] });
   }
 });
 
@@ -192,8 +235,8 @@ test('reopening a conversation myself raises no new-chat alert', () => {
   e.expectOwnAction(1);
   assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(1, { assignee_id: null }) }).alerts, []);
   e.store.applyConversation(conv(2, { status: 'closed' }));
-  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(2, { assignee_id: null }) }).alerts,
-    [{ kind: 'chat', conversationId: 2 }], 'reopened by someone else: it is waiting again');
+  assert.deepEqual(e.handle({ type: 'conversation', conversation: conv(2, { assignee_id: null }) }).settle, [2]);
+  assert.deepEqual(e.settle(2).alerts, [{ kind: 'chat', conversationId: 2 }], 'reopened by someone else: waiting again');
 });
 
 test('sending into a waiting conversation is my own claim', () => {
@@ -206,7 +249,13 @@ test('sending into a waiting conversation is my own claim', () => {
 test('an unanswered flag from the server alerts and clears with the agent\'s answer', () => {
   const core = engine();
   const out = core.handle({ type: 'unanswered', conversation_id: 7, agent_id: 2, new_agent_id: null });
-  assert.deepEqual(out.alerts, [{ kind: 'unanswered', conversationId: 7 }]);
+  assert.deepEqual(out.alerts, [], "an agent is not alerted of a colleague's late chat");
+  assert.deepEqual(core.handle({ type: 'unanswered', conversation_id: 8, agent_id: 7, new_agent_id: null }).alerts,
+    [{ kind: 'unanswered', conversationId: 8 }], 'but of their own, when it stayed with them');
+  assert.deepEqual(core.handle({ type: 'unanswered', conversation_id: 9, agent_id: 7, new_agent_id: 3 }).alerts, []);
+  const lead = new ConsoleEngine({ me: { id: 1, role: 'supervisor', display_name: '主管' } });
+  assert.deepEqual(lead.handle({ type: 'unanswered', conversation_id: 7, agent_id: 2, new_agent_id: 3 }).alerts,
+    [{ kind: 'unanswered', conversationId: 7 }], 'supervisors hear of every one');
   assert.equal(core.isUnanswered(7), true);
   core.handle({ type: 'message', conversation_id: 7, seq: 3, kind: 'note', body: 'x',
     sender: { type: 'agent', id: 9, name: 'S' } });

@@ -8,6 +8,7 @@ import {
   CATALOG_PARTS, CATALOGS, format, getLanguage, mergeCatalogs, normalizeLanguage, onLanguageChange, otherLanguage,
   resolveLanguage, setLanguage, STORAGE_KEY, storedLanguage, t, translate,
 } from '../../webui/js/i18n.js';
+import { FEATURES } from '../../webui/js/messages/index.js';
 
 // The catalogs as the UI sees them: every part of each language merged.
 const { en, 'zh-CN': zhCN } = CATALOGS;
@@ -69,8 +70,22 @@ test('catalog parts merge per language and may not share a key', () => {
   assert.deepEqual(mergeCatalogs({ en: [{ a: 'A' }, { b: 'B' }] }), { en: { a: 'A', b: 'B' } });
   assert.throws(() => mergeCatalogs({ en: [{ a: 'A' }, { a: 'again' }] }), /message a is in two en catalogs/);
   assert.deepEqual(Object.keys(CATALOG_PARTS).sort(), ['en', 'zh-CN']);
-  assert.equal(CATALOG_PARTS.en.length, CATALOG_PARTS['zh-CN'].length, 'each part exists in both languages');
+  assert.equal(CATALOG_PARTS.en.length, Object.keys(FEATURES).length);
   assert.equal(CATALOGS.en['nav.sites'], 'Sites', 'base keys still resolve');
+});
+
+test('every feature has a catalogue in both languages, with the same keys', () => {
+  for (const [feature, parts] of Object.entries(FEATURES)) {
+    assert.deepEqual(Object.keys(parts).sort(), ['en', 'zh-CN'], feature);
+    assert.ok(Object.keys(parts['zh-CN']).length > 0, feature);
+    assert.deepEqual(Object.keys(parts.en).sort(), Object.keys(parts['zh-CN']).sort(), feature);
+  }
+});
+
+test('each feature catalogue is a file per language in messages/, all of them listed', () => {
+  const files = readdirSync(join(WEBUI, 'js', 'messages')).filter((file) => file !== 'index.js').sort();
+  const listed = Object.keys(FEATURES).flatMap((feature) => [`${feature}-en.js`, `${feature}-zh-CN.js`]).sort();
+  assert.deepEqual(files, listed);
 });
 
 test('both catalogs have the same keys, non-empty, with the same placeholders', () => {

@@ -4,9 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import zhCN from '../../webui/js/messages/zh-CN.js';
+import { CATALOGS } from '../../webui/js/i18n.js';
 import { prechatChoices, prechatFields, siteBody } from '../../webui/js/payloads.js';
 import { PRECHAT_CHOICES, PRECHAT_FIELDS, validateSite } from '../../webui/js/validation.js';
+
+const zhCN = CATALOGS['zh-CN'];
 
 const VIEWS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'webui', 'js', 'app', 'views');
 

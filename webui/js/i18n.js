@@ -1,23 +1,16 @@
 // Message catalog lookup, formatting and the current UI language (zh-CN default, English switchable).
-import zhCN from './messages/zh-CN.js';
-import en from './messages/en.js';
-import consoleZhCN from './messages/console-zh-CN.js';
-import consoleEn from './messages/console-en.js';
-import adminZhCN from './messages/admin-zh-CN.js';
-import adminEn from './messages/admin-en.js';
+import { FEATURES } from './messages/index.js';
 
 export const LANGUAGES = ['zh-CN', 'en'];
 export const DEFAULT_LANGUAGE = 'zh-CN';
 export const STORAGE_KEY = 'kefu.lang';
 
 /**
- * Each language's catalog is put together from parts (the base one, then one per area of the app),
+ * Each language's catalog is put together from one part per feature of the app (messages/index.js),
  * so that no catalog file outgrows the module size limit. Parts must not share keys.
  */
-export const CATALOG_PARTS = {
-  'zh-CN': [zhCN, consoleZhCN, adminZhCN],
-  en: [en, consoleEn, adminEn],
-};
+export const CATALOG_PARTS = Object.fromEntries(LANGUAGES.map((lang) =>
+  [lang, Object.values(FEATURES).map((feature) => feature[lang])]));
 
 /** `{lang: {key: text}}` from `{lang: [part, …]}`; a key in two parts is a mistake, reported by its name. */
 export function mergeCatalogs(parts) {

@@ -7,9 +7,12 @@ const MAX_DELAY_MS = 30000;
 /** protocol.md rule 5: 0.5 s, doubling up to 15 s. */
 export const PROTOCOL_BACKOFF = { baseMs: 500, maxMs: 15000 };
 
-/** Frames the console handles (protocol.md, "Server → client"): conversations, the queue, my status. */
+/**
+ * Frames the console handles (protocol.md, "Server → client"): conversations, the queue, unanswered
+ * flags, visitors moving between pages, my status.
+ */
 const CONVERSATION_FRAMES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset',
-  'error', 'queue', 'status']);
+  'error', 'queue', 'unanswered', 'visitor', 'status']);
 
 /** `ws://host/api/agent/ws`, or `wss:` when the page is served over HTTPS. */
 export function socketUrl(location) {

@@ -80,6 +80,9 @@ function createRouter(ctx, shell) {
     shell.setActive(sectionOf(route.name));
     const isConsole = route.name === 'console';
     if (!isConsole) ctx.console.open(null);
+    // Only the workbench (the console and its canned replies) takes chats: an owner on the
+    // settings pages is not silently routed any.
+    ctx.console.setWorkbench(sectionOf(route.name) === 'console');
     const slow = setTimeout(() => count === renderCount && shell.main.replaceChildren(loading()), 200);
     let node;
     try {

@@ -39,6 +39,25 @@ export function alertChannels(alert, { activeId, hidden }) {
   return { sound: true, notify: hidden || alert.kind !== 'message' || alert.conversationId !== activeId };
 }
 
+/**
+ * What the sound switch may claim. `'on'` only when a chime would really play now; `'blocked'` when
+ * sound is wanted but the browser does not allow audio yet (a freshly loaded page nobody has clicked);
+ * `'off'` when muted; `'unsupported'` without Web Audio.
+ */
+export function soundState({ supported, muted, running }) {
+  if (!supported) return 'unsupported';
+  if (muted) return 'off';
+  return running ? 'on' : 'blocked';
+}
+
+/** What a click on the sound switch does, judged by what it showed: enable audio, mute, or unmute. */
+export function soundAction(shown) {
+  if (shown === 'blocked') return 'enable';
+  if (shown === 'on') return 'mute';
+  if (shown === 'off') return 'unmute';
+  return 'none';
+}
+
 /** The desktop-notification permission button: 'ask', 'granted', 'denied' or 'unsupported'. */
 export function notificationState(api, secure = true) {
   if (!api || !secure) return 'unsupported';

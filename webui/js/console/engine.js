@@ -1,6 +1,7 @@
 // The console's delivery core, without I/O: frames and HTTP answers in; frames to send, alerts out.
+import { AlertRules } from './alert-rules.js';
 import { newClientId, Outbox } from './outbox.js';
-import { ConversationStore, inView, isLive, mineToAnswer } from './store.js';
+import { ConversationStore, inView, isLive } from './store.js';
 import { Timeline } from './timeline.js';
 
 export const TYPING_TTL_MS = 8000;
@@ -24,7 +25,8 @@ export function messageFrom(frame) {
  * Holds the conversation store, one Timeline per conversation opened in this page and the outbox,
  * and applies the protocol's rules: sync after (re)connect, hold gaps, resend unacknowledged
  * messages after syncing, start over on `reset`. Every input returns
- * `{send: [frames], alerts: [{kind, conversationId, message?}], fetch: [conversation ids]}`.
+ * `{send: [frames], alerts: [{kind, conversationId, message?}], fetch: [conversation ids],
+ * settle: [conversation ids]}`; pass each of `settle` to `settle(id)` after `SETTLE_MS` (alert-rules.js).
  */
 export class ConsoleEngine {
   constructor({ me, outbox = new Outbox(), now = () => Date.now(), makeId = newClientId }) {
@@ -33,6 +35,7 @@ export class ConsoleEngine {
     this.now = now;
     this.makeId = makeId;
     this.store = new ConversationStore(me);
+    this.rules = new AlertRules(me);
     this.timelines = new Map();
     this.syncing = new Set();
     this.resendAfterSync = new Set();
@@ -115,7 +118,7 @@ export class ConsoleEngine {
       case 'unanswered':
         if (Number.isInteger(id)) {
           this.unanswered.add(id);
-          out.alerts.push({ kind: 'unanswered', conversationId: id });
+          out.alerts.push(...this.rules.unanswered(frame));
         }
         break;
       default: break;
@@ -144,11 +147,17 @@ export class ConsoleEngine {
     // Answering a left message opens it; the server says so only when the answer also claims it.
     if (message.sender.type === 'agent' && message.sender.id === this.me.id && message.kind !== 'note'
       && this.store.get(id)?.status === 'pending') out.fetch.push(id);
+    out.alerts.push(...this.rules.message(message, this.store.get(id), { fresh, reading }));
     if (message.sender.type !== 'visitor' || message.kind === 'note') return;
     this.typing.delete(id);
-    if (!fresh) return;
-    if (reading) out.send.push(readFrame(id, message.seq));
-    else if (this.#mineToAnswer(id)) out.alerts.push({ kind: 'message', conversationId: id, message });
+    if (fresh && reading) out.send.push(readFrame(id, message.seq));
+  }
+
+  /** `SETTLE_MS` after a frame asked for it: the alert a chat deserves now that routing had its chance. */
+  settle(id) {
+    const out = result();
+    out.alerts.push(...this.rules.settled(id, this.store.get(id)));
+    return out;
   }
 
   /**
@@ -170,26 +179,14 @@ export class ConsoleEngine {
     if (before && frame.reader === 'visitor' && frame.seq > (before.last_seq ?? 0)) out.fetch.push(before.id);
   }
 
-  #mineToAnswer(id) {
-    const conversation = this.store.get(id);
-    return !conversation || mineToAnswer(conversation, this.me);
-  }
-
   #conversation(conversation, out) {
     if (!conversation || !Number.isInteger(conversation.id)) return;
     const previous = this.store.applyConversation(conversation);
-    const own = this.ownActions.has(conversation.id);
+    const own = this.ownActions.has(conversation.id); // my own claim, reopen or send: no news to me
     const now = (view) => inView(conversation, view, this.me);
-    const before = (view) => previous !== null && inView(previous, view, this.me);
-    if (own) {
-      // My own claim, reopen or send: no news to me.
-    } else if (now('pending') && !before('pending') && mineToAnswer(conversation, this.me)) {
-      out.alerts.push({ kind: 'pending', conversationId: conversation.id });
-    } else if (now('waiting') && !before('waiting')) {
-      out.alerts.push({ kind: 'chat', conversationId: conversation.id });
-    } else if (now('mine') && !before('mine')) {
-      out.alerts.push({ kind: 'assigned', conversationId: conversation.id });
-    }
+    const { alerts, settle } = this.rules.conversation(previous, conversation, own);
+    out.alerts.push(...alerts);
+    out.settle.push(...settle);
     if (conversation.assignee_id !== null || conversation.status !== 'open') this.ownActions.delete(conversation.id);
     if (conversation.status === 'closed') this.typing.delete(conversation.id);
     if (!now('waiting')) this.queue.delete(conversation.id);
@@ -347,5 +344,5 @@ export class ConsoleEngine {
 }
 
 function result() {
-  return { send: [], alerts: [], fetch: [] };
+  return { send: [], alerts: [], fetch: [], settle: [] };
 }

@@ -54,6 +54,24 @@ export function sortAgents(agents) {
     || String(a.display_name).localeCompare(String(b.display_name)) || a.id - b.id);
 }
 
+/** Whether an agent can take one more chat now: online and below their limit. */
+export function canTakeChat(agent) {
+  const active = agent.active_chats ?? 0;
+  return agent.status === 'online' && (!(agent.max_chats > 0) || active < agent.max_chats);
+}
+
+/**
+ * The transfer picker: colleagues who can take the chat now first (least loaded first), then the
+ * others by status; `preselect` is the first of them other than me (`meId`) who can take it, or
+ * null (never someone offline, away, busy or full: then the agent must choose).
+ */
+export function transferChoices(agents, meId = null) {
+  const sorted = sortAgents(agents);
+  const ordered = [...sorted.filter(canTakeChat), ...sorted.filter((agent) => !canTakeChat(agent))];
+  const first = ordered.find((agent) => agent.id !== meId && canTakeChat(agent));
+  return { agents: ordered, preselect: first ? first.id : null };
+}
+
 /** "2 / 5" chats (or just "2" without a limit). */
 export function loadText(agent) {
   const active = Number.isInteger(agent.active_chats) ? agent.active_chats : 0;

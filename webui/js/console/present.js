@@ -121,6 +121,29 @@ export function siteVisibleName(site, company) {
   return collapse(site?.display_name) || collapse(company?.name) || collapse(site?.name);
 }
 
+/**
+ * A site's business card as the console shows it beside each chat: the name visitors see, the
+ * site's own name, its colour (only a valid `#rrggbb`), a text colour that reads on it, its logo
+ * (http(s) only) and an initial for when there is no logo.
+ */
+export function siteCard(site, company) {
+  if (!site) return null;
+  const color = /^#[0-9a-f]{6}$/i.test(site.theme_color || '') ? site.theme_color.toLowerCase() : '#5f6777';
+  const name = siteVisibleName(site, company) || `#${site.id}`;
+  return {
+    id: site.id, name, siteName: collapse(site.name), color, ink: readableOn(color),
+    logo: linkable(site.logo_url), initial: [...name][0].toUpperCase(),
+  };
+}
+
+/** Black or white, whichever reads better on `color` (#rrggbb), by WCAG relative luminance. */
+export function readableOn(color) {
+  const channels = [1, 3, 5].map((at) => parseInt(color.slice(at, at + 2), 16) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  const luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? '#000000' : '#ffffff';
+}
+
 /** Whole minutes in `ms` (rounded down), or null when unknown. */
 export function wholeMinutes(ms) {
   return Number.isFinite(ms) && ms >= 0 ? Math.floor(ms / 60000) : null;

@@ -4,6 +4,7 @@ import { errorMessage } from '../../errors.js';
 import { field, select } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { visitorName } from '../../console/present.js';
+import { knownStatus, loadText, transferChoices } from '../../console/presence.js';
 import { seesAllOpen } from '../../console/store.js';
 import { openDialog } from '../dialog.js';
 
@@ -50,17 +51,31 @@ export function reopen(ctx, rt, conversation) {
   return run(ctx, rt.reopen(conversation.id));
 }
 
-/** Agents who serve the conversation's site, except the current assignee. */
-export function transferTargets(agents, conversation) {
-  return agents.filter((agent) => agent.id !== conversation.assignee_id
-    && (agent.role === 'owner' || agent.role === 'admin' || (agent.site_ids || []).includes(conversation.site_id)));
+/** "小王 · Online · 2 / 5 chats": who, whether they can take it, how loaded they are. */
+function targetLabel(agent, me) {
+  const name = agent.id === me.id ? `${agent.display_name} (${t('user.you')})` : agent.display_name;
+  const status = knownStatus(agent.status) || 'offline';
+  return `${name} · ${t(`console.presence.${status}`)} · ${t('console.transfer.load', { load: loadText(agent) })}`;
 }
 
-export function transfer(ctx, rt, conversation) {
-  const targets = transferTargets(rt.agents, conversation);
-  const label = (agent) => (agent.id === rt.me.id ? `${agent.display_name} (${t('user.you')})` : agent.display_name);
-  const agentSelect = select({ name: 'agent_id', 'data-test': 'transfer-agent', required: true },
-    targets.map((agent) => [String(agent.id), `${label(agent)} · ${t(`role.${agent.role}`)}`]), null);
+/** Colleagues who serve the chat's site, with their status and load (asked for when the dialog opens). */
+export async function transfer(ctx, rt, conversation) {
+  let answer;
+  try {
+    answer = await rt.transferTargets(conversation.id);
+  } catch (error) {
+    ctx.notify(errorMessage(error, t), 'error');
+    return null;
+  }
+  const { agents: targets, preselect } = transferChoices(answer.agents || [], rt.me.id);
+  const options = targets.map((agent) => [String(agent.id), targetLabel(agent, rt.me)]);
+  if (preselect === null) options.unshift(['', t('console.transfer.choose')]);
+  const agentSelect = select({ name: 'agent_id', 'data-test': 'transfer-agent', required: true }, options,
+    preselect === null ? '' : String(preselect));
+  for (const option of agentSelect.options) {
+    const agent = targets.find((item) => String(item.id) === option.value);
+    if (agent) option.dataset.status = agent.status;
+  }
   const note = h('textarea', { name: 'note', rows: '3', maxlength: '5000', 'data-test': 'transfer-note',
     placeholder: t('console.transfer.notePlaceholder') });
   return openDialog({

@@ -1,38 +1,56 @@
 // Alerts that reach an agent: a WebAudio chime, desktop notifications, the tab title count and blink.
-import { alertChannels, blinkTitle, notificationState, SoundGate } from '../../console/alerts-policy.js';
+import {
+  alertChannels, blinkTitle, notificationState, SoundGate, soundAction, soundState,
+} from '../../console/alerts-policy.js';
 import { previewText, visitorName } from '../../console/present.js';
 
 const MUTE_KEY = 'kefu.console.muted';
+const WATCH_KEY = 'kefu.console.watchQueue';
 const BLINK_MS = 1000;
+const NEW_CHAT = [[660, 0], [880, 0.16], [1175, 0.32]];
 const TONES = {
-  chat: [[660, 0], [880, 0.16], [1175, 0.32]], message: [[880, 0], [660, 0.12]], assigned: [[660, 0], [880, 0.16]],
-  pending: [[1175, 0], [880, 0.16], [1175, 0.32]],
+  routed: NEW_CHAT, chat: NEW_CHAT, watched: [[880, 0], [1175, 0.14]], message: [[880, 0], [660, 0.12]],
+  transferred: [[660, 0], [880, 0.16]], pending: [[1175, 0], [880, 0.16], [1175, 0.32]],
 };
 
-function readMuted() {
-  try { return localStorage.getItem(MUTE_KEY) === '1'; } catch { return false; }
+function readFlag(key) {
+  try { return localStorage.getItem(key) === '1'; } catch { return false; }
+}
+
+function writeFlag(key, value) {
+  try { localStorage.setItem(key, value ? '1' : '0'); } catch { /* memory only */ }
 }
 
 /**
  * `fire(alert, conversation, {activeId})` plays a short chime and shows a desktop notification
  * when they help; `setCount(n)` keeps "(n) Kefu 客服" in the title, blinking while the tab is hidden.
+ * `sound()` says truthfully whether a chime would play (browsers block audio until the page is used).
  */
 export function createAlerts({ t, onOpen }) {
   const gate = new SoundGate();
+  const Context = window.AudioContext || window.webkitAudioContext;
   let audio = null;
-  let muted = readMuted();
+  let muted = readFlag(MUTE_KEY);
+  let watchQueue = readFlag(WATCH_KEY);
   let count = 0;
   let hidden = document.hidden;
   let tick = 0;
   let blinker = null;
   const listeners = new Set();
 
-  /** Browsers only let audio start after a user gesture: create/resume the context on the first one. */
+  const notify = () => listeners.forEach((listener) => listener());
+
+  /**
+   * Browsers let audio start only after the page was used (a click, a key): the context is created
+   * at once (so we know whether it may play), and resumed on every gesture until it runs.
+   */
   function unlock() {
-    const Context = window.AudioContext || window.webkitAudioContext;
     if (!Context) return;
     try {
-      audio ??= new Context();
+      if (!audio) {
+        audio = new Context();
+        audio.addEventListener('statechange', notify);
+      }
       if (audio.state === 'suspended') audio.resume().catch(() => {});
     } catch {
       audio = null;
@@ -41,6 +59,7 @@ export function createAlerts({ t, onOpen }) {
   for (const type of ['pointerdown', 'keydown', 'touchstart']) {
     window.addEventListener(type, unlock, { capture: true, passive: true });
   }
+  unlock(); // runs at once where the browser allows it (an engaged site, a desktop window)
 
   function chime(kind) {
     if (!audio || audio.state !== 'running') return;
@@ -114,13 +133,31 @@ export function createAlerts({ t, onOpen }) {
     /** Redraw the title (after a language switch). */
     refresh: drawTitle,
     get muted() { return muted; },
-    toggleMute() {
-      muted = !muted;
-      try { localStorage.setItem(MUTE_KEY, muted ? '1' : '0'); } catch { /* memory only */ }
+    /** 'on' (a chime would play), 'blocked' (not until the page is clicked), 'off' or 'unsupported'. */
+    sound: () => soundState({ supported: Boolean(Context), muted, running: audio?.state === 'running' }),
+    /** The sound switch was clicked while showing `shown`: enable audio, mute or unmute. */
+    soundClicked(shown) {
+      const action = soundAction(shown);
+      if (action === 'mute' || action === 'unmute') {
+        muted = action === 'mute';
+        writeFlag(MUTE_KEY, muted);
+      }
       unlock();
-      if (!muted) chime('message');
-      listeners.forEach((listener) => listener());
-      return muted;
+      if (!muted && audio) {
+        // Confirm with a chime once audio runs (resume() may still be settling).
+        const play = () => chime('message');
+        if (audio.state === 'running') play();
+        else audio.resume().then(play, () => {});
+      }
+      notify();
+    },
+    /** Supervisors: alerts for every new chat, not only those routed to them. */
+    get watchQueue() { return watchQueue; },
+    toggleWatchQueue() {
+      watchQueue = !watchQueue;
+      writeFlag(WATCH_KEY, watchQueue);
+      notify();
+      return watchQueue;
     },
     permission: () => notificationState(window.Notification, window.isSecureContext),
     async requestPermission() {
@@ -128,7 +165,7 @@ export function createAlerts({ t, onOpen }) {
       if (this.permission() === 'ask') {
         try { await Notification.requestPermission(); } catch { /* old callback-only API: ignore */ }
       }
-      listeners.forEach((listener) => listener());
+      notify();
       return this.permission();
     },
     onChange(listener) {

@@ -4,6 +4,7 @@ import { errorMessage } from '../../errors.js';
 import { t } from '../../i18n.js';
 import { ratingStars, visitorName } from '../../console/present.js';
 import * as actions from './actions.js';
+import { siteCardNode } from './site-card.js';
 import { createComposer } from './composer.js';
 import { createMessagesView } from './messages-view.js';
 
@@ -80,7 +81,7 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
         h('h2', {}, visitorName(conversation.visitor, t)),
         h('div', { class: 'chat-sub' }, statusBadge(conversation, rt),
           conversation.missed ? h('span', { class: 'badge' }, t('console.status.missed')) : null,
-          site ? h('span', { class: 'muted' }, site.name) : null,
+          site ? siteCardNode(site, rt.companyOf(site)) : null,
           ratingBadge(conversation))),
       h('div', { class: 'chat-actions' },
         can.claim ? button(t('console.claim'), 'chat-claim', () => actions.claim(ctx, rt, conversation)

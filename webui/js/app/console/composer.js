@@ -6,7 +6,9 @@ import { fillVariables, filterCanned, insertReply, slashQuery, usableIn } from '
 import { siteVisibleName } from '../../console/present.js';
 import { isLive, writeMode } from '../../console/store.js';
 import { TypingThrottle } from '../../console/typing.js';
+import { insertEmoji } from '../../console/emoji.js';
 import { createCannedPicker } from './canned-picker.js';
+import { createEmojiPicker } from './emoji-picker.js';
 
 const MAX_BODY = 5000;
 const MAX_ROWS_PX = 200;
@@ -64,6 +66,17 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
       textarea.focus();
     },
   }, t('console.canned.button'));
+  const emoji = createEmojiPicker({
+    onPick: (chosen) => {
+      const { value, caret } = insertEmoji(textarea.value, textarea.selectionStart, textarea.selectionEnd, chosen);
+      textarea.value = value;
+      textarea.focus();
+      textarea.setSelectionRange(caret, caret);
+      autosize();
+      saveDraft();
+    },
+    onClose: () => textarea.focus(),
+  });
   const status = h('span', { class: 'composer-status', role: 'status' });
   const send = h('button', { type: 'submit', class: 'button button-primary', 'data-test': 'chat-send' }, t('console.send'));
   const closedBar = h('div', { class: 'composer-closed', hidden: true },
@@ -71,9 +84,9 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
     h('button', { type: 'button', class: 'button button-small', 'data-test': 'chat-reopen', onclick: () => onReopen() },
       t('console.reopen')));
   const form = h('form', { class: 'composer', novalidate: true },
-    picker.element, closedBar, textarea,
+    picker.element, emoji.panel, closedBar, textarea,
     h('div', { class: 'composer-bar' },
-      noteToggle, cannedButton, attach, fileInput, status,
+      noteToggle, emoji.button, cannedButton, attach, fileInput, status,
       h('span', { class: 'composer-spacer' }),
       h('span', { class: 'composer-hint muted' }, t('console.input.keys')),
       send));
@@ -101,7 +114,8 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
   /** Enable what `mode` allows; a monitoring supervisor's note toggle reads "whisper". */
   function applyMode() {
     const writable = canSend();
-    for (const control of [textarea, send, cannedButton]) control.disabled = !writable;
+    for (const control of [textarea, send, cannedButton, emoji.button]) control.disabled = !writable;
+    if (!writable) emoji.hide();
     attach.disabled = mode !== 'write';
     noteToggle.disabled = mode === 'none';
     noteToggle.textContent = t(mode === 'monitor' ? 'console.whisper.toggle' : 'console.note.toggle');
@@ -167,6 +181,9 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
     }
     rt.send(conversation.id, { kind: note ? 'note' : 'text', body });
     textarea.value = '';
+    // A note is a one-off: the next message goes to the visitor again. (Whispering supervisors
+    // can only whisper, so for them it stays on.)
+    if (note && mode === 'write') setNote(false);
     autosize();
     saveDraft();
     sendTyping(typing.stop());
@@ -259,6 +276,7 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
     setConversation(next) {
       if (conversation && conversation.id !== next?.id) sendTyping(typing.stop());
       picker.hide();
+      emoji.hide();
       const draft = next ? rt.drafts.get(next.id) : { body: '', note: false };
       update(next);
       textarea.value = draft.body;

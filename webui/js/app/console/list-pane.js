@@ -3,9 +3,12 @@ import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
-import { formatClock, previewText, queueEstimate, queueText, snippetParts, visitorName } from '../../console/present.js';
+import {
+  formatClock, previewText, queueEstimate, queueText, siteCard, snippetParts, visitorName,
+} from '../../console/present.js';
 import { AGENT_STATUSES } from '../../console/presence.js';
 import { viewsFor } from '../../console/store.js';
+import { siteCardNode } from './site-card.js';
 
 const TAB_KEY = 'kefu.console.tab';
 const SEARCH_DELAY_MS = 300;
@@ -62,7 +65,14 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
   const alertsButton = h('button', { type: 'button', class: 'button button-small', 'data-test': 'alerts-enable',
     onclick: () => rt.alerts.requestPermission() });
   const muteButton = h('button', { type: 'button', class: 'button button-small', 'data-test': 'mute-toggle',
-    onclick: () => rt.alerts.toggleMute() });
+    onclick: () => rt.alerts.soundClicked(muteButton.dataset.state) });
+  const soundBanner = h('div', { class: 'sound-banner', 'data-test': 'sound-banner', role: 'alert', hidden: true },
+    h('span', {}, t('console.sound.blockedHint')),
+    h('button', { type: 'button', class: 'button button-small button-primary', 'data-test': 'sound-enable',
+      onclick: () => rt.alerts.soundClicked('blocked') }, t('console.sound.enable')));
+  const watchButton = rt.presence.mayLead ? h('button', { type: 'button', class: 'button button-small',
+    'data-test': 'queue-watch-toggle', title: t('console.watch.hint'),
+    onclick: () => rt.alerts.toggleWatchQueue() }) : null;
   const boardButton = rt.presence.mayLead ? h('button', { type: 'button', class: 'button button-small',
     'data-test': 'open-supervisor-board', onclick: () => onBoard() }, t('console.board.open')) : null;
   const statusPicker = createStatusPicker(rt);
@@ -74,9 +84,9 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
       h('h1', { class: 'visually-hidden', tabindex: '-1' }, t('console.title')),
       h('div', { class: 'console-me' }, statusPicker.element, boardButton),
       search,
-      h('div', { class: 'console-tools' }, alertsButton, muteButton,
+      h('div', { class: 'console-tools' }, alertsButton, muteButton, watchButton,
         h('a', { class: 'button button-small', href: hrefFor('canned'), 'data-test': 'nav-canned' }, t('nav.canned'))),
-      sitesRow, tabs),
+      soundBanner, sitesRow, tabs),
     body);
 
   search.addEventListener('input', () => {
@@ -127,9 +137,17 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
     alertsButton.textContent = t(`console.alerts.${permission}`);
     alertsButton.disabled = permission !== 'ask';
     alertsButton.title = permission === 'unsupported' ? t('console.alerts.unsupportedHint') : '';
-    const muted = rt.alerts.muted;
-    muteButton.textContent = t(muted ? 'console.sound.off' : 'console.sound.on');
-    muteButton.setAttribute('aria-pressed', muted ? 'true' : 'false');
+    const sound = rt.alerts.sound();
+    muteButton.textContent = t(`console.sound.${sound}`);
+    muteButton.dataset.state = sound;
+    muteButton.disabled = sound === 'unsupported';
+    muteButton.setAttribute('aria-pressed', sound === 'on' ? 'true' : 'false');
+    soundBanner.hidden = sound !== 'blocked';
+    if (watchButton) {
+      const watching = rt.alerts.watchQueue;
+      watchButton.textContent = t(watching ? 'console.watch.on' : 'console.watch.off');
+      watchButton.setAttribute('aria-pressed', watching ? 'true' : 'false');
+    }
     statusPicker.draw();
     boardButton?.setAttribute('aria-pressed', rt.presence.board.open ? 'true' : 'false');
   }
@@ -139,16 +157,22 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
       sitesRow.replaceChildren(h('p', { class: 'muted', 'data-test': 'console-no-sites' }, t('console.noSites')));
       return;
     }
-    const chip = (label, siteId) => h('button', {
-      type: 'button', class: 'chip chip-button', 'data-test': siteId === null ? 'console-site-all' : 'console-site',
-      'aria-pressed': state.siteId === siteId ? 'true' : 'false',
-      onclick: () => {
-        state.siteId = siteId;
-        draw();
-      },
-    }, label);
-    sitesRow.replaceChildren(...(rt.sites.length > 1 ? [chip(t('console.sites.all'), null)] : []),
-      ...rt.sites.map((site) => chip(site.name, rt.sites.length > 1 ? site.id : null)));
+    const chip = (label, siteId, color = null) => {
+      const button = h('button', {
+        type: 'button', class: 'chip chip-button', 'data-test': siteId === null ? 'console-site-all' : 'console-site',
+        'aria-pressed': state.siteId === siteId ? 'true' : 'false',
+        onclick: () => {
+          state.siteId = siteId;
+          draw();
+        },
+      }, color ? h('span', { class: 'site-dot', 'aria-hidden': 'true' }) : null, label);
+      if (color) button.style.setProperty('--site-color', color);
+      return button;
+    };
+    const several = rt.sites.length > 1;
+    sitesRow.replaceChildren(...(several ? [chip(t('console.sites.all'), null)] : []),
+      ...rt.sites.map((site) => chip(site.name, several ? site.id : null,
+        several ? siteCard(site, rt.companyOf(site)).color : null)));
   }
 
   function drawTabs() {
@@ -174,9 +198,10 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
     const unread = Math.max(0, conversation.unread ?? 0);
     const queue = rt.engine.queueOf(conversation.id);
     const late = rt.engine.isUnanswered(conversation.id);
-    return h('li', {},
+    const item = h('li', {},
       h('a', {
-        class: `conv-item${unread ? ' has-unread' : ''}`, href: hrefFor('console', { id: conversation.id }),
+        class: `conv-item${unread ? ' has-unread' : ''}${site ? ' has-site' : ''}`,
+        href: hrefFor('console', { id: conversation.id }),
         'data-test': 'conv-item', 'data-id': conversation.id,
         'aria-current': conversation.id === rt.engine.activeId ? 'true' : null,
         onclick: (event) => {
@@ -201,11 +226,14 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
             t('console.status.unanswered')) : null,
           conversation.status === 'pending' ? h('span', { class: 'conv-flag' }, t('console.status.pending')) : null,
           conversation.missed ? h('span', { class: 'conv-flag' }, t('console.status.missed')) : null,
-          site ? h('span', {}, site.name) : null,
+          site ? siteCardNode(site, rt.companyOf(site), { compact: true }) : null,
           other ? h('span', {}, t('console.status.assigned', { name: rt.agentName(conversation.assignee_id) })) : null)
           : null),
       h('span', { class: 'conv-unread', 'data-test': 'conv-unread', hidden: !unread,
         'aria-label': t('console.unread', { count: unread }) }, String(unread))));
+    // With several sites each row carries its site's colour, so whose customer it is shows at a glance.
+    if (site) item.firstElementChild.style.setProperty('--site-color', siteCard(site, rt.companyOf(site)).color);
+    return item;
   }
 
   function resultItem(result) {

@@ -1,5 +1,6 @@
 // Draws a conversation's messages: bubbles by sender, notes, system lines, attachments, delivery state.
 import { h } from '../../dom.js';
+import { errorMessage } from '../../errors.js';
 import { getLanguage, t } from '../../i18n.js';
 import { attachmentUrl, dayKey, formatClock, formatDateTime, formatSize, systemText } from '../../console/present.js';
 
@@ -24,7 +25,7 @@ function stateNode(item, actions) {
   if (item.state === 'received') return null;
   const label = h('span', { class: `msg-state msg-state-${item.state}` }, t(STATE_LABELS[item.state]));
   if (item.state !== 'failed') return label;
-  const reason = item.entry?.error?.message || '';
+  const reason = item.entry?.error ? errorMessage(item.entry.error, t) : '';
   return h('span', { class: 'msg-failed' }, label, reason ? ` · ${reason}` : null,
     h('button', { type: 'button', class: 'link-button', onclick: () => actions.edit(item) }, t('console.failed.edit')),
     h('button', { type: 'button', class: 'link-button', onclick: () => actions.discard(item) }, t('console.failed.discard')));
@@ -67,7 +68,8 @@ function dayNode(iso) {
 
 function signature(item) {
   const { message } = item;
-  return [message.seq, message.kind, message.body, item.state, item.entry?.error?.message || '',
+  return [message.seq, message.kind, message.body, item.state, item.entry?.error?.code || '',
+    item.entry?.error?.field || '', item.entry?.error?.message || '',
     message.attachment?.id || '', message.sender?.name || ''].join('\u0001');
 }
 

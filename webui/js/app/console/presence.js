@@ -65,7 +65,7 @@ export function createPresence({ api, me, send, changed }) {
     }
     if (frame.type === 'error' && frame.request === 'status') {
       presence.wanted = null;
-      presence.statusError = { code: frame.error?.code, message: frame.error?.message, status: 400 };
+      presence.statusError = { code: frame.error?.code, message: frame.error?.message, field: frame.error?.field, status: 400 };
       changed();
       return true;
     }

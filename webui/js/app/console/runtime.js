@@ -1,8 +1,10 @@
 // The console's live state for the whole signed-in page: engine + socket + HTTP, shared by its views.
+import { SETTLE_MS } from '../../console/alert-rules.js';
 import { ConsoleEngine, TYPING_TTL_MS } from '../../console/engine.js';
 import { Outbox } from '../../console/outbox.js';
 import { viewsFor } from '../../console/store.js';
 import { Drafts } from '../../console/drafts.js';
+import { followVisitor } from '../../console/visitor-info.js';
 import { createAlerts } from './alerts.js';
 import { createPresence } from './presence.js';
 
@@ -39,6 +41,9 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
 
   const alerts = createAlerts({ t, onOpen: (id) => navigate(`#/console/${id}`) });
   rt.alerts = alerts;
+  const followAlerts = () => { engine.rules.watchQueue = alerts.watchQueue; };
+  followAlerts();
+  alerts.onChange(followAlerts);
   const presence = createPresence({ api, me, send: (data) => sendFrame(data), changed: () => changed() });
   rt.presence = presence;
 
@@ -65,6 +70,7 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
       if (!sendFrame(data) && data.type === 'read') postRead(data);
     }
     for (const id of out.fetch) fetchConversation(id);
+    for (const id of out.settle) setTimeout(() => apply(engine.settle(id)), SETTLE_MS);
     for (const alert of out.alerts) {
       alerts.fire(alert, engine.store.get(alert.conversationId), { activeId: engine.activeId });
     }
@@ -79,8 +85,24 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
     socket = link;
   };
 
+  /**
+   * Whether this page shows the workbench (the conversation view): only then does the server count
+   * me as present and route chats to me (protocol.md, the `workbench` frame). Said again after
+   * every reconnect, since a new socket starts away from it.
+   */
+  let atWorkbench = false;
+  rt.setWorkbench = (present) => {
+    if (present === atWorkbench) return;
+    atWorkbench = present;
+    sendFrame({ type: 'workbench', present });
+  };
+
   rt.onFrame = (data) => {
     if (presence.handle(data)) return;
+    if (data.type === 'visitor') {
+      if (followVisitor(rt.details, engine.store, data.visitor)) changed();
+      return;
+    }
     apply(engine.handle(data));
     if (data.type === 'typing') setTimeout(changed, TYPING_TTL_MS + 50);
   };
@@ -88,6 +110,7 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
   rt.onHello = (user, status = null) => {
     helloCount += 1;
     presence.hello(status);
+    if (atWorkbench) sendFrame({ type: 'workbench', present: true });
     const out = engine.onConnected();
     apply(out);
     for (const id of engine.resendAfterSync) {
@@ -188,7 +211,7 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
 
   function markRead() {
     const data = engine.activeId === null ? null : engine.readFrameFor(engine.activeId);
-    if (data) apply({ send: [data], alerts: [], fetch: [] });
+    if (data) apply({ send: [data], alerts: [], fetch: [], settle: [] });
   }
 
   function updateAttention() {
@@ -246,6 +269,7 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
   rt.close = (id) => act(id, 'close');
   rt.reopen = (id) => act(id, 'reopen');
   rt.transfer = (id, agentId, note) => act(id, 'transfer', note ? { agent_id: agentId, note } : { agent_id: agentId });
+  rt.transferTargets = (id) => api.get(`/api/conversations/${id}/transfer-targets`);
   rt.upload = (id, file) => api.upload(`/api/conversations/${id}/upload`, file);
   rt.search = (q) => api.get(`/api/search?${new URLSearchParams({ q, limit: '50' })}`);
 

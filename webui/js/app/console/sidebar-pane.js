@@ -3,21 +3,23 @@ import { externalLink, h } from '../../dom.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import { deviceText, formatDateTime, linkable, previewText, visitorName } from '../../console/present.js';
+import { attributeLabel, readableUrl } from '../../console/visitor-info.js';
+import { siteCardNode } from './site-card.js';
 
 function fact(label, value) {
   if (value === null || value === undefined || value === '') return null;
   return [h('dt', {}, label), h('dd', {}, value)];
 }
 
-/** A page title and address: a link only when the address is http(s). */
-function pageLink(url, title) {
+/** A page title and address (shown decoded, linked as it is): a link only when the address is http(s). */
+function pageLink(url, title, test) {
   const href = linkable(url);
-  const text = title || url;
-  if (!text) return null;
-  if (!href) return h('span', { class: 'info-url' }, text);
-  return h('span', { class: 'info-page' },
+  const shown = readableUrl(url);
+  if (!title && !shown) return null;
+  if (!href) return h('span', { class: 'info-url', 'data-test': test }, title || shown);
+  return h('span', { class: 'info-page', 'data-test': test },
     title ? h('span', { class: 'info-page-title' }, title) : null,
-    externalLink(href, url));
+    externalLink(href, shown));
 }
 
 function previousList(rt, previous) {
@@ -29,14 +31,14 @@ function previousList(rt, previous) {
       h('span', { class: 'info-previous-preview muted' }, previewText(conversation.last_message, t))))));
 }
 
-/** Custom attributes the website passed with `identify` (short texts and numbers), as text. */
+/** Attributes: Kefu's own (a left message's WeChat id…) labelled in words, a website's own as it named them. */
 function attributesSection(attributes) {
   const entries = Object.entries(attributes && typeof attributes === 'object' ? attributes : {})
     .filter(([, value]) => ['string', 'number', 'boolean'].includes(typeof value)).slice(0, 30);
   if (!entries.length) return null;
-  return h('section', { class: 'info-section' },
+  return h('section', { class: 'info-section', 'data-test': 'visitor-attributes' },
     h('h3', {}, t('console.info.attributes')),
-    h('dl', { class: 'facts' }, entries.map(([key, value]) => fact(key, String(value)))));
+    h('dl', { class: 'facts' }, entries.map(([key, value]) => fact(attributeLabel(key, t), String(value)))));
 }
 
 /** `onBack()` returns to the chat on one-column layouts. */
@@ -67,6 +69,7 @@ export function createSidebarPane({ rt, onBack }) {
       const company = rt.companyOf(site);
       const device = deviceText(visitor.device);
       content.replaceChildren(...[
+        site ? h('section', { class: 'info-section info-site' }, siteCardNode(site, company)) : null,
         h('section', { class: 'info-section' },
           h('div', { class: 'info-name' }, visitorName(visitor, t),
             typeof visitor.online === 'boolean' ? h('span', { class: `badge ${visitor.online ? 'badge-active' : ''}` },
@@ -80,8 +83,9 @@ export function createSidebarPane({ rt, onBack }) {
         h('section', { class: 'info-section' },
           h('h3', {}, t('console.info.page')),
           h('dl', { class: 'facts' },
-            fact(t('console.info.current'), pageLink(visitor.page_url, visitor.page_title) || t('console.info.unknown')),
-            fact(t('console.info.referrer'), pageLink(visitor.referrer, '')),
+            fact(t('console.info.current'), pageLink(visitor.page_url, visitor.page_title, 'visitor-page')
+              || t('console.info.unknown')),
+            fact(t('console.info.referrer'), pageLink(visitor.referrer, '', 'visitor-referrer')),
             fact(t('console.info.device'), device || null),
             fact(t('console.info.userAgent'), visitor.user_agent && !device ? visitor.user_agent : null))),
         h('section', { class: 'info-section' },

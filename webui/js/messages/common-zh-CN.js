@@ -1,0 +1,35 @@
+// 简体中文：公共文案：应用框架、语言、按钮、导航与角色。Keys match common-en.js.
+export default {
+  'app.name': 'Kefu 客服',
+  'app.loading': '加载中…',
+  'app.loadFailed': '页面没有加载成功',
+
+  'lang.switchTo': 'English',
+  'lang.switchLabel': '切换语言为 English',
+  'lang.zh-CN': '简体中文',
+  'lang.en': 'English',
+
+  'action.ok': '确定',
+  'action.cancel': '取消',
+  'action.save': '保存',
+  'action.edit': '编辑',
+  'action.retry': '重试',
+
+  'nav.label': '主导航',
+  'nav.menu': '菜单',
+  'nav.sites': '站点',
+  'nav.users': '成员',
+  'nav.company': '公司',
+  'nav.account': '我的账号',
+  'nav.canned': '快捷回复',
+  'nav.console': '工作台',
+  'nav.logout': '退出登录',
+
+  'role.owner': '所有者',
+  'role.admin': '管理员',
+  'role.supervisor': '主管',
+  'role.agent': '客服',
+
+  'nav.teams': '团队',
+  'nav.mail': '邮件',
+};

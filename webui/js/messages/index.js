@@ -1,0 +1,44 @@
+// The message catalogues, one module per feature and language; i18n.js merges them per language.
+import authEn from './auth-en.js';
+import authZhCN from './auth-zh-CN.js';
+import cannedEn from './canned-en.js';
+import cannedZhCN from './canned-zh-CN.js';
+import commonEn from './common-en.js';
+import commonZhCN from './common-zh-CN.js';
+import consoleAlertsEn from './console-alerts-en.js';
+import consoleAlertsZhCN from './console-alerts-zh-CN.js';
+import consoleEn from './console-en.js';
+import consoleTeamEn from './console-team-en.js';
+import consoleTeamZhCN from './console-team-zh-CN.js';
+import consoleZhCN from './console-zh-CN.js';
+import errorsEn from './errors-en.js';
+import errorsZhCN from './errors-zh-CN.js';
+import fieldErrorsEn from './field-errors-en.js';
+import fieldErrorsZhCN from './field-errors-zh-CN.js';
+import hoursEn from './hours-en.js';
+import hoursZhCN from './hours-zh-CN.js';
+import mailEn from './mail-en.js';
+import mailZhCN from './mail-zh-CN.js';
+import peopleEn from './people-en.js';
+import peopleZhCN from './people-zh-CN.js';
+import routingEn from './routing-en.js';
+import routingZhCN from './routing-zh-CN.js';
+import sitesEn from './sites-en.js';
+import sitesZhCN from './sites-zh-CN.js';
+
+/** `{feature: {'zh-CN': messages, en: messages}}`: every feature has both languages, with the same keys. */
+export const FEATURES = {
+  common: { 'zh-CN': commonZhCN, en: commonEn },
+  errors: { 'zh-CN': errorsZhCN, en: errorsEn },
+  'field-errors': { 'zh-CN': fieldErrorsZhCN, en: fieldErrorsEn },
+  auth: { 'zh-CN': authZhCN, en: authEn },
+  sites: { 'zh-CN': sitesZhCN, en: sitesEn },
+  people: { 'zh-CN': peopleZhCN, en: peopleEn },
+  routing: { 'zh-CN': routingZhCN, en: routingEn },
+  hours: { 'zh-CN': hoursZhCN, en: hoursEn },
+  mail: { 'zh-CN': mailZhCN, en: mailEn },
+  console: { 'zh-CN': consoleZhCN, en: consoleEn },
+  'console-alerts': { 'zh-CN': consoleAlertsZhCN, en: consoleAlertsEn },
+  'console-team': { 'zh-CN': consoleTeamZhCN, en: consoleTeamEn },
+  canned: { 'zh-CN': cannedZhCN, en: cannedEn },
+};
