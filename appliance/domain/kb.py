@@ -113,7 +113,7 @@ class Thresholds:
 
     answer: float = 0.05
     suggest: float = 0.02
-    min_score: float = 4.5
+    min_score: float = 0.95  # in units of the rarest term's weight (kb_index.py)
     suggestions: int = 3
 
 

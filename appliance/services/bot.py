@@ -8,8 +8,12 @@ import asyncio
 import weakref
 from dataclasses import dataclass
 
+from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.kb import (
+    Action,
+    BotAnswer,
     Decision,
+    ImproveReason,
     Intent,
     KbEntry,
     Thresholds,
@@ -24,6 +28,7 @@ from appliance.storage.database import Database
 
 # Only the start of a long message is matched: an FAQ question is a sentence or two.
 MATCHED_CHARS = 300
+QUESTION_KEPT = 200  # how much of a question the "to improve" list keeps
 THRESHOLDS = Thresholds()
 
 
@@ -92,3 +97,53 @@ async def answer(svc: Services, site_id: int, text: str,
     cached = await index_cache(svc.db).get(svc.db, company_id, revision)
     candidates, _ = cached.index.search(text, cached.allowed(site_id), limit=5)
     return decide(intent, candidates, thresholds)
+
+
+# -- the bot in a conversation --------------------------------------------------------------
+
+async def check_ask(svc: Services, site_id: int, conversation_id: int | None,
+                    text: str) -> tuple[Decision, BotAnswer]:
+    """The bot's reply to a visitor's message, recorded so that the visitor can vote on it;
+    a question it could not answer joins the site's "to improve" list, in the same
+    transaction."""
+    decision = await answer(svc, site_id, text)
+    entry_ids = [c.entry.id for c in decision.candidates]
+    now = svc.now()
+    unanswered = decision.action is not Action.ANSWER and decision.intent is Intent.QUESTION
+
+    def write() -> BotAnswer:
+        company_id, _ = store.search_state(site_id)
+        logged = store.log_answer(site_id, conversation_id, text[:MATCHED_CHARS],
+                                  decision.action, entry_ids, now)
+        if unanswered:
+            store.note_question(company_id, site_id, text[:QUESTION_KEPT],
+                                ImproveReason.UNANSWERED, None, now)
+        return logged
+
+    return decision, await svc.db.write(write)
+
+
+async def check_vote(svc: Services, site_id: int, answer_id: int, vote: object) -> BotAnswer:
+    """👍 (1) or 👎 (-1) on one of the bot's answers on `site_id`; a 👎 puts the question
+    in the "to improve" list with the entry it got."""
+    if vote not in (1, -1) or isinstance(vote, bool):
+        raise Invalid("vote must be 1 or -1", field="vote")
+    found = await svc.db.read(store.get_answer, answer_id)
+    if found.site_id != site_id:
+        raise NotFound("No such bot answer")
+    if found.action is not Action.ANSWER:
+        raise Invalid("Only answers can be voted on", field="answer_id")
+    if found.vote is not None:
+        raise Conflict("This answer was already voted on")
+    now = svc.now()
+
+    def write() -> BotAnswer:
+        voted = store.set_vote(answer_id, 1 if vote == 1 else -1)
+        if vote == -1:
+            company_id, _ = store.search_state(site_id)
+            store.note_question(company_id, site_id, found.question[:QUESTION_KEPT],
+                                ImproveReason.DOWNVOTED,
+                                found.entry_ids[0] if found.entry_ids else None, now)
+        return voted
+
+    return await svc.db.write(write)

@@ -21,7 +21,7 @@ from appliance.domain.kb import (
 )
 from appliance.domain.model import User
 from appliance.domain.permissions import require_install_manager, require_site_access
-from appliance.services import bot
+from appliance.services import bot, kb_files
 from appliance.services.context import Services
 from appliance.services.kb_rich import has_text, sanitise
 from appliance.storage import kb as store
@@ -336,3 +336,63 @@ async def check_add_phrasing(svc: Services, actor: User, item_id: int,
                 store.resolve_question(item_id, now))
 
     return await svc.db.write(write)
+
+
+# -- import and export ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    imported: int
+    valid: int
+    errors: tuple[kb_files.RowError, ...]
+
+
+async def check_import(svc: Services, actor: User, company_id: int, *, name: str,
+                       data: bytes, fmt: str | None = None, mode: str = "append",
+                       dry_run: bool = False) -> ImportResult:
+    """Import a file of entries: every row checked first, then all stored in one
+    transaction (`replace` first removes the company's entries, in the same transaction).
+    A dry run only reports what would happen."""
+    await access_manage(svc, actor, company_id)
+    fmt = kb_files.format_of(name, fmt)
+    mode = v.clean_choice(mode, "mode", ("append", "replace"))
+    sites = {s.id for s in await svc.db.read(site_store.list_sites) if s.company_id == company_id}
+
+    def clean(raw: dict[str, Any]) -> dict[str, Any]:
+        fields = dict(raw)
+        if "enabled" in fields:
+            fields["enabled"] = kb_files.enabled_value(fields["enabled"])
+        if fields.get("site_id") in ("", None):
+            fields.pop("site_id", None)
+        cleaned = clean_entry(fields, creating=True)
+        if cleaned["site_id"] is not None and cleaned["site_id"] not in sites:
+            raise Invalid("site_id is not a site of this company", field="site_id")
+        return cleaned
+
+    good, errors = kb_files.collect(kb_files.read_rows(fmt, data), clean)
+    if dry_run:
+        return ImportResult(0, len(good), tuple(errors))
+    if errors:
+        raise kb_files.ImportRejected(errors)
+    if not good:
+        raise Invalid("The file has no entries", field="file")
+    ids = await do_add_entries(svc, company_id, good, replace=mode == "replace")
+    return ImportResult(len(ids), len(good), ())
+
+
+async def export(svc: Services, actor: User, company_id: int, fmt: str) -> tuple[bytes, str]:
+    await access_manage(svc, actor, company_id)
+    fmt = v.clean_choice(fmt, "format", kb_files.FORMATS)
+    _, entries = await svc.db.read(store.company_entries, company_id)
+    return kb_files.export(fmt, entries)
+
+
+async def preview(svc: Services, actor: User, site_id: int, text: Any) -> Decision:
+    """What the site's bot would do with a message (for trying the knowledge base out);
+    nothing is recorded."""
+    require_site_access(actor, site_id)
+    raw = v.require_str(text, "text")
+    if len(raw) > SUGGEST_TEXT_MAX:
+        raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")
+    await svc.db.read(site_store.get_site, site_id)
+    return await bot.answer(svc, site_id, raw)

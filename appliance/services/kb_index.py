@@ -86,7 +86,9 @@ class KbIndex:
             entry = self.entries[number]
             if allowed is not None and entry.id not in allowed:
                 continue
-            found.append(Candidate(entry, score, matched[number] / total if total else 0.0))
+            # Scores in units of the rarest possible term, comparable across KB sizes.
+            found.append(Candidate(entry, score / self.unseen_idf,
+                                   matched[number] / total if total else 0.0))
             if len(found) == limit:
                 break
         return found, total
