@@ -13,6 +13,7 @@ from appliance.web import (
     api_account,
     api_admin,
     api_conversations,
+    api_kb,
     api_offline,
     api_routing,
     api_widget,
@@ -46,7 +47,7 @@ def create_app(runtime: Runtime) -> App:
     app.ctx.webui = load_bundle("webui")
     app.ctx.embed = load_bundle("embed")
     for bp in (api_account.bp, api_admin.bp, api_conversations.bp, api_routing.bp,
-               api_widget.bp, api_offline.bp, pages.bp, sockets.bp):
+               api_widget.bp, api_offline.bp, api_kb.bp, pages.bp, sockets.bp):
         app.blueprint(bp)
     app.error_handler.add(Exception, handle_exception)
     app.on_response(_security_headers)

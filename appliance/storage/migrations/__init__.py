@@ -25,6 +25,7 @@ from appliance.storage.migrations import (
     m0005_offline_path,
     m0006_outbox,
     m0007_reoffered_at,
+    m0008_knowledge_base,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -38,6 +39,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0005_offline_path.MIGRATION,
     m0006_outbox.MIGRATION,
     m0007_reoffered_at.MIGRATION,
+    m0008_knowledge_base.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,149 @@
+"""The answer bot: a visitor's message to an answer, suggestions or a hand-over, from the
+site's company knowledge base read from the database. The widget's bot, the agents'
+suggestions and `bench/bot_eval.py` all go through `answer` here."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+
+from appliance.domain.errors import Conflict, Invalid, NotFound
+from appliance.domain.kb import (
+    Action,
+    BotAnswer,
+    Decision,
+    ImproveReason,
+    Intent,
+    KbEntry,
+    Thresholds,
+    decide,
+    intent_of,
+)
+from appliance.services.context import Services
+from appliance.services.kb_index import KbIndex
+from appliance.services.kb_text import Lexicon
+from appliance.storage import kb as store
+from appliance.storage.database import Database
+
+# Only the start of a long message is matched: an FAQ question is a sentence or two.
+MATCHED_CHARS = 300
+QUESTION_KEPT = 200  # how much of a question the "to improve" list keeps
+THRESHOLDS = Thresholds()
+
+
+@dataclass(slots=True)
+class _Cached:
+    revision: int
+    index: KbIndex
+    by_site: dict[int, frozenset[int]]
+
+    def allowed(self, site_id: int) -> frozenset[int]:
+        found = self.by_site.get(site_id)
+        if found is None:
+            found = frozenset(e.id for e in self.index.entries
+                              if e.site_id is None or e.site_id == site_id)
+            self.by_site[site_id] = found
+        return found
+
+
+class IndexCache:
+    """Each company's search index, rebuilt (off the event loop) when its revision moved."""
+
+    def __init__(self) -> None:
+        self._cached: dict[int, _Cached] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def get(self, db: Database, company_id: int, revision: int) -> _Cached:
+        cached = self._cached.get(company_id)
+        if cached is not None and cached.revision == revision:
+            return cached
+        lock = self._locks.setdefault(company_id, asyncio.Lock())
+        async with lock:
+            cached = self._cached.get(company_id)
+            if cached is not None and cached.revision == revision:
+                return cached
+            revision, entries = await db.read(store.company_entries, company_id)
+            groups = await db.read(store.list_synonyms, company_id)
+            index = await asyncio.to_thread(_build, entries, [g.terms for g in groups])
+            cached = _Cached(revision, index, {})
+            self._cached[company_id] = cached
+            return cached
+
+
+def _build(entries: list[KbEntry], groups: list[tuple[str, ...]]) -> KbIndex:
+    return KbIndex([e for e in entries if e.enabled], Lexicon.build(groups))
+
+
+_caches: weakref.WeakKeyDictionary[Database, IndexCache] = weakref.WeakKeyDictionary()
+
+
+def index_cache(db: Database) -> IndexCache:
+    cache = _caches.get(db)
+    if cache is None:
+        cache = _caches[db] = IndexCache()
+    return cache
+
+
+async def answer(svc: Services, site_id: int, text: str,
+                 thresholds: Thresholds = THRESHOLDS) -> Decision:
+    """What the bot does with `text` sent on `site_id`: answer with one entry, offer the
+    top entries, hand over, or reply to small talk. Reads nothing but the knowledge base."""
+    text = text[:MATCHED_CHARS]
+    intent = intent_of(text)
+    if intent is not Intent.QUESTION:
+        return decide(intent, (), thresholds)
+    company_id, revision = await svc.db.read(store.search_state, site_id)
+    cached = await index_cache(svc.db).get(svc.db, company_id, revision)
+    candidates, _ = cached.index.search(text, cached.allowed(site_id), limit=5)
+    return decide(intent, candidates, thresholds)
+
+
+# -- the bot in a conversation --------------------------------------------------------------
+
+async def check_ask(svc: Services, site_id: int, conversation_id: int | None,
+                    text: str) -> tuple[Decision, BotAnswer]:
+    """The bot's reply to a visitor's message, recorded so that the visitor can vote on it;
+    a question it could not answer joins the site's "to improve" list, in the same
+    transaction."""
+    decision = await answer(svc, site_id, text)
+    entry_ids = [c.entry.id for c in decision.candidates]
+    now = svc.now()
+    unanswered = decision.action is not Action.ANSWER and decision.intent is Intent.QUESTION
+
+    def write() -> BotAnswer:
+        company_id, _ = store.search_state(site_id)
+        logged = store.log_answer(site_id, conversation_id, text[:MATCHED_CHARS],
+                                  decision.action, entry_ids, now)
+        if unanswered:
+            store.note_question(company_id, site_id, text[:QUESTION_KEPT],
+                                ImproveReason.UNANSWERED, None, now)
+        return logged
+
+    return decision, await svc.db.write(write)
+
+
+async def check_vote(svc: Services, site_id: int, answer_id: int, vote: object) -> BotAnswer:
+    """👍 (1) or 👎 (-1) on one of the bot's answers on `site_id`; a 👎 puts the question
+    in the "to improve" list with the entry it got."""
+    if vote not in (1, -1) or isinstance(vote, bool):
+        raise Invalid("vote must be 1 or -1", field="vote")
+    found = await svc.db.read(store.get_answer, answer_id)
+    if found.site_id != site_id:
+        raise NotFound("No such bot answer")
+    if found.action is not Action.ANSWER:
+        raise Invalid("Only answers can be voted on", field="answer_id")
+    if found.vote is not None:
+        raise Conflict("This answer was already voted on")
+    now = svc.now()
+
+    def write() -> BotAnswer:
+        voted = store.set_vote(answer_id, 1 if vote == 1 else -1)
+        if vote == -1:
+            company_id, _ = store.search_state(site_id)
+            store.note_question(company_id, site_id, found.question[:QUESTION_KEPT],
+                                ImproveReason.DOWNVOTED,
+                                found.entry_ids[0] if found.entry_ids else None, now)
+        return voted
+
+    return await svc.db.write(write)

@@ -1,0 +1,398 @@
+"""Knowledge-base use cases: entries, synonyms, the bot's settings, agents' suggestions and
+the "to improve" list. Owners and admins manage; supervisors and agents read the knowledge
+base of the companies whose sites they serve, and only their own sites' entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.errors import Forbidden, Invalid
+from appliance.domain.kb import (
+    BotMode,
+    BotSettings,
+    Decision,
+    ImproveItem,
+    KbEntry,
+    SynonymGroup,
+    Thresholds,
+)
+from appliance.domain.model import User
+from appliance.domain.permissions import require_install_manager, require_site_access
+from appliance.services import bot, kb_files
+from appliance.services.context import Services
+from appliance.services.kb_rich import has_text, sanitise
+from appliance.storage import kb as store
+from appliance.storage import sites as site_store
+
+QUESTION_MAX, ANSWER_MAX, CATEGORY_MAX = 200, 10_000, 40
+PHRASINGS_MAX, SYNONYM_TERMS_MAX, SYNONYM_TERM_MAX = 50, 30, 40
+BOT_NAME_MAX = 40
+SUGGEST_TEXT_MAX = 2000
+PAGE_MAX = 200
+ENTRY_FIELDS = ("question", "phrasings", "answer", "category", "enabled", "site_id")
+
+
+# -- validation -----------------------------------------------------------------------------
+
+def clean_question(value: Any, field: str = "question") -> str:
+    return v.clean_name(value, field, max_len=QUESTION_MAX)
+
+
+def clean_phrasings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise Invalid("phrasings must be a list of strings", field="phrasings")
+    if len(value) > PHRASINGS_MAX:
+        raise Invalid(f"at most {PHRASINGS_MAX} phrasings", field="phrasings")
+    found: dict[str, None] = {}
+    for item in value:
+        text = v.clean_name(item, "phrasings", max_len=QUESTION_MAX, allow_empty=True)
+        if text:
+            found.setdefault(text)
+    return tuple(found)
+
+
+def clean_answer(value: Any) -> str:
+    raw = v.require_str(value, "answer")
+    if len(raw) > ANSWER_MAX:
+        raise Invalid(f"answer must be at most {ANSWER_MAX} characters", field="answer")
+    answer = sanitise(raw)
+    if not has_text(answer):
+        raise Invalid("answer is required", field="answer")
+    return answer
+
+
+def clean_entry(data: Any, *, creating: bool) -> dict[str, Any]:
+    """The fields of an entry from untrusted input (site_id checked by the caller)."""
+    body = v.only_fields(data, ENTRY_FIELDS)
+    fields: dict[str, Any] = {}
+    if creating or "question" in body:
+        fields["question"] = clean_question(body.get("question"))
+    if creating or "answer" in body:
+        fields["answer"] = clean_answer(body.get("answer"))
+    if "phrasings" in body or creating:
+        fields["phrasings"] = clean_phrasings(body.get("phrasings", []))
+    if "category" in body or creating:
+        fields["category"] = v.clean_name(body.get("category", ""), "category",
+                                          max_len=CATEGORY_MAX, allow_empty=True)
+    if "enabled" in body or creating:
+        fields["enabled"] = v.clean_bool(body.get("enabled", True), "enabled")
+    if "site_id" in body or creating:
+        site_id = body.get("site_id")
+        fields["site_id"] = None if site_id is None else v.clean_id(site_id, "site_id")
+    return fields
+
+
+def clean_terms(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise Invalid("terms must be a list of strings", field="terms")
+    found: dict[str, None] = {}
+    for item in value[: SYNONYM_TERMS_MAX + 1]:
+        term = v.clean_name(item, "terms", max_len=SYNONYM_TERM_MAX, allow_empty=True)
+        if term:
+            found.setdefault(term)
+    if len(found) < 2:
+        raise Invalid("a synonym group needs at least two terms", field="terms")
+    if len(found) > SYNONYM_TERMS_MAX:
+        raise Invalid(f"at most {SYNONYM_TERMS_MAX} terms per group", field="terms")
+    return tuple(found)
+
+
+# -- who may see what -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class KbScope:
+    """What an actor reaches in one company's knowledge base: every site (None) or some."""
+
+    company_id: int
+    site_ids: tuple[int, ...] | None
+
+    def sees(self, entry: KbEntry) -> bool:
+        if entry.company_id != self.company_id:
+            return False
+        return self.site_ids is None or entry.site_id is None or entry.site_id in self.site_ids
+
+
+async def access_scope(svc: Services, actor: User, company_id: int) -> KbScope:
+    """Managers reach every company; others the companies of their sites. A company the
+    actor cannot reach is refused like a missing one."""
+    if actor.role.manages_install:
+        await svc.db.read(site_store.get_company, company_id)  # 404 for an unknown company
+        return KbScope(company_id, None)
+    sites = [await svc.db.read(site_store.get_site, s) for s in actor.site_ids]
+    mine = tuple(s.id for s in sites if s.company_id == company_id)
+    if not mine:
+        raise Forbidden("You do not serve any site of this company")
+    return KbScope(company_id, mine)
+
+
+async def access_manage(svc: Services, actor: User, company_id: int) -> KbScope:
+    require_install_manager(actor)
+    return await access_scope(svc, actor, company_id)
+
+
+async def _check_site_of(svc: Services, company_id: int, site_id: int | None) -> None:
+    if site_id is None:
+        return
+    site = await svc.db.read(site_store.get_site, site_id)
+    if site.company_id != company_id:
+        raise Invalid("site_id is not a site of this company", field="site_id")
+
+
+async def access_entry(svc: Services, actor: User, entry_id: int) -> KbEntry:
+    entry = await svc.db.read(store.get_entry, entry_id)
+    scope = await access_scope(svc, actor, entry.company_id)
+    if not scope.sees(entry):
+        raise Forbidden("This entry belongs to a site you do not serve")
+    return entry
+
+
+# -- entries --------------------------------------------------------------------------------
+
+async def list_entries(svc: Services, actor: User, company_id: int, *, site_id: int | None,
+                       text: str, category: str | None, offset: int,
+                       limit: int) -> tuple[int, list[KbEntry]]:
+    scope = await access_scope(svc, actor, company_id)
+    if site_id is not None:
+        require_site_access(actor, site_id)
+    elif scope.site_ids is not None and len(scope.site_ids) == 1:
+        site_id = scope.site_ids[0]
+    text = v.clean_name(text, "q", max_len=100, allow_empty=True)
+    total, entries = await svc.db.read(lambda: store.list_entries(
+        company_id, site_id=site_id, text=text, category=category, offset=max(0, offset),
+        limit=max(1, min(PAGE_MAX, limit))))
+    visible = [e for e in entries if scope.sees(e)]
+    return total - (len(entries) - len(visible)), visible
+
+
+async def check_create_entry(svc: Services, actor: User, company_id: int,
+                             data: Any) -> KbEntry:
+    await access_manage(svc, actor, company_id)
+    fields = clean_entry(data, creating=True)
+    await _check_site_of(svc, company_id, fields["site_id"])
+    [entry_id] = await svc.db.write(store.create_entries, company_id, [fields], svc.now())
+    return await svc.db.read(store.get_entry, entry_id)
+
+
+async def check_update_entry(svc: Services, actor: User, entry_id: int, data: Any) -> KbEntry:
+    entry = await svc.db.read(store.get_entry, entry_id)
+    await access_manage(svc, actor, entry.company_id)
+    fields = clean_entry(data, creating=False)
+    if "site_id" in fields:
+        await _check_site_of(svc, entry.company_id, fields["site_id"])
+    return await svc.db.write(store.update_entry, entry_id, fields, svc.now())
+
+
+async def do_delete_entry(svc: Services, actor: User, entry_id: int) -> None:
+    entry = await svc.db.read(store.get_entry, entry_id)
+    await access_manage(svc, actor, entry.company_id)
+    await svc.db.write(store.delete_entry, entry_id)
+
+
+async def do_add_entries(svc: Services, company_id: int, rows: Sequence[dict[str, Any]], *,
+                         replace: bool = False) -> list[int]:
+    """Store already validated entries in one transaction (an import): all or nothing."""
+    now = svc.now()
+
+    def write() -> list[int]:
+        if replace:
+            store.delete_company_entries(company_id)
+        return store.create_entries(company_id, rows, now)
+
+    return await svc.db.write(write)
+
+
+async def categories(svc: Services, actor: User, company_id: int) -> list[str]:
+    await access_scope(svc, actor, company_id)
+    return await svc.db.read(store.categories, company_id)
+
+
+# -- synonyms -------------------------------------------------------------------------------
+
+async def list_synonyms(svc: Services, actor: User, company_id: int) -> list[SynonymGroup]:
+    await access_scope(svc, actor, company_id)
+    return await svc.db.read(store.list_synonyms, company_id)
+
+
+async def check_create_synonym(svc: Services, actor: User, company_id: int,
+                               data: Any) -> SynonymGroup:
+    await access_manage(svc, actor, company_id)
+    terms = clean_terms(v.only_fields(data, ("terms",)).get("terms"))
+    return await svc.db.write(store.create_synonym, company_id, terms, svc.now())
+
+
+async def check_update_synonym(svc: Services, actor: User, group_id: int,
+                               data: Any) -> SynonymGroup:
+    group = await svc.db.read(store.get_synonym, group_id)
+    await access_manage(svc, actor, group.company_id)
+    terms = clean_terms(v.only_fields(data, ("terms",)).get("terms"))
+    return await svc.db.write(store.update_synonym, group_id, terms)
+
+
+async def do_delete_synonym(svc: Services, actor: User, group_id: int) -> None:
+    group = await svc.db.read(store.get_synonym, group_id)
+    await access_manage(svc, actor, group.company_id)
+    await svc.db.write(store.delete_synonym, group_id)
+
+
+# -- the bot's settings ---------------------------------------------------------------------
+
+async def bot_settings(svc: Services, actor: User, site_id: int) -> BotSettings:
+    require_site_access(actor, site_id)
+    await svc.db.read(site_store.get_site, site_id)
+    return await svc.db.read(store.bot_settings, site_id)
+
+
+async def check_save_bot_settings(svc: Services, actor: User, site_id: int,
+                                  data: Any) -> BotSettings:
+    require_install_manager(actor)
+    await svc.db.read(site_store.get_site, site_id)
+    body = v.only_fields(data, ("mode", "name"))
+    current = await svc.db.read(store.bot_settings, site_id)
+    mode = current.mode
+    if "mode" in body:
+        mode = BotMode(v.clean_choice(body["mode"], "mode", [m.value for m in BotMode]))
+    name = current.name
+    if "name" in body:
+        name = v.clean_name(body["name"], "name", max_len=BOT_NAME_MAX, allow_empty=True)
+    return await svc.db.write(store.save_bot_settings, BotSettings(site_id, mode, name),
+                              svc.now())
+
+
+# -- agents' suggestions --------------------------------------------------------------------
+
+async def suggest(svc: Services, actor: User, site_id: int, text: Any,
+                  limit: int = 3) -> Decision:
+    """The best entries for a visitor's message, for an agent to insert: the bot's own
+    ranking, whatever its confidence (the agent judges)."""
+    require_site_access(actor, site_id)
+    raw = v.require_str(text, "text")
+    if len(raw) > SUGGEST_TEXT_MAX:
+        raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")
+    await svc.db.read(site_store.get_site, site_id)
+    everything = Thresholds(answer=2.0, suggest=-1.0, min_score=-1.0,
+                            suggestions=max(1, min(10, limit)))
+    return await bot.answer(svc, site_id, raw, everything)
+
+
+# -- the "to improve" list ------------------------------------------------------------------
+
+async def list_improve(svc: Services, actor: User, company_id: int, *,
+                       resolved: bool = False) -> list[ImproveItem]:
+    scope = await access_scope(svc, actor, company_id)
+    return await svc.db.read(lambda: store.list_questions(company_id, scope.site_ids,
+                                                          resolved=resolved))
+
+
+async def _manage_item(svc: Services, actor: User, item_id: int) -> ImproveItem:
+    item = await svc.db.read(store.get_question, item_id)
+    await access_manage(svc, actor, item.company_id)
+    if item.resolved_at is not None:
+        raise Invalid("This question was already handled", field="id")
+    return item
+
+
+async def do_dismiss(svc: Services, actor: User, item_id: int) -> ImproveItem:
+    await _manage_item(svc, actor, item_id)
+    return await svc.db.write(store.resolve_question, item_id, svc.now())
+
+
+async def check_make_entry(svc: Services, actor: User, item_id: int,
+                           data: Any) -> tuple[KbEntry, ImproveItem]:
+    """One click: the question becomes a new entry (the answer is given) and leaves the
+    list, in one transaction."""
+    item = await _manage_item(svc, actor, item_id)
+    body = v.only_fields(data, ("question", "answer", "category", "site_id"))
+    body.setdefault("question", item.text[:QUESTION_MAX])
+    fields = clean_entry(body, creating=True)
+    await _check_site_of(svc, item.company_id, fields["site_id"])
+    now = svc.now()
+
+    def write() -> tuple[int, ImproveItem]:
+        [entry_id] = store.create_entries(item.company_id, [fields], now)
+        return entry_id, store.resolve_question(item_id, now)
+
+    entry_id, resolved = await svc.db.write(write)
+    return await svc.db.read(store.get_entry, entry_id), resolved
+
+
+async def check_add_phrasing(svc: Services, actor: User, item_id: int,
+                             data: Any) -> tuple[KbEntry, ImproveItem]:
+    """One click: the question becomes a new phrasing of an existing entry."""
+    item = await _manage_item(svc, actor, item_id)
+    body = v.only_fields(data, ("entry_id", "phrasing"))
+    entry_id = v.clean_id(body.get("entry_id"), "entry_id")
+    phrasing = clean_question(body.get("phrasing", item.text[:QUESTION_MAX]), "phrasing")
+    entry = await svc.db.read(store.get_entry, entry_id)
+    if entry.company_id != item.company_id:
+        raise Invalid("entry_id is not an entry of this company", field="entry_id")
+    phrasings = clean_phrasings([*entry.phrasings, phrasing])
+    now = svc.now()
+
+    def write() -> tuple[KbEntry, ImproveItem]:
+        return (store.update_entry(entry_id, {"phrasings": phrasings}, now),
+                store.resolve_question(item_id, now))
+
+    return await svc.db.write(write)
+
+
+# -- import and export ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    imported: int
+    valid: int
+    errors: tuple[kb_files.RowError, ...]
+
+
+async def check_import(svc: Services, actor: User, company_id: int, *, name: str,
+                       data: bytes, fmt: str | None = None, mode: str = "append",
+                       dry_run: bool = False) -> ImportResult:
+    """Import a file of entries: every row checked first, then all stored in one
+    transaction (`replace` first removes the company's entries, in the same transaction).
+    A dry run only reports what would happen."""
+    await access_manage(svc, actor, company_id)
+    fmt = kb_files.format_of(name, fmt)
+    mode = v.clean_choice(mode, "mode", ("append", "replace"))
+    sites = {s.id for s in await svc.db.read(site_store.list_sites) if s.company_id == company_id}
+
+    def clean(raw: dict[str, Any]) -> dict[str, Any]:
+        fields = dict(raw)
+        if "enabled" in fields:
+            fields["enabled"] = kb_files.enabled_value(fields["enabled"])
+        if fields.get("site_id") in ("", None):
+            fields.pop("site_id", None)
+        cleaned = clean_entry(fields, creating=True)
+        if cleaned["site_id"] is not None and cleaned["site_id"] not in sites:
+            raise Invalid("site_id is not a site of this company", field="site_id")
+        return cleaned
+
+    good, errors = kb_files.collect(kb_files.read_rows(fmt, data), clean)
+    if dry_run:
+        return ImportResult(0, len(good), tuple(errors))
+    if errors:
+        raise kb_files.ImportRejected(errors)
+    if not good:
+        raise Invalid("The file has no entries", field="file")
+    ids = await do_add_entries(svc, company_id, good, replace=mode == "replace")
+    return ImportResult(len(ids), len(good), ())
+
+
+async def export(svc: Services, actor: User, company_id: int, fmt: str) -> tuple[bytes, str]:
+    await access_manage(svc, actor, company_id)
+    fmt = v.clean_choice(fmt, "format", kb_files.FORMATS)
+    _, entries = await svc.db.read(store.company_entries, company_id)
+    return kb_files.export(fmt, entries)
+
+
+async def preview(svc: Services, actor: User, site_id: int, text: Any) -> Decision:
+    """What the site's bot would do with a message (for trying the knowledge base out);
+    nothing is recorded."""
+    require_site_access(actor, site_id)
+    raw = v.require_str(text, "text")
+    if len(raw) > SUGGEST_TEXT_MAX:
+        raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")
+    await svc.db.read(site_store.get_site, site_id)
+    return await bot.answer(svc, site_id, raw)

@@ -1,0 +1,217 @@
+"""Knowledge-base files: import from CSV (UTF-8 or GBK as Excel saves it), XLSX (read with
+python-calamine) and JSONL; export to the same formats (XLSX written with XlsxWriter).
+
+An import is checked row by row first; one broken row refuses the whole file with every
+broken row reported by its number, so nothing is ever half-imported. Exported cells that a
+spreadsheet would run as a formula (= + - @ at the start) are escaped with a quote."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import xlsxwriter
+from python_calamine import CalamineError, CalamineWorkbook
+
+from appliance.domain.errors import DomainError, Invalid
+from appliance.domain.kb import KbEntry
+
+FORMATS = ("csv", "xlsx", "jsonl")
+ROWS_MAX = 10_000
+COLUMNS = ("question", "phrasings", "answer", "category", "enabled")
+# Header names accepted on import (English or Chinese), by column.
+HEADERS = {
+    "question": ("question", "问题", "标准问题", "标准问"),
+    "phrasings": ("phrasings", "相似问法", "相似问题", "问法", "其他问法"),
+    "answer": ("answer", "答案", "回答", "回复"),
+    "category": ("category", "分类", "类别"),
+    "enabled": ("enabled", "启用", "是否启用", "状态"),
+}
+_TRUE = frozenset({"", "1", "true", "yes", "y", "是", "启用", "开启", "on"})
+_FALSE = frozenset({"0", "false", "no", "n", "否", "停用", "禁用", "关闭", "off"})
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int  # as the owner sees it: the spreadsheet's row number or the file's line
+    message: str
+
+
+class ImportRejected(Invalid):
+    """The file has broken rows; nothing was imported."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:20])
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        super().__init__(f"{len(errors)} broken row(s), nothing imported: {shown}{more}",
+                         field="file")
+        self.errors = tuple(errors)
+
+
+def format_of(name: str, requested: str | None) -> str:
+    fmt = (requested or (name.rsplit(".", 1)[-1] if "." in name else "")).lower()
+    if fmt == "json":
+        fmt = "jsonl"
+    if fmt not in FORMATS:
+        raise Invalid("format must be csv, xlsx or jsonl", field="format")
+    return fmt
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without the BOM Excel writes), else GBK/GB18030 as Excel on Chinese
+    Windows saves a CSV."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The file is neither UTF-8 nor GBK text", field="file") from exc
+
+
+def read_rows(fmt: str, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, raw fields) for each non-empty row of the file."""
+    if fmt == "jsonl":
+        yield from _jsonl_rows(decode_text(data))
+    elif fmt == "csv":
+        text = decode_text(data)
+        yield from _table_rows(list(csv.reader(io.StringIO(text, newline=""))))
+    else:
+        yield from _table_rows(_xlsx_table(data))
+
+
+def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            yield number, {"_error": "not valid JSON"}
+            continue
+        yield number, item if isinstance(item, dict) else {"_error": "not a JSON object"}
+
+
+def _xlsx_table(data: bytes) -> list[list[Any]]:
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [list(row) for row in book.get_sheet_by_index(0).to_python()]
+    except (CalamineError, ValueError, OSError, IndexError) as exc:
+        raise Invalid("The file is not a readable XLSX workbook", field="file") from exc
+
+
+def _header_map(header: list[Any]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        name = str(cell or "").strip().lower()
+        for column, names in HEADERS.items():
+            if name in names:
+                found.setdefault(column, position)
+    if "question" not in found or "answer" not in found:
+        raise Invalid("The first row must name the columns: question and answer at least "
+                      "(问题, 答案)", field="file")
+    return found
+
+
+def _table_rows(table: list[list[Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    if not table:
+        return
+    columns = _header_map(table[0])
+    for number, row in enumerate(table[1:], start=2):
+        texts = {c: _cell(row[i]) if i < len(row) else "" for c, i in columns.items()}
+        if not any(texts.values()):
+            continue
+        cells: dict[str, Any] = dict(texts)
+        if "phrasings" in texts:
+            cells["phrasings"] = [_cell(p) for p in texts["phrasings"].replace("|", "\n")
+                                  .splitlines() if p.strip()]
+        yield number, cells
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    # Our own export's escaping ('=1+1) comes back as the text it stood for.
+    return text[1:] if text.startswith("'") and text[1:2].startswith(_FORMULA_START) else text
+
+
+def enabled_value(value: Any) -> Any:
+    """Spreadsheet words for yes and no; anything else is left for validation to refuse."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    return value
+
+
+def collect(rows: Iterator[tuple[int, dict[str, Any]]], clean: Any
+            ) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """Every row cleaned by `clean(raw)`, or the errors of all broken rows."""
+    good: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    for number, raw in rows:
+        if len(good) + len(errors) >= ROWS_MAX:
+            errors.append(RowError(number, f"more than {ROWS_MAX} rows in one file"))
+            break
+        if "_error" in raw:
+            errors.append(RowError(number, str(raw["_error"])))
+            continue
+        try:
+            good.append(clean(raw))
+        except DomainError as exc:
+            errors.append(RowError(number, exc.message))
+    return good, errors
+
+
+# -- export ---------------------------------------------------------------------------------
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _record(entry: KbEntry) -> dict[str, Any]:
+    return {"question": entry.question, "phrasings": list(entry.phrasings),
+            "answer": entry.answer, "category": entry.category, "enabled": entry.enabled,
+            "site_id": entry.site_id}
+
+
+def _cells(entry: KbEntry) -> list[str]:
+    return [safe_cell(entry.question), safe_cell("\n".join(entry.phrasings)),
+            safe_cell(entry.answer), safe_cell(entry.category),
+            "1" if entry.enabled else "0"]
+
+
+def export(fmt: str, entries: Sequence[KbEntry]) -> tuple[bytes, str]:
+    """The file's bytes and its media type."""
+    if fmt == "jsonl":
+        lines = (json.dumps(_record(e), ensure_ascii=False) + "\n" for e in entries)
+        return "".join(lines).encode("utf-8"), "application/x-ndjson; charset=utf-8"
+    if fmt == "csv":
+        out = io.StringIO(newline="")
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        writer.writerows(_cells(e) for e in entries)
+        # The BOM makes Excel read the file as UTF-8 instead of the system's code page.
+        return ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+    sheet = book.add_worksheet("knowledge base")
+    sheet.write_row(0, 0, COLUMNS)
+    for number, entry in enumerate(entries, start=1):
+        sheet.write_row(number, 0, _cells(entry))
+    book.close()
+    return buffer.getvalue(), (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

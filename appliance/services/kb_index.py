@@ -1,0 +1,114 @@
+"""An in-memory BM25F index over one company's knowledge base: question and phrasings as
+one field, the answer as another, with each term's weight per entry computed once when the
+index is built, so a search only adds up postings."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from appliance.domain.kb import Candidate, KbEntry
+from appliance.services.kb_text import KIND_WEIGHTS, Lexicon, terms, word_sounds
+
+K1 = 1.2
+FIELDS = {"question": (1.0, 0.5), "answer": (0.25, 0.75)}  # field: (weight, b)
+# A term found in more than this share of the entries is ignored (的, 吗 that slipped in).
+MAX_DOCUMENT_SHARE = 0.5
+# Which kinds of terms say how much of a message an entry explains (its coverage): words,
+# synonym groups and Latin words carry meaning; characters and sounds only help ranking.
+COVERAGE_KINDS = {"w": 1.0, "g": 1.0, "l": 1.0, "n": 0.3, "b": 0.3}
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    entry: KbEntry
+    fields: dict[str, Counter[str]]
+
+
+class KbIndex:
+    """The entries of one company, searchable by a visitor's message."""
+
+    def __init__(self, entries: Sequence[KbEntry], lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.entries = list(entries)
+        docs = [_analyse(e, lexicon) for e in self.entries]
+        count = max(1, len(docs))
+        average = {
+            name: max(1.0, sum(sum(d.fields[name].values()) for d in docs) / count)
+            for name in FIELDS
+        }
+        frequency: Counter[str] = Counter()
+        for doc in docs:
+            frequency.update(set(doc.fields["question"]) | set(doc.fields["answer"]))
+        self.idf = {
+            term: math.log(1 + (count - df + 0.5) / (df + 0.5))
+            for term, df in frequency.items()
+            if count < 10 or df / count <= MAX_DOCUMENT_SHARE
+        }
+        # A term no entry has counts fully against the message: it asks about something else.
+        self.unseen_idf = math.log(1 + (count + 0.5) / 0.5)
+        self.postings_seen = frozenset(frequency)
+        vocabulary = {t[2:] for t in frequency if t.startswith("w:")}
+        vocabulary.update(lexicon.multi)
+        self.sounds = word_sounds(vocabulary)
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for number, doc in enumerate(docs):
+            for term, weight in _term_weights(doc, average).items():
+                idf = self.idf.get(term)
+                if idf is not None:
+                    self.postings.setdefault(term, []).append((number, idf * weight))
+
+    def search(self, text: str, allowed: Collection[int] | None = None,
+               limit: int = 5) -> tuple[list[Candidate], float]:
+        """The best entries for `text` (only those in `allowed` if given), and the
+        message's own weight: the score a perfect match on every term would reach."""
+        query = terms(text, self.lexicon, sounds=self.sounds)
+        scores: dict[int, float] = {}
+        matched: dict[int, float] = {}
+        total = 0.0
+        for term, count in query.items():
+            weight = KIND_WEIGHTS[term[0]] * (1 + math.log(count))
+            idf = self.idf.get(term)
+            meaning = COVERAGE_KINDS.get(term[0], 0.0)
+            if idf is None:
+                if term not in self.postings_seen:
+                    total += meaning * self.unseen_idf
+                continue
+            total += meaning * idf
+            for number, value in self.postings.get(term, ()):
+                scores[number] = scores.get(number, 0.0) + weight * value
+                matched[number] = matched.get(number, 0.0) + meaning * idf
+        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        found: list[Candidate] = []
+        for number, score in ranked:
+            entry = self.entries[number]
+            if allowed is not None and entry.id not in allowed:
+                continue
+            # Scores in units of the rarest possible term, comparable across KB sizes.
+            found.append(Candidate(entry, score / self.unseen_idf,
+                                   matched[number] / total if total else 0.0))
+            if len(found) == limit:
+                break
+        return found, total
+
+
+def _analyse(entry: KbEntry, lexicon: Lexicon) -> _Doc:
+    question: Counter[str] = Counter()
+    for text in (entry.question, *entry.phrasings):
+        question.update(terms(text, lexicon, document=True))
+    answer = terms(entry.answer_text, lexicon, document=True)
+    return _Doc(entry, {"question": question, "answer": answer})
+
+
+def _term_weights(doc: _Doc, average: dict[str, float]) -> dict[str, float]:
+    """BM25F: length-normalised term counts summed over fields, then saturated once."""
+    combined: dict[str, float] = {}
+    for name, (field_weight, b) in FIELDS.items():
+        counts = doc.fields[name]
+        length = sum(counts.values())
+        norm = 1 - b + b * length / average[name]
+        for term, count in counts.items():
+            combined[term] = combined.get(term, 0.0) + field_weight * count / norm
+    return {term: tf * (K1 + 1) / (tf + K1) for term, tf in combined.items()}
