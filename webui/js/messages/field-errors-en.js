@@ -69,4 +69,23 @@ export default {
   'error.invalid.before': 'The list could not be continued. Reload the page.',
   'error.invalid.limit': 'The list could not be loaded. Reload the page.',
   'error.invalid.view': 'That list does not exist. Reload the page.',
+
+  // The knowledge base and its bot.
+  'error.invalid.answer': 'The answer is required, at most 10,000 characters (links, images and line breaks allowed).',
+  'error.invalid.answer_id': 'Only the bot’s answers can be rated. Reload the page and try again.',
+  'error.invalid.category': 'The category is at most 40 characters, without control characters.',
+  'error.invalid.dry_run': '“Check only” must be yes or no.',
+  'error.invalid.enabled': 'Choose enabled or disabled.',
+  'error.invalid.entry_id': 'Choose an entry of this company’s knowledge base.',
+  'error.invalid.format': 'The file must be CSV, XLSX or JSONL.',
+  'error.invalid.id': 'This question was already handled. Reload the page.',
+  'error.invalid.mode': 'Choose one of the options (bot: off, first or when nobody is online; import: append or replace).',
+  'error.invalid.offset': 'The list could not be continued. Reload the page.',
+  'error.invalid.phrasing': 'A phrasing is 1–200 characters, without control characters.',
+  'error.invalid.phrasings': 'At most 50 phrasings, each at most 200 characters.',
+  'error.invalid.question': 'The question is 1–200 characters, without control characters.',
+  'error.invalid.resolved': 'The list could not be loaded. Reload the page.',
+  'error.invalid.terms': 'A synonym group needs 2–30 words, each at most 40 characters.',
+  'error.invalid.text': 'The text is at most 2,000 characters.',
+  'error.invalid.vote': 'A rating is either helpful or not helpful.',
 };

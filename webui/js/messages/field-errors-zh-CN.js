@@ -69,4 +69,23 @@ export default {
   'error.invalid.before': '无法继续加载列表，请刷新页面。',
   'error.invalid.limit': '列表加载失败，请刷新页面。',
   'error.invalid.view': '该列表不存在，请刷新页面。',
+
+  // The knowledge base and its bot.
+  'error.invalid.answer': '答案不能为空，最多 10,000 个字符（可含链接、图片和换行）。',
+  'error.invalid.answer_id': '只能对机器人的回答评价，请刷新页面后再试。',
+  'error.invalid.category': '分类最多 40 个字符，不能含控制字符。',
+  'error.invalid.dry_run': '“只检查不导入”须为是或否。',
+  'error.invalid.enabled': '请选择启用或停用。',
+  'error.invalid.entry_id': '请选择本公司知识库中的一个条目。',
+  'error.invalid.format': '文件格式须为 CSV、XLSX 或 JSONL。',
+  'error.invalid.id': '这个问题已经处理过了，请刷新页面。',
+  'error.invalid.mode': '请选择一个选项（机器人：关闭、优先接待或无人在线时；导入：追加或替换）。',
+  'error.invalid.offset': '列表无法继续加载，请刷新页面。',
+  'error.invalid.phrasing': '相似问法为 1–200 个字符，不能含控制字符。',
+  'error.invalid.phrasings': '相似问法最多 50 条，每条最多 200 个字符。',
+  'error.invalid.question': '问题为 1–200 个字符，不能含控制字符。',
+  'error.invalid.resolved': '列表无法加载，请刷新页面。',
+  'error.invalid.terms': '同义词组需要 2–30 个词，每个词最多 40 个字符。',
+  'error.invalid.text': '内容最多 2,000 个字符。',
+  'error.invalid.vote': '评价只能是“有用”或“没用”。',
 };
