@@ -50,6 +50,16 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+def conversation_not_found() -> NotFound:
+    """A missing conversation and one the asker may not see get the same answer on every
+    transport (REST, socket, long-poll): ids are not to be probed."""
+    return NotFound("No such conversation")
+
+
+def attachment_not_found() -> NotFound:
+    return NotFound("No such attachment")
+
+
 class Conflict(DomainError):
     code = "conflict"
 

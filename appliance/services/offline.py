@@ -25,7 +25,7 @@ from appliance.domain.conversations import (
     clean_body,
     display_name_of_visitor,
 )
-from appliance.domain.errors import Conflict, Forbidden, Invalid
+from appliance.domain.errors import Conflict, Invalid, conversation_not_found
 from appliance.domain.events import ConversationChanged, Event, MessageCreated, OutboxChanged
 from appliance.domain.mail import MAIL
 from appliance.domain.model import Site
@@ -114,7 +114,7 @@ async def _own(svc: Services, visitor: Visitor, conversation_id: Any) -> Convers
     conversation = await svc.db.read(store.get_conversation,
                                      v.clean_id(conversation_id, "conversation_id"))
     if conversation.visitor_id != visitor.id:
-        raise Forbidden("Not your conversation", field="conversation_id")
+        raise conversation_not_found()
     return conversation
 
 

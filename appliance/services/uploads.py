@@ -7,8 +7,10 @@ from pathlib import Path
 
 import filetype
 
-from appliance.domain.conversations import Attachment
-from appliance.domain.errors import Invalid, NotFound, TooLarge
+from appliance.domain.conversations import VISITOR, Attachment, Visitor
+from appliance.domain.errors import Invalid, NotFound, TooLarge, attachment_not_found
+from appliance.domain.model import User
+from appliance.domain.permissions import can_access_site
 from appliance.domain.uploads import classify, clean_file_name
 from appliance.services.context import Services
 from appliance.storage import conversations as store
@@ -42,8 +44,23 @@ async def attachment_bytes(folder: Path, attachment: Attachment) -> bytes:
         raise NotFound("The file is gone") from exc
 
 
-async def get_attachment(svc: Services, attachment_id: int) -> Attachment:
-    return await svc.db.read(store.get_attachment, attachment_id)
+async def access_visitor_attachment(svc: Services, visitor: Visitor,
+                                    attachment_id: int) -> Attachment:
+    """A visitor's own upload, or a file in a message they can see; anything else answers like
+    a missing file."""
+    found = await svc.db.read(store.get_attachment, attachment_id)
+    if (found.uploader_type, found.uploader_id) == (VISITOR, visitor.id) or (
+            await svc.db.read(store.visitor_sees_attachment, found.id, visitor.id)):
+        return found
+    raise attachment_not_found()
+
+
+async def access_agent_attachment(svc: Services, actor: User, attachment_id: int) -> Attachment:
+    """A file of a site the agent serves; others answer like a missing file."""
+    found = await svc.db.read(store.get_attachment, attachment_id)
+    if not can_access_site(actor, found.site_id):
+        raise attachment_not_found()
+    return found
 
 
 def _size(n: int) -> str:

@@ -12,9 +12,8 @@ from sanic.response import HTTPResponse, json, raw
 
 from appliance.domain import validation as v
 from appliance.domain.conversations import VISITOR
-from appliance.domain.errors import Forbidden, Invalid
+from appliance.domain.errors import Invalid
 from appliance.domain.model import Site
-from appliance.domain.permissions import require_conversation_access
 from appliance.realtime.connection import PollWaiter
 from appliance.services import routing, uploads
 from appliance.services.availability import availability_of
@@ -165,9 +164,9 @@ def _cursors(value: Any) -> dict[int, int]:
         raise Invalid("cursors must be an object of at most 50 conversations", field="cursors")
     cursors = {}
     for key, seq in value.items():
-        if not str(key).isdigit() or isinstance(seq, bool) or not isinstance(seq, int):
+        if isinstance(seq, bool) or not isinstance(seq, int):
             raise Invalid("cursors map conversation ids to sequence numbers", field="cursors")
-        cursors[int(key)] = seq
+        cursors[v.clean_digits(key, "cursors", 1, v.ID_MAX)] = seq
     return cursors
 
 
@@ -223,17 +222,12 @@ async def upload(request: Request) -> HTTPResponse:
 async def attachment(request: Request, attachment_id: int) -> HTTPResponse:
     """Files go to the conversation's visitor (Bearer) and agents of its site (cookie)."""
     svc = services(request)
-    found = await uploads.get_attachment(svc, attachment_id)
     if _bearer(request) is not None:
         side = await visitor_side(request)
-        mine = found.uploader_type == VISITOR and found.uploader_id == side.visitor.id
-        if not mine:
-            if found.conversation_id is None:
-                raise Forbidden("Not your file")
-            await side.conversation(found.conversation_id)  # refuses other visitors' files
+        found = await uploads.access_visitor_attachment(svc, side.visitor, attachment_id)
     else:
         principal = await require_principal(request)
-        require_conversation_access(principal.user, found.site_id)
+        found = await uploads.access_agent_attachment(svc, principal.user, attachment_id)
     data = await uploads.attachment_bytes(request.app.ctx.runtime.uploads_dir, found)
     disposition = "inline" if found.kind == "image" else "attachment"
     return raw(data, content_type=found.mime, headers={

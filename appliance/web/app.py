@@ -4,6 +4,7 @@ mapping, security headers, and the runtime's background loops tied to the server
 from __future__ import annotations
 
 import itertools
+import re
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
@@ -24,6 +25,17 @@ from appliance.web.server import App
 from appliance.web.static import load_bundle
 
 _names = itertools.count()
+# `<id:int>` in a route matches ASCII digits that fit SQLite's 64-bit integers. Sanic's own
+# pattern (`-?\d+`) also takes "-1", "١٢" and 30-digit numbers, which then reach the database
+# and fail there; now such a path is simply not found.
+ROUTE_INT = re.compile(r"[0-9]{1,18}")
+
+
+def route_int(text: str) -> int:
+    """The router tries this on a path segment; ValueError means "not this route"."""
+    if ROUTE_INT.fullmatch(text) is None:
+        raise ValueError(text)
+    return int(text)
 
 
 def create_app(runtime: Runtime) -> App:
@@ -42,6 +54,7 @@ def create_app(runtime: Runtime) -> App:
         "PROXIES_COUNT": config.proxies_count or None,
         "KEEP_ALIVE_TIMEOUT": 30,
     })
+    app.router.register_pattern("int", route_int, ROUTE_INT)
     app.ctx.runtime = runtime
     app.ctx.webui = load_bundle("webui")
     app.ctx.embed = load_bundle("embed")

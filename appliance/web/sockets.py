@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
-from appliance.domain.errors import DomainError
+from appliance.domain.errors import BadJson, DomainError
 from appliance.realtime.connection import (
     AGENT_OUTBOX_LIMIT,
     CLOSE_BAD_FRAME,
@@ -27,6 +26,7 @@ from appliance.services.participants import AgentSide, Side, VisitorSide
 from appliance.services.visitors import access_visitor
 from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, own_origin, services
+from appliance.wire import json_in
 from appliance.wire.frames import (
     PING,
     PONG,
@@ -42,11 +42,13 @@ CLOSE_INVALID_TEXT = 1007
 
 
 def _parse(frame: Any) -> dict[str, Any] | None:
+    """A frame as a JSON object, or None for anything else (binary, not strict JSON, too deep):
+    the caller closes the socket with 4400."""
     if not isinstance(frame, str):
         return None
     try:
-        message = json.loads(frame)
-    except ValueError:
+        message = json_in.loads(frame)
+    except BadJson:
         return None
     return message if isinstance(message, dict) else None
 
@@ -104,7 +106,8 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     _fail_on_invalid_text(ws)
     frame = await ws.recv(timeout=AUTH_TIMEOUT)
     auth = _parse(frame)
-    if auth is None or auth.get("type") != "auth":
+    if auth is None or auth.get("type") != "auth" or not all(
+            isinstance(auth.get(key), str | None) for key in ("site_key", "visitor_token")):
         await ws.close(CLOSE_BAD_FRAME, "the first frame must be auth")
         return
     svc = services(request)
