@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -20,7 +21,8 @@ from appliance.realtime.connection import (
 )
 from appliance.realtime.hub import scope_of
 from appliance.services import routing
-from appliance.services.auth import access_principal
+from appliance.services.auth import access_principal, access_session_user
+from appliance.services.context import Services
 from appliance.services.conversations import open_conversation
 from appliance.services.participants import AgentSide, Side, VisitorSide
 from appliance.services.visitors import access_visitor
@@ -32,6 +34,7 @@ from appliance.wire.frames import (
     PONG,
     agent_hello_frame,
     error_frame,
+    session_ended_frame,
     status_frame,
     visitor_hello_frame,
 )
@@ -39,6 +42,11 @@ from appliance.wire.frames import (
 bp = Blueprint("sockets")
 AUTH_TIMEOUT = 10.0
 CLOSE_INVALID_TEXT = 1007
+# A peer heard nothing from for this many ping intervals is gone (docs/protocol.md: both sides
+# use the same rule).
+SILENT_INTERVALS = 2.5
+AGENT_FRAMES = ("status", "activity")
+Rights = Callable[[], Awaitable[Side | None]]  # the side as it may act now; None: closed
 
 
 def _parse(frame: Any) -> dict[str, Any] | None:
@@ -93,7 +101,7 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     conn.push(agent_hello_frame(user, svc.presence.status(user.id)))
     drain = asyncio.create_task(routing.drain_sites_of(svc, user))  # they can take chats now
     try:
-        await _serve(request, ws, conn, AgentSide(svc, user))
+        await _serve(request, ws, conn, _agent_rights(svc, principal.session.id, conn))
     finally:
         svc.presence_disconnected(user.id)
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -125,7 +133,12 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
                       close=lambda code, reason: ws.close(code, reason))
     current = await open_conversation(svc, visitor)
     conn.push(visitor_hello_frame(visitor, current))
-    await _serve(request, ws, conn, VisitorSide(svc, visitor, site))
+    side = VisitorSide(svc, visitor, site)
+
+    async def rights() -> Side:
+        return side
+
+    await _serve(request, ws, conn, rights)
 
 
 async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection) -> None:
@@ -141,13 +154,29 @@ async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connecti
     conn.push(status_frame(status))
 
 
+def _agent_rights(svc: Services, session_id: int, conn: Connection) -> Rights:
+    """The agent as they are now, read before every frame that acts (as REST reads them for
+    every request): narrowed sites, a lower role or a deactivation apply to the next frame.
+    A session that ended meanwhile closes the socket with 4001."""
+
+    async def current() -> Side | None:
+        user = await access_session_user(svc, session_id)
+        if user is None:
+            conn.end(CLOSE_SESSION_ENDED, "session ended", session_ended_frame("expired"))
+            return None
+        conn.site_scope = scope_of(user)  # what it hears follows too (also on UserChanged)
+        return AgentSide(svc, user)
+
+    return current
+
+
 async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
-                 side: Side) -> None:
+                 rights: Rights) -> None:
     hub = _runtime(request).hub
     hub.register(conn)
     sender = asyncio.create_task(conn.run_sender())
     try:
-        await _receive_loop(ws, conn, side, _runtime(request).config.ws_ping_seconds)
+        await _receive_loop(ws, conn, rights, _runtime(request).config.ws_ping_seconds)
     finally:
         hub.unregister(conn)
         if not conn.closing:
@@ -156,36 +185,51 @@ async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
             await asyncio.wait_for(sender, timeout=5)
 
 
-async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, side: Side,
+async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, rights: Rights,
                         interval: int) -> None:
-    """Answer frames in order; ping, and drop the peer after 2.5 silent intervals."""
-    silent = 0.0
+    """Answer frames in order. Ping every `interval` seconds whatever else flows, and drop a
+    peer that sent nothing (a pong included) for SILENT_INTERVALS intervals."""
+    clock = asyncio.get_running_loop().time
+    silence = interval * SILENT_INTERVALS
+    next_ping, deadline = clock() + interval, clock() + silence
     while not conn.closing:
-        frame = await ws.recv(timeout=interval)
+        now = clock()
+        if now >= deadline:
+            conn.end(CLOSE_HEARTBEAT, "heartbeat timeout", None)
+            return
+        if now >= next_ping:
+            conn.push(PING)
+            next_ping = now + interval
+        frame = await ws.recv(timeout=min(next_ping, deadline) - now)
         if frame is None:
             if ws.ws_proto.state.name in ("CLOSING", "CLOSED"):
                 return
-            silent += interval
-            if silent >= interval * 2.5:
-                conn.end(CLOSE_HEARTBEAT, "heartbeat timeout", None)
-                return
-            conn.push(PING)
             continue
-        silent = 0.0
-        message = _parse(frame)
-        kind = None if message is None else message.get("type")
-        if kind == "ping":
-            conn.push(PONG)
-        elif kind == "pong":
-            continue
-        elif message is not None and kind in conversation_frames.CONVERSATION_FRAMES:
-            if isinstance(side, AgentSide):
-                side.svc.presence_active(side.user.id)
-            await conversation_frames.handle(side, message, conn.push,
-                                             lambda: conn.room(interval * 2.5))
-        elif message is not None and kind in ("status", "activity") and isinstance(
-                side, AgentSide):
-            await _agent_status(side, message, conn)
-        else:
+        await _answer(frame, conn, rights, silence)
+        deadline = clock() + silence  # the time we took answering is not the peer's silence
+
+
+async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float) -> None:
+    message = _parse(frame)
+    kind = None if message is None else message.get("type")
+    if kind == "ping":
+        conn.push(PONG)
+        return
+    if message is None or kind == "pong":
+        if message is None:
             conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
-            return
+        return
+    if kind not in (*conversation_frames.CONVERSATION_FRAMES, *AGENT_FRAMES):
+        conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
+        return
+    side = await rights()
+    if side is None:
+        return
+    if kind in conversation_frames.CONVERSATION_FRAMES:
+        if isinstance(side, AgentSide):
+            side.svc.presence_active(side.user.id)
+        await conversation_frames.handle(side, message, conn.push, lambda: conn.room(silence))
+    elif isinstance(side, AgentSide):
+        await _agent_status(side, message, conn)
+    else:  # `status` and `activity` are agents' frames
+        conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
