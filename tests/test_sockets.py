@@ -181,3 +181,24 @@ def test_a_silent_peer_is_closed_after_two_and_a_half_intervals(start_appliance,
 
     silent = asyncio.run(scenario())
     assert 5.0 <= silent < 6.0, silent  # 2.5 intervals of 2 s (not 3)
+
+
+def test_server_shutdown_closes_sockets_with_going_away(start_appliance) -> None:
+    appliance = start_appliance()
+    owner_client, setup = appliance.setup()
+    widget = Widget(appliance, setup["site"]["widget_key"])
+
+    async def scenario() -> list[tuple[int, str]]:
+        sockets = [await _connect(appliance, owner_client), await widget.connect()]
+        await sockets[0].recv()
+        stopping = asyncio.create_task(asyncio.to_thread(appliance.server.stop))
+        codes = []
+        for ws in sockets:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            codes.append((closed.value.rcvd.code, closed.value.rcvd.reason))
+        await stopping
+        return codes
+
+    assert asyncio.run(scenario()) == [(1001, "server shutting down")] * 2

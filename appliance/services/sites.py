@@ -103,3 +103,10 @@ def qr_svg(text: str) -> bytes:
 
 async def company_name(svc: Services, company_id: int) -> str:
     return (await svc.db.read(store.get_company, company_id)).name
+
+
+async def framing_origins(svc: Services, widget_key: str) -> tuple[str, ...]:
+    """Who may show a site's standalone chat page in a frame: its allowed origins (none for
+    an unknown key)."""
+    site = await svc.db.read(store.get_site_by_widget_key, widget_key[:64])
+    return () if site is None else site.allowed_origins

@@ -8,6 +8,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw, redirect
 
 from appliance import __version__
+from appliance.services import sites
 from appliance.services.health import ping
 from appliance.services.setup import needs_setup
 from appliance.web.errors import error_response
@@ -88,16 +89,18 @@ async def embed_file(request: Request, path: str) -> HTTPResponse:
 
 CHAT_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                  "img-src 'self' data: blob: http: https:; connect-src 'self'; "
-                 "media-src 'self' blob:; object-src 'none'; base-uri 'none'")
+                 "media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+                 "form-action 'self'; frame-ancestors 'self'")
 
 
 @bp.get("/chat/<site_key:str>")
 async def chat_page(request: Request, site_key: str) -> HTTPResponse:
-    """The standalone chat page of a site (app web views, WeChat menus, e-mail signatures)."""
-    del site_key  # the page reads it from its own address
+    """The standalone chat page of a site (app web views, WeChat menus, e-mail signatures).
+    Unlike the console it may be framed, but only by the site's own allowed origins."""
     response = serve_asset(request, request.app.ctx.embed.get("chat.html"))
-    if response.status == 200:
-        response.headers["Content-Security-Policy"] = CHAT_PAGE_CSP
+    if response.status in (200, 304):
+        origins = await sites.framing_origins(services(request), site_key)
+        response.headers["Content-Security-Policy"] = " ".join((CHAT_PAGE_CSP, *origins))
     return response
 
 

@@ -41,6 +41,7 @@ from appliance.wire.frames import (
 
 bp = Blueprint("sockets")
 AUTH_TIMEOUT = 10.0
+CLOSE_GOING_AWAY = 1001  # the server is stopping: reconnect (with backoff) and sync
 CLOSE_INVALID_TEXT = 1007
 # A peer heard nothing from for this many ping intervals is gone (docs/protocol.md: both sides
 # use the same rule).
