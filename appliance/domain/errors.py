@@ -30,6 +30,12 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class QuotaExceeded(TooLarge):
+    """A visitor's stored uploads would pass their quota (413, like any TooLarge)."""
+
+    code = "quota_exceeded"
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
 

@@ -25,7 +25,7 @@ from appliance.domain.conversations import (
     clean_body,
     display_name_of_visitor,
 )
-from appliance.domain.errors import Conflict, Invalid, conversation_not_found
+from appliance.domain.errors import Conflict, Forbidden, Invalid, conversation_not_found
 from appliance.domain.events import ConversationChanged, Event, MessageCreated, OutboxChanged
 from appliance.domain.mail import MAIL
 from appliance.domain.model import Site
@@ -77,12 +77,13 @@ def _notification(site: Site, name: str, contact: dict[str, str], text: str,
 
 
 async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
-                              data: Any) -> LeftMessage:
+                              data: Any, address: str = "") -> LeftMessage:
     """A message left outside hours: a pending conversation, and a mail to the site."""
     body = v.only_fields(data, ("name", "contact", "message"))
     name = v.clean_name(body.get("name"), "name")
     contact = _clean_contact(body.get("contact"))
     text = clean_body(body.get("message"), TEXT, False)
+    svc.throttle.check("left_message", visitor_id=visitor.id, address=address)
     now = svc.now()
     identity: dict[str, Any] = {"name": name, **{k: contact[k] for k in ("email", "phone")
                                                  if k in contact}}
@@ -182,11 +183,19 @@ def transcript_text(site: Site, conversation: Conversation, messages: list[Messa
     return "\n".join(lines) + "\n"
 
 
-async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: Any) -> None:
-    """Queue the conversation's transcript (without notes) to an address the visitor gives."""
+async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: Any,
+                           address: str = "") -> str:
+    """Queue the conversation's transcript (without notes) to the visitor's own address: the
+    one they gave in the chat (pre-chat form, the page's identify, or a left message). The
+    widget is no mail relay to any address a script names. Returns the address."""
     body = v.only_fields(data, ("conversation_id", "email"))
-    email = v.clean_email(body.get("email"), "email")
     conversation = await _own(svc, visitor, body.get("conversation_id"))
+    given = (await svc.db.read(store.get_visitor, visitor.id)).email
+    email = given if body.get("email") in (None, "") else v.clean_email(body["email"], "email")
+    if not given or email != given:
+        raise Forbidden("A transcript goes only to the e-mail address you gave in this chat",
+                        field="email")
+    svc.throttle.check("transcript", visitor_id=visitor.id, address=address)
     messages = await svc.db.read(store.messages_after, conversation.id, 0,
                                  TRANSCRIPT_MESSAGES_MAX, False)
     text = transcript_text(site, conversation, messages)
@@ -194,6 +203,7 @@ async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: An
     now = svc.now()
     await svc.commit(on_writer(lambda: enqueue_mail(email, subject, text, now)),
                      lambda _: [OutboxChanged(MAIL)])
+    return email
 
 
 class MissedChats:

@@ -45,6 +45,7 @@ class VisitorSide:
     svc: Services
     visitor: Visitor
     site: Site
+    address: str = ""  # the client's address, for the limits of services/throttle.py
     for_visitor = True
     reader = VISITOR
 
@@ -53,7 +54,11 @@ class VisitorSide:
         return conv_service.visitor_sender(self.visitor)
 
     async def send(self, data: Any) -> conv_service.Sent:
+        throttle, visitor_id = self.svc.throttle, self.visitor.id
+        throttle.check("message", visitor_id=visitor_id, address=self.address)
         sent = await conv_service.check_visitor_send(self.svc, self.visitor, data)
+        if sent.duplicate:  # a resend after a lost ack costs nothing
+            throttle.give_back("message", visitor_id=visitor_id, address=self.address)
         if sent.opened:  # a new chat: find it an agent or a place in the queue, after the ack
             task = asyncio.get_running_loop().create_task(route_quietly(self.svc, sent))
             _routing_tasks.add(task)

@@ -90,7 +90,8 @@ def _clean_identity(site: Site, data: Any) -> dict[str, Any]:
 
 
 async def check_start_session(svc: Services, data: Any, *, origin: str | None,
-                              own_origin: str, user_agent: str) -> VisitorSession:
+                              own_origin: str, user_agent: str,
+                              address: str = "") -> VisitorSession:
     body = v.only_fields(data, ("site_key", "visitor_token", "page", "identify"))
     site_key = v.require_str(body.get("site_key"), "site_key")[:64]
     site = await svc.db.read(site_store.get_site_by_widget_key, site_key)
@@ -108,8 +109,10 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
     ua = user_agent[:USER_AGENT_MAX]
     now = svc.now()
     if known is not None and known.site_id == site.id:
+        svc.throttle.check("session", visitor_id=known.id)
         visitor = await svc.db.write(store.touch_visitor, known.id, page, ua, identity, now)
     else:
+        svc.throttle.check("new_visitor", address=address)
         token = secrets.token_urlsafe(32)
         token_hash = visitor_token_hash(token)
 

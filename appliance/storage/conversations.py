@@ -96,6 +96,27 @@ def get_attachment(attachment_id: int) -> Attachment:
     return found
 
 
+def upload_bytes_of(uploader_type: str, uploader_id: int) -> int:
+    """Bytes of every upload one uploader has stored (sent or not)."""
+    total = (AttachmentRow.select(pw.fn.COALESCE(pw.fn.SUM(AttachmentRow.size), 0))
+             .where((AttachmentRow.uploader_type == uploader_type)
+                    & (AttachmentRow.uploader_id == uploader_id)).scalar())
+    return int(total or 0)
+
+
+def delete_abandoned_attachments(before: datetime, limit: int) -> list[str]:
+    """Forget uploads created before `before` that no message holds; their storage names
+    (the files go once this commits)."""
+    rows = list(AttachmentRow.select(AttachmentRow.id, AttachmentRow.storage_name)
+                .where(AttachmentRow.conversation.is_null() & (AttachmentRow.created_at < before)
+                       & ~pw.fn.EXISTS(MessageRow.select(MessageRow.id).where(
+                           MessageRow.attachment == AttachmentRow.id)))
+                .limit(limit))
+    if rows:
+        AttachmentRow.delete().where(AttachmentRow.id.in_([r.id for r in rows])).execute()
+    return [r.storage_name for r in rows]
+
+
 def visitor_sees_attachment(attachment_id: int, visitor_id: int) -> bool:
     """The file is in a message the visitor may see (not a note) of one of their chats."""
     return (MessageRow.select(MessageRow.id)

@@ -22,6 +22,7 @@ from appliance.services.sites import company_name
 from appliance.services.visitors import access_visitor, check_start_session
 from appliance.web import conversation_frames
 from appliance.web.http import (
+    client_ip,
     own_origin,
     read_json,
     require_principal,
@@ -82,14 +83,15 @@ async def visitor_side(request: Request) -> VisitorSide:
     svc = services(request)
     visitor, site = await access_visitor(svc, _bearer(request), request.headers.get("origin"),
                                          own_origin(request))
-    return VisitorSide(svc, visitor, site)
+    return VisitorSide(svc, visitor, site, client_ip(request))
 
 
 @bp.post("/widget/session")
 async def start_session(request: Request) -> HTTPResponse:
     session = await check_start_session(
         services(request), read_json(request), origin=request.headers.get("origin"),
-        own_origin=own_origin(request), user_agent=request.headers.get("user-agent", ""))
+        own_origin=own_origin(request), user_agent=request.headers.get("user-agent", ""),
+        address=client_ip(request))
     site = session.site
     svc = services(request)
     name = site.display_name or await company_name(svc, site.company_id)
@@ -214,7 +216,7 @@ async def upload(request: Request) -> HTTPResponse:
     attachment = await uploads.check_upload(
         services(request), request.app.ctx.runtime.uploads_dir, site_id=side.site.id,
         uploader_type=VISITOR, uploader_id=side.visitor.id, **uploaded_file(request),
-        max_bytes=request.app.ctx.runtime.config.upload_max_bytes)
+        max_bytes=request.app.ctx.runtime.config.upload_max_bytes, address=side.address)
     return json({"attachment": attachment_json(attachment)}, ensure_ascii=False)
 
 

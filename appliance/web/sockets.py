@@ -27,7 +27,7 @@ from appliance.services.conversations import open_conversation
 from appliance.services.participants import AgentSide, Side, VisitorSide
 from appliance.services.visitors import access_visitor
 from appliance.web import conversation_frames
-from appliance.web.http import SESSION_COOKIE, own_origin, services
+from appliance.web.http import SESSION_COOKIE, client_ip, own_origin, services
 from appliance.wire import json_in
 from appliance.wire.frames import (
     PING,
@@ -134,7 +134,7 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
                       close=lambda code, reason: ws.close(code, reason))
     current = await open_conversation(svc, visitor)
     conn.push(visitor_hello_frame(visitor, current))
-    side = VisitorSide(svc, visitor, site)
+    side = VisitorSide(svc, visitor, site, client_ip(request))
 
     async def rights() -> Side:
         return side

@@ -42,9 +42,11 @@ def ack_frame(message: Message) -> Frame:
             "message_id": message.id, "created_at": timestamp(message.created_at)}
 
 
-def nack_frame(client_id: Any, code: str, text: str, field: str | None = None) -> Frame:
+def nack_frame(client_id: Any, code: str, text: str, field: str | None = None,
+               retry_after: int | None = None) -> Frame:
+    """A refused `send`; `rate_limited` ones carry `retry_after` (seconds) in the error."""
     return {"type": "nack", "client_id": client_id if isinstance(client_id, str) else None,
-            "error": error_json(code, text, field)}
+            "error": error_json(code, text, field, retry_after)}
 
 
 def message_frame(message: Message) -> Frame:
