@@ -213,17 +213,16 @@ async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, rights: Rig
 async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float) -> None:
     message = _parse(frame)
     kind = None if message is None else message.get("type")
+    if kind == "pong":
+        return
     if kind == "ping":
         conn.push(PONG)
-        return
-    if message is None or kind == "pong":
-        if message is None:
-            conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
         return
     if kind not in (*conversation_frames.CONVERSATION_FRAMES, *AGENT_FRAMES):
         conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
         return
-    side = await rights()
+    assert message is not None
+    side = await rights()  # the rights of this moment, for the frame that acts
     if side is None:
         return
     if kind in conversation_frames.CONVERSATION_FRAMES:
