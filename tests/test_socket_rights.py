@@ -240,3 +240,40 @@ def test_an_ended_session_closes_the_socket_before_any_frame_acts(appliance, ins
         f"/api/conversations/{chat}/messages").json()["messages"]]
     assert "too late" not in bodies
     assert agent.get("/api/me").status_code == 401
+
+
+def test_a_visitor_socket_follows_its_sites_allowed_origins(appliance, install) -> None:
+    """The widget's rights are its site's allowed origins: when the owner removes the page's
+    origin, REST refuses at once and the open socket closes (4003) within a second."""
+    owner_client, site = install["owner"], install["a"]
+    widget = install["a_waiting_widget"]
+    chat = install["a_waiting"]
+
+    async def scenario() -> None:
+        ws = await widget.connect()
+        await ws.send(json.dumps({"type": "sync", "conversation_id": chat, "after_seq": 0}))
+        while json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] != "synced":
+            pass
+        r = await asyncio.to_thread(owner_client.patch, f"/api/sites/{site['id']}",
+                                    json={"allowed_origins": ["https://new.example.com"]})
+        assert r.status_code == 200
+        r = await asyncio.to_thread(widget.http.post, "/api/widget/send",
+                                    headers=widget.headers,
+                                    json={"client_id": cid(), "body": "over REST"})
+        assert r.status_code == 403
+        loop = asyncio.get_running_loop()
+        changed = loop.time()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await ws.send(json.dumps({"type": "send", "client_id": cid(),
+                                          "body": "over the socket"}))
+                await asyncio.sleep(0.2)
+        assert closed.value.rcvd.code == 4003
+        assert loop.time() - changed < 1.5
+
+    asyncio.run(scenario())
+    bodies = [m["body"] for m in owner_client.get(
+        f"/api/conversations/{chat}/messages").json()["messages"]]
+    assert "over REST" not in bodies
+    # At most what was sent within the second before the check; nothing after the close.
+    assert bodies.count("over the socket") <= 6

@@ -47,6 +47,7 @@ CLOSE_INVALID_TEXT = 1007
 # use the same rule).
 SILENT_INTERVALS = 2.5
 AGENT_FRAMES = ("status", "activity")
+VISITOR_RECHECK_SECONDS = 1.0
 Rights = Callable[[], Awaitable[Side | None]]  # the side as it may act now; None: closed
 
 
@@ -135,11 +136,34 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     current = await open_conversation(svc, visitor)
     conn.push(visitor_hello_frame(visitor, current))
     side = VisitorSide(svc, visitor, site, client_ip(request))
+    await _serve(request, ws, conn, _visitor_rights(request, side, auth["visitor_token"], conn))
 
-    async def rights() -> Side:
+
+def _visitor_rights(request: Request, side: VisitorSide, token: str,
+                    conn: Connection) -> Rights:
+    """The visitor and their site as REST would see them, checked again at most once a
+    second (visitors' frames are many; rights change rarely): a site whose allowed origins no
+    longer include the page's closes the socket (4003) within a second, as REST refuses at
+    once, and site settings such as typing preview follow."""
+    clock = asyncio.get_running_loop().time
+    origin, own = request.headers.get("origin"), own_origin(request)
+    checked_at = clock()
+
+    async def current() -> Side | None:
+        nonlocal side, checked_at
+        if clock() - checked_at < VISITOR_RECHECK_SECONDS:
+            return side
+        checked_at = clock()
+        try:
+            visitor, site = await access_visitor(side.svc, token, origin, own)
+        except DomainError as exc:
+            code = CLOSE_FORBIDDEN if exc.code == "forbidden" else CLOSE_SESSION_ENDED
+            conn.end(code, exc.message[:100], None)
+            return None
+        side = VisitorSide(side.svc, visitor, site, side.address)
         return side
 
-    await _serve(request, ws, conn, rights)
+    return current
 
 
 async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection) -> None:
