@@ -69,8 +69,11 @@ def test_messages_per_visitor_over_http_and_socket(start_appliance) -> None:
     r = widget.http.post("/api/widget/send", headers=widget.headers,
                          json={"client_id": first, "body": "hi"})
     assert r.status_code == 429  # the bucket is empty: even a resend waits
-    assert _limited(widget.http.post("/api/widget/send", headers=widget.headers,
-                                     json={"client_id": cid(), "body": "4th"})) >= 10
+    limited = widget.http.post("/api/widget/send", headers=widget.headers,
+                               json={"client_id": cid(), "body": "4th"})
+    assert _limited(limited) >= 10
+    assert limited.headers["access-control-allow-origin"] == SITE_ORIGIN
+    assert limited.headers["access-control-expose-headers"] == "Retry-After"
     r = other.http.post("/api/widget/send", headers=other.headers,
                         json={"client_id": cid(), "body": "another visitor"})
     assert r.status_code == 200

@@ -54,6 +54,8 @@ def add_cors_headers(request: Request, response: HTTPResponse) -> None:
         response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST"
         response.headers["Access-Control-Max-Age"] = "600"
+        # A widget told to slow down (429) may read how long to wait.
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
 
 
 async def widget_preflight(request: Request) -> HTTPResponse:
