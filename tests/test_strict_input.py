@@ -292,3 +292,31 @@ def test_a_foreign_attachment_answers_like_a_missing_one(appliance, owner) -> No
     assert outsider.get(up["url"]).json() == outsider.get(missing).json()
     assert outsider.get(up["url"]).status_code == 404
     assert owner_client.get(note_file["url"]).status_code == 200
+
+
+def test_a_list_of_recipients_stored_before_the_check_is_never_mailed(appliance, owner) -> None:
+    """Addresses saved by an older version (a list in one field) are not used as recipients."""
+    import apsw
+
+    client, setup = owner
+    site = setup["site"]
+    r = appliance.client().post("/api/widget/session", headers={"Origin": SITE_ORIGIN}, json={
+        "site_key": site["widget_key"], "identify": {"email": "li@example.com"}})
+    widget = Widget(appliance, site["widget_key"], token=r.json()["visitor_token"])
+    conv = widget.http.post("/api/widget/send", headers=widget.headers, json={
+        "client_id": cid(), "body": "hi"}).json()["conversation_id"]
+    listed = "li@example.com, boss@evil.example"
+    db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
+    db.execute("UPDATE visitor SET email = ?", (listed,))
+    db.execute("UPDATE site SET notify_email = ?", (listed,))
+    r = client.post(f"/api/conversations/{conv}/messages", json={"client_id": cid(),
+                                                                  "body": "reply"})
+    assert r.status_code == 200  # the visitor is offline: it would be mailed to them
+    r = widget.http.post("/api/widget/leave-message", headers=widget.headers, json={
+        "name": "李", "contact": {"phone": "13800000000"}, "message": "请回电"})
+    assert r.status_code == 201
+    r = widget.http.post("/api/widget/transcript", headers=widget.headers,
+                         json={"conversation_id": conv})
+    assert r.status_code == 403
+    assert db.execute("SELECT count(*) FROM outbox").fetchall() == [(0,)]
+    db.close()

@@ -100,11 +100,12 @@ async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
         sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, name))
         message = store.append_message(conversation.id, sender, TEXT, text,
                                        "left-" + secrets.token_hex(12), None, now)
-        if site.notify_email:
+        # Not mailed: "" (nobody), or a list of addresses saved before they were checked.
+        mailed = v.is_email(site.notify_email)
+        if mailed:
             enqueue_mail(site.notify_email, *_notification(site, name, contact, text,
                                                          conversation.id), now)
-        return LeftMessage(store.get_conversation(conversation.id), message,
-                           bool(site.notify_email))
+        return LeftMessage(store.get_conversation(conversation.id), message, mailed)
 
     return await svc.commit(leave, lambda left: [
         ConversationChanged(left.conversation), MessageCreated(left.message, left.conversation),
@@ -192,7 +193,7 @@ async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: An
     conversation = await _own(svc, visitor, body.get("conversation_id"))
     given = (await svc.db.read(store.get_visitor, visitor.id)).email
     email = given if body.get("email") in (None, "") else v.clean_email(body["email"], "email")
-    if not given or email != given:
+    if not v.is_email(given) or email != given:  # none given, or a list stored long ago
         raise Forbidden("A transcript goes only to the e-mail address you gave in this chat",
                         field="email")
     svc.throttle.check("transcript", visitor_id=visitor.id, address=address)
