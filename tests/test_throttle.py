@@ -267,3 +267,32 @@ def test_transcripts_go_to_the_visitors_own_address_a_few_times(mail_limits) -> 
     assert r.status_code == 202 and r.json()["email"] == "li@example.com"
     _limited(transcript(email="li@example.com"))
     assert _outbox_count(appliance) == 1
+
+
+def test_typing_and_read_signals_are_throttled_per_visitor(start_appliance) -> None:
+    appliance = start_appliance(visitor_signals_per_minute=4)
+    site = _site(appliance)
+    widget = Widget(appliance, site["widget_key"])
+    conv = widget.http.post("/api/widget/send", headers=widget.headers, json={
+        "client_id": cid(), "body": "hi"}).json()["conversation_id"]
+    answers = [widget.http.post("/api/widget/typing", headers=widget.headers,
+                                json={"conversation_id": conv, "typing": True})
+               for _ in range(3)]
+    answers.append(widget.http.post("/api/widget/read", headers=widget.headers,
+                                    json={"conversation_id": conv, "seq": 1}))
+    assert [r.status_code for r in answers] == [200] * 4
+    _limited(widget.http.post("/api/widget/read", headers=widget.headers,
+                              json={"conversation_id": conv, "seq": 1}))
+
+    async def scenario() -> dict:
+        ws = await widget.connect()
+        await ws.send(json.dumps({"type": "typing", "conversation_id": conv, "typing": True}))
+        refused = await next_of(ws, "error")
+        await ws.send(json.dumps({"type": "ping"}))
+        assert (await next_of(ws, "pong"))["type"] == "pong"  # the socket stays open
+        await ws.close()
+        return refused
+
+    refused = asyncio.run(scenario())
+    assert refused["request"] == "typing" and refused["error"]["code"] == "rate_limited"
+    assert refused["error"]["retry_after"] >= 1

@@ -39,6 +39,10 @@ class AgentSide:
         del conversation
         return False
 
+    def count(self, action: str) -> None:
+        """Agents are signed-in staff: their frames are not throttled."""
+        del action
+
 
 @dataclass(frozen=True, slots=True)
 class VisitorSide:
@@ -73,6 +77,10 @@ class VisitorSide:
         del conversation
         return self.site.typing_preview
 
+    def count(self, action: str) -> None:
+        """Count one `action` of this visitor (services/throttle.py), or refuse it."""
+        self.svc.throttle.check(action, visitor_id=self.visitor.id, address=self.address)
+
 
 log = logging.getLogger(__name__)
 _routing_tasks: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak refs)
@@ -102,11 +110,13 @@ async def sync(side: Side, conversation_id: Any, after_seq: Any) -> tuple[Conver
 async def read(side: Side, conversation_id: Any, seq: Any) -> int:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise Invalid("seq must be a non-negative integer", field="seq")
+    side.count("signal")
     conversation = await side.conversation(conversation_id)
     return await conv_service.do_mark_read(side.svc, conversation, side.reader, seq)
 
 
 async def typing(side: Side, conversation_id: Any, is_typing: Any, draft: Any) -> None:
+    side.count("signal")
     conversation = await side.conversation(conversation_id)
     conv_service.do_typing(side.svc, conversation, side.sender, is_typing, draft,
                            side.preview_allowed(conversation))

@@ -27,6 +27,8 @@ class WidgetLimits:
     address_left_messages_per_hour: int = 30
     visitor_transcripts_per_hour: int = 3
     address_transcripts_per_hour: int = 20
+    visitor_signals_per_minute: int = 120
+    address_signals_per_minute: int = 2400
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -46,6 +48,9 @@ _ACTIONS: dict[str, tuple[str | None, str | None, float, str]] = {
                      "Too many left messages"),
     "transcript": ("visitor_transcripts_per_hour", "address_transcripts_per_hour", HOUR,
                    "Too many transcripts"),
+    # typing and read frames: each reaches every agent of the site
+    "signal": ("visitor_signals_per_minute", "address_signals_per_minute", MINUTE,
+               "Too many typing and read signals"),
 }
 ACTIONS = tuple(_ACTIONS)
 

@@ -21,6 +21,7 @@ from appliance.services.participants import VisitorSide
 from appliance.services.sites import company_name
 from appliance.services.visitors import access_visitor, check_start_session
 from appliance.web import conversation_frames
+from appliance.web.errors import error_response
 from appliance.web.http import (
     client_ip,
     own_origin,
@@ -157,9 +158,10 @@ def _result(frames: list[dict[str, Any]]) -> HTTPResponse:
     for frame in frames:
         if frame.get("type") == "error":
             error = frame["error"]
-            status = 403 if error["code"] == "forbidden" else 404 if (
-                error["code"] == "not_found") else 400
-            return json({"error": error}, status=status, ensure_ascii=False)
+            status = {"forbidden": 403, "not_found": 404, "rate_limited": 429}.get(
+                error["code"], 400)
+            return error_response(status, error["code"], error["message"], error.get("field"),
+                                  error.get("retry_after"))
     return json({"ok": True})
 
 

@@ -41,13 +41,13 @@ async def handle(side: Side, message: dict[str, Any], push: Push,
             await participants.typing(side, message.get("conversation_id"),
                                       message.get("typing"), message.get("draft"))
     except DomainError as exc:
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         if kind == "send":
-            retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
             push(nack_frame(message.get("client_id"), exc.code, exc.message, exc.field,
                             retry_after))
         else:
             push(error_frame(str(kind), message.get("conversation_id"), exc.code, exc.message,
-                             exc.field))
+                             exc.field, retry_after))
 
 
 async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push,

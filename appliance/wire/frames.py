@@ -86,12 +86,12 @@ def visitor_conversation_frame(conversation: Conversation) -> Frame:
 
 
 def error_frame(request: str, conversation_id: Any, code: str, text: str,
-                field: str | None = None) -> Frame:
+                field: str | None = None, retry_after: int | None = None) -> Frame:
     """A refused `sync`, `read`, `typing` or `status` frame; the socket stays open."""
     frame: Frame = {"type": "error", "request": request}
     if request != "status":  # the conversation frames name their conversation
         frame["conversation_id"] = conversation_id
-    frame["error"] = error_json(code, text, field)
+    frame["error"] = error_json(code, text, field, retry_after)
     return frame
 
 
