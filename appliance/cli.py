@@ -106,10 +106,22 @@ def _read_password(path: Path) -> str:
     return lines[0] if lines else ""
 
 
+# Libraries that log what passes through them at DEBUG level: peewee every SQL statement with
+# its parameters (session and CSRF tokens, password hashes), websockets every frame (a
+# visitor's auth frame with its token). Their debug output never reaches Kefu's log.
+CHATTY_LOGGERS = ("peewee", "websockets", "sanic.websockets")
+
+
+def set_log_level(level: str) -> None:
+    logging.getLogger().setLevel(level.upper())
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+
+
 def _config(args: argparse.Namespace, **extra: Any) -> Any:
     overrides = {"data_dir": getattr(args, "data_dir", None), **extra}
     config = load_config(overrides, config_file=getattr(args, "config", None))
-    logging.getLogger().setLevel(config.log_level.upper())
+    set_log_level(config.log_level)
     return config
 
 

@@ -37,7 +37,7 @@ from appliance.domain.events import (
 from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
 from appliance.realtime.presence import Presence
-from appliance.services import routing
+from appliance.services import routing, uploads
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.context import Limits, Services
 from appliance.services.events import Consumer, EventBus
@@ -45,6 +45,7 @@ from appliance.services.mail import MailDelivery
 from appliance.services.offline import MissedChats
 from appliance.services.outbox import Delivery, OutboxDispatcher
 from appliance.services.setup import new_setup_code
+from appliance.services.throttle import WidgetLimits
 from appliance.storage.database import Database
 from appliance.storage.migrations import MigrationReport, migrate
 
@@ -129,6 +130,8 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         Loop("unanswered chats", lambda: routing.reoffer_unanswered(svc), every=5,
              first_after=5),
         Loop("missed chats", missed.sweep, every=10),
+        Loop("abandoned uploads", lambda: uploads.do_delete_abandoned(svc, runtime.uploads_dir),
+             every=600, first_after=60),
     ]
 
 
@@ -176,6 +179,9 @@ class Runtime:
                 login_max_failures=config.login_max_failures,
                 login_ip_max_failures=config.login_ip_max_failures,
                 login_window_seconds=config.login_window_seconds,
+                widget=WidgetLimits(**{name: config.values[name]
+                                       for name in WidgetLimits.names()}),
+                abandoned_upload_hours=config.abandoned_upload_hours,
             ),
             setup_code=(config.setup_code.replace("-", "").upper() or new_setup_code()),
             presence=presence,

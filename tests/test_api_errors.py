@@ -66,3 +66,27 @@ def test_garbage_on_the_socket_does_not_hurt_the_server(appliance: Appliance) ->
         raw.sendall(b"\x16\x03\x01garbage that is not http\r\n\r\n")
         raw.recv(1024)
     assert appliance.client().get("/healthz").status_code == 200
+
+
+def test_every_page_carries_a_csp_and_refuses_framing(appliance: Appliance) -> None:
+    client = appliance.client()
+    fresh = [client.get("/setup"), client.get("/")]
+    owner, setup = appliance.setup()
+    pages = [*fresh, *(client.get(path) for path in (
+        "/", "/setup", "/login", "/app/", "/app", "/ui/app.html", "/ui/login.html",
+        "/ui/setup.html", "/embed/chat.html", "/nowhere", "/app/nowhere", "/api/me",
+        "/api/setup/status", "/healthz", "/ui/js/app.js", "/embed.js"))]
+    pages.append(owner.get("/app/", headers={"If-None-Match": pages[5].headers.get("etag", "")}))
+    for response in pages:
+        where = f"{response.request.url} ({response.status_code})"
+        assert response.headers["x-frame-options"] == "DENY", where
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp, where
+        if "html" in response.headers.get("content-type", ""):
+            assert "script-src 'self'" in csp and "default-src 'self'" in csp, where
+    chat = client.get(f"/chat/{setup['site']['widget_key']}")
+    assert chat.status_code == 200 and "x-frame-options" not in chat.headers
+    assert chat.headers["content-security-policy"].endswith(
+        "frame-ancestors 'self' https://www.example.com")
+    unknown = client.get("/chat/no-such-key")
+    assert unknown.headers["content-security-policy"].endswith("frame-ancestors 'self'")

@@ -25,7 +25,8 @@ CODES = {"Invalid": "invalid", "NotFound": "not_found", "Forbidden": "forbidden"
 NOT_FORMS = {"cli.py", "desktop.py", "desktop_qt.py"}
 # Fields only visitors send (the widget words these, embed/); `page.*` and `identify.*` too.
 VISITOR_ONLY = {"site_key", "contact", "contact.email", "contact.phone", "contact.wechat",
-                "rating", "comment", "cursors", "timeout", "category_id", "email"}
+                "rating", "comment", "cursors", "timeout", "category_id", "email",
+                "visitor_token"}
 VISITOR_ONLY_PREFIXES = ("page.", "identify.")
 
 

@@ -290,11 +290,20 @@ def test_visitor_closes_rates_and_gets_the_transcript(offline, smtp) -> None:
     stranger = Widget(appliance, site["widget_key"])
     r = stranger.http.post("/api/widget/rating", headers=stranger.headers,
                            json={"conversation_id": conversation_id, "rating": 1})
-    assert r.status_code == 403
+    assert r.status_code == 404
     r = post("transcript", {"conversation_id": conversation_id, "email": "bad\r\nBcc: x@y.z"})
     assert r.status_code == 400
+    # Only to an address the visitor gave in the chat (here: the page's identify).
     r = post("transcript", {"conversation_id": conversation_id, "email": "me@example.com"})
-    assert r.status_code == 202
+    assert r.status_code == 403 and r.json()["error"]["field"] == "email"
+    r = widget.http.post("/api/widget/session", headers={"Origin": widget.origin}, json={
+        "site_key": site["widget_key"], "visitor_token": widget.token,
+        "identify": {"email": "Me@Example.com"}})
+    assert r.status_code == 200 and r.json()["visitor_token"] == widget.token
+    r = post("transcript", {"conversation_id": conversation_id, "email": "boss@evil.example"})
+    assert r.status_code == 403
+    r = post("transcript", {"conversation_id": conversation_id, "email": "me@example.com"})
+    assert r.status_code == 202 and r.json() == {"queued": True, "email": "me@example.com"}
     mail = smtp.inbox.wait()[-1]
     text = mail.get_content()
     assert mail["To"] == "me@example.com"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 
 import pytest
 import websockets
 from conftest import Appliance
+from test_conversations import Widget
 
 AGENT_PASSWORD = "agent-password-1"
 
@@ -128,3 +131,74 @@ def test_silent_peer_is_dropped_by_heartbeat(start_appliance) -> None:
         assert pings >= 1 and closed.value.rcvd.code == 4408
 
     asyncio.run(scenario())
+
+
+def test_server_pings_every_interval_even_while_the_client_talks(start_appliance) -> None:
+    """docs/protocol.md, Heartbeat: pings come every interval whatever else flows, so a client
+    that hears nothing for 2.5 intervals may rightly treat the socket as dead."""
+    appliance = start_appliance(ws_ping_seconds=1)
+    owner_client, _ = appliance.setup()
+
+    async def scenario() -> None:
+        ws = await _connect(appliance, owner_client)
+        loop = asyncio.get_running_loop()
+        start, pings = loop.time(), []
+        while loop.time() - start < 4.2:
+            await ws.send(json.dumps({"type": "ping"}))  # a chatty client: never silent
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), 0.2))
+                    if frame["type"] == "ping":
+                        pings.append(loop.time() - start)
+                        await ws.send(json.dumps({"type": "pong"}))
+        await ws.close()
+        assert len(pings) >= 3, pings
+        gaps = [b - a for a, b in itertools.pairwise(pings)]
+        assert max(gaps) < 2.5, pings
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("who", ["agent", "visitor"])
+def test_a_silent_peer_is_closed_after_two_and_a_half_intervals(start_appliance, who) -> None:
+    appliance = start_appliance(ws_ping_seconds=2)
+    owner_client, setup = appliance.setup()
+
+    async def scenario() -> float:
+        if who == "agent":
+            ws = await _connect(appliance, owner_client)
+        else:
+            widget = Widget(appliance, setup["site"]["widget_key"])
+            ws = await widget.connect()
+        loop = asyncio.get_running_loop()
+        await ws.send(json.dumps({"type": "ping"}))
+        last_sent = loop.time()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 10)  # hears pings, answers nothing
+        assert closed.value.rcvd.code == 4408
+        return loop.time() - last_sent
+
+    silent = asyncio.run(scenario())
+    assert 5.0 <= silent < 6.0, silent  # 2.5 intervals of 2 s (not 3)
+
+
+def test_server_shutdown_closes_sockets_with_going_away(start_appliance) -> None:
+    appliance = start_appliance()
+    owner_client, setup = appliance.setup()
+    widget = Widget(appliance, setup["site"]["widget_key"])
+
+    async def scenario() -> list[tuple[int, str]]:
+        sockets = [await _connect(appliance, owner_client), await widget.connect()]
+        await sockets[0].recv()
+        stopping = asyncio.create_task(asyncio.to_thread(appliance.server.stop))
+        codes = []
+        for ws in sockets:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            codes.append((closed.value.rcvd.code, closed.value.rcvd.reason))
+        await stopping
+        return codes
+
+    assert asyncio.run(scenario()) == [(1001, "server shutting down")] * 2

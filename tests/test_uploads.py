@@ -212,7 +212,7 @@ def test_only_the_visitor_and_agents_of_the_site_may_fetch_a_file(appliance, own
     url = upload(alice, "receipt.png", png(), "image/png").json()["attachment"]["url"]
     # Not yet sent: only its uploader sees it.
     assert alice.http.get(url, headers=alice.headers).status_code == 200
-    assert bob.http.get(url, headers=bob.headers).status_code == 403
+    assert bob.http.get(url, headers=bob.headers).status_code == 404
     attachment_id = int(url.rsplit("/", 1)[1])
     sent = alice.http.post("/api/widget/send", headers=alice.headers,
                            json={"client_id": cid(), "kind": "image",
@@ -230,11 +230,11 @@ def test_only_the_visitor_and_agents_of_the_site_may_fetch_a_file(appliance, own
     agent_b = appliance.login("agent-b", AGENT_PASSWORD)
 
     assert alice.http.get(url, headers=alice.headers).status_code == 200
-    assert bob.http.get(url, headers=bob.headers).status_code == 403
+    assert bob.http.get(url, headers=bob.headers).status_code == 404
     assert appliance.client().get(url).status_code == 401
     assert appliance.client().get(url, headers={"Authorization": "Bearer forged"}
                                   ).status_code == 401
-    assert agent_b.get(url).status_code == 403
+    assert agent_b.get(url).status_code == 404
     assert agent_a.get(url).status_code == 200
     assert owner_client.get(url).status_code == 200
     assert owner_client.get(f"/api/attachments/{attachment_id + 100}").status_code == 404
@@ -242,7 +242,7 @@ def test_only_the_visitor_and_agents_of_the_site_may_fetch_a_file(appliance, own
     conv = sent.json()["conversation_id"]
     r = agent_b.post(f"/api/conversations/{conv}/upload",
                      files={"file": ("x.png", png(), "image/png")})
-    assert r.status_code == 403
+    assert r.status_code == 404
 
 
 def test_nobody_sends_someone_elses_upload(appliance, owner, site) -> None:
@@ -309,5 +309,5 @@ def test_agent_upload_reaches_the_visitor(appliance, owner, site) -> None:
     assert served.headers["content-disposition"].startswith("attachment; ")
     assert served.headers["content-security-policy"] == SAFE_CSP
     stranger = Widget(appliance, site["widget_key"])
-    assert stranger.http.get(attachment["url"], headers=stranger.headers).status_code == 403
+    assert stranger.http.get(attachment["url"], headers=stranger.headers).status_code == 404
     assert len(stored_files(appliance)) == 1

@@ -127,3 +127,38 @@ def test_one_timestamp_format() -> None:
     assert frames.ack_frame(Message(
         id=1, conversation_id=2, seq=3, client_id="c", sender=Sender("visitor", 1, "v"),
         kind="text", body="x", attachment=None, created_at=NOW))["created_at"] == timestamp(NOW)
+
+
+def test_close_codes_and_limits_are_the_documented_ones() -> None:
+    """The numbers a client written from docs/protocol.md relies on are the code's."""
+    from appliance.config import SETTINGS_BY_NAME
+    from appliance.realtime import connection
+    from appliance.web import app
+    from appliance.wire import json_in
+
+    text = PROTOCOL.read_text("utf-8")
+    table = text[text.index("### Close codes"):]
+    table = table[:table.index("\n## ")]
+    documented = {int(code) for code in re.findall(r"^\| (\d{4}) \|", table, re.MULTILINE)}
+    used = {connection.CLOSE_SESSION_ENDED, connection.CLOSE_FORBIDDEN,
+            connection.CLOSE_SLOW_CONSUMER, connection.CLOSE_BAD_FRAME,
+            connection.CLOSE_HEARTBEAT, sockets.CLOSE_INVALID_TEXT, sockets.CLOSE_GOING_AWAY,
+            1009}
+    assert documented == used
+    assert app.CLOSE_GOING_AWAY == 1001
+    slow = next(line for line in table.splitlines() if line.startswith("| 4008"))
+    assert f"more than {connection.OUTBOX_LIMIT} frames" in slow
+    assert f"{connection.AGENT_OUTBOX_LIMIT:,}" in slow
+    heartbeat = text[text.index("4. **Heartbeat.**"):text.index("5. **Backoff.**")]
+    assert f"`ws_ping_seconds` ({SETTINGS_BY_NAME['ws_ping_seconds'].default} s)" in heartbeat
+    assert f"{sockets.SILENT_INTERVALS} intervals" in heartbeat
+    assert "whatever" in heartbeat  # pings do not depend on the client being silent
+    assert f"within {sockets.AUTH_TIMEOUT:g} s" in text
+    assert f"deeper\nthan {json_in.MAX_DEPTH} levels" in text
+    concepts = text[text.index("## Concepts"):text.index("## Visitor: start a session")]
+    for status in ("`open`", "`pending`", "`closed`"):
+        assert status in concepts
+    reasons = re.search(r'"session_ended".*?\((`[^)]*)\)', text)
+    assert reasons is not None
+    assert set(re.findall(r"`(\w+)`", reasons.group(1))) == {
+        "logged_out", "password_changed", "password_reset", "deactivated", "expired"}

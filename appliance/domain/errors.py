@@ -30,6 +30,12 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class QuotaExceeded(TooLarge):
+    """A visitor's stored uploads would pass their quota (413, like any TooLarge)."""
+
+    code = "quota_exceeded"
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
 
@@ -48,6 +54,16 @@ class CsrfFailed(DomainError):
 
 class NotFound(DomainError):
     code = "not_found"
+
+
+def conversation_not_found() -> NotFound:
+    """A missing conversation and one the asker may not see get the same answer on every
+    transport (REST, socket, long-poll): ids are not to be probed."""
+    return NotFound("No such conversation")
+
+
+def attachment_not_found() -> NotFound:
+    return NotFound("No such attachment")
 
 
 class Conflict(DomainError):

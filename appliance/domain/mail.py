@@ -43,7 +43,10 @@ class Mail:
 
 
 def mail_payload(to_address: str, subject: str, body: str) -> dict[str, Any]:
-    """An outbox payload; the subject is flattened to one safe header line here."""
+    """An outbox payload; the subject is flattened to one safe header line here. The address
+    is one plain address (never a list of recipients)."""
+    if not v.is_email(to_address):
+        raise Invalid("not one valid e-mail address", field="to")
     return {"to": to_address, "subject": header_text(subject), "body": body}
 
 

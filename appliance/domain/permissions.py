@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appliance.domain.errors import Forbidden
+from appliance.domain.errors import Forbidden, conversation_not_found
 from appliance.domain.model import Role, Site, User
 
 
@@ -45,6 +45,12 @@ def require_conversation_access(actor: User, site_id: int) -> None:
     """Agents and supervisors reach the conversations of their sites; managers reach all."""
     if not can_access_site(actor, site_id):
         raise Forbidden("You are not assigned to this conversation's site")
+
+
+def require_conversation_visible(actor: User, site_id: int) -> None:
+    """A conversation of a site the actor does not serve answers like a missing one."""
+    if not can_access_site(actor, site_id):
+        raise conversation_not_found()
 
 
 def require_can_write(actor: User, assignee_id: int | None) -> None:

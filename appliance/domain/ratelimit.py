@@ -49,3 +49,39 @@ class FailureWindow:
 
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)
+
+
+@dataclass(slots=True)
+class RateLimit:
+    """At most `count` actions per `per` seconds for each key, taken in bursts of up to
+    `count` (a token bucket that refills `count` tokens evenly over `per` seconds).
+
+    Each key costs two floats; the number of keys is bounded (the least recently used is
+    forgotten, which can only make that key's next action allowed)."""
+
+    count: int
+    per: float
+    max_keys: int = 50_000
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)  # tokens, at
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, at = self._buckets.get(key, (float(self.count), now))
+        return min(float(self.count), tokens + max(0.0, now - at) * self.count / self.per)
+
+    def wait(self, key: str, now: float, cost: float = 1.0) -> int:
+        """Seconds until `key` may act (0: it may act now); changes nothing."""
+        missing = cost - self._tokens(key, now)
+        return 0 if missing <= 0 else max(1, math.ceil(missing * self.per / self.count))
+
+    def take(self, key: str, now: float, cost: float = 1.0) -> None:
+        """Spend `cost` tokens of `key` (call after `wait` said 0)."""
+        tokens = self._tokens(key, now) - cost
+        self._buckets.pop(key, None)
+        self._buckets[key] = (tokens, now)  # re-inserted: dicts keep the most recent last
+        if len(self._buckets) > self.max_keys:
+            del self._buckets[next(iter(self._buckets))]
+
+    def give_back(self, key: str, now: float, cost: float = 1.0) -> None:
+        """Undo a `take` whose action turned out to cost nothing (a resent message)."""
+        if key in self._buckets:
+            self._buckets[key] = (min(float(self.count), self._tokens(key, now) + cost), now)

@@ -19,9 +19,15 @@ GREETING_MAX = 500
 ORIGINS_MAX = 50
 SETUP_CODE_MAX = 64
 EMAIL_MAX = 254
+ID_MAX = 2**63 - 1  # SQLite's largest integer
 
 _LOGIN_RE = re.compile(r"^[a-z0-9._-]+$")
-_EMAIL_RE = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+# One address, no display name or list: a dot-atom local part (at most 64 characters) and a
+# host name of dot-separated labels ending in a top-level name (ASCII; IDN as punycode).
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+"
+                       r"(?:[a-z][a-z0-9-]{0,61}[a-z0-9]|xn--[a-z0-9-]{1,59})")
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Bidirectional overrides let a name display as something it is not.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -69,7 +75,7 @@ def clean_login(value: Any, field: str = "login") -> str:
     if not LOGIN_MIN <= len(login) <= LOGIN_MAX:
         raise Invalid(f"{field} must be {LOGIN_MIN}-{LOGIN_MAX} characters", field=field)
     if "@" in login:
-        if not _EMAIL_RE.match(login):
+        if not is_email(login):
             raise Invalid(f"{field} is not a valid e-mail address", field=field)
     elif not _LOGIN_RE.match(login):
         raise Invalid(
@@ -79,13 +85,18 @@ def clean_login(value: Any, field: str = "login") -> str:
     return login
 
 
+def is_email(text: str) -> bool:
+    """Exactly one plain address: no list, display name, angle brackets, spaces or controls."""
+    return len(text) <= EMAIL_MAX and _EMAIL_RE.fullmatch(text) is not None
+
+
 def clean_email(value: Any, field: str = "email", *, allow_empty: bool = False) -> str:
-    """An e-mail address (lower-cased), or "" when allowed; it may end up in mail headers."""
+    """One e-mail address (lower-cased), or "" when allowed; it may end up in mail headers."""
     email = require_str(value, field).strip().lower()
     if not email and allow_empty:
         return ""
-    if len(email) > EMAIL_MAX or not _EMAIL_RE.fullmatch(email):
-        raise Invalid(f"{field} is not a valid e-mail address", field=field)
+    if not is_email(email):
+        raise Invalid(f"{field} must be one valid e-mail address", field=field)
     return email
 
 
@@ -198,9 +209,18 @@ def clean_role(value: Any, field: str = "role") -> Role:
 
 
 def clean_id(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= ID_MAX:
         raise Invalid(f"{field} must be a positive integer", field=field)
     return value
+
+
+def clean_digits(text: str, field: str, low: int, high: int) -> int:
+    """A number written in a path or query: ASCII digits only ("١٢" or "²" are not numbers
+    here), within [low, high]."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)) or not (
+            low <= int(text) <= high):
+        raise Invalid(f"{field} must be a number from {low} to {high}", field=field)
+    return int(text)
 
 
 def clean_id_list(value: Any, field: str, *, max_items: int = 1000) -> tuple[int, ...]:

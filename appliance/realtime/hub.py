@@ -75,6 +75,13 @@ class Hub:
     def visitor_online(self, visitor_id: int) -> bool:
         return bool(self._by_visitor.get(visitor_id))
 
+    def end_all(self, code: int, reason: str) -> None:
+        """Close every socket (and answer every waiting long-poll): the server is stopping."""
+        for index in (self._by_user, self._by_visitor):
+            for peers in list(index.values()):
+                for peer in list(peers):
+                    peer.end(code, reason, None)
+
     def count(self) -> int:
         return sum(len(c) for c in self._by_user.values()) + sum(
             len(c) for c in self._by_visitor.values())

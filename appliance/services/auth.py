@@ -103,6 +103,13 @@ async def access_principal(svc: Services, token: str | None) -> Principal | None
     return Principal(user, session)
 
 
+async def access_session_user(svc: Services, session_id: int) -> User | None:
+    """The user of an open socket's session as they are right now, or None once the session
+    ended or the user was deactivated. A socket asks before every frame it acts on, so a
+    narrowed, demoted or deactivated user's socket has the new rights at once, as REST does."""
+    return await svc.db.read(accounts.user_of_session, session_id, svc.now())
+
+
 def csrf_matches(principal: Principal, supplied: str | None) -> bool:
     return bool(supplied) and hmac.compare_digest(principal.session.csrf_token, supplied or "")
 

@@ -11,6 +11,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from appliance.domain.events import Event, EventSink
 from appliance.domain.ratelimit import FailureWindow
+from appliance.services.throttle import Throttle, WidgetLimits
 from appliance.storage.database import Database
 
 T = TypeVar("T")
@@ -39,6 +40,8 @@ class Limits:
     login_max_failures: int = 5
     login_ip_max_failures: int = 20
     login_window_seconds: int = 900
+    widget: WidgetLimits = field(default_factory=WidgetLimits)
+    abandoned_upload_hours: int = 24
 
 
 class PresenceView(Protocol):
@@ -115,11 +118,13 @@ class Services:
     visitors: VisitorPresence = field(default_factory=NoVisitors)
     login_failures: FailureWindow = field(init=False)
     ip_failures: FailureWindow = field(init=False)
+    throttle: Throttle = field(init=False)
 
     def __post_init__(self) -> None:
         window = self.limits.login_window_seconds
         self.login_failures = FailureWindow(self.limits.login_max_failures, window)
         self.ip_failures = FailureWindow(self.limits.login_ip_max_failures, window)
+        self.throttle = Throttle(self.limits.widget, self.monotonic)
 
     def now(self) -> datetime:
         return self.clock()

@@ -26,7 +26,7 @@ from appliance.domain.conversations import (
     clean_kind,
     display_name_of_visitor,
 )
-from appliance.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from appliance.domain.errors import Conflict, Invalid, NotFound, conversation_not_found
 from appliance.domain.events import (
     ConversationChanged,
     Event,
@@ -37,7 +37,7 @@ from appliance.domain.events import (
 )
 from appliance.domain.mail import MAIL
 from appliance.domain.model import User
-from appliance.domain.permissions import require_can_write, require_conversation_access
+from appliance.domain.permissions import require_can_write, require_conversation_visible
 from appliance.services.context import Services, on_writer
 from appliance.storage import conversations as store
 from appliance.storage import routing as routing_store
@@ -115,7 +115,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
         if fields["conversation_id"] is not None:
             conversation = store.require_head(fields["conversation_id"])
             if conversation.visitor_id != visitor.id:
-                raise Forbidden("Not your conversation", field="conversation_id")
+                raise conversation_not_found()
             if conversation.status not in (OPEN, PENDING):  # a left message continues
                 conversation = None
         created = False
@@ -145,7 +145,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
 
 async def access_conversation(svc: Services, actor: User, conversation_id: int) -> Conversation:
     conversation = await svc.db.read(store.get_conversation, conversation_id)
-    require_conversation_access(actor, conversation.site_id)
+    require_conversation_visible(actor, conversation.site_id)
     return conversation
 
 
@@ -162,7 +162,7 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
     @on_writer
     def send() -> tuple[Sent, list[Message]]:
         current = store.require_head(conversation_id)
-        require_conversation_access(actor, current.site_id)
+        require_conversation_visible(actor, current.site_id)
         existing = store.find_sent(sender, fields["client_id"])
         if existing is not None:
             return Sent(existing, store.require_head(existing.conversation_id), True), []
@@ -205,7 +205,7 @@ def _mail_reply_if_away(svc: Services, message: Message, conversation: Conversat
     if not message.visible_to_visitor or svc.visitors.visitor_online(conversation.visitor_id):
         return False
     visitor = store.get_visitor(conversation.visitor_id)
-    if not visitor.email:
+    if not v.is_email(visitor.email):  # none given (or one stored before addresses were checked)
         return False
     body = (f"{message.sender.name}:\n\n{message.body}\n\n"
             f"(#{conversation.id}) 回到网站即可继续对话。"
@@ -226,7 +226,7 @@ async def visitor_conversation(svc: Services, visitor: Visitor,
                                conversation_id: int) -> Conversation:
     conversation = await svc.db.read(store.get_conversation, conversation_id)
     if conversation.visitor_id != visitor.id:
-        raise Forbidden("Not your conversation", field="conversation_id")
+        raise conversation_not_found()
     return conversation
 
 

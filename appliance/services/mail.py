@@ -50,7 +50,8 @@ def deliver(settings: SmtpSettings, mail: Mail, timeout: float = SMTP_TIMEOUT_SE
             smtp.starttls(context=context)
         if settings.username:
             smtp.login(settings.username, settings.password)
-        smtp.send_message(build_message(settings, mail))
+        # One envelope recipient, whatever a header might be parsed into.
+        smtp.send_message(build_message(settings, mail), to_addrs=[mail.to_address])
 
 
 class MailDelivery:

@@ -25,7 +25,7 @@ from appliance.domain.conversations import (
     clean_body,
     display_name_of_visitor,
 )
-from appliance.domain.errors import Conflict, Forbidden, Invalid
+from appliance.domain.errors import Conflict, Forbidden, Invalid, conversation_not_found
 from appliance.domain.events import ConversationChanged, Event, MessageCreated, OutboxChanged
 from appliance.domain.mail import MAIL
 from appliance.domain.model import Site
@@ -77,12 +77,13 @@ def _notification(site: Site, name: str, contact: dict[str, str], text: str,
 
 
 async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
-                              data: Any) -> LeftMessage:
+                              data: Any, address: str = "") -> LeftMessage:
     """A message left outside hours: a pending conversation, and a mail to the site."""
     body = v.only_fields(data, ("name", "contact", "message"))
     name = v.clean_name(body.get("name"), "name")
     contact = _clean_contact(body.get("contact"))
     text = clean_body(body.get("message"), TEXT, False)
+    svc.throttle.check("left_message", visitor_id=visitor.id, address=address)
     now = svc.now()
     identity: dict[str, Any] = {"name": name, **{k: contact[k] for k in ("email", "phone")
                                                  if k in contact}}
@@ -99,11 +100,12 @@ async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
         sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, name))
         message = store.append_message(conversation.id, sender, TEXT, text,
                                        "left-" + secrets.token_hex(12), None, now)
-        if site.notify_email:
+        # Not mailed: "" (nobody), or a list of addresses saved before they were checked.
+        mailed = v.is_email(site.notify_email)
+        if mailed:
             enqueue_mail(site.notify_email, *_notification(site, name, contact, text,
                                                          conversation.id), now)
-        return LeftMessage(store.get_conversation(conversation.id), message,
-                           bool(site.notify_email))
+        return LeftMessage(store.get_conversation(conversation.id), message, mailed)
 
     return await svc.commit(leave, lambda left: [
         ConversationChanged(left.conversation), MessageCreated(left.message, left.conversation),
@@ -114,7 +116,7 @@ async def _own(svc: Services, visitor: Visitor, conversation_id: Any) -> Convers
     conversation = await svc.db.read(store.get_conversation,
                                      v.clean_id(conversation_id, "conversation_id"))
     if conversation.visitor_id != visitor.id:
-        raise Forbidden("Not your conversation", field="conversation_id")
+        raise conversation_not_found()
     return conversation
 
 
@@ -182,11 +184,19 @@ def transcript_text(site: Site, conversation: Conversation, messages: list[Messa
     return "\n".join(lines) + "\n"
 
 
-async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: Any) -> None:
-    """Queue the conversation's transcript (without notes) to an address the visitor gives."""
+async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: Any,
+                           address: str = "") -> str:
+    """Queue the conversation's transcript (without notes) to the visitor's own address: the
+    one they gave in the chat (pre-chat form, the page's identify, or a left message). The
+    widget is no mail relay to any address a script names. Returns the address."""
     body = v.only_fields(data, ("conversation_id", "email"))
-    email = v.clean_email(body.get("email"), "email")
     conversation = await _own(svc, visitor, body.get("conversation_id"))
+    given = (await svc.db.read(store.get_visitor, visitor.id)).email
+    email = given if body.get("email") in (None, "") else v.clean_email(body["email"], "email")
+    if not v.is_email(given) or email != given:  # none given, or a list stored long ago
+        raise Forbidden("A transcript goes only to the e-mail address you gave in this chat",
+                        field="email")
+    svc.throttle.check("transcript", visitor_id=visitor.id, address=address)
     messages = await svc.db.read(store.messages_after, conversation.id, 0,
                                  TRANSCRIPT_MESSAGES_MAX, False)
     text = transcript_text(site, conversation, messages)
@@ -194,6 +204,7 @@ async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: An
     now = svc.now()
     await svc.commit(on_writer(lambda: enqueue_mail(email, subject, text, now)),
                      lambda _: [OutboxChanged(MAIL)])
+    return email
 
 
 class MissedChats:

@@ -39,12 +39,17 @@ class AgentSide:
         del conversation
         return False
 
+    def count(self, action: str) -> None:
+        """Agents are signed-in staff: their frames are not throttled."""
+        del action
+
 
 @dataclass(frozen=True, slots=True)
 class VisitorSide:
     svc: Services
     visitor: Visitor
     site: Site
+    address: str = ""  # the client's address, for the limits of services/throttle.py
     for_visitor = True
     reader = VISITOR
 
@@ -53,7 +58,11 @@ class VisitorSide:
         return conv_service.visitor_sender(self.visitor)
 
     async def send(self, data: Any) -> conv_service.Sent:
+        throttle, visitor_id = self.svc.throttle, self.visitor.id
+        throttle.check("message", visitor_id=visitor_id, address=self.address)
         sent = await conv_service.check_visitor_send(self.svc, self.visitor, data)
+        if sent.duplicate:  # a resend after a lost ack costs nothing
+            throttle.give_back("message", visitor_id=visitor_id, address=self.address)
         if sent.opened:  # a new chat: find it an agent or a place in the queue, after the ack
             task = asyncio.get_running_loop().create_task(route_quietly(self.svc, sent))
             _routing_tasks.add(task)
@@ -67,6 +76,10 @@ class VisitorSide:
     def preview_allowed(self, conversation: Conversation) -> bool:
         del conversation
         return self.site.typing_preview
+
+    def count(self, action: str) -> None:
+        """Count one `action` of this visitor (services/throttle.py), or refuse it."""
+        self.svc.throttle.check(action, visitor_id=self.visitor.id, address=self.address)
 
 
 log = logging.getLogger(__name__)
@@ -97,11 +110,13 @@ async def sync(side: Side, conversation_id: Any, after_seq: Any) -> tuple[Conver
 async def read(side: Side, conversation_id: Any, seq: Any) -> int:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise Invalid("seq must be a non-negative integer", field="seq")
+    side.count("signal")
     conversation = await side.conversation(conversation_id)
     return await conv_service.do_mark_read(side.svc, conversation, side.reader, seq)
 
 
 async def typing(side: Side, conversation_id: Any, is_typing: Any, draft: Any) -> None:
+    side.count("signal")
     conversation = await side.conversation(conversation_id)
     conv_service.do_typing(side.svc, conversation, side.sender, is_typing, draft,
                            side.preview_allowed(conversation))

@@ -105,8 +105,8 @@ async def company_name(svc: Services, company_id: int) -> str:
     return (await svc.db.read(store.get_company, company_id)).name
 
 
-async def embedding_origins(svc: Services, widget_key: str) -> tuple[str, ...]:
-    """The origins whose pages may show a site's chat in a frame: its allowed origins (none for
-    an unknown key). The appliance's own pages always may."""
-    site = await svc.db.read(store.get_site_by_widget_key, widget_key)
-    return site.allowed_origins if site else ()
+async def framing_origins(svc: Services, widget_key: str) -> tuple[str, ...]:
+    """Who may show a site's standalone chat page in a frame: its allowed origins (none for
+    an unknown key)."""
+    site = await svc.db.read(store.get_site_by_widget_key, widget_key[:64])
+    return () if site is None else site.allowed_origins

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import filetype
 
-from appliance.domain.conversations import Attachment
-from appliance.domain.errors import Invalid, NotFound, TooLarge
+from appliance.domain.conversations import VISITOR, Attachment, Visitor
+from appliance.domain.errors import (
+    Invalid,
+    NotFound,
+    QuotaExceeded,
+    TooLarge,
+    attachment_not_found,
+)
+from appliance.domain.model import User
+from appliance.domain.permissions import can_access_site
 from appliance.domain.uploads import classify, clean_file_name
 from appliance.services.context import Services
 from appliance.storage import conversations as store
-from appliance.storage.files import read_file, save_file
+from appliance.storage.files import delete_file, read_file, save_file
 
 
 def sniff(data: bytes) -> str | None:
@@ -22,17 +31,43 @@ def sniff(data: bytes) -> str | None:
 
 async def check_upload(svc: Services, folder: Path, *, site_id: int, uploader_type: str,
                        uploader_id: int, name: str | None, data: bytes,
-                       max_bytes: int) -> Attachment:
+                       max_bytes: int, address: str = "") -> Attachment:
+    """Store an upload. A visitor's uploads are also counted (per visitor and per `address`)
+    and held to a quota of stored bytes, sent or not."""
     if len(data) > max_bytes:
         raise TooLarge(f"Files may be at most {_size(max_bytes)}", field="file")
     if not data:
         raise Invalid("The file is empty", field="file")
     kind, mime = classify(sniff(data), data)
+    if uploader_type == VISITOR:
+        await _check_visitor_allowance(svc, uploader_id, len(data), address)
     storage_name = await asyncio.to_thread(save_file, folder, data)
     fields = {"site": site_id, "uploader_type": uploader_type, "uploader_id": uploader_id,
               "name": clean_file_name(name, mime), "mime": mime, "kind": kind,
               "size": len(data), "storage_name": storage_name}
     return await svc.db.write(store.create_attachment, fields, svc.now())
+
+
+async def _check_visitor_allowance(svc: Services, visitor_id: int, size: int,
+                                   address: str) -> None:
+    quota = svc.limits.widget.visitor_upload_quota_bytes
+    used = await svc.db.read(store.upload_bytes_of, VISITOR, visitor_id)
+    if used + size > quota:
+        raise QuotaExceeded(f"Your files may take at most {_size(quota)} in all", field="file")
+    svc.throttle.check("upload", visitor_id=visitor_id, address=address)
+
+
+async def do_delete_abandoned(svc: Services, folder: Path) -> int:
+    """Delete uploads nobody sent within `abandoned_upload_hours` (records, then files)."""
+    before = svc.now() - timedelta(hours=svc.limits.abandoned_upload_hours)
+    deleted = 0
+    while True:
+        names = await svc.db.write(store.delete_abandoned_attachments, before, 500)
+        for name in names:
+            await asyncio.to_thread(delete_file, folder, name)
+        deleted += len(names)
+        if len(names) < 500:
+            return deleted
 
 
 async def attachment_bytes(folder: Path, attachment: Attachment) -> bytes:
@@ -42,8 +77,23 @@ async def attachment_bytes(folder: Path, attachment: Attachment) -> bytes:
         raise NotFound("The file is gone") from exc
 
 
-async def get_attachment(svc: Services, attachment_id: int) -> Attachment:
-    return await svc.db.read(store.get_attachment, attachment_id)
+async def access_visitor_attachment(svc: Services, visitor: Visitor,
+                                    attachment_id: int) -> Attachment:
+    """A visitor's own upload, or a file in a message they can see; anything else answers like
+    a missing file."""
+    found = await svc.db.read(store.get_attachment, attachment_id)
+    if (found.uploader_type, found.uploader_id) == (VISITOR, visitor.id) or (
+            await svc.db.read(store.visitor_sees_attachment, found.id, visitor.id)):
+        return found
+    raise attachment_not_found()
+
+
+async def access_agent_attachment(svc: Services, actor: User, attachment_id: int) -> Attachment:
+    """A file of a site the agent serves; others answer like a missing file."""
+    found = await svc.db.read(store.get_attachment, attachment_id)
+    if not can_access_site(actor, found.site_id):
+        raise attachment_not_found()
+    return found
 
 
 def _size(n: int) -> str:

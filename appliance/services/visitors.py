@@ -68,8 +68,7 @@ def _clean_identity(site: Site, data: Any) -> dict[str, Any]:
     if "name" in body:
         identity["name"] = v.clean_name(body["name"], "identify.name", allow_empty=True)
     if "email" in body:
-        identity["email"] = v.clean_name(body["email"], "identify.email", max_len=200,
-                                         allow_empty=True)
+        identity["email"] = v.clean_email(body["email"], "identify.email", allow_empty=True)
     if "phone" in body:
         identity["phone"] = v.clean_name(body["phone"], "identify.phone", max_len=40,
                                          allow_empty=True)
@@ -93,7 +92,8 @@ def _clean_identity(site: Site, data: Any) -> dict[str, Any]:
 
 
 async def check_start_session(svc: Services, data: Any, *, origin: str | None,
-                              own_origin: str, user_agent: str) -> VisitorSession:
+                              own_origin: str, user_agent: str,
+                              address: str = "") -> VisitorSession:
     body = v.only_fields(data, ("site_key", "visitor_token", "page", "identify"))
     site_key = v.require_str(body.get("site_key"), "site_key")[:64]
     site = await svc.db.read(site_store.get_site_by_widget_key, site_key)
@@ -103,15 +103,19 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
     page = _clean_page(body.get("page"))
     identity = _clean_identity(site, body.get("identify"))
     token = body.get("visitor_token")
+    if token is not None and not isinstance(token, str):
+        raise Invalid("visitor_token must be a string", field="visitor_token")
     known = None
-    if isinstance(token, str) and 0 < len(token) <= 128:
+    if token and len(token) <= 128:
         known = await svc.db.read(store.visitor_by_token, visitor_token_hash(token))
     ua = user_agent[:USER_AGENT_MAX]
     now = svc.now()
     returning = known is not None and known.site_id == site.id
     if known is not None and returning:
+        svc.throttle.check("session", visitor_id=known.id)
         visitor = await svc.db.write(store.touch_visitor, known.id, page, ua, identity, now)
     else:
+        svc.throttle.check("new_visitor", address=address)
         token = secrets.token_urlsafe(32)
         token_hash = visitor_token_hash(token)
 
@@ -135,10 +139,10 @@ def _seen_differently(before: Visitor | None, after: Visitor) -> bool:
         "user_agent"))
 
 
-async def access_visitor(svc: Services, token: str | None, origin: str | None,
+async def access_visitor(svc: Services, token: Any, origin: str | None,
                          own_origin: str) -> tuple[Visitor, Site]:
     """The visitor behind a token (Bearer header or socket auth frame)."""
-    if not token or len(token) > 128:
+    if not isinstance(token, str) or not token or len(token) > 128:
         raise Unauthenticated("A visitor token is required")
     visitor = await svc.db.read(store.visitor_by_token, visitor_token_hash(token))
     if visitor is None:

@@ -139,6 +139,16 @@ def principal_for(token_hash: str, now: datetime) -> tuple[User, Session] | None
     return _user(row.user, _site_ids(row.user.id)), _session(row)
 
 
+def user_of_session(session_id: int, now: datetime) -> User | None:
+    """The active user of an unexpired session, as they are now (role and sites)."""
+    row = (SessionRow.select(SessionRow, UserRow).join(UserRow)
+           .where((SessionRow.id == session_id) & (SessionRow.expires_at > now))
+           .first())
+    if row is None or not row.user.active:
+        return None
+    return _user(row.user, _site_ids(row.user.id))
+
+
 def touch_session(session_id: int, now: datetime, expires_at: datetime) -> None:
     SessionRow.update(last_seen_at=now, expires_at=expires_at).where(
         SessionRow.id == session_id).execute()

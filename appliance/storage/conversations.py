@@ -20,7 +20,7 @@ from appliance.domain.conversations import (
     Sender,
     Visitor,
 )
-from appliance.domain.errors import NotFound
+from appliance.domain.errors import NotFound, attachment_not_found, conversation_not_found
 from appliance.storage import message_log
 from appliance.storage.tables import (
     AttachmentRow,
@@ -92,8 +92,38 @@ def create_attachment(fields: dict[str, Any], now: datetime) -> Attachment:
 def get_attachment(attachment_id: int) -> Attachment:
     found = _attachment(AttachmentRow.get_or_none(AttachmentRow.id == attachment_id))
     if found is None:
-        raise NotFound("No such attachment")
+        raise attachment_not_found()
     return found
+
+
+def upload_bytes_of(uploader_type: str, uploader_id: int) -> int:
+    """Bytes of every upload one uploader has stored (sent or not)."""
+    total = (AttachmentRow.select(pw.fn.COALESCE(pw.fn.SUM(AttachmentRow.size), 0))
+             .where((AttachmentRow.uploader_type == uploader_type)
+                    & (AttachmentRow.uploader_id == uploader_id)).scalar())
+    return int(total or 0)
+
+
+def delete_abandoned_attachments(before: datetime, limit: int) -> list[str]:
+    """Forget uploads created before `before` that no message holds; their storage names
+    (the files go once this commits)."""
+    rows = list(AttachmentRow.select(AttachmentRow.id, AttachmentRow.storage_name)
+                .where(AttachmentRow.conversation.is_null() & (AttachmentRow.created_at < before)
+                       & ~pw.fn.EXISTS(MessageRow.select(MessageRow.id).where(
+                           MessageRow.attachment == AttachmentRow.id)))
+                .limit(limit))
+    if rows:
+        AttachmentRow.delete().where(AttachmentRow.id.in_([r.id for r in rows])).execute()
+    return [r.storage_name for r in rows]
+
+
+def visitor_sees_attachment(attachment_id: int, visitor_id: int) -> bool:
+    """The file is in a message the visitor may see (not a note) of one of their chats."""
+    return (MessageRow.select(MessageRow.id)
+            .join(ConversationRow, on=MessageRow.conversation == ConversationRow.id)
+            .where((MessageRow.attachment == attachment_id) & (MessageRow.kind != NOTE)
+                   & (ConversationRow.visitor == visitor_id))
+            .exists())
 
 
 # -- messages -------------------------------------------------------------------------------
@@ -146,7 +176,7 @@ open_conversation_head = message_log.open_conversation_head
 def require_head(conversation_id: int) -> Conversation:
     conv = message_log.conversation_head(conversation_id)
     if conv is None:
-        raise NotFound("No such conversation")
+        raise conversation_not_found()
     return conv
 
 
@@ -210,7 +240,7 @@ def _with_last_messages(rows: list[ConversationRow]) -> list[Conversation]:
 def get_conversation(conversation_id: int) -> Conversation:
     row = _select_conversations().where(ConversationRow.id == conversation_id).first()
     if row is None:
-        raise NotFound("No such conversation")
+        raise conversation_not_found()
     return _with_last_messages([row])[0]
 
 

@@ -20,6 +20,11 @@ def save_file(folder: Path, data: bytes) -> str:
     return name
 
 
+def delete_file(folder: Path, name: str) -> None:
+    if name.isalnum():  # names are ours (hex); never a path
+        (folder / name).unlink(missing_ok=True)
+
+
 def read_file(folder: Path, name: str) -> bytes:
     if not name.isalnum():  # names are ours (hex); never a path
         raise FileNotFoundError(name)

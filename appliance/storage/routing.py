@@ -30,7 +30,9 @@ def site_routing(site_id: int) -> SiteRouting:
 
 def agents_of_site(site_id: int) -> list[AgentRecord]:
     """Active users who serve the site (owners and admins serve every site)."""
-    site = SiteRow.get_by_id(site_id)
+    site = SiteRow.get_or_none(SiteRow.id == site_id)
+    if site is None:
+        raise NotFound("No such site")
     default_max = CompanyRow.get_by_id(site.company_id).max_chats
     assigned = {r.user_id for r in UserSiteRow.select().where(UserSiteRow.site == site_id)}
     users = [u for u in UserRow.select().where(UserRow.active)

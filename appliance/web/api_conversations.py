@@ -38,9 +38,7 @@ def _int_arg(request: Request, name: str, default: int | None, maximum: int) -> 
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not 0 <= int(raw) <= maximum:
-        raise Invalid(f"{name} must be a number from 0 to {maximum}", field=name)
-    return int(raw)
+    return v.clean_digits(raw, name, 0, maximum)
 
 
 @bp.get("/conversations")

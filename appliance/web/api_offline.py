@@ -34,7 +34,7 @@ async def availability(request: Request) -> HTTPResponse:
 async def leave_message(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
     left = await offline.check_leave_message(services(request), side.visitor, side.site,
-                                             read_json(request))
+                                             read_json(request), side.address)
     return json({"conversation": visitor_conversation_json(left.conversation),
                  "message_id": left.message.id}, status=201, ensure_ascii=False)
 
@@ -57,9 +57,9 @@ async def rating(request: Request) -> HTTPResponse:
 @bp.post("/widget/transcript")
 async def transcript(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
-    await offline.check_transcript(services(request), side.visitor, side.site,
-                                   read_json(request))
-    return json({"queued": True}, status=202)
+    email = await offline.check_transcript(services(request), side.visitor, side.site,
+                                           read_json(request), side.address)
+    return json({"queued": True, "email": email}, status=202)
 
 
 @bp.get("/settings/smtp")

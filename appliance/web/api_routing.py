@@ -6,7 +6,6 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from appliance.domain import validation as v
-from appliance.domain.errors import Invalid
 from appliance.services import routing
 from appliance.web.http import read_json, require_principal, services
 from appliance.wire.sites import category_json, team_json
@@ -25,10 +24,8 @@ async def set_status(request: Request) -> HTTPResponse:
 @bp.get("/agents/status")
 async def agents_status(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    raw = request.args.get("site_id", "")
-    if not raw.isdigit():
-        raise Invalid("site_id is required", field="site_id")
-    agents = await routing.agents_status(services(request), actor, int(raw))
+    site_id = v.clean_digits(request.args.get("site_id", ""), "site_id", 1, v.ID_MAX)
+    agents = await routing.agents_status(services(request), actor, site_id)
     return json({"agents": agents}, ensure_ascii=False)
 
 

@@ -12,9 +12,8 @@ from sanic.response import HTTPResponse, json, raw
 
 from appliance.domain import validation as v
 from appliance.domain.conversations import VISITOR
-from appliance.domain.errors import Forbidden, Invalid
+from appliance.domain.errors import Invalid
 from appliance.domain.model import Site
-from appliance.domain.permissions import require_conversation_access
 from appliance.realtime.connection import PollWaiter
 from appliance.services import routing, uploads
 from appliance.services.availability import availability_of
@@ -22,7 +21,9 @@ from appliance.services.participants import VisitorSide
 from appliance.services.sites import company_name
 from appliance.services.visitors import access_visitor, check_start_session
 from appliance.web import conversation_frames
+from appliance.web.errors import error_response
 from appliance.web.http import (
+    client_ip,
     own_origin,
     read_json,
     require_principal,
@@ -54,6 +55,8 @@ def add_cors_headers(request: Request, response: HTTPResponse) -> None:
         response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST"
         response.headers["Access-Control-Max-Age"] = "600"
+        # A widget told to slow down (429) may read how long to wait.
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
 
 
 async def widget_preflight(request: Request) -> HTTPResponse:
@@ -83,14 +86,15 @@ async def visitor_side(request: Request) -> VisitorSide:
     svc = services(request)
     visitor, site = await access_visitor(svc, _bearer(request), request.headers.get("origin"),
                                          own_origin(request))
-    return VisitorSide(svc, visitor, site)
+    return VisitorSide(svc, visitor, site, client_ip(request))
 
 
 @bp.post("/widget/session")
 async def start_session(request: Request) -> HTTPResponse:
     session = await check_start_session(
         services(request), read_json(request), origin=request.headers.get("origin"),
-        own_origin=own_origin(request), user_agent=request.headers.get("user-agent", ""))
+        own_origin=own_origin(request), user_agent=request.headers.get("user-agent", ""),
+        address=client_ip(request))
     site = session.site
     svc = services(request)
     name = site.display_name or await company_name(svc, site.company_id)
@@ -154,9 +158,10 @@ def _result(frames: list[dict[str, Any]]) -> HTTPResponse:
     for frame in frames:
         if frame.get("type") == "error":
             error = frame["error"]
-            status = 403 if error["code"] == "forbidden" else 404 if (
-                error["code"] == "not_found") else 400
-            return json({"error": error}, status=status, ensure_ascii=False)
+            status = {"forbidden": 403, "not_found": 404, "rate_limited": 429}.get(
+                error["code"], 400)
+            return error_response(status, error["code"], error["message"], error.get("field"),
+                                  error.get("retry_after"))
     return json({"ok": True})
 
 
@@ -165,9 +170,9 @@ def _cursors(value: Any) -> dict[int, int]:
         raise Invalid("cursors must be an object of at most 50 conversations", field="cursors")
     cursors = {}
     for key, seq in value.items():
-        if not str(key).isdigit() or isinstance(seq, bool) or not isinstance(seq, int):
+        if isinstance(seq, bool) or not isinstance(seq, int):
             raise Invalid("cursors map conversation ids to sequence numbers", field="cursors")
-        cursors[int(key)] = seq
+        cursors[v.clean_digits(key, "cursors", 1, v.ID_MAX)] = seq
     return cursors
 
 
@@ -215,7 +220,7 @@ async def upload(request: Request) -> HTTPResponse:
     attachment = await uploads.check_upload(
         services(request), request.app.ctx.runtime.uploads_dir, site_id=side.site.id,
         uploader_type=VISITOR, uploader_id=side.visitor.id, **uploaded_file(request),
-        max_bytes=request.app.ctx.runtime.config.upload_max_bytes)
+        max_bytes=request.app.ctx.runtime.config.upload_max_bytes, address=side.address)
     return json({"attachment": attachment_json(attachment)}, ensure_ascii=False)
 
 
@@ -223,17 +228,12 @@ async def upload(request: Request) -> HTTPResponse:
 async def attachment(request: Request, attachment_id: int) -> HTTPResponse:
     """Files go to the conversation's visitor (Bearer) and agents of its site (cookie)."""
     svc = services(request)
-    found = await uploads.get_attachment(svc, attachment_id)
     if _bearer(request) is not None:
         side = await visitor_side(request)
-        mine = found.uploader_type == VISITOR and found.uploader_id == side.visitor.id
-        if not mine:
-            if found.conversation_id is None:
-                raise Forbidden("Not your file")
-            await side.conversation(found.conversation_id)  # refuses other visitors' files
+        found = await uploads.access_visitor_attachment(svc, side.visitor, attachment_id)
     else:
         principal = await require_principal(request)
-        require_conversation_access(principal.user, found.site_id)
+        found = await uploads.access_agent_attachment(svc, principal.user, attachment_id)
     data = await uploads.attachment_bytes(request.app.ctx.runtime.uploads_dir, found)
     disposition = "inline" if found.kind == "image" else "attachment"
     return raw(data, content_type=found.mime, headers={

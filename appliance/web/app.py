@@ -3,11 +3,14 @@ mapping, security headers, and the runtime's background loops tied to the server
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import re
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from appliance.realtime.hub import Hub
 from appliance.runtime import Runtime
 from appliance.web import (
     api_account,
@@ -22,9 +25,22 @@ from appliance.web import (
 )
 from appliance.web.errors import handle_exception
 from appliance.web.server import App
+from appliance.web.sockets import CLOSE_GOING_AWAY
 from appliance.web.static import load_bundle
 
 _names = itertools.count()
+NOTHING_CSP = "default-src 'none'; frame-ancestors 'none'"  # JSON, scripts, styles, errors
+# `<id:int>` in a route matches ASCII digits that fit SQLite's 64-bit integers. Sanic's own
+# pattern (`-?\d+`) also takes "-1", "١٢" and 30-digit numbers, which then reach the database
+# and fail there; now such a path is simply not found.
+ROUTE_INT = re.compile(r"[0-9]{1,18}")
+
+
+def route_int(text: str) -> int:
+    """The router tries this on a path segment; ValueError means "not this route"."""
+    if ROUTE_INT.fullmatch(text) is None:
+        raise ValueError(text)
+    return int(text)
 
 
 def create_app(runtime: Runtime) -> App:
@@ -43,6 +59,7 @@ def create_app(runtime: Runtime) -> App:
         "PROXIES_COUNT": config.proxies_count or None,
         "KEEP_ALIVE_TIMEOUT": 30,
     })
+    app.router.register_pattern("int", route_int, ROUTE_INT)
     app.ctx.runtime = runtime
     app.ctx.webui = load_bundle("webui")
     app.ctx.embed = load_bundle("embed")
@@ -57,11 +74,20 @@ def create_app(runtime: Runtime) -> App:
 
 
 async def _security_headers(request: Request, response: HTTPResponse) -> None:
+    """Every answer: nosniff, no framing (but the standalone chat page, whose CSP names the
+    site's origins), a CSP (the pages' one on every HTML page, whatever route served it), and
+    no caching of API answers."""
     api_widget.add_cors_headers(request, response)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
     if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.setdefault("Cache-Control", "no-store")
+    if "Content-Security-Policy" not in headers:
+        html = "html" in (response.content_type or "")
+        headers["Content-Security-Policy"] = pages.PAGE_CSP if html else NOTHING_CSP
+    if not request.path.startswith("/chat/"):
+        headers.setdefault("X-Frame-Options", "DENY")
 
 
 async def _start_background(app: App) -> None:
@@ -69,4 +95,15 @@ async def _start_background(app: App) -> None:
 
 
 async def _stop_background(app: App) -> None:
+    await _close_sockets(app.ctx.runtime.hub)
     await app.ctx.runtime.stop_background()
+
+
+async def _close_sockets(hub: Hub, wait: float = 2.0) -> None:
+    """Tell every open socket the server is going away (1001, docs/protocol.md), and give
+    their close frames a moment to leave before the server drops the connections."""
+    hub.end_all(CLOSE_GOING_AWAY, "server shutting down")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while hub.count() and loop.time() < deadline:
+        await asyncio.sleep(0.05)

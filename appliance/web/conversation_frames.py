@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from appliance.domain.errors import DomainError
+from appliance.domain.errors import DomainError, RateLimited
 from appliance.services import participants
 from appliance.services.participants import Side
 from appliance.wire.frames import (
@@ -41,11 +41,13 @@ async def handle(side: Side, message: dict[str, Any], push: Push,
             await participants.typing(side, message.get("conversation_id"),
                                       message.get("typing"), message.get("draft"))
     except DomainError as exc:
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         if kind == "send":
-            push(nack_frame(message.get("client_id"), exc.code, exc.message, exc.field))
+            push(nack_frame(message.get("client_id"), exc.code, exc.message, exc.field,
+                            retry_after))
         else:
             push(error_frame(str(kind), message.get("conversation_id"), exc.code, exc.message,
-                             exc.field))
+                             exc.field, retry_after))
 
 
 async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push,

@@ -38,18 +38,17 @@ _SANIC_CODES = {
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> HTTPResponse:
-    return json(error_body(code, message, field), status=status, headers=headers,
+                   retry_after: int | None = None) -> HTTPResponse:
+    headers = None if retry_after is None else {"Retry-After": str(retry_after)}
+    return json(error_body(code, message, field, retry_after), status=status, headers=headers,
                 ensure_ascii=False)
 
 
 def handle_exception(request: Request, exc: Exception) -> HTTPResponse:
     if isinstance(exc, e.DomainError):
-        headers = None
-        if isinstance(exc, e.RateLimited):
-            headers = {"Retry-After": str(exc.retry_after)}
+        retry_after = exc.retry_after if isinstance(exc, e.RateLimited) else None
         status = next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 400)
-        return error_response(status, exc.code, exc.message, exc.field, headers)
+        return error_response(status, exc.code, exc.message, exc.field, retry_after)
     if isinstance(exc, SanicException) and 400 <= exc.status_code < 500:
         code = _SANIC_CODES.get(exc.status_code, "bad_request")
         message = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from sanic import Request
@@ -19,6 +18,7 @@ from appliance.domain.errors import (
 from appliance.domain.model import Principal
 from appliance.services.auth import SignIn, access_principal, csrf_matches
 from appliance.services.context import Services
+from appliance.wire import json_in
 
 SESSION_COOKIE = "kefu_session"
 CSRF_COOKIE = "kefu_csrf"
@@ -60,9 +60,10 @@ def read_json(request: Request) -> Any:
     if content_type != "application/json":
         raise UnsupportedMediaType("Send the body as application/json")
     try:
-        return json.loads(request.body.decode("utf-8")) if request.body else {}
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadJson("The body is not valid JSON") from exc
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadJson("The body is not valid UTF-8") from exc
+    return json_in.loads(text) if text else {}
 
 
 def uploaded_file(request: Request) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw, redirect
 
 from appliance import __version__
+from appliance.services import sites
 from appliance.services.health import ping
 from appliance.services.setup import needs_setup
-from appliance.services.sites import embedding_origins
 from appliance.web.errors import error_response
 from appliance.web.http import services
 from appliance.web.static import Asset, bundle_version, make_asset
@@ -133,7 +133,8 @@ def _chat_html(request: Request) -> Asset | None:
 
 CHAT_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                  "img-src 'self' data: blob: http: https:; connect-src 'self'; "
-                 "media-src 'self' blob:; object-src 'none'; base-uri 'none'")
+                 "media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+                 "form-action 'self'; frame-ancestors 'self'")
 
 
 @bp.get("/chat/<site_key:str>")
@@ -143,9 +144,8 @@ async def chat_page(request: Request, site_key: str) -> HTTPResponse:
     it (the browser enforces `frame-ancestors`), as only they may call the widget API."""
     response = serve_asset(request, _chat_html(request))
     if response.status in (200, 304):
-        origins = await embedding_origins(services(request), site_key)
-        ancestors = " ".join(("frame-ancestors 'self'", *origins))
-        response.headers["Content-Security-Policy"] = f"{CHAT_PAGE_CSP}; {ancestors}"
+        origins = await sites.framing_origins(services(request), site_key)
+        response.headers["Content-Security-Policy"] = " ".join((CHAT_PAGE_CSP, *origins))
         response.headers["Vary"] = "Accept-Encoding"
     return response
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
-from appliance.domain.errors import DomainError
+from appliance.domain.errors import BadJson, DomainError
 from appliance.realtime.connection import (
     AGENT_OUTBOX_LIMIT,
     CLOSE_BAD_FRAME,
@@ -21,32 +21,44 @@ from appliance.realtime.connection import (
 )
 from appliance.realtime.hub import scope_of
 from appliance.services import routing
-from appliance.services.auth import access_principal
+from appliance.services.auth import access_principal, access_session_user
+from appliance.services.context import Services
 from appliance.services.conversations import open_conversation
 from appliance.services.participants import AgentSide, Side, VisitorSide
 from appliance.services.visitors import access_visitor
 from appliance.web import conversation_frames
-from appliance.web.http import SESSION_COOKIE, own_origin, services
+from appliance.web.http import SESSION_COOKIE, client_ip, own_origin, services
+from appliance.wire import json_in
 from appliance.wire.frames import (
     PING,
     PONG,
     agent_hello_frame,
     error_frame,
+    session_ended_frame,
     status_frame,
     visitor_hello_frame,
 )
 
 bp = Blueprint("sockets")
 AUTH_TIMEOUT = 10.0
+CLOSE_GOING_AWAY = 1001  # the server is stopping: reconnect (with backoff) and sync
 CLOSE_INVALID_TEXT = 1007
+# A peer heard nothing from for this many ping intervals is gone (docs/protocol.md: both sides
+# use the same rule).
+SILENT_INTERVALS = 2.5
+AGENT_FRAMES = ("status", "activity", "workbench")
+VISITOR_RECHECK_SECONDS = 1.0
+Rights = Callable[[], Awaitable[Side | None]]  # the side as it may act now; None: closed
 
 
 def _parse(frame: Any) -> dict[str, Any] | None:
+    """A frame as a JSON object, or None for anything else (binary, not strict JSON, too deep):
+    the caller closes the socket with 4400."""
     if not isinstance(frame, str):
         return None
     try:
-        message = json.loads(frame)
-    except ValueError:
+        message = json_in.loads(frame)
+    except BadJson:
         return None
     return message if isinstance(message, dict) else None
 
@@ -89,7 +101,7 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     user = principal.user
     conn.push(agent_hello_frame(user, svc.presence.status(user.id)))
     try:
-        await _serve(request, ws, conn, AgentSide(svc, user))
+        await _serve(request, ws, conn, _agent_rights(svc, principal.session.id, conn))
     finally:
         if conn.at_workbench:  # closed, maybe for a reload: the grace period applies
             routing.do_leave_workbench(svc, user, closed=True)
@@ -101,7 +113,8 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     _fail_on_invalid_text(ws)
     frame = await ws.recv(timeout=AUTH_TIMEOUT)
     auth = _parse(frame)
-    if auth is None or auth.get("type") != "auth":
+    if auth is None or auth.get("type") != "auth" or not all(
+            isinstance(auth.get(key), str | None) for key in ("site_key", "visitor_token")):
         await ws.close(CLOSE_BAD_FRAME, "the first frame must be auth")
         return
     svc = services(request)
@@ -119,7 +132,35 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
                       close=lambda code, reason: ws.close(code, reason))
     current = await open_conversation(svc, visitor)
     conn.push(visitor_hello_frame(visitor, current))
-    await _serve(request, ws, conn, VisitorSide(svc, visitor, site))
+    side = VisitorSide(svc, visitor, site, client_ip(request))
+    await _serve(request, ws, conn, _visitor_rights(request, side, auth["visitor_token"], conn))
+
+
+def _visitor_rights(request: Request, side: VisitorSide, token: str,
+                    conn: Connection) -> Rights:
+    """The visitor and their site as REST would see them, checked again at most once a
+    second (visitors' frames are many; rights change rarely): a site whose allowed origins no
+    longer include the page's closes the socket (4003) within a second, as REST refuses at
+    once, and site settings such as typing preview follow."""
+    clock = asyncio.get_running_loop().time
+    origin, own = request.headers.get("origin"), own_origin(request)
+    checked_at = clock()
+
+    async def current() -> Side | None:
+        nonlocal side, checked_at
+        if clock() - checked_at < VISITOR_RECHECK_SECONDS:
+            return side
+        checked_at = clock()
+        try:
+            visitor, site = await access_visitor(side.svc, token, origin, own)
+        except DomainError as exc:
+            code = CLOSE_FORBIDDEN if exc.code == "forbidden" else CLOSE_SESSION_ENDED
+            conn.end(code, exc.message[:100], None)
+            return None
+        side = VisitorSide(side.svc, visitor, site, side.address)
+        return side
+
+    return current
 
 
 async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection) -> None:
@@ -157,13 +198,29 @@ async def _workbench(side: AgentSide, message: dict[str, Any], conn: Connection)
     conn.push(status_frame(status))
 
 
+def _agent_rights(svc: Services, session_id: int, conn: Connection) -> Rights:
+    """The agent as they are now, read before every frame that acts (as REST reads them for
+    every request): narrowed sites, a lower role or a deactivation apply to the next frame.
+    A session that ended meanwhile closes the socket with 4001."""
+
+    async def current() -> Side | None:
+        user = await access_session_user(svc, session_id)
+        if user is None:
+            conn.end(CLOSE_SESSION_ENDED, "session ended", session_ended_frame("expired"))
+            return None
+        conn.site_scope = scope_of(user)  # what it hears follows too (also on UserChanged)
+        return AgentSide(svc, user)
+
+    return current
+
+
 async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
-                 side: Side) -> None:
+                 rights: Rights) -> None:
     hub = _runtime(request).hub
     hub.register(conn)
     sender = asyncio.create_task(conn.run_sender())
     try:
-        await _receive_loop(ws, conn, side, _runtime(request).config.ws_ping_seconds)
+        await _receive_loop(ws, conn, rights, _runtime(request).config.ws_ping_seconds)
     finally:
         hub.unregister(conn)
         if not conn.closing:
@@ -172,36 +229,50 @@ async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
             await asyncio.wait_for(sender, timeout=5)
 
 
-async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, side: Side,
+async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, rights: Rights,
                         interval: int) -> None:
-    """Answer frames in order; ping, and drop the peer after 2.5 silent intervals."""
-    silent = 0.0
+    """Answer frames in order. Ping every `interval` seconds whatever else flows, and drop a
+    peer that sent nothing (a pong included) for SILENT_INTERVALS intervals."""
+    clock = asyncio.get_running_loop().time
+    silence = interval * SILENT_INTERVALS
+    next_ping, deadline = clock() + interval, clock() + silence
     while not conn.closing:
-        frame = await ws.recv(timeout=interval)
+        now = clock()
+        if now >= deadline:
+            conn.end(CLOSE_HEARTBEAT, "heartbeat timeout", None)
+            return
+        if now >= next_ping:
+            conn.push(PING)
+            next_ping = now + interval
+        frame = await ws.recv(timeout=min(next_ping, deadline) - now)
         if frame is None:
             if ws.ws_proto.state.name in ("CLOSING", "CLOSED"):
                 return
-            silent += interval
-            if silent >= interval * 2.5:
-                conn.end(CLOSE_HEARTBEAT, "heartbeat timeout", None)
-                return
-            conn.push(PING)
             continue
-        silent = 0.0
-        message = _parse(frame)
-        kind = None if message is None else message.get("type")
-        if kind == "ping":
-            conn.push(PONG)
-        elif kind == "pong":
-            continue
-        elif message is not None and kind in conversation_frames.CONVERSATION_FRAMES:
-            if isinstance(side, AgentSide):
-                side.svc.presence_active(side.user.id)
-            await conversation_frames.handle(side, message, conn.push,
-                                             lambda: conn.room(interval * 2.5))
-        elif message is not None and kind in ("status", "activity", "workbench") and isinstance(
-                side, AgentSide):
-            await _agent_status(side, message, conn)
-        else:
-            conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
-            return
+        await _answer(frame, conn, rights, silence)
+        deadline = clock() + silence  # the time we took answering is not the peer's silence
+
+
+async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float) -> None:
+    message = _parse(frame)
+    kind = None if message is None else message.get("type")
+    if kind == "pong":
+        return
+    if kind == "ping":
+        conn.push(PONG)
+        return
+    if kind not in (*conversation_frames.CONVERSATION_FRAMES, *AGENT_FRAMES):
+        conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
+        return
+    assert message is not None
+    side = await rights()  # the rights of this moment, for the frame that acts
+    if side is None:
+        return
+    if kind in conversation_frames.CONVERSATION_FRAMES:
+        if isinstance(side, AgentSide):
+            side.svc.presence_active(side.user.id)
+        await conversation_frames.handle(side, message, conn.push, lambda: conn.room(silence))
+    elif isinstance(side, AgentSide):
+        await _agent_status(side, message, conn)
+    else:  # `status`, `activity` and `workbench` are agents' frames
+        conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)

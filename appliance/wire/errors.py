@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 
-def error_json(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+def error_json(code: str, message: str, field: str | None = None,
+               retry_after: int | None = None) -> dict[str, Any]:
+    """`retry_after`: seconds to wait, for `rate_limited` (also the HTTP `Retry-After`)."""
     error: dict[str, Any] = {"code": code, "message": message}
     if field:
         error["field"] = field
+    if retry_after is not None:
+        error["retry_after"] = retry_after
     return error
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": error_json(code, message, field)}
+def error_body(code: str, message: str, field: str | None = None,
+               retry_after: int | None = None) -> dict[str, Any]:
+    return {"error": error_json(code, message, field, retry_after)}

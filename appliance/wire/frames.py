@@ -44,9 +44,11 @@ def ack_frame(message: Message) -> Frame:
             "message_id": message.id, "created_at": timestamp(message.created_at)}
 
 
-def nack_frame(client_id: Any, code: str, text: str, field: str | None = None) -> Frame:
+def nack_frame(client_id: Any, code: str, text: str, field: str | None = None,
+               retry_after: int | None = None) -> Frame:
+    """A refused `send`; `rate_limited` ones carry `retry_after` (seconds) in the error."""
     return {"type": "nack", "client_id": client_id if isinstance(client_id, str) else None,
-            "error": error_json(code, text, field)}
+            "error": error_json(code, text, field, retry_after)}
 
 
 def message_frame(message: Message) -> Frame:
@@ -92,13 +94,13 @@ def visitor_conversation_frame(conversation: Conversation) -> Frame:
 
 
 def error_frame(request: str, conversation_id: Any, code: str, text: str,
-                field: str | None = None) -> Frame:
+                field: str | None = None, retry_after: int | None = None) -> Frame:
     """A refused `sync`, `read`, `typing`, `status` or `workbench` frame; the socket stays
     open."""
     frame: Frame = {"type": "error", "request": request}
     if request in CONVERSATION_REQUESTS:  # these name their conversation
         frame["conversation_id"] = conversation_id
-    frame["error"] = error_json(code, text, field)
+    frame["error"] = error_json(code, text, field, retry_after)
     return frame
 
 
