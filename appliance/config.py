@@ -111,6 +111,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Typing and read frames per visitor per minute.", minimum=1),
     Setting("address_signals_per_minute", int, 2400,
             "Visitors' typing and read frames per client address per minute.", minimum=1),
+    Setting("visitor_polls_per_minute", int, 120,
+            "Long-poll requests and availability checks per visitor per minute.", minimum=1),
+    Setting("address_polls_per_minute", int, 2400,
+            "Visitors' long-poll requests and availability checks per client address per "
+            "minute.", minimum=1),
     Setting("backups_keep", int, 10,
             "Automatic pre-migration backups to keep in <data_dir>/backups."),
     Setting("writer_batch_max", int, 500,

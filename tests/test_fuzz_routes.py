@@ -92,6 +92,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Target, A
         "visitor_left_messages_per_hour": 100_000, "address_left_messages_per_hour": 100_000,
         "visitor_transcripts_per_hour": 100_000, "address_transcripts_per_hour": 100_000,
         "visitor_signals_per_minute": 100_000, "address_signals_per_minute": 100_000,
+        "visitor_polls_per_minute": 100_000, "address_polls_per_minute": 100_000,
     }, environ={})
     runtime = Runtime.open(config)
     server = BackgroundServer(create_app(runtime), bind_socket("127.0.0.1", 0)).start()

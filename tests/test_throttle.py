@@ -296,3 +296,31 @@ def test_typing_and_read_signals_are_throttled_per_visitor(start_appliance) -> N
     refused = asyncio.run(scenario())
     assert refused["request"] == "typing" and refused["error"]["code"] == "rate_limited"
     assert refused["error"]["retry_after"] >= 1
+
+
+def test_polls_availability_close_and_rating_are_counted(start_appliance) -> None:
+    appliance = start_appliance(visitor_polls_per_minute=3, visitor_signals_per_minute=2)
+    _, answer = appliance.setup()
+    widget = Widget(appliance, answer["site"]["widget_key"])
+    for _ in range(2):
+        r = widget.http.post("/api/widget/availability", headers=widget.headers, json={})
+        assert r.status_code == 200, r.text
+    r = widget.http.post("/api/widget/poll", headers=widget.headers,
+                         json={"cursors": {}, "timeout": 0})
+    assert r.status_code == 200, r.text
+    refused = widget.http.post("/api/widget/poll", headers=widget.headers,
+                               json={"cursors": {}, "timeout": 0})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["error"]["code"] == "rate_limited"
+    sent = widget.http.post("/api/widget/send", headers=widget.headers,
+                            json={"client_id": "poll-limit-0001", "body": "hi"})
+    conversation_id = sent.json()["conversation_id"]
+    typing = widget.http.post("/api/widget/typing", headers=widget.headers,
+                              json={"conversation_id": conversation_id, "typing": True})
+    assert typing.status_code == 200, typing.text
+    closed = widget.http.post("/api/widget/close", headers=widget.headers,
+                              json={"conversation_id": conversation_id})
+    assert closed.status_code == 200, closed.text  # the second signal of the minute
+    rated = widget.http.post("/api/widget/rating", headers=widget.headers,
+                             json={"conversation_id": conversation_id, "rating": 5})
+    assert rated.status_code == 429 and rated.json()["error"]["code"] == "rate_limited"

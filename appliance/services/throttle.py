@@ -29,6 +29,8 @@ class WidgetLimits:
     address_transcripts_per_hour: int = 20
     visitor_signals_per_minute: int = 120
     address_signals_per_minute: int = 2400
+    visitor_polls_per_minute: int = 120
+    address_polls_per_minute: int = 2400
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -48,9 +50,12 @@ _ACTIONS: dict[str, tuple[str | None, str | None, float, str]] = {
                      "Too many left messages"),
     "transcript": ("visitor_transcripts_per_hour", "address_transcripts_per_hour", HOUR,
                    "Too many transcripts"),
-    # typing and read frames: each reaches every agent of the site
+    # typing and read frames (each reaches every agent of the site), closing and rating
     "signal": ("visitor_signals_per_minute", "address_signals_per_minute", MINUTE,
                "Too many typing and read signals"),
+    # long-poll requests and availability checks: each one reads the database
+    "poll": ("visitor_polls_per_minute", "address_polls_per_minute", MINUTE,
+             "Too many requests"),
 }
 ACTIONS = tuple(_ACTIONS)
 

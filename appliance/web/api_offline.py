@@ -27,6 +27,7 @@ for _path in WIDGET_PATHS:
 @bp.post("/widget/availability")
 async def availability(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
+    side.count("poll")
     return json({"availability": await widget_availability(request, side.site)})
 
 
@@ -42,6 +43,7 @@ async def leave_message(request: Request) -> HTTPResponse:
 @bp.post("/widget/close")
 async def close(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
+    side.count("signal")
     closed = await offline.check_visitor_close(services(request), side.visitor,
                                                read_json(request))
     return json({"conversation": visitor_conversation_json(closed)})
@@ -50,6 +52,7 @@ async def close(request: Request) -> HTTPResponse:
 @bp.post("/widget/rating")
 async def rating(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
+    side.count("signal")
     rated = await offline.check_rating(services(request), side.visitor, read_json(request))
     return json({"rating": rated.rating, "comment": rated.rating_comment}, ensure_ascii=False)
 

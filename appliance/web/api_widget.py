@@ -180,6 +180,7 @@ def _cursors(value: Any) -> dict[int, int]:
 async def poll(request: Request) -> HTTPResponse:
     """Long-poll: the frames a socket would have pushed after the given cursors."""
     side = await visitor_side(request)
+    side.count("poll")
     body = v.only_fields(read_json(request), ("cursors", "timeout"))
     cursors = _cursors(body.get("cursors", {}))
     timeout = body.get("timeout", 25)
