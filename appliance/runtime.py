@@ -26,6 +26,7 @@ from appliance.domain.events import (
     Event,
     MessageCreated,
     OutboxChanged,
+    QueueSummary,
     QueueUpdate,
     ReadUpTo,
     SessionsEnded,
@@ -43,6 +44,7 @@ from appliance.services.events import Consumer, EventBus
 from appliance.services.mail import MailDelivery
 from appliance.services.offline import MissedChats
 from appliance.services.outbox import Delivery, OutboxDispatcher
+from appliance.services.queue import QueueNotices
 from appliance.services.setup import new_setup_code
 from appliance.storage.database import Database
 from appliance.storage.migrations import MigrationReport, migrate
@@ -96,6 +98,7 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher) -> dict[type[Event], lis
         ReadUpTo: [hub.on_read],
         Typing: [hub.on_typing],
         QueueUpdate: [hub.on_queue],
+        QueueSummary: [hub.on_queue_summary],
         Unanswered: [hub.on_unanswered],
         SessionsEnded: [hub.on_sessions_ended],
         UserChanged: [hub.on_user_changed],
@@ -179,6 +182,7 @@ class Runtime:
             presence=presence,
             visitors=hub,
         )
+        services.queue_board = QueueNotices(services)
         return cls(config, db, hub, presence, outbox, services, report)
 
     @property

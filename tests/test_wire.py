@@ -85,6 +85,7 @@ def _samples() -> dict[str, list[dict[str, Any]]]:
         "visitor_conversation_frame": frames.visitor_conversation_frame(conversation),
         "error_frame": frames.error_frame("sync", 42, "not_found", "No such conversation"),
         "queue_frame": frames.queue_frame(42, 2, 300),
+        "queue_summary_frame": frames.queue_summary_frame(1, 3, ((None, 2), (4, 1)), NOW),
         "unanswered_frame": frames.unanswered_frame(42, 3, 4),
         "status_frame": frames.status_frame("online"),
         "session_ended_frame": frames.session_ended_frame("deactivated"),

@@ -9,6 +9,7 @@ from appliance.domain.conversations import VISITOR
 from appliance.domain.events import (
     ConversationChanged,
     MessageCreated,
+    QueueSummary,
     QueueUpdate,
     ReadUpTo,
     SessionsEnded,
@@ -21,6 +22,7 @@ from appliance.wire.frames import (
     conversation_frame,
     message_frame,
     queue_frame,
+    queue_summary_frame,
     read_frame,
     session_ended_frame,
     typing_frame,
@@ -122,9 +124,13 @@ class Hub:
                 event.conversation_id, event.sender, event.typing))
 
     def on_queue(self, event: QueueUpdate) -> None:
-        frame = queue_frame(event.conversation_id, event.position, event.estimated_wait_seconds)
-        self._to_visitor(event.visitor_id, frame)
-        self._to_agents(event.site_id, frame)
+        """To the waiting visitor only: agents hear one summary per site (on_queue_summary)."""
+        self._to_visitor(event.visitor_id, queue_frame(
+            event.conversation_id, event.position, event.estimated_wait_seconds))
+
+    def on_queue_summary(self, event: QueueSummary) -> None:
+        self._to_agents(event.site_id, queue_summary_frame(
+            event.site_id, event.waiting, event.teams, event.oldest_queued_at))
 
     def on_unanswered(self, event: Unanswered) -> None:
         self._to_agents(event.site_id, unanswered_frame(

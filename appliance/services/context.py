@@ -68,6 +68,19 @@ class VisitorPresence(Protocol):
     def visitor_online(self, visitor_id: int) -> bool: ...
 
 
+class QueueBoard(Protocol):
+    """Announces waiting visitors' places in line (coalesced: services/queue.py)."""
+
+    def changed(self, site_id: int) -> None: ...
+
+
+class NoQueueBoard:
+    """The command line's view: nobody is waiting on a socket."""
+
+    def changed(self, site_id: int) -> None:
+        del site_id
+
+
 class NoVisitors:
     """The command line's view: no visitor is connected."""
 
@@ -113,6 +126,7 @@ class Services:
     setup_code: str = ""
     presence: PresenceView = field(default_factory=NoPresence)
     visitors: VisitorPresence = field(default_factory=NoVisitors)
+    queue_board: QueueBoard = field(default_factory=NoQueueBoard)
     login_failures: FailureWindow = field(init=False)
     ip_failures: FailureWindow = field(init=False)
 
@@ -143,8 +157,10 @@ class Services:
         even if the awaiting request is cancelled meanwhile (a socket that drops after
         sending): a write that committed is always announced, so peers never miss it live."""
 
+        written = self.db.submit(job)  # queued now: jobs reach the writer in call order
+
         async def write_then_publish() -> T:
-            result = await self.db.write(job)
+            result = await written
             self.publish(*events(result))
             return result
 

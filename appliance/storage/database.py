@@ -147,12 +147,17 @@ class Database:
     # -- writes ----------------------------------------------------------------------------
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` on the writer thread; returns once its transaction has committed."""
+        return await self.submit(fn, *args)
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Queue `fn(*args)` for the writer now, in the caller's step of the event loop (so jobs
+        run in the order they were submitted); the future resolves after the commit."""
         if self._writer is None:
             raise RuntimeError("database is not started")
         loop = asyncio.get_running_loop()
-        future = loop.create_future()
+        future: asyncio.Future[T] = loop.create_future()
         self._jobs.put(_Job(lambda: fn(*args), loop, future))
-        return await future
+        return future
 
     def write_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Same as `write` for callers outside the event loop (the command line)."""

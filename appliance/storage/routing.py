@@ -46,6 +46,17 @@ def agents_of_site(site_id: int) -> list[AgentRecord]:
                         frozenset(teams[u.id]), u.status_choice) for u in users]
 
 
+def open_loads(user_ids: list[int]) -> dict[int, int]:
+    """Open conversations assigned to each of `user_ids`, counted in the caller's transaction
+    (on the writer: the load an assignment decided there must respect)."""
+    if not user_ids:
+        return {}
+    marks = ", ".join("?" * len(user_ids))
+    return dict(bound_database.obj.execute_sql(
+        "SELECT assignee_id, count(*) FROM conversation WHERE status = 'open' "  # noqa: S608
+        f"AND assignee_id IN ({marks}) GROUP BY assignee_id", user_ids).fetchall())
+
+
 def previous_agent(visitor_id: int, before_conversation: int) -> int | None:
     row = (ConversationRow.select(ConversationRow.assignee)
            .where((ConversationRow.visitor == visitor_id)
@@ -71,6 +82,15 @@ def queued(site_id: int | None = None) -> list[tuple[int, int, int | None, datet
     if site_id is not None:
         query = query.where(ConversationRow.site == site_id)
     return [(r.id, r.site_id, r.team_id, r.queued_at) for r in query]
+
+
+def waiting_line(site_id: int) -> list[tuple[int, int, int | None, datetime]]:
+    """(conversation, visitor, team, queued at) of the site's waiting chats, oldest first."""
+    rows = bound_database.obj.execute_sql(
+        "SELECT id, visitor_id, team_id, queued_at FROM conversation WHERE site_id = ? "
+        "AND status = 'open' AND assignee_id IS NULL AND queued_at IS NOT NULL "
+        "ORDER BY queued_at, id", (site_id,)).fetchall()
+    return [(cid, visitor, team, datetime.fromisoformat(at)) for cid, visitor, team, at in rows]
 
 
 def assign_if_unassigned(conversation_id: int, user_id: int) -> bool:
