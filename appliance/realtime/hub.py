@@ -17,7 +17,7 @@ from appliance.domain.events import (
     Unanswered,
     UserChanged,
 )
-from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode
+from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode, text_frame
 from appliance.wire.frames import (
     conversation_frame,
     message_frame,
@@ -37,7 +37,7 @@ class Peer(Protocol):
     visitor_id: int | None
     site_scope: frozenset[int] | None
 
-    def push(self, message: dict[str, Any], text: str | None = None) -> bool: ...
+    def push(self, message: dict[str, Any], wire: bytes | None = None) -> bool: ...
 
     def end(self, code: int, reason: str, last: dict[str, Any] | None) -> None: ...
 
@@ -86,15 +86,15 @@ class Hub:
 
     def _to_visitor(self, visitor_id: int, frame: dict[str, Any]) -> None:
         peers = list(self._by_visitor.get(visitor_id, ()))
-        text = encode(frame) if peers else None
+        wire = text_frame(encode(frame)) if peers else None
         for peer in peers:
-            peer.push(frame, text)
+            peer.push(frame, wire)
 
     def _to_agents(self, site_id: int, frame: dict[str, Any]) -> None:
         peers = self._agents_of_site(site_id)
-        text = encode(frame) if peers else None  # once, however many agents listen
+        wire = text_frame(encode(frame)) if peers else None  # once, however many listen
         for peer in peers:
-            peer.push(frame, text)
+            peer.push(frame, wire)
 
     # -- consumers of events (registered by type in appliance/runtime.py) --------------------
     def on_message(self, event: MessageCreated) -> None:

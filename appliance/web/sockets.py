@@ -27,6 +27,7 @@ from appliance.services.participants import AgentSide, Side, VisitorSide
 from appliance.services.visitors import access_visitor
 from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, own_origin, services
+from appliance.web.ws_io import LeanSocket
 from appliance.wire.frames import (
     PING,
     PONG,
@@ -38,7 +39,6 @@ from appliance.wire.frames import (
 
 bp = Blueprint("sockets")
 AUTH_TIMEOUT = 10.0
-CLOSE_INVALID_TEXT = 1007
 
 
 def _parse(frame: Any) -> dict[str, Any] | None:
@@ -55,24 +55,24 @@ def _runtime(request: Request) -> Any:
     return request.app.ctx.runtime
 
 
-def _fail_on_invalid_text(ws: WebsocketImplProtocol) -> None:
-    """Sanic decodes text frames in a background task; invalid UTF-8 there only drops the frame
-    (and logs an unretrieved exception) while the socket stays open. Fail it with 1007 instead,
-    as RFC 6455 asks."""
-    process_events = ws.process_events
+async def lean_socket(request: Request, websocket: WebsocketImplProtocol) -> None:
+    """Right after the handshake, before any frame can arrive (web/app.py runs this on
+    Sanic's `websocket.handler.before` signal): the socket's frames go the lean way."""
+    request.ctx.lean = LeanSocket(websocket)
 
-    async def checked(events: Any) -> None:
-        try:
-            await process_events(events)
-        except UnicodeDecodeError:
-            ws.fail_connection(CLOSE_INVALID_TEXT, "text frames must be UTF-8")
 
-    ws.process_events = checked  # type: ignore[method-assign]
+def _lean(request: Request) -> LeanSocket:
+    lean = request.ctx.lean
+    assert isinstance(lean, LeanSocket)
+    return lean
+
+
+def _connection(lean: LeanSocket, **kwargs: Any) -> Connection:
+    return Connection(write=lean.write, writable=lean.writable, close=lean.close, **kwargs)
 
 
 @bp.websocket("/api/agent/ws")
 async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
-    _fail_on_invalid_text(ws)
     origin = request.headers.get("origin")
     if origin is not None and origin != own_origin(request):
         await ws.close(CLOSE_FORBIDDEN, "origin not allowed")
@@ -81,10 +81,9 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     if principal is None:
         await ws.close(CLOSE_SESSION_ENDED, "not signed in")
         return
-    conn = Connection(user_id=principal.user.id, session_id=principal.session.id,
-                      limit=AGENT_OUTBOX_LIMIT,
-                      site_scope=scope_of(principal.user),
-                      send=ws.send, close=lambda code, reason: ws.close(code, reason))
+    conn = _connection(_lean(request), user_id=principal.user.id,
+                       session_id=principal.session.id, limit=AGENT_OUTBOX_LIMIT,
+                       site_scope=scope_of(principal.user))
     svc = services(request)
     user = principal.user
     svc.presence_connected(user.id, await routing.status_choice_of(svc, user))
@@ -101,8 +100,7 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
 @bp.websocket("/api/widget/ws")
 async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     """The first frame authenticates: tokens never travel in URLs."""
-    _fail_on_invalid_text(ws)
-    frame = await ws.recv(timeout=AUTH_TIMEOUT)
+    frame = await _lean(request).recv(timeout=AUTH_TIMEOUT)
     auth = _parse(frame)
     if auth is None or auth.get("type") != "auth":
         await ws.close(CLOSE_BAD_FRAME, "the first frame must be auth")
@@ -118,8 +116,7 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     if auth.get("site_key") not in (None, site.widget_key):
         await ws.close(CLOSE_SESSION_ENDED, "visitor token belongs to another site")
         return
-    conn = Connection(visitor_id=visitor.id, send=ws.send,
-                      close=lambda code, reason: ws.close(code, reason))
+    conn = _connection(_lean(request), visitor_id=visitor.id)
     current = await open_conversation(svc, visitor)
     conn.push(visitor_hello_frame(visitor, current))
     await _serve(request, ws, conn, VisitorSide(svc, visitor, site))
@@ -142,25 +139,24 @@ async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
                  side: Side) -> None:
     hub = _runtime(request).hub
     hub.register(conn)
-    sender = asyncio.create_task(conn.run_sender())
     try:
-        await _receive_loop(ws, conn, side, _runtime(request).config.ws_ping_seconds)
+        await _receive_loop(_lean(request), conn, side,
+                            _runtime(request).config.ws_ping_seconds)
     finally:
         hub.unregister(conn)
-        if not conn.closing:
-            sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(sender, timeout=5)
+        if conn.closed is not None:  # let the close frame (and what precedes it) go out
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(conn.closed), timeout=5)
 
 
-async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, side: Side,
+async def _receive_loop(lean: LeanSocket, conn: Connection, side: Side,
                         interval: int) -> None:
     """Answer frames in order; ping, and drop the peer after 2.5 silent intervals."""
     silent = 0.0
     while not conn.closing:
-        frame = await ws.recv(timeout=interval)
+        frame = await lean.recv(timeout=interval)
         if frame is None:
-            if ws.ws_proto.state.name in ("CLOSING", "CLOSED"):
+            if lean.closed:
                 return
             silent += interval
             if silent >= interval * 2.5:
