@@ -37,7 +37,7 @@ from appliance.domain.events import (
 from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
 from appliance.realtime.presence import Presence
-from appliance.services import routing
+from appliance.services import routing, search
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.context import Limits, Services
 from appliance.services.events import Consumer, EventBus
@@ -130,6 +130,7 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         Loop("unanswered chats", lambda: routing.reoffer_unanswered(svc), every=5,
              first_after=5),
         Loop("missed chats", missed.sweep, every=10),
+        Loop("search index", lambda: search.index_behind(svc), every=0.5),
     ]
 
 

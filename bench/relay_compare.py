@@ -1,6 +1,7 @@
 """Relay CPU before and after a change, in the same run: part (b) of bench/relay.py.
 
-Usage: python bench/relay_compare.py REF   (REF: the git commit of the code to compare with)
+Usage: python bench/relay_compare.py REF   (REF: the git commit of the code to compare with;
+the code after is this working tree, copied when the run starts)
 
 RELAY_CONNS visitors each send, wait for the ack, send again; one agent socket receives
 everything. Runs it against the code at REF (its tree extracted to a temporary folder, served
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -28,8 +30,8 @@ from relay import (
     DOC,
     RELAY_CONNS,
     RELAY_SECONDS,
+    ROOT,
     LoopResult,
-    kefu_command,
     part_a,
     part_b,
     pct,
@@ -42,8 +44,11 @@ SECTION = "## Relay CPU before and after (`bench/relay_compare.py`)"
 
 
 async def run(ref: str, tmp: Path) -> dict[str, list[LoopResult]]:
+    after = tmp / "after-tree"
+    shutil.copytree(ROOT / "appliance", after / "appliance",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     builds = {f"before ({ref})": baseline_command(ref, tmp / "before-tree"),
-              "after": kefu_command()}
+              "after": ["env", f"PYTHONPATH={after}", sys.executable, "-m", "appliance"]}
     results: dict[str, list[LoopResult]] = {name: [] for name in builds}
     results["echo baseline"] = []
     for n in range(ROUNDS):

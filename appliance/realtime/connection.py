@@ -47,21 +47,29 @@ def text_frame(text: str) -> bytes:
 
 class _Flusher:
     """Writes every socket's queued frames once per pass of the event loop: all the frames a
-    group commit produced for one peer leave in one write."""
+    group commit produced for one peer leave in one write. It waits one more pass after the
+    first frame, so that the answers of the tasks woken by the same commit (the sender's ack
+    after the announcement of its message) join the same write."""
 
-    __slots__ = ("dirty", "scheduled")
+    __slots__ = ("armed", "dirty", "scheduled")
 
     def __init__(self) -> None:
         self.dirty: list[Connection] = []
         self.scheduled = False
+        self.armed = False
 
     def add(self, connection: Connection) -> None:
         self.dirty.append(connection)
         if not self.scheduled:
             self.scheduled = True
+            self.armed = False
             asyncio.get_running_loop().call_soon(self.flush)
 
     def flush(self) -> None:
+        if not self.armed:
+            self.armed = True
+            asyncio.get_running_loop().call_soon(self.flush)
+            return
         self.scheduled = False
         dirty, self.dirty = self.dirty, []
         for connection in dirty:

@@ -21,12 +21,11 @@ from appliance.domain.conversations import (
     Visitor,
 )
 from appliance.domain.errors import NotFound
-from appliance.storage import message_log
+from appliance.storage import message_log, search_index
 from appliance.storage.tables import (
     AttachmentRow,
     ConversationRow,
     MessageRow,
-    MessageSearchRow,
     VisitorRow,
 )
 
@@ -167,16 +166,14 @@ def append_to(conv: Conversation, sender: Sender, kind: str, body: str, client_i
 
 def search_messages(match: str, site_ids: list[int] | None,
                     limit: int) -> list[tuple[Message, int]]:
-    """Messages whose terms match an FTS5 expression, newest first, with their site id."""
-    query = (MessageRow.select(MessageRow, ConversationRow.id, ConversationRow.site)
-             .join(ConversationRow)
-             .where(MessageRow.id.in_(
-                 MessageSearchRow.select(MessageSearchRow.rowid).where(
-                     MessageSearchRow.match(match))))
-             .order_by(MessageRow.id.desc()).limit(limit))
-    if site_ids is not None:
-        query = query.where(ConversationRow.site.in_(site_ids))
-    rows = list(query)
+    """Messages whose terms match an FTS5 expression, newest first, with their site id (the
+    index applies the scope and the limit: storage/search_index.py)."""
+    ids = search_index.newest_matches(match, site_ids, limit)
+    if not ids:
+        return []
+    rows = list(MessageRow.select(MessageRow, ConversationRow.id, ConversationRow.site)
+                .join(ConversationRow).where(MessageRow.id.in_(ids))
+                .order_by(MessageRow.id.desc()))
     return list(zip(_with_attachments(rows), [r.conversation.site_id for r in rows],
                     strict=True))
 

@@ -1,7 +1,8 @@
 """The per-message write path in plain SQL.
 
 It runs once for every message, so it skips the ORM's query building (which cost ~10x the
-SQLite work per message) and reads and writes only what the send needs.
+SQLite work per message) and reads and writes only what the send needs. Search terms are not
+written here: storage/search_index.py indexes messages in batches behind them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import apsw
 
 from appliance.domain.conversations import NOTE, VISITOR, Conversation, Message, Sender
 from appliance.domain.errors import Conflict
-from appliance.domain.search import index_terms
 from appliance.storage.database import bound_database
 
 _CONVERSATION_COLUMNS = """c.id, c.site_id, c.visitor_id, v.name, c.status, c.assignee_id,
@@ -97,10 +97,6 @@ def append(conv: Conversation, sender: Sender, kind: str, body: str, client_id: 
     if attachment_id is not None:
         cursor.execute("UPDATE attachment SET conversation_id = ? WHERE id = ?",
                        (conv.id, attachment_id))
-    terms = index_terms(body)
-    if terms:
-        cursor.execute("INSERT INTO message_search (rowid, terms) VALUES (?, ?)",
-                       (message_id, terms))
     return message_id, seq, replace(conv, last_seq=seq, visitor_last_seq=visitor_last,
                                     unread=unread, last_activity_at=now)
 

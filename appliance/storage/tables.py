@@ -306,21 +306,32 @@ class OutboxRow(BaseTable):
         indexes = ((("status", "next_attempt_at"), False),)
 
 
-class MessageSearchRow(FTS5Model):  # type: ignore[misc]  # playhouse is untyped
-    """Search terms of each message (rowid = message id); see domain/search.py."""
+class MessageIndexRow(FTS5Model):  # type: ignore[misc]  # playhouse is untyped
+    """Search terms of each message (rowid = message id; see domain/search.py) and its site as
+    a token (`site_token`), filled behind the messages by storage/search_index.py."""
 
     rowid = RowIDField()
     terms = SearchField()
+    site = SearchField()
 
     class Meta:
         database = bound_database
-        table_name = "message_search"
+        table_name = "message_index"
         options = {"content": "", "contentless_delete": 1, "tokenize": "unicode61"}  # noqa: RUF012
+
+
+class SearchMarkRow(BaseTable):
+    """One row: every message up to `last_message_id` is in `message_index` (migration 7)."""
+
+    last_message_id = pw.IntegerField()
+
+    class Meta:
+        table_name = "search_mark"
 
 
 ALL_TABLES: tuple[type[pw.Model], ...] = (
     SchemaMigration, CompanyRow, SiteRow, UserRow, UserSiteRow, SessionRow,
-    VisitorRow, ConversationRow, AttachmentRow, MessageRow, CannedReplyRow, MessageSearchRow,
+    VisitorRow, ConversationRow, AttachmentRow, MessageRow, CannedReplyRow, MessageIndexRow,
     TeamRow, TeamMemberRow, CategoryRow,
-    SmtpSettingsRow, OutboxRow,
+    SmtpSettingsRow, OutboxRow, SearchMarkRow,
 )

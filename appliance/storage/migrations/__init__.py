@@ -24,6 +24,7 @@ from appliance.storage.migrations import (
     m0004_routing,
     m0005_offline_path,
     m0006_outbox,
+    m0007_search_index,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -36,6 +37,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0004_routing.MIGRATION,
     m0005_offline_path.MIGRATION,
     m0006_outbox.MIGRATION,
+    m0007_search_index.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
