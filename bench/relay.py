@@ -555,8 +555,8 @@ async def part_c_echo(tmp: Path, conns: int) -> ManyResult:
         server.stop()
 
 
-async def part_c_kefu(tmp: Path, conns: int) -> ManyResult:
-    server, site_key = start_kefu(tmp)
+async def part_c_kefu(tmp: Path, conns: int, command: list[str] | None = None) -> ManyResult:
+    server, site_key = start_kefu(tmp, command)
     sockets: list[ClientConnection] = []
     try:
         http, ws_base = f"http://127.0.0.1:{server.port}", f"ws://127.0.0.1:{server.port}"

@@ -116,8 +116,10 @@ def generate(path: Path, messages: int) -> float:
 
 
 def old_search(match: str, site_ids: list[int] | None, limit: int) -> list[int]:
-    """The query before: every match collected, then scope and limit applied."""
-    sql = ("SELECT m.id FROM message m JOIN conversation c ON c.id = m.conversation_id "
+    """The query before: every match collected, then scope and limit applied; the same rows
+    fetched and turned into messages as the new path does."""
+    sql = (f"SELECT {', '.join('m.' + c.strip() for c in message_log._MESSAGE_COLUMNS.split(','))}"
+           ", c.site_id FROM message m JOIN conversation c ON c.id = m.conversation_id "
            "WHERE m.id IN (SELECT rowid FROM message_index WHERE message_index MATCH ?)")
     args: list[object] = [f"terms : ({match})"]
     if site_ids is not None:
@@ -125,7 +127,7 @@ def old_search(match: str, site_ids: list[int] | None, limit: int) -> list[int]:
         args += site_ids
     sql += " ORDER BY m.id DESC LIMIT ?"
     rows = bound_database.obj.execute_sql(sql, [*args, limit]).fetchall()
-    return [r[0] for r in rows]
+    return [message_log.message_from_row(row[:-1], None).id for row in rows]
 
 
 def new_search(match: str, site_ids: list[int] | None, limit: int) -> list[int]:

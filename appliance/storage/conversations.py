@@ -169,13 +169,10 @@ def search_messages(match: str, site_ids: list[int] | None,
     """Messages whose terms match an FTS5 expression, newest first, with their site id (the
     index applies the scope and the limit: storage/search_index.py)."""
     ids = search_index.newest_matches(match, site_ids, limit)
-    if not ids:
-        return []
-    rows = list(MessageRow.select(MessageRow, ConversationRow.id, ConversationRow.site)
-                .join(ConversationRow).where(MessageRow.id.in_(ids))
-                .order_by(MessageRow.id.desc()))
-    return list(zip(_with_attachments(rows), [r.conversation.site_id for r in rows],
-                    strict=True))
+    rows = message_log.messages_with_site(ids)
+    attachments = {a: get_attachment(a) for a in {r[0][9] for r in rows if r[0][9]}}
+    return [(message_log.message_from_row(row, attachments.get(row[9])), site_id)
+            for row, site_id in rows]
 
 
 # -- conversations --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import apsw
 
@@ -99,6 +100,17 @@ def append(conv: Conversation, sender: Sender, kind: str, body: str, client_id: 
                        (conv.id, attachment_id))
     return message_id, seq, replace(conv, last_seq=seq, visitor_last_seq=visitor_last,
                                     unread=unread, last_activity_at=now)
+
+
+def messages_with_site(ids: list[int]) -> list[tuple[tuple, int]]:  # type: ignore[type-arg]
+    """(message row, site id) of these messages, newest first."""
+    if not ids:
+        return []
+    rows: list[Any] = _cursor().execute(
+        f"SELECT {_MESSAGE_COLUMNS}, (SELECT site_id FROM conversation c "  # noqa: S608
+        f"WHERE c.id = m.conversation_id) FROM message m WHERE m.id IN "
+        f"({', '.join('?' * len(ids))}) ORDER BY m.id DESC", ids).fetchall()
+    return [(row[:-1], int(row[-1])) for row in rows]
 
 
 def message_from_row(row: tuple, attachment: object) -> Message:  # type: ignore[type-arg]

@@ -317,7 +317,8 @@ class MessageIndexRow(FTS5Model):  # type: ignore[misc]  # playhouse is untyped
     class Meta:
         database = bound_database
         table_name = "message_index"
-        options = {"content": "", "contentless_delete": 1, "tokenize": "unicode61"}  # noqa: RUF012
+        options = {"content": "", "contentless_delete": 1, "tokenize": "unicode61",  # noqa: RUF012
+                   "prefix": "'1'"}
 
 
 class SearchMarkRow(BaseTable):
