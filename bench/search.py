@@ -95,9 +95,8 @@ def generate(path: Path, messages: int) -> float:
                 created = store.create_conversation(site_id, visitor.id, NOW)
                 conversation = store.require_head(created.id)
                 sender = Sender(VISITOR, visitor.id, f"访客{visitor.id}")
-            message_log.append(conversation, sender, "text", sentence(rng), f"c{n:012d}",
-                               None, NOW)
-            conversation = store.require_head(conversation.id)
+            _, _, conversation = message_log.append(conversation, sender, "text",
+                                                    sentence(rng), f"c{n:012d}", None, NOW)
 
     async def run() -> None:
         site_ids = await db.write(setup)
