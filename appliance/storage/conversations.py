@@ -215,10 +215,7 @@ def open_conversation_of(visitor_id: int) -> Conversation | None:
     return None if row is None else _with_last_messages([row])[0]
 
 
-def create_conversation(site_id: int, visitor_id: int, now: datetime) -> Conversation:
-    row = ConversationRow.create(site=site_id, visitor=visitor_id, status=OPEN,
-                                 created_at=now, last_activity_at=now)
-    return get_conversation(row.id)
+create_conversation = message_log.create_conversation
 
 
 def list_conversations(*, site_ids: list[int] | None, status: str | None,

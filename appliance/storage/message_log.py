@@ -61,6 +61,18 @@ def open_conversation_head(visitor_id: int) -> Conversation | None:
     return None if row is None else _conversation(row)
 
 
+def create_conversation(site_id: int, visitor_id: int, now: datetime) -> Conversation:
+    """A new open conversation of the visitor (its head: it has no messages yet)."""
+    stamp = str(now)
+    _cursor().execute(
+        "INSERT INTO conversation (site_id, visitor_id, status, last_seq, visitor_last_seq, "
+        "agent_read_seq, visitor_read_seq, unread, created_at, last_activity_at) "
+        "VALUES (?, ?, 'open', 0, 0, 0, 0, 0, ?, ?)", (site_id, visitor_id, stamp, stamp))
+    head = conversation_head(bound_database.obj.connection().last_insert_rowid())
+    assert head is not None
+    return head
+
+
 def sent_row(sender: Sender, client_id: str) -> tuple | None:  # type: ignore[type-arg]
     """The row a sender already stored under `client_id` (the dedup key), if any."""
     return _cursor().execute(_SENT, (sender.type, sender.id, client_id)).fetchone()
