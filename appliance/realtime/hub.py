@@ -84,25 +84,30 @@ class Hub:
         return [peer for peers in self._by_user.values() for peer in peers
                 if peer.site_scope is None or site_id in peer.site_scope]
 
-    def _to_visitor(self, visitor_id: int, frame: dict[str, Any]) -> None:
+    def _to_visitor(self, visitor_id: int, frame: dict[str, Any],
+                    wire: bytes | None = None) -> None:
         peers = list(self._by_visitor.get(visitor_id, ()))
-        wire = text_frame(encode(frame)) if peers else None
+        if peers and wire is None:
+            wire = text_frame(encode(frame))
         for peer in peers:
             peer.push(frame, wire)
 
-    def _to_agents(self, site_id: int, frame: dict[str, Any]) -> None:
+    def _to_agents(self, site_id: int, frame: dict[str, Any]) -> bytes | None:
+        """The frame to the site's agents, encoded once however many listen (returned, so
+        that the same bytes can go to the visitor too)."""
         peers = self._agents_of_site(site_id)
-        wire = text_frame(encode(frame)) if peers else None  # once, however many listen
+        wire = text_frame(encode(frame)) if peers else None
         for peer in peers:
             peer.push(frame, wire)
+        return wire
 
     # -- consumers of events (registered by type in appliance/runtime.py) --------------------
     def on_message(self, event: MessageCreated) -> None:
         message, conv = event.message, event.conversation
         frame = message_frame(message)
-        self._to_agents(conv.site_id, frame)
+        wire = self._to_agents(conv.site_id, frame)
         if message.visible_to_visitor:
-            self._to_visitor(conv.visitor_id, frame)
+            self._to_visitor(conv.visitor_id, frame, wire)
 
     def on_conversation(self, event: ConversationChanged) -> None:
         conv = event.conversation

@@ -23,6 +23,14 @@ INBOX_PAUSE = 64  # frames waiting to be handled before the socket stops reading
 WRITTEN, PAUSED, CLOSED = 0, 1, 2
 
 
+_TIMED_OUT = object()
+
+
+def _expire(waiter: asyncio.Future[object]) -> None:
+    if not waiter.done():
+        waiter.set_result(_TIMED_OUT)
+
+
 class LeanSocket:
     """Installs itself on a Sanic WebSocket: `recv` replaces `ws.recv`, `write` `ws.send`."""
 
@@ -32,7 +40,7 @@ class LeanSocket:
         self.ws = ws
         self.inbox: deque[str | bytes] = deque()
         self.parts: list[bytes] | None = None  # a fragmented text message being assembled
-        self._waiter: asyncio.Future[None] | None = None
+        self._waiter: asyncio.Future[object] | None = None
         self._paused = False
         lost = ws.connection_lost
 
@@ -96,13 +104,18 @@ class LeanSocket:
         """The next message (`b""` for a binary one); None after `timeout` seconds or when the
         socket is closing (check `closed`)."""
         if not self.inbox and not self.closed:
-            self._waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            # A timer handle, not asyncio.wait_for: this runs once per frame.
+            timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
             try:
-                await asyncio.wait_for(self._waiter, timeout)
-            except TimeoutError:
-                return None
+                await waiter
             finally:
                 self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+            if waiter.result() is _TIMED_OUT:
+                return None
         if not self.inbox:
             return None
         message = self.inbox.popleft()
