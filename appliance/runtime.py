@@ -89,12 +89,13 @@ def migrate_database(config: Config) -> MigrationReport:
 
 # -- the lists a feature adds to ------------------------------------------------------------
 
-def event_consumers(hub: Hub, outbox: OutboxDispatcher) -> dict[type[Event], list[Consumer]]:
+def event_consumers(hub: Hub, outbox: OutboxDispatcher,
+                    queue: QueueNotices) -> dict[type[Event], list[Consumer]]:
     """Who hears of each committed event (tests/test_events.py: every event has a consumer,
     every consumer's event is published somewhere)."""
     return {
         MessageCreated: [hub.on_message],
-        ConversationChanged: [hub.on_conversation],
+        ConversationChanged: [hub.on_conversation, queue.on_conversation],
         ReadUpTo: [hub.on_read],
         Typing: [hub.on_typing],
         QueueUpdate: [hub.on_queue],
@@ -170,8 +171,9 @@ class Runtime:
                             away_after_seconds=config.away_after_seconds)
         outbox = OutboxDispatcher(db, utc_now, outbox_deliveries(db),
                                   retry_seconds=config.mail_retry_seconds)
+        queue = QueueNotices()
         services = Services(
-            db=db, events=EventBus(event_consumers(hub, outbox)), clock=utc_now,
+            db=db, events=EventBus(event_consumers(hub, outbox, queue)), clock=utc_now,
             monotonic=time.monotonic,
             limits=Limits(
                 session_days=config.session_days,
@@ -183,7 +185,8 @@ class Runtime:
             presence=presence,
             visitors=hub,
         )
-        services.queue_board = QueueNotices(services)
+        services.queue_board = queue
+        queue.bind(services)
         return cls(config, db, hub, presence, outbox, services, report)
 
     @property

@@ -201,3 +201,34 @@ def test_a_burst_of_chats_keeps_every_limit_and_leaves_nobody_waiting_beside_roo
     assert sampler.samples > 10
     assert all(sampler.highest[uid] <= limit for uid, limit in limit_of.items()), \
         dict(sampler.highest)
+
+
+def test_a_claimed_chat_moves_the_line_for_the_others(appliance: Appliance, owner) -> None:
+    owner_client, setup = owner
+    site = setup["site"]
+    _, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
+
+    async def scenario() -> None:
+        console = Console(await agent_socket(appliance, li_client))
+        await console.ws.send(json.dumps({"type": "status", "status": "busy"}))
+        await until(lambda: console.of("status") != [])
+        visitors = await open_visitors(appliance, site["widget_key"], 3)
+        chats = []
+        for n, visitor in enumerate(visitors):  # one after another: a known order in line
+            await visitor.ws.send(json.dumps({"type": "send", "client_id": cid(),
+                                              "body": f"排队 {n}"}))
+            chats.append(await asyncio.wait_for(visitor.acked, 10))
+            await until(lambda v=visitor: v.queue_frames() != [], 10)
+
+        def places() -> list[int]:
+            return [v.queue_frames()[-1][1]["position"] for v in visitors[1:]]
+
+        await until(lambda: places() == [2, 3], 10)
+        claimed = await asyncio.to_thread(li_client.post,
+                                          f"/api/conversations/{chats[0]}/claim", json={})
+        assert claimed.status_code == 200
+        await until(lambda: places() == [1, 2], 10)
+        for client in (*visitors, console):
+            await client.ws.close()
+
+    asyncio.run(scenario())

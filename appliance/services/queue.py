@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from datetime import datetime
 
-from appliance.domain.events import Event, QueueSummary, QueueUpdate
+from appliance.domain.events import ConversationChanged, Event, QueueSummary, QueueUpdate
 from appliance.domain.routing import OFFLINE, estimated_wait_seconds
 from appliance.services.context import Services
 from appliance.storage import routing as store
@@ -25,10 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class QueueNotices:
-    """One per running appliance (`Services.queue_board`); lives on the event loop."""
+    """One per running appliance (`Services.queue_board`, and a consumer of conversation
+    events); lives on the event loop."""
 
-    def __init__(self, svc: Services, interval: float = 1.0) -> None:
-        self.svc = svc
+    def __init__(self, interval: float = 1.0) -> None:
+        self._svc: Services | None = None  # bound once the services exist (runtime.py)
         self.interval = interval
         self._last: dict[int, float] = {}  # site -> when its line was last read
         self._due: set[int] = set()  # sites with an announcement scheduled
@@ -37,14 +38,27 @@ class QueueNotices:
         self._tasks: set[asyncio.Task[None]] = set()
         self.reads = 0  # lines read (for tests and benchmarks)
 
+    def bind(self, svc: Services) -> None:
+        self._svc = svc
+
+    @property
+    def svc(self) -> Services:
+        assert self._svc is not None, "QueueNotices.bind was not called"
+        return self._svc
+
     def changed(self, site_id: int) -> None:
         """The site's queue may have changed: announce it within `interval` seconds."""
-        if site_id in self._due:
+        if site_id in self._due or self._svc is None:
             return
         self._due.add(site_id)
         last = self._last.get(site_id)
         delay = 0.0 if last is None else max(0.0, last + self.interval - self.svc.monotonic())
         asyncio.get_running_loop().call_later(delay, self._start, site_id)
+
+    def on_conversation(self, event: ConversationChanged) -> None:
+        """Any change of a conversation (claimed, closed by either side, transferred) may move
+        the line of its site."""
+        self.changed(event.conversation.site_id)
 
     def _start(self, site_id: int) -> None:
         task = asyncio.get_running_loop().create_task(self._announce(site_id))
@@ -82,9 +96,9 @@ class QueueNotices:
             oldest)
         if self._summary.get(site_id) != summary:
             events.append(summary)
+        self._summary[site_id] = summary  # one per site: an empty queue is told once
         if line:
-            self._sent[site_id], self._summary[site_id] = now, summary
+            self._sent[site_id] = now
         else:
             self._sent.pop(site_id, None)
-            self._summary.pop(site_id, None)
         return events
