@@ -26,6 +26,7 @@ from appliance.domain.events import (
     Event,
     MessageCreated,
     OutboxChanged,
+    QueueSummary,
     QueueUpdate,
     ReadUpTo,
     SessionsEnded,
@@ -37,13 +38,14 @@ from appliance.domain.events import (
 from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
 from appliance.realtime.presence import Presence
-from appliance.services import routing, uploads
+from appliance.services import routing, search, uploads
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.context import Limits, Services
 from appliance.services.events import Consumer, EventBus
 from appliance.services.mail import MailDelivery
 from appliance.services.offline import MissedChats
 from appliance.services.outbox import Delivery, OutboxDispatcher
+from appliance.services.queue import QueueNotices
 from appliance.services.setup import new_setup_code
 from appliance.services.throttle import WidgetLimits
 from appliance.storage.database import Database
@@ -89,15 +91,17 @@ def migrate_database(config: Config) -> MigrationReport:
 
 # -- the lists a feature adds to ------------------------------------------------------------
 
-def event_consumers(hub: Hub, outbox: OutboxDispatcher) -> dict[type[Event], list[Consumer]]:
+def event_consumers(hub: Hub, outbox: OutboxDispatcher,
+                    queue: QueueNotices) -> dict[type[Event], list[Consumer]]:
     """Who hears of each committed event (tests/test_events.py: every event has a consumer,
     every consumer's event is published somewhere)."""
     return {
         MessageCreated: [hub.on_message],
-        ConversationChanged: [hub.on_conversation],
+        ConversationChanged: [hub.on_conversation, queue.on_conversation],
         ReadUpTo: [hub.on_read],
         Typing: [hub.on_typing],
         QueueUpdate: [hub.on_queue],
+        QueueSummary: [hub.on_queue_summary],
         Unanswered: [hub.on_unanswered],
         SessionsEnded: [hub.on_sessions_ended],
         UserChanged: [hub.on_user_changed],
@@ -132,6 +136,7 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         Loop("missed chats", missed.sweep, every=10),
         Loop("abandoned uploads", lambda: uploads.do_delete_abandoned(svc, runtime.uploads_dir),
              every=600, first_after=60),
+        Loop("search index", lambda: search.index_behind(svc), every=0.5),
     ]
 
 
@@ -171,8 +176,9 @@ class Runtime:
                             away_after_seconds=config.away_after_seconds)
         outbox = OutboxDispatcher(db, utc_now, outbox_deliveries(db),
                                   retry_seconds=config.mail_retry_seconds)
+        queue = QueueNotices()
         services = Services(
-            db=db, events=EventBus(event_consumers(hub, outbox)), clock=utc_now,
+            db=db, events=EventBus(event_consumers(hub, outbox, queue)), clock=utc_now,
             monotonic=time.monotonic,
             limits=Limits(
                 session_days=config.session_days,
@@ -187,6 +193,8 @@ class Runtime:
             presence=presence,
             visitors=hub,
         )
+        services.queue_board = queue
+        queue.bind(services)
         return cls(config, db, hub, presence, outbox, services, report)
 
     @property

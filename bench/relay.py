@@ -563,8 +563,8 @@ async def part_c_echo(tmp: Path, conns: int) -> ManyResult:
         server.stop()
 
 
-async def part_c_kefu(tmp: Path, conns: int) -> ManyResult:
-    server, site_key = start_kefu(tmp)
+async def part_c_kefu(tmp: Path, conns: int, command: list[str] | None = None) -> ManyResult:
+    server, site_key = start_kefu(tmp, command)
     sockets: list[ClientConnection] = []
     try:
         http, ws_base = f"http://127.0.0.1:{server.port}", f"ws://127.0.0.1:{server.port}"
@@ -1036,15 +1036,17 @@ What limits the numbers:
   {b.cpu.server_total:.2f} cores: {b.cpu.server_main:.2f} in the event-loop thread and
   {b.cpu.server_busiest_other:.2f} in its busiest other thread, the database writer. Python
   threads share one interpreter lock, so the two together cannot use much more than one core,
-  whatever the machine has: about {per_message_ms:.2f} ms of writer CPU per message plus the
-  event loop's share (Sanic's WebSocket framing, JSON, validation, the ack and the agent's copy).
-  The load client used only {b.cpu.client:.2f} cores: it waits for acks. The writer's per-message
-  work is five SQL statements in plain SQL (`appliance/storage/message_log.py`: the dedup
-  lookup, the open conversation, the insert, the conversation update, the search terms) — an
-  earlier version built them with the ORM, nine queries, and reached 385 messages/s here. Group
-  commit amortises the fsync, not the per-message Python work. Going further means less Python
-  per message (e.g. a leaner WebSocket layer than Sanic's) or moving the writer into its own
-  process.
+  whatever the machine has (the SQLite work itself — statements, the commit's fsync — runs
+  without the lock): about {per_message_ms:.2f} ms of writer CPU per message plus the event
+  loop's share (framing, JSON, validation, the ack and the agent's copy). The load client used
+  only {b.cpu.client:.2f} cores: it waits for acks. The writer's per-message work is four SQL
+  statements in plain SQL (`appliance/storage/message_log.py`: the dedup lookup, the open
+  conversation, the insert, the conversation update); search terms are indexed in batches
+  behind the messages (`appliance/storage/search_index.py`). Frames leave through the lean
+  socket path (`appliance/web/ws_io.py`: one transport write per socket per pass of the event
+  loop, frame bytes built once per event). Group commit amortises the fsync, not the
+  per-message Python work; `bench/relay_compare.py` measures the change against the code
+  before it, in the same run.
 - **(c)** is far below that ceiling ({c_kefu.conns / MANY_INTERVAL:.0f} messages/s; Kefu used
   {c_kefu.cpu.server_total:.2f} cores, its writer {c_kefu.cpu.server_busiest_other:.2f}; the
   echo server {c_echo.cpu.server_total:.2f}), so the latency is the per-message path through the

@@ -1,6 +1,8 @@
 """Benchmarks that `make bench` runs; each prints its tables, results go to docs/benchmarks.md
-(relay.py and packaged.py also write their own sections there; packaged.py runs only when
-`make package` has built dist/kefu-<version>-linux-x86_64)."""
+(relay.py, queue_burst.py, housekeeping.py, search.py and packaged.py write their own sections
+there; packaged.py runs only when `make package` has built dist/kefu-<version>-linux-x86_64;
+search.py builds its 1M-message database once, under bench/.data/). relay_compare.py, which
+compares with an earlier commit, is run by hand: `python bench/relay_compare.py REF`."""
 
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ def machine() -> str:
 
 def main() -> int:
     print(f"machine: {machine()}\n")
-    runs = [["writer.py"], ["relay.py"]]
+    runs = [["writer.py"], ["relay.py"], ["queue_burst.py"], ["housekeeping.py"],
+            ["search.py"]]
     # The one-file executable against CPython, when `make package` has built it.
     built = sorted(HERE.parent.glob("dist/kefu-*-linux-x86_64"))
     if built:

@@ -18,6 +18,7 @@ from appliance.realtime.hub import Hub
 from appliance.runtime import event_consumers
 from appliance.services import conversations, offline, setup, users
 from appliance.services.outbox import OutboxDispatcher
+from appliance.services.queue import QueueNotices
 from appliance.services.visitors import check_start_session
 from appliance.storage import outbox as outbox_store
 
@@ -31,7 +32,8 @@ def _all_events() -> set[type[ev.Event]]:
 
 
 def _table() -> dict[type[ev.Event], list[typing.Any]]:
-    return event_consumers(Hub(), OutboxDispatcher(None, None, {}, 1))  # type: ignore[arg-type]
+    return event_consumers(Hub(), OutboxDispatcher(None, None, {}, 1),  # type: ignore[arg-type]
+                           QueueNotices())
 
 
 def _published_names() -> set[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Any
 
 import apsw
 import pytest
@@ -33,6 +35,17 @@ async def system_lines(ws, timeout: float = 1.5) -> list[dict]:
             lines.append(frame)
 
 
+async def assigned(client, conversation_id: int, timeout: float = 5) -> Any:
+    """The conversation's details once routing (which follows the visitor's ack) assigned it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        detail = await asyncio.to_thread(client.get, f"/api/conversations/{conversation_id}")
+        if detail.json()["conversation"]["assignee_id"] is not None:
+            return detail
+        assert time.monotonic() < deadline, "the chat was never assigned"
+        await asyncio.sleep(0.05)
+
+
 async def nothing_of(ws, kind: str, seconds: float) -> None:
     with pytest.raises(TimeoutError):
         await next_of(ws, kind, timeout=seconds)
@@ -53,7 +66,7 @@ def test_reoffered_once_to_someone_who_has_not_had_it_then_never_bounced(
                     for c in (first_client, second_client, third_client)]
         watcher = consoles[1]
         _, ws, conv = await start_chat(appliance, site["widget_key"], "有人吗")
-        detail = await asyncio.to_thread(owner_client.get, f"/api/conversations/{conv}")
+        detail = await assigned(owner_client, conv)  # routing follows the ack
         holder = detail.json()["conversation"]["assignee_id"]
         # Its agent hands it on unanswered: both of them have had it now.
         other = first["id"] if holder != first["id"] else third["id"]

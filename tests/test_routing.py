@@ -185,6 +185,10 @@ def test_an_unanswered_chat_is_reoffered_and_flagged(start_appliance) -> None:
     async def scenario() -> None:
         slow_console = await agent_socket(appliance, slow_client)
         _, ws, conv = await start_chat(appliance, site["widget_key"], "有人吗")
+        # Routing follows the ack (protocol.md): the chat is assigned once the line arrives.
+        joined = await next_of(ws, "message")
+        while joined["body"] != "agent_joined":
+            joined = await next_of(ws, "message")
         detail = await asyncio.to_thread(owner_client.get, f"/api/conversations/{conv}")
         assert detail.json()["conversation"]["assignee_id"] == slow["id"]
         quick_console = await agent_socket(appliance, quick_client)

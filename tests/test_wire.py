@@ -12,7 +12,7 @@ from typing import Any
 
 from appliance.domain.conversations import Conversation, Message, Sender, Visitor
 from appliance.domain.model import Role, User
-from appliance.web import conversation_frames, sockets
+from appliance.web import conversation_frames, sockets, ws_io
 from appliance.wire import frames, timestamp
 
 PROTOCOL = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
@@ -86,6 +86,7 @@ def _samples() -> dict[str, list[dict[str, Any]]]:
         "visitor_frame": frames.visitor_frame(visitor, {"browser": "", "os": "", "device": ""}),
         "error_frame": frames.error_frame("sync", 42, "not_found", "No such conversation"),
         "queue_frame": frames.queue_frame(42, 2, 300),
+        "queue_summary_frame": frames.queue_summary_frame(1, 3, ((None, 2), (4, 1)), NOW),
         "unanswered_frame": frames.unanswered_frame(42, 3, 4),
         "status_frame": frames.status_frame("online"),
         "session_ended_frame": frames.session_ended_frame("deactivated"),
@@ -142,7 +143,7 @@ def test_close_codes_and_limits_are_the_documented_ones() -> None:
     documented = {int(code) for code in re.findall(r"^\| (\d{4}) \|", table, re.MULTILINE)}
     used = {connection.CLOSE_SESSION_ENDED, connection.CLOSE_FORBIDDEN,
             connection.CLOSE_SLOW_CONSUMER, connection.CLOSE_BAD_FRAME,
-            connection.CLOSE_HEARTBEAT, sockets.CLOSE_INVALID_TEXT, sockets.CLOSE_GOING_AWAY,
+            connection.CLOSE_HEARTBEAT, ws_io.CLOSE_INVALID_TEXT, sockets.CLOSE_GOING_AWAY,
             1009}
     assert documented == used
     assert app.CLOSE_GOING_AWAY == 1001

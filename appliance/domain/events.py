@@ -7,6 +7,7 @@ consumers of each type (tests/test_events.py checks every event is consumed and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Protocol
 
 from appliance.domain.conversations import Conversation, Message, Sender, Visitor
@@ -108,6 +109,17 @@ class VisitorChanged(Event):
     type: ClassVar[str] = "visitor"
     visitor: Visitor
     device: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSummary(Event):
+    """How many chats of a site wait (per team: None = the whole site), for its agents."""
+
+    type: ClassVar[str] = "queue_summary"
+    site_id: int
+    waiting: int
+    teams: tuple[tuple[int | None, int], ...]
+    oldest_queued_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""One open socket: a bounded outbox drained by its own sender task."""
+"""One open socket: a bounded outbox, written in batches once per pass of the event loop."""
 
 from __future__ import annotations
 
@@ -25,23 +25,88 @@ CLOSE_BAD_FRAME = 4400
 CLOSE_HEARTBEAT = 4408
 
 _CLOSE = object()
+# What a socket's `write` answers (web/ws_io.py): written, the peer's buffer is full, closed.
+WRITTEN, PAUSED, CLOSED = 0, 1, 2
 
 
 def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
+def text_frame(text: str) -> bytes:
+    """A whole WebSocket text frame as a server sends it (unmasked, unfragmented): built once
+    per event and written as it is to every receiver."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 65_536:
+        return b"\x81\x7e" + size.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + size.to_bytes(8, "big") + payload
+
+
+class _Flusher:
+    """Writes every socket's queued frames once per pass of the event loop: all the frames a
+    group commit produced for one peer leave in one write. It waits one more pass after the
+    first frame, so that the answers of the tasks woken by the same commit (the sender's ack
+    after the announcement of its message) join the same write."""
+
+    __slots__ = ("armed", "dirty", "scheduled")
+
+    def __init__(self) -> None:
+        self.dirty: list[Connection] = []
+        self.scheduled = False
+        self.armed = False
+
+    def add(self, connection: Connection) -> None:
+        self.dirty.append(connection)
+        if not self.scheduled:
+            self.scheduled = True
+            self.armed = False
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        if not self.armed:
+            self.armed = True
+            asyncio.get_running_loop().call_soon(self.flush)
+            return
+        self.scheduled = False
+        dirty, self.dirty = self.dirty, []
+        for connection in dirty:
+            connection.flush()
+
+
+_flusher = _Flusher()
+
+
 class Connection:
     """Messages for one peer. `push` never waits: a peer that cannot keep up is disconnected
     (it resumes on reconnect) instead of stalling the sender or growing memory.
 
-    Kept small (slots, a deque and at most one waiting future), because a busy install holds
-    thousands of idle widget sockets."""
+    Queued frames are written at the end of the current pass of the event loop, together, by
+    `write` (which takes whole frames and answers WRITTEN, PAUSED or CLOSED); while the peer's
+    buffer is full they wait here, counted against the limit. Kept small (slots, a deque, no
+    task of its own), because a busy install holds thousands of idle widget sockets."""
 
-    __slots__ = ("_close", "_closing", "_drained", "_limit", "_outbox", "_send", "_wake",
-                 "at_workbench", "session_id", "site_scope", "user_id", "visitor_id")
+    __slots__ = (
+        "_close",
+        "_closing",
+        "_drained",
+        "_limit",
+        "_outbox",
+        "_queued",
+        "_writable",
+        "_write",
+        "at_workbench",
+        "closed",
+        "session_id",
+        "site_scope",
+        "user_id",
+        "visitor_id",
+    )
 
-    def __init__(self, *, send: Callable[[str], Awaitable[Any]],
+    def __init__(self, *, write: Callable[[list[bytes]], int],
+                 writable: Callable[[], Awaitable[None]],
                  close: Callable[[int, str], Awaitable[Any]],
                  user_id: int | None = None, session_id: int | None = None,
                  visitor_id: int | None = None, site_scope: frozenset[int] | None = None,
@@ -53,29 +118,36 @@ class Connection:
         self.site_scope = site_scope
         # Agents: this console shows the workbench, so it counts for presence and routing.
         self.at_workbench = False
-        self._send = send
+        self._write = write
+        self._writable = writable
         self._close = close
         self._outbox: deque[Any] = deque()
         self._limit = limit
+        self._queued = False  # waiting for the flush of this pass (or for the peer's buffer)
         self._closing: tuple[int, str] | None = None
-        self._wake: asyncio.Future[None] | None = None  # the sender waiting for frames
         self._drained: asyncio.Future[None] | None = None  # a paced reply waiting for room
+        self.closed: asyncio.Future[None] | None = None  # resolves once the close was sent
 
     @property
     def closing(self) -> bool:
         return self._closing is not None
 
-    def push(self, message: dict[str, Any], text: str | None = None) -> bool:
-        """Queue a message (`text`: its JSON, when the caller already encoded it for many
-        peers); False, and the socket is closed, if the peer is too far behind."""
+    def push(self, message: dict[str, Any], wire: bytes | None = None) -> bool:
+        """Queue a message (`wire`: its frame, when the caller built it once for many peers);
+        False, and the socket is closed, if the peer is too far behind."""
         if self._closing is not None:
             return False
         if len(self._outbox) >= self._limit:
             self.end(CLOSE_SLOW_CONSUMER, "slow consumer", None)
             return False
-        self._outbox.append(text if text is not None else encode(message))
-        _settle(self._wake)
+        self._outbox.append(wire if wire is not None else text_frame(encode(message)))
+        self._schedule()
         return True
+
+    def _schedule(self) -> None:
+        if not self._queued:
+            self._queued = True
+            _flusher.add(self)
 
     def end(self, code: int, reason: str, last: dict[str, Any] | None) -> None:
         """Drop what is queued, send `last` if given, then close with `code`."""
@@ -84,9 +156,10 @@ class Connection:
         self._closing = (code, reason)
         self._outbox.clear()
         if last is not None:
-            self._outbox.append(encode(last))
+            self._outbox.append(text_frame(encode(last)))
         self._outbox.append(_CLOSE)
-        _settle(self._wake)
+        self.closed = asyncio.get_running_loop().create_future()
+        self._schedule()
         _settle(self._drained)
 
     async def room(self, timeout: float) -> None:
@@ -102,30 +175,53 @@ class Connection:
             finally:
                 self._drained = None
 
-    async def run_sender(self) -> None:
-        """Deliver queued messages in order until the connection ends."""
-        loop = asyncio.get_running_loop()
+    def flush(self) -> None:
+        """Write everything queued, in order, in one write (the flusher calls this)."""
+        self._queued = False
+        outbox = self._outbox
+        if not outbox:
+            return
+        frames: list[bytes] = []
+        closing = False
+        while outbox:
+            item = outbox.popleft()
+            if item is _CLOSE:
+                closing = True
+                break
+            frames.append(item)
+        state = self._write(frames) if frames else WRITTEN
+        if state == PAUSED:  # the peer's buffer is full: keep them, try when it drains
+            outbox.extendleft(reversed([*frames, *([_CLOSE] if closing else [])]))
+            self._queued = True
+            task = asyncio.get_running_loop().create_task(self._when_writable())
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+            return
+        if self._drained is not None and len(outbox) <= self._limit // 2:
+            _settle(self._drained)
+        if closing:
+            task = asyncio.get_running_loop().create_task(self._send_close())
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+
+    async def _when_writable(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._writable()
+        self._queued = False
+        if self._outbox:
+            self._schedule()
+
+    async def _send_close(self) -> None:
+        code, reason = self._closing or (1000, "")
         try:
-            while True:
-                while not self._outbox:
-                    self._wake = loop.create_future()
-                    try:
-                        await self._wake
-                    finally:
-                        self._wake = None
-                item = self._outbox.popleft()
-                if self._drained is not None and len(self._outbox) <= self._limit // 2:
-                    _settle(self._drained)
-                if item is _CLOSE:
-                    code, reason = self._closing or (1000, "")
-                    with contextlib.suppress(Exception):
-                        await self._close(code, reason)
-                    return
-                await self._send(item)
-        except asyncio.CancelledError:
-            raise
+            await self._close(code, reason)
         except Exception:  # the socket died under us; the receive side notices too
-            log.debug("sender stopped", exc_info=True)
+            log.debug("close failed", exc_info=True)
+        finally:
+            _settle(self.closed)
+
+
+_tasks: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak references)
 
 
 def _settle(future: asyncio.Future[None] | None) -> None:
@@ -147,8 +243,8 @@ class PollWaiter:
         self._limit = limit
         self.closing = False
 
-    def push(self, message: dict[str, Any], text: str | None = None) -> bool:
-        del text
+    def push(self, message: dict[str, Any], wire: bytes | None = None) -> bool:
+        del wire
         if len(self.frames) >= self._limit:
             return False  # the client polls again and syncs from its cursor
         self.frames.append(message)

@@ -9,6 +9,7 @@ from appliance.domain.conversations import VISITOR
 from appliance.domain.events import (
     ConversationChanged,
     MessageCreated,
+    QueueSummary,
     QueueUpdate,
     ReadUpTo,
     SessionsEnded,
@@ -17,11 +18,12 @@ from appliance.domain.events import (
     UserChanged,
     VisitorChanged,
 )
-from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode
+from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode, text_frame
 from appliance.wire.frames import (
     conversation_frame,
     message_frame,
     queue_frame,
+    queue_summary_frame,
     read_frame,
     session_ended_frame,
     typing_frame,
@@ -37,7 +39,7 @@ class Peer(Protocol):
     visitor_id: int | None
     site_scope: frozenset[int] | None
 
-    def push(self, message: dict[str, Any], text: str | None = None) -> bool: ...
+    def push(self, message: dict[str, Any], wire: bytes | None = None) -> bool: ...
 
     def end(self, code: int, reason: str, last: dict[str, Any] | None) -> None: ...
 
@@ -91,25 +93,30 @@ class Hub:
         return [peer for peers in self._by_user.values() for peer in peers
                 if peer.site_scope is None or site_id in peer.site_scope]
 
-    def _to_visitor(self, visitor_id: int, frame: dict[str, Any]) -> None:
+    def _to_visitor(self, visitor_id: int, frame: dict[str, Any],
+                    wire: bytes | None = None) -> None:
         peers = list(self._by_visitor.get(visitor_id, ()))
-        text = encode(frame) if peers else None
+        if peers and wire is None:
+            wire = text_frame(encode(frame))
         for peer in peers:
-            peer.push(frame, text)
+            peer.push(frame, wire)
 
-    def _to_agents(self, site_id: int, frame: dict[str, Any]) -> None:
+    def _to_agents(self, site_id: int, frame: dict[str, Any]) -> bytes | None:
+        """The frame to the site's agents, encoded once however many listen (returned, so
+        that the same bytes can go to the visitor too)."""
         peers = self._agents_of_site(site_id)
-        text = encode(frame) if peers else None  # once, however many agents listen
+        wire = text_frame(encode(frame)) if peers else None
         for peer in peers:
-            peer.push(frame, text)
+            peer.push(frame, wire)
+        return wire
 
     # -- consumers of events (registered by type in appliance/runtime.py) --------------------
     def on_message(self, event: MessageCreated) -> None:
         message, conv = event.message, event.conversation
         frame = message_frame(message)
-        self._to_agents(conv.site_id, frame)
+        wire = self._to_agents(conv.site_id, frame)
         if message.visible_to_visitor:
-            self._to_visitor(conv.visitor_id, frame)
+            self._to_visitor(conv.visitor_id, frame, wire)
 
     def on_conversation(self, event: ConversationChanged) -> None:
         conv = event.conversation
@@ -131,9 +138,13 @@ class Hub:
                 event.conversation_id, event.sender, event.typing))
 
     def on_queue(self, event: QueueUpdate) -> None:
-        frame = queue_frame(event.conversation_id, event.position, event.estimated_wait_seconds)
-        self._to_visitor(event.visitor_id, frame)
-        self._to_agents(event.site_id, frame)
+        """To the waiting visitor only: agents hear one summary per site (on_queue_summary)."""
+        self._to_visitor(event.visitor_id, queue_frame(
+            event.conversation_id, event.position, event.estimated_wait_seconds))
+
+    def on_queue_summary(self, event: QueueSummary) -> None:
+        self._to_agents(event.site_id, queue_summary_frame(
+            event.site_id, event.waiting, event.teams, event.oldest_queued_at))
 
     def on_unanswered(self, event: Unanswered) -> None:
         self._to_agents(event.site_id, unanswered_frame(

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +17,7 @@ from appliance.services.throttle import Throttle, WidgetLimits
 from appliance.storage.database import Database
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,19 @@ class VisitorPresence(Protocol):
     def visitor_online(self, visitor_id: int) -> bool: ...
 
 
+class QueueBoard(Protocol):
+    """Announces waiting visitors' places in line (coalesced: services/queue.py)."""
+
+    def changed(self, site_id: int) -> None: ...
+
+
+class NoQueueBoard:
+    """The command line's view: nobody is waiting on a socket."""
+
+    def changed(self, site_id: int) -> None:
+        del site_id
+
+
 class NoVisitors:
     """The command line's view: no visitor is connected."""
 
@@ -116,6 +132,7 @@ class Services:
     setup_code: str = ""
     presence: PresenceView = field(default_factory=NoPresence)
     visitors: VisitorPresence = field(default_factory=NoVisitors)
+    queue_board: QueueBoard = field(default_factory=NoQueueBoard)
     login_failures: FailureWindow = field(init=False)
     ip_failures: FailureWindow = field(init=False)
     throttle: Throttle = field(init=False)
@@ -146,20 +163,20 @@ class Services:
     async def commit(self, job: WriterJob[T], events: Callable[[T], list[Event]]) -> T:
         """Run `job` on the writer thread, then publish `events(result)` on the event loop,
         even if the awaiting request is cancelled meanwhile (a socket that drops after
-        sending): a write that committed is always announced, so peers never miss it live."""
+        sending): a write that committed is always announced, so peers never miss it live.
 
-        async def write_then_publish() -> T:
-            result = await self.db.write(job)
-            self.publish(*events(result))
-            return result
+        The job is queued now, in the caller's step (jobs reach the writer in call order), and
+        the events are published by a callback of the write itself, before the caller resumes:
+        no task per write, and the caller's answer (an ack) leaves in the same write to the
+        socket as the announcement (realtime/connection.py flushes once per pass)."""
+        written = self.db.submit(job)
+        written.add_done_callback(functools.partial(self._announce, events))
+        return await asyncio.shield(written)
 
-        task = asyncio.ensure_future(write_then_publish())
-        task.add_done_callback(_consume_error)
-        return await asyncio.shield(task)
-
-
-def _consume_error(task: asyncio.Future[Any]) -> None:
-    # The shielded task's error reaches the caller if it is still waiting; otherwise it was
-    # refused work nobody is waiting for, which is not worth a "never retrieved" warning.
-    if not task.cancelled():
-        task.exception()
+    def _announce(self, events: Callable[[Any], list[Event]], written: asyncio.Future[Any]) -> None:
+        if written.cancelled() or written.exception() is not None:
+            return  # refused: the caller, if still waiting, gets the error; nothing to announce
+        try:
+            self.publish(*events(written.result()))
+        except Exception:
+            log.exception("announcing a committed write failed")

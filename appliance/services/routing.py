@@ -14,7 +14,6 @@ from appliance.domain.events import (
     ConversationChanged,
     Event,
     MessageCreated,
-    QueueUpdate,
     Unanswered,
 )
 from appliance.domain.model import Role, User
@@ -31,10 +30,10 @@ from appliance.domain.routing import (
     Waiting,
     choose,
     estimated_wait_seconds,
-    next_to_serve,
     position_in_queue,
 )
 from appliance.domain.teams import AgentRecord, Category, Team
+from appliance.services import assignment
 from appliance.services.context import Services, WriterJob, on_writer
 from appliance.storage import conversations as conv_store
 from appliance.storage import routing as store
@@ -51,21 +50,6 @@ def _snapshots(svc: Services, records: list[AgentRecord]) -> list[AgentSnapshot]
 Assigned = tuple[Conversation, list[Any]] | None  # None: someone else took it meanwhile
 
 
-def _assign_job(conversation_id: int, agent: AgentRecord,
-                now: datetime) -> WriterJob[Assigned]:
-    @on_writer
-    def assign() -> tuple[Conversation, list[Any]] | None:
-        if not store.assign_if_unassigned(conversation_id, agent.user_id):
-            return None  # an agent claimed it meanwhile
-        head = conv_store.require_head(conversation_id)
-        line, _ = conv_store.append_to(head, Sender(SYSTEM, agent.user_id, agent.display_name),
-                                       "system", "agent_joined",
-                                       "sys-" + secrets.token_hex(12), None, now)
-        return conv_store.get_conversation(conversation_id), [line]
-
-    return assign
-
-
 def _assigned_events(result: tuple[Conversation, list[Any]] | None) -> list[Event]:
     if result is None:
         return []
@@ -74,9 +58,22 @@ def _assigned_events(result: tuple[Conversation, list[Any]] | None) -> list[Even
             *(MessageCreated(line, conversation) for line in lines)]
 
 
+def _routed_events(routed: assignment.Routed) -> list[Event]:
+    return [event for done in routed.assignments
+            for event in (ConversationChanged(done.conversation),
+                          MessageCreated(done.line, done.conversation))]
+
+
+def _after_routing(svc: Services, site_id: int, routed: assignment.Routed) -> None:
+    for done in routed.assignments:
+        svc.presence.assigned(done.agent.user_id)
+    svc.queue_board.changed(site_id)
+
+
 async def route_new(svc: Services, conversation: Conversation,
                     category_id: int | None = None) -> str:
-    """Give a new chat to an agent, or queue it; returns the outcome."""
+    """Give a new chat to an agent, or queue it; returns the outcome. Decided on the writer
+    with every agent's load counted there (services/assignment.py)."""
     routing = await svc.db.read(store.site_routing, conversation.site_id)
     team_id = None
     if category_id is not None:
@@ -85,68 +82,28 @@ async def route_new(svc: Services, conversation: Conversation,
     records = await svc.db.read(store.agents_of_site, conversation.site_id)
     previous = await svc.db.read(store.previous_agent, conversation.visitor_id,
                                  conversation.id)
-    decision = choose(_snapshots(svc, records), team_id=team_id,
-                      fallback_team_id=routing.fallback_team_id, strategy=routing.strategy,
-                      previous_agent_id=previous)
-    now = svc.now()
-    if decision.outcome == ASSIGNED:
-        agent = next(r for r in records if r.user_id == decision.agent_id)
-        result = await svc.commit(_assign_job(conversation.id, agent, now), _assigned_events)
-        if result is not None:
-            svc.presence.assigned(agent.user_id)
-            return ASSIGNED
-    if decision.outcome in (ASSIGNED, QUEUED):
-        await svc.db.write(store.mark_queued, conversation.id, decision.team_id, now)
-        await publish_queue(svc, conversation.site_id)
-        return QUEUED
-    return decision.outcome
+    # Presence read and the job queued in one step of the loop: nothing changes in between.
+    job = assignment.route_job(conversation.id, team_id, routing,
+                               assignment.candidates(svc, records), previous, svc.now())
+    routed = await svc.commit(job, _routed_events)
+    if routed.outcome in (ASSIGNED, QUEUED):
+        _after_routing(svc, conversation.site_id, routed)
+    return routed.outcome
 
 
 async def drain_queue(svc: Services, site_id: int) -> int:
     """Hand waiting chats to agents who can take them now; returns how many were assigned."""
-    served = 0
-    while True:
-        waiting = [Waiting(cid, team, at.timestamp())
-                   for cid, _, team, at in await svc.db.read(store.queued, site_id)]
-        if not waiting:
-            break
-        records = await svc.db.read(store.agents_of_site, site_id)
-        routing = await svc.db.read(store.site_routing, site_id)
-        snapshots = _snapshots(svc, records)
-        choice = None
-        for item in sorted(waiting, key=lambda w: (w.queued_at, w.conversation_id)):
-            decision = choose([s for s in snapshots if next_to_serve([item], s) is not None],
-                              team_id=item.team_id, fallback_team_id=routing.fallback_team_id,
-                              strategy=routing.strategy)
-            if decision.outcome == ASSIGNED:
-                choice = (item, decision.agent_id)
-                break
-        if choice is None:
-            break
-        item, agent_id = choice
-        agent = next(r for r in records if r.user_id == agent_id)
-        result = await svc.commit(_assign_job(item.conversation_id, agent, svc.now()),
-                                  _assigned_events)
-        if result is not None:
-            svc.presence.assigned(agent.user_id)
-            served += 1
-    await publish_queue(svc, site_id)
-    return served
+    routing = await svc.db.read(store.site_routing, site_id)
+    records = await svc.db.read(store.agents_of_site, site_id)
+    job = assignment.drain_job(site_id, routing, assignment.candidates(svc, records), svc.now())
+    routed = await svc.commit(job, _routed_events)
+    _after_routing(svc, site_id, routed)
+    return len(routed.assignments)
 
 
 async def publish_queue(svc: Services, site_id: int) -> None:
-    """Tell every waiting visitor of the site their place in line and the expected wait."""
-    rows = await svc.db.read(store.queued, site_id)
-    if not rows:
-        return
-    waiting = [Waiting(cid, team, at.timestamp()) for cid, _, team, at in rows]
-    records = await svc.db.read(store.agents_of_site, site_id)
-    present = sum(1 for s in _snapshots(svc, records) if s.present)
-    for cid, _, _, _ in rows:
-        position = position_in_queue(waiting, cid) or 0
-        conversation = await svc.db.read(conv_store.require_head, cid)
-        svc.publish(QueueUpdate(cid, site_id, conversation.visitor_id, position,
-                                estimated_wait_seconds(position, present)))
+    """The site's queue changed: its waiting visitors and agents hear of it (coalesced)."""
+    svc.queue_board.changed(site_id)
 
 
 async def queue_position(svc: Services, conversation: Conversation) -> tuple[int, int] | None:
@@ -298,7 +255,9 @@ def _reoffer_job(conversation_id: int, site_id: int, old: int, new: AgentRecord 
     def reoffer() -> Reoffered:
         if not store.mark_reoffered(conversation_id, old, now):
             return None
-        if new is None or not store.reassign(conversation_id, old, new.user_id):
+        full = new is not None and store.open_loads([new.user_id]).get(
+            new.user_id, 0) >= new.max_chats  # counted here, on the writer: no race
+        if new is None or full or not store.reassign(conversation_id, old, new.user_id):
             return Unanswered(conversation_id, site_id, old, None), None, []
         line, _ = conv_store.append_to(conv_store.require_head(conversation_id),
                                        Sender(SYSTEM, new.user_id, new.display_name), "system",

@@ -9,6 +9,7 @@ from appliance.domain.permissions import require_conversation_access
 from appliance.domain.search import QUERY_MAX, match_expression
 from appliance.services.context import Services
 from appliance.storage import conversations as store
+from appliance.storage import search_index
 
 
 async def search(svc: Services, actor: User, query: str, site_id: int | None,
@@ -21,4 +22,22 @@ async def search(svc: Services, actor: User, query: str, site_id: int | None,
     if site_id is not None:
         require_conversation_access(actor, site_id)
         site_ids = [site_id]
+    await catch_up(svc)
     return await svc.db.read(store.search_messages, expression, site_ids, limit)
+
+
+async def catch_up(svc: Services, batches: int = 5) -> None:
+    """Index what was sent since the last batch, so a search finds a message sent just before
+    it (a backlog larger than `batches` batches — a fresh upgrade — is left to the loop)."""
+    for _ in range(batches):
+        if not await svc.db.read(search_index.pending):
+            return
+        if not await svc.db.write(search_index.index_batch):
+            return
+
+
+async def index_behind(svc: Services) -> None:
+    """The background loop's step: index everything that is waiting, batch by batch."""
+    while await svc.db.read(search_index.pending):
+        if not await svc.db.write(search_index.index_batch):
+            return

@@ -21,12 +21,11 @@ from appliance.domain.conversations import (
     Visitor,
 )
 from appliance.domain.errors import NotFound, attachment_not_found, conversation_not_found
-from appliance.storage import message_log
+from appliance.storage import message_log, search_index
 from appliance.storage.tables import (
     AttachmentRow,
     ConversationRow,
     MessageRow,
-    MessageSearchRow,
     VisitorRow,
 )
 
@@ -197,18 +196,13 @@ def append_to(conv: Conversation, sender: Sender, kind: str, body: str, client_i
 
 def search_messages(match: str, site_ids: list[int] | None,
                     limit: int) -> list[tuple[Message, int]]:
-    """Messages whose terms match an FTS5 expression, newest first, with their site id."""
-    query = (MessageRow.select(MessageRow, ConversationRow.id, ConversationRow.site)
-             .join(ConversationRow)
-             .where(MessageRow.id.in_(
-                 MessageSearchRow.select(MessageSearchRow.rowid).where(
-                     MessageSearchRow.match(match))))
-             .order_by(MessageRow.id.desc()).limit(limit))
-    if site_ids is not None:
-        query = query.where(ConversationRow.site.in_(site_ids))
-    rows = list(query)
-    return list(zip(_with_attachments(rows), [r.conversation.site_id for r in rows],
-                    strict=True))
+    """Messages whose terms match an FTS5 expression, newest first, with their site id (the
+    index applies the scope and the limit: storage/search_index.py)."""
+    ids = search_index.newest_matches(match, site_ids, limit)
+    rows = message_log.messages_with_site(ids)
+    attachments = {a: get_attachment(a) for a in {r[0][9] for r in rows if r[0][9]}}
+    return [(message_log.message_from_row(row, attachments.get(row[9])), site_id)
+            for row, site_id in rows]
 
 
 # -- conversations --------------------------------------------------------------------------
@@ -251,10 +245,7 @@ def open_conversation_of(visitor_id: int) -> Conversation | None:
     return None if row is None else _with_last_messages([row])[0]
 
 
-def create_conversation(site_id: int, visitor_id: int, now: datetime) -> Conversation:
-    row = ConversationRow.create(site=site_id, visitor=visitor_id, status=OPEN,
-                                 created_at=now, last_activity_at=now)
-    return get_conversation(row.id)
+create_conversation = message_log.create_conversation
 
 
 def list_conversations(*, site_ids: list[int] | None, status: str | None,

@@ -1,19 +1,20 @@
 """The per-message write path in plain SQL.
 
 It runs once for every message, so it skips the ORM's query building (which cost ~10x the
-SQLite work per message) and reads and writes only what the send needs.
+SQLite work per message) and reads and writes only what the send needs. Search terms are not
+written here: storage/search_index.py indexes messages in batches behind them.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import apsw
 
 from appliance.domain.conversations import NOTE, VISITOR, Conversation, Message, Sender
 from appliance.domain.errors import Conflict
-from appliance.domain.search import index_terms
 from appliance.storage.database import bound_database
 
 _CONVERSATION_COLUMNS = """c.id, c.site_id, c.visitor_id, v.name, c.status, c.assignee_id,
@@ -60,6 +61,18 @@ def open_conversation_head(visitor_id: int) -> Conversation | None:
     return None if row is None else _conversation(row)
 
 
+def create_conversation(site_id: int, visitor_id: int, now: datetime) -> Conversation:
+    """A new open conversation of the visitor (its head: it has no messages yet)."""
+    stamp = str(now)
+    _cursor().execute(
+        "INSERT INTO conversation (site_id, visitor_id, status, last_seq, visitor_last_seq, "
+        "agent_read_seq, visitor_read_seq, unread, created_at, last_activity_at) "
+        "VALUES (?, ?, 'open', 0, 0, 0, 0, 0, ?, ?)", (site_id, visitor_id, stamp, stamp))
+    head = conversation_head(bound_database.obj.connection().last_insert_rowid())
+    assert head is not None
+    return head
+
+
 def sent_row(sender: Sender, client_id: str) -> tuple | None:  # type: ignore[type-arg]
     """The row a sender already stored under `client_id` (the dedup key), if any."""
     return _cursor().execute(_SENT, (sender.type, sender.id, client_id)).fetchone()
@@ -97,12 +110,19 @@ def append(conv: Conversation, sender: Sender, kind: str, body: str, client_id: 
     if attachment_id is not None:
         cursor.execute("UPDATE attachment SET conversation_id = ? WHERE id = ?",
                        (conv.id, attachment_id))
-    terms = index_terms(body)
-    if terms:
-        cursor.execute("INSERT INTO message_search (rowid, terms) VALUES (?, ?)",
-                       (message_id, terms))
     return message_id, seq, replace(conv, last_seq=seq, visitor_last_seq=visitor_last,
                                     unread=unread, last_activity_at=now)
+
+
+def messages_with_site(ids: list[int]) -> list[tuple[tuple, int]]:  # type: ignore[type-arg]
+    """(message row, site id) of these messages, newest first."""
+    if not ids:
+        return []
+    rows: list[Any] = _cursor().execute(
+        f"SELECT {_MESSAGE_COLUMNS}, (SELECT site_id FROM conversation c "  # noqa: S608
+        f"WHERE c.id = m.conversation_id) FROM message m WHERE m.id IN "
+        f"({', '.join('?' * len(ids))}) ORDER BY m.id DESC", ids).fetchall()
+    return [(row[:-1], int(row[-1])) for row in rows]
 
 
 def message_from_row(row: tuple, attachment: object) -> Message:  # type: ignore[type-arg]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from appliance.domain.conversations import AGENT, NOTE, OPEN, PENDING, Conversation
+from appliance.domain.conversations import OPEN, PENDING, Conversation
 from appliance.storage.conversations import get_conversation
-from appliance.storage.tables import ConversationRow, MessageRow
+from appliance.storage.tables import ConversationRow
 
 
 def active_conversation_of(visitor_id: int) -> Conversation | None:
@@ -24,19 +24,14 @@ def set_rating(conversation_id: int, rating: int, comment: str) -> Conversation:
     return get_conversation(conversation_id)
 
 
-def _answered() -> object:
-    return MessageRow.select(MessageRow.id).where(
-        (MessageRow.conversation == ConversationRow.id) & (MessageRow.sender_type == AGENT)
-        & (MessageRow.kind != NOTE))
-
-
 def unanswered_open(limit: int) -> list[tuple[int, int, datetime]]:
     """(conversation id, visitor id, last activity) of open conversations no agent answered
-    yet and not already marked missed."""
+    yet (`first_response_at`, set by an agent's first reply in its own transaction) and not
+    already marked missed: one pass over the open conversations, none over their messages."""
     query = (ConversationRow.select(ConversationRow.id, ConversationRow.visitor,
                                     ConversationRow.last_activity_at)
              .where((ConversationRow.status == OPEN) & (ConversationRow.missed == False)  # noqa: E712
-                    & ~ConversationRow.id.in_(_answered()))
+                    & ConversationRow.first_response_at.is_null())
              .order_by(ConversationRow.id).limit(limit))
     return [(r.id, r.visitor_id, r.last_activity_at) for r in query]
 
@@ -46,6 +41,6 @@ def mark_missed(conversation_id: int) -> Conversation | None:
     changed = (ConversationRow.update(missed=True)
                .where((ConversationRow.id == conversation_id)
                       & (ConversationRow.missed == False)  # noqa: E712
-                      & ~ConversationRow.id.in_(_answered()))
+                      & ConversationRow.first_response_at.is_null())
                .execute())
     return get_conversation(conversation_id) if changed else None

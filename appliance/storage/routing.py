@@ -11,41 +11,61 @@ from appliance.domain.teams import AgentRecord, Category, SiteRouting, Team
 from appliance.storage.database import bound_database
 from appliance.storage.tables import (
     CategoryRow,
-    CompanyRow,
     ConversationRow,
     SiteRow,
     TeamMemberRow,
     TeamRow,
     UserRow,
-    UserSiteRow,
 )
 
 
 def site_routing(site_id: int) -> SiteRouting:
-    row = SiteRow.get_or_none(SiteRow.id == site_id)
+    row = bound_database.obj.execute_sql(
+        "SELECT id, routing_strategy, fallback_team_id, unanswered_seconds FROM site "
+        "WHERE id = ?", (site_id,)).fetchone()
     if row is None:
         raise NotFound("No such site")
-    return SiteRouting(row.id, row.routing_strategy, row.fallback_team_id, row.unanswered_seconds)
+    return SiteRouting(*row)
+
+
+_MANAGERS = tuple(role.value for role in Role if role.manages_install)
+# Built once from the constant role list above; values are always bound.
+_SERVING = ('SELECT u.id, u.display_name, u.max_chats, u.status_choice FROM "user" u '  # noqa: S608
+            f"WHERE u.active AND (u.role IN ({', '.join('?' * len(_MANAGERS))}) "
+            "OR u.id IN (SELECT user_id FROM user_site WHERE site_id = ?)) ORDER BY u.id")
 
 
 def agents_of_site(site_id: int) -> list[AgentRecord]:
-    """Active users who serve the site (owners and admins serve every site)."""
-    site = SiteRow.get_or_none(SiteRow.id == site_id)
-    if site is None:
+    """Active users who serve the site (owners and admins serve every site). Plain SQL: it
+    runs for every new chat."""
+    db = bound_database.obj
+    found = db.execute_sql("SELECT company.max_chats FROM site JOIN company "
+                           "ON company.id = site.company_id WHERE site.id = ?",
+                           (site_id,)).fetchone()
+    if found is None:
         raise NotFound("No such site")
-    default_max = CompanyRow.get_by_id(site.company_id).max_chats
-    assigned = {r.user_id for r in UserSiteRow.select().where(UserSiteRow.site == site_id)}
-    users = [u for u in UserRow.select().where(UserRow.active)
-             if u.id in assigned or Role(u.role).manages_install]
-    ids = [u.id for u in users]
-    load = dict(bound_database.obj.execute_sql(
-        "SELECT assignee_id, count(*) FROM conversation WHERE status = 'open' "
-        "AND assignee_id IS NOT NULL GROUP BY assignee_id").fetchall())
+    users = db.execute_sql(_SERVING, (*_MANAGERS, site_id)).fetchall()
+    ids = [u[0] for u in users]
+    load = open_loads(ids)
     teams: dict[int, set[int]] = {i: set() for i in ids}
-    for member in TeamMemberRow.select().where(TeamMemberRow.user.in_(ids)):
-        teams[member.user_id].add(member.team_id)
-    return [AgentRecord(u.id, u.display_name, u.max_chats or default_max, load.get(u.id, 0),
-                        frozenset(teams[u.id]), u.status_choice) for u in users]
+    if ids:
+        for user_id, team_id in db.execute_sql(
+                "SELECT user_id, team_id FROM team_member "  # noqa: S608
+                f"WHERE user_id IN ({', '.join('?' * len(ids))})", ids).fetchall():
+            teams[user_id].add(team_id)
+    return [AgentRecord(uid, name, own_max or found[0], load.get(uid, 0),
+                        frozenset(teams[uid]), choice) for uid, name, own_max, choice in users]
+
+
+def open_loads(user_ids: list[int]) -> dict[int, int]:
+    """Open conversations assigned to each of `user_ids`, counted in the caller's transaction
+    (on the writer: the load an assignment decided there must respect)."""
+    if not user_ids:
+        return {}
+    marks = ", ".join("?" * len(user_ids))
+    return dict(bound_database.obj.execute_sql(
+        "SELECT assignee_id, count(*) FROM conversation WHERE status = 'open' "  # noqa: S608
+        f"AND assignee_id IN ({marks}) GROUP BY assignee_id", user_ids).fetchall())
 
 
 def previous_agent(visitor_id: int, before_conversation: int) -> int | None:
@@ -73,6 +93,15 @@ def queued(site_id: int | None = None) -> list[tuple[int, int, int | None, datet
     if site_id is not None:
         query = query.where(ConversationRow.site == site_id)
     return [(r.id, r.site_id, r.team_id, r.queued_at) for r in query]
+
+
+def waiting_line(site_id: int) -> list[tuple[int, int, int | None, datetime]]:
+    """(conversation, visitor, team, queued at) of the site's waiting chats, oldest first."""
+    rows = bound_database.obj.execute_sql(
+        "SELECT id, visitor_id, team_id, queued_at FROM conversation WHERE site_id = ? "
+        "AND status = 'open' AND assignee_id IS NULL AND queued_at IS NOT NULL "
+        "ORDER BY queued_at, id", (site_id,)).fetchall()
+    return [(cid, visitor, team, datetime.fromisoformat(at)) for cid, visitor, team, at in rows]
 
 
 def assign_if_unassigned(conversation_id: int, user_id: int) -> bool:

@@ -404,22 +404,34 @@ class KbQuestionRow(BaseTable):
         indexes = ((("site", "reason", "text_key"), False),)
 
 
-class MessageSearchRow(FTS5Model):  # type: ignore[misc]  # playhouse is untyped
-    """Search terms of each message (rowid = message id); see domain/search.py."""
+class MessageIndexRow(FTS5Model):  # type: ignore[misc]  # playhouse is untyped
+    """Search terms of each message (rowid = message id; see domain/search.py) and its site as
+    a token (`site_token`), filled behind the messages by storage/search_index.py."""
 
     rowid = RowIDField()
     terms = SearchField()
+    site = SearchField()
 
     class Meta:
         database = bound_database
-        table_name = "message_search"
-        options = {"content": "", "contentless_delete": 1, "tokenize": "unicode61"}  # noqa: RUF012
+        table_name = "message_index"
+        options = {"content": "", "contentless_delete": 1, "tokenize": "unicode61",  # noqa: RUF012
+                   "prefix": "'1'"}
+
+
+class SearchMarkRow(BaseTable):
+    """One row: every message up to `last_message_id` is in `message_index` (migration 9)."""
+
+    last_message_id = pw.IntegerField()
+
+    class Meta:
+        table_name = "search_mark"
 
 
 ALL_TABLES: tuple[type[pw.Model], ...] = (
     SchemaMigration, CompanyRow, SiteRow, UserRow, UserSiteRow, SessionRow,
-    VisitorRow, ConversationRow, AttachmentRow, MessageRow, CannedReplyRow, MessageSearchRow,
+    VisitorRow, ConversationRow, AttachmentRow, MessageRow, CannedReplyRow, MessageIndexRow,
     TeamRow, TeamMemberRow, CategoryRow,
-    SmtpSettingsRow, OutboxRow,
+    SmtpSettingsRow, OutboxRow, SearchMarkRow,
     KbEntryRow, KbSynonymRow, KbRevisionRow, BotSettingsRow, BotAnswerRow, KbQuestionRow,
 )

@@ -66,6 +66,7 @@ def create_app(runtime: Runtime) -> App:
     for bp in (api_account.bp, api_admin.bp, api_conversations.bp, api_routing.bp,
                api_widget.bp, api_offline.bp, api_kb.bp, pages.bp, sockets.bp):
         app.blueprint(bp)
+    app.signal("websocket.handler.before")(sockets.lean_socket)
     app.error_handler.add(Exception, handle_exception)
     app.on_response(_security_headers)
     app.after_server_start(_start_background)

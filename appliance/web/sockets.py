@@ -28,6 +28,7 @@ from appliance.services.participants import AgentSide, Side, VisitorSide
 from appliance.services.visitors import access_visitor
 from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, client_ip, own_origin, services
+from appliance.web.ws_io import LeanSocket
 from appliance.wire import json_in
 from appliance.wire.frames import (
     PING,
@@ -42,7 +43,6 @@ from appliance.wire.frames import (
 bp = Blueprint("sockets")
 AUTH_TIMEOUT = 10.0
 CLOSE_GOING_AWAY = 1001  # the server is stopping: reconnect (with backoff) and sync
-CLOSE_INVALID_TEXT = 1007
 # A peer heard nothing from for this many ping intervals is gone (docs/protocol.md: both sides
 # use the same rule).
 SILENT_INTERVALS = 2.5
@@ -67,24 +67,25 @@ def _runtime(request: Request) -> Any:
     return request.app.ctx.runtime
 
 
-def _fail_on_invalid_text(ws: WebsocketImplProtocol) -> None:
-    """Sanic decodes text frames in a background task; invalid UTF-8 there only drops the frame
-    (and logs an unretrieved exception) while the socket stays open. Fail it with 1007 instead,
-    as RFC 6455 asks."""
-    process_events = ws.process_events
+async def lean_socket(request: Request, websocket: WebsocketImplProtocol) -> None:
+    """Right after the handshake, before any frame can arrive (web/app.py runs this on
+    Sanic's `websocket.handler.before` signal): the socket's frames go the lean way
+    (web/ws_io.py; invalid UTF-8 fails the socket with 1007 there)."""
+    request.ctx.lean = LeanSocket(websocket)
 
-    async def checked(events: Any) -> None:
-        try:
-            await process_events(events)
-        except UnicodeDecodeError:
-            ws.fail_connection(CLOSE_INVALID_TEXT, "text frames must be UTF-8")
 
-    ws.process_events = checked  # type: ignore[method-assign]
+def _lean(request: Request) -> LeanSocket:
+    lean = request.ctx.lean
+    assert isinstance(lean, LeanSocket)
+    return lean
+
+
+def _connection(lean: LeanSocket, **kwargs: Any) -> Connection:
+    return Connection(write=lean.write, writable=lean.writable, close=lean.close, **kwargs)
 
 
 @bp.websocket("/api/agent/ws")
 async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
-    _fail_on_invalid_text(ws)
     origin = request.headers.get("origin")
     if origin is not None and origin != own_origin(request):
         await ws.close(CLOSE_FORBIDDEN, "origin not allowed")
@@ -93,10 +94,9 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     if principal is None:
         await ws.close(CLOSE_SESSION_ENDED, "not signed in")
         return
-    conn = Connection(user_id=principal.user.id, session_id=principal.session.id,
-                      limit=AGENT_OUTBOX_LIMIT,
-                      site_scope=scope_of(principal.user),
-                      send=ws.send, close=lambda code, reason: ws.close(code, reason))
+    conn = _connection(_lean(request), user_id=principal.user.id,
+                       session_id=principal.session.id, limit=AGENT_OUTBOX_LIMIT,
+                       site_scope=scope_of(principal.user))
     svc = services(request)
     user = principal.user
     conn.push(agent_hello_frame(user, svc.presence.status(user.id)))
@@ -110,8 +110,7 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
 @bp.websocket("/api/widget/ws")
 async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     """The first frame authenticates: tokens never travel in URLs."""
-    _fail_on_invalid_text(ws)
-    frame = await ws.recv(timeout=AUTH_TIMEOUT)
+    frame = await _lean(request).recv(timeout=AUTH_TIMEOUT)
     auth = _parse(frame)
     if auth is None or auth.get("type") != "auth" or not all(
             isinstance(auth.get(key), str | None) for key in ("site_key", "visitor_token")):
@@ -128,8 +127,7 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     if auth.get("site_key") not in (None, site.widget_key):
         await ws.close(CLOSE_SESSION_ENDED, "visitor token belongs to another site")
         return
-    conn = Connection(visitor_id=visitor.id, send=ws.send,
-                      close=lambda code, reason: ws.close(code, reason))
+    conn = _connection(_lean(request), visitor_id=visitor.id)
     current = await open_conversation(svc, visitor)
     conn.push(visitor_hello_frame(visitor, current))
     side = VisitorSide(svc, visitor, site, client_ip(request))
@@ -218,18 +216,17 @@ async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
                  rights: Rights) -> None:
     hub = _runtime(request).hub
     hub.register(conn)
-    sender = asyncio.create_task(conn.run_sender())
     try:
-        await _receive_loop(ws, conn, rights, _runtime(request).config.ws_ping_seconds)
+        await _receive_loop(_lean(request), conn, rights,
+                            _runtime(request).config.ws_ping_seconds)
     finally:
         hub.unregister(conn)
-        if not conn.closing:
-            sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(sender, timeout=5)
+        if conn.closed is not None:  # let the close frame (and what precedes it) go out
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(conn.closed), timeout=5)
 
 
-async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, rights: Rights,
+async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
                         interval: int) -> None:
     """Answer frames in order. Ping every `interval` seconds whatever else flows, and drop a
     peer that sent nothing (a pong included) for SILENT_INTERVALS intervals."""
@@ -244,9 +241,9 @@ async def _receive_loop(ws: WebsocketImplProtocol, conn: Connection, rights: Rig
         if now >= next_ping:
             conn.push(PING)
             next_ping = now + interval
-        frame = await ws.recv(timeout=min(next_ping, deadline) - now)
+        frame = await lean.recv(timeout=min(next_ping, deadline) - now)
         if frame is None:
-            if ws.ws_proto.state.name in ("CLOSING", "CLOSED"):
+            if lean.closed:
                 return
             continue
         await _answer(frame, conn, rights, silence)

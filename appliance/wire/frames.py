@@ -5,6 +5,7 @@ name the same frames with the same fields."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from appliance.domain.conversations import Conversation, Message, Sender, Visitor
@@ -107,6 +108,13 @@ def error_frame(request: str, conversation_id: Any, code: str, text: str,
 def queue_frame(conversation_id: int, position: int, estimated_wait_seconds: int) -> Frame:
     return {"type": "queue", "conversation_id": conversation_id, "position": position,
             "estimated_wait_seconds": estimated_wait_seconds}
+
+
+def queue_summary_frame(site_id: int, waiting: int, teams: tuple[tuple[int | None, int], ...],
+                        oldest_queued_at: datetime | None) -> Frame:
+    return {"type": "queue_summary", "site_id": site_id, "waiting": waiting,
+            "oldest_queued_at": timestamp(oldest_queued_at),
+            "teams": [{"team_id": team_id, "waiting": count} for team_id, count in teams]}
 
 
 def unanswered_frame(conversation_id: int, agent_id: int, new_agent_id: int | None) -> Frame:

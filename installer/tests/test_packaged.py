@@ -95,9 +95,33 @@ def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None
             assert r.status_code == 200
             convs = client.get("/api/conversations?view=open").json()["conversations"]
             assert len(convs) == 1 and convs[0]["last_message"]["body"] == "您好，这里是打包版"
+            knowledge_base(client)
     finally:
         stop(proc)
     print(f"packaged: start-up to a ready /healthz {startup:.2f} s")
+
+
+def knowledge_base(client: httpx.Client) -> None:
+    """The knowledge base's compiled parts: the sanitiser (nh3), segmentation and pinyin
+    (rjieba, pypinyin with its data files), and the spreadsheet round trip (xlsxwriter,
+    python-calamine)."""
+    csrf = {"X-CSRF-Token": client.cookies["kefu_csrf"]}
+    company = client.get("/api/companies").json()["companies"][0]["id"]
+    site = client.get("/api/sites").json()["sites"][0]["id"]
+    r = client.post(f"/api/companies/{company}/kb/entries", headers=csrf, json={
+        "question": "下单后多久发货？",
+        "answer": "付款后24小时内发货<script>alert(1)</script>"})
+    assert r.status_code == 201, r.text
+    assert "<script" not in r.json()["entry"]["answer"]
+    r = client.post(f"/api/sites/{site}/kb/suggest", headers=csrf,
+                    json={"text": "付完款多久fa货"})
+    assert r.status_code == 200, r.text
+    assert r.json()["suggestions"][0]["entry"]["question"] == "下单后多久发货？"
+    exported = client.get(f"/api/companies/{company}/kb/export?format=xlsx")
+    assert exported.status_code == 200 and exported.content[:2] == b"PK"
+    r = client.post(f"/api/companies/{company}/kb/import?format=xlsx&mode=replace",
+                    headers=csrf, files={"file": ("kb.xlsx", exported.content)})
+    assert r.status_code == 201 and r.json()["imported"] == 1, r.text
 
 
 async def exchange(base: str) -> str:

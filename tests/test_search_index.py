@@ -1,0 +1,147 @@
+"""The search index behind the messages: filled in batches up to a high-water mark kept in the
+same transaction, so a crash loses nothing; scope and limit applied inside the index."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+import apsw
+import pytest
+
+from appliance.domain.conversations import VISITOR, Sender
+from appliance.domain.search import match_expression
+from appliance.storage import conversations as store
+from appliance.storage import message_log, search_index, sites
+from appliance.storage.database import Database
+from appliance.storage.migrations import migrate
+
+NOW = datetime(2026, 12, 6, 9, 0, 0)
+
+
+def fresh(tmp_path: Path) -> Path:
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    return path
+
+
+def seed(site_count: int) -> list[int]:
+    company = sites.create_company("Acme", NOW)
+    return [sites.create_site({"company_id": company.id, "name": f"s{n}",
+                               "url": f"https://s{n}.example.com"}, f"key-{n}", NOW).id
+            for n in range(site_count)]
+
+
+def say(site_id: int, texts: list[str]) -> list[int]:
+    """A visitor of the site says each text in one conversation; the message ids."""
+    visitor = store.create_visitor(site_id, f"token-{site_id}-{texts[0]}", {}, "test", NOW)
+    conversation = store.require_head(store.create_conversation(site_id, visitor.id, NOW).id)
+    sender = Sender(VISITOR, visitor.id, "访客")
+    ids = []
+    for n, text in enumerate(texts):
+        message_id, _, conversation = message_log.append(
+            conversation, sender, "text", text, f"c-{site_id}-{n}-{len(text)}", None, NOW)
+        ids.append(message_id)
+    return ids
+
+
+def found(query: str, site_ids: list[int] | None = None, limit: int = 50) -> list[int]:
+    match = match_expression(query)
+    assert match is not None
+    return search_index.newest_matches(match, site_ids, limit)
+
+
+def run(path: Path, *jobs) -> list:
+    """Each job on the writer of a fresh `Database` (its own transaction); their results."""
+    db = Database(path)
+    db.start()
+
+    async def go() -> list:
+        return [await db.write(job) for job in jobs]
+
+    try:
+        return asyncio.run(go())
+    finally:
+        db.close()
+
+
+def test_messages_are_found_once_a_batch_has_indexed_them(tmp_path: Path) -> None:
+    path = fresh(tmp_path)
+    (site,) = run(path, lambda: seed(1))[0]
+    ids = run(path, lambda: say(site, ["我要申请退款", "什么时候发货", "退款到账了吗"]))[0]
+    pending, before, indexed, after, mark = run(
+        path, search_index.pending, lambda: found("退款"), search_index.index_batch,
+        lambda: found("退款"), search_index.pending)
+    assert pending == 3 and before == []  # sending wrote no search terms
+    assert indexed == 3 and mark == 0
+    assert after == [ids[2], ids[0]]  # newest first
+
+
+def test_a_crash_before_or_during_a_batch_loses_nothing(tmp_path: Path) -> None:
+    path = fresh(tmp_path)
+    (site,) = run(path, lambda: seed(1))[0]
+    run(path, lambda: say(site, ["发货了吗", "请尽快发货"]))
+    # A batch that dies half-way (the process is killed before its commit) rolls back whole:
+    # neither index rows nor a moved mark survive.
+    db = apsw.Connection(str(path))
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO message_index (rowid, terms, site) VALUES (1, '发货', 's1')")
+    db.execute("UPDATE search_mark SET last_message_id = 2")
+    db.close()  # closed without COMMIT: what a crash leaves
+    assert run(path, search_index.pending, lambda: found("发货")) == [2, []]
+    # The next process catches up from the mark.
+    assert run(path, search_index.index_batch, lambda: found("发货"), search_index.pending) == [
+        2, [2, 1], 0]
+
+
+def test_scope_and_limit_are_applied_inside_the_index(tmp_path: Path) -> None:
+    path = fresh(tmp_path)
+    mine, other = run(path, lambda: seed(2))[0]
+    old = run(path, lambda: say(mine, ["价格多少", "价格能便宜吗"]))[0]
+    # Many newer matches in another site must not crowd out the agent's own.
+    run(path, lambda: say(other, [f"价格 {n}" for n in range(120)]))
+    run(path, search_index.index_batch)
+    assert run(path, lambda: found("价格", [mine], limit=10))[0] == [old[1], old[0]]
+    everywhere = run(path, lambda: found("价格", None, limit=10))[0]
+    assert len(everywhere) == 10 and min(everywhere) > max(old)
+    assert run(path, lambda: found("价格", [], limit=10))[0] == []
+    # A word that is a site token's spelling matches only text, never the scope column.
+    assert run(path, lambda: found(f"s{mine}"))[0] == []
+
+
+def test_deleted_messages_leave_the_index_and_a_reused_id_is_indexed_anew(
+        tmp_path: Path) -> None:
+    path = fresh(tmp_path)
+    site, gone = run(path, lambda: seed(2))[0]
+    run(path, lambda: say(site, ["保修多久"]), lambda: say(gone, ["发票怎么开"]),
+        search_index.index_batch)
+    assert len(run(path, lambda: found("发票"))[0]) == 1
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("DELETE FROM site WHERE id = ?", (gone,))  # cascades to its messages
+    db.close()
+    assert run(path, lambda: found("发票"))[0] == []
+    reused = run(path, lambda: say(site, ["发票抬头写公司"]))[0]
+    assert run(path, search_index.index_batch, lambda: found("发票"))[1] == reused
+
+
+@pytest.mark.parametrize("query", ["退款", "退", "refund"])
+def test_search_service_finds_a_message_sent_just_before(service_env, query: str) -> None:
+    from appliance.services import conversations, search, setup
+    from appliance.services.visitors import check_start_session
+
+    svc, _ = service_env
+
+    async def scenario() -> list[str]:
+        done = await setup.do_setup(svc, setup.SetupInput(
+            company_name="悦齿口腔", login="boss", display_name="老板",
+            password="owner-password-1", site={"name": "官网", "url": "https://x.example.com"}))
+        session = await check_start_session(svc, {"site_key": done.site.widget_key},
+                                            origin=None, own_origin="http://x", user_agent="t")
+        await conversations.check_visitor_send(svc, session.visitor, {
+            "client_id": "c-0001-abcdef", "kind": "text", "body": "我要退款 refund"})
+        results = await search.search(svc, done.owner, query, None, 10)
+        return [m.body for m, _ in results]
+
+    assert asyncio.run(scenario()) == ["我要退款 refund"]
