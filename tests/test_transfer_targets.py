@@ -6,6 +6,7 @@ import asyncio
 
 from conftest import Appliance
 from test_conversations import agent_socket
+from test_reoffer import assigned
 from test_routing import add_agent, start_chat
 
 
@@ -22,6 +23,7 @@ def test_transfer_targets_show_status_and_load_to_whoever_may_transfer(
     async def scenario() -> int:
         console = await agent_socket(appliance, li_client)
         _, ws, conv = await start_chat(appliance, site["widget_key"], "转接测试")
+        await assigned(owner_client, conv)  # routing follows the ack
         await ws.close()
         await console.close()
         return conv

@@ -15,8 +15,12 @@ from test_conversations import SITE_ORIGIN, Widget, cid, manual_routing
 
 
 @pytest.fixture
-def widget(appliance: Appliance, owner) -> Widget:
-    owner_client, setup = owner
+def widget(start_appliance) -> Widget:
+    # About the socket path, not the widget's limits (tests/test_throttle.py): a flood of
+    # hundreds of messages from one visitor must all be answered.
+    appliance = start_appliance(visitor_messages_per_minute=100_000,
+                                address_messages_per_minute=100_000)
+    owner_client, setup = appliance.setup()
     site = manual_routing(owner_client, setup["site"]["id"])
     return Widget(appliance, site["widget_key"])
 
