@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import apsw
@@ -16,7 +17,7 @@ from appliance.domain.conversations import (
     clean_kind,
 )
 from appliance.domain.errors import Invalid, UnsupportedMediaType
-from appliance.domain.search import QUERY_MAX, index_terms, match_expression
+from appliance.domain.search import QUERY_MAX, index_prefixes, index_terms, match_expression
 from appliance.domain.uploads import NAME_MAX, classify, clean_file_name
 
 
@@ -47,31 +48,49 @@ def test_latin_words_are_lower_cased_and_mixed_text_keeps_its_order() -> None:
 
 
 def test_queries_match_bigrams_as_a_phrase_and_one_character_by_prefix() -> None:
-    assert match_expression("退款") == '"退款"'
-    assert match_expression("申请退款") == '"申请 请退 退款"'
-    assert match_expression("款") == '"款"*'
-    assert match_expression("Refund") == '"refund"*'
-    assert match_expression("iPhone 退货") == '"iphone"* AND "退货"'
-    assert match_expression("退款，发货") == '"退款" AND "发货"'
+    assert match_expression("退款") == 'terms : "退款"'
+    assert match_expression("申请退款") == 'terms : "申请 请退 退款"'
+    assert match_expression("款") == 'terms : "款"*'
+    # Words of other scripts match themselves or, as prefixes, longer words (prefix column).
+    assert match_expression("Refund") == '(terms : "refund" OR prefixes : "refund")'
+    assert match_expression("iPhone 退货") == (
+        '(terms : "iphone" OR prefixes : "iphone") AND terms : "退货"')
+    assert match_expression("x") == 'terms : "x"*'
+    assert match_expression("international") == 'terms : "international"*'  # > 8 characters
+    assert match_expression("退款，发货") == 'terms : "退款" AND terms : "发货"'
     assert match_expression("") is None
     assert match_expression("  ，。!? ") is None
 
 
+def test_latin_words_and_numbers_are_indexed_by_their_prefixes() -> None:
+    assert index_prefixes("Refund iPhone15退货") == (
+        "re ref refu refun ip iph ipho iphon iphone iphone1")
+    assert index_prefixes("13800138000") == "13 138 1380 13800 138001 1380013 13800138"
+    assert index_prefixes("好的 ok a") == ""  # CJK and words of 1-2 characters: none
+    assert index_prefixes("order order") == "or ord orde"
+
+
+_ALLOWED_OUTSIDE_QUOTES = {"terms", "prefixes", ":", "*", "(", ")", "OR", "AND"}
+
+
 @pytest.mark.parametrize("query", ['" OR *', "NEAR(a b)", "a^b", "退款 OR 发货", 'x" AND "y',
-                                   "col:term", "-退款", "(", "*", "'", "a NOT b"])
+                                   "col:term", "-退款", "(", "*", "'", "a NOT b",
+                                   "prefixes : x", "site : s1", "terms:(a OR b)"])
 def test_fts_syntax_in_a_query_is_only_ever_text(query: str) -> None:
     expression = match_expression(query)
     if expression is None:
         return
-    # Every part is a quoted string (a phrase, maybe a prefix) joined by AND.
-    for part in expression.split(" AND "):
-        assert part.startswith('"') and part.rstrip("*").endswith('"'), part
-        assert '"' not in part.rstrip("*")[1:-1], part
-    assert "OR" not in expression and "NOT" not in expression and "NEAR" not in expression
+    quoted = re.findall(r'"([^"]*)"', expression)
+    assert all(q and '"' not in q for q in quoted)
+    outside = re.sub(r'"[^"]*"', " ", expression).replace("(", " ( ").replace(")", " ) ")
+    assert set(outside.replace(":", " : ").replace("*", " * ").split()) <= (
+        _ALLOWED_OUTSIDE_QUOTES), expression
+    # The user's words are only ever inside quotes: NOT, NEAR, ^, columns never act.
+    assert "NOT" not in outside and "NEAR" not in outside and "site" not in outside
 
 
 def test_queries_are_capped() -> None:
-    assert match_expression("a" * 500) == '"' + "a" * QUERY_MAX + '"*'
+    assert match_expression("a" * 500) == 'terms : "' + "a" * QUERY_MAX + '"*'
     long_cjk = match_expression("退" * 500)
     assert long_cjk is not None and long_cjk.count("退退") == QUERY_MAX - 1
 
@@ -84,10 +103,12 @@ DOCUMENTS = ["我要申请退款，东西坏了", "什么时候发货？", "Refu
 @pytest.fixture
 def search_index() -> Any:
     connection = apsw.Connection(":memory:")
-    connection.execute("CREATE VIRTUAL TABLE search USING fts5(terms, tokenize='unicode61')")
+    # As migration 9 makes message_index (without its site column).
+    connection.execute("CREATE VIRTUAL TABLE search USING fts5(terms, prefixes, "
+                       "tokenize='unicode61', prefix='1')")
     for rowid, text in enumerate(DOCUMENTS):
-        connection.execute("INSERT INTO search(rowid, terms) VALUES (?, ?)",
-                           (rowid, index_terms(text)))
+        connection.execute("INSERT INTO search(rowid, terms, prefixes) VALUES (?, ?, ?)",
+                           (rowid, index_terms(text), index_prefixes(text)))
     yield connection
     connection.close()
 
@@ -104,6 +125,10 @@ def search_index() -> Any:
     ("款东", []),  # a comma lies between
     ("refund", ["Refund please"]),
     ("REF", ["Refund please"]),
+    ("r", ["Refund please"]),
+    ("refunds", []),  # longer than the word
+    ("iph", ["iPhone15 屏幕碎了"]),
+    ("15", []),  # a prefix must start the word
     ("iphone 屏幕", ["iPhone15 屏幕碎了"]),
     ("가격", ["가격이 얼마예요"]),
     ('" OR *', []),
@@ -253,7 +278,8 @@ def test_attachment_bodies_are_optional_captions() -> None:
 
 
 def test_full_width_text_is_found_by_half_width_queries() -> None:
-    from appliance.domain.search import index_terms, match_expression
+    from appliance.domain.search import index_prefixes, index_terms, match_expression
 
     assert "iphone" in index_terms("ｉＰｈｏｎｅ 退款").split()
-    assert match_expression("ｉＰｈｏｎｅ") == '"iphone"*'
+    assert match_expression("ｉＰｈｏｎｅ") == match_expression("iphone")
+    assert "iph" in index_prefixes("ｉＰｈｏｎｅ").split()

@@ -14,6 +14,10 @@ import unicodedata
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 QUERY_MAX = 100
+# Words of other scripts (Latin, digits) are also indexed by their prefixes of 2..PREFIX_MAX
+# characters, in a column of their own: a prefix query then reads one list newest-first
+# instead of merging every word that starts with it (which grows with history).
+PREFIX_MAX = 8
 
 
 def _cjk_terms(run: str) -> list[str]:
@@ -35,6 +39,21 @@ def index_terms(text: str) -> str:
     return " ".join(terms)
 
 
+def _prefixes(word: str) -> list[str]:
+    return [word[:n] for n in range(2, min(len(word) - 1, PREFIX_MAX) + 1)]
+
+
+def index_prefixes(text: str) -> str:
+    """The space-separated prefixes (2..PREFIX_MAX characters, shorter than the word) of the
+    words of `text` that are not CJK, for the index's prefix column."""
+    text = unicodedata.normalize("NFKC", text)
+    prefixes: list[str] = []
+    for run in _CJK.split(text):
+        for word in _WORD.findall(run):
+            prefixes.extend(_prefixes(word.lower()))
+    return " ".join(dict.fromkeys(prefixes))
+
+
 def match_expression(query: str) -> str | None:
     """An FTS5 MATCH expression for a user's query (all parts must match), or None if empty."""
     parts: list[str] = []
@@ -44,15 +63,22 @@ def match_expression(query: str) -> str | None:
         parts.extend(_latin_parts(query[position:match.start()]))
         run = match.group()
         if len(run) == 1:
-            parts.append(f'"{run}"*')
+            parts.append(f'terms : "{run}"*')
         else:
             bigrams = [run[i:i + 2] for i in range(len(run) - 1)]
-            parts.append('"' + " ".join(bigrams) + '"')  # a phrase: consecutive bigrams
+            parts.append('terms : "' + " ".join(bigrams) + '"')  # consecutive bigrams
         position = match.end()
     parts.extend(_latin_parts(query[position:]))
     return " AND ".join(parts) if parts else None
 
 
 def _latin_parts(text: str) -> list[str]:
-    # Quoted, so that FTS5 syntax in a query (OR, NEAR, *, ^) is only ever text.
-    return [f'"{w.lower()}"*' for w in _WORD.findall(text)]
+    """A word matches itself or, as a prefix, a longer word (`ref` finds `refund`). Quoted, so
+    that FTS5 syntax in a query (OR, NEAR, *, ^) is only ever text."""
+    parts = []
+    for word in (w.lower() for w in _WORD.findall(text)):
+        if 2 <= len(word) <= PREFIX_MAX:
+            parts.append(f'(terms : "{word}" OR prefixes : "{word}")')
+        else:  # one character: the index's prefix list; longer: few words share the prefix
+            parts.append(f'terms : "{word}"*')
+    return parts

@@ -11,7 +11,7 @@ match of the whole history first.
 
 from __future__ import annotations
 
-from appliance.domain.search import index_terms
+from appliance.domain.search import index_prefixes, index_terms
 from appliance.storage.database import bound_database
 
 BATCH = 2000  # messages per indexing job: one FTS5 segment each, not one per commit
@@ -39,11 +39,11 @@ def index_batch(limit: int = BATCH) -> int:
         (mark, limit)).fetchall()
     if not rows:
         return 0
-    terms = [(message_id, index_terms(body), site_token(site_id))
+    terms = [(message_id, index_terms(body), index_prefixes(body), site_token(site_id))
              for message_id, body, site_id in rows]
     db.connection().cursor().executemany(
-        "INSERT OR REPLACE INTO message_index (rowid, terms, site) VALUES (?, ?, ?)",
-        [row for row in terms if row[1]])
+        "INSERT OR REPLACE INTO message_index (rowid, terms, prefixes, site) "
+        "VALUES (?, ?, ?, ?)", [row for row in terms if row[1]])
     db.execute_sql("UPDATE search_mark SET last_message_id = ? WHERE id = 1", (rows[-1][0],))
     return len(rows)
 
@@ -51,7 +51,7 @@ def index_batch(limit: int = BATCH) -> int:
 def newest_matches(match: str, site_ids: list[int] | None, limit: int) -> list[int]:
     """Ids of the newest messages whose terms match the FTS5 expression `match`, in the
     given sites (None: all), newest first; scope and limit are applied inside the index."""
-    expression = f"terms : ({match})"
+    expression = f"({match})"
     if site_ids is not None:
         if not site_ids:
             return []

@@ -410,6 +410,7 @@ class MessageIndexRow(FTS5Model):  # type: ignore[misc]  # playhouse is untyped
 
     rowid = RowIDField()
     terms = SearchField()
+    prefixes = SearchField()
     site = SearchField()
 
     class Meta:
