@@ -5,9 +5,10 @@ column, so that a search applies its scope and its limit inside the index; and a
 one-character prefixes, so that a one-character query reads one list too; and the prefixes
 of Latin words and numbers (2–8 characters) as tokens of their own column, so that a prefix
 query (`ref` for `refund`) reads one list as well instead of merging every word it starts.
-It is filled by batches behind the messages (storage/search_index.py) up to the high-water mark kept in
-`search_mark`, in the batch's own transaction: a crash leaves the mark where the index is, and
-indexing resumes from there. Existing messages are indexed the same way, from mark 0."""
+It is filled by batches behind the messages (storage/search_index.py) up to the high-water
+mark kept in `search_mark`, in the batch's own transaction: a crash leaves the mark where the
+index is, and indexing resumes from there. Existing messages are indexed the same way, from
+mark 0."""
 
 from appliance.storage.migrations.base import Migration, sql
 
