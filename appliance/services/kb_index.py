@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from appliance.domain.kb import Candidate, KbEntry
+from appliance.domain.kb_facets import STRONG, Facet, agreement, answered_facets, facets_of
 from appliance.services.kb_text import KIND_WEIGHTS, Lexicon, terms, word_sounds
 
 K1 = 1.2
@@ -18,13 +19,15 @@ FIELDS = {"question": (1.0, 0.5), "answer": (0.25, 0.75)}  # field: (weight, b)
 MAX_DOCUMENT_SHARE = 0.5
 # Which kinds of terms say how much of a message an entry explains (its coverage): words,
 # synonym groups and Latin words carry meaning; characters and sounds only help ranking.
-COVERAGE_KINDS = {"w": 1.0, "g": 1.0, "l": 1.0, "n": 0.3, "b": 0.3}
+COVERAGE_KINDS = {"w": 1.0, "g": 1.0, "l": 1.0, "n": 0.3, "b": 0.3, "f": 0.5}
 
 
 @dataclass(frozen=True, slots=True)
 class _Doc:
     entry: KbEntry
     fields: dict[str, Counter[str]]
+    asks: frozenset[Facet]   # what its question (or a phrasing) asks
+    tells: frozenset[Facet]  # what its answer gives (a price, a time…)
 
 
 class KbIndex:
@@ -59,12 +62,20 @@ class KbIndex:
                 idf = self.idf.get(term)
                 if idf is not None:
                     self.postings.setdefault(term, []).append((number, idf * weight))
+        self.facets = [(doc.asks, doc.tells) for doc in docs]
+        # Each entry's question terms and their meaning weight, for its reach.
+        self.question_terms = [
+            {t: COVERAGE_KINDS[t[0]] * self.idf[t] for t in doc.fields["question"]
+             if t[0] in COVERAGE_KINDS and t in self.idf} for doc in docs]
+        self.question_weight = [sum(t.values()) for t in self.question_terms]
 
     def search(self, text: str, allowed: Collection[int] | None = None,
                limit: int = 5) -> tuple[list[Candidate], float]:
         """The best entries for `text` (only those in `allowed` if given), and the
         message's own weight: the score a perfect match on every term would reach."""
         query = terms(text, self.lexicon, sounds=self.sounds)
+        asked = facets_of(text)
+        query.update(facet_terms(asked))
         scores: dict[int, float] = {}
         matched: dict[int, float] = {}
         total = 0.0
@@ -86,20 +97,33 @@ class KbIndex:
             entry = self.entries[number]
             if allowed is not None and entry.id not in allowed:
                 continue
+            asks, tells = self.facets[number]
+            own = self.question_terms[number]
+            reach = sum(own.get(t, 0.0) for t in query) / (self.question_weight[number] or 1.0)
             # Scores in units of the rarest possible term, comparable across KB sizes.
             found.append(Candidate(entry, score / self.unseen_idf,
-                                   matched[number] / total if total else 0.0))
+                                   matched[number] / total if total else 0.0,
+                                   agreement(asked, asks, tells), min(1.0, reach)))
             if len(found) == limit:
                 break
         return found, total
+
+
+def facet_terms(facets: frozenset[Facet]) -> list[str]:
+    """The strong facets as match terms: an entry asking a price matches a message asking
+    one even when nothing else is said (多少钱?), and rare facets weigh more."""
+    return ["f:" + f.value for f in facets & STRONG]
 
 
 def _analyse(entry: KbEntry, lexicon: Lexicon) -> _Doc:
     question: Counter[str] = Counter()
     for text in (entry.question, *entry.phrasings):
         question.update(terms(text, lexicon, document=True))
-    answer = terms(entry.answer_text, lexicon, document=True)
-    return _Doc(entry, {"question": question, "answer": answer})
+    text = entry.answer_text
+    answer = terms(text, lexicon, document=True)
+    asks = frozenset().union(*(facets_of(t) for t in (entry.question, *entry.phrasings)))
+    question.update(facet_terms(asks))
+    return _Doc(entry, {"question": question, "answer": answer}, asks, answered_facets(text))
 
 
 def _term_weights(doc: _Doc, average: dict[str, float]) -> dict[str, float]:
