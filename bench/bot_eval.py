@@ -185,10 +185,9 @@ def objective(rows: list[Outcome]) -> float:
 
 # -- choosing the settings on some sites, measuring them on another --------------------------
 
-RANKING_GRID = {"facet_bonus": (0.0, 0.3), "facet_penalty": (0.0, 0.4),
-                "reach_weight": (0.0, 0.5)}
-CONFIDENCE_GRID = {"margin_weight": (0.0, 0.2, 0.4), "facet_weight": (0.0, 0.1),
-                   "score_weight": (0.0, 0.05, 0.1), "reach_confidence": (0.0, 0.3)}
+RANKING_GRID = {"facet_bonus": (0.3,), "facet_penalty": (0.0,), "reach_weight": (0.5,)}
+CONFIDENCE_GRID = {"margin_weight": (0.0, 0.2), "score_weight": (0.05, 0.1),
+                   "reach_confidence": (0.0, 0.3), "missing_weight": (0.0, 0.1, 0.2)}
 MIN_SCORES = (0.0, 1.0, 2.0)
 SUGGEST_SHARE = 0.6  # suggestions from this share of the answer threshold (not measured)
 

@@ -94,7 +94,8 @@ def entry(number: int, question: str, answer: str = "见门店公告。") -> KbE
 def test_facet_agreement_reranks_and_low_confidence_hands_over() -> None:
     price = Candidate(entry(1, "保养多少钱？"), score=2.0, coverage=0.5, facet=-1)
     often = Candidate(entry(2, "多久保养一次？"), score=1.8, coverage=0.5, facet=1)
-    settings = Thresholds(facet_bonus=0.3, answer=0.3, score_weight=0.0, reach_confidence=0.0)
+    settings = Thresholds(facet_bonus=0.3, answer=0.3, suggest=0.2, margin_weight=0.0,
+                          score_weight=0.0, reach_confidence=0.0)
     assert [c.entry.id for c in rank([price, often], settings)] == [2, 1]
     decision = decide(Intent.QUESTION, [price, often], settings)
     assert decision.action is Action.ANSWER and decision.entry_id == 2
@@ -124,3 +125,14 @@ def test_near_neighbours_are_told_apart_by_what_is_asked(text: str, expected: in
     index = KbIndex(NEIGHBOURS, Lexicon.build())
     found, _ = index.search(text, limit=5)
     assert rank(found, Thresholds())[0].entry.id == expected, text
+
+
+def test_a_noun_no_entry_mentions_lowers_confidence() -> None:
+    index = KbIndex(NEIGHBOURS, Lexicon.build())
+    known, _ = index.search("洗衣机清洗多少钱", limit=1)
+    unknown, _ = index.search("洗碗机清洗多少钱", limit=1)
+    assert known[0].missing == 0.0
+    assert unknown[0].entry.id == 1 and unknown[0].missing == 1.0  # 洗碗机: never mentioned
+    settings = Thresholds(missing_weight=0.2)
+    assert decide(Intent.QUESTION, unknown, settings).confidence < decide(
+        Intent.QUESTION, unknown, Thresholds(missing_weight=0.0)).confidence

@@ -61,13 +61,15 @@ class Candidate:
     """An entry found for a message: its score, the share of the message's weight it
     matched (0..1), whether it asks what the message asks (`facet`: +1 the same facet, -1 a
     facet it neither asks nor answers, 0 can't tell; kb_facets.py) and the share of the
-    entry's own question the message matched (`reach`, 0..1)."""
+    entry's own question the message matched (`reach`, 0..1), and the weight of the rarest
+    word of the message the entry lacks (`missing`, 0..1: 1 for a word no entry has)."""
 
     entry: KbEntry
     score: float
     coverage: float
     facet: int = 0
     reach: float = 0.0
+    missing: float = 0.0
 
 
 class Intent(enum.StrEnum):
@@ -122,17 +124,18 @@ class Thresholds:
     entries from `suggest`; below, it hands over. Chosen on the evaluation set with each
     site left out in turn (docs/benchmarks.md)."""
 
-    answer: float = 0.24
-    suggest: float = 0.15
-    min_score: float = 0.0  # in units of the rarest term's weight (kb_index.py)
+    answer: float = 0.27
+    suggest: float = 0.16
+    min_score: float = 1.0  # in units of the rarest term's weight (kb_index.py)
     suggestions: int = 3
     facet_bonus: float = 0.3     # × score when the entry asks the message's facet
     facet_penalty: float = 0.0   # × score when it neither asks nor answers it
-    reach_weight: float = 0.0    # score × (1 + reach_weight × reach)
-    margin_weight: float = 0.0   # confidence: + margin_weight × lead over the second
+    reach_weight: float = 0.5    # score × (1 + reach_weight × reach)
+    margin_weight: float = 0.2   # confidence: + margin_weight × lead over the second
     facet_weight: float = 0.0    # confidence: + facet_weight × facet agreement
     score_weight: float = 0.1    # confidence: + score_weight × ln(1 + score)
     reach_confidence: float = 0.3  # confidence: + reach_confidence × reach
+    missing_weight: float = 0.0  # confidence: − missing_weight × the rarest word it lacks
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +169,14 @@ def rank(candidates: Sequence[Candidate], thresholds: Thresholds) -> list[Candid
 def confidence(ranked: Sequence[Candidate], thresholds: Thresholds = Thresholds()) -> float:
     """How sure the bot is of the best candidate: the share of the message it explains,
     plus, weighed, its lead over the second one, its facet agreement, its score and its
-    reach."""
+    reach, less the rarest word of the message it lacks."""
     if not ranked:
         return 0.0
     best = ranked[0]
     sure = (best.coverage + thresholds.facet_weight * best.facet
             + thresholds.score_weight * math.log1p(max(0.0, best.score))
-            + thresholds.reach_confidence * best.reach)
+            + thresholds.reach_confidence * best.reach
+            - thresholds.missing_weight * best.missing)
     if thresholds.margin_weight:
         top = adjusted(best, thresholds)
         second = adjusted(ranked[1], thresholds) if len(ranked) > 1 else 0.0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from appliance.domain.kb import Candidate, KbEntry
 from appliance.domain.kb_facets import STRONG, Facet, agreement, answered_facets, facets_of
-from appliance.services.kb_text import KIND_WEIGHTS, Lexicon, terms, word_sounds
+from appliance.services.kb_text import KIND_WEIGHTS, Lexicon, nouns, terms, word_sounds
 
 K1 = 1.2
 FIELDS = {"question": (1.0, 0.5), "answer": (0.25, 0.75)}  # field: (weight, b)
@@ -68,12 +68,16 @@ class KbIndex:
             {t: COVERAGE_KINDS[t[0]] * self.idf[t] for t in doc.fields["question"]
              if t[0] in COVERAGE_KINDS and t in self.idf} for doc in docs]
         self.question_weight = [sum(t.values()) for t in self.question_terms]
+        # Each entry's words and synonym groups, for the words of a message it lacks.
+        self.named = [frozenset(t for t in (*doc.fields["question"], *doc.fields["answer"])
+                                if t[0] in "wgl") for doc in docs]
 
     def search(self, text: str, allowed: Collection[int] | None = None,
                limit: int = 5) -> tuple[list[Candidate], float]:
         """The best entries for `text` (only those in `allowed` if given), and the
         message's own weight: the score a perfect match on every term would reach."""
         query = terms(text, self.lexicon, sounds=self.sounds)
+        things = [("l:" if w.isascii() else "w:") + w for w in nouns(text)]
         asked = facets_of(text)
         query.update(facet_terms(asked))
         scores: dict[int, float] = {}
@@ -103,10 +107,26 @@ class KbIndex:
             # Scores in units of the rarest possible term, comparable across KB sizes.
             found.append(Candidate(entry, score / self.unseen_idf,
                                    matched[number] / total if total else 0.0,
-                                   agreement(asked, asks, tells), min(1.0, reach)))
+                                   agreement(asked, asks, tells), min(1.0, reach),
+                                   self._missing(things, number)))
             if len(found) == limit:
                 break
         return found, total
+
+    def _missing(self, things: list[str], number: int) -> float:
+        """The weight of the rarest noun of the message that entry `number` neither has nor
+        has a synonym of, in units of a word no entry has (0..1): 移机 in 空调移机多少钱
+        against an entry about installing."""
+        named = self.named[number]
+        worst = 0.0
+        for term in things:
+            if term in named:
+                continue
+            if any("g:" + name in named for name in self.lexicon.multi.get(term[2:], ())):
+                continue
+            worst = max(worst, self.idf.get(term, 0.0 if term in self.postings_seen
+                                            else self.unseen_idf))
+        return worst / self.unseen_idf
 
 
 def facet_terms(facets: frozenset[Facet]) -> list[str]:

@@ -172,6 +172,18 @@ def terms(text: str, lexicon: Lexicon, *, document: bool = False,
     return out
 
 
+_NOUN_TAGS = ("n", "eng", "vn")
+
+
+def nouns(text: str) -> set[str]:
+    """The nouns of a message (two characters or more, or Latin words): the things it is
+    about, which an entry that answers it should mention."""
+    text = without_interrogatives(_expand_latin(normalise(text)))
+    return {word for word, tag in rjieba.tag(text)
+            if tag.startswith(_NOUN_TAGS) and word not in lex.STOP_WORDS
+            and (len(word) >= 2 or _LATIN.fullmatch(word) is not None)}
+
+
 def _sound_alikes(runs: list[tuple[str, list[str]]], sounds: dict[str, tuple[str, ...]],
                   lexicon: Lexicon, out: Counter[str]) -> None:
     """Known words whose sound matches 2–4 syllables of the message that are not a word
