@@ -4,6 +4,7 @@ index is built, so a search only adds up postings."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -68,9 +69,12 @@ class KbIndex:
             {t: COVERAGE_KINDS[t[0]] * self.idf[t] for t in doc.fields["question"]
              if t[0] in COVERAGE_KINDS and t in self.idf} for doc in docs]
         self.question_weight = [sum(t.values()) for t in self.question_terms]
-        # Each entry's words and synonym groups, for the words of a message it lacks.
+        # Each entry's meaningful terms: how much of a message it explains (coverage) and
+        # which of the message's nouns it lacks, for the few best entries only.
         self.named = [frozenset(t for t in (*doc.fields["question"], *doc.fields["answer"])
-                                if t[0] in "wgl") for doc in docs]
+                                if t[0] in COVERAGE_KINDS and t in self.idf) | {
+            t for t in doc.fields["question"] if t[0] in "wl"} | {
+            t for t in doc.fields["answer"] if t[0] in "wl"} for doc in docs]
 
     def search(self, text: str, allowed: Collection[int] | None = None,
                limit: int = 5) -> tuple[list[Candidate], float]:
@@ -81,7 +85,7 @@ class KbIndex:
         asked = facets_of(text)
         query.update(facet_terms(asked))
         scores: dict[int, float] = {}
-        matched: dict[int, float] = {}
+        meanings: dict[str, float] = {}  # each meaningful term's share of the message
         total = 0.0
         for term, count in query.items():
             weight = KIND_WEIGHTS[term[0]] * (1 + math.log(count))
@@ -92,25 +96,27 @@ class KbIndex:
                     total += meaning * self.unseen_idf
                 continue
             total += meaning * idf
+            if meaning:
+                meanings[term] = meaning * idf
+            get = scores.get
             for number, value in self.postings.get(term, ()):
-                scores[number] = scores.get(number, 0.0) + weight * value
-                matched[number] = matched.get(number, 0.0) + meaning * idf
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+                scores[number] = get(number, 0.0) + weight * value
+        if allowed is not None:
+            scores = {n: v for n, v in scores.items() if self.entries[n].id in allowed}
+        ranked = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
         found: list[Candidate] = []
         for number, score in ranked:
             entry = self.entries[number]
-            if allowed is not None and entry.id not in allowed:
-                continue
             asks, tells = self.facets[number]
             own = self.question_terms[number]
             reach = sum(own.get(t, 0.0) for t in query) / (self.question_weight[number] or 1.0)
             # Scores in units of the rarest possible term, comparable across KB sizes.
+            named = self.named[number]
+            matched = sum(value for term, value in meanings.items() if term in named)
             found.append(Candidate(entry, score / self.unseen_idf,
-                                   matched[number] / total if total else 0.0,
+                                   matched / total if total else 0.0,
                                    agreement(asked, asks, tells), min(1.0, reach),
                                    self._missing(things, number)))
-            if len(found) == limit:
-                break
         return found, total
 
     def _missing(self, things: list[str], number: int) -> float:
