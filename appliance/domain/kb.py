@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import html
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -57,12 +58,18 @@ class KbEntry:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """An entry found for a message: its score and the share of the message's weight it
-    matched (0..1)."""
+    """An entry found for a message: its score, the share of the message's weight it
+    matched (0..1), whether it asks what the message asks (`facet`: +1 the same facet, -1 a
+    facet it neither asks nor answers, 0 can't tell; kb_facets.py) and the share of the
+    entry's own question the message matched (`reach`, 0..1), and the weight of the rarest
+    word of the message the entry lacks (`missing`, 0..1: 1 for a word no entry has)."""
 
     entry: KbEntry
     score: float
     coverage: float
+    facet: int = 0
+    reach: float = 0.0
+    missing: float = 0.0
 
 
 class Intent(enum.StrEnum):
@@ -73,6 +80,7 @@ class Intent(enum.StrEnum):
 
 
 _SMALL_TALK = frozenset(lex.SMALL_TALK)
+_CHAT = tuple(re.compile(p) for p in lex.SMALL_TALK_PATTERNS)
 _FILLERS = ("亲亲", "亲", "您好", "你好", "在吗", "在么", "请问", "哈喽", "hi", "hello")
 
 
@@ -82,7 +90,9 @@ def intent_of(text: str) -> Intent:
         return Intent.EMPTY
     if any(phrase in key for phrase in lex.HANDOVER_PHRASES):
         return Intent.HANDOVER
-    if key in _SMALL_TALK or _only_fillers(key):
+    if any(phrase in key for phrase in lex.COMPLAINT_PHRASES):
+        return Intent.HANDOVER  # an unhappy visitor gets a person, not an FAQ entry
+    if key in _SMALL_TALK or _only_fillers(key) or any(p.search(key) for p in _CHAT):
         return Intent.SMALL_TALK
     return Intent.QUESTION
 
@@ -107,14 +117,25 @@ class Action(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """The bot answers when the best entry explains at least `answer` of the message's
-    meaning and scores at least `min_score`; it offers the top entries from `suggest`; below,
-    it hands over. Chosen on the tune half of the evaluation set (docs/benchmarks.md)."""
+    """How the bot ranks and decides. Candidates are re-ranked by their score, raised when
+    the entry asks the message's facet and lowered when it cannot answer it; the bot answers
+    when the best one's confidence (coverage, its lead over the next one, facet agreement and
+    reach) is at least `answer` and its score at least `min_score`; it offers the top
+    entries from `suggest`; below, it hands over. Chosen on the evaluation set with each
+    site left out in turn (docs/benchmarks.md)."""
 
-    answer: float = 0.05
-    suggest: float = 0.02
-    min_score: float = 0.95  # in units of the rarest term's weight (kb_index.py)
+    answer: float = 0.27
+    suggest: float = 0.16
+    min_score: float = 1.0  # in units of the rarest term's weight (kb_index.py)
     suggestions: int = 3
+    facet_bonus: float = 0.3     # × score when the entry asks the message's facet
+    facet_penalty: float = 0.0   # × score when it neither asks nor answers it
+    reach_weight: float = 0.5    # score × (1 + reach_weight × reach)
+    margin_weight: float = 0.2   # confidence: + margin_weight × lead over the second
+    facet_weight: float = 0.0    # confidence: + facet_weight × facet agreement
+    score_weight: float = 0.1    # confidence: + score_weight × ln(1 + score)
+    reach_confidence: float = 0.3  # confidence: + reach_confidence × reach
+    missing_weight: float = 0.0  # confidence: − missing_weight × the rarest word it lacks
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +151,37 @@ class Decision:
         return self.candidates[0].entry.id if self.action is Action.ANSWER else None
 
 
-def confidence(candidates: Sequence[Candidate]) -> float:
-    """How much of the message the best candidate explains, 0..1."""
-    return candidates[0].coverage if candidates else 0.0
+def adjusted(candidate: Candidate, thresholds: Thresholds) -> float:
+    """A candidate's score for ranking: its match score weighed by facet agreement and by
+    how much of the entry's question the message covers."""
+    factor = 1.0 + thresholds.reach_weight * candidate.reach
+    if candidate.facet > 0:
+        factor *= 1.0 + thresholds.facet_bonus
+    elif candidate.facet < 0:
+        factor *= max(0.0, 1.0 - thresholds.facet_penalty)
+    return candidate.score * factor
+
+
+def rank(candidates: Sequence[Candidate], thresholds: Thresholds) -> list[Candidate]:
+    return sorted(candidates, key=lambda c: adjusted(c, thresholds), reverse=True)
+
+
+def confidence(ranked: Sequence[Candidate], thresholds: Thresholds = Thresholds()) -> float:
+    """How sure the bot is of the best candidate: the share of the message it explains,
+    plus, weighed, its lead over the second one, its facet agreement, its score and its
+    reach, less the rarest word of the message it lacks."""
+    if not ranked:
+        return 0.0
+    best = ranked[0]
+    sure = (best.coverage + thresholds.facet_weight * best.facet
+            + thresholds.score_weight * math.log1p(max(0.0, best.score))
+            + thresholds.reach_confidence * best.reach
+            - thresholds.missing_weight * best.missing)
+    if thresholds.margin_weight:
+        top = adjusted(best, thresholds)
+        second = adjusted(ranked[1], thresholds) if len(ranked) > 1 else 0.0
+        sure += thresholds.margin_weight * ((top - second) / top if top > 0 else 0.0)
+    return sure
 
 
 def decide(intent: Intent, candidates: Sequence[Candidate], thresholds: Thresholds) -> Decision:
@@ -140,11 +189,12 @@ def decide(intent: Intent, candidates: Sequence[Candidate], thresholds: Threshol
         return Decision(Action.HANDOVER, intent=intent)
     if intent is Intent.SMALL_TALK:
         return Decision(Action.SMALL_TALK, intent=intent)
-    sure = confidence(candidates)
-    score = candidates[0].score if candidates else 0.0
-    top = tuple(candidates[: thresholds.suggestions])
+    ranked = rank(candidates, thresholds)
+    sure = confidence(ranked, thresholds)
+    score = ranked[0].score if ranked else 0.0
+    top = tuple(ranked[: thresholds.suggestions])
     if sure >= thresholds.answer and score >= thresholds.min_score:
-        return Decision(Action.ANSWER, (candidates[0],), sure)
+        return Decision(Action.ANSWER, (ranked[0],), sure)
     if sure >= thresholds.suggest and score >= thresholds.min_score / 2:
         return Decision(Action.SUGGEST, top, sure)
     return Decision(Action.HANDOVER, top, sure)

@@ -12,6 +12,7 @@ from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.kb import (
     Action,
     BotAnswer,
+    Candidate,
     Decision,
     ImproveReason,
     Intent,
@@ -30,6 +31,7 @@ from appliance.storage.database import Database
 MATCHED_CHARS = 300
 QUESTION_KEPT = 200  # how much of a question the "to improve" list keeps
 THRESHOLDS = Thresholds()
+CONSIDERED = 10  # entries re-ranked by the bot's decision (domain/kb.py: rank)
 
 
 @dataclass(slots=True)
@@ -85,17 +87,24 @@ def index_cache(db: Database) -> IndexCache:
     return cache
 
 
+async def consider(svc: Services, site_id: int, text: str) -> tuple[Intent, list[Candidate]]:
+    """What `text` sent on `site_id` is, and the entries that could answer it (best match
+    first, before the bot's re-ranking)."""
+    text = text[:MATCHED_CHARS]
+    intent = intent_of(text)
+    if intent is not Intent.QUESTION:
+        return intent, []
+    company_id, revision = await svc.db.read(store.search_state, site_id)
+    cached = await index_cache(svc.db).get(svc.db, company_id, revision)
+    candidates, _ = cached.index.search(text, cached.allowed(site_id), limit=CONSIDERED)
+    return intent, candidates
+
+
 async def answer(svc: Services, site_id: int, text: str,
                  thresholds: Thresholds = THRESHOLDS) -> Decision:
     """What the bot does with `text` sent on `site_id`: answer with one entry, offer the
     top entries, hand over, or reply to small talk. Reads nothing but the knowledge base."""
-    text = text[:MATCHED_CHARS]
-    intent = intent_of(text)
-    if intent is not Intent.QUESTION:
-        return decide(intent, (), thresholds)
-    company_id, revision = await svc.db.read(store.search_state, site_id)
-    cached = await index_cache(svc.db).get(svc.db, company_id, revision)
-    candidates, _ = cached.index.search(text, cached.allowed(site_id), limit=5)
+    intent, candidates = await consider(svc, site_id, text)
     return decide(intent, candidates, thresholds)
 
 

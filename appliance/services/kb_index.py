@@ -4,13 +4,15 @@ index is built, so a search only adds up postings."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from appliance.domain.kb import Candidate, KbEntry
-from appliance.services.kb_text import KIND_WEIGHTS, Lexicon, terms, word_sounds
+from appliance.domain.kb_facets import STRONG, Facet, agreement, answered_facets, facets_of
+from appliance.services.kb_text import KIND_WEIGHTS, Lexicon, nouns, terms, word_sounds
 
 K1 = 1.2
 FIELDS = {"question": (1.0, 0.5), "answer": (0.25, 0.75)}  # field: (weight, b)
@@ -18,13 +20,15 @@ FIELDS = {"question": (1.0, 0.5), "answer": (0.25, 0.75)}  # field: (weight, b)
 MAX_DOCUMENT_SHARE = 0.5
 # Which kinds of terms say how much of a message an entry explains (its coverage): words,
 # synonym groups and Latin words carry meaning; characters and sounds only help ranking.
-COVERAGE_KINDS = {"w": 1.0, "g": 1.0, "l": 1.0, "n": 0.3, "b": 0.3}
+COVERAGE_KINDS = {"w": 1.0, "g": 1.0, "l": 1.0, "n": 0.3, "b": 0.3, "f": 0.5}
 
 
 @dataclass(frozen=True, slots=True)
 class _Doc:
     entry: KbEntry
     fields: dict[str, Counter[str]]
+    asks: frozenset[Facet]   # what its question (or a phrasing) asks
+    tells: frozenset[Facet]  # what its answer gives (a price, a time…)
 
 
 class KbIndex:
@@ -59,14 +63,29 @@ class KbIndex:
                 idf = self.idf.get(term)
                 if idf is not None:
                     self.postings.setdefault(term, []).append((number, idf * weight))
+        self.facets = [(doc.asks, doc.tells) for doc in docs]
+        # Each entry's question terms and their meaning weight, for its reach.
+        self.question_terms = [
+            {t: COVERAGE_KINDS[t[0]] * self.idf[t] for t in doc.fields["question"]
+             if t[0] in COVERAGE_KINDS and t in self.idf} for doc in docs]
+        self.question_weight = [sum(t.values()) for t in self.question_terms]
+        # Each entry's meaningful terms: how much of a message it explains (coverage) and
+        # which of the message's nouns it lacks, for the few best entries only.
+        self.named = [frozenset(t for t in (*doc.fields["question"], *doc.fields["answer"])
+                                if t[0] in COVERAGE_KINDS and t in self.idf) | {
+            t for t in doc.fields["question"] if t[0] in "wl"} | {
+            t for t in doc.fields["answer"] if t[0] in "wl"} for doc in docs]
 
     def search(self, text: str, allowed: Collection[int] | None = None,
                limit: int = 5) -> tuple[list[Candidate], float]:
         """The best entries for `text` (only those in `allowed` if given), and the
         message's own weight: the score a perfect match on every term would reach."""
         query = terms(text, self.lexicon, sounds=self.sounds)
+        things = [("l:" if w.isascii() else "w:") + w for w in nouns(text)]
+        asked = facets_of(text)
+        query.update(facet_terms(asked))
         scores: dict[int, float] = {}
-        matched: dict[int, float] = {}
+        meanings: dict[str, float] = {}  # each meaningful term's share of the message
         total = 0.0
         for term, count in query.items():
             weight = KIND_WEIGHTS[term[0]] * (1 + math.log(count))
@@ -77,29 +96,60 @@ class KbIndex:
                     total += meaning * self.unseen_idf
                 continue
             total += meaning * idf
+            if meaning:
+                meanings[term] = meaning * idf
+            get = scores.get
             for number, value in self.postings.get(term, ()):
-                scores[number] = scores.get(number, 0.0) + weight * value
-                matched[number] = matched.get(number, 0.0) + meaning * idf
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+                scores[number] = get(number, 0.0) + weight * value
+        if allowed is not None:
+            scores = {n: v for n, v in scores.items() if self.entries[n].id in allowed}
+        ranked = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
         found: list[Candidate] = []
         for number, score in ranked:
             entry = self.entries[number]
-            if allowed is not None and entry.id not in allowed:
-                continue
+            asks, tells = self.facets[number]
+            own = self.question_terms[number]
+            reach = sum(own.get(t, 0.0) for t in query) / (self.question_weight[number] or 1.0)
             # Scores in units of the rarest possible term, comparable across KB sizes.
+            named = self.named[number]
+            matched = sum(value for term, value in meanings.items() if term in named)
             found.append(Candidate(entry, score / self.unseen_idf,
-                                   matched[number] / total if total else 0.0))
-            if len(found) == limit:
-                break
+                                   matched / total if total else 0.0,
+                                   agreement(asked, asks, tells), min(1.0, reach),
+                                   self._missing(things, number)))
         return found, total
+
+    def _missing(self, things: list[str], number: int) -> float:
+        """The weight of the rarest noun of the message that entry `number` neither has nor
+        has a synonym of, in units of a word no entry has (0..1): 移机 in 空调移机多少钱
+        against an entry about installing."""
+        named = self.named[number]
+        worst = 0.0
+        for term in things:
+            if term in named:
+                continue
+            if any("g:" + name in named for name in self.lexicon.multi.get(term[2:], ())):
+                continue
+            worst = max(worst, self.idf.get(term, 0.0 if term in self.postings_seen
+                                            else self.unseen_idf))
+        return worst / self.unseen_idf
+
+
+def facet_terms(facets: frozenset[Facet]) -> list[str]:
+    """The strong facets as match terms: an entry asking a price matches a message asking
+    one even when nothing else is said (多少钱?), and rare facets weigh more."""
+    return ["f:" + f.value for f in facets & STRONG]
 
 
 def _analyse(entry: KbEntry, lexicon: Lexicon) -> _Doc:
     question: Counter[str] = Counter()
     for text in (entry.question, *entry.phrasings):
         question.update(terms(text, lexicon, document=True))
-    answer = terms(entry.answer_text, lexicon, document=True)
-    return _Doc(entry, {"question": question, "answer": answer})
+    text = entry.answer_text
+    answer = terms(text, lexicon, document=True)
+    asks = frozenset().union(*(facets_of(t) for t in (entry.question, *entry.phrasings)))
+    question.update(facet_terms(asks))
+    return _Doc(entry, {"question": question, "answer": answer}, asks, answered_facets(text))
 
 
 def _term_weights(doc: _Doc, average: dict[str, float]) -> dict[str, float]:

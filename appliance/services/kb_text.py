@@ -19,6 +19,7 @@ from pypinyin import Style, lazy_pinyin
 
 from appliance.domain import kb_lexicon as lex
 from appliance.domain.kb import normalise
+from appliance.domain.kb_facets import without_interrogatives
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z]+")
@@ -35,6 +36,7 @@ KIND_WEIGHTS: dict[str, float] = {
     "l": 1.0,   # Latin word
     "n": 0.5,   # number
     "i": 0.5,   # pinyin initials of a word
+    "f": 1.0,   # what the question asks (kb_facets.py): a price, a time, a place…
 }
 _STOP_CHARS = frozenset("的了吗呢啊吧呀嘛哦啦么哈哟噢呗咯喔哎诶嗯额呃着过得地之与及和或跟同"
                         "我你您他她它这那是有在要想会能可以不没就都也还又再很太挺个一下请问亲"
@@ -142,7 +144,7 @@ def terms(text: str, lexicon: Lexicon, *, document: bool = False,
     """The match terms of `text`, counted. Documents also get the pinyin initials of their
     words, so that letters a visitor types for a word (`fp`) can find it; a visitor's
     message also gets the known words that sound like its parts (`sounds`)."""
-    text = _expand_latin(normalise(text))
+    text = without_interrogatives(_expand_latin(normalise(text)))
     out: Counter[str] = Counter()
     words = [w for w in rjieba.cut_for_search(text) if w.strip()]
     for word in words:
@@ -168,6 +170,18 @@ def terms(text: str, lexicon: Lexicon, *, document: bool = False,
     if sounds:
         _sound_alikes(runs, sounds, lexicon, out)
     return out
+
+
+_NOUN_TAGS = ("n", "eng", "vn")
+
+
+def nouns(text: str) -> set[str]:
+    """The nouns of a message (two characters or more, or Latin words): the things it is
+    about, which an entry that answers it should mention."""
+    text = without_interrogatives(_expand_latin(normalise(text)))
+    return {word for word, tag in rjieba.tag(text)
+            if tag.startswith(_NOUN_TAGS) and word not in lex.STOP_WORDS
+            and (len(word) >= 2 or _LATIN.fullmatch(word) is not None)}
 
 
 def _sound_alikes(runs: list[tuple[str, list[str]]], sounds: dict[str, tuple[str, ...]],
