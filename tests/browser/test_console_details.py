@@ -77,7 +77,9 @@ def test_a_note_is_one_off_and_emoji_go_in_at_the_caret(appliance: Appliance, ow
     hook(page, "emoji-picker").wait_for(state="hidden")
     assert box.input_value() == "谢谢🙏您的耐心"
     hook(page, "chat-send").click()
-    sent = page.locator('[data-test="chat-message"][data-kind="text"]', has_text="谢谢🙏您的耐心")
+    # Acknowledged (stored), not only shown as sending: then the visitor's side can read it.
+    sent = page.locator('[data-test="chat-message"][data-kind="text"]'
+                        ':is([data-state="sent"], [data-state="read"])', has_text="谢谢🙏您的耐心")
     sent.wait_for()
     poll = widget.http.post("/api/widget/poll", headers=widget.headers, json={
         "cursors": {str(widget.conversation_id): 0}, "timeout": 1})

@@ -36,6 +36,19 @@ export function append(parent, children) {
   return parent;
 }
 
+/**
+ * Replace `parent`'s children with `children` only when they would look different: a part
+ * redrawn on every change of state then keeps its elements (and their focus, and a button a
+ * person is about to click) while nothing it shows has changed.
+ */
+export function replaceIfChanged(parent, ...children) {
+  const next = [...append(document.createElement(parent.tagName), children).childNodes];
+  const now = parent.childNodes;
+  if (next.length === now.length && next.every((node, i) => node.isEqualNode(now[i]))) return false;
+  parent.replaceChildren(...next);
+  return true;
+}
+
 function safeHref(value) {
   const text = String(value);
   if (/^#/.test(text) || /^\/(?!\/)/.test(text)) return text;

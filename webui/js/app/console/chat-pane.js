@@ -1,5 +1,5 @@
 // The middle column: the open conversation's header and actions, messages, typing preview and input.
-import { h } from '../../dom.js';
+import { h, replaceIfChanged } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { t } from '../../i18n.js';
 import { ratingStars, visitorName } from '../../console/present.js';
@@ -71,10 +71,13 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
   function drawHeader(conversation) {
     const site = rt.siteOf(conversation.site_id);
     const can = actions.availableActions(conversation, rt.me);
+    // The buttons act on the conversation as it is when clicked: the header is kept while
+    // nothing it shows changes (replaceIfChanged), so its handlers may outlive this render.
+    const now = () => rt.engine.store.get(conversation.id) || conversation;
     const button = (label, test, onclick, kind = 'button-small') => h('button', {
       type: 'button', class: `button ${kind}`, 'data-test': test, onclick,
     }, label);
-    header.replaceChildren(
+    replaceIfChanged(header,
       h('button', { type: 'button', class: 'button button-quiet chat-back', onclick: onBack,
         'aria-label': t('console.back') }, '←'),
       h('div', { class: 'chat-title' },
@@ -84,12 +87,12 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
           site ? siteCardNode(site, rt.companyOf(site)) : null,
           ratingBadge(conversation))),
       h('div', { class: 'chat-actions' },
-        can.claim ? button(t('console.claim'), 'chat-claim', () => actions.claim(ctx, rt, conversation)
+        can.claim ? button(t('console.claim'), 'chat-claim', () => actions.claim(ctx, rt, now())
           .then(() => composer.focus()), 'button-small button-primary') : null,
-        can.takeOver ? button(t('console.takeOver'), 'chat-take-over', () => actions.takeOver(ctx, rt, conversation)
+        can.takeOver ? button(t('console.takeOver'), 'chat-take-over', () => actions.takeOver(ctx, rt, now())
           .then(() => composer.focus())) : null,
-        can.transfer ? button(t('console.transfer'), 'chat-transfer', () => actions.transfer(ctx, rt, conversation)) : null,
-        can.close ? button(t('console.close'), 'chat-close', () => actions.close(ctx, rt, conversation)) : null,
+        can.transfer ? button(t('console.transfer'), 'chat-transfer', () => actions.transfer(ctx, rt, now())) : null,
+        can.close ? button(t('console.close'), 'chat-close', () => actions.close(ctx, rt, now())) : null,
         button(t('console.info'), 'chat-info', onInfo, 'button-small chat-info-toggle')));
   }
 
