@@ -120,7 +120,7 @@ def old_search(match: str, site_ids: list[int] | None, limit: int) -> list[int]:
     sql = (f"SELECT {', '.join('m.' + c.strip() for c in message_log._MESSAGE_COLUMNS.split(','))}"
            ", c.site_id FROM message m JOIN conversation c ON c.id = m.conversation_id "
            "WHERE m.id IN (SELECT rowid FROM message_index WHERE message_index MATCH ?)")
-    args: list[object] = [f"terms : ({match})"]
+    args: list[object] = [f"({match})"]
     if site_ids is not None:
         sql += f" AND c.site_id IN ({', '.join('?' * len(site_ids))})"
         args += site_ids
@@ -176,7 +176,7 @@ def count_matches(path: Path, query: str) -> int:
     conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
     try:
         return int(conn.execute("SELECT count(*) FROM message_index WHERE message_index MATCH ?",
-                                (f"terms : ({match})",)).fetchone()[0])
+                                (f"({match})",)).fetchone()[0])
     finally:
         conn.close()
 
