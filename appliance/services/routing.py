@@ -28,6 +28,7 @@ from appliance.domain.routing import (
     CHOOSABLE_STATUSES,
     QUEUED,
     AgentSnapshot,
+    Decision,
     Waiting,
     choose,
     estimated_wait_seconds,
@@ -75,8 +76,9 @@ def _assigned_events(result: tuple[Conversation, list[Any]] | None) -> list[Even
 
 
 async def route_new(svc: Services, conversation: Conversation,
-                    category_id: int | None = None) -> str:
-    """Give a new chat to an agent, or queue it; returns the outcome."""
+                    category_id: int | None = None, *, invited_by: int | None = None) -> str:
+    """Give a new chat to an agent, or queue it; returns the outcome. A chat opened from an
+    agent's invitation goes to that agent when they can take it now."""
     routing = await svc.db.read(store.site_routing, conversation.site_id)
     team_id = None
     if category_id is not None:
@@ -85,9 +87,13 @@ async def route_new(svc: Services, conversation: Conversation,
     records = await svc.db.read(store.agents_of_site, conversation.site_id)
     previous = await svc.db.read(store.previous_agent, conversation.visitor_id,
                                  conversation.id)
-    decision = choose(_snapshots(svc, records), team_id=team_id,
+    snapshots = _snapshots(svc, records)
+    decision = choose(snapshots, team_id=team_id,
                       fallback_team_id=routing.fallback_team_id, strategy=routing.strategy,
                       previous_agent_id=previous)
+    if invited_by is not None and any(s.user_id == invited_by and s.available
+                                      for s in snapshots):
+        decision = Decision(ASSIGNED, invited_by, team_id)
     now = svc.now()
     if decision.outcome == ASSIGNED:
         agent = next(r for r in records if r.user_id == decision.agent_id)

@@ -29,6 +29,8 @@ class WidgetLimits:
     address_transcripts_per_hour: int = 20
     visitor_signals_per_minute: int = 120
     address_signals_per_minute: int = 2400
+    visitor_pages_per_minute: int = 60
+    address_pages_per_minute: int = 6000
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -51,6 +53,9 @@ _ACTIONS: dict[str, tuple[str | None, str | None, float, str]] = {
     # typing and read frames: each reaches every agent of the site
     "signal": ("visitor_signals_per_minute", "address_signals_per_minute", MINUTE,
                "Too many typing and read signals"),
+    # the presence module's page, tab and invitation frames: each may be a write
+    "page": ("visitor_pages_per_minute", "address_pages_per_minute", MINUTE,
+             "Too many page views"),
 }
 ACTIONS = tuple(_ACTIONS)
 
