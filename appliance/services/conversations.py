@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -53,6 +54,7 @@ from appliance.storage import routing as routing_store
 from appliance.storage.mail import enqueue_mail
 
 SYNC_PAGE = 500
+INVITATION_FOLLOWS_MINUTES = 10  # a chat opened this soon after accepting answers the invitation
 SEND_FIELDS = ("type", "client_id", "conversation_id", "kind", "body", "attachment_id",
                "category_id", "invitation_id")
 
@@ -131,10 +133,14 @@ def _check_identified(site: Site | None, visitor_id: int) -> None:
         raise IdentifyFirst("Please fill in the form before the first message")
 
 
-def _answer_invitation(invitation_id: int | None, visitor_id: int,
-                       conversation_id: int) -> Invitation | None:
+def _answer_invitation(invitation_id: int | None, visitor_id: int, conversation_id: int,
+                       now: datetime) -> Invitation | None:
     """On the writer: the chat a visitor opens from an invitation they accepted is linked to
-    it (a showing one counts as accepted now); any other id is ignored."""
+    it (a showing one counts as accepted now); without an id, the one they accepted in the
+    last INVITATION_FOLLOWS_MINUTES; any other id is ignored."""
+    if invitation_id is None:
+        invitation_id = invitation_store.recently_accepted(
+            visitor_id, now - timedelta(minutes=INVITATION_FOLLOWS_MINUTES))
     if invitation_id is None:
         return None
     try:
@@ -182,7 +188,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
                 routing_store.set_category(conversation.id, fields["category_id"],
                                            visitor.site_id)
             invitation = _answer_invitation(fields["invitation_id"], visitor.id,
-                                            conversation.id)
+                                            conversation.id, now)
         _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
         message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)

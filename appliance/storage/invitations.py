@@ -8,6 +8,7 @@ from typing import Any
 
 from appliance.domain.errors import Conflict, NotFound
 from appliance.domain.invitations import (
+    ACCEPTED,
     IGNORED,
     SHOWN,
     Conditions,
@@ -90,6 +91,15 @@ def expire_shown(before: datetime) -> list[Invitation]:
         if done is not None:
             expired.append(done)
     return expired
+
+
+def recently_accepted(visitor_id: int, since: datetime) -> int | None:
+    """The visitor's latest invitation accepted since `since` and not yet linked to a chat."""
+    row = (InvitationRow.select(InvitationRow.id).where(
+        (InvitationRow.visitor_id == visitor_id) & (InvitationRow.status == ACCEPTED)
+        & InvitationRow.conversation_id.is_null() & (InvitationRow.answered_at >= since))
+        .order_by(InvitationRow.id.desc()).first())
+    return None if row is None else int(row.id)
 
 
 def link_conversation(invitation_id: int, conversation_id: int) -> Invitation:
