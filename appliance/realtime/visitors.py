@@ -185,6 +185,12 @@ class LiveVisitors:
                 left.append(rec.visitor_id)
         return left
 
+    def drop(self, visitor_id: int) -> None:
+        """Off the list now (a blocked visitor is not tracked)."""
+        rec = self._live.get(visitor_id)
+        if rec is not None:
+            self._drop(rec)
+
     # -- presence sockets (web/sockets.py) ---------------------------------------------------
     def socket_opened(self, visitor_id: int, socket: object) -> None:
         self._sockets[visitor_id].add(socket)

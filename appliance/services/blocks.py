@@ -99,6 +99,8 @@ async def check_block(svc: Services, actor: User, data: Any) -> Block:
     block = await svc.db.write(store.create_block, company_id, site_id, kind, value, reason,
                                actor.id, svc.now())
     svc.blocks.invalidate()
+    if kind == VISITOR:
+        svc.live.drop(int(value))
     return block
 
 

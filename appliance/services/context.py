@@ -92,6 +92,8 @@ class LiveView(Protocol):
 
     def take_left(self, now: datetime) -> list[int]: ...
 
+    def drop(self, visitor_id: int) -> None: ...
+
 
 class NoLive:
     """The command line's view: nobody is on any site."""
@@ -122,6 +124,9 @@ class NoLive:
     def take_left(self, now: datetime) -> list[int]:
         del now
         return []
+
+    def drop(self, visitor_id: int) -> None:
+        del visitor_id
 
 
 @dataclass(frozen=True, slots=True)
