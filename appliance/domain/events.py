@@ -136,7 +136,8 @@ class OutboxChanged(Event):
 @dataclass(frozen=True, slots=True)
 class PageViewed(Event):
     """A visitor's tab shows a page (stored: the trail); the live visitor list follows.
-    `conversation`: their open or pending conversation, if any."""
+    `conversation`: their open or pending conversation, if any (`conversation_known`: not
+    looked up, the live list already follows it through conversation events)."""
 
     type: ClassVar[str] = "page_viewed"
     visitor_id: int
@@ -145,6 +146,7 @@ class PageViewed(Event):
     frame: PageFrame
     viewed: Viewed
     conversation: Conversation | None
+    conversation_known: bool = False
 
 
 TAB_VISIBLE, TAB_HIDDEN, TAB_CLOSED, EXIT_INTENT = "visible", "hidden", "closed", "exit_intent"

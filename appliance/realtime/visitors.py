@@ -232,7 +232,9 @@ class LiveVisitors:
         rec.tabs[frame.tab] = _Tab(frame.url, frame.visible)
         rec.no_tabs_since = rec.left_at = None
         conversation = event.conversation
-        if conversation is not None and conversation.status == OPEN:
+        if event.conversation_known:
+            pass
+        elif conversation is not None and conversation.status == OPEN:
             rec.conversation_id = conversation.id
             rec.assigned = conversation.assignee_id is not None
         else:

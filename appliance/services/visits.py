@@ -76,14 +76,17 @@ async def check_page(svc: Services, tracked: Tracked, data: dict[str, Any]) -> b
                        os=device["os"], device=device["device"], ip=tracked.address,
                        place=svc.places.place_of(tracked.address))
     now, gap = svc.now(), svc.tracking.visit_gap_minutes
+    known = svc.live.get(visitor.id)  # the live list follows their conversation by events
 
     @on_writer
-    def record() -> tuple[Any, Conversation | None]:
+    def record() -> tuple[Any, Conversation | None, bool]:
         viewed = store.record_page(visitor.id, site.id, frame, start, now, gap)
-        return viewed, offline_store.active_conversation_of(visitor.id)
+        if known is not None and known.visit_id == viewed.visit.id:
+            return viewed, None, True
+        return viewed, offline_store.active_conversation_of(visitor.id), False
 
     await svc.commit(record, lambda result: [PageViewed(
-        visitor.id, site.id, visitor.name, frame, result[0], result[1])])
+        visitor.id, site.id, visitor.name, frame, result[0], result[1], result[2])])
     return True
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import apsw
 import peewee as pw
 
 from appliance.domain.traffic import truncate_ip
 from appliance.domain.visits import PageFrame, PageView, Place, Viewed, Visit, is_new_visit
+from appliance.storage.database import bound_database
 from appliance.storage.tables import PageViewRow, VisitorRow, VisitRow
 
 VISITOR_PAGE_MAX = 1000  # the visitor row's copy of the current page (Visitor.page_url)
@@ -49,15 +51,33 @@ def _page(row: PageViewRow) -> PageView:
                     position=row.position)
 
 
+_VISIT_COLUMNS = """id, visitor_id, site_id, number, started_at, last_seen_at, entry_url,
+  entry_title, referrer, source_kind, source_name, keyword, campaign, user_agent, browser, os,
+  device, language, ip, country, province, city, page_count"""
+# Statements built once from the constant column list above; values are always bound.
+_LATEST = (f"SELECT {_VISIT_COLUMNS} FROM visit WHERE visitor_id = ? "  # noqa: S608
+           "ORDER BY started_at DESC, id DESC LIMIT 1")
+_LAST_OF_TAB = ("SELECT id, url, title, started_at, seconds, position FROM page_view "
+                "WHERE visit_id = ? AND tab = ? ORDER BY position DESC LIMIT 1")
+
+
+def _cursor() -> apsw.Cursor:
+    return bound_database.obj.cursor()
+
+
+def _visit_of(row: tuple[Any, ...]) -> Visit:
+    return Visit(id=row[0], visitor_id=row[1], site_id=row[2], number=row[3],
+                 started_at=datetime.fromisoformat(row[4]),
+                 last_seen_at=datetime.fromisoformat(row[5]), entry_url=row[6],
+                 entry_title=row[7], referrer=row[8], source_kind=row[9], source_name=row[10],
+                 keyword=row[11], campaign=row[12], user_agent=row[13], browser=row[14],
+                 os=row[15], device=row[16], language=row[17], ip=row[18],
+                 place=Place(row[19], row[20], row[21]), page_count=row[22])
+
+
 def latest_visit(visitor_id: int) -> Visit | None:
-    row = (VisitRow.select().where(VisitRow.visitor == visitor_id)
-           .order_by(VisitRow.started_at.desc(), VisitRow.id.desc()).first())
-    return None if row is None else _visit(row)
-
-
-def _last_page_of_tab(visit_id: int, tab: str) -> PageViewRow | None:
-    return (PageViewRow.select().where((PageViewRow.visit == visit_id) & (PageViewRow.tab == tab))
-            .order_by(PageViewRow.position.desc()).first())
+    row = _cursor().execute(_LATEST, (visitor_id,)).fetchone()
+    return None if row is None else _visit_of(row)
 
 
 def _seconds_between(start: datetime, end: datetime) -> int:
@@ -67,44 +87,57 @@ def _seconds_between(start: datetime, end: datetime) -> int:
 def record_page(visitor_id: int, site_id: int, frame: PageFrame, start: VisitStart,
                 now: datetime, gap_minutes: int) -> Viewed:
     """A tab shows a page: a new visit if the last one is over, a page view unless the tab
-    already showed this page (a reconnect), and the previous page of the tab closed."""
+    already showed this page (a reconnect), and the previous page of the tab closed.
+
+    Every visitor's every page view comes through here, so it is plain SQL (like
+    message_log.py): the ORM's query building cost several times the SQLite work."""
+    cursor, stamp = _cursor(), str(now)
     visit = latest_visit(visitor_id)
     new_visit = visit is None or is_new_visit(visit.last_seen_at, now, gap_minutes)
+    previous = None
     if new_visit:
         if visit is not None:  # the last visit's open pages ended when it was last seen
             _close_open_pages(visit.id, None, visit.last_seen_at)
-        row = VisitRow.create(
-            visitor=visitor_id, site=site_id, number=1 if visit is None else visit.number + 1,
-            started_at=now, last_seen_at=now, entry_url=frame.url, entry_title=frame.title,
-            referrer=frame.referrer, source_kind=start.source_kind,
-            source_name=start.source_name, keyword=start.keyword, campaign=start.campaign,
-            user_agent=start.user_agent, browser=start.browser, os=start.os,
-            device=start.device, language=frame.language, ip=start.ip, ip_truncated=False,
-            country=start.place.country, province=start.place.province,
-            city=start.place.city, page_count=0)
-        visit_id = row.id
-        previous = None
+        number = 1 if visit is None else visit.number + 1
+        cursor.execute(
+            f"INSERT INTO visit ({_VISIT_COLUMNS.split(', ', 1)[1]}, ip_truncated) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            (visitor_id, site_id, number, stamp, stamp, frame.url, frame.title,
+             frame.referrer, start.source_kind, start.source_name, start.keyword,
+             start.campaign, start.user_agent, start.browser, start.os, start.device,
+             frame.language, start.ip, start.place.country, start.place.province,
+             start.place.city, 0))
+        visit = Visit(bound_database.obj.connection().last_insert_rowid(), visitor_id, site_id,
+                      number, now, now, frame.url, frame.title, frame.referrer,
+                      start.source_kind, start.source_name, start.keyword, start.campaign,
+                      start.user_agent, start.browser, start.os, start.device, frame.language,
+                      start.ip, start.place, 0)
     else:
         assert visit is not None
-        visit_id = visit.id
-        previous = _last_page_of_tab(visit_id, frame.tab)
-    if previous is not None and previous.url == frame.url:
-        VisitRow.update(last_seen_at=now).where(VisitRow.id == visit_id).execute()
-        return Viewed(_visit(VisitRow.get_by_id(visit_id)), _page(previous), False, False)
-    if previous is not None and previous.seconds == 0:
-        PageViewRow.update(seconds=max(1, _seconds_between(previous.started_at, now))).where(
-            PageViewRow.id == previous.id).execute()
-    position = (VisitRow.get_by_id(visit_id).page_count or 0) + 1
-    page = PageViewRow.create(visit=visit_id, visitor_id=visitor_id, tab=frame.tab,
-                              url=frame.url, title=frame.title, started_at=now, seconds=0,
-                              position=position)
-    VisitRow.update(page_count=position, last_seen_at=now).where(VisitRow.id == visit_id).execute()
-    VisitorRow.update(page_url=frame.url[:VISITOR_PAGE_MAX], page_title=frame.title,
-                      last_seen_at=now).where(VisitorRow.id == visitor_id).execute()
-    if new_visit:
-        VisitorRow.update(referrer=frame.referrer[:VISITOR_PAGE_MAX]).where(
-            VisitorRow.id == visitor_id).execute()
-    return Viewed(_visit(VisitRow.get_by_id(visit_id)), _page(page), new_visit, True)
+        previous = cursor.execute(_LAST_OF_TAB, (visit.id, frame.tab)).fetchone()
+    if previous is not None and previous[1] == frame.url:
+        cursor.execute("UPDATE visit SET last_seen_at = ? WHERE id = ?", (stamp, visit.id))
+        page = PageView(previous[0], visit.id, visitor_id, previous[1], previous[2],
+                        datetime.fromisoformat(previous[3]), previous[4], previous[5])
+        return Viewed(replace(visit, last_seen_at=now), page, False, False)
+    if previous is not None and previous[4] == 0:
+        seconds = max(1, _seconds_between(datetime.fromisoformat(previous[3]), now))
+        cursor.execute("UPDATE page_view SET seconds = ? WHERE id = ?", (seconds, previous[0]))
+    position = visit.page_count + 1
+    cursor.execute(
+        "INSERT INTO page_view (visit_id, visitor_id, tab, url, title, started_at, seconds, "
+        "position) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+        (visit.id, visitor_id, frame.tab, frame.url, frame.title, stamp, position))
+    page = PageView(bound_database.obj.connection().last_insert_rowid(), visit.id, visitor_id,
+                    frame.url, frame.title, now, 0, position)
+    cursor.execute("UPDATE visit SET page_count = ?, last_seen_at = ? WHERE id = ?",
+                   (position, stamp, visit.id))
+    cursor.execute(
+        "UPDATE visitor SET page_url = ?, page_title = ?, last_seen_at = ?, "
+        "referrer = CASE WHEN ? THEN ? ELSE referrer END WHERE id = ?",
+        (frame.url[:VISITOR_PAGE_MAX], frame.title, stamp, new_visit,
+         frame.referrer[:VISITOR_PAGE_MAX], visitor_id))
+    return Viewed(replace(visit, page_count=position, last_seen_at=now), page, new_visit, True)
 
 
 def close_pages(visitor_id: int, tabs: tuple[str, ...] | None, now: datetime) -> int:
