@@ -23,7 +23,9 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import random
+import resource
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -50,6 +52,8 @@ class Run:
     views: int = 0
     errors: int = 0
     cpu: float = 0.0  # % of one core
+    client_cpu: float = 0.0  # this load client's, % of one core
+    load: float = 0.0  # the machine's 1-minute load average at the end
     rss_mib: float = 0.0
     lag: list[float] = field(default_factory=list)
     deltas: int = 0
@@ -177,6 +181,7 @@ async def one_run(mode: str, visitors: int, seconds: float) -> Run:
             tasks.append(asyncio.create_task(watch(run, agent.ws, stop, counting, sent)))
             await asyncio.sleep(WARMUP)
             cpu_before, _ = server.cpu()
+            client_before = client_seconds()
             counting[0] = True
             started = time.monotonic()
             await asyncio.sleep(seconds)
@@ -184,6 +189,8 @@ async def one_run(mode: str, visitors: int, seconds: float) -> Run:
             elapsed = time.monotonic() - started
             cpu_after, _ = server.cpu()
             run.cpu = 100 * (cpu_after - cpu_before) / elapsed
+            run.client_cpu = 100 * (client_seconds() - client_before) / elapsed
+            run.load = os.getloadavg()[0]
             run.rss_mib = server.rss_kib() / 1024
             run.seconds = elapsed
             await asyncio.wait(tasks, timeout=WARMUP + 30)
@@ -195,16 +202,23 @@ async def one_run(mode: str, visitors: int, seconds: float) -> Run:
     return run
 
 
+def client_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def table(runs: list[Run]) -> str:
-    head = ("| run | visitors | page views/s | errors | server CPU | server RSS | loop lag "
+    head = ("| run | visitors | page views/s | errors | server CPU | client CPU | load | "
+            "server RSS | loop lag "
             "p50 / p99 | deltas/s to the console | delta size p50 / max | page → list "
-            "p50 / p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            "p50 / p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     rows = []
     for r in runs:
         sizes = sorted(r.delta_bytes) or [0]
         rows.append(
             f"| {r.mode} | {r.visitors:,} | {r.views / r.seconds:.0f} | {r.errors} | "
-            f"{r.cpu:.0f} % | {r.rss_mib:.0f} MiB | {pct(r.lag, 0.5):.1f} / "
+            f"{r.cpu:.0f} % | {r.client_cpu:.0f} % | {r.load:.1f} | {r.rss_mib:.0f} MiB | "
+            f"{pct(r.lag, 0.5):.1f} / "
             f"{pct(r.lag, 0.99):.1f} ms | {r.deltas / r.seconds:.2f} | "
             f"{sizes[len(sizes) // 2] / 1024:.1f} / {sizes[-1] / 1024:.1f} KiB | "
             f"{pct(r.seen, 0.5):.0f} / {pct(r.seen, 0.99):.0f} ms |")
@@ -250,7 +264,9 @@ def main() -> None:
         "presence socket per visitor (single-page sites, and the leader tab of any site); "
         "`pages`: every page view on a new socket (a classic site: the page, and its "
         "socket, is replaced), the old one saying `tab_closed`. Loop lag: a `ping`/`pong` "
-        "round trip every 100 ms on a socket of its own. Page → list: from sending a "
+        "round trip every 100 ms on a socket of its own, measured by the client, so a busy "
+        "client adds to it. Load: the machine's 1-minute load average at the end of the run "
+        "(on a shared machine, other work ran meanwhile). Page → list: from sending a "
         "`page` frame to the `visitors_delta` frame showing that page (deltas go out at "
         "most once a second).\n\n" + text)
 
