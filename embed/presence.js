@@ -123,15 +123,15 @@
     if (!response.ok) throw new Error(`session ${response.status}`);
     const answer = await response.json();
     const now = state();
+    // The site card without its availability: the chat asks for that itself when it opens.
+    now.site = { ...now.site, ...answer.site };
     if (typeof answer.visitor_token !== 'string') {
       // Not tracked here (the site tracks nobody before a chat): remember it, stay silent.
-      now.site = { ...now.site, ...answer.site, mode: answer.availability && answer.availability.mode };
       host.store('localStorage', 'state', JSON.stringify(now));
       return null;
     }
     if (typeof now.token === 'string') return now.token; // the chat got one meanwhile
     now.token = answer.visitor_token;
-    now.site = { ...answer.site, mode: answer.availability && answer.availability.mode };
     host.store('localStorage', 'state', JSON.stringify(now));
     return now.token;
   }
