@@ -205,6 +205,10 @@ class LiveVisitors:
             del self._sockets[visitor_id]
             self._socket_lost[visitor_id] = self._clock()
 
+    def socket_count(self, visitor_id: int) -> int:
+        """Presence sockets open for this visitor (one per browser where it can)."""
+        return len(self._sockets.get(visitor_id, ()))
+
     def invitation_frame(self, visitor_id: int) -> dict[str, Any] | None:
         """The invitation showing to this visitor (sent again to a page that connects)."""
         return self._invitation_frames.get(visitor_id)

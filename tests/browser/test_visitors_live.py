@@ -165,3 +165,24 @@ def test_a_blocked_visitor_sees_the_offline_state(appliance: Appliance, shops,
     assert t(visitor, "kefu-input").is_hidden()
     visitor.wait_for_timeout(1500)
     assert listed(owner, shops["b"]) is None
+
+
+def test_two_tabs_share_one_presence_socket_and_both_pages_are_listed(
+        appliance: Appliance, shops, new_page) -> None:
+    """Web Locks elect one tab to hold the socket; the other reports through it."""
+    owner = shops["owner"]
+    first = new_page()
+    first.goto(shops["a"] + "/index.html")
+    live = wait_for(lambda: listed(owner, shops["a"]))
+    second = first.context.new_page()
+    second.goto(shops["a"] + "/pricing.html")
+    wait_for(lambda: listed(owner, shops["a"])["page"]["title"] == "价格表")
+    registry = appliance.runtime.live
+    assert registry.socket_count(live["id"]) == 1  # one per browser, not per tab
+    # The leading tab goes: the other takes the lock, connects, and is still listed.
+    first.close()
+    second.wait_for_timeout(1000)
+    wait_for(lambda: registry.socket_count(live["id"]) == 1)
+    assert listed(owner, shops["a"])["state"] == "browsing"
+    tabs = owner.get(f"/api/visitors/{live['id']}").json()["visits"][0]["pages"]
+    assert [p["title"] for p in tabs] == ["首页", "价格表"]
