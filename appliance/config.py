@@ -116,6 +116,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("address_polls_per_minute", int, 2400,
             "Visitors' long-poll requests and availability checks per client address per "
             "minute.", minimum=1),
+    Setting("visitor_pages_per_minute", int, 60,
+            "Page, tab and invitation frames of the widget's presence module per visitor per "
+            "minute.", minimum=1),
+    Setting("address_pages_per_minute", int, 6000,
+            "Presence frames per client address per minute (an office or a mobile carrier "
+            "puts many visitors behind one address).", minimum=1),
+    Setting("visit_gap_minutes", int, 30,
+            "A visit ends after this many minutes without a page view; the next page view "
+            "starts a new visit.", minimum=1),
+    Setting("ip_retention_days", int, 30,
+            "Visitors' full IP addresses are kept this many days, then only their network "
+            "part (IPv4 /24, IPv6 /48).", minimum=0),
     Setting("backups_keep", int, 10,
             "Automatic pre-migration backups to keep in <data_dir>/backups."),
     Setting("writer_batch_max", int, 500,

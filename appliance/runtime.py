@@ -24,12 +24,15 @@ from appliance.config import Config
 from appliance.domain.events import (
     ConversationChanged,
     Event,
+    InvitationChanged,
     MessageCreated,
     OutboxChanged,
+    PageViewed,
     QueueSummary,
     QueueUpdate,
     ReadUpTo,
     SessionsEnded,
+    TabChanged,
     Typing,
     Unanswered,
     UserChanged,
@@ -38,13 +41,15 @@ from appliance.domain.events import (
 from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
 from appliance.realtime.presence import Presence
-from appliance.services import routing, search, uploads
+from appliance.realtime.visitors import LiveVisitors
+from appliance.services import invitations, routing, search, uploads, visits
 from appliance.services.auth import do_delete_expired_sessions
-from appliance.services.context import Limits, Services
+from appliance.services.context import Limits, Services, Tracking
 from appliance.services.events import Consumer, EventBus
 from appliance.services.mail import MailDelivery
 from appliance.services.offline import MissedChats
 from appliance.services.outbox import Delivery, OutboxDispatcher
+from appliance.services.places import OWNER_FILE, Places
 from appliance.services.queue import QueueNotices
 from appliance.services.setup import new_setup_code
 from appliance.services.throttle import WidgetLimits
@@ -92,12 +97,13 @@ def migrate_database(config: Config) -> MigrationReport:
 # -- the lists a feature adds to ------------------------------------------------------------
 
 def event_consumers(hub: Hub, outbox: OutboxDispatcher,
-                    queue: QueueNotices) -> dict[type[Event], list[Consumer]]:
+                    queue: QueueNotices, live: LiveVisitors,
+                    ) -> dict[type[Event], list[Consumer]]:
     """Who hears of each committed event (tests/test_events.py: every event has a consumer,
     every consumer's event is published somewhere)."""
     return {
         MessageCreated: [hub.on_message],
-        ConversationChanged: [hub.on_conversation, queue.on_conversation],
+        ConversationChanged: [hub.on_conversation, queue.on_conversation, live.on_conversation],
         ReadUpTo: [hub.on_read],
         Typing: [hub.on_typing],
         QueueUpdate: [hub.on_queue],
@@ -105,7 +111,10 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher,
         Unanswered: [hub.on_unanswered],
         SessionsEnded: [hub.on_sessions_ended],
         UserChanged: [hub.on_user_changed],
-        VisitorChanged: [hub.on_visitor_changed],
+        VisitorChanged: [hub.on_visitor_changed, live.on_visitor_changed],
+        PageViewed: [live.on_page_viewed],
+        TabChanged: [live.on_tab],
+        InvitationChanged: [live.on_invitation, hub.on_invitation],
         OutboxChanged: [outbox.on_outbox_changed],
     }
 
@@ -137,6 +146,13 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         Loop("abandoned uploads", lambda: uploads.do_delete_abandoned(svc, runtime.uploads_dir),
              every=600, first_after=60),
         Loop("search index", lambda: search.index_behind(svc), every=0.5),
+        # Who left, unanswered invitations, the rules (one sweep over the live visitors).
+        Loop("visitor sweep", lambda: invitations.sweep(svc), every=1, first_after=1),
+        Loop("live visitor list", runtime.flush_visitor_list, every=0.1),
+        Loop("invitations left showing", lambda: invitations.do_expire(svc, everything=True),
+             every=60),
+        Loop("IP retention", lambda: visits.do_truncate_addresses(svc), every=3600,
+             first_after=30),
     ]
 
 
@@ -160,6 +176,7 @@ class Runtime:
     db: Database
     hub: Hub
     presence: Presence
+    live: LiveVisitors
     outbox: OutboxDispatcher
     services: Services
     migration: MigrationReport
@@ -177,8 +194,9 @@ class Runtime:
         outbox = OutboxDispatcher(db, utc_now, outbox_deliveries(db),
                                   retry_seconds=config.mail_retry_seconds)
         queue = QueueNotices()
+        live = LiveVisitors(utc_now)
         services = Services(
-            db=db, events=EventBus(event_consumers(hub, outbox, queue)), clock=utc_now,
+            db=db, events=EventBus(event_consumers(hub, outbox, queue, live)), clock=utc_now,
             monotonic=time.monotonic,
             limits=Limits(
                 session_days=config.session_days,
@@ -192,10 +210,18 @@ class Runtime:
             setup_code=(config.setup_code.replace("-", "").upper() or new_setup_code()),
             presence=presence,
             visitors=hub,
+            live=live,
+            tracking=Tracking(visit_gap_minutes=config.visit_gap_minutes,
+                              ip_retention_days=config.ip_retention_days),
+            places=Places(config.data_path / OWNER_FILE),
         )
         services.queue_board = queue
         queue.bind(services)
-        return cls(config, db, hub, presence, outbox, services, report)
+        return cls(config, db, hub, presence, live, outbox, services, report)
+
+    async def flush_visitor_list(self) -> None:
+        """Consoles watching the live visitor list get what changed (at most once a second)."""
+        self.live.flush()
 
     @property
     def uploads_dir(self) -> Path:

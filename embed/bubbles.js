@@ -3,7 +3,7 @@ import { h } from './dom.js';
 import { formatSize, formatTime, linkify } from './format.js';
 import { systemLine } from './i18n.js';
 
-const FAILURES = { too_long: 'too_long', too_large: 'too_large', unsupported: 'unsupported', upload: 'upload_failed' };
+const FAILURES = { too_long: 'too_long', too_large: 'too_large', unsupported: 'unsupported', upload: 'upload_failed', identify_first: 'identify_first' };
 
 /**
  * `item`: a stored message or an outbox entry ({seq?, client_id, kind, body, sender, name,

@@ -168,7 +168,7 @@ export async function mount(ctx) {
   /** Call a view of extras.js, loaded when first needed. */
   function more(name, ...args) {
     extras ||= import('./extras.js').then((module) => module.createExtras({
-      view, delivery, lang, known: () => ({ ...delivery.prechat, ...pageIdentity }),
+      view, delivery, lang, siteKey, known: () => ({ ...delivery.prechat, ...pageIdentity }),
       post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
       changed: (conv) => run(delivery.conversationIs(conv)), pick: (id) => { category = id; },
     }));

@@ -59,6 +59,7 @@ export class Delivery {
     const cmds = [];
     if (this.token && answer.visitor_token !== this.token) cmds.push(...this.forget());
     this.token = answer.visitor_token;
+    this.email = answer.visitor?.email; // where a transcript may go
     this.site = site;
     cmds.push(...this.conversationIs(answer.conversation || null), { type: 'queue', queue: answer.queue || null });
     this.saveState();

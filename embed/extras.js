@@ -3,7 +3,7 @@ import { adoptStyles, h } from './dom.js';
 import { translator } from './i18n.js';
 import { formStyles, later } from './leave.js';
 import { COMMENT_MAX, emailError, ratingError } from './offline.js';
-import { prechatErrors, prechatIdentity } from './prechat.js';
+import { prechatErrors, prechatIdentity } from './prechat-form.js';
 import { queuePlace, queueText, siteCategories } from './routing.js';
 
 export const EMOJI = ['😀', '😁', '😂', '🤣', '😊', '😍', '😘', '😎', '🤔', '😅', '😭', '😢', '😡', '😱', '😴',
@@ -43,12 +43,13 @@ const CSS = `
 /**
  * The leave-a-message form is leave.js (loaded on its own: the offline path stays small).
  * `o`: {view (its `parts`: panel, list, compose, menu, insert(text)), delivery, lang (the strings
- * are lang-extras-*.js), known() → what the visitor told us ({name, email, phone}),
- * post(path, body) → Promise (with the visitor's token), changed(conversation of an answer),
- * pick(category id, 0 for none)}.
+ * are lang-extras-*.js and, shared with leave.js, lang-leave-*.js), known() → what the visitor
+ * told us ({name, email, phone}), post(path, body) → Promise (with the visitor's token),
+ * changed(conversation of an answer), pick(category id, 0 for none), siteKey}.
  */
 export async function createExtras(o) {
-  const t = translator((await import(`./lang-extras-${o.lang}.js`)).default);
+  const [forms, views] = await Promise.all([import(`./lang-leave-${o.lang}.js`), import(`./lang-extras-${o.lang}.js`)]);
+  const t = translator({ ...forms.default, ...views.default });
   const { panel, list, compose } = o.view.parts;
   let picker = null;
   let queueLine = null;
@@ -180,7 +181,8 @@ export async function createExtras(o) {
     const submit = h('button', { type: 'submit', class: 'send', 'data-test': 'kefu-rate-submit', text: t('rate_submit') });
     const rating = h('form', { onsubmit: sendRating },
       h('p', { text: t('rate_intro') }), h('div', { class: 'stars' }, ...buttons), comment, error, submit);
-    const email = h('input', { type: 'email', 'data-test': 'kefu-transcript-email', autocomplete: 'email', value: known().email });
+    // Transcripts go only to the address the visitor gave: offer it (the server's, or the forms').
+    const email = h('input', { type: 'email', 'data-test': 'kefu-transcript-email', autocomplete: 'email', value: o.delivery.email || known().email || '' });
     const mail = h('button', { type: 'submit', class: 'send', 'data-test': 'kefu-transcript-submit', text: t('transcript_submit') });
     const transcript = h('form', { novalidate: true, onsubmit: sendTranscript },
       h('label', {}, t('transcript'), h('span', { class: 'row' }, email, mail)), mailError);
@@ -211,6 +213,11 @@ export async function createExtras(o) {
       mail.disabled = true;
       const address = email.value.trim().toLowerCase();
       try {
+        if (address !== o.delivery.email) {
+          // A new address: given as the visitor's own first (identify), then the transcript goes there.
+          const answer = await o.post('/api/widget/session', { site_key: o.siteKey, visitor_token: o.delivery.token, identify: { email: address } });
+          o.delivery.email = answer.visitor?.email;
+        }
         await o.post('/api/widget/transcript', { conversation_id: id, email: address });
         transcript.replaceWith(h('p', { class: 'thanks', 'data-test': 'kefu-transcript-done', text: t('transcript_done', { email: address }) }));
       } catch (err) {

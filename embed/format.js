@@ -44,7 +44,9 @@ export function normalizeSite(site, base) {
     logo_url: safeHttpUrl(s.logo_url, base), theme_color: safeColor(s.theme_color),
     widget_position: s.widget_position === 'left' ? 'left' : 'right',
     language: s.language === 'en' ? 'en' : 'zh-CN', typing_preview: s.typing_preview === true,
-    prechat: prechatFields(s.prechat_fields), mode: ['leave_message', 'hidden'].includes(s.mode) ? s.mode : 'chat',
+    // Blocked: the offline path, where leave.js says only that chatting is not possible.
+    prechat: prechatFields(s.prechat_fields), mode: s.mode === 'blocked' ? 'leave_message' : ['leave_message', 'hidden'].includes(s.mode) ? s.mode : 'chat',
+    track: s.track !== false, honour_dnt: s.honour_dnt !== false,
   };
 }
 

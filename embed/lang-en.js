@@ -31,4 +31,5 @@ export default {
   sys_reopened: 'The conversation was reopened',
   preview: 'Agents can see what you type before you send it',
   throttled: 'Too many messages at once, please wait…',
+  identify_first: 'Please sign in on the website first',
 };

@@ -31,4 +31,5 @@ export default {
   sys_reopened: '对话已重新开启',
   preview: '提示：客服可以实时看到您正在输入的内容',
   throttled: '发送太频繁，请稍候…',
+  identify_first: '请先登录后咨询',
 };

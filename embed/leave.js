@@ -40,7 +40,7 @@ export function later(err, form) {
  * Resolves with leave(on).
  */
 export async function createLeave(o) {
-  const t = translator((await import(`./lang-extras-${o.lang}.js`)).default);
+  const t = translator((await import(`./lang-leave-${o.lang}.js`)).default);
   const { panel, list, compose } = o.view.parts;
   const known = () => o.known() || {};
   let leaveForm = null;
@@ -60,6 +60,11 @@ export async function createLeave(o) {
     }
     if (leaveForm) return;
     panel.querySelector('.pre')?.remove(); // the pre-chat form asks for less than this one
+    compose.hidden = true;
+    if (on.mode === 'blocked') { // shown like nobody online, without the form (not saying why)
+      leaveForm = h('p', { class: 'pre', 'data-test': 'kefu-blocked', text: t('blocked') });
+      return compose.before(leaveForm);
+    }
     const inputs = {};
     const errors = { contact: h('small'), form: h('small') };
     const field = (key, label, tag, props = {}) => h('label', {}, label,
@@ -76,7 +81,6 @@ export async function createLeave(o) {
       field('message', t('field_message'), 'textarea', { rows: 3 }),
       errors.form, submit);
     leaveForm = form;
-    compose.hidden = true;
     compose.before(form);
 
     function show(problems) {

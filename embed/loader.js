@@ -74,14 +74,18 @@
     button.hidden = hidden === true;
   }
 
+  /** Run one of our scripts (bridge.js, presence.js) in our realm. */
+  function inject(name) {
+    const s = R.document.createElement('script');
+    s.src = `${base}/embed${found[2] || ''}/${name}.js`;
+    R.document.head.appendChild(s);
+  }
+
   /** A command for bridge.js, loaded into our realm when first needed. */
   function bridge(command, arg) {
     if (host.run) return host.run(command, arg);
     host.later.push([command, arg]);
-    if (host.later.length > 1) return;
-    const s = R.document.createElement('script');
-    s.src = `${base}/embed${found[2] || ''}/bridge.js`;
-    R.document.head.appendChild(s);
+    if (host.later.length === 1) inject('bridge');
   }
 
   function draw() {
@@ -107,7 +111,7 @@
     const going = Boolean(state.conversation && state.conversation.status === 'open');
     const site = state.site || {};
     host = R.kefuHost = {
-      base, siteKey, prefix, root, wrap, store, parse, emit, applySite, top, later: [], identify: null,
+      base, siteKey, prefix, root, wrap, store, parse, emit, applySite, top, later: [], identify: null, api: kefu,
       // From the page's realm: the chat sees the page as sender.
       post: (target, message, to) => target.postMessage(message, to),
     };
@@ -121,6 +125,12 @@
     if (reopen) bridge('open');
     else if (going || (outbox && outbox.length)) bridge('load');
     for (let i = 0; i < early.length; i++) kefu(early[i][0], early[i][1], early[i][2]);
+    // Once the page has loaded, when the browser is idle: presence.js (unless the site tracks nobody before a chat).
+    if (site.track !== false || going) {
+      const idle = () => (R.requestIdleCallback || R.setTimeout)(() => inject('presence'), { timeout: 3000 });
+      if (d.readyState === 'complete') idle();
+      else w.addEventListener('load', idle);
+    }
   }
 
   /** kefu('open' | 'close' | 'toggle'), kefu('identify', {...}), kefu('on' | 'off', event, fn). */

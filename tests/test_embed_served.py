@@ -15,6 +15,7 @@ from appliance.web.static import bundle_version, load_bundle, make_asset
 
 ROOT = Path(__file__).resolve().parent.parent
 LOADER_BUDGET = 3 * 1024
+PRESENCE_BUDGET = 4 * 1024
 PATH_BUDGET = 30_000
 IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*['"]\./([\w-]+\.js)['"]""")
 
@@ -39,6 +40,10 @@ def test_the_loader_the_chat_and_the_offline_form_fit_their_budgets() -> None:
     bundle = load_bundle("embed")
     loader = len(bundle["loader.js"].gzipped)
     assert loader <= LOADER_BUDGET, loader
+    # The presence module, loaded by itself at idle on every page (embed/README.md).
+    presence = len(bundle["presence.js"].gzipped)
+    assert presence <= PRESENCE_BUDGET, presence
+    assert IMPORT.findall(bundle["presence.js"].body.decode()) == []  # one file, nothing more
     # Everything the browser fetches to open the chat: the loader, bridge.js in its realm, the
     # frame's page (chat.html, served with a versioned page.js) and page.js's imports, and the
     # larger of the two catalogs.
@@ -49,7 +54,7 @@ def test_the_loader_the_chat_and_the_offline_form_fit_their_budgets() -> None:
     # Nobody online: the leave-a-message form and its strings come on top.
     extra = graph(bundle, "leave.js") - opened
     assert extra == {"leave.js", "offline.js"}, extra
-    strings = max(len(bundle[f"lang-extras-{lang}.js"].gzipped) for lang in ("zh-CN", "en"))
+    strings = max(len(bundle[f"lang-leave-{lang}.js"].gzipped) for lang in ("zh-CN", "en"))
     offline = chat + gz(bundle, extra) + strings
     assert offline <= PATH_BUDGET, offline
 

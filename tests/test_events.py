@@ -15,7 +15,8 @@ from appliance.domain.conversations import AGENT
 from appliance.domain.mail import MAIL
 from appliance.domain.users import clean_new_user
 from appliance.realtime.hub import Hub
-from appliance.runtime import event_consumers
+from appliance.realtime.visitors import LiveVisitors
+from appliance.runtime import event_consumers, utc_now
 from appliance.services import conversations, offline, setup, users
 from appliance.services.outbox import OutboxDispatcher
 from appliance.services.queue import QueueNotices
@@ -33,7 +34,7 @@ def _all_events() -> set[type[ev.Event]]:
 
 def _table() -> dict[type[ev.Event], list[typing.Any]]:
     return event_consumers(Hub(), OutboxDispatcher(None, None, {}, 1),  # type: ignore[arg-type]
-                           QueueNotices())
+                           QueueNotices(), LiveVisitors(utc_now))
 
 
 def _published_names() -> set[str]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from typing import Any
 
 import apsw
 import pytest
 from conftest import Appliance
 from test_conversations import agent_socket, next_of
-from test_routing import add_agent, start_chat
+from test_routing import add_agent, assigned, start_chat
 
 WATCH_SECONDS = 5  # web/app.py: ROUTING_WATCH_SECONDS
 
@@ -33,17 +31,6 @@ async def system_lines(ws, timeout: float = 1.5) -> list[dict]:
             return lines
         if frame["kind"] == "system":
             lines.append(frame)
-
-
-async def assigned(client, conversation_id: int, timeout: float = 5) -> Any:
-    """The conversation's details once routing (which follows the visitor's ack) assigned it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        detail = await asyncio.to_thread(client.get, f"/api/conversations/{conversation_id}")
-        if detail.json()["conversation"]["assignee_id"] is not None:
-            return detail
-        assert time.monotonic() < deadline, "the chat was never assigned"
-        await asyncio.sleep(0.05)
 
 
 async def nothing_of(ws, kind: str, seconds: float) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from typing import Any
 
 import apsw
 from conftest import Appliance
@@ -29,6 +31,17 @@ async def start_chat(appliance: Appliance, site_key: str, text: str, **extra):
     await ws.send(json.dumps({"type": "send", "client_id": cid(), "body": text, **extra}))
     ack = await next_of(ws, "ack")
     return widget, ws, ack["conversation_id"]
+
+
+async def assigned(client, conversation_id: int, timeout: float = 5) -> Any:
+    """The conversation's details once routing (which follows the visitor's ack) assigned it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        detail = await asyncio.to_thread(client.get, f"/api/conversations/{conversation_id}")
+        if detail.json()["conversation"]["assignee_id"] is not None:
+            return detail
+        assert time.monotonic() < deadline, "the chat was never assigned"
+        await asyncio.sleep(0.05)
 
 
 def test_new_chats_go_to_the_least_busy_online_agent(appliance: Appliance, owner) -> None:
@@ -160,6 +173,8 @@ def test_categories_route_to_teams_with_overflow_to_the_fallback_team(
         _, a, first = await start_chat(appliance, site["widget_key"], "买", category_id=category_id)
         _, b, second = await start_chat(appliance, site["widget_key"], "再买",
                                         category_id=category_id)
+        for conversation in (first, second):  # routing follows each ack
+            await assigned(owner_client, conversation)
         for ws in (a, b, *consoles):
             await ws.close()
         return first, second

@@ -6,8 +6,7 @@ import asyncio
 
 from conftest import Appliance
 from test_conversations import agent_socket
-from test_reoffer import assigned
-from test_routing import add_agent, start_chat
+from test_routing import add_agent, assigned, start_chat
 
 
 def test_transfer_targets_show_status_and_load_to_whoever_may_transfer(

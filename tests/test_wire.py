@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.domain.conversations import Conversation, Message, Sender, Visitor
+from appliance.domain.invitations import Invitation
 from appliance.domain.model import Role, User
 from appliance.web import conversation_frames, sockets, ws_io
 from appliance.wire import frames, timestamp
@@ -70,6 +71,10 @@ def _samples() -> dict[str, list[dict[str, Any]]]:
                       first_seen_at=NOW, last_seen_at=NOW)
     user = User(id=3, login="xiaoli", display_name="小李", role=Role.AGENT, active=True,
                 language="zh-CN", site_ids=(1,), created_at=NOW)
+    invitation = Invitation(id=5, site_id=1, visitor_id=17, visit_id=2, agent_id=3,
+                            rule_id=None, message="您好，需要帮忙吗？", page_url="https://x/",
+                            status="shown", created_at=NOW, answered_at=None,
+                            conversation_id=None, agent_name="小李")
     built = {
         "PING": frames.PING, "PONG": frames.PONG,
         "agent_hello_frame": frames.agent_hello_frame(user, "online"),
@@ -85,16 +90,23 @@ def _samples() -> dict[str, list[dict[str, Any]]]:
         "visitor_conversation_frame": frames.visitor_conversation_frame(conversation),
         "visitor_frame": frames.visitor_frame(visitor, {"browser": "", "os": "", "device": ""}),
         "error_frame": frames.error_frame("sync", 42, "not_found", "No such conversation"),
+        "page_error_frame": frames.error_frame("page", None, "invalid", "not this site",
+                                               "page.url"),
         "queue_frame": frames.queue_frame(42, 2, 300),
         "queue_summary_frame": frames.queue_summary_frame(1, 3, ((None, 2), (4, 1)), NOW),
         "unanswered_frame": frames.unanswered_frame(42, 3, 4),
         "status_frame": frames.status_frame("online"),
         "session_ended_frame": frames.session_ended_frame("deactivated"),
+        "visitor_invitation_frame": frames.visitor_invitation_frame(invitation),
+        "invitation_withdrawn_frame": frames.invitation_withdrawn_frame(5),
+        "invitation_frame": frames.invitation_frame(invitation),
+        "visitors_frame": frames.visitors_frame([], {"1": 0}),
+        "visitors_delta_frame": frames.visitors_delta_frame([], [17], {"1": 0}),
     }
     every = {name for name, value in vars(frames).items()
              if (name.endswith("_frame") and inspect.isfunction(value)) or name in ("PING",
                                                                                   "PONG")}
-    assert every == set(built), "a frame builder is missing from this test"
+    assert every == set(built) - {"page_error_frame"}, "a frame builder is missing from this test"
     by_type: dict[str, list[dict[str, Any]]] = {}
     for frame in built.values():
         by_type.setdefault(frame["type"], []).append(frame)
@@ -114,11 +126,12 @@ def test_every_server_frame_is_documented_with_its_fields() -> None:
 
 def test_every_client_frame_is_handled_and_nothing_else() -> None:
     documented = {kind for kind, _ in _documented("Client → server")}
-    handled = set(conversation_frames.CONVERSATION_FRAMES) | {"ping", "pong", "status",
-                                                             "activity", "workbench"}
+    handled = (set(conversation_frames.CONVERSATION_FRAMES) | {"ping", "pong"}
+               | set(sockets.AGENT_FRAMES) | set(sockets.PRESENCE_FRAMES))
     assert documented == handled
     source = inspect.getsource(sockets)
-    for kind in ("ping", "pong", "status", "activity", "workbench", "auth"):
+    for kind in ("ping", "pong", "status", "activity", "workbench", "visitors_watch", "auth",
+                 "page", "invitation_reply"):
         assert f'"{kind}"' in source
 
 

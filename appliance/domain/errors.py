@@ -48,6 +48,20 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class Blocked(Forbidden):
+    """The visitor (or their address) is blocked on this site: they see the widget as
+    offline and cannot write."""
+
+    code = "blocked"
+
+
+class IdentifyFirst(Forbidden):
+    """The site requires visitors to identify (pre-chat form or signed identity) before the
+    first message."""
+
+    code = "identify_first"
+
+
 class CsrfFailed(DomainError):
     code = "csrf"
 

@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import ClassVar, Protocol
 
 from appliance.domain.conversations import Conversation, Message, Sender, Visitor
+from appliance.domain.invitations import Invitation
 from appliance.domain.model import User
+from appliance.domain.visits import PageFrame, Viewed
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +143,43 @@ class OutboxChanged(Event):
 
     type: ClassVar[str] = "outbox_changed"
     kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageViewed(Event):
+    """A visitor's tab shows a page (stored: the trail); the live visitor list follows.
+    `conversation`: their open or pending conversation, if any (`conversation_known`: not
+    looked up, the live list already follows it through conversation events)."""
+
+    type: ClassVar[str] = "page_viewed"
+    visitor_id: int
+    site_id: int
+    name: str
+    frame: PageFrame
+    viewed: Viewed
+    conversation: Conversation | None
+    conversation_known: bool = False
+
+
+TAB_VISIBLE, TAB_HIDDEN, TAB_CLOSED, EXIT_INTENT = "visible", "hidden", "closed", "exit_intent"
+
+
+@dataclass(frozen=True, slots=True)
+class TabChanged(Event):
+    """Ephemeral: a visitor's tab was shown, hidden or closed, or the pointer left towards
+    the browser's tabs (exit intent)."""
+
+    type: ClassVar[str] = "tab"
+    visitor_id: int
+    site_id: int
+    tab: str
+    change: str  # visible | hidden | closed | exit_intent
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationChanged(Event):
+    """An invitation was shown to a visitor, or answered, withdrawn, ignored, or linked to
+    the chat it opened."""
+
+    type: ClassVar[str] = "invitation"
+    invitation: Invitation

@@ -63,6 +63,10 @@ class Site:
     routing_strategy: str = "least_busy"
     fallback_team_id: int | None = None
     unanswered_seconds: int = 60
+    track_before_chat: bool = True  # record page views of visitors who have not chatted
+    honour_dnt: bool = True  # the widget tracks no browser that asks not to be tracked
+    require_identity: str = "none"  # none | prechat | signed: who may start a chat
+    invitation_templates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,15 @@ from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
 from appliance.domain.hours import clean_business_hours
 from appliance.domain.routing import STRATEGIES
+from appliance.domain.visits import REQUIRE_IDENTITY, clean_templates
 
 DEFAULT_THEME_COLOR = "#1f6feb"
 EDITABLE_FIELDS = ("company_id", "name", "url", "allowed_origins", "display_name", "logo_url",
                    "greeting", "theme_color", "widget_position", "language", "typing_preview",
                    "prechat_fields", "business_hours", "offline_mode", "notify_email",
-                   "routing_strategy", "fallback_team_id", "unanswered_seconds")
+                   "routing_strategy", "fallback_team_id", "unanswered_seconds",
+                   "track_before_chat", "honour_dnt", "require_identity",
+                   "invitation_templates")
 OFFLINE_MODES = ("leave_message", "hide")
 PRECHAT_FIELDS = ("name", "email", "phone")
 
@@ -36,6 +39,10 @@ _CLEANERS: dict[str, Any] = {
     "routing_strategy": lambda x: v.clean_choice(x, "routing_strategy", STRATEGIES),
     "fallback_team_id": lambda x: None if x is None else v.clean_id(x, "fallback_team_id"),
     "unanswered_seconds": lambda x: v.clean_int(x, "unanswered_seconds", 10, 3600),
+    "track_before_chat": lambda x: v.clean_bool(x, "track_before_chat"),
+    "honour_dnt": lambda x: v.clean_bool(x, "honour_dnt"),
+    "require_identity": lambda x: v.clean_choice(x, "require_identity", REQUIRE_IDENTITY),
+    "invitation_templates": clean_templates,
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from appliance.domain.conversations import VISITOR
 from appliance.domain.events import (
     ConversationChanged,
+    InvitationChanged,
     MessageCreated,
     QueueSummary,
     QueueUpdate,
@@ -18,9 +19,12 @@ from appliance.domain.events import (
     UserChanged,
     VisitorChanged,
 )
+from appliance.domain.invitations import SHOWN
 from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode, text_frame
 from appliance.wire.frames import (
     conversation_frame,
+    invitation_frame,
+    invitation_withdrawn_frame,
     message_frame,
     queue_frame,
     queue_summary_frame,
@@ -30,6 +34,7 @@ from appliance.wire.frames import (
     unanswered_frame,
     visitor_conversation_frame,
     visitor_frame,
+    visitor_invitation_frame,
 )
 
 
@@ -154,6 +159,17 @@ class Hub:
         # They have just loaded a page, so they are online whether or not the new page's
         # socket is open yet.
         self._to_agents(event.visitor.site_id, visitor_frame(event.visitor, event.device))
+
+    def on_invitation(self, event: InvitationChanged) -> None:
+        """The site's consoles follow every invitation; the visitor's pages show a new one
+        and hide one that is no longer showing (answered in another tab, withdrawn,
+        ignored)."""
+        invitation = event.invitation
+        self._to_agents(invitation.site_id, invitation_frame(invitation))
+        if invitation.status == SHOWN:
+            self._to_visitor(invitation.visitor_id, visitor_invitation_frame(invitation))
+        elif invitation.conversation_id is None:
+            self._to_visitor(invitation.visitor_id, invitation_withdrawn_frame(invitation.id))
 
     def on_user_changed(self, event: UserChanged) -> None:
         if event.user is None:

@@ -80,13 +80,19 @@ def _assign(conversation_id: int, agent: AgentRecord, now: datetime) -> Assignme
 
 def route_job(conversation_id: int, team_id: int | None, routing: SiteRouting,
               found: list[Candidate], previous_agent_id: int | None,
-              now: datetime) -> WriterJob[Routed]:
-    """A new chat: to an agent who has room now, else into the queue."""
+              now: datetime, *, invited_by: int | None = None) -> WriterJob[Routed]:
+    """A new chat: to an agent who has room now (the agent whose invitation the visitor
+    accepted, if they have), else into the queue."""
     records = {c.record.user_id: c.record for c in found}
 
     @on_writer
     def route() -> Routed:
-        decision = choose(list(_snapshots(found).values()), team_id=team_id,
+        agents = _snapshots(found)
+        inviter = agents.get(invited_by) if invited_by is not None else None
+        if inviter is not None and inviter.available:
+            done = _assign(conversation_id, records[inviter.user_id], now)
+            return Routed(ASSIGNED, (done,) if done is not None else ())
+        decision = choose(list(agents.values()), team_id=team_id,
                           fallback_team_id=routing.fallback_team_id, strategy=routing.strategy,
                           previous_agent_id=previous_agent_id)
         if decision.outcome == ASSIGNED:

@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from appliance.domain.blocks import Block
 from appliance.domain.events import Event, EventSink
+from appliance.domain.invitations import Candidate
 from appliance.domain.ratelimit import FailureWindow
+from appliance.domain.visits import LiveVisitor
+from appliance.services.places import Places
 from appliance.services.throttle import Throttle, WidgetLimits
 from appliance.storage.database import Database
 
@@ -87,6 +91,79 @@ class NoQueueBoard:
         del site_id
 
 
+class LiveView(Protocol):
+    """Who is on the sites right now (kept by realtime/visitors.py; one process: the truth)."""
+
+    def get(self, visitor_id: int) -> LiveVisitor | None: ...
+
+    def listing(self, scope: frozenset[int] | None) -> list[LiveVisitor]: ...
+
+    def counts(self, scope: frozenset[int] | None) -> dict[int, int]: ...
+
+    def candidates(self, now: datetime, site_ids: Any) -> list[Candidate]: ...
+
+    def rule_done(self, visitor_id: int, rule_id: int) -> None: ...
+
+    def expired_invitations(self, now: datetime) -> list[int]: ...
+
+    def take_left(self, now: datetime) -> list[int]: ...
+
+    def drop(self, visitor_id: int) -> None: ...
+
+
+class NoLive:
+    """The command line's view: nobody is on any site."""
+
+    def get(self, visitor_id: int) -> LiveVisitor | None:
+        del visitor_id
+        return None
+
+    def listing(self, scope: frozenset[int] | None) -> list[LiveVisitor]:
+        del scope
+        return []
+
+    def counts(self, scope: frozenset[int] | None) -> dict[int, int]:
+        del scope
+        return {}
+
+    def candidates(self, now: datetime, site_ids: Any) -> list[Candidate]:
+        del now, site_ids
+        return []
+
+    def rule_done(self, visitor_id: int, rule_id: int) -> None:
+        del visitor_id, rule_id
+
+    def expired_invitations(self, now: datetime) -> list[int]:
+        del now
+        return []
+
+    def take_left(self, now: datetime) -> list[int]:
+        del now
+        return []
+
+    def drop(self, visitor_id: int) -> None:
+        del visitor_id
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """How visits are cut and how long full addresses are kept (settings, via runtime.py)."""
+
+    visit_gap_minutes: int = 30
+    ip_retention_days: int = 30
+
+
+class BlockList:
+    """The blocks in force, kept in memory (a few hundred at most) and reloaded by the
+    service that changes them: every session, send and page frame consults it."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] | None = None  # None: not loaded yet
+
+    def invalidate(self) -> None:
+        self.blocks = None
+
+
 class NoVisitors:
     """The command line's view: no visitor is connected."""
 
@@ -133,6 +210,10 @@ class Services:
     presence: PresenceView = field(default_factory=NoPresence)
     visitors: VisitorPresence = field(default_factory=NoVisitors)
     queue_board: QueueBoard = field(default_factory=NoQueueBoard)
+    live: LiveView = field(default_factory=NoLive)
+    tracking: Tracking = field(default_factory=Tracking)
+    places: Places = field(default_factory=Places)
+    blocks: BlockList = field(default_factory=BlockList)
     login_failures: FailureWindow = field(init=False)
     ip_failures: FailureWindow = field(init=False)
     throttle: Throttle = field(init=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -26,26 +27,36 @@ from appliance.domain.conversations import (
     clean_kind,
     display_name_of_visitor,
 )
-from appliance.domain.errors import Conflict, Invalid, NotFound, conversation_not_found
+from appliance.domain.errors import (
+    Conflict,
+    IdentifyFirst,
+    Invalid,
+    NotFound,
+    conversation_not_found,
+)
 from appliance.domain.events import (
     ConversationChanged,
     Event,
+    InvitationChanged,
     MessageCreated,
     OutboxChanged,
     ReadUpTo,
     Typing,
 )
+from appliance.domain.invitations import ACCEPTED, SHOWN, Invitation
 from appliance.domain.mail import MAIL
-from appliance.domain.model import User
+from appliance.domain.model import Site, User
 from appliance.domain.permissions import require_can_write, require_conversation_visible
 from appliance.services.context import Services, on_writer
 from appliance.storage import conversations as store
+from appliance.storage import invitations as invitation_store
 from appliance.storage import routing as routing_store
 from appliance.storage.mail import enqueue_mail
 
 SYNC_PAGE = 500
+INVITATION_FOLLOWS_MINUTES = 10  # a chat opened this soon after accepting answers the invitation
 SEND_FIELDS = ("type", "client_id", "conversation_id", "kind", "body", "attachment_id",
-               "category_id")
+               "category_id", "invitation_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,8 @@ class Sent:
     opened: bool = False  # this message opened a new conversation (routing takes it from here)
     category_id: int | None = None
     mailed: bool = False  # an agent's reply was queued as mail to the visitor who left
+    invited_by: int | None = None  # the new chat answers this agent's invitation
+    invitation: Invitation | None = None  # the invitation the new chat answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +87,10 @@ def _parse_send(data: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
     kind = clean_kind(body.get("kind"), kinds)
     conversation_id = body.get("conversation_id")
     category_id = body.get("category_id")
+    invitation_id = body.get("invitation_id")
     return {
+        "invitation_id": None if invitation_id is None
+        else v.clean_id(invitation_id, "invitation_id"),
         "category_id": None if category_id is None else v.clean_id(category_id, "category_id"),
         "client_id": clean_client_id(body.get("client_id")),
         "kind": kind,
@@ -100,8 +116,50 @@ def _check_attachment(attachment_id: int | None, uploader_type: str, uploader_id
         raise Invalid("attachment_id is not one of your uploads", field="attachment_id")
 
 
-async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent:
-    """A visitor's message; the first one (or one after a close) opens a conversation."""
+def _check_identified(site: Site | None, visitor_id: int) -> None:
+    """On the writer, before a visitor's first message opens a chat: a site that requires
+    visitors to identify refuses them until they have (read fresh: they may have just)."""
+    if site is None or site.require_identity == "none":
+        return
+    visitor = store.get_visitor(visitor_id)
+    if site.require_identity == "signed":
+        if not visitor.attributes.get("user_id"):
+            raise IdentifyFirst("Please sign in on the website before chatting")
+        return
+    given = {"name": visitor.name, "email": visitor.email, "phone": visitor.phone}
+    required = [f for f, needed in site.prechat_fields if needed]
+    asked = [f for f, _ in site.prechat_fields]
+    if any(not given[f] for f in required) or not any(given[f] for f in asked):
+        raise IdentifyFirst("Please fill in the form before the first message")
+
+
+def _answer_invitation(invitation_id: int | None, visitor_id: int, conversation_id: int,
+                       now: datetime) -> Invitation | None:
+    """On the writer: the chat a visitor opens from an invitation they accepted is linked to
+    it (a showing one counts as accepted now); without an id, the one they accepted in the
+    last INVITATION_FOLLOWS_MINUTES; any other id is ignored."""
+    if invitation_id is None:
+        invitation_id = invitation_store.recently_accepted(
+            visitor_id, now - timedelta(minutes=INVITATION_FOLLOWS_MINUTES))
+    if invitation_id is None:
+        return None
+    try:
+        invitation = invitation_store.get_invitation(invitation_id)
+    except NotFound:
+        return None
+    if invitation.visitor_id != visitor_id or invitation.conversation_id is not None:
+        return None
+    if invitation.status == SHOWN:
+        invitation_store.answer(invitation_id, ACCEPTED, invitation.created_at)
+    elif invitation.status != ACCEPTED:
+        return None
+    return invitation_store.link_conversation(invitation_id, conversation_id)
+
+
+async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
+                             site: Site | None = None) -> Sent:
+    """A visitor's message; the first one (or one after a close) opens a conversation
+    (`site`: its settings, when it may require the visitor to identify first)."""
     fields = _parse_send(data, VISITOR_KINDS)
     sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, visitor.name))
     now = svc.now()
@@ -121,23 +179,31 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any) -> Sent
         created = False
         if conversation is None:
             conversation = store.open_conversation_head(visitor.id)
+        invitation = None
         if conversation is None:
+            _check_identified(site, visitor.id)
             conversation = store.create_conversation(visitor.site_id, visitor.id, now)
             created = True
             if fields["category_id"] is not None:  # refused here, before anything is stored
                 routing_store.set_category(conversation.id, fields["category_id"],
                                            visitor.site_id)
+            invitation = _answer_invitation(fields["invitation_id"], visitor.id,
+                                            conversation.id, now)
         _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
         message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)
-        return Sent(message, after, False, created, fields["category_id"]), created
+        return Sent(message, after, False, created, fields["category_id"],
+                    invited_by=None if invitation is None else invitation.agent_id,
+                    invitation=invitation), created
 
     def events(result: tuple[Sent, bool]) -> list[Event]:
         sent, created = result
         if sent.duplicate:
             return []
         opened: list[Event] = [ConversationChanged(sent.conversation)] if created else []
-        return [*opened, MessageCreated(sent.message, sent.conversation)]
+        invited: list[Event] = [] if sent.invitation is None else [
+            InvitationChanged(sent.invitation)]
+        return [*opened, *invited, MessageCreated(sent.message, sent.conversation)]
 
     sent, _ = await svc.commit(send, events)
     return sent

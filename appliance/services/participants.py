@@ -10,10 +10,11 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.conversations import AGENT, VISITOR, Conversation, Sender, Visitor
-from appliance.domain.errors import DomainError, Invalid
+from appliance.domain.errors import Blocked, DomainError, Invalid
 from appliance.domain.model import Site, User
 from appliance.services import conversations as conv_service
 from appliance.services import routing
+from appliance.services.blocks import block_of
 from appliance.services.context import Services
 
 
@@ -60,7 +61,8 @@ class VisitorSide:
     async def send(self, data: Any) -> conv_service.Sent:
         throttle, visitor_id = self.svc.throttle, self.visitor.id
         throttle.check("message", visitor_id=visitor_id, address=self.address)
-        sent = await conv_service.check_visitor_send(self.svc, self.visitor, data)
+        await check_not_blocked(self.svc, self.site, visitor_id, self.address)
+        sent = await conv_service.check_visitor_send(self.svc, self.visitor, data, self.site)
         if sent.duplicate:  # a resend after a lost ack costs nothing
             throttle.give_back("message", visitor_id=visitor_id, address=self.address)
         if sent.opened:  # a new chat: find it an agent or a place in the queue, after the ack
@@ -82,6 +84,12 @@ class VisitorSide:
         self.svc.throttle.check(action, visitor_id=self.visitor.id, address=self.address)
 
 
+async def check_not_blocked(svc: Services, site: Site, visitor_id: int, address: str) -> None:
+    """A blocked visitor cannot write (the widget shows them the offline state)."""
+    if await block_of(svc, site, visitor_id, address) is not None:
+        raise Blocked("Chat is not available right now")
+
+
 log = logging.getLogger(__name__)
 _routing_tasks: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak refs)
 Side = AgentSide | VisitorSide
@@ -91,7 +99,8 @@ async def route_quietly(svc: Services, sent: conv_service.Sent) -> None:
     """Routing failures must not fail the visitor's send: the chat stays in the waiting list,
     where any agent can pick it."""
     try:
-        await routing.route_new(svc, sent.conversation, sent.category_id)
+        await routing.route_new(svc, sent.conversation, sent.category_id,
+                                invited_by=sent.invited_by)
     except DomainError as exc:
         log.info("routing conversation %s: %s", sent.conversation.id, exc.message)
     except Exception:

@@ -71,9 +71,10 @@ def _after_routing(svc: Services, site_id: int, routed: assignment.Routed) -> No
 
 
 async def route_new(svc: Services, conversation: Conversation,
-                    category_id: int | None = None) -> str:
+                    category_id: int | None = None, *, invited_by: int | None = None) -> str:
     """Give a new chat to an agent, or queue it; returns the outcome. Decided on the writer
-    with every agent's load counted there (services/assignment.py)."""
+    with every agent's load counted there (services/assignment.py). A chat opened from an
+    agent's invitation goes to that agent when they can take it now."""
     routing = await svc.db.read(store.site_routing, conversation.site_id)
     team_id = None
     if category_id is not None:
@@ -84,7 +85,8 @@ async def route_new(svc: Services, conversation: Conversation,
                                  conversation.id)
     # Presence read and the job queued in one step of the loop: nothing changes in between.
     job = assignment.route_job(conversation.id, team_id, routing,
-                               assignment.candidates(svc, records), previous, svc.now())
+                               assignment.candidates(svc, records), previous, svc.now(),
+                               invited_by=invited_by)
     routed = await svc.commit(job, _routed_events)
     if routed.outcome in (ASSIGNED, QUEUED):
         _after_routing(svc, conversation.site_id, routed)

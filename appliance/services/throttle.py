@@ -31,6 +31,8 @@ class WidgetLimits:
     address_signals_per_minute: int = 2400
     visitor_polls_per_minute: int = 120
     address_polls_per_minute: int = 2400
+    visitor_pages_per_minute: int = 60
+    address_pages_per_minute: int = 6000
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -56,6 +58,9 @@ _ACTIONS: dict[str, tuple[str | None, str | None, float, str]] = {
     # long-poll requests and availability checks: each one reads the database
     "poll": ("visitor_polls_per_minute", "address_polls_per_minute", MINUTE,
              "Too many requests"),
+    # the presence module's page, tab and invitation frames: each may be a write
+    "page": ("visitor_pages_per_minute", "address_pages_per_minute", MINUTE,
+             "Too many page views"),
 }
 ACTIONS = tuple(_ACTIONS)
 

@@ -13,6 +13,7 @@ from appliance.domain.conversations import Conversation, Visitor
 from appliance.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from appliance.domain.events import VisitorChanged
 from appliance.domain.model import Site
+from appliance.services.blocks import block_of
 from appliance.services.context import Services, on_writer
 from appliance.services.devices import describe
 from appliance.storage import conversations as store
@@ -26,10 +27,11 @@ USER_AGENT_MAX = 500
 
 @dataclass(frozen=True, slots=True)
 class VisitorSession:
-    token: str
-    visitor: Visitor
+    token: str | None  # None: a presence session that tracks nobody (see check_start_session)
+    visitor: Visitor | None
     site: Site
     conversation: Conversation | None
+    blocked: bool = False  # the widget shows the offline state ("blocked" availability)
 
 
 def visitor_token_hash(token: str) -> str:
@@ -94,7 +96,8 @@ def _clean_identity(site: Site, data: Any) -> dict[str, Any]:
 async def check_start_session(svc: Services, data: Any, *, origin: str | None,
                               own_origin: str, user_agent: str,
                               address: str = "") -> VisitorSession:
-    body = v.only_fields(data, ("site_key", "visitor_token", "page", "identify"))
+    body = v.only_fields(data, ("site_key", "visitor_token", "page", "identify", "presence"))
+    presence = v.clean_bool(body.get("presence", False), "presence")
     site_key = v.require_str(body.get("site_key"), "site_key")[:64]
     site = await svc.db.read(site_store.get_site_by_widget_key, site_key)
     if site is None:
@@ -114,6 +117,12 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
     if known is not None and returning:
         svc.throttle.check("session", visitor_id=known.id)
         visitor = await svc.db.write(store.touch_visitor, known.id, page, ua, identity, now)
+    elif presence and (not site.track_before_chat
+                       or await block_of(svc, site, None, address) is not None):
+        # The presence module asks for a visitor only to track them: a site that tracks
+        # nobody before a chat (or a blocked address) gets no new visitor from it.
+        return VisitorSession(None, None, site, None,
+                              blocked=await block_of(svc, site, None, address) is not None)
     else:
         svc.throttle.check("new_visitor", address=address)
         token = secrets.token_urlsafe(32)
@@ -128,7 +137,8 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
     conversation = await svc.db.read(offline_store.active_conversation_of, visitor.id)
     if returning and conversation is not None and _seen_differently(known, visitor):
         svc.publish(VisitorChanged(visitor, describe(visitor.user_agent)))
-    return VisitorSession(str(token), visitor, site, conversation)
+    blocked = await block_of(svc, site, visitor.id, address) is not None
+    return VisitorSession(str(token), visitor, site, conversation, blocked)
 
 
 def _seen_differently(before: Visitor | None, after: Visitor) -> bool:

@@ -34,6 +34,9 @@ def _site(row: SiteRow) -> Site:
         offline_mode=row.offline_mode, notify_email=row.notify_email,
         routing_strategy=row.routing_strategy, fallback_team_id=row.fallback_team_id,
         unanswered_seconds=row.unanswered_seconds,
+        track_before_chat=bool(row.track_before_chat), honour_dnt=bool(row.honour_dnt),
+        require_identity=row.require_identity,
+        invitation_templates=tuple(json.loads(row.invitation_templates)),
     )
 
 
@@ -84,6 +87,9 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
     if "prechat_fields" in columns:
         columns["prechat_fields"] = json.dumps(
             [{"field": f, "required": r} for f, r in columns["prechat_fields"]])
+    if "invitation_templates" in columns:
+        columns["invitation_templates"] = json.dumps(list(columns["invitation_templates"]),
+                                                     ensure_ascii=False)
     if "business_hours" in columns:
         hours = schedule_json(columns["business_hours"])
         columns["business_hours"] = "" if hours is None else json.dumps(hours)
@@ -97,7 +103,9 @@ def create_site(fields: dict[str, Any], widget_key: str, now: datetime) -> Site:
                              **_columns(fields))
     except pw.IntegrityError as exc:  # a widget key collision: 128 random bits, so a bug
         raise Conflict("Could not create the site, try again") from exc
-    return _site(row)
+    site = _site(row)
+    check_identity_requirement(site)
+    return site
 
 
 def update_site(site_id: int, fields: dict[str, Any], now: datetime) -> Site:
@@ -109,7 +117,20 @@ def update_site(site_id: int, fields: dict[str, Any], now: datetime) -> Site:
         get_company(fields["company_id"])
     if fields:
         SiteRow.update(updated_at=now, **_columns(fields)).where(SiteRow.id == site_id).execute()
-    return get_site(site_id)
+    site = get_site(site_id)
+    check_identity_requirement(site)
+    return site
+
+
+def check_identity_requirement(site: Site) -> None:
+    """A site that requires visitors to identify must give them a way to (the transaction
+    rolls back otherwise)."""
+    if site.require_identity == "prechat" and not site.prechat_fields:
+        raise Invalid("require_identity: prechat needs a pre-chat form (prechat_fields)",
+                      field="require_identity")
+    if site.require_identity == "signed" and not site.identity_secret:
+        raise Invalid("require_identity: signed needs an identity secret; create one first",
+                      field="require_identity")
 
 
 def set_widget_key(site_id: int, widget_key: str, now: datetime) -> Site:

@@ -9,7 +9,14 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from appliance.services import mail, offline
-from appliance.web.api_widget import visitor_side, widget_availability, widget_preflight
+from appliance.services.blocks import block_of
+from appliance.services.participants import check_not_blocked
+from appliance.web.api_widget import (
+    BLOCKED,
+    visitor_side,
+    widget_availability,
+    widget_preflight,
+)
 from appliance.web.http import read_json, require_principal, services
 from appliance.wire.conversations import visitor_conversation_json
 from appliance.wire.mail import mail_json, smtp_json
@@ -28,12 +35,16 @@ for _path in WIDGET_PATHS:
 async def availability(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
     side.count("poll")
-    return json({"availability": await widget_availability(request, side.site)})
+    found = await widget_availability(request, side.site)
+    if await block_of(services(request), side.site, side.visitor.id, side.address):
+        found = {**found, "mode": BLOCKED}
+    return json({"availability": found})
 
 
 @bp.post("/widget/leave-message")
 async def leave_message(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
+    await check_not_blocked(services(request), side.site, side.visitor.id, side.address)
     left = await offline.check_leave_message(services(request), side.visitor, side.site,
                                              read_json(request), side.address)
     return json({"conversation": visitor_conversation_json(left.conversation),

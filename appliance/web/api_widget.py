@@ -17,7 +17,7 @@ from appliance.domain.model import Site
 from appliance.realtime.connection import PollWaiter
 from appliance.services import routing, uploads
 from appliance.services.availability import availability_of
-from appliance.services.participants import VisitorSide
+from appliance.services.participants import VisitorSide, check_not_blocked
 from appliance.services.sites import company_name
 from appliance.services.visitors import access_visitor, check_start_session
 from appliance.web import conversation_frames
@@ -40,6 +40,7 @@ from appliance.wire.sites import availability_json, widget_site_json
 
 bp = Blueprint("widget", url_prefix="/api")
 POLL_MAX_SECONDS = 30
+BLOCKED = "blocked"  # availability.mode of a blocked visitor
 CORS_PATHS = ("/api/widget/", "/api/attachments/")
 
 
@@ -98,14 +99,17 @@ async def start_session(request: Request) -> HTTPResponse:
     site = session.site
     svc = services(request)
     name = site.display_name or await company_name(svc, site.company_id)
+    availability = await widget_availability(request, site)
+    if session.blocked:  # shown like the offline state; the visitor is not told why
+        availability = {**availability, "mode": BLOCKED}
     return json({
         "visitor_token": session.token,
-        "visitor": visitor_self_json(session.visitor),
+        "visitor": None if session.visitor is None else visitor_self_json(session.visitor),
         "site": widget_site_json(site, name, await routing.categories(svc, site.id)),
         "conversation": None if session.conversation is None
         else visitor_conversation_json(session.conversation),
         "queue": await _queue_json(request, session.conversation),
-        "availability": await widget_availability(request, site),
+        "availability": availability,
     }, ensure_ascii=False)
 
 
@@ -218,6 +222,7 @@ def _dedupe(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @bp.post("/widget/upload")
 async def upload(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
+    await check_not_blocked(services(request), side.site, side.visitor.id, side.address)
     attachment = await uploads.check_upload(
         services(request), request.app.ctx.runtime.uploads_dir, site_id=side.site.id,
         uploader_type=VISITOR, uploader_id=side.visitor.id, **uploaded_file(request),

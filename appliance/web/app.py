@@ -19,6 +19,7 @@ from appliance.web import (
     api_kb,
     api_offline,
     api_routing,
+    api_visitors,
     api_widget,
     pages,
     sockets,
@@ -64,7 +65,8 @@ def create_app(runtime: Runtime) -> App:
     app.ctx.webui = load_bundle("webui")
     app.ctx.embed = load_bundle("embed")
     for bp in (api_account.bp, api_admin.bp, api_conversations.bp, api_routing.bp,
-               api_widget.bp, api_offline.bp, api_kb.bp, pages.bp, sockets.bp):
+               api_widget.bp, api_offline.bp, api_kb.bp, api_visitors.bp, pages.bp,
+               sockets.bp):
         app.blueprint(bp)
     app.signal("websocket.handler.before")(sockets.lean_socket)
     app.error_handler.add(Exception, handle_exception)

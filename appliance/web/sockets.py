@@ -10,7 +10,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
-from appliance.domain.errors import BadJson, DomainError
+from appliance.domain.errors import BadJson, DomainError, RateLimited
 from appliance.realtime.connection import (
     AGENT_OUTBOX_LIMIT,
     CLOSE_BAD_FRAME,
@@ -20,12 +20,13 @@ from appliance.realtime.connection import (
     Connection,
 )
 from appliance.realtime.hub import scope_of
-from appliance.services import routing
+from appliance.realtime.visitors import LiveVisitors
+from appliance.services import invitations, routing, visits
 from appliance.services.auth import access_principal, access_session_user
 from appliance.services.context import Services
 from appliance.services.conversations import open_conversation
 from appliance.services.participants import AgentSide, Side, VisitorSide
-from appliance.services.visitors import access_visitor
+from appliance.services.visitors import USER_AGENT_MAX, access_visitor
 from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, client_ip, own_origin, services
 from appliance.web.ws_io import LeanSocket
@@ -46,9 +47,13 @@ CLOSE_GOING_AWAY = 1001  # the server is stopping: reconnect (with backoff) and 
 # A peer heard nothing from for this many ping intervals is gone (docs/protocol.md: both sides
 # use the same rule).
 SILENT_INTERVALS = 2.5
-AGENT_FRAMES = ("status", "activity", "workbench")
+AGENT_FRAMES = ("status", "activity", "workbench", "visitors_watch")
+# The widget's presence module (docs/protocol.md, "Presence").
+PRESENCE_FRAMES = ("page", "tab", "tab_closed", "exit_intent", "invitation_reply")
 VISITOR_RECHECK_SECONDS = 1.0
 Rights = Callable[[], Awaitable[Side | None]]  # the side as it may act now; None: closed
+# The frames of one side beyond conversations: agents' status and list, visitors' presence.
+Extra = Callable[[Any, dict[str, Any]], Awaitable[None]]
 
 
 def _parse(frame: Any) -> dict[str, Any] | None:
@@ -101,8 +106,11 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     user = principal.user
     conn.push(agent_hello_frame(user, svc.presence.status(user.id)))
     try:
-        await _serve(request, ws, conn, _agent_rights(svc, principal.session.id, conn))
+        live = _runtime(request).live
+        await _serve(request, ws, conn, _agent_rights(svc, principal.session.id, conn),
+                     lambda side, message: _agent_status(side, message, conn, live))
     finally:
+        _runtime(request).live.unwatch(conn)
         if conn.at_workbench:  # closed, maybe for a reload: the grace period applies
             routing.do_leave_workbench(svc, user, closed=True)
 
@@ -131,7 +139,43 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     current = await open_conversation(svc, visitor)
     conn.push(visitor_hello_frame(visitor, current))
     side = VisitorSide(svc, visitor, site, client_ip(request))
-    await _serve(request, ws, conn, _visitor_rights(request, side, auth["visitor_token"], conn))
+    live = _runtime(request).live
+    try:
+        await _serve(request, ws, conn,
+                     _visitor_rights(request, side, auth["visitor_token"], conn),
+                     _presence(request, conn))
+    finally:
+        live.socket_closed(visitor.id, conn)
+
+
+def _presence(request: Request, conn: Connection) -> Extra:
+    """The presence module's frames: pages and tabs (the trail and the live list) and the
+    answers to invitations. Refusals are `error` frames naming the request."""
+    live = _runtime(request).live
+    user_agent = request.headers.get("user-agent", "")[:USER_AGENT_MAX]
+
+    async def handle(side: VisitorSide, message: dict[str, Any]) -> None:
+        kind = str(message["type"])
+        svc = side.svc
+        try:
+            side.svc.throttle.check("page", visitor_id=side.visitor.id, address=side.address)
+            if kind == "invitation_reply":
+                await invitations.check_reply(svc, side.visitor.id, message)
+                return
+            live.socket_opened(side.visitor.id, conn)
+            tracked = visits.Tracked(side.visitor, side.site, side.address,
+                                     user_agent or side.visitor.user_agent)
+            if kind != "page":
+                await visits.check_tab(svc, tracked, kind, message)
+            elif await visits.check_page(svc, tracked, message):
+                showing = live.invitation_frame(side.visitor.id)
+                if showing is not None:  # shown again on the page the visitor moved to
+                    conn.push(showing)
+        except DomainError as exc:
+            retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+            conn.push(error_frame(kind, None, exc.code, exc.message, exc.field, retry_after))
+
+    return handle
 
 
 def _visitor_rights(request: Request, side: VisitorSide, token: str,
@@ -161,7 +205,8 @@ def _visitor_rights(request: Request, side: VisitorSide, token: str,
     return current
 
 
-async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection) -> None:
+async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection,
+                        live: LiveVisitors) -> None:
     """`status` sets the agent's chosen status; `activity` tells us they are at the console;
     `workbench` says whether this console shows the workbench (only then does it count)."""
     side.svc.presence_active(side.user.id)
@@ -170,6 +215,9 @@ async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connecti
         return
     if kind == "workbench":
         await _workbench(side, message, conn)
+        return
+    if kind == "visitors_watch":
+        _visitors_watch(message, conn, live)
         return
     try:
         status = await routing.check_set_status(side.svc, side.user, message.get("status"))
@@ -196,6 +244,20 @@ async def _workbench(side: AgentSide, message: dict[str, Any], conn: Connection)
     conn.push(status_frame(status))
 
 
+def _visitors_watch(message: dict[str, Any], conn: Connection, live: LiveVisitors) -> None:
+    """The console shows (`true`) or stops showing the live visitor list: a snapshot of its
+    sites now, then `visitors_delta` frames (realtime/visitors.py)."""
+    watch = message.get("watch")
+    if not isinstance(watch, bool):
+        conn.push(error_frame("visitors_watch", None, "invalid", "watch must be true or false",
+                              "watch"))
+        return
+    if watch:
+        live.watch(conn)
+    else:
+        live.unwatch(conn)
+
+
 def _agent_rights(svc: Services, session_id: int, conn: Connection) -> Rights:
     """The agent as they are now, read before every frame that acts (as REST reads them for
     every request): narrowed sites, a lower role or a deactivation apply to the next frame.
@@ -213,12 +275,12 @@ def _agent_rights(svc: Services, session_id: int, conn: Connection) -> Rights:
 
 
 async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
-                 rights: Rights) -> None:
+                 rights: Rights, extra: Extra) -> None:
     hub = _runtime(request).hub
     hub.register(conn)
     try:
         await _receive_loop(_lean(request), conn, rights,
-                            _runtime(request).config.ws_ping_seconds)
+                            _runtime(request).config.ws_ping_seconds, extra)
     finally:
         hub.unregister(conn)
         if conn.closed is not None:  # let the close frame (and what precedes it) go out
@@ -227,7 +289,7 @@ async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
 
 
 async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
-                        interval: int) -> None:
+                        interval: int, extra: Extra) -> None:
     """Answer frames in order. Ping every `interval` seconds whatever else flows, and drop a
     peer that sent nothing (a pong included) for SILENT_INTERVALS intervals."""
     clock = asyncio.get_running_loop().time
@@ -246,11 +308,12 @@ async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
             if lean.closed:
                 return
             continue
-        await _answer(frame, conn, rights, silence)
+        await _answer(frame, conn, rights, silence, extra)
         deadline = clock() + silence  # the time we took answering is not the peer's silence
 
 
-async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float) -> None:
+async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float,
+                  extra: Extra) -> None:
     message = _parse(frame)
     kind = None if message is None else message.get("type")
     if kind == "pong":
@@ -258,7 +321,8 @@ async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float) 
     if kind == "ping":
         conn.push(PONG)
         return
-    if kind not in (*conversation_frames.CONVERSATION_FRAMES, *AGENT_FRAMES):
+    if kind not in (*conversation_frames.CONVERSATION_FRAMES, *AGENT_FRAMES,
+                    *PRESENCE_FRAMES):
         conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
         return
     assert message is not None
@@ -269,7 +333,8 @@ async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float) 
         if isinstance(side, AgentSide):
             side.svc.presence_active(side.user.id)
         await conversation_frames.handle(side, message, conn.push, lambda: conn.room(silence))
-    elif isinstance(side, AgentSide):
-        await _agent_status(side, message, conn)
-    else:  # `status`, `activity` and `workbench` are agents' frames
+    elif (kind in AGENT_FRAMES and isinstance(side, AgentSide)) or (
+            kind in PRESENCE_FRAMES and isinstance(side, VisitorSide)):
+        await extra(side, message)
+    else:  # agents' frames from a visitor, or the presence module's from an agent
         conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)

@@ -65,8 +65,9 @@ def visitor_json(visitor: Visitor, *, device: dict[str, Any], online: bool) -> d
 
 
 def visitor_self_json(visitor: Visitor) -> dict[str, Any]:
-    """What a visitor's own client learns about itself."""
-    return {"id": visitor.id, "name": visitor.name}
+    """What a visitor's own client learns about itself (the e-mail address they gave, where
+    transcripts go)."""
+    return {"id": visitor.id, "name": visitor.name, "email": visitor.email}
 
 
 def search_result_json(message: Message, site_id: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from appliance.domain.conversations import Conversation, Message, Sender, Visitor
+from appliance.domain.invitations import Invitation
 from appliance.domain.model import User
 from appliance.wire import timestamp
 from appliance.wire.accounts import user_json
@@ -21,6 +22,7 @@ from appliance.wire.conversations import (
     visitor_self_json,
 )
 from appliance.wire.errors import error_json
+from appliance.wire.visitors import invitation_json, visitor_invitation_json
 
 Frame = dict[str, Any]
 CONVERSATION_REQUESTS = ("sync", "read", "typing")
@@ -128,3 +130,29 @@ def status_frame(status: str) -> Frame:
 
 def session_ended_frame(reason: str) -> Frame:
     return {"type": "session_ended", "reason": reason}
+
+
+def visitor_invitation_frame(invitation: Invitation) -> Frame:
+    """For the invited visitor: show this invitation (in the site's style)."""
+    return {"type": "invitation", "invitation": visitor_invitation_json(invitation)}
+
+
+def invitation_withdrawn_frame(invitation_id: int) -> Frame:
+    """For the visitor: hide the invitation (withdrawn by its agent, or ignored too long)."""
+    return {"type": "invitation_withdrawn", "invitation_id": invitation_id}
+
+
+def invitation_frame(invitation: Invitation) -> Frame:
+    """For agents of the site: an invitation was shown or changed status."""
+    return {"type": "invitation", "invitation": invitation_json(invitation)}
+
+
+def visitors_frame(visitors: list[dict[str, Any]], counts: dict[str, int]) -> Frame:
+    """For a console watching the live visitor list: everyone on its sites now."""
+    return {"type": "visitors", "visitors": visitors, "counts": counts}
+
+
+def visitors_delta_frame(upsert: list[dict[str, Any]], gone: list[int],
+                         counts: dict[str, int]) -> Frame:
+    """What changed in the live visitor list since the last frame (at most one a second)."""
+    return {"type": "visitors_delta", "upsert": upsert, "gone": gone, "counts": counts}

@@ -36,6 +36,9 @@ def site_json(site: Site, base_url: str) -> dict[str, Any]:
         "offline_mode": site.offline_mode, "notify_email": site.notify_email,
         "routing_strategy": site.routing_strategy, "fallback_team_id": site.fallback_team_id,
         "unanswered_seconds": site.unanswered_seconds,
+        "track_before_chat": site.track_before_chat, "honour_dnt": site.honour_dnt,
+        "require_identity": site.require_identity,
+        "invitation_templates": list(site.invitation_templates),
         "chat_page_url": chat_page_url(base_url, site.widget_key),
         "snippet": embed_snippet(base_url, site.widget_key),
         "created_at": timestamp(site.created_at),
@@ -48,7 +51,9 @@ def widget_site_json(site: Site, name: str, categories: list[Category]) -> dict[
             "theme_color": site.theme_color, "widget_position": site.widget_position,
             "language": site.language, "typing_preview": site.typing_preview,
             "prechat_fields": prechat_json(site),
-            "categories": [{"id": c.id, "name": c.name} for c in categories]}
+            "categories": [{"id": c.id, "name": c.name} for c in categories],
+            "track": site.track_before_chat, "honour_dnt": site.honour_dnt,
+            "require_identity": site.require_identity}
 
 
 def team_json(team: Team) -> dict[str, Any]:

@@ -73,8 +73,11 @@ def test_visitor_and_agent_chat_across_origins(appliance: Appliance, host_site, 
     visitor.on("request", lambda r: requests.append(r.url))
     visitor.goto(host_site["origin"] + "/index.html")
     t(visitor, "kefu-launcher").wait_for()
-    # Nothing but the loader until the visitor asks for the chat.
-    assert not any("/embed/" in u or "/api/" in u for u in requests), requests
+    # Nothing but the loader (and, at idle, the presence module with its session) until the
+    # visitor asks for the chat.
+    page_view = ("/embed/presence.js", "/api/widget/session")
+    assert not any(("/embed/" in u or "/api/" in u) and not u.endswith(page_view)
+                   for u in requests), requests
     t(visitor, "kefu-launcher").click()
     t(visitor, "kefu-panel").wait_for()
     assert all(u.startswith((host_site["origin"], appliance.url)) for u in requests), requests

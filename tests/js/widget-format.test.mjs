@@ -50,8 +50,11 @@ test('site cards are checked field by field', () => {
   }, 'https://k.example');
   assert.deepEqual(site, {
     name: '悦齿口腔', greeting: '您好！', logo_url: null, theme_color: '#1f6feb', widget_position: 'right',
-    language: 'zh-CN', typing_preview: false, prechat: [], mode: 'chat',
+    language: 'zh-CN', typing_preview: false, prechat: [], mode: 'chat', track: true, honour_dnt: true,
   });
+  assert.deepEqual([normalizeSite({ track: false }).track, normalizeSite({ honour_dnt: false }).honour_dnt], [false, false]);
+  // A blocked visitor gets the offline path (leave.js then says only that chatting is not possible).
+  assert.equal(normalizeSite({ mode: 'blocked' }).mode, 'leave_message');
   assert.equal(normalizeSite({ widget_position: 'left', language: 'en' }).widget_position, 'left');
   assert.equal(normalizeSite(null).language, 'zh-CN');
   for (const mode of ['leave_message', 'hidden']) assert.equal(normalizeSite({ mode }).mode, mode);

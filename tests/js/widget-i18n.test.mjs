@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import en from '../../embed/lang-en.js';
 import extrasEn from '../../embed/lang-extras-en.js';
 import extrasZhCN from '../../embed/lang-extras-zh-CN.js';
+import leaveEn from '../../embed/lang-leave-en.js';
+import leaveZhCN from '../../embed/lang-leave-zh-CN.js';
 import zhCN from '../../embed/lang-zh-CN.js';
 import { languageOf, systemLine, translator } from '../../embed/i18n.js';
 
@@ -19,10 +21,14 @@ test('both catalogs have the same keys and no empty strings', () => {
 
 test('the occasional views\' catalogs (loaded with them) match too, and every key they use exists', async () => {
   const { readFileSync } = await import('node:fs');
-  const keys = Object.keys(extrasZhCN);
-  assert.deepEqual(Object.keys(extrasEn).sort(), [...keys].sort());
-  for (const catalog of [extrasEn, extrasZhCN]) for (const key of keys) assert.ok(catalog[key].trim(), key);
-  const source = ['extras.js', 'offline.js', 'routing.js', 'prechat.js']
+  assert.deepEqual(Object.keys(extrasEn).sort(), Object.keys(extrasZhCN).sort());
+  assert.deepEqual(Object.keys(leaveEn).sort(), Object.keys(leaveZhCN).sort());
+  // extras.js uses both catalogs, leave.js only its own.
+  const keys = [...Object.keys(extrasZhCN), ...Object.keys(leaveZhCN)];
+  for (const catalog of [extrasEn, extrasZhCN, leaveEn, leaveZhCN]) for (const key of Object.keys(catalog)) assert.ok(catalog[key].trim(), key);
+  const leaveSource = readFileSync(new URL('../../embed/leave.js', import.meta.url), 'utf8');
+  for (const [, key] of leaveSource.matchAll(/\bt\('(\w+)'/g)) assert.ok(key in leaveZhCN, key);
+  const source = ['extras.js', 'offline.js', 'routing.js', 'prechat.js', 'prechat-form.js']
     .map((name) => readFileSync(new URL(`../../embed/${name}`, import.meta.url), 'utf8')).join('\n');
   for (const [, key] of source.matchAll(/\bt\('(\w+)'/g)) assert.ok(keys.includes(key), key);
   // Error codes of the pure rules are shown with t(code).

@@ -1,7 +1,8 @@
 // Widget pre-chat form rules: which fields to ask, when, and checking the visitor's answers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fieldsToAsk, prechatErrors, prechatFields, prechatIdentity } from '../../embed/prechat.js';
+import { prechatErrors, prechatIdentity } from '../../embed/prechat-form.js';
+import { fieldsToAsk, prechatFields } from '../../embed/prechat.js';
 
 const NAME = { field: 'name', required: true };
 const EMAIL = { field: 'email', required: false };

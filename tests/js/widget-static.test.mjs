@@ -9,9 +9,9 @@ const read = (name) => readFileSync(new URL(name, EMBED), 'utf8');
 const gz = (name) => gzipSync(readFileSync(new URL(name, EMBED)), { level: 9 }).length;
 const scripts = readdirSync(EMBED).filter((name) => name.endsWith('.js'));
 const PURE = ['reconnect.js', 'sequence.js', 'outbox.js', 'store.js', 'format.js', 'i18n.js', 'typing.js',
-  'delivery.js', 'prechat.js', 'offline.js', 'routing.js'];
+  'delivery.js', 'prechat.js', 'prechat-form.js', 'offline.js', 'routing.js'];
 /** Pure modules only the occasional views need (extras.js, loaded with import() when first needed). */
-const LATER = ['offline.js', 'routing.js'];
+const LATER = ['offline.js', 'routing.js', 'prechat-form.js'];
 
 /** `root` and every module it imports, statically (for chat.js: what the browser fetches to open the chat). */
 function chatModules(root = 'chat.js') {
@@ -33,17 +33,19 @@ test('opening the chat loads the frame page and its static imports, nothing occa
   for (const pure of PURE.filter((name) => !LATER.includes(name))) {
     assert.ok(modules.includes(pure), `${pure} is part of the chat`);
   }
-  for (const later of ['extras.js', 'leave.js', ...LATER, 'lang-extras-zh-CN.js', 'lang-extras-en.js']) {
+  for (const later of ['extras.js', 'leave.js', 'presence.js', ...LATER, 'lang-extras-zh-CN.js', 'lang-extras-en.js',
+    'lang-leave-zh-CN.js', 'lang-leave-en.js']) {
     assert.ok(!modules.includes(later), `${later} is not fetched to open the chat`);
   }
   assert.match(read('chat.js'), /import\('\.\/extras\.js'\)/);
   assert.match(read('chat.js'), /import\('\.\/leave\.js'\)/);
   assert.match(read('extras.js'), /import\(`\.\/lang-extras-\$\{o\.lang\}\.js`\)/);
-  assert.match(read('leave.js'), /import\(`\.\/lang-extras-\$\{o\.lang\}\.js`\)/);
+  assert.match(read('extras.js'), /import\(`\.\/lang-leave-\$\{o\.lang\}\.js`\)/);
+  assert.match(read('leave.js'), /import\(`\.\/lang-leave-\$\{o\.lang\}\.js`\)/);
   const opened = new Set(modules);
   assert.deepEqual(chatModules('leave.js').filter((name) => !opened.has(name)).sort(), ['leave.js', 'offline.js']);
   assert.deepEqual(chatModules('extras.js').filter((name) => !opened.has(name)).sort(),
-    ['extras.js', 'leave.js', 'offline.js', 'routing.js']);
+    ['extras.js', 'leave.js', 'offline.js', 'prechat-form.js', 'routing.js']);
 });
 
 test('no template literal inside another: the minifier that serves them (rjsmin) would change it', () => {
@@ -84,9 +86,23 @@ test('the loader is a plain script that only defines window.kefu and asks nothin
   const code = loader.replace(/^\s*(\/\/|\*|\/\*\*).*$/gm, '');
   assert.doesNotMatch(code, /\b(Promise|fetch|WebSocket)\b|[^'](local|session)Storage\b/);
   assert.match(code, /const s = R\[area\];/);
-  assert.match(loader, /\/bridge\.js`/);
+  assert.match(loader, /inject\('bridge'\)/);
+  assert.match(loader, /inject\('presence'\)/);
+  assert.match(loader, /\/\$\{name\}\.js`/);
   assert.match(read('bridge.js'), /`\$\{host\.base\}\/chat\/\$\{encodeURIComponent\(host\.siteKey\)\}#embed`/);
   assert.match(loader, /setAttribute\('popover', 'manual'\)/);
+});
+
+test('the presence module is a plain script of the loader\'s realm: the page\'s globals are not its', () => {
+  const presence = read('presence.js');
+  assert.doesNotMatch(presence, /^\s*(import|export)\s/m);
+  assert.match(presence, /const host = window\.kefuHost;/);
+  // The page's objects are reached only through `page` and `doc`; its listeners with our realm's method.
+  assert.doesNotMatch(presence, /\bwindow\.(?!kefuHost|BroadcastChannel)/);
+  assert.match(presence, /EventTarget\.prototype\.addEventListener\.call/);
+  assert.doesNotMatch(presence, /page\.(JSON|fetch|WebSocket|Promise|BroadcastChannel)\b/);
+  assert.doesNotMatch(presence, /innerHTML|insertAdjacentHTML/);
+  assert.match(presence, /textContent = String\(invitation\.message/);
 });
 
 test('the frame and the page talk to one origin each, never to any', () => {

@@ -27,6 +27,7 @@ from appliance.storage.migrations import (
     m0007_reoffered_at,
     m0008_knowledge_base,
     m0009_search_index,
+    m0010_visitors,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -42,6 +43,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0007_reoffered_at.MIGRATION,
     m0008_knowledge_base.MIGRATION,
     m0009_search_index.MIGRATION,
+    m0010_visitors.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

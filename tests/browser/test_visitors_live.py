@@ -1,0 +1,188 @@
+"""Who is on the site, in Chromium, on two host pages of different origins: a Baidu visitor is
+listed with the keyword, navigating builds the trail, a time-on-page rule invites once per
+visit, a manual invitation is accepted into a chat with the inviting agent, and a blocked
+visitor sees the offline state."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from conftest import AGENT_PASSWORD_FOR_TESTS, OWNER_PASSWORD, Appliance
+
+from browser.conftest import hook, open_console
+from browser.conftest import kefu as t
+
+pytestmark = pytest.mark.browser
+BAIDU = "https://www.baidu.com/s?ie=utf-8&wd=" + quote("牙齿美白多少钱")
+
+
+def serve(folder: Path, snippet: str) -> tuple[http.server.ThreadingHTTPServer, str]:
+    folder.mkdir()
+    for name, title in (("index.html", "首页"), ("pricing.html", "价格表")):
+        (folder / name).write_text(
+            f"<!doctype html><html><head><meta charset=utf-8><title>{title}</title></head>"
+            f"<body><h1>{title}</h1><a id=next href=pricing.html>价格</a>{snippet}</body></html>",
+            "utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[assignment]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture
+def shops(tmp_path: Path, appliance: Appliance, owner) -> Iterator[dict]:
+    """One site embedded on two host pages of different origins."""
+    owner_client, setup = owner
+    site = setup["site"]
+    first, a = serve(tmp_path / "a", site["snippet"])
+    second, b = serve(tmp_path / "b", site["snippet"])
+    r = owner_client.patch(f"/api/sites/{site['id']}", json={"allowed_origins": [a, b]})
+    assert r.status_code == 200, r.text
+    yield {"a": a, "b": b, "site": r.json()["site"], "owner": owner_client}
+    for server in (first, second):
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for(check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def listed(client, origin: str) -> dict | None:
+    visitors = client.get("/api/visitors/live").json()["visitors"]
+    return next((v for v in visitors if v["page"]["url"].startswith(origin)), None)
+
+
+def test_a_baidu_visitor_is_listed_with_the_keyword_and_navigating_appends_to_the_trail(
+        appliance: Appliance, shops, new_page) -> None:
+    owner = shops["owner"]
+    page = new_page()
+    page.goto(shops["a"] + "/index.html", referer=BAIDU)
+    live = wait_for(lambda: listed(owner, shops["a"]))
+    assert live["source"] == {"kind": "search", "name": "百度", "keyword": "牙齿美白多少钱"}
+    assert live["page"]["title"] == "首页" and live["state"] == "browsing"
+    assert live["device"]["browser"].startswith(("Chrome", "HeadlessChrome"))
+    page.click("#next")
+    wait_for(lambda: listed(owner, shops["a"])["page_count"] == 2)
+    trail = owner.get(f"/api/visitors/{live['id']}").json()["visits"][0]
+    assert [p["title"] for p in trail["pages"]] == ["首页", "价格表"]
+    assert trail["pages"][0]["seconds"] >= 1 and trail["source"]["keyword"] == "牙齿美白多少钱"
+    # The other origin is another visitor of the same site (its own storage).
+    other = new_page()
+    other.goto(shops["b"] + "/pricing.html")
+    second = wait_for(lambda: listed(owner, shops["b"]))
+    assert second["id"] != live["id"] and second["source"]["kind"] == "direct"
+
+
+def test_a_time_on_page_rule_invites_once_per_visit(appliance: Appliance, shops,
+                                                    new_page) -> None:
+    owner = shops["owner"]
+    r = owner.post(f"/api/sites/{shops['site']['id']}/invitation-rules", json={
+        "name": "价格页", "message": "看价格吗？今天预约有优惠",
+        "conditions": {"time_on_page_seconds": 2, "url_contains": ["pricing"]}})
+    assert r.status_code == 201, r.text
+    open_console(new_page(), appliance.url, "boss@example.com", OWNER_PASSWORD)
+    visitor = new_page()
+    visitor.goto(shops["b"] + "/pricing.html")
+    invitation = hook(visitor, "kefu-invitation")
+    invitation.wait_for()
+    assert "今天预约有优惠" in invitation.inner_text()
+    hook(visitor, "kefu-invitation-decline").click()
+    invitation.wait_for(state="detached")
+    visitor.reload()
+    live = wait_for(lambda: listed(owner, shops["b"]))
+    assert live["invitation"]["status"] == "declined"
+    visitor.wait_for_timeout(4000)  # twice the rule's time on the page: it does not fire again
+    assert hook(visitor, "kefu-invitation").count() == 0
+    statuses = [i["status"] for i in owner.get(f"/api/visitors/{live['id']}").json()[
+        "invitations"]]
+    assert statuses == ["declined"]
+
+
+def test_a_manual_invitation_starts_a_chat_with_the_inviting_agent(
+        appliance: Appliance, shops, new_page) -> None:
+    owner = shops["owner"]
+    r = owner.post("/api/users", json={"login": "xiaoli", "display_name": "小李", "role": "agent",
+                                       "password": AGENT_PASSWORD_FOR_TESTS,
+                                       "site_ids": [shops["site"]["id"]]})
+    li = r.json()["user"]
+    agent = appliance.login("xiaoli", AGENT_PASSWORD_FOR_TESTS)
+    open_console(new_page(), appliance.url, "xiaoli", AGENT_PASSWORD_FOR_TESTS)
+    open_console(new_page(), appliance.url, "boss@example.com", OWNER_PASSWORD)
+    visitor = new_page()
+    visitor.goto(shops["a"] + "/index.html")
+    live = wait_for(lambda: listed(owner, shops["a"]))
+    r = agent.post(f"/api/visitors/{live['id']}/invite", json={"message": "您好，我是小李"})
+    assert r.status_code == 201, r.text
+    invitation = hook(visitor, "kefu-invitation")
+    invitation.wait_for()
+    assert "小李" in invitation.inner_text() and "您好，我是小李" in invitation.inner_text()
+    hook(visitor, "kefu-invitation-accept").click()
+    t(visitor, "kefu-input").fill("想问下价格")
+    t(visitor, "kefu-send").click()
+
+    def assigned():
+        found = owner.get("/api/conversations?view=open").json()["conversations"]
+        return found and found[0]["assignee_id"] is not None and found[0]
+
+    conversation = wait_for(assigned)
+    assert conversation["assignee_id"] == li["id"]
+    details = owner.get(f"/api/visitors/{live['id']}").json()
+    assert details["invitations"][0]["status"] == "accepted"
+    assert details["invitations"][0]["conversation_id"] == conversation["id"]
+
+
+def test_a_blocked_visitor_sees_the_offline_state(appliance: Appliance, shops,
+                                                  new_page) -> None:
+    owner = shops["owner"]
+    open_console(new_page(), appliance.url, "boss@example.com", OWNER_PASSWORD)
+    visitor = new_page()
+    visitor.goto(shops["b"] + "/index.html")
+    live = wait_for(lambda: listed(owner, shops["b"]))
+    r = owner.post("/api/blocks", json={"kind": "visitor", "value": live["id"],
+                                        "reason": "广告骚扰"})
+    assert r.status_code == 201, r.text
+    wait_for(lambda: listed(owner, shops["b"]) is None)  # off the list at once, not tracked
+    visitor.reload()
+    t(visitor, "kefu-launcher").click()
+    blocked = t(visitor, "kefu-blocked")
+    blocked.wait_for()
+    assert blocked.inner_text() == "暂时无法咨询"
+    assert t(visitor, "kefu-input").is_hidden()
+    visitor.wait_for_timeout(1500)
+    assert listed(owner, shops["b"]) is None
+
+
+def test_two_tabs_share_one_presence_socket_and_both_pages_are_listed(
+        appliance: Appliance, shops, new_page) -> None:
+    """Web Locks elect one tab to hold the socket; the other reports through it."""
+    owner = shops["owner"]
+    first = new_page()
+    first.goto(shops["a"] + "/index.html")
+    live = wait_for(lambda: listed(owner, shops["a"]))
+    second = first.context.new_page()
+    second.goto(shops["a"] + "/pricing.html")
+    wait_for(lambda: listed(owner, shops["a"])["page"]["title"] == "价格表")
+    registry = appliance.runtime.live
+    assert registry.socket_count(live["id"]) == 1  # one per browser, not per tab
+    # The leading tab goes: the other takes the lock, connects, and is still listed.
+    first.close()
+    second.wait_for_timeout(1000)
+    wait_for(lambda: registry.socket_count(live["id"]) == 1)
+    assert listed(owner, shops["a"])["state"] == "browsing"
+    tabs = owner.get(f"/api/visitors/{live['id']}").json()["visits"][0]["pages"]
+    assert [p["title"] for p in tabs] == ["首页", "价格表"]
