@@ -37,7 +37,7 @@ from appliance.domain.events import (
 from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
 from appliance.realtime.presence import Presence
-from appliance.services import routing, uploads
+from appliance.services import privacy, reports, routing, uploads
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.context import Limits, Services
 from appliance.services.events import Consumer, EventBus
@@ -108,7 +108,7 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher) -> dict[type[Event], lis
 
 def outbox_deliveries(db: Database) -> dict[str, Delivery]:
     """How each kind of outbox item leaves the process."""
-    return {MAIL: MailDelivery(db)}
+    return {MAIL: MailDelivery(db, attachments=reports.ReportAttachments(db))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,10 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         Loop("missed chats", missed.sweep, every=10),
         Loop("abandoned uploads", lambda: uploads.do_delete_abandoned(svc, runtime.uploads_dir),
              every=600, first_after=60),
+        Loop("scheduled reports", lambda: reports.send_due_reports(svc), every=600,
+             first_after=30),
+        Loop("visitor retention", lambda: privacy.purge_expired_visitors(
+            svc, runtime.uploads_dir), every=3600, first_after=120),
     ]
 
 

@@ -14,6 +14,7 @@ from appliance.domain.errors import Forbidden, Invalid, NotFound, Unauthenticate
 from appliance.domain.events import VisitorChanged
 from appliance.domain.model import Site
 from appliance.services.context import Services, on_writer
+from appliance.services.customers import do_capture_visitor
 from appliance.services.devices import describe
 from appliance.storage import conversations as store
 from appliance.storage import offline as offline_store
@@ -125,6 +126,8 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
             return store.touch_visitor(created.id, {}, "", identity, now) if identity else created
 
         visitor = await svc.db.write(create)
+    if identity:  # contact details (pre-chat form, or the page's identify): a customer
+        await do_capture_visitor(svc, visitor.id)
     conversation = await svc.db.read(offline_store.active_conversation_of, visitor.id)
     if returning and conversation is not None and _seen_differently(known, visitor):
         svc.publish(VisitorChanged(visitor, describe(visitor.user_agent)))

@@ -10,12 +10,13 @@ from sanic.response import HTTPResponse
 from appliance.domain.errors import (
     BadJson,
     CsrfFailed,
+    Forbidden,
     Invalid,
     TooLarge,
     Unauthenticated,
     UnsupportedMediaType,
 )
-from appliance.domain.model import Principal
+from appliance.domain.model import Principal, Role
 from appliance.services.auth import SignIn, access_principal, csrf_matches
 from appliance.services.context import Services
 from appliance.wire import json_in
@@ -24,6 +25,9 @@ SESSION_COOKIE = "kefu_session"
 CSRF_COOKIE = "kefu_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# What a client (portal) account may reach: its own account and the portal, nothing else.
+CLIENT_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/logout", "/api/portal"})
+CLIENT_PREFIX = "/api/portal/"
 
 
 def services(request: Request) -> Services:
@@ -88,6 +92,9 @@ async def require_principal(request: Request) -> Principal:
     principal = await optional_principal(request)
     if principal is None:
         raise Unauthenticated("Please sign in")
+    if principal.user.role is Role.CLIENT and not (
+            request.path in CLIENT_PATHS or request.path.startswith(CLIENT_PREFIX)):
+        raise Forbidden("Client accounts see their portal only")
     if request.method in UNSAFE_METHODS:
         check_origin(request)
         if not csrf_matches(principal, request.headers.get(CSRF_HEADER)):

@@ -26,6 +26,7 @@ from appliance.storage.migrations import (
     m0006_outbox,
     m0007_reoffered_at,
     m0008_knowledge_base,
+    m0009_customers_leads,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -40,6 +41,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0006_outbox.MIGRATION,
     m0007_reoffered_at.MIGRATION,
     m0008_knowledge_base.MIGRATION,
+    m0009_customers_leads.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
