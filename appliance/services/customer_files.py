@@ -84,13 +84,18 @@ def _raw(row: list[Any], columns: dict[str, int]) -> dict[str, Any]:
     return data
 
 
+async def access_files(svc: Services, actor: User, company_id: int) -> Company:
+    """Imports and exports: owners and admins, of a company they reach."""
+    require_install_manager(actor)
+    return await access_company(svc, actor, company_id)
+
+
 async def check_import(svc: Services, actor: User, company_id: int, *, name: str, data: bytes,
                        fmt: str | None, dry_run: bool) -> ImportReport:
     """Every row is checked first: broken rows refuse the whole file (400, each named). Rows
     whose phone or e-mail is already a customer's (or an earlier row's) are reported as
     duplicates and not imported; the rest are stored in one transaction."""
-    require_install_manager(actor)
-    company = await access_company(svc, actor, company_id)
+    company = await access_files(svc, actor, company_id)
     table = read_table(format_of(name, fmt), data)
     if not table:
         return ImportReport(0)

@@ -163,14 +163,17 @@ async def send_due_reports(svc: Services, now: datetime | None = None) -> list[s
                 "end": period.end.isoformat(), "label": period.label,
                 "name": file_name(company, period, "xlsx")}
 
+        queued_at = svc.now()  # `now` may be a test's idea of the date; the mail goes now
+
         @on_writer
         def queue(company: Company = company, period: Period = period, subject: str = subject,
-                  body: str = body, spec: dict[str, Any] = spec) -> bool:
+                  body: str = body, spec: dict[str, Any] = spec,
+                  queued_at: datetime = queued_at) -> bool:
             if not store.claim_report_run(company.id, company.settings.report_schedule,
-                                          period.label, moment):
+                                          period.label, queued_at):
                 return False
             for address in company.settings.report_emails:
-                enqueue_mail(address, subject, body, moment, (spec,))
+                enqueue_mail(address, subject, body, queued_at, (spec,))
             return True
 
         if await svc.commit(queue, lambda sent: [OutboxChanged(MAIL)] if sent else []):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import peewee as pw
-from playhouse.apsw_ext import BooleanField, DateTimeField
+from playhouse.apsw_ext import BooleanField, DateField, DateTimeField
 from playhouse.sqlite_ext import FTS5Model, RowIDField, SearchField
 
 from appliance.storage.database import bound_database
@@ -460,7 +460,7 @@ class FollowUpRow(BaseTable):
 
     customer = pw.ForeignKeyField(CustomerRow, on_delete="CASCADE")
     owner = pw.ForeignKeyField(UserRow, null=True, on_delete="SET NULL")
-    due_date = pw.DateField()
+    due_date = DateField()
     note = pw.TextField()
     done_at = DateTimeField(null=True)
     created_at = DateTimeField()
@@ -507,7 +507,7 @@ class LeadRow(BaseTable):
     need = pw.TextField()
     category = pw.TextField()
     intent = pw.TextField()
-    follow_up_date = pw.DateField(null=True)
+    follow_up_date = DateField(null=True)
     source = pw.TextField()
     keyword = pw.TextField()
     landing_page = pw.TextField()

@@ -160,8 +160,10 @@ async def link_customer(request: Request, conversation_id: int) -> HTTPResponse:
 @bp.post("/companies/<company_id:int>/customers/import")
 async def import_customers(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    svc = services(request)
+    await customer_files.access_files(svc, actor, company_id)  # scope before the upload
     report = await customer_files.check_import(
-        services(request), actor, company_id, **uploaded_file(request),
+        svc, actor, company_id, **uploaded_file(request),
         fmt=request.args.get("format"), dry_run=_flag(request, "dry_run"))
     return _ok({"imported": report.imported, "duplicates": report.duplicates,
                 "errors": report.errors}, 201 if report.imported else 200)
