@@ -30,11 +30,11 @@ def _ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
     return json(body, status=status, ensure_ascii=False)
 
 
-def _int_arg(request: Request, name: str, default: int | None, maximum: int) -> int | None:
+def _query_int(request: Request, name: str, default: int | None, maximum: int) -> int | None:
     raw_value = request.args.get(name)
     if raw_value in (None, ""):
         return default
-    return v.clean_digits(raw_value, name, 0, maximum)
+    return v.clean_digits(raw_value, low=0, high=maximum, field=name)
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -54,9 +54,9 @@ async def list_customers(request: Request, company_id: int) -> HTTPResponse:
         services(request), actor, company_id, q=request.args.get("q", ""),
         tag=request.args.get("tag", ""), field=request.args.get("field", ""),
         value=request.args.get("value", ""),
-        owner_id=_int_arg(request, "owner_id", None, 2**62),
-        limit=_int_arg(request, "limit", 50, 200) or 50,
-        offset=_int_arg(request, "offset", 0, 10**9) or 0)
+        owner_id=_query_int(request, "owner_id", None, 2**62),
+        limit=_query_int(request, "limit", 50, 200) or 50,
+        offset=_query_int(request, "offset", 0, 10**9) or 0)
     return _ok({"customers": [customer_json(c) for c in found], "total": total})
 
 
@@ -120,7 +120,7 @@ async def update_follow_up(request: Request, follow_up_id: int) -> HTTPResponse:
 async def my_follow_ups(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     found = await customers.my_follow_ups(services(request), actor,
-                                          _int_arg(request, "days", 0, 366) or 0)
+                                          _query_int(request, "days", 0, 366) or 0)
     return _ok({"follow_ups": [follow_up_json(f) for f in found]})
 
 

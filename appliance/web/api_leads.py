@@ -26,11 +26,11 @@ def _ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
     return json(body, status=status, ensure_ascii=False)
 
 
-def _int_arg(request: Request, name: str, default: int | None, maximum: int) -> int | None:
+def _query_int(request: Request, name: str, default: int | None, maximum: int) -> int | None:
     raw_value = request.args.get(name)
     if raw_value in (None, ""):
         return default
-    return v.clean_digits(raw_value, name, 0, maximum)
+    return v.clean_digits(raw_value, low=0, high=maximum, field=name)
 
 
 def _card(card: leads.LeadCard) -> dict[str, Any]:
@@ -56,10 +56,10 @@ async def save_lead_card(request: Request, conversation_id: int) -> HTTPResponse
 async def _leads(request: Request, company: Company) -> HTTPResponse:
     total, found = await leads.list_leads(
         services(request), company, start=request.args.get("from"), end=request.args.get("to"),
-        site_id=_int_arg(request, "site_id", None, 2**62),
+        site_id=_query_int(request, "site_id", None, 2**62),
         effective=leads.clean_flag(request.args.get("effective"), "effective"),
-        limit=_int_arg(request, "limit", 50, 200) or 50,
-        offset=_int_arg(request, "offset", 0, 10**9) or 0)
+        limit=_query_int(request, "limit", 50, 200) or 50,
+        offset=_query_int(request, "offset", 0, 10**9) or 0)
     return _ok({"leads": [lead_json(lead) for lead in found], "total": total})
 
 
@@ -148,7 +148,7 @@ async def portal_conversations(request: Request) -> HTTPResponse:
             raise Invalid("before must be a time like 2026-11-24T08:00:00Z",
                           field="before") from exc
     found = await portal.conversations(services(request), actor, before,
-                                       _int_arg(request, "limit", 50, 200) or 50)
+                                       _query_int(request, "limit", 50, 200) or 50)
     return _ok({"conversations": [conversation_json(c) for c in found]})
 
 
