@@ -67,6 +67,15 @@ async def _names(db: Database) -> tuple[dict[int, str], dict[int, str]]:
     return sites, users
 
 
+async def labels(db: Database, report: Report) -> dict[str, dict[str, str]]:
+    """Names for a report's ids: the company's sites, and the people who captured its leads."""
+    sites, users = await _names(db)
+    own = await db.read(site_store.site_ids_of_company, report.company_id)
+    agents = {a for a, _, _ in report.by_agent if a is not None}
+    return {"sites": {str(i): sites[i] for i in own if i in sites},
+            "agents": {str(i): users[i] for i in agents if i in users}}
+
+
 def _sheets(report: Report, leads: list[Lead], sites: dict[int, str],
             users: dict[int, str]) -> list[tuple[str, tuple[str, ...], list[list[Any]]]]:
     tz = zone(report.timezone)

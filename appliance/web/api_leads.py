@@ -67,7 +67,9 @@ async def _report(request: Request, company: Company) -> HTTPResponse:
     report, _ = await reports.company_report(services(request), company,
                                              request.args.get("from"), request.args.get("to"),
                                              request.args.get("grain"))
-    return _ok({"report": report_json(report), "company": company_json(company)})
+    labels = await reports.labels(services(request).db, report)
+    return _ok({"report": report_json(report), "company": company_json(company),
+                "labels": labels})
 
 
 async def _report_file(request: Request, company: Company) -> HTTPResponse:
