@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  customerBody, customFieldsBody, lastMonth, leadBody, leadValues, missingLeadFields, orderForConversation, reportRows,
+  customerBody, customFieldsBody, lastDays, lastMonth, leadBody, leadValues, missingLeadFields, orderForConversation, reportRows,
   settingsBody, tagsFromText,
 } from '../../webui/js/customers/model.js';
 import { filterCanned, usableIn } from '../../webui/js/console/canned.js';
@@ -55,4 +55,5 @@ test("a conversation's site and company come first in the canned picker; other c
 test('report rows and the default range', () => {
   assert.deepEqual(reportRows([{ site_id: 1, leads: 3, billable: 2 }], 'site_id', (id) => `S${id}`), [['S1', 3, 2]]);
   assert.deepEqual(lastMonth(new Date(2026, 0, 15)), { from: '2025-12-01', to: '2025-12-31' });
+  assert.deepEqual(lastDays(30, new Date(2026, 2, 1)), { from: '2026-01-31', to: '2026-03-01' });
 });

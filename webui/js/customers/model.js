@@ -32,11 +32,20 @@ export function leadBody(values) {
   return body;
 }
 
+/** A stored number (E.164) as people write it: "+8613800001111" → "138 0000 1111"; others as they are. */
+export function phoneText(phone) {
+  const text = String(phone ?? '');
+  const china = /^\+86(1\d{10})$/.exec(text);
+  if (china) return `${china[1].slice(0, 3)} ${china[1].slice(3, 7)} ${china[1].slice(7)}`;
+  return text;
+}
+
 /** The card's starting values: the saved lead, else what the visitor already told. */
 export function leadValues(card) {
   const source = card?.lead || card?.prefill || {};
   const values = {};
   for (const key of LEAD_FIELDS) values[key] = source[key] == null ? '' : String(source[key]);
+  values.phone = phoneText(values.phone);
   return values;
 }
 
@@ -109,4 +118,10 @@ export function lastMonth(today = new Date()) {
   const first = new Date(today.getFullYear(), today.getMonth() - 1, 1);
   const last = new Date(today.getFullYear(), today.getMonth(), 0);
   return { from: isoDay(first), to: isoDay(last) };
+}
+
+/** The last `days` days up to and including `today` (the report's default, like the API's). */
+export function lastDays(days = 30, today = new Date()) {
+  const first = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (days - 1));
+  return { from: isoDay(first), to: isoDay(today) };
 }

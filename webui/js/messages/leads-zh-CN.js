@@ -32,7 +32,7 @@ export default {
   'leads.none': "此期间没有线索。",
   'report.title': "有效咨询报表",
   'report.lead': "{company}，{from} 至 {to}（{timezone}）",
-  'report.summary': "{company} 的报表",
+  'report.summary': "{company}报表",
   'report.from': "从",
   'report.to': "到",
   'report.grain': "汇总",

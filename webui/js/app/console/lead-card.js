@@ -4,10 +4,11 @@ import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, select, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
-import { CONTACT_FIELDS, INTENTS, LEAD_FIELDS, leadBody, leadValues, missingLeadFields } from '../../customers/model.js';
+import { INTENTS, LEAD_FIELDS, leadBody, leadValues, missingLeadFields } from '../../customers/model.js';
 
+/** Marked required: the fields the company's rule names (any one contact does; its hint says so). */
 function isRequired(name, required) {
-  return required.includes(name) || (CONTACT_FIELDS.includes(name) && required.includes('contact'));
+  return required.includes(name);
 }
 
 function labelOf(name, required) {

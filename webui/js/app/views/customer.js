@@ -6,7 +6,7 @@ import { getLanguage, t } from '../../i18n.js';
 import { isManager } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
 import { formatDateTime, previewText, ratingStars } from '../../console/present.js';
-import { customerBody } from '../../customers/model.js';
+import { customerBody, phoneText } from '../../customers/model.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
 
@@ -23,7 +23,7 @@ function customControl(spec, value) {
 }
 
 function profileForm(ctx, customer, company, agents) {
-  const text = (name, props = {}) => input({ name, value: customer[name] ?? '', autocomplete: 'off',
+  const text = (name, props = {}) => input({ name, value: name === 'phone' ? phoneText(customer.phone) : customer[name] ?? '', autocomplete: 'off',
     'data-test': `customer-${name}`, ...props });
   const fields = company?.settings?.customer_fields || [];
   const save = h('button', { type: 'submit', class: 'button button-primary', 'data-test': 'customer-save' }, t('action.save'));
@@ -143,16 +143,16 @@ export function leadList(leads, siteName = () => '') {
         h('span', { class: `badge ${lead.effective ? 'badge-active' : ''}` }, t(lead.effective ? 'lead.effective' : 'lead.notEffective')),
         lead.duplicate_of ? h('span', { class: 'badge badge-waiting' }, t('lead.duplicate')) : null),
       h('div', { class: 'muted' }, [when(lead.created_at), siteName(lead.site_id), lead.source, lead.keyword, lead.agent_name,
-        lead.phone, lead.need].filter(Boolean).join(' · '))))));
+        phoneText(lead.phone), lead.need].filter(Boolean).join(' · '))))));
 }
 
 function mergeSection(ctx, customer, merges) {
   const candidates = h('ul', { class: 'list merge-candidates' });
-  const searchBox = input({ name: 'q', type: 'search', placeholder: t('customer.merge.search'), 'data-test': 'merge-search' });
+  const searchBox = input({ name: 'q', placeholder: t('customer.merge.search'), 'data-test': 'merge-search' });
   const find = async () => {
     const answer = await ctx.api.get(`/api/companies/${customer.company_id}/customers?${new URLSearchParams({ q: searchBox.value, limit: '10' })}`);
     candidates.replaceChildren(...answer.customers.filter((other) => other.id !== customer.id).map((other) => h('li', { class: 'list-row' },
-      h('div', { class: 'list-main' }, other.name || t('customer.unnamed'), ' ', h('span', { class: 'muted' }, [other.phone, other.email].filter(Boolean).join(' · '))),
+      h('div', { class: 'list-main' }, other.name || t('customer.unnamed'), ' ', h('span', { class: 'muted' }, [phoneText(other.phone), other.email].filter(Boolean).join(' · '))),
       button(t('customer.merge.go'), () => merge(other), { kind: 'small', test: 'merge-go' }))));
   };
   const merge = (other) => openDialog({

@@ -5,7 +5,7 @@ import { errorBox, field, input, select, setBusy, showFormError } from '../../fo
 import { t } from '../../i18n.js';
 import { isManager } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
-import { customerBody } from '../../customers/model.js';
+import { customerBody, phoneText } from '../../customers/model.js';
 import { uploadWithProgress } from '../../upload-progress.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, formatDate, page, pageHeader, section } from './common.js';
@@ -34,7 +34,7 @@ function customerRow(customer, owners) {
   return h('tr', { 'data-test': 'customer-row', 'data-customer-id': customer.id },
     h('td', { 'data-label': t('customer.name') },
       h('a', { href: hrefFor('customer', { id: customer.id }), class: 'list-title' }, customer.name || t('customer.unnamed'))),
-    h('td', { 'data-label': t('customer.phone'), class: 'mono' }, customer.phone),
+    h('td', { 'data-label': t('customer.phone'), class: 'mono' }, phoneText(customer.phone)),
     h('td', { 'data-label': t('customer.contact') }, [customer.email, customer.wechat && `WeChat ${customer.wechat}`]
       .filter(Boolean).join(' · ')),
     h('td', { 'data-label': t('customer.tags') },
@@ -68,7 +68,7 @@ function searchForm(ctx, company) {
     errorBox(),
     h('div', { class: 'inline-row' },
       field({ label: t('customers.search'), hint: t('customers.search.hint'),
-        control: input({ name: 'q', type: 'search', value: lastQuery.q, maxlength: '100', 'data-test': 'customer-search' }) }),
+        control: input({ name: 'q', value: lastQuery.q, maxlength: '100', 'data-test': 'customer-search' }) }),
       field({ label: t('customer.tag'), control: input({ name: 'tag', value: lastQuery.tag, maxlength: '30',
         'data-test': 'customer-tag-filter' }) }),
       fields.length ? field({ label: t('customers.field'), control: select({ name: 'field' },

@@ -3,7 +3,7 @@ import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { errorBox, field, input, select, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
-import { lastMonth, reportRows } from '../../customers/model.js';
+import { lastDays, reportRows } from '../../customers/model.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
 import { leadList } from './customer.js';
 import { companyPicker, currentCompany } from './customers.js';
@@ -51,7 +51,7 @@ function figures(report) {
  * leads, downloads and a print button (the page prints without the app's frame).
  */
 export async function reportPage(ctx, { base, title, actions = [] }) {
-  range ??= { ...lastMonth(), grain: 'day' };
+  range ??= { ...lastDays(30), grain: 'day' };
   const query = new URLSearchParams({ from: range.from, to: range.to, grain: range.grain });
   const form = rangeForm(ctx, range);
   let answer;
@@ -76,8 +76,6 @@ export async function reportPage(ctx, { base, title, actions = [] }) {
         button(t('report.print'), () => window.print(), { kind: 'small', test: 'report-print' })] }),
     section(null, form, { className: 'no-print' }),
     section(t('report.summary', { company: company.name }), [
-      h('p', { class: 'print-only' }, t('report.lead', { company: company.name, from: report.from, to: range.to,
-        timezone: report.timezone })),
       figures(report),
       h('div', { class: 'report-grid' },
         table(t(`report.by.${report.grain}`), head(t(`report.grain.${report.grain}`)), reportRows(report.by_period, 'period'), 'report-by-period'),
