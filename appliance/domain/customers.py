@@ -252,17 +252,39 @@ def _digit_trigrams(digits: str) -> list[str]:
     return [f"p{digits[i:i + 3]}" for i in range(len(digits) - 2)]
 
 
+def exact_token(kind: str, text: str) -> str:
+    """One FTS token standing for a whole value (a tag, a custom field's value), so that
+    filtering by it is an index lookup, exact and case-insensitive: `tg` + hex of its text."""
+    return kind + text.strip().lower().encode("utf-8").hex()
+
+
+def field_token(key: str, value: Any) -> str:
+    return exact_token("cf", f"{key}={value}")
+
+
 def customer_terms(customer: Customer) -> str:
     """The FTS terms of a customer: words and CJK bigrams of the name, e-mail, handles,
     company, tags and custom values; the phone as overlapping digit trigrams (p138 p380 …) so
-    that any 3+ digits of it match as a phrase."""
+    that any 3+ digits of it match as a phrase; one exact token per tag and custom value."""
     texts = [customer.name, customer.email, customer.wechat, customer.qq, customer.company,
              *customer.tags, *(str(value) for value in customer.custom.values())]
     terms = [index_terms(text) for text in texts if text]
     digits = phone_digits(customer.phone)
     if digits:
         terms.append(" ".join(_digit_trigrams(digits)))
+    terms += [exact_token("tg", tag) for tag in customer.tags]
+    terms += [field_token(key, value) for key, value in customer.custom.items()]
     return " ".join(t for t in terms if t)
+
+
+def filter_match(match: str | None, tag: str, field_key: str, field_value: str) -> str | None:
+    """`match` narrowed by an exact tag and an exact custom-field value (their tokens)."""
+    parts = [f"({match})"] if match else []
+    if tag:
+        parts.append(exact_token("tg", tag))
+    if field_key and field_value:
+        parts.append(field_token(field_key, field_value))
+    return " AND ".join(parts) if parts else None
 
 
 def customer_match(query: str) -> str | None:

@@ -20,6 +20,7 @@ from appliance.domain.customers import (
     clean_due_date,
     clean_note,
     customer_match,
+    filter_match,
 )
 from appliance.domain.errors import Forbidden, Invalid, NotFound
 from appliance.domain.leads import Lead
@@ -35,6 +36,7 @@ from appliance.storage import leads as lead_store
 from appliance.storage import sites as site_store
 
 PAGE_MAX = 200
+COUNT_MAX = 1000  # a search counts its hits up to here ("1,000+" beyond)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,9 @@ async def list_customers(svc: Services, actor: User, company_id: int, *, q: str 
                          tag: str = "", field: str = "", value: str = "",
                          owner_id: int | None = None, limit: int = 50,
                          offset: int = 0) -> tuple[int, list[Customer]]:
-    await access_company(svc, actor, company_id)
+    mine = await company_ids_of(svc, actor)
+    if mine is not None and company_id not in mine:
+        raise company_not_found()
     text = v.clean_name(q, "q", max_len=QUERY_MAX, allow_empty=True)
     tag = v.clean_name(tag, "tag", max_len=30, allow_empty=True)
     value = v.clean_name(value, "value", max_len=200, allow_empty=True)
@@ -126,14 +130,15 @@ async def list_customers(svc: Services, actor: User, company_id: int, *, q: str 
     match = customer_match(text) if text else None
     if text and match is None:
         return 0, []
-    if tag and match is None:  # narrow by the tag's terms first, then exactly
-        match = customer_match(tag)
-    if field and value and match is None:
-        match = customer_match(value)
-    return await svc.db.read(lambda: store.search(
-        company_id, match=match, tag=tag or None, field_key=field or None,
-        field_value=value or None, owner_id=owner_id, limit=max(1, min(PAGE_MAX, limit)),
-        offset=max(0, offset)))
+    match = filter_match(match, tag, field, value)
+
+    def read() -> tuple[int, list[Customer]]:
+        site_store.get_company(company_id)  # a missing company is not found (one read: fast)
+        return store.search(company_id, match=match, owner_id=owner_id,
+                            limit=max(1, min(PAGE_MAX, limit)), offset=max(0, offset),
+                            count_max=COUNT_MAX)
+
+    return await svc.db.read(read)
 
 
 async def check_create_customer(svc: Services, actor: User, company_id: int,

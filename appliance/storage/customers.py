@@ -25,7 +25,6 @@ from appliance.storage.tables import (
     CustomerMergeRow,
     CustomerNoteRow,
     CustomerRow,
-    CustomerSearchRow,
     FollowUpRow,
     LeadRow,
     SiteRow,
@@ -96,29 +95,35 @@ def update_customer(customer_id: int, fields: dict[str, Any], now: datetime) -> 
     return customer
 
 
-def search(company_id: int, *, match: str | None, tag: str | None, field_key: str | None,
-           field_value: str | None, owner_id: int | None, limit: int,
-           offset: int) -> tuple[int, list[Customer]]:
-    """A page of the company's customers, most recently changed first, and how many match:
-    terms through the FTS index (`match`), then exact tag / custom-field / owner filters."""
-    query = CustomerRow.select().where(CustomerRow.company == company_id)
-    if match is not None:
-        query = query.where(CustomerRow.id.in_(
-            CustomerSearchRow.select(CustomerSearchRow.rowid).where(
-                CustomerSearchRow.match(match))))
-    if tag:
-        # Tags are stored as a JSON list: its quoted element is the exact tag.
-        needle = json.dumps(tag, ensure_ascii=False)
-        query = query.where(pw.fn.instr(CustomerRow.tags, needle) > 0)
-    if field_key and field_value:
-        path = f"$.{field_key}"  # the key is checked: [a-z][a-z0-9_]*
-        query = query.where(pw.fn.instr(
-            pw.fn.lower(pw.fn.json_extract(CustomerRow.custom, path)), field_value.lower()) > 0)
-    if owner_id is not None:
-        query = query.where(CustomerRow.owner == owner_id)
-    total = query.count()
-    page = query.order_by(CustomerRow.updated_at.desc(), CustomerRow.id.desc())
-    return total, [_customer(r) for r in page.limit(limit).offset(offset)]
+# FTS5 walks its index newest first (ORDER BY rowid DESC) and each hit is joined to its
+# customer by primary key, so a page of a broad search (a surname, a common tag) stops after a
+# page of the company's hits instead of collecting and sorting every hit.
+_HITS = ("FROM customer_search s JOIN customer c ON c.id = s.rowid "
+         "WHERE customer_search MATCH ? AND c.company_id = ? AND (? IS NULL OR c.owner_id = ?)")
+
+
+def search(company_id: int, *, match: str | None, owner_id: int | None, limit: int,
+           offset: int, count_max: int = 1000) -> tuple[int, list[Customer]]:
+    """A page of the company's customers and how many match (counted up to `count_max`,
+    which is returned as `count_max + 1` when there are more). With terms (`match`, an FTS5
+    expression): newest first through the index; without: most recently changed first."""
+    if match is None:
+        query = CustomerRow.select().where(CustomerRow.company == company_id)
+        if owner_id is not None:
+            query = query.where(CustomerRow.owner == owner_id)
+        query = query.order_by(CustomerRow.updated_at.desc(), CustomerRow.id.desc())
+        total = (CustomerRow.select(pw.fn.COUNT(pw.SQL("*")))
+                 .from_(query.limit(count_max + 1).alias("hit")).scalar())
+        return int(total), [_customer(r) for r in query.limit(limit).offset(offset)]
+    cursor = bound_database.obj.cursor()
+    args = (match, company_id, owner_id, owner_id)
+    total = cursor.execute(f"SELECT count(*) FROM (SELECT 1 {_HITS} LIMIT ?)",  # noqa: S608
+                           (*args, count_max + 1)).fetchone()[0]
+    ids = [row[0] for row in cursor.execute(
+        f"SELECT c.id {_HITS} ORDER BY s.rowid DESC LIMIT ? OFFSET ?",
+        (*args, limit, offset))]
+    rows = {r.id: r for r in CustomerRow.select().where(CustomerRow.id.in_(ids))}
+    return int(total), [_customer(rows[i]) for i in ids if i in rows]
 
 
 def find_by_contact(company_id: int, phone: str, email: str) -> Customer | None:
