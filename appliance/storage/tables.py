@@ -564,7 +564,9 @@ class CustomerSearchRow(FTS5Model):  # type: ignore[misc]  # playhouse is untype
     class Meta:
         database = bound_database
         table_name = "customer_search"
-        options = {"content": "", "contentless_delete": 1, "tokenize": "unicode61"}  # noqa: RUF012
+        # prefix='1': a one-character search (a surname) reads one prefix doclist.
+        options = {"content": "", "contentless_delete": 1, "tokenize": "unicode61",  # noqa: RUF012
+                   "prefix": "1"}
 
 
 class MessageSearchRow(FTS5Model):  # type: ignore[misc]  # playhouse is untyped

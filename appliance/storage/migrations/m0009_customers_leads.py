@@ -18,7 +18,7 @@ CREATE INDEX "customer_company_id" ON "customer" ("company_id");
 CREATE INDEX "customer_owner_id" ON "customer" ("owner_id");
 CREATE INDEX "customer_company_id_phone" ON "customer" ("company_id", "phone");
 CREATE INDEX "customer_company_id_updated_at" ON "customer" ("company_id", "updated_at");
-CREATE VIRTUAL TABLE "customer_search" USING fts5 ("terms", content='',
+CREATE VIRTUAL TABLE "customer_search" USING fts5 ("terms", content='', prefix='1',
   contentless_delete=1, tokenize='unicode61');
 CREATE TABLE "customer_note" ("id" INTEGER NOT NULL PRIMARY KEY,
   "customer_id" INTEGER NOT NULL, "author_id" INTEGER, "author_name" TEXT NOT NULL,
