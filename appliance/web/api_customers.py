@@ -4,14 +4,13 @@ links, import/export and privacy (export one person, erase, the audit log)."""
 from __future__ import annotations
 
 import json as jsonlib
-from typing import Any
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, json, raw
+from sanic.response import HTTPResponse, raw
 
 from appliance.domain import validation as v
 from appliance.services import customer_files, customers, privacy
-from appliance.web.http import read_json, require_principal, services, uploaded_file
+from appliance.web.http import ok, query_int, read_json, require_principal, services, uploaded_file
 from appliance.wire import timestamp
 from appliance.wire.conversations import conversation_json, message_json, visitor_json
 from appliance.wire.customers import (
@@ -26,15 +25,6 @@ from appliance.wire.customers import (
 bp = Blueprint("customers", url_prefix="/api")
 
 
-def _ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
-    return json(body, status=status, ensure_ascii=False)
-
-
-def _query_int(request: Request, name: str, default: int | None, maximum: int) -> int | None:
-    raw_value = request.args.get(name)
-    if raw_value in (None, ""):
-        return default
-    return v.clean_digits(raw_value, low=0, high=maximum, field=name)
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -54,10 +44,10 @@ async def list_customers(request: Request, company_id: int) -> HTTPResponse:
         services(request), actor, company_id, q=request.args.get("q", ""),
         tag=request.args.get("tag", ""), field=request.args.get("field", ""),
         value=request.args.get("value", ""),
-        owner_id=_query_int(request, "owner_id", None, 2**62),
-        limit=_query_int(request, "limit", 50, 200) or 50,
-        offset=_query_int(request, "offset", 0, 10**9) or 0)
-    return _ok({"customers": [customer_json(c) for c in found], "total": total})
+        owner_id=query_int(request, "owner_id", None, 2**62),
+        limit=query_int(request, "limit", 50, 200) or 50,
+        offset=query_int(request, "offset", 0, 10**9) or 0)
+    return ok({"customers": [customer_json(c) for c in found], "total": total})
 
 
 @bp.post("/companies/<company_id:int>/customers")
@@ -65,7 +55,7 @@ async def create_customer(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     customer = await customers.check_create_customer(services(request), actor, company_id,
                                                      read_json(request))
-    return _ok({"customer": customer_json(customer)}, 201)
+    return ok({"customer": customer_json(customer)}, 201)
 
 
 @bp.get("/customers/<customer_id:int>")
@@ -73,7 +63,7 @@ async def get_customer(request: Request, customer_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     page = await customers.customer_page(services(request), actor, customer_id)
     online = request.app.ctx.runtime.hub.visitor_online
-    return _ok({
+    return ok({
         "customer": customer_json(page.customer),
         "notes": [note_json(n) for n in page.notes],
         "follow_ups": [follow_up_json(f) for f in page.follow_ups],
@@ -89,7 +79,7 @@ async def update_customer(request: Request, customer_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     customer = await customers.check_update_customer(services(request), actor, customer_id,
                                                      read_json(request))
-    return _ok({"customer": customer_json(customer)})
+    return ok({"customer": customer_json(customer)})
 
 
 @bp.post("/customers/<customer_id:int>/notes")
@@ -97,7 +87,7 @@ async def add_note(request: Request, customer_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     note = await customers.check_add_note(services(request), actor, customer_id,
                                           read_json(request))
-    return _ok({"note": note_json(note)}, 201)
+    return ok({"note": note_json(note)}, 201)
 
 
 @bp.post("/customers/<customer_id:int>/follow-ups")
@@ -105,7 +95,7 @@ async def add_follow_up(request: Request, customer_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     follow_up = await customers.check_add_follow_up(services(request), actor, customer_id,
                                                     read_json(request))
-    return _ok({"follow_up": follow_up_json(follow_up)}, 201)
+    return ok({"follow_up": follow_up_json(follow_up)}, 201)
 
 
 @bp.patch("/follow-ups/<follow_up_id:int>")
@@ -113,15 +103,15 @@ async def update_follow_up(request: Request, follow_up_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     follow_up = await customers.check_follow_up_done(services(request), actor, follow_up_id,
                                                      read_json(request))
-    return _ok({"follow_up": follow_up_json(follow_up)})
+    return ok({"follow_up": follow_up_json(follow_up)})
 
 
 @bp.get("/follow-ups")
 async def my_follow_ups(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     found = await customers.my_follow_ups(services(request), actor,
-                                          _query_int(request, "days", 0, 366) or 0)
-    return _ok({"follow_ups": [follow_up_json(f) for f in found]})
+                                          query_int(request, "days", 0, 366) or 0)
+    return ok({"follow_ups": [follow_up_json(f) for f in found]})
 
 
 @bp.post("/customers/<customer_id:int>/merge")
@@ -130,21 +120,21 @@ async def merge(request: Request, customer_id: int) -> HTTPResponse:
     svc = services(request)
     record = await customers.check_merge(svc, actor, customer_id, read_json(request))
     customer = await customers.access_customer(svc, actor, customer_id)
-    return _ok({"merge": merge_json(record), "customer": customer_json(customer)})
+    return ok({"merge": merge_json(record), "customer": customer_json(customer)})
 
 
 @bp.post("/merges/<merge_id:int>/undo")
 async def undo_merge(request: Request, merge_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     record = await customers.do_undo_merge(services(request), actor, merge_id)
-    return _ok({"merge": merge_json(record)})
+    return ok({"merge": merge_json(record)})
 
 
 @bp.get("/conversations/<conversation_id:int>/customer")
 async def conversation_customer(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     found = await customers.customer_of_conversation(services(request), actor, conversation_id)
-    return _ok({"customer": None if found is None else customer_json(found)})
+    return ok({"customer": None if found is None else customer_json(found)})
 
 
 @bp.post("/conversations/<conversation_id:int>/customer")
@@ -152,7 +142,7 @@ async def link_customer(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     customer = await customers.check_link_conversation(services(request), actor,
                                                        conversation_id, read_json(request))
-    return _ok({"customer": customer_json(customer)})
+    return ok({"customer": customer_json(customer)})
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -165,7 +155,7 @@ async def import_customers(request: Request, company_id: int) -> HTTPResponse:
     report = await customer_files.check_import(
         svc, actor, company_id, **uploaded_file(request),
         fmt=request.args.get("format"), dry_run=_flag(request, "dry_run"))
-    return _ok({"imported": report.imported, "duplicates": report.duplicates,
+    return ok({"imported": report.imported, "duplicates": report.duplicates,
                 "errors": report.errors}, 201 if report.imported else 200)
 
 
@@ -203,11 +193,11 @@ async def erase(request: Request, customer_id: int) -> HTTPResponse:
     entry = await privacy.check_erase(services(request), actor,
                                       request.app.ctx.runtime.uploads_dir, customer_id,
                                       read_json(request))
-    return _ok({"ok": True, "audit": audit_json(entry)})
+    return ok({"ok": True, "audit": audit_json(entry)})
 
 
 @bp.get("/companies/<company_id:int>/audit-log")
 async def audit_log(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     entries = await privacy.audit_log(services(request), actor, company_id)
-    return _ok({"entries": [audit_json(e) for e in entries]})
+    return ok({"entries": [audit_json(e) for e in entries]})

@@ -7,14 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, json, raw
+from sanic.response import HTTPResponse, raw
 
-from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Company
 from appliance.services import conversations as conv_service
 from appliance.services import leads, portal, reports
-from appliance.web.http import read_json, require_principal, services
+from appliance.web.http import ok, query_int, read_json, require_principal, services
 from appliance.wire.accounts import company_json
 from appliance.wire.conversations import conversation_json, message_json
 from appliance.wire.customers import lead_json, report_json
@@ -22,15 +21,6 @@ from appliance.wire.customers import lead_json, report_json
 bp = Blueprint("leads", url_prefix="/api")
 
 
-def _ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
-    return json(body, status=status, ensure_ascii=False)
-
-
-def _query_int(request: Request, name: str, default: int | None, maximum: int) -> int | None:
-    raw_value = request.args.get(name)
-    if raw_value in (None, ""):
-        return default
-    return v.clean_digits(raw_value, low=0, high=maximum, field=name)
 
 
 def _card(card: leads.LeadCard) -> dict[str, Any]:
@@ -42,7 +32,7 @@ def _card(card: leads.LeadCard) -> dict[str, Any]:
 @bp.get("/conversations/<conversation_id:int>/lead")
 async def get_lead_card(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    return _ok(_card(await leads.lead_card(services(request), actor, conversation_id)))
+    return ok(_card(await leads.lead_card(services(request), actor, conversation_id)))
 
 
 @bp.put("/conversations/<conversation_id:int>/lead")
@@ -50,17 +40,17 @@ async def save_lead_card(request: Request, conversation_id: int) -> HTTPResponse
     actor = (await require_principal(request)).user
     card = await leads.check_save_lead(services(request), actor, conversation_id,
                                        read_json(request))
-    return _ok(_card(card))
+    return ok(_card(card))
 
 
 async def _leads(request: Request, company: Company) -> HTTPResponse:
     total, found = await leads.list_leads(
         services(request), company, start=request.args.get("from"), end=request.args.get("to"),
-        site_id=_query_int(request, "site_id", None, 2**62),
+        site_id=query_int(request, "site_id", None, 2**62),
         effective=leads.clean_flag(request.args.get("effective"), "effective"),
-        limit=_query_int(request, "limit", 50, 200) or 50,
-        offset=_query_int(request, "offset", 0, 10**9) or 0)
-    return _ok({"leads": [lead_json(lead) for lead in found], "total": total})
+        limit=query_int(request, "limit", 50, 200) or 50,
+        offset=query_int(request, "offset", 0, 10**9) or 0)
+    return ok({"leads": [lead_json(lead) for lead in found], "total": total})
 
 
 async def _report(request: Request, company: Company) -> HTTPResponse:
@@ -68,7 +58,7 @@ async def _report(request: Request, company: Company) -> HTTPResponse:
                                              request.args.get("from"), request.args.get("to"),
                                              request.args.get("grain"))
     labels = await reports.labels(services(request).db, report)
-    return _ok({"report": report_json(report), "company": company_json(company),
+    return ok({"report": report_json(report), "company": company_json(company),
                 "labels": labels})
 
 
@@ -95,7 +85,7 @@ async def company_leads(request: Request, company_id: int) -> HTTPResponse:
 @bp.get("/leads/<lead_id:int>")
 async def get_lead(request: Request, lead_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    return _ok({"lead": lead_json(await leads.access_lead(services(request), actor, lead_id))})
+    return ok({"lead": lead_json(await leads.access_lead(services(request), actor, lead_id))})
 
 
 @bp.get("/companies/<company_id:int>/reports")
@@ -118,7 +108,7 @@ async def company_report_file(request: Request, company_id: int) -> HTTPResponse
 async def portal_home(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     company = await leads.portal_company(services(request), actor)
-    return _ok({"company": company_json(company)})
+    return ok({"company": company_json(company)})
 
 
 @bp.get("/portal/leads")
@@ -150,8 +140,8 @@ async def portal_conversations(request: Request) -> HTTPResponse:
             raise Invalid("before must be a time like 2026-11-24T08:00:00Z",
                           field="before") from exc
     found = await portal.conversations(services(request), actor, before,
-                                       _query_int(request, "limit", 50, 200) or 50)
-    return _ok({"conversations": [conversation_json(c) for c in found]})
+                                       query_int(request, "limit", 50, 200) or 50)
+    return ok({"conversations": [conversation_json(c) for c in found]})
 
 
 @bp.get("/portal/conversations/<conversation_id:int>")
@@ -160,5 +150,5 @@ async def portal_conversation(request: Request, conversation_id: int) -> HTTPRes
     svc = services(request)
     conversation = await portal.access_conversation(svc, actor, conversation_id)
     result = await conv_service.sync(svc, conversation, 0, for_visitor=True)
-    return _ok({"conversation": conversation_json(conversation),
+    return ok({"conversation": conversation_json(conversation),
                 "messages": [message_json(m) for m in result.messages]})

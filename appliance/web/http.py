@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sanic import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, json
 
+from appliance.domain import validation as v
 from appliance.domain.errors import (
     BadJson,
     CsrfFailed,
@@ -28,6 +29,19 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # What a client (portal) account may reach: its own account and the portal, nothing else.
 CLIENT_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/logout", "/api/portal"})
 CLIENT_PREFIX = "/api/portal/"
+
+
+def ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
+    """A JSON answer, Chinese kept readable."""
+    return json(body, status=status, ensure_ascii=False)
+
+
+def query_int(request: Request, name: str, default: int | None, maximum: int) -> int | None:
+    """A number from the query string: ASCII digits within [0, maximum], else 400."""
+    raw_value = request.args.get(name)
+    if raw_value in (None, ""):
+        return default
+    return v.clean_digits(raw_value, low=0, high=maximum, field=name)
 
 
 def services(request: Request) -> Services:

@@ -117,6 +117,15 @@ def test_one_agent_two_companies_a_lead_each_and_the_portal_sees_its_own(
     row.locator("a").click()
     hook(page, "customer-profile").wait_for()
     assert hook(page, "customer-leads").locator('[data-test="lead-row"]').count() == 1
+    assert hook(page, "customer-phone").input_value() == "138 0000 1111"
+    hook(page, "customer-conversations").locator('[data-test="customer-conversation"]').wait_for()
+    screenshot(page, "outsourcing-customer-record")
+    # A malformed e-mail on the record: a clear field error, nothing saved.
+    hook(page, "customer-email").fill("zhou@")
+    hook(page, "customer-save").click()
+    profile_error = hook(page, "customer-profile").locator('[data-test="error"]')
+    profile_error.wait_for()
+    assert "邮箱" in profile_error.inner_text() or "e-mail" in profile_error.inner_text()
 
     # The client portal of company A: A's lead, never B's.
     portal = new_page()

@@ -118,4 +118,9 @@ export default {
   'settings.field.add': "Add field",
   'settings.field.remove': "Remove",
   'settings.saved': "Settings of {name} saved",
+  'settings.audit': "Audit log (personal data exported and erased)",
+  'settings.audit.none': "Nothing yet.",
+  'settings.audit.customer_exported': "Personal data exported",
+  'settings.audit.customer_erased': "Personal data erased",
+  'settings.audit.customers_exported': "Customer list exported",
 };

@@ -118,4 +118,9 @@ export default {
   'settings.field.add': "添加字段",
   'settings.field.remove': "删除",
   'settings.saved': "已保存 {name} 的设置",
+  'settings.audit': "审计日志（个人数据的导出与清除）",
+  'settings.audit.none': "还没有记录。",
+  'settings.audit.customer_exported': "导出了个人数据",
+  'settings.audit.customer_erased': "清除了个人数据",
+  'settings.audit.customers_exported': "导出了客户列表",
 };

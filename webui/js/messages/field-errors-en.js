@@ -125,4 +125,5 @@ export default {
   'error.invalid.timezone': 'Choose a time zone such as Asia/Shanghai.',
   'error.invalid.value': 'The value searched for has at most 200 characters.',
   'error.invalid.wechat': 'A WeChat ID has at most 60 characters.',
+  'error.invalid.email': 'Enter one e-mail address such as name@example.com.',
 };

@@ -125,4 +125,5 @@ export default {
   'error.invalid.timezone': '请选择时区，如 Asia/Shanghai。',
   'error.invalid.value': '搜索值最多 200 个字符。',
   'error.invalid.wechat': '微信号最多 60 个字符。',
+  'error.invalid.email': '请输入一个邮箱地址，如 name@example.com。',
 };

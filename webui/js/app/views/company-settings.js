@@ -75,3 +75,23 @@ export function companySettings(ctx, company) {
   });
   return form;
 }
+
+/** The company's audit log (who exported or erased whose data), loaded when opened. */
+export function auditLog(ctx, company) {
+  const list = h('ul', { class: 'list' });
+  const details = h('details', { class: 'audit-log', 'data-test': 'audit-log' },
+    h('summary', {}, t('settings.audit')), list);
+  details.addEventListener('toggle', async () => {
+    if (!details.open) return;
+    try {
+      const { entries } = await ctx.api.get(`/api/companies/${company.id}/audit-log`);
+      list.replaceChildren(...(entries.length ? entries.map((entry) => h('li', { class: 'list-row', 'data-test': 'audit-row' },
+        h('div', { class: 'list-main' }, t(`settings.audit.${entry.action}`), ' · ', entry.subject,
+          h('div', { class: 'muted' }, `${entry.actor_name} · ${new Date(entry.created_at).toLocaleString(document.documentElement.lang)}`))))
+        : [h('li', { class: 'muted' }, t('settings.audit.none'))]));
+    } catch (error) {
+      list.replaceChildren(h('li', { role: 'alert' }, errorMessage(error, t)));
+    }
+  });
+  return details;
+}

@@ -6,11 +6,12 @@ import { t } from '../../i18n.js';
 import { companyBody } from '../../payloads.js';
 import { LIMITS, validateCompany } from '../../validation.js';
 import { page, pageHeader, section } from './common.js';
-import { companySettings } from './company-settings.js';
+import { auditLog, companySettings } from './company-settings.js';
 
 /** Customers, leads and reports settings of each company (one section each). */
 function settingsSections(ctx, companies) {
-  return companies.map((company) => section(t('settings.title', { name: company.name }), companySettings(ctx, company),
+  return companies.map((company) => section(t('settings.title', { name: company.name }),
+    [companySettings(ctx, company), auditLog(ctx, company)],
     { description: t('settings.description'), test: 'company-settings-section' }));
 }
 
