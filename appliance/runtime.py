@@ -42,7 +42,9 @@ from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
 from appliance.realtime.presence import Presence
 from appliance.realtime.visitors import LiveVisitors
-from appliance.services import invitations, routing, search, uploads, visits
+from appliance.services import (
+    invitations, privacy, reports, routing, search, uploads, visits,
+)
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.context import Limits, Services, Tracking
 from appliance.services.events import Consumer, EventBus
@@ -121,7 +123,7 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher,
 
 def outbox_deliveries(db: Database) -> dict[str, Delivery]:
     """How each kind of outbox item leaves the process."""
-    return {MAIL: MailDelivery(db)}
+    return {MAIL: MailDelivery(db, attachments=reports.ReportAttachments(db))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,10 @@ def background_loops(runtime: Runtime) -> list[Loop]:
              every=60),
         Loop("IP retention", lambda: visits.do_truncate_addresses(svc), every=3600,
              first_after=30),
+        Loop("scheduled reports", lambda: reports.send_due_reports(svc), every=600,
+             first_after=30),
+        Loop("visitor retention", lambda: privacy.purge_expired_visitors(
+            svc, runtime.uploads_dir), every=3600, first_after=120),
     ]
 
 

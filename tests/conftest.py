@@ -110,6 +110,32 @@ def owner(appliance: Appliance) -> tuple[ApiClient, dict]:
     return appliance.setup()
 
 
+ORIGIN_A, ORIGIN_B = "https://www.example.com", "https://b.example"
+
+
+@pytest.fixture
+def two_companies(appliance: Appliance, owner: Any) -> dict[str, Any]:
+    """Company A (from setup: sites A and A2) and company B (site B); an agent of each."""
+    owner_client, setup = owner
+    company_a, site_a = setup["company"], setup["site"]
+    company_b = owner_client.post("/api/companies", json={"name": "乙公司"}).json()["company"]
+    site_b = owner_client.post("/api/sites", json={
+        "name": "B", "url": ORIGIN_B, "company_id": company_b["id"]}).json()["site"]
+    site_a2 = owner_client.post("/api/sites", json={
+        "name": "A2", "url": "https://a2.example", "company_id": company_a["id"]}).json()["site"]
+    found: dict[str, Any] = {"owner": owner_client, "a": company_a["id"], "b": company_b["id"],
+                             "site_a": site_a, "site_b": site_b, "site_a2": site_a2,
+                             "appliance": appliance}
+    for login, sites in (("agent-a", [site_a, site_a2]), ("agent-b", [site_b])):
+        r = owner_client.post("/api/users", json={
+            "login": login, "display_name": login, "role": "agent",
+            "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [s["id"] for s in sites]})
+        assert r.status_code == 201, r.text
+        found[login + "-id"] = r.json()["user"]["id"]
+        found[login] = appliance.login(login, AGENT_PASSWORD_FOR_TESTS)
+    return found
+
+
 def chromium_path() -> str | None:
     return os.environ.get("KEFU_CHROMIUM") or shutil.which("chromium") or shutil.which(
         "chromium-browser")

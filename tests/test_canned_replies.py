@@ -49,7 +49,8 @@ def test_personal_replies_are_their_owners_alone(people) -> None:
     r = create(xiaoli, "/hello", "您好 {visitor_name}，我是{agent_name}，很高兴为您服务。")
     assert r.status_code == 201, r.text
     reply = r.json()["canned_reply"]
-    assert reply == {"id": reply["id"], "site_id": None, "owner_id": people["ids"]["xiaoli"],
+    assert reply == {"id": reply["id"], "site_id": None, "company_id": None,
+                     "owner_id": people["ids"]["xiaoli"],
                      "shortcut": "hello",  # the leading slash is how it is typed, not its name
                      "body": "您好 {visitor_name}，我是{agent_name}，很高兴为您服务。"}
     r = create(xiaoli, "退款", "退款会在 3-5 个工作日内原路退回。\n如有疑问请随时联系。")

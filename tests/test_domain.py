@@ -349,7 +349,8 @@ def test_clean_new_user() -> None:
     fields = clean_new_user({"login": " Li.Na@Example.com ", "display_name": " 李娜 ",
                              "role": "agent", "password": "long enough", "site_ids": [2, 1]})
     assert fields == {"login": "li.na@example.com", "display_name": "李娜", "role": Role.AGENT,
-                      "password": "long enough", "site_ids": (1, 2), "language": "zh-CN"}
+                      "password": "long enough", "site_ids": (1, 2), "language": "zh-CN",
+                      "company_id": None}
     base = {"login": "lina", "display_name": "Li", "role": "agent", "password": "long enough"}
     for missing in base:
         body = {k: val for k, val in base.items() if k != missing}

@@ -102,6 +102,7 @@ class CannedReply:
     owner_id: int | None
     shortcut: str
     body: str
+    company_id: int | None = None  # a script shared by every site of one company
 
 
 def clean_client_id(value: Any) -> str:

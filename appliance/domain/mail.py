@@ -40,14 +40,28 @@ class Mail:
     created_at: datetime
     next_attempt_at: datetime
     sent_at: datetime | None
+    # Files made when the mail is sent (the payload stays small): each a small spec such as
+    # {"kind": "report", "company_id": 1, "start": "2026-11-30", "end": "2026-12-07", "name"}.
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
-def mail_payload(to_address: str, subject: str, body: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class MailFile:
+    name: str
+    data: bytes
+    mime: str  # e.g. application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+
+
+def mail_payload(to_address: str, subject: str, body: str,
+                 attachments: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
     """An outbox payload; the subject is flattened to one safe header line here. The address
     is one plain address (never a list of recipients)."""
     if not v.is_email(to_address):
         raise Invalid("not one valid e-mail address", field="to")
-    return {"to": to_address, "subject": header_text(subject), "body": body}
+    payload: dict[str, Any] = {"to": to_address, "subject": header_text(subject), "body": body}
+    if attachments:
+        payload["attachments"] = list(attachments)
+    return payload
 
 
 def mail_of(item: OutboxItem) -> Mail:
@@ -55,7 +69,8 @@ def mail_of(item: OutboxItem) -> Mail:
     return Mail(id=item.id, to_address=payload["to"], subject=payload["subject"],
                 body=payload["body"], status=item.status, attempts=item.attempts,
                 last_error=item.last_error, created_at=item.created_at,
-                next_attempt_at=item.next_attempt_at, sent_at=item.sent_at)
+                next_attempt_at=item.next_attempt_at, sent_at=item.sent_at,
+                attachments=tuple(payload.get("attachments", ())))
 
 
 def header_text(text: str, max_len: int = SUBJECT_MAX) -> str:
@@ -88,8 +103,10 @@ def clean_smtp_settings(data: Any, current: SmtpSettings | None) -> SmtpSettings
         from_address=v.clean_email(body.get("from_address"), "from_address"))
 
 
-def build_message(settings: SmtpSettings, mail: Mail) -> EmailMessage:
-    """A plain-text message; EmailMessage refuses header injection, and we flatten anyway."""
+def build_message(settings: SmtpSettings, mail: Mail,
+                  files: tuple[MailFile, ...] = ()) -> EmailMessage:
+    """A plain-text message (with files attached); EmailMessage refuses header injection, and
+    we flatten anyway."""
     message = EmailMessage()
     message["From"] = header_text(settings.from_address)
     message["To"] = header_text(mail.to_address)
@@ -97,4 +114,8 @@ def build_message(settings: SmtpSettings, mail: Mail) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.from_address.rpartition("@")[2] or None)
     message.set_content(mail.body)
+    for file in files:
+        main, _, sub = file.mime.partition("/")
+        message.add_attachment(file.data, maintype=main, subtype=sub,
+                               filename=header_text(file.name, 100))
     return message

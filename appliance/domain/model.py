@@ -14,10 +14,17 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     AGENT = "agent"
+    # A client company's own staff: a read-only portal of that one company's leads,
+    # conversations and reports (User.company_id), and nothing else.
+    CLIENT = "client"
 
     @property
     def rank(self) -> int:
         return _RANKS[self]
+
+    @property
+    def is_client(self) -> bool:
+        return self is Role.CLIENT
 
     @property
     def manages_install(self) -> bool:
@@ -25,7 +32,7 @@ class Role(enum.StrEnum):
         return self.rank >= _RANKS[Role.ADMIN]
 
 
-_RANKS = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
+_RANKS = {Role.CLIENT: 0, Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
 
 LANGUAGES = ("zh-CN", "en")
 WIDGET_POSITIONS = ("right", "left")
@@ -37,6 +44,32 @@ class Company:
     name: str
     created_at: datetime
     max_chats: int = 5  # concurrent chats per agent unless the agent has their own limit
+    settings: CompanySettings = field(default_factory=lambda: CompanySettings())
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    """A field a company adds to its customer records."""
+
+    key: str
+    label: str
+    type: str  # text | number | date | choice
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CompanySettings:
+    """What a (client) company decides for its customers, leads and reports."""
+
+    timezone: str = "Asia/Shanghai"
+    customer_fields: tuple[CustomField, ...] = ()
+    # A lead is effective when these are captured; "contact" means any valid one of
+    # phone / e-mail / WeChat / QQ.
+    lead_required: tuple[str, ...] = ("name", "contact", "need")
+    duplicate_days: int = 30  # the same phone within this many days is a duplicate lead
+    report_schedule: str = "off"  # off | weekly | monthly
+    report_emails: tuple[str, ...] = ()
+    retention_days: int = 0  # visitors without a customer record are purged after (0: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +113,7 @@ class User:
     created_at: datetime
     site_ids: tuple[int, ...] = field(default=())
     max_chats: int | None = None  # None: the company's default
+    company_id: int | None = None  # clients only: the one company their portal shows
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,13 +54,15 @@ def index_prefixes(text: str) -> str:
     return " ".join(dict.fromkeys(prefixes))
 
 
-def match_expression(query: str) -> str | None:
-    """An FTS5 MATCH expression for a user's query (all parts must match), or None if empty."""
+def match_expression(query: str, *, prefix_column: bool = True) -> str | None:
+    """An FTS5 MATCH expression for a user's query (all parts must match), or None if empty.
+    Without `prefix_column` (an index of `terms` only, such as the customers'), a Latin word
+    matches as an FTS5 prefix query on `terms`."""
     parts: list[str] = []
     position = 0
     query = unicodedata.normalize("NFKC", query[:QUERY_MAX])
     for match in _CJK.finditer(query):
-        parts.extend(_latin_parts(query[position:match.start()]))
+        parts.extend(_latin_parts(query[position:match.start()], prefix_column))
         run = match.group()
         if len(run) == 1:
             parts.append(f'terms : "{run}"*')
@@ -68,16 +70,16 @@ def match_expression(query: str) -> str | None:
             bigrams = [run[i:i + 2] for i in range(len(run) - 1)]
             parts.append('terms : "' + " ".join(bigrams) + '"')  # consecutive bigrams
         position = match.end()
-    parts.extend(_latin_parts(query[position:]))
+    parts.extend(_latin_parts(query[position:], prefix_column))
     return " AND ".join(parts) if parts else None
 
 
-def _latin_parts(text: str) -> list[str]:
+def _latin_parts(text: str, prefix_column: bool) -> list[str]:
     """A word matches itself or, as a prefix, a longer word (`ref` finds `refund`). Quoted, so
     that FTS5 syntax in a query (OR, NEAR, *, ^) is only ever text."""
     parts = []
     for word in (w.lower() for w in _WORD.findall(text)):
-        if 2 <= len(word) <= PREFIX_MAX:
+        if prefix_column and 2 <= len(word) <= PREFIX_MAX:
             parts.append(f'(terms : "{word}" OR prefixes : "{word}")')
         else:  # one character: the index's prefix list; longer: few words share the prefix
             parts.append(f'terms : "{word}"*')

@@ -1,4 +1,5 @@
-"""Canned replies (快捷回复): personal ones, and shared ones per site for supervisors and up."""
+"""Canned replies (快捷回复) and scripts (话术): personal ones, and shared ones per site or per
+company (every site of a client company) for supervisors and up."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from appliance.domain.errors import Forbidden, Invalid
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import require_conversation_access
 from appliance.services.context import Services
+from appliance.services.customers import access_company, require_staff
 from appliance.storage import canned as store
 from appliance.storage import sites as site_store
 
@@ -17,7 +19,7 @@ SHORTCUT_MAX, BODY_MAX = 30, 2000
 
 
 def _clean(data: Any, creating: bool) -> dict[str, Any]:
-    body = v.only_fields(data, ("shortcut", "body", "site_id") if creating
+    body = v.only_fields(data, ("shortcut", "body", "site_id", "company_id") if creating
                          else ("shortcut", "body"))
     fields: dict[str, Any] = {}
     if creating or "shortcut" in body:
@@ -31,31 +33,51 @@ def _clean(data: Any, creating: bool) -> dict[str, Any]:
         if not fields["body"]:
             raise Invalid("body is required", field="body")
     if creating:
-        site_id = body.get("site_id")
+        site_id, company_id = body.get("site_id"), body.get("company_id")
         fields["site_id"] = None if site_id is None else v.clean_id(site_id, "site_id")
+        fields["company_id"] = None if company_id is None else v.clean_id(company_id,
+                                                                          "company_id")
+        if fields["site_id"] is not None and fields["company_id"] is not None:
+            raise Invalid("A shared reply belongs to a site or to a company, not both",
+                          field="company_id")
     return fields
 
 
-def _require_can_edit(actor: User, reply: CannedReply) -> None:
+async def _require_can_edit(svc: Services, actor: User, reply: CannedReply) -> None:
     if reply.owner_id == actor.id:
         return
-    if reply.site_id is not None and actor.role.rank >= Role.SUPERVISOR.rank:
-        require_conversation_access(actor, reply.site_id)
-        return
+    if actor.role.rank >= Role.SUPERVISOR.rank:
+        if reply.site_id is not None:
+            require_conversation_access(actor, reply.site_id)
+            return
+        if reply.company_id is not None:
+            await access_company(svc, actor, reply.company_id)
+            return
     raise Forbidden("You cannot change this canned reply")
 
 
 async def list_for(svc: Services, actor: User, site_id: int | None) -> list[CannedReply]:
+    require_staff(actor)
     site_ids = None if actor.role.manages_install else list(actor.site_ids)
+    company_ids = None
+    if site_ids is not None:
+        company_ids = sorted(await svc.db.read(site_store.company_ids_of_sites, actor.site_ids))
     if site_id is not None:
         require_conversation_access(actor, site_id)
         site_ids = [site_id]
-    return await svc.db.read(store.list_for, actor.id, site_ids)
+        company_ids = [(await svc.db.read(site_store.get_site, site_id)).company_id]
+    return await svc.db.read(store.list_for, actor.id, site_ids, company_ids)
 
 
 async def check_create(svc: Services, actor: User, data: Any) -> CannedReply:
+    require_staff(actor)
     fields = _clean(data, creating=True)
-    if fields["site_id"] is None:
+    if fields["company_id"] is not None:
+        if actor.role.rank < Role.SUPERVISOR.rank:
+            raise Forbidden("Only supervisors and up can add a company's scripts")
+        await access_company(svc, actor, fields["company_id"])
+        fields["owner_id"] = None
+    elif fields["site_id"] is None:
         fields["owner_id"] = actor.id
     else:
         if actor.role.rank < Role.SUPERVISOR.rank:
@@ -68,10 +90,10 @@ async def check_create(svc: Services, actor: User, data: Any) -> CannedReply:
 
 async def check_update(svc: Services, actor: User, reply_id: int, data: Any) -> CannedReply:
     fields = _clean(data, creating=False)
-    _require_can_edit(actor, await svc.db.read(store.get, reply_id))
+    await _require_can_edit(svc, actor, await svc.db.read(store.get, reply_id))
     return await svc.db.write(store.update, reply_id, fields, svc.now())
 
 
 async def do_delete(svc: Services, actor: User, reply_id: int) -> None:
-    _require_can_edit(actor, await svc.db.read(store.get, reply_id))
+    await _require_can_edit(svc, actor, await svc.db.read(store.get, reply_id))
     await svc.db.write(store.delete, reply_id)

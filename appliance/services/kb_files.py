@@ -7,18 +7,22 @@ spreadsheet would run as a formula (= + - @ at the start) are escaped with a quo
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import xlsxwriter
-from python_calamine import CalamineError, CalamineWorkbook
-
 from appliance.domain.errors import DomainError, Invalid
 from appliance.domain.kb import KbEntry
+from appliance.services.spreadsheets import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    cell_text,
+    decode_text,
+    read_table,
+    write_csv,
+    write_xlsx,
+)
 
 FORMATS = ("csv", "xlsx", "jsonl")
 ROWS_MAX = 10_000
@@ -33,7 +37,6 @@ HEADERS = {
 }
 _TRUE = frozenset({"", "1", "true", "yes", "y", "是", "启用", "开启", "on"})
 _FALSE = frozenset({"0", "false", "no", "n", "否", "停用", "禁用", "关闭", "off"})
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,28 +65,12 @@ def format_of(name: str, requested: str | None) -> str:
     return fmt
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), else GBK/GB18030 as Excel on Chinese
-    Windows saves a CSV."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise Invalid("The file is neither UTF-8 nor GBK text", field="file") from exc
-
-
 def read_rows(fmt: str, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, raw fields) for each non-empty row of the file."""
     if fmt == "jsonl":
         yield from _jsonl_rows(decode_text(data))
-    elif fmt == "csv":
-        text = decode_text(data)
-        yield from _table_rows(list(csv.reader(io.StringIO(text, newline=""))))
     else:
-        yield from _table_rows(_xlsx_table(data))
+        yield from _table_rows(read_table(fmt, data))
 
 
 def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -96,14 +83,6 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, {"_error": "not valid JSON"}
             continue
         yield number, item if isinstance(item, dict) else {"_error": "not a JSON object"}
-
-
-def _xlsx_table(data: bytes) -> list[list[Any]]:
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [list(row) for row in book.get_sheet_by_index(0).to_python()]
-    except (CalamineError, ValueError, OSError, IndexError) as exc:
-        raise Invalid("The file is not a readable XLSX workbook", field="file") from exc
 
 
 def _header_map(header: list[Any]) -> dict[str, int]:
@@ -124,24 +103,14 @@ def _table_rows(table: list[list[Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
         return
     columns = _header_map(table[0])
     for number, row in enumerate(table[1:], start=2):
-        texts = {c: _cell(row[i]) if i < len(row) else "" for c, i in columns.items()}
+        texts = {c: cell_text(row[i]) if i < len(row) else "" for c, i in columns.items()}
         if not any(texts.values()):
             continue
         cells: dict[str, Any] = dict(texts)
         if "phrasings" in texts:
-            cells["phrasings"] = [_cell(p) for p in texts["phrasings"].replace("|", "\n")
+            cells["phrasings"] = [cell_text(p) for p in texts["phrasings"].replace("|", "\n")
                                   .splitlines() if p.strip()]
         yield number, cells
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value)
-    # Our own export's escaping ('=1+1) comes back as the text it stood for.
-    return text[1:] if text.startswith("'") and text[1:2].startswith(_FORMULA_START) else text
 
 
 def enabled_value(value: Any) -> Any:
@@ -176,11 +145,6 @@ def collect(rows: Iterator[tuple[int, dict[str, Any]]], clean: Any
 
 # -- export ---------------------------------------------------------------------------------
 
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def _record(entry: KbEntry) -> dict[str, Any]:
     return {"question": entry.question, "phrasings": list(entry.phrasings),
             "answer": entry.answer, "category": entry.category, "enabled": entry.enabled,
@@ -188,8 +152,7 @@ def _record(entry: KbEntry) -> dict[str, Any]:
 
 
 def _cells(entry: KbEntry) -> list[str]:
-    return [safe_cell(entry.question), safe_cell("\n".join(entry.phrasings)),
-            safe_cell(entry.answer), safe_cell(entry.category),
+    return [entry.question, "\n".join(entry.phrasings), entry.answer, entry.category,
             "1" if entry.enabled else "0"]
 
 
@@ -199,19 +162,5 @@ def export(fmt: str, entries: Sequence[KbEntry]) -> tuple[bytes, str]:
         lines = (json.dumps(_record(e), ensure_ascii=False) + "\n" for e in entries)
         return "".join(lines).encode("utf-8"), "application/x-ndjson; charset=utf-8"
     if fmt == "csv":
-        out = io.StringIO(newline="")
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        writer.writerows(_cells(e) for e in entries)
-        # The BOM makes Excel read the file as UTF-8 instead of the system's code page.
-        return ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
-    sheet = book.add_worksheet("knowledge base")
-    sheet.write_row(0, 0, COLUMNS)
-    for number, entry in enumerate(entries, start=1):
-        sheet.write_row(number, 0, _cells(entry))
-    book.close()
-    return buffer.getvalue(), (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return write_csv(COLUMNS, (_cells(e) for e in entries)), CSV_TYPE
+    return write_xlsx([("knowledge base", COLUMNS, (_cells(e) for e in entries))]), XLSX_TYPE

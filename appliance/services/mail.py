@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from appliance.domain.events import OutboxChanged
 from appliance.domain.mail import (
     MAIL,
     Mail,
+    MailFile,
     SmtpSettings,
     build_message,
     clean_smtp_settings,
@@ -37,7 +39,12 @@ class SendResult:
     error: str
 
 
-def deliver(settings: SmtpSettings, mail: Mail, timeout: float = SMTP_TIMEOUT_SECONDS) -> None:
+# Makes the file an attachment spec stands for, when the mail is sent.
+AttachmentMaker = Callable[[dict[str, Any]], Awaitable[MailFile]]
+
+
+def deliver(settings: SmtpSettings, mail: Mail, timeout: float = SMTP_TIMEOUT_SECONDS,
+            files: tuple[MailFile, ...] = ()) -> None:
     """Hand one mail to the SMTP server (blocking: run it in a thread)."""
     context = ssl.create_default_context()
     smtp: smtplib.SMTP
@@ -51,21 +58,32 @@ def deliver(settings: SmtpSettings, mail: Mail, timeout: float = SMTP_TIMEOUT_SE
         if settings.username:
             smtp.login(settings.username, settings.password)
         # One envelope recipient, whatever a header might be parsed into.
-        smtp.send_message(build_message(settings, mail), to_addrs=[mail.to_address])
+        smtp.send_message(build_message(settings, mail, files), to_addrs=[mail.to_address])
 
 
 class MailDelivery:
-    """Delivers outbox items of kind "mail" through the configured SMTP server."""
+    """Delivers outbox items of kind "mail" through the configured SMTP server; attachments
+    are made at delivery time by `attachments` (reports: services/reports.py)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, attachments: AttachmentMaker | None = None) -> None:
         self.db = db
+        self.attachments = attachments
 
     async def deliver(self, item: OutboxItem) -> None:
         settings = await self.db.read(store.get_smtp)
         if settings is None:
             raise DeliveryFailed("SMTP is not configured")
+        mail = mail_of(item)
+        files: list[MailFile] = []
+        for spec in mail.attachments:
+            if self.attachments is None:
+                raise DeliveryFailed("nothing makes this mail's attachments")
+            try:
+                files.append(await self.attachments(spec))
+            except Exception as exc:  # a broken spec must not stop the rest of the outbox
+                raise DeliveryFailed(f"attachment: {type(exc).__name__}: {exc}") from exc
         try:
-            await asyncio.to_thread(deliver, settings, mail_of(item))
+            await asyncio.to_thread(deliver, settings, mail, SMTP_TIMEOUT_SECONDS, tuple(files))
         except (OSError, smtplib.SMTPException, ValueError) as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
 

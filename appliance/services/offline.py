@@ -30,6 +30,7 @@ from appliance.domain.events import ConversationChanged, Event, MessageCreated, 
 from appliance.domain.mail import MAIL
 from appliance.domain.model import Site
 from appliance.services.context import Services, on_writer
+from appliance.services.customers import capture_visitor
 from appliance.storage import conversations as store
 from appliance.storage import offline as offline_store
 from appliance.storage.mail import enqueue_mail
@@ -93,6 +94,7 @@ async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
     @on_writer
     def leave() -> LeftMessage:
         store.touch_visitor(visitor.id, {}, "", identity, now)
+        capture_visitor(visitor.id, now)  # a name and a way to reach them: a customer
         conversation = offline_store.active_conversation_of(visitor.id)
         if conversation is None:
             conversation = store.create_conversation(site.id, visitor.id, now)

@@ -21,6 +21,7 @@ from appliance.domain.permissions import (
     require_can_write,
     require_conversation_access,
     require_install_manager,
+    require_site_access,
 )
 from appliance.domain.routing import (
     ASSIGNED,
@@ -226,6 +227,12 @@ def _clean_category(data: Any) -> tuple[str, int | None, int]:
 
 async def categories(svc: Services, site_id: int) -> list[Category]:
     return await svc.db.read(store.categories_of, site_id)
+
+
+async def access_categories(svc: Services, actor: User, site_id: int) -> list[Category]:
+    """A site's categories, for those who serve it (another company's are not theirs)."""
+    require_site_access(actor, site_id)
+    return await categories(svc, site_id)
 
 
 async def check_save_category(svc: Services, actor: User, site_id: int | None,

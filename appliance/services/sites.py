@@ -9,6 +9,8 @@ from typing import Any
 import segno
 
 from appliance.domain import validation as v
+from appliance.domain.company_settings import FIELDS as SETTINGS_FIELDS
+from appliance.domain.company_settings import clean_settings
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Company, Site, User
 from appliance.domain.permissions import (
@@ -42,12 +44,23 @@ async def check_create_company(svc: Services, actor: User, data: Any) -> Company
 
 async def check_rename_company(svc: Services, actor: User, company_id: int, data: Any) -> Company:
     require_install_manager(actor)
-    body = v.only_fields(data, ("name", "max_chats"))
+    body = v.only_fields(data, ("name", "max_chats", "settings"))
     current = await svc.db.read(store.get_company, company_id)
     name = v.clean_name(body["name"], "name") if "name" in body else current.name
     max_chats = None if "max_chats" not in body else v.clean_int(
         body["max_chats"], "max_chats", 1, MAX_CHATS_LIMIT)
-    return await svc.db.write(store.rename_company, company_id, name, max_chats)
+    settings = None
+    if "settings" in body:
+        settings = clean_settings(v.only_fields(body["settings"], SETTINGS_FIELDS, "settings"),
+                                  current.settings)
+
+    def write() -> Company:
+        store.rename_company(company_id, name, max_chats)
+        if settings is not None:
+            store.save_company_settings(company_id, settings)
+        return store.get_company(company_id)
+
+    return await svc.db.write(write)
 
 
 async def list_sites(svc: Services, actor: User) -> list[Site]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from appliance.domain import validation as v
+from appliance.domain.errors import Invalid
 from appliance.domain.events import Event, SessionsEnded, UserChanged
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import (
@@ -12,10 +13,17 @@ from appliance.domain.permissions import (
     require_install_manager,
     require_not_self,
 )
-from appliance.domain.users import check_keeps_an_owner, clean_new_user, clean_user_update
+from appliance.domain.users import (
+    check_client_fields,
+    check_keeps_an_owner,
+    clean_new_user,
+    clean_user_update,
+)
 from appliance.services.context import Services, on_writer
 from appliance.services.passwords import hash_password
 from appliance.storage import accounts
+from appliance.storage import customers as customer_store
+from appliance.storage import sites as site_store
 
 
 async def list_users(svc: Services, actor: User) -> list[User]:
@@ -30,7 +38,7 @@ async def do_create_user(svc: Services, fields: dict[str, Any]) -> User:
     user = await svc.db.write(lambda: accounts.create_user(
         login=fields["login"], display_name=fields["display_name"], role=fields["role"],
         password_hash=password_hash, language=fields["language"],
-        site_ids=fields["site_ids"], now=now))
+        site_ids=fields["site_ids"], now=now, company_id=fields.get("company_id")))
     svc.publish(UserChanged(user.id, user))
     return user
 
@@ -39,6 +47,9 @@ async def check_create_user(svc: Services, actor: User, data: Any) -> User:
     require_install_manager(actor)
     fields = clean_new_user(data)
     require_can_manage_user(actor, fields["role"])
+    check_client_fields(fields["role"], fields["company_id"], fields["site_ids"])
+    if fields["company_id"] is not None:
+        await svc.db.read(site_store.get_company, fields["company_id"])
     return await do_create_user(svc, fields)
 
 
@@ -58,6 +69,16 @@ async def check_update_user(svc: Services, actor: User, user_id: int, data: Any)
         require_not_self(actor, target, "change the role of")
         require_can_manage_user(actor, new_role)
     now = svc.now()
+
+    role = new_role or target.role
+    company_id = fields.get("company_id", target.company_id if role is Role.CLIENT else None)
+    if role is not Role.CLIENT and "company_id" not in fields:
+        fields["company_id"] = None
+    if role is Role.CLIENT and "site_ids" not in fields:
+        fields["site_ids"] = ()
+    check_client_fields(role, company_id, fields.get("site_ids", target.site_ids))
+    if company_id is not None:
+        await svc.db.read(site_store.get_company, company_id)
 
     @on_writer
     def update() -> User:
@@ -84,10 +105,20 @@ async def check_reset_password(svc: Services, actor: User, user_id: int, data: A
     await svc.commit(reset, lambda _: [SessionsEnded(user_id, "password_reset")])
 
 
-async def check_set_active(svc: Services, actor: User, user_id: int, active: bool) -> User:
-    """Deactivating ends every session and socket of the user; their records stay."""
+async def check_set_active(svc: Services, actor: User, user_id: int, active: bool,
+                           data: Any = None) -> User:
+    """Deactivating ends every session and socket of the user; their records stay, and their
+    customers and open follow-ups pass to `successor_id` (required when they have any)."""
+    body = v.only_fields(data or {}, ("successor_id",) if not active else ())
     target = await _access_managed_user(svc, actor, user_id)
     require_not_self(actor, target, "deactivate" if not active else "reactivate")
+    successor_id = body.get("successor_id")
+    if successor_id is not None:
+        successor_id = v.clean_id(successor_id, "successor_id")
+        successor = await svc.db.read(accounts.get_user, successor_id)
+        if successor.id == user_id or not successor.active or successor.role is Role.CLIENT:
+            raise Invalid("successor_id must be another active colleague",
+                          field="successor_id")
     now = svc.now()
 
     @on_writer
@@ -95,6 +126,11 @@ async def check_set_active(svc: Services, actor: User, user_id: int, active: boo
         current = accounts.get_user(user_id)
         if not active:
             check_keeps_an_owner(current, None, True, accounts.count_active_owners())
+            if successor_id is not None:
+                customer_store.hand_over(user_id, successor_id, now)
+            elif any(customer_store.owned_counts(user_id)):
+                raise Invalid("Choose who takes over their customers and follow-ups",
+                              field="successor_id")
             accounts.delete_sessions_of(user_id)
         return accounts.set_active(user_id, active, now)
 

@@ -15,6 +15,7 @@ from appliance.domain.events import VisitorChanged
 from appliance.domain.model import Site
 from appliance.services.blocks import block_of
 from appliance.services.context import Services, on_writer
+from appliance.services.customers import do_capture_visitor
 from appliance.services.devices import describe
 from appliance.storage import conversations as store
 from appliance.storage import offline as offline_store
@@ -134,6 +135,8 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
             return store.touch_visitor(created.id, {}, "", identity, now) if identity else created
 
         visitor = await svc.db.write(create)
+    if identity:  # contact details (pre-chat form, or the page's identify): a customer
+        await do_capture_visitor(svc, visitor.id)
     conversation = await svc.db.read(offline_store.active_conversation_of, visitor.id)
     if returning and conversation is not None and _seen_differently(known, visitor):
         svc.publish(VisitorChanged(visitor, describe(visitor.user_agent)))

@@ -22,7 +22,7 @@ class Credentials:
 def _user(row: UserRow, site_ids: tuple[int, ...]) -> User:
     return User(id=row.id, login=row.login, display_name=row.display_name, role=Role(row.role),
                 active=bool(row.active), language=row.language, created_at=row.created_at,
-                site_ids=site_ids, max_chats=row.max_chats)
+                site_ids=site_ids, max_chats=row.max_chats, company_id=row.company_id)
 
 
 def _site_ids(user_id: int) -> tuple[int, ...]:
@@ -84,12 +84,13 @@ def _set_sites(user_id: int, site_ids: tuple[int, ...]) -> None:
 
 
 def create_user(*, login: str, display_name: str, role: Role, password_hash: str,
-                language: str, site_ids: tuple[int, ...], now: datetime) -> User:
+                language: str, site_ids: tuple[int, ...], now: datetime,
+                company_id: int | None = None) -> User:
     try:
         with UserRow._meta.database.atomic():
             row = UserRow.create(login=login, display_name=display_name, role=role.value,
                                  password_hash=password_hash, active=True, language=language,
-                                 created_at=now, updated_at=now)
+                                 created_at=now, updated_at=now, company_id=company_id)
     except pw.IntegrityError as exc:
         raise Conflict("That login is already taken", field="login") from exc
     _set_sites(row.id, site_ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from appliance.domain.mail import MAIL, Mail, SmtpSettings, mail_of, mail_payload
 from appliance.storage import outbox
@@ -31,7 +32,10 @@ def save_smtp(settings: SmtpSettings, now: datetime) -> SmtpSettings:
     return found
 
 
-def enqueue_mail(to_address: str, subject: str, body: str, now: datetime) -> Mail:
+def enqueue_mail(to_address: str, subject: str, body: str, now: datetime,
+                 attachments: tuple[dict[str, Any], ...] = ()) -> Mail:
     """Queue a mail in the caller's write transaction: it commits with the change it
-    reports (the subject is flattened to one safe header line)."""
-    return mail_of(outbox.enqueue(MAIL, mail_payload(to_address, subject, body), now))
+    reports (the subject is flattened to one safe header line; attachments are specs of
+    files made when it is sent)."""
+    return mail_of(outbox.enqueue(MAIL, mail_payload(to_address, subject, body, attachments),
+                                  now))

@@ -8,15 +8,16 @@ from typing import Any
 
 import peewee as pw
 
+from appliance.domain.company_settings import settings_from_json, settings_json
 from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.hours import clean_business_hours, schedule_json
-from appliance.domain.model import Company, Site
+from appliance.domain.model import Company, CompanySettings, Site
 from appliance.storage.tables import CompanyRow, SiteRow, TeamRow
 
 
 def _company(row: CompanyRow) -> Company:
     return Company(id=row.id, name=row.name, created_at=row.created_at,
-                   max_chats=row.max_chats)
+                   max_chats=row.max_chats, settings=settings_from_json(json.loads(row.settings)))
 
 
 def _site(row: SiteRow) -> Site:
@@ -62,6 +63,22 @@ def rename_company(company_id: int, name: str, max_chats: int | None = None) -> 
         fields["max_chats"] = max_chats
     CompanyRow.update(**fields).where(CompanyRow.id == company_id).execute()
     return get_company(company_id)
+
+
+def save_company_settings(company_id: int, settings: CompanySettings) -> Company:
+    get_company(company_id)
+    CompanyRow.update(settings=json.dumps(settings_json(settings), ensure_ascii=False)).where(
+        CompanyRow.id == company_id).execute()
+    return get_company(company_id)
+
+
+def company_ids_of_sites(site_ids: tuple[int, ...]) -> set[int]:
+    return {r.company_id for r in SiteRow.select(SiteRow.company).where(
+        SiteRow.id.in_(site_ids))}
+
+
+def site_ids_of_company(company_id: int) -> list[int]:
+    return [r.id for r in SiteRow.select(SiteRow.id).where(SiteRow.company == company_id)]
 
 
 def list_sites() -> list[Site]:

@@ -35,7 +35,7 @@ async def create_company(request: Request) -> HTTPResponse:
 async def rename_company(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     company = await sites.check_rename_company(services(request), actor, company_id,
-                                               read_json(request))
+                                               read_json(request) if request.body else {})
     return _ok({"company": company_json(company)})
 
 
@@ -122,7 +122,8 @@ async def reset_password(request: Request, user_id: int) -> HTTPResponse:
 @bp.post("/users/<user_id:int>/deactivate")
 async def deactivate_user(request: Request, user_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    user = await users.check_set_active(services(request), actor, user_id, False)
+    user = await users.check_set_active(services(request), actor, user_id, False,
+                                        read_json(request) if request.body else {})
     return _ok({"user": user_json(user)})
 
 

@@ -96,6 +96,7 @@ async def list_categories(request: Request, company_id: int) -> HTTPResponse:
 @bp.post("/companies/<company_id:int>/kb/import")
 async def import_entries(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    await kb.access_manage(services(request), actor, company_id)  # scope before the upload
     result = await kb.check_import(
         services(request), actor, company_id, **uploaded_file(request),
         fmt=request.args.get("format"), mode=request.args.get("mode", "append"),

@@ -66,8 +66,8 @@ async def delete_team(request: Request, team_id: int) -> HTTPResponse:
 
 @bp.get("/sites/<site_id:int>/categories")
 async def list_categories(request: Request, site_id: int) -> HTTPResponse:
-    await require_principal(request)
-    found = await routing.categories(services(request), site_id)
+    actor = (await require_principal(request)).user
+    found = await routing.access_categories(services(request), actor, site_id)
     return json({"categories": [category_json(c) for c in found]}, ensure_ascii=False)
 
 

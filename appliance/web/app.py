@@ -16,7 +16,9 @@ from appliance.web import (
     api_account,
     api_admin,
     api_conversations,
+    api_customers,
     api_kb,
+    api_leads,
     api_offline,
     api_routing,
     api_visitors,
@@ -65,8 +67,8 @@ def create_app(runtime: Runtime) -> App:
     app.ctx.webui = load_bundle("webui")
     app.ctx.embed = load_bundle("embed")
     for bp in (api_account.bp, api_admin.bp, api_conversations.bp, api_routing.bp,
-               api_widget.bp, api_offline.bp, api_kb.bp, api_visitors.bp, pages.bp,
-               sockets.bp):
+               api_widget.bp, api_offline.bp, api_kb.bp, api_visitors.bp, api_customers.bp,
+               api_leads.bp, pages.bp, sockets.bp):
         app.blueprint(bp)
     app.signal("websocket.handler.before")(sockets.lean_socket)
     app.error_handler.add(Exception, handle_exception)

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sanic import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, json
 
+from appliance.domain import validation as v
 from appliance.domain.errors import (
     BadJson,
     CsrfFailed,
+    Forbidden,
     Invalid,
     TooLarge,
     Unauthenticated,
     UnsupportedMediaType,
 )
-from appliance.domain.model import Principal
+from appliance.domain.model import Principal, Role
 from appliance.services.auth import SignIn, access_principal, csrf_matches
 from appliance.services.context import Services
 from appliance.wire import json_in
@@ -24,6 +26,22 @@ SESSION_COOKIE = "kefu_session"
 CSRF_COOKIE = "kefu_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# What a client (portal) account may reach: its own account and the portal, nothing else.
+CLIENT_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/logout", "/api/portal"})
+CLIENT_PREFIX = "/api/portal/"
+
+
+def ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
+    """A JSON answer, Chinese kept readable."""
+    return json(body, status=status, ensure_ascii=False)
+
+
+def query_int(request: Request, name: str, default: int | None, maximum: int) -> int | None:
+    """A number from the query string: ASCII digits within [0, maximum], else 400."""
+    raw_value = request.args.get(name)
+    if raw_value in (None, ""):
+        return default
+    return v.clean_digits(raw_value, low=0, high=maximum, field=name)
 
 
 def services(request: Request) -> Services:
@@ -88,6 +106,9 @@ async def require_principal(request: Request) -> Principal:
     principal = await optional_principal(request)
     if principal is None:
         raise Unauthenticated("Please sign in")
+    if principal.user.role is Role.CLIENT and not (
+            request.path in CLIENT_PATHS or request.path.startswith(CLIENT_PREFIX)):
+        raise Forbidden("Client accounts see their portal only")
     if request.method in UNSAFE_METHODS:
         check_origin(request)
         if not csrf_matches(principal, request.headers.get(CSRF_HEADER)):

@@ -11,6 +11,7 @@ from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from appliance.domain.errors import BadJson, DomainError, RateLimited
+from appliance.domain.model import Role
 from appliance.realtime.connection import (
     AGENT_OUTBOX_LIMIT,
     CLOSE_BAD_FRAME,
@@ -98,6 +99,9 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     principal = await access_principal(services(request), request.cookies.get(SESSION_COOKIE))
     if principal is None:
         await ws.close(CLOSE_SESSION_ENDED, "not signed in")
+        return
+    if principal.user.role is Role.CLIENT:  # the portal has no live console
+        await ws.close(CLOSE_FORBIDDEN, "client accounts have no console")
         return
     conn = _connection(_lean(request), user_id=principal.user.id,
                        session_id=principal.session.id, limit=AGENT_OUTBOX_LIMIT,

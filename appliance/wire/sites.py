@@ -67,8 +67,8 @@ def category_json(category: Category) -> dict[str, Any]:
 
 
 def canned_json(reply: CannedReply) -> dict[str, Any]:
-    return {"id": reply.id, "site_id": reply.site_id, "owner_id": reply.owner_id,
-            "shortcut": reply.shortcut, "body": reply.body}
+    return {"id": reply.id, "site_id": reply.site_id, "company_id": reply.company_id,
+            "owner_id": reply.owner_id, "shortcut": reply.shortcut, "body": reply.body}
 
 
 def availability_json(found: Availability) -> dict[str, Any]:

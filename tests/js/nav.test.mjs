@@ -8,15 +8,25 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get the console, sites, users, teams, company, mail and their account', () => {
-  const all = ['console', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
+test('managers get the console, customers, leads, sites, users, teams, company, mail and their account', () => {
+  const all = ['console', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
   assert.deepEqual(ids('owner'), all);
   assert.deepEqual(ids('admin'), all);
 });
 
-test('agents and supervisors get the console and their account', () => {
-  assert.deepEqual(ids('supervisor'), ['console', 'account']);
-  assert.deepEqual(ids('agent'), ['console', 'account']);
+test('agents and supervisors get the console, customers, leads and their account', () => {
+  assert.deepEqual(ids('supervisor'), ['console', 'customers', 'leads', 'account']);
+  assert.deepEqual(ids('agent'), ['console', 'customers', 'leads', 'account']);
+});
+
+test('client accounts get their portal and their account, and land on the portal', () => {
+  assert.deepEqual(ids('client'), ['portal', 'account']);
+  assert.equal(defaultRouteFor('client'), 'portal');
+  assert.ok(canOpen('client', 'portal-conversation'));
+  for (const route of ['console', 'canned', 'customers', 'customer', 'leads', 'sites', 'users', 'company']) {
+    assert.ok(!canOpen('client', route), route);
+  }
+  assert.ok(!canOpen('agent', 'portal'));
 });
 
 test('unknown roles get nothing', () => {
@@ -58,9 +68,9 @@ const agent = { id: 3, role: 'agent', active: true };
 const retired = { id: 4, role: 'agent', active: false };
 const otherOwner = { id: 5, role: 'owner', active: true };
 
-test('only owners may give owner and admin roles', () => {
-  assert.deepEqual(assignableRoles('owner'), ['owner', 'admin', 'supervisor', 'agent']);
-  assert.deepEqual(assignableRoles('admin'), ['supervisor', 'agent']);
+test('only owners may give owner and admin roles; both may make client (portal) accounts', () => {
+  assert.deepEqual(assignableRoles('owner'), ['owner', 'admin', 'supervisor', 'agent', 'client']);
+  assert.deepEqual(assignableRoles('admin'), ['supervisor', 'agent', 'client']);
   assert.deepEqual(assignableRoles('agent'), []);
 });
 

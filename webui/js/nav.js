@@ -2,10 +2,16 @@
 import { sectionOf } from './routes.js';
 
 const MANAGERS = ['owner', 'admin'];
-const EVERYONE = [...MANAGERS, 'supervisor', 'agent'];
+const STAFF = [...MANAGERS, 'supervisor', 'agent'];
+/** A client company's own staff: the read-only portal of their company. */
+const CLIENTS = ['client'];
+const EVERYONE = [...STAFF, ...CLIENTS];
 
 export const NAV_ITEMS = [
-  { id: 'console', label: 'nav.console', roles: EVERYONE },
+  { id: 'console', label: 'nav.console', roles: STAFF },
+  { id: 'portal', label: 'nav.portal', roles: CLIENTS },
+  { id: 'customers', label: 'nav.customers', roles: STAFF },
+  { id: 'leads', label: 'nav.leads', roles: STAFF },
   { id: 'sites', label: 'nav.sites', roles: MANAGERS },
   { id: 'users', label: 'nav.users', roles: MANAGERS },
   { id: 'teams', label: 'nav.teams', roles: MANAGERS },
@@ -20,9 +26,9 @@ export function navForRole(role) {
     .map(({ id, label }) => ({ id, label, href: `#/${id}` }));
 }
 
-/** The route name a role lands on for `#/` or a route it may not open: the console, for everyone. */
-export function defaultRouteFor() {
-  return 'console';
+/** The route name a role lands on for `#/` or a route it may not open: the console (clients: their portal). */
+export function defaultRouteFor(role) {
+  return role === 'client' ? 'portal' : 'console';
 }
 
 /** Whether `role` may open the route named `routeName`. */

@@ -96,6 +96,7 @@ export function originsText(origins) {
 export function userBody(values, { isNew }) {
   const siteIds = roleUsesSites(values.role) ? (values.site_ids || []).map(Number) : [];
   const body = { display_name: values.display_name.trim(), role: values.role, site_ids: siteIds };
+  if (values.role === 'client') body.company_id = values.company_id ? Number(values.company_id) : null;
   if (isNew) Object.assign(body, { login: values.login.trim(), password: values.password });
   else if (Object.hasOwn(values, 'max_chats')) body.max_chats = numberOrNull(values.max_chats);
   return body;

@@ -1,6 +1,6 @@
 // Role rules the UI mirrors (the server enforces them): who may manage whom, which roles to offer.
 
-export const ROLES = ['owner', 'admin', 'supervisor', 'agent'];
+export const ROLES = ['owner', 'admin', 'supervisor', 'agent', 'client'];
 
 export function isManager(role) {
   return role === 'owner' || role === 'admin';
@@ -14,7 +14,7 @@ export function roleUsesSites(role) {
 /** Roles `actorRole` may give to a user: only an owner may create owners and admins. */
 export function assignableRoles(actorRole) {
   if (actorRole === 'owner') return [...ROLES];
-  if (actorRole === 'admin') return ['supervisor', 'agent'];
+  if (actorRole === 'admin') return ['supervisor', 'agent', 'client'];
   return [];
 }
 
@@ -30,6 +30,11 @@ export function canDeactivate(actor, target) {
 
 export function canActivate(actor, target) {
   return canManageUser(actor, target) && !target.active;
+}
+
+/** A client account (the portal) belongs to one company and serves no site. */
+export function roleUsesCompany(role) {
+  return role === 'client';
 }
 
 /** Own password changes go through "My account", which asks for the current one. */

@@ -14,6 +14,11 @@ const PATTERNS = [
   ['account', /^account$/],
   ['console', /^console(?:\/(\d+))?$/],
   ['canned', /^canned$/],
+  ['customers', /^customers$/],
+  ['customer', /^customers\/(\d+)$/],
+  ['leads', /^leads$/],
+  ['portal', /^portal$/],
+  ['portal-conversation', /^portal\/conversations\/(\d+)$/],
 ];
 
 /** The nav section each route belongs to (used to highlight the nav and check access). */
@@ -21,6 +26,7 @@ const SECTIONS = {
   sites: 'sites', 'site-new': 'sites', site: 'sites',
   users: 'users', 'user-new': 'users', user: 'users',
   teams: 'teams', company: 'company', mail: 'mail', account: 'account', console: 'console', canned: 'console',
+  customers: 'customers', customer: 'customers', leads: 'leads', portal: 'portal', 'portal-conversation': 'portal',
 };
 
 /** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
@@ -43,6 +49,8 @@ export function hrefFor(name, params = {}) {
     case 'user-new': return '#/users/new';
     case 'user': return `#/users/${Number(params.id)}`;
     case 'console': return params.id ? `#/console/${Number(params.id)}` : '#/console';
+    case 'customer': return `#/customers/${Number(params.id)}`;
+    case 'portal-conversation': return `#/portal/conversations/${Number(params.id)}`;
     default: return `#/${name}`;
   }
 }

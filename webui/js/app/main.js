@@ -13,6 +13,10 @@ import { accountView } from './views/account.js';
 import { cannedView } from './views/canned.js';
 import { companyView } from './views/company.js';
 import { consoleView } from './views/console.js';
+import { customerView } from './views/customer.js';
+import { customersView } from './views/customers.js';
+import { leadsView } from './views/leads.js';
+import { portalConversationView, portalView } from './views/portal.js';
 import { mailView } from './views/mail.js';
 import { siteView } from './views/site.js';
 import { sitesView } from './views/sites.js';
@@ -25,6 +29,14 @@ const VIEWS = {
   users: usersView, 'user-new': userFormView, user: userFormView,
   company: companyView, account: accountView, console: consoleView, canned: cannedView,
   teams: teamsView, mail: mailView,
+  customers: customersView, customer: customerView, leads: leadsView,
+  portal: portalView, 'portal-conversation': portalConversationView,
+};
+
+/** A client account (the portal) has no console: nothing live, nothing of the workbench. */
+const NO_CONSOLE = {
+  open() {}, setWorkbench() {}, ready: Promise.resolve(), alerts: { refresh() {} },
+  onHello() {}, onFrame() {}, onState() {}, attach() {}, sites: [], companies: [], canned: [],
 };
 
 let leaving = false;
@@ -159,10 +171,14 @@ async function main() {
   };
   shell.refresh(me);
   document.title = t('app.name');
-  const consoleRuntime = createConsoleRuntime({ api, me, t, navigate: (hash) => ctx.navigate(hash) });
+  const isClient = me.role === 'client';
+  const consoleRuntime = isClient ? NO_CONSOLE
+    : createConsoleRuntime({ api, me, t, navigate: (hash) => ctx.navigate(hash) });
   ctx.console = consoleRuntime;
-  consoleRuntime.ready = consoleRuntime.start();
-  consoleRuntime.ready.catch(() => {}); // the console view shows this failure when opened
+  if (!isClient) {
+    consoleRuntime.ready = consoleRuntime.start();
+    consoleRuntime.ready.catch(() => {}); // the console view shows this failure when opened
+  }
   onLanguageChange((lang) => {
     document.documentElement.lang = lang;
     consoleRuntime.alerts.refresh();
@@ -171,6 +187,10 @@ async function main() {
   });
   window.addEventListener('hashchange', render);
   document.body.classList.remove('is-booting');
+  if (isClient) {
+    await render();
+    return;
+  }
   socket = connectConsoleSocket({
     onSessionEnded: endSession,
     checkSession: () => api.get('/api/me').then(() => true, (error) => error.status !== 401),

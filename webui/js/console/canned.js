@@ -17,16 +17,32 @@ export function slashQuery(value, caret = value.length) {
   return word;
 }
 
-/** Replies usable in a conversation of `siteId`: personal ones and the shared ones of that site. */
-export function usableIn(replies, siteId) {
-  return replies.filter((reply) => reply.site_id === null || reply.site_id === undefined || reply.site_id === siteId);
+const isPersonal = (reply) => reply.site_id == null && reply.company_id == null;
+
+/**
+ * Replies usable in a conversation of `siteId` (of company `companyId`): personal ones, the shared ones
+ * of that site and the scripts (话术) of that company.
+ */
+export function usableIn(replies, siteId, companyId = null) {
+  return replies.filter((reply) => isPersonal(reply) || (reply.site_id != null && reply.site_id === siteId)
+    || (reply.company_id != null && reply.company_id === companyId));
+}
+
+/** 0 for the site's own replies, 1 for its company's scripts, 2 for personal ones. */
+function scopeRank(reply, scope) {
+  if (!scope) return 0;
+  if (reply.site_id != null && reply.site_id === scope.siteId) return 0;
+  if (reply.company_id != null && reply.company_id === scope.companyId) return 1;
+  return 2;
 }
 
 /**
  * Replies matching `query`: shortcuts starting with it first, then shortcuts containing it, then
- * bodies containing it; case-insensitive; alphabetical within each group.
+ * bodies containing it; case-insensitive. With a `scope` ({siteId, companyId}) the conversation's
+ * site and company come first within each group (an outsourced desk sees that client's scripts
+ * first); then alphabetical.
  */
-export function filterCanned(replies, query = '') {
+export function filterCanned(replies, query = '', scope = null) {
   const q = String(query).toLowerCase();
   const rank = (reply) => {
     const shortcut = String(reply.shortcut).toLowerCase();
@@ -35,7 +51,8 @@ export function filterCanned(replies, query = '') {
     return String(reply.body).toLowerCase().includes(q) ? 2 : 3;
   };
   return replies.map((reply) => [rank(reply), reply]).filter(([score]) => score < 3)
-    .sort(([a, x], [b, y]) => a - b || String(x.shortcut).localeCompare(String(y.shortcut)))
+    .sort(([a, x], [b, y]) => a - b || scopeRank(x, scope) - scopeRank(y, scope)
+      || String(x.shortcut).localeCompare(String(y.shortcut)))
     .map(([, reply]) => reply);
 }
 

@@ -11,12 +11,16 @@ import consoleEn from './console-en.js';
 import consoleTeamEn from './console-team-en.js';
 import consoleTeamZhCN from './console-team-zh-CN.js';
 import consoleZhCN from './console-zh-CN.js';
+import customersEn from './customers-en.js';
+import customersZhCN from './customers-zh-CN.js';
 import errorsEn from './errors-en.js';
 import errorsZhCN from './errors-zh-CN.js';
 import fieldErrorsEn from './field-errors-en.js';
 import fieldErrorsZhCN from './field-errors-zh-CN.js';
 import hoursEn from './hours-en.js';
 import hoursZhCN from './hours-zh-CN.js';
+import leadsEn from './leads-en.js';
+import leadsZhCN from './leads-zh-CN.js';
 import mailEn from './mail-en.js';
 import mailZhCN from './mail-zh-CN.js';
 import peopleEn from './people-en.js';
@@ -41,4 +45,6 @@ export const FEATURES = {
   'console-alerts': { 'zh-CN': consoleAlertsZhCN, en: consoleAlertsEn },
   'console-team': { 'zh-CN': consoleTeamZhCN, en: consoleTeamEn },
   canned: { 'zh-CN': cannedZhCN, en: cannedEn },
+  customers: { 'zh-CN': customersZhCN, en: customersEn },
+  leads: { 'zh-CN': leadsZhCN, en: leadsEn },
 };

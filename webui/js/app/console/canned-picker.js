@@ -6,9 +6,10 @@ import { cycle } from '../../console/keys.js';
 
 /**
  * `show(replies, mode)` opens it (`mode` 'slash' when opened by typing "/", 'button' otherwise),
- * `move(step)`, `choose()`, `hide()`; `onChoose(reply)` inserts. `siteName(id)` labels shared ones.
+ * `move(step)`, `choose()`, `hide()`; `onChoose(reply)` inserts. `siteName(id)` labels shared ones,
+ * `companyName(id)` a company's scripts.
  */
-export function createCannedPicker({ onChoose, siteName }) {
+export function createCannedPicker({ onChoose, siteName, companyName = (id) => `#${id}` }) {
   const list = h('ul', { class: 'canned-list', role: 'listbox', id: 'canned-listbox', 'aria-label': t('console.canned.title') });
   const element = h('div', { class: 'canned-picker', 'data-test': 'canned-picker', hidden: true },
     h('div', { class: 'canned-head' },
@@ -25,6 +26,7 @@ export function createCannedPicker({ onChoose, siteName }) {
     }
     list.replaceChildren(...picker.items.map((reply, index) => {
       const shared = reply.site_id !== null && reply.site_id !== undefined;
+      const script = reply.company_id !== null && reply.company_id !== undefined;
       const item = h('li', {
         class: 'canned-item', role: 'option', 'data-test': 'canned-item', 'data-shortcut': reply.shortcut,
         'aria-selected': index === picker.index ? 'true' : 'false', id: `canned-option-${index}`,
@@ -33,7 +35,9 @@ export function createCannedPicker({ onChoose, siteName }) {
       },
       h('span', { class: 'canned-shortcut' }, `/${reply.shortcut}`),
       h('span', { class: 'canned-body' }, reply.body),
-      shared ? h('span', { class: 'badge' }, t('console.canned.sharedOn', { site: siteName(reply.site_id) })) : null);
+      shared ? h('span', { class: 'badge' }, t('console.canned.sharedOn', { site: siteName(reply.site_id) })) : null,
+      script ? h('span', { class: 'badge badge-script', 'data-test': 'canned-script' },
+        t('canned.scriptOf', { company: companyName(reply.company_id) })) : null);
       return item;
     }));
     list.children[picker.index]?.scrollIntoView({ block: 'nearest' });

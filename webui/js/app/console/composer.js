@@ -37,6 +37,7 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
   const picker = createCannedPicker({
     onChoose: insertCanned,
     siteName: (id) => rt.siteOf(id)?.name || `#${id}`,
+    companyName: (id) => rt.companies.find((company) => company.id === id)?.name || `#${id}`,
   });
   const noteToggle = h('button', {
     type: 'button', class: 'button button-small composer-note', 'data-test': 'chat-note-toggle', 'aria-pressed': 'false',
@@ -91,8 +92,15 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
       h('span', { class: 'composer-hint muted' }, t('console.input.keys')),
       send));
 
+  /** The open conversation's site and company: their replies and scripts come first. */
+  function scope() {
+    const siteId = conversation?.site_id ?? null;
+    return { siteId, companyId: rt.siteOf(siteId)?.company_id ?? null };
+  }
+
   function usable() {
-    return filterCanned(usableIn(rt.canned, conversation?.site_id ?? null), '');
+    const { siteId, companyId } = scope();
+    return filterCanned(usableIn(rt.canned, siteId, companyId), '', scope());
   }
 
   function setNote(next) {
@@ -149,7 +157,8 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
 
   function checkSlash() {
     const query = slashQuery(textarea.value, textarea.selectionStart);
-    if (query !== null) picker.show(filterCanned(usableIn(rt.canned, conversation?.site_id ?? null), query), 'slash');
+    const { siteId, companyId } = scope();
+    if (query !== null) picker.show(filterCanned(usableIn(rt.canned, siteId, companyId), query, scope()), 'slash');
     else if (picker.mode === 'slash') picker.hide();
     textarea.setAttribute('aria-activedescendant', picker.activeId() || '');
   }

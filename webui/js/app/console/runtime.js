@@ -157,7 +157,12 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
   function fetchConversation(id) {
     if (fetching.has(id)) return fetching.get(id);
     const request = api.get(`/api/conversations/${id}`).then((answer) => {
-      engine.store.applyConversation(answer.conversation);
+      // A snapshot read before newer frames arrived (the chat was assigned or closed meanwhile:
+      // each adds a line, so a higher last_seq) must not undo them.
+      const known = engine.store.get(id);
+      if (!known || (known.last_seq ?? 0) <= (answer.conversation?.last_seq ?? 0)) {
+        engine.store.applyConversation(answer.conversation);
+      }
       rt.details.set(id, { visitor: answer.visitor || null, previous: answer.previous || [] });
       return answer;
     }).catch((error) => {

@@ -4,6 +4,7 @@ import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import { deviceText, formatDateTime, linkable, previewText, visitorName } from '../../console/present.js';
 import { attributeLabel, readableUrl } from '../../console/visitor-info.js';
+import { createFollowUps, createLeadCard } from './lead-card.js';
 import { siteCardNode } from './site-card.js';
 
 function fact(label, value) {
@@ -41,20 +42,24 @@ function attributesSection(attributes) {
     h('dl', { class: 'facts' }, entries.map(([key, value]) => fact(attributeLabel(key, t), String(value)))));
 }
 
-/** `onBack()` returns to the chat on one-column layouts. */
-export function createSidebarPane({ rt, onBack }) {
+/** `onBack()` returns to the chat on one-column layouts. The lead card keeps what is typed across redraws. */
+export function createSidebarPane({ ctx, rt, onBack }) {
   const content = h('div', { class: 'info-body' });
+  const leadCard = createLeadCard({ ctx });
+  const followUps = createFollowUps({ ctx });
   const element = h('aside', { class: 'console-info', 'data-test': 'visitor-sidebar', 'aria-label': t('console.info.label') },
     h('div', { class: 'info-head' },
       h('button', { type: 'button', class: 'button button-quiet info-back', onclick: onBack, 'aria-label': t('console.back') }, '←'),
       h('h2', {}, t('console.info.title'))),
-    content);
+    followUps.element, content, leadCard.element);
   let drawn = null;
 
   return {
     element,
+    destroy: () => followUps.destroy(),
     render() {
       const id = rt.engine.activeId;
+      leadCard.show(id === null || !rt.engine.store.get(id) ? null : id);
       const conversation = id === null ? null : rt.engine.store.get(id);
       const details = id === null ? null : rt.details.get(id);
       const key = [conversation, details, getLanguage(), rt.sites.length];

@@ -1,4 +1,4 @@
-// Canned replies page (#/canned): add, edit and delete personal replies, and shared ones per site for supervisors up.
+// Canned replies page (#/canned): personal replies, and per site or per company (scripts, 话术) for supervisors up.
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { errorBox, field, formValues, input, reportValidation, select, setBusy, showFormError } from '../../forms.js';
@@ -20,11 +20,20 @@ function bodyInput(value = '') {
     placeholder: t('canned.body.placeholder') });
 }
 
-function addForm(ctx, sites) {
+/** "site:3" / "company:2" / "" (personal) → the POST body's scope. */
+function scopeBody(value) {
+  const [kind, id] = String(value || '').split(':');
+  if (kind === 'company') return { site_id: null, company_id: Number(id) };
+  return { site_id: kind === 'site' ? Number(id) : null };
+}
+
+function addForm(ctx, sites, companies) {
   const shared = seesAllOpen(ctx.me.role) && sites.length;
   const save = h('button', { type: 'submit', class: 'button button-primary', 'data-test': 'canned-save' }, t('canned.add'));
   const scope = shared ? select({ name: 'site_id', 'data-test': 'canned-scope' },
-    [['', t('canned.scope.personal')], ...sites.map((site) => [String(site.id), t('canned.scope.site', { site: site.name })])], '')
+    [['', t('canned.scope.personal')],
+      ...companies.map((company) => [`company:${company.id}`, t('canned.scope.company', { company: company.name })]),
+      ...sites.map((site) => [`site:${site.id}`, t('canned.scope.site', { site: site.name })])], '')
     : null;
   const form = h('form', { class: 'form', novalidate: true },
     errorBox(),
@@ -40,8 +49,7 @@ function addForm(ctx, sites) {
     setBusy(save, true);
     try {
       await ctx.api.post('/api/canned-replies', {
-        shortcut: normalizeShortcut(values.shortcut), body: values.body.trim(),
-        site_id: values.site_id ? Number(values.site_id) : null,
+        shortcut: normalizeShortcut(values.shortcut), body: values.body.trim(), ...scopeBody(values.site_id),
       });
       ctx.notify(t('canned.added'));
       await ctx.console.loadCanned();
@@ -108,8 +116,13 @@ export async function cannedView(ctx) {
   const rt = ctx.console;
   const [replies] = await Promise.all([rt.loadCanned(), rt.ready]);
   const sorted = [...replies].sort((a, b) => a.shortcut.localeCompare(b.shortcut));
-  const personal = sorted.filter((reply) => reply.site_id === null || reply.site_id === undefined);
+  const personal = sorted.filter((reply) => reply.site_id == null && reply.company_id == null);
   const lead = seesAllOpen(ctx.me.role);
+  const scripts = rt.companies.map((company) => {
+    const list = sorted.filter((reply) => reply.company_id === company.id);
+    if (!list.length && !lead) return null;
+    return section(t('canned.scripts', { company: company.name }), replyList(ctx, list, lead), { test: 'canned-scripts' });
+  }).filter(Boolean);
   const sharedSections = rt.sites.map((site) => {
     const list = sorted.filter((reply) => reply.site_id === site.id);
     if (!list.length && !lead) return null;
@@ -117,8 +130,9 @@ export async function cannedView(ctx) {
   }).filter(Boolean);
   return page(
     pageHeader(t('canned.title'), { lead: t('canned.lead') }),
-    section(t('canned.new'), addForm(ctx, rt.sites), { description: t('canned.variables') }),
+    section(t('canned.new'), addForm(ctx, rt.sites, rt.companies), { description: t('canned.variables') }),
     section(t('canned.personal'), replyList(ctx, personal, true), { test: 'canned-personal' }),
+    scripts,
     sharedSections.length ? sharedSections
       : (personal.length ? null : emptyState(t('canned.emptyTitle'), t('canned.emptyHint'), { icon: 'chat' })));
 }

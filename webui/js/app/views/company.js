@@ -6,6 +6,14 @@ import { t } from '../../i18n.js';
 import { companyBody } from '../../payloads.js';
 import { LIMITS, validateCompany } from '../../validation.js';
 import { page, pageHeader, section } from './common.js';
+import { auditLog, companySettings } from './company-settings.js';
+
+/** Customers, leads and reports settings of each company (one section each). */
+function settingsSections(ctx, companies) {
+  return companies.map((company) => section(t('settings.title', { name: company.name }),
+    [companySettings(ctx, company), auditLog(ctx, company)],
+    { description: t('settings.description'), test: 'company-settings-section' }));
+}
 
 /** The company's default limit of concurrent chats per agent (users may have their own). */
 function maxChatsField(company) {
@@ -103,6 +111,7 @@ export async function companyView(ctx) {
       lead: t(multi ? 'company.leadMulti' : 'company.lead'),
     }),
     multi ? [companyList(ctx, companies, sites), addCompany(ctx)] : singleCompany(ctx, companies[0]),
+    settingsSections(ctx, companies),
   );
 }
 

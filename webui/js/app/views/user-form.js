@@ -4,12 +4,21 @@ import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, reportValidation, select, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { numberOrNull, userBody } from '../../payloads.js';
-import { assignableRoles, canManageUser, roleUsesSites } from '../../roles.js';
+import { assignableRoles, canManageUser, roleUsesCompany, roleUsesSites } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
 import { LIMITS, validateUser } from '../../validation.js';
 import { emptyState, page, pageHeader, section } from './common.js';
 
-const FIELDS = ['login', 'display_name', 'role', 'password', 'site_ids', 'max_chats'];
+const FIELDS = ['login', 'display_name', 'role', 'password', 'site_ids', 'max_chats', 'company_id'];
+
+/** A client account's company: the one company its portal shows. */
+function companyField(companies, user) {
+  return field({
+    label: t('user.company'), hint: t('user.company.hint'),
+    control: select({ name: 'company_id', 'data-test': 'user-company' },
+      companies.map((company) => [String(company.id), company.name]), String(user?.company_id ?? companies[0]?.id ?? '')),
+  });
+}
 
 function siteChoices(sites, chosen) {
   if (!sites.length) return h('p', { class: 'hint' }, t('user.sites.none'));
@@ -49,11 +58,12 @@ function maxChatsField(user, defaults) {
   });
 }
 
-function buildForm(ctx, { user, sites, roles, defaults }) {
+function buildForm(ctx, { user, sites, roles, defaults, companies }) {
   const isNew = !user;
   const save = h('button', { type: 'submit', class: 'button button-primary', 'data-test': 'user-save' },
     t(isNew ? 'user.create' : 'action.save'));
   const sitesBox = sitesFieldset(sites, user);
+  const companyBox = companyField(companies, user);
   const form = h('form', { class: 'form', novalidate: true },
     errorBox(),
     h('div', { class: 'form-grid' },
@@ -68,6 +78,7 @@ function buildForm(ctx, { user, sites, roles, defaults }) {
           autocomplete: 'off', 'data-test': 'user-display-name' }),
       }),
       roleSelect(roles, user?.role ?? 'agent'),
+      companyBox,
       maxChatsField(user, defaults),
       isNew ? field({
         label: t('user.initialPassword'), hint: t('user.initialPassword.hint'),
@@ -77,8 +88,12 @@ function buildForm(ctx, { user, sites, roles, defaults }) {
     sitesBox,
     h('div', { class: 'form-actions' }, save));
 
+  const limitBox = form.elements.max_chats.closest('.field');
   const showSites = () => {
-    sitesBox.hidden = !roleUsesSites(form.elements.role.value);
+    const role = form.elements.role.value;
+    sitesBox.hidden = !roleUsesSites(role);
+    companyBox.hidden = !roleUsesCompany(role);
+    limitBox.hidden = roleUsesCompany(role);
   };
   form.elements.role.addEventListener('change', showSites);
   showSites();
@@ -93,7 +108,7 @@ function buildForm(ctx, { user, sites, roles, defaults }) {
       if (isNew) {
         // A new account takes no chat limit; it is set right after, like any edit.
         const created = await ctx.api.post('/api/users', body);
-        const limit = numberOrNull(values.max_chats);
+        const limit = roleUsesCompany(values.role) ? null : numberOrNull(values.max_chats);
         if (limit !== null) await ctx.api.patch(`/api/users/${created.user.id}`, { max_chats: limit });
       } else {
         await ctx.api.patch(`/api/users/${user.id}`, body);
@@ -125,5 +140,5 @@ export async function userFormView(ctx, { id }) {
   const title = isNew ? t('user.newTitle') : t('user.editTitle');
   return page(
     pageHeader(title, { back, lead: isNew ? t('user.newLead') : user.login }),
-    section(null, buildForm(ctx, { user, sites, roles, defaults })));
+    section(null, buildForm(ctx, { user, sites, roles, defaults, companies })));
 }

@@ -1,7 +1,7 @@
 // Users list (owner/admin): roles, sites and state, with edit, password reset and (de)activation.
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
-import { field, input } from '../../forms.js';
+import { field, input, select } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { canActivate, canDeactivate, canManageUser, canResetPassword, isManager } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
@@ -34,22 +34,35 @@ function resetPassword(ctx, user) {
   });
 }
 
-function setActive(ctx, user, active) {
+/** Who takes over a leaving colleague's customers and follow-ups (nothing is lost). */
+function successorField(ctx, user, users) {
+  const choices = users.filter((other) => other.active && other.id !== user.id && other.role !== 'client');
+  return field({
+    label: t('user.successor'), hint: t('user.successor.hint'),
+    control: select({ name: 'successor_id', 'data-test': 'user-successor' },
+      [['', t('user.successor.none')], ...choices.map((other) => [String(other.id), other.display_name])],
+      String(ctx.me.id)),
+  });
+}
+
+function setActive(ctx, user, active, users = []) {
   const action = active ? 'activate' : 'deactivate';
   return openDialog({
     title: t(`user.${action}.title`, { name: user.display_name }),
     message: t(`user.${action}.message`),
     okLabel: t(`user.${action}.ok`),
     danger: !active,
-    onConfirm: async () => {
-      await ctx.api.post(`/api/users/${user.id}/${action}`, {});
+    fields: active || user.role === 'client' ? [] : [successorField(ctx, user, users)],
+    onConfirm: async (values) => {
+      const body = values.successor_id ? { successor_id: Number(values.successor_id) } : {};
+      await ctx.api.post(`/api/users/${user.id}/${action}`, body);
       ctx.notify(t(`user.${action}.done`, { name: user.display_name }));
       ctx.rerender();
     },
   });
 }
 
-function actions(ctx, user) {
+function actions(ctx, user, users) {
   const me = ctx.me;
   const run = (promise) => promise.catch((error) => ctx.notify(errorMessage(error, t), 'error'));
   return h('div', { class: 'row-actions' },
@@ -57,13 +70,13 @@ function actions(ctx, user) {
       { kind: 'small', test: 'user-edit' }) : null,
     canResetPassword(me, user) ? button(t('user.reset'), () => run(resetPassword(ctx, user)),
       { kind: 'small', test: 'user-reset-password' }) : null,
-    canDeactivate(me, user) ? button(t('user.deactivate'), () => run(setActive(ctx, user, false)),
+    canDeactivate(me, user) ? button(t('user.deactivate'), () => run(setActive(ctx, user, false, users)),
       { kind: 'small danger', test: 'user-deactivate' }) : null,
     canActivate(me, user) ? button(t('user.activate'), () => run(setActive(ctx, user, true)),
       { kind: 'small', test: 'user-activate' }) : null);
 }
 
-function userRow(ctx, user, sitesById) {
+function userRow(ctx, user, sitesById, users) {
   const cell = (label, ...content) => h('td', { 'data-label': label }, content);
   return h('tr', { 'data-test': 'user-row', 'data-login': user.login, class: user.active ? '' : 'is-inactive' },
     cell(t('user.name'),
@@ -76,7 +89,7 @@ function userRow(ctx, user, sitesById) {
     cell(t('field.role'), roleBadge(user.role)),
     cell(t('user.sites'), siteNames(user, sitesById)),
     cell(t('user.state'), statusBadge(user.active)),
-    cell(t('user.actions'), actions(ctx, user)));
+    cell(t('user.actions'), actions(ctx, user, users)));
 }
 
 export async function usersView(ctx) {
@@ -85,7 +98,7 @@ export async function usersView(ctx) {
   const head = [t('user.name'), t('field.role'), t('user.sites'), t('user.state'), t('user.actions')];
   const table = h('table', { class: 'table', 'data-test': 'user-table' },
     h('thead', {}, h('tr', {}, head.map((label) => h('th', { scope: 'col' }, label)))),
-    h('tbody', {}, users.map((user) => userRow(ctx, user, sitesById))));
+    h('tbody', {}, users.map((user) => userRow(ctx, user, sitesById, users))));
   return page(
     pageHeader(t('users.title'), {
       lead: t('users.lead'),

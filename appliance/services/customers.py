@@ -1,0 +1,337 @@
+"""Customers (客户画像): the company's records of people, found, edited, noted, followed up,
+merged (with undo) and linked to the visitors they were. Staff reach the customers of the
+companies whose sites they serve (owners and admins: every company); anything of another
+company answers like a missing one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.conversations import Conversation, Visitor
+from appliance.domain.customers import (
+    Customer,
+    CustomerNote,
+    FollowUp,
+    MergeRecord,
+    clean_customer,
+    clean_due_date,
+    clean_note,
+    customer_match,
+    filter_match,
+)
+from appliance.domain.errors import Forbidden, Invalid, NotFound
+from appliance.domain.leads import Lead
+from appliance.domain.model import Company, Role, User
+from appliance.domain.permissions import require_conversation_visible
+from appliance.domain.search import QUERY_MAX
+from appliance.services.context import Services, on_writer
+from appliance.services.phones import clean_phone
+from appliance.storage import accounts
+from appliance.storage import conversations as conv_store
+from appliance.storage import customers as store
+from appliance.storage import leads as lead_store
+from appliance.storage import sites as site_store
+
+PAGE_MAX = 200
+COUNT_MAX = 1000  # a search counts its hits up to here ("1,000+" beyond)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPage:
+    """Everything the customer page shows."""
+
+    customer: Customer
+    notes: list[CustomerNote]
+    follow_ups: list[FollowUp]
+    visitors: list[Visitor]
+    conversations: list[Conversation]
+    leads: list[Lead]
+    merges: list[MergeRecord]
+
+
+# -- who reaches what -----------------------------------------------------------------------
+
+def company_not_found() -> NotFound:
+    return NotFound("No such company", field="company_id")
+
+
+def customer_not_found() -> NotFound:
+    return NotFound("No such customer")
+
+
+def require_staff(actor: User) -> None:
+    if actor.role is Role.CLIENT:
+        raise Forbidden("Client accounts see their portal only")
+
+
+async def company_ids_of(svc: Services, actor: User) -> set[int] | None:
+    """The companies an actor serves (None: all of them, for owners and admins)."""
+    require_staff(actor)
+    if actor.role.manages_install:
+        return None
+    return await svc.db.read(site_store.company_ids_of_sites, actor.site_ids)
+
+
+async def access_company(svc: Services, actor: User, company_id: int) -> Company:
+    """A company the actor serves; any other answers like a missing one."""
+    mine = await company_ids_of(svc, actor)
+    if mine is not None and company_id not in mine:
+        raise company_not_found()
+    return await svc.db.read(site_store.get_company, company_id)
+
+
+async def access_customer(svc: Services, actor: User, customer_id: int) -> Customer:
+    try:
+        customer = await svc.db.read(store.get_customer, customer_id)
+    except NotFound:
+        raise customer_not_found() from None
+    mine = await company_ids_of(svc, actor)
+    if mine is not None and customer.company_id not in mine:
+        raise customer_not_found()
+    return customer
+
+
+def require_lead(actor: User) -> None:
+    if actor.role.rank < Role.SUPERVISOR.rank:
+        raise Forbidden("Only supervisors and up can do this")
+
+
+async def _check_owner(svc: Services, company_id: int, owner_id: int | None) -> None:
+    """An owner is an active staff member serving the company (or an owner/admin)."""
+    if owner_id is None:
+        return
+    try:
+        owner = await svc.db.read(accounts.get_user, owner_id)
+    except NotFound:
+        raise Invalid("owner_id is not a colleague of this company", field="owner_id") from None
+    serves = owner.role.manages_install or company_id in await svc.db.read(
+        site_store.company_ids_of_sites, owner.site_ids)
+    if not owner.active or owner.role is Role.CLIENT or not serves:
+        raise Invalid("owner_id is not a colleague of this company", field="owner_id")
+
+
+# -- customers ------------------------------------------------------------------------------
+
+async def list_customers(svc: Services, actor: User, company_id: int, *, q: str = "",
+                         tag: str = "", field: str = "", value: str = "",
+                         owner_id: int | None = None, limit: int = 50,
+                         offset: int = 0) -> tuple[int, list[Customer]]:
+    mine = await company_ids_of(svc, actor)
+    if mine is not None and company_id not in mine:
+        raise company_not_found()
+    text = v.clean_name(q, "q", max_len=QUERY_MAX, allow_empty=True)
+    tag = v.clean_name(tag, "tag", max_len=30, allow_empty=True)
+    value = v.clean_name(value, "value", max_len=200, allow_empty=True)
+    if field and not (field.isascii() and field.replace("_", "").isalnum() and len(field) <= 30):
+        raise Invalid("field must be the key of one of the company's fields", field="field")
+    match = customer_match(text) if text else None
+    if text and match is None:
+        return 0, []
+    match = filter_match(match, tag, field, value)
+
+    def read() -> tuple[int, list[Customer]]:
+        site_store.get_company(company_id)  # a missing company is not found (one read: fast)
+        return store.search(company_id, match=match, owner_id=owner_id,
+                            limit=max(1, min(PAGE_MAX, limit)), offset=max(0, offset),
+                            count_max=COUNT_MAX)
+
+    return await svc.db.read(read)
+
+
+async def check_create_customer(svc: Services, actor: User, company_id: int,
+                                data: Any) -> Customer:
+    company = await access_company(svc, actor, company_id)
+    fields = clean_customer(data, company.settings, clean_phone, creating=True)
+    fields.setdefault("owner_id", actor.id)
+    await _check_owner(svc, company_id, fields["owner_id"])
+    return await svc.db.write(store.create_customer, company_id, fields, svc.now())
+
+
+async def check_update_customer(svc: Services, actor: User, customer_id: int,
+                                data: Any) -> Customer:
+    customer = await access_customer(svc, actor, customer_id)
+    company = await svc.db.read(site_store.get_company, customer.company_id)
+    fields = clean_customer(data, company.settings, clean_phone, creating=False)
+    if "owner_id" in fields and fields["owner_id"] != customer.owner_id:
+        if actor.role.rank < Role.SUPERVISOR.rank and customer.owner_id not in (None, actor.id):
+            raise Forbidden("Only the customer's owner or a supervisor can give it to someone "
+                            "else", field="owner_id")
+        await _check_owner(svc, customer.company_id, fields["owner_id"])
+    return await svc.db.write(store.update_customer, customer_id, fields, svc.now())
+
+
+async def customer_page(svc: Services, actor: User, customer_id: int) -> CustomerPage:
+    customer = await access_customer(svc, actor, customer_id)
+
+    def read() -> CustomerPage:
+        visitors = [conv_store.get_visitor(i) for i in store.visitor_ids_of(customer_id)]
+        conversations: list[Conversation] = []
+        for visitor in visitors:
+            conversations += conv_store.list_conversations(site_ids=None, status=None,
+                                                           visitor_id=visitor.id, limit=100)
+        conversations.sort(key=lambda c: (c.last_activity_at, c.id), reverse=True)
+        _, leads = lead_store.list_leads(customer.company_id, start=None, end=None,
+                                         customer_id=customer_id, limit=100)
+        return CustomerPage(customer, store.notes_of(customer_id),
+                            store.follow_ups_of(customer_id), visitors, conversations, leads,
+                            store.merges_of(customer_id))
+
+    return await svc.db.read(read)
+
+
+async def check_add_note(svc: Services, actor: User, customer_id: int,
+                         data: Any) -> CustomerNote:
+    await access_customer(svc, actor, customer_id)
+    body = clean_note(v.only_fields(data, ("body",)).get("body"))
+    return await svc.db.write(store.add_note, customer_id, actor.id, actor.display_name, body,
+                              svc.now())
+
+
+# -- follow-ups -----------------------------------------------------------------------------
+
+async def check_add_follow_up(svc: Services, actor: User, customer_id: int,
+                              data: Any) -> FollowUp:
+    customer = await access_customer(svc, actor, customer_id)
+    body = v.only_fields(data, ("due_date", "note", "owner_id"))
+    due = clean_due_date(body.get("due_date"))
+    note = v.clean_text(body.get("note", ""), "note", max_len=500)
+    owner_id = body.get("owner_id", actor.id)
+    owner_id = None if owner_id is None else v.clean_id(owner_id, "owner_id")
+    await _check_owner(svc, customer.company_id, owner_id)
+    return await svc.db.write(store.add_follow_up, customer_id, owner_id, due, note, svc.now())
+
+
+async def check_follow_up_done(svc: Services, actor: User, follow_up_id: int,
+                               data: Any) -> FollowUp:
+    done = v.clean_bool(v.only_fields(data, ("done",)).get("done", True), "done")
+    try:
+        follow_up = await svc.db.read(store.get_follow_up, follow_up_id)
+    except NotFound:
+        raise NotFound("No such follow-up") from None
+    try:
+        await access_customer(svc, actor, follow_up.customer_id)
+    except NotFound:
+        raise NotFound("No such follow-up") from None
+    return await svc.db.write(store.set_follow_up_done, follow_up_id,
+                              svc.now() if done else None)
+
+
+async def my_follow_ups(svc: Services, actor: User, days: int = 0) -> list[FollowUp]:
+    """The actor's open follow-ups due by today (+ `days`): the console's reminders."""
+    require_staff(actor)
+    until = svc.now().date() + timedelta(days=days)
+    return await svc.db.read(store.open_follow_ups, actor.id, until, 100)
+
+
+# -- merging --------------------------------------------------------------------------------
+
+async def check_merge(svc: Services, actor: User, customer_id: int, data: Any) -> MergeRecord:
+    """Fold another customer of the same company into this one (never across companies)."""
+    kept = await access_customer(svc, actor, customer_id)
+    other_id = v.clean_id(v.only_fields(data, ("other_id",)).get("other_id"), "other_id")
+    try:
+        other = await access_customer(svc, actor, other_id)
+    except NotFound:
+        raise Invalid("other_id is not a customer of this company", field="other_id") from None
+    if other.company_id != kept.company_id or other.id == kept.id:
+        raise Invalid("other_id is not another customer of this company", field="other_id")
+    return await svc.db.write(store.merge, kept.id, other.id, actor.id, svc.now())
+
+
+async def do_undo_merge(svc: Services, actor: User, merge_id: int) -> MergeRecord:
+    try:
+        record = await svc.db.read(store.get_merge, merge_id)
+        await access_company(svc, actor, record.company_id)
+    except NotFound:
+        raise NotFound("No such merge") from None
+    if record.undone_at is not None:
+        raise Invalid("This merge was already undone", field="merge_id")
+    return await svc.db.write(store.undo_merge, merge_id, svc.now())
+
+
+# -- visitors become customers --------------------------------------------------------------
+
+def capture_visitor(visitor_id: int, now: Any, owner_id: int | None = None) -> int | None:
+    """On the writer: link a visitor who gave contact details (pre-chat form, left message,
+    signed identify, an agent's capture) to the company's customer with the same signed user
+    id, phone or e-mail, or to a new one. Never across companies. Returns the customer id."""
+    visitor = conv_store.get_visitor(visitor_id)
+    known = store.customer_of_visitor(visitor_id)
+    if known is not None:
+        return known
+    company_id = store.company_of_site(visitor.site_id)
+    user_id = visitor.attributes.get("user_id")
+    found: int | None = None
+    if isinstance(user_id, str) and user_id:
+        found = store.visitor_by_user_id(site_store.site_ids_of_company(company_id), user_id,
+                                         visitor_id)
+    try:
+        phone = clean_phone(visitor.phone) if visitor.phone else ""
+    except Invalid:
+        phone = ""
+    email = visitor.email if v.is_email(visitor.email) else ""
+    if found is None and (phone or email):
+        match = store.find_by_contact(company_id, phone, email)
+        found = None if match is None else match.id
+    wechat = visitor.attributes.get("wechat", "")
+    wechat = wechat if isinstance(wechat, str) else ""
+    if found is None:
+        if not (phone or email or user_id or wechat):
+            return None
+        fields = {"name": visitor.name, "phone": phone, "email": email, "wechat": wechat,
+                  "owner_id": owner_id}
+        found = store.create_customer(company_id, fields, now).id
+    store.link_visitor(visitor_id, found)
+    return found
+
+
+async def do_capture_visitor(svc: Services, visitor_id: int) -> int | None:
+    now = svc.now()
+    return await svc.db.write(on_writer(lambda: capture_visitor(visitor_id, now)))
+
+
+async def check_link_conversation(svc: Services, actor: User, conversation_id: int,
+                                  data: Any) -> Customer:
+    """An agent says who the conversation's visitor is: an existing customer of the company
+    (`customer_id`), or a new one from what the visitor told (no body)."""
+    require_staff(actor)
+    conversation = await svc.db.read(conv_store.get_conversation, conversation_id)
+    require_conversation_visible(actor, conversation.site_id)
+    body = v.only_fields(data, ("customer_id",))
+    company_id = await svc.db.read(store.company_of_site, conversation.site_id)
+    now = svc.now()
+    if body.get("customer_id") is not None:
+        customer_id = v.clean_id(body["customer_id"], "customer_id")
+        try:
+            customer = await access_customer(svc, actor, customer_id)
+        except NotFound:
+            raise Invalid("customer_id is not a customer of this company",
+                          field="customer_id") from None
+        if customer.company_id != company_id:
+            raise Invalid("customer_id is not a customer of this company", field="customer_id")
+        await svc.db.write(store.link_visitor, conversation.visitor_id, customer_id)
+        return customer
+
+    @on_writer
+    def capture() -> int:
+        found = capture_visitor(conversation.visitor_id, now, owner_id=actor.id)
+        if found is None:
+            visitor = conv_store.get_visitor(conversation.visitor_id)
+            found = store.create_customer(company_id, {"name": visitor.name,
+                                                       "owner_id": actor.id}, now).id
+            store.link_visitor(conversation.visitor_id, found)
+        return found
+
+    return await svc.db.read(store.get_customer, await svc.db.write(capture))
+
+
+async def customer_of_conversation(svc: Services, actor: User,
+                                   conversation_id: int) -> Customer | None:
+    conversation = await svc.db.read(conv_store.get_conversation, conversation_id)
+    require_staff(actor)
+    require_conversation_visible(actor, conversation.site_id)
+    found = await svc.db.read(store.customer_of_visitor, conversation.visitor_id)
+    return None if found is None else await svc.db.read(store.get_customer, found)

@@ -1,0 +1,192 @@
+"""Reports per client company: effective consultations by day/week/month, site, source,
+keyword and agent; the CSV/XLSX a team sends to bill its client; and the scheduled mail
+(weekly or monthly, in the company's time zone, once per period even across restarts)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.events import OutboxChanged
+from appliance.domain.leads import Lead
+from appliance.domain.mail import MAIL, MailFile
+from appliance.domain.model import Company
+from appliance.domain.reports import (
+    GRAINS,
+    Period,
+    Report,
+    build_report,
+    local_date,
+    previous_period,
+    utc_start,
+    zone,
+)
+from appliance.services.context import Services, on_writer
+from appliance.services.leads import period_of
+from appliance.services.phones import display_phone
+from appliance.services.spreadsheets import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
+from appliance.storage import accounts
+from appliance.storage import leads as store
+from appliance.storage import sites as site_store
+from appliance.storage.database import Database
+from appliance.storage.mail import enqueue_mail
+
+log = logging.getLogger(__name__)
+LEADS_MAX = 100_000
+FORMATS = ("csv", "xlsx")
+LEAD_COLUMNS = ("id", "created_at", "site", "source", "keyword", "agent", "name", "phone",
+                "email", "wechat", "qq", "need", "category", "intent", "effective",
+                "duplicate_of")
+
+
+def clean_grain(value: str | None) -> str:
+    return v.clean_choice(value or "day", "grain", GRAINS)
+
+
+async def _leads_in(db: Database, company: Company, period: Period) -> list[Lead]:
+    tz = zone(company.settings.timezone)
+    _, found = await db.read(lambda: store.list_leads(
+        company.id, start=utc_start(period.start, tz), end=utc_start(period.end, tz),
+        limit=LEADS_MAX))
+    return found
+
+
+async def company_report(svc: Services, company: Company, start: str | None, end: str | None,
+                         grain: str | None) -> tuple[Report, list[Lead]]:
+    period, _, _ = period_of(company, start, end, svc.now())
+    found = await _leads_in(svc.db, company, period)
+    return build_report(company.id, found, period, company.settings.timezone,
+                        clean_grain(grain)), found
+
+
+async def _names(db: Database) -> tuple[dict[int, str], dict[int, str]]:
+    sites = {s.id: s.name for s in await db.read(site_store.list_sites)}
+    users = {u.id: u.display_name for u in await db.read(accounts.list_users)}
+    return sites, users
+
+
+async def labels(db: Database, report: Report) -> dict[str, dict[str, str]]:
+    """Names for a report's ids: the company's sites, and the people who captured its leads."""
+    sites, users = await _names(db)
+    own = await db.read(site_store.site_ids_of_company, report.company_id)
+    agents = {a for a, _, _ in report.by_agent if a is not None}
+    return {"sites": {str(i): sites[i] for i in own if i in sites},
+            "agents": {str(i): users[i] for i in agents if i in users}}
+
+
+def _sheets(report: Report, leads: list[Lead], sites: dict[int, str],
+            users: dict[int, str]) -> list[tuple[str, tuple[str, ...], list[list[Any]]]]:
+    tz = zone(report.timezone)
+    summary: list[list[Any]] = [["period", report.period.label], ["time zone", report.timezone],
+               ["leads", report.leads], ["effective", report.effective],
+               ["duplicates", report.duplicates], ["billable", report.billable]]
+    header = ("leads", "effective (billable)")
+    return [
+        ("summary", ("item", "value"), summary),
+        (f"by {report.grain}", (report.grain, *header), [list(r) for r in report.by_period]),
+        ("by site", ("site", *header),
+         [[sites.get(s, f"#{s}"), n, b] for s, n, b in report.by_site]),
+        ("by source", ("source", *header), [list(r) for r in report.by_source]),
+        ("by keyword", ("keyword", *header), [list(r) for r in report.by_keyword]),
+        ("by agent", ("agent", *header),
+         [[users.get(a, "") if a else "", n, b] for a, n, b in report.by_agent]),
+        ("leads", LEAD_COLUMNS, [[
+            lead.id, local_time(lead.created_at, tz), sites.get(lead.site_id, ""),
+            lead.source, lead.keyword, lead.agent_name, lead.name, display_phone(lead.phone),
+            lead.email, lead.wechat, lead.qq, lead.need, lead.category, lead.intent,
+            "1" if lead.effective else "0", lead.duplicate_of or ""] for lead in leads]),
+    ]
+
+
+def local_time(moment: datetime, tz: Any) -> str:
+    return moment.replace(tzinfo=UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+async def report_file(db: Database, report: Report, leads: list[Lead],
+                      fmt: str) -> tuple[bytes, str]:
+    """The report as XLSX (a sheet per breakdown and the leads) or CSV (the leads)."""
+    fmt = v.clean_choice(fmt, "format", FORMATS)
+    sites, users = await _names(db)
+    sheets = _sheets(report, leads, sites, users)
+    if fmt == "csv":
+        _, header, rows = sheets[-1]
+        return write_csv(header, rows), CSV_TYPE
+    return write_xlsx(sheets), XLSX_TYPE
+
+
+def file_name(company: Company, period: Period, fmt: str) -> str:
+    return f"report-{company.id}-{period.label.replace('..', '_')}.{fmt}"
+
+
+# -- the scheduled mail ---------------------------------------------------------------------
+
+class ReportAttachments:
+    """Makes a report mail's XLSX when the mail is sent (the outbox keeps only the spec)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def __call__(self, spec: dict[str, Any]) -> MailFile:
+        if spec.get("kind") != "report":
+            raise ValueError(f"unknown attachment kind {spec.get('kind')!r}")
+        company = await self.db.read(site_store.get_company, int(spec["company_id"]))
+        start, end = date.fromisoformat(spec["start"]), date.fromisoformat(spec["end"])
+        period = Period(start, end, str(spec.get("label", start.isoformat())))
+        found = await _leads_in(self.db, company, period)
+        report = build_report(company.id, found, period, company.settings.timezone, "day")
+        data, mime = await report_file(self.db, report, found, "xlsx")
+        return MailFile(str(spec.get("name") or "report.xlsx"), data, mime)
+
+
+def report_mail_text(company: Company, report: Report) -> tuple[str, str]:
+    label = report.period.label
+    subject = f"[{company.name}] 有效咨询报表 / Effective consultations {label}"
+    body = "\n".join([
+        f"{company.name} — {label} ({report.period.start} – {report.period.end}, "
+        f"{report.timezone})", "",
+        f"有效咨询 / Effective consultations (billable): {report.billable}",
+        f"全部线索 / All leads: {report.leads}",
+        f"重复 / Duplicates: {report.duplicates}", "",
+        "明细见附件 / Details in the attached XLSX.", ""])
+    return subject, body
+
+
+async def send_due_reports(svc: Services, now: datetime | None = None) -> list[str]:
+    """Queue each company's scheduled report for its last complete week or month, once: the
+    run is recorded (unique per company, schedule and period) in the same transaction as its
+    mails. Returns the periods queued ("<company id>:<label>")."""
+    moment = now or svc.now()
+    queued: list[str] = []
+    for company in await svc.db.read(site_store.list_companies):
+        settings = company.settings
+        if settings.report_schedule == "off" or not settings.report_emails:
+            continue
+        tz = zone(settings.timezone)
+        period = previous_period(settings.report_schedule, local_date(moment, tz))
+        found = await _leads_in(svc.db, company, period)
+        report = build_report(company.id, found, period, settings.timezone, "day")
+        subject, body = report_mail_text(company, report)
+        spec = {"kind": "report", "company_id": company.id, "start": period.start.isoformat(),
+                "end": period.end.isoformat(), "label": period.label,
+                "name": file_name(company, period, "xlsx")}
+
+        queued_at = svc.now()  # `now` may be a test's idea of the date; the mail goes now
+
+        @on_writer
+        def queue(company: Company = company, period: Period = period, subject: str = subject,
+                  body: str = body, spec: dict[str, Any] = spec,
+                  queued_at: datetime = queued_at) -> bool:
+            if not store.claim_report_run(company.id, company.settings.report_schedule,
+                                          period.label, queued_at):
+                return False
+            for address in company.settings.report_emails:
+                enqueue_mail(address, subject, body, queued_at, (spec,))
+            return True
+
+        if await svc.commit(queue, lambda sent: [OutboxChanged(MAIL)] if sent else []):
+            queued.append(f"{company.id}:{period.label}")
+            log.info("queued the %s report %s of company %d", settings.report_schedule,
+                     period.label, company.id)
+    return queued

@@ -1,0 +1,117 @@
+"""Leads and scheduled report runs: queries and changes, run on the database threads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import peewee as pw
+
+from appliance.domain.errors import NotFound
+from appliance.domain.leads import Lead
+from appliance.storage.tables import LeadRow, ReportRunRow
+
+CONTACT_FIELDS = ("name", "phone", "email", "wechat", "qq", "need", "category", "intent",
+                  "follow_up_date")
+
+
+def _lead(row: LeadRow) -> Lead:
+    follow = row.follow_up_date
+    if follow is not None and not isinstance(follow, date):
+        follow = date.fromisoformat(str(follow))
+    return Lead(id=row.id, company_id=row.company_id, site_id=row.site_id,
+                conversation_id=row.conversation_id, visitor_id=row.visitor_id,
+                customer_id=row.customer_id, agent_id=row.agent_id, agent_name=row.agent_name,
+                name=row.name, phone=row.phone, email=row.email, wechat=row.wechat, qq=row.qq,
+                need=row.need, category=row.category, intent=row.intent,
+                follow_up_date=follow, source=row.source, keyword=row.keyword,
+                landing_page=row.landing_page, effective=bool(row.effective),
+                duplicate_of=row.duplicate_of, created_at=row.created_at,
+                updated_at=row.updated_at)
+
+
+def get_lead(lead_id: int) -> Lead:
+    row = LeadRow.get_or_none(LeadRow.id == lead_id)
+    if row is None:
+        raise NotFound("No such lead")
+    return _lead(row)
+
+
+def lead_of_conversation(conversation_id: int) -> Lead | None:
+    row = LeadRow.get_or_none(LeadRow.conversation_id == conversation_id)
+    return None if row is None else _lead(row)
+
+
+def earlier_with_phone(company_id: int, phone: str, since: datetime,
+                       except_id: int | None) -> int | None:
+    """The first lead of the company with this phone created since `since` (not `except_id`)."""
+    if not phone:
+        return None
+    query = (LeadRow.select(LeadRow.id)
+             .where((LeadRow.company == company_id) & (LeadRow.phone == phone)
+                    & (LeadRow.created_at >= since))
+             .order_by(LeadRow.created_at, LeadRow.id))
+    if except_id is not None:
+        query = query.where(LeadRow.id < except_id)
+    row = query.first()
+    return None if row is None else int(row.id)
+
+
+def save_lead(existing: Lead | None, fields: dict[str, Any], now: datetime,
+              duplicate_days: int) -> Lead:
+    """Create or update a lead; a duplicate is an earlier lead (by creation) of the same
+    company with the same phone within `duplicate_days` days."""
+    if existing is None:
+        row = LeadRow.create(created_at=now, updated_at=now, duplicate_of=None, **fields)
+        lead_id, created, company = row.id, now, fields["company"]
+    else:
+        LeadRow.update(updated_at=now, **fields).where(LeadRow.id == existing.id).execute()
+        lead_id, created, company = existing.id, existing.created_at, existing.company_id
+    duplicate = None
+    if duplicate_days > 0:
+        duplicate = earlier_with_phone(company, fields.get("phone", ""),
+                                       created - timedelta(days=duplicate_days), lead_id)
+    LeadRow.update(duplicate_of=duplicate).where(LeadRow.id == lead_id).execute()
+    return get_lead(lead_id)
+
+
+def list_leads(company_id: int, *, start: datetime | None, end: datetime | None,
+               site_id: int | None = None, effective: bool | None = None,
+               customer_id: int | None = None, limit: int = 10_000,
+               offset: int = 0) -> tuple[int, list[Lead]]:
+    """The company's leads created in [start, end), newest first, and how many there are."""
+    query = LeadRow.select().where(LeadRow.company == company_id)
+    if start is not None:
+        query = query.where(LeadRow.created_at >= start)
+    if end is not None:
+        query = query.where(LeadRow.created_at < end)
+    if site_id is not None:
+        query = query.where(LeadRow.site == site_id)
+    if effective is not None:
+        query = query.where(LeadRow.effective == effective)
+    if customer_id is not None:
+        query = query.where(LeadRow.customer_id == customer_id)
+    total = query.count()
+    page = query.order_by(LeadRow.created_at.desc(), LeadRow.id.desc()).limit(limit).offset(offset)
+    return total, [_lead(r) for r in page]
+
+
+def anonymise_leads(customer_id: int, visitor_ids: list[int]) -> int:
+    """Erase a person from their leads; the counts (effective, duplicates) stay for billing."""
+    blank = dict.fromkeys(("name", "phone", "email", "wechat", "qq", "need"), "")
+    condition = LeadRow.customer_id == customer_id
+    if visitor_ids:
+        condition = condition | LeadRow.visitor_id.in_(visitor_ids)
+    return int(LeadRow.update(**blank, landing_page="").where(condition).execute())
+
+
+def claim_report_run(company_id: int, schedule: str, period: str, now: datetime) -> bool:
+    """Record that the report of this period is being sent; False if it already was (the
+    unique index makes this hold across restarts and concurrent loops)."""
+    try:
+        with LeadRow._meta.database.atomic():
+            ReportRunRow.create(company=company_id, schedule=schedule, period=period,
+                                created_at=now)
+    except pw.IntegrityError:
+        return False
+    return True

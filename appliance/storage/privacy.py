@@ -1,0 +1,124 @@
+"""A person's data: gathered for export, erased on request, and visitors nobody recorded as a
+customer purged after the company's retention period. Run on the database threads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from appliance.domain.conversations import VISITOR
+from appliance.storage import customers, leads
+from appliance.storage.conversations import get_visitor, list_conversations, messages_after
+from appliance.storage.database import bound_database
+from appliance.storage.tables import (
+    AttachmentRow,
+    ConversationRow,
+    LeadRow,
+    MessageRow,
+    VisitorRow,
+)
+
+ERASED = "[erased]"
+MESSAGES_MAX = 20_000
+
+
+def person_record(customer_id: int) -> dict[str, Any]:
+    """Everything stored about one customer: the record, notes, follow-ups, the visitors they
+    were, their conversations (without agents' internal notes) and leads."""
+    customer = customers.get_customer(customer_id)
+    visitors = [get_visitor(i) for i in customers.visitor_ids_of(customer_id)]
+    conversations = []
+    for visitor in visitors:
+        for conversation in list_conversations(site_ids=None, status=None,
+                                               visitor_id=visitor.id, limit=1000):
+            messages = messages_after(conversation.id, 0, MESSAGES_MAX, include_notes=False)
+            conversations.append((conversation, messages))
+    _, found = leads.list_leads(customer.company_id, start=None, end=None,
+                                customer_id=customer_id)
+    return {"customer": customer, "notes": customers.notes_of(customer_id),
+            "follow_ups": customers.follow_ups_of(customer_id), "visitors": visitors,
+            "conversations": conversations, "leads": found}
+
+
+def _visitor_messages(visitor_ids: list[int]) -> list[int]:
+    query = (MessageRow.select(MessageRow.id)
+             .join(ConversationRow, on=MessageRow.conversation == ConversationRow.id)
+             .where(ConversationRow.visitor.in_(visitor_ids) & (MessageRow.sender_type == VISITOR)))
+    return [r.id for r in query]
+
+
+def _forget_search_terms(message_ids: list[int]) -> None:
+    cursor = bound_database.obj.cursor()
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        cursor.execute(f"DELETE FROM message_index WHERE rowid IN ({marks})",  # noqa: S608
+                       chunk)
+
+
+def _uploads_of(visitor_ids: list[int]) -> list[str]:
+    rows = list(AttachmentRow.select(AttachmentRow.id, AttachmentRow.storage_name).where(
+        (AttachmentRow.uploader_type == VISITOR) & AttachmentRow.uploader_id.in_(visitor_ids)))
+    if rows:
+        MessageRow.update(attachment=None).where(
+            MessageRow.attachment.in_([r.id for r in rows])).execute()
+        AttachmentRow.delete().where(AttachmentRow.id.in_([r.id for r in rows])).execute()
+    return [r.storage_name for r in rows]
+
+
+def erase_person(customer_id: int) -> list[str]:
+    """Anonymise the conversations of the customer's visitors (their words, names, contact
+    details, pages and files), blank them in leads (counts stay), delete the customer.
+    Returns the storage names of the visitor's uploads, to delete once this commits."""
+    visitor_ids = customers.visitor_ids_of(customer_id)
+    files: list[str] = []
+    if visitor_ids:
+        message_ids = _visitor_messages(visitor_ids)
+        _forget_search_terms(message_ids)
+        for start in range(0, len(message_ids), 500):
+            chunk = message_ids[start:start + 500]
+            MessageRow.update(body=ERASED).where(
+                MessageRow.id.in_(chunk) & (MessageRow.kind != "system")).execute()
+        for visitor_id in visitor_ids:
+            MessageRow.update(sender_name=f"访客{visitor_id}").where(
+                (MessageRow.sender_type == VISITOR) & (MessageRow.sender_id == visitor_id)
+            ).execute()
+        files = _uploads_of(visitor_ids)
+        VisitorRow.update(name="", email="", phone="", attributes="{}", page_url="",
+                          page_title="", referrer="", user_agent="").where(
+            VisitorRow.id.in_(visitor_ids)).execute()
+        ConversationRow.update(rating_comment="").where(
+            ConversationRow.visitor.in_(visitor_ids)).execute()
+    leads.anonymise_leads(customer_id, visitor_ids)
+    customers.delete_customer(customer_id)
+    return files
+
+
+def expired_visitors(site_ids: list[int], before: datetime, limit: int) -> list[int]:
+    """Visitors of these sites not seen since `before` who are no customer's."""
+    if not site_ids:
+        return []
+    query = (VisitorRow.select(VisitorRow.id)
+             .where(VisitorRow.site.in_(site_ids) & VisitorRow.customer_id.is_null()
+                    & (VisitorRow.last_seen_at < before))
+             .order_by(VisitorRow.id).limit(limit))
+    return [r.id for r in query]
+
+
+def purge_visitors(visitor_ids: list[int]) -> list[str]:
+    """Delete visitors with their conversations and messages (cascade), their search terms
+    and their uploads' records; returns the uploads' storage names."""
+    if not visitor_ids:
+        return []
+    message_ids = [r.id for r in MessageRow.select(MessageRow.id)
+                   .join(ConversationRow, on=MessageRow.conversation == ConversationRow.id)
+                   .where(ConversationRow.visitor.in_(visitor_ids))]
+    _forget_search_terms(message_ids)
+    files = [r.storage_name for r in AttachmentRow.select(AttachmentRow.storage_name)
+             .join(ConversationRow, on=AttachmentRow.conversation == ConversationRow.id)
+             .where(ConversationRow.visitor.in_(visitor_ids))]
+    files += _uploads_of(visitor_ids)
+    LeadRow.update(visitor_id=None).where(LeadRow.visitor_id.in_(visitor_ids)).execute()
+    VisitorRow.delete().where(VisitorRow.id.in_(visitor_ids)).execute()
+    return sorted(set(files))
+

@@ -1,0 +1,59 @@
+// Customers, leads and reports without the DOM: bodies, the lead rule, tags, canned order, ranges.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  customerBody, customFieldsBody, lastDays, lastMonth, leadBody, leadValues, missingLeadFields, orderForConversation, reportRows,
+  settingsBody, tagsFromText,
+} from '../../webui/js/customers/model.js';
+import { filterCanned, usableIn } from '../../webui/js/console/canned.js';
+
+test('tags are split on commas, semicolons and 、 in either script, without repeats', () => {
+  assert.deepEqual(tagsFromText('VIP, 老客户；抖音、VIP,, '), ['VIP', '老客户', '抖音']);
+  assert.deepEqual(tagsFromText(''), []);
+});
+
+test('the lead rule: "contact" is any of phone, e-mail, WeChat or QQ', () => {
+  const rule = ['name', 'contact', 'need'];
+  assert.deepEqual(missingLeadFields({}, rule), ['name', 'contact', 'need']);
+  assert.deepEqual(missingLeadFields({ name: '张', qq: '12345', need: ' ' }, rule), ['need']);
+  assert.deepEqual(missingLeadFields({ name: '张', wechat: 'w', need: '矫正' }, rule), []);
+  assert.deepEqual(missingLeadFields({ name: '张' }, ['phone']), ['phone']);
+});
+
+test('the lead card starts from the saved lead, else from what the visitor told', () => {
+  assert.equal(leadValues({ lead: null, prefill: { name: '李' } }).name, '李');
+  assert.equal(leadValues({ lead: { name: '王', follow_up_date: null }, prefill: { name: '李' } }).name, '王');
+  assert.equal(leadValues({ lead: { follow_up_date: null } }).follow_up_date, '');
+  assert.deepEqual(Object.keys(leadBody({ name: ' 张 ' })).length, 9);
+  assert.equal(leadBody({ name: ' 张 ' }).name, '张');
+});
+
+test('customer and settings bodies', () => {
+  const fields = [{ key: 'budget', type: 'number' }, { key: 'day', type: 'date' }];
+  assert.deepEqual(customerBody({ name: ' 张 ', tags: 'a,b', owner_id: '', 'custom.budget': '50', 'custom.day': '' }, fields),
+    { name: '张', tags: ['a', 'b'], owner_id: null, custom: { budget: 50 } });
+  assert.deepEqual(customFieldsBody([{ key: ' src ', label: '', type: 'choice', choices: '抖音, 百度' }, { key: '' }]),
+    [{ key: 'src', label: 'src', type: 'choice', choices: ['抖音', '百度'] }]);
+  assert.deepEqual(settingsBody({ timezone: ' Asia/Shanghai ', duplicate_days: '7', report_schedule: 'weekly',
+    report_emails: 'a@x.com, b@x.com;c@x.com', retention_days: '0' }).report_emails, ['a@x.com', 'b@x.com', 'c@x.com']);
+});
+
+const replies = [
+  { id: 1, site_id: null, company_id: null, shortcut: 'a-personal', body: '' },
+  { id: 2, site_id: 5, company_id: null, shortcut: 'b-site', body: '' },
+  { id: 3, site_id: null, company_id: 9, shortcut: 'c-company', body: '' },
+  { id: 4, site_id: null, company_id: 8, shortcut: 'd-other-company', body: '' },
+  { id: 5, site_id: 6, company_id: null, shortcut: 'e-other-site', body: '' },
+];
+
+test("a conversation's site and company come first in the canned picker; other companies' never", () => {
+  assert.deepEqual(usableIn(replies, 5, 9).map((r) => r.id), [1, 2, 3]);
+  assert.deepEqual(filterCanned(usableIn(replies, 5, 9), '', { siteId: 5, companyId: 9 }).map((r) => r.id), [2, 3, 1]);
+  assert.deepEqual(orderForConversation(replies, 5, 9).map((r) => r.id), [2, 3, 1]);
+});
+
+test('report rows and the default range', () => {
+  assert.deepEqual(reportRows([{ site_id: 1, leads: 3, billable: 2 }], 'site_id', (id) => `S${id}`), [['S1', 3, 2]]);
+  assert.deepEqual(lastMonth(new Date(2026, 0, 15)), { from: '2025-12-01', to: '2025-12-31' });
+  assert.deepEqual(lastDays(30, new Date(2026, 2, 1)), { from: '2026-01-31', to: '2026-03-01' });
+});

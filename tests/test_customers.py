@@ -1,0 +1,337 @@
+"""Customers against the real server: records, search, visitors becoming customers within one
+company, merges with undo, import/export (GBK, duplicates, formula escaping), hand-over when
+an agent leaves, and privacy (export one person, erase, audit, retention)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from conftest import ORIGIN_A, ORIGIN_B, Appliance
+from python_calamine import CalamineWorkbook
+
+
+@pytest.fixture
+def world(two_companies: dict[str, Any]) -> dict[str, Any]:
+    return two_companies
+
+
+def add(client: Any, company_id: int, **fields: Any) -> dict[str, Any]:
+    r = client.post(f"/api/companies/{company_id}/customers", json=fields)
+    assert r.status_code == 201, r.text
+    return r.json()["customer"]
+
+
+def search(client: Any, company_id: int, **params: Any) -> list[str]:
+    r = client.get(f"/api/companies/{company_id}/customers", params=params)
+    assert r.status_code == 200, r.text
+    return [c["name"] for c in r.json()["customers"]]
+
+
+def session(appliance: Appliance, site: dict, origin: str, **identify: Any) -> dict:
+    body: dict[str, Any] = {"site_key": site["widget_key"]}
+    if identify:
+        body["identify"] = identify
+    r = httpx.post(f"{appliance.url}/api/widget/session", json=body,
+                   headers={"Origin": origin})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_customers_are_created_edited_and_found(world) -> None:
+    agent = world["agent-a"]
+    zhang = add(agent, world["a"], name="张伟", phone="138 0000 1234", email="Zhang@Example.com",
+                tags=["VIP", "老客户"], company="悦齿口腔", address="北京市朝阳区")
+    assert zhang["phone"] == "+8613800001234"  # normalised, region CN
+    assert zhang["email"] == "zhang@example.com"
+    assert zhang["owner_id"] == world["agent-a-id"]
+    add(agent, world["a"], name="张伟明", phone="13900005678", tags=["新客户"])
+    add(agent, world["a"], name="李娜", email="lina@example.org", wechat="lina_wx")
+    assert sorted(search(agent, world["a"], q="张伟")) == ["张伟", "张伟明"]
+    assert search(agent, world["a"], q="张") != []
+    assert search(agent, world["a"], q="0000 12") == ["张伟"]  # any 3+ digits of the phone
+    assert search(agent, world["a"], q="13900") == ["张伟明"]
+    assert search(agent, world["a"], q="lina") == ["李娜"]
+    assert search(agent, world["a"], q="lina_wx") == ["李娜"]
+    assert search(agent, world["a"], tag="VIP") == ["张伟"]
+    assert search(agent, world["a"], tag="客户") == []  # tags match exactly
+    assert search(agent, world["a"], q="王") == []
+    r = agent.patch(f"/api/customers/{zhang['id']}", json={"name": "张伟 (VIP)",
+                                                            "qq": "123456"})
+    assert r.status_code == 200, r.text
+    assert r.json()["customer"]["qq"] == "123456"
+    assert search(agent, world["a"], q="VIP") == ["张伟 (VIP)"]
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"name": "x", "phone": "12345"}, "phone"),
+    ({"name": "x", "phone": "abc"}, "phone"),
+    ({"name": "x", "phone": "1" * 50}, "phone"),
+    ({"name": "x", "email": "a@b"}, "email"),
+    ({"name": "x", "email": "a@b.com, c@d.com"}, "email"),
+    ({"name": "x", "email": "Li <li@example.com>"}, "email"),
+    ({"name": "x", "qq": "12"}, "qq"),
+    ({"name": "x", "tags": "vip"}, "tags"),
+    ({"name": "x", "custom": {"nope": 1}}, "custom"),
+    ({"name": ""}, "name"),
+    ({"name": "x", "owner_id": 999}, "owner_id"),
+    ({"name": "x\u202e"}, "name"),
+    ({"name": "x", "surprise": 1}, "surprise"),
+])
+def test_malformed_customer_fields_get_a_clear_field_error(world, fields, field) -> None:
+    r = world["agent-a"].post(f"/api/companies/{world['a']}/customers", json=fields)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["field"] == field
+    assert search(world["owner"], world["a"]) == []  # nothing stored
+
+
+def test_custom_fields_per_company(world) -> None:
+    owner = world["owner"]
+    r = owner.patch(f"/api/companies/{world['a']}", json={"settings": {"customer_fields": [
+        {"key": "budget", "label": "预算", "type": "number"},
+        {"key": "visit_day", "label": "到店日期", "type": "date"},
+        {"key": "source", "label": "渠道", "type": "choice", "choices": ["抖音", "百度"]}]}})
+    assert r.status_code == 200, r.text
+    assert [f["key"] for f in r.json()["company"]["settings"]["customer_fields"]] == [
+        "budget", "visit_day", "source"]
+    add(owner, world["a"], name="王五", custom={"budget": "5000", "visit_day": "2026-12-31",
+                                                "source": "抖音"})
+    for bad in ({"budget": "lots"}, {"visit_day": "31/12"}, {"source": "微信"}):
+        r = owner.post(f"/api/companies/{world['a']}/customers", json={"name": "x",
+                                                                        "custom": bad})
+        assert (r.status_code, r.json()["error"]["field"]) == (400, "custom")
+    assert search(owner, world["a"], field="source", value="抖音") == ["王五"]
+    assert search(owner, world["a"], q="抖音") == ["王五"]
+    # Company B has no such field.
+    r = owner.post(f"/api/companies/{world['b']}/customers", json={"name": "x",
+                                                                    "custom": {"budget": 1}})
+    assert r.status_code == 400
+
+
+def test_visitors_become_one_customer_per_company(world) -> None:
+    app = world["appliance"]
+    first = session(app, world["site_a"], ORIGIN_A, name="陈先生", phone="13812345678")
+    # The same phone on another site of company A: the same customer.
+    second = session(app, world["site_a2"], "https://a2.example", name="陈",
+                     phone="+86 138-1234-5678")
+    # The same phone on company B's site: B's own customer, never A's.
+    other = session(app, world["site_b"], ORIGIN_B, name="陈先生", phone="13812345678")
+    a_list = world["owner"].get(f"/api/companies/{world['a']}/customers").json()["customers"]
+    b_list = world["owner"].get(f"/api/companies/{world['b']}/customers").json()["customers"]
+    assert len(a_list) == 1 and len(b_list) == 1
+    page = world["agent-a"].get(f"/api/customers/{a_list[0]['id']}").json()
+    assert sorted(v["id"] for v in page["visitors"]) == sorted(
+        [first["visitor"]["id"], second["visitor"]["id"]])
+    assert other["visitor"]["id"] not in [v["id"] for v in page["visitors"]]
+    # A visitor who gives nothing is nobody's customer.
+    session(app, world["site_a"], ORIGIN_A)
+    assert len(world["owner"].get(
+        f"/api/companies/{world['a']}/customers").json()["customers"]) == 1
+
+
+def test_a_left_message_makes_a_customer(world) -> None:
+    app = world["appliance"]
+    token = session(app, world["site_a"], ORIGIN_A)["visitor_token"]
+    r = httpx.post(f"{app.url}/api/widget/leave-message", json={
+        "name": "赵女士", "contact": {"wechat": "zhao_wx"}, "message": "请联系我"},
+        headers={"Authorization": f"Bearer {token}", "Origin": ORIGIN_A})
+    assert r.status_code == 201, r.text
+    found = world["owner"].get(f"/api/companies/{world['a']}/customers").json()["customers"]
+    assert [(c["name"], c["wechat"]) for c in found] == [("赵女士", "zhao_wx")]
+
+
+def test_another_companys_customer_is_not_found(world) -> None:
+    mine = add(world["agent-b"], world["b"], name="乙的客户", phone="13700000000")
+    agent_a = world["agent-a"]
+    for method, path, body in [
+        ("GET", f"/api/customers/{mine['id']}", None),
+        ("PATCH", f"/api/customers/{mine['id']}", {"name": "x"}),
+        ("POST", f"/api/customers/{mine['id']}/notes", {"body": "x"}),
+        ("POST", f"/api/customers/{mine['id']}/follow-ups", {"due_date": "2026-12-31"}),
+        ("GET", f"/api/companies/{world['b']}/customers", None),
+        ("POST", f"/api/companies/{world['b']}/customers", {"name": "x"}),
+    ]:
+        r = agent_a.request(method, path, json=body)
+        assert r.status_code == 404, (method, path, r.text)
+        assert "乙的客户" not in r.text
+    # Merging across companies is refused too.
+    a_customer = add(agent_a, world["a"], name="甲的客户")
+    r = world["owner"].post(f"/api/customers/{a_customer['id']}/merge",
+                            json={"other_id": mine["id"]})
+    assert (r.status_code, r.json()["error"]["field"]) == (400, "other_id")
+
+
+def test_merge_and_undo(world) -> None:
+    agent = world["agent-a"]
+    app = world["appliance"]
+    kept = add(agent, world["a"], name="刘备", phone="13600000001", tags=["VIP"])
+    session(app, world["site_a"], ORIGIN_A, name="刘先生", email="liu@example.com")
+    other = next(c for c in agent.get(f"/api/companies/{world['a']}/customers").json()[
+        "customers"] if c["email"] == "liu@example.com")
+    agent.post(f"/api/customers/{other['id']}/notes", json={"body": "来自官网"})
+    r = agent.post(f"/api/customers/{kept['id']}/merge", json={"other_id": other["id"]})
+    assert r.status_code == 200, r.text
+    merged = r.json()["customer"]
+    assert merged["email"] == "liu@example.com" and merged["name"] == "刘备"
+    page = agent.get(f"/api/customers/{kept['id']}").json()
+    assert [n["body"] for n in page["notes"]] == ["来自官网"]
+    assert len(page["visitors"]) == 1
+    assert agent.get(f"/api/customers/{other['id']}").status_code == 404
+    merge_id = r.json()["merge"]["id"]
+    r = agent.post(f"/api/merges/{merge_id}/undo", json={})
+    assert r.status_code == 200, r.text
+    back = agent.get(f"/api/customers/{other['id']}").json()
+    assert back["customer"]["email"] == "liu@example.com"
+    assert [n["body"] for n in back["notes"]] == ["来自官网"] and len(back["visitors"]) == 1
+    again = agent.get(f"/api/customers/{kept['id']}").json()
+    assert again["customer"]["email"] == "" and again["notes"] == [] and again["visitors"] == []
+    assert agent.post(f"/api/merges/{merge_id}/undo", json={}).status_code == 400
+    assert world["agent-b"].post(f"/api/merges/{merge_id}/undo", json={}).status_code == 404
+
+
+def csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def test_gbk_csv_from_excel_imports_with_phones_normalised_and_duplicates_reported(world):
+    owner = world["owner"]
+    add(owner, world["a"], name="已有", phone="13800000000")
+    data = csv_bytes([["姓名", "手机", "邮箱", "标签"],
+                      ["张三", "138-0000-0000", "", "VIP"],  # an existing customer's phone
+                      ["李四", "+86 139 0000 0000", "li@example.com", "新客户，抖音"],
+                      ["李四四", "13900000000", "", ""],  # the row above's phone
+                      ["王五", "", "wang@example.com", ""]], "gbk")
+    r = owner.post(f"/api/companies/{world['a']}/customers/import",
+                   files={"file": ("客户.csv", data)})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["imported"] == 2
+    assert [(d["row"], d["customer_id"] is not None, d["duplicate_of_row"])
+            for d in body["duplicates"]] == [(2, True, None), (4, True, 3)]
+    li = next(c for c in owner.get(f"/api/companies/{world['a']}/customers", params={
+        "q": "李四"}).json()["customers"])
+    assert li["phone"] == "+8613900000000" and li["tags"] == ["新客户", "抖音"]
+
+
+def test_a_broken_import_stores_nothing_and_names_the_rows(world) -> None:
+    owner = world["owner"]
+    data = csv_bytes([["name", "phone", "email"], ["a", "12", ""], ["b", "", "not-mail"],
+                      ["c", "13800000000", ""]], "utf-8")
+    r = owner.post(f"/api/companies/{world['a']}/customers/import",
+                   files={"file": ("c.csv", data)})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "file"
+    assert "row 2" in r.json()["error"]["message"] and "row 3" in r.json()["error"]["message"]
+    assert search(owner, world["a"]) == []
+    r = owner.post(f"/api/companies/{world['a']}/customers/import", params={"dry_run": "1"},
+                   files={"file": ("c.csv", data)})
+    assert r.status_code == 200 and [e["row"] for e in r.json()["errors"]] == [2, 3]
+    for name, junk in (("x.csv", b"\xff\xfe\x00\x81\x00"), ("x.xlsx", b"PK not a zip"),
+                       ("x.txt", b"a,b")):
+        r = owner.post(f"/api/companies/{world['a']}/customers/import",
+                       files={"file": (name, junk)})
+        assert r.status_code == 400, (name, r.text)
+    assert world["agent-a"].post(f"/api/companies/{world['a']}/customers/import",
+                                 files={"file": ("c.csv", data)}).status_code == 403
+
+
+def test_exports_escape_formulas_and_are_audited(world) -> None:
+    owner = world["owner"]
+    for name in ("=1+1", "+cmd", "-2", "@SUM(A1)", "\t=x", "正常"):
+        add(owner, world["a"], name=name, wechat="=HYPERLINK(\"http://x\")")
+    r = owner.get(f"/api/companies/{world['a']}/customers/export", params={"format": "csv"})
+    assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    names = {row[1] for row in rows[1:]}
+    assert names == {"'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'=x", "正常"}  # names are trimmed
+    assert all(row[4].startswith("'=") for row in rows[1:])
+    r = owner.get(f"/api/companies/{world['a']}/customers/export", params={"format": "xlsx"})
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(r.content)).get_sheet_by_index(0)
+    cells = {row[1] for row in sheet.to_python()[1:]}
+    assert cells == names
+    log = owner.get(f"/api/companies/{world['a']}/audit-log").json()["entries"]
+    assert [e["action"] for e in log] == ["customers_exported", "customers_exported"]
+    assert world["agent-a"].get(f"/api/companies/{world['a']}/customers/export").status_code \
+        == 403
+
+
+def test_a_deactivated_agents_customers_and_follow_ups_pass_to_a_successor(world) -> None:
+    agent, owner = world["agent-a"], world["owner"]
+    mine = add(agent, world["a"], name="客户甲")
+    r = agent.post(f"/api/customers/{mine['id']}/follow-ups",
+                   json={"due_date": "2026-01-01", "note": "回访"})
+    assert r.status_code == 201, r.text
+    assert [f["note"] for f in agent.get("/api/follow-ups").json()["follow_ups"]] == ["回访"]
+    agent_id = world["agent-a-id"]
+    r = owner.post(f"/api/users/{agent_id}/deactivate", json={})
+    assert (r.status_code, r.json()["error"]["field"]) == (400, "successor_id")
+    assert owner.get("/api/users").json()["users"][1]["active"] is True  # nothing changed
+    r = owner.post(f"/api/users/{agent_id}/deactivate", json={"successor_id": agent_id})
+    assert r.status_code == 400
+    me = owner.get("/api/me").json()["user"]["id"]
+    r = owner.post(f"/api/users/{agent_id}/deactivate", json={"successor_id": me})
+    assert r.status_code == 200, r.text
+    assert owner.get(f"/api/customers/{mine['id']}").json()["customer"]["owner_id"] == me
+    assert [f["note"] for f in owner.get("/api/follow-ups").json()["follow_ups"]] == ["回访"]
+
+
+def test_one_persons_data_is_exported_and_erased(world) -> None:
+    app, owner = world["appliance"], world["owner"]
+    visitor = session(app, world["site_a"], ORIGIN_A, name="隐私先生", phone="13511112222",
+                      email="privacy@example.com")
+    headers = {"Authorization": f"Bearer {visitor['visitor_token']}", "Origin": ORIGIN_A}
+    sent = httpx.post(f"{app.url}/api/widget/send", headers=headers, json={
+        "client_id": "privacy-0001", "body": "我的电话是13511112222"})
+    assert sent.status_code == 200, sent.text
+    conversation_id = sent.json()["conversation_id"]
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    r = owner.get(f"/api/customers/{customer['id']}/export")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    document = json.loads(r.content)
+    assert document["customer"]["phone"] == "+8613511112222"
+    assert document["conversations"][0]["messages"][0]["body"] == "我的电话是13511112222"
+    assert world["agent-a"].get(f"/api/customers/{customer['id']}/export").status_code == 403
+    assert owner.post(f"/api/customers/{customer['id']}/erase", json={}).status_code == 400
+    r = owner.post(f"/api/customers/{customer['id']}/erase", json={"confirm": True})
+    assert r.status_code == 200, r.text
+    assert owner.get(f"/api/customers/{customer['id']}").status_code == 404
+    messages = owner.get(f"/api/conversations/{conversation_id}/messages").json()["messages"]
+    assert "13511112222" not in json.dumps(messages, ensure_ascii=False)
+    details = owner.get(f"/api/conversations/{conversation_id}").json()
+    assert details["visitor"]["name"] == "" and details["visitor"]["phone"] == ""
+    assert owner.get("/api/search", params={"q": "13511112222"}).json()["results"] == []
+    log = owner.get(f"/api/companies/{world['a']}/audit-log").json()["entries"]
+    assert [e["action"] for e in log] == ["customer_erased", "customer_exported"]
+
+
+def test_visitors_without_a_customer_are_purged_after_the_retention_period(world) -> None:
+    from appliance.services.privacy import purge_expired_visitors
+
+    app, owner = world["appliance"], world["owner"]
+    kept = session(app, world["site_a"], ORIGIN_A, name="留", phone="13522223333")
+    gone = session(app, world["site_a"], ORIGIN_A)
+    other = session(app, world["site_b"], ORIGIN_B)
+    owner.patch(f"/api/companies/{world['a']}", json={"settings": {"retention_days": 30}})
+    runtime = app.runtime
+    later = runtime.services.now() + timedelta(days=31)
+    services = runtime.services
+    clock = services.clock
+    services.clock = lambda: later
+    try:
+        purged = asyncio.run_coroutine_threadsafe(
+            purge_expired_visitors(services, runtime.uploads_dir), app.server.loop).result(30)
+    finally:
+        services.clock = clock
+    assert purged == 1
+    for token, alive in ((kept, True), (gone, False), (other, True)):
+        r = httpx.post(f"{app.url}/api/widget/availability", json={}, headers={
+            "Authorization": f"Bearer {token['visitor_token']}",
+            "Origin": ORIGIN_B if token is other else ORIGIN_A})
+        assert (r.status_code == 200) is alive, r.text

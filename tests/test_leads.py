@@ -1,0 +1,238 @@
+"""Leads, reports and the client portal against the real server, and the scheduled report
+mail against a real SMTP server on loopback: once per period, also across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from conftest import AGENT_PASSWORD_FOR_TESTS as PASSWORD
+from conftest import ORIGIN_A, ORIGIN_B, Appliance
+from python_calamine import CalamineWorkbook
+from test_offline import smtp  # noqa: F401
+
+from appliance.services.reports import send_due_reports
+
+
+@pytest.fixture
+def world(two_companies: dict[str, Any]) -> dict[str, Any]:
+    return two_companies
+
+
+def chat(app: Appliance, site: dict, origin: str, text: str = "你好",
+         referrer: str = "", url: str = "", **identify: Any) -> int:
+    body: dict[str, Any] = {"site_key": site["widget_key"],
+                            "page": {"url": url or origin + "/", "referrer": referrer}}
+    if identify:
+        body["identify"] = identify
+    token = httpx.post(f"{app.url}/api/widget/session", json=body,
+                       headers={"Origin": origin}).json()["visitor_token"]
+    r = httpx.post(f"{app.url}/api/widget/send", json={
+        "client_id": f"lead-{token[:20]}", "body": text},
+        headers={"Authorization": f"Bearer {token}", "Origin": origin})
+    assert r.status_code == 200, r.text
+    return int(r.json()["conversation_id"])
+
+
+def save(client: Any, conversation_id: int, **fields: Any) -> httpx.Response:
+    return client.put(f"/api/conversations/{conversation_id}/lead", json=fields)
+
+
+def test_the_lead_card_is_prefilled_and_effective_by_the_default_rule(world) -> None:
+    app, agent = world["appliance"], world["agent-a"]
+    conversation = chat(app, world["site_a"], ORIGIN_A, name="周先生", phone="13811112222",
+                        referrer="https://www.baidu.com/s?wd=%E7%89%99%E9%BD%BF%E7%9F%AB%E6%AD%A3")
+    card = agent.get(f"/api/conversations/{conversation}/lead").json()
+    assert card["lead"] is None
+    assert card["prefill"]["name"] == "周先生" and card["prefill"]["phone"] == "13811112222"
+    assert card["required"] == ["name", "contact", "need"]
+    r = save(agent, conversation, name="周先生", phone="13811112222")
+    lead = r.json()["lead"]
+    assert lead["effective"] is False and r.json()["missing"] == ["need"]
+    r = save(agent, conversation, name="周先生", phone="13811112222", need="想做牙齿矫正",
+             category="正畸", intent="high", follow_up_date="2026-12-20")
+    lead = r.json()["lead"]
+    assert lead["effective"] is True and r.json()["missing"] == []
+    assert (lead["source"], lead["keyword"]) == ("baidu", "牙齿矫正")
+    assert lead["site_id"] == world["site_a"]["id"] and lead["agent_name"] == "agent-a"
+    assert lead["phone"] == "+8613811112222"
+    customer = agent.get(f"/api/customers/{lead['customer_id']}").json()
+    assert customer["customer"]["name"] == "周先生"
+    assert [f["due_date"] for f in customer["follow_ups"]] == ["2026-12-20"]
+    assert [item["id"] for item in customer["leads"]] == [lead["id"]]
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"phone": "1234"}, "phone"), ({"email": "x@"}, "email"), ({"qq": "abc"}, "qq"),
+    ({"intent": "maybe"}, "intent"), ({"follow_up_date": "tomorrow"}, "follow_up_date"),
+    ({"need": "x" * 2001}, "need"), ({"price": 1}, "price"),
+])
+def test_malformed_lead_fields_are_refused(world, fields, field) -> None:
+    conversation = chat(world["appliance"], world["site_a"], ORIGIN_A)
+    r = save(world["agent-a"], conversation, **fields)
+    assert (r.status_code, r.json()["error"]["field"]) == (400, field)
+    assert world["agent-a"].get(f"/api/conversations/{conversation}/lead").json()["lead"] is None
+
+
+def test_the_rule_is_per_company_and_duplicates_are_flagged(world) -> None:
+    app, owner = world["appliance"], world["owner"]
+    r = owner.patch(f"/api/companies/{world['b']}", json={"settings": {
+        "lead_required": ["phone"], "duplicate_days": 7}})
+    assert r.status_code == 200, r.text
+    first = chat(app, world["site_b"], ORIGIN_B)
+    second = chat(app, world["site_b"], ORIGIN_B)
+    a_side = chat(app, world["site_a"], ORIGIN_A)
+    one = save(world["agent-b"], first, phone="13900001111").json()["lead"]
+    two = save(world["agent-b"], second, phone="139 0000 1111").json()["lead"]
+    other = save(world["agent-a"], a_side, name="x", phone="13900001111", need="y").json()["lead"]
+    assert one["effective"] and one["duplicate_of"] is None
+    assert two["effective"] and two["duplicate_of"] == one["id"]
+    assert other["duplicate_of"] is None  # another company's lead is not a duplicate
+    report = owner.get(f"/api/companies/{world['b']}/reports").json()["report"]
+    assert (report["leads"], report["effective"], report["duplicates"], report["billable"]) == (
+        2, 2, 1, 1)
+
+
+def test_reports_count_by_site_source_keyword_and_agent_and_export(world) -> None:
+    app, agent, owner = world["appliance"], world["agent-a"], world["owner"]
+    for site, origin, referrer, phone in (
+            (world["site_a"], ORIGIN_A, "https://www.baidu.com/s?wd=种植牙", "13800000001"),
+            (world["site_a"], ORIGIN_A, "https://www.sogou.com/web?query=种植牙", "13800000002"),
+            (world["site_a2"], "https://a2.example", "", "13800000003")):
+        conversation = chat(app, site, origin, referrer=referrer)
+        r = save(agent, conversation, name="客户", phone=phone, need="咨询")
+        assert r.status_code == 200, r.text
+    report = owner.get(f"/api/companies/{world['a']}/reports", params={"grain": "month"}).json()
+    body = report["report"]
+    assert body["billable"] == 3
+    assert {row["source"]: row["billable"] for row in body["by_source"]} == {
+        "baidu": 1, "sogou": 1, "direct": 1}
+    assert body["by_keyword"] == [{"keyword": "种植牙", "leads": 2, "billable": 2}]
+    assert {row["site_id"]: row["leads"] for row in body["by_site"]} == {
+        world["site_a"]["id"]: 2, world["site_a2"]["id"]: 1}
+    assert body["by_agent"] == [{"agent_id": world["agent-a-id"], "leads": 3, "billable": 3}]
+    assert len(body["by_period"]) == 1
+    r = owner.get(f"/api/companies/{world['a']}/reports/export", params={"format": "xlsx"})
+    assert r.status_code == 200
+    book = CalamineWorkbook.from_filelike(io.BytesIO(r.content))
+    summary = dict(row[:2] for row in book.get_sheet_by_name("summary").to_python()[1:])
+    assert summary["billable"] == 3
+    assert len(book.get_sheet_by_name("leads").to_python()) == 4
+    r = owner.get(f"/api/companies/{world['a']}/reports/export", params={"format": "csv"})
+    assert r.status_code == 200 and r.content.decode("utf-8-sig").count("\n") == 4
+    for params in ({"from": "2026-13-01"}, {"from": "2026-12-10", "to": "2026-12-01"},
+                   {"grain": "year"}, {"format": "pdf"}):
+        r = owner.get(f"/api/companies/{world['a']}/reports/export" if "format" in params
+                      else f"/api/companies/{world['a']}/reports", params=params)
+        assert r.status_code == 400, (params, r.text)
+    # Company B sees none of it.
+    r = world["agent-b"].get(f"/api/companies/{world['a']}/reports")
+    assert r.status_code == 404
+
+
+def make_client(world, company: str, login: str) -> Any:
+    r = world["owner"].post("/api/users", json={
+        "login": login, "display_name": "客户方", "role": "client", "password": PASSWORD,
+        "company_id": world[company]})
+    assert r.status_code == 201, r.text
+    assert r.json()["user"]["company_id"] == world[company]
+    return world["appliance"].login(login, PASSWORD)
+
+
+def test_a_client_account_sees_its_own_company_and_nothing_else(world) -> None:
+    app, agent_a, agent_b = world["appliance"], world["agent-a"], world["agent-b"]
+    save(agent_a, chat(app, world["site_a"], ORIGIN_A, "A的访客"), name="甲客户",
+         phone="13800000001", need="x")
+    save(agent_b, chat(app, world["site_b"], ORIGIN_B, "B的访客"), name="乙客户",
+         phone="13800000002", need="y")
+    client = make_client(world, "a", "client-a")
+    assert client.get("/api/portal").json()["company"]["id"] == world["a"]
+    leads = client.get("/api/portal/leads").json()["leads"]
+    assert [lead["name"] for lead in leads] == ["甲客户"]
+    conversations = client.get("/api/portal/conversations").json()["conversations"]
+    assert len(conversations) == 1
+    transcript = client.get(f"/api/portal/conversations/{conversations[0]['id']}").json()
+    assert [m["body"] for m in transcript["messages"]] == ["A的访客"]
+    assert client.get("/api/portal/reports").json()["report"]["billable"] == 1
+    b_conversation = agent_b.get("/api/conversations").json()["conversations"][0]["id"]
+    assert client.get(f"/api/portal/conversations/{b_conversation}").status_code == 404
+    for path in ("/api/sites", "/api/companies", "/api/conversations", "/api/canned-replies",
+                 f"/api/companies/{world['a']}/customers", f"/api/companies/{world['a']}/leads",
+                 "/api/agents", "/api/teams", "/api/follow-ups", "/api/users"):
+        r = client.get(path)
+        assert r.status_code == 403, (path, r.text)
+        assert "甲客户" not in r.text and "乙客户" not in r.text
+    r = client.post("/api/canned-replies", json={"shortcut": "x", "body": "y"})
+    assert r.status_code == 403
+    # The agent socket is closed for a client: no live console.
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    with connect(f"{app.url.replace('http', 'ws')}/api/agent/ws", origin=app.url,
+                 additional_headers={"Cookie": cookie}) as ws, pytest.raises(ConnectionClosed):
+        ws.recv(5)
+    # Staff do not use the portal.
+    assert agent_a.get("/api/portal/leads").status_code == 403
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"role": "client"}, "company_id"),
+    ({"role": "client", "company_id": 1, "site_ids": [1]}, "site_ids"),
+    ({"role": "agent", "company_id": 1}, "company_id"),
+])
+def test_client_accounts_need_exactly_one_company(world, body, field) -> None:
+    r = world["owner"].post("/api/users", json={"login": "client-c", "display_name": "c",
+                                                "password": PASSWORD, **body})
+    assert (r.status_code, r.json()["error"]["field"]) == (400, field)
+
+
+def run(app: Appliance, coroutine: Any) -> Any:
+    return asyncio.run_coroutine_threadsafe(coroutine, app.server.loop).result(60)
+
+
+def test_the_scheduled_report_is_mailed_once_per_period(world, smtp, start_appliance,  # noqa: F811
+                                                        tmp_path) -> None:
+    app, owner = world["appliance"], world["owner"]
+    r = owner.put("/api/settings/smtp", json={"host": "127.0.0.1", "port": smtp.port,
+                                              "security": "none", "username": "",
+                                              "from_address": "kefu@example.com"})
+    assert r.status_code == 200, r.text
+    r = owner.patch(f"/api/companies/{world['a']}", json={"settings": {
+        "report_schedule": "weekly", "report_emails": ["boss@client-a.example"],
+        "timezone": "Asia/Shanghai"}})
+    assert r.status_code == 200, r.text
+    save(world["agent-a"], chat(app, world["site_a"], ORIGIN_A), name="甲", phone="13800000001",
+         need="x")
+    save(world["agent-a"], chat(app, world["site_a"], ORIGIN_A), name="乙", need="y")
+    svc = app.runtime.services
+    next_week = svc.now() + timedelta(days=7)
+    assert run(app, send_due_reports(svc, next_week)) == [f"{world['a']}:" + run(
+        app, _label(svc, next_week))]
+    assert run(app, send_due_reports(svc, next_week)) == []  # once per period
+    mails = smtp.inbox.wait(1, timeout=20)
+    mail = mails[0]
+    assert mail["To"] == "boss@client-a.example"
+    text = mail.get_body(("plain",)).get_content()
+    assert "(billable): 1" in text
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_filename().endswith(".xlsx")
+    book = CalamineWorkbook.from_filelike(io.BytesIO(attachment.get_content()))
+    summary = dict(row[:2] for row in book.get_sheet_by_name("summary").to_python()[1:])
+    assert (summary["billable"], summary["leads"]) == (1, 2)
+    # Restarted on the same data directory: the week is still sent.
+    data_dir = app.runtime.config.data_path
+    app.close()
+    again = start_appliance(data_dir=data_dir)
+    assert run(again, send_due_reports(again.runtime.services, next_week)) == []
+    assert len(smtp.inbox.mails) == 1
+
+
+async def _label(svc: Any, moment: datetime) -> str:
+    from appliance.domain.reports import local_date, previous_period, zone
+
+    return previous_period("weekly", local_date(moment, zone("Asia/Shanghai"))).label
