@@ -42,9 +42,7 @@ from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
 from appliance.realtime.presence import Presence
 from appliance.realtime.visitors import LiveVisitors
-from appliance.services import (
-    invitations, privacy, reports, routing, search, uploads, visits,
-)
+from appliance.services import invitations, privacy, reports, routing, search, uploads, visits
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.context import Limits, Services, Tracking
 from appliance.services.events import Consumer, EventBus
