@@ -135,6 +135,60 @@ def test_visitors_become_one_customer_per_company(world) -> None:
         f"/api/companies/{world['a']}/customers").json()["customers"]) == 1
 
 
+def test_the_customer_page_shows_every_visit_with_its_trail_and_invitations(world) -> None:
+    """The person's visits on both of the company's sites, newest first, each with its pages
+    in order, and the invitation they were shown; titles stay text."""
+    from test_conversations import Widget
+    app, owner = world["appliance"], world["owner"]
+    first = session(app, world["site_a"], ORIGIN_A, name="林女士", phone="13900001111")
+    second = session(app, world["site_a2"], "https://a2.example", name="林", phone="13900001111")
+
+    def page_frame(url: str, title: str) -> str:
+        return json.dumps({"type": "page", "tab": "t-1", "url": url, "title": title,
+                           "referrer": "https://www.baidu.com/s?wd=%E4%BB%B7%E6%A0%BC",
+                           "language": "zh-CN", "visible": True, "screen": "desktop"})
+
+    async def browse() -> int:
+        here = Widget(app, world["site_a"]["widget_key"], ORIGIN_A, token=first["visitor_token"])
+        ws = await here.connect()
+        await ws.send(page_frame(f"{ORIGIN_A}/", "首页"))
+        await ws.send(page_frame(f"{ORIGIN_A}/price", "<b>价格</b>"))
+        visitor_id = first["visitor"]["id"]
+        for _ in range(100):
+            live = (await asyncio.to_thread(owner.get, "/api/visitors/live")).json()["visitors"]
+            if any(v["id"] == visitor_id and v["page_count"] == 2 for v in live):
+                break
+            await asyncio.sleep(0.05)
+        r = await asyncio.to_thread(owner.post, f"/api/visitors/{visitor_id}/invite",
+                                    json={"message": "需要报价吗？"})
+        assert r.status_code == 201, r.text
+        await ws.close()
+        there = Widget(app, world["site_a2"]["widget_key"], "https://a2.example",
+                       token=second["visitor_token"])
+        ws = await there.connect()
+        await ws.send(page_frame("https://a2.example/about", "关于"))
+        for _ in range(100):
+            live = (await asyncio.to_thread(owner.get, "/api/visitors/live")).json()["visitors"]
+            if any(v["id"] == second["visitor"]["id"] for v in live):
+                break
+            await asyncio.sleep(0.05)
+        await ws.close()
+        return r.json()["invitation"]["id"]
+
+    invitation_id = asyncio.run(browse())
+    customers = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"]
+    assert len(customers) == 1
+    page = world["agent-a"].get(f"/api/customers/{customers[0]['id']}").json()
+    trails = [(visit["site_id"], [p["url"] for p in visit["pages"]]) for visit in page["visits"]]
+    assert trails == [(world["site_a2"]["id"], ["https://a2.example/about"]),
+                      (world["site_a"]["id"], [f"{ORIGIN_A}/", f"{ORIGIN_A}/price"])]
+    assert page["visits"][1]["pages"][1]["title"] == "<b>价格</b>"
+    assert page["visits"][1]["source"]["keyword"] == "价格"
+    assert [i["id"] for i in page["invitations"]] == [invitation_id]
+    # Company B's agent reaches none of it.
+    assert world["agent-b"].get(f"/api/customers/{customers[0]['id']}").status_code in (403, 404)
+
+
 def test_a_left_message_makes_a_customer(world) -> None:
     app = world["appliance"]
     token = session(app, world["site_a"], ORIGIN_A)["visitor_token"]

@@ -23,17 +23,21 @@ from appliance.domain.customers import (
     filter_match,
 )
 from appliance.domain.errors import Forbidden, Invalid, NotFound
+from appliance.domain.invitations import Invitation
 from appliance.domain.leads import Lead
 from appliance.domain.model import Company, Role, User
 from appliance.domain.permissions import require_conversation_visible
 from appliance.domain.search import QUERY_MAX
+from appliance.domain.visits import PageView, Visit
 from appliance.services.context import Services, on_writer
 from appliance.services.phones import clean_phone
 from appliance.storage import accounts
 from appliance.storage import conversations as conv_store
 from appliance.storage import customers as store
+from appliance.storage import invitations as invitation_store
 from appliance.storage import leads as lead_store
 from appliance.storage import sites as site_store
+from appliance.storage import visits as visit_store
 
 PAGE_MAX = 200
 COUNT_MAX = 1000  # a search counts its hits up to here ("1,000+" beyond)
@@ -50,6 +54,13 @@ class CustomerPage:
     conversations: list[Conversation]
     leads: list[Lead]
     merges: list[MergeRecord]
+    visits: list[tuple[Visit, list[PageView]]]  # of all the person's visitors, newest first
+    invitations: list[Invitation]
+
+
+# What the customer page shows of the person's browsing: their latest visits (each with its
+# pages in order) and invitations, across every visitor (browser, site) they were.
+PAGE_VISITS, PAGE_VISIT_PAGES, PAGE_INVITATIONS = 20, 200, 50
 
 
 # -- who reaches what -----------------------------------------------------------------------
@@ -175,9 +186,14 @@ async def customer_page(svc: Services, actor: User, customer_id: int) -> Custome
         conversations.sort(key=lambda c: (c.last_activity_at, c.id), reverse=True)
         _, leads = lead_store.list_leads(customer.company_id, start=None, end=None,
                                          customer_id=customer_id, limit=100)
+        visits = [visit for visitor in visitors for visit in visit_store.visits_of(
+            visitor.id, PAGE_VISITS, PAGE_VISIT_PAGES)]
+        visits.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)
+        invitations = invitation_store.invitations_of([vis.id for vis in visitors],
+                                                      PAGE_INVITATIONS)
         return CustomerPage(customer, store.notes_of(customer_id),
                             store.follow_ups_of(customer_id), visitors, conversations, leads,
-                            store.merges_of(customer_id))
+                            store.merges_of(customer_id), visits[:PAGE_VISITS], invitations)
 
     return await svc.db.read(read)
 

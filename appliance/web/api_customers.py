@@ -21,6 +21,7 @@ from appliance.wire.customers import (
     merge_json,
     note_json,
 )
+from appliance.wire.visitors import invitation_json, visit_json
 
 bp = Blueprint("customers", url_prefix="/api")
 
@@ -71,6 +72,8 @@ async def get_customer(request: Request, customer_id: int) -> HTTPResponse:
         "conversations": [conversation_json(c) for c in page.conversations],
         "leads": [lead_json(lead) for lead in page.leads],
         "merges": [merge_json(m) for m in page.merges],
+        "visits": [visit_json(visit, pages) for visit, pages in page.visits],
+        "invitations": [invitation_json(i) for i in page.invitations],
     })
 
 

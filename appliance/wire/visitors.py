@@ -38,7 +38,8 @@ def page_view_json(page: PageView) -> dict[str, Any]:
 
 def visit_json(visit: Visit, pages: list[PageView]) -> dict[str, Any]:
     return {
-        "id": visit.id, "number": visit.number, "started_at": timestamp(visit.started_at),
+        "id": visit.id, "visitor_id": visit.visitor_id, "site_id": visit.site_id,
+        "number": visit.number, "started_at": timestamp(visit.started_at),
         "last_seen_at": timestamp(visit.last_seen_at), "entry_url": visit.entry_url,
         "entry_title": visit.entry_title, "referrer": visit.referrer,
         "source": {"kind": visit.source_kind, "name": visit.source_name,

@@ -121,18 +121,57 @@ function conversationsSection(conversations, staff) {
 }
 
 /**
- * The visits of the person: each visitor (browser) they were, where they came from and where they are.
- * Live visits, page trails and invitations (issue 14) are drawn into this same section.
+ * The visits of the person: each visitor (browser) they were, where they came from and where they are;
+ * then their latest visits across those browsers, each with its pages in order and the time on each.
  */
-function visitsSection(visitors) {
-  return section(t('customer.visits'), visitors.length ? h('ul', { class: 'list' }, visitors.map((visitor) => h('li', {
+function visitsSection(visitors, visits = []) {
+  const browsers = visitors.length ? h('ul', { class: 'list' }, visitors.map((visitor) => h('li', {
     class: 'list-row', 'data-test': 'customer-visitor', 'data-visitor-id': visitor.id },
   h('div', { class: 'list-main' },
     h('div', {}, visitor.page_title || '', ' ', visitor.page_url ? externalLink(visitor.page_url) : null),
     h('div', { class: 'muted' }, [visitor.referrer && t('customer.visit.from', { referrer: visitor.referrer }),
       t('customer.visit.seen', { first: when(visitor.first_seen_at), last: when(visitor.last_seen_at) })]
-      .filter(Boolean).join(' · ')))))) : h('p', { class: 'muted' }, t('customer.visits.none')),
-  { test: 'customer-visits' });
+      .filter(Boolean).join(' · ')))))) : h('p', { class: 'muted' }, t('customer.visits.none'));
+  return section(t('customer.visits'), [browsers, visits.length ? h('ol', { class: 'list', 'data-test': 'customer-trail' },
+    visits.map(visitItem)) : null], { test: 'customer-visits' });
+}
+
+/** A duration in whole seconds as people read it: 45 秒, 3 分 05 秒 / 45 s, 3 min 05 s. */
+function seconds(value) {
+  const total = Math.max(0, Math.round(Number(value) || 0));
+  const minutes = Math.floor(total / 60);
+  return minutes ? t('customer.trail.minutes', { minutes, seconds: String(total % 60).padStart(2, '0') })
+    : t('customer.trail.seconds', { seconds: total });
+}
+
+function sourceText(source) {
+  if (!source || !source.kind) return '';
+  const parts = [t(`customer.trail.source.${source.kind}`), source.name, source.keyword && `“${source.keyword}”`];
+  return parts.filter(Boolean).join(' ');
+}
+
+function visitItem(visit) {
+  const place = visit.place ? [visit.place.country, visit.place.province, visit.place.city].filter(Boolean).join(' ') : '';
+  const device = visit.device ? [visit.device.device, visit.device.os, visit.device.browser].filter(Boolean).join(' · ') : '';
+  return h('li', { class: 'list-row', 'data-test': 'customer-visit', 'data-visit-id': visit.id },
+    h('details', { class: 'list-main' },
+      h('summary', {}, t('customer.trail.visit', { number: visit.number, when: when(visit.started_at), pages: visit.page_count }),
+        ' · ', sourceText(visit.source)),
+      h('div', { class: 'muted' }, [place, device, visit.language].filter(Boolean).join(' · ')),
+      h('ol', { class: 'trail' }, (visit.pages || []).map((pageView) => h('li', { 'data-test': 'customer-trail-page' },
+        pageView.title || pageView.url, ' ', externalLink(pageView.url), ' ',
+        h('span', { class: 'muted' }, seconds(pageView.seconds)))))));
+}
+
+function invitationsSection(invitations = []) {
+  if (!invitations.length) return null;
+  return section(t('customer.invitations'), h('ul', { class: 'list' }, invitations.map((invitation) => h('li', {
+    class: 'list-row', 'data-test': 'customer-invitation' },
+  h('div', { class: 'list-main' },
+    h('div', {}, invitation.message),
+    h('div', { class: 'muted' }, [when(invitation.created_at), t(`customer.invitation.${invitation.status}`),
+      invitation.rule_id ? t('customer.invitation.by_rule') : t('customer.invitation.by_agent')].join(' · ')))))),
+  { test: 'customer-invitations' });
 }
 
 export function leadList(leads, siteName = () => '') {
@@ -211,7 +250,8 @@ export async function customerView(ctx, { id }) {
     notesSection(ctx, customer, answer.notes),
     section(t('customer.leads'), leadList(answer.leads), { test: 'customer-leads' }),
     conversationsSection(answer.conversations, true),
-    visitsSection(answer.visitors),
+    visitsSection(answer.visitors, answer.visits),
+    invitationsSection(answer.invitations),
     mergeSection(ctx, customer, answer.merges),
     isManager(ctx.me.role) ? privacySection(ctx, customer) : null);
 }
