@@ -162,6 +162,8 @@ def test_chat_limits_for_the_company_and_a_user(appliance: Appliance, owner, new
     assert client.get("/api/companies").json()["companies"][0]["max_chats"] == 8
 
     page.goto(f"{appliance.url}/app/#/users/{agent['id']}")
+    # The form of this visit, not the one being left (it lingers, inert, while this one loads).
+    page.locator(f'main[data-route="#/users/{agent["id"]}"]').wait_for()
     assert t(page, "user-max-chats").get_attribute("placeholder") == "8"
     t(page, "user-max-chats").fill("3")
     t(page, "user-save").click()
@@ -170,6 +172,8 @@ def test_chat_limits_for_the_company_and_a_user(appliance: Appliance, owner, new
     assert users[agent["id"]]["max_chats"] == 3
 
     page.goto(f"{appliance.url}/app/#/users/{agent['id']}")
+    # The form of this visit, not the one being left (it lingers, inert, while this one loads).
+    page.locator(f'main[data-route="#/users/{agent["id"]}"]').wait_for()
     assert t(page, "user-max-chats").input_value() == "3"
     t(page, "user-max-chats").fill("")
     t(page, "user-save").click()

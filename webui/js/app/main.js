@@ -90,6 +90,9 @@ function createRouter(ctx, shell) {
     const isNewRoute = routeKey !== lastRouteKey;
     lastRouteKey = routeKey;
     shell.setActive(sectionOf(route.name));
+    // The page being left takes no more input while the next one loads: a click or a keystroke
+    // on its form would act on what the user has just navigated away from.
+    if (isNewRoute) shell.main.inert = true;
     const isConsole = route.name === 'console';
     if (!isConsole) ctx.console.open(null);
     // Only the workbench (the console and its canned replies) takes chats: an owner on the
@@ -104,6 +107,8 @@ function createRouter(ctx, shell) {
     }
     clearTimeout(slow);
     if (count !== renderCount || leaving) return;
+    shell.main.inert = false;
+    shell.main.dataset.route = routeKey; // what the content shows (tests wait on it)
     document.body.classList.toggle('is-console', isConsole && node.dataset.test === 'console');
     // The console keeps its element between conversations: leave it (and the focus) in place.
     if (shell.main.firstElementChild === node && shell.main.childElementCount === 1) return;
