@@ -28,6 +28,7 @@ from appliance.storage.migrations import (
     m0008_knowledge_base,
     m0009_search_index,
     m0010_visitors,
+    m0013_bot_in_conversations,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -44,6 +45,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0008_knowledge_base.MIGRATION,
     m0009_search_index.MIGRATION,
     m0010_visitors.MIGRATION,
+    m0013_bot_in_conversations.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
