@@ -46,6 +46,7 @@ export async function mount(ctx) {
   let category = 0;
   let extras = null;
   let leaving = null;
+  let bot = null;
   let availability = {};
   let uploads = Promise.resolve();
   let sessionReady;
@@ -175,6 +176,18 @@ export async function mount(ctx) {
     extras.then((x) => x[name](...args), () => { extras = null; });
   }
 
+  /** The bot's views (bot.js, loaded when its first message or chat shows): answers, votes, choices, 转人工. */
+  function bots() {
+    bot ||= import('./bot.js').then((module) => module.createBot({
+      view, lang, send: sendText, conversation: () => delivery.conversation,
+      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      changed: (conv) => run(delivery.conversationIs(conv)),
+      leave: () => away({ ...availability, mode: 'leave_message' }),
+    }));
+    bot.catch(() => { bot = null; });
+    return bot;
+  }
+
   function linkUp(hello, options) {
     run(delivery.opened(hello, options));
     clearTimeout(syncTimer);
@@ -213,10 +226,13 @@ export async function mount(ctx) {
           else if (cmd.delay) setTimeout(() => transport?.send(cmd.frame), cmd.delay);
           else transport?.send(cmd.frame);
           break;
-        case 'show':
-          view.show(cmd.message);
+        case 'show': {
+          const li = view.show(cmd.message);
+          if (li && cmd.message.sender === 'bot') bots().then((b) => b.decorate(li, cmd.message, cmd.live));
           if (cmd.live) arrived(cmd.message);
           break;
+        }
+        case 'bot': if (cmd.on || bot) bots().then((b) => b.serving(cmd.on)); break;
         case 'pending': view.pending(cmd.entry); break;
         case 'ack': view.ack(cmd.client_id, cmd.seq); break;
         case 'failed': view.failed(cmd.client_id, cmd.code); break;
@@ -337,7 +353,7 @@ export async function mount(ctx) {
   /** A wish the throttle holds back is sent at the end of its window. */
   function typingNow() {
     const conversation = delivery.conversation;
-    if (!conversation || conversation.status !== 'open') return;
+    if (!conversation || conversation.status !== 'open' || conversation.bot) return;
     const decision = typing.want(wish, Date.now());
     if (decision.wait) {
       typingTimer ||= setTimeout(() => { typingTimer = 0; typingNow(); }, decision.wait);

@@ -314,7 +314,7 @@ def test_the_handover_button_and_suggestions_to_tap(appliance, world) -> None:
 def test_mode_offline_answers_only_when_nobody_is_available(appliance, world) -> None:
     bot_mode(world, "offline")
     site = world["site"]
-    li, li_client = add_agent(appliance, world["owner"], "xiaoli", site["id"])
+    _li, li_client = add_agent(appliance, world["owner"], "xiaoli", site["id"])
 
     async def scenario() -> None:
         # Nobody online: the bot serves.

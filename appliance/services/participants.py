@@ -11,8 +11,8 @@ from typing import Any
 from appliance.domain import validation as v
 from appliance.domain.conversations import AGENT, VISITOR, Conversation, Sender, Visitor
 from appliance.domain.errors import Blocked, DomainError, Invalid
-from appliance.domain.model import Site, User
 from appliance.domain.kb import BotAnswer
+from appliance.domain.model import Site, User
 from appliance.services import bot_chat, routing
 from appliance.services import conversations as conv_service
 from appliance.services.blocks import block_of

@@ -101,8 +101,6 @@ async def start_session(request: Request) -> HTTPResponse:
     name = site.display_name or await company_name(svc, site.company_id)
     availability = await widget_availability(request, site)
     bot = await bot_chat.widget_bot(svc, site)
-    if bot is not None and availability["mode"] != "chat":  # the bot answers meanwhile
-        availability = {**availability, "mode": "chat"}
     if session.blocked:  # shown like the offline state; the visitor is not told why
         availability = {**availability, "mode": BLOCKED}
     return json({
@@ -133,7 +131,10 @@ async def widget_availability(request: Request, site: Site) -> dict[str, Any]:
     svc = services(request)
     found = await availability_of(svc, site,
                                   lambda user_id: svc.presence.status(user_id) != "offline")
-    return availability_json(found)
+    answer = availability_json(found)
+    if answer["mode"] != "chat" and await bot_chat.widget_bot(svc, site) is not None:
+        answer["mode"] = "chat"  # the site's bot answers meanwhile (and hands over to a form)
+    return answer
 
 
 @bp.post("/widget/send")
