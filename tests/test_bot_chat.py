@@ -342,6 +342,27 @@ def test_mode_offline_answers_only_when_nobody_is_available(appliance, world) ->
     asyncio.run(scenario())
 
 
+def test_a_chat_of_a_bot_turned_off_is_handed_over_at_the_next_message(appliance, world) -> None:
+    bot_mode(world, "first")
+    owner = world["owner"]
+    widget = Widget(appliance, world["site"]["widget_key"])
+
+    async def scenario() -> int:
+        ws = await Visitor.connect(widget)
+        ack = await say(ws, "可以开发票吗")
+        assert (await bot_says(ws))["bot"]["action"] == "answer"
+        bot_mode(world, "off")
+        await say(ws, "还有个问题")
+        assert (await bot_says(ws))["bot"]["action"] == "handover"
+        await ws.close()
+        return ack["conversation_id"]
+
+    conversation_id = asyncio.run(scenario())
+    detail = owner.get(f"/api/conversations/{conversation_id}").json()["conversation"]
+    assert detail["status"] == "open" and detail["handover_reason"] == "bot_off"
+    assert Widget(appliance, world["site"]["widget_key"]).session["bot"] is None
+
+
 def test_an_attachment_hands_over(appliance, world) -> None:
     bot_mode(world, "first")
     widget = Widget(appliance, world["site"]["widget_key"])

@@ -22,7 +22,8 @@ FAILURES = "failures"      # two failed replies in a row
 DOWNVOTED = "downvoted"    # a 👎 on one of its answers
 ATTACHMENT = "attachment"  # an image or a file: the bot reads only text
 AGENT = "agent"            # an agent wrote in the chat (took it over)
-HANDOVER_REASONS = (ASKED, FAILURES, DOWNVOTED, ATTACHMENT, AGENT)
+TURNED_OFF = "bot_off"     # the site's bot was turned off while it served the chat
+HANDOVER_REASONS = (ASKED, FAILURES, DOWNVOTED, ATTACHMENT, AGENT, TURNED_OFF)
 SERVED, HANDED_OVER = "served", "handed_over"  # conversation.bot_outcome
 
 DEFAULT_NAMES = {"zh-CN": "智能助理", "en": "Assistant"}

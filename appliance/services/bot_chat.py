@@ -26,6 +26,7 @@ from appliance.domain.bot_chat import (
     FAILURES_BEFORE_HANDOVER,
     HANDOVER,
     SERVED,
+    TURNED_OFF,
     bot_name,
     chosen_entry,
     failures_in_a_row,
@@ -76,6 +77,7 @@ class Plan:
     decision: Decision | None  # None: not text (an image or file: the bot hands over)
     serves_new: bool  # a chat this message opens is the bot's
     agents_online: bool  # someone of the chat's team is present now
+    turned_off: bool = False  # the bot serves this chat but the site turned it off: hand over
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,18 +115,19 @@ async def plan_reply(svc: Services, site: Site, visitor_id: int,
                      fields: dict[str, Any]) -> Plan | None:
     """None when the bot has nothing to do with this message (off, or the chat is people's)."""
     mode, name = await _voice(svc, site)
-    if mode is BotMode.OFF:
-        return None
     head = await svc.db.read(_target, visitor_id, fields["conversation_id"])
-    if head is not None and head.status != BOT:
+    if (head is not None and head.status != BOT) or (mode is BotMode.OFF and head is None):
         return None
     category_id = fields["category_id"] if head is None else await svc.db.read(
         store.category_of, head.id)
     present = await routing.anyone_present(svc, site.id, category_id)
     serves_new = mode is BotMode.FIRST or not present
-    if head is None and not serves_new:
+    # A chat opened from an agent's invitation is that agent's to answer, not the bot's.
+    if head is None and (not serves_new or fields["invitation_id"] is not None):
         return None
     text = fields["body"]
+    if mode is BotMode.OFF:  # it still serves a chat it took before being turned off
+        return Plan(site.id, name, site.language, text, None, False, present, turned_off=True)
     decision = None
     if fields["kind"] == TEXT:
         decision = await _decide(svc, site.id, head, text)
@@ -174,7 +177,7 @@ def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime) -> Bo
         return BotTurn((), conversation)
     decision = plan.decision
     if decision is None:
-        return _hand_over(plan, conversation, ATTACHMENT, now)
+        return _hand_over(plan, conversation, TURNED_OFF if plan.turned_off else ATTACHMENT, now)
     entry_ids = [c.entry.id for c in decision.candidates]
     logged = kb_store.log_answer(plan.site_id, conversation.id, plan.text[:bot.MATCHED_CHARS],
                                  decision.action, entry_ids, now)
