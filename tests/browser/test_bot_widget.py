@@ -20,7 +20,8 @@ from browser.conftest import open_console, screenshot, widget
 pytestmark = pytest.mark.browser
 
 ENTRIES = [
-    {"question": "下单后多久发货？", "answer": "<p>付款后<b>24小时</b>内发货。</p><ul><li>节假日顺延</li></ul>"},
+    {"question": "下单后多久发货？",
+     "answer": "<p>付款后<b>24小时</b>内发货。</p><ul><li>节假日顺延</li></ul>"},
     {"question": "运费怎么收？包邮吗？", "answer": "满99元包邮，不满收8元。"},
     {"question": "门店几点开门？", "answer": "每天早上9点开门。"},
     {"question": "快递几天能到？", "answer": "一般发货后2-3天送达。"},
@@ -153,7 +154,8 @@ def test_suggestions_are_tapped_and_hostile_markup_never_runs(appliance: Applian
         if (!safeNodes) return null;
         window.__ran = false;
         const box = document.createElement('div');
-        box.append(...safeNodes('<img src=x onerror="window.__ran=true"><script>window.__ran=true</script>'
+        box.append(...safeNodes('<img src=x onerror="window.__ran=true">'
+          + '<script>window.__ran=true</script>'
           + '<a href="javascript:window.__ran=true">x</a><p onclick="1" style="color:red">ok</p>'
           + '<iframe src="https://evil.example"></iframe><a href="https://example.com/">link</a>'));
         await new Promise((resolve) => setTimeout(resolve, 300));
