@@ -70,7 +70,7 @@ function rebuild(from) {
 }
 
 /**
- * `o`: {view, lang, send(text) (as if typed), conversation() → {id, bot}, post(path, body) → Promise
+ * `o`: {view, lang, delivery (its `conversation`), send(text) (as if typed), post(path, body) → Promise
  * (with the visitor's token), changed(conversation of an answer), leave() (the leave-a-message form)}.
  */
 export async function createBot(o) {
@@ -82,7 +82,7 @@ export async function createBot(o) {
   compose.before(bar);
 
   async function toPerson() {
-    const conversation = o.conversation();
+    const conversation = o.delivery.conversation;
     if (!conversation) return;
     handover.disabled = true;
     try {

@@ -156,11 +156,16 @@ export async function mount(ctx) {
     if (!leave && !delivery.conversation && categories?.length) more('categories', categories);
   }
 
+  /** A widget route with the visitor's token, once the session is there. */
+  function authed(path, body) {
+    return ready.then(() => post(base, path, body, { token: delivery.token }));
+  }
+
   /** The leave-a-message form (leave.js, loaded on its own), or the composer back. */
   function away(on) {
     leaving ||= import('./leave.js').then((module) => module.createLeave({
       view, lang, known: () => ({ ...delivery.prechat, ...pageIdentity }),
-      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      post: authed,
       changed: (conv) => run(delivery.conversationIs(conv)),
     }));
     leaving.then((leave) => leave(on), () => { leaving = null; });
@@ -170,7 +175,7 @@ export async function mount(ctx) {
   function more(name, ...args) {
     extras ||= import('./extras.js').then((module) => module.createExtras({
       view, delivery, lang, siteKey, known: () => ({ ...delivery.prechat, ...pageIdentity }),
-      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      post: authed,
       changed: (conv) => run(delivery.conversationIs(conv)), pick: (id) => { category = id; },
     }));
     extras.then((x) => x[name](...args), () => { extras = null; });
@@ -179,8 +184,7 @@ export async function mount(ctx) {
   /** The bot's views (bot.js, loaded when its first message or chat shows): answers, votes, choices, 转人工. */
   function bots() {
     bot ||= import('./bot.js').then((module) => module.createBot({
-      view, lang, send: sendText, conversation: () => delivery.conversation,
-      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      view, lang, delivery, send: sendText, post: authed,
       changed: (conv) => run(delivery.conversationIs(conv)),
       leave: () => away({ ...availability, mode: 'leave_message' }),
     }));

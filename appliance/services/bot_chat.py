@@ -52,6 +52,7 @@ from appliance.domain.kb import (
     Action,
     BotAnswer,
     BotMode,
+    BotSettings,
     Candidate,
     Decision,
     ImproveReason,
@@ -106,6 +107,12 @@ def _target(visitor_id: int, conversation_id: int | None) -> Conversation | None
     return store.open_conversation_head(visitor_id)
 
 
+def _situation(site_id: int, visitor_id: int,
+               conversation_id: int | None) -> tuple[BotSettings, Conversation | None]:
+    """One read per visitor message: the site's bot and the conversation it goes to."""
+    return kb_store.bot_settings(site_id), _target(visitor_id, conversation_id)
+
+
 async def _voice(svc: Services, site: Site) -> tuple[BotMode, str]:
     settings = await svc.db.read(kb_store.bot_settings, site.id)
     return settings.mode, bot_name(settings.name, site.language)
@@ -114,8 +121,8 @@ async def _voice(svc: Services, site: Site) -> tuple[BotMode, str]:
 async def plan_reply(svc: Services, site: Site, visitor_id: int,
                      fields: dict[str, Any]) -> Plan | None:
     """None when the bot has nothing to do with this message (off, or the chat is people's)."""
-    mode, name = await _voice(svc, site)
-    head = await svc.db.read(_target, visitor_id, fields["conversation_id"])
+    settings, head = await svc.db.read(_situation, site.id, visitor_id, fields["conversation_id"])
+    mode, name = settings.mode, bot_name(settings.name, site.language)
     if (head is not None and head.status != BOT) or (mode is BotMode.OFF and head is None):
         return None
     category_id = fields["category_id"] if head is None else await svc.db.read(
