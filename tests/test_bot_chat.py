@@ -423,7 +423,7 @@ def test_bad_votes_and_handovers_change_nothing(appliance, world) -> None:
     visitor = Widget(appliance, world["site"]["widget_key"])
     other = Widget(appliance, world["site"]["widget_key"])
 
-    async def scenario() -> tuple[dict, dict, int]:
+    async def scenario() -> tuple[dict, dict, int, dict]:
         ws = await Visitor.connect(visitor)
         ack = await say(ws, "可以开发票吗")
         answer = await bot_says(ws)
@@ -435,7 +435,12 @@ def test_bad_votes_and_handovers_change_nothing(appliance, world) -> None:
         return ack, answer, other_ack["conversation_id"], small
 
     ack, answer, other_conversation, small = asyncio.run(scenario())
+    company_b = owner.post("/api/companies", json={"name": "乙公司"}).json()["company"]
+    site_b = owner.post("/api/sites", json={"name": "B", "url": "https://www.example.com",
+                                            "company_id": company_b["id"]}).json()["site"]
+    stranger = Widget(appliance, site_b["widget_key"])  # a visitor of another company
     cases = [
+        (stranger, {"message_id": answer["id"], "vote": -1}, 404),
         (other, {"message_id": answer["id"], "vote": -1}, 404),  # another visitor's answer
         (visitor, {"message_id": small["id"], "vote": -1}, 404),
         (visitor, {"message_id": ack["message_id"], "vote": -1}, 400),  # their own message
@@ -454,6 +459,7 @@ def test_bad_votes_and_handovers_change_nothing(appliance, world) -> None:
         assert set(r.json()) == {"error"}
     for who, body, status in [
         (visitor, {"conversation_id": other_conversation}, 404),
+        (stranger, {"conversation_id": ack["conversation_id"]}, 404),
         (visitor, {"conversation_id": "1"}, 400),
         (visitor, {}, 400),
         (visitor, {"conversation_id": ack["conversation_id"], "x": 1}, 400),
