@@ -107,8 +107,8 @@ def reply_body(action: str, decision: Decision | None, text: str, name: str,
     return _text(language, "unanswered")
 
 
-def handover_body(reason: str, agents_online: bool, language: str) -> str:
-    if not agents_online:
+def handover_body(reason: str, agents_online: bool | None, language: str) -> str:
+    if agents_online is False:
         return _text(language, "nobody")
     key = {FAILURES: "handover_failures", ATTACHMENT: "handover_attachment"}.get(
         reason, "handover")

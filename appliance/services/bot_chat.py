@@ -52,7 +52,6 @@ from appliance.domain.kb import (
     Action,
     BotAnswer,
     BotMode,
-    BotSettings,
     Candidate,
     Decision,
     ImproveReason,
@@ -77,8 +76,7 @@ class Plan:
     text: str
     decision: Decision | None  # None: not text (an image or file: the bot hands over)
     serves_new: bool  # a chat this message opens is the bot's
-    agents_online: bool  # someone of the chat's team is present now
-    turned_off: bool = False  # the bot serves this chat but the site turned it off: hand over
+    agents_online: bool | None  # someone of the chat's team is present now (None: not asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,23 +105,20 @@ def _target(visitor_id: int, conversation_id: int | None) -> Conversation | None
     return store.open_conversation_head(visitor_id)
 
 
-def _situation(site_id: int, visitor_id: int,
-               conversation_id: int | None) -> tuple[BotSettings, Conversation | None]:
-    """One read per visitor message: the site's bot and the conversation it goes to."""
-    return kb_store.bot_settings(site_id), _target(visitor_id, conversation_id)
-
-
 async def _voice(svc: Services, site: Site) -> tuple[BotMode, str]:
-    settings = await svc.db.read(kb_store.bot_settings, site.id)
+    settings = await bot.settings_of(svc, site.id)
     return settings.mode, bot_name(settings.name, site.language)
 
 
 async def plan_reply(svc: Services, site: Site, visitor_id: int,
                      fields: dict[str, Any]) -> Plan | None:
     """None when the bot has nothing to do with this message (off, or the chat is people's)."""
-    settings, head = await svc.db.read(_situation, site.id, visitor_id, fields["conversation_id"])
+    settings = await bot.settings_of(svc, site.id)
+    if settings.mode is BotMode.OFF:  # a chat it still serves: handed over on the writer
+        return None
     mode, name = settings.mode, bot_name(settings.name, site.language)
-    if (head is not None and head.status != BOT) or (mode is BotMode.OFF and head is None):
+    head = await svc.db.read(_target, visitor_id, fields["conversation_id"])
+    if head is not None and head.status != BOT:
         return None
     category_id = fields["category_id"] if head is None else await svc.db.read(
         store.category_of, head.id)
@@ -133,8 +128,6 @@ async def plan_reply(svc: Services, site: Site, visitor_id: int,
     if head is None and (not serves_new or fields["invitation_id"] is not None):
         return None
     text = fields["body"]
-    if mode is BotMode.OFF:  # it still serves a chat it took before being turned off
-        return Plan(site.id, name, site.language, text, None, False, present, turned_off=True)
     decision = None
     if fields["kind"] == TEXT:
         decision = await _decide(svc, site.id, head, text)
@@ -184,7 +177,7 @@ def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime) -> Bo
         return BotTurn((), conversation)
     decision = plan.decision
     if decision is None:
-        return _hand_over(plan, conversation, TURNED_OFF if plan.turned_off else ATTACHMENT, now)
+        return _hand_over(plan, conversation, ATTACHMENT, now)
     entry_ids = [c.entry.id for c in decision.candidates]
     logged = kb_store.log_answer(plan.site_id, conversation.id, plan.text[:bot.MATCHED_CHARS],
                                  decision.action, entry_ids, now)
@@ -204,6 +197,17 @@ def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime) -> Bo
                                      _client_id(), None, now,
                                      reply_of(action, decision, logged.id))
     return BotTurn((message,), after)
+
+
+def orphan_on_writer(site: Site, conversation: Conversation, now: datetime) -> BotTurn | None:
+    """On the writer, when no plan was made (the site's bot is off): a chat the bot still
+    serves goes to people at the visitor's message (who is online was not asked: the bot
+    just says it hands over)."""
+    if conversation.status != BOT:
+        return None
+    name = bot_name(kb_store.bot_settings(site.id).name, site.language)
+    plan = Plan(site.id, name, site.language, "", None, False, None)
+    return _hand_over(plan, conversation, TURNED_OFF, now)
 
 
 def _hand_over(plan: Plan, conversation: Conversation, reason: str, now: datetime) -> BotTurn:

@@ -204,7 +204,8 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
         _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
         message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)
-        turn = None if plan is None else bot_chat.reply_on_writer(plan, after, now)
+        turn = (bot_chat.reply_on_writer(plan, after, now) if plan is not None
+                else None if site is None else bot_chat.orphan_on_writer(site, after, now))
         return Sent(message, after, False, created and after.status == OPEN,
                     fields["category_id"],
                     invited_by=None if invitation is None else invitation.agent_id,
