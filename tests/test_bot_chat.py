@@ -511,3 +511,25 @@ def test_a_long_question_is_answered_from_its_start(appliance, world) -> None:
         await ws.close()
 
     asyncio.run(scenario())
+
+
+def test_over_long_poll_the_reply_comes_with_the_next_poll(appliance, world) -> None:
+    bot_mode(world, "first")
+    widget = Widget(appliance, world["site"]["widget_key"])
+    client_id = cid()
+    sent = widget.http.post("/api/widget/send", headers=widget.headers,
+                            json={"client_id": client_id, "body": "运费怎么算"})
+    assert sent.status_code == 200, sent.text
+    ack = sent.json()
+    again = widget.http.post("/api/widget/send", headers=widget.headers,
+                             json={"client_id": client_id, "body": "运费怎么算"})
+    assert again.json()["seq"] == ack["seq"]  # a resend: the same message, no second reply
+    polled = widget.http.post("/api/widget/poll", headers=widget.headers,
+                              json={"cursors": {str(ack["conversation_id"]): 0}, "timeout": 0})
+    assert polled.status_code == 200, polled.text
+    messages = [f for f in polled.json()["events"] if f["type"] == "message"]
+    assert [(m["seq"], m["sender"]["type"]) for m in messages] == [(1, "visitor"), (2, "bot")]
+    assert messages[1]["bot"]["entry_id"] == world["ids"][1]
+    session = Widget(appliance, world["site"]["widget_key"], token=widget.token).session
+    assert session["conversation"]["status"] == "bot"
+    assert session["conversation"]["assigned"] is False and session["queue"] is None
