@@ -110,15 +110,24 @@ async def _voice(svc: Services, site: Site) -> tuple[BotMode, str]:
     return settings.mode, bot_name(settings.name, site.language)
 
 
-async def plan_reply(svc: Services, site: Site, visitor_id: int,
+def _situation(sender: Sender, client_id: str,
+               conversation_id: int | None) -> tuple[bool, Conversation | None]:
+    """Whether the message is a resend (answered already), and the conversation it goes to."""
+    assert sender.id is not None
+    return store.find_sent(sender, client_id) is not None, _target(sender.id, conversation_id)
+
+
+async def plan_reply(svc: Services, site: Site, sender: Sender,
                      fields: dict[str, Any]) -> Plan | None:
-    """None when the bot has nothing to do with this message (off, or the chat is people's)."""
+    """None when the bot has nothing to do with this message (off, a resend, or the chat is
+    people's). A resend costs no search: it is found first."""
     settings = await bot.settings_of(svc, site.id)
     if settings.mode is BotMode.OFF:  # a chat it still serves: handed over on the writer
         return None
     mode, name = settings.mode, bot_name(settings.name, site.language)
-    head = await svc.db.read(_target, visitor_id, fields["conversation_id"])
-    if head is not None and head.status != BOT:
+    resent, head = await svc.db.read(_situation, sender, fields["client_id"],
+                                     fields["conversation_id"])
+    if resent or (head is not None and head.status != BOT):
         return None
     category_id = fields["category_id"] if head is None else await svc.db.read(
         store.category_of, head.id)

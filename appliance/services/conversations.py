@@ -171,7 +171,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
     (`site`: its settings, when it may require the visitor to identify first)."""
     fields = _parse_send(data, VISITOR_KINDS)
     sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, visitor.name))
-    plan = None if site is None else await bot_chat.plan_reply(svc, site, visitor.id, fields)
+    plan = None if site is None else await bot_chat.plan_reply(svc, site, sender, fields)
     now = svc.now()
 
     @on_writer
