@@ -146,6 +146,11 @@ def test_suggestions_are_tapped_and_hostile_markup_never_runs(appliance: Applian
     widget(visitor).locator('[data-test="kefu-message"][data-sender="visitor"]',
                             has_text="快递几天能到").wait_for()
     bot_message(visitor, "一般发货后2-3天送达").wait_for()
+    # Nobody is online: asking for a person leads to the leave-a-message form.
+    t(visitor, "kefu-handover").click()
+    bot_message(visitor, "现在没有客服在线").wait_for()
+    t(visitor, "kefu-leave-form").wait_for()
+    assert not t(visitor, "kefu-handover").is_visible()
     # The widget's own allow-list: whatever an answer holds, only safe nodes are built.
     frame = visitor.frame_locator('[data-test="kefu-frame"]').locator("body")
     built = frame.evaluate("""async () => {
