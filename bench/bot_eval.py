@@ -2,7 +2,9 @@
 
 The FAQ is loaded into a real SQLite knowledge base through the product's own validation and
 storage (one company and one site per business in the file), and every query is asked through
-`services.bot.answer`, the function the widget's bot and the agents' suggestions use.
+`services.bot.answer`, the function the bot in visitors' chats (`services/bot_chat.py`:
+`plan_reply` decides every visitor message with it), the admin's preview and the agents'
+suggestions use.
 
     python bench/bot_eval.py                        # ../shared/eval/ next to the repository
     python bench/bot_eval.py --faq F --queries Q --predictions out.jsonl

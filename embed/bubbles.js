@@ -20,7 +20,7 @@ export function messageItem(item, state, t, files) {
     const bubble = h('div', { class: 'bubble' });
     if (item.attachment) bubble.append(attachmentNode(item, t, files));
     if (item.body) bubble.append(...textNodes(item.body));
-    const who = sender === 'agent' ? `${item.name || t('agent')} ` : '';
+    const who = sender === 'agent' ? `${item.name || t('agent')} ` : sender === 'bot' ? `${item.name} · ${t('bot')} ` : '';
     li.append(bubble, h('div', { class: 'meta' }, `${who}${formatTime(item.created_at)}`,
       sender === 'visitor' ? h('span', { class: 'state' }) : null));
   }

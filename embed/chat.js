@@ -46,6 +46,7 @@ export async function mount(ctx) {
   let category = 0;
   let extras = null;
   let leaving = null;
+  let bot = null;
   let availability = {};
   let uploads = Promise.resolve();
   let sessionReady;
@@ -155,11 +156,16 @@ export async function mount(ctx) {
     if (!leave && !delivery.conversation && categories?.length) more('categories', categories);
   }
 
+  /** A widget route with the visitor's token, once the session is there. */
+  function authed(path, body) {
+    return ready.then(() => post(base, path, body, { token: delivery.token }));
+  }
+
   /** The leave-a-message form (leave.js, loaded on its own), or the composer back. */
   function away(on) {
     leaving ||= import('./leave.js').then((module) => module.createLeave({
       view, lang, known: () => ({ ...delivery.prechat, ...pageIdentity }),
-      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      post: authed,
       changed: (conv) => run(delivery.conversationIs(conv)),
     }));
     leaving.then((leave) => leave(on), () => { leaving = null; });
@@ -169,10 +175,21 @@ export async function mount(ctx) {
   function more(name, ...args) {
     extras ||= import('./extras.js').then((module) => module.createExtras({
       view, delivery, lang, siteKey, known: () => ({ ...delivery.prechat, ...pageIdentity }),
-      post: (path, body) => ready.then(() => post(base, path, body, { token: delivery.token })),
+      post: authed,
       changed: (conv) => run(delivery.conversationIs(conv)), pick: (id) => { category = id; },
     }));
     extras.then((x) => x[name](...args), () => { extras = null; });
+  }
+
+  /** The bot's views (bot.js, loaded when its first message or chat shows): answers, votes, choices, 转人工. */
+  function bots() {
+    bot ||= import('./bot.js').then((module) => module.createBot({
+      view, lang, delivery, send: sendText, post: authed,
+      changed: (conv) => run(delivery.conversationIs(conv)),
+      leave: () => away({ ...availability, mode: 'leave_message' }),
+    }));
+    bot.catch(() => { bot = null; });
+    return bot;
   }
 
   function linkUp(hello, options) {
@@ -213,10 +230,13 @@ export async function mount(ctx) {
           else if (cmd.delay) setTimeout(() => transport?.send(cmd.frame), cmd.delay);
           else transport?.send(cmd.frame);
           break;
-        case 'show':
-          view.show(cmd.message);
+        case 'show': {
+          const li = view.show(cmd.message);
+          if (li && cmd.message.sender === 'bot') bots().then((b) => b.decorate(li, cmd.message, cmd.live));
           if (cmd.live) arrived(cmd.message);
           break;
+        }
+        case 'bot': if (cmd.on || bot) bots().then((b) => b.serving(cmd.on)); break;
         case 'pending': view.pending(cmd.entry); break;
         case 'ack': view.ack(cmd.client_id, cmd.seq); break;
         case 'failed': view.failed(cmd.client_id, cmd.code); break;
@@ -337,7 +357,7 @@ export async function mount(ctx) {
   /** A wish the throttle holds back is sent at the end of its window. */
   function typingNow() {
     const conversation = delivery.conversation;
-    if (!conversation || conversation.status !== 'open') return;
+    if (!conversation || conversation.status !== 'open' || conversation.bot) return;
     const decision = typing.want(wish, Date.now());
     if (decision.wait) {
       typingTimer ||= setTimeout(() => { typingTimer = 0; typingNow(); }, decision.wait);

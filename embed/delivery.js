@@ -21,6 +21,7 @@ export const RESYNC_DELAY_MS = 1000;
  *   {type: 'typing', typing, name}    the agent's typing indicator
  *   {type: 'status', status}          the conversation is 'open' (or pending), 'closed' or 'none'
  *   {type: 'queue', queue}            its place in the queue, or null
+ *   {type: 'bot', on}                 the answer bot serves the conversation (or not)
  *   {type: 'unread', count}           agent messages the visitor has not read yet
  */
 export class Delivery {
@@ -43,7 +44,7 @@ export class Delivery {
 
   /** Draw what is stored, before any network. */
   restore() {
-    const cmds = [this.statusCommand(), ...this.messages.map((message) => ({ type: 'show', message, live: false }))];
+    const cmds = [this.statusCommand(), this.botCommand(), ...this.messages.map((message) => ({ type: 'show', message, live: false }))];
     const stored = new Set(this.messages.map((m) => m.client_id));
     for (const entry of readOutbox(this.storage, this.keys.outbox)) {
       if (stored.has(entry.client_id)) this.settle(entry.client_id);
@@ -238,7 +239,7 @@ export class Delivery {
   /** The visitor's open conversation according to the server (session answer, hello). */
   conversationIs(conv) {
     if (!conv || !Number.isInteger(conv.id)) {
-      return this.conversation?.status === 'open' ? this.setStatus('closed') : [];
+      return this.conversation?.status === 'open' ? [...this.setStatus('closed'), ...this.setBot(false)] : [];
     }
     if (conv.id !== this.conversation?.id) return this.adopt(conv);
     const cmds = this.update(conv);
@@ -250,11 +251,11 @@ export class Delivery {
   conversationChanged(conv) {
     if (!conv || !Number.isInteger(conv.id)) return [];
     if (conv.id === this.conversation?.id) return this.update(conv);
-    return conv.status === 'open' && this.mayAdopt(conv.id) ? this.adopt(conv) : [];
+    return (conv.status === 'open' || conv.status === 'bot') && this.mayAdopt(conv.id) ? this.adopt(conv) : [];
   }
 
   update(conv) {
-    const cmds = this.setStatus(conv.status === 'closed' ? 'closed' : 'open');
+    const cmds = [...this.setStatus(conv.status === 'closed' ? 'closed' : 'open'), ...this.setBot(conv.status === 'bot')];
     if (Number.isInteger(conv.agent_read_seq)) cmds.push(...this.agentReadUpTo(conv.agent_read_seq));
     if (conv.assigned === true) cmds.push({ type: 'queue', queue: null });
     return cmds;
@@ -265,11 +266,11 @@ export class Delivery {
   }
 
   adopt(conv) {
-    this.conversation = { id: conv.id, status: conv.status === 'closed' ? 'closed' : 'open' };
+    this.conversation = { id: conv.id, status: conv.status === 'closed' ? 'closed' : 'open', bot: conv.status === 'bot' };
     this.load();
     if (Number.isInteger(conv.agent_read_seq)) this.agentRead = Math.max(this.agentRead, conv.agent_read_seq);
     this.saveState();
-    const cmds = [{ type: 'clear' }, this.statusCommand()];
+    const cmds = [{ type: 'clear' }, this.statusCommand(), this.botCommand()];
     cmds.push(...this.messages.map((message) => ({ type: 'show', message, live: false })));
     if (this.agentRead) cmds.push({ type: 'read', seq: this.agentRead });
     cmds.push(this.unreadCommand(), ...this.syncCommands());
@@ -282,7 +283,7 @@ export class Delivery {
     this.storage.removeItem(this.keys.history);
     this.load();
     this.saveState();
-    return [{ type: 'clear' }, this.statusCommand(), this.unreadCommand()];
+    return [{ type: 'clear' }, this.statusCommand(), this.botCommand(), this.unreadCommand()];
   }
 
   resetLocal() {
@@ -297,6 +298,18 @@ export class Delivery {
     this.conversation = { ...this.conversation, status };
     this.saveState();
     return [this.statusCommand()];
+  }
+
+  /** While the bot serves, the widget offers its views (bot.js) and a way to a person. */
+  setBot(on) {
+    if (!this.conversation || Boolean(this.conversation.bot) === on) return [];
+    this.conversation = { ...this.conversation, bot: on };
+    this.saveState();
+    return [this.botCommand()];
+  }
+
+  botCommand() {
+    return { type: 'bot', on: Boolean(this.conversation?.bot) };
   }
 
   // -- helpers

@@ -54,7 +54,7 @@ export function normalizeSite(site, base) {
 export function normalizeMessage(frame) {
   if (!frame || !Number.isInteger(frame.seq) || frame.seq < 1) return null;
   const sender = frame.sender && typeof frame.sender === 'object' ? frame.sender : {};
-  const type = ['visitor', 'agent', 'system'].includes(sender.type) ? sender.type : 'system';
+  const type = ['visitor', 'agent', 'system', 'bot'].includes(sender.type) ? sender.type : 'system';
   const kind = ['text', 'image', 'file', 'system'].includes(frame.kind) ? frame.kind : 'text';
   return {
     conversation_id: frame.conversation_id, seq: frame.seq, id: frame.id,
@@ -62,6 +62,8 @@ export function normalizeMessage(frame) {
     kind: type === 'system' ? 'system' : kind, body: str(frame.body, 20000),
     sender: type, name: str(sender.name, 100), attachment: normalizeAttachment(frame.attachment),
     created_at: typeof frame.created_at === 'string' ? frame.created_at : null,
+    // The bot's reply (bot.js checks it before use).
+    bot: type === 'bot' && frame.bot && typeof frame.bot === 'object' ? frame.bot : null,
   };
 }
 

@@ -14,6 +14,7 @@ export default {
   read: 'Read',
   failed: 'Not sent',
   typing: '{name} is typing…',
+  bot: 'Bot',
   agent: 'Agent',
   offline: 'Connection lost, reconnecting…',
   unavailable: 'Chat is unavailable right now',

@@ -14,6 +14,7 @@ export default {
   read: '已读',
   failed: '未发出',
   typing: '{name} 正在输入…',
+  bot: '机器人',
   agent: '客服',
   offline: '网络不稳定，正在重新连接…',
   unavailable: '暂时无法连接在线客服',

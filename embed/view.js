@@ -200,6 +200,7 @@ export function createView(o) {
       bySeq.set(message.seq, li);
       keepBottom(() => place(li, message.seq));
       if (message.sender !== 'visitor') typingLine.hidden = true;
+      return li;
     },
 
     pending(entry) {

@@ -62,6 +62,11 @@ def test_visits_end_after_the_gap_and_states_have_an_order() -> None:
                       invitation_showing=True) == "waiting"
     assert live_state(left=False, conversation_id=None, assigned=False,
                       invitation_showing=True) == "invited"
+    # A chat the answer bot serves: neither waiting for a person nor with one.
+    assert live_state(left=False, conversation_id=1, assigned=False, invitation_showing=False,
+                      with_bot=True) == "bot"
+    assert live_state(left=False, conversation_id=1, assigned=True, invitation_showing=False,
+                      with_bot=False) == "chatting"
 
 
 def _moment(**changes) -> Moment:

@@ -26,7 +26,7 @@ NOT_FORMS = {"cli.py", "desktop.py", "desktop_qt.py"}
 # Fields only visitors send (the widget words these, embed/); `page.*` and `identify.*` too.
 VISITOR_ONLY = {"site_key", "contact", "contact.email", "contact.phone", "contact.wechat",
                 "rating", "comment", "cursors", "timeout", "category_id", "email",
-                "visitor_token", "presence", "invitation_id", "reply"}
+                "visitor_token", "presence", "invitation_id", "reply", "message_id"}
 VISITOR_ONLY_PREFIXES = ("page.", "identify.")
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from appliance.domain.errors import Invalid
 
 OPEN, CLOSED, PENDING = "open", "closed", "pending"  # pending: a left message to follow up
+BOT = "bot"  # status: the answer bot serves the chat (no person yet); also a sender type
+LIVE_STATUSES = (OPEN, PENDING, BOT)  # a visitor's next message continues the conversation
 VISITOR, AGENT, SYSTEM = "visitor", "agent", "system"
 TEXT, IMAGE, FILE, NOTE = "text", "image", "file", "note"
 VISITOR_KINDS = (TEXT, IMAGE, FILE)
@@ -21,7 +23,7 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    type: str  # visitor | agent | system
+    type: str  # visitor | agent | system | bot
     id: int | None
     name: str
 
@@ -41,6 +43,20 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class BotReply:
+    """The bot's part of one of its messages (the body holds its plain text): what it did,
+    the record a vote goes to, the entry and its sanitised rich answer, or the entries it
+    offers; for a hand-over, whether anyone could take the chat then."""
+
+    action: str  # answer | suggest | small_talk | unanswered | handover
+    answer_id: int | None = None
+    entry_id: int | None = None
+    answer: str = ""
+    choices: tuple[tuple[int, str], ...] = ()  # (entry id, question)
+    agents_online: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     id: int
     conversation_id: int
@@ -51,6 +67,7 @@ class Message:
     body: str
     attachment: Attachment | None
     created_at: datetime
+    bot: BotReply | None = None
 
     @property
     def visible_to_visitor(self) -> bool:
@@ -93,6 +110,8 @@ class Conversation:
     rating: int | None = None  # the visitor's 1-5 after closing
     rating_comment: str = ""
     missed: bool = False  # the visitor left before any agent answered
+    bot_outcome: str | None = None  # served | handed_over; None: the bot took no part
+    handover_reason: str | None = None  # asked | failures | downvoted | attachment | agent
 
 
 @dataclass(frozen=True, slots=True)

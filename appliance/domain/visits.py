@@ -24,6 +24,7 @@ PHONE, DESKTOP = "phone", "desktop"
 SCREENS = (PHONE, DESKTOP)
 # A live visitor's state (docs/api.md, LiveVisitor).
 BROWSING, INVITED, WAITING, CHATTING, LEFT = "browsing", "invited", "waiting", "chatting", "left"
+WITH_BOT = "bot"  # chatting with the site's answer bot (no person yet)
 STATES = (BROWSING, INVITED, WAITING, CHATTING, LEFT)
 _TAB = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _LANGUAGE = re.compile(r"[A-Za-z0-9-]{1,20}")
@@ -236,10 +237,11 @@ class LiveVisitor:
 
 
 def live_state(*, left: bool, conversation_id: int | None, assigned: bool,
-               invitation_showing: bool) -> str:
-    """A live visitor's state: gone, then chatting or waiting, then invited, else browsing."""
+               invitation_showing: bool, with_bot: bool = False) -> str:
+    """A live visitor's state: gone, then chatting (with a person or the bot) or waiting,
+    then invited, else browsing."""
     if left:
         return LEFT
     if conversation_id is not None:
-        return CHATTING if assigned else WAITING
+        return CHATTING if assigned else WITH_BOT if with_bot else WAITING
     return INVITED if invitation_showing else BROWSING

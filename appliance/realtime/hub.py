@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Protocol
 
-from appliance.domain.conversations import VISITOR
+from appliance.domain.conversations import BOT, VISITOR
 from appliance.domain.events import (
     ConversationChanged,
     InvitationChanged,
@@ -116,16 +116,20 @@ class Hub:
         return wire
 
     # -- consumers of events (registered by type in appliance/runtime.py) --------------------
+    # While the bot serves a chat (status `bot`) its frames go to the visitor only: consoles
+    # hear of it, as of any new chat, when it is handed over (docs/protocol.md).
     def on_message(self, event: MessageCreated) -> None:
         message, conv = event.message, event.conversation
         frame = message_frame(message)
-        wire = self._to_agents(conv.site_id, frame)
+        quiet = conv.status == BOT and message.visible_to_visitor
+        wire = None if quiet else self._to_agents(conv.site_id, frame)
         if message.visible_to_visitor:
             self._to_visitor(conv.visitor_id, frame, wire)
 
     def on_conversation(self, event: ConversationChanged) -> None:
         conv = event.conversation
-        self._to_agents(conv.site_id, conversation_frame(conv))
+        if conv.status != BOT:
+            self._to_agents(conv.site_id, conversation_frame(conv))
         self._to_visitor(conv.visitor_id, visitor_conversation_frame(conv))
 
     def on_read(self, event: ReadUpTo) -> None:

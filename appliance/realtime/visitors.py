@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from appliance.domain.conversations import OPEN
+from appliance.domain.conversations import BOT, OPEN
 from appliance.domain.events import (
     EXIT_INTENT,
     TAB_CLOSED,
@@ -67,6 +67,7 @@ class _Live:
     left_at: datetime | None = None
     conversation_id: int | None = None
     assigned: bool = False
+    with_bot: bool = False  # their conversation is the answer bot's
     invitation_id: int | None = None
     invitation_status: str | None = None
     invitation_shown_at: datetime | None = None
@@ -81,7 +82,8 @@ class _Live:
                 id=self.visitor_id, site_id=self.site_id, name=self.name,
                 state=live_state(left=self.left_at is not None,
                                  conversation_id=self.conversation_id, assigned=self.assigned,
-                                 invitation_showing=self.invitation_status == SHOWN),
+                                 invitation_showing=self.invitation_status == SHOWN,
+                                 with_bot=self.with_bot),
                 page_url=self.page_url, page_title=self.page_title,
                 source_kind=visit.source_kind, source_name=visit.source_name,
                 keyword=visit.keyword, place=visit.place, browser=visit.browser, os=visit.os,
@@ -238,11 +240,12 @@ class LiveVisitors:
         conversation = event.conversation
         if event.conversation_known:
             pass
-        elif conversation is not None and conversation.status == OPEN:
+        elif conversation is not None and conversation.status in (OPEN, BOT):
             rec.conversation_id = conversation.id
             rec.assigned = conversation.assignee_id is not None
+            rec.with_bot = conversation.status == BOT
         else:
-            rec.conversation_id, rec.assigned = None, False
+            rec.conversation_id, rec.assigned, rec.with_bot = None, False, False
         self._touch(rec)
 
     def on_tab(self, event: TabChanged) -> None:
@@ -264,13 +267,14 @@ class LiveVisitors:
         rec = self._live.get(conv.visitor_id)
         if rec is None:
             return
-        if conv.status == OPEN:
-            before = (rec.conversation_id, rec.assigned)
+        if conv.status in (OPEN, BOT):
+            before = (rec.conversation_id, rec.assigned, rec.with_bot)
             rec.conversation_id, rec.assigned = conv.id, conv.assignee_id is not None
-            if before != (rec.conversation_id, rec.assigned):
+            rec.with_bot = conv.status == BOT
+            if before != (rec.conversation_id, rec.assigned, rec.with_bot):
                 self._touch(rec)
         elif rec.conversation_id == conv.id:
-            rec.conversation_id, rec.assigned = None, False
+            rec.conversation_id, rec.assigned, rec.with_bot = None, False, False
             self._touch(rec)
 
     def on_visitor_changed(self, event: VisitorChanged) -> None:

@@ -12,6 +12,7 @@ from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.kb import (
     Action,
     BotAnswer,
+    BotSettings,
     Candidate,
     Decision,
     ImproveReason,
@@ -85,6 +86,24 @@ def index_cache(db: Database) -> IndexCache:
     if cache is None:
         cache = _caches[db] = IndexCache()
     return cache
+
+
+# Every visitor message asks for its site's bot: kept in memory (one process, and every change
+# goes through `settings_saved`), so a site without the bot costs its messages no read.
+_settings: weakref.WeakKeyDictionary[Database, dict[int, BotSettings]] = (
+    weakref.WeakKeyDictionary())
+
+
+async def settings_of(svc: Services, site_id: int) -> BotSettings:
+    known = _settings.setdefault(svc.db, {})
+    found = known.get(site_id)
+    if found is None:
+        found = known[site_id] = await svc.db.read(store.bot_settings, site_id)
+    return found
+
+
+def settings_saved(db: Database, settings: BotSettings) -> None:
+    _settings.setdefault(db, {})[settings.site_id] = settings
 
 
 async def consider(svc: Services, site_id: int, text: str) -> tuple[Intent, list[Candidate]]:

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
+from appliance.domain.bot_chat import AGENT as TAKEN_BY_AGENT
 from appliance.domain.conversations import (
     AGENT,
     AGENT_KINDS,
+    BOT,
     DRAFT_MAX,
+    LIVE_STATUSES,
     NOTE,
     OPEN,
     PENDING,
@@ -47,6 +50,7 @@ from appliance.domain.invitations import ACCEPTED, SHOWN, Invitation
 from appliance.domain.mail import MAIL
 from appliance.domain.model import Site, User
 from appliance.domain.permissions import require_can_write, require_conversation_visible
+from appliance.services import bot_chat
 from appliance.services.context import Services, on_writer
 from appliance.storage import conversations as store
 from appliance.storage import invitations as invitation_store
@@ -69,6 +73,11 @@ class Sent:
     mailed: bool = False  # an agent's reply was queued as mail to the visitor who left
     invited_by: int | None = None  # the new chat answers this agent's invitation
     invitation: Invitation | None = None  # the invitation the new chat answers
+    bot: bot_chat.BotTurn | None = None  # the bot's reply (or hand-over) in the same write
+
+    @property
+    def handed_over(self) -> bool:
+        return self.bot is not None and self.bot.handed_over
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +171,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
     (`site`: its settings, when it may require the visitor to identify first)."""
     fields = _parse_send(data, VISITOR_KINDS)
     sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, visitor.name))
+    plan = None if site is None else await bot_chat.plan_reply(svc, site, sender, fields)
     now = svc.now()
 
     @on_writer
@@ -174,7 +184,7 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
             conversation = store.require_head(fields["conversation_id"])
             if conversation.visitor_id != visitor.id:
                 raise conversation_not_found()
-            if conversation.status not in (OPEN, PENDING):  # a left message continues
+            if conversation.status not in LIVE_STATUSES:  # a left message continues
                 conversation = None
         created = False
         if conversation is None:
@@ -182,7 +192,9 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
         invitation = None
         if conversation is None:
             _check_identified(site, visitor.id)
-            conversation = store.create_conversation(visitor.site_id, visitor.id, now)
+            status, outcome = bot_chat.new_conversation_status(plan)
+            conversation = store.create_conversation(visitor.site_id, visitor.id, now, status,
+                                                     outcome)
             created = True
             if fields["category_id"] is not None:  # refused here, before anything is stored
                 routing_store.set_category(conversation.id, fields["category_id"],
@@ -192,9 +204,12 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
         _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
         message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)
-        return Sent(message, after, False, created, fields["category_id"],
+        turn = (bot_chat.reply_on_writer(plan, after, now) if plan is not None
+                else None if site is None else bot_chat.orphan_on_writer(site, after, now))
+        return Sent(message, after, False, created and after.status == OPEN,
+                    fields["category_id"],
                     invited_by=None if invitation is None else invitation.agent_id,
-                    invitation=invitation), created
+                    invitation=invitation, bot=turn), created
 
     def events(result: tuple[Sent, bool]) -> list[Event]:
         sent, created = result
@@ -203,7 +218,8 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
         opened: list[Event] = [ConversationChanged(sent.conversation)] if created else []
         invited: list[Event] = [] if sent.invitation is None else [
             InvitationChanged(sent.invitation)]
-        return [*opened, *invited, MessageCreated(sent.message, sent.conversation)]
+        bot = [] if sent.bot is None else sent.bot.events()
+        return [*opened, *invited, MessageCreated(sent.message, sent.conversation), *bot]
 
     sent, _ = await svc.commit(send, events)
     return sent
@@ -232,9 +248,11 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
         existing = store.find_sent(sender, fields["client_id"])
         if existing is not None:
             return Sent(existing, store.require_head(existing.conversation_id), True), []
-        if current.status not in (OPEN, PENDING):
+        if current.status not in LIVE_STATUSES:
             raise Conflict("This conversation is closed; reopen it first")
         require_can_write(actor, current.assignee_id)
+        if current.status == BOT and fields["kind"] != NOTE:  # a person takes over from the bot
+            current = store.hand_over(conversation_id, TAKEN_BY_AGENT, now) or current
         if current.status == PENDING and fields["kind"] != NOTE:  # answering a left message
             current = replace(current, status=store.set_status(conversation_id, OPEN, now).status)
         extra: list[Message] = []

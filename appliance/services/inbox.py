@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from appliance.domain.conversations import (
+    BOT,
     CLOSED,
     OPEN,
     PENDING,
@@ -18,7 +19,7 @@ from appliance.services.context import Services
 from appliance.storage import accounts
 from appliance.storage import conversations as store
 
-VIEWS = ("mine", "waiting", "open", "closed", "pending", "missed")
+VIEWS = ("mine", "waiting", "open", "closed", "pending", "missed", "bot")
 
 
 async def list_for_agent(svc: Services, actor: User, view: str, site_id: int | None,
@@ -35,8 +36,8 @@ async def list_for_agent(svc: Services, actor: User, view: str, site_id: int | N
         assignee = actor.id
     elif view == "waiting":
         assignee = None
-    elif view in ("closed", "pending"):
-        status = CLOSED if view == "closed" else PENDING
+    elif view in ("closed", "pending", "bot"):
+        status = {"closed": CLOSED, "pending": PENDING, "bot": BOT}[view]
     elif view == "missed":
         return await svc.db.read(lambda: store.list_conversations(
             site_ids=site_ids, status=None, missed=True, before=before, limit=limit))

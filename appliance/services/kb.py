@@ -257,8 +257,10 @@ async def check_save_bot_settings(svc: Services, actor: User, site_id: int,
     name = current.name
     if "name" in body:
         name = v.clean_name(body["name"], "name", max_len=BOT_NAME_MAX, allow_empty=True)
-    return await svc.db.write(store.save_bot_settings, BotSettings(site_id, mode, name),
-                              svc.now())
+    saved = await svc.db.write(store.save_bot_settings, BotSettings(site_id, mode, name),
+                               svc.now())
+    bot.settings_saved(svc.db, saved)
+    return saved
 
 
 # -- agents' suggestions --------------------------------------------------------------------

@@ -11,9 +11,10 @@ from typing import Any
 from appliance.domain import validation as v
 from appliance.domain.conversations import AGENT, VISITOR, Conversation, Sender, Visitor
 from appliance.domain.errors import Blocked, DomainError, Invalid
+from appliance.domain.kb import BotAnswer
 from appliance.domain.model import Site, User
+from appliance.services import bot_chat, routing
 from appliance.services import conversations as conv_service
-from appliance.services import routing
 from appliance.services.blocks import block_of
 from appliance.services.context import Services
 
@@ -66,10 +67,27 @@ class VisitorSide:
         if sent.duplicate:  # a resend after a lost ack costs nothing
             throttle.give_back("message", visitor_id=visitor_id, address=self.address)
         if sent.opened:  # a new chat: find it an agent or a place in the queue, after the ack
-            task = asyncio.get_running_loop().create_task(route_quietly(self.svc, sent))
-            _routing_tasks.add(task)
-            task.add_done_callback(_routing_tasks.discard)
+            route_soon(self.svc, sent.conversation, sent.category_id, sent.invited_by)
+        elif sent.bot is not None and sent.bot.handed_over:  # the bot handed it to people
+            route_soon(self.svc, sent.bot.conversation, sent.bot.category_id)
         return sent
+
+    async def handover(self, data: Any) -> bot_chat.BotTurn:
+        """The visitor asks for a person (the widget's "转人工" button)."""
+        self.count("signal")
+        await check_not_blocked(self.svc, self.site, self.visitor.id, self.address)
+        turn = await bot_chat.check_handover(self.svc, self.site, self.visitor.id, data)
+        if turn.handed_over:
+            route_soon(self.svc, turn.conversation, turn.category_id)
+        return turn
+
+    async def vote(self, data: Any) -> tuple[BotAnswer, bot_chat.BotTurn]:
+        """👍 or 👎 on one of the bot's answers (a 👎 hands the bot's chat over)."""
+        self.count("signal")
+        voted, turn = await bot_chat.check_vote(self.svc, self.site, self.visitor.id, data)
+        if turn.handed_over:
+            route_soon(self.svc, turn.conversation, turn.category_id)
+        return voted, turn
 
     async def conversation(self, conversation_id: Any) -> Conversation:
         return await conv_service.visitor_conversation(
@@ -95,16 +113,25 @@ _routing_tasks: set[asyncio.Task[None]] = set()  # held until done (the loop kee
 Side = AgentSide | VisitorSide
 
 
-async def route_quietly(svc: Services, sent: conv_service.Sent) -> None:
+def route_soon(svc: Services, conversation: Conversation, category_id: int | None,
+               invited_by: int | None = None) -> None:
+    """Route a chat that just became people's, after the answer that made it so."""
+    task = asyncio.get_running_loop().create_task(
+        route_quietly(svc, conversation, category_id, invited_by))
+    _routing_tasks.add(task)
+    task.add_done_callback(_routing_tasks.discard)
+
+
+async def route_quietly(svc: Services, conversation: Conversation, category_id: int | None,
+                        invited_by: int | None = None) -> None:
     """Routing failures must not fail the visitor's send: the chat stays in the waiting list,
     where any agent can pick it."""
     try:
-        await routing.route_new(svc, sent.conversation, sent.category_id,
-                                invited_by=sent.invited_by)
+        await routing.route_new(svc, conversation, category_id, invited_by=invited_by)
     except DomainError as exc:
-        log.info("routing conversation %s: %s", sent.conversation.id, exc.message)
+        log.info("routing conversation %s: %s", conversation.id, exc.message)
     except Exception:
-        log.exception("routing conversation %s failed", sent.conversation.id)
+        log.exception("routing conversation %s failed", conversation.id)
 
 
 async def sync(side: Side, conversation_id: Any, after_seq: Any) -> tuple[Conversation,

@@ -9,7 +9,7 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.conversations import SYSTEM, Conversation, Sender
-from appliance.domain.errors import Forbidden, Invalid
+from appliance.domain.errors import Forbidden, Invalid, NotFound
 from appliance.domain.events import (
     ConversationChanged,
     Event,
@@ -26,6 +26,7 @@ from appliance.domain.permissions import (
 from appliance.domain.routing import (
     ASSIGNED,
     CHOOSABLE_STATUSES,
+    NOBODY_ONLINE,
     QUEUED,
     AgentSnapshot,
     Waiting,
@@ -92,6 +93,23 @@ async def route_new(svc: Services, conversation: Conversation,
     if routed.outcome in (ASSIGNED, QUEUED):
         _after_routing(svc, conversation.site_id, routed)
     return routed.outcome
+
+
+async def anyone_present(svc: Services, site_id: int, category_id: int | None) -> bool:
+    """Someone of the team a new chat would go to (the category's team, then the site's
+    fallback team; the whole site without one) is present now: it would be assigned or
+    queued, not left to the offline path."""
+    routing = await svc.db.read(store.site_routing, site_id)
+    team_id = None
+    if category_id is not None:
+        try:
+            team_id = (await svc.db.read(store.get_category, category_id)).team_id
+        except NotFound:
+            team_id = None
+    records = await svc.db.read(store.agents_of_site, site_id)
+    decision = choose(_snapshots(svc, records), team_id=team_id,
+                      fallback_team_id=routing.fallback_team_id, strategy=routing.strategy)
+    return decision.outcome != NOBODY_ONLINE
 
 
 async def drain_queue(svc: Services, site_id: int) -> int:

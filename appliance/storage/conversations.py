@@ -9,12 +9,15 @@ from typing import Any
 
 import peewee as pw
 
+from appliance.domain.bot_chat import HANDED_OVER, reply_from_json, reply_to_json
 from appliance.domain.conversations import (
+    BOT,
     CLOSED,
     NOTE,
     OPEN,
     VISITOR,
     Attachment,
+    BotReply,
     Conversation,
     Message,
     Sender,
@@ -131,7 +134,8 @@ def _message(row: MessageRow, attachment: Attachment | None = None) -> Message:
     return Message(
         id=row.id, conversation_id=row.conversation_id, seq=row.seq, client_id=row.client_id,
         sender=Sender(row.sender_type, row.sender_id, row.sender_name), kind=row.kind,
-        body=row.body, attachment=attachment, created_at=row.created_at)
+        body=row.body, attachment=attachment, created_at=row.created_at,
+        bot=reply_from_json(row.bot))
 
 
 def _with_attachments(rows: list[MessageRow]) -> list[Message]:
@@ -180,15 +184,17 @@ def require_head(conversation_id: int) -> Conversation:
 
 
 def append_to(conv: Conversation, sender: Sender, kind: str, body: str, client_id: str,
-              attachment_id: int | None, now: datetime) -> tuple[Message, Conversation]:
+              attachment_id: int | None, now: datetime,
+              bot: BotReply | None = None) -> tuple[Message, Conversation]:
     """Store a message in `conv` (read in this transaction); returns it and the conversation
     as it is after the message."""
-    message_id, seq, after = message_log.append(conv, sender, kind, body, client_id,
-                                                attachment_id, now)
+    message_id, seq, after = message_log.append(
+        conv, sender, kind, body, client_id, attachment_id, now,
+        None if bot is None else reply_to_json(bot))
     attachment = get_attachment(attachment_id) if attachment_id is not None else None
     message = Message(id=message_id, conversation_id=conv.id, seq=seq, client_id=client_id,
                       sender=sender, kind=kind, body=body, attachment=attachment,
-                      created_at=now)
+                      created_at=now, bot=bot)
     if kind == "system":
         return message, after
     return message, replace(after, last_message=message)
@@ -215,7 +221,8 @@ def _conversation(row: ConversationRow, last: Message | None = None) -> Conversa
         visitor_last_seq=row.visitor_last_seq, agent_read_seq=row.agent_read_seq,
         visitor_read_seq=row.visitor_read_seq, unread=row.unread, created_at=row.created_at,
         last_activity_at=row.last_activity_at, closed_at=row.closed_at, last_message=last,
-        rating=row.rating, rating_comment=row.rating_comment, missed=bool(row.missed))
+        rating=row.rating, rating_comment=row.rating_comment, missed=bool(row.missed),
+        bot_outcome=row.bot_outcome, handover_reason=row.handover_reason)
 
 
 def _select_conversations() -> pw.ModelSelect[ConversationRow]:
@@ -240,7 +247,8 @@ def get_conversation(conversation_id: int) -> Conversation:
 
 def open_conversation_of(visitor_id: int) -> Conversation | None:
     row = (_select_conversations()
-           .where((ConversationRow.visitor == visitor_id) & (ConversationRow.status == OPEN))
+           .where((ConversationRow.visitor == visitor_id)
+                  & ConversationRow.status.in_((OPEN, BOT)))
            .order_by(ConversationRow.id.desc()).first())
     return None if row is None else _with_last_messages([row])[0]
 
@@ -299,3 +307,36 @@ def mark_read(conversation_id: int, reader: str, seq: int) -> int:
     ConversationRow.update(agent_read_seq=new, unread=unread).where(
         ConversationRow.id == conversation_id).execute()
     return int(new)
+
+
+# -- the bot in conversations ----------------------------------------------------------------
+
+def get_message(message_id: int) -> Message:
+    row = MessageRow.get_or_none(MessageRow.id == message_id)
+    if row is None:
+        raise NotFound("No such message")
+    return _with_attachments([row])[0]
+
+
+def last_bot_replies(conversation_id: int, limit: int) -> list[BotReply]:
+    """The bot's latest replies in a conversation, newest first."""
+    query = (MessageRow.select(MessageRow.bot)
+             .where((MessageRow.conversation == conversation_id)
+                    & (MessageRow.sender_type == BOT) & MessageRow.bot.is_null(False))
+             .order_by(MessageRow.seq.desc()).limit(limit))
+    return [r for r in (reply_from_json(row.bot) for row in query) if r is not None]
+
+
+def hand_over(conversation_id: int, reason: str, now: datetime) -> Conversation | None:
+    """A chat the bot serves goes to people: open, and why; None when it was not the bot's
+    (anymore)."""
+    changed = (ConversationRow.update(status=OPEN, bot_outcome=HANDED_OVER,
+                                      handover_reason=reason, handed_over_at=now)
+               .where((ConversationRow.id == conversation_id) & (ConversationRow.status == BOT))
+               .execute())
+    return require_head(conversation_id) if changed else None
+
+
+def category_of(conversation_id: int) -> int | None:
+    row = ConversationRow.get_or_none(ConversationRow.id == conversation_id)
+    return None if row is None else row.category_id

@@ -13,21 +13,22 @@ from typing import Any
 
 import apsw
 
-from appliance.domain.conversations import NOTE, VISITOR, Conversation, Message, Sender
+from appliance.domain.bot_chat import reply_from_json
+from appliance.domain.conversations import NOTE, OPEN, VISITOR, Conversation, Message, Sender
 from appliance.domain.errors import Conflict
 from appliance.storage.database import bound_database
 
 _CONVERSATION_COLUMNS = """c.id, c.site_id, c.visitor_id, v.name, c.status, c.assignee_id,
   c.last_seq, c.visitor_last_seq, c.agent_read_seq, c.visitor_read_seq, c.unread,
-  c.created_at, c.last_activity_at, c.closed_at"""
+  c.created_at, c.last_activity_at, c.closed_at, c.bot_outcome, c.handover_reason"""
 _MESSAGE_COLUMNS = """id, conversation_id, seq, client_id, sender_type, sender_id, sender_name,
-  kind, body, attachment_id, created_at"""
+  kind, body, attachment_id, created_at, bot"""
 # Statements built once from the constant column lists above; values are always bound.
 _HEAD_BY_ID = (f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c "  # noqa: S608
                "JOIN visitor v ON v.id = c.visitor_id WHERE c.id = ?")
 _OPEN_HEAD = (f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c "  # noqa: S608
               "JOIN visitor v ON v.id = c.visitor_id WHERE c.visitor_id = ? "
-              "AND c.status IN ('open', 'pending') ORDER BY c.id DESC LIMIT 1")
+              "AND c.status IN ('open', 'pending', 'bot') ORDER BY c.id DESC LIMIT 1")
 _SENT = (f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE sender_type = ? "  # noqa: S608
          "AND sender_id IS ? AND client_id = ?")
 
@@ -47,7 +48,7 @@ def _conversation(row: tuple) -> Conversation:  # type: ignore[type-arg]
         id=row[0], site_id=row[1], visitor_id=row[2], visitor_name=row[3], status=row[4],
         assignee_id=row[5], last_seq=row[6], visitor_last_seq=row[7], agent_read_seq=row[8],
         visitor_read_seq=row[9], unread=row[10], created_at=created, last_activity_at=active,
-        closed_at=closed)
+        closed_at=closed, bot_outcome=row[14], handover_reason=row[15])
 
 
 def conversation_head(conversation_id: int) -> Conversation | None:
@@ -61,13 +62,16 @@ def open_conversation_head(visitor_id: int) -> Conversation | None:
     return None if row is None else _conversation(row)
 
 
-def create_conversation(site_id: int, visitor_id: int, now: datetime) -> Conversation:
-    """A new open conversation of the visitor (its head: it has no messages yet)."""
+def create_conversation(site_id: int, visitor_id: int, now: datetime, status: str = OPEN,
+                        bot_outcome: str | None = None) -> Conversation:
+    """A new conversation of the visitor, open (or served by the bot: `status` bot), as its
+    head: it has no messages yet."""
     stamp = str(now)
     _cursor().execute(
         "INSERT INTO conversation (site_id, visitor_id, status, last_seq, visitor_last_seq, "
-        "agent_read_seq, visitor_read_seq, unread, created_at, last_activity_at) "
-        "VALUES (?, ?, 'open', 0, 0, 0, 0, 0, ?, ?)", (site_id, visitor_id, stamp, stamp))
+        "agent_read_seq, visitor_read_seq, unread, created_at, last_activity_at, bot_outcome) "
+        "VALUES (?, ?, ?, 0, 0, 0, 0, 0, ?, ?, ?)",
+        (site_id, visitor_id, status, stamp, stamp, bot_outcome))
     head = conversation_head(bound_database.obj.connection().last_insert_rowid())
     assert head is not None
     return head
@@ -79,7 +83,8 @@ def sent_row(sender: Sender, client_id: str) -> tuple | None:  # type: ignore[ty
 
 
 def append(conv: Conversation, sender: Sender, kind: str, body: str, client_id: str,
-           attachment_id: int | None, now: datetime) -> tuple[int, int, Conversation]:
+           attachment_id: int | None, now: datetime,
+           bot: str | None = None) -> tuple[int, int, Conversation]:
     """Store a message as `conv`'s next seq, in the caller's transaction, so that the number
     and the row commit together. Returns (message id, seq, the conversation after it)."""
     seq = conv.last_seq + 1
@@ -88,10 +93,10 @@ def append(conv: Conversation, sender: Sender, kind: str, body: str, client_id: 
     try:
         cursor.execute(
             "INSERT INTO message (conversation_id, seq, client_id, sender_type, sender_id, "
-            "sender_name, kind, body, attachment_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sender_name, kind, body, attachment_id, created_at, bot) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (conv.id, seq, client_id, sender.type, sender.id, sender.name, kind, body,
-             attachment_id, stamp))
+             attachment_id, stamp, bot))
     except apsw.ConstraintError as exc:
         raise Conflict("That client_id was already used for another message",
                        field="client_id") from exc
@@ -130,4 +135,5 @@ def message_from_row(row: tuple, attachment: object) -> Message:  # type: ignore
     assert created is not None
     return Message(id=row[0], conversation_id=row[1], seq=row[2], client_id=row[3],
                    sender=Sender(row[4], row[5], row[6]), kind=row[7], body=row[8],
-                   attachment=attachment, created_at=created)  # type: ignore[arg-type]
+                   attachment=attachment, created_at=created,  # type: ignore[arg-type]
+                   bot=reply_from_json(row[11]))

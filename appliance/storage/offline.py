@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from appliance.domain.conversations import OPEN, PENDING, Conversation
+from appliance.domain.conversations import LIVE_STATUSES, OPEN, Conversation
 from appliance.storage.conversations import get_conversation
 from appliance.storage.tables import ConversationRow
 
 
 def active_conversation_of(visitor_id: int) -> Conversation | None:
-    """The visitor's newest open or pending conversation (what the widget shows)."""
+    """The visitor's newest open, pending or bot-served conversation (what the widget
+    shows)."""
     row = (ConversationRow.select(ConversationRow.id)
            .where((ConversationRow.visitor == visitor_id)
-                  & ConversationRow.status.in_((OPEN, PENDING)))
+                  & ConversationRow.status.in_(LIVE_STATUSES))
            .order_by(ConversationRow.id.desc()).first())
     return None if row is None else get_conversation(row.id)
 

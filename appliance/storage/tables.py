@@ -180,6 +180,11 @@ class ConversationRow(BaseTable):
     rating_comment = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
     # Added by migration 7: when the chat, unanswered too long, had its one re-offer.
     reoffered_at = DateTimeField(null=True)
+    # Added by migration 13: the answer bot served this chat (`served`), or did and handed it
+    # to a person (`handed_over`, why and when); NULL: the bot never took part.
+    bot_outcome = pw.TextField(null=True)
+    handover_reason = pw.TextField(null=True)
+    handed_over_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "conversation"
@@ -223,6 +228,7 @@ class MessageRow(BaseTable):
     body = pw.TextField()
     attachment = pw.ForeignKeyField(AttachmentRow, null=True, on_delete="SET NULL")
     created_at = DateTimeField()
+    bot = pw.TextField(null=True)  # migration 13: the bot's reply (JSON, domain/bot_chat.py)
 
     class Meta:
         table_name = "message"

@@ -15,7 +15,7 @@ from appliance.domain.conversations import VISITOR
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Site
 from appliance.realtime.connection import PollWaiter
-from appliance.services import routing, uploads
+from appliance.services import bot_chat, routing, uploads
 from appliance.services.availability import availability_of
 from appliance.services.participants import VisitorSide, check_not_blocked
 from appliance.services.sites import company_name
@@ -67,7 +67,7 @@ async def widget_preflight(request: Request) -> HTTPResponse:
 
 # One OPTIONS route per path: the router answers 405 for a path it knows (with POST only)
 # before a catch-all `/widget/<path:path>` route is ever tried.
-for _path in ("session", "send", "poll", "read", "typing", "upload"):
+for _path in ("session", "send", "poll", "read", "typing", "upload", "handover", "vote"):
     bp.add_route(widget_preflight, f"/widget/{_path}", methods=["OPTIONS"],
                  name=f"widget_preflight_{_path}")
 
@@ -100,6 +100,7 @@ async def start_session(request: Request) -> HTTPResponse:
     svc = services(request)
     name = site.display_name or await company_name(svc, site.company_id)
     availability = await widget_availability(request, site)
+    bot = await bot_chat.widget_bot(svc, site)
     if session.blocked:  # shown like the offline state; the visitor is not told why
         availability = {**availability, "mode": BLOCKED}
     return json({
@@ -110,6 +111,7 @@ async def start_session(request: Request) -> HTTPResponse:
         else visitor_conversation_json(session.conversation),
         "queue": await _queue_json(request, session.conversation),
         "availability": availability,
+        "bot": bot,
     }, ensure_ascii=False)
 
 
@@ -129,7 +131,10 @@ async def widget_availability(request: Request, site: Site) -> dict[str, Any]:
     svc = services(request)
     found = await availability_of(svc, site,
                                   lambda user_id: svc.presence.status(user_id) != "offline")
-    return availability_json(found)
+    answer = availability_json(found)
+    if answer["mode"] != "chat" and await bot_chat.widget_bot(svc, site) is not None:
+        answer["mode"] = "chat"  # the site's bot answers meanwhile (and hands over to a form)
+    return answer
 
 
 @bp.post("/widget/send")
@@ -137,6 +142,23 @@ async def send(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
     sent = await side.send(read_json(request))
     return json(ack_frame(sent.message))
+
+
+@bp.post("/widget/handover")
+async def handover(request: Request) -> HTTPResponse:
+    side = await visitor_side(request)
+    turn = await side.handover(read_json(request))
+    return json({"conversation": visitor_conversation_json(turn.conversation)},
+                ensure_ascii=False)
+
+
+@bp.post("/widget/vote")
+async def vote(request: Request) -> HTTPResponse:
+    side = await visitor_side(request)
+    voted, turn = await side.vote(read_json(request))
+    return json({"vote": voted.vote,
+                 "conversation": visitor_conversation_json(turn.conversation)},
+                ensure_ascii=False)
 
 
 @bp.post("/widget/read")

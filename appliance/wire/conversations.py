@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.domain.conversations import Attachment, Conversation, Message, Sender, Visitor
+from appliance.domain.conversations import (
+    Attachment,
+    BotReply,
+    Conversation,
+    Message,
+    Sender,
+    Visitor,
+)
 from appliance.wire import timestamp
 
 
@@ -20,12 +27,22 @@ def sender_json(sender: Sender) -> dict[str, Any]:
     return {"type": sender.type, "id": sender.id, "name": sender.name}
 
 
+def bot_reply_json(reply: BotReply | None) -> dict[str, Any] | None:
+    """The bot's part of its message (docs/protocol.md, "The answer bot")."""
+    if reply is None:
+        return None
+    return {"action": reply.action, "entry_id": reply.entry_id, "answer": reply.answer,
+            "choices": [{"entry_id": e, "question": q} for e, q in reply.choices],
+            "votable": reply.action == "answer" and reply.answer_id is not None,
+            "agents_online": reply.agents_online}
+
+
 def message_json(message: Message) -> dict[str, Any]:
     return {
         "id": message.id, "conversation_id": message.conversation_id, "seq": message.seq,
         "client_id": message.client_id, "kind": message.kind, "body": message.body,
         "sender": sender_json(message.sender), "attachment": attachment_json(message.attachment),
-        "created_at": timestamp(message.created_at),
+        "created_at": timestamp(message.created_at), "bot": bot_reply_json(message.bot),
     }
 
 
@@ -42,6 +59,7 @@ def conversation_json(conv: Conversation) -> dict[str, Any]:
         "last_activity_at": timestamp(conv.last_activity_at),
         "closed_at": timestamp(conv.closed_at),
         "rating": conv.rating, "rating_comment": conv.rating_comment, "missed": conv.missed,
+        "bot_outcome": conv.bot_outcome, "handover_reason": conv.handover_reason,
     }
 
 

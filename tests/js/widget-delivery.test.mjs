@@ -274,7 +274,8 @@ test('a closed conversation shows as closed; writing afterwards adopts the new c
   const sent = sends(d.write({ body: 'again' }, 'client-0005'));
   assert.ok(!('conversation_id' in sent[0]));
   const cmds = d.frame({ type: 'ack', client_id: 'client-0005', conversation_id: 43, seq: 1 });
-  assert.deepEqual(cmds.map((c) => c.type), ['clear', 'status', 'unread', 'send', 'ack']);
+  assert.deepEqual(cmds.map((c) => c.type), ['clear', 'status', 'bot', 'unread', 'send', 'ack']);
+  assert.deepEqual(cmds[2], { type: 'bot', on: false });
   assert.deepEqual(sends(cmds), [{ type: 'sync', conversation_id: 43, after_seq: 0 }]);
   assert.deepEqual(d.cursors(), { 43: 0 });
 });
@@ -310,7 +311,7 @@ test('the loader can tell from storage that there is an open conversation or uns
   const storage = new MemoryStorage();
   connected(1, storage);
   const state = JSON.parse(storage.getItem(`kefu:${SITE}:state`));
-  assert.deepEqual(state.conversation, { id: 42, status: 'open' });
+  assert.deepEqual(state.conversation, { id: 42, status: 'open', bot: false });
   assert.equal(state.token, 'tok');
 });
 
@@ -386,4 +387,20 @@ test('a pending conversation (a left message) shows as open; its answer adopts i
   assert.equal(d.conversation.id, 77);
   assert.deepEqual(of(cmds, 'status'), [{ type: 'status', status: 'open' }]);
   assert.deepEqual(of(d.conversationIs({ id: 77, status: 'closed' }), 'status'), [{ type: 'status', status: 'closed' }]);
+});
+
+test('a conversation the bot serves says so, and stops saying so when handed over', () => {
+  const storage = new MemoryStorage();
+  const d = connected(2, storage);
+  assert.deepEqual(d.frame({ type: 'conversation', conversation: { id: 42, status: 'bot' } }), [{ type: 'bot', on: true }]);
+  assert.equal(JSON.parse(storage.getItem(`kefu:${SITE}:state`)).conversation.bot, true);
+  assert.deepEqual(d.frame({ type: 'conversation', conversation: { id: 42, status: 'bot' } }), []);
+  // A reload draws the bot's views again before any network.
+  const again = new Delivery({ storage, siteKey: SITE });
+  assert.ok(again.restore().some((c) => c.type === 'bot' && c.on === true));
+  assert.deepEqual(d.frame({ type: 'conversation', conversation: { id: 42, status: 'open', assigned: false } }), [{ type: 'bot', on: false }]);
+  // A chat the bot opened in another tab is adopted, with the bot on.
+  const cmds = d.frame({ type: 'conversation', conversation: { id: 50, status: 'bot' } });
+  assert.equal(d.conversation.id, 50);
+  assert.deepEqual(cmds.filter((c) => c.type === 'bot'), [{ type: 'bot', on: true }]);
 });

@@ -68,8 +68,15 @@ test('message frames are normalised; malformed ones are dropped', () => {
   });
   assert.deepEqual(m, {
     conversation_id: 4, seq: 3, id: 90, client_id: 'c-1', kind: 'text', body: '<b>hi</b>', sender: 'agent',
-    name: '小李', attachment: null, created_at: '2026-01-01T08:00:00Z',
+    name: '小李', attachment: null, created_at: '2026-01-01T08:00:00Z', bot: null,
   });
+  const reply = { action: 'answer', entry_id: 3, answer: '<p>x</p>', choices: [], votable: true, agents_online: null };
+  const fromBot = normalizeMessage({ seq: 4, id: 91, sender: { type: 'bot', id: null, name: '小悦' }, kind: 'text', body: 'x', bot: reply });
+  assert.equal(fromBot.sender, 'bot');
+  assert.deepEqual(fromBot.bot, reply);
+  // Only the bot's messages carry its part.
+  assert.equal(normalizeMessage({ seq: 5, sender: { type: 'agent' }, body: 'x', bot: reply }).bot, null);
+  assert.equal(normalizeMessage({ seq: 6, sender: { type: 'bot' }, body: 'x', bot: 'nope' }).bot, null);
   for (const bad of [null, {}, { seq: 0 }, { seq: 1.5 }, { seq: '2' }]) assert.equal(normalizeMessage(bad), null);
   const odd = normalizeMessage({ seq: 1, sender: { type: 'admin' }, kind: 'note', body: 7, attachment: { id: 'x' } });
   assert.equal(odd.sender, 'system');

@@ -96,6 +96,7 @@ export default {
   'console.note.toggle': 'Internal note',
   'console.note.hint': 'Switch to an internal note that only colleagues see',
   'console.note.label': 'Internal note',
+  'console.bot.label': 'Bot',
   'console.emoji.button': 'Insert an emoji',
   'console.emoji.title': 'Emoji',
   'console.canned.button': 'Canned',

@@ -96,6 +96,7 @@ export default {
   'console.note.toggle': '内部备注',
   'console.note.hint': '切换为内部备注：只有同事能看到',
   'console.note.label': '内部备注',
+  'console.bot.label': '机器人',
   'console.emoji.button': '插入表情',
   'console.emoji.title': '表情',
   'console.canned.button': '快捷回复',

@@ -45,11 +45,13 @@ function messageNode(item, me, actions) {
   const mine = sender === 'agent' && message.sender.id === me.id;
   const classes = ['msg', `msg-${sender}`, mine ? 'msg-mine' : '', message.kind === 'note' ? 'msg-note' : '',
     item.entry ? 'is-local' : ''].filter(Boolean).join(' ');
-  const showName = message.kind === 'note' || (sender === 'agent' && !mine);
+  // The answer bot's part of a chat (before a hand-over) is shown with its name, marked as a bot.
+  const showName = message.kind === 'note' || (sender === 'agent' && !mine) || sender === 'bot';
   return h('div', { ...attrs, class: classes },
     message.kind === 'note' || showName ? h('div', { class: 'msg-head' },
       message.kind === 'note' ? h('span', { class: 'msg-note-label' }, t('console.note.label')) : null,
-      showName ? h('span', { class: 'msg-name' }, message.sender.name || '') : null) : null,
+      showName ? h('span', { class: 'msg-name' }, message.sender.name || '') : null,
+      sender === 'bot' ? h('span', { class: 'msg-bot-label' }, ` · ${t('console.bot.label')}`) : null) : null,
     h('div', { class: 'msg-bubble' },
       attachmentNode(message),
       message.body ? h('div', { class: 'msg-text' }, message.body) : null),

@@ -1,0 +1,305 @@
+"""The answer bot in visitor conversations: it serves a new chat when the site's bot is on
+(`first`, or `offline` with nobody of the chat's team present), replies to each visitor
+message in the same transaction that stores it, and hands the chat to people when the
+visitor asks, after two failed replies in a row, on a 👎, or for an image or file.
+
+A visitor's message is planned before it is stored (`plan_reply`: reads only, the decision
+of services/bot.py, the same code path as `bench/bot_eval.py` and the admin's preview) and
+answered on the writer (`reply_on_writer`), so a resent message (deduplicated by its client
+id) never gets a second reply."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from appliance.domain import validation as v
+from appliance.domain.bot_chat import (
+    ANSWER,
+    ASKED,
+    ATTACHMENT,
+    DOWNVOTED,
+    FAILED,
+    FAILURES,
+    FAILURES_BEFORE_HANDOVER,
+    HANDOVER,
+    SERVED,
+    TURNED_OFF,
+    bot_name,
+    chosen_entry,
+    failures_in_a_row,
+    handover_body,
+    reply_action,
+    reply_body,
+    reply_of,
+    wants_person,
+)
+from appliance.domain.conversations import (
+    BOT,
+    CLOSED,
+    LIVE_STATUSES,
+    TEXT,
+    BotReply,
+    Conversation,
+    Message,
+    Sender,
+)
+from appliance.domain.errors import Conflict, Invalid, NotFound, conversation_not_found
+from appliance.domain.events import ConversationChanged, Event, MessageCreated
+from appliance.domain.kb import (
+    Action,
+    BotAnswer,
+    BotMode,
+    Candidate,
+    Decision,
+    ImproveReason,
+    Intent,
+)
+from appliance.domain.model import Site
+from appliance.services import bot, routing
+from appliance.services.context import Services, on_writer
+from appliance.storage import conversations as store
+from appliance.storage import kb as kb_store
+
+LAST_REPLIES = 10  # enough of the bot's latest replies to count failures in a row
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the site's bot would do with a visitor's message, prepared before it is stored."""
+
+    site_id: int
+    name: str
+    language: str
+    text: str
+    decision: Decision | None  # None: not text (an image or file: the bot hands over)
+    serves_new: bool  # a chat this message opens is the bot's
+    agents_online: bool | None  # someone of the chat's team is present now (None: not asked)
+
+
+@dataclass(frozen=True, slots=True)
+class BotTurn:
+    """The bot's part of one write: its messages and the conversation after them."""
+
+    messages: tuple[Message, ...]
+    conversation: Conversation
+    handed_over: bool = False
+    category_id: int | None = None  # the chat's category, for routing after a hand-over
+
+    def events(self) -> list[Event]:
+        changed: list[Event] = [ConversationChanged(self.conversation)] if self.handed_over else []
+        return [*changed, *(MessageCreated(m, self.conversation) for m in self.messages)]
+
+
+def _target(visitor_id: int, conversation_id: int | None) -> Conversation | None:
+    """The conversation a visitor's message will go to, as check_visitor_send picks it."""
+    if conversation_id is not None:
+        try:
+            head = store.require_head(conversation_id)
+        except NotFound:
+            head = None
+        if head is not None and head.visitor_id == visitor_id and head.status in LIVE_STATUSES:
+            return head
+    return store.open_conversation_head(visitor_id)
+
+
+async def _voice(svc: Services, site: Site) -> tuple[BotMode, str]:
+    settings = await bot.settings_of(svc, site.id)
+    return settings.mode, bot_name(settings.name, site.language)
+
+
+def _situation(sender: Sender, client_id: str,
+               conversation_id: int | None) -> tuple[bool, Conversation | None]:
+    """Whether the message is a resend (answered already), and the conversation it goes to."""
+    assert sender.id is not None
+    return store.find_sent(sender, client_id) is not None, _target(sender.id, conversation_id)
+
+
+async def plan_reply(svc: Services, site: Site, sender: Sender,
+                     fields: dict[str, Any]) -> Plan | None:
+    """None when the bot has nothing to do with this message (off, a resend, or the chat is
+    people's). A resend costs no search: it is found first."""
+    settings = await bot.settings_of(svc, site.id)
+    if settings.mode is BotMode.OFF:  # a chat it still serves: handed over on the writer
+        return None
+    mode, name = settings.mode, bot_name(settings.name, site.language)
+    resent, head = await svc.db.read(_situation, sender, fields["client_id"],
+                                     fields["conversation_id"])
+    if resent or (head is not None and head.status != BOT):
+        return None
+    category_id = fields["category_id"] if head is None else await svc.db.read(
+        store.category_of, head.id)
+    present = await routing.anyone_present(svc, site.id, category_id)
+    serves_new = mode is BotMode.FIRST or not present
+    # A chat opened from an agent's invitation is that agent's to answer, not the bot's.
+    if head is None and (not serves_new or fields["invitation_id"] is not None):
+        return None
+    text = fields["body"]
+    decision = None
+    if fields["kind"] == TEXT:
+        decision = await _decide(svc, site.id, head, text)
+    return Plan(site.id, name, site.language, text, decision, serves_new, present)
+
+
+async def _decide(svc: Services, site_id: int, head: Conversation | None,
+                  text: str) -> Decision:
+    """The bot's decision (services/bot.py), or the entry the visitor picked from its last
+    suggestions."""
+    if head is not None:
+        last = await svc.db.read(store.last_bot_replies, head.id, 1)
+        picked = chosen_entry(text, last[0] if last else None)
+        if picked is not None:
+            entry = await svc.db.read(_entry_of_site, site_id, picked)
+            if entry is not None:
+                return Decision(Action.ANSWER, (Candidate(entry, 1.0, 1.0),), 1.0,
+                                Intent.QUESTION)
+    return await bot.answer(svc, site_id, text)
+
+
+def _entry_of_site(site_id: int, entry_id: int) -> Any:
+    try:
+        entry = kb_store.get_entry(entry_id)
+    except NotFound:
+        return None
+    company_id, _ = kb_store.search_state(site_id)
+    usable = entry.enabled and entry.company_id == company_id and entry.site_id in (
+        None, site_id)
+    return entry if usable else None
+
+
+# -- on the writer ---------------------------------------------------------------------------
+
+def _sender(name: str) -> Sender:
+    return Sender(BOT, None, name)
+
+
+def _client_id() -> str:
+    return "bot-" + secrets.token_hex(12)
+
+
+def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime) -> BotTurn:
+    """On the writer, right after the visitor's message was stored in `conversation`: the
+    bot's reply (recorded for votes and the "to improve" list), or its hand-over."""
+    if conversation.status != BOT:
+        return BotTurn((), conversation)
+    decision = plan.decision
+    if decision is None:
+        return _hand_over(plan, conversation, ATTACHMENT, now)
+    entry_ids = [c.entry.id for c in decision.candidates]
+    logged = kb_store.log_answer(plan.site_id, conversation.id, plan.text[:bot.MATCHED_CHARS],
+                                 decision.action, entry_ids, now)
+    if wants_person(decision):
+        return _hand_over(plan, conversation, ASKED, now)
+    if decision.action is not Action.ANSWER and decision.intent is Intent.QUESTION:
+        company_id, _ = kb_store.search_state(plan.site_id)
+        kb_store.note_question(company_id, plan.site_id, plan.text[:bot.QUESTION_KEPT],
+                               ImproveReason.UNANSWERED, None, now)
+    action = reply_action(decision)
+    if action in FAILED:
+        previous = [r.action for r in store.last_bot_replies(conversation.id, LAST_REPLIES)]
+        if failures_in_a_row(previous) + 1 >= FAILURES_BEFORE_HANDOVER:
+            return _hand_over(plan, conversation, FAILURES, now)
+    body = reply_body(action, decision, plan.text, plan.name, plan.language)
+    message, after = store.append_to(conversation, _sender(plan.name), TEXT, body,
+                                     _client_id(), None, now,
+                                     reply_of(action, decision, logged.id))
+    return BotTurn((message,), after)
+
+
+def orphan_on_writer(site: Site, conversation: Conversation, now: datetime) -> BotTurn | None:
+    """On the writer, when no plan was made (the site's bot is off): a chat the bot still
+    serves goes to people at the visitor's message (who is online was not asked: the bot
+    just says it hands over)."""
+    if conversation.status != BOT:
+        return None
+    name = bot_name(kb_store.bot_settings(site.id).name, site.language)
+    plan = Plan(site.id, name, site.language, "", None, False, None)
+    return _hand_over(plan, conversation, TURNED_OFF, now)
+
+
+def _hand_over(plan: Plan, conversation: Conversation, reason: str, now: datetime) -> BotTurn:
+    """The chat goes to people: open (routed after the commit) with the bot's last word."""
+    opened = store.hand_over(conversation.id, reason, now)
+    if opened is None:
+        return BotTurn((), conversation)
+    body = handover_body(reason, plan.agents_online, plan.language)
+    message, _ = store.append_to(opened, _sender(plan.name), TEXT, body, _client_id(), None,
+                                 now, BotReply(HANDOVER, agents_online=plan.agents_online))
+    return BotTurn((message,), store.get_conversation(conversation.id), True,
+                   store.category_of(conversation.id))
+
+
+def new_conversation_status(plan: Plan | None) -> tuple[str, str | None]:
+    """The status (and bot outcome) of a chat a visitor's first message opens."""
+    if plan is not None and plan.serves_new:
+        return BOT, SERVED
+    return "open", None
+
+
+# -- the visitor's requests ------------------------------------------------------------------
+
+async def widget_bot(svc: Services, site: Site) -> dict[str, str] | None:
+    """The session answer's `bot`: the site's bot when it is on (the widget then offers the
+    chat whoever is online, and loads its bot view)."""
+    mode, name = await _voice(svc, site)
+    return None if mode is BotMode.OFF else {"name": name, "mode": mode.value}
+
+
+async def _own(svc: Services, visitor_id: int, conversation_id: int) -> Conversation:
+    conversation = await svc.db.read(store.get_conversation, conversation_id)
+    if conversation.visitor_id != visitor_id:
+        raise conversation_not_found()
+    return conversation
+
+
+async def _planned(svc: Services, site: Site, conversation: Conversation) -> Plan:
+    _, name = await _voice(svc, site)
+    category_id = await svc.db.read(store.category_of, conversation.id)
+    present = await routing.anyone_present(svc, site.id, category_id)
+    return Plan(site.id, name, site.language, "", None, False, present)
+
+
+async def check_handover(svc: Services, site: Site, visitor_id: int, data: Any) -> BotTurn:
+    """The visitor asks for a person (the widget's button): the bot's chat is handed over;
+    one already with people is answered as it is."""
+    body = v.only_fields(data, ("conversation_id",))
+    conversation = await _own(svc, visitor_id, v.clean_id(body.get("conversation_id"),
+                                                          "conversation_id"))
+    if conversation.status == CLOSED:
+        raise Conflict("This conversation is closed")
+    if conversation.status != BOT:
+        return BotTurn((), conversation)
+    plan = await _planned(svc, site, conversation)
+    now = svc.now()
+    return await svc.commit(on_writer(lambda: _hand_over(
+        plan, store.require_head(conversation.id), ASKED, now)), BotTurn.events)
+
+
+async def check_vote(svc: Services, site: Site, visitor_id: int,
+                     data: Any) -> tuple[BotAnswer, BotTurn]:
+    """👍 (1) or 👎 (-1) on one of the bot's answers in the visitor's own conversation; a 👎
+    puts the question in the "to improve" list and, while the bot serves, hands over."""
+    body = v.only_fields(data, ("message_id", "vote"))
+    message_id = v.clean_id(body.get("message_id"), "message_id")
+    vote = body.get("vote")
+    if isinstance(vote, bool) or vote not in (1, -1):
+        raise Invalid("vote must be 1 or -1", field="vote")
+    try:
+        message = await svc.db.read(store.get_message, message_id)
+        conversation = await _own(svc, visitor_id, message.conversation_id)
+    except NotFound:
+        raise NotFound("No such message") from None
+    reply = message.bot
+    if message.sender.type != BOT or reply is None or reply.action != ANSWER \
+            or reply.answer_id is None:
+        raise Invalid("Only the bot's answers can be voted on", field="message_id")
+    voted = await bot.check_vote(svc, conversation.site_id, reply.answer_id, vote)
+    if vote == 1 or conversation.status != BOT:
+        return voted, BotTurn((), conversation)
+    plan = await _planned(svc, site, conversation)
+    now = svc.now()
+    turn = await svc.commit(on_writer(lambda: _hand_over(
+        plan, store.require_head(conversation.id), DOWNVOTED, now)), BotTurn.events)
+    return voted, turn
