@@ -74,6 +74,7 @@ def offline(start_appliance, smtp):
 
 def outbox(appliance: Appliance) -> list[tuple]:
     db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
+    db.setbusytimeout(10_000)  # the appliance writes too (indexer, loops)
     try:
         return db.execute("SELECT json_extract(payload, '$.to'), status, attempts, last_error "
                           "FROM outbox WHERE kind = 'mail' ORDER BY id").fetchall()

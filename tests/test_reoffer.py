@@ -16,6 +16,7 @@ WATCH_SECONDS = 5  # web/app.py: ROUTING_WATCH_SECONDS
 def make_overdue(appliance: Appliance, conversation_id: int) -> None:
     """The rule, not the timer, is under test: age the chat's assignment lines."""
     db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
+    db.setbusytimeout(10_000)  # the appliance writes too (indexer, loops)
     db.setbusytimeout(5000)
     db.execute("UPDATE message SET created_at = '2000-01-01 00:00:00' "
                "WHERE conversation_id = ? AND kind = 'system'", (conversation_id,))

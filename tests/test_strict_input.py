@@ -307,6 +307,7 @@ def test_a_list_of_recipients_stored_before_the_check_is_never_mailed(appliance,
         "client_id": cid(), "body": "hi"}).json()["conversation_id"]
     listed = "li@example.com, boss@evil.example"
     db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
+    db.setbusytimeout(10_000)  # the appliance writes too (indexer, loops)
     db.execute("UPDATE visitor SET email = ?", (listed,))
     db.execute("UPDATE site SET notify_email = ?", (listed,))
     r = client.post(f"/api/conversations/{conv}/messages", json={"client_id": cid(),
