@@ -8,15 +8,15 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get the console, sites, users, teams, company, mail and their account', () => {
-  const all = ['console', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
+test('managers get the console, visitors, sites, users, teams, company, mail, blocks and their account', () => {
+  const all = ['console', 'visitors', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account'];
   assert.deepEqual(ids('owner'), all);
   assert.deepEqual(ids('admin'), all);
 });
 
-test('agents and supervisors get the console and their account', () => {
-  assert.deepEqual(ids('supervisor'), ['console', 'account']);
-  assert.deepEqual(ids('agent'), ['console', 'account']);
+test('supervisors get the console, visitors, blocks and their account; agents no blocks', () => {
+  assert.deepEqual(ids('supervisor'), ['console', 'visitors', 'blocks', 'account']);
+  assert.deepEqual(ids('agent'), ['console', 'visitors', 'account']);
 });
 
 test('unknown roles get nothing', () => {
@@ -48,6 +48,9 @@ test('route access follows the nav', () => {
   assert.ok(canOpen('owner', 'mail'));
   assert.ok(!canOpen('supervisor', 'teams'));
   assert.ok(!canOpen('agent', 'mail'));
+  assert.ok(canOpen('agent', 'visitors'));
+  assert.ok(canOpen('supervisor', 'blocks'));
+  assert.ok(!canOpen('agent', 'blocks'));
   assert.ok(!canOpen('owner', 'home'));
   assert.ok(!canOpen('owner', 'not-found'));
 });

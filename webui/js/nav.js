@@ -2,15 +2,18 @@
 import { sectionOf } from './routes.js';
 
 const MANAGERS = ['owner', 'admin'];
-const EVERYONE = [...MANAGERS, 'supervisor', 'agent'];
+const SUPERVISORS = [...MANAGERS, 'supervisor'];
+const EVERYONE = [...SUPERVISORS, 'agent'];
 
 export const NAV_ITEMS = [
   { id: 'console', label: 'nav.console', roles: EVERYONE },
+  { id: 'visitors', label: 'nav.visitors', roles: EVERYONE },
   { id: 'sites', label: 'nav.sites', roles: MANAGERS },
   { id: 'users', label: 'nav.users', roles: MANAGERS },
   { id: 'teams', label: 'nav.teams', roles: MANAGERS },
   { id: 'company', label: 'nav.company', roles: MANAGERS },
   { id: 'mail', label: 'nav.mail', roles: MANAGERS },
+  { id: 'blocks', label: 'nav.blocks', roles: SUPERVISORS },
   { id: 'account', label: 'nav.account', roles: EVERYONE },
 ];
 

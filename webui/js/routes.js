@@ -14,6 +14,8 @@ const PATTERNS = [
   ['account', /^account$/],
   ['console', /^console(?:\/(\d+))?$/],
   ['canned', /^canned$/],
+  ['visitors', /^visitors(?:\/(\d+))?$/],
+  ['blocks', /^blocks$/],
 ];
 
 /** The nav section each route belongs to (used to highlight the nav and check access). */
@@ -21,6 +23,7 @@ const SECTIONS = {
   sites: 'sites', 'site-new': 'sites', site: 'sites',
   users: 'users', 'user-new': 'users', user: 'users',
   teams: 'teams', company: 'company', mail: 'mail', account: 'account', console: 'console', canned: 'console',
+  visitors: 'visitors', blocks: 'blocks',
 };
 
 /** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
@@ -43,6 +46,7 @@ export function hrefFor(name, params = {}) {
     case 'user-new': return '#/users/new';
     case 'user': return `#/users/${Number(params.id)}`;
     case 'console': return params.id ? `#/console/${Number(params.id)}` : '#/console';
+    case 'visitors': return params.id ? `#/visitors/${Number(params.id)}` : '#/visitors';
     default: return `#/${name}`;
   }
 }

@@ -5,6 +5,7 @@ import { hrefFor } from '../../routes.js';
 import { deviceText, formatDateTime, linkable, previewText, visitorName } from '../../console/present.js';
 import { attributeLabel, readableUrl } from '../../console/visitor-info.js';
 import { siteCardNode } from './site-card.js';
+import { createVisitorDetails } from './visitor-details.js';
 
 function fact(label, value) {
   if (value === null || value === undefined || value === '') return null;
@@ -42,13 +43,16 @@ function attributesSection(attributes) {
 }
 
 /** `onBack()` returns to the chat on one-column layouts. */
-export function createSidebarPane({ rt, onBack }) {
+export function createSidebarPane({ ctx, rt, onBack }) {
   const content = h('div', { class: 'info-body' });
+  // Visits, page trail, invitations and block state (GET /api/visitors/{id}), below the facts.
+  const trail = createVisitorDetails({ ctx, rt });
   const element = h('aside', { class: 'console-info', 'data-test': 'visitor-sidebar', 'aria-label': t('console.info.label') },
     h('div', { class: 'info-head' },
       h('button', { type: 'button', class: 'button button-quiet info-back', onclick: onBack, 'aria-label': t('console.back') }, '←'),
       h('h2', {}, t('console.info.title'))),
-    content);
+    content,
+    h('div', { class: 'info-body info-trail' }, trail.element));
   let drawn = null;
 
   return {
@@ -60,6 +64,12 @@ export function createSidebarPane({ rt, onBack }) {
       const key = [conversation, details, getLanguage(), rt.sites.length];
       if (drawn && key.every((part, index) => part === drawn[index])) return;
       drawn = key;
+      const visitorId = conversation?.visitor?.id ?? details?.visitor?.id ?? null;
+      trail.show(Number.isInteger(visitorId) ? visitorId : null);
+      if (conversation && details?.visitor) {
+        const seen = details.visitor;
+        trail.follow(`${seen.page_url}|${seen.last_seen_at}|${conversation.status}|${conversation.assignee_id}`);
+      }
       if (!conversation) {
         content.replaceChildren(h('p', { class: 'muted' }, id === null ? t('console.info.none') : t('app.loading')));
         return;

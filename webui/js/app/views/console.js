@@ -50,7 +50,7 @@ function mount(ctx, rt) {
   const chat = createChatPane({
     ctx, rt, onBack: () => ctx.navigate(hrefFor('console')), onInfo: () => setPane(root.dataset.pane === 'info' ? 'chat' : 'info'),
   });
-  const sidebar = createSidebarPane({ rt, onBack: () => setPane('chat') });
+  const sidebar = createSidebarPane({ ctx, rt, onBack: () => setPane('chat') });
   const linkBar = h('div', { class: 'console-link', role: 'status', hidden: true });
   root.append(linkBar, list.element, chat.element, sidebar.element, board.element);
   const onActivity = () => rt.presence.activity();
