@@ -116,4 +116,9 @@ export default {
   'error.invalid.removed': 'The list could not be loaded. Reload the page.',
   'error.forbidden.site_id': 'Choose one of your sites; blocking on every site of a company needs someone who serves all of them.',
   'error.not_found.site_id': 'That site does not exist or is not one of yours.',
+  // Refusals the console labels itself (the server names no field): inviting, withdrawing, unblocking.
+  'error.conflict.invite': 'This visitor cannot be invited now: they left the site, are chatting, are blocked, or are already being shown an invitation.',
+  'error.not_found.invite': 'This visitor is no longer on your sites.',
+  'error.conflict.withdraw': 'This invitation was already answered, withdrawn or has expired.',
+  'error.forbidden.unblock': 'Only owners and admins lift a block on every site of a company.',
 };

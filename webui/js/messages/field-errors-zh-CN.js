@@ -116,4 +116,9 @@ export default {
   'error.invalid.removed': '列表无法加载，请刷新页面。',
   'error.forbidden.site_id': '请选择您负责的站点；在公司的所有站点屏蔽，需要负责其全部站点的人员操作。',
   'error.not_found.site_id': '该站点不存在，或不是您负责的站点。',
+  // 控制台自己标注的拒绝（服务器没有指明字段时）：邀请、撤回邀请、解除屏蔽。
+  'error.conflict.invite': '现在不能邀请这位访客：TA 已离开网站、正在对话、已被屏蔽，或正看着另一条邀请。',
+  'error.not_found.invite': '这位访客已不在您负责的站点上。',
+  'error.conflict.withdraw': '这条邀请已被回复、撤回或已过期，无法撤回。',
+  'error.forbidden.unblock': '只有所有者和管理员能解除对公司所有站点的屏蔽。',
 };

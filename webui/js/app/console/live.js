@@ -4,6 +4,14 @@ import { LiveVisitorList } from '../../console/live-visitors.js';
 /** Statuses the inviting agent hears about (a toast), with the catalogue key of each. */
 const TOLD = { accepted: 'visitors.toast.accepted', declined: 'visitors.toast.declined', ignored: 'visitors.toast.ignored' };
 
+/** A refusal the server gave without a field, labelled with what was refused (field-errors-*.js). */
+function about(error, what) {
+  if (error && typeof error === 'object' && !error.field && ['conflict', 'not_found', 'forbidden'].includes(error.code)) {
+    error.field = what;
+  }
+  return error;
+}
+
 /**
  * `send(frame)` sends on the console socket (false when it is down); `notify(text, kind)` shows a
  * toast. Views `subscribe(fn)`: called once per animation frame at most, however many frames came.
@@ -84,12 +92,14 @@ export function createLiveVisitors({ api, me, t, send, notify = () => {} }) {
     },
     details: (id) => api.get(`/api/visitors/${Number(id)}`),
     async invite(id, message) {
-      const { invitation } = await api.post(`/api/visitors/${Number(id)}/invite`, { message });
+      const { invitation } = await api.post(`/api/visitors/${Number(id)}/invite`, { message })
+        .catch((error) => { throw about(error, 'invite'); });
       onInvitation(invitation, { quiet: true });
       return invitation;
     },
     async withdraw(invitationId) {
-      const { invitation } = await api.post(`/api/invitations/${Number(invitationId)}/withdraw`, {});
+      const { invitation } = await api.post(`/api/invitations/${Number(invitationId)}/withdraw`, {})
+        .catch((error) => { throw about(error, 'withdraw'); });
       onInvitation(invitation, { quiet: true });
       return invitation;
     },
@@ -115,3 +125,5 @@ export function createLiveVisitors({ api, me, t, send, notify = () => {} }) {
 
   return live;
 }
+
+export { about as labelRefusal };

@@ -118,6 +118,9 @@ export function createVisitorTable({ onOpen, startedAt, siteName, sort, onSort }
   viewport.addEventListener('scroll', () => {
     scrollFrame ||= requestAnimationFrame(() => {
       scrollFrame = 0;
+      // The header is outside the scrolled rows: it follows them sideways.
+      const shift = `translateX(${-viewport.scrollLeft}px)`;
+      if (head.style.transform !== shift) head.style.transform = shift;
       draw();
     });
   }, { passive: true });

@@ -4,6 +4,7 @@ import { errorMessage } from '../../errors.js';
 import { errorBox, field, formValues, input, select, setBusy, showFormError } from '../../forms.js';
 import { getLanguage, t } from '../../i18n.js';
 import { formatDateTime } from '../../console/present.js';
+import { labelRefusal } from '../console/live.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
 
@@ -64,7 +65,7 @@ function remove(ctx, block) {
     title: t('blocks.remove.title'), message: t('blocks.remove.message', { value: block.value }),
     okLabel: t('blocks.remove'),
     onConfirm: async () => {
-      await ctx.api.post(`/api/blocks/${block.id}/remove`, {});
+      await ctx.api.post(`/api/blocks/${block.id}/remove`, {}).catch((error) => { throw labelRefusal(error, 'unblock'); });
       ctx.notify(t('blocks.removed'));
       ctx.rerender();
     },
