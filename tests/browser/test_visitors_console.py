@@ -145,11 +145,20 @@ def test_an_invitation_sent_from_the_console_is_accepted_into_a_chat_with_that_a
     assert hook(agent, "invite-message").input_value() == "您好，我是小李，需要报价吗？"
     hook(agent, "invite-template").select_option(label="欢迎咨询")
     assert hook(agent, "invite-message").input_value() == "欢迎咨询"
-    hook(agent, "invite-message").fill("您好，我是小李")
     hook(agent, "confirm-ok").click()
     shown = agent.locator('[data-test="visitor-invitation-status"][data-status="shown"]')
     shown.wait_for()
     invitation = hook(visitor, "kefu-invitation")
+    invitation.wait_for()
+    assert "欢迎咨询" in invitation.inner_text()
+    # Taken back: the visitor's page hides it, and the agent may invite again.
+    hook(agent, "visitor-withdraw").click()
+    agent.locator('[data-test="visitor-invitation-status"][data-status="withdrawn"]').wait_for()
+    invitation.wait_for(state="detached")
+    hook(agent, "visitor-invite").click()
+    hook(agent, "invite-message").fill("您好，我是小李")
+    hook(agent, "confirm-ok").click()
+    shown.wait_for()
     invitation.wait_for()
     assert "您好，我是小李" in invitation.inner_text()
     hook(visitor, "kefu-invitation-accept").click()

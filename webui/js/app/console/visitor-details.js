@@ -37,7 +37,7 @@ function visitSection(visit, isLive) {
     h('h4', {}, t('visitors.visit.title', { n: visit.number }),
       h('span', { class: 'muted' }, ` · ${formatDateTime(visit.started_at, getLanguage())}`)),
     h('dl', { class: 'facts' },
-      fact(t('visitors.col.source'), sourceText(visit.source)),
+      fact(t('visitors.filter.source'), sourceText(visit.source)),
       fact(t('visitors.keyword'), visit.source?.keyword || null, 'visit-keyword'),
       fact(t('visitors.referrer'), visit.referrer ? externalLink(visit.referrer, readableUrl(visit.referrer)) : null),
       fact(t('visitors.col.place'), placeText(visit.place) || null),

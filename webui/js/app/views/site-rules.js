@@ -25,7 +25,7 @@ function numberInput(name, value, [min, max], test) {
 function ruleFields(values, teams) {
   const condition = (name) => `conditions.${name}`;
   return [
-    h('div', { class: 'form-grid' },
+    h('div', { class: 'form-grid rule-form' },
       field({ label: t('rules.name'), control: input({ name: 'name', maxlength: '80', value: values.name, 'data-test': 'rule-name' }) }),
       field({ label: t('rules.team'), hint: t('rules.team.hint'),
         control: select({ name: 'team_id', 'data-test': 'rule-team' }, teamOptions(teams, t('rules.team.any')), values.team_id) }),
