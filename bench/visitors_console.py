@@ -286,6 +286,7 @@ def main() -> None:
     relay.BENCH_LIMITS += ("address_pages_per_minute = 1000000\n"
                            "visitor_sessions_per_minute = 1000000\n")
     windows = uvloop.run(one_run(visitors, args.seconds))
+    load = os.getloadavg()[0]
     text = table(windows)
     print(text)
     if args.no_write:
@@ -300,7 +301,9 @@ def main() -> None:
         "`requestAnimationFrame` callback of the page (the list redraws in one per delta). "
         "Per second: CDP `Performance` script, "
         "layout and style time. Long tasks: over 50 ms (PerformanceObserver). Frame interval: "
-        "between `requestAnimationFrame` callbacks (16.7 ms at 60 Hz).\n\n" + text)
+        "between `requestAnimationFrame` callbacks (16.7 ms at 60 Hz). The machine's 1-minute "
+        f"load average at the end: {load:.1f} (times are wall-clock: on a shared machine a "
+        "callback may be descheduled midway).\n\n" + text)
 
 
 def write_section_as(text: str) -> None:

@@ -37,7 +37,7 @@ function makeRow(onOpen) {
     returning: h('span', {}),
     name: h('span', { 'data-test': 'visitor-name' }),
   };
-  const row = h('div', { class: 'vt-row', role: 'row', tabindex: '-1', 'data-test': 'visitor-row' },
+  const row = h('div', { class: 'vt-row', role: 'row', tabindex: '0', 'data-test': 'visitor-row' },
     cell('site', parts.site),
     cell('page', parts.title, parts.url),
     cell('source', parts.kind, parts.keyword),
