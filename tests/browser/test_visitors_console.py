@@ -169,7 +169,8 @@ def test_an_invitation_sent_from_the_console_is_accepted_into_a_chat_with_that_a
     conversations = owner_client.get("/api/conversations?view=open").json()["conversations"]
     assert conversations[0]["assignee_id"] == li["id"]
     # The chat reached the inviting agent's console, as any chat does, with the trail beside it.
-    agent.goto(f"{appliance.url}/app/#/console/{conversations[0]['id']}")
+    hook(agent, "visitor-open-chat").click()
+    agent.wait_for_url(f"**/app/#/console/{conversations[0]['id']}")
     hook(agent, "chat-message").filter(has_text="想问下价格").first.wait_for()
     hook(agent, "visitor-sidebar").locator('[data-test="trail-page"]').first.wait_for()
     accepted = hook(agent, "visitor-sidebar").locator(
@@ -232,9 +233,14 @@ def test_a_title_made_of_markup_is_shown_as_text(appliance: Appliance, shops,
     title = row(console, live["id"]).locator('[data-test="visitor-title"]')
     title.wait_for()
     assert title.inner_text() == HOSTILE_TITLE
+    assert live["source"]["keyword"] == "报价<b>x</b>"
+    keyword = row(console, live["id"]).locator('[data-test="visitor-keyword"]')
+    assert keyword.inner_text() == "报价<b>x</b>"
+    assert keyword.locator("b").count() == 0
     row(console, live["id"]).click()
     trail = hook(console, "visitor-details").locator(".trail-title").first
     trail.wait_for()
     assert trail.inner_text() == HOSTILE_TITLE
+    assert hook(console, "visit-keyword").inner_text() == "报价<b>x</b>"
     assert console.locator("#main img").count() == 0
     assert console.evaluate("window.kefuPwned") is None

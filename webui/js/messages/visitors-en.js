@@ -44,6 +44,7 @@ export default {
   'visitors.invitation.line': 'Latest invitation: {status}',
   'visitors.blocked': 'Blocked (reason: {reason}): the visitor sees “Chat is unavailable”.',
 
+  'visitors.openChat': 'Open the chat',
   'visitors.invite': 'Invite to chat',
   'visitors.withdraw': 'Withdraw invitation',
   'visitors.invite.title': 'Invite this visitor to chat',

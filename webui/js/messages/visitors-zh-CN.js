@@ -44,6 +44,7 @@ export default {
   'visitors.invitation.line': '最近的邀请：{status}',
   'visitors.blocked': '已加入黑名单（原因：{reason}）：访客看到“暂时无法咨询”。',
 
+  'visitors.openChat': '打开对话',
   'visitors.invite': '邀请对话',
   'visitors.withdraw': '撤回邀请',
   'visitors.invite.title': '邀请访客对话',

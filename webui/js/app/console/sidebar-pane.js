@@ -46,7 +46,7 @@ function attributesSection(attributes) {
 export function createSidebarPane({ ctx, rt, onBack }) {
   const content = h('div', { class: 'info-body' });
   // Visits, page trail, invitations and block state (GET /api/visitors/{id}), below the facts.
-  const trail = createVisitorDetails({ ctx, rt });
+  const trail = createVisitorDetails({ ctx, rt, compact: true });
   const element = h('aside', { class: 'console-info', 'data-test': 'visitor-sidebar', 'aria-label': t('console.info.label') },
     h('div', { class: 'info-head' },
       h('button', { type: 'button', class: 'button button-quiet info-back', onclick: onBack, 'aria-label': t('console.back') }, '←'),

@@ -68,11 +68,12 @@ function invitationsList(rt, invitations) {
 }
 
 /**
- * `createVisitorDetails({ctx, rt})`: `show(id)` loads and draws visitor `id` (null: nothing);
+ * `createVisitorDetails({ctx, rt, onClose?, compact?})` (compact: beside a conversation, whose
+ * panel already names the visitor): `show(id)` loads and draws visitor `id` (null: nothing);
  * `follow()` reloads when their live record says something changed (a page, a state, an
  * invitation). Returns `{element, show, follow, reload}`.
  */
-export function createVisitorDetails({ ctx, rt, onClose = null }) {
+export function createVisitorDetails({ ctx, rt, onClose = null, compact = false }) {
   const body = h('div', { class: 'vd-body' });
   const element = h('section', { class: 'visitor-details', 'data-test': 'visitor-details', 'aria-live': 'polite' },
     onClose ? h('button', { type: 'button', class: 'button button-quiet vd-close', 'aria-label': t('visitors.details.close'),
@@ -106,7 +107,10 @@ export function createVisitorDetails({ ctx, rt, onClose = null }) {
     const visitor = answer.visitor;
     const invitation = live?.invitation;
     const canInvite = live && live.state === 'browsing' && !answer.blocked;
+    const chat = live?.conversation_id;
     return h('div', { class: 'vd-actions' },
+      chat && !compact ? h('a', { class: 'button button-small button-primary', 'data-test': 'visitor-open-chat',
+        href: hrefFor('console', { id: chat }) }, t('visitors.openChat')) : null,
       canInvite ? h('button', { type: 'button', class: 'button button-small button-primary', 'data-test': 'visitor-invite',
         onclick: () => inviteVisitor(ctx, rt, live).then((sent) => sent && reload()) }, t('visitors.invite')) : null,
       invitation?.status === 'shown' ? h('button', { type: 'button', class: 'button button-small', 'data-test': 'visitor-withdraw',
@@ -136,7 +140,7 @@ export function createVisitorDetails({ ctx, rt, onClose = null }) {
     const state = live?.state || 'offline';
     const invitation = live?.invitation;
     body.replaceChildren(...[
-      h('div', { class: 'vd-head' },
+      compact ? null : h('div', { class: 'vd-head' },
         h('h3', { 'data-test': 'visitor-details-name' }, visitor.name || live?.name || t('visitors.visitorNumber', { id })),
         h('span', { class: `badge vt-state-${state}`, 'data-test': 'visitor-details-state', 'data-state': state },
           t(`visitors.state.${state}`)),
