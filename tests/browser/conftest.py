@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import chromium_path, require_or_skip
+from conftest import Appliance, chromium_path, require_or_skip
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -86,3 +90,56 @@ def open_console(page, base_url: str, login: str, password: str) -> None:
     page.goto(base_url + "/app/#/console")
     hook(page, "console").wait_for()
     page.wait_for_function("document.body.dataset.socket === 'open'")
+
+
+# -- host pages: one site embedded on two websites of different origins ---------------------
+# A page whose title is markup: shown anywhere in the console, it must read as these characters.
+HOSTILE_TITLE = '<img src=x onerror="document.title=window.kefuPwned=1">报价单'
+HOSTILE_TITLE_HTML = HOSTILE_TITLE.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def serve(folder: Path, snippet: str) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """index.html (首页), pricing.html (价格表) and hostile.html (HOSTILE_TITLE), each with the
+    site's snippet and a link (#next) to pricing.html."""
+    folder.mkdir()
+    for name, title in (("index.html", "首页"), ("pricing.html", "价格表"),
+                        ("hostile.html", HOSTILE_TITLE_HTML)):
+        (folder / name).write_text(
+            f"<!doctype html><html><head><meta charset=utf-8><title>{title}</title></head>"
+            f"<body><h1>{title}</h1><a id=next href=pricing.html>价格</a>{snippet}</body></html>",
+            "utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[assignment]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture
+def shops(tmp_path: Path, appliance: Appliance, owner) -> Iterator[dict]:
+    """One site embedded on two host pages of different origins."""
+    owner_client, setup = owner
+    site = setup["site"]
+    first, a = serve(tmp_path / "a", site["snippet"])
+    second, b = serve(tmp_path / "b", site["snippet"])
+    r = owner_client.patch(f"/api/sites/{site['id']}", json={"allowed_origins": [a, b]})
+    assert r.status_code == 200, r.text
+    yield {"a": a, "b": b, "site": r.json()["site"], "owner": owner_client}
+    for server in (first, second):
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for(check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def listed(client, origin: str) -> dict | None:
+    visitors = client.get("/api/visitors/live").json()["visitors"]
+    return next((v for v in visitors if v["page"]["url"].startswith(origin)), None)

@@ -5,66 +5,16 @@ visitor sees the offline state."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from conftest import AGENT_PASSWORD_FOR_TESTS, OWNER_PASSWORD, Appliance
 
-from browser.conftest import hook, open_console
+from browser.conftest import hook, listed, open_console, wait_for
 from browser.conftest import kefu as t
 
 pytestmark = pytest.mark.browser
 BAIDU = "https://www.baidu.com/s?ie=utf-8&wd=" + quote("牙齿美白多少钱")
-
-
-def serve(folder: Path, snippet: str) -> tuple[http.server.ThreadingHTTPServer, str]:
-    folder.mkdir()
-    for name, title in (("index.html", "首页"), ("pricing.html", "价格表")):
-        (folder / name).write_text(
-            f"<!doctype html><html><head><meta charset=utf-8><title>{title}</title></head>"
-            f"<body><h1>{title}</h1><a id=next href=pricing.html>价格</a>{snippet}</body></html>",
-            "utf-8")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None  # type: ignore[assignment]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-@pytest.fixture
-def shops(tmp_path: Path, appliance: Appliance, owner) -> Iterator[dict]:
-    """One site embedded on two host pages of different origins."""
-    owner_client, setup = owner
-    site = setup["site"]
-    first, a = serve(tmp_path / "a", site["snippet"])
-    second, b = serve(tmp_path / "b", site["snippet"])
-    r = owner_client.patch(f"/api/sites/{site['id']}", json={"allowed_origins": [a, b]})
-    assert r.status_code == 200, r.text
-    yield {"a": a, "b": b, "site": r.json()["site"], "owner": owner_client}
-    for server in (first, second):
-        server.shutdown()
-        server.server_close()
-
-
-def wait_for(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
-
-
-def listed(client, origin: str) -> dict | None:
-    visitors = client.get("/api/visitors/live").json()["visitors"]
-    return next((v for v in visitors if v["page"]["url"].startswith(origin)), None)
 
 
 def test_a_baidu_visitor_is_listed_with_the_keyword_and_navigating_appends_to_the_trail(

@@ -26,13 +26,14 @@ test('every role lands on the console, which comes first in the nav', () => {
     assert.ok(canOpen(role, 'canned'));
   }
   assert.deepEqual(navForRole('owner').map((item) => item.id),
-    ['console', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'account']);
-  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'customers', 'leads', 'account']);
+    ['console', 'visitors', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account']);
+  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'visitors', 'customers', 'leads', 'account']);
   assert.ok(!canOpen('agent', 'sites'));
 });
 
 test('conversation frames go to the console; junk does not', () => {
-  for (const type of ['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset', 'error']) {
+  for (const type of ['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset', 'error',
+    'visitors', 'visitors_delta', 'invitation']) {
     const text = JSON.stringify({ type, conversation_id: 1 });
     assert.deepEqual(onSocketMessage(text), { action: 'frame', frame: { type, conversation_id: 1 } }, type);
   }

@@ -8,22 +8,22 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get the console, customers, leads, sites, users, teams, company, mail and their account', () => {
-  const all = ['console', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
+test('managers get the console, visitors, customers, leads, sites, users, teams, company, mail, blocks and their account', () => {
+  const all = ['console', 'visitors', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account'];
   assert.deepEqual(ids('owner'), all);
   assert.deepEqual(ids('admin'), all);
 });
 
-test('agents and supervisors get the console, customers, leads and their account', () => {
-  assert.deepEqual(ids('supervisor'), ['console', 'customers', 'leads', 'account']);
-  assert.deepEqual(ids('agent'), ['console', 'customers', 'leads', 'account']);
+test('supervisors get the console, visitors, customers, leads, blocks and their account; agents no blocks', () => {
+  assert.deepEqual(ids('supervisor'), ['console', 'visitors', 'customers', 'leads', 'blocks', 'account']);
+  assert.deepEqual(ids('agent'), ['console', 'visitors', 'customers', 'leads', 'account']);
 });
 
 test('client accounts get their portal and their account, and land on the portal', () => {
   assert.deepEqual(ids('client'), ['portal', 'account']);
   assert.equal(defaultRouteFor('client'), 'portal');
   assert.ok(canOpen('client', 'portal-conversation'));
-  for (const route of ['console', 'canned', 'customers', 'customer', 'leads', 'sites', 'users', 'company']) {
+  for (const route of ['console', 'canned', 'customers', 'customer', 'leads', 'sites', 'users', 'company', 'visitors', 'blocks']) {
     assert.ok(!canOpen('client', route), route);
   }
   assert.ok(!canOpen('agent', 'portal'));
@@ -58,6 +58,9 @@ test('route access follows the nav', () => {
   assert.ok(canOpen('owner', 'mail'));
   assert.ok(!canOpen('supervisor', 'teams'));
   assert.ok(!canOpen('agent', 'mail'));
+  assert.ok(canOpen('agent', 'visitors'));
+  assert.ok(canOpen('supervisor', 'blocks'));
+  assert.ok(!canOpen('agent', 'blocks'));
   assert.ok(!canOpen('owner', 'home'));
   assert.ok(!canOpen('owner', 'not-found'));
 });

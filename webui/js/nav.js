@@ -2,13 +2,15 @@
 import { sectionOf } from './routes.js';
 
 const MANAGERS = ['owner', 'admin'];
-const STAFF = [...MANAGERS, 'supervisor', 'agent'];
+const SUPERVISORS = [...MANAGERS, 'supervisor'];
+const STAFF = [...SUPERVISORS, 'agent'];
 /** A client company's own staff: the read-only portal of their company. */
 const CLIENTS = ['client'];
 const EVERYONE = [...STAFF, ...CLIENTS];
 
 export const NAV_ITEMS = [
   { id: 'console', label: 'nav.console', roles: STAFF },
+  { id: 'visitors', label: 'nav.visitors', roles: STAFF },
   { id: 'portal', label: 'nav.portal', roles: CLIENTS },
   { id: 'customers', label: 'nav.customers', roles: STAFF },
   { id: 'leads', label: 'nav.leads', roles: STAFF },
@@ -17,6 +19,7 @@ export const NAV_ITEMS = [
   { id: 'teams', label: 'nav.teams', roles: MANAGERS },
   { id: 'company', label: 'nav.company', roles: MANAGERS },
   { id: 'mail', label: 'nav.mail', roles: MANAGERS },
+  { id: 'blocks', label: 'nav.blocks', roles: SUPERVISORS },
   { id: 'account', label: 'nav.account', roles: EVERYONE },
 ];
 

@@ -30,7 +30,26 @@ export function siteBody(values, { isNew, chooseCompany, prechat = [] }) {
     const choices = Object.fromEntries(PRECHAT_FIELDS.map((field) => [field, values[`prechat_${field}`]]));
     body.prechat_fields = prechatFields(choices, prechat);
   }
-  return Object.assign(body, siteRoutingBody(values));
+  return Object.assign(body, siteRoutingBody(values), siteVisitorsBody(values));
+}
+
+export const REQUIRE_IDENTITY = ['none', 'prechat', 'signed'];
+
+/** Invitation templates as the site form's box holds them: one a line, blank lines and repeats dropped. */
+export function templatesFrom(text) {
+  const lines = String(text ?? '').split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+  return [...new Set(lines)];
+}
+
+/** The visitor-tracking, identity and invitation-template fields of the site form, only those it has. */
+export function siteVisitorsBody(values) {
+  const body = {};
+  const has = (name) => Object.hasOwn(values, name);
+  if (has('track_before_chat')) body.track_before_chat = isChecked(values.track_before_chat);
+  if (has('honour_dnt')) body.honour_dnt = isChecked(values.honour_dnt);
+  if (has('require_identity')) body.require_identity = values.require_identity;
+  if (has('invitation_templates')) body.invitation_templates = templatesFrom(values.invitation_templates);
+  return body;
 }
 
 /** A select's value as an id, '' meaning none (null). */

@@ -19,6 +19,8 @@ const PATTERNS = [
   ['leads', /^leads$/],
   ['portal', /^portal$/],
   ['portal-conversation', /^portal\/conversations\/(\d+)$/],
+  ['visitors', /^visitors(?:\/(\d+))?$/],
+  ['blocks', /^blocks$/],
 ];
 
 /** The nav section each route belongs to (used to highlight the nav and check access). */
@@ -27,6 +29,7 @@ const SECTIONS = {
   users: 'users', 'user-new': 'users', user: 'users',
   teams: 'teams', company: 'company', mail: 'mail', account: 'account', console: 'console', canned: 'console',
   customers: 'customers', customer: 'customers', leads: 'leads', portal: 'portal', 'portal-conversation': 'portal',
+  visitors: 'visitors', blocks: 'blocks',
 };
 
 /** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
@@ -51,6 +54,7 @@ export function hrefFor(name, params = {}) {
     case 'console': return params.id ? `#/console/${Number(params.id)}` : '#/console';
     case 'customer': return `#/customers/${Number(params.id)}`;
     case 'portal-conversation': return `#/portal/conversations/${Number(params.id)}`;
+    case 'visitors': return params.id ? `#/visitors/${Number(params.id)}` : '#/visitors';
     default: return `#/${name}`;
   }
 }

@@ -23,12 +23,14 @@ import { sitesView } from './views/sites.js';
 import { teamsView } from './views/teams.js';
 import { userFormView } from './views/user-form.js';
 import { usersView } from './views/users.js';
+import { visitorsView } from './views/visitors.js';
+import { blocksView } from './views/blocks.js';
 
 const VIEWS = {
   sites: sitesView, 'site-new': siteView, site: siteView,
   users: usersView, 'user-new': userFormView, user: userFormView,
   company: companyView, account: accountView, console: consoleView, canned: cannedView,
-  teams: teamsView, mail: mailView,
+  teams: teamsView, mail: mailView, visitors: visitorsView, blocks: blocksView,
   customers: customersView, customer: customerView, leads: leadsView,
   portal: portalView, 'portal-conversation': portalConversationView,
 };
@@ -95,9 +97,9 @@ function createRouter(ctx, shell) {
     if (isNewRoute) shell.main.inert = true;
     const isConsole = route.name === 'console';
     if (!isConsole) ctx.console.open(null);
-    // Only the workbench (the console and its canned replies) takes chats: an owner on the
-    // settings pages is not silently routed any.
-    ctx.console.setWorkbench(sectionOf(route.name) === 'console');
+    // Only the workbench (the console, its canned replies and the live visitor list) takes
+    // chats: an owner on the settings pages is not silently routed any.
+    ctx.console.setWorkbench(['console', 'visitors'].includes(sectionOf(route.name)));
     const slow = setTimeout(() => count === renderCount && shell.main.replaceChildren(loading()), 200);
     let node;
     try {
@@ -109,7 +111,8 @@ function createRouter(ctx, shell) {
     if (count !== renderCount || leaving) return;
     shell.main.inert = false;
     shell.main.dataset.route = routeKey; // what the content shows (tests wait on it)
-    document.body.classList.toggle('is-console', isConsole && node.dataset.test === 'console');
+    document.body.classList.toggle('is-console', (isConsole && node.dataset.test === 'console')
+      || (route.name === 'visitors' && node.dataset.test === 'visitor-list'));
     // The console keeps its element between conversations: leave it (and the focus) in place.
     if (shell.main.firstElementChild === node && shell.main.childElementCount === 1) return;
     shell.main.replaceChildren(node);
@@ -177,8 +180,9 @@ async function main() {
   shell.refresh(me);
   document.title = t('app.name');
   const isClient = me.role === 'client';
-  const consoleRuntime = isClient ? NO_CONSOLE
-    : createConsoleRuntime({ api, me, t, navigate: (hash) => ctx.navigate(hash) });
+  const consoleRuntime = isClient ? NO_CONSOLE : createConsoleRuntime({
+    api, me, t, navigate: (hash) => ctx.navigate(hash), notify: (text, kind) => ctx.notify(text, kind),
+  });
   ctx.console = consoleRuntime;
   if (!isClient) {
     consoleRuntime.ready = consoleRuntime.start();

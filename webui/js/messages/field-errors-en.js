@@ -151,4 +151,9 @@ export default {
   'error.invalid.timezone': 'Choose a time zone such as Asia/Shanghai.',
   'error.invalid.wechat': 'A WeChat ID has at most 60 characters.',
   'error.invalid.email': 'Enter one e-mail address such as name@example.com.',
+  // Refusals the console labels itself (the server names no field): inviting, withdrawing, unblocking.
+  'error.conflict.invite': 'This visitor cannot be invited now: they left the site, are chatting, are blocked, or are already being shown an invitation.',
+  'error.not_found.invite': 'This visitor is no longer on your sites.',
+  'error.conflict.withdraw': 'This invitation was already answered, withdrawn or has expired.',
+  'error.forbidden.unblock': 'Only owners and admins lift a block on every site of a company.',
 };

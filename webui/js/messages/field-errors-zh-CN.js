@@ -151,4 +151,9 @@ export default {
   'error.invalid.timezone': '请选择时区，如 Asia/Shanghai。',
   'error.invalid.wechat': '微信号最多 60 个字符。',
   'error.invalid.email': '请输入一个邮箱地址，如 name@example.com。',
+  // 控制台自己标注的拒绝（服务器没有指明字段时）：邀请、撤回邀请、解除屏蔽。
+  'error.conflict.invite': '现在不能邀请这位访客：TA 已离开网站、正在对话、已被屏蔽，或正看着另一条邀请。',
+  'error.not_found.invite': '这位访客已不在您负责的站点上。',
+  'error.conflict.withdraw': '这条邀请已被回复、撤回或已过期，无法撤回。',
+  'error.forbidden.unblock': '只有所有者和管理员能解除对公司所有站点的屏蔽。',
 };

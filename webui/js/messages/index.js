@@ -26,9 +26,13 @@ import mailZhCN from './mail-zh-CN.js';
 import peopleEn from './people-en.js';
 import peopleZhCN from './people-zh-CN.js';
 import routingEn from './routing-en.js';
+import rulesEn from './rules-en.js';
+import rulesZhCN from './rules-zh-CN.js';
 import routingZhCN from './routing-zh-CN.js';
 import sitesEn from './sites-en.js';
 import sitesZhCN from './sites-zh-CN.js';
+import visitorsEn from './visitors-en.js';
+import visitorsZhCN from './visitors-zh-CN.js';
 
 /** `{feature: {'zh-CN': messages, en: messages}}`: every feature has both languages, with the same keys. */
 export const FEATURES = {
@@ -47,4 +51,6 @@ export const FEATURES = {
   canned: { 'zh-CN': cannedZhCN, en: cannedEn },
   customers: { 'zh-CN': customersZhCN, en: customersEn },
   leads: { 'zh-CN': leadsZhCN, en: leadsEn },
+  visitors: { 'zh-CN': visitorsZhCN, en: visitorsEn },
+  rules: { 'zh-CN': rulesZhCN, en: rulesEn },
 };

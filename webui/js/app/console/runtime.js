@@ -6,6 +6,7 @@ import { viewsFor } from '../../console/store.js';
 import { Drafts } from '../../console/drafts.js';
 import { followVisitor } from '../../console/visitor-info.js';
 import { createAlerts } from './alerts.js';
+import { createLiveVisitors } from './live.js';
 import { createPresence } from './presence.js';
 
 const PAGE = 50;
@@ -20,7 +21,7 @@ function storage(name) {
  * Create the runtime once per signed-in page (main.js). Views read `engine`, `sites`, `details`…
  * and call the actions; `subscribe(fn)` redraws them (batched per animation frame).
  */
-export function createConsoleRuntime({ api, me, t, navigate }) {
+export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }) {
   const engine = new ConsoleEngine({
     me, outbox: new Outbox({ storage: storage('sessionStorage'), key: `kefu.outbox.${me.id}` }),
   });
@@ -46,6 +47,7 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
   alerts.onChange(followAlerts);
   const presence = createPresence({ api, me, send: (data) => sendFrame(data), changed: () => changed() });
   rt.presence = presence;
+  rt.live = createLiveVisitors({ api, me, t, send: (data) => sendFrame(data), notify: (...args) => notify(...args) });
 
   function changed() {
     if (frame) return;
@@ -98,7 +100,7 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
   };
 
   rt.onFrame = (data) => {
-    if (presence.handle(data)) return;
+    if (presence.handle(data) || rt.live.handle(data)) return;
     if (data.type === 'visitor') {
       if (followVisitor(rt.details, engine.store, data.visitor)) changed();
       return;
@@ -111,6 +113,7 @@ export function createConsoleRuntime({ api, me, t, navigate }) {
     helloCount += 1;
     presence.hello(status);
     if (atWorkbench) sendFrame({ type: 'workbench', present: true });
+    rt.live.hello();
     const out = engine.onConnected();
     apply(out);
     for (const id of engine.resendAfterSync) {

@@ -6,6 +6,7 @@ import { deviceText, formatDateTime, linkable, previewText, visitorName } from '
 import { attributeLabel, readableUrl } from '../../console/visitor-info.js';
 import { createFollowUps, createLeadCard } from './lead-card.js';
 import { siteCardNode } from './site-card.js';
+import { createVisitorDetails } from './visitor-details.js';
 
 function fact(label, value) {
   if (value === null || value === undefined || value === '') return null;
@@ -47,11 +48,14 @@ export function createSidebarPane({ ctx, rt, onBack }) {
   const content = h('div', { class: 'info-body' });
   const leadCard = createLeadCard({ ctx });
   const followUps = createFollowUps({ ctx });
+  // Visits, page trail, invitations and block state (GET /api/visitors/{id}), below the facts.
+  const trail = createVisitorDetails({ ctx, rt, compact: true });
   const element = h('aside', { class: 'console-info', 'data-test': 'visitor-sidebar', 'aria-label': t('console.info.label') },
     h('div', { class: 'info-head' },
       h('button', { type: 'button', class: 'button button-quiet info-back', onclick: onBack, 'aria-label': t('console.back') }, '←'),
       h('h2', {}, t('console.info.title'))),
-    followUps.element, content, leadCard.element);
+    followUps.element, content, leadCard.element,
+    h('div', { class: 'info-body info-trail' }, trail.element));
   let drawn = null;
 
   return {
@@ -65,6 +69,12 @@ export function createSidebarPane({ ctx, rt, onBack }) {
       const key = [conversation, details, getLanguage(), rt.sites.length];
       if (drawn && key.every((part, index) => part === drawn[index])) return;
       drawn = key;
+      const visitorId = conversation?.visitor?.id ?? details?.visitor?.id ?? null;
+      trail.show(Number.isInteger(visitorId) ? visitorId : null);
+      if (conversation && details?.visitor) {
+        const seen = details.visitor;
+        trail.follow(`${seen.page_url}|${seen.last_seen_at}|${conversation.status}|${conversation.assignee_id}`);
+      }
       if (!conversation) {
         content.replaceChildren(h('p', { class: 'muted' }, id === null ? t('console.info.none') : t('app.loading')));
         return;

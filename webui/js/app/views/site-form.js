@@ -9,11 +9,12 @@ import { chatFields } from './site-chat-fields.js';
 import { hoursFields, showSavedHours } from './site-hours.js';
 import { offlineFields, routingFields } from './site-routing.js';
 import { sitePreview } from './site-preview.js';
+import { visitorFields } from './site-visitors-fields.js';
 
 const FIELDS = ['company_id', 'name', 'url', 'display_name', 'logo_url', 'greeting', 'theme_color',
   'widget_position', 'language', 'prechat_name', 'prechat_email', 'prechat_phone', 'typing_preview',
   'allowed_origins', 'routing_strategy', 'fallback_team_id', 'unanswered_seconds', 'hours_timezone',
-  'offline_mode', 'notify_email'];
+  'offline_mode', 'notify_email', 'track_before_chat', 'honour_dnt', 'require_identity', 'invitation_templates'];
 // The server names the whole pre-chat list and the whole schedule; their first control stands for each.
 const FIELD_ALIASES = { prechat_fields: 'prechat_name', business_hours: 'hours_timezone' };
 const DEFAULT_COLOR = '#2563eb';
@@ -106,6 +107,7 @@ export function siteForm(ctx, { site, companies, teams = [], onSaved }) {
     isNew ? null : routingFields(site, teams),
     isNew ? null : hoursFields(site),
     isNew ? null : offlineFields(site),
+    isNew ? null : visitorFields(site),
     isNew ? null : securityFields(site),
     h('div', { class: 'form-actions' }, save));
 

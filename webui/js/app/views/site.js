@@ -7,6 +7,7 @@ import { categoriesPanel } from './site-categories.js';
 import { chatPagePanel } from './site-chat-page.js';
 import { siteForm } from './site-form.js';
 import { identityPanel } from './site-identity.js';
+import { rulesPanel } from './site-rules.js';
 import { snippetPanel } from './site-snippet.js';
 
 export async function siteView(ctx, { id }) {
@@ -48,6 +49,7 @@ export async function siteView(ctx, { id }) {
     chatPage.panel,
     section(t('site.settings'), form, { className: 'card-flush' }),
     categoriesPanel(ctx, site, teams, categoryList.categories),
+    rulesPanel(ctx, site, teams),
     identityPanel(ctx, site),
   );
 }
