@@ -26,8 +26,8 @@ test('every role lands on the console, which comes first in the nav', () => {
     assert.ok(canOpen(role, 'canned'));
   }
   assert.deepEqual(navForRole('owner').map((item) => item.id),
-    ['console', 'sites', 'users', 'teams', 'company', 'mail', 'account']);
-  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'account']);
+    ['console', 'kb', 'sites', 'users', 'teams', 'company', 'mail', 'account']);
+  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'kb', 'account']);
   assert.ok(!canOpen('agent', 'sites'));
 });
 

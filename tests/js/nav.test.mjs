@@ -8,15 +8,15 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get the console, sites, users, teams, company, mail and their account', () => {
-  const all = ['console', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
+test('managers get the console, the knowledge base, sites, users, teams, company, mail and their account', () => {
+  const all = ['console', 'kb', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
   assert.deepEqual(ids('owner'), all);
   assert.deepEqual(ids('admin'), all);
 });
 
-test('agents and supervisors get the console and their account', () => {
-  assert.deepEqual(ids('supervisor'), ['console', 'account']);
-  assert.deepEqual(ids('agent'), ['console', 'account']);
+test('agents and supervisors get the console, the knowledge base (to read) and their account', () => {
+  assert.deepEqual(ids('supervisor'), ['console', 'kb', 'account']);
+  assert.deepEqual(ids('agent'), ['console', 'kb', 'account']);
 });
 
 test('unknown roles get nothing', () => {

@@ -6,6 +6,7 @@ const EVERYONE = [...MANAGERS, 'supervisor', 'agent'];
 
 export const NAV_ITEMS = [
   { id: 'console', label: 'nav.console', roles: EVERYONE },
+  { id: 'kb', label: 'nav.kb', roles: EVERYONE },
   { id: 'sites', label: 'nav.sites', roles: MANAGERS },
   { id: 'users', label: 'nav.users', roles: MANAGERS },
   { id: 'teams', label: 'nav.teams', roles: MANAGERS },

@@ -14,6 +14,13 @@ const PATTERNS = [
   ['account', /^account$/],
   ['console', /^console(?:\/(\d+))?$/],
   ['canned', /^canned$/],
+  ['kb', /^kb$/],
+  ['kb-new', /^kb\/new$/],
+  ['kb-import', /^kb\/import$/],
+  ['kb-synonyms', /^kb\/synonyms$/],
+  ['kb-improve', /^kb\/improve$/],
+  ['kb-test', /^kb\/test$/],
+  ['kb-entry', /^kb\/(\d+)$/],
 ];
 
 /** The nav section each route belongs to (used to highlight the nav and check access). */
@@ -21,6 +28,7 @@ const SECTIONS = {
   sites: 'sites', 'site-new': 'sites', site: 'sites',
   users: 'users', 'user-new': 'users', user: 'users',
   teams: 'teams', company: 'company', mail: 'mail', account: 'account', console: 'console', canned: 'console',
+  kb: 'kb', 'kb-new': 'kb', 'kb-entry': 'kb', 'kb-import': 'kb', 'kb-synonyms': 'kb', 'kb-improve': 'kb', 'kb-test': 'kb',
 };
 
 /** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
@@ -42,6 +50,9 @@ export function hrefFor(name, params = {}) {
     case 'site': return `#/sites/${Number(params.id)}`;
     case 'user-new': return '#/users/new';
     case 'user': return `#/users/${Number(params.id)}`;
+    case 'kb-new': return '#/kb/new';
+    case 'kb-entry': return `#/kb/${Number(params.id)}`;
+    case 'kb-import': case 'kb-synonyms': case 'kb-improve': case 'kb-test': return `#/kb/${name.slice(3)}`;
     case 'console': return params.id ? `#/console/${Number(params.id)}` : '#/console';
     default: return `#/${name}`;
   }

@@ -4,6 +4,7 @@ import { h } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { getLanguage, onLanguageChange, resolveLanguage, setLanguage, storedLanguage, t } from '../i18n.js';
 import { canOpen, defaultRouteFor } from '../nav.js';
+import { isManager } from '../roles.js';
 import { hrefFor, parseHash, sectionOf } from '../routes.js';
 import { endedUrl } from '../socket-policy.js';
 import { createConsoleRuntime } from './console/runtime.js';
@@ -13,6 +14,12 @@ import { accountView } from './views/account.js';
 import { cannedView } from './views/canned.js';
 import { companyView } from './views/company.js';
 import { consoleView } from './views/console.js';
+import { kbView } from './views/kb.js';
+import { kbEntryView } from './views/kb-entry.js';
+import { kbImportView } from './views/kb-import.js';
+import { kbImproveView } from './views/kb-improve.js';
+import { kbSynonymsView } from './views/kb-synonyms.js';
+import { kbTestView } from './views/kb-test.js';
 import { mailView } from './views/mail.js';
 import { siteView } from './views/site.js';
 import { sitesView } from './views/sites.js';
@@ -25,6 +32,8 @@ const VIEWS = {
   users: usersView, 'user-new': userFormView, user: userFormView,
   company: companyView, account: accountView, console: consoleView, canned: cannedView,
   teams: teamsView, mail: mailView,
+  kb: kbView, 'kb-new': kbEntryView, 'kb-entry': kbEntryView, 'kb-import': kbImportView,
+  'kb-synonyms': kbSynonymsView, 'kb-improve': kbImproveView, 'kb-test': kbTestView,
 };
 
 let leaving = false;
@@ -82,7 +91,9 @@ function createRouter(ctx, shell) {
     if (!isConsole) ctx.console.open(null);
     // Only the workbench (the console and its canned replies) takes chats: an owner on the
     // settings pages is not silently routed any.
-    ctx.console.setWorkbench(sectionOf(route.name) === 'console');
+    // Agents and supervisors looking an answer up in the knowledge base are still at work.
+    const section = sectionOf(route.name);
+    ctx.console.setWorkbench(section === 'console' || (section === 'kb' && !isManager(ctx.me.role)));
     const slow = setTimeout(() => count === renderCount && shell.main.replaceChildren(loading()), 200);
     let node;
     try {

@@ -16,6 +16,10 @@ import errorsZhCN from './errors-zh-CN.js';
 import fieldErrorsEn from './field-errors-en.js';
 import fieldErrorsZhCN from './field-errors-zh-CN.js';
 import hoursEn from './hours-en.js';
+import kbEn from './kb-en.js';
+import kbToolsEn from './kb-tools-en.js';
+import kbToolsZhCN from './kb-tools-zh-CN.js';
+import kbZhCN from './kb-zh-CN.js';
 import hoursZhCN from './hours-zh-CN.js';
 import mailEn from './mail-en.js';
 import mailZhCN from './mail-zh-CN.js';
@@ -41,4 +45,6 @@ export const FEATURES = {
   'console-alerts': { 'zh-CN': consoleAlertsZhCN, en: consoleAlertsEn },
   'console-team': { 'zh-CN': consoleTeamZhCN, en: consoleTeamEn },
   canned: { 'zh-CN': cannedZhCN, en: cannedEn },
+  kb: { 'zh-CN': kbZhCN, en: kbEn },
+  'kb-tools': { 'zh-CN': kbToolsZhCN, en: kbToolsEn },
 };
