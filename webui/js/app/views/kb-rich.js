@@ -51,10 +51,11 @@ function restore(editable, range) {
 }
 
 /** Ask for an address (and a text for a link with nothing selected), then insert it. */
-function askUrl(editable, { image }) {
+async function askUrl(editable, { image }) {
   const range = selectionIn(editable);
   const needsText = !image && (!range || range.collapsed);
-  return openDialog({
+  let chosen = null;
+  const confirmed = await openDialog({
     title: t(image ? 'kb.editor.image.title' : 'kb.editor.link.title'),
     okLabel: t('kb.editor.insert'),
     fields: [
@@ -66,15 +67,20 @@ function askUrl(editable, { image }) {
     onConfirm: async (values) => {
       const url = safeLink(values.url, { images: image });
       if (!url) return [{ field: 'url', key: image ? 'kb.editor.image.bad' : 'kb.editor.link.bad' }];
-      restore(editable, range);
-      if (image) document.execCommand('insertImage', false, url);
-      else if (needsText) {
-        const text = String(values.text || '').trim() || url;
-        document.execCommand('insertHTML', false, serializeTree([{ tag: 'a', attrs: { href: url }, children: [text] }]));
-      } else document.execCommand('createLink', false, url);
+      chosen = { url, text: String(values.text || '').trim() || url };
       return [];
     },
   });
+  // Only once the modal dialog is gone can the editor take the focus and the change.
+  if (!confirmed || !chosen) {
+    restore(editable, range);
+    return;
+  }
+  restore(editable, range);
+  if (image) document.execCommand('insertImage', false, chosen.url);
+  else if (needsText) {
+    document.execCommand('insertHTML', false, serializeTree([{ tag: 'a', attrs: { href: chosen.url }, children: [chosen.text] }]));
+  } else document.execCommand('createLink', false, chosen.url);
 }
 
 /**
@@ -118,7 +124,7 @@ export function createAnswerEditor(html = '') {
     return sourceMode ? treeOf(source.value) : cleanTree(editable);
   }
   function drawPreview() {
-    preview.replaceChildren(h('p', { class: 'hint' }, t('kb.editor.preview')), build(treeOf(source.value)));
+    preview.replaceChildren(h('p', { class: 'hint' }, t('kb.editor.preview')), ...build(treeOf(source.value)));
   }
   function setSource(on) {
     if (on === sourceMode) return;
