@@ -75,6 +75,7 @@ def test_an_owner_writes_an_entry_with_a_link_and_a_script_does_not_survive(
     preview.locator('a[href="https://example.com/track"]').wait_for()
     assert preview.locator("script, [onerror], a[href^='javascript']").count() == 0
     hook(page, "kb-category").fill("物流")
+    screenshot(page, "kb-entry-form")
     hook(page, "kb-save").click()
     page.wait_for_url(re.compile(r"#/kb/\d+$"))
     [entry] = all_entries(client, company)["entries"]
@@ -140,6 +141,7 @@ def test_a_csv_with_a_broken_row_names_the_row_and_imports_nothing(
     assert rows == ["3", "4"]
     assert "第 3 行" in result.inner_text() and "没有导入任何条目" in result.inner_text()
     assert all_entries(client, company)["total"] == 0
+    screenshot(page, "kb-import-broken")
     # Only checking a good file imports nothing either, and says how many rows are fine.
     csv.write_text("问题,答案\n下单后多久发货？,付款后24小时内发货。\n可以开发票吗？,可以\n",
                    "utf-8-sig")
@@ -240,6 +242,7 @@ def test_a_question_to_improve_becomes_a_phrasing_with_one_click(
     assert [r.inner_text() for r in hook(page, "kb-improve-text").all()] == [
         "你们支持花呗分期吗", "可以用信用卡付款吗"]
     assert "被问 2 次" in rows.first.inner_text()
+    screenshot(page, "kb-improve")
     rows.first.locator('[data-test="kb-improve-phrasing"]').click()
     search = hook(page, "kb-improve-search")
     search.fill("运费")
@@ -267,3 +270,40 @@ def test_a_question_to_improve_becomes_a_phrasing_with_one_click(
     made = [e for e in all_entries(client, company)["entries"]
             if e["question"] == "可以用信用卡付款吗"]
     assert len(made) == 1 and made[0]["answer_text"] == "支持，信用卡和花呗都可以。"
+
+
+def test_testing_the_bot_shows_its_decision_and_the_site_sets_when_it_answers(
+        appliance: Appliance, owner, new_page) -> None:
+    client, setup = owner
+    company, site = setup["company"]["id"], setup["site"]["id"]
+    shipping = add_entry(client, company, **SHIPPING)
+    add_entry(client, company, **FREIGHT)
+    page = signed_in(new_page, appliance, "#/kb/test")
+    hook(page, "kb-test-text").fill("下单后多久发货？")
+    hook(page, "kb-test-ask").click()
+    result = hook(page, "kb-test-result")
+    result.wait_for()
+    assert result.get_attribute("data-action") == "answer"
+    assert re.search(r"置信度：\d+%", hook(page, "kb-test-confidence").inner_text())
+    assert hook(page, "kb-test-candidate").first.get_attribute("data-id") == str(shipping["id"])
+    hook(page, "kb-test-answer").get_by_text("付款后24小时内发货。").wait_for()
+    hook(page, "kb-test-text").fill("转人工")
+    hook(page, "kb-test-ask").click()
+    page.locator('[data-test="kb-test-result"][data-action="handover"]').wait_for()
+    screenshot(page, "kb-test")
+    # Nothing was recorded for the "to improve" list.
+    assert client.get(f"/api/companies/{company}/kb/improve").json()["questions"] == []
+    # The site page sets when the bot answers and its name.
+    page.goto(f"{appliance.url}/app/#/sites/{site}")
+    hook(page, "site-bot-mode").select_option("offline")
+    hook(page, "site-bot-name").fill("小悦")
+    hook(page, "site-bot-save").click()
+    hook(page, "toast").filter(has_text="机器人设置已保存").wait_for()
+    assert client.get(f"/api/sites/{site}/bot").json()["bot"] == {
+        "site_id": site, "mode": "offline", "name": "小悦"}
+    hook(page, "site-bot-name").fill("名" * 41)
+    hook(page, "site-bot-save").click()
+    error = hook(page, "site-bot").locator('[data-test="error"]')
+    error.wait_for()
+    assert "40" in error.inner_text()
+    screenshot(page, "kb-site-bot")

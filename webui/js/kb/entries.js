@@ -103,3 +103,14 @@ export function percent(value) {
   const number = Number(value);
   return `${Math.round(Math.min(1, Math.max(0, Number.isFinite(number) ? number : 0)) * 100)}%`;
 }
+
+const ROW_FIELDS = ['question', 'phrasings', 'answer', 'category', 'enabled', 'site_id'];
+
+/**
+ * The entry field a broken import row's problem is about ("answer is required" → "answer"), so
+ * that the UI can word it in its own language; null when the message names none.
+ */
+export function rowErrorField(message) {
+  const first = /^([a-z_]+)\b/.exec(String(message ?? ''))?.[1];
+  return ROW_FIELDS.includes(first) ? first : null;
+}

@@ -2,8 +2,8 @@
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { clearFormError, errorBox, field, select, setBusy, showFormError } from '../../forms.js';
-import { t } from '../../i18n.js';
-import { IMPORT_FORMATS, importPath } from '../../kb/entries.js';
+import { getLanguage, t } from '../../i18n.js';
+import { IMPORT_FORMATS, importPath, rowErrorField } from '../../kb/entries.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, page, section } from './common.js';
 import { kbHeader, loadKb } from './kb-common.js';
@@ -12,7 +12,13 @@ function brokenRows(errors) {
   return h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-test': 'kb-import-errors' },
     h('thead', {}, h('tr', {}, h('th', {}, t('kb.import.row')), h('th', {}, t('kb.import.problem')))),
     h('tbody', {}, errors.map((error) => h('tr', { 'data-test': 'kb-import-error', 'data-row': String(error.row) },
-      h('td', { class: 'mono' }, t('kb.import.rowNumber', { row: error.row })), h('td', {}, error.message))))));
+      h('td', { class: 'mono' }, t('kb.import.rowNumber', { row: error.row })), h('td', {}, rowProblem(error.message)))))));
+}
+
+/** A broken row's problem: the server's words in English, the field's rule in Chinese. */
+function rowProblem(message) {
+  const field = rowErrorField(message);
+  return getLanguage() === 'en' || !field ? message : t(`error.invalid.${field}`);
 }
 
 /** What an import (or its check) answered, in words and with the broken rows. */
