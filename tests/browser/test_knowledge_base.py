@@ -106,6 +106,7 @@ def test_an_agent_reads_the_knowledge_base_but_cannot_change_it(
                                         "password": "agent-password-1",
                                         "site_ids": [setup["site"]["id"]]})
     assert r.status_code == 201, r.text
+    agent_id = r.json()["user"]["id"]
     page = new_page()
     open_console(page, appliance.url, "xiaomei", "agent-password-1")
     page.goto(f"{appliance.url}/app/#/kb/{entry['id']}")
@@ -117,6 +118,10 @@ def test_an_agent_reads_the_knowledge_base_but_cannot_change_it(
     hook(page, "kb-entry-row").wait_for()
     assert hook(page, "kb-new").count() == 0
     assert hook(page, "kb-tab-kb-import").count() == 0
+    # Looking an answer up is part of the work: the agent still takes chats meanwhile.
+    page.wait_for_timeout(500)
+    board = client.get("/api/agents/status", params={"site_id": setup["site"]["id"]}).json()
+    assert next(a["status"] for a in board["agents"] if a["id"] == agent_id) == "online"
 
 
 def import_file(page, path: Path) -> None:
