@@ -23,8 +23,16 @@ export async function loadKb(ctx) {
     companies: reachable,
     company,
     sites: company ? sites.filter((site) => site.company_id === company.id) : [],
+    allSites: sites,
     manager: isManager(ctx.me.role),
   };
+}
+
+/** The same pages about another company (an entry opened by its link belongs to its own). */
+export function withCompany(kb, companyId) {
+  const company = kb.companies.find((c) => c.id === companyId);
+  if (!company || company.id === kb.company?.id) return kb;
+  return { ...kb, company, sites: kb.allSites.filter((site) => site.company_id === company.id) };
 }
 
 export function siteName(kb, siteId) {

@@ -7,7 +7,7 @@ import { KB_LIMITS, phrasingsFromText, validateEntry } from '../../kb/entries.js
 import { hrefFor } from '../../routes.js';
 import { openDialog } from '../dialog.js';
 import { button, page, pageHeader, section } from './common.js';
-import { loadKb, siteName, siteOptions } from './kb-common.js';
+import { loadKb, siteName, siteOptions, withCompany } from './kb-common.js';
 import { createAnswerEditor, renderAnswer } from './kb-rich.js';
 
 const FIELDS = ['question', 'phrasings', 'answer', 'category', 'site_id', 'enabled'];
@@ -82,14 +82,11 @@ function remove(ctx, entry) {
 }
 
 export async function kbEntryView(ctx, { id }) {
-  const kb = await loadKb(ctx);
-  const [found, categoryList] = await Promise.all([
-    id ? ctx.api.get(`/api/kb/entries/${id}`) : null,
-    kb.company ? ctx.api.get(`/api/companies/${kb.company.id}/kb/categories`) : { categories: [] },
-  ]);
-  const entry = found?.entry ?? null;
+  const loaded = await loadKb(ctx);
+  const entry = id ? (await ctx.api.get(`/api/kb/entries/${id}`)).entry : null;
+  const kb = entry ? withCompany(loaded, entry.company_id) : loaded;
+  const categoryList = kb.company ? await ctx.api.get(`/api/companies/${kb.company.id}/kb/categories`) : { categories: [] };
   const back = { href: hrefFor('kb'), label: t('kb.title') };
-  if (entry && kb.company?.id !== entry.company_id) kb.company = kb.companies.find((c) => c.id === entry.company_id) || kb.company;
   if (!kb.manager) {
     if (!entry) return page(pageHeader(t('kb.new'), { back }), section(null, h('p', {}, t('kb.readOnly'))));
     return page(pageHeader(entry.question, { back }), readOnly(kb, entry));
