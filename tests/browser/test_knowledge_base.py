@@ -312,3 +312,70 @@ def test_testing_the_bot_shows_its_decision_and_the_site_sets_when_it_answers(
     error.wait_for()
     assert "40" in error.inner_text()
     screenshot(page, "kb-site-bot")
+
+
+PASTED = ('<p style="color:red" onclick="window.pwned=4">从网页复制的<b>答案</b></p>'
+          '<script>window.pwned=5</script><iframe src="https://evil.example/"></iframe>'
+          '<a href="javascript:window.pwned=6">坏链接</a> <a href="https://example.com/ok">好链接</a>')
+
+
+def test_pasted_html_keeps_only_what_an_answer_may_hold(appliance: Appliance, owner,
+                                                        new_page) -> None:
+    client, setup = owner
+    page = signed_in(new_page, appliance, "#/kb/new")
+    hook(page, "kb-question").fill("复制的答案？")
+    box = hook(page, "kb-answer-editor")
+    box.click()
+    box.evaluate("""(box, html) => {
+        const data = new DataTransfer();
+        data.setData('text/html', html);
+        data.setData('text/plain', 'plain');
+        box.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
+                                                       cancelable: true}));
+    }""", PASTED)
+    box.locator('a[href="https://example.com/ok"]').wait_for()
+    assert box.locator("script, iframe, [onclick], [style], a[href^='javascript']").count() == 0
+    assert "坏链接" in box.inner_text()  # the text stays, the link goes
+    hook(page, "kb-save").click()
+    page.wait_for_url(re.compile(r"#/kb/\d+$"))
+    [entry] = all_entries(client, setup["company"]["id"])["entries"]
+    assert "<b>答案</b>" in entry["answer"] and 'href="https://example.com/ok"' in entry["answer"]
+    for bad in ("script", "iframe", "onclick", "style", "javascript", "pwned"):
+        assert bad not in entry["answer"], entry["answer"]
+    assert page.evaluate("window.pwned") is None
+
+
+def test_each_company_has_its_own_knowledge_base_and_refusals_are_worded(
+        appliance: Appliance, owner, new_page, tmp_path: Path) -> None:
+    client, setup = owner
+    other = client.post("/api/companies", json={"name": "乙公司"}).json()["company"]
+    r = client.post("/api/sites", json={"name": "乙站", "url": "https://b.example",
+                                        "company_id": other["id"]})
+    assert r.status_code == 201, r.text
+    add_entry(client, setup["company"]["id"], **SHIPPING)
+    add_entry(client, other["id"], **INVOICE)
+    page = signed_in(new_page, appliance, "#/kb")
+    hook(page, "kb-entry-row").filter(has_text="下单后多久发货").wait_for()
+    assert hook(page, "kb-entry-row").count() == 1
+    hook(page, "kb-company").select_option(str(other["id"]))
+    hook(page, "kb-entry-row").filter(has_text="可以开发票吗").wait_for()
+    assert hook(page, "kb-entry-row").count() == 1
+    # A new entry of that company can belong to its site, and only to its sites.
+    hook(page, "kb-new").click()
+    hook(page, "kb-site").wait_for()
+    options = hook(page, "kb-site").locator("option").all_inner_texts()
+    assert options == ["全公司通用", "乙站"]
+    # A file that is not what its format says is refused in the UI's words, in English too.
+    page.goto(f"{appliance.url}/app/#/kb/import")
+    hook(page, "kb-import-submit").wait_for()
+    hook(page, "lang-switch").click()
+    page.locator('[data-test="kb-import-submit"]', has_text="Import").wait_for()
+    csv = tmp_path / "faq.csv"
+    csv.write_text("question,answer\nA?,B\n", "utf-8")
+    hook(page, "kb-import-format").select_option("xlsx")
+    import_file(page, csv)
+    error = hook(page, "kb-import-form").locator('[data-test="error"]')
+    error.wait_for()
+    assert "This file cannot be imported" in error.inner_text()
+    assert "XLSX" in error.inner_text()
+    assert all_entries(client, other["id"])["total"] == 1

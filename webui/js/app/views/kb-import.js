@@ -115,7 +115,9 @@ function importForm(ctx, kb) {
 
 /** A refused file in the UI's words (the server's sentence in English). */
 function importError(error) {
-  if (error.field === 'file' && error.status === 400) return t('kb.import.unreadable', { reason: error.message || '' });
+  if (error.field === 'file' && error.status === 400) {
+    return t('kb.import.unreadable', { reason: getLanguage() === 'en' ? error.message || '' : '' }).trim();
+  }
   return errorMessage(error, t);
 }
 
