@@ -13,7 +13,7 @@ import pytest
 from conftest import OWNER_PASSWORD, Appliance
 
 from browser.conftest import hook, open_console, screenshot
-from browser.test_console_details import chat_with, open_chat
+from browser.test_console_details import FIELD_SIZES, PHONE, chat_with, open_chat
 
 pytestmark = pytest.mark.browser
 
@@ -379,3 +379,25 @@ def test_each_company_has_its_own_knowledge_base_and_refusals_are_worded(
     assert "This file cannot be imported" in error.inner_text()
     assert "XLSX" in error.inner_text()
     assert all_entries(client, other["id"])["total"] == 1
+
+
+def test_no_knowledge_base_field_is_under_16px_on_a_phone(appliance: Appliance, owner,
+                                                          new_page) -> None:
+    client, setup = owner
+    add_entry(client, setup["company"]["id"], **SHIPPING)
+    page = new_page(viewport=PHONE, has_touch=True, is_mobile=True)
+    open_console(page, appliance.url, OWNER, OWNER_PASSWORD)
+    page.goto(f"{appliance.url}/app/#/kb")
+    hook(page, "kb-entry-row").wait_for()
+    screenshot(page, "phone-kb-list")
+    page.goto(f"{appliance.url}/app/#/kb/new")
+    hook(page, "kb-answer-editor").wait_for()
+    sizes = page.evaluate(FIELD_SIZES)
+    sizes += page.evaluate("""() => [...document.querySelectorAll('[contenteditable]')]
+        .map((e) => [e.dataset.test, parseFloat(getComputedStyle(e).fontSize)])""")
+    names = {name for name, _ in sizes}
+    assert names >= {"kb-question", "kb-phrasings", "kb-answer-editor", "kb-category",
+                     "kb-site"}, names
+    assert [(name, size) for name, size in sizes if size < 16] == []
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    screenshot(page, "phone-kb-entry")
