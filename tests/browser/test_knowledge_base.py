@@ -401,3 +401,31 @@ def test_no_knowledge_base_field_is_under_16px_on_a_phone(appliance: Appliance, 
     assert [(name, size) for name, size in sizes if size < 16] == []
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     screenshot(page, "phone-kb-entry")
+
+
+def test_synonym_groups_are_added_edited_and_deleted(appliance: Appliance, owner,
+                                                     new_page) -> None:
+    client, setup = owner
+    company = setup["company"]["id"]
+    page = signed_in(new_page, appliance, "#/kb/synonyms")
+    hook(page, "kb-synonyms-empty").wait_for()
+    terms = hook(page, "kb-synonym-terms")
+    terms.fill("花呗、花呗")
+    hook(page, "kb-synonym-save").click()
+    assert "至少输入两个不同的词" in page.locator('[data-test="error"]').first.inner_text()
+    terms.fill("花呗，分期付款、huabei")
+    hook(page, "kb-synonym-save").click()
+    row = hook(page, "kb-synonym-row")
+    row.wait_for()
+    assert row.locator(".chip").all_inner_texts() == ["花呗", "分期付款", "huabei"]
+    row.locator('[data-test="kb-synonym-edit"]').click()
+    dialog = hook(page, "dialog")
+    dialog.locator('[data-test="kb-synonym-terms"]').fill("花呗, 分期")
+    hook(page, "confirm-ok").click()
+    page.locator('[data-test="kb-synonym-row"] .chip', has_text="分期").wait_for()
+    [group] = client.get(f"/api/companies/{company}/kb/synonyms").json()["synonyms"]
+    assert group["terms"] == ["花呗", "分期"]
+    hook(page, "kb-synonym-row").locator('[data-test="kb-synonym-delete"]').click()
+    hook(page, "confirm-ok").click()
+    hook(page, "kb-synonyms-empty").wait_for()
+    assert client.get(f"/api/companies/{company}/kb/synonyms").json()["synonyms"] == []

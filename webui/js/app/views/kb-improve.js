@@ -11,6 +11,11 @@ import { createAnswerEditor } from './kb-rich.js';
 
 let showResolved = false;
 
+/** The first `max` characters as the server counts them (code points, so no emoji is split). */
+function cut(text, max) {
+  return [...String(text)].slice(0, max).join('');
+}
+
 function when(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleString(document.documentElement.lang);
@@ -22,7 +27,7 @@ function entryPanel(ctx, kb, question, done) {
   const save = button(t('kb.improve.saveEntry'), null, { kind: 'primary', type: 'submit', test: 'kb-improve-save-entry' });
   const form = h('form', { class: 'form kb-improve-panel', novalidate: true, 'data-test': 'kb-improve-entry-form' },
     errorBox(),
-    h('div', { class: 'form-grid' }, entryFields(kb, { question: question.text.slice(0, 200), phrasings: [], category: '',
+    h('div', { class: 'form-grid' }, entryFields(kb, { question: cut(question.text, 200), phrasings: [], category: '',
       site_id: null, enabled: true }, [], editor, { withEnabled: false })),
     h('div', { class: 'form-actions' }, save));
   form.addEventListener('submit', async (event) => {
@@ -42,7 +47,7 @@ function entryPanel(ctx, kb, question, done) {
 /** The question as another phrasing of an existing entry: search, pick, done. */
 function phrasingPanel(ctx, kb, question, done) {
   const search = input({ type: 'search', name: 'q', 'data-test': 'kb-improve-search', placeholder: t('kb.improve.searchEntries'),
-    'aria-label': t('kb.improve.searchEntries'), value: question.text.slice(0, 100) });
+    'aria-label': t('kb.improve.searchEntries'), value: cut(question.text, 100) });
   const results = h('ul', { class: 'list', 'data-test': 'kb-improve-results' });
   const form = h('form', { class: 'form kb-improve-panel', novalidate: true, role: 'search' }, errorBox(), search, results);
   let ticket = 0;
