@@ -429,3 +429,39 @@ def test_synonym_groups_are_added_edited_and_deleted(appliance: Appliance, owner
     hook(page, "confirm-ok").click()
     hook(page, "kb-synonyms-empty").wait_for()
     assert client.get(f"/api/companies/{company}/kb/synonyms").json()["synonyms"] == []
+
+
+def test_a_big_import_shows_progress_then_pages_filter_and_delete(appliance: Appliance, owner,
+                                                                  new_page,
+                                                                  tmp_path: Path) -> None:
+    client, setup = owner
+    company = setup["company"]["id"]
+    csv = tmp_path / "big.csv"
+    lines = ["问题,答案,分类"] + [f"第{i}号商品多少钱？,{i}元。,{'价格' if i % 2 else '其他'}"
+                                 for i in range(1, 3001)]
+    csv.write_text("\n".join(lines) + "\n", "utf-8")
+    page = signed_in(new_page, appliance, "#/kb/import")
+    # Hold the request a moment, as a slow link would, to see the progress while it runs.
+    page.route("**/kb/import?*", lambda route: (page.wait_for_timeout(800), route.continue_()))
+    import_file(page, csv)
+    hook(page, "kb-import-progress").wait_for()
+    page.locator('[data-test="kb-import-result"][data-outcome="imported"]').wait_for()
+    assert hook(page, "kb-import-progress").is_hidden()
+    assert all_entries(client, company)["total"] == 3000
+    page.unroute("**/kb/import?*")
+    page.goto(f"{appliance.url}/app/#/kb")
+    count = hook(page, "kb-count")
+    count.filter(has_text="共 3000 条").wait_for()
+    assert hook(page, "kb-entry-row").count() == 50
+    hook(page, "kb-next").click()
+    count.filter(has_text="第 51–100 条").wait_for()
+    hook(page, "kb-filter-category").select_option("价格")
+    count.filter(has_text="共 1500 条").wait_for()
+    hook(page, "kb-search").fill("第2999号")
+    hook(page, "kb-search-submit").click()
+    count.filter(has_text="共 1 条").wait_for()
+    hook(page, "kb-entry-row").locator("a").click()
+    hook(page, "kb-delete").click()
+    hook(page, "confirm-ok").click()
+    hook(page, "kb-empty").wait_for()
+    assert all_entries(client, company)["total"] == 2999
