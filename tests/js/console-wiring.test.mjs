@@ -26,8 +26,8 @@ test('every role lands on the console, which comes first in the nav', () => {
     assert.ok(canOpen(role, 'canned'));
   }
   assert.deepEqual(navForRole('owner').map((item) => item.id),
-    ['console', 'visitors', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account']);
-  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'visitors', 'customers', 'leads', 'account']);
+    ['console', 'visitors', 'kb', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account']);
+  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'visitors', 'kb', 'customers', 'leads', 'account']);
   assert.ok(!canOpen('agent', 'sites'));
 });
 

@@ -8,22 +8,22 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get the console, visitors, customers, leads, sites, users, teams, company, mail, blocks and their account', () => {
-  const all = ['console', 'visitors', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account'];
+test('managers get the console, visitors, the knowledge base, customers, leads, sites, users, teams, company, mail, blocks and their account', () => {
+  const all = ['console', 'visitors', 'kb', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account'];
   assert.deepEqual(ids('owner'), all);
   assert.deepEqual(ids('admin'), all);
 });
 
-test('supervisors get the console, visitors, customers, leads, blocks and their account; agents no blocks', () => {
-  assert.deepEqual(ids('supervisor'), ['console', 'visitors', 'customers', 'leads', 'blocks', 'account']);
-  assert.deepEqual(ids('agent'), ['console', 'visitors', 'customers', 'leads', 'account']);
+test('supervisors get the console, visitors, the knowledge base, customers, leads, blocks and their account; agents no blocks', () => {
+  assert.deepEqual(ids('supervisor'), ['console', 'visitors', 'kb', 'customers', 'leads', 'blocks', 'account']);
+  assert.deepEqual(ids('agent'), ['console', 'visitors', 'kb', 'customers', 'leads', 'account']);
 });
 
 test('client accounts get their portal and their account, and land on the portal', () => {
   assert.deepEqual(ids('client'), ['portal', 'account']);
   assert.equal(defaultRouteFor('client'), 'portal');
   assert.ok(canOpen('client', 'portal-conversation'));
-  for (const route of ['console', 'canned', 'customers', 'customer', 'leads', 'sites', 'users', 'company', 'visitors', 'blocks']) {
+  for (const route of ['console', 'canned', 'customers', 'customer', 'leads', 'sites', 'users', 'company', 'visitors', 'blocks', 'kb', 'kb-entry']) {
     assert.ok(!canOpen('client', route), route);
   }
   assert.ok(!canOpen('agent', 'portal'));

@@ -69,10 +69,10 @@ function errorFrom(response, body) {
 }
 
 /** Send one request; resolves with the parsed JSON body or throws ApiError. */
-export async function request(method, path, body) {
+export async function request(method, path, body, { signal = undefined } = {}) {
   const verb = method.toUpperCase();
   const headers = { Accept: 'application/json' };
-  const init = { method: verb, headers, credentials: 'same-origin', cache: 'no-store' };
+  const init = { method: verb, headers, credentials: 'same-origin', cache: 'no-store', signal };
   if (typeof FormData !== 'undefined' && body instanceof FormData) {
     init.body = body; // the browser sets the multipart Content-Type with its boundary
   } else if (body !== undefined) {
@@ -101,7 +101,8 @@ export async function request(method, path, body) {
 
 export const api = {
   get: (path) => request('GET', path),
-  post: (path, body = {}) => request('POST', path, body),
+  /** `options.signal` (an AbortSignal) cancels a request whose answer is no longer wanted. */
+  post: (path, body = {}, options = {}) => request('POST', path, body, options),
   patch: (path, body = {}) => request('PATCH', path, body),
   put: (path, body = {}) => request('PUT', path, body),
   delete: (path) => request('DELETE', path),
@@ -111,4 +112,29 @@ export const api = {
     form.append('file', file, file.name || 'file');
     return request('POST', path, form);
   },
+  /** Like `upload`, reporting `onProgress(sent, total)` while the file goes up (big imports). */
+  uploadWithProgress: (path, file, onProgress) => new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('Accept', 'application/json');
+    const token = csrfToken();
+    if (token) xhr.setRequestHeader('X-CSRF-Token', token);
+    xhr.upload.onprogress = (event) => onProgress?.(event.loaded, event.lengthComputable ? event.total : 0);
+    xhr.upload.onload = () => onProgress?.(file.size, file.size);
+    xhr.onerror = () => reject(new ApiError({ status: 0, code: 'network', message: '' }));
+    xhr.onload = () => {
+      let data = null;
+      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = null; }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(data);
+        return;
+      }
+      const error = errorFrom({ status: xhr.status, headers: { get: (name) => xhr.getResponseHeader(name) } }, data);
+      if (error.status === 401 && unauthenticatedHandler) unauthenticatedHandler(error);
+      reject(error);
+    };
+    const form = new FormData();
+    form.append('file', file, file.name || 'file');
+    xhr.send(form);
+  }),
 };

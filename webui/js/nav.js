@@ -11,6 +11,7 @@ const EVERYONE = [...STAFF, ...CLIENTS];
 export const NAV_ITEMS = [
   { id: 'console', label: 'nav.console', roles: STAFF },
   { id: 'visitors', label: 'nav.visitors', roles: STAFF },
+  { id: 'kb', label: 'nav.kb', roles: STAFF },
   { id: 'portal', label: 'nav.portal', roles: CLIENTS },
   { id: 'customers', label: 'nav.customers', roles: STAFF },
   { id: 'leads', label: 'nav.leads', roles: STAFF },

@@ -21,6 +21,13 @@ const PATTERNS = [
   ['portal-conversation', /^portal\/conversations\/(\d+)$/],
   ['visitors', /^visitors(?:\/(\d+))?$/],
   ['blocks', /^blocks$/],
+  ['kb', /^kb$/],
+  ['kb-new', /^kb\/new$/],
+  ['kb-import', /^kb\/import$/],
+  ['kb-synonyms', /^kb\/synonyms$/],
+  ['kb-improve', /^kb\/improve$/],
+  ['kb-test', /^kb\/test$/],
+  ['kb-entry', /^kb\/(\d+)$/],
 ];
 
 /** The nav section each route belongs to (used to highlight the nav and check access). */
@@ -30,6 +37,7 @@ const SECTIONS = {
   teams: 'teams', company: 'company', mail: 'mail', account: 'account', console: 'console', canned: 'console',
   customers: 'customers', customer: 'customers', leads: 'leads', portal: 'portal', 'portal-conversation': 'portal',
   visitors: 'visitors', blocks: 'blocks',
+  kb: 'kb', 'kb-new': 'kb', 'kb-entry': 'kb', 'kb-import': 'kb', 'kb-synonyms': 'kb', 'kb-improve': 'kb', 'kb-test': 'kb',
 };
 
 /** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
@@ -51,6 +59,9 @@ export function hrefFor(name, params = {}) {
     case 'site': return `#/sites/${Number(params.id)}`;
     case 'user-new': return '#/users/new';
     case 'user': return `#/users/${Number(params.id)}`;
+    case 'kb-new': return '#/kb/new';
+    case 'kb-entry': return `#/kb/${Number(params.id)}`;
+    case 'kb-import': case 'kb-synonyms': case 'kb-improve': case 'kb-test': return `#/kb/${name.slice(3)}`;
     case 'console': return params.id ? `#/console/${Number(params.id)}` : '#/console';
     case 'customer': return `#/customers/${Number(params.id)}`;
     case 'portal-conversation': return `#/portal/conversations/${Number(params.id)}`;

@@ -4,6 +4,7 @@ import { h } from '../dom.js';
 import { errorMessage } from '../errors.js';
 import { getLanguage, onLanguageChange, resolveLanguage, setLanguage, storedLanguage, t } from '../i18n.js';
 import { canOpen, defaultRouteFor } from '../nav.js';
+import { isManager } from '../roles.js';
 import { hrefFor, parseHash, sectionOf } from '../routes.js';
 import { endedUrl } from '../socket-policy.js';
 import { createConsoleRuntime } from './console/runtime.js';
@@ -17,6 +18,12 @@ import { customerView } from './views/customer.js';
 import { customersView } from './views/customers.js';
 import { leadsView } from './views/leads.js';
 import { portalConversationView, portalView } from './views/portal.js';
+import { kbView } from './views/kb.js';
+import { kbEntryView } from './views/kb-entry.js';
+import { kbImportView } from './views/kb-import.js';
+import { kbImproveView } from './views/kb-improve.js';
+import { kbSynonymsView } from './views/kb-synonyms.js';
+import { kbTestView } from './views/kb-test.js';
 import { mailView } from './views/mail.js';
 import { siteView } from './views/site.js';
 import { sitesView } from './views/sites.js';
@@ -31,6 +38,8 @@ const VIEWS = {
   users: usersView, 'user-new': userFormView, user: userFormView,
   company: companyView, account: accountView, console: consoleView, canned: cannedView,
   teams: teamsView, mail: mailView, visitors: visitorsView, blocks: blocksView,
+  kb: kbView, 'kb-new': kbEntryView, 'kb-entry': kbEntryView, 'kb-import': kbImportView,
+  'kb-synonyms': kbSynonymsView, 'kb-improve': kbImproveView, 'kb-test': kbTestView,
   customers: customersView, customer: customerView, leads: leadsView,
   portal: portalView, 'portal-conversation': portalConversationView,
 };
@@ -98,8 +107,11 @@ function createRouter(ctx, shell) {
     const isConsole = route.name === 'console';
     if (!isConsole) ctx.console.open(null);
     // Only the workbench (the console, its canned replies and the live visitor list) takes
-    // chats: an owner on the settings pages is not silently routed any.
-    ctx.console.setWorkbench(['console', 'visitors'].includes(sectionOf(route.name)));
+    // chats: an owner on the settings pages is not silently routed any. Agents and supervisors
+    // looking an answer up in the knowledge base are still at work.
+    const section = sectionOf(route.name);
+    ctx.console.setWorkbench(['console', 'visitors'].includes(section)
+      || (section === 'kb' && !isManager(ctx.me.role)));
     const slow = setTimeout(() => count === renderCount && shell.main.replaceChildren(loading()), 200);
     let node;
     try {

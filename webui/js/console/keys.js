@@ -29,3 +29,14 @@ export function cycle(index, step, count) {
   if (count <= 0) return -1;
   return ((index + step) % count + count) % count;
 }
+
+/**
+ * Alt+1, Alt+2, Alt+3: insert the first, second or third suggested answer → 0, 1 or 2, else null.
+ * Read from `code` as well, since Alt+digit types another character on some keyboards (macOS).
+ */
+export function suggestionIndexFor(event) {
+  const { key, code = '', altKey = false, ctrlKey = false, metaKey = false, shiftKey = false } = event;
+  if (!altKey || ctrlKey || metaKey || shiftKey) return null;
+  const digit = /^Digit([1-3])$/.exec(code)?.[1] ?? /^Numpad([1-3])$/.exec(code)?.[1] ?? (/^[1-3]$/.test(key) ? key : null);
+  return digit === null ? null : Number(digit) - 1;
+}

@@ -31,5 +31,6 @@ export default {
   'role.agent': 'Agent',
 
   'nav.teams': 'Teams',
+  'nav.kb': 'Knowledge base',
   'nav.mail': 'Mail',
 };

@@ -31,5 +31,6 @@ export default {
   'role.agent': '客服',
 
   'nav.teams': '团队',
+  'nav.kb': '知识库',
   'nav.mail': '邮件',
 };

@@ -7,7 +7,7 @@ export default {
 
   'error.invalid.setup_code': 'Enter the setup code shown where kefu serve runs, e.g. 7KQM-2XPD-9RTA.',
   'error.invalid.company_name': 'A company name has 1–80 characters, without control characters.',
-  'error.invalid.name': 'A name has 1–80 characters (a question category up to 40), without control characters.',
+  'error.invalid.name': 'A name has 1–80 characters (a question category up to 40, the bot’s name 0–40), without control characters.',
   'error.invalid.display_name': 'A display name has at most 80 characters (a person’s at least 1), without control characters.',
   'error.invalid.login': 'A login name has 3–100 characters: an e-mail address, or letters, digits, dots, underscores and hyphens.',
   'error.conflict.login': 'That login name is already taken.',

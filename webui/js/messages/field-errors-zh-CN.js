@@ -7,7 +7,7 @@ export default {
 
   'error.invalid.setup_code': '请输入运行 kefu serve 的窗口显示的设置码，例如 7KQM-2XPD-9RTA。',
   'error.invalid.company_name': '公司名称为 1–80 个字符，不能含控制字符。',
-  'error.invalid.name': '名称为 1–80 个字符（问题分类最多 40 个），不能含控制字符。',
+  'error.invalid.name': '名称为 1–80 个字符（问题分类最多 40 个，机器人名称 0–40 个），不能含控制字符。',
   'error.invalid.display_name': '显示名称最多 80 个字符（人员的显示名称不能为空），不能含控制字符。',
   'error.invalid.login': '登录名为 3–100 个字符：电子邮件地址，或字母、数字、点、下划线和连字符。',
   'error.conflict.login': '该登录名已被占用。',

@@ -18,6 +18,10 @@ import errorsZhCN from './errors-zh-CN.js';
 import fieldErrorsEn from './field-errors-en.js';
 import fieldErrorsZhCN from './field-errors-zh-CN.js';
 import hoursEn from './hours-en.js';
+import kbEn from './kb-en.js';
+import kbToolsEn from './kb-tools-en.js';
+import kbToolsZhCN from './kb-tools-zh-CN.js';
+import kbZhCN from './kb-zh-CN.js';
 import hoursZhCN from './hours-zh-CN.js';
 import leadsEn from './leads-en.js';
 import leadsZhCN from './leads-zh-CN.js';
@@ -53,4 +57,6 @@ export const FEATURES = {
   leads: { 'zh-CN': leadsZhCN, en: leadsEn },
   visitors: { 'zh-CN': visitorsZhCN, en: visitorsEn },
   rules: { 'zh-CN': rulesZhCN, en: rulesEn },
+  kb: { 'zh-CN': kbZhCN, en: kbEn },
+  'kb-tools': { 'zh-CN': kbToolsZhCN, en: kbToolsEn },
 };

@@ -7,6 +7,7 @@ import * as actions from './actions.js';
 import { siteCardNode } from './site-card.js';
 import { createComposer } from './composer.js';
 import { createMessagesView } from './messages-view.js';
+import { createSuggestions } from './suggestions.js';
 
 function statusBadge(conversation, rt) {
   if (conversation.status === 'closed') return h('span', { class: 'badge badge-closed' }, t('console.status.closed'));
@@ -55,14 +56,16 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
       if (conversation) actions.reopen(ctx, rt, conversation).then(() => composer.focus());
     },
   });
+  const suggestions = createSuggestions({ api: ctx.api, me: rt.me, onInsert: (text) => composer.insertText(text) });
   const empty = h('div', { class: 'chat-empty' },
     h('span', { class: 'empty-icon', 'aria-hidden': 'true' }),
     h('h2', {}, t('console.chat.none')),
     h('p', { class: 'muted' }, t('console.chat.noneHint')),
     h('ul', { class: 'chat-keys muted' },
-      ['console.keys.switch', 'console.keys.search', 'console.keys.input', 'console.keys.canned']
+      ['console.keys.switch', 'console.keys.search', 'console.keys.input', 'console.keys.canned', 'console.keys.suggest']
         .map((key) => h('li', {}, t(key)))));
-  const body = h('div', { class: 'chat-body' }, header, banner, status, messages.element, typingLine, composer.element);
+  const body = h('div', { class: 'chat-body' }, header, banner, status, messages.element, typingLine,
+    suggestions.element, composer.element);
   const element = h('section', { class: 'console-chat', 'aria-label': t('console.chat.label'),
     'data-drop-label': t('console.upload.drop') }, empty, body);
 
@@ -144,6 +147,9 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
   return {
     element,
     composer,
+    /** Alt+1..3: insert a suggested answer; true when there was one to insert. */
+    insertSuggestion: (index) => suggestions.insert(index),
+    destroy: () => suggestions.destroy(),
     render({ reattached = false } = {}) {
       const id = rt.engine.activeId;
       empty.hidden = id !== null;
@@ -152,6 +158,7 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
         shownId = null;
         composerId = null;
         composer.setConversation(null);
+        suggestions.update(null, []);
         return;
       }
       const conversation = rt.engine.store.get(id);
@@ -174,7 +181,9 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
         banner.hidden = true;
       }
       drawStatus(id);
-      messages.render(rt.engine.items(id), { reset: switched });
+      const items = rt.engine.items(id);
+      messages.render(items, { reset: switched });
+      suggestions.update(conversation, items);
       drawTyping(id);
       const target = rt.scrollTarget;
       if (target?.id === id && rt.engine.timelines.get(id)?.loaded && messages.reveal(target.seq)) rt.scrollTarget = null;

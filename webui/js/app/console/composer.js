@@ -293,6 +293,18 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
       autosize();
       status.textContent = '';
     },
+    /** Put `text` in at the caret (a suggested answer), for the agent to edit and send; false when the input is locked. */
+    insertText(text) {
+      if (textarea.disabled) return false;
+      const { value, caret } = insertReply(textarea.value, { start: textarea.selectionStart, end: textarea.selectionEnd }, text);
+      textarea.value = value;
+      textarea.focus();
+      textarea.setSelectionRange(caret, caret);
+      autosize();
+      saveDraft();
+      if (!note) sendTyping(typing.input(textarea.value.trim() !== ''));
+      return true;
+    },
     /** Put a failed message's text back for editing. */
     restore(body) {
       textarea.value = textarea.value ? `${body}\n${textarea.value}` : body;

@@ -2,7 +2,7 @@
 import { h } from '../../dom.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
-import { neighbour, shortcutFor } from '../../console/keys.js';
+import { neighbour, shortcutFor, suggestionIndexFor } from '../../console/keys.js';
 import { createBoardPane } from '../console/board-pane.js';
 import { createChatPane } from '../console/chat-pane.js';
 import { createListPane } from '../console/list-pane.js';
@@ -98,6 +98,11 @@ function mount(ctx, rt) {
 
   function onKey(event) {
     if (!root.isConnected || document.querySelector('dialog[open]')) return;
+    const suggestion = suggestionIndexFor(event);
+    if (suggestion !== null) {
+      if (rt.engine.activeId !== null && chat.insertSuggestion(suggestion)) event.preventDefault();
+      return;
+    }
     const action = shortcutFor(event);
     if (action === 'next' || action === 'previous') {
       event.preventDefault();
@@ -130,6 +135,7 @@ function mount(ctx, rt) {
       document.removeEventListener('keydown', onKey);
       chat.composer.destroy();
       sidebar.destroy();
+      chat.destroy();
       list.destroy();
       board.destroy();
     },

@@ -3,6 +3,7 @@ import { h } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import { page, pageHeader, section } from './common.js';
+import { botPanel } from './site-bot.js';
 import { categoriesPanel } from './site-categories.js';
 import { chatPagePanel } from './site-chat-page.js';
 import { siteForm } from './site-form.js';
@@ -12,11 +13,12 @@ import { snippetPanel } from './site-snippet.js';
 
 export async function siteView(ctx, { id }) {
   const isNew = !id;
-  const [{ companies }, found, teamList, categoryList] = await Promise.all([
+  const [{ companies }, found, teamList, categoryList, botSettings] = await Promise.all([
     ctx.api.get('/api/companies'),
     isNew ? null : ctx.api.get(`/api/sites/${id}`),
     isNew ? null : ctx.api.get('/api/teams'),
     isNew ? null : ctx.api.get(`/api/sites/${id}/categories`),
+    isNew ? null : ctx.api.get(`/api/sites/${id}/bot`),
   ]);
   const back = { href: hrefFor('sites'), label: t('sites.title') };
   if (isNew) {
@@ -51,5 +53,6 @@ export async function siteView(ctx, { id }) {
     categoriesPanel(ctx, site, teams, categoryList.categories),
     rulesPanel(ctx, site, teams),
     identityPanel(ctx, site),
+    botPanel(ctx, botSettings.bot),
   );
 }
