@@ -25,6 +25,8 @@ import mailEn from './mail-en.js';
 import mailZhCN from './mail-zh-CN.js';
 import peopleEn from './people-en.js';
 import peopleZhCN from './people-zh-CN.js';
+import reportsEn from './reports-en.js';
+import reportsZhCN from './reports-zh-CN.js';
 import routingEn from './routing-en.js';
 import routingZhCN from './routing-zh-CN.js';
 import sitesEn from './sites-en.js';
@@ -47,4 +49,5 @@ export const FEATURES = {
   canned: { 'zh-CN': cannedZhCN, en: cannedEn },
   customers: { 'zh-CN': customersZhCN, en: customersEn },
   leads: { 'zh-CN': leadsZhCN, en: leadsEn },
+  reports: { 'zh-CN': reportsZhCN, en: reportsEn },
 };
