@@ -26,8 +26,8 @@ test('every role lands on the console, which comes first in the nav', () => {
     assert.ok(canOpen(role, 'canned'));
   }
   assert.deepEqual(navForRole('owner').map((item) => item.id),
-    ['console', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'account']);
-  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'customers', 'leads', 'account']);
+    ['console', 'customers', 'leads', 'reports', 'board', 'sites', 'users', 'teams', 'company', 'mail', 'account']);
+  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'customers', 'leads', 'reports', 'account']);
   assert.ok(!canOpen('agent', 'sites'));
 });
 

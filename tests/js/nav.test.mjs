@@ -8,15 +8,24 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get the console, customers, leads, sites, users, teams, company, mail and their account', () => {
-  const all = ['console', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
+test('managers get the console, customers, leads, reports, the live board, sites, users, teams, company, mail and their account', () => {
+  const all = ['console', 'customers', 'leads', 'reports', 'board', 'sites', 'users', 'teams', 'company', 'mail', 'account'];
   assert.deepEqual(ids('owner'), all);
   assert.deepEqual(ids('admin'), all);
 });
 
-test('agents and supervisors get the console, customers, leads and their account', () => {
-  assert.deepEqual(ids('supervisor'), ['console', 'customers', 'leads', 'account']);
-  assert.deepEqual(ids('agent'), ['console', 'customers', 'leads', 'account']);
+test('supervisors get the console, customers, leads, reports, the live board and their account; agents no board', () => {
+  assert.deepEqual(ids('supervisor'), ['console', 'customers', 'leads', 'reports', 'board', 'account']);
+  assert.deepEqual(ids('agent'), ['console', 'customers', 'leads', 'reports', 'account']);
+  assert.ok(!canOpen('agent', 'board'));
+  assert.ok(canOpen('agent', 'reports'));
+  assert.ok(canOpen('supervisor', 'board'));
+});
+
+test('client accounts open their own company reports inside the portal, not the staff reports or the board', () => {
+  assert.ok(canOpen('client', 'portal-reports'));
+  assert.ok(!canOpen('client', 'reports'));
+  assert.ok(!canOpen('client', 'board'));
 });
 
 test('client accounts get their portal and their account, and land on the portal', () => {

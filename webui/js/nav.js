@@ -6,12 +6,16 @@ const STAFF = [...MANAGERS, 'supervisor', 'agent'];
 /** A client company's own staff: the read-only portal of their company. */
 const CLIENTS = ['client'];
 const EVERYONE = [...STAFF, ...CLIENTS];
+/** The live board is for whoever supervises: supervisors, admins and owners. */
+const SUPERVISORS = [...MANAGERS, 'supervisor'];
 
 export const NAV_ITEMS = [
   { id: 'console', label: 'nav.console', roles: STAFF },
   { id: 'portal', label: 'nav.portal', roles: CLIENTS },
   { id: 'customers', label: 'nav.customers', roles: STAFF },
   { id: 'leads', label: 'nav.leads', roles: STAFF },
+  { id: 'reports', label: 'nav.reports', roles: STAFF },
+  { id: 'board', label: 'nav.board', roles: SUPERVISORS },
   { id: 'sites', label: 'nav.sites', roles: MANAGERS },
   { id: 'users', label: 'nav.users', roles: MANAGERS },
   { id: 'teams', label: 'nav.teams', roles: MANAGERS },

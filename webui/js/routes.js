@@ -17,8 +17,11 @@ const PATTERNS = [
   ['customers', /^customers$/],
   ['customer', /^customers\/(\d+)$/],
   ['leads', /^leads$/],
+  ['reports', /^reports(?:\/(traffic|chats|agents|conversion))?$/, 'kind'],
+  ['board', /^board$/],
   ['portal', /^portal$/],
   ['portal-conversation', /^portal\/conversations\/(\d+)$/],
+  ['portal-reports', /^portal\/reports(?:\/(traffic|chats|conversion))?$/, 'kind'],
 ];
 
 /** The nav section each route belongs to (used to highlight the nav and check access). */
@@ -27,15 +30,16 @@ const SECTIONS = {
   users: 'users', 'user-new': 'users', user: 'users',
   teams: 'teams', company: 'company', mail: 'mail', account: 'account', console: 'console', canned: 'console',
   customers: 'customers', customer: 'customers', leads: 'leads', portal: 'portal', 'portal-conversation': 'portal',
+  reports: 'reports', board: 'board', 'portal-reports': 'portal',
 };
 
-/** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
+/** Parse a location hash ("#/sites/3", "#/reports/chats", "") into `{name, params}` (`id` a number, `kind` a word). */
 export function parseHash(hash) {
   const path = String(hash || '').replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '')
     .split('?')[0];
-  for (const [name, pattern] of PATTERNS) {
+  for (const [name, pattern, param = 'id'] of PATTERNS) {
     const match = pattern.exec(path);
-    if (match) return { name, params: match[1] ? { id: Number(match[1]) } : {} };
+    if (match) return { name, params: match[1] ? { [param]: param === 'id' ? Number(match[1]) : match[1] } : {} };
   }
   return { name: 'not-found', params: {} };
 }
@@ -51,6 +55,8 @@ export function hrefFor(name, params = {}) {
     case 'console': return params.id ? `#/console/${Number(params.id)}` : '#/console';
     case 'customer': return `#/customers/${Number(params.id)}`;
     case 'portal-conversation': return `#/portal/conversations/${Number(params.id)}`;
+    case 'reports': return params.kind ? `#/reports/${encodeURIComponent(params.kind)}` : '#/reports';
+    case 'portal-reports': return params.kind ? `#/portal/reports/${encodeURIComponent(params.kind)}` : '#/portal/reports';
     default: return `#/${name}`;
   }
 }

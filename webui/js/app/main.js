@@ -10,6 +10,7 @@ import { createConsoleRuntime } from './console/runtime.js';
 import { createShell } from './shell.js';
 import { connectConsoleSocket } from './socket.js';
 import { accountView } from './views/account.js';
+import { boardView } from './views/board.js';
 import { cannedView } from './views/canned.js';
 import { companyView } from './views/company.js';
 import { consoleView } from './views/console.js';
@@ -17,6 +18,7 @@ import { customerView } from './views/customer.js';
 import { customersView } from './views/customers.js';
 import { leadsView } from './views/leads.js';
 import { portalConversationView, portalView } from './views/portal.js';
+import { reportsView } from './views/reports.js';
 import { mailView } from './views/mail.js';
 import { siteView } from './views/site.js';
 import { sitesView } from './views/sites.js';
@@ -31,12 +33,13 @@ const VIEWS = {
   teams: teamsView, mail: mailView,
   customers: customersView, customer: customerView, leads: leadsView,
   portal: portalView, 'portal-conversation': portalConversationView,
+  reports: reportsView, 'portal-reports': reportsView, board: boardView,
 };
 
 /** A client account (the portal) has no console: nothing live, nothing of the workbench. */
 const NO_CONSOLE = {
   open() {}, setWorkbench() {}, ready: Promise.resolve(), alerts: { refresh() {} },
-  onHello() {}, onFrame() {}, onState() {}, attach() {}, sites: [], companies: [], canned: [],
+  onHello() {}, onFrame() {}, onState() {}, attach() {}, sites: [], companies: [], canned: [], watchBoard: () => () => {},
 };
 
 let leaving = false;

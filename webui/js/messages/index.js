@@ -1,6 +1,8 @@
 // The message catalogues, one module per feature and language; i18n.js merges them per language.
 import authEn from './auth-en.js';
 import authZhCN from './auth-zh-CN.js';
+import boardEn from './board-en.js';
+import boardZhCN from './board-zh-CN.js';
 import cannedEn from './canned-en.js';
 import cannedZhCN from './canned-zh-CN.js';
 import commonEn from './common-en.js';
@@ -50,4 +52,5 @@ export const FEATURES = {
   customers: { 'zh-CN': customersZhCN, en: customersEn },
   leads: { 'zh-CN': leadsZhCN, en: leadsEn },
   reports: { 'zh-CN': reportsZhCN, en: reportsEn },
+  board: { 'zh-CN': boardZhCN, en: boardEn },
 };

@@ -2,17 +2,7 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { csvRows, toCsv } from './csv.js';
-
-/** Save `text` as a file called `fileName` (a Blob URL and a click on a download link). */
-export function downloadText(fileName, text, type = 'text/csv;charset=utf-8') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = h('a', { href: '#', download: fileName, hidden: true });
-  link.setAttribute('href', url); // a blob: URL, which h() keeps out of hrefs on purpose
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { saveBlob } from './download.js';
 
 /**
  * `<table>` of `items` by `columns` (`[{key, label, value?, text?, numeric?}]`): each cell shows
@@ -37,7 +27,7 @@ export function dataTable({ columns, items, caption = null, test = null }) {
 /** A button that downloads `items` by `columns` as CSV (built here, in the browser). */
 export function csvButton({ fileName, columns, items, test = null }) {
   return h('button', { type: 'button', class: 'button button-small', 'data-test': test,
-    onclick: () => downloadText(fileName, toCsv(csvRows(columns, items))) }, t('reports.csv'));
+    onclick: () => saveBlob(fileName, new Blob([toCsv(csvRows(columns, items))], { type: 'text/csv;charset=utf-8' })) }, t('reports.csv'));
 }
 
 /**
