@@ -1,6 +1,7 @@
 // English: reports (traffic, chats, agents, conversion), their charts, tables and exports. Keys match reports-zh-CN.js.
 export default {
   'nav.reports': "Reports",
+  'reports.more': "More reports",
   'reports.title': "Reports",
   'reports.tabs': "Kinds of report",
   'reports.kind.traffic': "Traffic",

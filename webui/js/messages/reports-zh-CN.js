@@ -1,6 +1,7 @@
 // 简体中文：统计报表（流量、对话、客服、转化）、图表、表格和导出。键与 reports-en.js 一致。
 export default {
   'nav.reports': "统计报表",
+  'reports.more': "更多统计报表",
   'reports.title': "统计报表",
   'reports.tabs': "报表类型",
   'reports.kind.traffic': "流量",
