@@ -169,8 +169,12 @@ test('the board: the wait counts on, today against last week like with like, age
   const now = Date.parse('2026-12-06T08:00:00Z');
   assert.equal(liveWait({ waiting: 1, oldest_queued_at: '2026-12-06T07:58:30Z', longest_wait_seconds: 60 }, now), 90);
   assert.equal(liveWait({ waiting: 0, oldest_queued_at: null, longest_wait_seconds: 0 }, now), 0);
-  const rows = comparisons({ today: { chats: 15, missed: 0, visits: 3 }, last_week_until_now: { chats: 12, missed: 2, visits: 0 } });
-  assert.deepEqual(rows.map((row) => row.change), [0.25, -1, null]);
+  const rows = comparisons({ today: { chats: 15, missed: 0, visits: 3, leads: 1 }, last_week: { chats: 30, missed: 4, visits: 9, leads: 2 },
+    last_week_until_now: { chats: 12, visits: 0 } });
+  assert.deepEqual(rows.map((row) => row.key), ['chats', 'missed', 'visits', 'leads']);
+  assert.deepEqual(rows.map((row) => row.lastWeek), [12, 4, 0, 2]);
+  assert.deepEqual(rows.map((row) => row.wholeDay), [false, true, false, true], 'missed and leads: only the whole day is known');
+  assert.deepEqual(rows.map((row) => row.change), [0.25, null, null, null], 'no change against nothing or a day not over');
   const agents = boardAgents([{ name: 'b', status: 'away', load: 0 }, { name: 'c', status: 'online', load: 1 },
     { name: 'a', status: 'online', load: 3 }, { name: 'd', status: 'busy', load: 0 }]);
   assert.deepEqual(agents.map((agent) => agent.name), ['a', 'c', 'd', 'b']);

@@ -65,16 +65,20 @@ export function liveWait(queue, now = Date.now()) {
 }
 
 /**
- * Today against the same weekday last week, like with like: last week up to the same local hour.
- * `[{key, today, lastWeek, change}]`, `change` a ratio (+0.25 = a quarter more) or null without a base.
+ * Today against the same weekday last week, like with like: last week up to the same local hour
+ * where the board has that (`last_week_until_now`), else last week's whole day (`wholeDay`, no change
+ * given: the day is not over). `[{key, today, lastWeek, change, wholeDay}]`, `change` a ratio
+ * (+0.25 = a quarter more) or null.
  */
 export function comparisons(board) {
   const until = board?.last_week_until_now || {};
   const today = board?.today || {};
-  return ['chats', 'missed', 'visits'].map((key) => {
+  const lastWeek = board?.last_week || {};
+  return ['chats', 'missed', 'visits', 'leads'].filter((key) => key in today).map((key) => {
     const now = Number(today[key]) || 0;
-    const before = Number(until[key]) || 0;
-    return { key, today: now, lastWeek: before, change: before > 0 ? (now - before) / before : null };
+    const wholeDay = !(key in until);
+    const before = Number(wholeDay ? lastWeek[key] : until[key]) || 0;
+    return { key, today: now, lastWeek: before, wholeDay, change: !wholeDay && before > 0 ? (now - before) / before : null };
   });
 }
 

@@ -38,28 +38,30 @@ function agentRows(board) {
 }
 
 function comparison(board, lang) {
-  const rows = comparisons(board);
   return h('table', { class: 'table report-data', 'data-test': 'board-compare' },
     h('caption', { class: 'visually-hidden' }, t('board.compare')),
     h('thead', {}, h('tr', {}, [t('board.measure'), t('board.today', { date: board.today?.date || '' }),
       t('board.lastWeek', { date: board.last_week?.date || '' }), t('board.change')].map((label) => h('th', { scope: 'col' }, label)))),
-    h('tbody', {}, rows.map((row) => h('tr', { 'data-test': `board-compare-${row.key}` },
+    h('tbody', {}, comparisons(board).map((row) => h('tr', { 'data-test': `board-compare-${row.key}` },
       h('th', { scope: 'row' }, t(`board.compare.${row.key}`)),
       h('td', { class: 'num', 'data-value': row.today }, formatNumber(row.today, lang)),
-      h('td', { class: 'num', 'data-value': row.lastWeek }, formatNumber(row.lastWeek, lang)),
-      h('td', { class: 'num' }, changeText(row.change, lang)))),
-    h('tr', {}, h('th', { scope: 'row' }, t('board.compare.leads')),
-      h('td', { class: 'num' }, formatNumber(board.today?.leads, lang)),
-      h('td', { class: 'num' }, formatNumber(board.last_week?.leads, lang)), h('td', {}, ''))));
+      h('td', { class: 'num', 'data-value': row.lastWeek }, row.wholeDay
+        ? t('board.wholeDay', { n: formatNumber(row.lastWeek, lang) }) : formatNumber(row.lastWeek, lang)),
+      h('td', { class: 'num' }, changeText(row.change, lang))))));
 }
 
 function hourly(board, lang) {
   const today = board.today?.chats_by_hour || [];
   const before = board.last_week?.chats_by_hour || [];
-  const items = Array.from({ length: 24 }, (_, hour) => ({ hour: hourLabel(hour), today: today[hour] ?? 0, last_week: before[hour] ?? 0 }));
+  const visitsToday = board.today?.visits_by_hour;
+  const visitsBefore = board.last_week?.visits_by_hour;
+  const items = Array.from({ length: 24 }, (_, hour) => ({ hour: hourLabel(hour), today: today[hour] ?? 0, last_week: before[hour] ?? 0,
+    visits_today: visitsToday?.[hour] ?? null, visits_last_week: visitsBefore?.[hour] ?? null }));
   const title = t('board.byHour');
   const columns = [{ key: 'hour', label: t('board.hour') }, { key: 'today', label: t('board.series.today'), numeric: true },
-    { key: 'last_week', label: t('board.series.lastWeek'), numeric: true }];
+    { key: 'last_week', label: t('board.series.lastWeek'), numeric: true },
+    ...(visitsToday ? [{ key: 'visits_today', label: t('board.series.visitsToday'), numeric: true },
+      { key: 'visits_last_week', label: t('board.series.visitsLastWeek'), numeric: true }] : [])];
   const chart = lineChart({ title, desc: t('board.byHour.desc'), labels: items.map((item) => item.hour), test: 'board-chart',
     series: [{ name: t('board.series.today'), values: today.map(Number) }, { name: t('board.series.lastWeek'), values: before.map(Number) }],
     formatY: (v) => formatNumber(v, lang) });
