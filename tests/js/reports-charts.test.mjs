@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  bandScale, extent, funnelSteps, heatGrid, heatLevel, histogramBins, linearScale, niceStep, niceTicks, sparseIndexes,
+  bandScale, extent, fitText, funnelSteps, heatGrid, heatLevel, histogramBins, linearScale, niceStep, niceTicks, sparseIndexes,
+  textWidth,
 } from '../../webui/js/charts/scale.js';
 import { DASHES, HEAT_RAMP, OKABE_ITO, SHAPES, seriesStyle } from '../../webui/js/charts/palette.js';
 import {
@@ -144,4 +145,14 @@ test('weekday names start on Monday; hours and days read naturally', () => {
   assert.equal(dayLabel('2026-12-06', 'en'), 'Dec 6');
   assert.equal(dayLabel('2026-12-06', 'zh-CN'), '12月6日');
   assert.equal(dayLabel('not a day', 'en'), 'not a day');
+});
+
+test('labels are shortened to the room they have, Chinese counted a full em wide', () => {
+  assert.equal(textWidth('ab'), 15);
+  assert.equal(textWidth('牙齿'), 26);
+  assert.equal(fitText('官网', 100), '官网');
+  const long = fitText('牙齿美白多少钱牙齿美白多少钱牙齿美白多少钱', 100);
+  assert.ok(long.endsWith('…') && textWidth(long) <= 100, long);
+  const hostile = fitText('<img src=x onerror="window.__pwned=1">', 120);
+  assert.ok(hostile.startsWith('<img src=x') && hostile.endsWith('…'), hostile);
 });

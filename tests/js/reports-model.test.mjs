@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CATALOGS, translate } from '../../webui/js/i18n.js';
 import { reportBlocks, summaryFigures } from '../../webui/js/reports/blocks.js';
-import { agentsAtWork, BoardWatch, boardAgents, comparisons, liveWait } from '../../webui/js/reports/board-model.js';
+import { agentsAtWork, BoardWatch, boardAgents, comparisons, hoursSoFar, liveWait, localHour } from '../../webui/js/reports/board-model.js';
 import { csvRows } from '../../webui/js/reports/csv.js';
 import { dispositionName, fraction } from '../../webui/js/reports/download.js';
 import {
@@ -189,4 +189,14 @@ test('downloads: the file name from Content-Disposition, never a path; progress 
   assert.equal(fraction(50, 200), 0.25);
   assert.equal(fraction(50, 0), null);
   assert.equal(fraction(300, 200), 1);
+});
+
+test("today's hours stop at the company's current hour: later ones are not yet, not zero", () => {
+  assert.equal(localHour('2026-12-06T06:30:00Z', 'Asia/Shanghai'), 14);
+  assert.equal(localHour('2026-12-06T16:30:00Z', 'Asia/Shanghai'), 0, 'past midnight in Shanghai');
+  assert.equal(localHour('2026-12-06T06:30:00Z', 'Nowhere/Else'), 6);
+  const counts = Array.from({ length: 24 }, (_, hour) => hour);
+  const today = hoursSoFar(counts, { at: '2026-12-06T06:30:00Z', timezone: 'Asia/Shanghai' });
+  assert.deepEqual(today.slice(13, 16), [13, 14, null]);
+  assert.equal(today.filter((value) => value === null).length, 9);
 });

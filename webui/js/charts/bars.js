@@ -1,17 +1,12 @@
 // Horizontal bar chart for rankings (top pages, sources, agents): label, bar and value on every row.
 import { OKABE_ITO } from './palette.js';
-import { extent, linearScale } from './scale.js';
+import { extent, fitText, linearScale } from './scale.js';
 import { chartFrame, s } from './svg.js';
 
 const WIDTH = 640;
 const ROW = 26;
 const LABEL = 200;
 const VALUE = 80;
-
-function clip(text, max) {
-  const value = String(text ?? '');
-  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
-}
 
 /**
  * `barChart({title, desc, items: [{label, value}], format, test})`: one row per item in the order
@@ -27,7 +22,7 @@ export function barChart({ title, desc, items, format = String, test = null, col
     const value = Number(item.value) || 0;
     svg.append(s('g', { class: 'chart-row' },
       s('title', {}, `${item.label}: ${format(item.value)}`),
-      s('text', { x: LABEL, y: top + ROW / 2 + 4, 'text-anchor': 'end', class: 'chart-text' }, clip(item.label, 26)),
+      s('text', { x: LABEL, y: top + ROW / 2 + 4, 'text-anchor': 'end', class: 'chart-text' }, fitText(item.label, LABEL - 8)),
       s('rect', { x: LABEL + 8, y: top + 4, width: Math.max(value > 0 ? 2 : 0, x(value) - LABEL - 8), height: ROW - 8,
         fill: color, rx: 2 }),
       s('text', { x: x(value) + 6, y: top + ROW / 2 + 4, class: 'chart-text chart-value' }, format(item.value))));

@@ -128,3 +128,22 @@ export function funnelSteps(steps) {
     return { ...step, count, ofFirst: first > 0 ? count / first : null, ofPrevious: previous > 0 ? count / previous : null };
   });
 }
+
+/** About how wide `text` is at the charts' 13px: CJK characters a full em, others a little over half. */
+export function textWidth(text) {
+  let width = 0;
+  for (const char of String(text)) width += char.codePointAt(0) >= 0x2e80 ? 13 : 7.5;
+  return width;
+}
+
+/** `text` shortened with an ellipsis to fit `max` user units (the whole text stays in titles and tables). */
+export function fitText(text, max) {
+  const value = String(text ?? '');
+  if (textWidth(value) <= max) return value;
+  let cut = '';
+  for (const char of value) {
+    if (textWidth(`${cut}${char}…`) > max) break;
+    cut += char;
+  }
+  return `${cut}…`;
+}

@@ -1,4 +1,5 @@
 // SVG building for the charts: elements by namespace, text only as text nodes, an accessible frame.
+import { fitText, textWidth } from './scale.js';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';
 let chartCounter = 0;
@@ -54,10 +55,11 @@ export function marker(shape, x, y, size, attrs = {}) {
 /** A legend entry (marker, dash sample and name) laid out from (x, y); returns `[node, width]`. */
 export function legendItem({ name, look, x, y }) {
   const label = String(name);
-  const width = 34 + Math.min(label.length, 24) * 7.5;
+  const shown = fitText(label, 180);
+  const width = 40 + textWidth(shown);
   const node = s('g', { class: 'chart-legend-item', transform: `translate(${x},${y})` },
     s('line', { x1: 0, y1: 0, x2: 22, y2: 0, stroke: look.color, 'stroke-width': 2.5, 'stroke-dasharray': look.dash || null }),
     marker(look.shape, 11, 0, 8, { fill: look.color }),
-    s('text', { x: 28, y: 4, class: 'chart-text' }, label.length > 24 ? `${label.slice(0, 23)}…` : label));
+    s('text', { x: 28, y: 4, class: 'chart-text' }, shown));
   return [node, width];
 }

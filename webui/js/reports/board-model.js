@@ -93,3 +93,22 @@ export function boardAgents(agents) {
 export function agentsAtWork(agents) {
   return (agents || []).filter((agent) => agent.status === 'online' || agent.status === 'busy').length;
 }
+
+/** The local hour (0–23) of `at` in `timeZone` (UTC when the zone is unknown): today's hours after it have not happened. */
+export function localHour(at, timeZone) {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return 23;
+  let format;
+  try {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone: timeZone || 'UTC', hour: '2-digit', hourCycle: 'h23' });
+  } catch {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', hour: '2-digit', hourCycle: 'h23' });
+  }
+  return Number(format.format(date)) % 24;
+}
+
+/** Today's counts per hour up to the board's current hour; later hours are null (not yet, rather than none). */
+export function hoursSoFar(counts, board) {
+  const now = localHour(board?.at, board?.timezone);
+  return Array.from({ length: 24 }, (_, hour) => (hour <= now ? Number(counts?.[hour]) || 0 : null));
+}

@@ -5,7 +5,7 @@ import { select } from '../../forms.js';
 import { getLanguage, t } from '../../i18n.js';
 import { formatDuration, formatNumber, formatPercent, hourLabel } from '../../charts/format.js';
 import { lineChart } from '../../charts/line.js';
-import { agentsAtWork, boardAgents, comparisons, liveWait } from '../../reports/board-model.js';
+import { agentsAtWork, boardAgents, comparisons, hoursSoFar, liveWait } from '../../reports/board-model.js';
 import { filterChoices } from '../../reports/model.js';
 import { reportBlock } from '../../reports/table.js';
 import { emptyState, page, pageHeader, section } from './common.js';
@@ -44,18 +44,18 @@ function comparison(board, lang) {
       t('board.lastWeek', { date: board.last_week?.date || '' }), t('board.change')].map((label) => h('th', { scope: 'col' }, label)))),
     h('tbody', {}, comparisons(board).map((row) => h('tr', { 'data-test': `board-compare-${row.key}` },
       h('th', { scope: 'row' }, t(`board.compare.${row.key}`)),
-      h('td', { class: 'num', 'data-value': row.today }, formatNumber(row.today, lang)),
-      h('td', { class: 'num', 'data-value': row.lastWeek }, row.wholeDay
+      h('td', { class: 'num', 'data-value': row.today, 'data-label': t('board.series.today') }, formatNumber(row.today, lang)),
+      h('td', { class: 'num', 'data-value': row.lastWeek, 'data-label': t('board.series.lastWeek') }, row.wholeDay
         ? t('board.wholeDay', { n: formatNumber(row.lastWeek, lang) }) : formatNumber(row.lastWeek, lang)),
-      h('td', { class: 'num' }, changeText(row.change, lang))))));
+      h('td', { class: 'num', 'data-label': t('board.change') }, changeText(row.change, lang))))));
 }
 
 function hourly(board, lang) {
-  const today = board.today?.chats_by_hour || [];
-  const before = board.last_week?.chats_by_hour || [];
-  const visitsToday = board.today?.visits_by_hour;
+  const today = hoursSoFar(board.today?.chats_by_hour, board);
+  const before = (board.last_week?.chats_by_hour || []).map(Number);
+  const visitsToday = board.today?.visits_by_hour && hoursSoFar(board.today.visits_by_hour, board);
   const visitsBefore = board.last_week?.visits_by_hour;
-  const items = Array.from({ length: 24 }, (_, hour) => ({ hour: hourLabel(hour), today: today[hour] ?? 0, last_week: before[hour] ?? 0,
+  const items = Array.from({ length: 24 }, (_, hour) => ({ hour: hourLabel(hour), today: today[hour], last_week: before[hour] ?? 0,
     visits_today: visitsToday?.[hour] ?? null, visits_last_week: visitsBefore?.[hour] ?? null }));
   const title = t('board.byHour');
   const columns = [{ key: 'hour', label: t('board.hour') }, { key: 'today', label: t('board.series.today'), numeric: true },
@@ -63,7 +63,7 @@ function hourly(board, lang) {
     ...(visitsToday ? [{ key: 'visits_today', label: t('board.series.visitsToday'), numeric: true },
       { key: 'visits_last_week', label: t('board.series.visitsLastWeek'), numeric: true }] : [])];
   const chart = lineChart({ title, desc: t('board.byHour.desc'), labels: items.map((item) => item.hour), test: 'board-chart',
-    series: [{ name: t('board.series.today'), values: today.map(Number) }, { name: t('board.series.lastWeek'), values: before.map(Number) }],
+    series: [{ name: t('board.series.today'), values: today }, { name: t('board.series.lastWeek'), values: before }],
     formatY: (v) => formatNumber(v, lang) });
   return reportBlock({ title, chart, columns, items, test: 'board-hourly', fileName: `board_${board.today?.date || 'today'}.csv` });
 }
