@@ -36,6 +36,8 @@ test('conversation frames go to the console; junk does not', () => {
     const text = JSON.stringify({ type, conversation_id: 1 });
     assert.deepEqual(onSocketMessage(text), { action: 'frame', frame: { type, conversation_id: 1 } }, type);
   }
+  assert.deepEqual(onSocketMessage('{"type":"board","board":{"company_id":1}}'),
+    { action: 'frame', frame: { type: 'board', board: { company_id: 1 } } }, 'the live board being watched');
   assert.deepEqual(onSocketMessage('{"type":"send"}'), { action: 'ignore' });
   assert.deepEqual(onSocketMessage('{"type":"pong"}'), { action: 'ignore' });
 });

@@ -9,10 +9,10 @@ export const PROTOCOL_BACKOFF = { baseMs: 500, maxMs: 15000 };
 
 /**
  * Frames the console handles (protocol.md, "Server → client"): conversations, the queue, unanswered
- * flags, visitors moving between pages, my status.
+ * flags, visitors moving between pages, my status, and the live board being watched.
  */
 const CONVERSATION_FRAMES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset',
-  'error', 'queue', 'unanswered', 'visitor', 'status']);
+  'error', 'queue', 'unanswered', 'visitor', 'status', 'board']);
 
 /** `ws://host/api/agent/ws`, or `wss:` when the page is served over HTTPS. */
 export function socketUrl(location) {

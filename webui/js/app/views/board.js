@@ -107,13 +107,12 @@ export async function boardView(ctx) {
     problem.hidden = true;
     drawBoard(body, board);
   };
-  if (picked.siteId === null) {
-    try {
-      show((await ctx.api.get(`/api/companies/${company.id}/board`)).board);
-    } catch (error) {
-      problem.textContent = errorMessage(error, t);
-      problem.hidden = false;
-    }
+  try {
+    const query = picked.siteId === null ? '' : `?${new URLSearchParams({ site_id: String(picked.siteId) })}`;
+    show((await ctx.api.get(`/api/companies/${company.id}/board${query}`)).board);
+  } catch (error) {
+    problem.textContent = errorMessage(error, t);
+    problem.hidden = false;
   }
   const stopWatching = ctx.console.watchBoard({ companyId: company.id, siteId: picked.siteId }, (message) => {
     if (message.board) show(message.board);
