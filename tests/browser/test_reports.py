@@ -270,3 +270,32 @@ def test_names_from_visitors_and_staff_render_as_text(appliance: Appliance, owne
 
     assert page.evaluate("document.querySelectorAll('img[onerror], img[src=\"x\"]').length") == 0
     assert page.evaluate("window.__pwned") is None
+
+
+def test_a_client_account_reads_its_own_company_reports_from_its_portal(
+        appliance: Appliance, two_companies, new_page) -> None:
+    world = two_companies
+    chat(appliance, world["site_a"], "甲公司的访客")
+    r = world["owner"].post("/api/users", json={
+        "login": "client-b", "display_name": "乙方", "role": "client",
+        "password": AGENT_PASSWORD_FOR_TESTS, "company_id": world["b"]})
+    assert r.status_code == 201, r.text
+    page = new_page()
+    page.goto(appliance.url + "/login")
+    hook(page, "login").fill("client-b")
+    hook(page, "password").fill(AGENT_PASSWORD_FOR_TESTS)
+    hook(page, "login-submit").click()
+    hook(page, "reports-more").click()
+    hook(page, "reports-chats").wait_for()
+    assert page.url.endswith("#/portal/reports/chats")
+    tabs = page.locator('[data-test^="reports-tab-"]').evaluate_all(
+        "(links) => links.map((link) => link.dataset.test)")
+    assert tabs == ["reports-tab-traffic", "reports-tab-chats", "reports-tab-conversion",
+                    "reports-tab-effective"], "no agents report in the portal"
+    assert value_of(page, "reports-fig-chats") == "0", "company A's chat is not company B's"
+    assert "乙公司" in page.locator("header .lead").inner_text()
+    assert hook(page, "reports-company").count() == 0
+    # Company A's figures are not reachable from the portal, whatever the page asks.
+    answer_ = page.evaluate("""(site) => fetch(`/api/portal/reports/chats?site_id=${site}`)
+      .then((r) => r.status)""", world["site_a"]["id"])
+    assert answer_ == 404
