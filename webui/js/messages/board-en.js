@@ -39,5 +39,6 @@ export default {
   'board.hour': "Hour",
   'board.series.today': "Today",
   'board.series.lastWeek': "Same day last week",
+  'board.offline': "The connection dropped; the board goes on updating once it is back.",
   'board.at': "Updated {time}",
 };

@@ -39,5 +39,6 @@ export default {
   'board.hour': "小时",
   'board.series.today': "今天",
   'board.series.lastWeek': "上周同一天",
+  'board.offline': "连接已断开，正在重连；看板在重连后继续更新。",
   'board.at': "更新于 {time}",
 };

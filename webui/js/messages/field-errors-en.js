@@ -151,4 +151,6 @@ export default {
   'error.invalid.timezone': 'Choose a time zone such as Asia/Shanghai.',
   'error.invalid.wechat': 'A WeChat ID has at most 60 characters.',
   'error.invalid.email': 'Enter one e-mail address such as name@example.com.',
+  'error.invalid.table': "Choose one of the report's tables to export.",
+  'error.not_found.agent_id': "That person does not exist, is not active or does not serve this company. Reload the page.",
 };

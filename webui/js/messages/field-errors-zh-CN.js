@@ -151,4 +151,6 @@ export default {
   'error.invalid.timezone': '请选择时区，如 Asia/Shanghai。',
   'error.invalid.wechat': '微信号最多 60 个字符。',
   'error.invalid.email': '请输入一个邮箱地址，如 name@example.com。',
+  'error.invalid.table': "请选择报表中要导出的表格。",
+  'error.not_found.agent_id': "没有这位同事，或他已停用、不服务这家公司。请刷新页面。",
 };

@@ -149,5 +149,6 @@ export async function boardView(ctx) {
       })) : null);
   return page(pageHeader(t('board.title'), { lead: t('board.lead', { company: company.name }),
     actions: [h('a', { class: 'button button-small', href: '#/reports/chats' }, t('board.toReports'))] }),
-  section(null, [controls, problem, body], { test: 'board' }));
+  section(null, [controls, problem,
+    h('p', { class: 'alert alert-info board-offline', 'data-test': 'board-offline' }, t('board.offline')), body], { test: 'board' }));
 }
