@@ -57,7 +57,7 @@ def bucket(seconds: float) -> int:
     seconds = max(0.0, seconds)
     if seconds < EXACT_BELOW:
         return int(seconds)
-    return EXACT_BELOW + int(math.floor(HIST_STEPS * math.log10(seconds / EXACT_BELOW)))
+    return EXACT_BELOW + math.floor(HIST_STEPS * math.log10(seconds / EXACT_BELOW))
 
 
 def bucket_value(index: int) -> float:

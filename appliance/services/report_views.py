@@ -13,11 +13,10 @@ from appliance.domain import report_metrics as rm
 from appliance.domain import validation as v
 from appliance.domain.errors import Forbidden, Invalid, NotFound
 from appliance.domain.model import Company, Role, User
-from appliance.domain.reports import Period, bucket, clean_range, local_date, zone
+from appliance.domain.reports import GRAINS, Period, bucket, clean_range, local_date, zone
 from appliance.services.context import Services
 from appliance.services.customers import access_company
 from appliance.services.leads import portal_company
-from appliance.services.reports import clean_grain
 from appliance.storage import accounts, routing
 from appliance.storage import report_aggregates as store
 from appliance.storage import sites as site_store
@@ -129,7 +128,7 @@ class Request:
 def clean_request(svc: Services, scope: Scope, args: dict[str, str | None]) -> Request:
     tz = zone(scope.company.settings.timezone)
     period = clean_range(args.get("from"), args.get("to"), local_date(svc.now(), tz))
-    return Request(scope, period, clean_grain(args.get("grain")))
+    return Request(scope, period, v.clean_choice(args.get("grain") or "day", "grain", GRAINS))
 
 
 class _Reader:
@@ -292,11 +291,11 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
     for row in rows:
         if row[2]:
             per[row[2]].append(row)
-    table = []
+    table: list[dict[str, Any]] = []
     for agent_id in sorted(per):
         mine = per[agent_id]
         counts = _counts(mine)
-        sums = defaultdict(float)
+        sums: dict[str, float] = defaultdict(float)
         for metric, _, _, _, _, total in mine:
             sums[metric] += total
         ratings = {str(k): 0 for k in range(1, 6)}
@@ -396,6 +395,19 @@ async def labels(svc: Services, scope: Scope, report: dict[str, Any]) -> dict[st
     return {"sites": {str(k): n for k, n in sites.items()},
             "teams": {str(k): n for k, n in teams.items()},
             "agents": {str(k): n for k, n in users.items()}}
+
+
+def company_scope(company: Company, kind: str) -> Scope:
+    """The whole company (the scheduled mail's view)."""
+    return Scope(company, kind, None, None, None, None, "company")
+
+
+async def for_period(svc: Services, company: Company, kind: str, period: Period
+                     ) -> dict[str, Any]:
+    """A report of the whole company for one period (by day), up to date."""
+    if svc.aggregator is not None:
+        await svc.aggregator.catch_up()
+    return await BUILDERS[kind](svc, Request(company_scope(company, kind), period, "day"))
 
 
 async def report(svc: Services, scope: Scope, args: dict[str, str | None]

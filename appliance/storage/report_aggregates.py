@@ -154,7 +154,7 @@ def pending() -> bool:
 
 def _add_visits(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
                 args: tuple[Any, ...], limit: int | None = None) -> int:
-    sql = ("SELECT v.id, v.site_id, s.company_id, v.started_at, v.number, v.source_kind, "
+    sql = ("SELECT v.id, v.site_id, s.company_id, v.started_at, v.number, v.source_kind, "  # noqa: S608
            "v.source_name, v.keyword, v.entry_url, v.device, v.country, v.province "
            f"FROM visit v JOIN site s ON s.id = v.site_id WHERE {where} ORDER BY v.id")
     if limit:
@@ -174,7 +174,7 @@ def _add_visits(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
 
 def _add_page_views(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
                     args: tuple[Any, ...], limit: int | None = None) -> int:
-    sql = ("SELECT pv.id, v.site_id, s.company_id, pv.started_at FROM page_view pv "
+    sql = ("SELECT pv.id, v.site_id, s.company_id, pv.started_at FROM page_view pv "  # noqa: S608
            "JOIN visit v ON v.id = pv.visit_id JOIN site s ON s.id = v.site_id "
            f"WHERE {where} ORDER BY pv.id")
     if limit:
@@ -200,7 +200,7 @@ def _agent_companies() -> dict[int, set[int]]:
 
 def _add_spans(delta: _Delta, tzs: dict[int, ZoneInfo], where: str, args: tuple[Any, ...],
                limit: int | None = None, only_company: int | None = None) -> int:
-    sql = ("SELECT a.id, a.user_id, a.status, a.started_at, a.ended_at FROM agent_status a "
+    sql = ("SELECT a.id, a.user_id, a.status, a.started_at, a.ended_at FROM agent_status a "  # noqa: S608
            f"WHERE {where} ORDER BY a.id")
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -341,7 +341,7 @@ def sync_facts(source: str, ids: Iterable[int]) -> int:
         if old is not None:
             stored = json.loads(old[2])
             delta.add(old[0], date.fromisoformat(stored["day"]),
-                      [tuple(r) for r in stored["rows"]], sign=-1)  # type: ignore[misc]
+                      [tuple(r) for r in stored["rows"]], sign=-1)
         if found is None or found[0] not in tzs:
             db.execute_sql("DELETE FROM report_fact WHERE source = ? AND row_id = ?",
                            (source, row_id))
