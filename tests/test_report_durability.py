@@ -9,6 +9,7 @@ here from the raw rows in the company's time zone."""
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import time
@@ -145,7 +146,7 @@ def test_aggregates_survive_sigkill_mid_update(tmp_path: Path) -> None:
     conn = _connect(db)
     with conn:
         conn.execute("UPDATE company SET settings = ? WHERE id = 1",
-                     ('{"timezone": "%s"}' % ZONE,))
+                     (json.dumps({"timezone": ZONE}),))
     rng = random.Random(20261206)
     env = kefu_env()
     serial = 0

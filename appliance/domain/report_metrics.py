@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo
 # A contribution: (metric, site id, team id, agent id, key, count, total). Ids are 0 for none.
 Row = tuple[str, int, int, int, str, int, float]
 KEY_MAX = 300
+# Figures read per agent only (never rolled up per site or company).
+AGENT_ONLY = frozenset({"served", "agent_answered", "agent_first_response",
+                        "agent_first_response_hist", "chat_seconds", "online_seconds",
+                        "busy_seconds", "away_seconds"})
 HIST_STEPS = 20  # log buckets per decade above 10 s: each within ±6% of its values
 EXACT_BELOW = 10
 
