@@ -8,14 +8,17 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import report_seed as seed
 from conftest import AGENT_PASSWORD_FOR_TESTS as PASSWORD
-from conftest import Appliance
+from conftest import ORIGIN_A, Appliance
 from python_calamine import CalamineWorkbook
+from test_conversations import agent_socket, next_of
+from test_leads import chat
 from test_offline import smtp  # noqa: F401
 
 from appliance.services.reports import send_due_reports
@@ -355,8 +358,10 @@ def test_the_board_shows_agents_queue_and_today(world) -> None:
 
     write(app, waiting)
     board = owner.get(f"/api/companies/{a}/board").json()["board"]
-    assert board["queue"]["waiting"] == 1
-    assert 90 <= board["queue"]["longest_wait_seconds"] < 200
+    # The bot-only chat C5 (open since 4 Nov) and the one queued 90 s ago wait.
+    assert board["queue"]["waiting"] == 2
+    assert board["queue"]["oldest_queued_at"] == "2026-11-04T05:30:00Z"
+    assert board["chatting"] == 0
     assert {x["id"] for x in board["agents"]} >= {world["agent1"], world["agent2"]}
     assert len(board["today"]["chats_by_hour"]) == 24
 
@@ -392,3 +397,44 @@ def test_scheduled_mail_per_recipient_with_summary_and_xlsx(world, smtp) -> None
     chats = dict(row[:2] for row in book.get_sheet_by_name("chats").to_python()[1:])
     assert chats["chats"] == 3 and chats["left_messages"] == 1
     assert "W44" in mails["boss@client-a.example"]["Subject"]
+
+
+def test_the_board_is_pushed_when_a_chat_starts_and_ends(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    site = world["site_a"]
+
+    async def scenario() -> None:
+        ws = await agent_socket(app, owner, workbench=False)
+        await ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        first = (await next_of(ws, "board", timeout=10))["board"]
+        open_before = first["chatting"] + first["queue"]["waiting"]
+        assert first["company_id"] == a and open_before == 1  # the bot-only chat C5
+        # Refusals come back as error frames and leave the socket open.
+        await ws.send(json.dumps({"type": "board_watch", "company_id": "x"}))
+        error = await next_of(ws, "error", timeout=10)
+        assert (error["request"], error["error"]["field"]) == ("board_watch", "company_id")
+        await ws.send(json.dumps({"type": "board_watch", "company_id": world["b"],
+                                  "site_id": site["id"]}))
+        assert (await next_of(ws, "error", timeout=10))["error"]["code"] == "not_found"
+        await ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        await next_of(ws, "board", timeout=10)
+        conversation = await asyncio.to_thread(chat, app, site, ORIGIN_A)
+        while True:  # pushed without asking again
+            board = (await next_of(ws, "board", timeout=10))["board"]
+            if (board["chatting"] + board["queue"]["waiting"] == open_before + 1
+                    and board["today"]["chats"] >= 1):
+                break
+        r = await asyncio.to_thread(world["agent-a"].post,
+                                    f"/api/conversations/{conversation}/close", json={})
+        assert r.status_code == 200, r.text
+        while True:
+            board = (await next_of(ws, "board", timeout=10))["board"]
+            if board["chatting"] + board["queue"]["waiting"] == open_before:
+                break
+        await ws.close()
+        agent_ws = await agent_socket(app, world["agent-a"], workbench=False)
+        await agent_ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        assert (await next_of(agent_ws, "error", timeout=10))["error"]["code"] == "forbidden"
+        await agent_ws.close()
+
+    asyncio.run(scenario())

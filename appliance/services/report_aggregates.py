@@ -32,6 +32,7 @@ class Aggregator:
         self._lock = asyncio.Lock()
         self._status: dict[int, tuple[str, datetime]] = {}
         self._compared_at = float("-inf")
+        self.version = 0  # bumped when the aggregates changed (live boards recompute)
 
     # -- event consumers (runtime.py) --------------------------------------------------------
 
@@ -59,13 +60,14 @@ class Aggregator:
                 await db.write(lambda c=company_id: store.rezone(c))
                 self.full_scan = True
             while await db.read(store.pending) and await db.write(store.grow_batch) > 0:
-                pass
+                self.version += 1
             for source, ids in self.dirty.items():
                 taken = sorted(ids)
                 ids.clear()
                 for i in range(0, len(taken), store.FACT_BATCH):
                     chunk = taken[i:i + store.FACT_BATCH]
-                    await db.write(lambda s=source, c=chunk: store.sync_facts(s, c))
+                    if await db.write(lambda s=source, c=chunk: store.sync_facts(s, c)):
+                        self.version += 1
             now = self.svc.monotonic()
             if self.full_scan or now - self._compared_at >= compare_every:
                 full, self.full_scan = self.full_scan, False
@@ -83,6 +85,7 @@ class Aggregator:
             if not ids:
                 break
             await db.write(lambda s=source, c=ids: store.sync_facts(s, c))
+            self.version += 1
             after = ids[-1]
         if full:
             while gone := await db.read(store.orphans, source, store.FACT_BATCH):

@@ -499,7 +499,8 @@ def rebuilt_rows() -> list[tuple[Any, ...]]:
 
 
 def live_load(site_ids: list[int]) -> tuple[dict[int, int], int, int, datetime | None]:
-    """Open chats per agent, open chats, waiting chats and the oldest wait, of these sites."""
+    """Open chats per agent, open chats with an agent, open chats without one (in the queue or
+    the waiting list) and when the longest-waiting of those started waiting."""
     if not site_ids:
         return {}, 0, 0, None
     marks = ",".join("?" * len(site_ids))
@@ -509,7 +510,7 @@ def live_load(site_ids: list[int]) -> tuple[dict[int, int], int, int, datetime |
         "AND status = 'open' AND assignee_id IS NOT NULL GROUP BY assignee_id",
         site_ids).fetchall()}
     waiting, oldest = db.execute_sql(
-        f"SELECT count(*), min(queued_at) FROM conversation WHERE site_id IN ({marks}) "  # noqa: S608
-        "AND status = 'open' AND assignee_id IS NULL AND queued_at IS NOT NULL",
+        "SELECT count(*), min(ifnull(queued_at, created_at)) FROM conversation "  # noqa: S608
+        f"WHERE site_id IN ({marks}) AND status = 'open' AND assignee_id IS NULL",
         site_ids).fetchone()
     return load, sum(load.values()), int(waiting), None if oldest is None else _moment(oldest)
