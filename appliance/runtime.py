@@ -130,9 +130,10 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher,
     }
 
 
-def outbox_deliveries(db: Database) -> dict[str, Delivery]:
+def outbox_deliveries(db: Database, attachments: reports.ReportAttachments
+                      ) -> dict[str, Delivery]:
     """How each kind of outbox item leaves the process."""
-    return {MAIL: MailDelivery(db, attachments=reports.ReportAttachments(db))}
+    return {MAIL: MailDelivery(db, attachments=attachments)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +212,8 @@ class Runtime:
         hub = Hub()
         presence = Presence(time.monotonic, grace_seconds=config.presence_grace_seconds,
                             away_after_seconds=config.away_after_seconds)
-        outbox = OutboxDispatcher(db, utc_now, outbox_deliveries(db),
+        attachments = reports.ReportAttachments(db)
+        outbox = OutboxDispatcher(db, utc_now, outbox_deliveries(db, attachments),
                                   retry_seconds=config.mail_retry_seconds)
         queue = QueueNotices()
         live = LiveVisitors(utc_now)
@@ -240,6 +242,7 @@ class Runtime:
         queue.bind(services)
         aggregator = Aggregator(services)
         services.aggregator = aggregator
+        attachments.svc = services
         boards = BoardWatchers(services)
         bus.table = {kind: tuple(consumers) for kind, consumers in event_consumers(
             hub, outbox, queue, live, aggregator, boards).items()}

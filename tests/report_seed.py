@@ -16,7 +16,7 @@ def insert(table: str, **cols: Any) -> int:
     """On the writer: one row; datetimes stored as peewee stores them."""
     values = [str(v) if isinstance(v, datetime) else v for v in cols.values()]
     db = bound_database.obj
-    db.execute_sql(f'INSERT INTO "{table}" ({", ".join(cols)}) '  # noqa: S608
+    db.execute_sql(f'INSERT INTO "{table}" ({", ".join(cols)}) '
                    f'VALUES ({", ".join("?" * len(cols))})', values)
     return int(db.execute_sql("SELECT last_insert_rowid()").fetchone()[0])
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import report_seed as seed
 from conftest import AGENT_PASSWORD_FOR_TESTS as PASSWORD
-from conftest import Appliance
+from conftest import ORIGIN_A, Appliance
 from python_calamine import CalamineWorkbook
+from test_conversations import agent_socket, next_of
+from test_leads import chat
+from test_offline import smtp  # noqa: F401
 
+from appliance.services.reports import send_due_reports
 from appliance.storage import report_aggregates
 
 T = datetime  # naive UTC, as stored
@@ -119,7 +124,13 @@ def world(two_companies: dict[str, Any]) -> dict[str, Any]:
         return ids
 
     w.update(write(app, data))
+    settle(app)
     return w
+
+
+def settle(app: Appliance) -> None:
+    """Rows written behind the services' back (no events): the aggregates take them in."""
+    run(app, app.runtime.aggregator.catch_up(compare_every=0))
 
 
 def get(client: Any, path: str, **query: Any) -> dict[str, Any]:
@@ -290,6 +301,7 @@ def test_exports_match_the_report_and_escape_formulas(world) -> None:
                        keyword=keyword, kind="search", source="百度")
 
     write(app, hostile)
+    settle(app)
     report = get(owner, f"/api/companies/{a}/reports/traffic")["report"]
     r = owner.get(f"/api/companies/{a}/reports/traffic/export",
                   params={**RANGE, "format": "csv", "table": "keywords"})
@@ -346,7 +358,83 @@ def test_the_board_shows_agents_queue_and_today(world) -> None:
 
     write(app, waiting)
     board = owner.get(f"/api/companies/{a}/board").json()["board"]
-    assert board["queue"]["waiting"] == 1
-    assert 90 <= board["queue"]["longest_wait_seconds"] < 200
+    # The bot-only chat C5 (open since 4 Nov) and the one queued 90 s ago wait.
+    assert board["queue"]["waiting"] == 2
+    assert board["queue"]["oldest_queued_at"] == "2026-11-04T05:30:00Z"
+    assert board["chatting"] == 0
     assert {x["id"] for x in board["agents"]} >= {world["agent1"], world["agent2"]}
     assert len(board["today"]["chats_by_hour"]) == 24
+
+
+def test_scheduled_mail_per_recipient_with_summary_and_xlsx(world, smtp) -> None:  # noqa: F811
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    r = owner.put("/api/settings/smtp", json={"host": "127.0.0.1", "port": smtp.port,
+                                              "security": "none", "username": "",
+                                              "from_address": "kefu@example.com"})
+    assert r.status_code == 200, r.text
+    r = owner.patch(f"/api/companies/{a}", json={"settings": {
+        "report_schedule": "weekly", "report_emails": ["boss@client-a.example"],
+        "report_recipients": [{"email": "desk@client-a.example", "schedule": "daily"}]}})
+    assert r.status_code == 200, r.text
+    assert r.json()["company"]["settings"]["report_recipients"] == [
+        {"email": "desk@client-a.example", "schedule": "daily"}]
+    for bad in ([{"email": "x@y.example", "schedule": "hourly"}], [{"email": "nope"}], "x"):
+        r = owner.patch(f"/api/companies/{a}", json={"settings": {"report_recipients": bad}})
+        assert r.status_code == 400 and r.json()["error"]["field"] == "report_recipients"
+    svc = app.runtime.services
+    wednesday = T(2026, 11, 4, 17, 0)  # 12:00 in New York: the last day is Tuesday 3 Nov
+    queued = run(app, send_due_reports(svc, wednesday))
+    assert sorted(queued) == sorted([f"{a}:2026-11-03", f"{a}:2026-W44"])
+    assert run(app, send_due_reports(svc, wednesday)) == []  # once per schedule and period
+    mails = {m["To"]: m for m in smtp.inbox.wait(2, timeout=30)}
+    daily = mails["desk@client-a.example"]
+    text = daily.get_body(("plain",)).get_content()
+    assert "Chats: 3" in text and "Missed: 1" in text and "Visits: 3" in text, text
+    assert "2026-11-03" in daily["Subject"]
+    [attachment] = list(daily.iter_attachments())
+    book = CalamineWorkbook.from_filelike(io.BytesIO(attachment.get_content()))
+    assert {"summary", "chats", "traffic", "agents"} <= set(book.sheet_names)
+    chats = dict(row[:2] for row in book.get_sheet_by_name("chats").to_python()[1:])
+    assert chats["chats"] == 3 and chats["left_messages"] == 1
+    assert "W44" in mails["boss@client-a.example"]["Subject"]
+
+
+def test_the_board_is_pushed_when_a_chat_starts_and_ends(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    site = world["site_a"]
+
+    async def scenario() -> None:
+        ws = await agent_socket(app, owner, workbench=False)
+        await ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        first = (await next_of(ws, "board", timeout=10))["board"]
+        open_before = first["chatting"] + first["queue"]["waiting"]
+        assert first["company_id"] == a and open_before == 1  # the bot-only chat C5
+        # Refusals come back as error frames and leave the socket open.
+        await ws.send(json.dumps({"type": "board_watch", "company_id": "x"}))
+        error = await next_of(ws, "error", timeout=10)
+        assert (error["request"], error["error"]["field"]) == ("board_watch", "company_id")
+        await ws.send(json.dumps({"type": "board_watch", "company_id": world["b"],
+                                  "site_id": site["id"]}))
+        assert (await next_of(ws, "error", timeout=10))["error"]["code"] == "not_found"
+        await ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        await next_of(ws, "board", timeout=10)
+        conversation = await asyncio.to_thread(chat, app, site, ORIGIN_A)
+        while True:  # pushed without asking again
+            board = (await next_of(ws, "board", timeout=10))["board"]
+            if (board["chatting"] + board["queue"]["waiting"] == open_before + 1
+                    and board["today"]["chats"] >= 1):
+                break
+        r = await asyncio.to_thread(world["agent-a"].post,
+                                    f"/api/conversations/{conversation}/close", json={})
+        assert r.status_code == 200, r.text
+        while True:
+            board = (await next_of(ws, "board", timeout=10))["board"]
+            if board["chatting"] + board["queue"]["waiting"] == open_before:
+                break
+        await ws.close()
+        agent_ws = await agent_socket(app, world["agent-a"], workbench=False)
+        await agent_ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        assert (await next_of(agent_ws, "error", timeout=10))["error"]["code"] == "forbidden"
+        await agent_ws.close()
+
+    asyncio.run(scenario())

@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo
 # A contribution: (metric, site id, team id, agent id, key, count, total). Ids are 0 for none.
 Row = tuple[str, int, int, int, str, int, float]
 KEY_MAX = 300
+# Figures read per agent only (never rolled up per site or company).
+AGENT_ONLY = frozenset({"served", "agent_answered", "agent_first_response",
+                        "agent_first_response_hist", "chat_seconds", "online_seconds",
+                        "busy_seconds", "away_seconds"})
 HIST_STEPS = 20  # log buckets per decade above 10 s: each within ±6% of its values
 EXACT_BELOW = 10
 
@@ -57,7 +61,7 @@ def bucket(seconds: float) -> int:
     seconds = max(0.0, seconds)
     if seconds < EXACT_BELOW:
         return int(seconds)
-    return EXACT_BELOW + int(math.floor(HIST_STEPS * math.log10(seconds / EXACT_BELOW)))
+    return EXACT_BELOW + math.floor(HIST_STEPS * math.log10(seconds / EXACT_BELOW))
 
 
 def bucket_value(index: int) -> float:

@@ -110,6 +110,7 @@ class BoardWatchers:
     svc: Services
     watches: dict[Any, _Watch] = field(default_factory=dict)
     dirty: bool = False
+    _version: int = 0
 
     def on_conversation(self, event: ConversationChanged) -> None:
         del event
@@ -133,7 +134,9 @@ class BoardWatchers:
     async def refresh(self) -> None:
         """The loop's step: recompute boards that may have changed, push those that did."""
         now = time.monotonic()
-        dirty, self.dirty = self.dirty, False
+        version = getattr(self.svc.aggregator, "version", 0)
+        dirty, self.dirty = self.dirty or version != self._version, False
+        self._version = version
         for conn, watch in list(self.watches.items()):
             if not dirty and now - watch.computed_at < QUIET_SECONDS:
                 continue

@@ -18,6 +18,7 @@ from appliance.storage import report_aggregates as store
 log = logging.getLogger(__name__)
 WINDOW = 2000  # the newest conversations and invitations compared on each pass
 TRACKED = ("online", "busy", "away")
+COMPARE_SECONDS = 1.0
 
 
 class Aggregator:
@@ -30,6 +31,8 @@ class Aggregator:
         self.fresh_to: datetime | None = None
         self._lock = asyncio.Lock()
         self._status: dict[int, tuple[str, datetime]] = {}
+        self._compared_at = float("-inf")
+        self.version = 0  # bumped when the aggregates changed (live boards recompute)
 
     # -- event consumers (runtime.py) --------------------------------------------------------
 
@@ -46,27 +49,33 @@ class Aggregator:
 
     # -- the work -----------------------------------------------------------------------------
 
-    async def catch_up(self) -> datetime:
-        """Bring the aggregates up to everything committed before this call."""
+    async def catch_up(self, *, compare_every: float = COMPARE_SECONDS) -> datetime:
+        """Bring the aggregates up to everything committed before this call. The newest rows
+        are compared with their facts (changes no event names: a lead edited, rows written
+        by another process) at most every `compare_every` seconds."""
         started = self.svc.now()
         async with self._lock:
             db = self.svc.db
             for company_id in await db.read(store.rezone_needed):
                 await db.write(lambda c=company_id: store.rezone(c))
                 self.full_scan = True
-            while await db.write(store.grow_batch) > 0:
-                pass
+            while await db.read(store.pending) and await db.write(store.grow_batch) > 0:
+                self.version += 1
             for source, ids in self.dirty.items():
                 taken = sorted(ids)
                 ids.clear()
                 for i in range(0, len(taken), store.FACT_BATCH):
                     chunk = taken[i:i + store.FACT_BATCH]
-                    await db.write(lambda s=source, c=chunk: store.sync_facts(s, c))
-            full, self.full_scan = self.full_scan, False
-            for source in store.FACTS:
-                await self._compare(source, full)
-            self.fresh_to = started
-        return started
+                    if await db.write(lambda s=source, c=chunk: store.sync_facts(s, c)):
+                        self.version += 1
+            now = self.svc.monotonic()
+            if self.full_scan or now - self._compared_at >= compare_every:
+                full, self.full_scan = self.full_scan, False
+                for source in store.FACTS:
+                    await self._compare(source, full)
+                self._compared_at = now
+                self.fresh_to = started
+        return self.fresh_to or started
 
     async def _compare(self, source: str, full: bool) -> None:
         db = self.svc.db
@@ -76,6 +85,7 @@ class Aggregator:
             if not ids:
                 break
             await db.write(lambda s=source, c=ids: store.sync_facts(s, c))
+            self.version += 1
             after = ids[-1]
         if full:
             while gone := await db.read(store.orphans, source, store.FACT_BATCH):
@@ -86,7 +96,7 @@ class Aggregator:
         async with self._lock:
             await self.svc.db.write(store.reset)
             self.full_scan = True
-        await self.catch_up()
+        await self.catch_up(compare_every=0)
 
     async def sample_presence(self, *, closing: bool = False) -> None:
         """Record each agent's spans of effective status as they end (checked every few

@@ -13,11 +13,10 @@ from appliance.domain import report_metrics as rm
 from appliance.domain import validation as v
 from appliance.domain.errors import Forbidden, Invalid, NotFound
 from appliance.domain.model import Company, Role, User
-from appliance.domain.reports import Period, bucket, clean_range, local_date, zone
+from appliance.domain.reports import GRAINS, Period, bucket, clean_range, local_date, zone
 from appliance.services.context import Services
 from appliance.services.customers import access_company
 from appliance.services.leads import portal_company
-from appliance.services.reports import clean_grain
 from appliance.storage import accounts, routing
 from appliance.storage import report_aggregates as store
 from appliance.storage import sites as site_store
@@ -129,17 +128,19 @@ class Request:
 def clean_request(svc: Services, scope: Scope, args: dict[str, str | None]) -> Request:
     tz = zone(scope.company.settings.timezone)
     period = clean_range(args.get("from"), args.get("to"), local_date(svc.now(), tz))
-    return Request(scope, period, clean_grain(args.get("grain")))
+    return Request(scope, period, v.clean_choice(args.get("grain") or "day", "grain", GRAINS))
 
 
 class _Reader:
     def __init__(self, svc: Services, req: Request) -> None:
         self.svc, self.req = svc, req
         self.months, self.ranges = rm.cover(req.period.start, req.period.end)
+        self._labels: dict[str, str] = {}
 
     async def sums(self, metrics: tuple[str, ...], *, by_period: bool = False,
                    by_agent: bool = False, key_prefix: str | None = None,
-                   presence: bool = False) -> list[tuple[str, str, int, str, int, float]]:
+                   keys: list[str] | None = None, presence: bool = False,
+                   ) -> list[tuple[str, str, int, str, int, float]]:
         s = self.req.scope
         months, ranges = self.months, self.ranges
         if by_period and self.req.grain != "month":
@@ -150,7 +151,22 @@ class _Reader:
         return await self.svc.db.read(lambda: store.read(
             s.company.id, metrics, months, ranges, site_ids=sites,
             team_id=None if presence else s.team_id, agent_id=s.agent_id, by_period=by_period,
-            by_agent=by_agent, key_prefix=key_prefix))
+            by_agent=by_agent, key_prefix=key_prefix, keys=keys))
+
+    async def top(self, metric: str, key_prefix: str | None = None,
+                  limit: int = LIST_MAX) -> tuple[list[tuple[str, int]], int]:
+        s = self.req.scope
+        return await self.svc.db.read(lambda: store.top_keys(
+            s.company.id, metric, self.months, self.ranges, site_ids=s.site_ids,
+            team_id=s.team_id, agent_id=s.agent_id, key_prefix=key_prefix, limit=limit))
+
+    async def listing(self, metric: str, limit: int = LIST_MAX) -> list[tuple[str, int]]:
+        """The largest keys; past `limit`, the rest summed as "(other)"."""
+        top, total = await self.top(metric, limit=limit + 1)
+        if len(top) <= limit:
+            return top
+        kept = top[:limit - 1]
+        return [*kept, (OTHER, total - sum(n for _, n in kept))]
 
     def labels(self) -> list[str]:
         seen: list[str] = []
@@ -163,9 +179,12 @@ class _Reader:
         return seen
 
     def label_of(self, period: str) -> str:
-        if period.startswith("m"):
-            return period[1:]
-        return bucket(date.fromisoformat(period[1:]), self.req.grain)
+        label = self._labels.get(period)
+        if label is None:
+            label = period[1:] if period.startswith("m") else bucket(
+                date.fromisoformat(period[1:]), self.req.grain)
+            self._labels[period] = label
+        return label
 
 
 def _counts(rows: list[tuple[str, str, int, str, int, float]]) -> dict[str, int]:
@@ -220,12 +239,11 @@ async def traffic(svc: Services, req: Request) -> dict[str, Any]:
             ("visits", "new_visitors", "page_views", "chats"), by_period=True):
         series.setdefault(r.label_of(period), dict.fromkeys(
             ("visits", "new_visitors", "page_views", "chats"), 0))[metric] += n
-    keyed = await r.sums(("sources", "keywords", "entry_pages", "devices", "regions"))
     visits = totals.get("visits", 0)
 
-    def listing(metric: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    async def listing(metric: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
         out = []
-        for key, n in _top(_keyed(keyed, metric)):
+        for key, n in await r.listing(metric):
             parts = key.split("\t") if len(names) > 1 else [key]
             parts += [""] * (len(names) - len(parts))
             out.append({**dict(zip(names, parts, strict=False)), "visits": n})
@@ -237,11 +255,11 @@ async def traffic(svc: Services, req: Request) -> dict[str, Any]:
         "page_views": totals.get("page_views", 0), "chats": totals.get("chats", 0),
         "chat_rate": round(totals.get("chats", 0) / visits, 4) if visits else 0},
         "series": [{"period": label, **counts} for label, counts in series.items()],
-        "sources": listing("sources", ("kind", "source")),
-        "keywords": listing("keywords", ("keyword",)),
-        "entry_pages": listing("entry_pages", ("page",)),
-        "devices": listing("devices", ("device",)),
-        "regions": listing("regions", ("country", "province"))}
+        "sources": await listing("sources", ("kind", "source")),
+        "keywords": await listing("keywords", ("keyword",)),
+        "entry_pages": await listing("entry_pages", ("page",)),
+        "devices": await listing("devices", ("device",)),
+        "regions": await listing("regions", ("country", "province"))}
 
 
 async def chats(svc: Services, req: Request) -> dict[str, Any]:
@@ -292,11 +310,11 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
     for row in rows:
         if row[2]:
             per[row[2]].append(row)
-    table = []
+    table: list[dict[str, Any]] = []
     for agent_id in sorted(per):
         mine = per[agent_id]
         counts = _counts(mine)
-        sums = defaultdict(float)
+        sums: dict[str, float] = defaultdict(float)
         for metric, _, _, _, _, total in mine:
             sums[metric] += total
         ratings = {str(k): 0 for k in range(1, 6)}
@@ -335,46 +353,42 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
                        else None, "rated": rated_total}}
 
 
+COUNTS = ("visits", "invitations", "accepted", "chats", "leads", "effective")
+CV = {"cv_visits": "visits", "cv_chats": "chats", "cv_leads": "leads",
+      "cv_effective": "effective", "inv_shown": "invitations", "inv_accepted": "accepted"}
+
+
+async def _dimension(r: _Reader, dim: str, field: str) -> list[dict[str, Any]]:
+    """The largest values of one dimension (source, keyword, page): the keys ranked first by
+    visits, chats or invitations inside SQLite, then all their counts."""
+    prefix = dim + ":"
+    keys: set[str] = set()
+    for metric in ("cv_visits", "cv_chats", "inv_shown"):
+        top, _ = await r.top(metric, key_prefix=prefix)
+        keys |= {key for key, _ in top}
+    merged: dict[str, dict[str, int]] = {key[len(prefix):]: dict.fromkeys(COUNTS, 0)
+                                         for key in keys}
+    for metric, _, _, key, n, _ in await r.sums(tuple(CV), keys=sorted(keys)):
+        merged[key[len(prefix):]][CV[metric]] += n
+    ranked = sorted(merged.items(), key=lambda kv: (-kv[1]["visits"], -kv[1]["chats"],
+                                                   -kv[1]["invitations"], kv[0]))
+    return [{field: value, **counts} for value, counts in ranked[:LIST_MAX]]
+
+
 async def conversion(svc: Services, req: Request) -> dict[str, Any]:
     r = _Reader(svc, req)
-    rows = await r.sums((*STAGES, "cv_visits", "cv_chats", "cv_leads", "cv_effective"))
     funnel = {name: 0 for name in STAGE_NAMES}
-    dims: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(
-        lambda: dict.fromkeys(("visits", "invitations", "accepted", "chats", "leads",
-                               "effective"), 0)))
-    cv = {"cv_visits": "visits", "cv_chats": "chats", "cv_leads": "leads",
-          "cv_effective": "effective"}
-    for metric, _, _, key, n, _ in rows:
-        if metric in STAGES:
-            name = STAGE_NAMES[STAGES.index(metric)]
-            if key == "":
-                funnel[name] += n
-            else:
-                dim, _, value = key.partition(":")
-                dims["inv_" + dim][value][name] += n
-        else:
-            dim, _, value = key.partition(":")
-            dims[dim][value][cv[metric]] += n
-
-    def rows_of(dim: str, field: str) -> list[dict[str, Any]]:
-        merged: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(
-            ("visits", "invitations", "accepted", "chats", "leads", "effective"), 0))
-        for value, counts in dims[dim].items():
-            for name in ("visits", "chats", "leads", "effective"):
-                merged[value][name] += counts[name]
-        for value, counts in dims["inv_" + dim].items():
-            for name in ("invitations", "accepted"):
-                merged[value][name] += counts[name]
-        ranked = sorted(merged.items(), key=lambda kv: (-kv[1]["visits"], -kv[1]["chats"],
-                                                       -kv[1]["invitations"], kv[0]))
-        return [{field: value, **counts} for value, counts in ranked[:LIST_MAX]]
-
-    by_rule = sorted(dims["inv_r"].items(), key=lambda kv: (-kv[1]["invitations"], kv[0]))
+    rules: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STAGE_NAMES, 0))
+    for metric, _, _, _, n, _ in await r.sums(STAGES, keys=[""]):
+        funnel[STAGE_NAMES[STAGES.index(metric)]] += n
+    for metric, _, _, key, n, _ in await r.sums(STAGES, key_prefix="r:"):
+        rules[key[2:]][STAGE_NAMES[STAGES.index(metric)]] += n
+    by_rule = sorted(rules.items(), key=lambda kv: (-kv[1]["invitations"], kv[0]))
     return {**_envelope(req), "funnel": funnel,
-            "by_rule": [{"rule_id": int(k) if k else None,
-                         **{n: c[n] for n in STAGE_NAMES}} for k, c in by_rule],
-            "by_source": rows_of("s", "source"), "by_keyword": rows_of("k", "keyword"),
-            "by_page": rows_of("p", "page")}
+            "by_rule": [{"rule_id": int(k) if k else None, **counts} for k, counts in by_rule],
+            "by_source": await _dimension(r, "s", "source"),
+            "by_keyword": await _dimension(r, "k", "keyword"),
+            "by_page": await _dimension(r, "p", "page")}
 
 
 BUILDERS = {"traffic": traffic, "chats": chats, "agents": agents, "conversion": conversion}
@@ -396,6 +410,19 @@ async def labels(svc: Services, scope: Scope, report: dict[str, Any]) -> dict[st
     return {"sites": {str(k): n for k, n in sites.items()},
             "teams": {str(k): n for k, n in teams.items()},
             "agents": {str(k): n for k, n in users.items()}}
+
+
+def company_scope(company: Company, kind: str) -> Scope:
+    """The whole company (the scheduled mail's view)."""
+    return Scope(company, kind, None, None, None, None, "company")
+
+
+async def for_period(svc: Services, company: Company, kind: str, period: Period
+                     ) -> dict[str, Any]:
+    """A report of the whole company for one period (by day), up to date."""
+    if svc.aggregator is not None:
+        await svc.aggregator.catch_up()
+    return await BUILDERS[kind](svc, Request(company_scope(company, kind), period, "day"))
 
 
 async def report(svc: Services, scope: Scope, args: dict[str, str | None]

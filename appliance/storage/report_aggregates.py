@@ -25,6 +25,7 @@ from appliance.storage.sites import list_companies
 BATCH = 2000
 FACT_BATCH = 300
 GROWING = ("visit", "page_view", "agent_status")
+ROLLUP = -1  # site, team and agent of the rolled-up rows
 
 CONVERSATION_FINGERPRINT = (
     "c.status || '|' || ifnull(c.assignee_id, '') || '|' || ifnull(c.team_id, '') || '|' || "
@@ -56,12 +57,20 @@ class _Delta:
             defaultdict(lambda: [0, 0.0])
 
     def add(self, company_id: int, day: date, rows: Iterable[rm.Row], sign: int = 1) -> None:
+        """Each row on its day and month; and, unless it is an agent's own figure, rolled up
+        per site (team and agent -1) and per company (site -1 too), which is what reports
+        without a team or agent filter read."""
         periods = (rm.day_period(day), rm.month_period(day))
+        cells = self.cells
         for metric, site, team, agent, key, n, total in rows:
+            targets = [(site, team, agent)]
+            if metric not in rm.AGENT_ONLY:
+                targets += [(site, ROLLUP, ROLLUP), (ROLLUP, ROLLUP, ROLLUP)]
             for period in periods:
-                cell = self.cells[(company_id, metric, period, site, team, agent, key)]
-                cell[0] += sign * n
-                cell[1] += sign * total
+                for s, t, a in targets:
+                    cell = cells[(company_id, metric, period, s, t, a, key)]
+                    cell[0] += sign * n
+                    cell[1] += sign * total
 
     def write(self) -> None:
         rows = [(*k, int(v[0]), v[1]) for k, v in self.cells.items() if v[0] or v[1]]
@@ -154,7 +163,7 @@ def pending() -> bool:
 
 def _add_visits(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
                 args: tuple[Any, ...], limit: int | None = None) -> int:
-    sql = ("SELECT v.id, v.site_id, s.company_id, v.started_at, v.number, v.source_kind, "
+    sql = ("SELECT v.id, v.site_id, s.company_id, v.started_at, v.number, v.source_kind, "  # noqa: S608
            "v.source_name, v.keyword, v.entry_url, v.device, v.country, v.province "
            f"FROM visit v JOIN site s ON s.id = v.site_id WHERE {where} ORDER BY v.id")
     if limit:
@@ -174,7 +183,7 @@ def _add_visits(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
 
 def _add_page_views(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
                     args: tuple[Any, ...], limit: int | None = None) -> int:
-    sql = ("SELECT pv.id, v.site_id, s.company_id, pv.started_at FROM page_view pv "
+    sql = ("SELECT pv.id, v.site_id, s.company_id, pv.started_at FROM page_view pv "  # noqa: S608
            "JOIN visit v ON v.id = pv.visit_id JOIN site s ON s.id = v.site_id "
            f"WHERE {where} ORDER BY pv.id")
     if limit:
@@ -200,7 +209,7 @@ def _agent_companies() -> dict[int, set[int]]:
 
 def _add_spans(delta: _Delta, tzs: dict[int, ZoneInfo], where: str, args: tuple[Any, ...],
                limit: int | None = None, only_company: int | None = None) -> int:
-    sql = ("SELECT a.id, a.user_id, a.status, a.started_at, a.ended_at FROM agent_status a "
+    sql = ("SELECT a.id, a.user_id, a.status, a.started_at, a.ended_at FROM agent_status a "  # noqa: S608
            f"WHERE {where} ORDER BY a.id")
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -341,7 +350,7 @@ def sync_facts(source: str, ids: Iterable[int]) -> int:
         if old is not None:
             stored = json.loads(old[2])
             delta.add(old[0], date.fromisoformat(stored["day"]),
-                      [tuple(r) for r in stored["rows"]], sign=-1)  # type: ignore[misc]
+                      [tuple(r) for r in stored["rows"]], sign=-1)
         if found is None or found[0] not in tzs:
             db.execute_sql("DELETE FROM report_fact WHERE source = ? AND row_id = ?",
                            (source, row_id))
@@ -375,14 +384,12 @@ def record_spans(spans: list[tuple[int, str, datetime, datetime]]) -> None:
 
 # -- reading -------------------------------------------------------------------------------------
 
-def read(company_id: int, metrics: tuple[str, ...], months: list[str],
-         ranges: list[tuple[str, str]], *, site_ids: list[int] | None, team_id: int | None,
-         agent_id: int | None, by_period: bool = False, by_agent: bool = False,
-         key_prefix: str | None = None) -> list[tuple[str, str, int, str, int, float]]:
-    """Sums of `metrics` over the given periods and filters: (metric, period or "", agent id
-    or 0, key, count, total)."""
-    if not metrics or (site_ids is not None and not site_ids):
-        return []
+def _where(company_id: int, metrics: tuple[str, ...], months: list[str],
+           ranges: list[tuple[str, str]], site_ids: list[int] | None, team_id: int | None,
+           agent_id: int | None, by_agent: bool, key_prefix: str | None,
+           keys: list[str] | None) -> tuple[str, list[Any]] | None:
+    if not metrics or (site_ids is not None and not site_ids) or not (months or ranges):
+        return None
     where = ["company_id = ?", f"metric IN ({','.join('?' * len(metrics))})"]
     args: list[Any] = [company_id, *metrics]
     spans = []
@@ -392,11 +399,17 @@ def read(company_id: int, metrics: tuple[str, ...], months: list[str],
     for first, last in ranges:
         spans.append("period BETWEEN ? AND ?")
         args += [first, last]
-    if not spans:
-        return []
     where.append("(" + " OR ".join(spans) + ")")
-    if site_ids is not None:
-        where.append(f"site_id IN ({','.join('?' * len(site_ids))})")
+    if by_agent or team_id is not None or agent_id is not None:
+        where.append("agent_id >= 0 AND team_id >= 0 AND site_id >= 0")
+        if site_ids is not None:
+            where.append(f"site_id IN ({','.join('?' * len(site_ids))})")
+            args += site_ids
+    elif site_ids is None:
+        where.append("site_id = -1 AND team_id = -1 AND agent_id = -1")
+    else:
+        where.append(f"site_id IN ({','.join('?' * len(site_ids))}) "
+                     "AND team_id = -1 AND agent_id = -1")
         args += site_ids
     if team_id is not None:
         where.append("team_id = ?")
@@ -407,14 +420,54 @@ def read(company_id: int, metrics: tuple[str, ...], months: list[str],
     if key_prefix is not None:
         where.append("key >= ? AND key < ?")
         args += [key_prefix, key_prefix + "\U0010ffff"]
+    if keys is not None:
+        where.append(f"key IN ({','.join('?' * len(keys))})")
+        args += keys
+    return " AND ".join(where), args
+
+
+def read(company_id: int, metrics: tuple[str, ...], months: list[str],
+         ranges: list[tuple[str, str]], *, site_ids: list[int] | None, team_id: int | None,
+         agent_id: int | None, by_period: bool = False, by_agent: bool = False,
+         key_prefix: str | None = None, keys: list[str] | None = None,
+         ) -> list[tuple[str, str, int, str, int, float]]:
+    """Sums of `metrics` over the given periods and filters: (metric, period or "", agent id
+    or 0, key, count, total). Without a team or agent (or per-agent rows) the rolled-up rows
+    are read: per company, or per site."""
+    if keys is not None and not keys:
+        return []
+    found = _where(company_id, metrics, months, ranges, site_ids, team_id, agent_id, by_agent,
+                   key_prefix, keys)
+    if found is None:
+        return []
+    where, args = found
     period = "period" if by_period else "''"
     agent = "agent_id" if by_agent else "0"
     groups = ", ".join(["metric", *(["period"] if by_period else []),
                         *(["agent_id"] if by_agent else []), "key"])
     rows = _db().execute_sql(
         f"SELECT metric, {period}, {agent}, key, sum(n), sum(total) FROM report_agg "  # noqa: S608
-        f"WHERE {' AND '.join(where)} GROUP BY {groups}", args).fetchall()
+        f"WHERE {where} GROUP BY {groups}", args).fetchall()
     return [(r[0], r[1], int(r[2]), r[3], int(r[4]), float(r[5])) for r in rows]
+
+
+def top_keys(company_id: int, metric: str, months: list[str], ranges: list[tuple[str, str]],
+             *, site_ids: list[int] | None, team_id: int | None, agent_id: int | None,
+             key_prefix: str | None, limit: int) -> tuple[list[tuple[str, int]], int]:
+    """The `limit` keys with the largest counts (ties by key), and the sum of all counts:
+    ranked inside SQLite, so a long tail of keys never reaches Python."""
+    found = _where(company_id, (metric,), months, ranges, site_ids, team_id, agent_id, False,
+                   key_prefix, None)
+    if found is None:
+        return [], 0
+    where, args = found
+    db = _db()
+    top = db.execute_sql(
+        f"SELECT key, sum(n) AS c FROM report_agg WHERE {where} GROUP BY key "  # noqa: S608
+        "HAVING c != 0 ORDER BY c DESC, key LIMIT ?", [*args, limit]).fetchall()
+    total = db.execute_sql(f"SELECT ifnull(sum(n), 0) FROM report_agg WHERE {where}",  # noqa: S608
+                           args).fetchone()[0]
+    return [(str(k), int(c)) for k, c in top], int(total)
 
 
 def all_rows() -> list[tuple[Any, ...]]:
@@ -446,7 +499,8 @@ def rebuilt_rows() -> list[tuple[Any, ...]]:
 
 
 def live_load(site_ids: list[int]) -> tuple[dict[int, int], int, int, datetime | None]:
-    """Open chats per agent, open chats, waiting chats and the oldest wait, of these sites."""
+    """Open chats per agent, open chats with an agent, open chats without one (in the queue or
+    the waiting list) and when the longest-waiting of those started waiting."""
     if not site_ids:
         return {}, 0, 0, None
     marks = ",".join("?" * len(site_ids))
@@ -456,7 +510,7 @@ def live_load(site_ids: list[int]) -> tuple[dict[int, int], int, int, datetime |
         "AND status = 'open' AND assignee_id IS NOT NULL GROUP BY assignee_id",
         site_ids).fetchall()}
     waiting, oldest = db.execute_sql(
-        f"SELECT count(*), min(queued_at) FROM conversation WHERE site_id IN ({marks}) "  # noqa: S608
-        "AND status = 'open' AND assignee_id IS NULL AND queued_at IS NOT NULL",
+        "SELECT count(*), min(ifnull(queued_at, created_at)) FROM conversation "  # noqa: S608
+        f"WHERE site_id IN ({marks}) AND status = 'open' AND assignee_id IS NULL",
         site_ids).fetchone()
     return load, sum(load.values()), int(waiting), None if oldest is None else _moment(oldest)

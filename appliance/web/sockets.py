@@ -23,8 +23,8 @@ from appliance.realtime.connection import (
 from appliance.realtime.hub import scope_of
 from appliance.realtime.visitors import LiveVisitors
 from appliance.services import invitations, routing, visits
-from appliance.services.board import BoardWatchers
 from appliance.services.auth import access_principal, access_session_user
+from appliance.services.board import BoardWatchers
 from appliance.services.context import Services
 from appliance.services.conversations import open_conversation
 from appliance.services.participants import AgentSide, Side, VisitorSide
