@@ -153,4 +153,5 @@ export default {
   'error.invalid.email': 'Enter one e-mail address such as name@example.com.',
   'error.invalid.table': "Choose one of the report's tables to export.",
   'error.not_found.agent_id': "That person does not exist, is not active or does not serve this company. Reload the page.",
+  'error.invalid.report_recipients': "Report mail recipients: at most 20, one a line, each an e-mail address and daily, weekly or monthly.",
 };

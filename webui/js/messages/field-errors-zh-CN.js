@@ -153,4 +153,5 @@ export default {
   'error.invalid.email': '请输入一个邮箱地址，如 name@example.com。',
   'error.invalid.table': "请选择报表中要导出的表格。",
   'error.not_found.agent_id': "没有这位同事，或他已停用、不服务这家公司。请刷新页面。",
+  'error.invalid.report_recipients': "按人订阅：最多 20 位，每行一个邮箱加每天、每周或每月。",
 };
