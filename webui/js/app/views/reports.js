@@ -151,6 +151,8 @@ export async function reportsView(ctx, { kind: asked } = {}) {
   const portal = ctx.me.role === 'client';
   const kinds = kindsFor(ctx.me.role, { portal });
   const kind = kinds.includes(asked) ? asked : kinds[0];
+  // A kind this role has not (an agent's #/reports/traffic): show the first it has, and say so in the address.
+  if (asked !== kind) history.replaceState(null, '', hrefFor(portal ? 'portal-reports' : 'reports', { kind }));
   const title = t('reports.title');
   const { companies, lists } = await readChoices(ctx, portal);
   const company = companies.find((item) => item.id === state.companyId) || companies[0];
