@@ -20,7 +20,7 @@ from conftest import AGENT_PASSWORD_FOR_TESTS, OWNER_PASSWORD, Appliance
 from python_calamine import CalamineWorkbook
 from websockets.sync.client import connect
 
-from browser.conftest import hook, open_console, screenshot
+from browser.conftest import hook, log_in, open_console, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -281,10 +281,7 @@ def test_a_client_account_reads_its_own_company_reports_from_its_portal(
         "password": AGENT_PASSWORD_FOR_TESTS, "company_id": world["b"]})
     assert r.status_code == 201, r.text
     page = new_page()
-    page.goto(appliance.url + "/login")
-    hook(page, "login").fill("client-b")
-    hook(page, "password").fill(AGENT_PASSWORD_FOR_TESTS)
-    hook(page, "login-submit").click()
+    log_in(page, appliance.url, "client-b", AGENT_PASSWORD_FOR_TESTS)
     hook(page, "reports-more").click()
     hook(page, "reports-chats").wait_for()
     assert page.url.endswith("#/portal/reports/chats")
