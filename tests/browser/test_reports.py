@@ -296,3 +296,22 @@ def test_a_client_account_reads_its_own_company_reports_from_its_portal(
     answer_ = page.evaluate("""(site) => fetch(`/api/portal/reports/chats?site_id=${site}`)
       .then((r) => r.status)""", world["site_a"]["id"])
     assert answer_ == 404
+
+
+def test_absurd_ranges_are_refused_in_words_before_anything_is_asked(appliance: Appliance, owner,
+                                                                     new_page) -> None:
+    page = new_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/reports/" in request.url
+            else None)
+    sign_in(page, appliance, OWNER, OWNER_PASSWORD, "#/reports/chats")
+    hook(page, "reports-chats").wait_for()
+    form = hook(page, "reports-filters")
+    before = len(asked)
+    for start, end, words in (("2026-12-06", "2026-12-01", "结束日期不能早于开始日期"),
+                              ("2020-01-01", "2026-12-01", "最多查看 731 天")):
+        hook(page, "reports-from").fill(start)
+        hook(page, "reports-to").fill(end)
+        hook(page, "reports-go").click()
+        form.locator('[data-test="error"]', has_text=words).wait_for()
+    assert len(asked) == before, "nothing was asked of the server"
