@@ -131,7 +131,11 @@ def rezone(company_id: int) -> None:
                     (marks["page_view"], company_id))
     _add_spans(delta, tzs, "a.id <= ?", (marks["agent_status"],), only_company=company_id)
     delta.write()
-    _record_zones()
+    recorded = _recorded_zones()
+    recorded[str(company_id)] = next(c.settings.timezone for c in list_companies()
+                                     if c.id == company_id)
+    _db().execute_sql("UPDATE report_mark SET timezones = ? WHERE source = 'zones'",
+                      (json.dumps(recorded),))
 
 
 def reset() -> None:
