@@ -17,11 +17,6 @@ export function kindsFor(role, { portal = false } = {}) {
   return KINDS;
 }
 
-/** Whether `role` gets the live board (supervisors and up). */
-export function canWatchBoard(role) {
-  return ['owner', 'admin', 'supervisor'].includes(role);
-}
-
 /** Which filters a kind takes from a role: traffic and conversion are per site only; agents are always themselves. */
 export function filtersFor(kind, role) {
   if (kind === 'traffic' || kind === 'conversion') return ['site_id'];
