@@ -20,6 +20,7 @@ from appliance.services.report_views import Scope, access_report
 from appliance.storage import accounts
 from appliance.storage import report_aggregates as store
 from appliance.storage import sites as site_store
+from appliance.wire.frames import board_frame, error_frame
 
 log = logging.getLogger(__name__)
 DAY_METRICS = ("chats", "missed", "visits", "leads", "heat", "visit_hours")
@@ -147,8 +148,7 @@ class BoardWatchers:
                 scope = await access_board(self.svc, actor, watch.company_id, watch.site_id)
             except DomainError as exc:
                 self.watches.pop(conn, None)
-                conn.push({"type": "error", "request": "board_watch", "error": {
-                    "code": exc.code, "message": exc.message}})
+                conn.push(error_frame("board_watch", None, exc.code, exc.message, exc.field))
                 continue
             await self._send(conn, watch, scope, force=now - watch.sent_at >= RESEND_SECONDS)
 
@@ -160,7 +160,7 @@ class BoardWatchers:
                           sort_keys=True) + json.dumps(body["queue"]["waiting"])
         if force or same != watch.last:
             watch.last, watch.sent_at = same, now
-            conn.push({"type": "board", "board": body})
+            conn.push(board_frame(body))
 
 
 def _company(value: Any) -> int:

@@ -78,9 +78,10 @@ async def access_report(svc: Services, actor: User, company_id: int | None, kind
         site_ids = [site_id]
     team_id = _id(args.get("team_id"), "team_id")
     agent_id = _id(args.get("agent_id"), "agent_id")
-    if kind == "traffic" and (team_id or agent_id):
-        raise Invalid("Traffic is not counted per team or agent",
-                      field="team_id" if team_id else "agent_id")
+    if kind == "traffic" and team_id:
+        raise Invalid("Traffic is not counted per team", field="team_id")
+    if kind == "traffic" and agent_id:
+        raise Invalid("Traffic is not counted per agent", field="agent_id")
     if team_id is not None:
         await _check_team(svc, team_id, own)
     if agent_id is not None:
