@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     _common(migrate)
 
+    rebuild = sub.add_parser("reports-rebuild", help="make the report aggregates again from "
+                                                     "the raw rows (or --check them)")
+    _common(rebuild)
+    rebuild.add_argument("--check", action="store_true",
+                         help="only compare the aggregates with a rebuild; exit 1 if they differ")
+
     sub.add_parser("version", help="print the version")
 
     desktop = sub.add_parser("desktop", help="serve in the background and open the console in "
@@ -205,6 +211,25 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     print(f"Created {user.role.value} {user.login} (id {user.id}).")
+    return EXIT_OK
+
+
+def cmd_reports_rebuild(args: argparse.Namespace) -> int:
+    from appliance.services import report_aggregates
+
+    runtime = _open_runtime(args)
+    try:
+        if args.check:
+            differences = asyncio.run(report_aggregates.check(runtime.services))
+            for row in differences[:50]:
+                print("differs:", *row)
+            print(f"{len(differences)} aggregate cells differ from the raw rows.")
+            return EXIT_OK if not differences else EXIT_REFUSED
+        aggregator = report_aggregates.Aggregator(runtime.services)
+        asyncio.run(aggregator.rebuild())
+    finally:
+        runtime.close()
+    print("Report aggregates rebuilt from the raw rows.")
     return EXIT_OK
 
 
@@ -341,7 +366,7 @@ def _desktop_second_launch(lock: Any) -> int:
 COMMANDS = {
     "serve": cmd_serve, "setup": cmd_setup, "create-user": cmd_create_user,
     "backup": cmd_backup, "migrate": cmd_migrate, "version": cmd_version,
-    "desktop": cmd_desktop,
+    "desktop": cmd_desktop, "reports-rebuild": cmd_reports_rebuild,
 }
 
 

@@ -44,6 +44,7 @@ from appliance.realtime.presence import Presence
 from appliance.realtime.visitors import LiveVisitors
 from appliance.services import invitations, privacy, reports, routing, search, uploads, visits
 from appliance.services.auth import do_delete_expired_sessions
+from appliance.services.board import REFRESH_SECONDS, BoardWatchers
 from appliance.services.context import Limits, Services, Tracking
 from appliance.services.events import Consumer, EventBus
 from appliance.services.mail import MailDelivery
@@ -51,6 +52,7 @@ from appliance.services.offline import MissedChats
 from appliance.services.outbox import Delivery, OutboxDispatcher
 from appliance.services.places import OWNER_FILE, Places
 from appliance.services.queue import QueueNotices
+from appliance.services.report_aggregates import Aggregator
 from appliance.services.setup import new_setup_code
 from appliance.services.throttle import WidgetLimits
 from appliance.storage.database import Database
@@ -97,13 +99,14 @@ def migrate_database(config: Config) -> MigrationReport:
 # -- the lists a feature adds to ------------------------------------------------------------
 
 def event_consumers(hub: Hub, outbox: OutboxDispatcher,
-                    queue: QueueNotices, live: LiveVisitors,
-                    ) -> dict[type[Event], list[Consumer]]:
+                    queue: QueueNotices, live: LiveVisitors, aggregator: Aggregator,
+                    boards: BoardWatchers) -> dict[type[Event], list[Consumer]]:
     """Who hears of each committed event (tests/test_events.py: every event has a consumer,
     every consumer's event is published somewhere)."""
     return {
-        MessageCreated: [hub.on_message],
-        ConversationChanged: [hub.on_conversation, queue.on_conversation, live.on_conversation],
+        MessageCreated: [hub.on_message, aggregator.on_message],
+        ConversationChanged: [hub.on_conversation, queue.on_conversation, live.on_conversation,
+                              aggregator.on_conversation, boards.on_conversation],
         ReadUpTo: [hub.on_read],
         Typing: [hub.on_typing],
         QueueUpdate: [hub.on_queue],
@@ -112,16 +115,17 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher,
         SessionsEnded: [hub.on_sessions_ended],
         UserChanged: [hub.on_user_changed],
         VisitorChanged: [hub.on_visitor_changed, live.on_visitor_changed],
-        PageViewed: [live.on_page_viewed],
+        PageViewed: [live.on_page_viewed, boards.on_page_viewed],
         TabChanged: [live.on_tab],
-        InvitationChanged: [live.on_invitation, hub.on_invitation],
+        InvitationChanged: [live.on_invitation, hub.on_invitation, aggregator.on_invitation],
         OutboxChanged: [outbox.on_outbox_changed],
     }
 
 
-def outbox_deliveries(db: Database) -> dict[str, Delivery]:
+def outbox_deliveries(db: Database, attachments: reports.ReportAttachments
+                      ) -> dict[str, Delivery]:
     """How each kind of outbox item leaves the process."""
-    return {MAIL: MailDelivery(db, attachments=reports.ReportAttachments(db))}
+    return {MAIL: MailDelivery(db, attachments=attachments)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,9 @@ def background_loops(runtime: Runtime) -> list[Loop]:
              first_after=30),
         Loop("scheduled reports", lambda: reports.send_due_reports(svc), every=600,
              first_after=30),
+        Loop("report aggregates", runtime.aggregator.catch_up, every=1, first_after=0.5),
+        Loop("agents' status spans", runtime.aggregator.sample_presence, every=5),
+        Loop("live boards", runtime.boards.refresh, every=REFRESH_SECONDS),
         Loop("visitor retention", lambda: privacy.purge_expired_visitors(
             svc, runtime.uploads_dir), every=3600, first_after=120),
     ]
@@ -184,6 +191,8 @@ class Runtime:
     outbox: OutboxDispatcher
     services: Services
     migration: MigrationReport
+    aggregator: Aggregator
+    boards: BoardWatchers
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -195,12 +204,14 @@ class Runtime:
         hub = Hub()
         presence = Presence(time.monotonic, grace_seconds=config.presence_grace_seconds,
                             away_after_seconds=config.away_after_seconds)
-        outbox = OutboxDispatcher(db, utc_now, outbox_deliveries(db),
+        attachments = reports.ReportAttachments(db)
+        outbox = OutboxDispatcher(db, utc_now, outbox_deliveries(db, attachments),
                                   retry_seconds=config.mail_retry_seconds)
         queue = QueueNotices()
         live = LiveVisitors(utc_now)
+        bus = EventBus({})
         services = Services(
-            db=db, events=EventBus(event_consumers(hub, outbox, queue, live)), clock=utc_now,
+            db=db, events=bus, clock=utc_now,
             monotonic=time.monotonic,
             limits=Limits(
                 session_days=config.session_days,
@@ -221,7 +232,14 @@ class Runtime:
         )
         services.queue_board = queue
         queue.bind(services)
-        return cls(config, db, hub, presence, live, outbox, services, report)
+        aggregator = Aggregator(services)
+        services.aggregator = aggregator
+        attachments.svc = services
+        boards = BoardWatchers(services)
+        bus.table = {kind: tuple(consumers) for kind, consumers in event_consumers(
+            hub, outbox, queue, live, aggregator, boards).items()}
+        return cls(config, db, hub, presence, live, outbox, services, report, aggregator,
+                   boards)
 
     async def flush_visitor_list(self) -> None:
         """Consoles watching the live visitor list get what changed (at most once a second)."""
@@ -238,6 +256,8 @@ class Runtime:
                        for item in background_loops(self)]
 
     async def stop_background(self) -> None:
+        with contextlib.suppress(Exception):  # the spans open now end with the process
+            await self.aggregator.sample_presence(closing=True)
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()

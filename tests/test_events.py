@@ -18,8 +18,10 @@ from appliance.realtime.hub import Hub
 from appliance.realtime.visitors import LiveVisitors
 from appliance.runtime import event_consumers, utc_now
 from appliance.services import conversations, offline, setup, users
+from appliance.services.board import BoardWatchers
 from appliance.services.outbox import OutboxDispatcher
 from appliance.services.queue import QueueNotices
+from appliance.services.report_aggregates import Aggregator
 from appliance.services.visitors import check_start_session
 from appliance.storage import outbox as outbox_store
 
@@ -34,7 +36,8 @@ def _all_events() -> set[type[ev.Event]]:
 
 def _table() -> dict[type[ev.Event], list[typing.Any]]:
     return event_consumers(Hub(), OutboxDispatcher(None, None, {}, 1),  # type: ignore[arg-type]
-                           QueueNotices(), LiveVisitors(utc_now))
+                           QueueNotices(), LiveVisitors(utc_now),
+                           Aggregator(None), BoardWatchers(None))  # type: ignore[arg-type]
 
 
 def _published_names() -> set[str]:

@@ -102,6 +102,7 @@ def _samples() -> dict[str, list[dict[str, Any]]]:
         "invitation_frame": frames.invitation_frame(invitation),
         "visitors_frame": frames.visitors_frame([], {"1": 0}),
         "visitors_delta_frame": frames.visitors_delta_frame([], [17], {"1": 0}),
+        "board_frame": frames.board_frame({"company_id": 1}),
     }
     every = {name for name, value in vars(frames).items()
              if (name.endswith("_frame") and inspect.isfunction(value)) or name in ("PING",

@@ -9,10 +9,10 @@ from appliance.domain import validation as v
 from appliance.domain.customers import clean_custom_fields
 from appliance.domain.leads import clean_required
 from appliance.domain.model import CompanySettings, CustomField
-from appliance.domain.reports import SCHEDULES, clean_emails, clean_timezone
+from appliance.domain.reports import SCHEDULES, clean_emails, clean_recipients, clean_timezone
 
 FIELDS = ("timezone", "customer_fields", "lead_required", "duplicate_days", "report_schedule",
-          "report_emails", "retention_days")
+          "report_emails", "report_recipients", "retention_days")
 RETENTION_DAYS_MAX = 3650
 
 
@@ -32,6 +32,8 @@ def clean_settings(body: dict[str, Any], current: CompanySettings) -> CompanySet
                                                     SCHEDULES)
     if "report_emails" in body:
         changes["report_emails"] = clean_emails(body["report_emails"])
+    if "report_recipients" in body:
+        changes["report_recipients"] = clean_recipients(body["report_recipients"])
     if "retention_days" in body:
         changes["retention_days"] = v.clean_int(body["retention_days"], "retention_days", 0,
                                                 RETENTION_DAYS_MAX)
@@ -47,6 +49,8 @@ def settings_json(settings: CompanySettings) -> dict[str, Any]:
         "duplicate_days": settings.duplicate_days,
         "report_schedule": settings.report_schedule,
         "report_emails": list(settings.report_emails),
+        "report_recipients": [{"email": e, "schedule": s}
+                              for e, s in settings.report_recipients],
         "retention_days": settings.retention_days,
     }
 
@@ -63,5 +67,7 @@ def settings_from_json(data: dict[str, Any]) -> CompanySettings:
         duplicate_days=int(data.get("duplicate_days", default.duplicate_days)),
         report_schedule=data.get("report_schedule", default.report_schedule),
         report_emails=tuple(data.get("report_emails", ())),
+        report_recipients=tuple((r["email"], r["schedule"])
+                                for r in data.get("report_recipients", ())),
         retention_days=int(data.get("retention_days", 0)),
     )

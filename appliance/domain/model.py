@@ -67,8 +67,10 @@ class CompanySettings:
     # phone / e-mail / WeChat / QQ.
     lead_required: tuple[str, ...] = ("name", "contact", "need")
     duplicate_days: int = 30  # the same phone within this many days is a duplicate lead
-    report_schedule: str = "off"  # off | weekly | monthly
+    report_schedule: str = "off"  # off | daily | weekly | monthly
     report_emails: tuple[str, ...] = ()
+    # Per-recipient schedules: (address, daily | weekly | monthly).
+    report_recipients: tuple[tuple[str, str], ...] = ()
     retention_days: int = 0  # visitors without a customer record are purged after (0: never)
 
 

@@ -14,7 +14,8 @@ from appliance.domain.errors import Invalid
 from appliance.domain.leads import Lead
 
 GRAINS = ("day", "week", "month")
-SCHEDULES = ("off", "weekly", "monthly")
+SCHEDULES = ("off", "daily", "weekly", "monthly")
+RECIPIENTS_MAX = 20
 RANGE_DAYS_MAX = 731
 REPORT_EMAILS_MAX = 10
 
@@ -69,6 +70,30 @@ def clean_emails(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.clean_email(item, where) for item in value))
 
 
+def clean_recipients(value: Any) -> tuple[tuple[str, str], ...]:
+    """[{"email", "schedule"}] → ((address, schedule), …), each pair once."""
+    where = "report_recipients"
+    if not isinstance(value, list) or len(value) > RECIPIENTS_MAX:
+        raise Invalid(f"{where}: at most {RECIPIENTS_MAX} recipients", field=where)
+    found: dict[tuple[str, str], None] = {}
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"email", "schedule"}:
+            raise Invalid(f"{where}: each is {{\"email\", \"schedule\"}}", field=where)
+        address = v.clean_email(item["email"], where)
+        schedule = v.clean_choice(item["schedule"], where, SCHEDULES[1:])
+        found[(address, schedule)] = None
+    return tuple(found)
+
+
+def recipients_of(schedule: str, report_schedule: str, emails: tuple[str, ...],
+                  recipients: tuple[tuple[str, str], ...]) -> list[str]:
+    """Who gets the report of this schedule: the company's list when it is the company's
+    schedule, and each recipient who chose it."""
+    found = list(emails) if report_schedule == schedule else []
+    found += [address for address, chosen in recipients if chosen == schedule]
+    return list(dict.fromkeys(found))
+
+
 def local_date(moment: datetime, tz: ZoneInfo) -> date:
     """The local date of a naive-UTC moment."""
     return moment.replace(tzinfo=UTC).astimezone(tz).date()
@@ -90,7 +115,10 @@ def bucket(day: date, grain: str) -> str:
 
 
 def previous_period(schedule: str, today: date) -> Period:
-    """The last complete week (Monday to Sunday) or month before `today`."""
+    """The last complete day, week (Monday to Sunday) or month before `today`."""
+    if schedule == "daily":
+        start = today - timedelta(days=1)
+        return Period(start, today, start.isoformat())
     if schedule == "weekly":
         start = today - timedelta(days=today.weekday() + 7)
         return Period(start, start + timedelta(days=7), bucket(start, "week"))

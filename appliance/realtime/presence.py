@@ -64,6 +64,10 @@ class Presence:
         agent = self._agents.get(user_id)
         return 0.0 if agent is None else agent.last_assigned
 
+    def known_agents(self) -> list[int]:
+        """Every agent who has had a console since the start."""
+        return list(self._agents)
+
     def status(self, user_id: int) -> str:
         agent = self._agents.get(user_id)
         if agent is None:

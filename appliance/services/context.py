@@ -214,6 +214,7 @@ class Services:
     tracking: Tracking = field(default_factory=Tracking)
     places: Places = field(default_factory=Places)
     blocks: BlockList = field(default_factory=BlockList)
+    aggregator: Any = None  # services/report_aggregates.Aggregator, set by runtime.py
     login_failures: FailureWindow = field(init=False)
     ip_failures: FailureWindow = field(init=False)
     throttle: Throttle = field(init=False)

@@ -15,11 +15,13 @@ from appliance.domain.mail import MAIL, MailFile
 from appliance.domain.model import Company
 from appliance.domain.reports import (
     GRAINS,
+    SCHEDULES,
     Period,
     Report,
     build_report,
     local_date,
     previous_period,
+    recipients_of,
     utc_start,
     zone,
 )
@@ -125,8 +127,9 @@ def file_name(company: Company, period: Period, fmt: str) -> str:
 class ReportAttachments:
     """Makes a report mail's XLSX when the mail is sent (the outbox keeps only the spec)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, svc: Services | None = None) -> None:
         self.db = db
+        self.svc = svc  # set once the services exist (runtime.py): adds the activity sheets
 
     async def __call__(self, spec: dict[str, Any]) -> MailFile:
         if spec.get("kind") != "report":
@@ -136,57 +139,95 @@ class ReportAttachments:
         period = Period(start, end, str(spec.get("label", start.isoformat())))
         found = await _leads_in(self.db, company, period)
         report = build_report(company.id, found, period, company.settings.timezone, "day")
-        data, mime = await report_file(self.db, report, found, "xlsx")
-        return MailFile(str(spec.get("name") or "report.xlsx"), data, mime)
+        sites, users = await _names(self.db)
+        sheets = _sheets(report, found, sites, users)
+        if self.svc is not None:
+            sheets += await _activity_sheets(self.svc, company, period)
+        return MailFile(str(spec.get("name") or "report.xlsx"), write_xlsx(sheets), XLSX_TYPE)
 
 
-def report_mail_text(company: Company, report: Report) -> tuple[str, str]:
+async def _activity_sheets(svc: Services, company: Company, period: Period
+                           ) -> list[tuple[str, tuple[str, ...], list[list[Any]]]]:
+    """The chats, traffic and agents of the period, a sheet each (summary and per agent)."""
+    from appliance.services import report_exports, report_views
+
+    found = []
+    for kind, table in (("chats", "summary"), ("traffic", "summary"), ("agents", "agents")):
+        made = await report_views.for_period(svc, company, kind, period)
+        labels = {"agents": await _agent_names(svc.db)}
+        _, header, rows = next(t for t in report_exports.tables(made, labels) if t[0] == table)
+        found.append((kind, header, rows))
+    return found
+
+
+async def _agent_names(db: Database) -> dict[str, str]:
+    return {str(u.id): u.display_name for u in await db.read(accounts.list_users)}
+
+
+def report_mail_text(company: Company, report: Report,
+                     activity: dict[str, Any] | None = None) -> tuple[str, str]:
     label = report.period.label
-    subject = f"[{company.name}] 有效咨询报表 / Effective consultations {label}"
-    body = "\n".join([
-        f"{company.name} — {label} ({report.period.start} – {report.period.end}, "
-        f"{report.timezone})", "",
-        f"有效咨询 / Effective consultations (billable): {report.billable}",
-        f"全部线索 / All leads: {report.leads}",
-        f"重复 / Duplicates: {report.duplicates}", "",
-        "明细见附件 / Details in the attached XLSX.", ""])
-    return subject, body
+    subject = f"[{company.name}] 报表 / Report {label}"
+    lines = [f"{company.name} — {label} ({report.period.start} – {report.period.end}, "
+             f"{report.timezone})", ""]
+    if activity is not None:
+        chats, traffic = activity["chats"]["totals"], activity["traffic"]["totals"]
+        median = activity["chats"]["first_response"]["median"]
+        lines += [f"对话 / Chats: {chats['chats']}",
+                  f"已回复 / Answered: {chats['answered']}",
+                  f"未接 / Missed: {chats['missed']}",
+                  "首次响应中位数 / First response (median): "
+                  + ("-" if median is None else f"{median} s"),
+                  f"访问 / Visits: {traffic['visits']}", ""]
+    lines += [f"有效咨询 / Effective consultations (billable): {report.billable}",
+              f"全部线索 / All leads: {report.leads}",
+              f"重复 / Duplicates: {report.duplicates}", "",
+              "明细见附件 / Details in the attached XLSX.", ""]
+    return subject, "\n".join(lines)
 
 
 async def send_due_reports(svc: Services, now: datetime | None = None) -> list[str]:
-    """Queue each company's scheduled report for its last complete week or month, once: the
-    run is recorded (unique per company, schedule and period) in the same transaction as its
-    mails. Returns the periods queued ("<company id>:<label>")."""
+    """Queue each company's scheduled reports for the last complete day, week or month, once
+    per schedule and period: the run is recorded (unique per company, schedule and period)
+    in the same transaction as its mails. Returns what was queued ("<company id>:<label>")."""
     moment = now or svc.now()
     queued: list[str] = []
     for company in await svc.db.read(site_store.list_companies):
         settings = company.settings
-        if settings.report_schedule == "off" or not settings.report_emails:
-            continue
-        tz = zone(settings.timezone)
-        period = previous_period(settings.report_schedule, local_date(moment, tz))
-        found = await _leads_in(svc.db, company, period)
-        report = build_report(company.id, found, period, settings.timezone, "day")
-        subject, body = report_mail_text(company, report)
-        spec = {"kind": "report", "company_id": company.id, "start": period.start.isoformat(),
-                "end": period.end.isoformat(), "label": period.label,
-                "name": file_name(company, period, "xlsx")}
-
-        queued_at = svc.now()  # `now` may be a test's idea of the date; the mail goes now
-
-        @on_writer
-        def queue(company: Company = company, period: Period = period, subject: str = subject,
-                  body: str = body, spec: dict[str, Any] = spec,
-                  queued_at: datetime = queued_at) -> bool:
-            if not store.claim_report_run(company.id, company.settings.report_schedule,
-                                          period.label, queued_at):
-                return False
-            for address in company.settings.report_emails:
-                enqueue_mail(address, subject, body, queued_at, (spec,))
-            return True
-
-        if await svc.commit(queue, lambda sent: [OutboxChanged(MAIL)] if sent else []):
-            queued.append(f"{company.id}:{period.label}")
-            log.info("queued the %s report %s of company %d", settings.report_schedule,
-                     period.label, company.id)
+        for schedule in SCHEDULES[1:]:
+            addresses = recipients_of(schedule, settings.report_schedule,
+                                      settings.report_emails, settings.report_recipients)
+            if addresses and await _queue_report(svc, company, schedule, addresses, moment):
+                period = previous_period(schedule, local_date(moment, zone(settings.timezone)))
+                queued.append(f"{company.id}:{period.label}")
     return queued
+
+
+async def _queue_report(svc: Services, company: Company, schedule: str, addresses: list[str],
+                        moment: datetime) -> bool:
+    from appliance.services import report_views
+
+    settings = company.settings
+    period = previous_period(schedule, local_date(moment, zone(settings.timezone)))
+    found = await _leads_in(svc.db, company, period)
+    report = build_report(company.id, found, period, settings.timezone, "day")
+    activity = {kind: await report_views.for_period(svc, company, kind, period)
+                for kind in ("chats", "traffic")}
+    subject, body = report_mail_text(company, report, activity)
+    spec = {"kind": "report", "company_id": company.id, "start": period.start.isoformat(),
+            "end": period.end.isoformat(), "label": period.label,
+            "name": file_name(company, period, "xlsx")}
+    queued_at = svc.now()  # `now` may be a test's idea of the date; the mail goes now
+
+    @on_writer
+    def queue() -> bool:
+        if not store.claim_report_run(company.id, schedule, period.label, queued_at):
+            return False
+        for address in addresses:
+            enqueue_mail(address, subject, body, queued_at, (spec,))
+        return True
+
+    sent = await svc.commit(queue, lambda sent: [OutboxChanged(MAIL)] if sent else [])
+    if sent:
+        log.info("queued the %s report %s of company %d", schedule, period.label, company.id)
+    return sent

@@ -20,6 +20,7 @@ from appliance.web import (
     api_kb,
     api_leads,
     api_offline,
+    api_reports,
     api_routing,
     api_visitors,
     api_widget,
@@ -68,7 +69,7 @@ def create_app(runtime: Runtime) -> App:
     app.ctx.embed = load_bundle("embed")
     for bp in (api_account.bp, api_admin.bp, api_conversations.bp, api_routing.bp,
                api_widget.bp, api_offline.bp, api_kb.bp, api_visitors.bp, api_customers.bp,
-               api_leads.bp, pages.bp, sockets.bp):
+               api_leads.bp, api_reports.bp, pages.bp, sockets.bp):
         app.blueprint(bp)
     app.signal("websocket.handler.before")(sockets.lean_socket)
     app.error_handler.add(Exception, handle_exception)

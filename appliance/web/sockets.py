@@ -24,6 +24,7 @@ from appliance.realtime.hub import scope_of
 from appliance.realtime.visitors import LiveVisitors
 from appliance.services import invitations, routing, visits
 from appliance.services.auth import access_principal, access_session_user
+from appliance.services.board import BoardWatchers
 from appliance.services.context import Services
 from appliance.services.conversations import open_conversation
 from appliance.services.participants import AgentSide, Side, VisitorSide
@@ -48,7 +49,7 @@ CLOSE_GOING_AWAY = 1001  # the server is stopping: reconnect (with backoff) and 
 # A peer heard nothing from for this many ping intervals is gone (docs/protocol.md: both sides
 # use the same rule).
 SILENT_INTERVALS = 2.5
-AGENT_FRAMES = ("status", "activity", "workbench", "visitors_watch")
+AGENT_FRAMES = ("status", "activity", "workbench", "visitors_watch", "board_watch")
 # The widget's presence module (docs/protocol.md, "Presence").
 PRESENCE_FRAMES = ("page", "tab", "tab_closed", "exit_intent", "invitation_reply")
 VISITOR_RECHECK_SECONDS = 1.0
@@ -110,11 +111,12 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     user = principal.user
     conn.push(agent_hello_frame(user, svc.presence.status(user.id)))
     try:
-        live = _runtime(request).live
+        live, boards = _runtime(request).live, _runtime(request).boards
         await _serve(request, ws, conn, _agent_rights(svc, principal.session.id, conn),
-                     lambda side, message: _agent_status(side, message, conn, live))
+                     lambda side, message: _agent_status(side, message, conn, live, boards))
     finally:
         _runtime(request).live.unwatch(conn)
+        _runtime(request).boards.unwatch(conn)
         if conn.at_workbench:  # closed, maybe for a reload: the grace period applies
             routing.do_leave_workbench(svc, user, closed=True)
 
@@ -210,7 +212,7 @@ def _visitor_rights(request: Request, side: VisitorSide, token: str,
 
 
 async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection,
-                        live: LiveVisitors) -> None:
+                        live: LiveVisitors, boards: BoardWatchers) -> None:
     """`status` sets the agent's chosen status; `activity` tells us they are at the console;
     `workbench` says whether this console shows the workbench (only then does it count)."""
     side.svc.presence_active(side.user.id)
@@ -222,6 +224,9 @@ async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connecti
         return
     if kind == "visitors_watch":
         _visitors_watch(message, conn, live)
+        return
+    if kind == "board_watch":
+        await _board_watch(side, message, conn, boards)
         return
     try:
         status = await routing.check_set_status(side.svc, side.user, message.get("status"))
@@ -260,6 +265,29 @@ def _visitors_watch(message: dict[str, Any], conn: Connection, live: LiveVisitor
         live.watch(conn)
     else:
         live.unwatch(conn)
+
+
+async def _board_watch(side: AgentSide, message: dict[str, Any], conn: Connection,
+                       boards: BoardWatchers) -> None:
+    """The console shows (`watch` true, the default) or stops showing a company's live board:
+    a `board` frame now, then again whenever it changes (services/board.py)."""
+    watch = message.get("watch", True)
+    if not isinstance(watch, bool):
+        conn.push(error_frame("board_watch", None, "invalid", "watch must be true or false",
+                              "watch"))
+        return
+    boards.unwatch(conn)
+    if not watch:
+        return
+    site_id = message.get("site_id")
+    if site_id is not None and (isinstance(site_id, bool) or not isinstance(site_id, int)):
+        conn.push(error_frame("board_watch", None, "invalid", "site_id must be a site's id",
+                              "site_id"))
+        return
+    try:
+        await boards.watch(conn, side.user, message.get("company_id"), site_id)
+    except DomainError as exc:
+        conn.push(error_frame("board_watch", None, exc.code, exc.message, exc.field))
 
 
 def _agent_rights(svc: Services, session_id: int, conn: Connection) -> Rights:

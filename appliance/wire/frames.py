@@ -156,3 +156,8 @@ def visitors_delta_frame(upsert: list[dict[str, Any]], gone: list[int],
                          counts: dict[str, int]) -> Frame:
     """What changed in the live visitor list since the last frame (at most one a second)."""
     return {"type": "visitors_delta", "upsert": upsert, "gone": gone, "counts": counts}
+
+
+def board_frame(board: dict[str, Any]) -> Frame:
+    """For a console watching a live board (`board_watch`): the whole board, anew."""
+    return {"type": "board", "board": board}

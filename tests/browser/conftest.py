@@ -80,13 +80,18 @@ def kefu(page, name: str):
     return scope.locator(f'[data-test="{name}"]')
 
 
-def open_console(page, base_url: str, login: str, password: str) -> None:
-    """Sign in and wait until the console's socket is open."""
+def log_in(page, base_url: str, login: str, password: str) -> None:
+    """Sign in on the login page and wait for the app page."""
     page.goto(base_url + "/login")
     hook(page, "login").fill(login)
     hook(page, "password").fill(password)
     hook(page, "login-submit").click()
     page.wait_for_url(re.compile(r"/app/"))
+
+
+def open_console(page, base_url: str, login: str, password: str) -> None:
+    """Sign in and wait until the console's socket is open."""
+    log_in(page, base_url, login, password)
     page.goto(base_url + "/app/#/console")
     hook(page, "console").wait_for()
     page.wait_for_function("document.body.dataset.socket === 'open'")

@@ -26,8 +26,8 @@ test('every role lands on the console, which comes first in the nav', () => {
     assert.ok(canOpen(role, 'canned'));
   }
   assert.deepEqual(navForRole('owner').map((item) => item.id),
-    ['console', 'visitors', 'kb', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account']);
-  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'visitors', 'kb', 'customers', 'leads', 'account']);
+    ['console', 'visitors', 'kb', 'customers', 'leads', 'reports', 'board', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account']);
+  assert.deepEqual(navForRole('agent').map((item) => item.id), ['console', 'visitors', 'kb', 'customers', 'leads', 'reports', 'account']);
   assert.ok(!canOpen('agent', 'sites'));
 });
 
@@ -37,6 +37,8 @@ test('conversation frames go to the console; junk does not', () => {
     const text = JSON.stringify({ type, conversation_id: 1 });
     assert.deepEqual(onSocketMessage(text), { action: 'frame', frame: { type, conversation_id: 1 } }, type);
   }
+  assert.deepEqual(onSocketMessage('{"type":"board","board":{"company_id":1}}'),
+    { action: 'frame', frame: { type: 'board', board: { company_id: 1 } } }, 'the live board being watched');
   assert.deepEqual(onSocketMessage('{"type":"send"}'), { action: 'ignore' });
   assert.deepEqual(onSocketMessage('{"type":"pong"}'), { action: 'ignore' });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   customerBody, customFieldsBody, lastDays, lastMonth, leadBody, leadValues, missingLeadFields, orderForConversation, reportRows,
-  settingsBody, tagsFromText,
+  recipientsFromText, recipientsText, SCHEDULES, settingsBody, tagsFromText,
 } from '../../webui/js/customers/model.js';
 import { filterCanned, usableIn } from '../../webui/js/console/canned.js';
 
@@ -56,4 +56,17 @@ test('report rows and the default range', () => {
   assert.deepEqual(reportRows([{ site_id: 1, leads: 3, billable: 2 }], 'site_id', (id) => `S${id}`), [['S1', 3, 2]]);
   assert.deepEqual(lastMonth(new Date(2026, 0, 15)), { from: '2025-12-01', to: '2025-12-31' });
   assert.deepEqual(lastDays(30, new Date(2026, 2, 1)), { from: '2026-01-31', to: '2026-03-01' });
+});
+
+test('report mail per recipient: one "address schedule" a line, in English or Chinese', () => {
+  assert.deepEqual(recipientsFromText('li@example.com 每天\n\n wang@example.com, weekly \r\nzhao@example.com 每月\nx@example.com hourly'), [
+    { email: 'li@example.com', schedule: 'daily' }, { email: 'wang@example.com', schedule: 'weekly' },
+    { email: 'zhao@example.com', schedule: 'monthly' }, { email: 'x@example.com', schedule: 'hourly' }]);
+  assert.deepEqual(recipientsFromText(''), []);
+  assert.equal(recipientsText([{ email: 'li@example.com', schedule: 'daily' }, { email: 'w@example.com', schedule: 'monthly' }]),
+    'li@example.com daily\nw@example.com monthly');
+  assert.deepEqual(recipientsFromText(recipientsText([{ email: 'a@example.com', schedule: 'weekly' }])),
+    [{ email: 'a@example.com', schedule: 'weekly' }]);
+  assert.deepEqual(settingsBody({ report_recipients: 'a@example.com 每周' }).report_recipients, [{ email: 'a@example.com', schedule: 'weekly' }]);
+  assert.ok(SCHEDULES.includes('daily'));
 });

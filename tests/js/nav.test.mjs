@@ -8,15 +8,24 @@ import {
 
 const ids = (role) => navForRole(role).map((item) => item.id);
 
-test('managers get the console, visitors, the knowledge base, customers, leads, sites, users, teams, company, mail, blocks and their account', () => {
-  const all = ['console', 'visitors', 'kb', 'customers', 'leads', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account'];
+test('managers get the console, visitors, the knowledge base, customers, leads, reports, the live board, sites, users, teams, company, mail, blocks and their account', () => {
+  const all = ['console', 'visitors', 'kb', 'customers', 'leads', 'reports', 'board', 'sites', 'users', 'teams', 'company', 'mail', 'blocks', 'account'];
   assert.deepEqual(ids('owner'), all);
   assert.deepEqual(ids('admin'), all);
 });
 
-test('supervisors get the console, visitors, the knowledge base, customers, leads, blocks and their account; agents no blocks', () => {
-  assert.deepEqual(ids('supervisor'), ['console', 'visitors', 'kb', 'customers', 'leads', 'blocks', 'account']);
-  assert.deepEqual(ids('agent'), ['console', 'visitors', 'kb', 'customers', 'leads', 'account']);
+test('supervisors get the console, visitors, the knowledge base, customers, leads, reports, the live board, blocks and their account; agents no board or blocks', () => {
+  assert.deepEqual(ids('supervisor'), ['console', 'visitors', 'kb', 'customers', 'leads', 'reports', 'board', 'blocks', 'account']);
+  assert.deepEqual(ids('agent'), ['console', 'visitors', 'kb', 'customers', 'leads', 'reports', 'account']);
+  assert.ok(!canOpen('agent', 'board'));
+  assert.ok(canOpen('agent', 'reports'));
+  assert.ok(canOpen('supervisor', 'board'));
+});
+
+test('client accounts open their own company reports inside the portal, not the staff reports or the board', () => {
+  assert.ok(canOpen('client', 'portal-reports'));
+  assert.ok(!canOpen('client', 'reports'));
+  assert.ok(!canOpen('client', 'board'));
 });
 
 test('client accounts get their portal and their account, and land on the portal', () => {

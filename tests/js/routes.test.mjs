@@ -52,3 +52,18 @@ test('fragmentParam reads the setup code the launcher passes', () => {
   assert.equal(fragmentParam('', 'code'), null);
   assert.equal(fragmentParam('#/sites', 'code'), null);
 });
+
+test('report routes carry their kind; unknown kinds are not routes', () => {
+  assert.deepEqual(parseHash('#/reports'), { name: 'reports', params: {} });
+  assert.deepEqual(parseHash('#/reports/chats'), { name: 'reports', params: { kind: 'chats' } });
+  assert.deepEqual(parseHash('#/reports/agents'), { name: 'reports', params: { kind: 'agents' } });
+  assert.deepEqual(parseHash('#/reports/secrets').name, 'not-found');
+  assert.deepEqual(parseHash('#/portal/reports/traffic'), { name: 'portal-reports', params: { kind: 'traffic' } });
+  assert.equal(parseHash('#/portal/reports/agents').name, 'not-found', 'the portal has no agents report');
+  assert.deepEqual(parseHash('#/board'), { name: 'board', params: {} });
+  assert.equal(hrefFor('reports', { kind: 'conversion' }), '#/reports/conversion');
+  assert.equal(hrefFor('reports'), '#/reports');
+  assert.equal(hrefFor('portal-reports', { kind: 'chats' }), '#/portal/reports/chats');
+  assert.equal(sectionOf('portal-reports'), 'portal');
+  assert.equal(sectionOf('board'), 'board');
+});

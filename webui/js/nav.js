@@ -2,6 +2,7 @@
 import { sectionOf } from './routes.js';
 
 const MANAGERS = ['owner', 'admin'];
+/** The live board and blocks are for whoever supervises: supervisors, admins and owners. */
 const SUPERVISORS = [...MANAGERS, 'supervisor'];
 const STAFF = [...SUPERVISORS, 'agent'];
 /** A client company's own staff: the read-only portal of their company. */
@@ -15,6 +16,8 @@ export const NAV_ITEMS = [
   { id: 'portal', label: 'nav.portal', roles: CLIENTS },
   { id: 'customers', label: 'nav.customers', roles: STAFF },
   { id: 'leads', label: 'nav.leads', roles: STAFF },
+  { id: 'reports', label: 'nav.reports', roles: STAFF },
+  { id: 'board', label: 'nav.board', roles: SUPERVISORS },
   { id: 'sites', label: 'nav.sites', roles: MANAGERS },
   { id: 'users', label: 'nav.users', roles: MANAGERS },
   { id: 'teams', label: 'nav.teams', roles: MANAGERS },

@@ -17,6 +17,8 @@ const PATTERNS = [
   ['customers', /^customers$/],
   ['customer', /^customers\/(\d+)$/],
   ['leads', /^leads$/],
+  ['reports', /^reports(?:\/(traffic|chats|agents|conversion))?$/, 'kind'],
+  ['board', /^board$/],
   ['portal', /^portal$/],
   ['portal-conversation', /^portal\/conversations\/(\d+)$/],
   ['visitors', /^visitors(?:\/(\d+))?$/],
@@ -28,6 +30,7 @@ const PATTERNS = [
   ['kb-improve', /^kb\/improve$/],
   ['kb-test', /^kb\/test$/],
   ['kb-entry', /^kb\/(\d+)$/],
+  ['portal-reports', /^portal\/reports(?:\/(traffic|chats|conversion))?$/, 'kind'],
 ];
 
 /** The nav section each route belongs to (used to highlight the nav and check access). */
@@ -38,15 +41,16 @@ const SECTIONS = {
   customers: 'customers', customer: 'customers', leads: 'leads', portal: 'portal', 'portal-conversation': 'portal',
   visitors: 'visitors', blocks: 'blocks',
   kb: 'kb', 'kb-new': 'kb', 'kb-entry': 'kb', 'kb-import': 'kb', 'kb-synonyms': 'kb', 'kb-improve': 'kb', 'kb-test': 'kb',
+  reports: 'reports', board: 'board', 'portal-reports': 'portal',
 };
 
-/** Parse a location hash ("#/sites/3", "#sites", "") into `{name, params}`. */
+/** Parse a location hash ("#/sites/3", "#/reports/chats", "") into `{name, params}` (`id` a number, `kind` a word). */
 export function parseHash(hash) {
   const path = String(hash || '').replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '')
     .split('?')[0];
-  for (const [name, pattern] of PATTERNS) {
+  for (const [name, pattern, param = 'id'] of PATTERNS) {
     const match = pattern.exec(path);
-    if (match) return { name, params: match[1] ? { id: Number(match[1]) } : {} };
+    if (match) return { name, params: match[1] ? { [param]: param === 'id' ? Number(match[1]) : match[1] } : {} };
   }
   return { name: 'not-found', params: {} };
 }
@@ -66,6 +70,8 @@ export function hrefFor(name, params = {}) {
     case 'customer': return `#/customers/${Number(params.id)}`;
     case 'portal-conversation': return `#/portal/conversations/${Number(params.id)}`;
     case 'visitors': return params.id ? `#/visitors/${Number(params.id)}` : '#/visitors';
+    case 'reports': return params.kind ? `#/reports/${encodeURIComponent(params.kind)}` : '#/reports';
+    case 'portal-reports': return params.kind ? `#/portal/reports/${encodeURIComponent(params.kind)}` : '#/portal/reports';
     default: return `#/${name}`;
   }
 }

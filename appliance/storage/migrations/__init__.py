@@ -29,6 +29,7 @@ from appliance.storage.migrations import (
     m0009_search_index,
     m0010_visitors,
     m0011_customers_leads,
+    m0012_report_aggregates,
     m0013_bot_in_conversations,
 )
 from appliance.storage.migrations.base import Migration
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0009_search_index.MIGRATION,
     m0010_visitors.MIGRATION,
     m0011_customers_leads.MIGRATION,
+    m0012_report_aggregates.MIGRATION,
     m0013_bot_in_conversations.MIGRATION,
 )
 

@@ -11,6 +11,7 @@ import { createConsoleRuntime } from './console/runtime.js';
 import { createShell } from './shell.js';
 import { connectConsoleSocket } from './socket.js';
 import { accountView } from './views/account.js';
+import { boardView } from './views/board.js';
 import { cannedView } from './views/canned.js';
 import { companyView } from './views/company.js';
 import { consoleView } from './views/console.js';
@@ -24,6 +25,7 @@ import { kbImportView } from './views/kb-import.js';
 import { kbImproveView } from './views/kb-improve.js';
 import { kbSynonymsView } from './views/kb-synonyms.js';
 import { kbTestView } from './views/kb-test.js';
+import { reportsView } from './views/reports.js';
 import { mailView } from './views/mail.js';
 import { siteView } from './views/site.js';
 import { sitesView } from './views/sites.js';
@@ -42,12 +44,13 @@ const VIEWS = {
   'kb-synonyms': kbSynonymsView, 'kb-improve': kbImproveView, 'kb-test': kbTestView,
   customers: customersView, customer: customerView, leads: leadsView,
   portal: portalView, 'portal-conversation': portalConversationView,
+  reports: reportsView, 'portal-reports': reportsView, board: boardView,
 };
 
 /** A client account (the portal) has no console: nothing live, nothing of the workbench. */
 const NO_CONSOLE = {
   open() {}, setWorkbench() {}, ready: Promise.resolve(), alerts: { refresh() {} },
-  onHello() {}, onFrame() {}, onState() {}, attach() {}, sites: [], companies: [], canned: [],
+  onHello() {}, onFrame() {}, onState() {}, attach() {}, sites: [], companies: [], canned: [], watchBoard: () => () => {},
 };
 
 let leaving = false;

@@ -5,7 +5,9 @@ export const CONTACT_FIELDS = ['phone', 'email', 'wechat', 'qq'];
 export const REQUIRABLE = ['name', 'contact', 'need', 'category', 'intent', 'follow_up_date', 'phone'];
 export const INTENTS = ['high', 'medium', 'low'];
 export const FIELD_TYPES = ['text', 'number', 'date', 'choice'];
-export const SCHEDULES = ['off', 'weekly', 'monthly'];
+export const SCHEDULES = ['off', 'daily', 'weekly', 'monthly'];
+/** How a recipient's schedule may be written in the settings box (English or Chinese). */
+const SCHEDULE_WORDS = { daily: 'daily', weekly: 'weekly', monthly: 'monthly', 每天: 'daily', 每日: 'daily', 每周: 'weekly', 每月: 'monthly' };
 
 /** "VIP, 老客户；抖音" → ['VIP', '老客户', '抖音'] (commas, semicolons and 、 in either script). */
 export function tagsFromText(text) {
@@ -86,7 +88,25 @@ export function settingsBody(values) {
     report_schedule: values.report_schedule,
     report_emails: String(values.report_emails ?? '').split(/[\s,，;；]+/).map((item) => item.trim()).filter(Boolean),
     retention_days: Number(values.retention_days),
+    report_recipients: recipientsFromText(values.report_recipients),
   };
+}
+
+/**
+ * Per-recipient report mail from the settings box, one "address schedule" a line
+ * ("li@example.com 每天", "wang@example.com, weekly"): `[{email, schedule}]`. A schedule word
+ * that is not one of ours is sent as written, for the server to refuse by name.
+ */
+export function recipientsFromText(text) {
+  return String(text ?? '').split(/\r?\n/).map((line) => line.trim()).filter(Boolean).map((line) => {
+    const [email = '', word = ''] = line.split(/[\s,，;；]+/);
+    return { email, schedule: SCHEDULE_WORDS[word.toLowerCase()] ?? word };
+  });
+}
+
+/** The settings box's text of `[{email, schedule}]`. */
+export function recipientsText(recipients) {
+  return (recipients || []).map((item) => `${item.email} ${item.schedule}`).join('\n');
 }
 
 /** Canned replies for a conversation: the site's own first, then its company's scripts, then personal ones. */

@@ -156,4 +156,7 @@ export default {
   'error.not_found.invite': 'This visitor is no longer on your sites.',
   'error.conflict.withdraw': 'This invitation was already answered, withdrawn or has expired.',
   'error.forbidden.unblock': 'Only owners and admins lift a block on every site of a company.',
+  'error.invalid.table': "Choose one of the report's tables to export.",
+  'error.not_found.agent_id': "That person does not exist, is not active or does not serve this company. Reload the page.",
+  'error.invalid.report_recipients': "Report mail recipients: at most 20, one a line, each an e-mail address and daily, weekly or monthly.",
 };

@@ -156,4 +156,7 @@ export default {
   'error.not_found.invite': '这位访客已不在您负责的站点上。',
   'error.conflict.withdraw': '这条邀请已被回复、撤回或已过期，无法撤回。',
   'error.forbidden.unblock': '只有所有者和管理员能解除对公司所有站点的屏蔽。',
+  'error.invalid.table': "请选择报表中要导出的表格。",
+  'error.not_found.agent_id': "没有这位同事，或他已停用、不服务这家公司。请刷新页面。",
+  'error.invalid.report_recipients': "按人订阅：最多 20 位，每行一个邮箱加每天、每周或每月。",
 };

@@ -1,6 +1,8 @@
 // The message catalogues, one module per feature and language; i18n.js merges them per language.
 import authEn from './auth-en.js';
 import authZhCN from './auth-zh-CN.js';
+import boardEn from './board-en.js';
+import boardZhCN from './board-zh-CN.js';
 import cannedEn from './canned-en.js';
 import cannedZhCN from './canned-zh-CN.js';
 import commonEn from './common-en.js';
@@ -29,6 +31,8 @@ import mailEn from './mail-en.js';
 import mailZhCN from './mail-zh-CN.js';
 import peopleEn from './people-en.js';
 import peopleZhCN from './people-zh-CN.js';
+import reportsEn from './reports-en.js';
+import reportsZhCN from './reports-zh-CN.js';
 import routingEn from './routing-en.js';
 import rulesEn from './rules-en.js';
 import rulesZhCN from './rules-zh-CN.js';
@@ -59,4 +63,6 @@ export const FEATURES = {
   rules: { 'zh-CN': rulesZhCN, en: rulesEn },
   kb: { 'zh-CN': kbZhCN, en: kbEn },
   'kb-tools': { 'zh-CN': kbToolsZhCN, en: kbToolsEn },
+  reports: { 'zh-CN': reportsZhCN, en: reportsEn },
+  board: { 'zh-CN': boardZhCN, en: boardEn },
 };

@@ -4,6 +4,7 @@ import { ConsoleEngine, TYPING_TTL_MS } from '../../console/engine.js';
 import { Outbox } from '../../console/outbox.js';
 import { viewsFor } from '../../console/store.js';
 import { Drafts } from '../../console/drafts.js';
+import { BoardWatch } from '../../reports/board-model.js';
 import { followVisitor } from '../../console/visitor-info.js';
 import { createAlerts } from './alerts.js';
 import { createLiveVisitors } from './live.js';
@@ -48,6 +49,12 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
   const presence = createPresence({ api, me, send: (data) => sendFrame(data), changed: () => changed() });
   rt.presence = presence;
   rt.live = createLiveVisitors({ api, me, t, send: (data) => sendFrame(data), notify: (...args) => notify(...args) });
+  const board = new BoardWatch((data) => sendFrame(data));
+  /** Watch a company's live board over this socket (reports' board page); returns how to stop. */
+  rt.watchBoard = (spec, listener) => {
+    const token = board.watch(spec, listener);
+    return () => board.stop(token);
+  };
 
   function changed() {
     if (frame) return;
@@ -100,7 +107,7 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
   };
 
   rt.onFrame = (data) => {
-    if (presence.handle(data) || rt.live.handle(data)) return;
+    if (presence.handle(data) || rt.live.handle(data) || board.handle(data)) return;
     if (data.type === 'visitor') {
       if (followVisitor(rt.details, engine.store, data.visitor)) changed();
       return;
@@ -114,6 +121,7 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
     presence.hello(status);
     if (atWorkbench) sendFrame({ type: 'workbench', present: true });
     rt.live.hello();
+    board.hello();
     const out = engine.onConnected();
     apply(out);
     for (const id of engine.resendAfterSync) {

@@ -3,10 +3,10 @@ import { h } from '../../dom.js';
 import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, select, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
-import { customFieldsBody, FIELD_TYPES, REQUIRABLE, SCHEDULES, settingsBody } from '../../customers/model.js';
+import { customFieldsBody, FIELD_TYPES, recipientsText, REQUIRABLE, SCHEDULES, settingsBody } from '../../customers/model.js';
 
-const FIELDS = ['timezone', 'lead_required', 'duplicate_days', 'report_schedule', 'report_emails', 'retention_days',
-  'customer_fields'];
+const FIELDS = ['timezone', 'lead_required', 'duplicate_days', 'report_schedule', 'report_emails', 'report_recipients',
+  'retention_days', 'customer_fields'];
 
 function fieldRow(spec = {}) {
   const row = h('li', { class: 'custom-field-row', 'data-test': 'custom-field-row' },
@@ -48,6 +48,9 @@ export function companySettings(ctx, company) {
           SCHEDULES.map((value) => [value, t(`settings.schedule.${value}`)]), settings.report_schedule || 'off') }),
       field({ label: t('settings.emails'), hint: t('settings.emails.hint'),
         control: input({ name: 'report_emails', value: (settings.report_emails || []).join(', '), 'data-test': 'settings-emails' }) }),
+      field({ label: t('settings.recipients'), hint: t('settings.recipients.hint'), wide: true,
+        control: h('textarea', { name: 'report_recipients', rows: '3', 'data-test': 'settings-recipients',
+          placeholder: 'li@example.com 每天', value: recipientsText(settings.report_recipients) }) }),
       field({ label: t('settings.retention'), hint: t('settings.retention.hint'),
         control: input({ name: 'retention_days', type: 'number', min: '0', max: '3650', value: String(settings.retention_days ?? 0) }) })),
     rulesChecklist(company, settings.lead_required || []),

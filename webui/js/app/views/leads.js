@@ -4,6 +4,7 @@ import { errorMessage } from '../../errors.js';
 import { errorBox, field, input, select, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { lastDays, reportRows } from '../../customers/model.js';
+import { hrefFor } from '../../routes.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
 import { leadList } from './customer.js';
 import { companyPicker, currentCompany } from './customers.js';
@@ -92,5 +93,6 @@ export async function leadsView(ctx) {
   const company = currentCompany(companies);
   if (!company) return page(pageHeader(t('leads.title')), emptyState(t('customers.noCompany')));
   return reportPage(ctx, { base: `/api/companies/${company.id}`, title: t('report.title'),
-    actions: [companyPicker(ctx, companies, company)].filter(Boolean) });
+    actions: [companyPicker(ctx, companies, company), h('a', { class: 'button button-small', href: hrefFor('reports', { kind: 'chats' }),
+      'data-test': 'reports-more' }, t('reports.more'))].filter(Boolean) });
 }

@@ -20,7 +20,9 @@ function conversationList(conversations) {
 export async function portalView(ctx) {
   const [{ company }, { conversations }] = await Promise.all([ctx.api.get('/api/portal'),
     ctx.api.get('/api/portal/conversations?limit=50')]);
-  const report = await reportPage(ctx, { base: '/api/portal', title: t('portal.title', { company: company.name }) });
+  const more = h('a', { class: 'button button-small', href: hrefFor('portal-reports', { kind: 'chats' }), 'data-test': 'reports-more' },
+    t('reports.more'));
+  const report = await reportPage(ctx, { base: '/api/portal', title: t('portal.title', { company: company.name }), actions: [more] });
   report.append(section(t('portal.conversations'), conversationList(conversations), { test: 'portal-conversations',
     className: 'no-print' }));
   return report;

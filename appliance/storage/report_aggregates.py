@@ -1,0 +1,520 @@
+"""The report aggregates, filled behind the raw rows and read by the reports.
+
+Each job runs on the writer in its own transaction and moves what it has read in that same
+transaction: the high-water marks of the growing sources (visits, page views, agents' status
+spans) and the facts of conversations and invitations (what each one added, with a fingerprint
+of the columns it was computed from). A crash at any point leaves marks, facts and aggregates
+agreeing with each other; the next job starts where the last committed one stopped, and a
+fact whose fingerprint still matches adds nothing again. A change of a company's time zone
+re-buckets that company (the periods are local dates)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from appliance.domain import report_metrics as rm
+from appliance.domain.reports import zone
+from appliance.storage.database import bound_database
+from appliance.storage.sites import list_companies
+
+BATCH = 2000
+FACT_BATCH = 300
+GROWING = ("visit", "page_view", "agent_status")
+ROLLUP = -1  # site, team and agent of the rolled-up rows
+
+CONVERSATION_FINGERPRINT = (
+    "c.status || '|' || ifnull(c.assignee_id, '') || '|' || ifnull(c.team_id, '') || '|' || "
+    "ifnull(c.first_response_at, '') || '|' || c.missed || '|' || ifnull(c.rating, '') || '|' "
+    "|| ifnull(c.closed_at, '') || '|' || c.last_seq || '|' || c.site_id || '|' || "
+    "ifnull((SELECT l.id || '.' || l.effective FROM lead l WHERE l.conversation_id = c.id), '')")
+INVITATION_FINGERPRINT = (
+    "i.status || '|' || ifnull(i.conversation_id, '') || '|' || "
+    "ifnull((SELECT l.id || '.' || l.effective FROM lead l "
+    "WHERE l.conversation_id = i.conversation_id), '')")
+FACTS = {
+    "conversation": ("conversation c", "c", CONVERSATION_FINGERPRINT),
+    "invitation": ("invitation i", "i", INVITATION_FINGERPRINT),
+}
+
+
+def _db() -> Any:
+    return bound_database.obj
+
+
+Key = tuple[str, str, int, int, int, str]
+
+
+class _Delta:
+    """Changes to the aggregates, summed before they are written."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, str, str, int, int, int, str], list[float]] = \
+            defaultdict(lambda: [0, 0.0])
+
+    def add(self, company_id: int, day: date, rows: Iterable[rm.Row], sign: int = 1) -> None:
+        """Each row on its day and month; and, unless it is an agent's own figure, rolled up
+        per site (team and agent -1) and per company (site -1 too), which is what reports
+        without a team or agent filter read."""
+        periods = (rm.day_period(day), rm.month_period(day))
+        cells = self.cells
+        for metric, site, team, agent, key, n, total in rows:
+            targets = [(site, team, agent)]
+            if metric not in rm.AGENT_ONLY:
+                targets += [(site, ROLLUP, ROLLUP), (ROLLUP, ROLLUP, ROLLUP)]
+            for period in periods:
+                for s, t, a in targets:
+                    cell = cells[(company_id, metric, period, s, t, a, key)]
+                    cell[0] += sign * n
+                    cell[1] += sign * total
+
+    def write(self) -> None:
+        rows = [(*k, int(v[0]), v[1]) for k, v in self.cells.items() if v[0] or v[1]]
+        recorded = _recorded_zones()
+        if any(str(cell[0]) not in recorded for cell in self.cells):
+            # The zone these were bucketed in (read in this transaction): a later change of
+            # the company's zone is then seen and re-buckets it.
+            current = {str(c.id): c.settings.timezone for c in list_companies()}
+            recorded.update({k: n for k, n in current.items() if k not in recorded})
+            _db().execute_sql("UPDATE report_mark SET timezones = ? WHERE source = 'zones'",
+                              (json.dumps(recorded),))
+        if rows:
+            _db().connection().cursor().executemany(
+                "INSERT INTO report_agg (company_id, metric, period, site_id, team_id, "
+                "agent_id, key, n, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET n = n + excluded.n, total = total + excluded.total",
+                rows)
+        self.cells.clear()
+
+
+# -- time zones --------------------------------------------------------------------------------
+
+def zones() -> dict[int, ZoneInfo]:
+    return {c.id: zone(c.settings.timezone) for c in list_companies()}
+
+
+def _recorded_zones() -> dict[str, str]:
+    row = _db().execute_sql("SELECT timezones FROM report_mark WHERE source = 'zones'").fetchone()
+    return json.loads(row[0] or "{}") if row else {}
+
+
+def rezone_needed() -> list[int]:
+    """Companies whose time zone differs from the one their aggregates were made in."""
+    recorded = _recorded_zones()
+    current = {c.id: c.settings.timezone for c in list_companies()}
+    return sorted(cid for cid, name in current.items()
+                  if recorded.get(str(cid), name) != name)
+
+
+def _record_zones() -> None:
+    current = {str(c.id): c.settings.timezone for c in list_companies()}
+    _db().execute_sql("UPDATE report_mark SET timezones = ? WHERE source = 'zones'",
+                      (json.dumps(current),))
+
+
+def rezone(company_id: int) -> None:
+    """On the writer: rebuild one company's aggregates in its current time zone (its facts are
+    dropped and recomputed by the next fact jobs; the growing sources are re-read here up to
+    their marks)."""
+    db = _db()
+    db.execute_sql("DELETE FROM report_agg WHERE company_id = ?", (company_id,))
+    db.execute_sql("DELETE FROM report_fact WHERE company_id = ?", (company_id,))
+    tzs = zones()
+    delta = _Delta()
+    marks = _marks()
+    _add_visits(delta, tzs, "v.id <= ? AND s.company_id = ?", (marks["visit"], company_id))
+    _add_page_views(delta, tzs, "pv.id <= ? AND s.company_id = ?",
+                    (marks["page_view"], company_id))
+    _add_spans(delta, tzs, "a.id <= ?", (marks["agent_status"],), only_company=company_id)
+    delta.write()
+    recorded = _recorded_zones()
+    recorded[str(company_id)] = next(c.settings.timezone for c in list_companies()
+                                     if c.id == company_id)
+    _db().execute_sql("UPDATE report_mark SET timezones = ? WHERE source = 'zones'",
+                      (json.dumps(recorded),))
+
+
+def reset() -> None:
+    """On the writer: forget every aggregate (the jobs then rebuild them from the raw rows)."""
+    db = _db()
+    db.execute_sql("DELETE FROM report_agg")
+    db.execute_sql("DELETE FROM report_fact")
+    db.execute_sql("UPDATE report_mark SET last_id = 0 WHERE source != 'zones'")
+    _record_zones()
+
+
+# -- the growing sources -----------------------------------------------------------------------
+
+def _marks() -> dict[str, int]:
+    return {str(s): int(i) for s, i in _db().execute_sql(
+        "SELECT source, last_id FROM report_mark").fetchall()}
+
+
+def pending() -> bool:
+    """Anything above a mark (cheap: three max() lookups)."""
+    marks = _marks()
+    db = _db()
+    for source in GROWING:
+        top = db.execute_sql(f"SELECT max(id) FROM {source}").fetchone()[0] or 0  # noqa: S608
+        if top > marks[source]:
+            return True
+    return False
+
+
+def _add_visits(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
+                args: tuple[Any, ...], limit: int | None = None) -> int:
+    sql = ("SELECT v.id, v.site_id, s.company_id, v.started_at, v.number, v.source_kind, "  # noqa: S608
+           "v.source_name, v.keyword, v.entry_url, v.device, v.country, v.province "
+           f"FROM visit v JOIN site s ON s.id = v.site_id WHERE {where} ORDER BY v.id")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    last = 0
+    for row in _db().execute_sql(sql, args).fetchall():
+        last = row[0]
+        tz = tzs.get(row[2])
+        if tz is None:
+            continue
+        started = _moment(row[3])
+        record = rm.VisitRecord(row[1], started, row[4], row[5], row[6], row[7], row[8],
+                                row[9], row[10], row[11])
+        delta.add(row[2], rm.local(started, tz).date(), rm.visit_rows(record, tz))
+    return last
+
+
+def _add_page_views(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
+                    args: tuple[Any, ...], limit: int | None = None) -> int:
+    sql = ("SELECT pv.id, v.site_id, s.company_id, pv.started_at FROM page_view pv "  # noqa: S608
+           "JOIN visit v ON v.id = pv.visit_id JOIN site s ON s.id = v.site_id "
+           f"WHERE {where} ORDER BY pv.id")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    last = 0
+    for pv_id, site_id, company_id, started_at in _db().execute_sql(sql, args).fetchall():
+        last = pv_id
+        tz = tzs.get(company_id)
+        if tz is not None:
+            day = rm.local(_moment(started_at), tz).date()
+            delta.add(company_id, day, [("page_views", site_id, 0, 0, "", 1, 0.0)])
+    return last
+
+
+def _agent_companies() -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for user_id, company_id in _db().execute_sql(
+            "SELECT us.user_id, s.company_id FROM user_site us JOIN site s "
+            "ON s.id = us.site_id").fetchall():
+        found[user_id].add(company_id)
+    return found
+
+
+def _add_spans(delta: _Delta, tzs: dict[int, ZoneInfo], where: str, args: tuple[Any, ...],
+               limit: int | None = None, only_company: int | None = None) -> int:
+    sql = ("SELECT a.id, a.user_id, a.status, a.started_at, a.ended_at FROM agent_status a "  # noqa: S608
+           f"WHERE {where} ORDER BY a.id")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    companies = _agent_companies()
+    last = 0
+    for span_id, user_id, status, started_at, ended_at in _db().execute_sql(sql, args):
+        last = span_id
+        start, end = _moment(started_at), _moment(ended_at)
+        for company_id in companies.get(user_id, ()):
+            tz = tzs.get(company_id)
+            if tz is None or (only_company is not None and company_id != only_company):
+                continue
+            rows = [(m, s, t, user_id, k, n, v) for m, s, t, _, k, n, v
+                    in rm.span_rows(status, (end - start).total_seconds())]
+            delta.add(company_id, rm.local(start, tz).date(), rows)
+    return last
+
+
+GROWERS = {"visit": _add_visits, "page_view": _add_page_views, "agent_status": _add_spans}
+ALIASES = {"visit": "v", "page_view": "pv", "agent_status": "a"}
+
+
+def grow_batch(limit: int = BATCH) -> int:
+    """On the writer: add the rows above each mark (up to `limit` each) and move the marks, in
+    this one transaction. Returns how many rows were read."""
+    tzs = zones()
+    marks = _marks()
+    delta = _Delta()
+    read = 0
+    for source, grower in GROWERS.items():
+        last = grower(delta, tzs, f"{ALIASES[source]}.id > ?", (marks[source],), limit=limit)
+        if last:
+            read += last - marks[source]
+            _db().execute_sql("UPDATE report_mark SET last_id = ? WHERE source = ?",
+                              (last, source))
+    delta.write()
+    return read
+
+
+# -- conversations and invitations: facts ------------------------------------------------------
+
+def stale(source: str, after_id: int, limit: int) -> list[int]:
+    """Ids above `after_id` whose fact is missing or was computed from other values."""
+    table, alias, fingerprint = FACTS[source]
+    rows = _db().execute_sql(
+        f"SELECT {alias}.id FROM {table} LEFT JOIN report_fact f ON f.source = ? "  # noqa: S608
+        f"AND f.row_id = {alias}.id WHERE {alias}.id > ? "
+        f"AND (f.fingerprint IS NULL OR f.fingerprint != {fingerprint}) "
+        f"ORDER BY {alias}.id LIMIT ?", (source, after_id, limit)).fetchall()
+    return [r[0] for r in rows]
+
+
+def orphans(source: str, limit: int) -> list[int]:
+    """Facts whose conversation or invitation no longer exists (erased)."""
+    table = FACTS[source][0].split()[0]
+    rows = _db().execute_sql(
+        f"SELECT row_id FROM report_fact f WHERE source = ? AND NOT EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {table} WHERE id = f.row_id) LIMIT ?", (source, limit)).fetchall()
+    return [r[0] for r in rows]
+
+
+def top_id(source: str) -> int:
+    table = FACTS[source][0].split()[0]
+    return int(_db().execute_sql(f"SELECT ifnull(max(id), 0) FROM {table}").fetchone()[0])  # noqa: S608
+
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _visit_at(visitor_id: int, moment: datetime) -> tuple[str, str, str]:
+    row = _db().execute_sql(
+        "SELECT source_kind, source_name, keyword, entry_url FROM visit WHERE visitor_id = ? "
+        "AND started_at <= ? ORDER BY started_at DESC LIMIT 1",
+        (visitor_id, str(moment))).fetchone()
+    if row is None:
+        return "direct", "", ""
+    return rm.source_of(row[0], row[1]), row[2], row[3]
+
+
+def _conversation(conversation_id: int) -> tuple[int, str, rm.ConversationRecord] | None:
+    db = _db()
+    row = db.execute_sql(
+        f"SELECT c.site_id, s.company_id, c.team_id, c.assignee_id, c.status, c.created_at, "  # noqa: S608
+        f"c.closed_at, c.missed, c.rating, c.visitor_id, {CONVERSATION_FINGERPRINT}, "
+        "(SELECT l.effective FROM lead l WHERE l.conversation_id = c.id) "
+        "FROM conversation c JOIN site s ON s.id = c.site_id WHERE c.id = ?",
+        (conversation_id,)).fetchone()
+    if row is None:
+        return None
+    messages = [rm.MessageRecord(_moment(m[0]), m[1], m[2], m[3], m[4] if m[3] == "system"
+                                 else "", m[5]) for m in db.execute_sql(
+        "SELECT created_at, sender_type, sender_id, kind, body, client_id FROM message "
+        "WHERE conversation_id = ? ORDER BY seq", (conversation_id,)).fetchall()]
+    created = _moment(row[5])
+    source, keyword, page = _visit_at(row[9], created)
+    record = rm.ConversationRecord(
+        site_id=row[0], team_id=row[2], assignee_id=row[3], status=row[4], created_at=created,
+        closed_at=None if row[6] is None else _moment(row[6]), missed=bool(row[7]),
+        rating=row[8], messages=messages,
+        lead_effective=None if row[11] is None else bool(row[11]),
+        source=source, keyword=keyword, page=page)
+    return row[1], row[10], record
+
+
+def _invitation(invitation_id: int) -> tuple[int, str, rm.InvitationRecord] | None:
+    row = _db().execute_sql(
+        f"SELECT i.site_id, s.company_id, i.rule_id, i.status, i.created_at, "  # noqa: S608
+        f"i.conversation_id, i.visitor_id, i.page_url, {INVITATION_FINGERPRINT}, "
+        "(SELECT l.effective FROM lead l WHERE l.conversation_id = i.conversation_id) "
+        "FROM invitation i JOIN site s ON s.id = i.site_id WHERE i.id = ?",
+        (invitation_id,)).fetchone()
+    if row is None:
+        return None
+    created = _moment(row[4])
+    source, keyword, _ = _visit_at(row[6], created)
+    return row[1], row[8], rm.InvitationRecord(
+        site_id=row[0], rule_id=row[2], status=row[3], created_at=created,
+        chatted=row[5] is not None, lead_effective=None if row[9] is None else bool(row[9]),
+        source=source, keyword=keyword, page=row[7])
+
+
+def sync_facts(source: str, ids: Iterable[int]) -> int:
+    """On the writer: bring the facts of these conversations or invitations up to date,
+    applying only the difference to the aggregates. Returns how many changed."""
+    tzs = zones()
+    delta = _Delta()
+    db = _db()
+    changed = 0
+    for row_id in sorted(set(ids)):
+        old = db.execute_sql("SELECT company_id, fingerprint, contrib FROM report_fact "
+                             "WHERE source = ? AND row_id = ?", (source, row_id)).fetchone()
+        found = _conversation(row_id) if source == "conversation" else _invitation(row_id)
+        if found is not None and old is not None and found[1] == old[1]:
+            continue
+        if old is not None:
+            stored = json.loads(old[2])
+            delta.add(old[0], date.fromisoformat(stored["day"]),
+                      [tuple(r) for r in stored["rows"]], sign=-1)
+        if found is None or found[0] not in tzs:
+            db.execute_sql("DELETE FROM report_fact WHERE source = ? AND row_id = ?",
+                           (source, row_id))
+        else:
+            company_id, fingerprint, record = found
+            tz = tzs[company_id]
+            rows = (rm.conversation_rows(record, tz) if isinstance(record, rm.ConversationRecord)
+                    else rm.invitation_rows(record))
+            day = rm.local(record.created_at, tz).date()
+            delta.add(company_id, day, rows)
+            db.execute_sql(
+                "INSERT OR REPLACE INTO report_fact (source, row_id, company_id, fingerprint, "
+                "contrib) VALUES (?, ?, ?, ?, ?)",
+                (source, row_id, company_id, fingerprint,
+                 json.dumps({"day": day.isoformat(), "rows": rows}, ensure_ascii=False)))
+        changed += 1
+    delta.write()
+    return changed
+
+
+# -- agents' status spans ----------------------------------------------------------------------
+
+def record_spans(spans: list[tuple[int, str, datetime, datetime]]) -> None:
+    """On the writer: spans of effective status that ended (user, status, start, end)."""
+    if spans:
+        _db().connection().cursor().executemany(
+            "INSERT INTO agent_status (user_id, status, started_at, ended_at) "
+            "VALUES (?, ?, ?, ?)", [(u, s, a.isoformat(sep=" "), b.isoformat(sep=" "))
+                                    for u, s, a, b in spans])
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+def _where(company_id: int, metrics: tuple[str, ...], months: list[str],
+           ranges: list[tuple[str, str]], site_ids: list[int] | None, team_id: int | None,
+           agent_id: int | None, by_agent: bool, key_prefix: str | None,
+           keys: list[str] | None) -> tuple[str, list[Any]] | None:
+    if not metrics or (site_ids is not None and not site_ids) or not (months or ranges):
+        return None
+    where = ["company_id = ?", f"metric IN ({','.join('?' * len(metrics))})"]
+    args: list[Any] = [company_id, *metrics]
+    spans = []
+    if months:
+        spans.append(f"period IN ({','.join('?' * len(months))})")
+        args += months
+    for first, last in ranges:
+        spans.append("period BETWEEN ? AND ?")
+        args += [first, last]
+    where.append("(" + " OR ".join(spans) + ")")
+    if by_agent or team_id is not None or agent_id is not None:
+        where.append("agent_id >= 0 AND team_id >= 0 AND site_id >= 0")
+        if site_ids is not None:
+            where.append(f"site_id IN ({','.join('?' * len(site_ids))})")
+            args += site_ids
+    elif site_ids is None:
+        where.append("site_id = -1 AND team_id = -1 AND agent_id = -1")
+    else:
+        where.append(f"site_id IN ({','.join('?' * len(site_ids))}) "
+                     "AND team_id = -1 AND agent_id = -1")
+        args += site_ids
+    if team_id is not None:
+        where.append("team_id = ?")
+        args.append(team_id)
+    if agent_id is not None:
+        where.append("agent_id = ?")
+        args.append(agent_id)
+    if key_prefix is not None:
+        where.append("key >= ? AND key < ?")
+        args += [key_prefix, key_prefix + "\U0010ffff"]
+    if keys is not None:
+        where.append(f"key IN ({','.join('?' * len(keys))})")
+        args += keys
+    return " AND ".join(where), args
+
+
+def read(company_id: int, metrics: tuple[str, ...], months: list[str],
+         ranges: list[tuple[str, str]], *, site_ids: list[int] | None, team_id: int | None,
+         agent_id: int | None, by_period: bool = False, by_agent: bool = False,
+         key_prefix: str | None = None, keys: list[str] | None = None,
+         ) -> list[tuple[str, str, int, str, int, float]]:
+    """Sums of `metrics` over the given periods and filters: (metric, period or "", agent id
+    or 0, key, count, total). Without a team or agent (or per-agent rows) the rolled-up rows
+    are read: per company, or per site."""
+    if keys is not None and not keys:
+        return []
+    found = _where(company_id, metrics, months, ranges, site_ids, team_id, agent_id, by_agent,
+                   key_prefix, keys)
+    if found is None:
+        return []
+    where, args = found
+    period = "period" if by_period else "''"
+    agent = "agent_id" if by_agent else "0"
+    groups = ", ".join(["metric", *(["period"] if by_period else []),
+                        *(["agent_id"] if by_agent else []), "key"])
+    rows = _db().execute_sql(
+        f"SELECT metric, {period}, {agent}, key, sum(n), sum(total) FROM report_agg "  # noqa: S608
+        f"WHERE {where} GROUP BY {groups}", args).fetchall()
+    return [(r[0], r[1], int(r[2]), r[3], int(r[4]), float(r[5])) for r in rows]
+
+
+def top_keys(company_id: int, metric: str, months: list[str], ranges: list[tuple[str, str]],
+             *, site_ids: list[int] | None, team_id: int | None, agent_id: int | None,
+             key_prefix: str | None, limit: int) -> tuple[list[tuple[str, int]], int]:
+    """The `limit` keys with the largest counts (ties by key), and the sum of all counts:
+    ranked inside SQLite, so a long tail of keys never reaches Python."""
+    found = _where(company_id, (metric,), months, ranges, site_ids, team_id, agent_id, False,
+                   key_prefix, None)
+    if found is None:
+        return [], 0
+    where, args = found
+    db = _db()
+    top = db.execute_sql(
+        f"SELECT key, sum(n) AS c FROM report_agg WHERE {where} GROUP BY key "  # noqa: S608
+        "HAVING c != 0 ORDER BY c DESC, key LIMIT ?", [*args, limit]).fetchall()
+    total = db.execute_sql(f"SELECT ifnull(sum(n), 0) FROM report_agg WHERE {where}",  # noqa: S608
+                           args).fetchone()[0]
+    return [(str(k), int(c)) for k, c in top], int(total)
+
+
+def all_rows() -> list[tuple[Any, ...]]:
+    """Every aggregate cell that is not zero, sorted (for checks and tests)."""
+    return [tuple(r) for r in _db().execute_sql(
+        "SELECT company_id, metric, period, site_id, team_id, agent_id, key, n, total "
+        "FROM report_agg WHERE n != 0 OR total != 0 ORDER BY 1, 2, 3, 4, 5, 6, 7").fetchall()]
+
+
+def rebuild_all() -> None:
+    """On the writer: every aggregate again from the raw rows, in this one transaction."""
+    reset()
+    while grow_batch(BATCH * 10):
+        pass
+    for source in FACTS:
+        after = 0
+        while ids := stale(source, after, FACT_BATCH * 10):
+            sync_facts(source, ids)
+            after = ids[-1]
+
+
+def rebuilt_rows() -> list[tuple[Any, ...]]:
+    """On the writer: what a rebuild would store, leaving everything as it was."""
+    with _db().atomic() as savepoint:
+        rebuild_all()
+        rows = all_rows()
+        savepoint.rollback()
+    return rows
+
+
+def live_load(site_ids: list[int]) -> tuple[dict[int, int], int, int, datetime | None]:
+    """Open chats per agent, open chats with an agent, open chats without one (in the queue or
+    the waiting list) and when the longest-waiting of those started waiting."""
+    if not site_ids:
+        return {}, 0, 0, None
+    marks = ",".join("?" * len(site_ids))
+    db = _db()
+    load = {int(a): int(n) for a, n in db.execute_sql(
+        f"SELECT assignee_id, count(*) FROM conversation WHERE site_id IN ({marks}) "  # noqa: S608
+        "AND status = 'open' AND assignee_id IS NOT NULL GROUP BY assignee_id",
+        site_ids).fetchall()}
+    waiting, oldest = db.execute_sql(
+        "SELECT count(*), min(ifnull(queued_at, created_at)) FROM conversation "  # noqa: S608
+        f"WHERE site_id IN ({marks}) AND status = 'open' AND assignee_id IS NULL",
+        site_ids).fetchone()
+    return load, sum(load.values()), int(waiting), None if oldest is None else _moment(oldest)

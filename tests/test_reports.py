@@ -1,0 +1,440 @@
+"""Reports (traffic, chats, agents, conversion) on a small hand-made dataset whose answers are
+known: a company in America/New_York, chats and visits across local midnight, a transfer, a
+left message, a bot-only chat, invitations and leads; rights per role and across companies;
+bad ranges and ids; exports with formula cells escaped."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import report_seed as seed
+from conftest import AGENT_PASSWORD_FOR_TESTS as PASSWORD
+from conftest import ORIGIN_A, Appliance
+from python_calamine import CalamineWorkbook
+from test_conversations import agent_socket, next_of
+from test_leads import chat
+from test_offline import smtp  # noqa: F401
+
+from appliance.services.reports import send_due_reports
+from appliance.storage import report_aggregates
+
+T = datetime  # naive UTC, as stored
+RANGE = {"from": "2026-11-02", "to": "2026-11-03"}  # local dates, inclusive
+
+
+def run(app: Appliance, coroutine: Any) -> Any:
+    return asyncio.run_coroutine_threadsafe(coroutine, app.server.loop).result(60)
+
+
+def write(app: Appliance, fn: Any) -> Any:
+    return run(app, app.runtime.db.write(fn))
+
+
+def _user(owner: Any, login: str, role: str, **extra: Any) -> int:
+    r = owner.post("/api/users", json={"login": login, "display_name": login, "role": role,
+                                       "password": PASSWORD, **extra})
+    assert r.status_code == 201, r.text
+    return int(r.json()["user"]["id"])
+
+
+@pytest.fixture
+def world(two_companies: dict[str, Any]) -> dict[str, Any]:
+    w = two_companies
+    app, owner = w["appliance"], w["owner"]
+    site, a = w["site_a"]["id"], w["a"]
+    r = owner.patch(f"/api/companies/{a}", json={"settings": {"timezone": "America/New_York"}})
+    assert r.status_code == 200, r.text
+    agent1 = w["agent-a"].get("/api/me").json()["user"]["id"]
+    agent2 = _user(owner, "agent-a2", "agent", site_ids=[site])
+    _user(owner, "lead-a", "supervisor", site_ids=[w["site_a2"]["id"]])
+    _user(owner, "client-a", "client", company_id=a)
+    w.update(agent1=agent1, agent2=agent2)
+    for login in ("agent-a2", "lead-a", "client-a"):
+        w[login] = app.login(login, PASSWORD)
+
+    def data() -> dict[str, int]:
+        ids: dict[str, int] = {}
+        # C1: Monday 2 Nov 23:30 local (04:30Z on the 3rd) to 00:10 on the 3rd; invited by a
+        # rule, answered after 20 s, rated 5, an effective lead; its visit has a page view
+        # after local midnight.
+        v1 = seed.visitor(site, T(2026, 11, 3, 4, 20))
+        seed.visit(v1, site, T(2026, 11, 3, 4, 20), kind="search", source="百度",
+                   keyword="牙齿矫正", entry="https://www.example.com/ortho?utm=1",
+                   device="phone", province="广东",
+                   pages=[T(2026, 11, 3, 4, 20), T(2026, 11, 3, 4, 25), T(2026, 11, 3, 5, 5)])
+        c1 = seed.conversation(site, v1, T(2026, 11, 3, 4, 30), [
+            (T(2026, 11, 3, 4, 30), "visitor", v1, "text", "hi"),
+            (T(2026, 11, 3, 4, 30), "system", agent1, "system", "agent_joined"),
+            (T(2026, 11, 3, 4, 30, 20), "agent", agent1, "text", "hello"),
+            (T(2026, 11, 3, 5, 10), "system", agent1, "system", "closed")],
+            assignee=agent1, closed_at=T(2026, 11, 3, 5, 10), rating=5)
+        ids["rule"] = 77
+        seed.invitation(site, v1, T(2026, 11, 3, 4, 25), "accepted", rule_id=77,
+                        conversation_id=c1)
+        seed.lead(a, site, c1, T(2026, 11, 3, 4, 40), effective=True, agent_id=agent1)
+        # C2: Tuesday 10:00 local; waits 2 s for agent 1, transferred to agent 2 who answers
+        # after 90 s; rated 3; a lead that is not effective. A returning direct visit.
+        v2 = seed.visitor(site, T(2026, 11, 3, 14, 55))
+        seed.visit(v2, site, T(2026, 11, 3, 14, 55), number=2, province="北京")
+        seed.invitation(site, v2, T(2026, 11, 3, 14, 56), "declined", agent_id=agent1)
+        c2 = seed.conversation(site, v2, T(2026, 11, 3, 15, 0), [
+            (T(2026, 11, 3, 15, 0), "visitor", v2, "text", "hi"),
+            (T(2026, 11, 3, 15, 0, 2), "system", agent1, "system", "agent_joined"),
+            (T(2026, 11, 3, 15, 1), "system", agent2, "system", "transferred"),
+            (T(2026, 11, 3, 15, 1, 30), "agent", agent2, "text", "hello"),
+            (T(2026, 11, 3, 15, 31), "system", agent2, "system", "closed")],
+            assignee=agent2, closed_at=T(2026, 11, 3, 15, 31), rating=3)
+        seed.lead(a, site, c2, T(2026, 11, 3, 15, 20), effective=False, agent_id=agent2)
+        # C3: Tuesday 11:00 local; nobody answers: missed, closed after 30 minutes.
+        v3 = seed.visitor(site, T(2026, 11, 3, 15, 58))
+        seed.visit(v3, site, T(2026, 11, 3, 15, 58), kind="website", source="example.org",
+                   entry="https://www.example.com/price")
+        seed.invitation(site, v3, T(2026, 11, 3, 15, 59), "ignored", rule_id=77)
+        seed.conversation(site, v3, T(2026, 11, 3, 16, 0), [
+            (T(2026, 11, 3, 16, 0), "visitor", v3, "text", "anyone?")],
+            closed_at=T(2026, 11, 3, 16, 30), missed=True)
+        # C4: a message left on Tuesday 21:00 local, answered 12 hours later.
+        v4 = seed.visitor(site, T(2026, 11, 4, 1, 59))
+        seed.visit(v4, site, T(2026, 11, 4, 1, 59))
+        seed.conversation(site, v4, T(2026, 11, 4, 2, 0), [
+            (T(2026, 11, 4, 2, 0), "visitor", v4, "text", "call me", "left-0001"),
+            (T(2026, 11, 4, 14, 0), "agent", agent1, "text", "calling")],
+            status="pending", assignee=agent1)
+        # C5: Wednesday 00:30 local (outside the range): the bot alone answers.
+        v5 = seed.visitor(site, T(2026, 11, 4, 5, 29))
+        seed.visit(v5, site, T(2026, 11, 4, 5, 29))
+        seed.conversation(site, v5, T(2026, 11, 4, 5, 30), [
+            (T(2026, 11, 4, 5, 30), "visitor", v5, "text", "price?"),
+            (T(2026, 11, 4, 5, 30, 1), "bot", None, "text", "It is 100.")], status="open")
+        # Agent 1 at the workbench on Tuesday: 2 h online, 30 min busy, 30 min away.
+        seed.span(agent1, "online", T(2026, 11, 3, 14, 0), T(2026, 11, 3, 16, 0))
+        seed.span(agent1, "busy", T(2026, 11, 3, 16, 0), T(2026, 11, 3, 16, 30))
+        seed.span(agent1, "away", T(2026, 11, 3, 16, 30), T(2026, 11, 3, 17, 0))
+        # Company B's rows never count for A.
+        vb = seed.visitor(w["site_b"]["id"], T(2026, 11, 3, 15, 0))
+        seed.visit(vb, w["site_b"]["id"], T(2026, 11, 3, 15, 0))
+        seed.conversation(w["site_b"]["id"], vb, T(2026, 11, 3, 15, 0), [
+            (T(2026, 11, 3, 15, 0), "visitor", vb, "text", "b")], status="open")
+        return ids
+
+    w.update(write(app, data))
+    settle(app)
+    return w
+
+
+def settle(app: Appliance) -> None:
+    """Rows written behind the services' back (no events): the aggregates take them in."""
+    run(app, app.runtime.aggregator.catch_up(compare_every=0))
+
+
+def get(client: Any, path: str, **query: Any) -> dict[str, Any]:
+    r = client.get(path, params={**RANGE, **query})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def close_to(value: int | None, exact: float) -> bool:
+    return value is not None and abs(value - exact) <= 0.06 * exact
+
+
+def test_traffic_counts_visits_on_the_local_day_they_started(world) -> None:
+    body = get(world["owner"], f"/api/companies/{world['a']}/reports/traffic")
+    report = body["report"]
+    assert (report["from"], report["to"], report["timezone"]) == (
+        "2026-11-02", "2026-11-04", "America/New_York")
+    assert report["totals"] == {"visits": 4, "new_visitors": 3, "returning_visits": 1,
+                                "page_views": 6, "chats": 4, "chat_rate": 1.0}
+    assert report["series"] == [
+        {"period": "2026-11-02", "visits": 1, "new_visitors": 1, "page_views": 2, "chats": 1},
+        {"period": "2026-11-03", "visits": 3, "new_visitors": 2, "page_views": 4, "chats": 3}]
+    assert report["sources"] == [{"kind": "direct", "source": "direct", "visits": 2},
+                                 {"kind": "search", "source": "百度", "visits": 1},
+                                 {"kind": "website", "source": "example.org", "visits": 1}]
+    assert report["keywords"] == [{"keyword": "牙齿矫正", "visits": 1}]
+    assert report["entry_pages"] == [{"page": "https://www.example.com/", "visits": 2},
+                                     {"page": "https://www.example.com/ortho", "visits": 1},
+                                     {"page": "https://www.example.com/price", "visits": 1}]
+    assert report["devices"] == [{"device": "desktop", "visits": 3},
+                                 {"device": "phone", "visits": 1}]
+    assert {(r["province"], r["visits"]) for r in report["regions"]} == {
+        ("", 2), ("广东", 1), ("北京", 1)}
+    assert body["labels"]["sites"] == {str(world["site_a"]["id"]): world["site_a"]["name"],
+                                       str(world["site_a2"]["id"]): "A2"}
+    week = get(world["owner"], f"/api/companies/{world['a']}/reports/traffic", grain="week")
+    assert week["report"]["series"] == [
+        {"period": "2026-W45", "visits": 4, "new_visitors": 3, "page_views": 6, "chats": 4}]
+
+
+def test_chats_count_on_the_day_they_started_with_timings(world) -> None:
+    report = get(world["owner"], f"/api/companies/{world['a']}/reports/chats")["report"]
+    assert report["totals"] == {
+        "chats": 4, "answered": 3, "missed": 1, "unanswered": 1, "left_messages": 1,
+        "left_messages_answered": 1, "transfers": 1, "bot_only": 0, "queued": 1,
+        "human": 3, "rated": 2}
+    first = report["first_response"]
+    assert (first["count"], first["average"]) == (3, round((20 + 90 + 43200) / 3))
+    assert close_to(first["median"], 90) and close_to(first["p90"], 43200)
+    duration = report["duration"]
+    assert (duration["count"], duration["average"]) == (3, round((2400 + 1860 + 1800) / 3))
+    assert close_to(duration["median"], 1860)
+    assert report["queue_wait"] == {"median": 0, "p90": 2, "average": 1, "count": 2}
+    answer = report["left_message_answer"]
+    assert answer["count"] == 1 and close_to(answer["median"], 43200)
+    heat = report["heatmap"]
+    assert heat[0][23] == 1 and heat[1][10] == 1 and heat[1][11] == 1 and heat[1][21] == 1
+    assert sum(map(sum, heat)) == 4
+    assert [(s["period"], s["chats"], s["missed"]) for s in report["series"]] == [
+        ("2026-11-02", 1, 0), ("2026-11-03", 3, 1)]
+    # The bot-only chat is the next day's.
+    wednesday = get(world["owner"], f"/api/companies/{world['a']}/reports/chats",
+                    **{"from": "2026-11-04", "to": "2026-11-04"})["report"]["totals"]
+    assert (wednesday["chats"], wednesday["bot_only"], wednesday["unanswered"]) == (1, 1, 1)
+
+
+def test_agents_figures(world) -> None:
+    report = get(world["owner"], f"/api/companies/{world['a']}/reports/agents")["report"]
+    rows = {row["agent_id"]: row for row in report["agents"]}
+    one, two = rows[world["agent1"]], rows[world["agent2"]]
+    assert (one["chats"], one["answered"], two["chats"], two["answered"]) == (3, 2, 1, 1)
+    assert one["first_response"]["count"] == 2 and one["first_response"]["average"] == round(
+        (20 + 43200) / 2)
+    assert two["first_response"]["median"] == 94 or close_to(two["first_response"]["median"],
+                                                              90)
+    assert one["rating"] == {"average": 5.0, "count": 1,
+                             "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}}
+    assert two["rating"]["average"] == 3.0
+    assert (one["chat_seconds"], two["chat_seconds"]) == (2400 + 58, 1800)
+    assert (one["online_seconds"], one["busy_seconds"], one["away_seconds"]) == (7200, 1800,
+                                                                                1800)
+    assert one["average_load"] == round(2458 / 9000, 2)
+    assert report["totals"]["rated"] == 2 and report["totals"]["rating_average"] == 4.0
+
+
+def test_conversion_funnel_per_rule_source_and_page(world) -> None:
+    report = get(world["owner"], f"/api/companies/{world['a']}/reports/conversion")["report"]
+    assert report["funnel"] == {"invitations": 3, "accepted": 1, "chats": 1, "leads": 1,
+                                "effective": 1}
+    rules = {r["rule_id"]: r for r in report["by_rule"]}
+    assert rules[77] == {"rule_id": 77, "invitations": 2, "accepted": 1, "chats": 1,
+                         "leads": 1, "effective": 1}
+    assert rules[None]["invitations"] == 1 and rules[None]["chats"] == 0
+    sources = {r["source"]: r for r in report["by_source"]}
+    assert sources["百度"] == {"source": "百度", "visits": 1, "invitations": 1, "accepted": 1,
+                              "chats": 1, "leads": 1, "effective": 1}
+    assert sources["direct"] == {"source": "direct", "visits": 2, "invitations": 1,
+                                 "accepted": 0, "chats": 2, "leads": 1, "effective": 0}
+    assert sources["example.org"]["chats"] == 1 and sources["example.org"]["leads"] == 0
+    assert {r["keyword"] for r in report["by_keyword"]} == {"牙齿矫正"}
+    pages = {r["page"]: r for r in report["by_page"]}
+    assert pages["https://www.example.com/ortho"]["effective"] == 1
+
+
+def test_who_sees_what(world) -> None:
+    a, site_a, site_a2 = world["a"], world["site_a"]["id"], world["site_a2"]["id"]
+    agent = get(world["agent-a"], f"/api/companies/{a}/reports/chats")["report"]
+    assert agent["scope"] == "self" and agent["filters"]["agent_id"] == world["agent1"]
+    assert agent["totals"]["chats"] == 2  # C1 and C4 are theirs
+    r = world["agent-a"].get(f"/api/companies/{a}/reports/chats",
+                             params={**RANGE, "agent_id": world["agent2"]})
+    assert r.status_code == 403
+    for kind in ("traffic", "conversion"):
+        assert world["agent-a"].get(f"/api/companies/{a}/reports/{kind}").status_code == 403
+    assert world["agent-a"].get(f"/api/companies/{a}/board").status_code == 403
+    # The supervisor serves only site A2, where nothing happened.
+    lead = get(world["lead-a"], f"/api/companies/{a}/reports/chats")["report"]
+    assert lead["scope"] == "sites" and lead["totals"]["chats"] == 0
+    r = world["lead-a"].get(f"/api/companies/{a}/reports/chats",
+                            params={**RANGE, "site_id": site_a})
+    assert r.status_code == 403
+    assert world["lead-a"].get(f"/api/companies/{a}/board").status_code == 200
+    # The client account: its company in the portal, nothing on the staff routes.
+    portal = get(world["client-a"], "/api/portal/reports/chats")["report"]
+    assert portal["totals"]["chats"] == 4 and portal["company_id"] == a
+    assert world["client-a"].get("/api/portal/reports/agents").status_code == 404
+    assert world["client-a"].get(f"/api/companies/{a}/reports/chats").status_code == 403
+    # Company B's people and ids.
+    b = world["b"]
+    for path in (f"/api/companies/{a}/reports/chats", f"/api/companies/{a}/board"):
+        assert world["agent-b"].get(path).status_code in (403, 404)
+    for field, value in (("site_id", site_a), ("team_id", 999999), ("agent_id", world["agent1"])):
+        r = world["owner"].get(f"/api/companies/{b}/reports/chats", params={field: value})
+        assert r.status_code == 404 and r.json()["error"]["field"] == field, r.text
+    del site_a2
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"from": "2026-11-05", "to": "2026-11-01"}, "from"),
+    ({"from": "2020-01-01", "to": "2026-11-01"}, "from"),
+    ({"from": "0001-01-01", "to": "9999-12-31"}, "from"),
+    ({"from": "yesterday"}, "from"),
+    ({"to": "2026-13-01"}, "to"),
+    ({"grain": "hour"}, "grain"),
+    ({"site_id": "-1"}, "site_id"),
+    ({"site_id": "1e3"}, "site_id"),
+    ({"agent_id": "x"}, "agent_id"),
+])
+def test_bad_input_is_refused_with_its_field(world, query, field) -> None:
+    r = world["owner"].get(f"/api/companies/{world['a']}/reports/chats", params=query)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["field"] == field
+
+
+def test_traffic_is_not_per_agent(world) -> None:
+    r = world["owner"].get(f"/api/companies/{world['a']}/reports/traffic",
+                           params={"agent_id": world["agent1"]})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "agent_id"
+
+
+def test_exports_match_the_report_and_escape_formulas(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+
+    def hostile() -> None:
+        v = seed.visitor(world["site_a"]["id"], T(2026, 11, 3, 18, 0))
+        for i, keyword in enumerate(("=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)")):
+            seed.visit(v, world["site_a"]["id"], T(2026, 11, 3, 18, i), number=2 + i,
+                       keyword=keyword, kind="search", source="百度")
+
+    write(app, hostile)
+    settle(app)
+    report = get(owner, f"/api/companies/{a}/reports/traffic")["report"]
+    r = owner.get(f"/api/companies/{a}/reports/traffic/export",
+                  params={**RANGE, "format": "csv", "table": "keywords"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-length"] == str(len(r.content))
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0] == ["keyword", "visits"]
+    cells = {row[0] for row in rows[1:]}
+    assert {"'=cmd|' /C calc'!A0", "'+1+1", "'-2", "'@SUM(A1)", "牙齿矫正"} == cells
+    assert len(rows) - 1 == len(report["keywords"])
+    r = owner.get(f"/api/companies/{a}/reports/chats/export",
+                  params={**RANGE, "format": "xlsx"})
+    assert r.status_code == 200
+    book = CalamineWorkbook.from_filelike(io.BytesIO(r.content))
+    assert book.sheet_names == ["summary", "series", "heatmap"]
+    summary = dict(row[:2] for row in book.get_sheet_by_name("summary").to_python()[1:])
+    assert summary["chats"] == 4 and summary["missed"] == 1
+    for query, field in (({"format": "pdf"}, "format"), ({"format": "csv"}, "table"),
+                         ({"format": "csv", "table": "nope"}, "table")):
+        r = owner.get(f"/api/companies/{a}/reports/chats/export", params={**RANGE, **query})
+        assert r.status_code == 400 and r.json()["error"]["field"] == field
+
+
+def test_aggregates_equal_a_rebuild_and_follow_a_time_zone_change(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    get(owner, f"/api/companies/{a}/reports/chats")  # caught up
+    stored = run(app, app.runtime.db.read(report_aggregates.all_rows))
+    assert stored == write(app, report_aggregates.rebuilt_rows)
+    r = owner.patch(f"/api/companies/{a}", json={"settings": {"timezone": "Asia/Shanghai"}})
+    assert r.status_code == 200
+    report = get(owner, f"/api/companies/{a}/reports/chats",
+                 **{"from": "2026-11-03", "to": "2026-11-04"})["report"]
+    # In Shanghai C1 starts on Tuesday 12:30, C2 at 23:00, C3 on Wednesday 00:00.
+    assert report["heatmap"][1][12] == 1 and report["heatmap"][1][23] == 1
+    assert report["heatmap"][2][0] == 1
+    stored = run(app, app.runtime.db.read(report_aggregates.all_rows))
+    assert stored == write(app, report_aggregates.rebuilt_rows)
+
+
+def test_the_board_shows_agents_queue_and_today(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    today = app.runtime.services.now()
+
+    def waiting() -> None:
+        v = seed.visitor(world["site_a"]["id"], today)
+        cid = seed.conversation(world["site_a"]["id"], v, today - timedelta(seconds=90), [
+            (today - timedelta(seconds=90), "visitor", v, "text", "hello?")], status="open")
+        seed.insert("report_mark", source=f"x{cid}", last_id=0, timezones="")  # harmless
+        from appliance.storage.database import bound_database
+        bound_database.obj.execute_sql(
+            "UPDATE conversation SET queued_at = ? WHERE id = ?",
+            (str(today - timedelta(seconds=90)), cid))
+
+    write(app, waiting)
+    board = owner.get(f"/api/companies/{a}/board").json()["board"]
+    # The bot-only chat C5 (open since 4 Nov) and the one queued 90 s ago wait.
+    assert board["queue"]["waiting"] == 2
+    assert board["queue"]["oldest_queued_at"] == "2026-11-04T05:30:00Z"
+    assert board["chatting"] == 0
+    assert {x["id"] for x in board["agents"]} >= {world["agent1"], world["agent2"]}
+    assert len(board["today"]["chats_by_hour"]) == 24
+
+
+def test_scheduled_mail_per_recipient_with_summary_and_xlsx(world, smtp) -> None:  # noqa: F811
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    r = owner.put("/api/settings/smtp", json={"host": "127.0.0.1", "port": smtp.port,
+                                              "security": "none", "username": "",
+                                              "from_address": "kefu@example.com"})
+    assert r.status_code == 200, r.text
+    r = owner.patch(f"/api/companies/{a}", json={"settings": {
+        "report_schedule": "weekly", "report_emails": ["boss@client-a.example"],
+        "report_recipients": [{"email": "desk@client-a.example", "schedule": "daily"}]}})
+    assert r.status_code == 200, r.text
+    assert r.json()["company"]["settings"]["report_recipients"] == [
+        {"email": "desk@client-a.example", "schedule": "daily"}]
+    for bad in ([{"email": "x@y.example", "schedule": "hourly"}], [{"email": "nope"}], "x"):
+        r = owner.patch(f"/api/companies/{a}", json={"settings": {"report_recipients": bad}})
+        assert r.status_code == 400 and r.json()["error"]["field"] == "report_recipients"
+    svc = app.runtime.services
+    wednesday = T(2026, 11, 4, 17, 0)  # 12:00 in New York: the last day is Tuesday 3 Nov
+    queued = run(app, send_due_reports(svc, wednesday))
+    assert sorted(queued) == sorted([f"{a}:2026-11-03", f"{a}:2026-W44"])
+    assert run(app, send_due_reports(svc, wednesday)) == []  # once per schedule and period
+    mails = {m["To"]: m for m in smtp.inbox.wait(2, timeout=30)}
+    daily = mails["desk@client-a.example"]
+    text = daily.get_body(("plain",)).get_content()
+    assert "Chats: 3" in text and "Missed: 1" in text and "Visits: 3" in text, text
+    assert "2026-11-03" in daily["Subject"]
+    [attachment] = list(daily.iter_attachments())
+    book = CalamineWorkbook.from_filelike(io.BytesIO(attachment.get_content()))
+    assert {"summary", "chats", "traffic", "agents"} <= set(book.sheet_names)
+    chats = dict(row[:2] for row in book.get_sheet_by_name("chats").to_python()[1:])
+    assert chats["chats"] == 3 and chats["left_messages"] == 1
+    assert "W44" in mails["boss@client-a.example"]["Subject"]
+
+
+def test_the_board_is_pushed_when_a_chat_starts_and_ends(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    site = world["site_a"]
+
+    async def scenario() -> None:
+        ws = await agent_socket(app, owner, workbench=False)
+        await ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        first = (await next_of(ws, "board", timeout=10))["board"]
+        open_before = first["chatting"] + first["queue"]["waiting"]
+        assert first["company_id"] == a and open_before == 1  # the bot-only chat C5
+        # Refusals come back as error frames and leave the socket open.
+        await ws.send(json.dumps({"type": "board_watch", "company_id": "x"}))
+        error = await next_of(ws, "error", timeout=10)
+        assert (error["request"], error["error"]["field"]) == ("board_watch", "company_id")
+        await ws.send(json.dumps({"type": "board_watch", "company_id": world["b"],
+                                  "site_id": site["id"]}))
+        assert (await next_of(ws, "error", timeout=10))["error"]["code"] == "not_found"
+        await ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        await next_of(ws, "board", timeout=10)
+        conversation = await asyncio.to_thread(chat, app, site, ORIGIN_A)
+        while True:  # pushed without asking again
+            board = (await next_of(ws, "board", timeout=10))["board"]
+            if (board["chatting"] + board["queue"]["waiting"] == open_before + 1
+                    and board["today"]["chats"] >= 1):
+                break
+        r = await asyncio.to_thread(world["agent-a"].post,
+                                    f"/api/conversations/{conversation}/close", json={})
+        assert r.status_code == 200, r.text
+        while True:
+            board = (await next_of(ws, "board", timeout=10))["board"]
+            if board["chatting"] + board["queue"]["waiting"] == open_before:
+                break
+        await ws.close()
+        agent_ws = await agent_socket(app, world["agent-a"], workbench=False)
+        await agent_ws.send(json.dumps({"type": "board_watch", "company_id": a}))
+        assert (await next_of(agent_ws, "error", timeout=10))["error"]["code"] == "forbidden"
+        await agent_ws.close()
+
+    asyncio.run(scenario())
