@@ -2,8 +2,8 @@
 applied in its own transaction and recorded; a backup is taken before any is applied.
 
 To change the schema, add `mNNNN_what.py` with `MIGRATION = Migration(N, ...)` and append it to
-`MIGRATIONS` below (never edit one that has shipped); then change `storage/tables.py` to match
-(tests/test_storage_migrations.py compares the two)."""
+`MIGRATIONS` below (never edit one that has shipped); then change the module of that part in
+`storage/tables/` to match (tests/test_storage_migrations.py compares the two)."""
 
 from __future__ import annotations
 
