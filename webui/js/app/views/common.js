@@ -1,6 +1,6 @@
 // Pieces every view uses: the page header, sections, empty states and small labels.
 import { h } from '../../dom.js';
-import { t } from '../../i18n.js';
+import { getLanguage, t } from '../../i18n.js';
 
 /** `<header>` with a focusable h1 (focused on navigation), optional lead text and actions. */
 export function pageHeader(title, { lead = null, actions = [], back = null } = {}) {
@@ -50,4 +50,23 @@ export function button(label, onclick, { kind = '', test = null, type = 'button'
 export function formatDate(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleDateString(document.documentElement.lang);
+}
+
+/**
+ * A view kept mounted between visits (the console, the live visitor list): `mount(ctx, rt)` builds
+ * `{rt, lang, root, show(id), destroy()}` once, and again only for another console runtime or
+ * language; each visit shows `params.id` in it.
+ */
+export function keptView(mount) {
+  let mounted = null;
+  return async (ctx, params) => {
+    const rt = ctx.console;
+    await rt.ready;
+    if (!mounted || mounted.rt !== rt || mounted.lang !== getLanguage()) {
+      mounted?.destroy();
+      mounted = mount(ctx, rt);
+    }
+    mounted.show(params.id ?? null);
+    return mounted.root;
+  };
 }

@@ -2,6 +2,7 @@
 import { h } from '../../dom.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
+import { keptView } from './common.js';
 import { neighbour, shortcutFor, suggestionIndexFor } from '../../console/keys.js';
 import { createBoardPane } from '../console/board-pane.js';
 import { createChatPane } from '../console/chat-pane.js';
@@ -11,7 +12,6 @@ import { createSidebarPane } from '../console/sidebar-pane.js';
 const WIDE = '(min-width: 761px)';
 /** What counts as using the console (and keeps the agent from turning "away"). */
 const ACTIVITY_EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'];
-let mounted = null;
 
 function linkText(state) {
   if (state === 'closed') return t('console.link.closed');
@@ -143,13 +143,4 @@ function mount(ctx, rt) {
   return view;
 }
 
-export async function consoleView(ctx, params) {
-  const rt = ctx.console;
-  await rt.ready;
-  if (!mounted || mounted.rt !== rt || mounted.lang !== getLanguage()) {
-    mounted?.destroy();
-    mounted = mount(ctx, rt);
-  }
-  mounted.show(params.id ?? null);
-  return mounted.root;
-}
+export const consoleView = keptView(mount);

@@ -3,12 +3,12 @@ import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { getLanguage, t } from '../../i18n.js';
 import { parseHash } from '../../routes.js';
+import { keptView } from './common.js';
 import { SOURCE_KINDS, STATES } from '../../console/live-visitors.js';
 import { createVisitorDetails } from '../console/visitor-details.js';
 import { createVisitorTable } from '../console/visitor-table.js';
 
 const TICK_MS = 1000;
-let mounted = null;
 
 function option(value, label, selected) {
   return h('option', { value, selected: value === selected }, label);
@@ -115,13 +115,4 @@ function mount(ctx, rt) {
   return view;
 }
 
-export async function visitorsView(ctx, params) {
-  const rt = ctx.console;
-  await rt.ready;
-  if (!mounted || mounted.rt !== rt || mounted.lang !== getLanguage()) {
-    mounted?.destroy();
-    mounted = mount(ctx, rt);
-  }
-  mounted.show(params.id ?? null);
-  return mounted.root;
-}
+export const visitorsView = keptView(mount);
