@@ -7,8 +7,10 @@ import secrets
 from typing import Any
 
 from appliance.domain import validation as v
+from appliance.domain.bot_chat import AGENT as TAKEN_BY_AGENT
 from appliance.domain.conversations import (
     AGENT,
+    BOT,
     CLOSED,
     NOTE,
     OPEN,
@@ -20,6 +22,7 @@ from appliance.domain.conversations import (
 )
 from appliance.domain.errors import Conflict, Invalid
 from appliance.domain.events import (
+    BotChatChanged,
     ConversationChanged,
     Event,
     MessageCreated,
@@ -73,6 +76,36 @@ async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversa
         return store.get_conversation(conversation_id), [line]
 
     return await _change(svc, claim)
+
+
+async def do_take_over(svc: Services, actor: User, conversation_id: int) -> Conversation:
+    """A person takes a chat over from the answer bot: it is handed over (reason `agent`)
+    and assigned to them in one write, with the `agent_joined` line the visitor sees. A chat
+    already handed over (the visitor asked a moment before) is claimed as it is."""
+    await access_conversation(svc, actor, conversation_id)
+    now = svc.now()
+
+    @on_writer
+    def take_over() -> tuple[Conversation, list[Message], bool]:
+        current = store.get_conversation(conversation_id)
+        if current.status not in (BOT, OPEN):
+            raise Conflict("This conversation is closed")
+        require_can_write(actor, current.assignee_id)
+        taken = store.hand_over(conversation_id, TAKEN_BY_AGENT, now) is not None
+        if current.assignee_id == actor.id:
+            return current, [], taken
+        store.set_assignee(conversation_id, actor.id)
+        line = _system_message(conversation_id, "agent_joined", actor.display_name, now, actor.id)
+        return store.get_conversation(conversation_id), [line], taken
+
+    def events(result: tuple[Conversation, list[Message], bool]) -> list[Event]:
+        conversation, lines, taken = result
+        left_bot: list[Event] = [BotChatChanged(conversation)] if taken else []
+        return [ConversationChanged(conversation), *left_bot,
+                *(MessageCreated(line, conversation) for line in lines)]
+
+    conversation, _, _ = await svc.commit(take_over, events)
+    return conversation
 
 
 async def check_transfer(svc: Services, actor: User, conversation_id: int,
