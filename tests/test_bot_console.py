@@ -268,3 +268,14 @@ def test_a_bot_chat_whose_visitor_left_is_closed_as_the_bots_alone(start_applian
     closed_list = owner.get("/api/conversations", params={"view": "closed"}).json()[
         "conversations"]
     assert {c["id"] for c in closed_list} == {stays, goes}
+    # The chats report counts both as the bot's alone, neither as missed.
+
+    def totals() -> dict | None:
+        r = owner.get(f"/api/companies/{world['company']}/reports/chats")
+        assert r.status_code == 200, r.text
+        found = r.json()["report"]["totals"]
+        return found if found["bot_only"] == 2 else None
+
+    report = wait_for(totals)
+    assert report is not None
+    assert (report["chats"], report["missed"], report["answered"]) == (2, 0, 0)
