@@ -209,6 +209,39 @@ def test_writing_in_a_bot_chat_still_takes_it_over(appliance, world) -> None:
     assert bot_list(li_client) == []
 
 
+def test_claiming_or_closing_a_bot_chat(appliance, world) -> None:
+    li, li_client = add_agent(appliance, world["owner"], "xiaoli", world["site"]["id"])
+
+    async def scenario() -> tuple[int, int]:
+        boss = await agent_socket(appliance, world["owner"], workbench=False)
+        ids = []
+        for text in ("可以开发票吗", "门店几点开门"):
+            ws = await Visitor.connect(Widget(appliance, world["site"]["widget_key"]))
+            ids.append((await say(ws, text))["conversation_id"])
+            await bot_says(ws)
+            await frames_until(boss, "bot_chat")
+            await ws.close()
+        # `claim` on the bot's chat takes it over (the same write as take-over).
+        r = await asyncio.to_thread(li_client.post, f"/api/conversations/{ids[0]}/claim")
+        assert r.status_code == 200, r.text
+        claimed = r.json()["conversation"]
+        assert (claimed["status"], claimed["assignee_id"]) == ("open", li["id"])
+        assert claimed["handover_reason"] == "agent"
+        frame, _ = await frames_until(boss, "bot_chat")
+        assert (frame["conversation"]["id"], frame["conversation"]["status"]) == (ids[0], "open")
+        # Closing one the bot serves: it leaves the bot's list too.
+        r = await asyncio.to_thread(world["owner"].post, f"/api/conversations/{ids[1]}/close")
+        assert r.status_code == 200, r.text
+        frame, _ = await frames_until(boss, "bot_chat")
+        assert (frame["conversation"]["id"], frame["conversation"]["status"]) == (
+            ids[1], "closed")
+        await boss.close()
+        return ids[0], ids[1]
+
+    asyncio.run(scenario())
+    assert bot_list(world["owner"]) == []
+
+
 def wait_for(check, timeout: float = 10):
     deadline = time.monotonic() + timeout
     while True:

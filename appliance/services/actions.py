@@ -60,7 +60,8 @@ async def _change(svc: Services, job: WriterJob[Change]) -> Conversation:
 
 
 async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversation:
-    await access_conversation(svc, actor, conversation_id)
+    if (await access_conversation(svc, actor, conversation_id)).status == BOT:
+        return await do_take_over(svc, actor, conversation_id)  # claiming the bot's chat
     now = svc.now()
 
     @on_writer
@@ -181,11 +182,15 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
     require_can_write(actor, conversation.assignee_id)
     now = svc.now()
 
+    left_bot = False
+
     @on_writer
     def change() -> tuple[Conversation, list[Message]]:
+        nonlocal left_bot
         current = store.get_conversation(conversation_id)
         if current.status == status:
             return current, []
+        left_bot = current.status == BOT
         lines = []
         if status == CLOSED:
             lines.append(_system_message(conversation_id, "closed", actor.display_name, now,
@@ -197,7 +202,14 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
                                          actor.id))
         return store.get_conversation(conversation_id), lines
 
-    changed = await _change(svc, change)
+    def events(result: Change) -> list[Event]:
+        conversation, lines = result
+        # Closed while the bot served it: the consoles' "with the bot" lists drop it.
+        dropped: list[Event] = [BotChatChanged(conversation)] if left_bot else []
+        return [ConversationChanged(conversation), *dropped,
+                *(MessageCreated(line, conversation) for line in lines)]
+
+    changed, _ = await svc.commit(change, events)
     if status == CLOSED:  # a chat slot is free: the queue moves
         await routing.drain_queue(svc, changed.site_id)
     return changed
