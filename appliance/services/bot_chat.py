@@ -328,6 +328,7 @@ class LeftBotChats:
         self.svc = svc
         self.after = timedelta(seconds=after_seconds)
         self._seen: dict[int, datetime] = {}  # visitor id -> last time seen connected
+        self._since: datetime | None = None  # the first pass: nobody was seen before it
 
     async def sweep(self) -> list[Conversation]:
         """One pass over the chats the bot serves (each visitor with a connection now is
@@ -335,13 +336,17 @@ class LeftBotChats:
         now = self.svc.now()
         quiet_since = now - self.after
         closed: list[Conversation] = []
+        if self._since is None:
+            self._since = now
+        # Just started: who was connected before is not known (they may be reconnecting).
+        starting = self._since > quiet_since
         self._seen = {k: t for k, t in self._seen.items() if t > quiet_since}
         for conversation_id, visitor_id, active_at in await self.svc.db.read(
                 store.bot_chats, BOT_CHATS_SWEPT):
             if self.svc.visitors.visitor_online(visitor_id):
                 self._seen[visitor_id] = now
                 continue
-            if active_at >= quiet_since or visitor_id in self._seen:
+            if active_at >= quiet_since or visitor_id in self._seen or starting:
                 continue
             changed = await self.svc.commit(
                 on_writer(partial(store.close_left_bot_chat, conversation_id, quiet_since,
