@@ -74,6 +74,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("missed_after_seconds", int, 120,
             "A conversation whose visitor has had no connection this long before any agent "
             "answered is recorded as missed, in seconds.", minimum=1),
+    Setting("bot_close_after_seconds", int, 1800,
+            "A chat the answer bot serves is closed when its visitor has written nothing and "
+            "had no connection this long (recorded as the bot's alone, not missed), in "
+            "seconds.", minimum=1),
     Setting("mail_retry_seconds", int, 60,
             "First wait before retrying a mail the SMTP server did not take; it doubles on each "
             "failure (at most an hour) and the mail is given up after 24 hours, in seconds.",

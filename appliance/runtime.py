@@ -22,6 +22,7 @@ from pathlib import Path
 
 from appliance.config import Config
 from appliance.domain.events import (
+    BotChatChanged,
     ConversationChanged,
     Event,
     InvitationChanged,
@@ -45,6 +46,7 @@ from appliance.realtime.visitors import LiveVisitors
 from appliance.services import invitations, privacy, reports, routing, search, uploads, visits
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.board import REFRESH_SECONDS, BoardWatchers
+from appliance.services.bot_chat import LeftBotChats
 from appliance.services.context import Limits, Services, Tracking
 from appliance.services.events import Consumer, EventBus
 from appliance.services.mail import MailDelivery
@@ -105,6 +107,7 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher,
     every consumer's event is published somewhere)."""
     return {
         MessageCreated: [hub.on_message, aggregator.on_message],
+        BotChatChanged: [hub.on_bot_chat],
         ConversationChanged: [hub.on_conversation, queue.on_conversation, live.on_conversation,
                               aggregator.on_conversation, boards.on_conversation],
         ReadUpTo: [hub.on_read],
@@ -141,12 +144,15 @@ class Loop:
 def background_loops(runtime: Runtime) -> list[Loop]:
     svc, config = runtime.services, runtime.config
     missed = MissedChats(svc, config.missed_after_seconds)
+    left_bot = LeftBotChats(svc, config.bot_close_after_seconds)
     return [
         Loop("outbox delivery", runtime.outbox.run),
         Loop("expired sessions", lambda: do_delete_expired_sessions(svc), every=3600),
         Loop("unanswered chats", lambda: routing.reoffer_unanswered(svc), every=5,
              first_after=5),
         Loop("missed chats", missed.sweep, every=10),
+        Loop("bot chats whose visitor left", left_bot.sweep,
+             every=min(10.0, max(0.5, config.bot_close_after_seconds / 4))),
         Loop("abandoned uploads", lambda: uploads.do_delete_abandoned(svc, runtime.uploads_dir),
              every=600, first_after=60),
         Loop("search index", lambda: search.index_behind(svc), every=0.5),

@@ -117,7 +117,8 @@ def test_the_bot_answers_a_paraphrase_and_a_resend_gets_one_answer(appliance, wo
         assert again["seq"] == ack["seq"]
         with pytest.raises(TimeoutError):
             await bot_says(ws, timeout=0.7)
-        # The console hears nothing of a chat the bot serves: no alert, no frame.
+        # The console hears of a chat the bot serves only through `bot_chat` frames (its
+        # "with the bot" list, tests/test_bot_console.py): no alert, no conversation frame.
         with pytest.raises(TimeoutError):
             while True:
                 frame = json.loads(await asyncio.wait_for(console.recv(), 0.5))

@@ -103,6 +103,7 @@ def _samples() -> dict[str, list[dict[str, Any]]]:
         "visitors_frame": frames.visitors_frame([], {"1": 0}),
         "visitors_delta_frame": frames.visitors_delta_frame([], [17], {"1": 0}),
         "board_frame": frames.board_frame({"company_id": 1}),
+        "bot_chat_frame": frames.bot_chat_frame(conversation, (message,)),
     }
     every = {name for name, value in vars(frames).items()
              if (name.endswith("_frame") and inspect.isfunction(value)) or name in ("PING",

@@ -24,7 +24,9 @@ ATTACHMENT = "attachment"  # an image or a file: the bot reads only text
 AGENT = "agent"            # an agent wrote in the chat (took it over)
 TURNED_OFF = "bot_off"     # the site's bot was turned off while it served the chat
 HANDOVER_REASONS = (ASKED, FAILURES, DOWNVOTED, ATTACHMENT, AGENT, TURNED_OFF)
-SERVED, HANDED_OVER = "served", "handed_over"  # conversation.bot_outcome
+# conversation.bot_outcome: the bot served the chat (and still does, or it was closed by a
+# person), handed it to people, or served it until its visitor left (closed automatically).
+SERVED, HANDED_OVER, LEFT = "served", "handed_over", "left"
 
 DEFAULT_NAMES = {"zh-CN": "智能助理", "en": "Assistant"}
 _TEXTS = {
@@ -116,12 +118,14 @@ def handover_body(reason: str, agents_online: bool | None, language: str) -> str
 
 
 def reply_of(action: str, decision: Decision | None, answer_id: int | None) -> BotReply:
+    confidence = None if decision is None else round(decision.confidence, 3)
     if action == ANSWER and decision is not None:
         entry = decision.candidates[0].entry
-        return BotReply(ANSWER, answer_id, entry.id, entry.answer)
+        return BotReply(ANSWER, answer_id, entry.id, entry.answer, confidence=confidence)
     if action == SUGGEST and decision is not None:
         return BotReply(SUGGEST, answer_id, choices=tuple(
-            (c.entry.id, c.entry.question) for c in decision.candidates))
+            (c.entry.id, c.entry.question) for c in decision.candidates),
+            confidence=confidence)
     return BotReply(action, answer_id)
 
 
@@ -143,7 +147,8 @@ def reply_to_json(reply: BotReply) -> str:
     return json.dumps({"action": reply.action, "answer_id": reply.answer_id,
                        "entry_id": reply.entry_id, "answer": reply.answer,
                        "choices": [list(c) for c in reply.choices],
-                       "agents_online": reply.agents_online}, ensure_ascii=False)
+                       "agents_online": reply.agents_online,
+                       "confidence": reply.confidence}, ensure_ascii=False)
 
 
 def reply_from_json(text: str | None) -> BotReply | None:
@@ -153,4 +158,5 @@ def reply_from_json(text: str | None) -> BotReply | None:
     return BotReply(action=str(data["action"]), answer_id=data.get("answer_id"),
                     entry_id=data.get("entry_id"), answer=str(data.get("answer") or ""),
                     choices=tuple((int(e), str(q)) for e, q in data.get("choices") or ()),
-                    agents_online=data.get("agents_online"))
+                    agents_online=data.get("agents_online"),
+                    confidence=data.get("confidence"))

@@ -54,6 +54,7 @@ class BotReply:
     answer: str = ""
     choices: tuple[tuple[int, str], ...] = ()  # (entry id, question)
     agents_online: bool | None = None
+    confidence: float | None = None  # the decision's confidence (answer, suggest), for agents
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,7 @@ class Conversation:
     rating: int | None = None  # the visitor's 1-5 after closing
     rating_comment: str = ""
     missed: bool = False  # the visitor left before any agent answered
-    bot_outcome: str | None = None  # served | handed_over; None: the bot took no part
+    bot_outcome: str | None = None  # served | handed_over | left; None: the bot took no part
     handover_reason: str | None = None  # asked | failures | downvoted | attachment | agent
 
 

@@ -183,3 +183,14 @@ class InvitationChanged(Event):
 
     type: ClassVar[str] = "invitation"
     invitation: Invitation
+
+
+@dataclass(frozen=True, slots=True)
+class BotChatChanged(Event):
+    """A chat the answer bot serves changed: a new question and the bot's reply (`messages`,
+    in order), or it left the bot (handed over, taken over, closed: the new status). Consoles
+    follow the bot's chats with it (docs/protocol.md, `bot_chat`), with no alert."""
+
+    type: ClassVar[str] = "bot_chat"
+    conversation: Conversation
+    messages: tuple[Message, ...] = ()

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from appliance.domain.conversations import BOT, VISITOR
 from appliance.domain.events import (
+    BotChatChanged,
     ConversationChanged,
     InvitationChanged,
     MessageCreated,
@@ -22,6 +23,7 @@ from appliance.domain.events import (
 from appliance.domain.invitations import SHOWN
 from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode, text_frame
 from appliance.wire.frames import (
+    bot_chat_frame,
     conversation_frame,
     invitation_frame,
     invitation_withdrawn_frame,
@@ -131,6 +133,11 @@ class Hub:
         if conv.status != BOT:
             self._to_agents(conv.site_id, conversation_frame(conv))
         self._to_visitor(conv.visitor_id, visitor_conversation_frame(conv))
+
+    def on_bot_chat(self, event: BotChatChanged) -> None:
+        """The site's consoles follow the bot's chats with `bot_chat` frames (no alert)."""
+        self._to_agents(event.conversation.site_id,
+                        bot_chat_frame(event.conversation, event.messages))
 
     def on_read(self, event: ReadUpTo) -> None:
         frame = read_frame(event.conversation_id, event.reader, event.seq)

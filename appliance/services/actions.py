@@ -7,8 +7,10 @@ import secrets
 from typing import Any
 
 from appliance.domain import validation as v
+from appliance.domain.bot_chat import AGENT as TAKEN_BY_AGENT
 from appliance.domain.conversations import (
     AGENT,
+    BOT,
     CLOSED,
     NOTE,
     OPEN,
@@ -20,6 +22,7 @@ from appliance.domain.conversations import (
 )
 from appliance.domain.errors import Conflict, Invalid
 from appliance.domain.events import (
+    BotChatChanged,
     ConversationChanged,
     Event,
     MessageCreated,
@@ -57,7 +60,8 @@ async def _change(svc: Services, job: WriterJob[Change]) -> Conversation:
 
 
 async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversation:
-    await access_conversation(svc, actor, conversation_id)
+    if (await access_conversation(svc, actor, conversation_id)).status == BOT:
+        return await do_take_over(svc, actor, conversation_id)  # claiming the bot's chat
     now = svc.now()
 
     @on_writer
@@ -73,6 +77,36 @@ async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversa
         return store.get_conversation(conversation_id), [line]
 
     return await _change(svc, claim)
+
+
+async def do_take_over(svc: Services, actor: User, conversation_id: int) -> Conversation:
+    """A person takes a chat over from the answer bot: it is handed over (reason `agent`)
+    and assigned to them in one write, with the `agent_joined` line the visitor sees. A chat
+    already handed over (the visitor asked a moment before) is claimed as it is."""
+    await access_conversation(svc, actor, conversation_id)
+    now = svc.now()
+
+    @on_writer
+    def take_over() -> tuple[Conversation, list[Message], bool]:
+        current = store.get_conversation(conversation_id)
+        if current.status not in (BOT, OPEN):
+            raise Conflict("This conversation is closed")
+        require_can_write(actor, current.assignee_id)
+        taken = store.hand_over(conversation_id, TAKEN_BY_AGENT, now) is not None
+        if current.assignee_id == actor.id:
+            return current, [], taken
+        store.set_assignee(conversation_id, actor.id)
+        line = _system_message(conversation_id, "agent_joined", actor.display_name, now, actor.id)
+        return store.get_conversation(conversation_id), [line], taken
+
+    def events(result: tuple[Conversation, list[Message], bool]) -> list[Event]:
+        conversation, lines, taken = result
+        left_bot: list[Event] = [BotChatChanged(conversation)] if taken else []
+        return [ConversationChanged(conversation), *left_bot,
+                *(MessageCreated(line, conversation) for line in lines)]
+
+    conversation, _, _ = await svc.commit(take_over, events)
+    return conversation
 
 
 async def check_transfer(svc: Services, actor: User, conversation_id: int,
@@ -148,11 +182,15 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
     require_can_write(actor, conversation.assignee_id)
     now = svc.now()
 
+    left_bot = False
+
     @on_writer
     def change() -> tuple[Conversation, list[Message]]:
+        nonlocal left_bot
         current = store.get_conversation(conversation_id)
         if current.status == status:
             return current, []
+        left_bot = current.status == BOT
         lines = []
         if status == CLOSED:
             lines.append(_system_message(conversation_id, "closed", actor.display_name, now,
@@ -164,7 +202,14 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
                                          actor.id))
         return store.get_conversation(conversation_id), lines
 
-    changed = await _change(svc, change)
+    def events(result: Change) -> list[Event]:
+        conversation, lines = result
+        # Closed while the bot served it: the consoles' "with the bot" lists drop it.
+        dropped: list[Event] = [BotChatChanged(conversation)] if left_bot else []
+        return [ConversationChanged(conversation), *dropped,
+                *(MessageCreated(line, conversation) for line in lines)]
+
+    changed, _ = await svc.commit(change, events)
     if status == CLOSED:  # a chat slot is free: the queue moves
         await routing.drain_queue(svc, changed.site_id)
     return changed

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from appliance.domain import validation as v
@@ -47,7 +48,7 @@ from appliance.domain.conversations import (
     Sender,
 )
 from appliance.domain.errors import Conflict, Invalid, NotFound, conversation_not_found
-from appliance.domain.events import ConversationChanged, Event, MessageCreated
+from appliance.domain.events import BotChatChanged, ConversationChanged, Event, MessageCreated
 from appliance.domain.kb import (
     Action,
     BotAnswer,
@@ -64,6 +65,7 @@ from appliance.storage import conversations as store
 from appliance.storage import kb as kb_store
 
 LAST_REPLIES = 10  # enough of the bot's latest replies to count failures in a row
+BOT_CHATS_SWEPT = 5000  # the bot's chats looked at per pass of LeftBotChats (oldest first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +91,18 @@ class BotTurn:
     category_id: int | None = None  # the chat's category, for routing after a hand-over
 
     def events(self) -> list[Event]:
-        changed: list[Event] = [ConversationChanged(self.conversation)] if self.handed_over else []
+        changed: list[Event] = [ConversationChanged(self.conversation),
+                                BotChatChanged(self.conversation)] if self.handed_over else []
         return [*changed, *(MessageCreated(m, self.conversation) for m in self.messages)]
+
+
+def bot_chat_events(question: Message, after: Conversation, turn: BotTurn | None) -> list[Event]:
+    """What consoles' "with the bot" lists hear of a visitor's message in a chat the bot
+    served when it arrived: the question and the reply (a hand-over says so itself)."""
+    if after.status != BOT or (turn is not None and turn.handed_over):
+        return []
+    latest = after if turn is None else turn.conversation
+    return [BotChatChanged(latest, (question, *(() if turn is None else turn.messages)))]
 
 
 def _target(visitor_id: int, conversation_id: int | None) -> Conversation | None:
@@ -303,3 +315,44 @@ async def check_vote(svc: Services, site: Site, visitor_id: int,
     turn = await svc.commit(on_writer(lambda: _hand_over(
         plan, store.require_head(conversation.id), DOWNVOTED, now)), BotTurn.events)
     return voted, turn
+
+
+# -- chats whose visitor left ----------------------------------------------------------------
+
+class LeftBotChats:
+    """Closes the bot's chats whose visitor left: no message for `after_seconds` and no
+    connection (socket or long-poll) of the visitor for as long. They are recorded as the
+    bot's alone (`bot_outcome` `left`), not as missed (no person was ever asked)."""
+
+    def __init__(self, svc: Services, after_seconds: int) -> None:
+        self.svc = svc
+        self.after = timedelta(seconds=after_seconds)
+        self._seen: dict[int, datetime] = {}  # visitor id -> last time seen connected
+        self._since: datetime | None = None  # the first pass: nobody was seen before it
+
+    async def sweep(self) -> list[Conversation]:
+        """One pass over the chats the bot serves (each visitor with a connection now is
+        noted, so that "no connection for as long" counts from when it went)."""
+        now = self.svc.now()
+        quiet_since = now - self.after
+        closed: list[Conversation] = []
+        if self._since is None:
+            self._since = now
+        # Just started: who was connected before is not known (they may be reconnecting).
+        starting = self._since > quiet_since
+        self._seen = {k: t for k, t in self._seen.items() if t > quiet_since}
+        for conversation_id, visitor_id, active_at in await self.svc.db.read(
+                store.bot_chats, BOT_CHATS_SWEPT):
+            if self.svc.visitors.visitor_online(visitor_id):
+                self._seen[visitor_id] = now
+                continue
+            if active_at >= quiet_since or visitor_id in self._seen or starting:
+                continue
+            changed = await self.svc.commit(
+                on_writer(partial(store.close_left_bot_chat, conversation_id, quiet_since,
+                                  now)),
+                lambda conv: [] if conv is None else [ConversationChanged(conv),
+                                                      BotChatChanged(conv)])
+            if changed is not None:
+                closed.append(changed)
+        return closed

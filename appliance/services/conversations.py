@@ -38,6 +38,7 @@ from appliance.domain.errors import (
     conversation_not_found,
 )
 from appliance.domain.events import (
+    BotChatChanged,
     ConversationChanged,
     Event,
     InvitationChanged,
@@ -219,7 +220,9 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
         invited: list[Event] = [] if sent.invitation is None else [
             InvitationChanged(sent.invitation)]
         bot = [] if sent.bot is None else sent.bot.events()
-        return [*opened, *invited, MessageCreated(sent.message, sent.conversation), *bot]
+        followed = bot_chat.bot_chat_events(sent.message, sent.conversation, sent.bot)
+        return [*opened, *invited, MessageCreated(sent.message, sent.conversation), *bot,
+                *followed]
 
     sent, _ = await svc.commit(send, events)
     return sent
@@ -242,16 +245,17 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
     now = svc.now()
 
     @on_writer
-    def send() -> tuple[Sent, list[Message]]:
+    def send() -> tuple[Sent, list[Message], bool]:
         current = store.require_head(conversation_id)
         require_conversation_visible(actor, current.site_id)
         existing = store.find_sent(sender, fields["client_id"])
         if existing is not None:
-            return Sent(existing, store.require_head(existing.conversation_id), True), []
+            return Sent(existing, store.require_head(existing.conversation_id), True), [], False
         if current.status not in LIVE_STATUSES:
             raise Conflict("This conversation is closed; reopen it first")
         require_can_write(actor, current.assignee_id)
-        if current.status == BOT and fields["kind"] != NOTE:  # a person takes over from the bot
+        taken = current.status == BOT and fields["kind"] != NOTE
+        if taken:  # a person takes over from the bot
             current = store.hand_over(conversation_id, TAKEN_BY_AGENT, now) or current
         if current.status == PENDING and fields["kind"] != NOTE:  # answering a left message
             current = replace(current, status=store.set_status(conversation_id, OPEN, now).status)
@@ -267,18 +271,20 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
         message, after = store.append_to(current, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)
         mailed = _mail_reply_if_away(svc, message, after, now)
-        return Sent(message, after, False, mailed=mailed), extra
+        return Sent(message, after, False, mailed=mailed), extra, taken
 
-    def events(result: tuple[Sent, list[Message]]) -> list[Event]:
-        sent, extra = result
+    def events(result: tuple[Sent, list[Message], bool]) -> list[Event]:
+        sent, extra, taken = result
         if sent.duplicate:
             return []
-        claimed: list[Event] = [ConversationChanged(sent.conversation)] if extra else []
+        claimed: list[Event] = [ConversationChanged(sent.conversation)] if extra or taken else []
+        if taken:  # the consoles' "with the bot" lists drop it
+            claimed.append(BotChatChanged(sent.conversation))
         mailed: list[Event] = [OutboxChanged(MAIL)] if sent.mailed else []
         return [*claimed, *(MessageCreated(line, sent.conversation) for line in extra),
                 MessageCreated(sent.message, sent.conversation), *mailed]
 
-    sent, _ = await svc.commit(send, events)
+    sent, _, _ = await svc.commit(send, events)
     return sent
 
 

@@ -11,6 +11,7 @@ from appliance.domain.conversations import (
     OPEN,
     PENDING,
     Conversation,
+    Message,
 )
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Role, User
@@ -50,6 +51,13 @@ async def list_for_agent(svc: Services, actor: User, view: str, site_id: int | N
         return merged[:limit]
     return await svc.db.read(lambda: store.list_conversations(
         site_ids=site_ids, status=status, assignee=assignee, before=before, limit=limit))
+
+
+async def bot_exchanges(svc: Services, conversations: list[Conversation]
+                        ) -> dict[int, tuple[Message, ...]]:
+    """The latest question and reply of each chat the bot serves (the "with the bot" list)."""
+    ids = [c.id for c in conversations if c.status == BOT]
+    return await svc.db.read(store.bot_exchanges, ids) if ids else {}
 
 
 async def previous_conversations(svc: Services, conversation: Conversation) -> list[Conversation]:

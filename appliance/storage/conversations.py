@@ -9,7 +9,7 @@ from typing import Any
 
 import peewee as pw
 
-from appliance.domain.bot_chat import HANDED_OVER, reply_from_json, reply_to_json
+from appliance.domain.bot_chat import HANDED_OVER, LEFT, reply_from_json, reply_to_json
 from appliance.domain.conversations import (
     BOT,
     CLOSED,
@@ -335,6 +335,46 @@ def hand_over(conversation_id: int, reason: str, now: datetime) -> Conversation 
                .where((ConversationRow.id == conversation_id) & (ConversationRow.status == BOT))
                .execute())
     return require_head(conversation_id) if changed else None
+
+
+def bot_exchanges(conversation_ids: list[int]) -> dict[int, tuple[Message, ...]]:
+    """For each conversation, its visitor's last message and the bot's last message after it
+    (what the console's "with the bot" list shows), oldest first."""
+    found: dict[int, tuple[Message, ...]] = {}
+    for conversation_id in conversation_ids:
+        last_question = (MessageRow.select()
+                         .where((MessageRow.conversation == conversation_id)
+                                & (MessageRow.sender_type == VISITOR))
+                         .order_by(MessageRow.seq.desc()).first())
+        after = 0 if last_question is None else last_question.seq
+        reply = (MessageRow.select()
+                 .where((MessageRow.conversation == conversation_id)
+                        & (MessageRow.sender_type == BOT) & (MessageRow.seq > after))
+                 .order_by(MessageRow.seq.desc()).first())
+        rows = [r for r in (last_question, reply) if r is not None]
+        found[conversation_id] = tuple(_with_attachments(rows))
+    return found
+
+
+def bot_chats(limit: int) -> list[tuple[int, int, datetime]]:
+    """(conversation id, visitor id, last activity) of the chats the bot serves, least
+    recently active first."""
+    query = (ConversationRow.select(ConversationRow.id, ConversationRow.visitor,
+                                    ConversationRow.last_activity_at)
+             .where(ConversationRow.status == BOT)
+             .order_by(ConversationRow.last_activity_at).limit(limit))
+    return [(r.id, r.visitor_id, r.last_activity_at) for r in query]
+
+
+def close_left_bot_chat(conversation_id: int, active_before: datetime,
+                        now: datetime) -> Conversation | None:
+    """Close a chat the bot still serves and nobody wrote in since `active_before` (its
+    visitor left): `bot_outcome` `left`. None when it changed meanwhile."""
+    changed = (ConversationRow.update(status=CLOSED, closed_at=now, bot_outcome=LEFT)
+               .where((ConversationRow.id == conversation_id) & (ConversationRow.status == BOT)
+                      & (ConversationRow.last_activity_at < active_before))
+               .execute())
+    return get_conversation(conversation_id) if changed else None
 
 
 def category_of(conversation_id: int) -> int | None:

@@ -56,7 +56,9 @@ async def list_conversations(request: Request) -> HTTPResponse:
         services(request), actor, request.args.get("view", "open"),
         _int_arg(request, "site_id", None, 2**62), before,
         _int_arg(request, "limit", 50, 200) or 50)
-    return _ok({"conversations": [conversation_json(c) for c in found]})
+    exchanges = await inbox.bot_exchanges(services(request), found)
+    return _ok({"conversations": [conversation_json(c, bot_exchange=exchanges.get(c.id))
+                                  for c in found]})
 
 
 @bp.get("/conversations/<conversation_id:int>")
@@ -66,7 +68,9 @@ async def get_conversation(request: Request, conversation_id: int) -> HTTPRespon
     conversation = await conv_service.access_conversation(svc, actor, conversation_id)
     visitor = await conv_service.visitor_of(svc, conversation)
     previous = await inbox.previous_conversations(svc, conversation)
-    return _ok({"conversation": conversation_json(conversation),
+    exchanges = await inbox.bot_exchanges(svc, [conversation])
+    return _ok({"conversation": conversation_json(conversation,
+                                                  bot_exchange=exchanges.get(conversation.id)),
                 "visitor": visitor_json(
                     visitor, device=describe(visitor.user_agent),
                     online=request.app.ctx.runtime.hub.visitor_online(visitor.id)),
@@ -97,6 +101,13 @@ async def send(request: Request, conversation_id: int) -> HTTPResponse:
 async def claim(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     conversation = await actions.do_claim(services(request), actor, conversation_id)
+    return _ok({"conversation": conversation_json(conversation)})
+
+
+@bp.post("/conversations/<conversation_id:int>/take-over")
+async def take_over(request: Request, conversation_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    conversation = await actions.do_take_over(services(request), actor, conversation_id)
     return _ok({"conversation": conversation_json(conversation)})
 
 

@@ -46,9 +46,29 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
-def conversation_json(conv: Conversation) -> dict[str, Any]:
-    """What agents see of a conversation."""
+def bot_last_json(exchange: tuple[Message, ...]) -> dict[str, Any]:
+    """The latest exchange in a chat the bot serves: the visitor's last message and the
+    bot's reply to it (docs/api.md, Conversation `bot_last`)."""
+    question = next((m for m in exchange if m.sender.type == "visitor"), None)
+    reply = next((m for m in reversed(exchange) if m.sender.type == "bot"), None)
+    bot = None if reply is None else reply.bot
+    return {"question": None if question is None else question.body,
+            "question_kind": None if question is None else question.kind,
+            "asked_at": None if question is None else timestamp(question.created_at),
+            "reply": None if reply is None else reply.body,
+            "action": None if bot is None else bot.action,
+            "confidence": None if bot is None else bot.confidence,
+            "replied_at": None if reply is None else timestamp(reply.created_at)}
+
+
+def conversation_json(conv: Conversation,
+                      bot_exchange: tuple[Message, ...] | None = None) -> dict[str, Any]:
+    """What agents see of a conversation (`bot_exchange`: the latest exchange of a chat the
+    bot serves, for the "with the bot" list and `bot_chat` frames)."""
+    bot_last = None if bot_exchange is None or conv.status != "bot" else bot_last_json(
+        bot_exchange)
     return {
+        "bot_last": bot_last,
         "id": conv.id, "site_id": conv.site_id, "status": conv.status,
         "assignee_id": conv.assignee_id,
         "visitor": {"id": conv.visitor_id, "name": conv.visitor_name},

@@ -85,6 +85,13 @@ def conversation_frame(conversation: Conversation) -> Frame:
     return {"type": "conversation", "conversation": conversation_json(conversation)}
 
 
+def bot_chat_frame(conversation: Conversation, messages: tuple[Message, ...]) -> Frame:
+    """For agents: a chat the bot serves changed (docs/protocol.md, "The answer bot")."""
+    return {"type": "bot_chat",
+            "conversation": conversation_json(conversation, bot_exchange=messages),
+            "messages": [message_json(m) for m in messages]}
+
+
 def visitor_frame(visitor: Visitor, device: dict[str, Any]) -> Frame:
     """For agents of the visitor's site: the visitor moved to another page (or said who they
     are). Sent when they load a page, so `online` is true."""

@@ -222,6 +222,43 @@ test('signs of a missed message (read or last_seq beyond ours) trigger one sync'
   assert.deepEqual(e.handle({ type: 'read', conversation_id: 1, reader: 'visitor', seq: 2 }).send, []);
 });
 
+const botChat = (id, extra = {}, messages = []) => ({ type: 'bot_chat', messages,
+  conversation: conv(id, { status: 'bot', assignee_id: null, bot_last: { question: '发货', reply: '24小时内' }, ...extra }) });
+
+test('bot_chat frames: the "with the bot" list follows them with no alert; the open timeline gets the exchange', () => {
+  const e = engine();
+  const out = e.handle(botChat(20, { last_seq: 2 }));
+  assert.deepEqual(out, { send: [], alerts: [], fetch: [], settle: [] });
+  assert.deepEqual(e.store.list('bot').map((c) => c.id), [20]);
+  assert.deepEqual(e.store.list('waiting'), []);
+  e.loadMessages(20, { messages: [msg(20, 1), msg(20, 2, { sender: { type: 'bot', id: null, name: '小悦' } })], last_seq: 2 });
+  e.connected = true;
+  const next = e.handle(botChat(20, { last_seq: 4 }, [msg(20, 3), msg(20, 4, { sender: { type: 'bot', id: null, name: '小悦' } })]));
+  assert.deepEqual(next.alerts, []);
+  assert.deepEqual(e.items(20).map((item) => item.message.seq), [1, 2, 3, 4]);
+  assert.equal(e.store.get(20).bot_last.question, '发货');
+  // A frame that skipped an exchange asks for it.
+  const gap = e.handle(botChat(20, { last_seq: 7 }, [msg(20, 7)]));
+  assert.deepEqual(gap.send, [{ type: 'sync', conversation_id: 20, after_seq: 4 }]);
+});
+
+test('a chat handed over from the bot alerts like a new chat; the bot_chat frame after it changes nothing', () => {
+  const e = engine();
+  e.handle(botChat(21));
+  const handed = e.handle({ type: 'conversation', conversation: conv(21, { assignee_id: null, last_seq: 3 }) });
+  assert.deepEqual(handed.settle, [21], 'waits for routing like any new chat');
+  const after = e.handle(botChat(21, { status: 'open', bot_last: null }));
+  assert.deepEqual(after.alerts, []);
+  assert.equal(e.store.get(21).last_seq, 3);
+  assert.deepEqual(e.store.list('bot'), []);
+  assert.deepEqual(e.settle(21).alerts, [{ kind: 'chat', conversationId: 21 }]);
+  // Closed because its visitor left: it leaves the list even if its `conversation` frame was lost.
+  e.handle(botChat(22));
+  e.handle(botChat(22, { status: 'closed', bot_last: null }));
+  assert.deepEqual(e.store.list('bot'), []);
+  assert.deepEqual(e.store.list('closed').map((c) => c.id), [22]);
+});
+
 test('unknown frames are ignored', () => {
   const e = engine();
   for (const frame of [null, {}, { type: 'bogus' }, { type: 'hello' }]) {

@@ -13,9 +13,9 @@ function conv(id, extra = {}) {
 }
 
 test('tabs by role: only supervisors and up see all open conversations', () => {
-  assert.deepEqual(viewsFor('agent'), ['mine', 'waiting', 'pending', 'missed', 'closed']);
+  assert.deepEqual(viewsFor('agent'), ['mine', 'waiting', 'bot', 'pending', 'missed', 'closed']);
   for (const role of ['supervisor', 'admin', 'owner']) {
-    assert.deepEqual(viewsFor(role), ['mine', 'waiting', 'open', 'pending', 'missed', 'closed']);
+    assert.deepEqual(viewsFor(role), ['mine', 'waiting', 'bot', 'open', 'pending', 'missed', 'closed']);
   }
 });
 
@@ -29,6 +29,12 @@ test('membership mirrors the API views', () => {
   assert.ok(!inView(others, 'open', agent) && inView(others, 'open', supervisor));
   assert.ok(inView(closed, 'closed', agent) && !inView(closed, 'mine', agent) && !inView(closed, 'open', supervisor));
   assert.ok(!inView(mine, 'bogus', agent));
+  const bot = conv(5, { status: 'bot' });
+  for (const me of [agent, supervisor]) {
+    assert.ok(inView(bot, 'bot', me), 'everyone serving the site sees the bot\'s chats');
+    for (const view of ['mine', 'waiting', 'open', 'pending', 'missed', 'closed']) assert.ok(!inView(bot, view, me), view);
+  }
+  assert.ok(!inView(waiting, 'bot', agent) && !canWrite(bot, supervisor), 'read-only until taken over');
 });
 
 test('who may write: agents in their own and waiting chats, supervisors in any open one', () => {

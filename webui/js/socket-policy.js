@@ -9,11 +9,11 @@ export const PROTOCOL_BACKOFF = { baseMs: 500, maxMs: 15000 };
 
 /**
  * Frames the console handles (protocol.md, "Server → client"): conversations, the queue, unanswered
- * flags, visitors moving between pages, my status, the live visitor list and invitations, and
- * the live board being watched.
+ * flags, visitors moving between pages, my status, the live visitor list and invitations,
+ * the live board being watched, and the answer bot's chats.
  */
 const CONVERSATION_FRAMES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset',
-  'error', 'queue', 'unanswered', 'visitor', 'status', 'visitors', 'visitors_delta', 'invitation', 'board']);
+  'error', 'queue', 'unanswered', 'visitor', 'status', 'visitors', 'visitors_delta', 'invitation', 'board', 'bot_chat']);
 
 /** `ws://host/api/agent/ws`, or `wss:` when the page is served over HTTPS. */
 export function socketUrl(location) {

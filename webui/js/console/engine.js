@@ -6,7 +6,7 @@ import { Timeline } from './timeline.js';
 
 export const TYPING_TTL_MS = 8000;
 const FRAME_TYPES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset', 'error',
-  'queue', 'unanswered']);
+  'queue', 'unanswered', 'bot_chat']);
 
 const syncFrame = (id, afterSeq) => ({ type: 'sync', conversation_id: id, after_seq: afterSeq });
 const readFrame = (id, seq) => ({ type: 'read', conversation_id: id, seq });
@@ -115,6 +115,7 @@ export class ConsoleEngine {
       case 'reset': this.#reset(id, out); break;
       case 'error': this.#refused(frame, out); break;
       case 'queue': this.#queue(frame); break;
+      case 'bot_chat': this.#botChat(frame, out); break;
       case 'unanswered':
         if (Number.isInteger(id)) {
           this.unanswered.add(id);
@@ -181,7 +182,9 @@ export class ConsoleEngine {
 
   #conversation(conversation, out) {
     if (!conversation || !Number.isInteger(conversation.id)) return;
-    const previous = this.store.applyConversation(conversation);
+    const stored = this.store.applyConversation(conversation);
+    // A chat handed over (or taken over) from the bot is news like a new chat.
+    const previous = stored?.status === 'bot' ? null : stored;
     const own = this.ownActions.has(conversation.id); // my own claim, reopen or send: no news to me
     const now = (view) => inView(conversation, view, this.me);
     const { alerts, settle } = this.rules.conversation(previous, conversation, own);
@@ -191,6 +194,27 @@ export class ConsoleEngine {
     if (conversation.status === 'closed') this.typing.delete(conversation.id);
     if (!now('waiting')) this.queue.delete(conversation.id);
     this.#checkBehind(conversation.id, conversation.last_seq, out);
+  }
+
+  /**
+   * A chat the answer bot serves (protocol.md, `bot_chat`): it joins or moves in the "with the bot"
+   * list, and its new exchange reaches its timeline if it is open here. Never an alert. When it stops
+   * being the bot's, the `conversation` frame that came first already said so (and alerted as for a
+   * new chat); this one only matters if that frame was missed.
+   */
+  #botChat(frame, out) {
+    const conversation = frame.conversation;
+    if (!conversation || !Number.isInteger(conversation.id)) return;
+    const previous = this.store.get(conversation.id);
+    if (conversation.status !== 'bot' && previous && previous.status !== 'bot') return;
+    this.store.applyConversation(conversation);
+    const timeline = this.timelines.get(conversation.id);
+    if (!timeline) return;
+    for (const message of Array.isArray(frame.messages) ? frame.messages : []) timeline.receive(messageFrom(message));
+    if (timeline.hasGap && this.connected && !this.syncing.has(conversation.id)) {
+      out.send.push(syncFrame(conversation.id, timeline.lastSeq));
+      this.syncing.add(conversation.id);
+    }
   }
 
   #typing(frame) {

@@ -1,6 +1,6 @@
 // Conversations the console knows: which list (tab) each belongs to, ordering, counts, live updates.
 
-export const VIEWS = ['mine', 'waiting', 'open', 'pending', 'missed', 'closed'];
+export const VIEWS = ['mine', 'waiting', 'bot', 'open', 'pending', 'missed', 'closed'];
 const PAGE_SIZE = 50;
 
 /** Supervisors and up see every open conversation of their sites; agents their own and waiting ones. */
@@ -43,6 +43,7 @@ export function inView(conversation, view, me) {
     case 'mine': return open && assignee === me.id;
     case 'waiting': return open && assignee === null;
     case 'open': return open && (seesAllOpen(me.role) || assignee === me.id || assignee === null);
+    case 'bot': return conversation.status === 'bot'; // the answer bot serves it: read-only, to take over
     case 'pending': return conversation.status === 'pending';
     case 'missed': return conversation.missed === true;
     case 'closed': return conversation.status === 'closed';

@@ -10,7 +10,7 @@ import { openDialog } from '../dialog.js';
 
 /** Which actions the header offers for `conversation` to `me` (the server stays the judge). */
 export function availableActions(conversation, me) {
-  if (!conversation) return { claim: false, takeOver: false, transfer: false, close: false };
+  if (!conversation) return { claim: false, takeOver: false, botTakeOver: false, transfer: false, close: false };
   const open = conversation.status === 'open';
   const live = open || conversation.status === 'pending';
   const mine = conversation.assignee_id === me.id;
@@ -19,6 +19,7 @@ export function availableActions(conversation, me) {
   return {
     claim: open && waiting,
     takeOver: open && lead && !mine && !waiting,
+    botTakeOver: conversation.status === 'bot', // anyone serving the site (api.md, take-over)
     transfer: open && (mine || lead),
     close: live && (mine || waiting || lead),
   };
@@ -43,6 +44,14 @@ export function takeOver(ctx, rt, conversation) {
   const from = rt.agentName(conversation.assignee_id);
   return run(ctx, rt.claim(conversation.id).then((result) => {
     ctx.notify(t('console.takenOver', { name: visitorName(conversation.visitor, t), agent: from }));
+    return result;
+  }));
+}
+
+/** Take a chat over from the answer bot: it becomes mine at once and the visitor sees me join. */
+export function takeOverFromBot(ctx, rt, conversation) {
+  return run(ctx, rt.takeOverFromBot(conversation.id).then((result) => {
+    ctx.notify(t('console.bot.takenOver', { name: visitorName(conversation.visitor, t) }));
     return result;
   }));
 }

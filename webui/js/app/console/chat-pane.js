@@ -11,6 +11,7 @@ import { createSuggestions } from './suggestions.js';
 
 function statusBadge(conversation, rt) {
   if (conversation.status === 'closed') return h('span', { class: 'badge badge-closed' }, t('console.status.closed'));
+  if (conversation.status === 'bot') return h('span', { class: 'badge badge-bot', 'data-test': 'chat-bot-badge' }, t('console.status.bot'));
   if (conversation.status === 'pending') return h('span', { class: 'badge badge-waiting' }, t('console.status.pending'));
   if (conversation.assignee_id === null) return h('span', { class: 'badge badge-waiting' }, t('console.status.waiting'));
   if (conversation.assignee_id === rt.me.id) return h('span', { class: 'badge badge-mine' }, t('console.status.mine'));
@@ -92,6 +93,8 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
       h('div', { class: 'chat-actions' },
         can.claim ? button(t('console.claim'), 'chat-claim', () => actions.claim(ctx, rt, now())
           .then(() => composer.focus()), 'button-small button-primary') : null,
+        can.botTakeOver ? button(t('console.bot.takeOver'), 'chat-take-over-bot', () => actions.takeOverFromBot(ctx, rt, now())
+          .then(() => composer.focus()), 'button-small button-primary') : null,
         can.takeOver ? button(t('console.takeOver'), 'chat-take-over', () => actions.takeOver(ctx, rt, now())
           .then(() => composer.focus())) : null,
         can.transfer ? button(t('console.transfer'), 'chat-transfer', () => actions.transfer(ctx, rt, now())) : null,
@@ -104,8 +107,16 @@ export function createChatPane({ ctx, rt, onBack, onInfo }) {
       && conversation.assignee_id !== rt.me.id;
     const waiting = conversation.status === 'open' && conversation.assignee_id === null;
     const pending = conversation.status === 'pending';
+    const bot = conversation.status === 'bot';
     const name = other ? rt.agentName(conversation.assignee_id) : '';
-    banner.hidden = !other && !waiting && !pending;
+    banner.hidden = !other && !waiting && !pending && !bot;
+    if (bot) {
+      banner.className = 'chat-banner chat-banner-bot';
+      banner.dataset.test = 'chat-bot-banner';
+      banner.textContent = t('console.bot.banner');
+      return;
+    }
+    delete banner.dataset.test;
     banner.className = `chat-banner ${waiting || pending ? 'chat-banner-waiting' : ''}`;
     if (other && rt.presence.mayLead) {
       // A supervisor in someone else's chat listens in; the composer only whispers until they take over.

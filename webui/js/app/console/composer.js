@@ -136,6 +136,10 @@ export function createComposer({ rt, notify, onSent, onReopen }) {
   function updatePlaceholder() {
     const waiting = conversation && conversation.status === 'open' && conversation.assignee_id === null;
     const pending = conversation?.status === 'pending';
+    if (conversation?.status === 'bot') {
+      textarea.placeholder = t('console.input.botPlaceholder');
+      return;
+    }
     textarea.placeholder = mode === 'monitor' ? t(note ? 'console.input.whisperPlaceholder' : 'console.input.monitorPlaceholder')
       : note ? t('console.input.notePlaceholder')
         : waiting ? t('console.input.claimPlaceholder')

@@ -23,6 +23,22 @@ function storedTab(views) {
   }
 }
 
+/** A chat the answer bot serves: the visitor's last question and the bot's reply with its confidence. */
+function botLines(last) {
+  if (!last) return null;
+  const confidence = typeof last.confidence === 'number' && Number.isFinite(last.confidence)
+    ? t('console.bot.confidence', { percent: Math.round(Math.min(1, Math.max(0, last.confidence)) * 100) }) : '';
+  const action = last.action ? t(`console.bot.action.${last.action}`) : '';
+  return h('span', { class: 'conv-bot', 'data-test': 'conv-bot-last' },
+    h('span', { class: 'conv-preview conv-bot-question', 'data-test': 'conv-bot-question' },
+      `${t('console.bot.asked')} `, last.question_kind && last.question_kind !== 'text'
+        ? t(`console.preview.${last.question_kind}`) : (last.question ?? '')),
+    last.reply !== null && last.reply !== undefined ? h('span', { class: 'conv-preview conv-bot-reply', 'data-test': 'conv-bot-reply' },
+      `${t('console.bot.replied')} `, last.reply,
+      action || confidence ? h('span', { class: 'conv-bot-confidence', 'data-test': 'conv-bot-confidence' },
+        ` · ${[action, confidence].filter(Boolean).join(' ')}`) : null) : null);
+}
+
 function initial(name) {
   return [...(name || '?')][0].toUpperCase();
 }
@@ -216,8 +232,9 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
           h('span', { class: 'conv-name' }, name),
           h('time', { class: 'conv-time', datetime: conversation.last_activity_at || '' },
             formatClock(conversation.last_activity_at, { locale: getLanguage() }))),
-        h('span', { class: `conv-preview${typing ? ' is-typing' : ''}` },
-          typing ? t('console.typing') : previewText(conversation.last_message, t)),
+        conversation.status === 'bot' && conversation.bot_last ? botLines(conversation.bot_last)
+          : h('span', { class: `conv-preview${typing ? ' is-typing' : ''}` },
+            typing ? t('console.typing') : previewText(conversation.last_message, t)),
         queue ? h('span', { class: 'conv-queue', 'data-test': 'conv-queue', title: queueEstimate(queue, t) || null },
           queueText(queue, t)) : null,
         site || other || late || conversation.missed || conversation.status === 'pending'

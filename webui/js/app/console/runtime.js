@@ -282,6 +282,7 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
     return answer.conversation;
   }
   rt.claim = (id) => act(id, 'claim');
+  rt.takeOverFromBot = (id) => act(id, 'take-over');
   rt.close = (id) => act(id, 'close');
   rt.reopen = (id) => act(id, 'reopen');
   rt.transfer = (id, agentId, note) => act(id, 'transfer', note ? { agent_id: agentId, note } : { agent_id: agentId });
