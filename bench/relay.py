@@ -85,8 +85,13 @@ def raise_nofile() -> int:
 
 def _ticks(path: Path) -> int:
     """utime + stime of a /proc stat file, in clock ticks."""
+    return sum(_user_system(path))
+
+
+def _user_system(path: Path) -> tuple[int, int]:
+    """(utime, stime) of a /proc stat file, in clock ticks."""
     fields = path.read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return int(fields[11]), int(fields[12])
 
 
 @dataclass
@@ -116,6 +121,12 @@ class Server:
             with contextlib.suppress(OSError, ValueError, IndexError):
                 threads[int(task.name)] = _ticks(task / "stat") / hz
         return _ticks(Path(f"/proc/{self.pid}/stat")) / hz, threads
+
+    def main_user_system(self) -> tuple[float, float]:
+        """CPU seconds of the main thread (the event loop) so far: (user, system)."""
+        hz = os.sysconf("SC_CLK_TCK")
+        user, system = _user_system(Path(f"/proc/{self.pid}/task/{self.pid}/stat"))
+        return user / hz, system / hz
 
     def uses_uvloop(self) -> bool:
         with contextlib.suppress(OSError):
@@ -215,10 +226,14 @@ class Cpu:
     server_total: float = 0.0
     server_main: float = 0.0
     server_busiest_other: float = 0.0
+    server_main_user: float = 0.0    # the event loop's share in user space
+    server_main_system: float = 0.0  # and in the kernel (socket reads and writes, epoll)
     client: float = 0.0
     _start: tuple[float, float, dict[int, float], float] = (0.0, 0.0, {}, 0.0)
+    _main_start: tuple[float, float] = (0.0, 0.0)
 
     def begin(self) -> None:
+        self._main_start = self.server.main_user_system()
         self._start = (now(), *self.server.cpu(), client_cpu())
 
     def end(self) -> Cpu:
@@ -230,6 +245,9 @@ class Cpu:
         self.server_main = delta.pop(self.server.pid, 0.0)
         self.server_busiest_other = max(delta.values(), default=0.0)
         self.client = (client_cpu() - client0) / self.wall
+        user, system = self.server.main_user_system()
+        self.server_main_user = (user - self._main_start[0]) / self.wall
+        self.server_main_system = (system - self._main_start[1]) / self.wall
         return self
 
 

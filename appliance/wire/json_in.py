@@ -3,9 +3,9 @@ surrogates, so nothing non-standard is stored and later breaks a client's `JSON.
 
 Every WebSocket frame comes through here, so a caller may pass a faster parser that is strict
 by itself (web/sockets.py passes orjson: no NaN or Infinity, no lone surrogates, no control
-characters in strings). What it refuses, and text with integers of 19 digits or more (orjson
-turns those into floats), takes the standard library's path, which decides and words the
-refusal as it always has."""
+characters in strings). What it refuses, and any value holding a float (orjson also makes
+floats of integers beyond 64 bits; frames rarely hold floats), takes the standard library's
+path, which decides and words the refusal as it always has."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from appliance.domain.errors import BadJson
 MAX_DEPTH = 32
 # A lone surrogate can only arrive as a `\uD800`-`\uDFFF` escape (UTF-8 text cannot hold one).
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
-_LONG_INTEGER = re.compile(r"\d{19}")  # may not fit 64 bits: a fast parser may give a float
 
 
 def _refuse_constant(name: str) -> Any:
@@ -37,16 +36,31 @@ def _finite(text: str) -> float:
 def loads(text: str, fast: Callable[[str], Any] | None = None) -> Any:
     """The value of `text`, or BadJson for anything a strict JSON parser would refuse.
     `fast`: a strict parser tried first, raising ValueError for what it refuses."""
-    if fast is not None and not _LONG_INTEGER.search(text):
+    if fast is not None:
         try:
             value = fast(text)
         except ValueError:
             pass  # refused: the standard path below says why
         else:
-            if text.count("[") + text.count("{") > MAX_DEPTH:
-                _check_depth(value)
-            return value
+            if not _has_float(value):
+                if text.count("[") + text.count("{") > MAX_DEPTH:
+                    _check_depth(value)
+                return value
     return _loads_standard(text)
+
+
+def _has_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            return True
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return False
 
 
 def _loads_standard(text: str) -> Any:
