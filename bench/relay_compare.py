@@ -129,7 +129,7 @@ fsync'd group commit before every ack; on a machine as loaded as this one was th
 bounded by that wait and by scheduling as much as by CPU (the server used {cores} cores)."""
     section = f"""{SECTION}
 
-`bench/relay_compare.py {ref}` runs part (b) of `bench/relay.py` ({RELAY_CONNS} visitors send
+`bench/relay_compare.py {ref}{" " + middle if middle else ""}` runs part (b) of `bench/relay.py` ({RELAY_CONNS} visitors send
 one at a time and wait for the ack, one agent socket receives; {RELAY_SECONDS:.0f} s measured per
 run) {ROUNDS} times against the code at `{ref}`{f" and at `{middle}`" if middle else ""} and
 {ROUNDS} times against this tree, alternating, each on a fresh data directory, with the echo

@@ -177,7 +177,8 @@ def measure(path: Path) -> list[tuple[str, str, str, list[float], list[float], i
         return time.perf_counter() - started, len(found)
 
     async def run() -> None:
-        site_ids = await db.read(lambda: [s.id for s in sites.list_sites()])
+        site_ids = await db.read(lambda: [row[0] for row in bound_database.obj.execute_sql(
+            "SELECT id FROM site ORDER BY id").fetchall()])
         for label, query in QUERIES:
             match = match_expression(query)
             assert match is not None
