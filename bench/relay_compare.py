@@ -129,13 +129,14 @@ fsync'd group commit before every ack; on a machine as loaded as this one was th
 bounded by that wait and by scheduling as much as by CPU (the server used {cores} cores)."""
     section = f"""{SECTION}
 
-`bench/relay_compare.py {ref}{" " + middle if middle else ""}` runs part (b) of `bench/relay.py` ({RELAY_CONNS} visitors send
-one at a time and wait for the ack, one agent socket receives; {RELAY_SECONDS:.0f} s measured per
-run) {ROUNDS} times against the code at `{ref}`{f" and at `{middle}`" if middle else ""} and
-{ROUNDS} times against this tree, alternating, each on a fresh data directory, with the echo
-baseline of part (a) in every round. CPU per message is the server process's CPU time (from
-/proc) over the measured window divided by the messages acknowledged in it (medians of the
-runs); the event loop's is also split into user and system (kernel) time.
+`bench/relay_compare.py {ref}{" " + middle if middle else ""}` runs part (b) of
+`bench/relay.py` ({RELAY_CONNS} visitors send one at a time and wait for the ack, one agent
+socket receives; {RELAY_SECONDS:.0f} s measured per run) {ROUNDS} times against the code at
+`{ref}`{f" and at `{middle}`" if middle else ""} and {ROUNDS} times against this tree,
+alternating, each on a fresh data directory, with the echo baseline of part (a) in every round.
+CPU per message is the server process's CPU time (from /proc) over the measured window divided
+by the messages acknowledged in it (medians of the runs); the event loop's is also split into
+user and system (kernel) time.
 
 Measured {dt.date.today().isoformat()} on {machine()} (load average {load_before:.2f} when the
 run started, {os.getloadavg()[0]:.2f} when it ended; {time.monotonic() - started:.0f} s in all):
