@@ -44,6 +44,9 @@ class LeanSocket:
 
         def connection_lost(exc: Any) -> None:
             lost(exc)
+            if self._timer is not None:  # nobody waits any more: the socket is not kept alive
+                self._timer.cancel()
+                self._timer = None
             self._wake()
 
         ws.data_received = self._data_received  # type: ignore[method-assign]
