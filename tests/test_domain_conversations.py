@@ -17,7 +17,13 @@ from appliance.domain.conversations import (
     clean_kind,
 )
 from appliance.domain.errors import Invalid, UnsupportedMediaType
-from appliance.domain.search import QUERY_MAX, index_prefixes, index_terms, match_expression
+from appliance.domain.search import (
+    QUERY_MAX,
+    index_prefixes,
+    index_terms,
+    match_expression,
+    message_terms,
+)
 from appliance.domain.uploads import NAME_MAX, classify, clean_file_name
 
 
@@ -283,3 +289,11 @@ def test_full_width_text_is_found_by_half_width_queries() -> None:
     assert "iphone" in index_terms("ｉＰｈｏｎｅ 退款").split()
     assert match_expression("ｉＰｈｏｎｅ") == match_expression("iphone")
     assert "iph" in index_prefixes("ｉＰｈｏｎｅ").split()
+
+
+@pytest.mark.parametrize("text", [
+    "我要申请退款，东西坏了", "Hello World refund ＡＢＣ１２３ 你好 iPhone14 size XL", "", "x",
+    "İstanbul straße ŉ 你", "退款 refunds, refunding 123456789 abcdefghijklmnop",
+    "カタカナ한국 abc 안녕하세요 a1b2c3d4e5", "你好, 我想问一下价格", "refund refund refunds"])
+def test_the_indexer_s_one_pass_gives_the_terms_and_the_prefixes(text: str) -> None:
+    assert message_terms(text) == (index_terms(text), index_prefixes(text))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import orjson
 import pytest
 import websockets
 from conftest import AGENT_PASSWORD_FOR_TESTS, Appliance
@@ -28,12 +29,37 @@ NOT_STRICT = [
 def test_only_strict_json_is_parsed(text: str) -> None:
     with pytest.raises(BadJson):
         json_in.loads(text)
+    with pytest.raises(BadJson):  # as sockets parse frames: orjson first
+        json_in.loads(text, orjson.loads)
 
 
 def test_strict_json_keeps_what_is_standard() -> None:
     assert json_in.loads("[" * 32 + "]" * 32) is not None
     assert json_in.loads('{"a": "\\ud83d\\ude00", "b": 1.5e300, "c": -0}') == {
         "a": "😀", "b": 1.5e300, "c": 0}
+
+
+@pytest.mark.parametrize("text", [
+    '{"id": 18446744073709551616}', '{"id": -9223372036854775809}', '[123456789012345678901]',
+    '{"a": [1, 2.5, "x", null, true, false, {"b": "中文"}]}', '  {"a": "\\u00e9\\n"}  ',
+    '{"a": 1, "a": 2}', '"just a string"', '[9223372036854775807, -9223372036854775808]'])
+def test_the_fast_parser_answers_as_the_standard_library(text: str) -> None:
+    """Frames are parsed by orjson, the rest by the standard library: the same values, also
+    for integers beyond 64 bits (orjson would make floats of them) and repeated keys."""
+    value = json_in.loads(text, orjson.loads)
+    assert value == json.loads(text) == json_in.loads(text)
+    assert type(value) is type(json.loads(text))
+    assert json.dumps(value) == json.dumps(json.loads(text))  # ints stay ints
+
+
+def test_frames_out_encode_as_the_standard_library() -> None:
+    from appliance.realtime.connection import encode, message_frame_bytes, text_frame
+
+    for message in ({"type": "x", "body": "中文 \u2028 \"q\"", "n": None, "f": 1.5},
+                    {"big": 2**70, "neg": -(2**65)}, {"counts": {1: 2, 30: 4}}):
+        expected = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        assert json.loads(encode(message)) == json.loads(expected)
+        assert message_frame_bytes(message) == text_frame(encode(message))
 
 
 def test_non_standard_json_is_refused_over_http_and_nothing_is_stored(owner) -> None:

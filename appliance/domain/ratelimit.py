@@ -70,12 +70,25 @@ class RateLimit:
 
     def wait(self, key: str, now: float, cost: float = 1.0) -> int:
         """Seconds until `key` may act (0: it may act now); changes nothing."""
-        missing = cost - self._tokens(key, now)
-        return 0 if missing <= 0 else max(1, math.ceil(missing * self.per / self.count))
+        return self.wait_given(self._tokens(key, now), cost)
 
     def take(self, key: str, now: float, cost: float = 1.0) -> None:
         """Spend `cost` tokens of `key` (call after `wait` said 0)."""
-        tokens = self._tokens(key, now) - cost
+        self.spend(key, self._tokens(key, now), now, cost)
+
+    def available(self, key: str, now: float) -> float:
+        """The tokens `key` has now: `wait_given` and `spend` take them, so that checking
+        and counting an action reads the bucket once."""
+        return self._tokens(key, now)
+
+    def wait_given(self, tokens: float, cost: float = 1.0) -> int:
+        """`wait` for a bucket holding `tokens` (from `available`)."""
+        missing = cost - tokens
+        return 0 if missing <= 0 else max(1, math.ceil(missing * self.per / self.count))
+
+    def spend(self, key: str, tokens: float, now: float, cost: float = 1.0) -> None:
+        """`take` for a bucket holding `tokens` (from `available` at `now`)."""
+        tokens -= cost
         self._buckets.pop(key, None)
         self._buckets[key] = (tokens, now)  # re-inserted: dicts keep the most recent last
         if len(self._buckets) > self.max_keys:

@@ -54,6 +54,26 @@ def index_prefixes(text: str) -> str:
     return " ".join(dict.fromkeys(prefixes))
 
 
+def message_terms(text: str) -> tuple[str, str]:
+    """`(index_terms(text), index_prefixes(text))` in one pass: the indexer runs this for every
+    message, on the writer thread."""
+    text = unicodedata.normalize("NFKC", text)
+    terms: list[str] = []
+    prefixes: dict[str, None] = {}  # ordered, without repeats
+    position = 0
+    for match in [*_CJK.finditer(text), None]:
+        for word in _WORD.findall(text[position:] if match is None
+                                  else text[position:match.start()]):
+            word = word.lower()
+            terms.append(word)
+            for n in range(2, min(len(word) - 1, PREFIX_MAX) + 1):
+                prefixes[word[:n]] = None
+        if match is not None:
+            terms.extend(_cjk_terms(match.group()))
+            position = match.end()
+    return " ".join(terms), " ".join(prefixes)
+
+
 def match_expression(query: str, *, prefix_column: bool = True) -> str | None:
     """An FTS5 MATCH expression for a user's query (all parts must match), or None if empty.
     Without `prefix_column` (an index of `terms` only, such as the customers'), a Latin word

@@ -21,7 +21,7 @@ from appliance.domain.events import (
     VisitorChanged,
 )
 from appliance.domain.invitations import SHOWN
-from appliance.realtime.connection import CLOSE_SESSION_ENDED, encode, text_frame
+from appliance.realtime.connection import CLOSE_SESSION_ENDED, message_frame_bytes
 from appliance.wire.frames import (
     bot_chat_frame,
     conversation_frame,
@@ -104,7 +104,7 @@ class Hub:
                     wire: bytes | None = None) -> None:
         peers = list(self._by_visitor.get(visitor_id, ()))
         if peers and wire is None:
-            wire = text_frame(encode(frame))
+            wire = message_frame_bytes(frame)
         for peer in peers:
             peer.push(frame, wire)
 
@@ -112,7 +112,7 @@ class Hub:
         """The frame to the site's agents, encoded once however many listen (returned, so
         that the same bytes can go to the visitor too)."""
         peers = self._agents_of_site(site_id)
-        wire = text_frame(encode(frame)) if peers else None
+        wire = message_frame_bytes(frame) if peers else None
         for peer in peers:
             peer.push(frame, wire)
         return wire

@@ -81,15 +81,21 @@ class Throttle:
     def check(self, action: str, *, visitor_id: int | None = None, address: str = "") -> None:
         """Count one `action`, or refuse it (RateLimited, with the seconds to wait)."""
         now = self._clock()
-        keyed = [(limit, key) for limit, kind in self._limits[action]
-                 if (key := self._key(kind, visitor_id, address)) is not None]
-        wait = max((limit.wait(key, now) for limit, key in keyed), default=0)
+        # Every visitor frame passes here: each bucket is read once, then spent.
+        counted = []
+        wait = 0
+        for limit, kind in self._limits[action]:
+            key = self._key(kind, visitor_id, address)
+            if key is not None:
+                tokens = limit.available(key, now)
+                wait = max(wait, limit.wait_given(tokens))
+                counted.append((limit, key, tokens))
         if wait:
             message = _ACTIONS[action][3]
             raise RateLimited(f"{message}; please wait {wait} s and try again",
                               retry_after=wait)
-        for limit, key in keyed:
-            limit.take(key, now)
+        for limit, key, tokens in counted:
+            limit.spend(key, tokens, now)
 
     def give_back(self, action: str, *, visitor_id: int | None = None,
                   address: str = "") -> None:

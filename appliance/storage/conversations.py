@@ -188,16 +188,16 @@ def append_to(conv: Conversation, sender: Sender, kind: str, body: str, client_i
               bot: BotReply | None = None) -> tuple[Message, Conversation]:
     """Store a message in `conv` (read in this transaction); returns it and the conversation
     as it is after the message."""
-    message_id, seq, after = message_log.append(
+    message_id, seq, changes = message_log.append_row(
         conv, sender, kind, body, client_id, attachment_id, now,
         None if bot is None else reply_to_json(bot))
     attachment = get_attachment(attachment_id) if attachment_id is not None else None
     message = Message(id=message_id, conversation_id=conv.id, seq=seq, client_id=client_id,
                       sender=sender, kind=kind, body=body, attachment=attachment,
                       created_at=now, bot=bot)
-    if kind == "system":
-        return message, after
-    return message, replace(after, last_message=message)
+    if kind != "system":
+        changes["last_message"] = message
+    return message, replace(conv, **changes)
 
 
 def search_messages(match: str, site_ids: list[int] | None,

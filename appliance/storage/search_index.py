@@ -11,7 +11,7 @@ match of the whole history first.
 
 from __future__ import annotations
 
-from appliance.domain.search import index_prefixes, index_terms
+from appliance.domain.search import message_terms
 from appliance.storage.database import bound_database
 
 BATCH = 2000  # messages per indexing job: one FTS5 segment each, not one per commit
@@ -39,7 +39,7 @@ def index_batch(limit: int = BATCH) -> int:
         (mark, limit)).fetchall()
     if not rows:
         return 0
-    terms = [(message_id, index_terms(body), index_prefixes(body), site_token(site_id))
+    terms = [(message_id, *message_terms(body), site_token(site_id))
              for message_id, body, site_id in rows]
     db.connection().cursor().executemany(
         "INSERT OR REPLACE INTO message_index (rowid, terms, prefixes, site) "

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
@@ -53,6 +54,8 @@ AGENT_FRAMES = ("status", "activity", "workbench", "visitors_watch", "board_watc
 # The widget's presence module (docs/protocol.md, "Presence").
 PRESENCE_FRAMES = ("page", "tab", "tab_closed", "exit_intent", "invitation_reply")
 VISITOR_RECHECK_SECONDS = 1.0
+_KNOWN_FRAMES = frozenset((*conversation_frames.CONVERSATION_FRAMES, *AGENT_FRAMES,
+                           *PRESENCE_FRAMES))
 Rights = Callable[[], Awaitable[Side | None]]  # the side as it may act now; None: closed
 # The frames of one side beyond conversations: agents' status and list, visitors' presence.
 Extra = Callable[[Any, dict[str, Any]], Awaitable[None]]
@@ -64,7 +67,7 @@ def _parse(frame: Any) -> dict[str, Any] | None:
     if not isinstance(frame, str):
         return None
     try:
-        message = json_in.loads(frame)
+        message = json_in.loads(frame, orjson.loads)
     except BadJson:
         return None
     return message if isinstance(message, dict) else None
@@ -353,8 +356,7 @@ async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float,
     if kind == "ping":
         conn.push(PONG)
         return
-    if kind not in (*conversation_frames.CONVERSATION_FRAMES, *AGENT_FRAMES,
-                    *PRESENCE_FRAMES):
+    if kind not in _KNOWN_FRAMES:
         conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
         return
     assert message is not None

@@ -26,26 +26,27 @@ WRITTEN, PAUSED, CLOSED = 0, 1, 2
 _TIMED_OUT = object()
 
 
-def _expire(waiter: asyncio.Future[object]) -> None:
-    if not waiter.done():
-        waiter.set_result(_TIMED_OUT)
-
-
 class LeanSocket:
     """Installs itself on a Sanic WebSocket: `recv` replaces `ws.recv`, `write` `ws.send`."""
 
-    __slots__ = ("_paused", "_waiter", "inbox", "parts", "ws")
+    __slots__ = ("_paused", "_timer", "_waiter", "inbox", "parts", "ws")
 
     def __init__(self, ws: WebsocketImplProtocol) -> None:
         self.ws = ws
         self.inbox: deque[str | bytes] = deque()
         self.parts: list[bytes] | None = None  # a fragmented text message being assembled
         self._waiter: asyncio.Future[object] | None = None
+        # One timer for `recv`'s timeouts, kept across frames while it is due no later than
+        # asked for (it then ends a wait early; the caller asks again): no timer per frame.
+        self._timer: asyncio.TimerHandle | None = None
         self._paused = False
         lost = ws.connection_lost
 
         def connection_lost(exc: Any) -> None:
             lost(exc)
+            if self._timer is not None:  # nobody waits any more: the socket is not kept alive
+                self._timer.cancel()
+                self._timer = None
             self._wake()
 
         ws.data_received = self._data_received  # type: ignore[method-assign]
@@ -100,20 +101,31 @@ class LeanSocket:
     def closed(self) -> bool:
         return self.ws.ws_proto.state in (State.CLOSING, State.CLOSED)
 
+    def _expire(self) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(_TIMED_OUT)
+
     async def recv(self, timeout: float | None = None) -> str | bytes | None:
-        """The next message (`b""` for a binary one); None after `timeout` seconds or when the
-        socket is closing (check `closed`)."""
+        """The next message (`b""` for a binary one); None after at most `timeout` seconds
+        (possibly sooner: ask again) or when the socket is closing (check `closed`)."""
         if not self.inbox and not self.closed:
             loop = asyncio.get_running_loop()
             self._waiter = waiter = loop.create_future()
-            # A timer handle, not asyncio.wait_for: this runs once per frame.
-            timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
+            if timeout is not None:
+                due = loop.time() + timeout
+                if self._timer is None or self._timer.when() > due:
+                    if self._timer is not None:
+                        self._timer.cancel()
+                    self._timer = loop.call_at(due, self._expire)
             try:
                 await waiter
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
+                if self.closed and self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
             if waiter.result() is _TIMED_OUT:
                 return None
         if not self.inbox:

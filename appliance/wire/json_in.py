@@ -1,11 +1,18 @@
 """Strict JSON in: standard JSON only (no NaN or Infinity), bounded nesting, no lone
-surrogates, so nothing non-standard is stored and later breaks a client's `JSON.parse`."""
+surrogates, so nothing non-standard is stored and later breaks a client's `JSON.parse`.
+
+Every WebSocket frame comes through here, so a caller may pass a faster parser that is strict
+by itself (web/sockets.py passes orjson: no NaN or Infinity, no lone surrogates, no control
+characters in strings). What it refuses, and any value holding a float (orjson also makes
+floats of integers beyond 64 bits; frames rarely hold floats), takes the standard library's
+path, which decides and words the refusal as it always has."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from appliance.domain.errors import BadJson
@@ -26,8 +33,37 @@ def _finite(text: str) -> float:
     return value
 
 
-def loads(text: str) -> Any:
-    """The value of `text`, or BadJson for anything a strict JSON parser would refuse."""
+def loads(text: str, fast: Callable[[str], Any] | None = None) -> Any:
+    """The value of `text`, or BadJson for anything a strict JSON parser would refuse.
+    `fast`: a strict parser tried first, raising ValueError for what it refuses."""
+    if fast is not None:
+        try:
+            value = fast(text)
+        except ValueError:
+            pass  # refused: the standard path below says why
+        else:
+            if not _has_float(value):
+                if text.count("[") + text.count("{") > MAX_DEPTH:
+                    _check_depth(value)
+                return value
+    return _loads_standard(text)
+
+
+def _has_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            return True
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return False
+
+
+def _loads_standard(text: str) -> Any:
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError as exc:
