@@ -268,7 +268,7 @@ def main() -> None:
         "client adds to it. Load: the machine's 1-minute load average at the end of the run "
         "(on a shared machine, other work ran meanwhile). Page → list: from sending a "
         "`page` frame to the `visitors_delta` frame showing that page (deltas go out at "
-        "most once a second).\n\n" + text)
+        "most every half second).\n\n" + text)
 
 
 if __name__ == "__main__":

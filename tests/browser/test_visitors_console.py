@@ -46,7 +46,7 @@ def test_a_baidu_visitor_is_listed_with_the_keyword_within_a_second_and_the_trai
     visitor = new_page()
     visitor.goto(shops["a"] + "/index.html", referer=BAIDU)
     live = listed_soon(shops["owner"], shops["a"])
-    # Deltas leave the server at most once a second: the row is there within that second.
+    # Deltas leave the server at most every half second: the row is there within a second.
     row(console, live["id"]).locator('[data-test="visitor-keyword"]').filter(
         has_text="报价").wait_for(timeout=1000)
     line = row(console, live["id"])
