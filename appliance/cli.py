@@ -119,7 +119,7 @@ CHATTY_LOGGERS = ("peewee", "websockets", "sanic.websockets")
 # websockets also says "connection closed" at INFO for every socket that ends: on a classic
 # multi-page site that is a line per page view (hundreds a second at 2,000 visitors, each written
 # on the event loop). Only its warnings and errors reach Kefu's log.
-QUIET_LOGGERS = ("websockets",)
+QUIET_LOGGERS = ("websockets", "sanic.websockets")
 
 
 def set_log_level(level: str) -> None:

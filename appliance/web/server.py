@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -39,6 +40,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def serve_forever(app: App, sock: socket.socket) -> None:
     """Serve in this (main) thread, one process, until interrupted."""
+    # What starting made (modules and their tables: some 250,000 objects, most of them lists)
+    # lives as long as the process. Kept out of the collector's passes, a full collection walks
+    # only what serving makes: with 2,000 visitors on classic sites (a socket per page view, so
+    # full collections come often) a pass that stopped the event loop for up to ~0.3 s.
+    gc.collect()
+    gc.freeze()
     app.run(sock=sock, single_process=True, access_log=False, motd=False)
 
 
