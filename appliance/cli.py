@@ -116,12 +116,18 @@ def _read_password(path: Path) -> str:
 # its parameters (session and CSRF tokens, password hashes), websockets every frame (a
 # visitor's auth frame with its token). Their debug output never reaches Kefu's log.
 CHATTY_LOGGERS = ("peewee", "websockets", "sanic.websockets")
+# websockets also says "connection closed" at INFO for every socket that ends: on a classic
+# multi-page site that is a line per page view (hundreds a second at 2,000 visitors, each written
+# on the event loop). Only its warnings and errors reach Kefu's log.
+QUIET_LOGGERS = ("websockets", "sanic.websockets")
 
 
 def set_log_level(level: str) -> None:
     logging.getLogger().setLevel(level.upper())
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _config(args: argparse.Namespace, **extra: Any) -> Any:

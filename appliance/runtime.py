@@ -248,7 +248,7 @@ class Runtime:
                    boards)
 
     async def flush_visitor_list(self) -> None:
-        """Consoles watching the live visitor list get what changed (at most once a second)."""
+        """Consoles watching the live visitor list get what changed (at most twice a second)."""
         self.live.flush()
 
     @property

@@ -155,11 +155,33 @@ def _seen_differently(before: Visitor | None, after: Visitor) -> bool:
 async def access_visitor(svc: Services, token: Any, origin: str | None,
                          own_origin: str) -> tuple[Visitor, Site]:
     """The visitor behind a token (Bearer header or socket auth frame)."""
+    visitor, site, _ = await _visitor_and_site(svc, token, origin, own_origin, False)
+    return visitor, site
+
+
+async def open_visitor_socket(svc: Services, token: Any, origin: str | None, own_origin: str,
+                              ) -> tuple[Visitor, Site, Conversation | None]:
+    """A widget socket's `auth`: the visitor, their site and their open conversation, read in
+    one job on a reader thread (one socket per page view on classic sites: this is per page)."""
+    return await _visitor_and_site(svc, token, origin, own_origin, True)
+
+
+async def _visitor_and_site(svc: Services, token: Any, origin: str | None, own_origin: str,
+                            with_conversation: bool,
+                            ) -> tuple[Visitor, Site, Conversation | None]:
     if not isinstance(token, str) or not token or len(token) > 128:
         raise Unauthenticated("A visitor token is required")
-    visitor = await svc.db.read(store.visitor_by_token, visitor_token_hash(token))
-    if visitor is None:
+    token_hash = visitor_token_hash(token)
+
+    def read() -> tuple[Visitor | None, Site | None, Conversation | None]:
+        visitor = store.visitor_by_token(token_hash)
+        if visitor is None:
+            return None, None, None
+        return (visitor, site_store.get_site(visitor.site_id),
+                store.open_conversation_of(visitor.id) if with_conversation else None)
+
+    visitor, site, conversation = await svc.db.read(read)
+    if visitor is None or site is None:
         raise Unauthenticated("Unknown visitor token; start a new session")
-    site = await svc.db.read(site_store.get_site, visitor.site_id)
     check_origin_allowed(site, origin, own_origin)
-    return visitor, site
+    return visitor, site, conversation

@@ -60,6 +60,11 @@ def create_app(runtime: Runtime) -> App:
         "REQUEST_MAX_SIZE": max(config.max_body_bytes, config.upload_max_bytes + 65_536),
         "REQUEST_MAX_HEADER_SIZE": 16_384,
         "WEBSOCKET_MAX_SIZE": 65_536,
+        # Heartbeats are ours (JSON `ping`/`pong` every ws_ping_seconds, a silent peer dropped:
+        # web/sockets.py, docs/protocol.md); sanic's own protocol-level pings would be a second
+        # timer and task per socket, one more for each page view on classic sites.
+        "WEBSOCKET_PING_INTERVAL": None,
+        "WEBSOCKET_PING_TIMEOUT": None,
         "PROXIES_COUNT": config.proxies_count or None,
         "KEEP_ALIVE_TIMEOUT": 30,
     })

@@ -27,9 +27,8 @@ from appliance.services import invitations, routing, visits
 from appliance.services.auth import access_principal, access_session_user
 from appliance.services.board import BoardWatchers
 from appliance.services.context import Services
-from appliance.services.conversations import open_conversation
 from appliance.services.participants import AgentSide, Side, VisitorSide
-from appliance.services.visitors import USER_AGENT_MAX, access_visitor
+from appliance.services.visitors import USER_AGENT_MAX, access_visitor, open_visitor_socket
 from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, client_ip, own_origin, services
 from appliance.web.ws_io import LeanSocket
@@ -135,8 +134,8 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
         return
     svc = services(request)
     try:
-        visitor, site = await access_visitor(svc, auth.get("visitor_token"),
-                                             request.headers.get("origin"), own_origin(request))
+        visitor, site, current = await open_visitor_socket(
+            svc, auth.get("visitor_token"), request.headers.get("origin"), own_origin(request))
     except DomainError as exc:
         code = CLOSE_FORBIDDEN if exc.code == "forbidden" else CLOSE_SESSION_ENDED
         await ws.close(code, exc.message[:100])
@@ -145,7 +144,6 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
         await ws.close(CLOSE_SESSION_ENDED, "visitor token belongs to another site")
         return
     conn = _connection(_lean(request), visitor_id=visitor.id)
-    current = await open_conversation(svc, visitor)
     conn.push(visitor_hello_frame(visitor, current))
     side = VisitorSide(svc, visitor, site, client_ip(request))
     live = _runtime(request).live

@@ -46,7 +46,7 @@ def test_a_baidu_visitor_is_listed_with_the_keyword_within_a_second_and_the_trai
     visitor = new_page()
     visitor.goto(shops["a"] + "/index.html", referer=BAIDU)
     live = listed_soon(shops["owner"], shops["a"])
-    # Deltas leave the server at most once a second: the row is there within that second.
+    # Deltas leave the server at most every half second: the row is there within a second.
     row(console, live["id"]).locator('[data-test="visitor-keyword"]').filter(
         has_text="报价").wait_for(timeout=1000)
     line = row(console, live["id"])
@@ -244,3 +244,57 @@ def test_a_title_made_of_markup_is_shown_as_text(appliance: Appliance, shops,
     assert hook(console, "visit-keyword").inner_text() == "报价<b>x</b>"
     assert console.locator("#main img").count() == 0
     assert console.evaluate("window.kefuPwned") is None
+
+
+PHONE = {"width": 390, "height": 844}
+NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def test_on_a_phone_the_list_is_cards_without_sideways_scrolling_and_invites_from_a_card(
+        appliance: Appliance, shops, new_page) -> None:
+    console = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    open_console(console, appliance.url, "boss@example.com", OWNER_PASSWORD)
+    console.goto(f"{appliance.url}/app/#/visitors")  # the menu is folded away on a phone
+    hook(console, "visitor-list").wait_for()
+    visitor = new_page()
+    visitor.goto(shops["a"] + "/index.html", referer=BAIDU)
+    live = listed_soon(shops["owner"], shops["a"])
+    card = row(console, live["id"])
+    card.locator('[data-test="visitor-keyword"]').filter(has_text="报价").wait_for()
+    assert console.evaluate(NO_SIDEWAYS), console.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]")
+    # One card: who, the state and the invite button on top, then the page, the source and
+    # keyword, the site, place and time on site — all inside the screen's width.
+    box = card.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    text = card.inner_text()
+    for part in (f"访客 #{live['id']}", "首页", "百度", "报价", "浏览中", shops["site"]["name"]):
+        assert part in text, (part, text)
+    invite = card.locator('[data-test="visitor-card-invite"]')
+    for part in ("visitor-title", "visitor-keyword", "visitor-state", "visitor-time"):
+        piece = card.locator(f'[data-test="{part}"]').bounding_box()
+        assert piece is not None and piece["x"] + piece["width"] <= box["x"] + box["width"] + 1
+    wait_for(lambda: card.locator('[data-test="visitor-time"]').inner_text() != "")
+    assert invite.inner_text() == "邀请对话"
+    invite_box = invite.bounding_box()
+    assert invite_box is not None and invite_box["x"] + invite_box["width"] <= PHONE["width"]
+    invite.tap()
+    assert console.url.endswith("#/visitors")  # the button invites; it does not open details
+    hook(console, "invite-message").fill("您好，需要报价吗？")
+    hook(console, "confirm-ok").tap()
+    card.and_(console.locator('[data-state="invited"]')).wait_for()
+    assert not invite.is_visible()  # invited: no second invitation from the card
+    shown = hook(visitor, "kefu-invitation")
+    shown.wait_for()
+    assert "您好，需要报价吗？" in shown.inner_text()
+    assert console.evaluate(NO_SIDEWAYS)
+    # In English, the same card in the owner's language, still within the screen.
+    hook(console, "lang-switch").tap()
+    card = row(console, live["id"])
+    card.locator('[data-test="visitor-state"]').filter(has_text="Invited").wait_for()
+    assert f"Visitor #{live['id']}" in card.inner_text()
+    assert console.evaluate(NO_SIDEWAYS)
+    # Tapping a card opens the visitor's details in place of the list.
+    card.tap()
+    hook(console, "visitor-details").locator('[data-test="trail-page"]').first.wait_for()
+    assert console.evaluate(NO_SIDEWAYS)

@@ -1,4 +1,5 @@
 // The live visitor table: windowed rows (only those in view exist), reused by visitor id and patched in place.
+// On narrow screens (phones) each row is a card (console-visitors.css) with its own invite button.
 import { h } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { readableUrl } from '../../console/visitor-info.js';
@@ -6,6 +7,9 @@ import { deviceLine, durationText, placeText, SORT_KEYS } from '../../console/li
 
 /** Row height in px (kept in step with .vt-row in console-visitors.css) and rows drawn beyond the view. */
 export const ROW_HEIGHT = 48;
+/** On narrow screens: a card's height plus the gap below it (.vt-row in the narrow media query). */
+export const CARD_HEIGHT = 140;
+export const NARROW = '(max-width: 760px)';
 const OVERSCAN = 6;
 
 /** Set a text only when it changed: a patched row costs a comparison per cell, not a layout. */
@@ -21,7 +25,7 @@ function putAttr(node, name, value) {
   if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }
 
-function makeRow(onOpen) {
+function makeRow(onOpen, onInvite) {
   const cell = (name, ...children) => h('span', { class: `vt-cell vt-${name}`, role: 'gridcell' }, children);
   const parts = {
     site: h('span', { class: 'vt-site-name' }),
@@ -36,7 +40,15 @@ function makeRow(onOpen) {
     state: h('span', { class: 'badge', 'data-test': 'visitor-state' }),
     returning: h('span', {}),
     name: h('span', { 'data-test': 'visitor-name' }),
+    anonymous: h('span', { class: 'vt-anonymous muted' }),
+    invite: h('button', { type: 'button', class: 'button button-small button-primary vt-invite-button', 'data-test': 'visitor-card-invite' },
+      t('visitors.invite')),
   };
+  parts.invite.addEventListener('click', (event) => {
+    event.stopPropagation();
+    if (row.kefuVisitor) onInvite(row.kefuVisitor);
+  });
+  parts.invite.addEventListener('keydown', (event) => event.stopPropagation());
   const row = h('div', { class: 'vt-row', role: 'row', tabindex: '0', 'data-test': 'visitor-row' },
     cell('site', parts.site),
     cell('page', parts.title, parts.url),
@@ -47,7 +59,8 @@ function makeRow(onOpen) {
     cell('pages', parts.pages),
     cell('state', parts.state),
     cell('returning', parts.returning),
-    cell('name', parts.name));
+    cell('name', parts.name, parts.anonymous),
+    cell('invite', parts.invite));
   row.kefuParts = parts;
   row.kefuIndex = -1;
   row.kefuVisitor = null;
@@ -87,15 +100,20 @@ function fill(row, visitor, siteName) {
   putAttr(p.state, 'class', `badge vt-state-${visitor.state}`);
   p.state.dataset.state = visitor.state;
   put(p.returning, visitor.returning ? t('visitors.returning', { n: visitor.visit_number }) : t('visitors.new'));
-  put(p.name, typeof visitor.name === 'string' ? visitor.name : '');
+  const name = typeof visitor.name === 'string' ? visitor.name : '';
+  put(p.name, name);
+  // The card names everyone: a visitor without a name by their number (the table leaves it blank).
+  put(p.anonymous, name ? '' : t('visitors.visitorNumber', { id: visitor.id }));
+  p.invite.hidden = visitor.state !== 'browsing';
 }
 
 /**
- * `onOpen(id)` opens a visitor's details; `startedAt(id)` is when their visit started (ms);
+ * `onOpen(id)` opens a visitor's details; `onInvite(visitor)` invites them (the card's button);
+ * `startedAt(id)` is when their visit started (ms);
  * `siteName(id)`; `sort` `{key, descending}` and `onSort(sort)` for the header. Returns
  * `{element, render(rows), tick(), setSort(sort), setSelected(id)}`.
  */
-export function createVisitorTable({ onOpen, startedAt, siteName, sort, onSort }) {
+export function createVisitorTable({ onOpen, onInvite, startedAt, siteName, sort, onSort }) {
   const spacer = h('div', { class: 'vt-spacer' });
   const viewport = h('div', { class: 'vt-viewport', role: 'rowgroup', 'data-test': 'visitor-rows' }, spacer);
   const headCells = new Map();
@@ -114,6 +132,15 @@ export function createVisitorTable({ onOpen, startedAt, siteName, sort, onSort }
   let rows = [];
   let selected = null;
   let scrollFrame = 0;
+  const narrow = window.matchMedia(NARROW);
+  let rowHeight = narrow.matches ? CARD_HEIGHT : ROW_HEIGHT;
+  element.classList.toggle('is-cards', narrow.matches);
+  narrow.addEventListener('change', () => {
+    rowHeight = narrow.matches ? CARD_HEIGHT : ROW_HEIGHT;
+    element.classList.toggle('is-cards', narrow.matches);
+    for (const row of shown.values()) row.kefuIndex = -1; // placed again at the new height
+    draw();
+  });
 
   viewport.addEventListener('scroll', () => {
     scrollFrame ||= requestAnimationFrame(() => {
@@ -132,27 +159,27 @@ export function createVisitorTable({ onOpen, startedAt, siteName, sort, onSort }
   }
 
   function draw() {
-    const height = `${rows.length * ROW_HEIGHT}px`;
+    const height = `${rows.length * rowHeight}px`;
     if (spacer.style.height !== height) spacer.style.height = height;
     element.setAttribute('aria-rowcount', String(rows.length + 1));
     const top = viewport.scrollTop;
     const view = viewport.clientHeight || 640;
-    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(rows.length, Math.ceil((top + view) / ROW_HEIGHT) + OVERSCAN);
+    const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
+    const last = Math.min(rows.length, Math.ceil((top + view) / rowHeight) + OVERSCAN);
     const keep = new Set();
     for (let index = first; index < last; index += 1) {
       const visitor = rows[index];
       keep.add(visitor.id);
       let row = shown.get(visitor.id);
       if (!row) {
-        row = spare.pop() || makeRow(onOpen);
+        row = spare.pop() || makeRow(onOpen, onInvite);
         shown.set(visitor.id, row);
         row.hidden = false;
         if (!row.isConnected) viewport.append(row);
       }
       if (row.kefuIndex !== index) {
         row.kefuIndex = index;
-        row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+        row.style.transform = `translateY(${index * rowHeight}px)`;
         row.setAttribute('aria-rowindex', String(index + 2));
       }
       if (row.kefuVisitor !== visitor) {

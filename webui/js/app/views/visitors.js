@@ -5,6 +5,7 @@ import { getLanguage, t } from '../../i18n.js';
 import { parseHash } from '../../routes.js';
 import { keptView } from './common.js';
 import { SOURCE_KINDS, STATES } from '../../console/live-visitors.js';
+import { inviteVisitor } from '../console/visitor-actions.js';
 import { createVisitorDetails } from '../console/visitor-details.js';
 import { createVisitorTable } from '../console/visitor-table.js';
 
@@ -42,7 +43,7 @@ function mount(ctx, rt) {
     else view.show(id);
   };
   const table = createVisitorTable({
-    onOpen: open, startedAt: (id) => live.list.startedAt(id), siteName, sort,
+    onOpen: open, onInvite: (visitor) => inviteVisitor(ctx, rt, visitor), startedAt: (id) => live.list.startedAt(id), siteName, sort,
     onSort: (next) => { sort = next; table.setSort(sort); draw(); },
   });
   const details = createVisitorDetails({ ctx, rt, onClose: () => { location.hash = '#/visitors'; } });
