@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import apsw
 import httpx
 import pytest
 
@@ -51,6 +52,14 @@ class Appliance:
         client = ApiClient(base_url=self.url, timeout=30)
         self.clients.append(client)
         return client
+
+    def database(self) -> apsw.Connection:
+        """A connection of the test's own to the running appliance's database. The appliance
+        writes too (its writer, indexer and loops), so it waits for the lock instead of
+        failing with `database is locked`."""
+        connection = apsw.Connection(str(self.runtime.config.data_path / "kefu.db"))
+        connection.setbusytimeout(10_000)
+        return connection
 
     def close(self) -> None:
         for client in self.clients:

@@ -8,7 +8,6 @@ import json
 import time
 from email import message_from_bytes, policy
 
-import apsw
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import Appliance
@@ -73,8 +72,7 @@ def offline(start_appliance, smtp):
 
 
 def outbox(appliance: Appliance) -> list[tuple]:
-    db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
-    db.setbusytimeout(10_000)  # the appliance writes too (indexer, loops)
+    db = appliance.database()
     try:
         return db.execute("SELECT json_extract(payload, '$.to'), status, attempts, last_error "
                           "FROM outbox WHERE kind = 'mail' ORDER BY id").fetchall()

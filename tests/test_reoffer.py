@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import apsw
 import pytest
 from conftest import Appliance
 from test_conversations import agent_socket, next_of
@@ -15,9 +14,7 @@ WATCH_SECONDS = 5  # web/app.py: ROUTING_WATCH_SECONDS
 
 def make_overdue(appliance: Appliance, conversation_id: int) -> None:
     """The rule, not the timer, is under test: age the chat's assignment lines."""
-    db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
-    db.setbusytimeout(10_000)  # the appliance writes too (indexer, loops)
-    db.setbusytimeout(5000)
+    db = appliance.database()
     db.execute("UPDATE message SET created_at = '2000-01-01 00:00:00' "
                "WHERE conversation_id = ? AND kind = 'system'", (conversation_id,))
     db.close()

@@ -7,7 +7,6 @@ import json
 import time
 from typing import Any
 
-import apsw
 from conftest import Appliance
 from test_conversations import AGENT_PASSWORD, Widget, agent_socket, cid, next_of
 
@@ -209,9 +208,7 @@ def test_an_unanswered_chat_is_reoffered_and_flagged(start_appliance) -> None:
         quick_console = await agent_socket(appliance, quick_client)
         # The watch runs every few seconds; the chat is 10 s old only later, so make it
         # old now through the database (the rule, not the timer, is under test here).
-        db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
-        db.setbusytimeout(10_000)  # the appliance writes too (indexer, loops)
-        db.setbusytimeout(5000)
+        db = appliance.database()
         db.execute("UPDATE message SET created_at = '2000-01-01 00:00:00' "
                    "WHERE conversation_id = ? AND kind = 'system'", (conv,))
         db.close()

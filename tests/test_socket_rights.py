@@ -8,7 +8,6 @@ import asyncio
 import json
 from typing import Any
 
-import apsw
 import pytest
 import websockets
 from conftest import AGENT_PASSWORD_FOR_TESTS, Appliance
@@ -219,7 +218,7 @@ def test_an_ended_session_closes_the_socket_before_any_frame_acts(appliance, ins
                                         json={"new_password": "another-password-9"})
             reason = "password_reset"
         else:  # the session ran out with no event at all: only the per-frame check sees it
-            db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
+            db = appliance.database()
             db.execute("UPDATE session SET expires_at = '2000-01-01 00:00:00' WHERE user_id = ?",
                        (user_id,))
             db.close()

@@ -322,7 +322,6 @@ def test_a_foreign_attachment_answers_like_a_missing_one(appliance, owner) -> No
 
 def test_a_list_of_recipients_stored_before_the_check_is_never_mailed(appliance, owner) -> None:
     """Addresses saved by an older version (a list in one field) are not used as recipients."""
-    import apsw
 
     client, setup = owner
     site = setup["site"]
@@ -332,8 +331,7 @@ def test_a_list_of_recipients_stored_before_the_check_is_never_mailed(appliance,
     conv = widget.http.post("/api/widget/send", headers=widget.headers, json={
         "client_id": cid(), "body": "hi"}).json()["conversation_id"]
     listed = "li@example.com, boss@evil.example"
-    db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
-    db.setbusytimeout(10_000)  # the appliance writes too (indexer, loops)
+    db = appliance.database()
     db.execute("UPDATE visitor SET email = ?", (listed,))
     db.execute("UPDATE site SET notify_email = ?", (listed,))
     r = client.post(f"/api/conversations/{conv}/messages", json={"client_id": cid(),

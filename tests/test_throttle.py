@@ -8,7 +8,6 @@ import asyncio
 import json
 from datetime import timedelta
 
-import apsw
 import pytest
 from conftest import Appliance
 from test_conversations import SITE_ORIGIN, Widget, cid, next_of
@@ -199,7 +198,7 @@ def test_abandoned_uploads_are_deleted_sent_ones_kept(start_appliance) -> None:
         "client_id": cid(), "kind": "image", "attachment_id": ids[0]})
     assert r.status_code == 200
     old = (utc_now() - timedelta(hours=3)).isoformat(" ")
-    db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
+    db = appliance.database()
     db.execute("UPDATE attachment SET created_at = ? WHERE id IN (?, ?)", (old, ids[0], ids[1]))
     db.close()
     loop = next(item for item in background_loops(appliance.runtime)
@@ -228,7 +227,7 @@ def mail_limits(start_appliance):
 
 
 def _outbox_count(appliance: Appliance) -> int:
-    db = apsw.Connection(str(appliance.runtime.config.data_path / "kefu.db"))
+    db = appliance.database()
     try:
         return db.execute("SELECT count(*) FROM outbox").fetchall()[0][0]
     finally:
