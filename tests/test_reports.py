@@ -362,7 +362,26 @@ def test_the_board_shows_agents_queue_and_today(world) -> None:
     assert board["queue"]["waiting"] == 2
     assert board["queue"]["oldest_queued_at"] == "2026-11-04T05:30:00Z"
     assert board["chatting"] == 0
-    assert {x["id"] for x in board["agents"]} >= {world["agent1"], world["agent2"]}
+    # Everyone who can take the company's chats: its sites' agents and supervisor, and the
+    # owner and an admin who serve every site without being assigned to one; not a client,
+    # not another company's agent, not someone deactivated.
+    owner_id = owner.get("/api/me").json()["user"]["id"]
+    admin = _user(owner, "admin-x", "admin")
+    other = _user(owner, "agent-b9", "agent", site_ids=[world["site_b"]["id"]])
+    gone = _user(owner, "agent-a9", "agent", site_ids=[world["site_a"]["id"]])
+    assert owner.post(f"/api/users/{gone}/deactivate").status_code == 200
+    board = owner.get(f"/api/companies/{a}/board").json()["board"]
+    shown = {x["id"] for x in board["agents"]}
+    lead = next(u["id"] for u in owner.get("/api/users").json()["users"]
+                if u["login"] == "lead-a")
+    client = next(u["id"] for u in owner.get("/api/users").json()["users"]
+                  if u["login"] == "client-a")
+    assert shown >= {world["agent1"], world["agent2"], lead, owner_id, admin}
+    assert not shown & {other, gone, client}
+    one_site = owner.get(f"/api/companies/{a}/board",
+                         params={"site_id": world["site_a"]["id"]}).json()["board"]
+    assert {x["id"] for x in one_site["agents"]} >= {world["agent1"], owner_id, admin}
+    assert lead not in {x["id"] for x in one_site["agents"]}  # lead-a serves site A2 only
     assert len(board["today"]["chats_by_hour"]) == 24
 
 
