@@ -87,9 +87,31 @@ class _Delta:
                     cell[1] += total
         return cells
 
-    def write(self) -> None:
-        cells = self._cells()
-        rows = [(*k, int(v[0]), v[1]) for k, v in cells.items() if v[0] or v[1]]
+    def _spread_in_sql(self) -> None:
+        db = _db()
+        db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS report_detail (company_id INTEGER, "
+                       "day TEXT, metric TEXT, site_id INTEGER, team_id INTEGER, agent_id INTEGER, "
+                       "key TEXT, n INTEGER, total REAL, agent_only INTEGER)")
+        db.execute_sql("DELETE FROM temp.report_detail")
+        agent_only = rm.AGENT_ONLY
+        days: dict[date, str] = {}
+        rows = []
+        for (company_id, day, metric, site, team, agent, key), (n, total) in self.detail.items():
+            if n or total:
+                if day not in days:
+                    days[day] = day.isoformat()
+                rows.append((company_id, days[day], metric, site, team, agent, key, n, total,
+                             metric in agent_only))
+        if rows:
+            db.connection().cursor().executemany(
+                "INSERT INTO temp.report_detail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.execute_sql(_SPREAD)
+        db.execute_sql("DELETE FROM temp.report_detail")
+
+    def write(self, *, spread_in_sql: bool = False) -> None:
+        """Add the changes to the aggregates. `spread_in_sql`: the detailed cells go to a
+        temporary table and SQL spreads them over periods and rollups (the rebuild's many
+        cells); otherwise Python does (the consumer's few)."""
         recorded = _recorded_zones()
         if any(str(cell[0]) not in recorded for cell in self.detail):
             # The zone these were bucketed in (read in this transaction): a later change of
@@ -98,6 +120,13 @@ class _Delta:
             recorded.update({k: n for k, n in current.items() if k not in recorded})
             _db().execute_sql("UPDATE report_mark SET timezones = ? WHERE source = 'zones'",
                               (json.dumps(recorded),))
+        if spread_in_sql:
+            self._spread_in_sql()
+            self.detail.clear()
+            return
+        cells = self._cells()
+        # In key order: the B-tree is walked once instead of sought at random.
+        rows = sorted((*k, int(v[0]), v[1]) for k, v in cells.items() if v[0] or v[1])
         if rows:
             _db().connection().cursor().executemany(
                 "INSERT INTO report_agg (company_id, metric, period, site_id, team_id, "
@@ -105,6 +134,22 @@ class _Delta:
                 "ON CONFLICT DO UPDATE SET n = n + excluded.n, total = total + excluded.total",
                 rows)
         self.detail.clear()
+
+
+_SPREAD = (
+    # Each detailed cell on its day and month (p), as itself and, unless it is an agent's
+    # own figure, rolled up per site and per company (r): as _Delta._cells does.
+    "INSERT INTO report_agg (company_id, metric, period, site_id, team_id, agent_id, key, n, "
+    "total) SELECT d.company_id, d.metric, "
+    "CASE p.kind WHEN 0 THEN 'd' || d.day ELSE 'm' || substr(d.day, 1, 7) END, "
+    "CASE r.kind WHEN 2 THEN -1 ELSE d.site_id END, "
+    "CASE r.kind WHEN 0 THEN d.team_id ELSE -1 END, "
+    "CASE r.kind WHEN 0 THEN d.agent_id ELSE -1 END, d.key, sum(d.n), sum(d.total) "
+    "FROM temp.report_detail d, (SELECT 0 AS kind UNION ALL SELECT 1) p, "
+    "(SELECT 0 AS kind UNION ALL SELECT 1 UNION ALL SELECT 2) r "
+    "WHERE r.kind = 0 OR NOT d.agent_only GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+    "HAVING sum(d.n) != 0 OR sum(d.total) != 0 ORDER BY 1, 2, 3, 4, 5, 6, 7 "
+    "ON CONFLICT DO UPDATE SET n = n + excluded.n, total = total + excluded.total")
 
 
 # -- time zones --------------------------------------------------------------------------------
@@ -526,7 +571,7 @@ def rebuild_growing(source: str, limit: int | None = None) -> int:
     else:
         _add_spans(delta, zones(), "a.id > ? AND a.id <= ?", (mark, top))
     _db().execute_sql("UPDATE report_mark SET last_id = ? WHERE source = ?", (top, source))
-    delta.write()
+    delta.write(spread_in_sql=True)
     return top - mark
 
 
@@ -629,7 +674,7 @@ def rebuild_facts(source: str, after: int, limit: int | None = None) -> int:
         _db().connection().cursor().executemany(
             "INSERT INTO report_fact (source, row_id, company_id, fingerprint, contrib) "
             "VALUES (?, ?, ?, ?, ?)", facts)
-    delta.write()
+    delta.write(spread_in_sql=True)
     return top
 
 
