@@ -10,10 +10,11 @@ re-buckets that company (the periods are local dates)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -445,8 +446,9 @@ def sync_facts(source: str, ids: Iterable[int]) -> int:
 # chunk at a time (their messages in one query, only those a metric looks at) and go through
 # the same `report_metrics` functions as the consumer's.
 
-REBUILD_ROWS = 100_000  # visits, page views or status spans per rebuild transaction
-REBUILD_FACTS = 4_000  # conversations or invitations per rebuild transaction
+REBUILD_ROWS = 50_000  # visits, page views or status spans per rebuild transaction
+REBUILD_FACTS = 2_000  # conversations or invitations per rebuild transaction
+REBUILD_CACHE_KIB = 262_144  # the writer's page cache during a rebuild job (then restored)
 _FAR = "9999-12-31 23:59:59"  # after every stored moment (text: never read as a number)
 
 # Messages any conversation metric looks at (report_metrics.conversation_rows): replies,
@@ -482,6 +484,19 @@ def _shift(moment: str) -> str:
     """SQL: the offset modifier of a stored moment in the company `s.company_id`'s zone."""
     return ("(SELECT z.shift FROM temp.report_zone z WHERE z.company_id = s.company_id "  # noqa: S608
             f"AND z.stop > {moment} ORDER BY z.stop LIMIT 1)")
+
+
+@contextlib.contextmanager
+def _rebuild_cache() -> Iterator[None]:
+    """A larger page cache for one rebuild job: its many aggregate rows are written into
+    B-tree pages the default cache would read again and again."""
+    db = _db()
+    before = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def _chunk_top(table: str, after: int, limit: int) -> int | None:
@@ -562,16 +577,18 @@ def rebuild_growing(source: str, limit: int | None = None) -> int:
     if top is None:
         return 0
     delta = _Delta()
-    if source == "visit":
-        _zone_table()
-        _rebuild_visits(delta, mark, top)
-    elif source == "page_view":
-        _zone_table()
-        _rebuild_page_views(delta, mark, top)
-    else:
-        _add_spans(delta, zones(), "a.id > ? AND a.id <= ?", (mark, top))
-    _db().execute_sql("UPDATE report_mark SET last_id = ? WHERE source = ?", (top, source))
-    delta.write(spread_in_sql=True)
+    with _rebuild_cache():
+        if source == "visit":
+            _zone_table()
+            _rebuild_visits(delta, mark, top)
+        elif source == "page_view":
+            _zone_table()
+            _rebuild_page_views(delta, mark, top)
+        else:
+            _add_spans(delta, zones(), "a.id > ? AND a.id <= ?", (mark, top))
+        _db().execute_sql("UPDATE report_mark SET last_id = ? WHERE source = ?",
+                          (top, source))
+        delta.write(spread_in_sql=True)
     return top - mark
 
 
@@ -670,11 +687,12 @@ def rebuild_facts(source: str, after: int, limit: int | None = None) -> int:
         delta.add(company_id, day, rows)
         facts.append((source, row_id, company_id, fingerprint,
                       json.dumps({"day": day.isoformat(), "rows": rows}, ensure_ascii=False)))
-    if facts:
-        _db().connection().cursor().executemany(
-            "INSERT INTO report_fact (source, row_id, company_id, fingerprint, contrib) "
-            "VALUES (?, ?, ?, ?, ?)", facts)
-    delta.write(spread_in_sql=True)
+    with _rebuild_cache():
+        if facts:
+            _db().connection().cursor().executemany(
+                "INSERT INTO report_fact (source, row_id, company_id, fingerprint, contrib) "
+                "VALUES (?, ?, ?, ?, ?)", facts)
+        delta.write(spread_in_sql=True)
     return top
 
 
