@@ -333,21 +333,26 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
             "chat_seconds": round(sums["chat_seconds"]),
             "average_load": _load(sums["chat_seconds"], at_work),
             **{name: round(sums[name]) for name in PRESENCE}})
-    series: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for metric, period, agent_id, _, _, total in [
-            *await r.sums(("chat_seconds",), by_agent=True, by_period=True),
-            *await r.sums(("online_seconds", "busy_seconds"), by_agent=True, by_period=True,
-                          presence=True)]:
+    # Per period and agent (a year by day: 365 × agents points): plain dicts, one pass each.
+    held: dict[tuple[str, int], float] = defaultdict(float)
+    at_work_in: dict[tuple[str, int], float] = defaultdict(float)
+    label_of = r.label_of
+    for _, period, agent_id, _, _, total in await r.sums(("chat_seconds",), by_agent=True,
+                                                          by_period=True):
         if agent_id:
-            series[(r.label_of(period), agent_id)][metric] += total
+            held[(label_of(period), agent_id)] += total
+    for _, period, agent_id, _, _, total in await r.sums(
+            ("online_seconds", "busy_seconds"), by_agent=True, by_period=True, presence=True):
+        if agent_id:
+            at_work_in[(label_of(period), agent_id)] += total
     rated_total = sum(a["rating"]["count"] for a in table)
     rating_sum = sum((a["rating"]["average"] or 0) * a["rating"]["count"] for a in table)
     return {**_envelope(req), "agents": table,
-            "load_series": [{"period": label, "agent_id": agent_id,
-                             "chat_seconds": round(v["chat_seconds"]),
-                             "average_load": _load(v["chat_seconds"],
-                                                   v["online_seconds"] + v["busy_seconds"])}
-                            for (label, agent_id), v in sorted(series.items())],
+            "load_series": [{"period": point[0], "agent_id": point[1],
+                             "chat_seconds": round(held.get(point, 0.0)),
+                             "average_load": _load(held.get(point, 0.0),
+                                                   at_work_in.get(point, 0.0))}
+                            for point in sorted(held.keys() | at_work_in.keys())],
             "totals": {"chats": sum(a["chats"] for a in table),
                        "answered": sum(a["answered"] for a in table),
                        "rating_average": round(rating_sum / rated_total, 1) if rated_total
