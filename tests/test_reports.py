@@ -214,6 +214,17 @@ def test_agents_figures(world) -> None:
                                                                                 1800)
     assert one["average_load"] == round(2458 / 9000, 2)
     assert report["totals"]["rated"] == 2 and report["totals"]["rating_average"] == 4.0
+    # The load series: per period and agent, adding up to the table's figures.
+    points = [p for p in report["load_series"] if p["agent_id"] == world["agent1"]]
+    assert sum(p["chat_seconds"] for p in points) == 2458
+    assert [p["period"] for p in report["load_series"]] == sorted(
+        p["period"] for p in report["load_series"])
+    monthly = get(world["owner"], f"/api/companies/{world['a']}/reports/agents",
+                  grain="month")["report"]["load_series"]
+    mine = [p for p in monthly if p["agent_id"] == world["agent1"]]
+    assert sum(p["chat_seconds"] for p in mine) == 2458
+    assert [(p["chat_seconds"], p["average_load"]) for p in mine] == [
+        (2458, round(2458 / 9000, 2))]  # the chats and the presence spans in one month
 
 
 def test_conversion_funnel_per_rule_source_and_page(world) -> None:

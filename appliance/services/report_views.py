@@ -154,6 +154,18 @@ class _Reader:
             team_id=None if presence else s.team_id, agent_id=s.agent_id, by_period=by_period,
             by_agent=by_agent, key_prefix=key_prefix, keys=keys))
 
+    async def agent_series(self) -> list[tuple[str, int, float, float]]:
+        """(period, agent, seconds holding chats, seconds at work) by the report's grain."""
+        s = self.req.scope
+        months, ranges = self.months, self.ranges
+        if self.req.grain != "month":
+            months = []
+            ranges = [(rm.day_period(self.req.period.start),
+                       rm.day_period(self.req.period.end - timedelta(days=1)))]
+        return await self.svc.db.read(lambda: store.agent_series(
+            s.company.id, months, ranges, site_ids=s.site_ids, team_id=s.team_id,
+            agent_id=s.agent_id))
+
     async def top(self, metric: str, key_prefix: str | None = None,
                   limit: int = LIST_MAX) -> tuple[list[tuple[str, int]], int]:
         s = self.req.scope
@@ -333,18 +345,14 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
             "chat_seconds": round(sums["chat_seconds"]),
             "average_load": _load(sums["chat_seconds"], at_work),
             **{name: round(sums[name]) for name in PRESENCE}})
-    # Per period and agent (a year by day: 365 × agents points): plain dicts, one pass each.
+    # Per period and agent (a year by day: 365 × agents points), summed inside SQLite.
     held: dict[tuple[str, int], float] = defaultdict(float)
     at_work_in: dict[tuple[str, int], float] = defaultdict(float)
     label_of = r.label_of
-    for _, period, agent_id, _, _, total in await r.sums(("chat_seconds",), by_agent=True,
-                                                          by_period=True):
-        if agent_id:
-            held[(label_of(period), agent_id)] += total
-    for _, period, agent_id, _, _, total in await r.sums(
-            ("online_seconds", "busy_seconds"), by_agent=True, by_period=True, presence=True):
-        if agent_id:
-            at_work_in[(label_of(period), agent_id)] += total
+    for period, agent_id, chat_seconds, at_work in await r.agent_series():
+        point = (label_of(period), agent_id)
+        held[point] += chat_seconds
+        at_work_in[point] += at_work
     rated_total = sum(a["rating"]["count"] for a in table)
     rating_sum = sum((a["rating"]["average"] or 0) * a["rating"]["count"] for a in table)
     return {**_envelope(req), "agents": table,

@@ -776,6 +776,34 @@ def read(company_id: int, metrics: tuple[str, ...], months: list[str],
     return [(r[0], r[1], int(r[2]), r[3], int(r[4]), float(r[5])) for r in rows]
 
 
+def agent_series(company_id: int, months: list[str], ranges: list[tuple[str, str]], *,
+                 site_ids: list[int] | None, team_id: int | None, agent_id: int | None,
+                 ) -> list[tuple[str, int, float, float]]:
+    """Per stored period and agent: seconds holding chats (on `site_ids`, of `team_id`) and
+    seconds at work (online or busy; presence is kept per agent, site 0 and team 0). Each
+    metric is summed inside SQLite on its own (one range of the primary key, grouped by
+    period and agent only), which is several times faster than one grouped query over all."""
+    points: dict[tuple[str, int], list[float]] = {}
+    for metric, held in (("chat_seconds", True), ("online_seconds", False),
+                         ("busy_seconds", False)):
+        found = _where(company_id, (metric,), months, ranges,
+                       site_ids if held else [0], team_id if held else None, agent_id, True,
+                       None, None)
+        if found is None:
+            continue
+        where, args = found
+        if not held:
+            where += " AND site_id = 0 AND team_id = 0"
+        for period, agent, total in _db().execute_sql(
+                f"SELECT period, agent_id, sum(total) FROM report_agg WHERE {where} "  # noqa: S608
+                "AND agent_id > 0 GROUP BY period, agent_id", args):
+            point = points.get((period, agent))
+            if point is None:
+                point = points[(period, agent)] = [0.0, 0.0]
+            point[0 if held else 1] += total
+    return [(str(p), int(a), float(h), float(w)) for (p, a), (h, w) in points.items()]
+
+
 def top_keys(company_id: int, metric: str, months: list[str], ranges: list[tuple[str, str]],
              *, site_ids: list[int] | None, team_id: int | None, agent_id: int | None,
              key_prefix: str | None, limit: int) -> tuple[list[tuple[str, int]], int]:
