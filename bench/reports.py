@@ -491,6 +491,8 @@ async def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database file")
     parser.add_argument("--reuse", action="store_true",
                         help="use the raw rows of a kept file instead of generating them")
+    parser.add_argument("--reports-only", action="store_true",
+                        help="with --reuse: time the reports on the kept aggregates, no rebuild")
     parser.add_argument("--check", action="store_true",
                         help="also compare the aggregates with a rebuild (kefu reports-rebuild "
                              "--check: a second rebuild in one transaction)")
@@ -527,17 +529,24 @@ async def main() -> int:
     db.start()
     svc = services(db)
     company = (await db.read(site_store.list_companies))[0]
-    took, phases, waits = await rebuild(svc)
+    if args.reports_only:
+        took, phases, waits = 0.0, {}, []
+    else:
+        took, phases, waits = await rebuild(svc)
     load = os.getloadavg()
     agg_rows = await db.read(lambda: bound_database.obj.execute_sql(
         "SELECT count(*) FROM report_agg").fetchone()[0])
-    print(f"rebuild (kefu reports-rebuild): {took:.1f} s, "
-          f"{counts['conversation'] / took:,.0f} conversations/s with their messages, visits "
-          f"and page views; {agg_rows:,} aggregate rows; load average {load}")
+    if took:
+        print(f"rebuild (kefu reports-rebuild): {took:.1f} s, "
+              f"{counts['conversation'] / took:,.0f} conversations/s with their messages, "
+              f"visits and page views; {agg_rows:,} aggregate rows; load average {load}")
+    else:
+        print(f"{agg_rows:,} aggregate rows kept from an earlier rebuild")
     for name, seconds in sorted(phases.items()):
         print(f"  {name}: {seconds:.1f} s")
-    rest = took - sum(phases.values())
-    print(f"  reset, full comparison and writer queue: {rest:.1f} s")
+    if took:
+        rest = took - sum(phases.values())
+        print(f"  reset, full comparison and writer queue: {rest:.1f} s")
     if waits:
         print(f"  a writer job meanwhile waited p50 {statistics.median(waits):.0f} ms, "
               f"p95 {pct(waits, 0.95):.0f} ms, max {max(waits):.0f} ms ({len(waits)} probes)")
