@@ -194,8 +194,8 @@ class Generator:
                                          rng.choice(("shown", "declined")), clock(start + 20),
                                          None))
         conversations_rows, messages, leads = self.chats(day, conversations, site_visits)
-        self.write(visitors, visits, views, conversations_rows, messages, leads)
         self.spans(midnight)
+        self.write(visitors, visits, views, conversations_rows, messages, leads)
         return made
 
     def chats(self, day: date, n: int, site_visits: dict[int, list[Any]]) -> tuple[
