@@ -207,6 +207,7 @@ def test_rebuild_equals_the_live_consumer(tmp_path: Path, seed_value: int,
         assert await service.check(svc) == []  # what `kefu reports-rebuild --check` prints
         # Small chunks: many transactions, chunk edges inside the data.
         monkeypatch.setattr(store, "REBUILD_ROWS", 37)
+        monkeypatch.setattr(store, "REBUILD_VISITS", 13)
         monkeypatch.setattr(store, "REBUILD_FACTS", 11)
         await aggregator.rebuild()
         rebuilt = await db.read(snapshot)

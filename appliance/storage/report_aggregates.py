@@ -446,7 +446,8 @@ def sync_facts(source: str, ids: Iterable[int]) -> int:
 # chunk at a time (their messages in one query, only those a metric looks at) and go through
 # the same `report_metrics` functions as the consumer's.
 
-REBUILD_ROWS = 50_000  # visits, page views or status spans per rebuild transaction
+REBUILD_ROWS = 50_000  # page views or status spans per rebuild transaction
+REBUILD_VISITS = 20_000  # visits per rebuild transaction (each adds many keyed cells)
 REBUILD_FACTS = 2_000  # conversations or invitations per rebuild transaction
 REBUILD_CACHE_KIB = 262_144  # the writer's page cache during a rebuild job (then restored)
 _FAR = "9999-12-31 23:59:59"  # after every stored moment (text: never read as a number)
@@ -569,11 +570,12 @@ def _rebuild_page_views(delta: _Delta, after: int, top: int) -> None:
 
 
 def rebuild_growing(source: str, limit: int | None = None) -> int:
-    """On the writer: add up to `limit` (REBUILD_ROWS) rows of a growing source above its
+    """On the writer: add up to `limit` (REBUILD_VISITS, REBUILD_ROWS) rows of a source above its
     mark, grouped in SQL, and move the mark, in this one transaction. Returns how many ids it
     passed (0: done)."""
     mark = _marks()[source]
-    top = _chunk_top(source, mark, limit or REBUILD_ROWS)
+    top = _chunk_top(source, mark,
+                     limit or (REBUILD_VISITS if source == "visit" else REBUILD_ROWS))
     if top is None:
         return 0
     delta = _Delta()
