@@ -214,6 +214,17 @@ def test_agents_figures(world) -> None:
                                                                                 1800)
     assert one["average_load"] == round(2458 / 9000, 2)
     assert report["totals"]["rated"] == 2 and report["totals"]["rating_average"] == 4.0
+    # The load series: per period and agent, adding up to the table's figures.
+    points = [p for p in report["load_series"] if p["agent_id"] == world["agent1"]]
+    assert sum(p["chat_seconds"] for p in points) == 2458
+    assert [p["period"] for p in report["load_series"]] == sorted(
+        p["period"] for p in report["load_series"])
+    monthly = get(world["owner"], f"/api/companies/{world['a']}/reports/agents",
+                  grain="month")["report"]["load_series"]
+    mine = [p for p in monthly if p["agent_id"] == world["agent1"]]
+    assert sum(p["chat_seconds"] for p in mine) == 2458
+    assert [(p["chat_seconds"], p["average_load"]) for p in mine] == [
+        (2458, round(2458 / 9000, 2))]  # the chats and the presence spans in one month
 
 
 def test_conversion_funnel_per_rule_source_and_page(world) -> None:
@@ -362,7 +373,26 @@ def test_the_board_shows_agents_queue_and_today(world) -> None:
     assert board["queue"]["waiting"] == 2
     assert board["queue"]["oldest_queued_at"] == "2026-11-04T05:30:00Z"
     assert board["chatting"] == 0
-    assert {x["id"] for x in board["agents"]} >= {world["agent1"], world["agent2"]}
+    # Everyone who can take the company's chats: its sites' agents and supervisor, and the
+    # owner and an admin who serve every site without being assigned to one; not a client,
+    # not another company's agent, not someone deactivated.
+    owner_id = owner.get("/api/me").json()["user"]["id"]
+    admin = _user(owner, "admin-x", "admin")
+    other = _user(owner, "agent-b9", "agent", site_ids=[world["site_b"]["id"]])
+    gone = _user(owner, "agent-a9", "agent", site_ids=[world["site_a"]["id"]])
+    assert owner.post(f"/api/users/{gone}/deactivate").status_code == 200
+    board = owner.get(f"/api/companies/{a}/board").json()["board"]
+    shown = {x["id"] for x in board["agents"]}
+    lead = next(u["id"] for u in owner.get("/api/users").json()["users"]
+                if u["login"] == "lead-a")
+    client = next(u["id"] for u in owner.get("/api/users").json()["users"]
+                  if u["login"] == "client-a")
+    assert shown >= {world["agent1"], world["agent2"], lead, owner_id, admin}
+    assert not shown & {other, gone, client}
+    one_site = owner.get(f"/api/companies/{a}/board",
+                         params={"site_id": world["site_a"]["id"]}).json()["board"]
+    assert {x["id"] for x in one_site["agents"]} >= {world["agent1"], owner_id, admin}
+    assert lead not in {x["id"] for x in one_site["agents"]}  # lead-a serves site A2 only
     assert len(board["today"]["chats_by_hour"]) == 24
 
 

@@ -313,3 +313,40 @@ def invitation_rows(i: InvitationRecord) -> list[Row]:
             if i.lead_effective:
                 stages.append("inv_effective")
     return [(stage, s, 0, 0, key, 1, 0.0) for stage in stages for key in keys]
+
+
+# -- time zones for set-based rebuilds ---------------------------------------------------------
+
+SPAN_FIRST = datetime(1970, 1, 1)
+SPAN_LAST = datetime(2100, 1, 1)
+_SPAN_STEP = timedelta(hours=6)  # no zone changes its offset twice within six hours
+
+
+def _offset(tz: ZoneInfo, moment: datetime) -> int:
+    offset = moment.replace(tzinfo=UTC).astimezone(tz).utcoffset()
+    return 0 if offset is None else int(offset.total_seconds())
+
+
+def offset_spans(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """The zone's UTC offsets over naive-UTC [start, end): (first moment, offset in seconds)
+    of each interval with one offset, the first starting at `start`. Each change is found to
+    the second by bisection, so local day and hour computed as UTC + offset inside an interval
+    are exactly what `local` gives (across DST changes and in half-hour zones)."""
+    spans = [(start, _offset(tz, start))]
+    moment = start
+    while moment < end:
+        following = min(moment + _SPAN_STEP, end)
+        if _offset(tz, following) != spans[-1][1]:
+            low, high = moment, following  # offset(low) is the current one, high differs
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                middle = middle.replace(microsecond=0)
+                if middle <= low:
+                    break
+                if _offset(tz, middle) == spans[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            spans.append((high, _offset(tz, high)))
+        moment = following
+    return spans

@@ -15,6 +15,7 @@ from appliance.domain.errors import DomainError, Forbidden, Invalid
 from appliance.domain.events import ConversationChanged, PageViewed
 from appliance.domain.model import Role, User
 from appliance.domain.reports import local_date, zone
+from appliance.services.availability import serves
 from appliance.services.context import Services
 from appliance.services.report_views import Scope, access_report
 from appliance.storage import accounts
@@ -66,8 +67,10 @@ async def board(svc: Services, scope: Scope) -> dict[str, Any]:
     tz = zone(company.settings.timezone)
     today = local_date(now, tz)
     load, chatting, waiting, oldest = await svc.db.read(store.live_load, site_ids)
+    # Everyone who can take these sites' chats: their agents and supervisors, and owners and
+    # admins (who serve every site without being assigned to one).
     people = [u for u in await svc.db.read(accounts.list_users)
-              if u.active and u.role is not Role.CLIENT and set(u.site_ids) & set(site_ids)]
+              if u.role is not Role.CLIENT and any(serves(u, s) for s in site_ids)]
     agents = [{"id": u.id, "name": u.display_name, "status": svc.presence.status(u.id),
                "load": load.get(u.id, 0),
                "max_chats": u.max_chats if u.max_chats is not None else company.max_chats}

@@ -92,9 +92,21 @@ class Aggregator:
                 await db.write(lambda s=source, c=gone: store.sync_facts(s, c))
 
     async def rebuild(self) -> None:
-        """Forget the aggregates and make them again from the raw rows."""
+        """Forget the aggregates and make them again from the raw rows: set-based, in bounded
+        chunks, each a short writer job of its own (the appliance keeps serving between them;
+        its reports wait for the end). Whatever changed meanwhile is caught by the full
+        comparison that follows."""
         async with self._lock:
-            await self.svc.db.write(store.reset)
+            db = self.svc.db
+            await db.write(store.reset)
+            for source in store.GROWING:
+                while await db.write(lambda s=source: store.rebuild_growing(s)):
+                    self.version += 1
+            for source in store.FACTS:
+                after = 0
+                while after := await db.write(lambda s=source, a=after:
+                                              store.rebuild_facts(s, a)):
+                    self.version += 1
             self.full_scan = True
         await self.catch_up(compare_every=0)
 

@@ -154,6 +154,18 @@ class _Reader:
             team_id=None if presence else s.team_id, agent_id=s.agent_id, by_period=by_period,
             by_agent=by_agent, key_prefix=key_prefix, keys=keys))
 
+    async def agent_series(self) -> list[tuple[str, int, float, float]]:
+        """(period, agent, seconds holding chats, seconds at work) by the report's grain."""
+        s = self.req.scope
+        months, ranges = self.months, self.ranges
+        if self.req.grain != "month":
+            months = []
+            ranges = [(rm.day_period(self.req.period.start),
+                       rm.day_period(self.req.period.end - timedelta(days=1)))]
+        return await self.svc.db.read(lambda: store.agent_series(
+            s.company.id, months, ranges, site_ids=s.site_ids, team_id=s.team_id,
+            agent_id=s.agent_id))
+
     async def top(self, metric: str, key_prefix: str | None = None,
                   limit: int = LIST_MAX) -> tuple[list[tuple[str, int]], int]:
         s = self.req.scope
@@ -333,21 +345,22 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
             "chat_seconds": round(sums["chat_seconds"]),
             "average_load": _load(sums["chat_seconds"], at_work),
             **{name: round(sums[name]) for name in PRESENCE}})
-    series: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for metric, period, agent_id, _, _, total in [
-            *await r.sums(("chat_seconds",), by_agent=True, by_period=True),
-            *await r.sums(("online_seconds", "busy_seconds"), by_agent=True, by_period=True,
-                          presence=True)]:
-        if agent_id:
-            series[(r.label_of(period), agent_id)][metric] += total
+    # Per period and agent (a year by day: 365 × agents points), summed inside SQLite.
+    held: dict[tuple[str, int], float] = defaultdict(float)
+    at_work_in: dict[tuple[str, int], float] = defaultdict(float)
+    label_of = r.label_of
+    for period, agent_id, chat_seconds, at_work in await r.agent_series():
+        point = (label_of(period), agent_id)
+        held[point] += chat_seconds
+        at_work_in[point] += at_work
     rated_total = sum(a["rating"]["count"] for a in table)
     rating_sum = sum((a["rating"]["average"] or 0) * a["rating"]["count"] for a in table)
     return {**_envelope(req), "agents": table,
-            "load_series": [{"period": label, "agent_id": agent_id,
-                             "chat_seconds": round(v["chat_seconds"]),
-                             "average_load": _load(v["chat_seconds"],
-                                                   v["online_seconds"] + v["busy_seconds"])}
-                            for (label, agent_id), v in sorted(series.items())],
+            "load_series": [{"period": point[0], "agent_id": point[1],
+                             "chat_seconds": round(held.get(point, 0.0)),
+                             "average_load": _load(held.get(point, 0.0),
+                                                   at_work_in.get(point, 0.0))}
+                            for point in sorted(held.keys() | at_work_in.keys())],
             "totals": {"chats": sum(a["chats"] for a in table),
                        "answered": sum(a["answered"] for a in table),
                        "rating_average": round(rating_sum / rated_total, 1) if rated_total

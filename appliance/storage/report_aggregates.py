@@ -10,9 +10,11 @@ re-buckets that company (the periods are local dates)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,45 +52,105 @@ Key = tuple[str, str, int, int, int, str]
 
 
 class _Delta:
-    """Changes to the aggregates, summed before they are written."""
+    """Changes to the aggregates, summed per company, day and detailed cell before they are
+    spread over their periods and rollups and written."""
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[int, str, str, int, int, int, str], list[float]] = \
+        self.detail: dict[tuple[int, date, str, int, int, int, str], list[float]] = \
             defaultdict(lambda: [0, 0.0])
 
     def add(self, company_id: int, day: date, rows: Iterable[rm.Row], sign: int = 1) -> None:
+        detail = self.detail
+        for metric, site, team, agent, key, n, total in rows:
+            cell = detail[(company_id, day, metric, site, team, agent, key)]
+            cell[0] += sign * n
+            cell[1] += sign * total
+
+    def _cells(self) -> dict[tuple[int, str, str, int, int, int, str], list[float]]:
         """Each row on its day and month; and, unless it is an agent's own figure, rolled up
         per site (team and agent -1) and per company (site -1 too), which is what reports
         without a team or agent filter read."""
-        periods = (rm.day_period(day), rm.month_period(day))
-        cells = self.cells
-        for metric, site, team, agent, key, n, total in rows:
+        cells: dict[tuple[int, str, str, int, int, int, str], list[float]] = \
+            defaultdict(lambda: [0, 0.0])
+        periods: dict[date, tuple[str, str]] = {}
+        for (company_id, day, metric, site, team, agent, key), (n, total) in self.detail.items():
+            if not n and not total:
+                continue
+            if day not in periods:
+                periods[day] = (rm.day_period(day), rm.month_period(day))
             targets = [(site, team, agent)]
             if metric not in rm.AGENT_ONLY:
                 targets += [(site, ROLLUP, ROLLUP), (ROLLUP, ROLLUP, ROLLUP)]
-            for period in periods:
+            for period in periods[day]:
                 for s, t, a in targets:
                     cell = cells[(company_id, metric, period, s, t, a, key)]
-                    cell[0] += sign * n
-                    cell[1] += sign * total
+                    cell[0] += n
+                    cell[1] += total
+        return cells
 
-    def write(self) -> None:
-        rows = [(*k, int(v[0]), v[1]) for k, v in self.cells.items() if v[0] or v[1]]
+    def _spread_in_sql(self) -> None:
+        db = _db()
+        db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS report_detail (company_id INTEGER, "
+                       "day TEXT, metric TEXT, site_id INTEGER, team_id INTEGER, agent_id INTEGER, "
+                       "key TEXT, n INTEGER, total REAL, agent_only INTEGER)")
+        db.execute_sql("DELETE FROM temp.report_detail")
+        agent_only = rm.AGENT_ONLY
+        days: dict[date, str] = {}
+        rows = []
+        for (company_id, day, metric, site, team, agent, key), (n, total) in self.detail.items():
+            if n or total:
+                if day not in days:
+                    days[day] = day.isoformat()
+                rows.append((company_id, days[day], metric, site, team, agent, key, n, total,
+                             metric in agent_only))
+        if rows:
+            db.connection().cursor().executemany(
+                "INSERT INTO temp.report_detail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.execute_sql(_SPREAD)
+        db.execute_sql("DELETE FROM temp.report_detail")
+
+    def write(self, *, spread_in_sql: bool = False) -> None:
+        """Add the changes to the aggregates. `spread_in_sql`: the detailed cells go to a
+        temporary table and SQL spreads them over periods and rollups (the rebuild's many
+        cells); otherwise Python does (the consumer's few)."""
         recorded = _recorded_zones()
-        if any(str(cell[0]) not in recorded for cell in self.cells):
+        if any(str(cell[0]) not in recorded for cell in self.detail):
             # The zone these were bucketed in (read in this transaction): a later change of
             # the company's zone is then seen and re-buckets it.
             current = {str(c.id): c.settings.timezone for c in list_companies()}
             recorded.update({k: n for k, n in current.items() if k not in recorded})
             _db().execute_sql("UPDATE report_mark SET timezones = ? WHERE source = 'zones'",
                               (json.dumps(recorded),))
+        if spread_in_sql:
+            self._spread_in_sql()
+            self.detail.clear()
+            return
+        cells = self._cells()
+        # In key order: the B-tree is walked once instead of sought at random.
+        rows = sorted((*k, int(v[0]), v[1]) for k, v in cells.items() if v[0] or v[1])
         if rows:
             _db().connection().cursor().executemany(
                 "INSERT INTO report_agg (company_id, metric, period, site_id, team_id, "
                 "agent_id, key, n, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT DO UPDATE SET n = n + excluded.n, total = total + excluded.total",
                 rows)
-        self.cells.clear()
+        self.detail.clear()
+
+
+_SPREAD = (
+    # Each detailed cell on its day and month (p), as itself and, unless it is an agent's
+    # own figure, rolled up per site and per company (r): as _Delta._cells does.
+    "INSERT INTO report_agg (company_id, metric, period, site_id, team_id, agent_id, key, n, "
+    "total) SELECT d.company_id, d.metric, "
+    "CASE p.kind WHEN 0 THEN 'd' || d.day ELSE 'm' || substr(d.day, 1, 7) END, "
+    "CASE r.kind WHEN 2 THEN -1 ELSE d.site_id END, "
+    "CASE r.kind WHEN 0 THEN d.team_id ELSE -1 END, "
+    "CASE r.kind WHEN 0 THEN d.agent_id ELSE -1 END, d.key, sum(d.n), sum(d.total) "
+    "FROM temp.report_detail d, (SELECT 0 AS kind UNION ALL SELECT 1) p, "
+    "(SELECT 0 AS kind UNION ALL SELECT 1 UNION ALL SELECT 2) r "
+    "WHERE r.kind = 0 OR NOT d.agent_only GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+    "HAVING sum(d.n) != 0 OR sum(d.total) != 0 ORDER BY 1, 2, 3, 4, 5, 6, 7 "
+    "ON CONFLICT DO UPDATE SET n = n + excluded.n, total = total + excluded.total")
 
 
 # -- time zones --------------------------------------------------------------------------------
@@ -375,6 +437,267 @@ def sync_facts(source: str, ids: Iterable[int]) -> int:
     return changed
 
 
+# -- the set-based rebuild ---------------------------------------------------------------------
+# A rebuild reads the raw rows in bounded chunks of ids, one short writer transaction each,
+# moving the marks (or writing the facts) with the rows it added, like the jobs above. Visits
+# and page views are grouped by SQL: the local day and hour come from a small table of the
+# company's UTC-offset intervals (built from zoneinfo), so only the groups reach Python, where
+# the keys are cleaned as the consumer cleans them. Conversations and invitations are read a
+# chunk at a time (their messages in one query, only those a metric looks at) and go through
+# the same `report_metrics` functions as the consumer's.
+
+REBUILD_ROWS = 50_000  # page views or status spans per rebuild transaction
+REBUILD_VISITS = 20_000  # visits per rebuild transaction (each adds many keyed cells)
+REBUILD_FACTS = 2_000  # conversations or invitations per rebuild transaction
+REBUILD_CACHE_KIB = 262_144  # the writer's page cache during a rebuild job (then restored)
+_FAR = "9999-12-31 23:59:59"  # after every stored moment (text: never read as a number)
+
+# Messages any conversation metric looks at (report_metrics.conversation_rows): replies,
+# assignments and transfers, the left message, the bot's.
+_RELEVANT_MESSAGES = (
+    "((m.sender_type = 'agent' AND m.kind != 'note') OR m.sender_type = 'bot' "
+    "OR (m.kind = 'system' AND m.body IN ('agent_joined', 'transferred')) "
+    "OR (m.sender_type = 'visitor' AND substr(m.client_id, 1, 5) = 'left-'))")
+
+
+@functools.lru_cache(maxsize=64)
+def _offset_rows(name: str) -> tuple[tuple[str, str], ...]:
+    """(end of the interval, SQLite modifier of its offset) for each interval of the zone."""
+    spans = rm.offset_spans(zone(name), rm.SPAN_FIRST, rm.SPAN_LAST)
+    return tuple((str(spans[i + 1][0]) if i + 1 < len(spans) else _FAR,
+                  f"{offset:+d} seconds") for i, (_, offset) in enumerate(spans))
+
+
+def _zone_table() -> None:
+    """temp.report_zone: each company's offset intervals, for the shift of a moment."""
+    db = _db()
+    db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS report_zone (company_id INTEGER NOT NULL, "
+                   "stop TEXT NOT NULL, shift TEXT NOT NULL, PRIMARY KEY (company_id, stop)) "
+                   "WITHOUT ROWID")
+    db.execute_sql("DELETE FROM temp.report_zone")
+    db.connection().cursor().executemany(
+        "INSERT INTO temp.report_zone (company_id, stop, shift) VALUES (?, ?, ?)",
+        [(c.id, stop, shift) for c in list_companies()
+         for stop, shift in _offset_rows(c.settings.timezone)])
+
+
+def _shift(moment: str) -> str:
+    """SQL: the offset modifier of a stored moment in the company `s.company_id`'s zone."""
+    return ("(SELECT z.shift FROM temp.report_zone z WHERE z.company_id = s.company_id "  # noqa: S608
+            f"AND z.stop > {moment} ORDER BY z.stop LIMIT 1)")
+
+
+@contextlib.contextmanager
+def _rebuild_cache() -> Iterator[None]:
+    """A larger page cache for one rebuild job: its many aggregate rows are written into
+    B-tree pages the default cache would read again and again."""
+    db = _db()
+    before = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def _chunk_top(table: str, after: int, limit: int) -> int | None:
+    row = _db().execute_sql(
+        f"SELECT max(id) FROM (SELECT id FROM {table} WHERE id > ? "  # noqa: S608
+        "ORDER BY id LIMIT ?)", (after, limit)).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def _rebuild_visits(delta: _Delta, after: int, top: int) -> None:
+    db = _db()
+    db.execute_sql("DROP TABLE IF EXISTS temp.report_chunk")
+    db.execute_sql(
+        "CREATE TEMP TABLE report_chunk AS SELECT site_id, company_id, date(t, shift) AS day, "  # noqa: S608
+        "strftime('%H', t, shift) AS hour, number <= 1 AS new, source_kind, source_name, "
+        "keyword, entry_url, device, country, province FROM (SELECT v.site_id, s.company_id, "
+        "substr(v.started_at, 1, 19) AS t, v.number, v.source_kind, v.source_name, v.keyword, "
+        f"v.entry_url, v.device, v.country, v.province, {_shift('v.started_at')} AS shift "
+        "FROM visit v JOIN site s ON s.id = v.site_id WHERE v.id > ? AND v.id <= ?) "
+        "WHERE shift IS NOT NULL", (after, top))
+    days: dict[str, date] = {}
+
+    def groups(columns: str, where: str = "") -> Iterable[tuple[Any, ...]]:
+        for row in db.execute_sql(
+                f"SELECT site_id, company_id, day, {columns}, count(*) "  # noqa: S608
+                f"FROM temp.report_chunk {where} GROUP BY site_id, company_id, day, "
+                f"{columns}").fetchall():
+            if row[2] not in days:
+                days[row[2]] = date.fromisoformat(row[2])
+            yield (row[0], row[1], days[row[2]], *row[3:])
+
+    for s, company, day, hour, new, n in groups("hour, new"):
+        rows: list[rm.Row] = [("visits", s, 0, 0, "", n, 0.0),
+                              ("visit_hours", s, 0, 0, hour, n, 0.0)]
+        if new:
+            rows.append(("new_visitors", s, 0, 0, "", n, 0.0))
+        delta.add(company, day, rows)
+    for s, company, day, kind, name, n in groups("source_kind, source_name"):
+        source = rm.source_of(kind, name)
+        delta.add(company, day, [("sources", s, 0, 0, f"{rm.clean_key(kind)}\t{source}", n, 0.0),
+                                 ("cv_visits", s, 0, 0, "s:" + source, n, 0.0)])
+    for s, company, day, device, n in groups("device"):
+        delta.add(company, day, [("devices", s, 0, 0, rm.clean_key(device), n, 0.0)])
+    for s, company, day, country, province, n in groups("country, province"):
+        key = f"{rm.clean_key(country)}\t{rm.clean_key(province)}"
+        delta.add(company, day, [("regions", s, 0, 0, key, n, 0.0)])
+    pages: dict[str, str] = {}
+    for s, company, day, url, n in groups("entry_url"):
+        if url not in pages:
+            pages[url] = rm.page_key(url)
+        delta.add(company, day, [("entry_pages", s, 0, 0, pages[url], n, 0.0),
+                                 ("cv_visits", s, 0, 0, "p:" + pages[url], n, 0.0)])
+    for s, company, day, keyword, n in groups("keyword", "WHERE keyword != ''"):
+        word = rm.clean_key(keyword)
+        delta.add(company, day, [("keywords", s, 0, 0, word, n, 0.0),
+                                 ("cv_visits", s, 0, 0, "k:" + word, n, 0.0)])
+    db.execute_sql("DROP TABLE temp.report_chunk")
+
+
+def _rebuild_page_views(delta: _Delta, after: int, top: int) -> None:
+    for site_id, company_id, day, n in _db().execute_sql(
+            "SELECT site_id, company_id, date(t, shift) AS day, count(*) FROM (SELECT "  # noqa: S608
+            "v.site_id, s.company_id, substr(pv.started_at, 1, 19) AS t, "
+            f"{_shift('pv.started_at')} AS shift FROM page_view pv "
+            "JOIN visit v ON v.id = pv.visit_id JOIN site s ON s.id = v.site_id "
+            "WHERE pv.id > ? AND pv.id <= ?) WHERE shift IS NOT NULL GROUP BY 1, 2, 3",
+            (after, top)).fetchall():
+        delta.add(company_id, date.fromisoformat(day),
+                  [("page_views", site_id, 0, 0, "", n, 0.0)])
+
+
+def rebuild_growing(source: str, limit: int | None = None) -> int:
+    """On the writer: add up to `limit` (REBUILD_VISITS, REBUILD_ROWS) rows of a source above its
+    mark, grouped in SQL, and move the mark, in this one transaction. Returns how many ids it
+    passed (0: done)."""
+    mark = _marks()[source]
+    top = _chunk_top(source, mark,
+                     limit or (REBUILD_VISITS if source == "visit" else REBUILD_ROWS))
+    if top is None:
+        return 0
+    delta = _Delta()
+    with _rebuild_cache():
+        if source == "visit":
+            _zone_table()
+            _rebuild_visits(delta, mark, top)
+        elif source == "page_view":
+            _zone_table()
+            _rebuild_page_views(delta, mark, top)
+        else:
+            _add_spans(delta, zones(), "a.id > ? AND a.id <= ?", (mark, top))
+        _db().execute_sql("UPDATE report_mark SET last_id = ? WHERE source = ?",
+                          (top, source))
+        delta.write(spread_in_sql=True)
+    return top - mark
+
+
+def _messages(first: int, last: int) -> dict[int, list[rm.MessageRecord]]:
+    found: dict[int, list[rm.MessageRecord]] = defaultdict(list)
+    for conversation_id, created_at, sender_type, sender_id, kind, body, client_id in _db(
+    ).execute_sql(
+            "SELECT m.conversation_id, m.created_at, m.sender_type, m.sender_id, m.kind, "  # noqa: S608
+            "m.body, m.client_id FROM message m WHERE m.conversation_id >= ? "
+            f"AND m.conversation_id <= ? AND {_RELEVANT_MESSAGES} "
+            "ORDER BY m.conversation_id, m.seq", (first, last)).fetchall():
+        found[conversation_id].append(rm.MessageRecord(
+            _moment(created_at), sender_type, sender_id, kind,
+            body if kind == "system" else "", client_id))
+    return found
+
+
+_VISIT_AT = ("LEFT JOIN visit vv ON vv.id = (SELECT v.id FROM visit v WHERE "
+             "v.visitor_id = {alias}.visitor_id AND v.started_at <= {alias}.created_at "
+             "ORDER BY v.started_at DESC LIMIT 1)")
+
+
+def _conversation_records(after: int, top: int) -> list[tuple[int, int, str, Any]]:
+    rows = _db().execute_sql(
+        f"SELECT c.id, c.site_id, s.company_id, c.team_id, c.assignee_id, c.status, "  # noqa: S608
+        f"c.created_at, c.closed_at, c.missed, c.rating, {CONVERSATION_FINGERPRINT}, "
+        "(SELECT l.effective FROM lead l WHERE l.conversation_id = c.id), vv.id, "
+        "vv.source_kind, vv.source_name, vv.keyword, vv.entry_url "
+        "FROM conversation c JOIN site s ON s.id = c.site_id "
+        "LEFT JOIN report_fact f ON f.source = 'conversation' AND f.row_id = c.id "
+        f"{_VISIT_AT.format(alias='c')} "
+        "WHERE c.id > ? AND c.id <= ? AND f.row_id IS NULL ORDER BY c.id",
+        (after, top)).fetchall()
+    if not rows:
+        return []
+    messages = _messages(rows[0][0], rows[-1][0])
+    found = []
+    for row in rows:
+        if row[12] is None:
+            source, keyword, page = "direct", "", ""
+        else:
+            source, keyword, page = rm.source_of(row[13], row[14]), row[15], row[16]
+        found.append((row[0], row[2], row[10], rm.ConversationRecord(
+            site_id=row[1], team_id=row[3], assignee_id=row[4], status=row[5],
+            created_at=_moment(row[6]), closed_at=None if row[7] is None else _moment(row[7]),
+            missed=bool(row[8]), rating=row[9], messages=messages.get(row[0], []),
+            lead_effective=None if row[11] is None else bool(row[11]),
+            source=source, keyword=keyword, page=page)))
+    return found
+
+
+def _invitation_records(after: int, top: int) -> list[tuple[int, int, str, Any]]:
+    rows = _db().execute_sql(
+        f"SELECT i.id, i.site_id, s.company_id, i.rule_id, i.status, i.created_at, "  # noqa: S608
+        f"i.conversation_id, i.page_url, {INVITATION_FINGERPRINT}, "
+        "(SELECT l.effective FROM lead l WHERE l.conversation_id = i.conversation_id), "
+        "vv.id, vv.source_kind, vv.source_name, vv.keyword "
+        "FROM invitation i JOIN site s ON s.id = i.site_id "
+        "LEFT JOIN report_fact f ON f.source = 'invitation' AND f.row_id = i.id "
+        f"{_VISIT_AT.format(alias='i')} "
+        "WHERE i.id > ? AND i.id <= ? AND f.row_id IS NULL ORDER BY i.id",
+        (after, top)).fetchall()
+    found = []
+    for row in rows:
+        if row[10] is None:
+            source, keyword = "direct", ""
+        else:
+            source, keyword = rm.source_of(row[11], row[12]), row[13]
+        found.append((row[0], row[2], row[8], rm.InvitationRecord(
+            site_id=row[1], rule_id=row[3], status=row[4], created_at=_moment(row[5]),
+            chatted=row[6] is not None, lead_effective=None if row[9] is None else bool(row[9]),
+            source=source, keyword=keyword, page=row[7])))
+    return found
+
+
+def rebuild_facts(source: str, after: int, limit: int | None = None) -> int:
+    """On the writer: the facts of up to `limit` (REBUILD_FACTS) conversations or invitations
+    above id `after` that have none, and what they add to the aggregates, in this one
+    transaction. Returns the last id passed (0: done)."""
+    table = FACTS[source][0].split()[0]
+    top = _chunk_top(table, after, limit or REBUILD_FACTS)
+    if top is None:
+        return 0
+    tzs = zones()
+    delta = _Delta()
+    facts = []
+    records = (_conversation_records(after, top) if source == "conversation"
+               else _invitation_records(after, top))
+    for row_id, company_id, fingerprint, record in records:
+        tz = tzs.get(company_id)
+        if tz is None:
+            continue
+        rows = (rm.conversation_rows(record, tz) if isinstance(record, rm.ConversationRecord)
+                else rm.invitation_rows(record))
+        day = rm.local(record.created_at, tz).date()
+        delta.add(company_id, day, rows)
+        facts.append((source, row_id, company_id, fingerprint,
+                      json.dumps({"day": day.isoformat(), "rows": rows}, ensure_ascii=False)))
+    with _rebuild_cache():
+        if facts:
+            _db().connection().cursor().executemany(
+                "INSERT INTO report_fact (source, row_id, company_id, fingerprint, contrib) "
+                "VALUES (?, ?, ?, ?, ?)", facts)
+        delta.write(spread_in_sql=True)
+    return top
+
+
 # -- agents' status spans ----------------------------------------------------------------------
 
 def record_spans(spans: list[tuple[int, str, datetime, datetime]]) -> None:
@@ -455,6 +778,34 @@ def read(company_id: int, metrics: tuple[str, ...], months: list[str],
     return [(r[0], r[1], int(r[2]), r[3], int(r[4]), float(r[5])) for r in rows]
 
 
+def agent_series(company_id: int, months: list[str], ranges: list[tuple[str, str]], *,
+                 site_ids: list[int] | None, team_id: int | None, agent_id: int | None,
+                 ) -> list[tuple[str, int, float, float]]:
+    """Per stored period and agent: seconds holding chats (on `site_ids`, of `team_id`) and
+    seconds at work (online or busy; presence is kept per agent, site 0 and team 0). Each
+    metric is summed inside SQLite on its own (one range of the primary key, grouped by
+    period and agent only), which is several times faster than one grouped query over all."""
+    points: dict[tuple[str, int], list[float]] = {}
+    for metric, held in (("chat_seconds", True), ("online_seconds", False),
+                         ("busy_seconds", False)):
+        found = _where(company_id, (metric,), months, ranges,
+                       site_ids if held else [0], team_id if held else None, agent_id, True,
+                       None, None)
+        if found is None:
+            continue
+        where, args = found
+        if not held:
+            where += " AND site_id = 0 AND team_id = 0"
+        for period, agent, total in _db().execute_sql(
+                f"SELECT period, agent_id, sum(total) FROM report_agg WHERE {where} "  # noqa: S608
+                "AND agent_id > 0 GROUP BY period, agent_id", args):
+            point = points.get((period, agent))
+            if point is None:
+                point = points[(period, agent)] = [0.0, 0.0]
+            point[0 if held else 1] += total
+    return [(str(p), int(a), float(h), float(w)) for (p, a), (h, w) in points.items()]
+
+
 def top_keys(company_id: int, metric: str, months: list[str], ranges: list[tuple[str, str]],
              *, site_ids: list[int] | None, team_id: int | None, agent_id: int | None,
              key_prefix: str | None, limit: int) -> tuple[list[tuple[str, int]], int]:
@@ -484,13 +835,13 @@ def all_rows() -> list[tuple[Any, ...]]:
 def rebuild_all() -> None:
     """On the writer: every aggregate again from the raw rows, in this one transaction."""
     reset()
-    while grow_batch(BATCH * 10):
-        pass
+    for source in GROWING:
+        while rebuild_growing(source):
+            pass
     for source in FACTS:
         after = 0
-        while ids := stale(source, after, FACT_BATCH * 10):
-            sync_facts(source, ids)
-            after = ids[-1]
+        while after := rebuild_facts(source, after):
+            pass
 
 
 def rebuilt_rows() -> list[tuple[Any, ...]]:
