@@ -358,6 +358,15 @@ def _visit_at(visitor_id: int, moment: datetime) -> tuple[str, str, str]:
     return rm.source_of(row[0], row[1]), row[2], row[3]
 
 
+# Messages any conversation metric looks at (report_metrics.conversation_rows): replies,
+# assignments and transfers, the left message, the bot's. The live path reads only these too:
+# it runs after every message, and a long chat's visitor lines would be re-read each time.
+_RELEVANT_MESSAGES = (
+    "((m.sender_type = 'agent' AND m.kind != 'note') OR m.sender_type = 'bot' "
+    "OR (m.kind = 'system' AND m.body IN ('agent_joined', 'transferred')) "
+    "OR (m.sender_type = 'visitor' AND substr(m.client_id, 1, 5) = 'left-'))")
+
+
 def _conversation(conversation_id: int) -> tuple[int, str, rm.ConversationRecord] | None:
     db = _db()
     row = db.execute_sql(
@@ -370,8 +379,9 @@ def _conversation(conversation_id: int) -> tuple[int, str, rm.ConversationRecord
         return None
     messages = [rm.MessageRecord(_moment(m[0]), m[1], m[2], m[3], m[4] if m[3] == "system"
                                  else "", m[5]) for m in db.execute_sql(
-        "SELECT created_at, sender_type, sender_id, kind, body, client_id FROM message "
-        "WHERE conversation_id = ? ORDER BY seq", (conversation_id,)).fetchall()]
+        "SELECT m.created_at, m.sender_type, m.sender_id, m.kind, m.body, m.client_id "  # noqa: S608
+        f"FROM message m WHERE m.conversation_id = ? AND {_RELEVANT_MESSAGES} ORDER BY m.seq",
+        (conversation_id,)).fetchall()]
     created = _moment(row[5])
     source, keyword, page = _visit_at(row[9], created)
     record = rm.ConversationRecord(
@@ -451,13 +461,6 @@ REBUILD_VISITS = 20_000  # visits per rebuild transaction (each adds many keyed 
 REBUILD_FACTS = 2_000  # conversations or invitations per rebuild transaction
 REBUILD_CACHE_KIB = 262_144  # the writer's page cache during a rebuild job (then restored)
 _FAR = "9999-12-31 23:59:59"  # after every stored moment (text: never read as a number)
-
-# Messages any conversation metric looks at (report_metrics.conversation_rows): replies,
-# assignments and transfers, the left message, the bot's.
-_RELEVANT_MESSAGES = (
-    "((m.sender_type = 'agent' AND m.kind != 'note') OR m.sender_type = 'bot' "
-    "OR (m.kind = 'system' AND m.body IN ('agent_joined', 'transferred')) "
-    "OR (m.sender_type = 'visitor' AND substr(m.client_id, 1, 5) = 'left-'))")
 
 
 @functools.lru_cache(maxsize=64)
