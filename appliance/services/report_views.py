@@ -345,22 +345,24 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
             "chat_seconds": round(sums["chat_seconds"]),
             "average_load": _load(sums["chat_seconds"], at_work),
             **{name: round(sums[name]) for name in PRESENCE}})
-    # Per period and agent (a year by day: 365 × agents points), summed inside SQLite.
-    held: dict[tuple[str, int], float] = defaultdict(float)
-    at_work_in: dict[tuple[str, int], float] = defaultdict(float)
+    # Per period and agent (a year by day: 365 × agents points), summed inside SQLite; weeks
+    # (stored as days) are merged here.
+    series: dict[tuple[str, int], list[float]] = {}
     label_of = r.label_of
     for period, agent_id, chat_seconds, at_work in await r.agent_series():
         point = (label_of(period), agent_id)
-        held[point] += chat_seconds
-        at_work_in[point] += at_work
+        acc = series.get(point)
+        if acc is None:
+            series[point] = [chat_seconds, at_work]
+        else:
+            acc[0] += chat_seconds
+            acc[1] += at_work
     rated_total = sum(a["rating"]["count"] for a in table)
     rating_sum = sum((a["rating"]["average"] or 0) * a["rating"]["count"] for a in table)
     return {**_envelope(req), "agents": table,
-            "load_series": [{"period": point[0], "agent_id": point[1],
-                             "chat_seconds": round(held.get(point, 0.0)),
-                             "average_load": _load(held.get(point, 0.0),
-                                                   at_work_in.get(point, 0.0))}
-                            for point in sorted(held.keys() | at_work_in.keys())],
+            "load_series": [{"period": period, "agent_id": agent_id,
+                             "chat_seconds": round(held), "average_load": _load(held, at_work)}
+                            for (period, agent_id), (held, at_work) in sorted(series.items())],
             "totals": {"chats": sum(a["chats"] for a in table),
                        "answered": sum(a["answered"] for a in table),
                        "rating_average": round(rating_sum / rated_total, 1) if rated_total
