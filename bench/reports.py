@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from appliance.services import report_aggregates as aggregates  # noqa: E402
 from appliance.services import report_views  # noqa: E402
 from appliance.services.context import Services  # noqa: E402
-from appliance.storage import report_aggregates as store  # noqa: E402
+from appliance.storage import report_rebuild  # noqa: E402
 from appliance.storage import sites as site_store  # noqa: E402
 from appliance.storage.database import Database, bound_database  # noqa: E402
 from appliance.storage.migrations import migrate  # noqa: E402
@@ -465,9 +465,9 @@ def timed(phases: dict[str, float], name: str, fn: Any) -> Any:
 async def rebuild(svc: Services) -> tuple[float, dict[str, float], list[float]]:
     """`kefu reports-rebuild`: the Aggregator's rebuild, with its store jobs timed."""
     phases: dict[str, float] = {}
-    growing, facts = store.rebuild_growing, store.rebuild_facts
-    store.rebuild_growing = timed(phases, "grouped", growing)  # type: ignore[assignment]
-    store.rebuild_facts = timed(phases, "facts", facts)  # type: ignore[assignment]
+    growing, facts = report_rebuild.rebuild_growing, report_rebuild.rebuild_facts
+    report_rebuild.rebuild_growing = timed(phases, "grouped", growing)  # type: ignore[assignment]
+    report_rebuild.rebuild_facts = timed(phases, "facts", facts)  # type: ignore[assignment]
     probe = Probe(svc.db)
     task = asyncio.create_task(probe.run())
     began = time.perf_counter()
@@ -477,7 +477,7 @@ async def rebuild(svc: Services) -> tuple[float, dict[str, float], list[float]]:
         took = time.perf_counter() - began
         probe.running = False
         await task
-        store.rebuild_growing, store.rebuild_facts = growing, facts  # type: ignore[assignment]
+        report_rebuild.rebuild_growing, report_rebuild.rebuild_facts = growing, facts  # type: ignore[assignment]
     return took, phases, probe.waits
 
 

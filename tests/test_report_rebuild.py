@@ -22,6 +22,7 @@ from appliance.domain import report_metrics as rm
 from appliance.services import report_aggregates as service
 from appliance.services.context import Services
 from appliance.storage import report_aggregates as store
+from appliance.storage import report_rebuild
 from appliance.storage import sites as site_store
 from appliance.storage.database import Database, bound_database
 from appliance.storage.migrations import migrate
@@ -206,9 +207,9 @@ def test_rebuild_equals_the_live_consumer(tmp_path: Path, seed_value: int,
         assert {row[0] for row in live[0]} == {c["id"] for c in world["companies"]}
         assert await service.check(svc) == []  # what `kefu reports-rebuild --check` prints
         # Small chunks: many transactions, chunk edges inside the data.
-        monkeypatch.setattr(store, "REBUILD_ROWS", 37)
-        monkeypatch.setattr(store, "REBUILD_VISITS", 13)
-        monkeypatch.setattr(store, "REBUILD_FACTS", 11)
+        monkeypatch.setattr(report_rebuild, "REBUILD_ROWS", 37)
+        monkeypatch.setattr(report_rebuild, "REBUILD_VISITS", 13)
+        monkeypatch.setattr(report_rebuild, "REBUILD_FACTS", 11)
         await aggregator.rebuild()
         rebuilt = await db.read(snapshot)
         assert rebuilt[0] == live[0]

@@ -22,7 +22,7 @@ from test_leads import chat
 from test_offline import smtp  # noqa: F401
 
 from appliance.services.reports import send_due_reports
-from appliance.storage import report_aggregates
+from appliance.storage import report_aggregates, report_rebuild
 
 T = datetime  # naive UTC, as stored
 RANGE = {"from": "2026-11-02", "to": "2026-11-03"}  # local dates, inclusive
@@ -341,7 +341,7 @@ def test_aggregates_equal_a_rebuild_and_follow_a_time_zone_change(world) -> None
     app, owner, a = world["appliance"], world["owner"], world["a"]
     get(owner, f"/api/companies/{a}/reports/chats")  # caught up
     stored = run(app, app.runtime.db.read(report_aggregates.all_rows))
-    assert stored == write(app, report_aggregates.rebuilt_rows)
+    assert stored == write(app, report_rebuild.rebuilt_rows)
     r = owner.patch(f"/api/companies/{a}", json={"settings": {"timezone": "Asia/Shanghai"}})
     assert r.status_code == 200
     report = get(owner, f"/api/companies/{a}/reports/chats",
@@ -350,7 +350,7 @@ def test_aggregates_equal_a_rebuild_and_follow_a_time_zone_change(world) -> None
     assert report["heatmap"][1][12] == 1 and report["heatmap"][1][23] == 1
     assert report["heatmap"][2][0] == 1
     stored = run(app, app.runtime.db.read(report_aggregates.all_rows))
-    assert stored == write(app, report_aggregates.rebuilt_rows)
+    assert stored == write(app, report_rebuild.rebuilt_rows)
 
 
 def test_the_board_shows_agents_queue_and_today(world) -> None:

@@ -19,7 +19,7 @@ from appliance.services.availability import serves
 from appliance.services.context import Services
 from appliance.services.report_views import Scope, access_report
 from appliance.storage import accounts
-from appliance.storage import report_aggregates as store
+from appliance.storage import report_reads as store
 from appliance.storage import sites as site_store
 from appliance.wire.frames import board_frame, error_frame
 

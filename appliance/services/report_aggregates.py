@@ -14,6 +14,7 @@ from typing import Any
 from appliance.domain.events import ConversationChanged, InvitationChanged, MessageCreated
 from appliance.services.context import Services, on_writer
 from appliance.storage import report_aggregates as store
+from appliance.storage import report_rebuild
 
 log = logging.getLogger(__name__)
 WINDOW = 2000  # the newest conversations and invitations compared on each pass
@@ -100,12 +101,12 @@ class Aggregator:
             db = self.svc.db
             await db.write(store.reset)
             for source in store.GROWING:
-                while await db.write(lambda s=source: store.rebuild_growing(s)):
+                while await db.write(lambda s=source: report_rebuild.rebuild_growing(s)):
                     self.version += 1
             for source in store.FACTS:
                 after = 0
                 while after := await db.write(lambda s=source, a=after:
-                                              store.rebuild_facts(s, a)):
+                                              report_rebuild.rebuild_facts(s, a)):
                     self.version += 1
             self.full_scan = True
         await self.catch_up(compare_every=0)
@@ -136,5 +137,5 @@ async def check(svc: Services) -> list[tuple[Any, ...]]:
     """Differences between the stored aggregates and ones rebuilt from the raw rows, without
     changing anything: the rebuild runs in a copy (a savepoint rolled back)."""
     stored = await svc.db.read(store.all_rows)
-    rebuilt = await svc.db.write(store.rebuilt_rows)
+    rebuilt = await svc.db.write(report_rebuild.rebuilt_rows)
     return sorted(set(stored) ^ set(rebuilt))

@@ -18,7 +18,7 @@ from appliance.services.context import Services
 from appliance.services.customers import access_company
 from appliance.services.leads import portal_company
 from appliance.storage import accounts, routing
-from appliance.storage import report_aggregates as store
+from appliance.storage import report_reads as store
 from appliance.storage import sites as site_store
 
 KINDS = ("traffic", "chats", "agents", "conversion")
