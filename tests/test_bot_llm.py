@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 from conftest import Appliance
-from appliance.cli import CHATTY_LOGGERS, QUIET_LOGGERS, set_log_level
 from test_bot_chat import ENTRIES, Visitor, bot_mode, bot_says, history, improve, say
-from test_conversations import Widget, cid
+from test_conversations import Widget
+
+from appliance.cli import CHATTY_LOGGERS, QUIET_LOGGERS, set_log_level
 
 KEY = "sk-test-0123456789abcdefWXYZ"
 Reply = tuple[int, bytes, float]  # status, body, seconds to wait first

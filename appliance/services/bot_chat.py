@@ -17,7 +17,6 @@ from functools import partial
 from typing import Any
 
 from appliance.domain import validation as v
-from appliance.domain.bot_llm import ModelAnswer
 from appliance.domain.bot_chat import (
     ANSWER,
     ASKED,
@@ -39,6 +38,7 @@ from appliance.domain.bot_chat import (
     reply_of,
     wants_person,
 )
+from appliance.domain.bot_llm import ModelAnswer
 from appliance.domain.conversations import (
     BOT,
     CLOSED,
