@@ -19,3 +19,12 @@ test('#/kb/llm is the knowledge base’s AI answers page', () => {
   assert.equal(parseHash('#/kb/llm').name, 'kb-llm');
   assert.equal(sectionOf('kb-llm'), 'kb');
 });
+
+test('the console keeps the sources of a model’s answer, and nothing else of `bot`', async () => {
+  const { messageFrom } = await import('../../webui/js/console/engine.js');
+  const frame = { id: 1, conversation_id: 2, seq: 3, kind: 'text', body: '24小时内发货', sender: { type: 'bot', id: null, name: '小悦' },
+    bot: { action: 'answer', answer: '', sources: [{ entry_id: 7, question: '多久发货？' }, { entry_id: 8 }, null] } };
+  assert.deepEqual(messageFrom(frame).bot, { sources: [{ entry_id: 7, question: '多久发货？' }] });
+  assert.equal('bot' in messageFrom({ ...frame, bot: { action: 'answer', sources: [] } }), false);
+  assert.equal('bot' in messageFrom({ ...frame, bot: null }), false);
+});
