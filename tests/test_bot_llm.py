@@ -318,6 +318,13 @@ def test_the_model_answers_from_the_entries_citing_them_and_agents_alone_see_the
     assert answer["bot"]["entry_id"] == world["ids"][0]
     assert "sources" not in answer["bot"] and "sources" not in replayed["bot"]
     assert replayed["body"] == answer["body"]
+    # The long-poll (networks that block sockets) leaves them out too.
+    r = widget.http.post("/api/widget/poll", headers=widget.headers, json={
+        "cursors": {str(ack["conversation_id"]): 0}, "timeout": 0})
+    assert r.status_code == 200, r.text
+    polled = [f for f in r.json()["events"] if f["type"] == "message"]
+    assert [f["sender"]["type"] for f in polled] == ["visitor", "bot"]
+    assert "sources" not in polled[1]["bot"] and SHIPPING not in r.text
     # What the endpoint got: the model, the key, the entries and the message as data.
     assert len(fake_model.requests) == 1
     sent = fake_model.requests[0]
