@@ -397,6 +397,35 @@ def test_a_slow_model_falls_back_within_the_timeout(appliance, world, fake_model
     assert 1.0 <= took < 2.5, took  # the timeout, not the model's 4 s
 
 
+def test_the_visitor_sees_the_bot_typing_while_the_model_thinks(appliance, world,
+                                                               fake_model) -> None:
+    bot_mode(world, "first")
+    use_model(world["owner"], world["company"], fake_model)
+    fake_model.reply = cites(SHIPPING, "付款后24小时内发货。")
+    widget = Widget(appliance, world["site"]["widget_key"])
+
+    async def scenario() -> list[dict]:
+        ws = await Visitor.connect(widget)
+        await say(ws, "你好")  # small talk opens the chat; the model is not asked
+        await bot_says(ws)
+        fake_model.reply = lambda body: (200, completion("付款后24小时内发货。[1]"), 0.5)
+        await ws.send({"type": "send", "client_id": "typing-1", "body": "亲，付完款多久能发货呀"})
+        seen = []
+        while not seen or seen[-1]["type"] != "ack":
+            frame = json.loads(await asyncio.wait_for(ws.ws.recv(), 5))
+            if frame["type"] in ("typing", "message", "ack"):
+                seen.append(frame)
+        await ws.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert len(fake_model.requests) == 1
+    typing = [f for f in seen if f["type"] == "typing"]
+    assert [(f["sender"]["type"], f["typing"]) for f in typing] == [("bot", True), ("bot", False)]
+    kinds = [f["type"] if f["type"] != "message" else f["sender"]["type"] for f in seen]
+    assert kinds.index("typing") < kinds.index("bot"), kinds
+
+
 def test_html_from_the_model_reaches_the_visitor_as_text(appliance, world, fake_model) -> None:
     bot_mode(world, "first")
     use_model(world["owner"], world["company"], fake_model)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from appliance.domain.bot_llm import LlmSettings, Source
@@ -147,11 +148,14 @@ def plausible(candidates: list[Candidate], thresholds: Thresholds,
 async def answer_with_model(svc: Services, site_id: int, text: str,
                             thresholds: Thresholds = THRESHOLDS,
                             llm: LlmSettings | None = None,
+                            calling: Callable[[bool], None] | None = None,
                             ) -> tuple[Decision, bot_llm.Outcome | None]:
     """`answer`, and when the company's model endpoint is on (or `llm` is given) and some
     entry is plausible, the model's answer from those entries (an `Outcome`: `answered`
     with its text and cited entries, or why not; None when no call was made). The widget's
-    bot and `bench/bot_eval.py --llm` go through here."""
+    bot and `bench/bot_eval.py --llm` go through here. `calling(True)` is called just before
+    the model is asked and `calling(False)` once it is done (the widget shows the bot typing
+    meanwhile)."""
     company_id, intent, candidates = await _considered(svc, site_id, text)
     decision = decide(intent, candidates, thresholds)
     if company_id is None:
@@ -163,7 +167,13 @@ async def answer_with_model(svc: Services, site_id: int, text: str,
     if not given:
         return decision, None
     sources = [Source(c.entry.id, c.entry.question, c.entry.answer_text) for c in given]
-    return decision, await bot_llm.ask(settings, text, sources)
+    if calling is None:
+        return decision, await bot_llm.ask(settings, text, sources)
+    calling(True)
+    try:
+        return decision, await bot_llm.ask(settings, text, sources)
+    finally:
+        calling(False)
 
 
 # -- the bot in a conversation --------------------------------------------------------------

@@ -50,7 +50,13 @@ from appliance.domain.conversations import (
     Sender,
 )
 from appliance.domain.errors import Conflict, Invalid, NotFound, conversation_not_found
-from appliance.domain.events import BotChatChanged, ConversationChanged, Event, MessageCreated
+from appliance.domain.events import (
+    BotChatChanged,
+    ConversationChanged,
+    Event,
+    MessageCreated,
+    Typing,
+)
 from appliance.domain.kb import (
     Action,
     BotAnswer,
@@ -154,12 +160,12 @@ async def plan_reply(svc: Services, site: Site, sender: Sender,
     text = fields["body"]
     decision, model = None, None
     if fields["kind"] == TEXT:
-        decision, model = await _decide(svc, site.id, head, text)
+        decision, model = await _decide(svc, site.id, head, text, name)
     return Plan(site.id, name, site.language, text, decision, serves_new, present, model)
 
 
 async def _decide(svc: Services, site_id: int, head: Conversation | None,
-                  text: str) -> tuple[Decision, ModelAnswer | None]:
+                  text: str, name: str) -> tuple[Decision, ModelAnswer | None]:
     """The bot's decision (services/bot.py) and, when the company's model endpoint is on
     and answered from the entries found, its answer; or the entry the visitor picked from
     the bot's last suggestions. The model is asked before the visitor's message is stored,
@@ -172,7 +178,11 @@ async def _decide(svc: Services, site_id: int, head: Conversation | None,
             if entry is not None:
                 return Decision(Action.ANSWER, (Candidate(entry, 1.0, 1.0),), 1.0,
                                 Intent.QUESTION), None
-    decision, outcome = await bot.answer_with_model(svc, site_id, text)
+    def calling(on: bool) -> None:  # a chat going on: the visitor sees the bot typing
+        if head is not None:
+            svc.publish(Typing(head.id, head.site_id, head.visitor_id, _sender(name), on))
+
+    decision, outcome = await bot.answer_with_model(svc, site_id, text, calling=calling)
     return decision, None if outcome is None else outcome.answer
 
 
