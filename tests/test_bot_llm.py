@@ -371,6 +371,9 @@ def test_every_failure_of_the_model_falls_back_to_the_bots_own_answer(
         "no citation": lambda body: (200, completion("付款后24小时内发货。"), 0),
         "only a citation": lambda body: (200, completion("[1]"), 0),
         "a redirect": lambda body: (302, b"", 0),
+        "a body over 256 KB": lambda body: (200, completion("发货" * 140_000 + " [1]"), 0),
+        "not UTF-8": lambda body: (200, b'{"choices": [{"message": {"content": "\xff\xfe"}}]}', 0),
+        "HTML error page": lambda body: (502, b"<html><body>Bad gateway</body></html>", 0),
     }
     for name, reply in scenarios.items():
         fake_model.reply = reply
