@@ -1,6 +1,7 @@
 """The answer bot: a visitor's message to an answer, suggestions or a hand-over, from the
 site's company knowledge base read from the database. The widget's bot, the agents'
-suggestions and `bench/bot_eval.py` all go through `answer` here."""
+suggestions and `bench/bot_eval.py` all go through `answer` here (the widget's bot through
+`answer_with_model`, which adds the company's optional model endpoint, services/bot_llm.py)."""
 
 from __future__ import annotations
 

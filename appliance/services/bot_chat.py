@@ -178,6 +178,7 @@ async def _decide(svc: Services, site_id: int, head: Conversation | None,
             if entry is not None:
                 return Decision(Action.ANSWER, (Candidate(entry, 1.0, 1.0),), 1.0,
                                 Intent.QUESTION), None
+
     def calling(on: bool) -> None:  # a chat going on: the visitor sees the bot typing
         if head is not None:
             svc.publish(Typing(head.id, head.site_id, head.visitor_id, _sender(name), on))
