@@ -22,6 +22,8 @@ from test_bot_chat import ENTRIES, Visitor, bot_mode, bot_says, history, improve
 from test_conversations import Widget
 
 from appliance.cli import CHATTY_LOGGERS, QUIET_LOGGERS, set_log_level
+from appliance.domain.bot_llm import LlmSettings, Source
+from appliance.services import bot_llm
 
 KEY = "sk-test-0123456789abcdefWXYZ"
 Reply = tuple[int, bytes, float]  # status, body, seconds to wait first
@@ -514,3 +516,28 @@ def test_each_company_uses_its_own_endpoint(two_companies, fake_model, fake_mode
     assert len(fake_model.requests) == 1 and len(fake_model_b.requests) == 1
     # Nothing of B's entries went to A's endpoint, nor the other way.
     assert "A公司" not in json.dumps(fake_model_b.requests, ensure_ascii=False)
+
+
+def test_more_than_eight_calls_at_once_for_a_company_fall_back_at_once(fake_model) -> None:
+    fake_model.reply = lambda body: (200, completion("付款后发货 [1]"), 1.0)
+    settings = LlmSettings(424242, True, fake_model.base_url, "m", "", 5, 4)
+    sources = [Source(1, SHIPPING, "付款后24小时内发货。")]
+
+    other = LlmSettings(424243, True, fake_model.base_url, "m", "", 5, 4)
+
+    async def scenario() -> tuple[list[str], float, str]:
+        async def timed() -> tuple[str, float]:
+            started = time.monotonic()
+            outcome = await bot_llm.ask(settings, "多久发货", sources)
+            return outcome.status, time.monotonic() - started
+
+        calls = [timed() for _ in range(bot_llm.CALLS_PER_COMPANY + 1)]
+        *done, theirs = await asyncio.gather(*calls, bot_llm.ask(other, "多久发货", sources))
+        busy = [seconds for status, seconds in done if status == "busy"]
+        return sorted(status for status, _ in done), max(busy), theirs.status
+
+    statuses, busy_seconds, other_status = asyncio.run(scenario())
+    assert statuses == ["answered"] * bot_llm.CALLS_PER_COMPANY + ["busy"]
+    assert busy_seconds < 0.5  # no wait behind the others
+    assert other_status == "answered"  # another company's calls are not counted with these
+    assert len(fake_model.requests) == bot_llm.CALLS_PER_COMPANY + 1
