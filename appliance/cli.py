@@ -114,8 +114,9 @@ def _read_password(path: Path) -> str:
 
 # Libraries that log what passes through them at DEBUG level: peewee every SQL statement with
 # its parameters (session and CSRF tokens, password hashes), websockets every frame (a
-# visitor's auth frame with its token). Their debug output never reaches Kefu's log.
-CHATTY_LOGGERS = ("peewee", "websockets", "sanic.websockets")
+# visitor's auth frame with its token), httpcore the bot's model endpoint calls. Their debug
+# output never reaches Kefu's log.
+CHATTY_LOGGERS = ("peewee", "websockets", "sanic.websockets", "httpcore", "httpx")
 # websockets also says "connection closed" at INFO for every socket that ends: on a classic
 # multi-page site that is a line per page view (hundreds a second at 2,000 visitors, each written
 # on the event loop). Only its warnings and errors reach Kefu's log.

@@ -8,6 +8,14 @@ suggestions use.
 
     python bench/bot_eval.py                        # ../shared/eval/ next to the repository
     python bench/bot_eval.py --faq F --queries Q --predictions out.jsonl
+    python bench/bot_eval.py --llm http://192.168.1.20:11434/v1 --llm-model qwen2.5:7b
+
+With `--llm` every query is also asked through `services.bot.answer_with_model`, the path the
+widget's bot takes when the company's model endpoint is on (KEFU_BENCH_LLM_KEY holds a key if
+the endpoint needs one): a model's answer counts as the first entry it cited, and its
+`NO_ANSWER`, errors and timeouts as the bot's own decision, as in a visitor's chat. That table,
+how the calls ended and their latency are printed after the default path's, which is measured
+unchanged.
 
 Metrics (the eval set's README): top-1 accuracy over in-scope queries (a hand-over or a
 suggestion list counts as wrong); of the queries the bot did not answer, the share that were
@@ -30,6 +38,7 @@ import asyncio
 import itertools
 import json
 import math
+import os
 import platform
 import random
 import statistics
@@ -45,6 +54,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from appliance.domain.bot_llm import LlmSettings, clean_llm_settings  # noqa: E402
+from appliance.domain.errors import Invalid  # noqa: E402
 from appliance.domain.kb import (  # noqa: E402
     Action,
     Candidate,
@@ -415,6 +426,52 @@ async def ask_all(faq: list[dict[str, Any]], queries: list[dict[str, Any]], kind
         svc.db.close()
 
 
+@dataclass
+class ModelRun:
+    """Every query through the model endpoint path: outcomes, how each call ended, seconds."""
+
+    rows: list[Outcome]
+    statuses: list[str]
+    seconds: list[float]
+
+
+async def ask_with_model(faq: list[dict[str, Any]], queries: list[dict[str, Any]],
+                         kinds: list[str], folder: Path, llm: LlmSettings) -> ModelRun:
+    """Every query through `bot.answer_with_model` with the given endpoint: the model's first
+    cited entry when it answered, the bot's own decision otherwise (as in a visitor's chat)."""
+    svc = await open_services(folder)
+    try:
+        site_ids, faq_ids = await load_faq(svc, faq)
+        run = ModelRun([], [], [])
+        for q, kind in zip(queries, kinds, strict=True):
+            decision, called = await bot.answer_with_model(svc, site_ids[q["site"]], q["query"],
+                                                           llm=llm)
+            row = outcome(q, decision, faq_ids, kind)
+            run.statuses.append("not asked" if called is None else called.status)
+            if called is not None:
+                run.seconds.append(called.seconds)
+                if called.answer is not None:
+                    row = replace(row, answer=faq_ids.get(called.answer.entry_ids[0], "?"),
+                                  action="model", suggested=())
+            run.rows.append(row)
+        return run
+    finally:
+        svc.db.close()
+
+
+def report_model(run: ModelRun, rows: list[Outcome], llm: LlmSettings) -> None:
+    table(f"With the model endpoint ({llm.model} at {llm.base_url}, timeout "
+          f"{llm.timeout_seconds} s, {llm.max_entries} entries), against the default path in "
+          "the same run", {"default path (no model)": rows, "with the model": run.rows})
+    counts = Counter(run.statuses)
+    print("\nModel calls: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    if run.seconds:
+        times = sorted(run.seconds)
+        p95 = times[max(0, math.ceil(len(times) * 0.95) - 1)]
+        print(f"Call time: p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms,"
+              f" max {times[-1] * 1000:.0f} ms ({len(times)} calls)")
+
+
 def report(rows: list[Outcome], loso: list[Outcome], chosen: dict[str, Thresholds],
            shipped_fit: Thresholds) -> None:
     sites = sorted({r.site for r in rows})
@@ -438,23 +495,32 @@ def report(rows: list[Outcome], loso: list[Outcome], chosen: dict[str, Threshold
 
 
 async def evaluate(faq_path: Path, queries_path: Path, predictions: Path | None,
-                   measure_latency: bool, show_errors: bool) -> None:
+                   measure_latency: bool, show_errors: bool,
+                   llm: LlmSettings | None = None) -> None:
     faq, queries = read_jsonl(faq_path), read_jsonl(queries_path)
     kinds = kinds_of(queries)
     with tempfile.TemporaryDirectory(prefix="kefu-bot-eval-") as tmp:
         rows, asked, faq_ids = await ask_all(faq, queries, kinds, Path(tmp))
         stats = await latency(faq, queries, Path(tmp) / "latency") if measure_latency else None
+        model = None if llm is None else await ask_with_model(faq, queries, kinds,
+                                                              Path(tmp) / "llm", llm)
     loso, chosen = leave_one_site_out(asked, faq_ids)
     shipped_fit, _ = tune(asked, faq_ids)
     if predictions is not None:
         with predictions.open("w", encoding="utf-8") as out:
-            for r in rows:
-                out.write(json.dumps({"site": r.site, "query": r.query, "answer_id": r.answer,
-                                      "action": r.action}, ensure_ascii=False) + "\n")
+            for i, r in enumerate(rows):
+                line: dict[str, Any] = {"site": r.site, "query": r.query, "answer_id": r.answer,
+                                        "action": r.action}
+                if model is not None:
+                    line["llm_answer_id"] = model.rows[i].answer
+                    line["llm_status"] = model.statuses[i]
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
     print(f"Kefu answer bot on {faq_path.name} + {queries_path.name} "
           f"({platform.processor() or platform.machine()}, Python {platform.python_version()})")
     report(rows, loso, chosen, shipped_fit)
     table("Baseline: character uni+bigram BM25, question + answer", baseline(faq, queries, kinds))
+    if model is not None and llm is not None:
+        report_model(model, rows, llm)
     if stats:
         print(f"\nLatency, one site with {stats['entries']:,} entries, {stats['asks']} asks "
               f"(warm index; building it took {stats['build_s']:.2f} s):")
@@ -475,9 +541,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--predictions", type=Path, help="write one JSON line per query")
     parser.add_argument("--no-latency", action="store_true", help="skip the 5,000-entry run")
     parser.add_argument("--errors", action="store_true", help="list every wrong answer")
+    parser.add_argument("--llm", metavar="BASE_URL",
+                        help="also measure an OpenAI-compatible endpoint (…/v1)")
+    parser.add_argument("--llm-model", metavar="M", help="the model name (with --llm)")
+    parser.add_argument("--llm-timeout", type=int, default=8, help="seconds, 1-30 (8)")
+    parser.add_argument("--llm-entries", type=int, default=4, help="entries given, 1-8 (4)")
     args = parser.parse_args(argv)
+    llm = None
+    if args.llm:
+        if not args.llm_model:
+            parser.error("--llm needs --llm-model")
+        try:
+            llm = clean_llm_settings({
+                "enabled": True, "base_url": args.llm, "model": args.llm_model,
+                "api_key": os.environ.get("KEFU_BENCH_LLM_KEY", ""),
+                "timeout_seconds": args.llm_timeout, "max_entries": args.llm_entries},
+                LlmSettings(0))
+        except Invalid as exc:
+            parser.error(f"{exc.field}: {exc.message}")
     run: Callable[[], Any] = lambda: evaluate(  # noqa: E731
-        args.faq, args.queries, args.predictions, not args.no_latency, args.errors)
+        args.faq, args.queries, args.predictions, not args.no_latency, args.errors, llm)
     asyncio.run(run())
 
 

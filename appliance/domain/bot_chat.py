@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from appliance.domain.bot_llm import ModelAnswer
 from appliance.domain.conversations import BotReply
 from appliance.domain.kb import Action, Decision, Intent, compact
 
@@ -129,6 +130,14 @@ def reply_of(action: str, decision: Decision | None, answer_id: int | None) -> B
     return BotReply(action, answer_id)
 
 
+def model_reply_of(model: ModelAnswer, decision: Decision, answer_id: int) -> BotReply:
+    """An answer worded by the company's model endpoint: shown to the visitor as the plain
+    text of the message (`answer` stays empty: nothing from the model is ever HTML); the
+    first entry cited takes a 👎, and agents see every entry cited."""
+    return BotReply(ANSWER, answer_id, model.entry_ids[0], "",
+                    confidence=round(decision.confidence, 3), sources=model.sources)
+
+
 def chosen_entry(text: str, reply: BotReply | None) -> int | None:
     """The entry a visitor picked from the bot's last suggestions (tapping one sends its
     question; typing it counts the same)."""
@@ -148,7 +157,8 @@ def reply_to_json(reply: BotReply) -> str:
                        "entry_id": reply.entry_id, "answer": reply.answer,
                        "choices": [list(c) for c in reply.choices],
                        "agents_online": reply.agents_online,
-                       "confidence": reply.confidence}, ensure_ascii=False)
+                       "confidence": reply.confidence,
+                       "sources": [list(c) for c in reply.sources]}, ensure_ascii=False)
 
 
 def reply_from_json(text: str | None) -> BotReply | None:
@@ -159,4 +169,5 @@ def reply_from_json(text: str | None) -> BotReply | None:
                     entry_id=data.get("entry_id"), answer=str(data.get("answer") or ""),
                     choices=tuple((int(e), str(q)) for e, q in data.get("choices") or ()),
                     agents_online=data.get("agents_online"),
-                    confidence=data.get("confidence"))
+                    confidence=data.get("confidence"),
+                    sources=tuple((int(e), str(q)) for e, q in data.get("sources") or ()))

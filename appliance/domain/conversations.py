@@ -55,6 +55,9 @@ class BotReply:
     choices: tuple[tuple[int, str], ...] = ()  # (entry id, question)
     agents_online: bool | None = None
     confidence: float | None = None  # the decision's confidence (answer, suggest), for agents
+    # An answer worded by the company's model endpoint: the entries it cited, (entry id,
+    # question); shown to agents only. Empty for every other reply.
+    sources: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,16 @@
 """The answer bot: a visitor's message to an answer, suggestions or a hand-over, from the
 site's company knowledge base read from the database. The widget's bot, the agents'
-suggestions and `bench/bot_eval.py` all go through `answer` here."""
+suggestions and `bench/bot_eval.py` all go through `answer` here (the widget's bot through
+`answer_with_model`, which adds the company's optional model endpoint, services/bot_llm.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from appliance.domain.bot_llm import LlmSettings, Source
 from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.kb import (
     Action,
@@ -21,7 +24,9 @@ from appliance.domain.kb import (
     Thresholds,
     decide,
     intent_of,
+    rank,
 )
+from appliance.services import bot_llm
 from appliance.services.context import Services
 from appliance.services.kb_index import KbIndex
 from appliance.services.kb_text import Lexicon
@@ -106,16 +111,22 @@ def settings_saved(db: Database, settings: BotSettings) -> None:
     _settings.setdefault(db, {})[settings.site_id] = settings
 
 
-async def consider(svc: Services, site_id: int, text: str) -> tuple[Intent, list[Candidate]]:
-    """What `text` sent on `site_id` is, and the entries that could answer it (best match
-    first, before the bot's re-ranking)."""
+async def _considered(svc: Services, site_id: int,
+                      text: str) -> tuple[int | None, Intent, list[Candidate]]:
     text = text[:MATCHED_CHARS]
     intent = intent_of(text)
     if intent is not Intent.QUESTION:
-        return intent, []
+        return None, intent, []
     company_id, revision = await svc.db.read(store.search_state, site_id)
     cached = await index_cache(svc.db).get(svc.db, company_id, revision)
     candidates, _ = cached.index.search(text, cached.allowed(site_id), limit=CONSIDERED)
+    return company_id, intent, candidates
+
+
+async def consider(svc: Services, site_id: int, text: str) -> tuple[Intent, list[Candidate]]:
+    """What `text` sent on `site_id` is, and the entries that could answer it (best match
+    first, before the bot's re-ranking)."""
+    _, intent, candidates = await _considered(svc, site_id, text)
     return intent, candidates
 
 
@@ -125,6 +136,45 @@ async def answer(svc: Services, site_id: int, text: str,
     top entries, hand over, or reply to small talk. Reads nothing but the knowledge base."""
     intent, candidates = await consider(svc, site_id, text)
     return decide(intent, candidates, thresholds)
+
+
+def plausible(candidates: list[Candidate], thresholds: Thresholds,
+              limit: int) -> list[Candidate]:
+    """The entries worth giving the model: ranked as the bot ranks them, with at least the
+    score the bot needs to offer an entry."""
+    return [c for c in rank(candidates, thresholds)
+            if c.score >= thresholds.min_score / 2][:limit]
+
+
+async def answer_with_model(svc: Services, site_id: int, text: str,
+                            thresholds: Thresholds = THRESHOLDS,
+                            llm: LlmSettings | None = None,
+                            calling: Callable[[bool], None] | None = None,
+                            ) -> tuple[Decision, bot_llm.Outcome | None]:
+    """`answer`, and when the company's model endpoint is on (or `llm` is given) and some
+    entry is plausible, the model's answer from those entries (an `Outcome`: `answered`
+    with its text and cited entries, or why not; None when no call was made). The widget's
+    bot and `bench/bot_eval.py --llm` go through here. `calling(True)` is called just before
+    the model is asked and `calling(False)` once it is done (the widget shows the bot typing
+    meanwhile)."""
+    company_id, intent, candidates = await _considered(svc, site_id, text)
+    decision = decide(intent, candidates, thresholds)
+    if company_id is None:
+        return decision, None
+    settings = llm if llm is not None else await bot_llm.settings_of(svc, company_id)
+    if not settings.usable:
+        return decision, None
+    given = plausible(candidates, thresholds, settings.max_entries)
+    if not given:
+        return decision, None
+    sources = [Source(c.entry.id, c.entry.question, c.entry.answer_text) for c in given]
+    if calling is None:
+        return decision, await bot_llm.ask(settings, text, sources)
+    calling(True)
+    try:
+        return decision, await bot_llm.ask(settings, text, sources)
+    finally:
+        calling(False)
 
 
 # -- the bot in a conversation --------------------------------------------------------------

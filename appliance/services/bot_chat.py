@@ -32,11 +32,13 @@ from appliance.domain.bot_chat import (
     chosen_entry,
     failures_in_a_row,
     handover_body,
+    model_reply_of,
     reply_action,
     reply_body,
     reply_of,
     wants_person,
 )
+from appliance.domain.bot_llm import ModelAnswer
 from appliance.domain.conversations import (
     BOT,
     CLOSED,
@@ -48,7 +50,13 @@ from appliance.domain.conversations import (
     Sender,
 )
 from appliance.domain.errors import Conflict, Invalid, NotFound, conversation_not_found
-from appliance.domain.events import BotChatChanged, ConversationChanged, Event, MessageCreated
+from appliance.domain.events import (
+    BotChatChanged,
+    ConversationChanged,
+    Event,
+    MessageCreated,
+    Typing,
+)
 from appliance.domain.kb import (
     Action,
     BotAnswer,
@@ -79,6 +87,7 @@ class Plan:
     decision: Decision | None  # None: not text (an image or file: the bot hands over)
     serves_new: bool  # a chat this message opens is the bot's
     agents_online: bool | None  # someone of the chat's team is present now (None: not asked)
+    model: ModelAnswer | None = None  # the company's model endpoint answered (services/bot_llm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,16 +158,18 @@ async def plan_reply(svc: Services, site: Site, sender: Sender,
     if head is None and (not serves_new or fields["invitation_id"] is not None):
         return None
     text = fields["body"]
-    decision = None
+    decision, model = None, None
     if fields["kind"] == TEXT:
-        decision = await _decide(svc, site.id, head, text)
-    return Plan(site.id, name, site.language, text, decision, serves_new, present)
+        decision, model = await _decide(svc, site.id, head, text, name)
+    return Plan(site.id, name, site.language, text, decision, serves_new, present, model)
 
 
 async def _decide(svc: Services, site_id: int, head: Conversation | None,
-                  text: str) -> Decision:
-    """The bot's decision (services/bot.py), or the entry the visitor picked from its last
-    suggestions."""
+                  text: str, name: str) -> tuple[Decision, ModelAnswer | None]:
+    """The bot's decision (services/bot.py) and, when the company's model endpoint is on
+    and answered from the entries found, its answer; or the entry the visitor picked from
+    the bot's last suggestions. The model is asked before the visitor's message is stored,
+    so the visitor's `ack` waits for it — never longer than the endpoint's timeout."""
     if head is not None:
         last = await svc.db.read(store.last_bot_replies, head.id, 1)
         picked = chosen_entry(text, last[0] if last else None)
@@ -166,8 +177,14 @@ async def _decide(svc: Services, site_id: int, head: Conversation | None,
             entry = await svc.db.read(_entry_of_site, site_id, picked)
             if entry is not None:
                 return Decision(Action.ANSWER, (Candidate(entry, 1.0, 1.0),), 1.0,
-                                Intent.QUESTION)
-    return await bot.answer(svc, site_id, text)
+                                Intent.QUESTION), None
+
+    def calling(on: bool) -> None:  # a chat going on: the visitor sees the bot typing
+        if head is not None:
+            svc.publish(Typing(head.id, head.site_id, head.visitor_id, _sender(name), on))
+
+    decision, outcome = await bot.answer_with_model(svc, site_id, text, calling=calling)
+    return decision, None if outcome is None else outcome.answer
 
 
 def _entry_of_site(site_id: int, entry_id: int) -> Any:
@@ -199,6 +216,8 @@ def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime) -> Bo
     decision = plan.decision
     if decision is None:
         return _hand_over(plan, conversation, ATTACHMENT, now)
+    if plan.model is not None:
+        return _model_answer(plan, plan.model, decision, conversation, now)
     entry_ids = [c.entry.id for c in decision.candidates]
     logged = kb_store.log_answer(plan.site_id, conversation.id, plan.text[:bot.MATCHED_CHARS],
                                  decision.action, entry_ids, now)
@@ -217,6 +236,18 @@ def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime) -> Bo
     message, after = store.append_to(conversation, _sender(plan.name), TEXT, body,
                                      _client_id(), None, now,
                                      reply_of(action, decision, logged.id))
+    return BotTurn((message,), after)
+
+
+def _model_answer(plan: Plan, model: ModelAnswer, decision: Decision,
+                  conversation: Conversation, now: datetime) -> BotTurn:
+    """The model's answer as the bot's: recorded with the entries it cited (a 👎 notes the
+    first), sent as plain text."""
+    logged = kb_store.log_answer(plan.site_id, conversation.id, plan.text[:bot.MATCHED_CHARS],
+                                 Action.ANSWER, list(model.entry_ids), now)
+    message, after = store.append_to(conversation, _sender(plan.name), TEXT, model.text,
+                                     _client_id(), None, now,
+                                     model_reply_of(model, decision, logged.id))
     return BotTurn((message,), after)
 
 

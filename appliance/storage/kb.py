@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from appliance.domain.bot_llm import LlmSettings
 from appliance.domain.errors import NotFound
 from appliance.domain.kb import (
     Action,
@@ -23,6 +24,7 @@ from appliance.domain.kb import (
 )
 from appliance.storage.tables import (
     BotAnswerRow,
+    BotLlmSettingsRow,
     BotSettingsRow,
     KbEntryRow,
     KbQuestionRow,
@@ -186,6 +188,23 @@ def save_bot_settings(settings: BotSettings, now: datetime) -> BotSettings:
     BotSettingsRow.insert(site=settings.site_id, mode=settings.mode.value, name=settings.name,
                           updated_at=now).on_conflict_replace().execute()
     return bot_settings(settings.site_id)
+
+
+def llm_settings(company_id: int) -> LlmSettings:
+    row = BotLlmSettingsRow.get_or_none(BotLlmSettingsRow.company == company_id)
+    if row is None:
+        return LlmSettings(company_id)
+    return LlmSettings(company_id, bool(row.enabled), row.base_url, row.model, row.api_key,
+                       row.timeout_seconds, row.max_entries)
+
+
+def save_llm_settings(settings: LlmSettings, now: datetime) -> LlmSettings:
+    BotLlmSettingsRow.insert(
+        company=settings.company_id, enabled=settings.enabled, base_url=settings.base_url,
+        model=settings.model, api_key=settings.api_key,
+        timeout_seconds=settings.timeout_seconds, max_entries=settings.max_entries,
+        updated_at=now).on_conflict_replace().execute()
+    return llm_settings(settings.company_id)
 
 
 # -- answers and votes ----------------------------------------------------------------------

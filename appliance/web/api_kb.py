@@ -9,13 +9,15 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
 from appliance.domain.errors import Invalid
-from appliance.services import kb
+from appliance.services import bot_llm, kb
 from appliance.web.http import read_json, require_principal, services, uploaded_file
 from appliance.wire.kb import (
     bot_settings_json,
     decision_json,
     entry_json,
     improve_json,
+    llm_settings_json,
+    llm_test_json,
     synonym_json,
 )
 
@@ -163,6 +165,29 @@ async def update_bot(request: Request, site_id: int) -> HTTPResponse:
     settings = await kb.check_save_bot_settings(services(request), actor, site_id,
                                                 read_json(request))
     return _ok({"bot": bot_settings_json(settings)})
+
+
+@bp.get("/companies/<company_id:int>/bot/llm")
+async def get_llm(request: Request, company_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    settings = await bot_llm.access_settings(services(request), actor, company_id)
+    return _ok({"llm": llm_settings_json(settings)})
+
+
+@bp.patch("/companies/<company_id:int>/bot/llm")
+async def update_llm(request: Request, company_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    settings = await bot_llm.check_save(services(request), actor, company_id,
+                                        read_json(request))
+    return _ok({"llm": llm_settings_json(settings)})
+
+
+@bp.post("/companies/<company_id:int>/bot/llm/test")
+async def test_llm(request: Request, company_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    body = read_json(request) if request.body else {}
+    outcome = await bot_llm.check_test(services(request), actor, company_id, body)
+    return _ok({"test": llm_test_json(outcome.status, outcome.seconds, outcome.detail)})
 
 
 @bp.post("/sites/<site_id:int>/kb/suggest")

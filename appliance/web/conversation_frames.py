@@ -57,7 +57,7 @@ async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push
         push(reset_frame(conversation.id, "position is beyond the end of the conversation"))
         return
     for message in result.messages:
-        push(message_frame(message))
+        push(message_frame(message, side.for_visitor))
         if room is not None:
             await room()
     push(synced_frame(conversation.id, result.last_seq, result.read_seq))

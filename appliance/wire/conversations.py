@@ -27,22 +27,27 @@ def sender_json(sender: Sender) -> dict[str, Any]:
     return {"type": sender.type, "id": sender.id, "name": sender.name}
 
 
-def bot_reply_json(reply: BotReply | None) -> dict[str, Any] | None:
-    """The bot's part of its message (docs/protocol.md, "The answer bot")."""
+def bot_reply_json(reply: BotReply | None, for_visitor: bool = False) -> dict[str, Any] | None:
+    """The bot's part of its message (docs/protocol.md, "The answer bot"); agents also get
+    the entries a model's answer cited (`sources`), visitors never."""
     if reply is None:
         return None
-    return {"action": reply.action, "entry_id": reply.entry_id, "answer": reply.answer,
-            "choices": [{"entry_id": e, "question": q} for e, q in reply.choices],
-            "votable": reply.action == "answer" and reply.answer_id is not None,
-            "agents_online": reply.agents_online}
+    found = {"action": reply.action, "entry_id": reply.entry_id, "answer": reply.answer,
+             "choices": [{"entry_id": e, "question": q} for e, q in reply.choices],
+             "votable": reply.action == "answer" and reply.answer_id is not None,
+             "agents_online": reply.agents_online}
+    if not for_visitor:
+        found["sources"] = [{"entry_id": e, "question": q} for e, q in reply.sources]
+    return found
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def message_json(message: Message, for_visitor: bool = False) -> dict[str, Any]:
     return {
         "id": message.id, "conversation_id": message.conversation_id, "seq": message.seq,
         "client_id": message.client_id, "kind": message.kind, "body": message.body,
         "sender": sender_json(message.sender), "attachment": attachment_json(message.attachment),
-        "created_at": timestamp(message.created_at), "bot": bot_reply_json(message.bot),
+        "created_at": timestamp(message.created_at),
+        "bot": bot_reply_json(message.bot, for_visitor),
     }
 
 

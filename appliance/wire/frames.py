@@ -54,8 +54,10 @@ def nack_frame(client_id: Any, code: str, text: str, field: str | None = None,
             "error": error_json(code, text, field, retry_after)}
 
 
-def message_frame(message: Message) -> Frame:
-    return {"type": "message", **message_json(message)}
+def message_frame(message: Message, for_visitor: bool = False) -> Frame:
+    """A stored message; the visitor's copy leaves out what only agents see (the sources
+    of a model's answer)."""
+    return {"type": "message", **message_json(message, for_visitor)}
 
 
 def synced_frame(conversation_id: int, last_seq: int, read_seq: int) -> Frame:

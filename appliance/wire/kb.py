@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from appliance.domain.bot_llm import LlmSettings, key_hint
 from appliance.domain.kb import BotSettings, Decision, ImproveItem, KbEntry, SynonymGroup
 from appliance.wire import timestamp
 
@@ -25,6 +26,20 @@ def synonym_json(group: SynonymGroup) -> dict[str, Any]:
 
 def bot_settings_json(settings: BotSettings) -> dict[str, Any]:
     return {"site_id": settings.site_id, "mode": settings.mode.value, "name": settings.name}
+
+
+def llm_settings_json(settings: LlmSettings) -> dict[str, Any]:
+    """A company's model endpoint as owners see it: never the key itself (whether one is
+    set, and the last 4 characters of a long one)."""
+    return {"company_id": settings.company_id, "enabled": settings.enabled,
+            "base_url": settings.base_url, "model": settings.model,
+            "api_key_set": bool(settings.api_key), "api_key_hint": key_hint(settings.api_key),
+            "timeout_seconds": settings.timeout_seconds, "max_entries": settings.max_entries}
+
+
+def llm_test_json(status: str, seconds: float, detail: str) -> dict[str, Any]:
+    return {"ok": status == "ok", "status": status, "message": detail,
+            "latency_ms": round(seconds * 1000)}
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:

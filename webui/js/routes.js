@@ -29,6 +29,7 @@ const PATTERNS = [
   ['kb-synonyms', /^kb\/synonyms$/],
   ['kb-improve', /^kb\/improve$/],
   ['kb-test', /^kb\/test$/],
+  ['kb-llm', /^kb\/llm$/],
   ['kb-entry', /^kb\/(\d+)$/],
   ['portal-reports', /^portal\/reports(?:\/(traffic|chats|conversion))?$/, 'kind'],
 ];
@@ -40,7 +41,7 @@ const SECTIONS = {
   teams: 'teams', company: 'company', mail: 'mail', account: 'account', console: 'console', canned: 'console',
   customers: 'customers', customer: 'customers', leads: 'leads', portal: 'portal', 'portal-conversation': 'portal',
   visitors: 'visitors', blocks: 'blocks',
-  kb: 'kb', 'kb-new': 'kb', 'kb-entry': 'kb', 'kb-import': 'kb', 'kb-synonyms': 'kb', 'kb-improve': 'kb', 'kb-test': 'kb',
+  kb: 'kb', 'kb-new': 'kb', 'kb-entry': 'kb', 'kb-import': 'kb', 'kb-synonyms': 'kb', 'kb-improve': 'kb', 'kb-test': 'kb', 'kb-llm': 'kb',
   reports: 'reports', board: 'board', 'portal-reports': 'portal',
 };
 
@@ -65,7 +66,7 @@ export function hrefFor(name, params = {}) {
     case 'user': return `#/users/${Number(params.id)}`;
     case 'kb-new': return '#/kb/new';
     case 'kb-entry': return `#/kb/${Number(params.id)}`;
-    case 'kb-import': case 'kb-synonyms': case 'kb-improve': case 'kb-test': return `#/kb/${name.slice(3)}`;
+    case 'kb-import': case 'kb-synonyms': case 'kb-improve': case 'kb-test': case 'kb-llm': return `#/kb/${name.slice(3)}`;
     case 'console': return params.id ? `#/console/${Number(params.id)}` : '#/console';
     case 'customer': return `#/customers/${Number(params.id)}`;
     case 'portal-conversation': return `#/portal/conversations/${Number(params.id)}`;

@@ -31,6 +31,7 @@ from appliance.storage.migrations import (
     m0011_customers_leads,
     m0012_report_aggregates,
     m0013_bot_in_conversations,
+    m0014_bot_llm_settings,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -50,6 +51,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0011_customers_leads.MIGRATION,
     m0012_report_aggregates.MIGRATION,
     m0013_bot_in_conversations.MIGRATION,
+    m0014_bot_llm_settings.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

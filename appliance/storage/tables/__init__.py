@@ -37,6 +37,7 @@ from appliance.storage.tables.customers import (
 )
 from appliance.storage.tables.kb import (
     BotAnswerRow,
+    BotLlmSettingsRow,
     BotSettingsRow,
     KbEntryRow,
     KbQuestionRow,
@@ -63,6 +64,7 @@ ALL_TABLES: tuple[type[pw.Model], ...] = (
     TeamRow, TeamMemberRow, CategoryRow,
     SmtpSettingsRow, OutboxRow, SearchMarkRow,
     KbEntryRow, KbSynonymRow, KbRevisionRow, BotSettingsRow, BotAnswerRow, KbQuestionRow,
+    BotLlmSettingsRow,
     VisitRow, PageViewRow, InvitationRuleRow, InvitationRow, BlockRow,
     CustomerRow, CustomerSearchRow, CustomerNoteRow, FollowUpRow, CustomerMergeRow, LeadRow,
     ReportRunRow, AuditLogRow, ReportAggRow, ReportFactRow, ReportMarkRow, AgentStatusRow,
@@ -76,6 +78,7 @@ __all__ = [
     "BaseTable",
     "BlockRow",
     "BotAnswerRow",
+    "BotLlmSettingsRow",
     "BotSettingsRow",
     "CannedReplyRow",
     "CategoryRow",

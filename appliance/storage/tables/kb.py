@@ -67,6 +67,22 @@ class BotSettingsRow(BaseTable):
         table_name = "bot_settings"
 
 
+class BotLlmSettingsRow(BaseTable):
+    """A company's OpenAI-compatible endpoint for the bot (migration 14; off by default)."""
+
+    company = pw.ForeignKeyField(CompanyRow, primary_key=True, on_delete="CASCADE")
+    enabled = BooleanField()
+    base_url = pw.TextField()
+    model = pw.TextField()
+    api_key = pw.TextField()  # never sent to any client (domain/bot_llm.py: key_hint)
+    timeout_seconds = pw.IntegerField()
+    max_entries = pw.IntegerField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        table_name = "bot_llm_settings"
+
+
 class BotAnswerRow(BaseTable):
     """What the bot replied to one visitor message, and the visitor's vote on it."""
 

@@ -24,6 +24,7 @@ import { kbEntryView } from './views/kb-entry.js';
 import { kbImportView } from './views/kb-import.js';
 import { kbImproveView } from './views/kb-improve.js';
 import { kbSynonymsView } from './views/kb-synonyms.js';
+import { kbLlmView } from './views/kb-llm.js';
 import { kbTestView } from './views/kb-test.js';
 import { reportsView } from './views/reports.js';
 import { mailView } from './views/mail.js';
@@ -41,7 +42,7 @@ const VIEWS = {
   company: companyView, account: accountView, console: consoleView, canned: cannedView,
   teams: teamsView, mail: mailView, visitors: visitorsView, blocks: blocksView,
   kb: kbView, 'kb-new': kbEntryView, 'kb-entry': kbEntryView, 'kb-import': kbImportView,
-  'kb-synonyms': kbSynonymsView, 'kb-improve': kbImproveView, 'kb-test': kbTestView,
+  'kb-synonyms': kbSynonymsView, 'kb-improve': kbImproveView, 'kb-test': kbTestView, 'kb-llm': kbLlmView,
   customers: customersView, customer: customerView, leads: leadsView,
   portal: portalView, 'portal-conversation': portalConversationView,
   reports: reportsView, 'portal-reports': reportsView, board: boardView,

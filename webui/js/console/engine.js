@@ -11,13 +11,22 @@ const FRAME_TYPES = new Set(['message', 'conversation', 'read', 'typing', 'ack',
 const syncFrame = (id, afterSeq) => ({ type: 'sync', conversation_id: id, after_seq: afterSeq });
 const readFrame = (id, seq) => ({ type: 'read', conversation_id: id, seq });
 
+/** The entries a model's answer came from (`bot.sources`, agents only): `[{entry_id, question}]`. */
+function sourcesOf(frame) {
+  const sources = Array.isArray(frame.bot?.sources) ? frame.bot.sources : [];
+  return sources.filter((s) => s && typeof s.question === 'string' && s.question)
+    .map((s) => ({ entry_id: s.entry_id ?? null, question: s.question }));
+}
+
 /** A `message` frame (or Message object) reduced to the fields the console uses. */
 export function messageFrom(frame) {
+  const sources = sourcesOf(frame);
   return {
     id: frame.id ?? null, conversation_id: frame.conversation_id, seq: frame.seq,
     client_id: frame.client_id || null, kind: frame.kind, body: typeof frame.body === 'string' ? frame.body : '',
     sender: frame.sender || { type: 'system', id: null, name: '' }, attachment: frame.attachment || null,
     created_at: frame.created_at || null,
+    ...(sources.length ? { bot: { sources } } : {}),
   };
 }
 

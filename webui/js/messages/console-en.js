@@ -107,6 +107,7 @@ export default {
   'console.bot.replied': 'A:',
   'console.bot.confidence': 'confidence {percent}%',
   'console.bot.action.answer': 'answered',
+  'console.bot.sources': 'AI answer from:',
   'console.bot.action.suggest': 'offered questions',
   'console.bot.action.small_talk': 'small talk',
   'console.bot.action.unanswered': 'could not answer',

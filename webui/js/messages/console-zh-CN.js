@@ -107,6 +107,7 @@ export default {
   'console.bot.replied': '答：',
   'console.bot.confidence': '置信度 {percent}%',
   'console.bot.action.answer': '已回答',
+  'console.bot.sources': '大模型回答，依据：',
   'console.bot.action.suggest': '推荐问题',
   'console.bot.action.small_talk': '寒暄',
   'console.bot.action.unanswered': '未能回答',

@@ -159,4 +159,9 @@ export default {
   'error.invalid.table': "Choose one of the report's tables to export.",
   'error.not_found.agent_id': "That person does not exist, is not active or does not serve this company. Reload the page.",
   'error.invalid.report_recipients': "Report mail recipients: at most 20, one a line, each an e-mail address and daily, weekly or monthly.",
+  'error.invalid.base_url': 'The endpoint address starts with http:// or https://, names a host, has at most 500 characters and no user name, password, query or #fragment; it is needed to turn the model on.',
+  'error.invalid.model': 'The model name has at most 100 characters on one line; it is needed to turn the model on.',
+  'error.invalid.api_key': 'The API key has at most 500 characters: letters, digits and symbols, without spaces.',
+  'error.invalid.timeout_seconds': 'The timeout is a whole number of seconds from 1 to 30.',
+  'error.invalid.max_entries': 'The model is given 1 to 8 entries.',
 };

@@ -159,4 +159,9 @@ export default {
   'error.invalid.table': "请选择报表中要导出的表格。",
   'error.not_found.agent_id': "没有这位同事，或他已停用、不服务这家公司。请刷新页面。",
   'error.invalid.report_recipients': "按人订阅：最多 20 位，每行一个邮箱加每天、每周或每月。",
+  'error.invalid.base_url': '接口地址以 http:// 或 https:// 开头并含主机名，最多 500 个字符，不能含用户名、密码、查询参数或 #片段；启用大模型前必须填写。',
+  'error.invalid.model': '模型名称最多 100 个字符，单行；启用大模型前必须填写。',
+  'error.invalid.api_key': 'API 密钥最多 500 个字符，只能是字母、数字和符号，不能有空格。',
+  'error.invalid.timeout_seconds': '超时时间为 1 到 30 之间的整数秒。',
+  'error.invalid.max_entries': '提供给大模型的条目数为 1 到 8 条。',
 };

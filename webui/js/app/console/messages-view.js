@@ -31,6 +31,16 @@ function stateNode(item, actions) {
     h('button', { type: 'button', class: 'link-button', onclick: () => actions.discard(item) }, t('console.failed.discard')));
 }
 
+/** The entries an answer worded by the company's model came from (agents only; visitors never get them). */
+function sourcesNode(message) {
+  const sources = Array.isArray(message.bot?.sources) ? message.bot.sources : [];
+  const questions = sources.filter((s) => s && typeof s.question === 'string' && s.question).map((s) => s.question.slice(0, 200));
+  if (!questions.length) return null;
+  return h('div', { class: 'msg-sources', 'data-test': 'chat-message-sources' },
+    h('span', { class: 'msg-sources-label' }, `${t('console.bot.sources')} `),
+    h('ul', {}, questions.map((question) => h('li', {}, question))));
+}
+
 function messageNode(item, me, actions) {
   const { message } = item;
   const sender = message.sender?.type || 'system';
@@ -55,6 +65,7 @@ function messageNode(item, me, actions) {
     h('div', { class: 'msg-bubble' },
       attachmentNode(message),
       message.body ? h('div', { class: 'msg-text' }, message.body) : null),
+    sourcesNode(message),
     h('div', { class: 'msg-foot' },
       h('time', { datetime: message.created_at || '', title: formatDateTime(message.created_at, getLanguage()) },
         formatClock(message.created_at, { locale: getLanguage() })),
@@ -72,7 +83,8 @@ function signature(item) {
   const { message } = item;
   return [message.seq, message.kind, message.body, item.state, item.entry?.error?.code || '',
     item.entry?.error?.field || '', item.entry?.error?.message || '',
-    message.attachment?.id || '', message.sender?.name || ''].join('\u0001');
+    message.attachment?.id || '', message.sender?.name || '',
+    (message.bot?.sources || []).length].join('\u0001');
 }
 
 /**

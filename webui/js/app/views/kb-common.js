@@ -47,7 +47,7 @@ export function siteOptions(kb) {
 
 const TABS = [
   ['kb', 'kb.tab.entries', false], ['kb-improve', 'kb.tab.improve', false], ['kb-synonyms', 'kb.tab.synonyms', false],
-  ['kb-import', 'kb.tab.import', true], ['kb-test', 'kb.tab.test', false],
+  ['kb-import', 'kb.tab.import', true], ['kb-test', 'kb.tab.test', false], ['kb-llm', 'kb.tab.llm', true],
 ];
 
 /** The page header with the company picker (when there are several) and the knowledge base's tabs. */

@@ -1,0 +1,206 @@
+"""The bot's optional model endpoint: a company's settings (owners and admins), the one call
+to its OpenAI-compatible `POST {base_url}/chat/completions` that words an answer from the
+retrieved entries, and the owner's "test connection". Every failure is an outcome, never an
+exception: the bot then keeps its own decision (services/bot.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import certifi
+import httpx
+
+from appliance.domain.bot_llm import (
+    LlmSettings,
+    ModelAnswer,
+    Refusal,
+    Source,
+    chat_request,
+    clean_llm_settings,
+    content_of,
+    read_answer,
+    test_request,
+)
+from appliance.domain.model import User
+from appliance.domain.permissions import require_install_manager
+from appliance.services.context import Services
+from appliance.storage import kb as store
+from appliance.storage import sites as site_store
+from appliance.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+REPLY_MAX_BYTES = 256 * 1024  # a chat completion's body beyond this is not read
+CALLS_PER_COMPANY = 8  # calls under way at once per company; more fall back at once
+ERROR_SHOWN = 200  # characters of an endpoint's error message shown to the owner
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one call gave: an answer, or why not (`answered`, `no_answer`, `no_citation`,
+    `bad_citation`, `empty`, `timeout`, `http_<status>`, `unreachable`, `malformed`,
+    `too_large`, `busy`)."""
+
+    status: str
+    answer: ModelAnswer | None = None
+    seconds: float = 0.0
+    detail: str = ""  # for the owner's test: the endpoint's own words, shortened
+
+
+# -- settings (owners and admins) -------------------------------------------------------------
+
+_settings: weakref.WeakKeyDictionary[Database, dict[int, LlmSettings]] = (
+    weakref.WeakKeyDictionary())
+
+
+async def settings_of(svc: Services, company_id: int) -> LlmSettings:
+    """A company's endpoint, kept in memory (every change goes through `check_save`), so
+    that a company without one costs its visitors' messages no read."""
+    known = _settings.setdefault(svc.db, {})
+    found = known.get(company_id)
+    if found is None:
+        found = known[company_id] = await svc.db.read(store.llm_settings, company_id)
+    return found
+
+
+async def access_settings(svc: Services, actor: User, company_id: int) -> LlmSettings:
+    require_install_manager(actor)
+    await svc.db.read(site_store.get_company, company_id)  # 404 for an unknown company
+    return await svc.db.read(store.llm_settings, company_id)
+
+
+async def check_save(svc: Services, actor: User, company_id: int, data: Any) -> LlmSettings:
+    current = await access_settings(svc, actor, company_id)
+    settings = clean_llm_settings(data, current)
+    saved = await svc.db.write(store.save_llm_settings, settings, svc.now())
+    _settings.setdefault(svc.db, {})[company_id] = saved
+    return saved
+
+
+async def check_test(svc: Services, actor: User, company_id: int, data: Any) -> Outcome:
+    """One small call to the endpoint with the stored settings, or with the fields in `data`
+    in their place (not saved: an owner can try before saving)."""
+    current = await access_settings(svc, actor, company_id)
+    settings = clean_llm_settings(data, current)
+    if not settings.base_url or not settings.model:
+        return Outcome("not_configured", detail="set base_url and model first")
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(settings.timeout_seconds):
+            data_in = await _post(settings, test_request(settings.model))
+    except _CallFailed as failed:
+        return Outcome(failed.status, seconds=time.monotonic() - started,
+                       detail=failed.detail)
+    except TimeoutError:
+        return Outcome("timeout", seconds=time.monotonic() - started)
+    content = content_of(data_in)
+    seconds = time.monotonic() - started
+    if content is None:
+        return Outcome("malformed", seconds=seconds,
+                       detail="the reply has no choices[0].message.content")
+    return Outcome("ok", seconds=seconds, detail=content.strip()[:ERROR_SHOWN])
+
+
+# -- the call ---------------------------------------------------------------------------------
+
+class _CallFailed(Exception):
+    def __init__(self, status: str, detail: str = "") -> None:
+        super().__init__(status)
+        self.status = status
+        self.detail = detail
+
+
+_tls: ssl.SSLContext | None = None
+
+
+def _tls_context() -> ssl.SSLContext:
+    """Certificates from certifi's bundle (a one-file build has no system store to rely
+    on), built once."""
+    global _tls
+    if _tls is None:
+        _tls = ssl.create_default_context(cafile=certifi.where())
+    return _tls
+
+
+def _error_detail(body: bytes) -> str:
+    """An endpoint's error message (OpenAI's `{"error": {"message"}}`), shortened."""
+    try:
+        data = json.loads(body)
+        error = data.get("error") if isinstance(data, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        text = message if isinstance(message, str) else ""
+    except ValueError:
+        text = ""
+    text = text or body[:ERROR_SHOWN].decode("utf-8", "replace")
+    return " ".join(text.split())[:ERROR_SHOWN]
+
+
+async def _post(settings: LlmSettings, body: dict[str, Any]) -> Any:
+    """POST the body; the reply's JSON. Proxies and credentials from the environment are
+    not used (`trust_env=False`) and redirects are not followed: the call goes where the
+    owner said. The key is sent only in the Authorization header and never logged."""
+    headers = {"Accept": "application/json"}
+    if settings.api_key:
+        headers["Authorization"] = f"Bearer {settings.api_key}"
+    timeout = httpx.Timeout(float(settings.timeout_seconds))
+    try:
+        async with httpx.AsyncClient(timeout=timeout, trust_env=False, verify=_tls_context(),
+                                     follow_redirects=False) as client, \
+                client.stream("POST", settings.endpoint, json=body, headers=headers) as reply:
+            raw = bytearray()
+            async for chunk in reply.aiter_bytes():
+                raw += chunk
+                if len(raw) > REPLY_MAX_BYTES:
+                    raise _CallFailed("too_large", "the reply is too large")
+            if reply.status_code != 200:
+                raise _CallFailed(f"http_{reply.status_code}", _error_detail(bytes(raw)))
+    except httpx.TimeoutException:
+        raise TimeoutError from None
+    except httpx.HTTPError as exc:
+        raise _CallFailed("unreachable", type(exc).__name__) from None
+    try:
+        return json.loads(bytes(raw))
+    except ValueError:
+        raise _CallFailed("malformed", "the reply is not JSON") from None
+
+
+_busy: dict[int, int] = {}
+
+
+async def ask(settings: LlmSettings, question: str, sources: Sequence[Source]) -> Outcome:
+    """The model's answer to `question` from `sources` only, within the company's timeout,
+    or why there is none. Never raises for anything the endpoint does."""
+    if not settings.usable or not sources:
+        return Outcome("off")
+    company = settings.company_id
+    if _busy.get(company, 0) >= CALLS_PER_COMPANY:
+        return Outcome("busy")
+    _busy[company] = _busy.get(company, 0) + 1
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(settings.timeout_seconds):
+            data = await _post(settings, chat_request(settings.model, question, sources))
+        content = content_of(data)
+        if content is None:
+            raise _CallFailed("malformed")
+        outcome = Outcome("answered", read_answer(content, sources))
+    except _CallFailed as failed:
+        outcome = Outcome(failed.status)
+    except Refusal as refusal:
+        outcome = Outcome(refusal.reason)
+    except TimeoutError:
+        outcome = Outcome("timeout")
+    finally:
+        _busy[company] -= 1
+    seconds = time.monotonic() - started
+    # Neither the key nor the visitor's words are logged: the company and how it went.
+    log.info("bot model call for company %d: %s in %.2f s", company, outcome.status, seconds)
+    return Outcome(outcome.status, outcome.answer, seconds)
