@@ -8,13 +8,16 @@ still there after a restart.
 from __future__ import annotations
 
 import asyncio
+import http.server
 import json
 import os
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -96,6 +99,7 @@ def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None
             convs = client.get("/api/conversations?view=open").json()["conversations"]
             assert len(convs) == 1 and convs[0]["last_message"]["body"] == "您好，这里是打包版"
             knowledge_base(client)
+            model_endpoint(client)
     finally:
         stop(proc)
     print(f"packaged: start-up to a ready /healthz {startup:.2f} s")
@@ -122,6 +126,50 @@ def knowledge_base(client: httpx.Client) -> None:
     r = client.post(f"/api/companies/{company}/kb/import?format=xlsx&mode=replace",
                     headers=csrf, files={"file": ("kb.xlsx", exported.content)})
     assert r.status_code == 201 and r.json()["imported"] == 1, r.text
+
+
+class _FakeCompletions(http.server.BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint on loopback (an outside service, not ours)."""
+
+    seen: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        _FakeCompletions.seen.append({"path": self.path,
+                                      "auth": self.headers.get("Authorization"),
+                                      "body": json.loads(self.rfile.read(length))})
+        body = json.dumps({"id": "x", "object": "chat.completion", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "ok"},
+             "finish_reason": "stop"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def model_endpoint(client: httpx.Client) -> None:
+    """The optional model endpoint's HTTP client (httpx over anyio's asyncio backend) works
+    in the compiled build: the owner's "test connection" reaches a loopback endpoint."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeCompletions)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        csrf = {"X-CSRF-Token": client.cookies["kefu_csrf"]}
+        company = client.get("/api/companies").json()["companies"][0]["id"]
+        r = client.post(f"/api/companies/{company}/bot/llm/test", headers=csrf, json={
+            "base_url": f"http://127.0.0.1:{server.server_address[1]}/v1",
+            "model": "m", "api_key": "sk-packaged-1234", "timeout_seconds": 10})
+        assert r.status_code == 200, r.text
+        assert r.json()["test"]["ok"] is True, r.text
+        assert _FakeCompletions.seen[-1]["path"] == "/v1/chat/completions"
+        assert _FakeCompletions.seen[-1]["auth"] == "Bearer sk-packaged-1234"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 async def exchange(base: str) -> str:
