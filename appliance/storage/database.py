@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import queue
 import threading
@@ -74,6 +75,9 @@ class _Job:
     fn: Callable[[], Any]
     loop: asyncio.AbstractEventLoop | None
     future: Any  # asyncio.Future or concurrent.futures.Future
+    # Called on the loop with the result of a job that committed, before the future resolves
+    # and even if its caller was cancelled meanwhile (see `submit`).
+    then: Callable[[Any], None] | None = None
     result: Any = None
     error: BaseException | None = None
 
@@ -160,14 +164,20 @@ class Database:
         """Run `fn(*args)` on the writer thread; returns once its transaction has committed."""
         return await self.submit(fn, *args)
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    def submit(self, fn: Callable[..., T], *args: Any,
+               then: Callable[[T], None] | None = None) -> asyncio.Future[T]:
         """Queue `fn(*args)` for the writer now, in the caller's step of the event loop (so jobs
-        run in the order they were submitted); the future resolves after the commit."""
+        run in the order they were submitted); the future resolves after the commit.
+
+        `then(result)` runs on the event loop once the job committed, in the same callback
+        that resolves the futures of its batch (no task, no callback of its own), right
+        before its future is resolved, and also when the future was cancelled meanwhile (a
+        caller that went away): a write that committed is always followed up."""
         if self._writer is None:
             raise RuntimeError("database is not started")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put(_Job(lambda: fn(*args), loop, future))
+        self._jobs.put(_Job(functools.partial(fn, *args) if args else fn, loop, future, then))
         return future
 
     def write_blocking(self, fn: Callable[..., T], *args: Any) -> T:
@@ -245,6 +255,11 @@ class Database:
 
 
 def _settle(job: _Job) -> None:
+    if job.then is not None and job.error is None:
+        try:
+            job.then(job.result)
+        except Exception:
+            log.exception("following up a committed write failed")
     if job.future.done():  # the awaiting task was cancelled
         return
     if job.error is not None:
