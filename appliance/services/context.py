@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -238,7 +239,8 @@ class Services:
         if events:
             self.events.publish(list(events))
 
-    async def commit(self, job: WriterJob[T], events: Callable[[T], list[Event]]) -> T:
+    def commit(self, job: WriterJob[T],
+               events: Callable[[T], list[Event]]) -> asyncio.Future[T]:
         """Run `job` on the writer thread, then publish `events(result)` on the event loop,
         even if the awaiting request is cancelled meanwhile (a socket that drops after
         sending): a write that committed is always announced, so peers never miss it live.
@@ -249,5 +251,6 @@ class Services:
         write, and the caller's answer (an ack) leaves in the same write to the socket as the
         announcement (realtime/connection.py flushes once per pass). A caller cancelled
         meanwhile cancels only its wait: the job still runs, and `Database.submit` still calls
-        the announcement if it committed."""
-        return await self.db.submit(job.fn, then=lambda result: self.publish(*events(result)))
+        the announcement if it committed. Callers await the future it returns (a plain
+        function, not a coroutine: one frame less to resume per write)."""
+        return self.db.submit(job.fn, then=lambda result: self.publish(*events(result)))

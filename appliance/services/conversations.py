@@ -60,8 +60,8 @@ from appliance.storage.mail import enqueue_mail
 
 SYNC_PAGE = 500
 INVITATION_FOLLOWS_MINUTES = 10  # a chat opened this soon after accepting answers the invitation
-SEND_FIELDS = ("type", "client_id", "conversation_id", "kind", "body", "attachment_id",
-               "category_id", "invitation_id")
+SEND_FIELDS = frozenset(("type", "client_id", "conversation_id", "kind", "body",
+                         "attachment_id", "category_id", "invitation_id"))
 
 
 @dataclass(frozen=True, slots=True)
