@@ -254,3 +254,70 @@ def test_a_fragmented_message_after_whole_ones_is_still_assembled(widget: Widget
 
     ids = asyncio.run(scenario())
     assert len(ids) == 3 and len(set(ids)) == 3
+
+
+# -- a `send` is acked from its commit, and the next frame waits for that ----------------------
+
+def test_a_sync_right_behind_a_send_is_answered_after_its_ack_and_sees_it(
+        widget: Widget) -> None:
+    """The socket's task does not wait for a send's commit (the ack comes from the commit's
+    callback), but the frame behind it is held until then: a `sync` sent in the same write
+    is answered after the ack and includes the message."""
+    async def scenario() -> tuple[list[str], dict]:
+        ws = await widget.connect()
+        first = cid()
+        await ws.send(json.dumps({"type": "send", "client_id": first, "body": "一"}))
+        conversation_id = (await _acks(ws, 1))[0]["conversation_id"]
+        second = cid()
+        data = _send_frame(second, "二") + _raw(
+            websockets.frames.Opcode.TEXT,
+            json.dumps({"type": "sync", "conversation_id": conversation_id,
+                        "after_seq": 1}).encode())
+        await _write(ws, data)
+        kinds: list[str] = []
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            kinds.append(f"{frame['type']}:{frame.get('seq', frame.get('last_seq', ''))}")
+            if frame["type"] == "synced":
+                await ws.close()
+                return kinds, frame
+
+    kinds, synced = asyncio.run(scenario())
+    assert synced["last_seq"] == 2
+    assert kinds.index("ack:2") < kinds.index("synced:2")
+    assert kinds.count("message:2") == 2  # the live copy, then the sync's replay
+
+
+def test_refusals_before_and_inside_the_write_keep_the_order_of_the_frames(
+        widget: Widget) -> None:
+    """A send refused before its write (a bad client id), one refused inside it (another
+    visitor's conversation) and good ones, all in one write: answered in the order sent."""
+    other = Widget(widget.appliance, widget.site_key)
+
+    async def scenario() -> list[str]:
+        theirs = await other.connect()
+        await theirs.send(json.dumps({"type": "send", "client_id": cid(), "body": "别人的"}))
+        foreign = (await _acks(theirs, 1))[0]["conversation_id"]
+        await theirs.close()
+        ws = await widget.connect()
+        ids = [cid() for _ in range(4)]
+        frames = [
+            _send_frame(ids[0], "好"),
+            _raw(websockets.frames.Opcode.TEXT, json.dumps(
+                {"type": "send", "client_id": "bad", "body": "x"}).encode()),
+            _raw(websockets.frames.Opcode.TEXT, json.dumps(
+                {"type": "send", "client_id": ids[2], "body": "x",
+                 "conversation_id": foreign}).encode()),
+            _send_frame(ids[3], "也好"),
+        ]
+        await _write(ws, b"".join(frames))
+        answers: list[str] = []
+        while len(answers) < 4:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if frame["type"] in ("ack", "nack"):
+                answers.append(f"{frame['type']}:{frame['client_id']}")
+        await ws.close()
+        return [a.replace(ids[0], "0").replace(ids[2], "2").replace(ids[3], "3")
+                for a in answers]
+
+    assert asyncio.run(scenario()) == ["ack:0", "nack:bad", "nack:2", "ack:3"]
