@@ -126,7 +126,8 @@ and encoded by orjson, one bucket read per rate-limit check, one receive timer p
 than one per frame, one copy of the conversation per message on the writer, the indexer's terms
 and prefixes in one pass; whole text frames cut from the received bytes without the websockets
 parser, a write's events published by the group commit's one callback (no `shield`, no
-coroutine, no callback of its own per write). All sides wait for the
+coroutine, no callback of its own per write), a socket's `send` acked from that callback while
+the socket holds its next frame (one task wake-up per message). All sides wait for the
 fsync'd group commit before every ack; on a machine as loaded as this one was the round trip is
 bounded by that wait and by scheduling as much as by CPU (the server used {cores} cores)."""
     section = f"""{SECTION}
