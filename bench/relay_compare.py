@@ -120,11 +120,14 @@ def main() -> int:
 {loop_before:.0f} → {loop_after:.0f} µs, {cut:.1f}× — {cut_ok}. Before is the code at `{ref}`:
 Sanic's per-frame send and receive paths, a task per write, search terms written in every
 commit. After: the lean socket path (`appliance/web/ws_io.py`), frames built once per event and
-written once per socket per loop pass, announcements from the write's callback, search indexed
-in batches behind the messages, plain-SQL savepoints and one loop wake-up per group commit
-(docs/architecture.md); frames parsed and encoded by orjson, one bucket read per rate-limit
-check, one receive timer per socket rather than one per frame, one copy of the conversation per
-message on the writer, the indexer's terms and prefixes in one pass. All sides wait for the
+written once per socket per loop pass, search indexed in batches behind the messages,
+plain-SQL savepoints and one loop wake-up per group commit (docs/architecture.md); frames parsed
+and encoded by orjson, one bucket read per rate-limit check, one receive timer per socket rather
+than one per frame, one copy of the conversation per message on the writer, the indexer's terms
+and prefixes in one pass; whole text frames cut from the received bytes without the websockets
+parser, a write's events published by the group commit's one callback (no `shield`, no
+coroutine, no callback of its own per write), a socket's `send` acked from that callback while
+the socket holds its next frame (one task wake-up per message). All sides wait for the
 fsync'd group commit before every ack; on a machine as loaded as this one was the round trip is
 bounded by that wait and by scheduling as much as by CPU (the server used {cores} cores)."""
     section = f"""{SECTION}

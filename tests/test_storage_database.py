@@ -244,3 +244,58 @@ def test_close_finishes_queued_writes(tmp_path: Path) -> None:
     asyncio.run(scenario())
     assert len(logins_on_disk(database.path)) == 50
     assert integrity_check(database.path) == "ok"
+
+
+def test_then_follows_a_committed_write_before_its_caller_resumes(db: Database) -> None:
+    """`submit(then=...)` (how `Services.commit` announces): called on the loop with the
+    job's result, from the batch's one callback, before the awaiting caller resumes; the
+    committed row is on disk by then."""
+    async def scenario() -> None:
+        loop_thread = threading.get_ident()
+        seen: list[tuple[str, bool, int]] = []
+
+        def then(user: User) -> None:
+            on_disk = user.login in logins_on_disk(db.path)
+            seen.append((user.login, on_disk, threading.get_ident()))
+
+        async def one(n: int) -> User:
+            user = await db.submit(lambda: new_user(f"then{n}"), then=then)
+            assert user.login in [login for login, _, _ in seen]  # followed up already
+            return user
+
+        users = await asyncio.gather(*(one(n) for n in range(20)))
+        # every follow-up ran once, in submission order, on the loop, after its commit
+        assert [login for login, _, _ in seen] == [u.login for u in users]
+        assert all(on_disk and thread == loop_thread for _, on_disk, thread in seen)
+
+    asyncio.run(scenario())
+
+
+def test_then_runs_even_if_the_caller_was_cancelled_and_never_for_a_failed_job(
+        db: Database) -> None:
+    """A socket that drops after sending cancels its wait, not the announcement of a write
+    that committed; a job that raised is announced to nobody (its caller gets the error)."""
+    async def scenario() -> None:
+        seen: list[str] = []
+        gate = threading.Event()
+
+        def slow_create() -> User:
+            gate.wait(5)  # the writer holds this job until the caller has been cancelled
+            return new_user("cancelled-caller")
+
+        def fail() -> None:
+            raise Conflict("no")
+
+        waiting = asyncio.ensure_future(db.submit(slow_create, then=lambda u: seen.append(
+            u.login)))
+        failing = db.submit(fail, then=lambda _: seen.append("failed job"))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        gate.set()
+        with pytest.raises(Conflict):
+            await failing  # resolved after the cancelled one: its batch has been settled
+        assert waiting.cancelled()
+        assert seen == ["cancelled-caller"]
+        assert "cancelled-caller" in logins_on_disk(db.path)
+
+    asyncio.run(scenario())

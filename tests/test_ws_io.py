@@ -111,3 +111,213 @@ def test_invalid_utf8_text_fails_the_socket_with_1007(appliance: Appliance,
         return closed.value.rcvd.code
 
     assert asyncio.run(scenario()) == 1007
+
+
+# -- the frames cut without the websockets parser (web/ws_io.py, `_cut`) ----------------------
+
+def _raw(opcode: websockets.frames.Opcode, data: bytes, fin: bool = True,
+         mask: bool = True, rsv1: bool = False) -> bytes:
+    """A client frame's bytes as they go on the wire (masked unless told otherwise; `rsv1`:
+    with the first reserved bit set, which no extension here defines)."""
+    raw = websockets.frames.Frame(opcode, data, fin).serialize(mask=mask)
+    return bytes([raw[0] | 0x40]) + raw[1:] if rsv1 else raw
+
+
+def _send_frame(client_id: str, body: str) -> bytes:
+    text = json.dumps({"type": "send", "client_id": client_id, "body": body})
+    return _raw(websockets.frames.Opcode.TEXT, text.encode())
+
+
+async def _write(ws, data: bytes, *, piece: int | None = None) -> None:
+    """Raw bytes below the client library (`piece`: that many bytes per TCP write)."""
+    if piece is None:
+        ws.transport.write(data)
+        return
+    for at in range(0, len(data), piece):
+        ws.transport.write(data[at:at + piece])
+        await asyncio.sleep(0.002)  # separate reads on the server (TCP_NODELAY is on)
+
+
+async def _acks(ws, count: int) -> list[dict]:
+    acks = []
+    while len(acks) < count:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if frame["type"] == "ack":
+            acks.append(frame)
+    return acks
+
+
+async def _close_code(ws) -> int:
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7])
+def test_frames_split_anywhere_across_reads_are_whole_messages(widget: Widget,
+                                                               piece: int) -> None:
+    """Headers, masks and payloads cut at every position (and a 126-length header) still
+    make the same messages, in order."""
+    async def scenario() -> list[dict]:
+        ws = await widget.connect()
+        ids = [cid() for _ in range(3)]
+        data = b"".join([_send_frame(ids[0], "短"), _send_frame(ids[1], "长" * 200),
+                         _send_frame(ids[2], "x")])
+        await _write(ws, data, piece=piece)
+        acks = await _acks(ws, 3)
+        await ws.close()
+        assert [a["client_id"] for a in acks] == ids
+        return acks
+
+    assert [a["seq"] for a in asyncio.run(scenario())] == [1, 2, 3]
+
+
+def test_a_ping_between_text_frames_is_answered_and_the_text_still_arrives(
+        widget: Widget) -> None:
+    async def scenario() -> None:
+        ws = await widget.connect()
+        ids = [cid(), cid()]
+        data = b"".join([_send_frame(ids[0], "一"),
+                         _raw(websockets.frames.Opcode.PING, b"are-you-there"),
+                         _send_frame(ids[1], "二")])
+        # The client library matches the server's pong to this ping by its payload.
+        waiter = asyncio.get_running_loop().create_future()
+        ws.pending_pings[b"are-you-there"] = (waiter, asyncio.get_running_loop().time())
+        await _write(ws, data)
+        acks = await _acks(ws, 2)
+        await asyncio.wait_for(waiter, 5)  # the server's pong echoed our payload
+        assert [a["client_id"] for a in acks] == ids
+        await ws.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_close_after_text_in_one_read_answers_the_text_and_closes_cleanly(
+        widget: Widget) -> None:
+    async def scenario() -> int:
+        ws = await widget.connect()
+        close = websockets.frames.Close(1000, "bye").serialize()
+        await _write(ws, _send_frame(cid(), "最后一条")
+                     + _raw(websockets.frames.Opcode.CLOSE, close))
+        return await _close_code(ws)
+
+    assert asyncio.run(scenario()) == 1000
+
+
+@pytest.mark.parametrize(("frame", "code"), [
+    # an unmasked client frame: a protocol error (1002), as the websockets parser rules
+    (_raw(websockets.frames.Opcode.TEXT, b'{"type":"ping"}', mask=False), 1002),
+    # over the 64 KiB message limit: 1009, refused before it is read
+    (_raw(websockets.frames.Opcode.TEXT, b"x" * 70_000), 1009),
+    # a reserved bit without an extension that defines it: 1002
+    (_raw(websockets.frames.Opcode.TEXT, b'{"type":"ping"}', rsv1=True), 1002),
+    # a control frame longer than 125 bytes: 1002
+    (b"\x89\xfe\x00\x7e" + b"\x00" * 4 + b"p" * 126, 1002),
+])
+def test_frames_the_parser_must_refuse_after_good_ones_close_the_socket_as_before(
+        widget: Widget, frame: bytes, code: int) -> None:
+    async def scenario() -> tuple[int, list[dict]]:
+        ws = await widget.connect()
+        await _write(ws, _send_frame(cid(), "先到的") + frame)
+        acks = []
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                if message["type"] == "ack":
+                    acks.append(message)
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code, acks
+
+    got, acks = asyncio.run(scenario())
+    assert got == code
+    assert len(acks) <= 1  # the good frame before it may be answered; nothing after it
+
+
+def test_a_fragmented_message_after_whole_ones_is_still_assembled(widget: Widget) -> None:
+    """The first fragment hands the socket to the websockets parser for good; what follows
+    (fragments, then whole frames again) is answered in order."""
+    async def scenario() -> list[str]:
+        ws = await widget.connect()
+        ids = [cid() for _ in range(3)]
+        text = json.dumps({"type": "send", "client_id": ids[1], "body": "分片"}).encode()
+        data = b"".join([
+            _send_frame(ids[0], "整"),
+            _raw(websockets.frames.Opcode.TEXT, text[:7], fin=False),
+            _raw(websockets.frames.Opcode.CONT, text[7:]),
+            _send_frame(ids[2], "又整")])
+        await _write(ws, data)
+        acks = await _acks(ws, 3)
+        await ws.close()
+        return [a["client_id"] for a in acks]
+
+    ids = asyncio.run(scenario())
+    assert len(ids) == 3 and len(set(ids)) == 3
+
+
+# -- a `send` is acked from its commit, and the next frame waits for that ----------------------
+
+def test_a_sync_right_behind_a_send_is_answered_after_its_ack_and_sees_it(
+        widget: Widget) -> None:
+    """The socket's task does not wait for a send's commit (the ack comes from the commit's
+    callback), but the frame behind it is held until then: a `sync` sent in the same write
+    is answered after the ack and includes the message."""
+    async def scenario() -> tuple[list[str], dict]:
+        ws = await widget.connect()
+        first = cid()
+        await ws.send(json.dumps({"type": "send", "client_id": first, "body": "一"}))
+        conversation_id = (await _acks(ws, 1))[0]["conversation_id"]
+        second = cid()
+        data = _send_frame(second, "二") + _raw(
+            websockets.frames.Opcode.TEXT,
+            json.dumps({"type": "sync", "conversation_id": conversation_id,
+                        "after_seq": 1}).encode())
+        await _write(ws, data)
+        kinds: list[str] = []
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            kinds.append(f"{frame['type']}:{frame.get('seq', frame.get('last_seq', ''))}")
+            if frame["type"] == "synced":
+                await ws.close()
+                return kinds, frame
+
+    kinds, synced = asyncio.run(scenario())
+    assert synced["last_seq"] == 2
+    assert kinds.index("ack:2") < kinds.index("synced:2")
+    assert kinds.count("message:2") == 2  # the live copy, then the sync's replay
+
+
+def test_refusals_before_and_inside_the_write_keep_the_order_of_the_frames(
+        widget: Widget) -> None:
+    """A send refused before its write (a bad client id), one refused inside it (another
+    visitor's conversation) and good ones, all in one write: answered in the order sent."""
+    other = Widget(widget.appliance, widget.site_key)
+
+    async def scenario() -> list[str]:
+        theirs = await other.connect()
+        await theirs.send(json.dumps({"type": "send", "client_id": cid(), "body": "别人的"}))
+        foreign = (await _acks(theirs, 1))[0]["conversation_id"]
+        await theirs.close()
+        ws = await widget.connect()
+        ids = [cid() for _ in range(4)]
+        frames = [
+            _send_frame(ids[0], "好"),
+            _raw(websockets.frames.Opcode.TEXT, json.dumps(
+                {"type": "send", "client_id": "bad", "body": "x"}).encode()),
+            _raw(websockets.frames.Opcode.TEXT, json.dumps(
+                {"type": "send", "client_id": ids[2], "body": "x",
+                 "conversation_id": foreign}).encode()),
+            _send_frame(ids[3], "也好"),
+        ]
+        await _write(ws, b"".join(frames))
+        answers: list[str] = []
+        while len(answers) < 4:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if frame["type"] in ("ack", "nack"):
+                answers.append(f"{frame['type']}:{frame['client_id']}")
+        await ws.close()
+        return [a.replace(ids[0], "0").replace(ids[2], "2").replace(ids[3], "3")
+                for a in answers]
+
+    assert asyncio.run(scenario()) == ["ack:0", "nack:bad", "nack:2", "ack:3"]

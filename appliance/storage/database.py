@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import queue
 import threading
@@ -74,6 +75,12 @@ class _Job:
     fn: Callable[[], Any]
     loop: asyncio.AbstractEventLoop | None
     future: Any  # asyncio.Future or concurrent.futures.Future
+    # Called on the loop with the result of a job that committed, before the future resolves
+    # and even if its caller was cancelled meanwhile (see `submit`).
+    then: Callable[[Any], None] | None = None
+    # Instead of a future (`submit_soon`): called on the loop with (result, None) or (None,
+    # error) once the job's batch has settled, after `then`.
+    done: Callable[[Any, BaseException | None], None] | None = None
     result: Any = None
     error: BaseException | None = None
 
@@ -160,15 +167,31 @@ class Database:
         """Run `fn(*args)` on the writer thread; returns once its transaction has committed."""
         return await self.submit(fn, *args)
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    def submit(self, fn: Callable[..., T], *args: Any,
+               then: Callable[[T], None] | None = None) -> asyncio.Future[T]:
         """Queue `fn(*args)` for the writer now, in the caller's step of the event loop (so jobs
-        run in the order they were submitted); the future resolves after the commit."""
+        run in the order they were submitted); the future resolves after the commit.
+
+        `then(result)` runs on the event loop once the job committed, in the same callback
+        that resolves the futures of its batch (no task, no callback of its own), right
+        before its future is resolved, and also when the future was cancelled meanwhile (a
+        caller that went away): a write that committed is always followed up."""
         if self._writer is None:
             raise RuntimeError("database is not started")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put(_Job(lambda: fn(*args), loop, future))
+        self._jobs.put(_Job(functools.partial(fn, *args) if args else fn, loop, future, then))
         return future
+
+    def submit_soon(self, fn: Callable[[], T], then: Callable[[T], None] | None,
+                    done: Callable[[T | None, BaseException | None], None]) -> None:
+        """`submit` for a caller that does not wait: `done(result, None)` or `done(None, error)`
+        is called on the loop once the job's batch has settled (after `then`), from the same
+        callback that resolves the batch's futures — no future, no task wake-up of its own.
+        The socket path acks a `send` this way (web/conversation_frames.py)."""
+        if self._writer is None:
+            raise RuntimeError("database is not started")
+        self._jobs.put(_Job(fn, asyncio.get_running_loop(), None, then, done))
 
     def write_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Same as `write` for callers outside the event loop (the command line)."""
@@ -245,6 +268,17 @@ class Database:
 
 
 def _settle(job: _Job) -> None:
+    if job.then is not None and job.error is None:
+        try:
+            job.then(job.result)
+        except Exception:
+            log.exception("following up a committed write failed")
+    if job.done is not None:
+        try:
+            job.done(job.result, job.error)
+        except Exception:
+            log.exception("answering a settled write failed")
+        return
     if job.future.done():  # the awaiting task was cancelled
         return
     if job.error is not None:

@@ -6,6 +6,14 @@ out are written straight to the transport, every frame queued for a socket in on
 pass of the event loop (realtime/connection.py batches them), and complete text frames in are
 handed to the reader without a task per frame. Everything else — pings, pongs, the closing
 handshake, size limits — stays with Sanic and the websockets protocol object.
+
+What clients send nearly always is whole, unfragmented, masked text frames. Those are cut from
+the bytes here (`_fast`), without the websockets parser's generators and frame objects; any
+other frame is handed whole to the websockets protocol object (a ping, a pong, a close: it
+answers them as before), and at the first frame that is none of these (a fragment, binary
+data, a frame over the size limit, reserved bits, an unmasked frame) the socket hands the
+websockets parser everything from that frame on, for good, so that it judges (and refuses)
+exactly as it did before.
 """
 
 from __future__ import annotations
@@ -18,21 +26,32 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+try:  # the C unmasking websockets itself uses, when it was built
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover
+    from websockets.utils import apply_mask
+
 CLOSE_INVALID_TEXT = 1007
 INBOX_PAUSE = 64  # frames waiting to be handled before the socket stops reading
 WRITTEN, PAUSED, CLOSED = 0, 1, 2
 
 
 _TIMED_OUT = object()
+_FIN_TEXT = 0x81  # a whole text frame, no reserved bits
+_CONTROL = frozenset((0x88, 0x89, 0x8A))  # whole close, ping and pong frames
 
 
 class LeanSocket:
     """Installs itself on a Sanic WebSocket: `recv` replaces `ws.recv`, `write` `ws.send`."""
 
-    __slots__ = ("_paused", "_timer", "_waiter", "inbox", "parts", "ws")
+    __slots__ = ("_fast", "_held", "_limit", "_loop", "_paused", "_pending", "_timer", "_waiter",
+                 "inbox", "parts", "ws")
 
     def __init__(self, ws: WebsocketImplProtocol) -> None:
         self.ws = ws
+        # Installed from the socket's handler, on its loop; kept, because asking asyncio for
+        # the running loop costs a system call (getpid) every time.
+        self._loop = asyncio.get_running_loop()
         self.inbox: deque[str | bytes] = deque()
         self.parts: list[bytes] | None = None  # a fragmented text message being assembled
         self._waiter: asyncio.Future[object] | None = None
@@ -40,6 +59,14 @@ class LeanSocket:
         # asked for (it then ends a wait early; the caller asks again): no timer per frame.
         self._timer: asyncio.TimerHandle | None = None
         self._paused = False
+        self._held = False  # the answer to the last frame is still due: `recv` waits for it
+        proto = ws.ws_proto
+        # Frames are cut here until one needs the websockets parser (see the module's doc);
+        # never with an extension negotiated (none is offered: frames are not compressed).
+        self._fast = not proto.extensions and proto.state is State.OPEN
+        limits = [n for n in (proto.max_message_size, proto.max_fragment_size) if n is not None]
+        self._limit = min(limits) if limits else None
+        self._pending = b""  # the start of a frame whose end has not arrived yet
         lost = ws.connection_lost
 
         def connection_lost(exc: Any) -> None:
@@ -54,6 +81,73 @@ class LeanSocket:
 
     # -- in -----------------------------------------------------------------------------------
     def _data_received(self, data: bytes) -> None:
+        if self._fast:
+            data = self._cut(data)
+            if not data:
+                self._after_frames(False)
+                return
+        self._parse(data)
+
+    def _cut(self, data: bytes) -> bytes:
+        """Take the whole unfragmented text frames from the front of the bytes received so far
+        and hand any whole control frame to the websockets protocol object; what is left
+        for the websockets parser is returned (from the first frame it must judge on: this
+        socket then stays with it)."""
+        if self._pending:
+            data = self._pending + data
+            self._pending = b""
+        proto = self.ws.ws_proto
+        size = len(data)
+        at = 0
+        while at < size:
+            if proto.state is not State.OPEN:
+                break
+            if size - at < 2:
+                self._pending = data[at:]
+                return b""
+            head1, head2 = data[at], data[at + 1]
+            if (head1 != _FIN_TEXT and head1 not in _CONTROL) or not head2 & 0x80:
+                break
+            length = head2 & 0x7F
+            start = at + 6  # after the 4-byte mask
+            if length == 126:
+                start += 2
+            elif length == 127:
+                start += 8
+            if size < start:
+                self._pending = data[at:]
+                return b""
+            if length == 126:
+                length = int.from_bytes(data[at + 2:at + 4], "big")
+            elif length == 127:
+                length = int.from_bytes(data[at + 2:at + 10], "big")
+            if (head1 != _FIN_TEXT and start - at != 6) or \
+                    (self._limit is not None and length > self._limit):
+                break  # a long control frame, or too big: the parser refuses it
+            end = start + length
+            if size < end:
+                self._pending = data[at:]
+                return b""
+            if head1 == _FIN_TEXT:
+                payload = apply_mask(data[start:end], data[start - 4:start])
+                try:
+                    self.inbox.append(payload.decode())
+                except UnicodeDecodeError:  # RFC 6455: fail the connection with 1007
+                    self.ws.fail_connection(CLOSE_INVALID_TEXT, "text frames must be UTF-8")
+                    self._fast = False
+                    self._wake()
+                    return b""
+            else:  # a close, ping or pong: the websockets protocol object answers it
+                self._parse(data[at:end])
+            at = end
+        else:
+            return b""
+        self._fast = False
+        return data[at:]
+
+    def _parse(self, data: bytes) -> None:
+        """Bytes through the websockets parser (any frame; everything after the first frame
+        the fast path does not take)."""
         ws = self.ws
         proto = ws.ws_proto
         proto.receive_data(data)
@@ -71,8 +165,12 @@ class LeanSocket:
             else:  # ping, pong, close: Sanic's own handling
                 others.append(event)
         if to_send or others:
-            asyncio.get_running_loop().create_task(ws.async_data_received(to_send, others))
-        if self.inbox or others:
+            self._loop.create_task(ws.async_data_received(to_send, others))
+        self._after_frames(bool(others))
+
+    def _after_frames(self, others: bool) -> None:
+        ws = self.ws
+        if (self.inbox and not self._held) or others:
             self._wake()
         if len(self.inbox) > INBOX_PAUSE and not self._paused and ws.io_proto is not None \
                 and ws.io_proto.transport is not None:
@@ -107,11 +205,26 @@ class LeanSocket:
         if waiter is not None and not waiter.done():
             waiter.set_result(_TIMED_OUT)
 
+    def hold(self) -> None:
+        """`recv` keeps the next message back until `release` (the answer to the last one is
+        due from a callback, not from the reader: frames are still answered in order)."""
+        self._held = True
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def release(self) -> None:
+        self._held = False
+        if self.inbox:
+            self._wake()
+
     async def recv(self, timeout: float | None = None) -> str | bytes | None:
         """The next message (`b""` for a binary one); None after at most `timeout` seconds
-        (possibly sooner: ask again) or when the socket is closing (check `closed`)."""
-        if not self.inbox and not self.closed:
-            loop = asyncio.get_running_loop()
+        (possibly sooner: ask again), when the socket is closing (check `closed`), or while
+        the last message is held (`hold`)."""
+        if (not self.inbox or self._held) and not self.closed:
+            loop = self._loop
             self._waiter = waiter = loop.create_future()
             if timeout is not None:
                 due = loop.time() + timeout
@@ -128,7 +241,7 @@ class LeanSocket:
                     self._timer = None
             if waiter.result() is _TIMED_OUT:
                 return None
-        if not self.inbox:
+        if not self.inbox or self._held:
             return None
         message = self.inbox.popleft()
         io = self.ws.io_proto

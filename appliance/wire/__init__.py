@@ -11,4 +11,4 @@ from datetime import datetime
 
 def timestamp(value: datetime | None) -> str | None:
     """ISO 8601 UTC to the second with a `Z`, e.g. `2026-11-24T08:00:00Z` (None stays null)."""
-    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
+    return None if value is None else value.isoformat(timespec="seconds") + "Z"
