@@ -159,7 +159,7 @@ def test_close_codes_and_limits_are_the_documented_ones() -> None:
     used = {connection.CLOSE_SESSION_ENDED, connection.CLOSE_FORBIDDEN,
             connection.CLOSE_SLOW_CONSUMER, connection.CLOSE_BAD_FRAME,
             connection.CLOSE_HEARTBEAT, ws_io.CLOSE_INVALID_TEXT, sockets.CLOSE_GOING_AWAY,
-            sockets.CLOSE_INTERNAL_ERROR, 1009}
+            1009}
     assert documented == used
     assert app.CLOSE_GOING_AWAY == 1001
     slow = next(line for line in table.splitlines() if line.startswith("| 4008"))

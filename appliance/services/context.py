@@ -254,9 +254,3 @@ class Services:
         the announcement if it committed. Callers await the future it returns (a plain
         function, not a coroutine: one frame less to resume per write)."""
         return self.db.submit(job.fn, then=lambda result: self.publish(*events(result)))
-
-    def commit_soon(self, job: WriterJob[T], events: Callable[[T], list[Event]],
-                    done: Callable[[T | None, BaseException | None], None]) -> None:
-        """`commit` for a caller that does not wait: the events are published as for
-        `commit`, then `done(result, None)` or `done(None, error)` is called on the loop."""
-        self.db.submit_soon(job.fn, lambda result: self.publish(*events(result)), done)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,7 +52,7 @@ from appliance.domain.mail import MAIL
 from appliance.domain.model import Site, User
 from appliance.domain.permissions import require_can_write, require_conversation_visible
 from appliance.services import bot_chat
-from appliance.services.context import Services, WriterJob, on_writer
+from appliance.services.context import Services, on_writer
 from appliance.storage import conversations as store
 from appliance.storage import invitations as invitation_store
 from appliance.storage import routing as routing_store
@@ -167,30 +166,10 @@ def _answer_invitation(invitation_id: int | None, visitor_id: int, conversation_
     return invitation_store.link_conversation(invitation_id, conversation_id)
 
 
-Settled = Callable[[Sent | None, BaseException | None], None]  # (sent, None) or (None, error)
-
-
 async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
                              site: Site | None = None) -> Sent:
     """A visitor's message; the first one (or one after a close) opens a conversation
     (`site`: its settings, when it may require the visitor to identify first)."""
-    job, events = await _visitor_send(svc, visitor, data, site)
-    sent, _ = await svc.commit(job, events)
-    return sent
-
-
-async def start_visitor_send(svc: Services, visitor: Visitor, data: Any, site: Site | None,
-                             settled: Settled) -> None:
-    """`check_visitor_send` for a caller that does not wait for the commit (the socket path):
-    a refusal before the write is raised here; after it, `settled` is called on the loop."""
-    job, events = await _visitor_send(svc, visitor, data, site)
-    svc.commit_soon(job, events,
-                    lambda result, error: settled(None if result is None else result[0], error))
-
-
-async def _visitor_send(svc: Services, visitor: Visitor, data: Any, site: Site | None,
-                        ) -> tuple[WriterJob[tuple[Sent, bool]],
-                                   Callable[[tuple[Sent, bool]], list[Event]]]:
     fields = _parse_send(data, VISITOR_KINDS)
     sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, visitor.name))
     plan = None if site is None else await bot_chat.plan_reply(svc, site, sender, fields)
@@ -245,7 +224,8 @@ async def _visitor_send(svc: Services, visitor: Visitor, data: Any, site: Site |
         return [*opened, *invited, MessageCreated(sent.message, sent.conversation), *bot,
                 *followed]
 
-    return send, events
+    sent, _ = await svc.commit(send, events)
+    return sent
 
 
 async def access_conversation(svc: Services, actor: User, conversation_id: int) -> Conversation:
@@ -257,24 +237,6 @@ async def access_conversation(svc: Services, actor: User, conversation_id: int) 
 async def check_agent_send(svc: Services, actor: User, conversation_id: int | None,
                            data: Any) -> Sent:
     """An agent's message or note; the first reply in a waiting conversation claims it."""
-    job, events = _agent_send(svc, actor, conversation_id, data)
-    sent, _, _ = await svc.commit(job, events)
-    return sent
-
-
-def start_agent_send(svc: Services, actor: User, data: Any, settled: Settled) -> None:
-    """`check_agent_send` (from a socket frame) for a caller that does not wait for the
-    commit: a refusal before the write is raised here; after it, `settled` is called."""
-    job, events = _agent_send(svc, actor, None, data)
-    svc.commit_soon(job, events,
-                    lambda result, error: settled(None if result is None else result[0], error))
-
-
-AgentSendResult = tuple[Sent, list[Message], bool]
-
-
-def _agent_send(svc: Services, actor: User, conversation_id: int | None, data: Any,
-                ) -> tuple[WriterJob[AgentSendResult], Callable[[AgentSendResult], list[Event]]]:
     fields = _parse_send(data, AGENT_KINDS)
     conversation_id = conversation_id or fields["conversation_id"]
     if conversation_id is None:
@@ -322,7 +284,8 @@ def _agent_send(svc: Services, actor: User, conversation_id: int | None, data: A
         return [*claimed, *(MessageCreated(line, sent.conversation) for line in extra),
                 MessageCreated(sent.message, sent.conversation), *mailed]
 
-    return send, events
+    sent, _, _ = await svc.commit(send, events)
+    return sent
 
 
 def _mail_reply_if_away(svc: Services, message: Message, conversation: Conversation,

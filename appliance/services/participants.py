@@ -33,10 +33,6 @@ class AgentSide:
     async def send(self, data: Any) -> conv_service.Sent:
         return await conv_service.check_agent_send(self.svc, self.user, None, data)
 
-    async def send_soon(self, data: Any, settled: conv_service.Settled) -> None:
-        """`send` without waiting for the commit: `settled` answers it (see VisitorSide)."""
-        conv_service.start_agent_send(self.svc, self.user, data, settled)
-
     async def conversation(self, conversation_id: Any) -> Conversation:
         return await conv_service.access_conversation(
             self.svc, self.user, v.clean_id(conversation_id, "conversation_id"))
@@ -64,36 +60,17 @@ class VisitorSide:
         return conv_service.visitor_sender(self.visitor)
 
     async def send(self, data: Any) -> conv_service.Sent:
-        await self._before_send()
+        throttle, visitor_id = self.svc.throttle, self.visitor.id
+        throttle.check("message", visitor_id=visitor_id, address=self.address)
+        await check_not_blocked(self.svc, self.site, visitor_id, self.address)
         sent = await conv_service.check_visitor_send(self.svc, self.visitor, data, self.site)
-        self._after_send(sent)
-        return sent
-
-    async def send_soon(self, data: Any, settled: conv_service.Settled) -> None:
-        """`send` for the socket path, which does not wait for the commit: a refusal before
-        the write is raised here; once the write has settled, what `send` does after it is
-        done and then `settled(sent, None)` or `settled(None, error)` is called on the loop."""
-        await self._before_send()
-
-        def after(sent: conv_service.Sent | None, error: BaseException | None) -> None:
-            if sent is not None:
-                self._after_send(sent)
-            settled(sent, error)
-
-        await conv_service.start_visitor_send(self.svc, self.visitor, data, self.site, after)
-
-    async def _before_send(self) -> None:
-        self.svc.throttle.check("message", visitor_id=self.visitor.id, address=self.address)
-        await check_not_blocked(self.svc, self.site, self.visitor.id, self.address)
-
-    def _after_send(self, sent: conv_service.Sent) -> None:
         if sent.duplicate:  # a resend after a lost ack costs nothing
-            self.svc.throttle.give_back("message", visitor_id=self.visitor.id,
-                                        address=self.address)
+            throttle.give_back("message", visitor_id=visitor_id, address=self.address)
         if sent.opened:  # a new chat: find it an agent or a place in the queue, after the ack
             route_soon(self.svc, sent.conversation, sent.category_id, sent.invited_by)
         elif sent.bot is not None and sent.bot.handed_over:  # the bot handed it to people
             route_soon(self.svc, sent.bot.conversation, sent.bot.category_id)
+        return sent
 
     async def handover(self, data: Any) -> bot_chat.BotTurn:
         """The visitor asks for a person (the widget's "转人工" button)."""

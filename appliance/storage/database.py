@@ -78,9 +78,6 @@ class _Job:
     # Called on the loop with the result of a job that committed, before the future resolves
     # and even if its caller was cancelled meanwhile (see `submit`).
     then: Callable[[Any], None] | None = None
-    # Instead of a future (`submit_soon`): called on the loop with (result, None) or (None,
-    # error) once the job's batch has settled, after `then`.
-    done: Callable[[Any, BaseException | None], None] | None = None
     result: Any = None
     error: BaseException | None = None
 
@@ -183,16 +180,6 @@ class Database:
         self._jobs.put(_Job(functools.partial(fn, *args) if args else fn, loop, future, then))
         return future
 
-    def submit_soon(self, fn: Callable[[], T], then: Callable[[T], None] | None,
-                    done: Callable[[T | None, BaseException | None], None]) -> None:
-        """`submit` for a caller that does not wait: `done(result, None)` or `done(None, error)`
-        is called on the loop once the job's batch has settled (after `then`), from the same
-        callback that resolves the batch's futures — no future, no task wake-up of its own.
-        The socket path acks a `send` this way (web/conversation_frames.py)."""
-        if self._writer is None:
-            raise RuntimeError("database is not started")
-        self._jobs.put(_Job(fn, asyncio.get_running_loop(), None, then, done))
-
     def write_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Same as `write` for callers outside the event loop (the command line)."""
         if self._writer is None:
@@ -273,12 +260,6 @@ def _settle(job: _Job) -> None:
             job.then(job.result)
         except Exception:
             log.exception("following up a committed write failed")
-    if job.done is not None:
-        try:
-            job.done(job.result, job.error)
-        except Exception:
-            log.exception("answering a settled write failed")
-        return
     if job.future.done():  # the awaiting task was cancelled
         return
     if job.error is not None:

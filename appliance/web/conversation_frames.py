@@ -8,7 +8,6 @@ from typing import Any
 
 from appliance.domain.errors import DomainError, RateLimited
 from appliance.services import participants
-from appliance.services.conversations import Sent
 from appliance.services.participants import Side
 from appliance.wire.frames import (
     ack_frame,
@@ -44,45 +43,11 @@ async def handle(side: Side, message: dict[str, Any], push: Push,
     except DomainError as exc:
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         if kind == "send":
-            push(_nack(message, exc))
+            push(nack_frame(message.get("client_id"), exc.code, exc.message, exc.field,
+                            retry_after))
         else:
             push(error_frame(str(kind), message.get("conversation_id"), exc.code, exc.message,
                              exc.field, retry_after))
-
-
-def _nack(message: dict[str, Any], exc: DomainError) -> dict[str, Any]:
-    retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
-    return nack_frame(message.get("client_id"), exc.code, exc.message, exc.field, retry_after)
-
-
-async def send_soon(side: Side, message: dict[str, Any], push: Push,
-                    settled: Callable[[], None], failed: Callable[[], None]) -> None:
-    """A `send` frame (the socket path) whose ack or nack is queued by the write's own
-    settling on the loop instead of by this handler resuming after the commit: the socket's
-    task goes back to its socket at once, and the socket holds the next frame back until
-    `settled()` is called, so frames are still answered in order. A refusal before the write
-    is answered here; an unexpected failure of the write is logged and `failed()` called (the
-    socket closes; the client resends what was not acknowledged)."""
-    def answer(sent: Sent | None, error: BaseException | None) -> None:
-        try:
-            if sent is not None:
-                push(ack_frame(sent.message))
-            elif isinstance(error, DomainError):
-                push(_nack(message, error))
-            else:
-                log.error("a send failed", exc_info=error)
-                failed()
-        finally:
-            settled()
-
-    try:
-        await side.send_soon(message, answer)
-    except DomainError as exc:
-        push(_nack(message, exc))
-        settled()
-    except BaseException:
-        settled()
-        raise
 
 
 async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push,

@@ -46,7 +46,6 @@ from appliance.wire.frames import (
 bp = Blueprint("sockets")
 AUTH_TIMEOUT = 10.0
 CLOSE_GOING_AWAY = 1001  # the server is stopping: reconnect (with backoff) and sync
-CLOSE_INTERNAL_ERROR = 1011  # handling a frame failed unexpectedly (logged): reconnect
 # A peer heard nothing from for this many ping intervals is gone (docs/protocol.md: both sides
 # use the same rule).
 SILENT_INTERVALS = 2.5
@@ -341,15 +340,13 @@ async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
         if frame is None:
             if lean.closed:
                 return
-            if lean.held:  # the peer waits for our answer (an ack due from its commit)
-                deadline = clock() + silence
             continue
-        await _answer(frame, lean, conn, rights, silence, extra)
+        await _answer(frame, conn, rights, silence, extra)
         deadline = clock() + silence  # the time we took answering is not the peer's silence
 
 
-async def _answer(frame: Any, lean: LeanSocket, conn: Connection, rights: Rights,
-                  silence: float, extra: Extra) -> None:
+async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float,
+                  extra: Extra) -> None:
     message = _parse(frame)
     kind = None if message is None else message.get("type")
     if kind == "pong":
@@ -367,14 +364,7 @@ async def _answer(frame: Any, lean: LeanSocket, conn: Connection, rights: Rights
     if kind in conversation_frames.CONVERSATION_FRAMES:
         if isinstance(side, AgentSide):
             side.svc.presence_active(side.user.id)
-        if kind == "send":  # acked from the commit; the next frame waits for that
-            lean.hold()
-            await conversation_frames.send_soon(
-                side, message, conn.push, lean.release,
-                lambda: conn.end(CLOSE_INTERNAL_ERROR, "internal error", None))
-        else:
-            await conversation_frames.handle(side, message, conn.push,
-                                             lambda: conn.room(silence))
+        await conversation_frames.handle(side, message, conn.push, lambda: conn.room(silence))
     elif (kind in AGENT_FRAMES and isinstance(side, AgentSide)) or (
             kind in PRESENCE_FRAMES and isinstance(side, VisitorSide)):
         await extra(side, message)

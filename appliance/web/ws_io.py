@@ -44,8 +44,8 @@ _CONTROL = frozenset((0x88, 0x89, 0x8A))  # whole close, ping and pong frames
 class LeanSocket:
     """Installs itself on a Sanic WebSocket: `recv` replaces `ws.recv`, `write` `ws.send`."""
 
-    __slots__ = ("_fast", "_held", "_limit", "_loop", "_paused", "_pending", "_timer", "_waiter",
-                 "inbox", "parts", "ws")
+    __slots__ = ("_fast", "_limit", "_loop", "_paused", "_pending", "_timer", "_waiter", "inbox",
+                 "parts", "ws")
 
     def __init__(self, ws: WebsocketImplProtocol) -> None:
         self.ws = ws
@@ -59,7 +59,6 @@ class LeanSocket:
         # asked for (it then ends a wait early; the caller asks again): no timer per frame.
         self._timer: asyncio.TimerHandle | None = None
         self._paused = False
-        self._held = False  # the answer to the last frame is still due: `recv` waits for it
         proto = ws.ws_proto
         # Frames are cut here until one needs the websockets parser (see the module's doc);
         # never with an extension negotiated (none is offered: frames are not compressed).
@@ -170,7 +169,7 @@ class LeanSocket:
 
     def _after_frames(self, others: bool) -> None:
         ws = self.ws
-        if (self.inbox and not self._held) or others:
+        if self.inbox or others:
             self._wake()
         if len(self.inbox) > INBOX_PAUSE and not self._paused and ws.io_proto is not None \
                 and ws.io_proto.transport is not None:
@@ -205,25 +204,10 @@ class LeanSocket:
         if waiter is not None and not waiter.done():
             waiter.set_result(_TIMED_OUT)
 
-    def hold(self) -> None:
-        """`recv` keeps the next message back until `release` (the answer to the last one is
-        due from a callback, not from the reader: frames are still answered in order)."""
-        self._held = True
-
-    @property
-    def held(self) -> bool:
-        return self._held
-
-    def release(self) -> None:
-        self._held = False
-        if self.inbox:
-            self._wake()
-
     async def recv(self, timeout: float | None = None) -> str | bytes | None:
         """The next message (`b""` for a binary one); None after at most `timeout` seconds
-        (possibly sooner: ask again), when the socket is closing (check `closed`), or while
-        the last message is held (`hold`)."""
-        if (not self.inbox or self._held) and not self.closed:
+        (possibly sooner: ask again) or when the socket is closing (check `closed`)."""
+        if not self.inbox and not self.closed:
             loop = self._loop
             self._waiter = waiter = loop.create_future()
             if timeout is not None:
@@ -241,7 +225,7 @@ class LeanSocket:
                     self._timer = None
             if waiter.result() is _TIMED_OUT:
                 return None
-        if not self.inbox or self._held:
+        if not self.inbox:
             return None
         message = self.inbox.popleft()
         io = self.ws.io_proto
