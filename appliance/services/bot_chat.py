@@ -13,8 +13,8 @@ acknowledged alone, at once; the model is asked afterwards in a tracked task (`r
 the bot `typing` meanwhile) and the reply written by a second writer job under the client id
 `bot-<message id>`, only while the chat is still the bot's, so that no resend, retry or
 second task ever makes two replies. A chat's replies are written in the order of its
-visitor's messages: a message sent while a reply is still being prepared waits for it
-(answered in turn, never dropped). A process killed between the two writes leaves the
+visitor's messages: a message sent while a reply is still being prepared waits for it, model
+call included (answered in turn, never dropped). A process killed between the two writes leaves the
 visitor's message stored and unanswered: the bot sweep answers it with the bot's own decision
 (`UnansweredBotChats`)."""
 
@@ -341,29 +341,36 @@ def reply_soon(svc: Services, plan: Plan, question: Message, conversation: Conve
 
 async def _reply_later(svc: Services, plan: Plan, question: Message, conversation: Conversation,
                        previous: asyncio.Task[None] | None) -> None:
-    typing = _sender(plan.name)
+    """Asks the model (after the chat's previous reply: one call at a time per chat, as when
+    the visitor's send waited for it) and writes the reply. The bot types from the start
+    until the chat's last reply under way is written."""
+    replying = _replying(svc.db)
 
     def show(on: bool) -> None:
         svc.publish(Typing(conversation.id, conversation.site_id, conversation.visitor_id,
-                           typing, on))
+                           _sender(plan.name), on))
 
-    shown = False
+    def last() -> bool:
+        return replying.get(conversation.id) is asyncio.current_task()
+
+    shown = previous is not None  # an earlier reply may have the bot typing
     try:
         if plan.call is not None:
             show(True)
             shown = True
-            outcome = await plan.call.ask()
-            plan = replace(plan, model=outcome.answer)
         if previous is not None:
             await asyncio.wait((previous,))  # its failures are its own (logged there)
-        if shown and _replying(svc.db).get(conversation.id) is asyncio.current_task():
-            show(False)  # the last reply under way in this chat: the bot stops typing
+        if plan.call is not None:
+            outcome = await plan.call.ask()
+            plan = replace(plan, model=outcome.answer)
+        if shown and last():
+            show(False)
             shown = False
         await answer_later(svc, plan, question)
     except Exception:
         log.exception("the bot's reply in conversation %s failed", conversation.id)
     finally:
-        if shown:
+        if shown and last():
             show(False)
 
 
