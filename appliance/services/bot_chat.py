@@ -14,9 +14,9 @@ the bot `typing` meanwhile) and the reply written by a second writer job under t
 `bot-<message id>`, only while the chat is still the bot's, so that no resend, retry or
 second task ever makes two replies. A chat's replies are written in the order of its
 visitor's messages: a message sent while a reply is still being prepared waits for it, model
-call included (answered in turn, never dropped). A process killed between the two writes leaves the
-visitor's message stored and unanswered: the bot sweep answers it with the bot's own decision
-(`UnansweredBotChats`)."""
+call included (answered in turn, never dropped). A process stopped between the two writes
+leaves the visitor's message stored and unanswered: the next start answers it with the bot's
+own decision (`UnansweredBotChats`), as it does a reply whose task failed."""
 
 from __future__ import annotations
 
@@ -308,6 +308,7 @@ def _hand_over(plan: Plan, conversation: Conversation, reason: str, now: datetim
 _pending: weakref.WeakKeyDictionary[Database, dict[int, asyncio.Task[None]]] = (
     weakref.WeakKeyDictionary())
 _tasks: set[asyncio.Task[None]] = set()
+_failed: weakref.WeakSet[Database] = weakref.WeakSet()  # a reply failed: UnansweredBotChats
 
 
 def _replying(db: Database) -> dict[int, asyncio.Task[None]]:
@@ -369,6 +370,7 @@ async def _reply_later(svc: Services, plan: Plan, question: Message, conversatio
         await answer_later(svc, plan, question)
     except Exception:
         log.exception("the bot's reply in conversation %s failed", conversation.id)
+        _failed.add(svc.db)
     finally:
         if shown and last():
             show(False)
@@ -382,7 +384,10 @@ async def answer_later(svc: Services, plan: Plan, question: Message) -> BotTurn 
 
     @on_writer
     def write() -> tuple[Conversation, BotTurn] | None:
-        head = store.require_head(question.conversation_id)
+        try:
+            head = store.require_head(question.conversation_id)
+        except NotFound:  # deleted meanwhile (the visitor's data erased)
+            return None
         client_id = reply_client_id(question)
         if head.status != BOT or store.find_sent(_sender(plan.name), client_id) is not None:
             return None
@@ -523,45 +528,54 @@ class LeftBotChats:
 
 # -- replies never written -------------------------------------------------------------------
 
-# A reply made after the ack is written within the model's timeout (at most 30 s) or not at
-# all (the task failed): a visitor's message unanswered for this long is answered here.
-UNANSWERED_AFTER = timedelta(seconds=60)
 UNANSWERED_SWEPT = 100  # messages answered per pass (oldest first)
 
 
 class UnansweredBotChats:
     """The bot's chats whose last message is a visitor's with no reply after it: the process
-    stopped (or the reply failed) between storing the message and writing the reply. Those
-    stored before this process started at once, others after UNANSWERED_AFTER; each gets the
-    bot's own decision (the model is not asked so late), under the same client id as the
-    reply that was never written, so it is written once. A site whose bot is off now is left
-    alone: the visitor's next message hands its chat over."""
+    stopped between storing the message and writing the reply (looked for on the first pass,
+    for messages stored before this process started), or a reply's task failed (looked for on
+    the pass after, skipping chats with a reply under way). Each gets the bot's own decision
+    (the model is not asked so late) under the client id of the reply that was never written,
+    so it is written once. Nothing else is read: a running appliance answers every message.
+    A site whose bot is off now is left alone: the visitor's next message hands its chat over."""
 
     def __init__(self, svc: Services) -> None:
         self.svc = svc
         self.started = svc.now()
+        self.first = True
 
     async def sweep(self) -> list[BotTurn]:
         svc = self.svc
-        before = max(self.started, svc.now() - UNANSWERED_AFTER)
+        if self.first:
+            before, self.first = self.started, False
+        elif svc.db in _failed:
+            _failed.discard(svc.db)
+            before = svc.now()
+        else:
+            return []
         answered: list[BotTurn] = []
         for question in await svc.db.read(store.unanswered_bot_chats, before,
                                           UNANSWERED_SWEPT):
             if question.conversation_id in _replying(svc.db):
                 continue
-            head = await svc.db.read(store.require_head, question.conversation_id)
-            site = await svc.db.read(site_store.get_site, head.site_id)
-            settings = await bot.settings_of(svc, site.id)
-            if settings.mode is BotMode.OFF:
-                continue
-            decision = None
-            if question.kind == TEXT:
-                decision, _ = await _decide(svc, site.id, head, question.body)
-            present = await routing.anyone_present(
-                svc, site.id, await svc.db.read(store.category_of, head.id))
-            plan = Plan(site.id, bot_name(settings.name, site.language), site.language,
-                        question.body, decision, False, present)
-            turn = await answer_later(svc, plan, question)
+            turn = await self._answer(question)
             if turn is not None:
                 answered.append(turn)
         return answered
+
+    async def _answer(self, question: Message) -> BotTurn | None:
+        svc = self.svc
+        head = await svc.db.read(store.require_head, question.conversation_id)
+        site = await svc.db.read(site_store.get_site, head.site_id)
+        settings = await bot.settings_of(svc, site.id)
+        if settings.mode is BotMode.OFF:
+            return None
+        decision = None
+        if question.kind == TEXT:
+            decision, _ = await _decide(svc, site.id, head, question.body)
+        present = await routing.anyone_present(
+            svc, site.id, await svc.db.read(store.category_of, head.id))
+        plan = Plan(site.id, bot_name(settings.name, site.language), site.language,
+                    question.body, decision, False, present)
+        return await answer_later(svc, plan, question)
