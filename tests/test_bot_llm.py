@@ -16,8 +16,12 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import apsw
+import httpx
 import pytest
-from conftest import OWNER_PASSWORD, Appliance
+import websockets
+from conftest import OWNER_PASSWORD, ApiClient, Appliance
+from served import Served, free_port, kefu
 from test_bot_chat import ENTRIES, Visitor, bot_mode, bot_says, history, improve, say
 from test_conversations import Widget, cid
 
@@ -791,3 +795,64 @@ def test_a_stop_between_the_two_writes_leaves_the_message_and_a_restart_answers_
     assert answer["bot"]["answer"] == SHIPPING_HTML  # the bot's own decision
     assert stored(again, conversation_id)[1][2] == f"bot-{question['id']}"
     assert len(fake_model.requests) == 1  # the model is not asked again so late
+
+
+def test_a_sigkill_between_the_two_writes_keeps_the_message_and_the_next_start_answers_it(
+        tmp_path, fake_model) -> None:
+    """`kefu serve` as a real process, killed with SIGKILL while the model thinks."""
+    data, password = tmp_path / "data", tmp_path / "pw.txt"
+    password.write_text("crash-password-1\n")
+    setup = kefu("setup", "--data-dir", data, "--company", "Acme", "--owner", "boss",
+                 "--password-file", password, "--site-name", "Web",
+                 "--site-url", "https://www.example.com")
+    assert setup.returncode == 0, setup.stderr
+    server = Served("--data-dir", data, "--port", str(free_port()))
+    try:
+        base = server.wait_ready()
+        with ApiClient(base_url=base, timeout=30) as owner:
+            assert owner.post("/api/auth/login", json={
+                "login": "boss", "password": "crash-password-1"}).status_code == 200
+            site = owner.get("/api/sites").json()["sites"][0]
+            r = owner.post(f"/api/companies/{site['company_id']}/kb/entries", json=ENTRIES[0])
+            assert r.status_code == 201, r.text
+            assert owner.patch(f"/api/sites/{site['id']}/bot",
+                               json={"mode": "first"}).status_code == 200
+            use_model(owner, site["company_id"], fake_model, timeout_seconds=10)
+        fake_model.reply = slow(cites(SHIPPING, "付款后24小时内发货。"), 8)
+        r = httpx.post(f"{base}/api/widget/session", json={"site_key": site["widget_key"]},
+                       headers={"Origin": "https://www.example.com"})
+        token = r.json()["visitor_token"]
+
+        async def scenario() -> dict:
+            async with websockets.connect(base.replace("http", "ws") + "/api/widget/ws",
+                                          origin="https://www.example.com") as ws:
+                await ws.send(json.dumps({"type": "auth", "visitor_token": token}))
+                frames = []
+                await ws.send(json.dumps({"type": "send", "client_id": cid(),
+                                          "body": "亲，付完款多久能发货呀"}))
+                while not any(f["type"] == "typing" for f in frames):  # the model thinks
+                    frames.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+                return next(f for f in frames if f["type"] == "ack")
+
+        ack = asyncio.run(scenario())
+        server.kill()  # SIGKILL: no reply was written
+        with apsw.Connection(str(data / "kefu.db")) as db:
+            rows = list(db.execute("SELECT id, sender_type FROM message "
+                                   "WHERE conversation_id = ? ORDER BY seq",
+                                   (ack["conversation_id"],)))
+        assert [sender for _, sender in rows] == ["visitor"]  # acknowledged, so kept
+        server = Served("--data-dir", data, "--port", str(free_port()))
+        base = server.wait_ready()
+        with ApiClient(base_url=base, timeout=30) as owner:
+            assert owner.post("/api/auth/login", json={
+                "login": "boss", "password": "crash-password-1"}).status_code == 200
+            deadline = time.monotonic() + 15
+            while len(history(owner, ack["conversation_id"])) < 2:
+                assert time.monotonic() < deadline, "the restart never answered"
+                time.sleep(0.2)
+            _, answer = history(owner, ack["conversation_id"])
+        assert answer["sender"]["type"] == "bot" and answer["client_id"] == f"bot-{rows[0][0]}"
+        assert answer["bot"]["answer"] == SHIPPING_HTML  # the bot's own decision
+        assert len(fake_model.requests) == 1  # not asked again
+    finally:
+        server.kill()

@@ -528,7 +528,7 @@ class LeftBotChats:
 
 # -- replies never written -------------------------------------------------------------------
 
-UNANSWERED_SWEPT = 100  # messages answered per pass (oldest first)
+UNANSWERED_SWEPT = 100  # messages read at a time (oldest first)
 
 
 class UnansweredBotChats:
@@ -548,20 +548,27 @@ class UnansweredBotChats:
     async def sweep(self) -> list[BotTurn]:
         svc = self.svc
         if self.first:
-            before, self.first = self.started, False
+            before = self.started
         elif svc.db in _failed:
             _failed.discard(svc.db)
             before = svc.now()
         else:
             return []
         answered: list[BotTurn] = []
-        for question in await svc.db.read(store.unanswered_bot_chats, before,
-                                          UNANSWERED_SWEPT):
-            if question.conversation_id in _replying(svc.db):
-                continue
-            turn = await self._answer(question)
-            if turn is not None:
-                answered.append(turn)
+        after_id = 0
+        while True:
+            batch = await svc.db.read(store.unanswered_bot_chats, before, after_id,
+                                      UNANSWERED_SWEPT)
+            for question in batch:
+                if question.conversation_id in _replying(svc.db):
+                    continue
+                turn = await self._answer(question)
+                if turn is not None:
+                    answered.append(turn)
+            if len(batch) < UNANSWERED_SWEPT:
+                break
+            after_id = batch[-1].id
+        self.first = False  # done (a pass that failed is tried again)
         return answered
 
     async def _answer(self, question: Message) -> BotTurn | None:
