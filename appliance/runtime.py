@@ -46,7 +46,7 @@ from appliance.realtime.visitors import LiveVisitors
 from appliance.services import invitations, privacy, reports, routing, search, uploads, visits
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.board import REFRESH_SECONDS, BoardWatchers
-from appliance.services.bot_chat import LeftBotChats
+from appliance.services.bot_chat import LeftBotChats, UnansweredBotChats
 from appliance.services.context import Limits, Services, Tracking
 from appliance.services.events import Consumer, EventBus
 from appliance.services.mail import MailDelivery
@@ -153,6 +153,9 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         Loop("missed chats", missed.sweep, every=10),
         Loop("bot chats whose visitor left", left_bot.sweep,
              every=min(10.0, max(0.5, config.bot_close_after_seconds / 4))),
+        # The bot's replies never written (the process stopped between the two writes).
+        Loop("bot chats left unanswered", UnansweredBotChats(svc).sweep, every=10,
+             first_after=1),
         Loop("abandoned uploads", lambda: uploads.do_delete_abandoned(svc, runtime.uploads_dir),
              every=600, first_after=60),
         Loop("search index", lambda: search.index_behind(svc), every=0.5),

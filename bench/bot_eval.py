@@ -10,8 +10,9 @@ suggestions use.
     python bench/bot_eval.py --faq F --queries Q --predictions out.jsonl
     python bench/bot_eval.py --llm http://192.168.1.20:11434/v1 --llm-model qwen2.5:7b
 
-With `--llm` every query is also asked through `services.bot.answer_with_model`, the path the
-widget's bot takes when the company's model endpoint is on (KEFU_BENCH_LLM_KEY holds a key if
+With `--llm` every query is also asked through `services.bot.answer_with_model`: the same
+preparation (`prepare_with_model`) and call the widget's bot makes, after the visitor's `ack`,
+when the company's model endpoint is on (KEFU_BENCH_LLM_KEY holds a key if
 the endpoint needs one): a model's answer counts as the first entry it cited, and its
 `NO_ANSWER`, errors and timeouts as the bot's own decision, as in a visitor's chat. That table,
 how the calls ended and their latency are printed after the default path's, which is measured

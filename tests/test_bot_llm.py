@@ -16,10 +16,14 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import apsw
+import httpx
 import pytest
-from conftest import Appliance
+import websockets
+from conftest import OWNER_PASSWORD, ApiClient, Appliance
+from served import Served, free_port, kefu
 from test_bot_chat import ENTRIES, Visitor, bot_mode, bot_says, history, improve, say
-from test_conversations import Widget
+from test_conversations import Widget, cid
 
 from appliance.cli import CHATTY_LOGGERS, QUIET_LOGGERS, set_log_level
 from appliance.domain.bot_llm import LlmSettings, Source
@@ -145,6 +149,25 @@ def use_model(client, company: int, model: FakeModel, **extra: Any) -> dict:
 
 SHIPPING = "下单后多久发货？"
 SHIPPING_HTML = "<p>付款后<b>24小时</b>内发货。</p>"
+
+
+def ask_timed(appliance: Appliance, site: dict, text: str,
+              client_id: str = "timed-0001") -> tuple[dict, dict, float, float]:
+    """A new visitor asks `text`: the ack, the bot's message, and how long after sending
+    each came."""
+    widget = Widget(appliance, site["widget_key"], origin=site["url"].rstrip("/"))
+
+    async def scenario() -> tuple[dict, dict, float, float]:
+        ws = await Visitor.connect(widget)
+        started = time.monotonic()
+        ack = await say(ws, text, client_id)
+        took = time.monotonic() - started
+        reply = await bot_says(ws)
+        answered = time.monotonic() - started
+        await ws.close()
+        return ack, reply, took, answered
+
+    return asyncio.run(scenario())
 
 
 def ask_once(appliance: Appliance, site: dict, text: str) -> tuple[dict, dict, float]:
@@ -392,14 +415,17 @@ def test_every_failure_of_the_model_falls_back_to_the_bots_own_answer(
     assert len(fake_model.requests) == before
 
 
-def test_a_slow_model_falls_back_within_the_timeout(appliance, world, fake_model) -> None:
+def test_a_slow_model_falls_back_within_the_timeout_after_the_ack(appliance, world,
+                                                                    fake_model) -> None:
     bot_mode(world, "first")
     use_model(world["owner"], world["company"], fake_model, timeout_seconds=1)
     fake_model.reply = lambda body: (200, completion("付款后24小时内发货。[1]"), 4)
-    _, answer, took = ask_once(appliance, world["site"], "亲，付完款多久能发货呀")
+    ack, answer, took, answered = ask_timed(appliance, world["site"], "亲，付完款多久能发货呀")
     assert len(fake_model.requests) == 1
-    assert answer["bot"]["answer"] == SHIPPING_HTML
-    assert 1.0 <= took < 2.5, took  # the timeout, not the model's 4 s
+    assert answer["bot"]["answer"] == SHIPPING_HTML  # the bot's own answer
+    assert answer["seq"] == ack["seq"] + 1
+    assert took < 0.5, took  # the ack does not wait for the model
+    assert 1.0 <= answered < 2.5, answered  # the timeout, not the model's 4 s
 
 
 def test_the_visitor_sees_the_bot_typing_while_the_model_thinks(appliance, world,
@@ -416,7 +442,8 @@ def test_the_visitor_sees_the_bot_typing_while_the_model_thinks(appliance, world
         fake_model.reply = lambda body: (200, completion("付款后24小时内发货。[1]"), 0.5)
         await ws.send({"type": "send", "client_id": "typing-1", "body": "亲，付完款多久能发货呀"})
         seen = []
-        while not seen or seen[-1]["type"] != "ack":
+        while not seen or (seen[-1]["type"], seen[-1].get("sender", {}).get("type")) != (
+                "message", "bot"):
             frame = json.loads(await asyncio.wait_for(ws.ws.recv(), 5))
             if frame["type"] in ("typing", "message", "ack"):
                 seen.append(frame)
@@ -428,7 +455,7 @@ def test_the_visitor_sees_the_bot_typing_while_the_model_thinks(appliance, world
     typing = [f for f in seen if f["type"] == "typing"]
     assert [(f["sender"]["type"], f["typing"]) for f in typing] == [("bot", True), ("bot", False)]
     kinds = [f["type"] if f["type"] != "message" else f["sender"]["type"] for f in seen]
-    assert kinds.index("typing") < kinds.index("bot"), kinds
+    assert kinds.index("ack") < kinds.index("typing") < kinds.index("bot"), kinds
 
 
 def test_html_from_the_model_reaches_the_visitor_as_text(appliance, world, fake_model) -> None:
@@ -541,3 +568,291 @@ def test_more_than_eight_calls_at_once_for_a_company_fall_back_at_once(fake_mode
     assert busy_seconds < 0.5  # no wait behind the others
     assert other_status == "answered"  # another company's calls are not counted with these
     assert len(fake_model.requests) == bot_llm.CALLS_PER_COMPANY + 1
+
+
+# -- the model answers after the visitor's ack ------------------------------------------------
+
+def slow(reply: Callable[[dict], Reply], seconds: float) -> Callable[[dict], Reply]:
+    """The same model, taking `seconds` to answer."""
+    def answer(body: dict) -> Reply:
+        status, out, _ = reply(body)
+        return status, out, seconds
+    return answer
+
+
+def stored(appliance: Appliance, conversation_id: int) -> list[tuple[int, str, str]]:
+    """(seq, sender type, client id) of a conversation's messages, read from the database."""
+    with appliance.database() as db:
+        return list(db.execute("SELECT seq, sender_type, client_id FROM message "
+                               "WHERE conversation_id = ? ORDER BY seq", (conversation_id,)))
+
+
+async def frames_until_bot_message(ws: Visitor, started: float,
+                                   timeout: float = 8) -> list[tuple[dict, float]]:
+    """The ack, typing and message frames up to the bot's next message, each with the
+    seconds since `started`."""
+    seen: list[tuple[dict, float]] = []
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.ws.recv(), timeout))
+        if frame["type"] in ("ack", "typing", "message"):
+            seen.append((frame, time.monotonic() - started))
+        if frame["type"] == "message" and frame["sender"]["type"] == "bot":
+            return seen
+
+
+def test_the_ack_leaves_at_once_and_the_bot_types_until_the_model_answers(
+        appliance, world, fake_model) -> None:
+    bot_mode(world, "first")
+    use_model(world["owner"], world["company"], fake_model, timeout_seconds=5)
+    fake_model.reply = slow(cites(SHIPPING, "您好，付款后24小时内就会发货哦。"), 2)
+    widget = Widget(appliance, world["site"]["widget_key"])
+
+    async def scenario() -> list[tuple[dict, float]]:
+        ws = await Visitor.connect(widget)
+        started = time.monotonic()  # the first message: it opens the bot's chat
+        await ws.send({"type": "send", "client_id": cid(), "body": "亲，付完款多久能发货呀"})
+        seen = await frames_until_bot_message(ws, started)
+        await ws.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    kinds = [f["type"] if f["type"] != "message" else f["sender"]["type"] for f, _ in seen]
+    assert kinds == ["visitor", "ack", "typing", "typing", "bot"], kinds
+    (_, _), (ack, acked), (on, _), (off, _), (answer, answered) = seen
+    assert acked < 0.5, acked  # stored and acknowledged without waiting for the model
+    assert (on["sender"]["type"], on["typing"], off["typing"]) == ("bot", True, False)
+    assert on["conversation_id"] == ack["conversation_id"]  # a new chat sees it too
+    assert answered >= 2.0, answered  # the model's answer, once it came
+    assert answer["body"] == "您好，付款后24小时内就会发货哦。"
+    assert answer["seq"] == ack["seq"] + 1 and answer["bot"]["entry_id"] == world["ids"][0]
+    assert len(fake_model.requests) == 1
+    rows = stored(appliance, ack["conversation_id"])
+    assert [(seq, sender) for seq, sender, _ in rows] == [(1, "visitor"), (2, "bot")]
+    question = history(world["owner"], ack["conversation_id"])[0]
+    assert rows[1][2] == f"bot-{question['id']}"  # one reply per visitor message
+    detail = world["owner"].get(f"/api/conversations/{ack['conversation_id']}").json()
+    assert detail["conversation"]["status"] == "bot"
+
+
+def test_a_resend_while_the_model_works_gets_the_same_ack_and_one_reply(
+        appliance, world, fake_model) -> None:
+    bot_mode(world, "first")
+    use_model(world["owner"], world["company"], fake_model, timeout_seconds=5)
+    fake_model.reply = slow(cites(SHIPPING, "付款后24小时内发货。"), 1.5)
+    widget = Widget(appliance, world["site"]["widget_key"])
+    client_id, text = cid(), "亲，付完款多久能发货呀"
+
+    async def scenario() -> tuple[list[dict], dict]:
+        ws = await Visitor.connect(widget)
+        frame = {"type": "send", "client_id": client_id, "body": text}
+        await ws.send(frame)
+        await ws.send(frame)  # resent before the first ack came
+        acks = [await ws.next("ack"), await ws.next("ack")]
+        await ws.close()
+        # A dropped socket: the widget reconnects and resends, the model still thinking;
+        # and once more over the long-poll's send.
+        ws = await Visitor.connect(widget)
+        acks.append(await say(ws, text, client_id))
+        r = await asyncio.to_thread(widget.http.post, "/api/widget/send",
+                                    headers=widget.headers,
+                                    json={"type": "send", "client_id": client_id, "body": text})
+        assert r.status_code == 200, r.text
+        acks.append(r.json())
+        answer = await bot_says(ws)
+        with pytest.raises(TimeoutError):
+            await bot_says(ws, timeout=1.5)
+        acks.append(await say(ws, text, client_id))  # and after the reply
+        with pytest.raises(TimeoutError):
+            await bot_says(ws, timeout=0.7)
+        await ws.close()
+        return acks, answer
+
+    acks, answer = asyncio.run(scenario())
+    assert len({(a["conversation_id"], a["seq"]) for a in acks}) == 1, acks
+    assert answer["seq"] == acks[0]["seq"] + 1
+    assert len(fake_model.requests) == 1
+    assert [m[1] for m in stored(appliance, acks[0]["conversation_id"])] == ["visitor", "bot"]
+
+
+@pytest.mark.parametrize("meanwhile", ["an agent answers", "the visitor asks for a person",
+                                       "the chat is closed"])
+def test_no_reply_from_the_model_once_the_chat_is_no_longer_the_bots(
+        appliance, world, fake_model, meanwhile) -> None:
+    bot_mode(world, "first")
+    owner = world["owner"]
+    use_model(owner, world["company"], fake_model, timeout_seconds=5)
+    fake_model.reply = slow(cites(SHIPPING, "付款后24小时内发货。"), 1.5)
+    widget = Widget(appliance, world["site"]["widget_key"])
+
+    async def scenario() -> tuple[dict, list[dict]]:
+        ws = await Visitor.connect(widget)
+        ack = await say(ws, "亲，付完款多久能发货呀")
+        conversation_id = ack["conversation_id"]
+        await ws.next("typing")  # the model is being asked
+        if meanwhile == "an agent answers":
+            r = await asyncio.to_thread(owner.post,
+                                        f"/api/conversations/{conversation_id}/messages",
+                                        json={"client_id": cid(), "body": "您好，我来为您解答"})
+        elif meanwhile == "the visitor asks for a person":
+            r = await asyncio.to_thread(widget.http.post, "/api/widget/handover",
+                                        headers=widget.headers,
+                                        json={"conversation_id": conversation_id})
+        else:
+            r = await asyncio.to_thread(owner.post,
+                                        f"/api/conversations/{conversation_id}/close")
+        assert r.status_code == 200, r.text
+        said = []
+        stopped = await ws.next("typing")  # the model answered
+        assert stopped["typing"] is False
+        with pytest.raises(TimeoutError):
+            while True:
+                said.append(await bot_says(ws, timeout=1.0))
+        await ws.close()
+        return ack, said
+
+    ack, said = asyncio.run(scenario())
+    assert len(fake_model.requests) == 1
+    senders = [m[1] for m in stored(appliance, ack["conversation_id"])]
+    if meanwhile == "the visitor asks for a person":  # the bot's hand-over, nothing after it
+        assert [m["bot"]["action"] for m in said] == ["handover"]
+        assert senders == ["visitor", "bot"]
+    else:
+        assert said == []
+        assert "bot" not in senders
+    status = owner.get(f"/api/conversations/{ack['conversation_id']}").json()["conversation"]
+    assert status["status"] == ("closed" if meanwhile == "the chat is closed" else "open")
+
+
+def test_a_message_sent_while_the_model_works_is_answered_after_the_first(
+        appliance, world, fake_model) -> None:
+    bot_mode(world, "first")
+    use_model(world["owner"], world["company"], fake_model, timeout_seconds=5)
+    shipping = cites(SHIPPING, "付款后24小时内发货。")
+    postage = cites("运费怎么收？包邮吗？", "满99元包邮。")
+    lock, under_way, most = threading.Lock(), [0], [0]
+
+    def reply(body: dict) -> Reply:  # the first question is slow, the second quick
+        with lock:
+            under_way[0] += 1
+            most[0] = max(most[0], under_way[0])
+        try:
+            if "发货" in body["messages"][-1]["content"].split("<visitor_message>")[-1]:
+                time.sleep(1.5)
+                return shipping(body)
+            return postage(body)
+        finally:
+            with lock:
+                under_way[0] -= 1
+
+    fake_model.reply = reply
+    widget = Widget(appliance, world["site"]["widget_key"])
+
+    async def scenario() -> tuple[list[dict], list[dict], float]:
+        ws = await Visitor.connect(widget)
+        first = await say(ws, "亲，付完款多久能发货呀")
+        started = time.monotonic()
+        second = await say(ws, "运费怎么收呀，包邮吗")
+        took = time.monotonic() - started
+        replies = [await bot_says(ws), await bot_says(ws)]
+        await ws.close()
+        return [first, second], replies, took
+
+    acks, replies, took = asyncio.run(scenario())
+    assert took < 0.5, took
+    assert [a["seq"] for a in acks] == [1, 2]
+    assert [(r["seq"], r["body"]) for r in replies] == [(3, "付款后24小时内发货。"),
+                                                        (4, "满99元包邮。")]
+    assert len(fake_model.requests) == 2
+    assert most[0] == 1  # one call at a time per chat, as when the send waited for it
+
+
+def test_a_stop_between_the_two_writes_leaves_the_message_and_a_restart_answers_it(
+        start_appliance, appliance, world, fake_model) -> None:
+    bot_mode(world, "first")
+    use_model(world["owner"], world["company"], fake_model, timeout_seconds=10)
+    fake_model.reply = slow(cites(SHIPPING, "付款后24小时内发货。"), 4)
+    widget = Widget(appliance, world["site"]["widget_key"])
+
+    async def scenario() -> dict:
+        ws = await Visitor.connect(widget)
+        ack = await say(ws, "亲，付完款多久能发货呀")
+        await ws.next("typing")  # the model is being asked
+        await ws.close()
+        return ack
+
+    ack = asyncio.run(scenario())
+    conversation_id = ack["conversation_id"]
+    data_dir = appliance.runtime.config.data_path
+    appliance.close()  # stopped while the model thinks: the reply is never written
+    assert [m[1] for m in stored(appliance, conversation_id)] == ["visitor"]
+    again = start_appliance(data_dir=data_dir)
+    owner = again.login("boss@example.com", OWNER_PASSWORD)
+    deadline = time.monotonic() + 10
+    while len(history(owner, conversation_id)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    question, answer = history(owner, conversation_id)
+    assert answer["sender"]["type"] == "bot"
+    assert answer["bot"]["answer"] == SHIPPING_HTML  # the bot's own decision
+    assert stored(again, conversation_id)[1][2] == f"bot-{question['id']}"
+    assert len(fake_model.requests) == 1  # the model is not asked again so late
+
+
+def test_a_sigkill_between_the_two_writes_keeps_the_message_and_the_next_start_answers_it(
+        tmp_path, fake_model) -> None:
+    """`kefu serve` as a real process, killed with SIGKILL while the model thinks."""
+    data, password = tmp_path / "data", tmp_path / "pw.txt"
+    password.write_text("crash-password-1\n")
+    setup = kefu("setup", "--data-dir", data, "--company", "Acme", "--owner", "boss",
+                 "--password-file", password, "--site-name", "Web",
+                 "--site-url", "https://www.example.com")
+    assert setup.returncode == 0, setup.stderr
+    server = Served("--data-dir", data, "--port", str(free_port()))
+    try:
+        base = server.wait_ready()
+        with ApiClient(base_url=base, timeout=30) as owner:
+            assert owner.post("/api/auth/login", json={
+                "login": "boss", "password": "crash-password-1"}).status_code == 200
+            site = owner.get("/api/sites").json()["sites"][0]
+            r = owner.post(f"/api/companies/{site['company_id']}/kb/entries", json=ENTRIES[0])
+            assert r.status_code == 201, r.text
+            assert owner.patch(f"/api/sites/{site['id']}/bot",
+                               json={"mode": "first"}).status_code == 200
+            use_model(owner, site["company_id"], fake_model, timeout_seconds=10)
+        fake_model.reply = slow(cites(SHIPPING, "付款后24小时内发货。"), 8)
+        r = httpx.post(f"{base}/api/widget/session", json={"site_key": site["widget_key"]},
+                       headers={"Origin": "https://www.example.com"})
+        token = r.json()["visitor_token"]
+
+        async def scenario() -> dict:
+            async with websockets.connect(base.replace("http", "ws") + "/api/widget/ws",
+                                          origin="https://www.example.com") as ws:
+                await ws.send(json.dumps({"type": "auth", "visitor_token": token}))
+                frames = []
+                await ws.send(json.dumps({"type": "send", "client_id": cid(),
+                                          "body": "亲，付完款多久能发货呀"}))
+                while not any(f["type"] == "typing" for f in frames):  # the model thinks
+                    frames.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+                return next(f for f in frames if f["type"] == "ack")
+
+        ack = asyncio.run(scenario())
+        server.kill()  # SIGKILL: no reply was written
+        with apsw.Connection(str(data / "kefu.db")) as db:
+            rows = list(db.execute("SELECT id, sender_type FROM message "
+                                   "WHERE conversation_id = ? ORDER BY seq",
+                                   (ack["conversation_id"],)))
+        assert [sender for _, sender in rows] == ["visitor"]  # acknowledged, so kept
+        server = Served("--data-dir", data, "--port", str(free_port()))
+        base = server.wait_ready()
+        with ApiClient(base_url=base, timeout=30) as owner:
+            assert owner.post("/api/auth/login", json={
+                "login": "boss", "password": "crash-password-1"}).status_code == 200
+            deadline = time.monotonic() + 15
+            while len(history(owner, ack["conversation_id"])) < 2:
+                assert time.monotonic() < deadline, "the restart never answered"
+                time.sleep(0.2)
+            _, answer = history(owner, ack["conversation_id"])
+        assert answer["sender"]["type"] == "bot" and answer["client_id"] == f"bot-{rows[0][0]}"
+        assert answer["bot"]["answer"] == SHIPPING_HTML  # the bot's own decision
+        assert len(fake_model.requests) == 1  # not asked again
+    finally:
+        server.kill()

@@ -1,13 +1,12 @@
 """The answer bot: a visitor's message to an answer, suggestions or a hand-over, from the
 site's company knowledge base read from the database. The widget's bot, the agents'
 suggestions and `bench/bot_eval.py` all go through `answer` here (the widget's bot through
-`answer_with_model`, which adds the company's optional model endpoint, services/bot_llm.py)."""
+`prepare_with_model`, which adds the company's optional model endpoint, services/bot_llm.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from appliance.domain.bot_llm import LlmSettings, Source
@@ -146,17 +145,26 @@ def plausible(candidates: list[Candidate], thresholds: Thresholds,
             if c.score >= thresholds.min_score / 2][:limit]
 
 
-async def answer_with_model(svc: Services, site_id: int, text: str,
-                            thresholds: Thresholds = THRESHOLDS,
-                            llm: LlmSettings | None = None,
-                            calling: Callable[[bool], None] | None = None,
-                            ) -> tuple[Decision, bot_llm.Outcome | None]:
+@dataclass(frozen=True, slots=True)
+class ModelCall:
+    """A call to the company's model endpoint, prepared (the entries worth giving it) but
+    not made: the widget's bot makes it after the visitor's message is stored and
+    acknowledged (services/bot_chat.py)."""
+
+    settings: LlmSettings
+    text: str
+    sources: tuple[Source, ...]
+
+    async def ask(self) -> bot_llm.Outcome:
+        return await bot_llm.ask(self.settings, self.text, self.sources)
+
+
+async def prepare_with_model(svc: Services, site_id: int, text: str,
+                             thresholds: Thresholds = THRESHOLDS,
+                             llm: LlmSettings | None = None,
+                             ) -> tuple[Decision, ModelCall | None]:
     """`answer`, and when the company's model endpoint is on (or `llm` is given) and some
-    entry is plausible, the model's answer from those entries (an `Outcome`: `answered`
-    with its text and cited entries, or why not; None when no call was made). The widget's
-    bot and `bench/bot_eval.py --llm` go through here. `calling(True)` is called just before
-    the model is asked and `calling(False)` once it is done (the widget shows the bot typing
-    meanwhile)."""
+    entry is plausible, the call to make to it (None: the model is not asked)."""
     company_id, intent, candidates = await _considered(svc, site_id, text)
     decision = decide(intent, candidates, thresholds)
     if company_id is None:
@@ -167,14 +175,20 @@ async def answer_with_model(svc: Services, site_id: int, text: str,
     given = plausible(candidates, thresholds, settings.max_entries)
     if not given:
         return decision, None
-    sources = [Source(c.entry.id, c.entry.question, c.entry.answer_text) for c in given]
-    if calling is None:
-        return decision, await bot_llm.ask(settings, text, sources)
-    calling(True)
-    try:
-        return decision, await bot_llm.ask(settings, text, sources)
-    finally:
-        calling(False)
+    sources = tuple(Source(c.entry.id, c.entry.question, c.entry.answer_text) for c in given)
+    return decision, ModelCall(settings, text, sources)
+
+
+async def answer_with_model(svc: Services, site_id: int, text: str,
+                            thresholds: Thresholds = THRESHOLDS,
+                            llm: LlmSettings | None = None,
+                            ) -> tuple[Decision, bot_llm.Outcome | None]:
+    """`prepare_with_model` and the call made at once: the model's answer from the
+    plausible entries (an `Outcome`: `answered` with its text and cited entries, or why
+    not; None when no call was made). `bench/bot_eval.py --llm` goes through here; the
+    widget's bot prepares the same call and makes it after the visitor's `ack`."""
+    decision, call = await prepare_with_model(svc, site_id, text, thresholds, llm)
+    return decision, None if call is None else await call.ask()
 
 
 # -- the bot in a conversation --------------------------------------------------------------

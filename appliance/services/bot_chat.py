@@ -6,12 +6,25 @@ visitor asks, after two failed replies in a row, on a 👎, or for an image or f
 A visitor's message is planned before it is stored (`plan_reply`: reads only, the decision
 of services/bot.py, the same code path as `bench/bot_eval.py` and the admin's preview) and
 answered on the writer (`reply_on_writer`), so a resent message (deduplicated by its client
-id) never gets a second reply."""
+id) never gets a second reply.
+
+When the company's model endpoint will be asked, the visitor's message is stored and
+acknowledged alone, at once; the model is asked afterwards in a tracked task (`reply_soon`,
+the bot `typing` meanwhile) and the reply written by a second writer job under the client id
+`bot-<message id>`, only while the chat is still the bot's, so that no resend, retry or
+second task ever makes two replies. A chat's replies are written in the order of its
+visitor's messages: a message sent while a reply is still being prepared waits for it, model
+call included (answered in turn, never dropped). A process stopped between the two writes
+leaves the visitor's message stored and unanswered: the next start answers it with the bot's
+own decision (`UnansweredBotChats`), as it does a reply whose task failed."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -49,7 +62,13 @@ from appliance.domain.conversations import (
     Message,
     Sender,
 )
-from appliance.domain.errors import Conflict, Invalid, NotFound, conversation_not_found
+from appliance.domain.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    conversation_not_found,
+)
 from appliance.domain.events import (
     BotChatChanged,
     ConversationChanged,
@@ -71,6 +90,10 @@ from appliance.services import bot, routing
 from appliance.services.context import Services, on_writer
 from appliance.storage import conversations as store
 from appliance.storage import kb as kb_store
+from appliance.storage import sites as site_store
+from appliance.storage.database import Database
+
+log = logging.getLogger(__name__)
 
 LAST_REPLIES = 10  # enough of the bot's latest replies to count failures in a row
 BOT_CHATS_SWEPT = 5000  # the bot's chats looked at per pass of LeftBotChats (oldest first)
@@ -88,6 +111,8 @@ class Plan:
     serves_new: bool  # a chat this message opens is the bot's
     agents_online: bool | None  # someone of the chat's team is present now (None: not asked)
     model: ModelAnswer | None = None  # the company's model endpoint answered (services/bot_llm)
+    call: bot.ModelCall | None = None  # the model is to be asked after the ack
+    later: bool = False  # replied after the commit (`reply_soon`), not in the same write
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,18 +183,21 @@ async def plan_reply(svc: Services, site: Site, sender: Sender,
     if head is None and (not serves_new or fields["invitation_id"] is not None):
         return None
     text = fields["body"]
-    decision, model = None, None
+    decision, call = None, None
     if fields["kind"] == TEXT:
-        decision, model = await _decide(svc, site.id, head, text, name)
-    return Plan(site.id, name, site.language, text, decision, serves_new, present, model)
+        decision, call = await _decide(svc, site.id, head, text)
+    # A reply still being prepared for this chat: this one follows it, in order.
+    later = call is not None or (head is not None and head.id in _replying(svc.db))
+    return Plan(site.id, name, site.language, text, decision, serves_new, present,
+                call=call, later=later)
 
 
 async def _decide(svc: Services, site_id: int, head: Conversation | None,
-                  text: str, name: str) -> tuple[Decision, ModelAnswer | None]:
+                  text: str) -> tuple[Decision, bot.ModelCall | None]:
     """The bot's decision (services/bot.py) and, when the company's model endpoint is on
-    and answered from the entries found, its answer; or the entry the visitor picked from
-    the bot's last suggestions. The model is asked before the visitor's message is stored,
-    so the visitor's `ack` waits for it — never longer than the endpoint's timeout."""
+    and some entry is plausible, the call to make to it (after the visitor's message is
+    stored and acknowledged: `reply_soon`); or the entry the visitor picked from the bot's
+    last suggestions."""
     if head is not None:
         last = await svc.db.read(store.last_bot_replies, head.id, 1)
         picked = chosen_entry(text, last[0] if last else None)
@@ -178,13 +206,7 @@ async def _decide(svc: Services, site_id: int, head: Conversation | None,
             if entry is not None:
                 return Decision(Action.ANSWER, (Candidate(entry, 1.0, 1.0),), 1.0,
                                 Intent.QUESTION), None
-
-    def calling(on: bool) -> None:  # a chat going on: the visitor sees the bot typing
-        if head is not None:
-            svc.publish(Typing(head.id, head.site_id, head.visitor_id, _sender(name), on))
-
-    decision, outcome = await bot.answer_with_model(svc, site_id, text, calling=calling)
-    return decision, None if outcome is None else outcome.answer
+    return await bot.prepare_with_model(svc, site_id, text)
 
 
 def _entry_of_site(site_id: int, entry_id: int) -> Any:
@@ -208,21 +230,24 @@ def _client_id() -> str:
     return "bot-" + secrets.token_hex(12)
 
 
-def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime) -> BotTurn:
-    """On the writer, right after the visitor's message was stored in `conversation`: the
-    bot's reply (recorded for votes and the "to improve" list), or its hand-over."""
+def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime,
+                    client_id: str | None = None) -> BotTurn:
+    """On the writer, right after the visitor's message was stored in `conversation` (or,
+    for a reply made later, in the second write): the bot's reply (recorded for votes and
+    the "to improve" list), or its hand-over, under `client_id` (a fresh one if None)."""
     if conversation.status != BOT:
         return BotTurn((), conversation)
+    client_id = client_id or _client_id()
     decision = plan.decision
     if decision is None:
-        return _hand_over(plan, conversation, ATTACHMENT, now)
+        return _hand_over(plan, conversation, ATTACHMENT, now, client_id)
     if plan.model is not None:
-        return _model_answer(plan, plan.model, decision, conversation, now)
+        return _model_answer(plan, plan.model, decision, conversation, now, client_id)
     entry_ids = [c.entry.id for c in decision.candidates]
     logged = kb_store.log_answer(plan.site_id, conversation.id, plan.text[:bot.MATCHED_CHARS],
                                  decision.action, entry_ids, now)
     if wants_person(decision):
-        return _hand_over(plan, conversation, ASKED, now)
+        return _hand_over(plan, conversation, ASKED, now, client_id)
     if decision.action is not Action.ANSWER and decision.intent is Intent.QUESTION:
         company_id, _ = kb_store.search_state(plan.site_id)
         kb_store.note_question(company_id, plan.site_id, plan.text[:bot.QUESTION_KEPT],
@@ -231,22 +256,22 @@ def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime) -> Bo
     if action in FAILED:
         previous = [r.action for r in store.last_bot_replies(conversation.id, LAST_REPLIES)]
         if failures_in_a_row(previous) + 1 >= FAILURES_BEFORE_HANDOVER:
-            return _hand_over(plan, conversation, FAILURES, now)
+            return _hand_over(plan, conversation, FAILURES, now, client_id)
     body = reply_body(action, decision, plan.text, plan.name, plan.language)
     message, after = store.append_to(conversation, _sender(plan.name), TEXT, body,
-                                     _client_id(), None, now,
+                                     client_id, None, now,
                                      reply_of(action, decision, logged.id))
     return BotTurn((message,), after)
 
 
 def _model_answer(plan: Plan, model: ModelAnswer, decision: Decision,
-                  conversation: Conversation, now: datetime) -> BotTurn:
+                  conversation: Conversation, now: datetime, client_id: str) -> BotTurn:
     """The model's answer as the bot's: recorded with the entries it cited (a 👎 notes the
     first), sent as plain text."""
     logged = kb_store.log_answer(plan.site_id, conversation.id, plan.text[:bot.MATCHED_CHARS],
                                  Action.ANSWER, list(model.entry_ids), now)
     message, after = store.append_to(conversation, _sender(plan.name), TEXT, model.text,
-                                     _client_id(), None, now,
+                                     client_id, None, now,
                                      model_reply_of(model, decision, logged.id))
     return BotTurn((message,), after)
 
@@ -262,16 +287,128 @@ def orphan_on_writer(site: Site, conversation: Conversation, now: datetime) -> B
     return _hand_over(plan, conversation, TURNED_OFF, now)
 
 
-def _hand_over(plan: Plan, conversation: Conversation, reason: str, now: datetime) -> BotTurn:
+def _hand_over(plan: Plan, conversation: Conversation, reason: str, now: datetime,
+               client_id: str | None = None) -> BotTurn:
     """The chat goes to people: open (routed after the commit) with the bot's last word."""
     opened = store.hand_over(conversation.id, reason, now)
     if opened is None:
         return BotTurn((), conversation)
     body = handover_body(reason, plan.agents_online, plan.language)
-    message, _ = store.append_to(opened, _sender(plan.name), TEXT, body, _client_id(), None,
+    message, _ = store.append_to(opened, _sender(plan.name), TEXT, body,
+                                 client_id or _client_id(), None,
                                  now, BotReply(HANDOVER, agents_online=plan.agents_online))
     return BotTurn((message,), store.get_conversation(conversation.id), True,
                    store.category_of(conversation.id))
+
+
+# -- replies made after the visitor's ack -----------------------------------------------------
+
+# The replies being prepared, per database and conversation: the latest task of each chat
+# (a chat's next reply waits for it). Held until done (the loop keeps only weak refs).
+_pending: weakref.WeakKeyDictionary[Database, dict[int, asyncio.Task[None]]] = (
+    weakref.WeakKeyDictionary())
+_tasks: set[asyncio.Task[None]] = set()
+_failed: weakref.WeakSet[Database] = weakref.WeakSet()  # a reply failed: UnansweredBotChats
+
+
+def _replying(db: Database) -> dict[int, asyncio.Task[None]]:
+    return _pending.setdefault(db, {})
+
+
+def reply_client_id(question: Message) -> str:
+    """The client id of the bot's reply to a visitor's message made after its ack: one
+    reply per message, however often it is tried."""
+    return f"bot-{question.id}"
+
+
+def reply_soon(svc: Services, plan: Plan, question: Message, conversation: Conversation) -> None:
+    """After the visitor's message committed (and its ack left): the model is asked (the
+    visitor sees the bot typing) and the reply written in a second write, after the replies
+    still being prepared in this chat."""
+    replying = _replying(svc.db)
+    previous = replying.get(conversation.id)
+    task = asyncio.get_running_loop().create_task(
+        _reply_later(svc, plan, question, conversation, previous))
+    replying[conversation.id] = task
+    _tasks.add(task)
+
+    def done(finished: asyncio.Task[None]) -> None:
+        _tasks.discard(finished)
+        if replying.get(conversation.id) is finished:
+            del replying[conversation.id]
+
+    task.add_done_callback(done)
+
+
+async def _reply_later(svc: Services, plan: Plan, question: Message, conversation: Conversation,
+                       previous: asyncio.Task[None] | None) -> None:
+    """Asks the model (after the chat's previous reply: one call at a time per chat, as when
+    the visitor's send waited for it) and writes the reply. The bot types from the start
+    until the chat's last reply under way is written."""
+    replying = _replying(svc.db)
+
+    def show(on: bool) -> None:
+        svc.publish(Typing(conversation.id, conversation.site_id, conversation.visitor_id,
+                           _sender(plan.name), on))
+
+    def last() -> bool:
+        return replying.get(conversation.id) is asyncio.current_task()
+
+    shown = previous is not None  # an earlier reply may have the bot typing
+    try:
+        if plan.call is not None:
+            show(True)
+            shown = True
+        if previous is not None:
+            await asyncio.wait((previous,))  # its failures are its own (logged there)
+        if plan.call is not None:
+            outcome = await plan.call.ask()
+            plan = replace(plan, model=outcome.answer)
+        if shown and last():
+            show(False)
+            shown = False
+        await answer_later(svc, plan, question)
+    except Exception:
+        log.exception("the bot's reply in conversation %s failed", conversation.id)
+        _failed.add(svc.db)
+    finally:
+        if shown and last():
+            show(False)
+
+
+async def answer_later(svc: Services, plan: Plan, question: Message) -> BotTurn | None:
+    """The second write: the bot's reply to `question` (`plan.model`: the model's answer,
+    if any), unless the chat is no longer the bot's or the reply was written already; a
+    hand-over is routed after the commit."""
+    now = svc.now()
+
+    @on_writer
+    def write() -> tuple[Conversation, BotTurn] | None:
+        try:
+            head = store.require_head(question.conversation_id)
+        except NotFound:  # deleted meanwhile (the visitor's data erased)
+            return None
+        client_id = reply_client_id(question)
+        if head.status != BOT or store.find_sent(_sender(plan.name), client_id) is not None:
+            return None
+        return head, reply_on_writer(plan, head, now, client_id)
+
+    def events(written: tuple[Conversation, BotTurn] | None) -> list[Event]:
+        if written is None:
+            return []
+        head, turn = written
+        return [*turn.events(), *bot_chat_events(question, head, turn)]
+
+    written = await svc.commit(write, events)
+    if written is None:
+        return None
+    turn = written[1]
+    if turn.handed_over:
+        try:
+            await routing.route_new(svc, turn.conversation, turn.category_id)
+        except DomainError as exc:  # the chat stays in the waiting list
+            log.info("routing conversation %s: %s", turn.conversation.id, exc.message)
+    return turn
 
 
 def new_conversation_status(plan: Plan | None) -> tuple[str, str | None]:
@@ -387,3 +524,65 @@ class LeftBotChats:
             if changed is not None:
                 closed.append(changed)
         return closed
+
+
+# -- replies never written -------------------------------------------------------------------
+
+UNANSWERED_SWEPT = 100  # messages read at a time (oldest first)
+
+
+class UnansweredBotChats:
+    """The bot's chats whose last message is a visitor's with no reply after it: the process
+    stopped between storing the message and writing the reply (looked for on the first pass,
+    for messages stored before this process started), or a reply's task failed (looked for on
+    the pass after, skipping chats with a reply under way). Each gets the bot's own decision
+    (the model is not asked so late) under the client id of the reply that was never written,
+    so it is written once. Nothing else is read: a running appliance answers every message.
+    A site whose bot is off now is left alone: the visitor's next message hands its chat over."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.started = svc.now()
+        self.first = True
+
+    async def sweep(self) -> list[BotTurn]:
+        svc = self.svc
+        if self.first:
+            before = self.started
+        elif svc.db in _failed:
+            _failed.discard(svc.db)
+            before = svc.now()
+        else:
+            return []
+        answered: list[BotTurn] = []
+        after_id = 0
+        while True:
+            batch = await svc.db.read(store.unanswered_bot_chats, before, after_id,
+                                      UNANSWERED_SWEPT)
+            for question in batch:
+                if question.conversation_id in _replying(svc.db):
+                    continue
+                turn = await self._answer(question)
+                if turn is not None:
+                    answered.append(turn)
+            if len(batch) < UNANSWERED_SWEPT:
+                break
+            after_id = batch[-1].id
+        self.first = False  # done (a pass that failed is tried again)
+        return answered
+
+    async def _answer(self, question: Message) -> BotTurn | None:
+        svc = self.svc
+        head = await svc.db.read(store.require_head, question.conversation_id)
+        site = await svc.db.read(site_store.get_site, head.site_id)
+        settings = await bot.settings_of(svc, site.id)
+        if settings.mode is BotMode.OFF:
+            return None
+        decision = None
+        if question.kind == TEXT:
+            decision, _ = await _decide(svc, site.id, head, question.body)
+        present = await routing.anyone_present(
+            svc, site.id, await svc.db.read(store.category_of, head.id))
+        plan = Plan(site.id, bot_name(settings.name, site.language), site.language,
+                    question.body, decision, False, present)
+        return await answer_later(svc, plan, question)

@@ -75,6 +75,7 @@ class Sent:
     invited_by: int | None = None  # the new chat answers this agent's invitation
     invitation: Invitation | None = None  # the invitation the new chat answers
     bot: bot_chat.BotTurn | None = None  # the bot's reply (or hand-over) in the same write
+    bot_later: bool = False  # the bot replies after the ack (bot_chat.reply_soon)
 
     @property
     def handed_over(self) -> bool:
@@ -169,7 +170,9 @@ def _answer_invitation(invitation_id: int | None, visitor_id: int, conversation_
 async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
                              site: Site | None = None) -> Sent:
     """A visitor's message; the first one (or one after a close) opens a conversation
-    (`site`: its settings, when it may require the visitor to identify first)."""
+    (`site`: its settings, when it may require the visitor to identify first). The bot's
+    reply is written with it, or, when the company's model is asked, after it
+    (bot_chat.reply_soon): the visitor's `ack` never waits for the model."""
     fields = _parse_send(data, VISITOR_KINDS)
     sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, visitor.name))
     plan = None if site is None else await bot_chat.plan_reply(svc, site, sender, fields)
@@ -205,12 +208,14 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
         _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
         message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
                                          fields["client_id"], fields["attachment_id"], now)
-        turn = (bot_chat.reply_on_writer(plan, after, now) if plan is not None
+        later = plan is not None and plan.later and after.status == BOT
+        turn = (None if later else bot_chat.reply_on_writer(plan, after, now)
+                if plan is not None
                 else None if site is None else bot_chat.orphan_on_writer(site, after, now))
         return Sent(message, after, False, created and after.status == OPEN,
                     fields["category_id"],
                     invited_by=None if invitation is None else invitation.agent_id,
-                    invitation=invitation, bot=turn), created
+                    invitation=invitation, bot=turn, bot_later=later), created
 
     def events(result: tuple[Sent, bool]) -> list[Event]:
         sent, created = result
@@ -225,6 +230,8 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
                 *followed]
 
     sent, _ = await svc.commit(send, events)
+    if sent.bot_later and plan is not None:  # the model is asked now, after the commit
+        bot_chat.reply_soon(svc, plan, sent.message, sent.conversation)
     return sent
 
 

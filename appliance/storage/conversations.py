@@ -366,6 +366,18 @@ def bot_chats(limit: int) -> list[tuple[int, int, datetime]]:
     return [(r.id, r.visitor_id, r.last_activity_at) for r in query]
 
 
+def unanswered_bot_chats(before: datetime, after_id: int, limit: int) -> list[Message]:
+    """The visitor's messages that are the last of a chat the bot serves, stored before
+    `before`: the bot's reply to them was never written (oldest first, from after the
+    message `after_id`)."""
+    query = (MessageRow.select(MessageRow.id)
+             .join(ConversationRow, on=(ConversationRow.last_message_id == MessageRow.id))
+             .where((ConversationRow.status == BOT) & (MessageRow.sender_type == VISITOR)
+                    & (MessageRow.created_at < before) & (MessageRow.id > after_id))
+             .order_by(MessageRow.id).limit(limit))
+    return [get_message(row.id) for row in query]
+
+
 def close_left_bot_chat(conversation_id: int, active_before: datetime,
                         now: datetime) -> Conversation | None:
     """Close a chat the bot still serves and nobody wrote in since `active_before` (its
