@@ -174,6 +174,25 @@ def test_frames_split_anywhere_across_reads_are_whole_messages(widget: Widget,
     assert [a["seq"] for a in asyncio.run(scenario())] == [1, 2, 3]
 
 
+def test_a_frame_near_the_size_limit_arriving_in_small_reads_is_one_message(
+        widget: Widget) -> None:
+    """A 60,000-byte text frame (JSON padded with whitespace, under the 64 KiB limit) in 300
+    reads of 200 bytes is gathered into one message, then the next small frame follows."""
+    async def scenario() -> list[dict]:
+        ws = await widget.connect()
+        ids = [cid(), cid()]
+        text = json.dumps({"type": "send", "client_id": ids[0], "body": "大"}) + " " * 59_950
+        big = _raw(websockets.frames.Opcode.TEXT, text.encode())
+        assert 60_000 < len(big) < 65_536
+        await _write(ws, big + _send_frame(ids[1], "小"), piece=200)
+        acks = await _acks(ws, 2)
+        await ws.close()
+        assert [a["client_id"] for a in acks] == ids
+        return acks
+
+    assert [a["seq"] for a in asyncio.run(scenario())] == [1, 2]
+
+
 def test_a_ping_between_text_frames_is_answered_and_the_text_still_arrives(
         widget: Widget) -> None:
     async def scenario() -> None:

@@ -44,8 +44,8 @@ _CONTROL = frozenset((0x88, 0x89, 0x8A))  # whole close, ping and pong frames
 class LeanSocket:
     """Installs itself on a Sanic WebSocket: `recv` replaces `ws.recv`, `write` `ws.send`."""
 
-    __slots__ = ("_fast", "_limit", "_loop", "_paused", "_pending", "_timer", "_waiter", "inbox",
-                 "parts", "ws")
+    __slots__ = ("_fast", "_limit", "_loop", "_need", "_paused", "_pending", "_timer", "_waiter",
+                 "inbox", "parts", "ws")
 
     def __init__(self, ws: WebsocketImplProtocol) -> None:
         self.ws = ws
@@ -65,7 +65,11 @@ class LeanSocket:
         self._fast = not proto.extensions and proto.state is State.OPEN
         limits = [n for n in (proto.max_message_size, proto.max_fragment_size) if n is not None]
         self._limit = min(limits) if limits else None
-        self._pending = b""  # the start of a frame whose end has not arrived yet
+        # The start of a frame whose end has not arrived yet, and how many bytes it needs
+        # before it is worth cutting again: a frame arriving in many small reads is gathered
+        # in one growing buffer (each byte copied about twice), not joined anew at every read.
+        self._pending = bytearray()
+        self._need = 0
         lost = ws.connection_lost
 
         def connection_lost(exc: Any) -> None:
@@ -93,8 +97,11 @@ class LeanSocket:
         for the websockets parser is returned (from the first frame it must judge on: this
         socket then stays with it)."""
         if self._pending:
-            data = self._pending + data
-            self._pending = b""
+            if len(self._pending) + len(data) < self._need:
+                self._pending += data
+                return b""
+            data = bytes(self._pending + data)
+            self._pending = bytearray()
         proto = self.ws.ws_proto
         size = len(data)
         at = 0
@@ -102,8 +109,7 @@ class LeanSocket:
             if proto.state is not State.OPEN:
                 break
             if size - at < 2:
-                self._pending = data[at:]
-                return b""
+                return self._wait(data, at, 2)
             head1, head2 = data[at], data[at + 1]
             if (head1 != _FIN_TEXT and head1 not in _CONTROL) or not head2 & 0x80:
                 break
@@ -114,8 +120,7 @@ class LeanSocket:
             elif length == 127:
                 start += 8
             if size < start:
-                self._pending = data[at:]
-                return b""
+                return self._wait(data, at, start - at)
             if length == 126:
                 length = int.from_bytes(data[at + 2:at + 4], "big")
             elif length == 127:
@@ -125,8 +130,7 @@ class LeanSocket:
                 break  # a long control frame, or too big: the parser refuses it
             end = start + length
             if size < end:
-                self._pending = data[at:]
-                return b""
+                return self._wait(data, at, end - at)
             if head1 == _FIN_TEXT:
                 payload = apply_mask(data[start:end], data[start - 4:start])
                 try:
@@ -143,6 +147,12 @@ class LeanSocket:
             return b""
         self._fast = False
         return data[at:]
+
+    def _wait(self, data: bytes, at: int, need: int) -> bytes:
+        """Keep the frame started at `at` until `need` bytes of it have arrived."""
+        self._pending = bytearray(data[at:])
+        self._need = need
+        return b""
 
     def _parse(self, data: bytes) -> None:
         """Bytes through the websockets parser (any frame; everything after the first frame
