@@ -22,9 +22,8 @@ ENTRIES = [
 ]
 
 
-@pytest.fixture
-def world(appliance: Appliance, owner) -> dict[str, Any]:
-    owner_client, setup = owner
+def kb_world(owner_client: Any, setup: dict[str, Any]) -> dict[str, Any]:
+    """The owner's company with ENTRIES in its knowledge base (the bot still off)."""
     company, site = setup["company"]["id"], setup["site"]
     ids = []
     for entry in ENTRIES:
@@ -32,6 +31,11 @@ def world(appliance: Appliance, owner) -> dict[str, Any]:
         assert r.status_code == 201, r.text
         ids.append(r.json()["entry"]["id"])
     return {"owner": owner_client, "company": company, "site": site, "ids": ids}
+
+
+@pytest.fixture
+def world(appliance: Appliance, owner) -> dict[str, Any]:
+    return kb_world(*owner)
 
 
 def bot_mode(world: dict[str, Any], mode: str, name: str = "小悦") -> None:

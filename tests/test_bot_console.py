@@ -11,20 +11,13 @@ from typing import Any
 
 import pytest
 from conftest import Appliance
-from test_bot_chat import ENTRIES, Visitor, bot_mode, bot_says, say
+from test_bot_chat import Visitor, bot_mode, bot_says, kb_world, say
 from test_conversations import Widget, agent_socket, cid
 from test_routing import add_agent
 
 
 def _world(appliance: Appliance) -> dict[str, Any]:
-    owner_client, setup = appliance.setup()
-    company, site = setup["company"]["id"], setup["site"]
-    ids = []
-    for entry in ENTRIES:
-        r = owner_client.post(f"/api/companies/{company}/kb/entries", json=entry)
-        assert r.status_code == 201, r.text
-        ids.append(r.json()["entry"]["id"])
-    world = {"owner": owner_client, "company": company, "site": site, "ids": ids}
+    world = kb_world(*appliance.setup())
     bot_mode(world, "first")
     return world
 

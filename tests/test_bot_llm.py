@@ -22,7 +22,16 @@ import pytest
 import websockets
 from conftest import OWNER_PASSWORD, ApiClient, Appliance
 from served import Served, free_port, kefu
-from test_bot_chat import ENTRIES, Visitor, bot_mode, bot_says, history, improve, say
+from test_bot_chat import (
+    ENTRIES,
+    Visitor,
+    bot_mode,
+    bot_says,
+    history,
+    improve,
+    kb_world,
+    say,
+)
 from test_conversations import Widget, cid
 
 from appliance.cli import CHATTY_LOGGERS, QUIET_LOGGERS, set_log_level
@@ -128,14 +137,7 @@ def kefu_debug_log(caplog) -> Iterator[Any]:
 
 @pytest.fixture
 def world(appliance: Appliance, owner) -> dict[str, Any]:
-    owner_client, setup = owner
-    company, site = setup["company"]["id"], setup["site"]
-    ids = []
-    for entry in ENTRIES:
-        r = owner_client.post(f"/api/companies/{company}/kb/entries", json=entry)
-        assert r.status_code == 201, r.text
-        ids.append(r.json()["entry"]["id"])
-    return {"owner": owner_client, "company": company, "site": site, "ids": ids}
+    return kb_world(*owner)
 
 
 def use_model(client, company: int, model: FakeModel, **extra: Any) -> dict:
