@@ -18,6 +18,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
+    # A desktop browser's rule, set explicitly: no sound before the user has touched the page.
+    # Headless builds differ in their default (CI's Chromium once let audio start untouched).
+    "--autoplay-policy=document-user-activation-required",
 ]
 
 
