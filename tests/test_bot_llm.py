@@ -574,6 +574,15 @@ def test_more_than_eight_calls_at_once_for_a_company_fall_back_at_once(fake_mode
 
 # -- the model answers after the visitor's ack ------------------------------------------------
 
+def model_is_thinking(model: FakeModel, timeout: float = 10.0) -> None:
+    """Wait until the model has the question: `typing` goes to the visitor as the call
+    starts, and on a busy machine its request can still be on its way."""
+    deadline = time.monotonic() + timeout
+    while not model.requests:
+        assert time.monotonic() < deadline, "the model was never asked"
+        time.sleep(0.05)
+
+
 def slow(reply: Callable[[dict], Reply], seconds: float) -> Callable[[dict], Reply]:
     """The same model, taking `seconds` to answer."""
     def answer(body: dict) -> Reply:
@@ -785,6 +794,7 @@ def test_a_stop_between_the_two_writes_leaves_the_message_and_a_restart_answers_
     ack = asyncio.run(scenario())
     conversation_id = ack["conversation_id"]
     data_dir = appliance.runtime.config.data_path
+    model_is_thinking(fake_model)
     appliance.close()  # stopped while the model thinks: the reply is never written
     assert [m[1] for m in stored(appliance, conversation_id)] == ["visitor"]
     again = start_appliance(data_dir=data_dir)
@@ -837,6 +847,7 @@ def test_a_sigkill_between_the_two_writes_keeps_the_message_and_the_next_start_a
                 return next(f for f in frames if f["type"] == "ack")
 
         ack = asyncio.run(scenario())
+        model_is_thinking(fake_model)
         server.kill()  # SIGKILL: no reply was written
         with apsw.Connection(str(data / "kefu.db")) as db:
             rows = list(db.execute("SELECT id, sender_type FROM message "
