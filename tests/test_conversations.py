@@ -144,6 +144,12 @@ def test_agent_reply_claims_and_visitor_resumes_after_reconnect(appliance, owner
         assert frame["last_seq"] == 4  # the note (seq 5) is not the visitor's to see
         await ws.send(json.dumps({"type": "sync", "conversation_id": conv, "after_seq": 99}))
         assert (await next_of(ws, "reset"))["conversation_id"] == conv
+        for bad in (-1, "1", 1.5, None, True):  # refused, as over HTTP, not a reset
+            await ws.send(json.dumps({"type": "sync", "conversation_id": conv,
+                                      "after_seq": bad}))
+            error = await next_of(ws, "error")
+            assert error["error"]["code"] == "invalid", error
+            assert error["error"]["field"] == "after_seq", error
         await ws.close()
         return conv
 

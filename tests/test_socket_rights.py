@@ -276,3 +276,31 @@ def test_a_visitor_socket_follows_its_sites_allowed_origins(appliance, install) 
     assert "over REST" not in bodies
     # At most what was sent within the second before the check; nothing after the close.
     assert bodies.count("over the socket") <= 6
+
+
+def test_a_visitor_socket_that_only_pings_closes_when_its_origin_is_removed(appliance,
+                                                                             install) -> None:
+    """The heartbeat is a frame too: a widget that only pings (or answers pings) is closed
+    with 4003 within a second of the origin's removal, and hears nothing of its chat after."""
+    owner_client, site = install["owner"], install["a"]
+    widget = install["a_waiting_widget"]
+
+    async def scenario() -> None:
+        ws = await widget.connect()
+        await ws.send(json.dumps({"type": "ping"}))
+        while json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] != "pong":
+            pass
+        r = await asyncio.to_thread(owner_client.patch, f"/api/sites/{site['id']}",
+                                    json={"allowed_origins": ["https://new.example.com"]})
+        assert r.status_code == 200
+        loop = asyncio.get_running_loop()
+        changed = loop.time()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                for kind in ("ping", "pong"):
+                    await ws.send(json.dumps({"type": kind}))
+                    await asyncio.sleep(0.2)
+        assert closed.value.rcvd.code == 4003
+        assert loop.time() - changed < 1.5
+
+    asyncio.run(scenario())

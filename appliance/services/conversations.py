@@ -167,6 +167,17 @@ def _answer_invitation(invitation_id: int | None, visitor_id: int, conversation_
     return invitation_store.link_conversation(invitation_id, conversation_id)
 
 
+async def already_sent(svc: Services, visitor: Visitor, data: Any) -> bool:
+    """Whether `data` is a resend of a message the visitor already stored (its `client_id`
+    is known): such a resend is answered like the first send, whatever the rate limits."""
+    try:
+        client_id = clean_client_id(data.get("client_id") if isinstance(data, dict) else None)
+    except Invalid:
+        return False
+    sender = Sender(VISITOR, visitor.id, "")
+    return await svc.db.read(store.find_sent, sender, client_id) is not None
+
+
 async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
                              site: Site | None = None) -> Sent:
     """A visitor's message; the first one (or one after a close) opens a conversation

@@ -10,7 +10,7 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.conversations import AGENT, VISITOR, Conversation, Sender, Visitor
-from appliance.domain.errors import Blocked, DomainError, Invalid
+from appliance.domain.errors import Blocked, DomainError, Invalid, RateLimited
 from appliance.domain.kb import BotAnswer
 from appliance.domain.model import Site, User
 from appliance.services import bot_chat, routing
@@ -61,10 +61,18 @@ class VisitorSide:
 
     async def send(self, data: Any) -> conv_service.Sent:
         throttle, visitor_id = self.svc.throttle, self.visitor.id
-        throttle.check("message", visitor_id=visitor_id, address=self.address)
+        try:
+            throttle.check("message", visitor_id=visitor_id, address=self.address)
+            counted = True
+        except RateLimited:
+            # A resend of a message already stored costs nothing, even with no tokens left:
+            # its ack was lost, and it gets the same answer as the first time.
+            if not await conv_service.already_sent(self.svc, self.visitor, data):
+                raise
+            counted = False
         await check_not_blocked(self.svc, self.site, visitor_id, self.address)
         sent = await conv_service.check_visitor_send(self.svc, self.visitor, data, self.site)
-        if sent.duplicate:  # a resend after a lost ack costs nothing
+        if sent.duplicate and counted:  # a resend after a lost ack costs nothing
             throttle.give_back("message", visitor_id=visitor_id, address=self.address)
         if sent.opened:  # a new chat: find it an agent or a place in the queue, after the ack
             route_soon(self.svc, sent.conversation, sent.category_id, sent.invited_by)
@@ -136,8 +144,8 @@ async def route_quietly(svc: Services, conversation: Conversation, category_id: 
 
 async def sync(side: Side, conversation_id: Any, after_seq: Any) -> tuple[Conversation,
                                                                           conv_service.SyncResult]:
-    if isinstance(after_seq, bool) or not isinstance(after_seq, int):
-        raise Invalid("after_seq must be an integer", field="after_seq")
+    if isinstance(after_seq, bool) or not isinstance(after_seq, int) or after_seq < 0:
+        raise Invalid("after_seq must be a non-negative integer", field="after_seq")
     conversation = await side.conversation(conversation_id)
     return conversation, await conv_service.sync(side.svc, conversation, after_seq,
                                                  side.for_visitor)

@@ -349,10 +349,13 @@ async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float,
                   extra: Extra) -> None:
     message = _parse(frame)
     kind = None if message is None else message.get("type")
-    if kind == "pong":
-        return
-    if kind == "ping":
-        conn.push(PONG)
+    if kind == "pong" or kind == "ping":
+        # The heartbeat too is a frame from the client: a session or origin withdrawn
+        # meanwhile closes the socket now, not at the next frame that acts.
+        if await rights() is None:
+            return
+        if kind == "ping":
+            conn.push(PONG)
         return
     if kind not in _KNOWN_FRAMES:
         conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
