@@ -565,3 +565,29 @@ def test_the_visitors_live_copies_of_every_kind_of_bot_reply_carry_no_sources(
         assert "sources" not in reply["bot"], reply
     agents = [m for m in history(owner, conversation_id) if m["sender"]["type"] == "bot"]
     assert [m["bot"]["sources"] for m in agents] == [[], [], [], []]
+
+
+@pytest.mark.parametrize(("language", "shown"), [("zh-CN", "智能助理"), ("en", "Assistant")])
+def test_an_empty_bot_name_stays_empty_in_settings_and_shows_the_languages_default(
+        appliance, world, language, shown) -> None:
+    """api.md, Bot: `name` is kept as saved (""), visitors and agents see the default of the
+    site's language."""
+    owner, site = world["owner"], world["site"]
+    r = owner.patch(f"/api/sites/{site['id']}", json={"language": language})
+    assert r.status_code == 200, r.text
+    bot_mode(world, "first", name="")
+    assert owner.get(f"/api/sites/{site['id']}/bot").json()["bot"]["name"] == ""
+    widget = Widget(appliance, site["widget_key"])
+    assert widget.session["bot"] == {"name": shown, "mode": "first"}
+
+    async def scenario() -> tuple[dict, dict]:
+        ws = await Visitor.connect(widget)
+        ack = await say(ws, "亲，付完款多久能发货呀")
+        reply = await bot_says(ws)
+        await ws.close()
+        return ack, reply
+
+    ack, reply = asyncio.run(scenario())
+    assert reply["sender"]["name"] == shown
+    agents = [m for m in history(owner, ack["conversation_id"]) if m["sender"]["type"] == "bot"]
+    assert agents[0]["sender"]["name"] == shown
