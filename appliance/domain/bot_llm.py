@@ -211,6 +211,8 @@ _DANGLING = re.compile(r"(?:\(\s*\)|（\s*）|\b(?:sources?|references?)\s*[:：
 # Citations with the blanks before them, when punctuation follows: "运费 [1]。" → "运费。".
 _CITED_BEFORE_MARK = re.compile(
     rf"(?:[ \t\u3000]*{_CITATION.pattern})+[ \t\u3000]*(?=[。，！？；：、.,!?;:])")
+# Other citations with the blanks around them: one blank is left if there was any.
+_CITED = re.compile(rf"[ \t\u3000]*(?:{_CITATION.pattern}[ \t\u3000]*)+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _THINKING = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 
@@ -221,6 +223,10 @@ def _visible(text: str) -> str:
         unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") and ch not in "\u2028\u2029"))
     lines = [line.rstrip() for line in kept.replace("\t", " ").split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _blank_if_any(cited: re.Match[str]) -> str:
+    return " " if cited.group(0)[0] in " \t\u3000" or cited.group(0)[-1] in " \t\u3000" else ""
 
 
 def read_answer(content: str, sources: Sequence[Source],
@@ -242,7 +248,7 @@ def read_answer(content: str, sources: Sequence[Source],
                 numbers.append(n)
     if not numbers:
         raise Refusal("no_citation")
-    answer = _visible(_CITATION.sub("", _CITED_BEFORE_MARK.sub("", text)))
+    answer = _visible(_CITED.sub(_blank_if_any, _CITED_BEFORE_MARK.sub("", text)))
     for _ in range(3):
         trimmed = _DANGLING.sub("", answer).rstrip(" \n,，、;；")
         if trimmed == answer:
