@@ -538,3 +538,56 @@ def test_over_long_poll_the_reply_comes_with_the_next_poll(appliance, world) -> 
     session = Widget(appliance, world["site"]["widget_key"], token=widget.token).session
     assert session["conversation"]["status"] == "bot"
     assert session["conversation"]["assigned"] is False and session["queue"] is None
+
+
+def test_the_visitors_live_copies_of_every_kind_of_bot_reply_carry_no_sources(
+        appliance, world) -> None:
+    """docs/protocol.md: `sources` is for agents only, left out of a visitor's frames: on the
+    live socket for an answer, suggestions, small talk and a hand-over alike (agents' copies
+    keep the key, empty here: no model worded these)."""
+    bot_mode(world, "first")
+    owner = world["owner"]
+    widget = Widget(appliance, world["site"]["widget_key"])
+
+    async def scenario() -> tuple[int, list[dict]]:
+        ws = await Visitor.connect(widget)
+        got = []
+        for text in ("亲，付完款多久能发货呀", "开票", "你好", "转人工"):
+            ack = await say(ws, text)
+            got.append(await bot_says(ws))
+        await ws.close()
+        return ack["conversation_id"], got
+
+    conversation_id, replies = asyncio.run(scenario())
+    assert [r["bot"]["action"] for r in replies] == [
+        "answer", "suggest", "small_talk", "handover"]
+    for reply in replies:
+        assert "sources" not in reply["bot"], reply
+    agents = [m for m in history(owner, conversation_id) if m["sender"]["type"] == "bot"]
+    assert [m["bot"]["sources"] for m in agents] == [[], [], [], []]
+
+
+@pytest.mark.parametrize(("language", "shown"), [("zh-CN", "智能助理"), ("en", "Assistant")])
+def test_an_empty_bot_name_stays_empty_in_settings_and_shows_the_languages_default(
+        appliance, world, language, shown) -> None:
+    """api.md, Bot: `name` is kept as saved (""), visitors and agents see the default of the
+    site's language."""
+    owner, site = world["owner"], world["site"]
+    r = owner.patch(f"/api/sites/{site['id']}", json={"language": language})
+    assert r.status_code == 200, r.text
+    bot_mode(world, "first", name="")
+    assert owner.get(f"/api/sites/{site['id']}/bot").json()["bot"]["name"] == ""
+    widget = Widget(appliance, site["widget_key"])
+    assert widget.session["bot"] == {"name": shown, "mode": "first"}
+
+    async def scenario() -> tuple[dict, dict]:
+        ws = await Visitor.connect(widget)
+        ack = await say(ws, "亲，付完款多久能发货呀")
+        reply = await bot_says(ws)
+        await ws.close()
+        return ack, reply
+
+    ack, reply = asyncio.run(scenario())
+    assert reply["sender"]["name"] == shown
+    agents = [m for m in history(owner, ack["conversation_id"]) if m["sender"]["type"] == "bot"]
+    assert agents[0]["sender"]["name"] == shown

@@ -315,6 +315,78 @@ def test_the_connection_test_reports_ok_errors_and_timeouts_without_the_key(
     assert r.status_code == 400 and r.json()["error"]["field"] == "base_url"
 
 
+def echoing(model: FakeModel, status: int, words: str) -> Callable[[dict], Reply]:
+    """An endpoint that puts the Authorization header it got into its reply: in the answer
+    (200, with a citation of entry 1) or in its error message."""
+    def reply(body: dict) -> Reply:
+        got = model.requests[-1]["headers"].get("Authorization", "none")
+        text = words.format(auth=got)
+        if status == 200:
+            return 200, completion(text), 0
+        return status, json.dumps({"error": {"message": text}}).encode(), 0
+    return reply
+
+
+def test_the_stored_key_goes_only_to_the_stored_base_url_and_never_comes_back(
+        world, fake_model, fake_model_b) -> None:
+    owner, company = world["owner"], world["company"]
+    path = f"/api/companies/{company}/bot/llm/test"
+    use_model(owner, company, fake_model, enabled=False)
+    fake_model.reply = lambda body: (200, completion("OK"), 0)
+    fake_model_b.reply = lambda body: (200, completion("OK"), 0)
+    # Another address, no key given: no key at all; with a key given: that one.
+    assert owner.post(path, json={"base_url": fake_model_b.base_url}).json()["test"]["ok"]
+    assert "Authorization" not in fake_model_b.requests[-1]["headers"]
+    r = owner.post(path, json={"base_url": fake_model_b.base_url + "/", "model": "other"})
+    assert r.json()["test"]["ok"] and "Authorization" not in fake_model_b.requests[-1]["headers"]
+    other = fake_model.base_url.replace("/v1", "/v2")  # the same host, another path
+    assert owner.post(path, json={"base_url": other}).json()["test"]["ok"]
+    assert "Authorization" not in fake_model.requests[-1]["headers"]
+    r = owner.post(path, json={"base_url": fake_model_b.base_url, "api_key": "sk-given-123456"})
+    assert fake_model_b.requests[-1]["headers"]["Authorization"] == "Bearer sk-given-123456"
+    assert len(fake_model_b.requests) == 3
+    # The stored address (however it is written) and any other field: the stored key.
+    for body in ({}, {"base_url": fake_model.base_url + "/"}, {"model": "other-model"},
+                 {"timeout_seconds": 2}):
+        assert owner.post(path, json=body).json()["test"]["ok"], body
+        assert fake_model.requests[-1]["headers"]["Authorization"] == f"Bearer {KEY}", body
+    assert all(KEY not in str(req) for req in fake_model_b.requests)
+    # An endpoint that echoes the header: the owner sees the key masked, in an answer or in
+    # an error, also where the message is cut at 200 characters (no part of a key is left).
+    for status, words in ((200, "key={auth} [1]"), (401, "bad key: {auth}"),
+                          (500, "x" * 190 + " {auth}"), (200, "{auth}" * 3)):
+        fake_model.reply = echoing(fake_model, status, words)
+        r = owner.post(path, json={})
+        test = r.json()["test"]
+        assert test["ok"] is (status == 200) and "Bearer *" in test["message"], test
+        assert KEY[:8] not in r.text and KEY[-8:] not in r.text, r.text
+        fake_model_b.reply = echoing(fake_model_b, status, words)
+        r = owner.post(path, json={"base_url": fake_model_b.base_url, "api_key": "sk-given-123456"})
+        assert "sk-given" not in r.text and KEY[:8] not in r.text, r.text
+    assert KEY not in owner.get(f"/api/companies/{company}/bot/llm").text
+
+
+@pytest.mark.parametrize("words", [
+    "您好，付款后24小时内发货。{auth} [1]",
+    "您好 <b>{auth}</b> [1]",
+    "您好，我的密钥是{auth}。[1]",
+])
+def test_a_model_answer_holding_the_key_never_reaches_the_visitor(
+        appliance, world, fake_model, kefu_debug_log, words) -> None:
+    bot_mode(world, "first")
+    owner = world["owner"]
+    use_model(owner, world["company"], fake_model)
+    fake_model.reply = echoing(fake_model, 200, words)
+    ack, answer, _ = ask_once(appliance, world["site"], "亲，付完款多久能发货呀")
+    assert len(fake_model.requests) == 1
+    # The bot's own answer instead, as for any reply it cannot use.
+    assert answer["bot"]["action"] == "answer" and answer["bot"]["answer"] == SHIPPING_HTML
+    assert answer["body"] == "付款后24小时内发货。"
+    assert KEY not in json.dumps(history(owner, ack["conversation_id"]), ensure_ascii=False)
+    assert "bot model call for company" in kefu_debug_log.text
+    assert ": leak in" in kefu_debug_log.text and KEY not in kefu_debug_log.text
+
+
 # -- answers -------------------------------------------------------------------------------
 
 def test_the_model_answers_from_the_entries_citing_them_and_agents_alone_see_the_sources(
@@ -460,15 +532,45 @@ def test_the_visitor_sees_the_bot_typing_while_the_model_thinks(appliance, world
     assert kinds.index("ack") < kinds.index("typing") < kinds.index("bot"), kinds
 
 
-def test_html_from_the_model_reaches_the_visitor_as_text(appliance, world, fake_model) -> None:
+@pytest.mark.parametrize(("reply", "body"), [
+    ('<script>alert(1)</script><img src=x onerror="alert(2)">付款后<b>24小时</b>发货'
+     "\u202e\u0007", "付款后24小时发货"),  # no markup, no script text, no control characters
+    ("<b>满99元包邮</b><script>alert(1)</script><img src=x onerror=alert(2)>", "满99元包邮"),
+    ("<style>p{color:red}</style><p>第一行</p><p>第二行<br>第三行</p>", "第一行\n第二行\n第三行"),
+    ('<a href="javascript:alert(1)">点这里</a><!-- 注释 --><iframe src="x"></iframe>发货',
+     "点这里发货"),
+    ("价格 a < b &amp; c > d，1<2", "价格 a < b & c > d，1<2"),  # readable, not entities
+    ("&lt;b&gt;不是标签&lt;/b&gt;", "<b>不是标签</b>"),  # the text the model meant, as text
+])
+def test_markup_from_the_model_reaches_the_visitor_as_plain_text(
+        appliance, world, fake_model, reply, body) -> None:
     bot_mode(world, "first")
     use_model(world["owner"], world["company"], fake_model)
-    fake_model.reply = cites(SHIPPING, '<script>alert(1)</script><img src=x onerror="alert(2)">'
-                             "付款后<b>24小时</b>发货\u202e\u0007")
+    fake_model.reply = cites(SHIPPING, reply)
     _, answer, _ = ask_once(appliance, world["site"], "亲，付完款多久能发货呀")
-    assert answer["bot"]["answer"] == ""
-    assert answer["body"] == ('<script>alert(1)</script><img src=x onerror="alert(2)">'
-                              "付款后<b>24小时</b>发货")  # shown as text; no control characters
+    assert answer["bot"]["action"] == "answer" and answer["bot"]["answer"] == ""
+    assert answer["body"] == body
+
+
+@pytest.mark.parametrize(("reply", "body"), [
+    ("满99元包邮，不满收10元运费 [{n}]。", "满99元包邮，不满收10元运费。"),
+    ("满99元包邮 [{n}]，不满收10元 [{n}]！", "满99元包邮，不满收10元！"),
+    ("包邮吗 [{n}][{n}] ？是的 [{n}]；", "包邮吗？是的"),
+    ("Free shipping over 99 [{n}]. Otherwise 10 [{n}]!", "Free shipping over 99. Otherwise 10!"),
+    ("满99元包邮[{n}]。", "满99元包邮。"),
+])
+def test_removing_a_citation_leaves_no_space_before_punctuation(
+        appliance, world, fake_model, reply, body) -> None:
+    bot_mode(world, "first")
+    use_model(world["owner"], world["company"], fake_model)
+
+    def answer_citing(request: dict) -> Reply:
+        n = entry_number(request, SHIPPING)
+        return 200, completion(reply.format(n=n)), 0
+
+    fake_model.reply = answer_citing
+    _, answer, _ = ask_once(appliance, world["site"], "亲，付完款多久能发货呀")
+    assert answer["body"] == body
     fake_model.reply = cites(SHIPPING, "很长的回答" * 400)
     _, answer, _ = ask_once(appliance, world["site"], "亲，付完款多久能发货呀")
     assert len(answer["body"]) == 1000 and answer["body"].endswith("…")

@@ -391,3 +391,24 @@ def test_a_message_committed_as_its_socket_drops_still_reaches_the_agent(
         await agent.close()
 
     asyncio.run(scenario())
+
+
+def test_a_conversations_visitor_is_a_summary_and_the_contact_details_come_beside_it(
+        appliance, owner, site) -> None:
+    """api.md, Conversation: `visitor` is {id, name} in lists and in the detail; the e-mail
+    address and phone the visitor gave are in the Visitor returned beside it."""
+    owner_client, _ = owner
+    widget = Widget(appliance, site["widget_key"])
+    r = widget.http.post("/api/widget/leave-message", headers=widget.headers, json={
+        "name": "李女士", "contact": {"email": "li@example.com", "phone": "13800138000"},
+        "message": "请回电"})
+    assert r.status_code == 201, r.text
+    conversation_id = r.json()["conversation"]["id"]
+    detail = owner_client.get(f"/api/conversations/{conversation_id}").json()
+    visitor_id = detail["visitor"]["id"]
+    assert detail["conversation"]["visitor"] == {"id": visitor_id, "name": "李女士"}
+    assert detail["visitor"]["email"] == "li@example.com"
+    assert detail["visitor"]["phone"] == "13800138000"
+    listed = owner_client.get("/api/conversations", params={"view": "pending"}).json()
+    assert [c["visitor"] for c in listed["conversations"]] == [
+        {"id": visitor_id, "name": "李女士"}]

@@ -31,6 +31,11 @@ SOURCES = [Source(11, "多久发货？", "付款后24小时内发货。"),
     ("付款后24小时内发货。\n\n\n\n来源：[1]", "付款后24小时内发货。", (11,)),
     ("<think>entry 1 fits</think>付款后发货 [1]", "付款后发货", (11,)),
     ("包邮[2]，发货快[2]", "包邮，发货快", (12,)),
+    ("不满99元收10元运费 [2]。", "不满99元收10元运费。", (12,)),
+    ("包邮 [2] ，发货快\u3000[1]！可以吗 [3][1]？", "包邮，发货快！可以吗？", (12, 11, 13)),
+    ("Free over 99 [2]. Ships in 24 h [1]!", "Free over 99. Ships in 24 h!", (12, 11)),
+    ("包邮 [2] 发货快 [1]", "包邮 发货快", (12, 11)),  # between words: one blank stays
+    ("包邮[2]发货快[1] [3]\n可以", "包邮发货快\n可以", (12, 11, 13)),
 ])
 def test_an_answer_keeps_its_text_and_maps_citations_to_entries(content, text, ids) -> None:
     found = read_answer(content, SOURCES)
@@ -54,6 +59,17 @@ def test_unusable_replies_are_refused(content, reason) -> None:
     with pytest.raises(Refusal) as refused:
         read_answer(content, SOURCES)
     assert refused.value.reason == reason
+
+
+def test_plain_is_applied_after_the_thinking_is_gone() -> None:
+    seen: list[str] = []
+
+    def plain(text: str) -> str:
+        seen.append(text)
+        return text.replace("<b>", "").replace("</b>", "")
+
+    found = read_answer("<think>[9] secret</think><b>包邮</b> [2]。", SOURCES, plain)
+    assert found.text == "包邮。" and seen == ["<b>包邮</b> [2]。"]
 
 
 def test_html_stays_text_and_controls_and_length_are_cut() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -208,6 +208,11 @@ class Refusal(Exception):
 _CITATION = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】］]")
 _DANGLING = re.compile(r"(?:\(\s*\)|（\s*）|\b(?:sources?|references?)\s*[:：]?|"
                        r"(?:来源|参考|出处|依据)\s*[:：]?)\s*$", re.IGNORECASE)
+# Citations with the blanks before them, when punctuation follows: "运费 [1]。" → "运费。".
+_CITED_BEFORE_MARK = re.compile(
+    rf"(?:[ \t\u3000]*{_CITATION.pattern})+[ \t\u3000]*(?=[。，！？；：、.,!?;:])")
+# Other citations with the blanks around them: one blank is left if there was any.
+_CITED = re.compile(rf"[ \t\u3000]*(?:{_CITATION.pattern}[ \t\u3000]*)+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _THINKING = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 
@@ -220,10 +225,17 @@ def _visible(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def read_answer(content: str, sources: Sequence[Source]) -> ModelAnswer:
+def _blank_if_any(cited: re.Match[str]) -> str:
+    return " " if cited.group(0)[0] in " \t\u3000" or cited.group(0)[-1] in " \t\u3000" else ""
+
+
+def read_answer(content: str, sources: Sequence[Source],
+                plain: Callable[[str], str] = str) -> ModelAnswer:
     """The model's answer and the ids of the entries it cited; `Refusal` for NO_ANSWER, an
-    empty answer, no citation, or a citation of an entry it was not given."""
-    text = _THINKING.sub("", content)  # reasoning models may show their thinking first
+    empty answer, no citation, or a citation of an entry it was not given. `plain` turns
+    the reply into plain text (services/bot_llm.py strips markup with nh3) once the
+    model's thinking is gone."""
+    text = plain(_THINKING.sub("", content))  # reasoning models may show their thinking first
     if NO_ANSWER in text:
         raise Refusal("no_answer")
     numbers: list[int] = []
@@ -236,7 +248,7 @@ def read_answer(content: str, sources: Sequence[Source]) -> ModelAnswer:
                 numbers.append(n)
     if not numbers:
         raise Refusal("no_citation")
-    answer = _visible(_CITATION.sub("", text))
+    answer = _visible(_CITED.sub(_blank_if_any, _CITED_BEFORE_MARK.sub("", text)))
     for _ in range(3):
         trimmed = _DANGLING.sub("", answer).rstrip(" \n,，、;；")
         if trimmed == answer:

@@ -144,6 +144,9 @@ class Decision:
     candidates: tuple[Candidate, ...] = field(default=())
     confidence: float = 0.0
     intent: Intent = Intent.QUESTION
+    # The best entries it weighed (up to `Thresholds.suggestions`), best first, whatever it
+    # did with them: what the console's preview shows beside an answer.
+    considered: tuple[Candidate, ...] = field(default=())
 
     @property
     def entry_id(self) -> int | None:
@@ -194,10 +197,10 @@ def decide(intent: Intent, candidates: Sequence[Candidate], thresholds: Threshol
     score = ranked[0].score if ranked else 0.0
     top = tuple(ranked[: thresholds.suggestions])
     if sure >= thresholds.answer and score >= thresholds.min_score:
-        return Decision(Action.ANSWER, (ranked[0],), sure)
+        return Decision(Action.ANSWER, (ranked[0],), sure, considered=top)
     if sure >= thresholds.suggest and score >= thresholds.min_score / 2:
-        return Decision(Action.SUGGEST, top, sure)
-    return Decision(Action.HANDOVER, top, sure)
+        return Decision(Action.SUGGEST, top, sure, considered=top)
+    return Decision(Action.HANDOVER, top, sure, considered=top)
 
 
 class BotMode(enum.StrEnum):

@@ -126,7 +126,7 @@ class Hub:
         quiet = conv.status == BOT and message.visible_to_visitor
         wire = None if quiet else self._to_agents(conv.site_id, frame)
         if message.visible_to_visitor:
-            if message.bot is not None and message.bot.sources:  # agents' eyes only
+            if message.bot is not None:  # its `sources` are for agents' eyes only
                 self._to_visitor(conv.visitor_id, message_frame(message, for_visitor=True))
             else:
                 self._to_visitor(conv.visitor_id, frame, wire)

@@ -12,11 +12,12 @@ import ssl
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import certifi
 import httpx
+import nh3
 
 from appliance.domain.bot_llm import (
     LlmSettings,
@@ -29,6 +30,7 @@ from appliance.domain.bot_llm import (
     read_answer,
     test_request,
 )
+from appliance.domain.kb import plain_text
 from appliance.domain.model import User
 from appliance.domain.permissions import require_install_manager
 from appliance.services.context import Services
@@ -41,13 +43,15 @@ log = logging.getLogger(__name__)
 REPLY_MAX_BYTES = 256 * 1024  # a chat completion's body beyond this is not read
 CALLS_PER_COMPANY = 8  # calls under way at once per company; more fall back at once
 ERROR_SHOWN = 200  # characters of an endpoint's error message shown to the owner
+KEY_MASK = "****"  # what the owner's test shows where the endpoint's words hold the key
+BREAKS = frozenset({"br", "p", "li", "div"})  # kept by nh3 only to become line breaks
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What one call gave: an answer, or why not (`answered`, `no_answer`, `no_citation`,
-    `bad_citation`, `empty`, `timeout`, `http_<status>`, `unreachable`, `malformed`,
-    `too_large`, `busy`)."""
+    `bad_citation`, `empty`, `leak` (the reply holds the key), `timeout`, `http_<status>`,
+    `unreachable`, `malformed`, `too_large`, `busy`)."""
 
     status: str
     answer: ModelAnswer | None = None
@@ -85,20 +89,40 @@ async def check_save(svc: Services, actor: User, company_id: int, data: Any) -> 
     return saved
 
 
+def tried_settings(data: Any, current: LlmSettings) -> LlmSettings:
+    """The settings a test uses: `current` with the fields in `data`. The stored key goes
+    only to the stored `base_url`: a test of another address uses the `api_key` given with
+    it, or none."""
+    settings = clean_llm_settings(data, current)
+    if settings.base_url != current.base_url and "api_key" not in data:
+        settings = replace(settings, api_key="")
+    return settings
+
+
+def shown(text: str, *keys: str) -> str:
+    """An endpoint's words as the owner sees them: every key masked, then shortened (so
+    that no cut leaves part of a key), on one line."""
+    for key in keys:
+        if key:
+            text = text.replace(key, KEY_MASK)
+    return " ".join(text.split())[:ERROR_SHOWN]
+
+
 async def check_test(svc: Services, actor: User, company_id: int, data: Any) -> Outcome:
     """One small call to the endpoint with the stored settings, or with the fields in `data`
     in their place (not saved: an owner can try before saving)."""
     current = await access_settings(svc, actor, company_id)
-    settings = clean_llm_settings(data, current)
+    settings = tried_settings(data, current)
     if not settings.base_url or not settings.model:
         return Outcome("not_configured", detail="set base_url and model first")
+    keys = (settings.api_key, current.api_key)
     started = time.monotonic()
     try:
         async with asyncio.timeout(settings.timeout_seconds):
             data_in = await _post(settings, test_request(settings.model))
     except _CallFailed as failed:
         return Outcome(failed.status, seconds=time.monotonic() - started,
-                       detail=failed.detail)
+                       detail=shown(failed.detail, *keys))
     except TimeoutError:
         return Outcome("timeout", seconds=time.monotonic() - started)
     content = content_of(data_in)
@@ -106,7 +130,7 @@ async def check_test(svc: Services, actor: User, company_id: int, data: Any) -> 
     if content is None:
         return Outcome("malformed", seconds=seconds,
                        detail="the reply has no choices[0].message.content")
-    return Outcome("ok", seconds=seconds, detail=content.strip()[:ERROR_SHOWN])
+    return Outcome("ok", seconds=seconds, detail=shown(content, *keys))
 
 
 # -- the call ---------------------------------------------------------------------------------
@@ -131,7 +155,8 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _error_detail(body: bytes) -> str:
-    """An endpoint's error message (OpenAI's `{"error": {"message"}}`), shortened."""
+    """An endpoint's error message (OpenAI's `{"error": {"message"}}`), whole: `shown`
+    masks and shortens it."""
     try:
         data = json.loads(body)
         error = data.get("error") if isinstance(data, dict) else None
@@ -139,8 +164,7 @@ def _error_detail(body: bytes) -> str:
         text = message if isinstance(message, str) else ""
     except ValueError:
         text = ""
-    text = text or body[:ERROR_SHOWN].decode("utf-8", "replace")
-    return " ".join(text.split())[:ERROR_SHOWN]
+    return text or body.decode("utf-8", "replace")
 
 
 async def _post(settings: LlmSettings, body: dict[str, Any]) -> Any:
@@ -172,6 +196,15 @@ async def _post(settings: LlmSettings, body: dict[str, Any]) -> Any:
         raise _CallFailed("malformed", "the reply is not JSON") from None
 
 
+def as_plain_text(reply: str) -> str:
+    """A model's reply as the plain text a visitor may see: every tag removed by nh3 (the
+    content of scripts and styles too; line breaks kept where blocks end), then entities
+    unescaped so that "a < b" stays readable."""
+    kept = nh3.clean(reply, tags=set(BREAKS), attributes={},
+                     clean_content_tags={"script", "style"}, strip_comments=True)
+    return plain_text(kept)
+
+
 _busy: dict[int, int] = {}
 
 
@@ -191,7 +224,11 @@ async def ask(settings: LlmSettings, question: str, sources: Sequence[Source]) -
         content = content_of(data)
         if content is None:
             raise _CallFailed("malformed")
-        outcome = Outcome("answered", read_answer(content, sources))
+        answer = read_answer(content, sources, as_plain_text)
+        if settings.api_key and (settings.api_key in content
+                                 or settings.api_key in answer.text):
+            raise Refusal("leak")  # an endpoint echoing the key: never to a visitor
+        outcome = Outcome("answered", answer)
     except _CallFailed as failed:
         outcome = Outcome(failed.status)
     except Refusal as refusal:

@@ -43,14 +43,16 @@ def llm_test_json(status: str, seconds: float, detail: str) -> dict[str, Any]:
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:
-    """What the bot would do with a message, with the entries it considered, best first."""
+    """What the bot would do with a message, with the entries it considered, best first
+    (also beside an answer: `entry_id` says which one it answered with)."""
+    considered = decision.considered or decision.candidates
     return {
         "action": decision.action.value,
         "intent": decision.intent.value,
         "confidence": round(decision.confidence, 4),
         "entry_id": decision.entry_id,
         "candidates": [{"entry": entry_json(c.entry), "score": round(c.score, 4),
-                        "coverage": round(c.coverage, 4)} for c in decision.candidates],
+                        "coverage": round(c.coverage, 4)} for c in considered],
     }
 
 
