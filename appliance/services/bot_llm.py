@@ -6,17 +6,20 @@ exception: the bot then keeps its own decision (services/bot.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http.client
 import json
 import logging
 import ssl
+import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import certifi
-import httpx
 import nh3
 
 from appliance.domain.bot_llm import (
@@ -39,6 +42,7 @@ from appliance.storage import sites as site_store
 from appliance.storage.database import Database
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REPLY_MAX_BYTES = 256 * 1024  # a chat completion's body beyond this is not read
 CALLS_PER_COMPANY = 8  # calls under way at once per company; more fall back at once
@@ -168,32 +172,90 @@ def _error_detail(body: bytes) -> str:
 
 
 async def _post(settings: LlmSettings, body: dict[str, Any]) -> Any:
-    """POST the body; the reply's JSON. Proxies and credentials from the environment are
-    not used (`trust_env=False`) and redirects are not followed: the call goes where the
-    owner said. The key is sent only in the Authorization header and never logged."""
-    headers = {"Accept": "application/json"}
-    if settings.api_key:
-        headers["Authorization"] = f"Bearer {settings.api_key}"
-    timeout = httpx.Timeout(float(settings.timeout_seconds))
+    """POST the body; the reply's JSON. The call runs on a thread of its own with the standard
+    library's HTTP client (an async client library would add some 6 MB to the one-file
+    build): proxies and credentials from the environment are not used and redirects are not
+    followed, so the call goes where the owner said; the key is sent only in the
+    Authorization header and never logged. The thread gives up at the company's timeout
+    whatever the endpoint does (a reply trickled byte by byte included)."""
+    raw = await _on_a_thread(_post_blocking, settings, body)
     try:
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False, verify=_tls_context(),
-                                     follow_redirects=False) as client, \
-                client.stream("POST", settings.endpoint, json=body, headers=headers) as reply:
-            raw = bytearray()
-            async for chunk in reply.aiter_bytes():
-                raw += chunk
-                if len(raw) > REPLY_MAX_BYTES:
-                    raise _CallFailed("too_large", "the reply is too large")
-            if reply.status_code != 200:
-                raise _CallFailed(f"http_{reply.status_code}", _error_detail(bytes(raw)))
-    except httpx.TimeoutException:
-        raise TimeoutError from None
-    except httpx.HTTPError as exc:
-        raise _CallFailed("unreachable", type(exc).__name__) from None
-    try:
-        return json.loads(bytes(raw))
+        return json.loads(raw)
     except ValueError:
         raise _CallFailed("malformed", "the reply is not JSON") from None
+
+
+def _on_a_thread(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """`fn(*args)` on a daemon thread of its own (a pool's threads are waited for when the
+    process exits: a call in flight would hold up a stop by up to its timeout)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():  # the caller gave up (its timeout)
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = fn(*args), None
+        except BaseException as exc:  # handed to the caller
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="kefu-model", daemon=True).start()
+    return future
+
+
+def _post_blocking(settings: LlmSettings, body: dict[str, Any]) -> bytes:
+    """On a call thread: the reply's body, or _CallFailed / TimeoutError."""
+    deadline = time.monotonic() + float(settings.timeout_seconds)
+    url = urlsplit(settings.endpoint)
+    if not url.hostname or url.scheme not in ("http", "https"):
+        raise _CallFailed("unreachable", "InvalidURL")
+    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    if settings.api_key:
+        headers["Authorization"] = f"Bearer {settings.api_key}"
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    timeout = float(settings.timeout_seconds)
+    connection: http.client.HTTPConnection = (
+        http.client.HTTPSConnection(url.hostname, url.port, timeout=timeout,
+                                    context=_tls_context())
+        if url.scheme == "https" else
+        http.client.HTTPConnection(url.hostname, url.port, timeout=timeout))
+    target = (url.path or "/") + (f"?{url.query}" if url.query else "")
+    reply: http.client.HTTPResponse | None = None
+    try:
+        connection.request("POST", target, body=payload, headers=headers)
+        reply = connection.getresponse()
+        raw = bytearray()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if connection.sock is not None:
+                connection.sock.settimeout(left)
+            chunk = reply.read1(64 * 1024)
+            if not chunk:
+                break
+            raw += chunk
+            if len(raw) > REPLY_MAX_BYTES:
+                raise _CallFailed("too_large", "the reply is too large")
+        if reply.status != 200:
+            raise _CallFailed(f"http_{reply.status}", _error_detail(bytes(raw)))
+        return bytes(raw)
+    except TimeoutError:  # socket.timeout is TimeoutError
+        raise TimeoutError from None
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise _CallFailed("unreachable", type(exc).__name__) from None
+    finally:
+        if reply is not None:
+            reply.close()
+        connection.close()
 
 
 def as_plain_text(reply: str) -> str:
