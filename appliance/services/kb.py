@@ -310,6 +310,9 @@ async def check_make_entry(svc: Services, actor: User, item_id: int,
     body.setdefault("question", item.text[:QUESTION_MAX])
     fields = clean_entry(body, creating=True)
     await _check_site_of(svc, item.company_id, fields["site_id"])
+    if fields["site_id"] not in (None, item.site_id):
+        raise Invalid("site_id must be the question's site (or none, for every site): "
+                      "the question's visitors would never get that entry", field="site_id")
     now = svc.now()
 
     def write() -> tuple[int, ImproveItem]:
@@ -318,6 +321,16 @@ async def check_make_entry(svc: Services, actor: User, item_id: int,
 
     entry_id, resolved = await svc.db.write(write)
     return await svc.db.read(store.get_entry, entry_id), resolved
+
+
+def _check_serves(entry: KbEntry, item: ImproveItem) -> None:
+    """A question is handled only by an entry its site's visitors get: the bot answers a
+    site from the enabled company-wide entries and that site's own."""
+    if entry.site_id not in (None, item.site_id):
+        raise Invalid("entry_id is an entry of another site: the question's visitors would "
+                      "never get it", field="entry_id")
+    if not entry.enabled:
+        raise Invalid("entry_id is a disabled entry: enable it first", field="entry_id")
 
 
 async def check_add_phrasing(svc: Services, actor: User, item_id: int,
@@ -330,10 +343,13 @@ async def check_add_phrasing(svc: Services, actor: User, item_id: int,
     entry = await svc.db.read(store.get_entry, entry_id)
     if entry.company_id != item.company_id:
         raise Invalid("entry_id is not an entry of this company", field="entry_id")
-    phrasings = clean_phrasings([*entry.phrasings, phrasing])
+    _check_serves(entry, item)
     now = svc.now()
 
     def write() -> tuple[KbEntry, ImproveItem]:
+        current = store.get_entry(entry_id)  # as it is now, not as it was read above
+        _check_serves(current, item)
+        phrasings = clean_phrasings([*current.phrasings, phrasing])
         return (store.update_entry(entry_id, {"phrasings": phrasings}, now),
                 store.resolve_question(item_id, now))
 
