@@ -29,9 +29,11 @@ from appliance.storage import sites as site_store
 
 QUESTION_MAX, ANSWER_MAX, CATEGORY_MAX = 200, 10_000, 40
 PHRASINGS_MAX, SYNONYM_TERMS_MAX, SYNONYM_TERM_MAX = 50, 30, 40
+SYNONYM_LIST_MAX = 100  # terms sent in one group, repeats included (repeats are merged)
 BOT_NAME_MAX = 40
 SUGGEST_TEXT_MAX = 2000
 PAGE_MAX = 200
+SUGGESTIONS_MAX = 10
 ENTRY_FIELDS = ("question", "phrasings", "answer", "category", "enabled", "site_id")
 
 
@@ -88,11 +90,14 @@ def clean_entry(data: Any, *, creating: bool) -> dict[str, Any]:
 def clean_terms(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise Invalid("terms must be a list of strings", field="terms")
+    if len(value) > SYNONYM_LIST_MAX:
+        raise Invalid(f"at most {SYNONYM_TERMS_MAX} terms per group", field="terms")
     found: dict[str, None] = {}
-    for item in value[: SYNONYM_TERMS_MAX + 1]:
+    for item in value:
         term = v.clean_name(item, "terms", max_len=SYNONYM_TERM_MAX, allow_empty=True)
-        if term:
-            found.setdefault(term)
+        if not term:  # refused, not dropped: the group would not be what was sent
+            raise Invalid("terms must not be empty", field="terms")
+        found.setdefault(term)
     if len(found) < 2:
         raise Invalid("a synonym group needs at least two terms", field="terms")
     if len(found) > SYNONYM_TERMS_MAX:
@@ -156,13 +161,18 @@ async def list_entries(svc: Services, actor: User, company_id: int, *, site_id: 
                        limit: int) -> tuple[int, list[KbEntry]]:
     scope = await access_scope(svc, actor, company_id)
     if site_id is not None:
+        await _check_site_of(svc, company_id, site_id)  # as create and edit: 400, not 200
         require_site_access(actor, site_id)
     elif scope.site_ids is not None and len(scope.site_ids) == 1:
         site_id = scope.site_ids[0]
     text = v.clean_name(text, "q", max_len=100, allow_empty=True)
+    if offset < 0:
+        raise Invalid("offset must be 0 or more", field="offset")
+    if not 1 <= limit <= PAGE_MAX:
+        raise Invalid(f"limit must be a number from 1 to {PAGE_MAX}", field="limit")
     total, entries = await svc.db.read(lambda: store.list_entries(
-        company_id, site_id=site_id, text=text, category=category, offset=max(0, offset),
-        limit=max(1, min(PAGE_MAX, limit))))
+        company_id, site_id=site_id, text=text, category=category, offset=offset,
+        limit=limit))
     visible = [e for e in entries if scope.sees(e)]
     return total - (len(entries) - len(visible)), visible
 
@@ -266,7 +276,7 @@ async def check_save_bot_settings(svc: Services, actor: User, site_id: int,
 # -- agents' suggestions --------------------------------------------------------------------
 
 async def suggest(svc: Services, actor: User, site_id: int, text: Any,
-                  limit: int = 3) -> Decision:
+                  limit: Any = 3) -> Decision:
     """The best entries for a visitor's message, for an agent to insert: the bot's own
     ranking, whatever its confidence (the agent judges)."""
     require_site_access(actor, site_id)
@@ -274,8 +284,8 @@ async def suggest(svc: Services, actor: User, site_id: int, text: Any,
     if len(raw) > SUGGEST_TEXT_MAX:
         raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")
     await svc.db.read(site_store.get_site, site_id)
-    everything = Thresholds(answer=2.0, suggest=-1.0, min_score=-1.0,
-                            suggestions=max(1, min(10, limit)))
+    limit = v.clean_int(limit, "limit", 1, SUGGESTIONS_MAX)
+    everything = Thresholds(answer=2.0, suggest=-1.0, min_score=-1.0, suggestions=limit)
     return await bot.answer(svc, site_id, raw, everything)
 
 
