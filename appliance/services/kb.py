@@ -215,8 +215,10 @@ async def do_add_entries(svc: Services, company_id: int, rows: Sequence[dict[str
 
 
 async def categories(svc: Services, actor: User, company_id: int) -> list[str]:
-    await access_scope(svc, actor, company_id)
-    return await svc.db.read(store.categories, company_id)
+    """The categories of the entries the actor may read (a category used only by another
+    site's entries is not shown to those who do not serve that site)."""
+    scope = await access_scope(svc, actor, company_id)
+    return await svc.db.read(store.categories, company_id, scope.site_ids)
 
 
 # -- synonyms -------------------------------------------------------------------------------
