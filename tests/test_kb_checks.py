@@ -9,9 +9,15 @@ from typing import Any
 
 import pytest
 from conftest import Appliance
-from test_kb import PASSWORD, add, ask, entries, world  # noqa: F401  (world is a fixture)
+from test_kb import PASSWORD, add, ask, entries, two_companies
 
 ANSWERED = "你们支持花呗分期吗"
+
+
+@pytest.fixture
+def world(appliance: Appliance, owner: Any) -> dict[str, Any]:
+    """Company A (site A) and company B (site B); an agent of each (test_kb.py)."""
+    return two_companies(appliance, owner)
 
 
 def second_site(owner: Any, company_id: int, name: str = "A2") -> int:

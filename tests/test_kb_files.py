@@ -10,9 +10,16 @@ from typing import Any
 
 import pytest
 import xlsxwriter
-from test_kb import add, csv_bytes, entries, upload, world  # noqa: F401  (world is a fixture)
+from conftest import Appliance
+from test_kb import add, csv_bytes, entries, two_companies, upload
 
 FIELDS = ("question", "phrasings", "answer", "category", "enabled", "site_id")
+
+
+@pytest.fixture
+def world(appliance: Appliance, owner: Any) -> dict[str, Any]:
+    """Company A (site A) and company B (site B); an agent of each (test_kb.py)."""
+    return two_companies(appliance, owner)
 
 
 def second_site(owner: Any, company_id: int) -> int:
