@@ -156,9 +156,13 @@ def test_q_is_matched_literally_not_as_a_like_pattern(world) -> None:
     percent = add(owner, a, question="打几折？", answer="全场8折（即20%优惠）")
     under = add(owner, a, question="账号格式？", answer="如 user_01")
     slash = add(owner, a, question="路径？", answer="C:\\kefu")
+    quoted = add(owner, a, question="型号？", answer="见型号表", phrasings=['"A"型号', "B,C|D"])
     for q, expected in (("%", [percent]), ("_", [under]), ("\\", [slash]),
                         ("20%", [percent]), ("%优惠", [percent]), ("r_0", [under]),
-                        ("发_时", []), ("发%", []), ("\\%", []), ("几时发", [plain])):
+                        ("发_时", []), ("发%", []), ("\\%", []), ("几时发", [plain]),
+                        # phrasings are matched as phrasings, not as the JSON they are kept in
+                        ('"', [quoted]), ("[", []), ("]", []), (",", [quoted]), ('","', []),
+                        ("c|d", [quoted]), ('"a"型', [quoted])):
         assert [e["id"] for e in entries(owner, a, q=q)] == [e["id"] for e in expected], q
 
 
