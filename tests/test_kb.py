@@ -25,6 +25,10 @@ ENTRIES = [
 
 @pytest.fixture
 def world(appliance: Appliance, owner) -> dict[str, Any]:
+    return two_companies(appliance, owner)
+
+
+def two_companies(appliance: Appliance, owner: Any) -> dict[str, Any]:
     """Company A (from setup, site A) and company B (site B); an agent of each."""
     owner_client, setup = owner
     company_a, site_a = setup["company"], setup["site"]

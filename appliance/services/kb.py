@@ -29,9 +29,11 @@ from appliance.storage import sites as site_store
 
 QUESTION_MAX, ANSWER_MAX, CATEGORY_MAX = 200, 10_000, 40
 PHRASINGS_MAX, SYNONYM_TERMS_MAX, SYNONYM_TERM_MAX = 50, 30, 40
+SYNONYM_LIST_MAX = 100  # terms sent in one group, repeats included (repeats are merged)
 BOT_NAME_MAX = 40
 SUGGEST_TEXT_MAX = 2000
 PAGE_MAX = 200
+SUGGESTIONS_MAX = 10
 ENTRY_FIELDS = ("question", "phrasings", "answer", "category", "enabled", "site_id")
 
 
@@ -88,11 +90,14 @@ def clean_entry(data: Any, *, creating: bool) -> dict[str, Any]:
 def clean_terms(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise Invalid("terms must be a list of strings", field="terms")
+    if len(value) > SYNONYM_LIST_MAX:
+        raise Invalid(f"at most {SYNONYM_TERMS_MAX} terms per group", field="terms")
     found: dict[str, None] = {}
-    for item in value[: SYNONYM_TERMS_MAX + 1]:
+    for item in value:
         term = v.clean_name(item, "terms", max_len=SYNONYM_TERM_MAX, allow_empty=True)
-        if term:
-            found.setdefault(term)
+        if not term:  # refused, not dropped: the group would not be what was sent
+            raise Invalid("terms must not be empty", field="terms")
+        found.setdefault(term)
     if len(found) < 2:
         raise Invalid("a synonym group needs at least two terms", field="terms")
     if len(found) > SYNONYM_TERMS_MAX:
@@ -156,13 +161,18 @@ async def list_entries(svc: Services, actor: User, company_id: int, *, site_id: 
                        limit: int) -> tuple[int, list[KbEntry]]:
     scope = await access_scope(svc, actor, company_id)
     if site_id is not None:
+        await _check_site_of(svc, company_id, site_id)  # as create and edit: 400, not 200
         require_site_access(actor, site_id)
     elif scope.site_ids is not None and len(scope.site_ids) == 1:
         site_id = scope.site_ids[0]
     text = v.clean_name(text, "q", max_len=100, allow_empty=True)
+    if offset < 0:
+        raise Invalid("offset must be 0 or more", field="offset")
+    if not 1 <= limit <= PAGE_MAX:
+        raise Invalid(f"limit must be a number from 1 to {PAGE_MAX}", field="limit")
     total, entries = await svc.db.read(lambda: store.list_entries(
-        company_id, site_id=site_id, text=text, category=category, offset=max(0, offset),
-        limit=max(1, min(PAGE_MAX, limit))))
+        company_id, site_id=site_id, text=text, category=category, offset=offset,
+        limit=limit))
     visible = [e for e in entries if scope.sees(e)]
     return total - (len(entries) - len(visible)), visible
 
@@ -205,8 +215,10 @@ async def do_add_entries(svc: Services, company_id: int, rows: Sequence[dict[str
 
 
 async def categories(svc: Services, actor: User, company_id: int) -> list[str]:
-    await access_scope(svc, actor, company_id)
-    return await svc.db.read(store.categories, company_id)
+    """The categories of the entries the actor may read (a category used only by another
+    site's entries is not shown to those who do not serve that site)."""
+    scope = await access_scope(svc, actor, company_id)
+    return await svc.db.read(store.categories, company_id, scope.site_ids)
 
 
 # -- synonyms -------------------------------------------------------------------------------
@@ -266,7 +278,7 @@ async def check_save_bot_settings(svc: Services, actor: User, site_id: int,
 # -- agents' suggestions --------------------------------------------------------------------
 
 async def suggest(svc: Services, actor: User, site_id: int, text: Any,
-                  limit: int = 3) -> Decision:
+                  limit: Any = 3) -> Decision:
     """The best entries for a visitor's message, for an agent to insert: the bot's own
     ranking, whatever its confidence (the agent judges)."""
     require_site_access(actor, site_id)
@@ -274,8 +286,8 @@ async def suggest(svc: Services, actor: User, site_id: int, text: Any,
     if len(raw) > SUGGEST_TEXT_MAX:
         raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")
     await svc.db.read(site_store.get_site, site_id)
-    everything = Thresholds(answer=2.0, suggest=-1.0, min_score=-1.0,
-                            suggestions=max(1, min(10, limit)))
+    limit = v.clean_int(limit, "limit", 1, SUGGESTIONS_MAX)
+    everything = Thresholds(answer=2.0, suggest=-1.0, min_score=-1.0, suggestions=limit)
     return await bot.answer(svc, site_id, raw, everything)
 
 
@@ -310,6 +322,9 @@ async def check_make_entry(svc: Services, actor: User, item_id: int,
     body.setdefault("question", item.text[:QUESTION_MAX])
     fields = clean_entry(body, creating=True)
     await _check_site_of(svc, item.company_id, fields["site_id"])
+    if fields["site_id"] not in (None, item.site_id):
+        raise Invalid("site_id must be the question's site (or none, for every site): "
+                      "the question's visitors would never get that entry", field="site_id")
     now = svc.now()
 
     def write() -> tuple[int, ImproveItem]:
@@ -318,6 +333,16 @@ async def check_make_entry(svc: Services, actor: User, item_id: int,
 
     entry_id, resolved = await svc.db.write(write)
     return await svc.db.read(store.get_entry, entry_id), resolved
+
+
+def _check_serves(entry: KbEntry, item: ImproveItem) -> None:
+    """A question is handled only by an entry its site's visitors get: the bot answers a
+    site from the enabled company-wide entries and that site's own."""
+    if entry.site_id not in (None, item.site_id):
+        raise Invalid("entry_id is an entry of another site: the question's visitors would "
+                      "never get it", field="entry_id")
+    if not entry.enabled:
+        raise Invalid("entry_id is a disabled entry: enable it first", field="entry_id")
 
 
 async def check_add_phrasing(svc: Services, actor: User, item_id: int,
@@ -330,10 +355,13 @@ async def check_add_phrasing(svc: Services, actor: User, item_id: int,
     entry = await svc.db.read(store.get_entry, entry_id)
     if entry.company_id != item.company_id:
         raise Invalid("entry_id is not an entry of this company", field="entry_id")
-    phrasings = clean_phrasings([*entry.phrasings, phrasing])
+    _check_serves(entry, item)
     now = svc.now()
 
     def write() -> tuple[KbEntry, ImproveItem]:
+        current = store.get_entry(entry_id)  # as it is now, not as it was read above
+        _check_serves(current, item)
+        phrasings = clean_phrasings([*current.phrasings, phrasing])
         return (store.update_entry(entry_id, {"phrasings": phrasings}, now),
                 store.resolve_question(item_id, now))
 

@@ -26,7 +26,7 @@ from appliance.services.spreadsheets import (
 
 FORMATS = ("csv", "xlsx", "jsonl")
 ROWS_MAX = 10_000
-COLUMNS = ("question", "phrasings", "answer", "category", "enabled")
+COLUMNS = ("question", "phrasings", "answer", "category", "enabled", "site_id")
 # Header names accepted on import (English or Chinese), by column.
 HEADERS = {
     "question": ("question", "问题", "标准问题", "标准问"),
@@ -34,6 +34,7 @@ HEADERS = {
     "answer": ("answer", "答案", "回答", "回复"),
     "category": ("category", "分类", "类别"),
     "enabled": ("enabled", "启用", "是否启用", "状态"),
+    "site_id": ("site_id", "站点id", "站点编号"),
 }
 _TRUE = frozenset({"", "1", "true", "yes", "y", "是", "启用", "开启", "on"})
 _FALSE = frozenset({"0", "false", "no", "n", "否", "停用", "禁用", "关闭", "off"})
@@ -108,9 +109,23 @@ def _table_rows(table: list[list[Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
             continue
         cells: dict[str, Any] = dict(texts)
         if "phrasings" in texts:
-            cells["phrasings"] = [cell_text(p) for p in texts["phrasings"].replace("|", "\n")
-                                  .splitlines() if p.strip()]
+            cells["phrasings"] = split_phrasings(texts["phrasings"])
+        if texts.get("site_id"):
+            cells["site_id"] = _site_number(texts["site_id"].strip())
         yield number, cells
+
+
+def split_phrasings(cell: str) -> list[str]:
+    """A phrasings cell: one per line (as we export them, so a `|` inside a phrasing stays),
+    or, in a cell without a line break, separated by `|` (older and hand-made files)."""
+    parts = cell.splitlines() if "\n" in cell or "\r" in cell else cell.split("|")
+    return [cell_text(p) for p in parts if p.strip()]
+
+
+def _site_number(text: str) -> Any:
+    """A site's id as the export writes it; anything else is left for validation to refuse
+    (a spreadsheet may hand a whole number over as "3" or "3.0", cell_text makes it "3")."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else text
 
 
 def enabled_value(value: Any) -> Any:
@@ -151,9 +166,16 @@ def _record(entry: KbEntry) -> dict[str, Any]:
             "site_id": entry.site_id}
 
 
-def _cells(entry: KbEntry) -> list[str]:
-    return [entry.question, "\n".join(entry.phrasings), entry.answer, entry.category,
-            "1" if entry.enabled else "0"]
+def _cells(entry: KbEntry) -> list[Any]:
+    return [entry.question, _phrasings_cell(entry.phrasings), entry.answer, entry.category,
+            "1" if entry.enabled else "0", "" if entry.site_id is None else entry.site_id]
+
+
+def _phrasings_cell(phrasings: Sequence[str]) -> str:
+    """One phrasing per line. A single phrasing containing `|` gets a line break after it,
+    so that the import splits the cell on line breaks, not on its `|`."""
+    cell = "\n".join(phrasings)
+    return cell + "\n" if len(phrasings) == 1 and "|" in cell else cell
 
 
 def export(fmt: str, entries: Sequence[KbEntry]) -> tuple[bytes, str]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import nh3
 
 from appliance.domain.kb import plain_text
@@ -22,5 +24,29 @@ def sanitise(answer: str) -> str:
     return html.strip()
 
 
+class _Images(HTMLParser):
+    """Finds an image that shows something: an <img> with a src that is not blank or a bare
+    fragment (an <img> whose src the sanitiser removed, such as javascript:, has none)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img" and any(name == "src" and _usable(value) for name, value in attrs):
+            self.found = True
+
+
+def _usable(src: str | None) -> bool:
+    src = (src or "").strip()
+    return bool(src) and not src.startswith("#")
+
+
 def has_text(answer_html: str) -> bool:
-    return bool(plain_text(answer_html)) or "<img" in answer_html
+    """Whether a sanitised answer shows anything: text, or an image with a usable src."""
+    if plain_text(answer_html):
+        return True
+    images = _Images()
+    images.feed(answer_html)
+    images.close()
+    return images.found

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import peewee as pw
+
 from appliance.domain.bot_llm import LlmSettings
 from appliance.domain.errors import NotFound
 from appliance.domain.kb import (
@@ -72,13 +74,24 @@ def list_entries(company_id: int, *, site_id: int | None = None, text: str = "",
     if category is not None:
         where &= KbEntryRow.category == category
     if text:
-        pattern = f"%{text}%"
-        where &= (KbEntryRow.question ** pattern) | (KbEntryRow.phrasings ** pattern) | (
-            KbEntryRow.answer ** pattern)
+        # contains() escapes LIKE's % and _ (and the escape character): user text is
+        # matched as it is, never as a pattern.
+        where &= (KbEntryRow.question.contains(text) | _has_phrasing_with(text)
+                  | KbEntryRow.answer.contains(text))
     query = KbEntryRow.select().where(where)
     total = query.count()
     rows = query.order_by(KbEntryRow.id).offset(offset).limit(limit)
     return total, [_entry(r) for r in rows]
+
+
+def _has_phrasing_with(text: str) -> pw.Node:
+    """A phrasing contains `text` (matched in the decoded list, not in its JSON: `[`, `"` or
+    `,` match only phrasings that have them), escaped as contains() escapes."""
+    escaped = text.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+    return pw.NodeList((
+        pw.SQL("EXISTS (SELECT 1 FROM json_each("), KbEntryRow.phrasings,
+        pw.SQL(") WHERE value LIKE"), pw.Value(f"%{escaped}%", converter=False),
+        pw.SQL("ESCAPE '\\')")))
 
 
 def get_entry(entry_id: int) -> KbEntry:
@@ -129,9 +142,13 @@ def delete_company_entries(company_id: int) -> int:
     return int(count)
 
 
-def categories(company_id: int) -> list[str]:
-    query = (KbEntryRow.select(KbEntryRow.category).distinct()
-             .where((KbEntryRow.company == company_id) & (KbEntryRow.category != ""))
+def categories(company_id: int, site_ids: Sequence[int] | None = None) -> list[str]:
+    """The categories in use; with `site_ids`, only those of company-wide entries and of
+    those sites' entries."""
+    where = (KbEntryRow.company == company_id) & (KbEntryRow.category != "")
+    if site_ids is not None:
+        where &= KbEntryRow.site.is_null() | KbEntryRow.site.in_(list(site_ids))
+    query = (KbEntryRow.select(KbEntryRow.category).distinct().where(where)
              .order_by(KbEntryRow.category))
     return [r.category for r in query]
 

@@ -10,7 +10,7 @@ from sanic.response import HTTPResponse, json, raw
 
 from appliance.domain.errors import Invalid
 from appliance.services import bot_llm, kb
-from appliance.web.http import read_json, require_principal, services, uploaded_file
+from appliance.web.http import query_int, read_json, require_principal, services, uploaded_file
 from appliance.wire.kb import (
     bot_settings_json,
     decision_json,
@@ -22,6 +22,8 @@ from appliance.wire.kb import (
 )
 
 bp = Blueprint("kb", url_prefix="/api")
+ID_MAX = 2**62  # as every other query id (api_leads, api_conversations)
+OFFSET_MAX = 10**9
 
 _FILE_NAMES = {"csv": "knowledge-base.csv", "xlsx": "knowledge-base.xlsx",
                "jsonl": "knowledge-base.jsonl"}
@@ -29,15 +31,6 @@ _FILE_NAMES = {"csv": "knowledge-base.csv", "xlsx": "knowledge-base.xlsx",
 
 def _ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
     return json(body, status=status, ensure_ascii=False)
-
-
-def _int_arg(request: Request, name: str, default: int | None) -> int | None:
-    value = request.args.get(name)
-    if value is None or value == "":
-        return default
-    if not value.isdigit() or len(value) > 9:
-        raise Invalid(f"{name} must be a whole number", field=name)
-    return int(value)
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -53,9 +46,11 @@ def _flag(request: Request, name: str) -> bool:
 async def list_entries(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     total, entries = await kb.list_entries(
-        services(request), actor, company_id, site_id=_int_arg(request, "site_id", None),
+        services(request), actor, company_id,
+        site_id=query_int(request, "site_id", None, ID_MAX, minimum=1),
         text=request.args.get("q", ""), category=request.args.get("category"),
-        offset=_int_arg(request, "offset", 0) or 0, limit=_int_arg(request, "limit", 50) or 50)
+        offset=query_int(request, "offset", 0, OFFSET_MAX) or 0,
+        limit=query_int(request, "limit", 50, kb.PAGE_MAX, minimum=1) or 50)
     return _ok({"entries": [entry_json(e) for e in entries], "total": total})
 
 
@@ -196,10 +191,8 @@ async def suggest(request: Request, site_id: int) -> HTTPResponse:
     body = read_json(request)
     if not isinstance(body, dict) or set(body) - {"text", "limit"}:
         raise Invalid("send {\"text\": ..., \"limit\"?: 1-10}")
-    limit = body.get("limit", 3)
-    if not isinstance(limit, int) or isinstance(limit, bool):
-        raise Invalid("limit must be a whole number", field="limit")
-    decision = await kb.suggest(services(request), actor, site_id, body.get("text"), limit)
+    decision = await kb.suggest(services(request), actor, site_id, body.get("text"),
+                                body.get("limit", 3))
     return _ok({"suggestions": decision_json(decision)["candidates"]})
 
 

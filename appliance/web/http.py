@@ -36,12 +36,13 @@ def ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
     return json(body, status=status, ensure_ascii=False)
 
 
-def query_int(request: Request, name: str, default: int | None, maximum: int) -> int | None:
-    """A number from the query string: ASCII digits within [0, maximum], else 400."""
+def query_int(request: Request, name: str, default: int | None, maximum: int, *,
+              minimum: int = 0) -> int | None:
+    """A number from the query string: ASCII digits within [minimum, maximum], else 400."""
     raw_value = request.args.get(name)
     if raw_value in (None, ""):
         return default
-    return v.clean_digits(raw_value, low=0, high=maximum, field=name)
+    return v.clean_digits(raw_value, low=minimum, high=maximum, field=name)
 
 
 def services(request: Request) -> Services:

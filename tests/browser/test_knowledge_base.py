@@ -277,6 +277,35 @@ def test_a_question_to_improve_becomes_a_phrasing_with_one_click(
     assert len(made) == 1 and made[0]["answer_text"] == "支持，信用卡和花呗都可以。"
 
 
+def test_a_question_to_improve_offers_only_entries_its_site_gets(
+        appliance: Appliance, owner, new_page) -> None:
+    client, setup = owner
+    company, site = setup["company"]["id"], setup["site"]["id"]
+    other = client.post("/api/sites", json={"name": "二号站", "url": "https://s2.example",
+                                            "company_id": company}).json()["site"]["id"]
+    shared = add_entry(client, company, **FREIGHT)
+    add_entry(client, company, question="运费（二号站）怎么收？", answer="二号站包邮",
+              site_id=other)
+    add_entry(client, company, question="运费（停用）怎么收？", answer="停用", enabled=False)
+    mine = add_entry(client, company, question="运费（本站）怎么收？", answer="本站", site_id=site)
+    decision, _ = ask_the_bot(appliance, site, "你们支持花呗分期吗")
+    assert decision.entry_id is None
+    page = signed_in(new_page, appliance, "#/kb/improve")
+    row = page.locator('[data-test="kb-improve-row"]', has_text="你们支持花呗分期吗")
+    row.locator('[data-test="kb-improve-phrasing"]').click()
+    hook(page, "kb-improve-search").fill("运费")
+    results = page.locator('[data-test="kb-improve-result"]')
+    page.locator('[data-test="kb-improve-result"]', has_text="运费（本站）").wait_for()
+    assert sorted(int(r.get_attribute("data-id") or 0) for r in results.all()) == sorted(
+        [shared["id"], mine["id"]])
+    # A new entry for it may be for the whole company or for the question's site only.
+    page.reload()
+    row.locator('[data-test="kb-improve-entry"]').click()
+    options = row.locator('[data-test="kb-site"] option')
+    options.first.wait_for(state="attached")
+    assert [o.get_attribute("value") for o in options.all()] == ["", str(site)]
+
+
 def test_testing_the_bot_shows_its_decision_and_the_site_sets_when_it_answers(
         appliance: Appliance, owner, new_page) -> None:
     client, setup = owner

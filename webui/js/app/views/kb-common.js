@@ -69,10 +69,12 @@ export function kbHeader(ctx, kb, active, { actions = [], lead = null, title = t
     pageHeader(title, { lead, actions: [picker, ...actions].filter(Boolean) }), tabs);
 }
 
-/** Entries of the company matching `q` (for pickers), at most `limit`. */
-export async function searchEntries(ctx, companyId, q, limit = 8) {
+/** Entries of the company matching `q` (for pickers), at most `limit`; with `siteId` only
+ * those that site gets (its own and the company-wide ones). */
+export async function searchEntries(ctx, companyId, q, limit = 8, siteId = null) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (q.trim()) params.set('q', q.trim().slice(0, 100));
+  if (siteId) params.set('site_id', String(siteId));
   const { entries } = await ctx.api.get(`/api/companies/${companyId}/kb/entries?${params}`);
   return entries;
 }

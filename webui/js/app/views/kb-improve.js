@@ -21,13 +21,24 @@ function when(iso) {
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleString(document.documentElement.lang);
 }
 
+/** Whether the question's site gets the entry: enabled, and company-wide or of that site. */
+function serves(entry, question) {
+  return entry.enabled && (entry.site_id === null || entry.site_id === question.site_id);
+}
+
+/** The knowledge base with only the sites a new entry for the question may name. */
+function servingKb(kb, question) {
+  return { ...kb, sites: kb.sites.filter((site) => site.id === question.site_id) };
+}
+
 /** A new entry from the question: its text as the question, an answer to write. */
 function entryPanel(ctx, kb, question, done) {
   const editor = createAnswerEditor('');
   const save = button(t('kb.improve.saveEntry'), null, { kind: 'primary', type: 'submit', test: 'kb-improve-save-entry' });
   const form = h('form', { class: 'form kb-improve-panel', novalidate: true, 'data-test': 'kb-improve-entry-form' },
     errorBox(),
-    h('div', { class: 'form-grid' }, entryFields(kb, { question: cut(question.text, 200), phrasings: [], category: '',
+    // The new entry must reach the question's site: the whole company or that site only.
+    h('div', { class: 'form-grid' }, entryFields(servingKb(kb, question), { question: cut(question.text, 200), phrasings: [], category: '',
       site_id: null, enabled: true }, [], editor, { withEnabled: false })),
     h('div', { class: 'form-actions' }, save));
   form.addEventListener('submit', async (event) => {
@@ -55,10 +66,12 @@ function phrasingPanel(ctx, kb, question, done) {
     const mine = ++ticket;
     let entries;
     try {
-      entries = await searchEntries(ctx, kb.company.id, search.value);
+      // Only entries the question's visitors get (the server refuses any other).
+      entries = (await searchEntries(ctx, kb.company.id, search.value, 8, question.site_id)).filter((e) => e.enabled);
       // The voted-down entry first: the question is most likely another way to ask it.
       if (question.entry_id && !entries.some((e) => e.id === question.entry_id)) {
-        entries.unshift((await ctx.api.get(`/api/kb/entries/${question.entry_id}`)).entry);
+        const voted = (await ctx.api.get(`/api/kb/entries/${question.entry_id}`)).entry;
+        if (serves(voted, question)) entries.unshift(voted);
       }
     } catch (error) {
       if (mine === ticket) showFormError(form, errorMessage(error, t));
