@@ -72,6 +72,8 @@ class FakeModel:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.reply: Callable[[dict], Reply] = lambda body: (200, completion("NO_ANSWER"), 0)
+        self.trickle: float | None = None  # seconds between the body's bytes, if set
+        self.hung_up_at: float | None = None  # when the appliance closed a trickled reply
         model = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -88,9 +90,15 @@ class FakeModel:
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(out)))
                     self.end_headers()
-                    self.wfile.write(out)
-                except OSError:
-                    pass  # the appliance gave up waiting (the timeout scenario)
+                    if model.trickle is None:
+                        self.wfile.write(out)
+                        return
+                    for byte in out:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(model.trickle)
+                except OSError:  # the appliance gave up waiting (the timeout scenarios)
+                    model.hung_up_at = time.monotonic()
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -971,3 +979,21 @@ def test_a_sigkill_between_the_two_writes_keeps_the_message_and_the_next_start_a
         assert len(fake_model.requests) == 1  # not asked again
     finally:
         server.kill()
+
+
+def test_a_reply_trickled_byte_by_byte_is_given_up_at_the_deadline(world, fake_model) -> None:
+    """The call's own deadline, not only its caller's: the connection is dropped, so no
+    thread lingers reading an endpoint that never finishes."""
+    owner, company = world["owner"], world["company"]
+    use_model(owner, company, fake_model, enabled=False, timeout_seconds=1)
+    fake_model.reply = lambda body: (200, completion("OK " * 100), 0)
+    fake_model.trickle = 0.1  # 30 s for the whole body
+    started = time.monotonic()
+    test = owner.post(f"/api/companies/{company}/bot/llm/test", json={}).json()["test"]
+    assert test["status"] == "timeout", test
+    assert time.monotonic() - started < 3
+    deadline = time.monotonic() + 5
+    while fake_model.hung_up_at is None:
+        assert time.monotonic() < deadline, "the call kept reading after its deadline"
+        time.sleep(0.05)
+    assert fake_model.hung_up_at - started < 3
