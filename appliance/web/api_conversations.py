@@ -15,7 +15,13 @@ from appliance.services import actions, canned, inbox, search, uploads
 from appliance.services import conversations as conv_service
 from appliance.services.devices import describe
 from appliance.services.participants import AgentSide, read
-from appliance.web.http import read_json, require_principal, services, uploaded_file
+from appliance.web.http import (
+    query_int,
+    read_json,
+    require_principal,
+    services,
+    uploaded_file,
+)
 from appliance.wire.accounts import colleague_json
 from appliance.wire.conversations import (
     attachment_json,
@@ -34,13 +40,6 @@ def _ok(body: dict[str, Any], status: int = 200) -> HTTPResponse:
     return json(body, status=status, ensure_ascii=False)
 
 
-def _int_arg(request: Request, name: str, default: int | None, maximum: int) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    return v.clean_digits(raw, name, 0, maximum)
-
-
 @bp.get("/conversations")
 async def list_conversations(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
@@ -54,8 +53,8 @@ async def list_conversations(request: Request) -> HTTPResponse:
                           field="before") from exc
     found = await inbox.list_for_agent(
         services(request), actor, request.args.get("view", "open"),
-        _int_arg(request, "site_id", None, 2**62), before,
-        _int_arg(request, "limit", 50, 200) or 50)
+        query_int(request, "site_id", None, 2**62), before,
+        query_int(request, "limit", 50, 200) or 50)
     exchanges = await inbox.bot_exchanges(services(request), found)
     return _ok({"conversations": [conversation_json(c, bot_exchange=exchanges.get(c.id))
                                   for c in found]})
@@ -82,9 +81,9 @@ async def messages(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     svc = services(request)
     conversation = await conv_service.access_conversation(svc, actor, conversation_id)
-    after = _int_arg(request, "after_seq", 0, 2**62) or 0
+    after = query_int(request, "after_seq", 0, 2**62) or 0
     result = await conv_service.sync(svc, conversation, after, for_visitor=False)
-    limit = _int_arg(request, "limit", 200, 1000) or 200
+    limit = query_int(request, "limit", 200, 1000) or 200
     return _ok({"messages": [message_json(m) for m in result.messages[:limit]],
                 "last_seq": result.last_seq})
 
@@ -159,8 +158,8 @@ async def upload(request: Request, conversation_id: int) -> HTTPResponse:
 async def search_messages(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     found = await search.search(services(request), actor, request.args.get("q", ""),
-                                _int_arg(request, "site_id", None, 2**62),
-                                _int_arg(request, "limit", 50, 200) or 50)
+                                query_int(request, "site_id", None, 2**62),
+                                query_int(request, "limit", 50, 200) or 50)
     return _ok({"results": [search_result_json(m, site_id) for m, site_id in found]})
 
 
@@ -175,7 +174,7 @@ async def agents(request: Request) -> HTTPResponse:
 async def list_canned(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     found = await canned.list_for(services(request), actor,
-                                  _int_arg(request, "site_id", None, 2**62))
+                                  query_int(request, "site_id", None, 2**62))
     return _ok({"canned_replies": [canned_json(r) for r in found]})
 
 

@@ -4,12 +4,18 @@ import { errorMessage } from '../../errors.js';
 import { errorBox, field, input, select, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { lastDays, reportRows } from '../../customers/model.js';
+import { addDays, todayIn } from '../../reports/dates.js';
 import { hrefFor } from '../../routes.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
 import { leadList } from './customer.js';
 import { companyPicker, currentCompany } from './customers.js';
 
 let range = null;
+
+/** `days` calendar days ending with `last` (a `YYYY-MM-DD`). */
+function daysUpTo(last, days) {
+  return { from: addDays(last, -(days - 1)), to: last };
+}
 
 function rangeForm(ctx, current) {
   const form = h('form', { class: 'form form-inline no-print', novalidate: true }, errorBox(),
@@ -51,8 +57,10 @@ function figures(report) {
  * The report of one company, from `base` (`/api/companies/<id>` or `/api/portal`): figures, breakdowns, the
  * leads, downloads and a print button (the page prints without the app's frame).
  */
-export async function reportPage(ctx, { base, title, actions = [] }) {
-  range ??= { ...lastDays(30), grain: 'day' };
+export async function reportPage(ctx, { base, title, actions = [], timeZone = null }) {
+  // The last 30 days as the company counts them: "today" is the company's, not the browser's
+  // (an outsourced desk or a laptop on UTC would otherwise leave the company's today out).
+  range ??= { ...(timeZone ? daysUpTo(todayIn(timeZone), 30) : lastDays(30)), grain: 'day' };
   const query = new URLSearchParams({ from: range.from, to: range.to, grain: range.grain });
   const form = rangeForm(ctx, range);
   let answer;
@@ -92,7 +100,7 @@ export async function leadsView(ctx) {
   const { companies } = await ctx.api.get('/api/companies');
   const company = currentCompany(companies);
   if (!company) return page(pageHeader(t('leads.title')), emptyState(t('customers.noCompany')));
-  return reportPage(ctx, { base: `/api/companies/${company.id}`, title: t('report.title'),
+  return reportPage(ctx, { base: `/api/companies/${company.id}`, title: t('report.title'), timeZone: company.settings?.timezone,
     actions: [companyPicker(ctx, companies, company), h('a', { class: 'button button-small', href: hrefFor('reports', { kind: 'chats' }),
       'data-test': 'reports-more' }, t('reports.more'))].filter(Boolean) });
 }

@@ -22,7 +22,8 @@ export async function portalView(ctx) {
     ctx.api.get('/api/portal/conversations?limit=50')]);
   const more = h('a', { class: 'button button-small', href: hrefFor('portal-reports', { kind: 'chats' }), 'data-test': 'reports-more' },
     t('reports.more'));
-  const report = await reportPage(ctx, { base: '/api/portal', title: t('portal.title', { company: company.name }), actions: [more] });
+  const report = await reportPage(ctx, { base: '/api/portal', title: t('portal.title', { company: company.name }), actions: [more],
+    timeZone: company.settings?.timezone });
   report.append(section(t('portal.conversations'), conversationList(conversations), { test: 'portal-conversations',
     className: 'no-print' }));
   return report;
