@@ -318,7 +318,8 @@ def test_testing_the_bot_shows_its_decision_and_the_site_sets_when_it_answers(
     result = hook(page, "kb-test-result")
     result.wait_for()
     assert result.get_attribute("data-action") == "answer"
-    assert re.search(r"置信度：\d+%", hook(page, "kb-test-confidence").inner_text())
+    # A weighted score, not a probability (api.md: it can exceed 1): shown as a number.
+    assert re.fullmatch(r"置信度得分：\d+\.\d\d", hook(page, "kb-test-confidence").inner_text())
     assert hook(page, "kb-test-candidate").first.get_attribute("data-id") == str(shipping["id"])
     hook(page, "kb-test-answer").get_by_text("付款后24小时内发货。").wait_for()
     hook(page, "kb-test-text").fill("转人工")

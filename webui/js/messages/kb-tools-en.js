@@ -69,7 +69,7 @@ export default {
   'kb.test.intent.handover': '(the visitor asks for a person or complains)',
   'kb.test.intent.small_talk': '(a greeting, thanks or chit-chat)',
   'kb.test.intent.empty': '(nothing to go by)',
-  'kb.test.confidence': 'Confidence: {value}',
+  'kb.test.confidence': 'Confidence score: {value}',
   'kb.test.coverage': 'covers {value}',
   'kb.test.score': 'score {value}',
   'kb.test.answeredWith': 'the answer',

@@ -69,7 +69,7 @@ export default {
   'kb.test.intent.handover': '（访客要求人工或在投诉）',
   'kb.test.intent.small_talk': '（问候、感谢或闲聊）',
   'kb.test.intent.empty': '（没有可用的内容）',
-  'kb.test.confidence': '置信度：{value}',
+  'kb.test.confidence': '置信度得分：{value}',
   'kb.test.coverage': '覆盖 {value}',
   'kb.test.score': '得分 {value}',
   'kb.test.answeredWith': '回答用的条目',

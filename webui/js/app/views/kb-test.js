@@ -29,7 +29,7 @@ export function decisionView(kb, decision) {
     h('p', { class: 'kb-decision-head' },
       h('strong', { 'data-test': 'kb-test-action' }, t(`kb.test.action.${decision.action}`)), ' ',
       h('span', { class: 'muted' }, t(`kb.test.intent.${decision.intent}`))),
-    h('p', { 'data-test': 'kb-test-confidence' }, t('kb.test.confidence', { value: percent(decision.confidence) })),
+    h('p', { 'data-test': 'kb-test-confidence' }, t('kb.test.confidence', { value: Number(decision.confidence).toFixed(2) })),
     decision.candidates.length
       ? h('ol', { class: 'list' }, decision.candidates.map((c, i) => candidateRow(kb, c, i, decision)))
       : h('p', { class: 'muted' }, t('kb.test.noCandidates')));
