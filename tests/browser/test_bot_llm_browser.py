@@ -74,3 +74,45 @@ def test_the_owner_sets_the_model_and_the_agent_sees_its_sources(
     assert "付款后24小时内发货" in said.locator(".msg-text").inner_text()
     assert said.locator(".msg-text b").count() == 0
     screenshot(agent, "console-llm-sources")
+
+
+def test_another_address_without_a_key_says_the_saved_key_is_removed(
+        appliance: Appliance, shop, new_page, fake_model) -> None:  # noqa: F811
+    """The key belongs to its address: once the owner types another one, the page says the
+    saved key will not go there and saving removes it; the endpoint gets no key."""
+    other = FakeModel()
+    try:
+        admin = new_page()
+        log_in(admin, appliance.url, "boss@example.com", OWNER_PASSWORD)
+        admin.goto(f"{appliance.url}/app/#/kb/llm")
+        t(admin, "kb-llm").wait_for()
+        t(admin, "kb-llm-base-url").fill(fake_model.base_url)
+        t(admin, "kb-llm-model").fill("qwen2.5:7b")
+        t(admin, "kb-llm-api-key").fill(KEY)
+        t(admin, "kb-llm-save").click()
+        key = "document.querySelector('[data-test=\"kb-llm-api-key\"]')"
+        admin.wait_for_function(f"() => {key}?.placeholder.includes('WXYZ')")
+        notice = t(admin, "kb-llm-key-dropped")
+        assert notice.is_hidden()
+        t(admin, "kb-llm-base-url").fill(other.base_url)
+        notice.wait_for(state="visible")
+        assert "密钥不会发送到新地址" in notice.inner_text()
+        assert admin.evaluate(f"() => {key}.placeholder") == "请填写新地址的密钥"
+        t(admin, "kb-llm-base-url").fill(fake_model.base_url + "/")  # the same address
+        notice.wait_for(state="hidden")
+        t(admin, "kb-llm-base-url").fill(other.base_url)
+        t(admin, "kb-llm-api-key").fill("sk-typed")  # a key for the new address
+        notice.wait_for(state="hidden")
+        t(admin, "kb-llm-api-key").fill("")
+        notice.wait_for(state="visible")
+        screenshot(admin, "kb-llm-key-dropped")
+        other.reply = lambda body: (200, completion("OK"), 0)
+        t(admin, "kb-llm-test").click()
+        t(admin, "kb-llm-test-result").wait_for()
+        t(admin, "kb-llm-save").click()
+        admin.wait_for_function(f"() => {key}?.placeholder === '未设置密钥'")
+        assert t(admin, "kb-llm-key-dropped").is_hidden()
+        assert len(other.requests) == 1 and "Authorization" not in other.requests[0]["headers"]
+        assert fake_model.requests == []
+    finally:
+        other.close()
