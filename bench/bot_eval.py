@@ -255,7 +255,8 @@ def tune(asked: list[Asked], faq_ids: dict[int, str], tie_margin: float = 0.0
     best: tuple[float, Thresholds] = (-1.0, Thresholds())
     names = [*RANKING_GRID, *CONFIDENCE_GRID]
     for values in itertools.product(*RANKING_GRID.values(), *CONFIDENCE_GRID.values()):
-        base = Thresholds(**dict(zip(names, values, strict=True)), tie_margin=tie_margin)
+        weights: dict[str, Any] = dict(zip(names, values, strict=True))
+        base = Thresholds(**weights, tie_margin=tie_margin)
         ranked = [rank(a.candidates, base) if a.intent is Intent.QUESTION else []
                   for a in asked]
         sure = [confidence(r, base) for r in ranked]
