@@ -9,6 +9,7 @@ suggestions use.
     python bench/bot_eval.py                        # ../shared/eval/ next to the repository
     python bench/bot_eval.py --faq F --queries Q --predictions out.jsonl
     python bench/bot_eval.py --llm http://192.168.1.20:11434/v1 --llm-model qwen2.5:7b
+    python bench/bot_eval.py --no-latency --tie-margins 0.02,0.05,0.1   # the near-tie rule
 
 With `--llm` every query is also asked through `services.bot.answer_with_model`: the same
 preparation (`prepare_with_model`) and call the widget's bot makes, after the visitor's `ack`,
@@ -66,6 +67,7 @@ from appliance.domain.kb import (  # noqa: E402
     confidence,
     decide,
     rank,
+    tied,
 )
 from appliance.runtime import utc_now  # noqa: E402
 from appliance.services import bot  # noqa: E402
@@ -243,22 +245,25 @@ def best_threshold(points: list[tuple[float, bool, bool | None]], n_in: int, n_o
             index += 1
 
 
-def tune(asked: list[Asked], faq_ids: dict[int, str]) -> tuple[Thresholds, float]:
+def tune(asked: list[Asked], faq_ids: dict[int, str], tie_margin: float = 0.0
+         ) -> tuple[Thresholds, float]:
     """The settings with the best objective on `asked`, by grid over the ranking and
-    confidence weights, the minimum score and a sweep of the answer threshold."""
+    confidence weights, the minimum score and a sweep of the answer threshold, with the
+    near-tie rule at `tie_margin` (a near-tie is never answered, at any threshold)."""
     n_in = sum(1 for a in asked if a.q["expected"] is not None)
     n_out = len(asked) - n_in
     best: tuple[float, Thresholds] = (-1.0, Thresholds())
     names = [*RANKING_GRID, *CONFIDENCE_GRID]
     for values in itertools.product(*RANKING_GRID.values(), *CONFIDENCE_GRID.values()):
-        base = Thresholds(**dict(zip(names, values, strict=True)))
+        weights: dict[str, Any] = dict(zip(names, values, strict=True))
+        base = Thresholds(**weights, tie_margin=tie_margin)
         ranked = [rank(a.candidates, base) if a.intent is Intent.QUESTION else []
                   for a in asked]
         sure = [confidence(r, base) for r in ranked]
         for min_score in MIN_SCORES:
             points = []
             for a, r, c in zip(asked, ranked, sure, strict=True):
-                ok = bool(r) and r[0].score >= min_score
+                ok = bool(r) and r[0].score >= min_score and not tied(r, base)
                 expected = a.q["expected"]
                 hit = None if expected is None else bool(r) and faq_ids.get(
                     r[0].entry.id) == expected
@@ -270,12 +275,12 @@ def tune(asked: list[Asked], faq_ids: dict[int, str]) -> tuple[Thresholds, float
     return best[1], best[0]
 
 
-def leave_one_site_out(asked: list[Asked], faq_ids: dict[int, str]
+def leave_one_site_out(asked: list[Asked], faq_ids: dict[int, str], tie_margin: float = 0.0
                        ) -> tuple[list[Outcome], dict[str, Thresholds]]:
     rows: list[Outcome] = []
     chosen = {}
     for site in sorted({a.q["site"] for a in asked}):
-        settings, _ = tune([a for a in asked if a.q["site"] != site], faq_ids)
+        settings, _ = tune([a for a in asked if a.q["site"] != site], faq_ids, tie_margin)
         chosen[site] = settings
         rows += decide_all([a for a in asked if a.q["site"] == site], faq_ids, settings)
     return rows, chosen
@@ -495,9 +500,38 @@ def report(rows: list[Outcome], loso: list[Outcome], chosen: dict[str, Threshold
         print(f"  {site}: {settings}")
 
 
+def report_tie_margins(asked: list[Asked], faq_ids: dict[int, str],
+                       margins: list[float]) -> None:
+    """The near-tie rule (`Thresholds.tie_margin`: offer the top entries instead of answering
+    when the second is within that share of the best) at each margin: with the shipped
+    settings on all queries, and with each site left out (the other settings chosen again
+    under the rule), and with the margin itself chosen among them on the training sites.
+    Margin 0 is the shipped bot."""
+    candidates = [0.0, *margins]
+    groups: dict[str, list[Outcome]] = {}
+    for margin in candidates:
+        groups[f"margin {margin:g}, dev, all (shipped settings)"] = decide_all(
+            asked, faq_ids, replace(bot.THRESHOLDS, tie_margin=margin))
+        groups[f"margin {margin:g}, leave one site out"] = leave_one_site_out(
+            asked, faq_ids, margin)[0]
+    rows: list[Outcome] = []
+    chosen = {}
+    for site in sorted({a.q["site"] for a in asked}):
+        train = [a for a in asked if a.q["site"] != site]
+        settings = max((tune(train, faq_ids, m) for m in candidates), key=lambda t: t[1])[0]
+        chosen[site] = settings.tie_margin
+        rows += decide_all([a for a in asked if a.q["site"] == site], faq_ids, settings)
+    groups["margin chosen on the other sites, leave one site out"] = rows
+    table("Near-tie rule: suggest the top entries when the best two are within the margin",
+          groups)
+    print("Margins chosen with each site left out: "
+          + ", ".join(f"{site} {margin:g}" for site, margin in chosen.items()))
+
+
 async def evaluate(faq_path: Path, queries_path: Path, predictions: Path | None,
                    measure_latency: bool, show_errors: bool,
-                   llm: LlmSettings | None = None) -> None:
+                   llm: LlmSettings | None = None, tie_margins: list[float] | None = None
+                   ) -> None:
     faq, queries = read_jsonl(faq_path), read_jsonl(queries_path)
     kinds = kinds_of(queries)
     with tempfile.TemporaryDirectory(prefix="kefu-bot-eval-") as tmp:
@@ -520,6 +554,8 @@ async def evaluate(faq_path: Path, queries_path: Path, predictions: Path | None,
           f"({platform.processor() or platform.machine()}, Python {platform.python_version()})")
     report(rows, loso, chosen, shipped_fit)
     table("Baseline: character uni+bigram BM25, question + answer", baseline(faq, queries, kinds))
+    if tie_margins:
+        report_tie_margins(asked, faq_ids, tie_margins)
     if model is not None and llm is not None:
         report_model(model, rows, llm)
     if stats:
@@ -535,6 +571,13 @@ async def evaluate(faq_path: Path, queries_path: Path, predictions: Path | None,
                           f"{r.action} {r.suggested} {r.query}")
 
 
+def margins_of(text: str) -> list[float]:
+    margins = [float(part) for part in text.split(",") if part.strip()]
+    if not all(0 < m < 1 for m in margins):
+        raise argparse.ArgumentTypeError("margins are between 0 and 1")
+    return margins
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--faq", type=Path, default=DEFAULT_EVAL / "faq.jsonl")
@@ -542,6 +585,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--predictions", type=Path, help="write one JSON line per query")
     parser.add_argument("--no-latency", action="store_true", help="skip the 5,000-entry run")
     parser.add_argument("--errors", action="store_true", help="list every wrong answer")
+    parser.add_argument("--tie-margins", metavar="M,M…", type=margins_of, default=[],
+                        help="also measure the near-tie rule at these margins (0-1)")
     parser.add_argument("--llm", metavar="BASE_URL",
                         help="also measure an OpenAI-compatible endpoint (…/v1)")
     parser.add_argument("--llm-model", metavar="M", help="the model name (with --llm)")
@@ -561,7 +606,8 @@ def main(argv: list[str] | None = None) -> None:
         except Invalid as exc:
             parser.error(f"{exc.field}: {exc.message}")
     run: Callable[[], Any] = lambda: evaluate(  # noqa: E731
-        args.faq, args.queries, args.predictions, not args.no_latency, args.errors, llm)
+        args.faq, args.queries, args.predictions, not args.no_latency, args.errors, llm,
+        args.tie_margins)
     asyncio.run(run())
 
 

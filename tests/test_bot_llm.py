@@ -374,6 +374,64 @@ def test_the_stored_key_goes_only_to_the_stored_base_url_and_never_comes_back(
     assert KEY not in owner.get(f"/api/companies/{company}/bot/llm").text
 
 
+def test_a_new_base_url_saved_without_a_key_drops_the_stored_key(
+        appliance, world, fake_model, fake_model_b) -> None:
+    """A key belongs to the address it was given for: saving another `base_url` without an
+    `api_key` in the same PATCH removes the stored key (the answer says so), so the key never
+    reaches the new address, neither in the bot's calls nor in a test of the stored settings."""
+    bot_mode(world, "first")
+    owner, company = world["owner"], world["company"]
+    path = f"/api/companies/{company}/bot/llm"
+    fake_model_b.reply = cites(SHIPPING, "B：24小时内发货。")
+    a = fake_model.base_url
+    # Every kind of other address: another host, port, scheme or path, or none at all.
+    others = [fake_model_b.base_url, a.replace("127.0.0.1", "localhost"),
+              a.replace("/v1", "/v2"), a + "/x", a.replace("http://", "https://"), ""]
+    for other in others:
+        use_model(owner, company, fake_model, enabled=False)
+        r = owner.patch(path, json={"base_url": other})
+        assert r.status_code == 200, (other, r.text)
+        llm = r.json()["llm"]
+        assert llm["base_url"] == other and llm["api_key_set"] is False, other
+        assert llm["api_key_hint"] is None and owner.get(path).json()["llm"] == llm
+        # Going back to the old address does not bring the key back.
+        r = owner.patch(path, json={"base_url": a})
+        assert r.json()["llm"]["api_key_set"] is False, other
+    # The same address however written, or any other field: the key stays.
+    for body in ({"base_url": a + "/"}, {"base_url": f" {a} "}, {"model": "m2"},
+                 {"enabled": False, "timeout_seconds": 3, "max_entries": 2}):
+        use_model(owner, company, fake_model, enabled=False)
+        r = owner.patch(path, json=body)
+        assert r.json()["llm"]["api_key_set"] is True, body
+        assert r.json()["llm"]["api_key_hint"] == "WXYZ", body
+    # What the console sends (every field, the address changed, the key field left empty):
+    # the bot's call and the owner's test reach the new address without any key.
+    use_model(owner, company, fake_model)
+    r = owner.patch(path, json={"enabled": True, "base_url": fake_model_b.base_url,
+                                "model": "qwen2.5:7b", "timeout_seconds": 8, "max_entries": 4})
+    assert r.status_code == 200 and r.json()["llm"]["api_key_set"] is False
+    _, answer, _ = ask_once(appliance, world["site"], "亲，付完款多久能发货呀")
+    assert answer["body"] == "B：24小时内发货。"
+    fake_model_b.reply = lambda body: (200, completion("OK"), 0)
+    assert owner.post(f"{path}/test", json={}).json()["test"]["ok"]
+    assert len(fake_model_b.requests) == 2
+    assert all("Authorization" not in req["headers"] for req in fake_model_b.requests)
+    # A key given with the new address is the one it gets; "" (a local endpoint that needs
+    # none) is accepted as well.
+    r = owner.patch(path, json={"base_url": a, "api_key": "sk-given-for-a-0001"})
+    assert r.json()["llm"]["api_key_set"] is True and r.json()["llm"]["api_key_hint"] == "0001"
+    r = owner.patch(path, json={"base_url": fake_model_b.base_url, "api_key": "sk-for-b-0002"})
+    assert r.json()["llm"]["api_key_hint"] == "0002"
+    fake_model_b.reply = cites(SHIPPING, "B：24小时内发货。")
+    ask_once(appliance, world["site"], "亲，付完款多久能发货呀")
+    assert fake_model_b.requests[-1]["headers"]["Authorization"] == "Bearer sk-for-b-0002"
+    r = owner.patch(path, json={"base_url": a, "api_key": ""})
+    assert r.status_code == 200 and r.json()["llm"]["api_key_set"] is False
+    assert fake_model.requests == []
+    assert all(KEY not in str(req) and "sk-given-for-a" not in str(req)
+               for req in fake_model_b.requests)
+
+
 @pytest.mark.parametrize("words", [
     "您好，付款后24小时内发货。{auth} [1]",
     "您好 <b>{auth}</b> [1]",

@@ -102,6 +102,12 @@ def test_settings_checks() -> None:
     assert on.base_url == "https://api.example.com/v1" and on.api_key == "sk-abc"
     assert on.endpoint == "https://api.example.com/v1/chat/completions" and on.usable
     assert clean_llm_settings({}, on) == on
+    # The key belongs to its address: another base_url without a key drops it.
+    assert clean_llm_settings({"base_url": "https://api.example.com/v1"}, on) == on
+    assert clean_llm_settings({"base_url": "https://api.example.com/v2"}, on).api_key == ""
+    assert clean_llm_settings({"base_url": "https://evil.example/v1", "api_key": "sk-2"},
+                              on).api_key == "sk-2"
+    assert clean_llm_settings({"base_url": "", "enabled": False}, on).api_key == ""
     with pytest.raises(Invalid):
         clean_llm_settings({"enabled": True}, current)  # no address yet
     assert key_hint("sk-0123456789ab") == "89ab" and key_hint("sk-short") is None

@@ -4,6 +4,8 @@ and an index over hand-written near-neighbour entries (none of them from the eva
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from appliance.domain.kb import (
@@ -136,3 +138,23 @@ def test_a_noun_no_entry_mentions_lowers_confidence() -> None:
     settings = Thresholds(missing_weight=0.2)
     assert decide(Intent.QUESTION, unknown, settings).confidence < decide(
         Intent.QUESTION, unknown, Thresholds(missing_weight=0.0)).confidence
+
+
+def test_the_near_tie_rule_offers_the_top_entries_only_when_switched_on() -> None:
+    """`Thresholds.tie_margin` (measured in docs/benchmarks.md, off as shipped): a confident
+    best candidate whose runner-up is within the margin is offered with it, not answered."""
+    settings = Thresholds(answer=0.3, suggest=0.2, margin_weight=0.0, score_weight=0.0,
+                          reach_confidence=0.0, reach_weight=0.0, facet_bonus=0.0)
+    best = Candidate(entry(1, "退货运费谁出？"), score=4.0, coverage=0.9)
+    close = Candidate(entry(2, "退货流程是什么？"), score=3.9, coverage=0.8)  # 2.5 % behind
+    far = Candidate(entry(3, "七天无理由退货"), score=3.0, coverage=0.8)  # 25 % behind
+    third = Candidate(entry(4, "拆封能退吗？"), score=1.0, coverage=0.3)
+    assert Thresholds().tie_margin == 0.0
+    assert decide(Intent.QUESTION, [best, close], settings).action is Action.ANSWER
+    tie = replace(settings, tie_margin=0.05)
+    offered = decide(Intent.QUESTION, [third, close, best], tie)
+    assert offered.action is Action.SUGGEST and offered.entry_id is None
+    assert [c.entry.id for c in offered.candidates] == [1, 2, 4]
+    assert decide(Intent.QUESTION, [best, far], tie).entry_id == 1  # a clear lead: answered
+    assert decide(Intent.QUESTION, [best], tie).entry_id == 1  # alone: answered
+    assert decide(Intent.QUESTION, [best, close], replace(tie, tie_margin=0.02)).entry_id == 1

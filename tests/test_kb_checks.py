@@ -166,6 +166,49 @@ def test_q_is_matched_literally_not_as_a_like_pattern(world) -> None:
         assert [e["id"] for e in entries(owner, a, q=q)] == [e["id"] for e in expected], q
 
 
+def test_q_matches_the_answers_visible_text_not_its_markup(world) -> None:
+    """Tag names, attribute names and values (addresses, titles, alt text) and the entities
+    of an answer's HTML find nothing; its visible text does, also across tags, with entities
+    read as the characters they stand for. Kept through edits and imports."""
+    owner, a = world["owner"], world["a"]
+    link = add(owner, a, question="怎么查物流？", answer=(
+        '<p>请点<a href="https://track.example/order?id=7" title="物流查询页">这里</a>'
+        "查询物流</p>"))
+    bold = add(owner, a, question="多久发货？",
+               answer="<p>付款后<strong>24小时</strong>内发货<br>节假日顺延</p>")
+    amp = add(owner, a, question="有哪些型号？",
+              answer="<p>A &amp; B 两款 &lt;通用&gt; 5 &gt; 3</p>")
+    image = add(owner, a, question="尺码表？", answer=(
+        '<p>见下图</p><img src="https://cdn.example/size-chart.png" alt="尺码对照" width="300">'))
+    words = add(owner, a, question="材质？", answer="<ul><li>Strong 款：加厚 href 布</li></ul>")
+    assert "<strong>" in bold["answer"] and "&amp;" in amp["answer"]  # kept as markup
+    for q, expected in (
+            # markup: tag names, attribute names and values, entities as written
+            ("strong", [words]), ("<strong>", []), ("href", [words]), ("a href", []),
+            ("<p>", []), ("</p", []), ("br", []), ("li>", []), ("ul", []), ("title", []),
+            ("物流查询页", []), ("track.example", []), ("https://", []), ("id=7", []),
+            ("img", []), ("src", []), ("size-chart", []), ("alt", []), ("尺码对照", []),
+            ("width", []), ("300", []), ("amp", []), ("&amp;", []), ("&lt;", []), ("gt;", []),
+            # visible text, across tags, entities as characters, LIKE still literal
+            ("这里查询物流", [link]), ("24小时内发货", [bold]), ("节假日", [bold]),
+            ("A & B", [amp]), ("&", [amp]), ("<通用>", [amp]), ("5 > 3", [amp]),
+            ("见下图", [image]), ("strong 款", [words]), ("STRONG", [words]),
+            ("%", []), ("_", []), ("24%", [])):
+        assert [e["id"] for e in entries(owner, a, q=q)] == [e["id"] for e in expected], q
+    # An edited answer is searched by its new text; the question still matches as before.
+    r = owner.patch(f"/api/kb/entries/{bold['id']}", json={"answer": "<em>48小时</em>内发货"})
+    assert r.status_code == 200, r.text
+    assert [e["id"] for e in entries(owner, a, q="48小时内")] == [bold["id"]]
+    assert entries(owner, a, q="24小时") == [] and entries(owner, a, q="em") == []
+    assert [e["id"] for e in entries(owner, a, q="多久发货")] == [bold["id"]]
+    # Imported entries too.
+    r = owner.post(f"/api/companies/{a}/kb/import", files={"file": ("kb.jsonl", (
+        '{"question": "退货地址？", "answer": "<p>寄到<b>杭州仓</b></p>"}\n').encode())})
+    assert r.status_code in (200, 201), r.text
+    assert [e["question"] for e in entries(owner, a, q="寄到杭州仓")] == ["退货地址？"]
+    assert [e["question"] for e in entries(owner, a, q="<b>")] == []
+
+
 def test_a_site_filter_of_another_company_is_refused(world) -> None:
     owner, a = world["owner"], world["a"]
     add(owner, a, question="公共问题？", answer="所有站")

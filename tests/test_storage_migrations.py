@@ -228,3 +228,45 @@ def test_shipped_migrations_are_numbered_in_order() -> None:
     assert versions == list(range(1, len(MIGRATIONS) + 1))
     assert LATEST_VERSION == versions[-1]
     assert all(m.name.strip() for m in MIGRATIONS)
+
+
+def test_migration_15_fills_in_the_visible_text_of_saved_answers(tmp_path: Path) -> None:
+    """Entries saved before migration 15 are found by their answers' visible text, and not by
+    their markup, as soon as the database is upgraded."""
+    from appliance.storage import kb as kb_store
+
+    path = tmp_path / "kefu.db"
+    before_15 = tuple(m for m in MIGRATIONS if m.version < 15)
+    migrate(path, tmp_path / "backups", now=NOW, migrations=before_15)
+    add_company(path, "Acme")
+    answers = ['<p>请点<a href="https://track.example/q" rel="noopener">这里</a>查询</p>',
+               "付款后<strong>24小时</strong>内发货", "<p>A &amp; B &lt;通用&gt;</p>", ""]
+    conn = connect(path)
+    try:
+        conn.executemany(
+            'INSERT INTO "kb_entry" ("company_id", "question", "phrasings", "answer", '
+            '"category", "enabled", "created_at", "updated_at") '
+            "VALUES (1, ?, '[]', ?, '', 1, ?, ?)",
+            [(f"问题{n}", answer, str(NOW), str(NOW)) for n, answer in enumerate(answers)])
+    finally:
+        conn.close()
+
+    report = migrate(path, tmp_path / "backups", now=NOW)
+
+    assert report.applied == tuple(m.version for m in MIGRATIONS if m.version >= 15)
+    assert report.backup is not None  # the entries were backed up first
+    assert query(path, 'SELECT "answer_text" FROM "kb_entry" ORDER BY "id"') == [
+        ("请点这里查询",), ("付款后24小时内发货",), ("A & B <通用>",), ("",)]
+    database = Database(path)
+    database.start()
+    try:
+        async def found(text: str) -> list[int]:
+            _, entries = await database.read(lambda: kb_store.list_entries(1, text=text))
+            return [e.id for e in entries]
+
+        for text, ids in (("这里查询", [1]), ("24小时内", [2]), ("&", [3]), ("<通用>", [3]),
+                          ("href", []), ("track.example", []), ("strong", []), ("amp", []),
+                          ("&lt;", []), ("<p>", []), ("问题", [1, 2, 3, 4])):
+            assert asyncio.run(found(text)) == ids, text
+    finally:
+        database.close()

@@ -98,8 +98,10 @@ def clean_api_key(value: Any) -> str:
 
 
 def clean_llm_settings(data: Any, current: LlmSettings) -> LlmSettings:
-    """`current` with the fields present in `data` (a PATCH) checked and applied. An absent
-    `api_key` keeps the stored one; `""` removes it."""
+    """`current` with the fields present in `data` (a PATCH, or the fields a test tries)
+    checked and applied. An absent `api_key` keeps the stored one, `""` removes it; but a key
+    belongs to its address: a `base_url` other than the stored one (after cleaning) without
+    an `api_key` beside it removes the stored key, so that it never goes to the new address."""
     body = v.only_fields(data, FIELDS)
     changes: dict[str, Any] = {}
     if "enabled" in body:
@@ -116,6 +118,8 @@ def clean_llm_settings(data: Any, current: LlmSettings) -> LlmSettings:
     if "max_entries" in body:
         changes["max_entries"] = v.clean_int(body["max_entries"], "max_entries",
                                              ENTRIES_MIN, ENTRIES_MAX)
+    if changes.get("base_url", current.base_url) != current.base_url and "api_key" not in body:
+        changes["api_key"] = ""
     settings = replace(current, **changes)
     if settings.enabled and not settings.base_url:
         raise Invalid("set base_url before turning the endpoint on", field="base_url")

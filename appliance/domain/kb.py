@@ -136,6 +136,9 @@ class Thresholds:
     score_weight: float = 0.1    # confidence: + score_weight × ln(1 + score)
     reach_confidence: float = 0.3  # confidence: + reach_confidence × reach
     missing_weight: float = 0.0  # confidence: − missing_weight × the rarest word it lacks
+    # Near-tie: when the second candidate's ranking score is within this share of the best
+    # one's, offer the top entries instead of answering (0: off; measured, docs/benchmarks.md).
+    tie_margin: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +190,14 @@ def confidence(ranked: Sequence[Candidate], thresholds: Thresholds = Thresholds(
     return sure
 
 
+def tied(ranked: Sequence[Candidate], thresholds: Thresholds) -> bool:
+    """Whether the two best candidates are too close to pick one (`Thresholds.tie_margin`)."""
+    if thresholds.tie_margin <= 0 or len(ranked) < 2:
+        return False
+    top = adjusted(ranked[0], thresholds)
+    return top > 0 and (top - adjusted(ranked[1], thresholds)) / top < thresholds.tie_margin
+
+
 def decide(intent: Intent, candidates: Sequence[Candidate], thresholds: Thresholds) -> Decision:
     if intent is Intent.HANDOVER or intent is Intent.EMPTY:
         return Decision(Action.HANDOVER, intent=intent)
@@ -196,7 +207,7 @@ def decide(intent: Intent, candidates: Sequence[Candidate], thresholds: Threshol
     sure = confidence(ranked, thresholds)
     score = ranked[0].score if ranked else 0.0
     top = tuple(ranked[: thresholds.suggestions])
-    if sure >= thresholds.answer and score >= thresholds.min_score:
+    if sure >= thresholds.answer and score >= thresholds.min_score and not tied(ranked, thresholds):
         return Decision(Action.ANSWER, (ranked[0],), sure, considered=top)
     if sure >= thresholds.suggest and score >= thresholds.min_score / 2:
         return Decision(Action.SUGGEST, top, sure, considered=top)

@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -93,16 +93,6 @@ async def check_save(svc: Services, actor: User, company_id: int, data: Any) -> 
     return saved
 
 
-def tried_settings(data: Any, current: LlmSettings) -> LlmSettings:
-    """The settings a test uses: `current` with the fields in `data`. The stored key goes
-    only to the stored `base_url`: a test of another address uses the `api_key` given with
-    it, or none."""
-    settings = clean_llm_settings(data, current)
-    if settings.base_url != current.base_url and "api_key" not in data:
-        settings = replace(settings, api_key="")
-    return settings
-
-
 def shown(text: str, *keys: str) -> str:
     """An endpoint's words as the owner sees them: every key masked, then shortened (so
     that no cut leaves part of a key), on one line."""
@@ -116,7 +106,7 @@ async def check_test(svc: Services, actor: User, company_id: int, data: Any) -> 
     """One small call to the endpoint with the stored settings, or with the fields in `data`
     in their place (not saved: an owner can try before saving)."""
     current = await access_settings(svc, actor, company_id)
-    settings = tried_settings(data, current)
+    settings = clean_llm_settings(data, current)  # another base_url gets no stored key
     if not settings.base_url or not settings.model:
         return Outcome("not_configured", detail="set base_url and model first")
     keys = (settings.api_key, current.api_key)

@@ -22,6 +22,7 @@ from appliance.domain.kb import (
     ImproveReason,
     KbEntry,
     SynonymGroup,
+    plain_text,
     question_key,
 )
 from appliance.storage.tables import (
@@ -75,9 +76,10 @@ def list_entries(company_id: int, *, site_id: int | None = None, text: str = "",
         where &= KbEntryRow.category == category
     if text:
         # contains() escapes LIKE's % and _ (and the escape character): user text is
-        # matched as it is, never as a pattern.
+        # matched as it is, never as a pattern. The answer is matched by its visible text:
+        # its markup (tag and attribute names, addresses, entities) finds nothing.
         where &= (KbEntryRow.question.contains(text) | _has_phrasing_with(text)
-                  | KbEntryRow.answer.contains(text))
+                  | KbEntryRow.answer_text.contains(text))
     query = KbEntryRow.select().where(where)
     total = query.count()
     rows = query.order_by(KbEntryRow.id).offset(offset).limit(limit)
@@ -107,6 +109,8 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
         columns["phrasings"] = json.dumps(list(columns["phrasings"]), ensure_ascii=False)
     if "site_id" in columns:
         columns["site"] = columns.pop("site_id")
+    if "answer" in columns:
+        columns["answer_text"] = plain_text(columns["answer"])
     return columns
 
 

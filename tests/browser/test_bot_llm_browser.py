@@ -5,6 +5,8 @@ came from, and the visitor never does."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest import OWNER_PASSWORD, Appliance
 from test_bot_llm import KEY, SHIPPING, FakeModel, cites, completion
@@ -23,21 +25,30 @@ def fake_model():
     model.close()
 
 
-def test_the_owner_sets_the_model_and_the_agent_sees_its_sources(
-        appliance: Appliance, shop, new_page, fake_model) -> None:  # noqa: F811
+KEY_FIELD = "document.querySelector('[data-test=\"kb-llm-api-key\"]')"
+
+
+def save_endpoint(new_page, appliance: Appliance, model: FakeModel, *, enabled: bool) -> Any:
+    """The owner, logged in on 知识库 → 大模型回答, saves `model`'s address with KEY: the page
+    then shows only the key's last 4 characters."""
     admin = new_page()
     log_in(admin, appliance.url, "boss@example.com", OWNER_PASSWORD)
     admin.goto(f"{appliance.url}/app/#/kb/llm")
     t(admin, "kb-llm").wait_for()
-    t(admin, "kb-llm-base-url").fill(fake_model.base_url)
+    t(admin, "kb-llm-base-url").fill(model.base_url)
     t(admin, "kb-llm-model").fill("qwen2.5:7b")
     t(admin, "kb-llm-api-key").fill(KEY)
-    t(admin, "kb-llm-enabled").check()
+    if enabled:
+        t(admin, "kb-llm-enabled").check()
     t(admin, "kb-llm-save").click()
+    admin.wait_for_function(f"() => {KEY_FIELD}?.placeholder.includes('WXYZ')")
+    return admin
+
+
+def test_the_owner_sets_the_model_and_the_agent_sees_its_sources(
+        appliance: Appliance, shop, new_page, fake_model) -> None:  # noqa: F811
+    admin = save_endpoint(new_page, appliance, fake_model, enabled=True)
     key_field = t(admin, "kb-llm-api-key")
-    admin.wait_for_function(
-        "() => document.querySelector('[data-test=\"kb-llm-api-key\"]')?.placeholder"
-        ".includes('WXYZ')")
     assert key_field.input_value() == ""  # the key is never put back in the page
     assert KEY not in admin.content()
     fake_model.reply = lambda body: (200, completion("OK"), 0)
@@ -74,3 +85,36 @@ def test_the_owner_sets_the_model_and_the_agent_sees_its_sources(
     assert "付款后24小时内发货" in said.locator(".msg-text").inner_text()
     assert said.locator(".msg-text b").count() == 0
     screenshot(agent, "console-llm-sources")
+
+
+def test_another_address_without_a_key_says_the_saved_key_is_removed(
+        appliance: Appliance, shop, new_page, fake_model) -> None:  # noqa: F811
+    """The key belongs to its address: once the owner types another one, the page says the
+    saved key will not go there and saving removes it; the endpoint gets no key."""
+    other = FakeModel()
+    try:
+        admin = save_endpoint(new_page, appliance, fake_model, enabled=False)
+        notice = t(admin, "kb-llm-key-dropped")
+        assert notice.is_hidden()
+        t(admin, "kb-llm-base-url").fill(other.base_url)
+        notice.wait_for(state="visible")
+        assert "密钥不会发送到新地址" in notice.inner_text()
+        assert admin.evaluate(f"() => {KEY_FIELD}.placeholder") == "请填写新地址的密钥"
+        t(admin, "kb-llm-base-url").fill(fake_model.base_url + "/")  # the same address
+        notice.wait_for(state="hidden")
+        t(admin, "kb-llm-base-url").fill(other.base_url)
+        t(admin, "kb-llm-api-key").fill("sk-typed")  # a key for the new address
+        notice.wait_for(state="hidden")
+        t(admin, "kb-llm-api-key").fill("")
+        notice.wait_for(state="visible")
+        screenshot(admin, "kb-llm-key-dropped")
+        other.reply = lambda body: (200, completion("OK"), 0)
+        t(admin, "kb-llm-test").click()
+        t(admin, "kb-llm-test-result").wait_for()
+        t(admin, "kb-llm-save").click()
+        admin.wait_for_function(f"() => {KEY_FIELD}?.placeholder === '未设置密钥'")
+        assert t(admin, "kb-llm-key-dropped").is_hidden()
+        assert len(other.requests) == 1 and "Authorization" not in other.requests[0]["headers"]
+        assert fake_model.requests == []
+    finally:
+        other.close()

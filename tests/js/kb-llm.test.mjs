@@ -1,7 +1,7 @@
 // The model endpoint's form: the key is sent only when typed (or its removal asked); the route is a knowledge-base page.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { llmPayload } from '../../webui/js/kb/llm.js';
+import { keyDropped, llmPayload } from '../../webui/js/kb/llm.js';
 import { hrefFor, parseHash, sectionOf } from '../../webui/js/routes.js';
 
 const form = { enabled: true, base_url: ' http://192.168.1.20:11434/v1 ', model: ' qwen2.5:7b ', api_key: '', timeout_seconds: '8', max_entries: '4' };
@@ -12,6 +12,18 @@ test('an empty key field keeps the stored key; a typed one replaces it; removal 
   assert.equal(llmPayload(form, { removeKey: true }).api_key, '');
   assert.equal(llmPayload({ ...form, api_key: 'sk-new' }, { removeKey: true }).api_key, 'sk-new');
   assert.equal(llmPayload({ ...form, enabled: 'true' }).enabled, false);
+});
+
+test('another address with the key field empty goes without the stored key (the page says so)', () => {
+  const stored = { base_url: 'http://192.168.1.20:11434/v1', api_key_set: true };
+  assert.equal(keyDropped(stored, form), false); // the same address, however written
+  assert.equal(keyDropped(stored, { ...form, base_url: 'http://192.168.1.20:11434/v1//' }), false);
+  for (const other of ['https://api.deepseek.com/v1', 'http://192.168.1.20:11434/v2', 'https://192.168.1.20:11434/v1',
+    'http://192.168.1.20:8080/v1', '']) {
+    assert.equal(keyDropped(stored, { ...form, base_url: other }), true, other);
+    assert.equal(keyDropped(stored, { ...form, base_url: other, api_key: 'sk-new' }), false, other);
+    assert.equal(keyDropped({ ...stored, api_key_set: false }, { ...form, base_url: other }), false, other);
+  }
 });
 
 test('#/kb/llm is the knowledge base’s AI answers page', () => {

@@ -32,6 +32,7 @@ from appliance.storage.migrations import (
     m0012_report_aggregates,
     m0013_bot_in_conversations,
     m0014_bot_llm_settings,
+    m0015_kb_answer_text,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -52,6 +53,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0012_report_aggregates.MIGRATION,
     m0013_bot_in_conversations.MIGRATION,
     m0014_bot_llm_settings.MIGRATION,
+    m0015_kb_answer_text.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

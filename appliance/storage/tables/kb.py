@@ -26,6 +26,9 @@ class KbEntryRow(BaseTable):
     enabled = BooleanField()
     created_at = DateTimeField()
     updated_at = DateTimeField()
+    # The answer's visible text (domain/kb.py: plain_text), kept with every write of `answer`
+    # for the entries search (migration 15).
+    answer_text = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         table_name = "kb_entry"

@@ -14,3 +14,17 @@ export function llmPayload(values, { removeKey = false } = {}) {
   else if (removeKey) body.api_key = '';
   return body;
 }
+
+/** An address as the server compares it: trimmed, without trailing slashes. */
+function address(url) {
+  return String(url || '').trim().replace(/\/+$/, '');
+}
+
+/**
+ * Whether saving (or testing) the form goes without the stored key: a key belongs to the address it
+ * was given for, so another `base_url` with the key field left empty removes it (the server does the same).
+ */
+export function keyDropped(stored, values) {
+  return stored.api_key_set === true && !String(values.api_key || '').trim()
+    && address(values.base_url) !== address(stored.base_url);
+}

@@ -3,7 +3,7 @@ import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { errorBox, field, input, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
-import { llmPayload } from '../../kb/llm.js';
+import { keyDropped, llmPayload } from '../../kb/llm.js';
 import { button, emptyState, page, section } from './common.js';
 import { kbHeader, loadKb } from './kb-common.js';
 
@@ -33,10 +33,22 @@ function llmForm(ctx, company, llm) {
   const removeKey = h('input', { type: 'checkbox', name: 'remove_key', disabled: !llm.api_key_set, 'data-test': 'kb-llm-remove-key' });
   const timeout = input({ type: 'number', name: 'timeout_seconds', value: String(llm.timeout_seconds), min: '1', max: '30', step: '1', 'data-test': 'kb-llm-timeout' });
   const entries = input({ type: 'number', name: 'max_entries', value: String(llm.max_entries), min: '1', max: '8', step: '1', 'data-test': 'kb-llm-max-entries' });
+  const dropped = h('p', { class: 'alert alert-warning', role: 'status', hidden: true, 'data-test': 'kb-llm-key-dropped' },
+    t('kb.llm.key.dropped'));
   const result = h('div', { 'data-test': 'kb-llm-test-area', 'aria-live': 'polite' });
   const save = button(t('action.save'), null, { kind: 'primary', type: 'submit', test: 'kb-llm-save' });
   const values = () => ({ enabled: enabled.checked, base_url: baseUrl.value, model: model.value, api_key: apiKey.value,
     timeout_seconds: timeout.value, max_entries: entries.value });
+  // Another address with the key field empty: the stored key is not sent there and saving removes it.
+  const showKeyState = () => {
+    const gone = keyDropped(llm, values()) && !removeKey.checked;
+    dropped.hidden = !gone;
+    apiKey.placeholder = gone ? t('kb.llm.key.enterAgain') : keyState(llm);
+    if (gone) apiKey.setAttribute('aria-describedby', 'kb-llm-key-dropped');
+    else apiKey.removeAttribute('aria-describedby');
+  };
+  dropped.id = 'kb-llm-key-dropped';
+  for (const control of [baseUrl, apiKey, removeKey]) control.addEventListener('input', showKeyState);
   const test = button(t('kb.llm.test'), async () => {
     setBusy(test, true);
     result.replaceChildren(h('p', { class: 'hint' }, t('kb.llm.test.running')));
@@ -62,6 +74,7 @@ function llmForm(ctx, company, llm) {
       field({ label: t('kb.llm.key'), hint: t('kb.llm.key.hint'), control: apiKey }),
       field({ label: t('kb.llm.timeout'), hint: t('kb.llm.timeout.hint'), control: timeout }),
       field({ label: t('kb.llm.entries'), hint: t('kb.llm.entries.hint'), control: entries })),
+    dropped,
     h('label', { class: 'check-field' }, removeKey, ` ${t('kb.llm.key.remove')}`),
     h('div', { class: 'form-actions' }, save, test),
     result);
