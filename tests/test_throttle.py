@@ -112,6 +112,52 @@ def test_resends_of_stored_messages_cost_nothing(start_appliance) -> None:
     assert r.status_code == 200
 
 
+def test_a_flood_of_refused_sends_does_not_become_a_flood_of_reads(start_appliance) -> None:
+    """A refused send is looked up in case it is a resend of a stored message; those look-ups
+    have a budget of their own (as many per minute as messages), so a script sending new
+    client ids past the limit gets plain refusals, and past the budget a true resend waits its
+    turn like a new message (the widget retries after `retry_after`: nothing is lost)."""
+    appliance = start_appliance(visitor_messages_per_minute=3)
+    site = _site(appliance)
+    widget = Widget(appliance, site["widget_key"])
+    first = cid()
+    for client_id in (first, cid(), cid()):
+        r = widget.http.post("/api/widget/send", headers=widget.headers,
+                             json={"client_id": client_id, "body": "hi"})
+        assert r.status_code == 200, r.text
+    for _ in range(2):  # refused, each looked up: two of the three look-ups
+        _limited(widget.http.post("/api/widget/send", headers=widget.headers,
+                                  json={"client_id": cid(), "body": "flood"}))
+    r = widget.http.post("/api/widget/send", headers=widget.headers,
+                         json={"client_id": first, "body": "hi"})
+    assert r.status_code == 200 and r.json()["seq"] == 1  # the third: a true resend, acked
+
+    async def flood() -> list[dict]:
+        ws = await widget.connect()
+        answers = []
+        for client_id in ("c-flood-1", "c-flood-2", first):
+            await ws.send(json.dumps({"type": "send", "client_id": client_id, "body": "hi"}))
+            answers.append(await next_of(ws, "nack"))
+        await ws.close()
+        return answers
+
+    # The budget is spent: new ids and the true resend alike are refused without a look-up.
+    answers = asyncio.run(flood())
+    assert [a["client_id"] for a in answers] == ["c-flood-1", "c-flood-2", first]
+    assert all(a["error"]["code"] == "rate_limited" and a["error"]["retry_after"] >= 1
+               for a in answers)
+    assert _limited(widget.http.post("/api/widget/send", headers=widget.headers,
+                                     json={"client_id": first, "body": "hi"})) >= 1
+    other = Widget(appliance, site["widget_key"])  # budgets are per visitor
+    r = other.http.post("/api/widget/send", headers=other.headers,
+                        json={"client_id": cid(), "body": "another visitor"})
+    assert r.status_code == 200
+    conversation = r.json()["conversation_id"] - 1
+    bodies = [m["body"] for m in site["owner"].get(
+        f"/api/conversations/{conversation}/messages").json()["messages"]]
+    assert bodies == ["hi", "hi", "hi"]
+
+
 def test_messages_per_address_add_up_across_visitors(start_appliance) -> None:
     appliance = start_appliance(address_messages_per_minute=4)
     site = _site(appliance)

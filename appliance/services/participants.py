@@ -59,6 +59,14 @@ class VisitorSide:
     def sender(self) -> Sender:
         return conv_service.visitor_sender(self.visitor)
 
+    def _may_look_up(self) -> bool:
+        try:
+            self.svc.throttle.check("resend_check", visitor_id=self.visitor.id,
+                                    address=self.address)
+        except RateLimited:
+            return False
+        return True
+
     async def send(self, data: Any) -> conv_service.Sent:
         throttle, visitor_id = self.svc.throttle, self.visitor.id
         try:
@@ -66,8 +74,10 @@ class VisitorSide:
             counted = True
         except RateLimited:
             # A resend of a message already stored costs nothing, even with no tokens left:
-            # its ack was lost, and it gets the same answer as the first time.
-            if not await conv_service.already_sent(self.svc, self.visitor, data):
+            # its ack was lost, and it gets the same answer as the first time. Finding out
+            # reads the database, so the look-ups have a budget of their own.
+            if not self._may_look_up() or not await conv_service.already_sent(
+                    self.svc, self.visitor, data):
                 raise
             counted = False
         await check_not_blocked(self.svc, self.site, visitor_id, self.address)

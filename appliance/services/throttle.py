@@ -46,6 +46,11 @@ _ACTIONS: dict[str, tuple[str | None, str | None, float, str]] = {
                     "Too many new chats from your network"),
     "message": ("visitor_messages_per_minute", "address_messages_per_minute", MINUTE,
                 "Too many messages"),
+    # a message refused for "message" is looked up in the database in case it is a resend of
+    # one already stored (its ack was lost): as many look-ups as messages, in buckets of their
+    # own, so that a flood of refused sends cannot turn into a flood of reads
+    "resend_check": ("visitor_messages_per_minute", "address_messages_per_minute", MINUTE,
+                     "Too many messages"),
     "upload": ("visitor_uploads_per_hour", "address_uploads_per_hour", HOUR,
                "Too many files"),
     "left_message": ("visitor_left_messages_per_hour", "address_left_messages_per_hour", HOUR,
