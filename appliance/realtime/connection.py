@@ -22,9 +22,11 @@ OUTBOX_LIMIT = 256
 # kernel's send buffer (which grows to megabytes) never fills with it, so pings, answers and
 # live messages reach the peer within about half an interval, whatever its reading speed.
 PACED_BYTES_MIN = 16 * 1024
-PACED_BYTES_MAX = 256 * 1024
-PACED_POLL = 0.02  # seconds between looks at what the peer took, while a replay waits
-RATE_WINDOW = 0.25  # seconds over which the peer's reading speed is measured
+PACED_BYTES_MAX = 1024 * 1024
+# Seconds between looks at what the peer took while a replay waits: a quarter of the time it
+# takes to read what may wait for it, within these bounds (nothing says when it has read).
+PACED_POLL_MIN, PACED_POLL_MAX = 0.001, 0.02
+RATE_WINDOW = 0.1  # seconds over which the peer's reading speed is measured
 # An agent hears every message of their sites, and one group commit can finish hundreds of
 # sends at once: their sockets get a deeper outbox than a visitor's.
 AGENT_OUTBOX_LIMIT = 4096
@@ -252,21 +254,25 @@ class Connection:
         return self._progress_at + timeout
 
     async def room(self, timeout: float) -> None:
-        """Wait until the outbox is at most half full and the peer has taken all but
-        PACED_BYTES of what was written. A long answer (a sync replay) is thus paced by the
-        peer's reading and leaves room for live messages, answers and pings instead of filling
-        the outbox and the kernel's buffers by itself; a peer that takes nothing for `timeout`
-        seconds is too slow (4008)."""
+        """Wait until the outbox is at most half full and the peer has not yet taken at most
+        what it reads in a fifth of `timeout` (half a ping interval; PACED_BYTES_MIN to _MAX).
+        A long answer (a sync replay) is thus paced by the peer's reading and leaves room for
+        live messages, answers and pings instead of filling the outbox and the kernel's
+        buffers by itself; a peer that takes nothing for `timeout` seconds is too slow (4008)."""
         loop = asyncio.get_running_loop()
-        while self._closing is None and (
-                len(self._outbox) > self._limit // 2
-                or self._outbox_bytes + self._unsent() > self._paced_bytes(timeout / 5)):
+        while self._closing is None:
+            paced = self._paced_bytes(timeout / 5)
+            if len(self._outbox) <= self._limit // 2 and \
+                    self._outbox_bytes + self._unsent() <= paced:
+                return
             if self.stalled(timeout):
                 self.end(CLOSE_SLOW_CONSUMER, "slow consumer", None)
                 return
+            poll = PACED_POLL_MIN if self._rate <= 0 else \
+                min(PACED_POLL_MAX, max(PACED_POLL_MIN, paced / self._rate / 4))
             self._drained = loop.create_future()
             try:
-                await asyncio.wait_for(self._drained, PACED_POLL)
+                await asyncio.wait_for(self._drained, poll)
             except TimeoutError:
                 pass  # look at the peer's progress again
             finally:
@@ -275,9 +281,11 @@ class Connection:
     def _paced_bytes(self, seconds: float) -> int:
         """How much may wait for the peer: what it reads in `seconds`, within bounds."""
         now = asyncio.get_running_loop().time()
-        if now - self._rate_at >= RATE_WINDOW:
+        elapsed = now - self._rate_at
+        if elapsed >= RATE_WINDOW:
             delivered = self._delivered()
-            self._rate = (delivered - self._rate_mark) / (now - self._rate_at)
+            if elapsed < 4 * RATE_WINDOW:  # else nothing was paced meanwhile: no measure
+                self._rate = (delivered - self._rate_mark) / elapsed
             self._rate_at, self._rate_mark = now, delivered
         return int(min(PACED_BYTES_MAX, max(PACED_BYTES_MIN, self._rate * seconds)))
 
