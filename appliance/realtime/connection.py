@@ -130,6 +130,7 @@ class Connection:
         "_limit",
         "_outbox",
         "_outbox_bytes",
+        "_paced",
         "_pong_waiting",
         "_progress_at",
         "_queued",
@@ -173,6 +174,7 @@ class Connection:
         self._progress_at = asyncio.get_running_loop().time()
         self._rate = 0.0  # bytes a second the peer took, lately (while a replay waited)
         self._rate_at, self._rate_mark = self._progress_at, 0
+        self._paced = PACED_BYTES_MIN  # what may wait for the peer while a replay runs
         self._pong_waiting = False  # a pong is queued and not yet written
         # Conversations whose `message` frames a running sync replay puts in order (web/replay.py):
         # the hold takes a frame (True) or lets it through (False).
@@ -279,15 +281,19 @@ class Connection:
                 self._drained = None
 
     def _paced_bytes(self, seconds: float) -> int:
-        """How much may wait for the peer: what it reads in `seconds`, within bounds."""
+        """How much may wait for the peer: what it reads in `seconds`, within bounds. It at
+        most doubles from one measure to the next, since what a peer takes in a moment may
+        only fill its buffers (a client library reading ahead), not show how fast it reads."""
         now = asyncio.get_running_loop().time()
         elapsed = now - self._rate_at
         if elapsed >= RATE_WINDOW:
             delivered = self._delivered()
             if elapsed < 4 * RATE_WINDOW:  # else nothing was paced meanwhile: no measure
                 self._rate = (delivered - self._rate_mark) / elapsed
+                self._paced = int(min(PACED_BYTES_MAX, 2 * self._paced,
+                                      max(PACED_BYTES_MIN, self._rate * seconds)))
             self._rate_at, self._rate_mark = now, delivered
-        return int(min(PACED_BYTES_MAX, max(PACED_BYTES_MIN, self._rate * seconds)))
+        return self._paced
 
     def flush(self) -> None:
         """Write everything queued, in order, in one write (the flusher calls this)."""
