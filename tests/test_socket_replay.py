@@ -270,3 +270,37 @@ def test_a_client_that_floods_pings_and_never_reads_gets_4008_with_a_close_frame
 
     code, pongs = asyncio.run(scenario())
     assert code == 4008 and pongs >= 1
+
+
+def test_live_messages_a_client_does_not_read_get_it_4008_before_its_outbox_fills(
+        busy) -> None:
+    """4008 is judged by what the client takes, not by the outbox alone: 40 large messages
+    (far fewer than the 256 frames an outbox holds, all of them already in the network
+    buffers) that it leaves unread for 2.5 intervals cut it off, though it is not silent."""
+    appliance, owner_client, site = busy
+    widget = Widget(appliance, site["widget_key"])
+    conv = widget.http.post("/api/widget/send", headers=widget.headers,
+                            json={"client_id": cid(), "body": "在吗"}).json()["conversation_id"]
+
+    async def scenario() -> tuple[list[int], int]:
+        ws, sock = await _slow_socket(appliance, widget)
+        seqs: list[int] = []
+        try:
+            for i in range(40):
+                await asyncio.to_thread(post_message, owner_client, conv, f"{i:02d}" + "长" * 4990)
+            for _ in range(10):  # 5 s: twice the 2.5 intervals, answering nothing it was sent
+                await asyncio.sleep(0.5)
+                await ws.send(json.dumps({"type": "pong"}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                while True:
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                    if frame["type"] == "message":
+                        seqs.append(frame["seq"])
+            assert closed.value.rcvd is not None, "closed without a close frame"
+            return seqs, closed.value.rcvd.code
+        finally:
+            sock.close()
+
+    seqs, code = asyncio.run(scenario())
+    assert code == 4008
+    assert seqs == list(range(2, 2 + len(seqs)))  # "agent_joined" is 2: in order, no gap
