@@ -50,6 +50,22 @@ async def _slow_socket(appliance: Appliance, widget: Widget) -> tuple[Any, socke
     return ws, sock
 
 
+async def _not_reading_then_to_the_close(ws: Any) -> tuple[list[int], int]:
+    """5 s (twice the 2.5 intervals) reading nothing but sending pongs, so never silent; then
+    everything to the close: the seqs of the messages, and the close code."""
+    for _ in range(10):
+        await asyncio.sleep(0.5)
+        await ws.send(json.dumps({"type": "pong"}))
+    seqs = []
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if frame["type"] == "message":
+                seqs.append(frame["seq"])
+    assert closed.value.rcvd is not None, "closed without a close frame"
+    return seqs, closed.value.rcvd.code
+
+
 def test_a_long_replay_leaves_pings_answers_and_live_messages_flowing_in_order(busy) -> None:
     """A steady reader at 40 KB/s (a replay of ~300 KB takes ~7 s, many times the 2.5 s a
     stalled reader is given): it is never cut; pings keep coming; its own ping and send are
@@ -125,20 +141,10 @@ def test_a_reader_that_stops_during_a_replay_gets_4008_after_what_preceded_it(bu
     async def scenario() -> tuple[list[int], int]:
         conv = await _store(widget, 200)
         ws, sock = await _slow_socket(appliance, widget)
-        seqs: list[int] = []
         try:
             await ws.send(json.dumps({"type": "sync", "conversation_id": conv,
                                       "after_seq": 0}))
-            for _ in range(10):  # 5 s: twice the 2.5 intervals
-                await asyncio.sleep(0.5)
-                await ws.send(json.dumps({"type": "pong"}))
-            with pytest.raises(websockets.ConnectionClosed) as closed:
-                while True:
-                    frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
-                    if frame["type"] == "message":
-                        seqs.append(frame["seq"])
-            assert closed.value.rcvd is not None, "closed without a close frame"
-            return seqs, closed.value.rcvd.code
+            return await _not_reading_then_to_the_close(ws)
         finally:
             sock.close()
 
@@ -284,20 +290,10 @@ def test_live_messages_a_client_does_not_read_get_it_4008_before_its_outbox_fill
 
     async def scenario() -> tuple[list[int], int]:
         ws, sock = await _slow_socket(appliance, widget)
-        seqs: list[int] = []
         try:
             for i in range(40):
                 await asyncio.to_thread(post_message, owner_client, conv, f"{i:02d}" + "长" * 4990)
-            for _ in range(10):  # 5 s: twice the 2.5 intervals, answering nothing it was sent
-                await asyncio.sleep(0.5)
-                await ws.send(json.dumps({"type": "pong"}))
-            with pytest.raises(websockets.ConnectionClosed) as closed:
-                while True:
-                    frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
-                    if frame["type"] == "message":
-                        seqs.append(frame["seq"])
-            assert closed.value.rcvd is not None, "closed without a close frame"
-            return seqs, closed.value.rcvd.code
+            return await _not_reading_then_to_the_close(ws)
         finally:
             sock.close()
 
