@@ -52,6 +52,8 @@ CLOSE_GOING_AWAY = 1001  # the server is stopping: reconnect (with backoff) and 
 SILENT_INTERVALS = 2.5
 # After our close, how long (at least) a peer has to read what precedes the close frame.
 LINGER_MIN_SECONDS = 30.0
+_LINGER_LOOK = 0.1  # seconds between looks at whether it has
+_STALL_LOOK = 1.0  # the receive loop looks at the peer's reading at most this often when idle
 AGENT_FRAMES = ("status", "activity", "workbench", "visitors_watch", "board_watch")
 # The widget's presence module (docs/protocol.md, "Presence").
 PRESENCE_FRAMES = ("page", "tab", "tab_closed", "exit_intent", "invitation_reply")
@@ -342,9 +344,6 @@ async def _linger(lean: LeanSocket, conn: Connection, timeout: float) -> None:
         await asyncio.sleep(_LINGER_LOOK)
 
 
-_LINGER_LOOK = 0.1
-
-
 async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
                         interval: int, answer: Callable[[Any], Awaitable[None]]) -> None:
     """Answer frames in order (a sync replay runs beside: web/replay.py). Ping every
@@ -373,9 +372,6 @@ async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
             continue
         await answer(frame)
         deadline = clock() + silence  # the time we took answering is not the peer's silence
-
-
-_STALL_LOOK = 1.0  # while nothing moves, how often the loop looks at the peer's reading
 
 
 async def _answer(frame: Any, conn: Connection, rights: Rights, replays: Replays,
