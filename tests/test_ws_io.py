@@ -273,3 +273,28 @@ def test_a_fragmented_message_after_whole_ones_is_still_assembled(widget: Widget
 
     ids = asyncio.run(scenario())
     assert len(ids) == 3 and len(set(ids)) == 3
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 4000])
+@pytest.mark.parametrize("fragments", [1, 2])
+def test_a_close_between_the_fragments_of_a_message_is_echoed(widget: Widget, code: int,
+                                                               fragments: int) -> None:
+    """RFC 6455 §5.4: control frames may come between fragments. A close there is answered
+    as any close is (its code echoed); the unfinished message is dropped, not answered."""
+    async def scenario() -> tuple[int, list[str]]:
+        ws = await widget.connect()
+        text = json.dumps({"type": "send", "client_id": cid(), "body": "没说完"}).encode()
+        parts = [_raw(websockets.frames.Opcode.TEXT, text[:7], fin=False)]
+        if fragments == 2:
+            parts.append(_raw(websockets.frames.Opcode.CONT, text[7:15], fin=False))
+        close = websockets.frames.Close(code, "bye").serialize()
+        await _write(ws, b"".join([*parts, _raw(websockets.frames.Opcode.CLOSE, close)]))
+        kinds = []
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                kinds.append(json.loads(await asyncio.wait_for(ws.recv(), 5))["type"])
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code, kinds
+
+    got, kinds = asyncio.run(scenario())
+    assert got == code and "ack" not in kinds

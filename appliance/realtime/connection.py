@@ -12,9 +12,21 @@ from typing import Any
 
 import orjson
 
+from appliance.wire.frames import PONG
+
 log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 256
+# A long answer (a sync replay) goes out while what the peer has not taken yet is at most what
+# it reads in a fifth of the answer's timeout (half a ping interval), within these bounds: the
+# kernel's send buffer (which grows to megabytes) never fills with it, so pings, answers and
+# live messages reach the peer within about half an interval, whatever its reading speed.
+PACED_BYTES_MIN = 16 * 1024
+PACED_BYTES_MAX = 1024 * 1024
+# Seconds between looks at what the peer took while a replay waits: a quarter of the time it
+# takes to read what may wait for it, within these bounds (nothing says when it has read).
+PACED_POLL_MIN, PACED_POLL_MAX = 0.001, 0.02
+RATE_WINDOW = 0.1  # seconds over which the peer's reading speed is measured
 # An agent hears every message of their sites, and one group commit can finish hundreds of
 # sends at once: their sockets get a deeper outbox than a visitor's.
 AGENT_OUTBOX_LIMIT = 4096
@@ -113,14 +125,25 @@ class Connection:
     __slots__ = (
         "_close",
         "_closing",
+        "_delivered",
         "_drained",
         "_limit",
         "_outbox",
+        "_outbox_bytes",
+        "_paced",
+        "_pong_waiting",
+        "_progress_at",
         "_queued",
+        "_rate",
+        "_rate_at",
+        "_rate_mark",
+        "_seen",
+        "_unsent",
         "_writable",
         "_write",
         "at_workbench",
         "closed",
+        "holds",
         "session_id",
         "site_scope",
         "user_id",
@@ -130,6 +153,8 @@ class Connection:
     def __init__(self, *, write: Callable[[list[bytes]], int],
                  writable: Callable[[], Awaitable[None]],
                  close: Callable[[int, str], Awaitable[Any]],
+                 delivered: Callable[[], int] = lambda: 0,
+                 unsent: Callable[[], int] = lambda: 0,
                  user_id: int | None = None, session_id: int | None = None,
                  visitor_id: int | None = None, site_scope: frozenset[int] | None = None,
                  limit: int = OUTBOX_LIMIT) -> None:
@@ -143,7 +168,19 @@ class Connection:
         self._write = write
         self._writable = writable
         self._close = close
+        self._delivered = delivered  # bytes the peer has taken so far
+        self._unsent = unsent  # bytes written that the peer has not taken yet
+        self._seen = 0  # `delivered` when last looked at, and when it last grew
+        self._progress_at = asyncio.get_running_loop().time()
+        self._rate = 0.0  # bytes a second the peer took, lately (while a replay waited)
+        self._rate_at, self._rate_mark = self._progress_at, 0
+        self._paced = PACED_BYTES_MIN  # what may wait for the peer while a replay runs
+        self._pong_waiting = False  # a pong is queued and not yet written
+        # Conversations whose `message` frames a running sync replay puts in order (web/replay.py):
+        # the hold takes a frame (True) or lets it through (False).
+        self.holds: dict[int, Callable[[dict[str, Any], bytes | None], bool]] = {}
         self._outbox: deque[Any] = deque()
+        self._outbox_bytes = 0
         self._limit = limit
         self._queued = False  # waiting for the flush of this pass (or for the peer's buffer)
         self._closing: tuple[int, str] | None = None
@@ -156,13 +193,30 @@ class Connection:
 
     def push(self, message: dict[str, Any], wire: bytes | None = None) -> bool:
         """Queue a message (`wire`: its frame, when the caller built it once for many peers);
-        False, and the socket is closed, if the peer is too far behind."""
+        False, and the socket is closed, if the peer is too far behind. A `message` frame of a
+        conversation being replayed goes to the replay, which sends it in `seq` order."""
+        if self.holds and message.get("type") == "message":
+            hold = self.holds.get(message.get("conversation_id"))  # type: ignore[arg-type]
+            if hold is not None and hold(message, wire):
+                return self._closing is None
+        return self.push_now(message, wire)
+
+    def pong(self) -> None:
+        """Answer a client's ping. One pong answers every ping read before it is written: a
+        burst of pings is not a backlog of answers (docs/protocol.md, rule 4)."""
+        if not self._pong_waiting:
+            self._pong_waiting = self.push_now(PONG)
+
+    def push_now(self, message: dict[str, Any], wire: bytes | None = None) -> bool:
+        """`push`, past any hold."""
         if self._closing is not None:
             return False
         if len(self._outbox) >= self._limit:
             self.end(CLOSE_SLOW_CONSUMER, "slow consumer", None)
             return False
-        self._outbox.append(wire if wire is not None else message_frame_bytes(message))
+        frame = wire if wire is not None else message_frame_bytes(message)
+        self._outbox.append(frame)
+        self._outbox_bytes += len(frame)
         self._schedule()
         return True
 
@@ -177,6 +231,7 @@ class Connection:
             return
         self._closing = (code, reason)
         self._outbox.clear()
+        self._outbox_bytes = 0
         if last is not None:
             self._outbox.append(message_frame_bytes(last))
         self._outbox.append(_CLOSE)
@@ -184,18 +239,61 @@ class Connection:
         self._schedule()
         _settle(self._drained)
 
+    def stalled(self, timeout: float) -> bool:
+        """Whether the peer has taken nothing of what waits for it (queued here, in the
+        transport or in the kernel's send buffer) for `timeout` seconds. Judged by its reading
+        progress: a peer that reads, however slowly, is never stalled."""
+        now = asyncio.get_running_loop().time()
+        delivered = self._delivered()
+        if delivered != self._seen or (not self._outbox and self._unsent() == 0):
+            self._seen = delivered
+            self._progress_at = now
+            return False
+        return now - self._progress_at >= timeout
+
+    def stall_due(self, timeout: float) -> float:
+        """When `stalled(timeout)` can next turn true (the loop's clock)."""
+        return self._progress_at + timeout
+
     async def room(self, timeout: float) -> None:
-        """Wait until the outbox is at most half full. A long answer (a sync replay) is thus
-        paced by the peer and leaves room for live messages instead of overflowing the outbox
-        by itself; a peer that takes nothing for `timeout` seconds is too slow."""
-        while self._closing is None and len(self._outbox) > self._limit // 2:
-            self._drained = asyncio.get_running_loop().create_future()
-            try:
-                await asyncio.wait_for(self._drained, timeout)
-            except TimeoutError:
+        """Wait until the outbox is at most half full and the peer has not yet taken at most
+        what it reads in a fifth of `timeout` (half a ping interval; PACED_BYTES_MIN to _MAX).
+        A long answer (a sync replay) is thus paced by the peer's reading and leaves room for
+        live messages, answers and pings instead of filling the outbox and the kernel's
+        buffers by itself; a peer that takes nothing for `timeout` seconds is too slow (4008)."""
+        loop = asyncio.get_running_loop()
+        while self._closing is None:
+            paced = self._paced_bytes(timeout / 5)
+            if len(self._outbox) <= self._limit // 2 and \
+                    self._outbox_bytes + self._unsent() <= paced:
+                return
+            if self.stalled(timeout):
                 self.end(CLOSE_SLOW_CONSUMER, "slow consumer", None)
+                return
+            poll = PACED_POLL_MIN if self._rate <= 0 else \
+                min(PACED_POLL_MAX, max(PACED_POLL_MIN, paced / self._rate / 4))
+            self._drained = loop.create_future()
+            try:
+                await asyncio.wait_for(self._drained, poll)
+            except TimeoutError:
+                pass  # look at the peer's progress again
             finally:
                 self._drained = None
+
+    def _paced_bytes(self, seconds: float) -> int:
+        """How much may wait for the peer: what it reads in `seconds`, within bounds. It at
+        most doubles from one measure to the next, since what a peer takes in a moment may
+        only fill its buffers (a client library reading ahead), not show how fast it reads."""
+        now = asyncio.get_running_loop().time()
+        elapsed = now - self._rate_at
+        if elapsed >= RATE_WINDOW:
+            delivered = self._delivered()
+            if elapsed < 4 * RATE_WINDOW:  # else nothing was paced meanwhile: no measure
+                self._rate = (delivered - self._rate_mark) / elapsed
+                self._paced = int(min(PACED_BYTES_MAX, 2 * self._paced,
+                                      max(PACED_BYTES_MIN, self._rate * seconds)))
+            self._rate_at, self._rate_mark = now, delivered
+        return self._paced
 
     def flush(self) -> None:
         """Write everything queued, in order, in one write (the flusher calls this)."""
@@ -212,6 +310,9 @@ class Connection:
                 break
             frames.append(item)
         state = self._write(frames) if frames else WRITTEN
+        if state != PAUSED:
+            self._pong_waiting = False
+            self._outbox_bytes = 0  # written (or the socket is closed)
         if state == PAUSED:  # the peer's buffer is full: keep them, try when it drains
             outbox.extendleft(reversed([*frames, *([_CLOSE] if closing else [])]))
             self._queued = True

@@ -342,21 +342,40 @@ async def sync(svc: Services, conversation: Conversation, after_seq: int,
                for_visitor: bool) -> SyncResult:
     """Everything after `after_seq`, in order; a position beyond the end asks for a reset."""
     last = conversation.visitor_last_seq if for_visitor else conversation.last_seq
-    if after_seq < 0 or after_seq > conversation.last_seq:
+    if sync_beyond_end(conversation, after_seq):
         return SyncResult([], last, True)
     messages: list[Message] = []
     position = after_seq
     while True:
-        page = await svc.db.read(store.messages_after, conversation.id, position, SYNC_PAGE,
-                                 not for_visitor)
+        page = await sync_page(svc, conversation, position, for_visitor)
         messages.extend(page)
         if len(page) < SYNC_PAGE:
             break
         position = page[-1].seq
+    last_seq, read_seq = await sync_position(svc, conversation, for_visitor)
+    return SyncResult(messages, last_seq, False, read_seq)
+
+
+def sync_beyond_end(conversation: Conversation, after_seq: int) -> bool:
+    """A position the conversation never reached: the client must reset (drop and sync from 0)."""
+    return after_seq < 0 or after_seq > conversation.last_seq
+
+
+async def sync_page(svc: Services, conversation: Conversation, after_seq: int,
+                    for_visitor: bool) -> list[Message]:
+    """The next SYNC_PAGE messages after `after_seq` this side may see, in order (fewer: the
+    end, as stored now)."""
+    return await svc.db.read(store.messages_after, conversation.id, after_seq, SYNC_PAGE,
+                             not for_visitor)
+
+
+async def sync_position(svc: Services, conversation: Conversation,
+                        for_visitor: bool) -> tuple[int, int]:
+    """The highest seq this side may see and how far the other side has read, as stored now."""
     fresh = await svc.db.read(store.get_conversation, conversation.id)
     if for_visitor:
-        return SyncResult(messages, fresh.visitor_last_seq, False, fresh.agent_read_seq)
-    return SyncResult(messages, fresh.last_seq, False, fresh.visitor_read_seq)
+        return fresh.visitor_last_seq, fresh.agent_read_seq
+    return fresh.last_seq, fresh.visitor_read_seq
 
 
 async def do_mark_read(svc: Services, conversation: Conversation, reader: str,

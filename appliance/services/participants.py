@@ -154,11 +154,17 @@ async def route_quietly(svc: Services, conversation: Conversation, category_id: 
 
 async def sync(side: Side, conversation_id: Any, after_seq: Any) -> tuple[Conversation,
                                                                           conv_service.SyncResult]:
+    conversation, after = await check_sync(side, conversation_id, after_seq)
+    return conversation, await conv_service.sync(side.svc, conversation, after,
+                                                 side.for_visitor)
+
+
+async def check_sync(side: Side, conversation_id: Any, after_seq: Any) -> tuple[Conversation,
+                                                                                int]:
+    """A `sync` request checked: the conversation, if this side may see it, and the position."""
     if isinstance(after_seq, bool) or not isinstance(after_seq, int) or after_seq < 0:
         raise Invalid("after_seq must be a non-negative integer", field="after_seq")
-    conversation = await side.conversation(conversation_id)
-    return conversation, await conv_service.sync(side.svc, conversation, after_seq,
-                                                 side.for_visitor)
+    return await side.conversation(conversation_id), after_seq
 
 
 async def read(side: Side, conversation_id: Any, seq: Any) -> int:

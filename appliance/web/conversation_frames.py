@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from appliance.domain.errors import DomainError, RateLimited
@@ -20,21 +20,19 @@ from appliance.wire.frames import (
 
 log = logging.getLogger(__name__)
 Push = Callable[[dict[str, Any]], object]
-Room = Callable[[], Awaitable[None]]  # waits until the peer can take more frames
 CONVERSATION_FRAMES = ("send", "sync", "read", "typing")
 
 
-async def handle(side: Side, message: dict[str, Any], push: Push,
-                 room: Room | None = None) -> None:
-    """Answer one frame. Refusals are answered (nack / error frames); nothing is raised."""
+async def handle(side: Side, message: dict[str, Any], push: Push) -> None:
+    """Answer one frame. Refusals are answered (nack / error frames); nothing is raised.
+    (On a socket, `sync` is answered by web/replay.py instead, beside the receive loop.)"""
     kind = message.get("type")
     try:
         if kind == "send":
             sent = await side.send(message)
             push(ack_frame(sent.message))
         elif kind == "sync":
-            await push_sync(side, message.get("conversation_id"), message.get("after_seq"), push,
-                            room)
+            await push_sync(side, message.get("conversation_id"), message.get("after_seq"), push)
         elif kind == "read":
             await participants.read(side, message.get("conversation_id"), message.get("seq"))
         elif kind == "typing":
@@ -50,14 +48,12 @@ async def handle(side: Side, message: dict[str, Any], push: Push,
                              exc.field, retry_after))
 
 
-async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push,
-                    room: Room | None = None) -> None:
+async def push_sync(side: Side, conversation_id: Any, after_seq: Any, push: Push) -> None:
+    """The whole answer to a `sync` at once (the long-poll's: it collects frames)."""
     conversation, result = await participants.sync(side, conversation_id, after_seq)
     if result.reset:
         push(reset_frame(conversation.id, "position is beyond the end of the conversation"))
         return
     for message in result.messages:
         push(message_frame(message, side.for_visitor))
-        if room is not None:
-            await room()
     push(synced_frame(conversation.id, result.last_seq, result.read_seq))

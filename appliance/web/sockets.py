@@ -19,6 +19,7 @@ from appliance.realtime.connection import (
     CLOSE_FORBIDDEN,
     CLOSE_HEARTBEAT,
     CLOSE_SESSION_ENDED,
+    CLOSE_SLOW_CONSUMER,
     Connection,
 )
 from appliance.realtime.hub import scope_of
@@ -31,11 +32,11 @@ from appliance.services.participants import AgentSide, Side, VisitorSide
 from appliance.services.visitors import USER_AGENT_MAX, access_visitor, open_visitor_socket
 from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, client_ip, own_origin, services
+from appliance.web.replay import Replays
 from appliance.web.ws_io import LeanSocket
 from appliance.wire import json_in
 from appliance.wire.frames import (
     PING,
-    PONG,
     agent_hello_frame,
     error_frame,
     session_ended_frame,
@@ -49,6 +50,10 @@ CLOSE_GOING_AWAY = 1001  # the server is stopping: reconnect (with backoff) and 
 # A peer heard nothing from for this many ping intervals is gone (docs/protocol.md: both sides
 # use the same rule).
 SILENT_INTERVALS = 2.5
+# After our close, how long (at least) a peer has to read what precedes the close frame.
+LINGER_MIN_SECONDS = 30.0
+_LINGER_LOOK = 0.1  # seconds between looks at whether it has
+_STALL_LOOK = 1.0  # the receive loop looks at the peer's reading at most this often when idle
 AGENT_FRAMES = ("status", "activity", "workbench", "visitors_watch", "board_watch")
 # The widget's presence module (docs/protocol.md, "Presence").
 PRESENCE_FRAMES = ("page", "tab", "tab_closed", "exit_intent", "invitation_reply")
@@ -90,7 +95,8 @@ def _lean(request: Request) -> LeanSocket:
 
 
 def _connection(lean: LeanSocket, **kwargs: Any) -> Connection:
-    return Connection(write=lean.write, writable=lean.writable, close=lean.close, **kwargs)
+    return Connection(write=lean.write, writable=lean.writable, close=lean.close,
+                      delivered=lean.delivered, unsent=lean.unsent, **kwargs)
 
 
 @bp.websocket("/api/agent/ws")
@@ -311,20 +317,39 @@ async def _serve(request: Request, ws: WebsocketImplProtocol, conn: Connection,
                  rights: Rights, extra: Extra) -> None:
     hub = _runtime(request).hub
     hub.register(conn)
+    interval = _runtime(request).config.ws_ping_seconds
+    replays = Replays(conn, lambda: conn.room(interval * SILENT_INTERVALS))
     try:
-        await _receive_loop(_lean(request), conn, rights,
-                            _runtime(request).config.ws_ping_seconds, extra)
+        await _receive_loop(_lean(request), conn, rights, interval,
+                            lambda frame: _answer(frame, conn, rights, replays, extra))
     finally:
+        replays.stop()
         hub.unregister(conn)
-        if conn.closed is not None:  # let the close frame (and what precedes it) go out
+        if conn.closed is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(asyncio.shield(conn.closed), timeout=5)
+                await _linger(_lean(request), conn,
+                              max(interval * SILENT_INTERVALS, LINGER_MIN_SECONDS))
+
+
+async def _linger(lean: LeanSocket, conn: Connection, timeout: float) -> None:
+    """After our close: wait (at most `timeout` seconds) until the peer has read everything
+    up to the close frame, so that a slow reader learns why it was cut off (4008) instead of
+    finding the connection reset. What it sends meanwhile is dropped."""
+    assert conn.closed is not None
+    lean.discard_input()
+    clock = asyncio.get_running_loop().time
+    deadline = clock() + timeout
+    await asyncio.wait_for(asyncio.shield(conn.closed), timeout)
+    while lean.unsent() > 0 and clock() < deadline:
+        await asyncio.sleep(_LINGER_LOOK)
 
 
 async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
-                        interval: int, extra: Extra) -> None:
-    """Answer frames in order. Ping every `interval` seconds whatever else flows, and drop a
-    peer that sent nothing (a pong included) for SILENT_INTERVALS intervals."""
+                        interval: int, answer: Callable[[Any], Awaitable[None]]) -> None:
+    """Answer frames in order (a sync replay runs beside: web/replay.py). Ping every
+    `interval` seconds whatever else flows; drop a peer that sent nothing (a pong included)
+    for SILENT_INTERVALS intervals (4408), or that took nothing of what waits for it for as
+    long (4008)."""
     clock = asyncio.get_running_loop().time
     silence = interval * SILENT_INTERVALS
     next_ping, deadline = clock() + interval, clock() + silence
@@ -333,19 +358,23 @@ async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
         if now >= deadline:
             conn.end(CLOSE_HEARTBEAT, "heartbeat timeout", None)
             return
+        if conn.stalled(silence):
+            conn.end(CLOSE_SLOW_CONSUMER, "slow consumer", None)
+            return
         if now >= next_ping:
             conn.push(PING)
             next_ping = now + interval
-        frame = await lean.recv(timeout=min(next_ping, deadline) - now)
+        wake = min(next_ping, deadline, max(conn.stall_due(silence), now + _STALL_LOOK))
+        frame = await lean.recv(timeout=wake - now)
         if frame is None:
             if lean.closed:
                 return
             continue
-        await _answer(frame, conn, rights, silence, extra)
+        await answer(frame)
         deadline = clock() + silence  # the time we took answering is not the peer's silence
 
 
-async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float,
+async def _answer(frame: Any, conn: Connection, rights: Rights, replays: Replays,
                   extra: Extra) -> None:
     message = _parse(frame)
     kind = None if message is None else message.get("type")
@@ -355,7 +384,7 @@ async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float,
         if await rights() is None:
             return
         if kind == "ping":
-            conn.push(PONG)
+            conn.pong()
         return
     if kind not in _KNOWN_FRAMES:
         conn.end(CLOSE_BAD_FRAME, "frames must be JSON objects of a known type", None)
@@ -367,7 +396,10 @@ async def _answer(frame: Any, conn: Connection, rights: Rights, silence: float,
     if kind in conversation_frames.CONVERSATION_FRAMES:
         if isinstance(side, AgentSide):
             side.svc.presence_active(side.user.id)
-        await conversation_frames.handle(side, message, conn.push, lambda: conn.room(silence))
+        if kind == "sync":
+            await replays.request(side, message)
+        else:
+            await conversation_frames.handle(side, message, conn.push)
     elif (kind in AGENT_FRAMES and isinstance(side, AgentSide)) or (
             kind in PRESENCE_FRAMES and isinstance(side, VisitorSide)):
         await extra(side, message)

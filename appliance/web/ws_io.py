@@ -19,6 +19,9 @@ exactly as it did before.
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
+import sys
 from collections import deque
 from typing import Any
 
@@ -44,8 +47,8 @@ _CONTROL = frozenset((0x88, 0x89, 0x8A))  # whole close, ping and pong frames
 class LeanSocket:
     """Installs itself on a Sanic WebSocket: `recv` replaces `ws.recv`, `write` `ws.send`."""
 
-    __slots__ = ("_fast", "_limit", "_loop", "_need", "_paused", "_pending", "_timer", "_waiter",
-                 "inbox", "parts", "ws")
+    __slots__ = ("_discard", "_fast", "_limit", "_loop", "_need", "_paused", "_pending", "_sock",
+                 "_timer", "_waiter", "_written", "inbox", "parts", "ws")
 
     def __init__(self, ws: WebsocketImplProtocol) -> None:
         self.ws = ws
@@ -59,6 +62,7 @@ class LeanSocket:
         # asked for (it then ends a wait early; the caller asks again): no timer per frame.
         self._timer: asyncio.TimerHandle | None = None
         self._paused = False
+        self._discard = False  # our close is sent: what the peer still sends is dropped
         proto = ws.ws_proto
         # Frames are cut here until one needs the websockets parser (see the module's doc);
         # never with an extension negotiated (none is offered: frames are not compressed).
@@ -70,7 +74,22 @@ class LeanSocket:
         # in one growing buffer (each byte copied about twice), not joined anew at every read.
         self._pending = bytearray()
         self._need = 0
+        self._written = 0  # bytes handed to the transport so far (see `delivered`)
+        transport = ws.io_proto.transport if ws.io_proto is not None else None
+        self._sock = transport.get_extra_info("socket") if transport is not None else None
         lost = ws.connection_lost
+        recv_frame = proto.recv_frame
+
+        def recv_frame_between_fragments(frame: Frame) -> None:
+            # RFC 6455 §5.4: control frames may come between the fragments of a message. The
+            # websockets library answers a close there with 1002; the message is abandoned
+            # anyway, so the close is answered as any close is (echoed).
+            if frame.opcode is Opcode.CLOSE and proto.current_size is not None:
+                proto.current_size = None
+                self.parts = None
+            recv_frame(frame)
+
+        proto.recv_frame = recv_frame_between_fragments  # type: ignore[method-assign]
 
         def connection_lost(exc: Any) -> None:
             lost(exc)
@@ -179,6 +198,8 @@ class LeanSocket:
 
     def _after_frames(self, others: bool) -> None:
         ws = self.ws
+        if self._discard:
+            self.inbox.clear()
         if self.inbox or others:
             self._wake()
         if len(self.inbox) > INBOX_PAUSE and not self._paused and ws.io_proto is not None \
@@ -244,6 +265,17 @@ class LeanSocket:
             io.transport.resume_reading()
         return message
 
+    def discard_input(self) -> None:
+        """After our close frame (RFC 6455 §5.5.1: data after it is discarded): keep reading
+        what the peer sends and drop it, so that a peer busy writing is not blocked (nor reset
+        for unread data) before it reads our close."""
+        self._discard = True
+        self.inbox.clear()
+        io = self.ws.io_proto
+        if self._paused and io is not None and io.transport is not None:
+            self._paused = False
+            io.transport.resume_reading()
+
     # -- out ----------------------------------------------------------------------------------
     def write(self, frames: list[bytes]) -> int:
         """Write whole frames now, in one transport write: WRITTEN, PAUSED (the peer's buffer
@@ -254,8 +286,22 @@ class LeanSocket:
             return CLOSED
         if not io._can_write.is_set():  # Sanic's flow control
             return PAUSED
-        io.transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        io.transport.write(data)
+        self._written += len(data)
         return WRITTEN
+
+    def unsent(self) -> int:
+        """Bytes written but not yet taken by the peer: in the transport's buffer and, where
+        the system tells (Linux, macOS), in the kernel's send buffer."""
+        io = self.ws.io_proto
+        if io is None or io.transport is None or io.transport.is_closing():
+            return 0
+        return io.transport.get_write_buffer_size() + _kernel_unsent(self._sock)
+
+    def delivered(self) -> int:
+        """Bytes of frames the peer has taken so far: grows exactly while it reads."""
+        return self._written - self.unsent()
 
     async def writable(self) -> None:
         io = self.ws.io_proto
@@ -263,4 +309,34 @@ class LeanSocket:
             await io._can_write.wait()
 
     async def close(self, code: int, reason: str) -> None:
-        await self.ws.close(code, reason)
+        """Send the close frame now, after what was written, even while the peer's buffer is
+        full (Sanic's `close` would wait for it to drain, and the handler's own close with
+        1000 would then go first)."""
+        io, proto = self.ws.io_proto, self.ws.ws_proto
+        if proto.state is not State.OPEN or io is None or io.transport is None \
+                or io.transport.is_closing():
+            await self.ws.close(code, reason)
+            return
+        proto.send_close(code, reason)
+        for data in proto.data_to_send():
+            if data:
+                io.transport.write(data)
+
+
+_SO_NWRITE = 0x1024  # macOS: bytes in the send buffer not yet acknowledged
+
+
+def _kernel_unsent(sock: Any) -> int:
+    if sock is None:
+        return 0
+    try:
+        if sys.platform == "linux":
+            import fcntl
+            import termios
+            raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")  # SIOCOUTQ
+            return int(struct.unpack("i", raw)[0])
+        if sys.platform == "darwin":
+            return int(sock.getsockopt(socket.SOL_SOCKET, _SO_NWRITE))
+    except (OSError, ValueError):  # closed meanwhile
+        return 0
+    return 0  # elsewhere only the transport's buffer is seen
