@@ -365,6 +365,26 @@ def test_one_persons_data_is_exported_and_erased(world) -> None:
     assert [e["action"] for e in log] == ["customer_erased", "customer_exported"]
 
 
+def test_a_persons_export_carries_no_note_even_as_a_last_message(world) -> None:
+    app, owner, agent = world["appliance"], world["owner"], world["agent-a"]
+    visitor = session(app, world["site_a"], ORIGIN_A, name="导出先生", phone="13522223333")
+    headers = {"Authorization": f"Bearer {visitor['visitor_token']}", "Origin": ORIGIN_A}
+    sent = httpx.post(f"{app.url}/api/widget/send", headers=headers, json={
+        "client_id": "export-note-1", "body": "请回电"})
+    conversation_id = sent.json()["conversation_id"]
+    for kind, body in (("text", "稍后回电"), ("note", "INTERNALNOTE 此人难缠")):
+        r = agent.post(f"/api/conversations/{conversation_id}/messages",
+                       json={"client_id": f"export-{kind}-1", "kind": kind, "body": body})
+        assert r.status_code in (200, 201), r.text
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    document = json.loads(owner.get(f"/api/customers/{customer['id']}/export").content)
+    [conversation] = document["conversations"]
+    assert conversation["last_message"]["body"] == "稍后回电"
+    assert [m["body"] for m in conversation["messages"] if m["kind"] != "system"] == [
+        "请回电", "稍后回电"]
+    assert "INTERNALNOTE" not in json.dumps(document, ensure_ascii=False)
+
+
 def test_visitors_without_a_customer_are_purged_after_the_retention_period(world) -> None:
     from appliance.services.privacy import purge_expired_visitors
 

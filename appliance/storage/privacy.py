@@ -8,7 +8,12 @@ from typing import Any
 
 from appliance.domain.conversations import VISITOR
 from appliance.storage import customers, leads
-from appliance.storage.conversations import get_visitor, list_conversations, messages_after
+from appliance.storage.conversations import (
+    get_visitor,
+    list_conversations,
+    messages_after,
+    without_notes,
+)
 from appliance.storage.database import bound_database
 from appliance.storage.tables import (
     AttachmentRow,
@@ -29,8 +34,8 @@ def person_record(customer_id: int) -> dict[str, Any]:
     visitors = [get_visitor(i) for i in customers.visitor_ids_of(customer_id)]
     conversations = []
     for visitor in visitors:
-        for conversation in list_conversations(site_ids=None, status=None,
-                                               visitor_id=visitor.id, limit=1000):
+        for conversation in without_notes(list_conversations(
+                site_ids=None, status=None, visitor_id=visitor.id, limit=1000)):
             messages = messages_after(conversation.id, 0, MESSAGES_MAX, include_notes=False)
             conversations.append((conversation, messages))
     _, found = leads.list_leads(customer.company_id, start=None, end=None,

@@ -15,7 +15,7 @@ from appliance.services import conversations as conv_service
 from appliance.services import leads, portal, reports
 from appliance.web.http import ok, query_int, read_json, require_principal, services
 from appliance.wire.accounts import company_json
-from appliance.wire.conversations import conversation_json, message_json
+from appliance.wire.conversations import message_json, outside_conversation_json
 from appliance.wire.customers import lead_json, report_json
 
 bp = Blueprint("leads", url_prefix="/api")
@@ -141,7 +141,7 @@ async def portal_conversations(request: Request) -> HTTPResponse:
                           field="before") from exc
     found = await portal.conversations(services(request), actor, before,
                                        query_int(request, "limit", 50, 200) or 50)
-    return ok({"conversations": [conversation_json(c) for c in found]})
+    return ok({"conversations": [outside_conversation_json(c) for c in found]})
 
 
 @bp.get("/portal/conversations/<conversation_id:int>")
@@ -150,5 +150,5 @@ async def portal_conversation(request: Request, conversation_id: int) -> HTTPRes
     svc = services(request)
     conversation = await portal.access_conversation(svc, actor, conversation_id)
     result = await conv_service.sync(svc, conversation, 0, for_visitor=True)
-    return ok({"conversation": conversation_json(conversation),
+    return ok({"conversation": outside_conversation_json(conversation),
                 "messages": [message_json(m) for m in result.messages]})
