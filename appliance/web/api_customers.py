@@ -10,7 +10,15 @@ from sanic.response import HTTPResponse, raw
 
 from appliance.domain import validation as v
 from appliance.services import customer_files, customers, privacy
-from appliance.web.http import ok, query_int, read_json, require_principal, services, uploaded_file
+from appliance.web.http import (
+    ok,
+    query_int,
+    query_limit,
+    read_json,
+    require_principal,
+    services,
+    uploaded_file,
+)
 from appliance.wire import timestamp
 from appliance.wire.conversations import (
     conversation_json,
@@ -51,7 +59,7 @@ async def list_customers(request: Request, company_id: int) -> HTTPResponse:
         tag=request.args.get("tag", ""), field=request.args.get("field", ""),
         value=request.args.get("value", ""),
         owner_id=query_int(request, "owner_id", None, 2**62),
-        limit=query_int(request, "limit", 50, 200) or 50,
+        limit=query_limit(request, 50, 200),
         offset=query_int(request, "offset", 0, 10**9) or 0)
     return ok({"customers": [customer_json(c) for c in found], "total": total})
 

@@ -13,7 +13,7 @@ from appliance.domain.errors import Invalid
 from appliance.domain.model import Company
 from appliance.services import conversations as conv_service
 from appliance.services import leads, portal, reports
-from appliance.web.http import ok, query_int, read_json, require_principal, services
+from appliance.web.http import ok, query_int, query_limit, read_json, require_principal, services
 from appliance.wire.accounts import company_json
 from appliance.wire.conversations import message_json, outside_conversation_json
 from appliance.wire.customers import lead_json, report_json
@@ -48,7 +48,7 @@ async def _leads(request: Request, company: Company) -> HTTPResponse:
         services(request), company, start=request.args.get("from"), end=request.args.get("to"),
         site_id=query_int(request, "site_id", None, 2**62),
         effective=leads.clean_flag(request.args.get("effective"), "effective"),
-        limit=query_int(request, "limit", 50, 200) or 50,
+        limit=query_limit(request, 50, 200),
         offset=query_int(request, "offset", 0, 10**9) or 0)
     return ok({"leads": [lead_json(lead) for lead in found], "total": total})
 
@@ -140,7 +140,7 @@ async def portal_conversations(request: Request) -> HTTPResponse:
             raise Invalid("before must be a time like 2026-11-24T08:00:00Z",
                           field="before") from exc
     found = await portal.conversations(services(request), actor, before,
-                                       query_int(request, "limit", 50, 200) or 50)
+                                       query_limit(request, 50, 200))
     return ok({"conversations": [outside_conversation_json(c) for c in found]})
 
 
