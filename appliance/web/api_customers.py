@@ -59,7 +59,7 @@ async def list_customers(request: Request, company_id: int) -> HTTPResponse:
         tag=request.args.get("tag", ""), field=request.args.get("field", ""),
         value=request.args.get("value", ""),
         owner_id=query_int(request, "owner_id", None, 2**62),
-        limit=query_limit(request, 50, 200),
+        limit=query_limit(request, default=50, maximum=200),
         offset=query_int(request, "offset", 0, 10**9) or 0)
     return ok({"customers": [customer_json(c) for c in found], "total": total})
 

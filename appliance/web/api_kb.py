@@ -57,7 +57,7 @@ async def list_entries(request: Request, company_id: int) -> HTTPResponse:
         site_id=query_int(request, "site_id", None, ID_MAX, minimum=1),
         text=request.args.get("q", ""), category=request.args.get("category"),
         offset=query_int(request, "offset", 0, OFFSET_MAX) or 0,
-        limit=query_limit(request, 50, kb.PAGE_MAX))
+        limit=query_limit(request, default=50, maximum=kb.PAGE_MAX))
     return _ok({"entries": [entry_json(e) for e in entries], "total": total})
 
 

@@ -48,7 +48,7 @@ async def _leads(request: Request, company: Company) -> HTTPResponse:
         services(request), company, start=request.args.get("from"), end=request.args.get("to"),
         site_id=query_int(request, "site_id", None, 2**62),
         effective=leads.clean_flag(request.args.get("effective"), "effective"),
-        limit=query_limit(request, 50, 200),
+        limit=query_limit(request, default=50, maximum=200),
         offset=query_int(request, "offset", 0, 10**9) or 0)
     return ok({"leads": [lead_json(lead) for lead in found], "total": total})
 
@@ -140,7 +140,7 @@ async def portal_conversations(request: Request) -> HTTPResponse:
             raise Invalid("before must be a time like 2026-11-24T08:00:00Z",
                           field="before") from exc
     found = await portal.conversations(services(request), actor, before,
-                                       query_limit(request, 50, 200))
+                                       query_limit(request, default=50, maximum=200))
     return ok({"conversations": [outside_conversation_json(c) for c in found]})
 
 
