@@ -417,6 +417,10 @@ def test_erasing_a_person_anonymises_every_message_of_their_conversations(world)
         return owner.get(f"/api/conversations/{conversation_id}/messages").json()["messages"]
 
     wait_for(lambda: any(m["sender"]["type"] == "bot" for m in messages()))
+    visitor_says("PRIVWORD 隐私人的退税业务怎么办理")  # nothing answers it: "to improve"
+    wait_for(lambda: sum(m["sender"]["type"] == "bot" for m in messages()) == 2)
+    improve = f"/api/companies/{world['a']}/kb/improve"
+    assert "PRIVWORD" in json.dumps(owner.get(improve).json(), ensure_ascii=False)
     r = httpx.post(f"{app.url}/api/widget/handover", headers=headers,
                    json={"conversation_id": conversation_id})
     assert r.status_code == 200, r.text
@@ -463,7 +467,7 @@ def test_erasing_a_person_anonymises_every_message_of_their_conversations(world)
             owner.get("/api/conversations", params={"status": "closed"}).json(),
             portal.get("/api/portal/conversations").json(),
             portal.get(f"/api/portal/conversations/{conversation_id}").json(),
-            owner.get(f"/api/companies/{world['a']}/leads").json()]
+            owner.get(f"/api/companies/{world['a']}/leads").json(), owner.get(improve).json()]
     for word in ("PRIVWORD", "隐私人", "13855556666"):
         assert owner.get("/api/search", params={"q": word}).json()["results"] == [], word
         for answer in seen:

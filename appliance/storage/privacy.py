@@ -9,6 +9,7 @@ from typing import Any
 
 from appliance.domain.bot_chat import reply_from_json, reply_to_json
 from appliance.domain.conversations import SYSTEM, VISITOR
+from appliance.domain.kb import QUESTION_KEPT, question_key
 from appliance.storage import customers, leads
 from appliance.storage.conversations import (
     get_visitor,
@@ -21,6 +22,7 @@ from appliance.storage.tables import (
     AttachmentRow,
     BotAnswerRow,
     ConversationRow,
+    KbQuestionRow,
     LeadRow,
     MessageRow,
     VisitorRow,
@@ -75,10 +77,27 @@ def _uploads_of(visitor_ids: list[int], conversation_ids: list[int]) -> list[str
     return [r.storage_name for r in rows]
 
 
+def _forget_improve_questions(conversation_ids: list[int]) -> None:
+    """Take the visitor's own questions off the bot's "to improve" list: an item counted once
+    whose text is one of their messages in a chat the bot served. An item counted more often
+    was asked by others too, in the same words, and stays."""
+    sites = {r.id: r.site_id for r in ConversationRow.select(
+        ConversationRow.id, ConversationRow.site).where(
+        ConversationRow.id.in_(conversation_ids) & ConversationRow.bot_outcome.is_null(False))}
+    for row in MessageRow.select(MessageRow.conversation, MessageRow.body).where(
+            MessageRow.conversation.in_(list(sites)) & (MessageRow.sender_type == VISITOR)):
+        body, site_id = row.body, sites[row.conversation_id]
+        keys = {question_key(body), question_key(body[:QUESTION_KEPT])}
+        KbQuestionRow.delete().where(
+            (KbQuestionRow.site == site_id) & KbQuestionRow.text_key.in_(sorted(keys))
+            & (KbQuestionRow.count <= 1)).execute()
+
+
 def _erase_words(conversation_ids: list[int]) -> None:
     """Every message of these conversations says `[erased]`, whoever wrote it (the visitor,
     agents, the bot, notes) and leaves the search index; system lines keep their codes (the
     reports read them) and senders, times, kinds and sequence numbers stay."""
+    _forget_improve_questions(conversation_ids)
     message_ids = _conversation_messages(conversation_ids)
     _forget_search_terms(message_ids)
     for start in range(0, len(message_ids), 500):
