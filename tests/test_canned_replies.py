@@ -175,3 +175,26 @@ def test_bad_edits_change_nothing(appliance: Appliance, owner) -> None:
     assert r.status_code == 403 and r.json()["error"]["code"] == "csrf"
     assert owner_client.delete(url, headers={"X-CSRF-Token": "wrong"}).status_code == 403
     assert owner_client.get("/api/canned-replies").json()["canned_replies"] == [reply]
+
+
+def test_a_site_someone_does_not_serve_is_refused_as_a_site(people) -> None:
+    """Refusals about a site (no conversation involved) name the site, not a conversation:
+    shared replies, their lists, search, the conversation lists and the team's status."""
+    supervisor, site_b = people["zhuguan"], people["site_b"]["id"]
+    owned = people["owner"].post("/api/canned-replies", json={
+        "shortcut": "b", "body": "B 的回复", "site_id": site_b})
+    assert owned.status_code == 201, owned.text
+    refused = [
+        supervisor.post("/api/canned-replies", json={"shortcut": "x", "body": "y",
+                                                      "site_id": site_b}),
+        supervisor.patch(f"/api/canned-replies/{owned.json()['canned_reply']['id']}",
+                         json={"body": "z"}),
+        supervisor.get("/api/canned-replies", params={"site_id": site_b}),
+        supervisor.get("/api/search", params={"q": "回复", "site_id": site_b}),
+        supervisor.get("/api/conversations", params={"site_id": site_b}),
+        supervisor.get("/api/agents/status", params={"site_id": site_b}),
+    ]
+    for r in refused:
+        assert r.status_code == 403, (r.url, r.text)
+        assert r.json()["error"] == {"code": "forbidden",
+                                     "message": "You are not assigned to this site"}, r.url

@@ -8,12 +8,13 @@ import asyncio
 import csv
 import io
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from conftest import ORIGIN_A, ORIGIN_B, Appliance
+from conftest import AGENT_PASSWORD_FOR_TESTS, ORIGIN_A, ORIGIN_B, Appliance
 from python_calamine import CalamineWorkbook
 
 
@@ -363,6 +364,115 @@ def test_one_persons_data_is_exported_and_erased(world) -> None:
     assert owner.get("/api/search", params={"q": "13511112222"}).json()["results"] == []
     log = owner.get(f"/api/companies/{world['a']}/audit-log").json()["entries"]
     assert [e["action"] for e in log] == ["customer_erased", "customer_exported"]
+
+
+def test_a_persons_export_carries_no_note_even_as_a_last_message(world) -> None:
+    app, owner, agent = world["appliance"], world["owner"], world["agent-a"]
+    visitor = session(app, world["site_a"], ORIGIN_A, name="导出先生", phone="13522223333")
+    headers = {"Authorization": f"Bearer {visitor['visitor_token']}", "Origin": ORIGIN_A}
+    sent = httpx.post(f"{app.url}/api/widget/send", headers=headers, json={
+        "client_id": "export-note-1", "body": "请回电"})
+    conversation_id = sent.json()["conversation_id"]
+    for kind, body in (("text", "稍后回电"), ("note", "INTERNALNOTE 此人难缠")):
+        r = agent.post(f"/api/conversations/{conversation_id}/messages",
+                       json={"client_id": f"export-{kind}-1", "kind": kind, "body": body})
+        assert r.status_code in (200, 201), r.text
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    document = json.loads(owner.get(f"/api/customers/{customer['id']}/export").content)
+    [conversation] = document["conversations"]
+    assert conversation["last_message"]["body"] == "稍后回电"
+    assert [m["body"] for m in conversation["messages"] if m["kind"] != "system"] == [
+        "请回电", "稍后回电"]
+    assert "INTERNALNOTE" not in json.dumps(document, ensure_ascii=False)
+
+
+def wait_for(check: Any, seconds: float = 10) -> Any:
+    deadline = time.monotonic() + seconds
+    while not (found := check()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+    return found
+
+
+def test_erasing_a_person_anonymises_every_message_of_their_conversations(world) -> None:
+    """Their name and words leave every message (theirs, agents', the bot's, notes) and the
+    search index; what the reports count stays."""
+    app, owner, agent = world["appliance"], world["owner"], world["agent-a"]
+    assert owner.post(f"/api/companies/{world['a']}/kb/entries", json={
+        "question": "多久发货？", "answer": "付款后24小时内发货。"}).status_code == 201
+    assert owner.patch(f"/api/sites/{world['site_a']['id']}/bot",
+                       json={"mode": "first", "name": "小悦"}).status_code == 200
+    visitor = session(app, world["site_a"], ORIGIN_A, name="隐私人", phone="13855556666")
+    headers = {"Authorization": f"Bearer {visitor['visitor_token']}", "Origin": ORIGIN_A}
+
+    def visitor_says(text: str) -> int:
+        r = httpx.post(f"{app.url}/api/widget/send", headers=headers,
+                       json={"client_id": f"erase-visitor-{len(text)}", "body": text})
+        assert r.status_code == 200, r.text
+        return int(r.json()["conversation_id"])
+
+    conversation_id = visitor_says("PRIVWORD 我是隐私人，多久发货？")
+
+    def messages() -> list[dict]:
+        return owner.get(f"/api/conversations/{conversation_id}/messages").json()["messages"]
+
+    wait_for(lambda: any(m["sender"]["type"] == "bot" for m in messages()))
+    visitor_says("PRIVWORD 隐私人的退税业务怎么办理")  # nothing answers it: "to improve"
+    wait_for(lambda: sum(m["sender"]["type"] == "bot" for m in messages()) == 2)
+    improve = f"/api/companies/{world['a']}/kb/improve"
+    assert "PRIVWORD" in json.dumps(owner.get(improve).json(), ensure_ascii=False)
+    r = httpx.post(f"{app.url}/api/widget/handover", headers=headers,
+                   json={"conversation_id": conversation_id})
+    assert r.status_code == 200, r.text
+    visitor_says("我的身份证号是PRIVWORD")
+    for kind, body in (("text", "好的 隐私人 先生，PRIVWORD 已记录"),
+                       ("note", "隐私人 很难缠 PRIVWORD")):
+        r = agent.post(f"/api/conversations/{conversation_id}/messages",
+                       json={"client_id": f"erase-{kind}-0001", "kind": kind, "body": body})
+        assert r.status_code in (200, 201), r.text
+    r = agent.put(f"/api/conversations/{conversation_id}/lead",
+                  json={"name": "隐私人", "phone": "13855556666", "need": "PRIVWORD 报价"})
+    assert r.status_code == 200 and r.json()["lead"]["effective"] is True, r.text
+    assert httpx.post(f"{app.url}/api/widget/close", headers=headers, json={
+        "conversation_id": conversation_id}).status_code == 200
+    before = messages()
+    assert {m["sender"]["type"] for m in before} == {"visitor", "bot", "agent", "system"}
+    assert "note" in {m["kind"] for m in before}
+    for word in ("PRIVWORD", "隐私人"):
+        wait_for(lambda w=word: owner.get("/api/search", params={"q": w}).json()["results"])
+    report = owner.get(f"/api/companies/{world['a']}/reports").json()
+    r = owner.post("/api/users", json={
+        "login": "client-erase", "display_name": "客户方", "role": "client",
+        "password": AGENT_PASSWORD_FOR_TESTS, "company_id": world["a"]})
+    assert r.status_code == 201, r.text
+    portal = app.login("client-erase", AGENT_PASSWORD_FOR_TESTS)  # the client company's view
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    r = owner.post(f"/api/customers/{customer['id']}/erase", json={"confirm": True})
+    assert r.status_code == 200, r.text
+
+    after = messages()
+    assert [(m["seq"], m["kind"], m["sender"]["type"], m["sender"]["id"], m["created_at"])
+            for m in after] == [
+        (m["seq"], m["kind"], m["sender"]["type"], m["sender"]["id"], m["created_at"])
+        for m in before]
+    assert all(m["body"] == "[erased]" for m in after if m["kind"] != "system")
+    answered = [m["seq"] for m in before if m["bot"] and m["bot"]["answer"]]
+    assert answered and all(m["bot"]["answer"] == "[erased]" for m in after
+                            if m["seq"] in answered)
+    assert [m["body"] for m in after if m["kind"] == "system"] == [
+        m["body"] for m in before if m["kind"] == "system"]
+    agent_names = {m["sender"]["name"] for m in before if m["sender"]["type"] == "agent"}
+    assert agent_names == {m["sender"]["name"] for m in after if m["sender"]["type"] == "agent"}
+    seen = [after, owner.get(f"/api/conversations/{conversation_id}").json(),
+            owner.get("/api/conversations", params={"status": "closed"}).json(),
+            portal.get("/api/portal/conversations").json(),
+            portal.get(f"/api/portal/conversations/{conversation_id}").json(),
+            owner.get(f"/api/companies/{world['a']}/leads").json(), owner.get(improve).json()]
+    for word in ("PRIVWORD", "隐私人", "13855556666"):
+        assert owner.get("/api/search", params={"q": word}).json()["results"] == [], word
+        for answer in seen:
+            assert word not in json.dumps(answer, ensure_ascii=False), (word, answer)
+    assert owner.get(f"/api/companies/{world['a']}/reports").json() == report
 
 
 def test_visitors_without_a_customer_are_purged_after_the_retention_period(world) -> None:

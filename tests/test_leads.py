@@ -143,6 +143,55 @@ def make_client(world, company: str, login: str) -> Any:
     return world["appliance"].login(login, PASSWORD)
 
 
+def note_last(world, text: str, reply: str = "") -> tuple[int, str]:
+    """A chat of site A whose newest message is an agent's internal note (after `reply`, a
+    visible answer, when given); returns the conversation and the visitor's token."""
+    app, agent = world["appliance"], world["agent-a"]
+    token = httpx.post(f"{app.url}/api/widget/session", json={
+        "site_key": world["site_a"]["widget_key"]}, headers={"Origin": ORIGIN_A}).json()[
+        "visitor_token"]
+    r = httpx.post(f"{app.url}/api/widget/send", json={
+        "client_id": f"note-{token[:20]}", "body": text},
+        headers={"Authorization": f"Bearer {token}", "Origin": ORIGIN_A})
+    assert r.status_code == 200, r.text
+    conversation = int(r.json()["conversation_id"])
+    for kind, body in (("text", reply), ("note", f"INTERNALNOTE-{conversation} 客户很难缠")):
+        if body:
+            r = agent.post(f"/api/conversations/{conversation}/messages", json={
+                "client_id": f"{kind}-{conversation}-{token[:12]}", "kind": kind,
+                "body": body})
+            assert r.status_code in (200, 201), r.text
+    last = agent.get(f"/api/conversations/{conversation}").json()["conversation"]
+    assert last["last_message"]["kind"] == "note"  # agents do see it as the newest
+    return conversation, token
+
+
+def test_no_note_reaches_the_portal_or_the_visitor_as_a_last_message(world) -> None:
+    app = world["appliance"]
+    answered, token = note_last(world, "访客问题一", reply="公开回复一")
+    unanswered, _ = note_last(world, "访客问题二")
+    client = make_client(world, "a", "client-notes")
+    listed = {c["id"]: c for c in client.get("/api/portal/conversations").json()[
+        "conversations"]}
+    single = {c: client.get(f"/api/portal/conversations/{c}").json()
+              for c in (answered, unanswered)}
+    for conversation, last in ((answered, "公开回复一"), (unanswered, "访客问题二")):
+        assert listed[conversation]["last_message"]["body"] == last
+        assert single[conversation]["conversation"]["last_message"]["body"] == last
+        assert "note" not in [m["kind"] for m in single[conversation]["messages"]]
+    everything = str(listed) + str(single)
+    assert "INTERNALNOTE" not in everything
+    # The visitor's own answers (session, long-poll) carry no note either.
+    headers = {"Authorization": f"Bearer {token}", "Origin": ORIGIN_A}
+    own = httpx.post(f"{app.url}/api/widget/session", headers=headers, json={
+        "site_key": world["site_a"]["widget_key"], "visitor_token": token})
+    polled = httpx.post(f"{app.url}/api/widget/poll", headers=headers, json={
+        "cursors": {str(answered): 0}, "timeout": 0})
+    assert own.status_code == 200 and polled.status_code == 200, (own.text, polled.text)
+    assert "公开回复一" in polled.text
+    assert "INTERNALNOTE" not in own.text + polled.text
+
+
 def test_a_client_account_sees_its_own_company_and_nothing_else(world) -> None:
     app, agent_a, agent_b = world["appliance"], world["agent-a"], world["agent-b"]
     save(agent_a, chat(app, world["site_a"], ORIGIN_A, "A的访客"), name="甲客户",

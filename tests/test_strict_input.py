@@ -71,6 +71,48 @@ def test_non_standard_json_is_refused_over_http_and_nothing_is_stored(owner) -> 
     assert [c["name"] for c in client.get("/api/companies").json()["companies"]] == ["悦齿口腔"]
 
 
+def test_every_list_limit_is_1_to_its_maximum(appliance, owner) -> None:
+    """`limit=0` is refused like any number out of range, on every list; it is never read
+    as "no limit" (it used to return a full default page of customers and leads)."""
+    client, setup = owner
+    company = setup["company"]["id"]
+    widget = Widget(appliance, setup["site"]["widget_key"])
+    conversation = widget.http.post("/api/widget/send", headers=widget.headers, json={
+        "client_id": cid(), "body": "hi"}).json()["conversation_id"]
+    for name in ("甲客户", "乙客户"):
+        assert client.post(f"/api/companies/{company}/customers",
+                           json={"name": name}).status_code == 201
+    r = client.put(f"/api/conversations/{conversation}/lead",
+                   json={"name": "甲客户", "phone": "13800000001", "need": "x"})
+    assert r.status_code == 200, r.text
+    lists = {"/api/conversations?view=waiting": ("conversations", 200),
+             f"/api/conversations/{conversation}/messages": ("messages", 1000),
+             "/api/search?q=hi": ("results", 200),
+             f"/api/companies/{company}/customers": ("customers", 200),
+             f"/api/companies/{company}/leads": ("leads", 200),
+             f"/api/companies/{company}/kb/entries": ("entries", 200)}
+    for path, (key, maximum) in lists.items():
+        joiner = "&" if "?" in path else "?"
+        for limit in (0, maximum + 1):
+            r = client.get(f"{path}{joiner}limit={limit}")
+            assert r.status_code == 400, (path, limit, r.text)
+            assert r.json()["error"]["field"] == "limit", (path, r.text)
+            assert f"from 1 to {maximum}" in r.json()["error"]["message"], (path, r.text)
+        r = client.get(f"{path}{joiner}limit=1")
+        assert r.status_code == 200 and len(r.json()[key]) <= 1, (path, r.text)
+    for key, path in (("customers", f"/api/companies/{company}/customers"),
+                      ("leads", f"/api/companies/{company}/leads")):
+        assert len(client.get(path, params={"limit": 1}).json()[key]) == 1, key
+    portal = client.post("/api/users", json={
+        "login": "client-limit", "display_name": "客户方", "role": "client",
+        "password": AGENT_PASSWORD_FOR_TESTS, "company_id": company})
+    assert portal.status_code == 201, portal.text
+    reader = appliance.login("client-limit", AGENT_PASSWORD_FOR_TESTS)
+    for path in ("/api/portal/conversations", "/api/portal/leads"):
+        assert reader.get(f"{path}?limit=0").status_code == 400, path
+        assert len(reader.get(f"{path}?limit=1").json()[path.rsplit("/", 1)[1]]) == 1, path
+
+
 def test_numbers_that_do_not_fit_are_not_found_or_invalid(appliance, owner) -> None:
     client, setup = owner
     site_id = setup["site"]["id"]

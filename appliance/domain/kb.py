@@ -269,6 +269,9 @@ class ImproveItem:
     resolved_at: datetime | None = None
 
 
+QUESTION_KEPT = 200  # how much of a question the "to improve" list keeps
+
+
 def question_key(text: str) -> str:
     """The same question typed twice counts once in the "to improve" list."""
     return compact(text)[:200]

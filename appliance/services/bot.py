@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from appliance.domain.bot_llm import LlmSettings, Source
 from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.kb import (
+    QUESTION_KEPT,
     Action,
     BotAnswer,
     BotSettings,
@@ -34,7 +35,6 @@ from appliance.storage.database import Database
 
 # Only the start of a long message is matched: an FAQ question is a sentence or two.
 MATCHED_CHARS = 300
-QUESTION_KEPT = 200  # how much of a question the "to improve" list keeps
 THRESHOLDS = Thresholds()
 CONSIDERED = 10  # entries re-ranked by the bot's decision (domain/kb.py: rank)
 

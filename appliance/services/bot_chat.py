@@ -77,6 +77,7 @@ from appliance.domain.events import (
     Typing,
 )
 from appliance.domain.kb import (
+    QUESTION_KEPT,
     Action,
     BotAnswer,
     BotMode,
@@ -250,7 +251,7 @@ def reply_on_writer(plan: Plan, conversation: Conversation, now: datetime,
         return _hand_over(plan, conversation, ASKED, now, client_id)
     if decision.action is not Action.ANSWER and decision.intent is Intent.QUESTION:
         company_id, _ = kb_store.search_state(plan.site_id)
-        kb_store.note_question(company_id, plan.site_id, plan.text[:bot.QUESTION_KEPT],
+        kb_store.note_question(company_id, plan.site_id, plan.text[:QUESTION_KEPT],
                                ImproveReason.UNANSWERED, None, now)
     action = reply_action(decision)
     if action in FAILED:

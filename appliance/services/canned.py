@@ -9,7 +9,7 @@ from appliance.domain import validation as v
 from appliance.domain.conversations import CannedReply
 from appliance.domain.errors import Forbidden, Invalid
 from appliance.domain.model import Role, User
-from appliance.domain.permissions import require_conversation_access
+from appliance.domain.permissions import require_site_access
 from appliance.services.context import Services
 from appliance.services.customers import access_company, require_staff
 from appliance.storage import canned as store
@@ -48,7 +48,7 @@ async def _require_can_edit(svc: Services, actor: User, reply: CannedReply) -> N
         return
     if actor.role.rank >= Role.SUPERVISOR.rank:
         if reply.site_id is not None:
-            require_conversation_access(actor, reply.site_id)
+            require_site_access(actor, reply.site_id)
             return
         if reply.company_id is not None:
             await access_company(svc, actor, reply.company_id)
@@ -63,7 +63,7 @@ async def list_for(svc: Services, actor: User, site_id: int | None) -> list[Cann
     if site_ids is not None:
         company_ids = sorted(await svc.db.read(site_store.company_ids_of_sites, actor.site_ids))
     if site_id is not None:
-        require_conversation_access(actor, site_id)
+        require_site_access(actor, site_id)
         site_ids = [site_id]
         company_ids = [(await svc.db.read(site_store.get_site, site_id)).company_id]
     return await svc.db.read(store.list_for, actor.id, site_ids, company_ids)
@@ -82,7 +82,7 @@ async def check_create(svc: Services, actor: User, data: Any) -> CannedReply:
     else:
         if actor.role.rank < Role.SUPERVISOR.rank:
             raise Forbidden("Only supervisors and up can add shared canned replies")
-        require_conversation_access(actor, fields["site_id"])
+        require_site_access(actor, fields["site_id"])
         await svc.db.read(site_store.get_site, fields["site_id"])  # 404 for an unknown site
         fields["owner_id"] = None
     return await svc.db.write(store.create, fields, svc.now())

@@ -18,8 +18,8 @@ async def conversations(svc: Services, actor: User, before: datetime | None,
                         limit: int) -> list[Conversation]:
     company = await portal_company(svc, actor)
     site_ids = await svc.db.read(site_store.site_ids_of_company, company.id)
-    return await svc.db.read(lambda: conv_store.list_conversations(
-        site_ids=site_ids, status=None, before=before, limit=max(1, min(200, limit))))
+    return await svc.db.read(lambda: conv_store.without_notes(conv_store.list_conversations(
+        site_ids=site_ids, status=None, before=before, limit=max(1, min(200, limit)))))
 
 
 async def access_conversation(svc: Services, actor: User, conversation_id: int) -> Conversation:
@@ -28,4 +28,4 @@ async def access_conversation(svc: Services, actor: User, conversation_id: int) 
     site = await svc.db.read(site_store.get_site, conversation.site_id)
     if site.company_id != company.id:
         raise conversation_not_found()
-    return conversation
+    return (await svc.db.read(conv_store.without_notes, [conversation]))[0]

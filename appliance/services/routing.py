@@ -181,7 +181,7 @@ async def agents_status(svc: Services, actor: User, site_id: int) -> list[dict[s
     """Supervisors' live view: every agent of a site with status and load."""
     if actor.role.rank < Role.SUPERVISOR.rank:
         raise Forbidden("Only supervisors and up see everyone's status")
-    require_conversation_access(actor, site_id)
+    require_site_access(actor, site_id)
     records = await svc.db.read(store.agents_of_site, site_id)
     return _status_rows(svc, records)
 

@@ -238,6 +238,24 @@ def _with_last_messages(rows: list[ConversationRow]) -> list[Conversation]:
     return [_conversation(r, last.get(r.last_message_id)) for r in rows]
 
 
+def without_notes(conversations: list[Conversation]) -> list[Conversation]:
+    """The conversations as someone who may not read agents' internal notes sees them (the
+    client portal, a person's export): `last_message` is the newest message a visitor may
+    see, or None; never a note."""
+    hidden = [c.id for c in conversations
+              if c.last_message is not None and not c.last_message.visible_to_visitor]
+    if not hidden:
+        return conversations
+    newest = (MessageRow.select(pw.fn.MAX(MessageRow.id))
+              .where(MessageRow.conversation.in_(hidden)
+                     & MessageRow.kind.not_in((NOTE, "system")))
+              .group_by(MessageRow.conversation))
+    found = {m.conversation_id: m for m in _with_attachments(
+        list(MessageRow.select().where(MessageRow.id.in_(newest))))}
+    return [replace(c, last_message=found.get(c.id)) if c.id in hidden else c
+            for c in conversations]
+
+
 def get_conversation(conversation_id: int) -> Conversation:
     row = _select_conversations().where(ConversationRow.id == conversation_id).first()
     if row is None:

@@ -3,16 +3,26 @@ customer purged after the company's retention period. Run on the database thread
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from appliance.domain.conversations import VISITOR
+from appliance.domain.bot_chat import reply_from_json, reply_to_json
+from appliance.domain.conversations import SYSTEM, VISITOR
+from appliance.domain.kb import QUESTION_KEPT, question_key
 from appliance.storage import customers, leads
-from appliance.storage.conversations import get_visitor, list_conversations, messages_after
+from appliance.storage.conversations import (
+    get_visitor,
+    list_conversations,
+    messages_after,
+    without_notes,
+)
 from appliance.storage.database import bound_database
 from appliance.storage.tables import (
     AttachmentRow,
+    BotAnswerRow,
     ConversationRow,
+    KbQuestionRow,
     LeadRow,
     MessageRow,
     VisitorRow,
@@ -29,8 +39,8 @@ def person_record(customer_id: int) -> dict[str, Any]:
     visitors = [get_visitor(i) for i in customers.visitor_ids_of(customer_id)]
     conversations = []
     for visitor in visitors:
-        for conversation in list_conversations(site_ids=None, status=None,
-                                               visitor_id=visitor.id, limit=1000):
+        for conversation in without_notes(list_conversations(
+                site_ids=None, status=None, visitor_id=visitor.id, limit=1000)):
             messages = messages_after(conversation.id, 0, MESSAGES_MAX, include_notes=False)
             conversations.append((conversation, messages))
     _, found = leads.list_leads(customer.company_id, start=None, end=None,
@@ -40,11 +50,9 @@ def person_record(customer_id: int) -> dict[str, Any]:
             "conversations": conversations, "leads": found}
 
 
-def _visitor_messages(visitor_ids: list[int]) -> list[int]:
-    query = (MessageRow.select(MessageRow.id)
-             .join(ConversationRow, on=MessageRow.conversation == ConversationRow.id)
-             .where(ConversationRow.visitor.in_(visitor_ids) & (MessageRow.sender_type == VISITOR)))
-    return [r.id for r in query]
+def _conversation_messages(conversation_ids: list[int]) -> list[int]:
+    return [r.id for r in MessageRow.select(MessageRow.id).where(
+        MessageRow.conversation.in_(conversation_ids))]
 
 
 def _forget_search_terms(message_ids: list[int]) -> None:
@@ -56,9 +64,12 @@ def _forget_search_terms(message_ids: list[int]) -> None:
                        chunk)
 
 
-def _uploads_of(visitor_ids: list[int]) -> list[str]:
+def _uploads_of(visitor_ids: list[int], conversation_ids: list[int]) -> list[str]:
+    """Forget the visitor's uploads and every file of their conversations (an agent's file
+    there is about them too); returns the storage names."""
     rows = list(AttachmentRow.select(AttachmentRow.id, AttachmentRow.storage_name).where(
-        (AttachmentRow.uploader_type == VISITOR) & AttachmentRow.uploader_id.in_(visitor_ids)))
+        ((AttachmentRow.uploader_type == VISITOR) & AttachmentRow.uploader_id.in_(visitor_ids))
+        | AttachmentRow.conversation.in_(conversation_ids)))
     if rows:
         MessageRow.update(attachment=None).where(
             MessageRow.attachment.in_([r.id for r in rows])).execute()
@@ -66,29 +77,75 @@ def _uploads_of(visitor_ids: list[int]) -> list[str]:
     return [r.storage_name for r in rows]
 
 
+def _forget_improve_questions(conversation_ids: list[int]) -> None:
+    """Take the visitor's own questions off the bot's "to improve" list: an item counted once
+    whose text is one of their messages in a chat the bot served. An item counted more often
+    was asked by others too, in the same words, and stays."""
+    sites = {r.id: r.site_id for r in ConversationRow.select(
+        ConversationRow.id, ConversationRow.site).where(
+        ConversationRow.id.in_(conversation_ids) & ConversationRow.bot_outcome.is_null(False))}
+    for row in MessageRow.select(MessageRow.conversation, MessageRow.body).where(
+            MessageRow.conversation.in_(list(sites)) & (MessageRow.sender_type == VISITOR)):
+        body, site_id = row.body, sites[row.conversation_id]
+        keys = {question_key(body), question_key(body[:QUESTION_KEPT])}
+        KbQuestionRow.delete().where(
+            (KbQuestionRow.site == site_id) & KbQuestionRow.text_key.in_(sorted(keys))
+            & (KbQuestionRow.count <= 1)).execute()
+
+
+def _erase_words(conversation_ids: list[int]) -> None:
+    """Every message of these conversations says `[erased]`, whoever wrote it (the visitor,
+    agents, the bot, notes) and leaves the search index; system lines keep their codes (the
+    reports read them) and senders, times, kinds and sequence numbers stay."""
+    _forget_improve_questions(conversation_ids)
+    message_ids = _conversation_messages(conversation_ids)
+    _forget_search_terms(message_ids)
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        MessageRow.update(body=ERASED).where(
+            MessageRow.id.in_(chunk) & (MessageRow.kind != "system")).execute()
+    for row in MessageRow.select(MessageRow.id, MessageRow.bot).where(
+            MessageRow.conversation.in_(conversation_ids) & MessageRow.bot.is_null(False)):
+        reply = reply_from_json(row.bot)
+        if reply is not None and reply.answer:
+            MessageRow.update(bot=reply_to_json(replace(reply, answer=ERASED))).where(
+                MessageRow.id == row.id).execute()
+    BotAnswerRow.update(question=ERASED).where(
+        BotAnswerRow.conversation_id.in_(conversation_ids)).execute()
+
+
+def _erase_names(visitor_ids: list[int]) -> None:
+    """The visitor's name leaves their messages and the `closed` lines they wrote."""
+    for visitor_id in visitor_ids:
+        alias = f"访客{visitor_id}"
+        MessageRow.update(sender_name=alias).where(
+            (MessageRow.sender_type == VISITOR) & (MessageRow.sender_id == visitor_id)
+        ).execute()
+        MessageRow.update(sender_name=alias).where(
+            (MessageRow.sender_type == SYSTEM) & MessageRow.sender_id.is_null()
+            & (MessageRow.body == "closed")
+            & MessageRow.conversation.in_(ConversationRow.select(ConversationRow.id).where(
+                ConversationRow.visitor == visitor_id))).execute()
+
+
 def erase_person(customer_id: int) -> list[str]:
-    """Anonymise the conversations of the customer's visitors (their words, names, contact
-    details, pages and files), blank them in leads (counts stay), delete the customer.
-    Returns the storage names of the visitor's uploads, to delete once this commits."""
+    """Anonymise the conversations of the customer's visitors (every message's words, the
+    visitor's names, contact details, pages and the conversations' files), blank them in
+    leads (counts stay), delete the customer. Returns the storage names of the files, to
+    delete once this commits."""
     visitor_ids = customers.visitor_ids_of(customer_id)
     files: list[str] = []
     if visitor_ids:
-        message_ids = _visitor_messages(visitor_ids)
-        _forget_search_terms(message_ids)
-        for start in range(0, len(message_ids), 500):
-            chunk = message_ids[start:start + 500]
-            MessageRow.update(body=ERASED).where(
-                MessageRow.id.in_(chunk) & (MessageRow.kind != "system")).execute()
-        for visitor_id in visitor_ids:
-            MessageRow.update(sender_name=f"访客{visitor_id}").where(
-                (MessageRow.sender_type == VISITOR) & (MessageRow.sender_id == visitor_id)
-            ).execute()
-        files = _uploads_of(visitor_ids)
+        conversation_ids = [r.id for r in ConversationRow.select(ConversationRow.id).where(
+            ConversationRow.visitor.in_(visitor_ids))]
+        _erase_words(conversation_ids)
+        _erase_names(visitor_ids)
+        files = _uploads_of(visitor_ids, conversation_ids)
         VisitorRow.update(name="", email="", phone="", attributes="{}", page_url="",
                           page_title="", referrer="", user_agent="").where(
             VisitorRow.id.in_(visitor_ids)).execute()
         ConversationRow.update(rating_comment="").where(
-            ConversationRow.visitor.in_(visitor_ids)).execute()
+            ConversationRow.id.in_(conversation_ids)).execute()
     leads.anonymise_leads(customer_id, visitor_ids)
     customers.delete_customer(customer_id)
     return files
@@ -117,7 +174,7 @@ def purge_visitors(visitor_ids: list[int]) -> list[str]:
     files = [r.storage_name for r in AttachmentRow.select(AttachmentRow.storage_name)
              .join(ConversationRow, on=AttachmentRow.conversation == ConversationRow.id)
              .where(ConversationRow.visitor.in_(visitor_ids))]
-    files += _uploads_of(visitor_ids)
+    files += _uploads_of(visitor_ids, [])
     LeadRow.update(visitor_id=None).where(LeadRow.visitor_id.in_(visitor_ids)).execute()
     VisitorRow.delete().where(VisitorRow.id.in_(visitor_ids)).execute()
     return sorted(set(files))

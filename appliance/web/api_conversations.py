@@ -17,6 +17,7 @@ from appliance.services.devices import describe
 from appliance.services.participants import AgentSide, read
 from appliance.web.http import (
     query_int,
+    query_limit,
     read_json,
     require_principal,
     services,
@@ -54,7 +55,7 @@ async def list_conversations(request: Request) -> HTTPResponse:
     found = await inbox.list_for_agent(
         services(request), actor, request.args.get("view", "open"),
         query_int(request, "site_id", None, 2**62), before,
-        query_int(request, "limit", 50, 200) or 50)
+        query_limit(request, default=50, maximum=200))
     exchanges = await inbox.bot_exchanges(services(request), found)
     return _ok({"conversations": [conversation_json(c, bot_exchange=exchanges.get(c.id))
                                   for c in found]})
@@ -83,7 +84,7 @@ async def messages(request: Request, conversation_id: int) -> HTTPResponse:
     conversation = await conv_service.access_conversation(svc, actor, conversation_id)
     after = query_int(request, "after_seq", 0, 2**62) or 0
     result = await conv_service.sync(svc, conversation, after, for_visitor=False)
-    limit = query_int(request, "limit", 200, 1000) or 200
+    limit = query_limit(request, default=200, maximum=1000)
     return _ok({"messages": [message_json(m) for m in result.messages[:limit]],
                 "last_seq": result.last_seq})
 
@@ -159,7 +160,7 @@ async def search_messages(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
     found = await search.search(services(request), actor, request.args.get("q", ""),
                                 query_int(request, "site_id", None, 2**62),
-                                query_int(request, "limit", 50, 200) or 50)
+                                query_limit(request, default=50, maximum=200))
     return _ok({"results": [search_result_json(m, site_id) for m, site_id in found]})
 
 

@@ -10,9 +10,22 @@ from sanic.response import HTTPResponse, raw
 
 from appliance.domain import validation as v
 from appliance.services import customer_files, customers, privacy
-from appliance.web.http import ok, query_int, read_json, require_principal, services, uploaded_file
+from appliance.web.http import (
+    ok,
+    query_int,
+    query_limit,
+    read_json,
+    require_principal,
+    services,
+    uploaded_file,
+)
 from appliance.wire import timestamp
-from appliance.wire.conversations import conversation_json, message_json, visitor_json
+from appliance.wire.conversations import (
+    conversation_json,
+    message_json,
+    outside_conversation_json,
+    visitor_json,
+)
 from appliance.wire.customers import (
     audit_json,
     customer_json,
@@ -46,7 +59,7 @@ async def list_customers(request: Request, company_id: int) -> HTTPResponse:
         tag=request.args.get("tag", ""), field=request.args.get("field", ""),
         value=request.args.get("value", ""),
         owner_id=query_int(request, "owner_id", None, 2**62),
-        limit=query_int(request, "limit", 50, 200) or 50,
+        limit=query_limit(request, default=50, maximum=200),
         offset=query_int(request, "offset", 0, 10**9) or 0)
     return ok({"customers": [customer_json(c) for c in found], "total": total})
 
@@ -181,7 +194,8 @@ async def export_person(request: Request, customer_id: int) -> HTTPResponse:
         "notes": [note_json(n) for n in record["notes"]],
         "follow_ups": [follow_up_json(f) for f in record["follow_ups"]],
         "visitors": [visitor_json(vis, device={}, online=False) for vis in record["visitors"]],
-        "conversations": [{**conversation_json(c), "messages": [message_json(m) for m in ms]}
+        "conversations": [{**outside_conversation_json(c),
+                           "messages": [message_json(m) for m in ms]}
                           for c, ms in record["conversations"]],
         "leads": [lead_json(lead) for lead in record["leads"]],
         "exported_at": timestamp(services(request).now()),

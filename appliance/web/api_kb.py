@@ -10,7 +10,14 @@ from sanic.response import HTTPResponse, json, raw
 
 from appliance.domain.errors import Invalid
 from appliance.services import bot_llm, kb
-from appliance.web.http import query_int, read_json, require_principal, services, uploaded_file
+from appliance.web.http import (
+    query_int,
+    query_limit,
+    read_json,
+    require_principal,
+    services,
+    uploaded_file,
+)
 from appliance.wire.kb import (
     bot_settings_json,
     decision_json,
@@ -50,7 +57,7 @@ async def list_entries(request: Request, company_id: int) -> HTTPResponse:
         site_id=query_int(request, "site_id", None, ID_MAX, minimum=1),
         text=request.args.get("q", ""), category=request.args.get("category"),
         offset=query_int(request, "offset", 0, OFFSET_MAX) or 0,
-        limit=query_int(request, "limit", 50, kb.PAGE_MAX, minimum=1) or 50)
+        limit=query_limit(request, default=50, maximum=kb.PAGE_MAX))
     return _ok({"entries": [entry_json(e) for e in entries], "total": total})
 
 

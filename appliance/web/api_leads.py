@@ -13,9 +13,9 @@ from appliance.domain.errors import Invalid
 from appliance.domain.model import Company
 from appliance.services import conversations as conv_service
 from appliance.services import leads, portal, reports
-from appliance.web.http import ok, query_int, read_json, require_principal, services
+from appliance.web.http import ok, query_int, query_limit, read_json, require_principal, services
 from appliance.wire.accounts import company_json
-from appliance.wire.conversations import conversation_json, message_json
+from appliance.wire.conversations import message_json, outside_conversation_json
 from appliance.wire.customers import lead_json, report_json
 
 bp = Blueprint("leads", url_prefix="/api")
@@ -48,7 +48,7 @@ async def _leads(request: Request, company: Company) -> HTTPResponse:
         services(request), company, start=request.args.get("from"), end=request.args.get("to"),
         site_id=query_int(request, "site_id", None, 2**62),
         effective=leads.clean_flag(request.args.get("effective"), "effective"),
-        limit=query_int(request, "limit", 50, 200) or 50,
+        limit=query_limit(request, default=50, maximum=200),
         offset=query_int(request, "offset", 0, 10**9) or 0)
     return ok({"leads": [lead_json(lead) for lead in found], "total": total})
 
@@ -140,8 +140,8 @@ async def portal_conversations(request: Request) -> HTTPResponse:
             raise Invalid("before must be a time like 2026-11-24T08:00:00Z",
                           field="before") from exc
     found = await portal.conversations(services(request), actor, before,
-                                       query_int(request, "limit", 50, 200) or 50)
-    return ok({"conversations": [conversation_json(c) for c in found]})
+                                       query_limit(request, default=50, maximum=200))
+    return ok({"conversations": [outside_conversation_json(c) for c in found]})
 
 
 @bp.get("/portal/conversations/<conversation_id:int>")
@@ -150,5 +150,5 @@ async def portal_conversation(request: Request, conversation_id: int) -> HTTPRes
     svc = services(request)
     conversation = await portal.access_conversation(svc, actor, conversation_id)
     result = await conv_service.sync(svc, conversation, 0, for_visitor=True)
-    return ok({"conversation": conversation_json(conversation),
+    return ok({"conversation": outside_conversation_json(conversation),
                 "messages": [message_json(m) for m in result.messages]})

@@ -45,6 +45,13 @@ def query_int(request: Request, name: str, default: int | None, maximum: int, *,
     return v.clean_digits(raw_value, low=minimum, high=maximum, field=name)
 
 
+def query_limit(request: Request, *, default: int, maximum: int) -> int:
+    """A list's `limit` from the query string: 1 to `maximum` (0 would be an empty page, so it
+    is refused like any number out of range), `default` when absent."""
+    found = query_int(request, "limit", default, maximum, minimum=1)
+    return default if found is None else found
+
+
 def services(request: Request) -> Services:
     return cast(Services, request.app.ctx.runtime.services)
 

@@ -88,6 +88,17 @@ def conversation_json(conv: Conversation,
     }
 
 
+def outside_conversation_json(conv: Conversation) -> dict[str, Any]:
+    """A conversation for readers who may not see agents' internal notes (the client portal,
+    a person's export): pass it through storage's `without_notes` first, so that
+    `last_message` is the newest message a visitor may see; a note that still reaches here is
+    left out rather than shown."""
+    found = conversation_json(conv)
+    if conv.last_message is not None and not conv.last_message.visible_to_visitor:
+        found["last_message"] = None
+    return found
+
+
 def visitor_conversation_json(conv: Conversation) -> dict[str, Any]:
     """What a visitor sees of their own conversation (no notes, no internal counters)."""
     return {"id": conv.id, "status": conv.status, "last_seq": conv.visitor_last_seq,
