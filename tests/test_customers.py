@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ORIGIN_A, ORIGIN_B, Appliance
+from conftest import AGENT_PASSWORD_FOR_TESTS, ORIGIN_A, ORIGIN_B, Appliance
 from python_calamine import CalamineWorkbook
 
 
@@ -334,6 +334,57 @@ def test_a_deactivated_agents_customers_and_follow_ups_pass_to_a_successor(world
     assert r.status_code == 200, r.text
     assert owner.get(f"/api/customers/{mine['id']}").json()["customer"]["owner_id"] == me
     assert [f["note"] for f in owner.get("/api/follow-ups").json()["follow_ups"]] == ["回访"]
+
+
+def make_staff(world: dict[str, Any], login: str, role: str, sites: list[str]) -> tuple[int, Any]:
+    r = world["owner"].post("/api/users", json={
+        "login": login, "display_name": login, "role": role,
+        "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [world[s]["id"] for s in sites]})
+    assert r.status_code == 201, r.text
+    return r.json()["user"]["id"], world["appliance"].login(login, AGENT_PASSWORD_FOR_TESTS)
+
+
+def follow_up(client: Any, customer: dict[str, Any], note: str) -> dict[str, Any]:
+    r = client.post(f"/api/customers/{customer['id']}/follow-ups",
+                    json={"due_date": "2026-01-01", "note": note})
+    assert r.status_code == 201, r.text
+    return r.json()["follow_up"]
+
+
+def notes_due(client: Any) -> list[str]:
+    r = client.get("/api/follow-ups", params={"days": 365})
+    assert r.status_code == 200, r.text
+    return sorted(f["note"] for f in r.json()["follow_ups"])
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_reminders_follow_the_companies_a_user_serves_now(world, role) -> None:
+    """Moved off company A, a desk agent no longer sees A's follow-ups (names, notes) in their
+    reminders; they stay theirs, come back with the sites, and A's staff can give them away
+    (probe 15, defect 4)."""
+    owner = world["owner"]
+    desk_id, desk = make_staff(world, "desk", role, ["site_a", "site_b"])
+    of_a, of_b = add(desk, world["a"], name="A客户"), add(desk, world["b"], name="B客户")
+    first = follow_up(desk, of_a, "A机密回访")
+    follow_up(desk, of_b, "B回访")
+    assert notes_due(desk) == ["A机密回访", "B回访"]
+    r = owner.patch(f"/api/users/{desk_id}", json={"site_ids": [world["site_b"]["id"]]})
+    assert r.status_code == 200, r.text
+    assert notes_due(desk) == ["B回访"]
+    assert "A客户" not in desk.get("/api/follow-ups", params={"days": 365}).text
+    assert desk.patch(f"/api/follow-ups/{first['id']}", json={"done": True}).status_code == 404
+    assert desk.get(f"/api/customers/{of_a['id']}").status_code == 404
+    # the records stay the desk's: A's staff see who owns them and can hand them on
+    page = owner.get(f"/api/customers/{of_a['id']}").json()
+    assert page["customer"]["owner_id"] == desk_id
+    assert [f["owner_id"] for f in page["follow_ups"]] == [desk_id]
+    r = owner.patch(f"/api/users/{desk_id}", json={"site_ids": [world["site_a2"]["id"],
+                                                                world["site_b"]["id"]]})
+    assert r.status_code == 200, r.text  # another site of A: A is served again
+    assert notes_due(desk) == ["A机密回访", "B回访"]
+    r = owner.patch(f"/api/users/{desk_id}", json={"site_ids": []})
+    assert r.status_code == 200, r.text
+    assert notes_due(desk) == []
 
 
 def test_one_persons_data_is_exported_and_erased(world) -> None:
