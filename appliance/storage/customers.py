@@ -221,6 +221,16 @@ def owned_counts(user_id: int) -> tuple[int, int]:
     return customers, follow_ups
 
 
+def owned_company_ids(user_id: int) -> set[int]:
+    """The companies of the customers a user owns or has open follow-ups of: what passes
+    to a successor when they leave."""
+    owned = {r.company_id for r in CustomerRow.select(CustomerRow.company).where(
+        CustomerRow.owner == user_id).distinct()}
+    followed = {r.customer.company_id for r in _follow_ups().where(
+        (FollowUpRow.owner == user_id) & FollowUpRow.done_at.is_null())}
+    return owned | followed
+
+
 def hand_over(from_user: int, to_user: int, now: datetime) -> tuple[int, int]:
     """Pass a user's customers and open follow-ups to another user: (customers, follow-ups)."""
     customers = CustomerRow.update(owner=to_user, updated_at=now).where(
