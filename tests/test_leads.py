@@ -167,6 +167,25 @@ def test_duplicate_flags_stay_within_the_company_and_its_window(world) -> None:
     assert _flags(world["agent-b"], [b1, b2]) == [None, None]
 
 
+def test_flags_are_judged_again_under_the_current_window(world) -> None:
+    """A lead flagged against one whose phone changes is judged again even when the company
+    has since narrowed its window (here to 0: no duplicate check)."""
+    app, owner, agent = world["appliance"], world["owner"], world["agent-b"]
+    r = owner.patch(f"/api/companies/{world['b']}", json={"settings": {
+        "lead_required": ["phone"], "duplicate_days": 7}})
+    assert r.status_code == 200, r.text
+    b1, b2 = chat(app, world["site_b"], ORIGIN_B), chat(app, world["site_b"], ORIGIN_B)
+    first = save(agent, b1, phone="13900007777").json()["lead"]
+    save(agent, b2, phone="13900007777")
+    assert _flags(agent, [b1, b2]) == [None, first["id"]]
+    r = owner.patch(f"/api/companies/{world['b']}", json={"settings": {"duplicate_days": 0}})
+    assert r.status_code == 200, r.text
+    assert _flags(agent, [b1, b2]) == [None, first["id"]]  # a setting alone changes no flag
+    save(agent, b1, phone="13900008888")
+    assert _flags(agent, [b1, b2]) == [None, None]
+    assert _counts(world, "b") == (2, 2, 0, 2)
+
+
 def test_reports_count_by_site_source_keyword_and_agent_and_export(world) -> None:
     app, agent, owner = world["appliance"], world["agent-a"], world["owner"]
     for site, origin, referrer, phone in (

@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee as pw
 
+from appliance.domain.company_settings import DUPLICATE_DAYS_MAX
 from appliance.domain.errors import NotFound
 from appliance.domain.leads import Lead
 from appliance.storage.tables import LeadRow, ReportRunRow
@@ -73,15 +74,22 @@ def reflag(lead_id: int, phones: set[str], duplicate_days: int) -> None:
     phone before and after) within `duplicate_days` of it. A lead is a duplicate of the
     company's first earlier *effective* lead with the same phone within the window."""
     lead = LeadRow.get_by_id(lead_id)
-    concerned = LeadRow.duplicate_of == lead_id
+    _flag(lead, duplicate_days)
+    later = (LeadRow.company == lead.company_id) & (LeadRow.created_at >= lead.created_at) & (
+        LeadRow.id != lead_id)
+    # each query on its own so that SQLite walks one index: (company, created_at) and
+    # (company, phone); a lead is judged once even when both find it
+    flagged = LeadRow.select().where(
+        later & (LeadRow.created_at <= lead.created_at + timedelta(days=DUPLICATE_DAYS_MAX))
+        & (LeadRow.duplicate_of == lead_id))
+    concerned = {row.id: row for row in flagged}
     phones = {p for p in phones if p}
     if phones and duplicate_days > 0:
-        concerned = concerned | (
-            (LeadRow.company == lead.company_id) & LeadRow.phone.in_(sorted(phones))
-            & (LeadRow.id > lead_id)
+        same_phone = LeadRow.select().where(
+            later & LeadRow.phone.in_(sorted(phones)) & (LeadRow.id > lead_id)
             & (LeadRow.created_at <= lead.created_at + timedelta(days=duplicate_days)))
-    _flag(lead, duplicate_days)
-    for row in LeadRow.select().where(concerned).order_by(LeadRow.id):
+        concerned.update((row.id, row) for row in same_phone)
+    for _, row in sorted(concerned.items()):
         _flag(row, duplicate_days)
 
 
