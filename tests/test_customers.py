@@ -337,6 +337,108 @@ def test_a_deactivated_agents_customers_and_follow_ups_pass_to_a_successor(world
     assert [f["note"] for f in owner.get("/api/follow-ups").json()["follow_ups"]] == ["回访"]
 
 
+def make_staff(world: dict[str, Any], login: str, role: str, sites: list[str]) -> tuple[int, Any]:
+    r = world["owner"].post("/api/users", json={
+        "login": login, "display_name": login, "role": role,
+        "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [world[s]["id"] for s in sites]})
+    assert r.status_code == 201, r.text
+    return r.json()["user"]["id"], world["appliance"].login(login, AGENT_PASSWORD_FOR_TESTS)
+
+
+def follow_up(client: Any, customer: dict[str, Any], note: str) -> dict[str, Any]:
+    r = client.post(f"/api/customers/{customer['id']}/follow-ups",
+                    json={"due_date": "2026-01-01", "note": note})
+    assert r.status_code == 201, r.text
+    return r.json()["follow_up"]
+
+
+def notes_due(client: Any) -> list[str]:
+    r = client.get("/api/follow-ups", params={"days": 365})
+    assert r.status_code == 200, r.text
+    return sorted(f["note"] for f in r.json()["follow_ups"])
+
+
+def test_a_successor_must_serve_every_company_handed_over(world) -> None:
+    """Deactivation hands customers and open follow-ups only to a colleague of every company
+    they belong to, as `owner_id` is chosen elsewhere (probe 15, defect 3); the console's
+    dialog is offered exactly those colleagues."""
+    owner, agent_a = world["owner"], world["agent-a"]
+    desk_id, desk = make_staff(world, "desk", "agent", ["site_a", "site_b"])
+    sup_a_id, _ = make_staff(world, "sup-a", "supervisor", ["site_a2"])
+    both_id, _ = make_staff(world, "both", "agent", ["site_a2", "site_b"])
+    of_a, of_b = add(desk, world["a"], name="A客户"), add(desk, world["b"], name="B客户")
+    follow_up(desk, of_b, "B回访")
+    others = add(agent_a, world["a"], name="别人的A客户")  # desk has only a follow-up of it
+    follow_up(desk, others, "A回访")
+    me = owner.get("/api/me").json()["user"]["id"]
+
+    def state() -> list[Any]:
+        customers = [owner.get(f"/api/customers/{c['id']}").json() for c in (of_a, of_b, others)]
+        return ([c["customer"]["owner_id"] for c in customers],
+                [f["owner_id"] for c in customers for f in c["follow_ups"]],
+                owner.get(f"/api/users/{desk_id}/successors").json())
+
+    before = state()
+    assert before[2] == {"customers": 2, "follow_ups": 2, "company_ids": [world["a"], world["b"]],
+                         "successor_ids": [me, both_id]}
+    for wrong, company in ((world["agent-b-id"], "悦齿口腔"), (sup_a_id, "乙公司"),
+                           (world["agent-a-id"], "乙公司")):
+        r = owner.post(f"/api/users/{desk_id}/deactivate", json={"successor_id": wrong})
+        assert (r.status_code, r.json()["error"]["field"]) == (400, "successor_id"), r.text
+        assert company in r.json()["error"]["message"]
+        assert state() == before  # nothing changed
+        assert desk.get("/api/follow-ups", params={"days": 365}).status_code == 200
+    # moved off B (its sites lost), desk still owns B's records: B still needs serving
+    r = owner.patch(f"/api/users/{desk_id}", json={"site_ids": [world["site_a"]["id"]]})
+    assert r.status_code == 200, r.text
+    r = owner.post(f"/api/users/{desk_id}/deactivate", json={"successor_id": sup_a_id})
+    assert r.status_code == 400 and "乙公司" in r.json()["error"]["message"]
+    r = owner.post(f"/api/users/{desk_id}/deactivate", json={"successor_id": both_id})
+    assert r.status_code == 200, r.text
+    owners, follow_owners, _ = state()
+    assert owners == [both_id, both_id, world["agent-a-id"]]
+    assert follow_owners == [both_id, both_id]
+
+
+def test_only_an_owner_or_admin_may_see_who_can_take_over(world) -> None:
+    assert world["agent-a"].get(f"/api/users/{world['agent-b-id']}/successors").status_code \
+        == 403
+    assert world["owner"].get("/api/users/999/successors").status_code == 404
+    nothing = world["owner"].get(f"/api/users/{world['agent-b-id']}/successors").json()
+    assert (nothing["customers"], nothing["follow_ups"], nothing["company_ids"]) == (0, 0, [])
+    assert world["agent-a-id"] in nothing["successor_ids"]  # no company concerned: anyone
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_reminders_follow_the_companies_a_user_serves_now(world, role) -> None:
+    """Moved off company A, a desk agent no longer sees A's follow-ups (names, notes) in their
+    reminders; they stay theirs, come back with the sites, and A's staff can give them away
+    (probe 15, defect 4)."""
+    owner = world["owner"]
+    desk_id, desk = make_staff(world, "desk", role, ["site_a", "site_b"])
+    of_a, of_b = add(desk, world["a"], name="A客户"), add(desk, world["b"], name="B客户")
+    first = follow_up(desk, of_a, "A机密回访")
+    follow_up(desk, of_b, "B回访")
+    assert notes_due(desk) == ["A机密回访", "B回访"]
+    r = owner.patch(f"/api/users/{desk_id}", json={"site_ids": [world["site_b"]["id"]]})
+    assert r.status_code == 200, r.text
+    assert notes_due(desk) == ["B回访"]
+    assert "A客户" not in desk.get("/api/follow-ups", params={"days": 365}).text
+    assert desk.patch(f"/api/follow-ups/{first['id']}", json={"done": True}).status_code == 404
+    assert desk.get(f"/api/customers/{of_a['id']}").status_code == 404
+    # the records stay the desk's: A's staff see who owns them and can hand them on
+    page = owner.get(f"/api/customers/{of_a['id']}").json()
+    assert page["customer"]["owner_id"] == desk_id
+    assert [f["owner_id"] for f in page["follow_ups"]] == [desk_id]
+    r = owner.patch(f"/api/users/{desk_id}", json={"site_ids": [world["site_a2"]["id"],
+                                                                world["site_b"]["id"]]})
+    assert r.status_code == 200, r.text  # another site of A: A is served again
+    assert notes_due(desk) == ["A机密回访", "B回访"]
+    r = owner.patch(f"/api/users/{desk_id}", json={"site_ids": []})
+    assert r.status_code == 200, r.text
+    assert notes_due(desk) == []
+
+
 def test_one_persons_data_is_exported_and_erased(world) -> None:
     app, owner = world["appliance"], world["owner"]
     visitor = session(app, world["site_a"], ORIGIN_A, name="隐私先生", phone="13511112222",

@@ -97,6 +97,95 @@ def test_the_rule_is_per_company_and_duplicates_are_flagged(world) -> None:
         2, 2, 1, 1)
 
 
+def _counts(world: dict[str, Any], company: str = "a") -> tuple[int, int, int, int]:
+    report = world["owner"].get(f"/api/companies/{world[company]}/reports").json()["report"]
+    return (report["leads"], report["effective"], report["duplicates"], report["billable"])
+
+
+def _flags(agent: Any, conversations: list[int]) -> list[int | None]:
+    return [agent.get(f"/api/conversations/{c}/lead").json()["lead"]["duplicate_of"]
+            for c in conversations]
+
+
+def test_duplicate_flags_follow_a_changed_phone(world) -> None:
+    """A lead is a duplicate of the company's earlier effective lead with the same phone;
+    when that lead's phone changes, the flags it caused go, and a phone changed to an
+    earlier lead's one makes the later lead a duplicate (probe 15, defect 5a)."""
+    app, agent = world["appliance"], world["agent-a"]
+    c1, c2, c3 = (chat(app, world["site_a"], ORIGIN_A) for _ in range(3))
+    l1 = save(agent, c1, name="甲", phone="13900003333", need="n").json()["lead"]
+    save(agent, c2, name="乙", phone="13900003333", need="n")
+    save(agent, c3, name="丙", phone="13900003333", need="n")
+    assert _flags(agent, [c1, c2, c3]) == [None, l1["id"], l1["id"]]
+    assert _counts(world) == (3, 3, 2, 1)
+    save(agent, c1, name="甲", phone="13900009999", need="n")  # the first lead's phone changes
+    l2 = agent.get(f"/api/conversations/{c2}/lead").json()["lead"]
+    assert _flags(agent, [c1, c2, c3]) == [None, None, l2["id"]]
+    assert _counts(world) == (3, 3, 1, 2)
+    save(agent, c3, name="丙", phone="13900009999", need="n")  # now the first lead's phone
+    assert _flags(agent, [c1, c2, c3]) == [None, None, l1["id"]]
+    save(agent, c1, name="甲", phone="", email="a@example.com", need="n")  # no phone at all
+    assert _flags(agent, [c1, c2, c3]) == [None, None, None]
+    assert _counts(world) == (3, 3, 0, 3)
+
+
+def test_only_an_effective_lead_makes_later_ones_duplicates(world) -> None:
+    """An effective lead after a non-effective one with the same phone is billed (probe 15,
+    defect 5b); the flags follow when the earlier lead becomes effective or stops being so."""
+    app, agent = world["appliance"], world["agent-a"]
+    c1, c2, c3 = (chat(app, world["site_a"], ORIGIN_A) for _ in range(3))
+    l1 = save(agent, c1, name="甲", phone="13900004444").json()["lead"]  # no need: not effective
+    l2 = save(agent, c2, name="甲", phone="13900004444", need="想咨询").json()["lead"]
+    assert (l1["effective"], l2["effective"], l2["duplicate_of"]) == (False, True, None)
+    assert _counts(world) == (2, 1, 0, 1)
+    save(agent, c3, name="甲", phone="13900004444")  # a later non-effective one is flagged
+    assert _flags(agent, [c1, c2, c3]) == [None, None, l2["id"]]
+    save(agent, c1, name="甲", phone="13900004444", need="补上需求")  # the first one now counts
+    assert _flags(agent, [c1, c2, c3]) == [None, l1["id"], l1["id"]]
+    assert _counts(world) == (3, 2, 2, 1)
+    save(agent, c1, name="甲", phone="13900004444")  # and stops counting again
+    assert _flags(agent, [c1, c2, c3]) == [None, None, l2["id"]]
+    assert _counts(world) == (3, 1, 1, 1)
+    save(agent, c2, name="甲", phone="13900004444")  # no effective lead left: nothing flagged
+    assert _flags(agent, [c1, c2, c3]) == [None, None, None]
+    assert _counts(world) == (3, 0, 0, 0)
+
+
+def test_duplicate_flags_stay_within_the_company_and_its_window(world) -> None:
+    app, owner = world["appliance"], world["owner"]
+    r = owner.patch(f"/api/companies/{world['b']}", json={"settings": {
+        "lead_required": ["phone"], "duplicate_days": 0}})
+    assert r.status_code == 200, r.text
+    b1, b2 = chat(app, world["site_b"], ORIGIN_B), chat(app, world["site_b"], ORIGIN_B)
+    a1 = chat(app, world["site_a"], ORIGIN_A)
+    save(world["agent-a"], a1, name="甲", phone="13900005555", need="n")
+    save(world["agent-b"], b1, phone="13900005555")
+    save(world["agent-b"], b2, phone="13900005555")  # duplicate_days 0: no check
+    assert _flags(world["agent-b"], [b1, b2]) == [None, None]
+    assert _counts(world, "b") == (2, 2, 0, 2)
+    save(world["agent-a"], a1, name="甲", phone="13900006666", need="n")  # A never touches B
+    assert _flags(world["agent-b"], [b1, b2]) == [None, None]
+
+
+def test_flags_are_judged_again_under_the_current_window(world) -> None:
+    """A lead flagged against one whose phone changes is judged again even when the company
+    has since narrowed its window (here to 0: no duplicate check)."""
+    app, owner, agent = world["appliance"], world["owner"], world["agent-b"]
+    r = owner.patch(f"/api/companies/{world['b']}", json={"settings": {
+        "lead_required": ["phone"], "duplicate_days": 7}})
+    assert r.status_code == 200, r.text
+    b1, b2 = chat(app, world["site_b"], ORIGIN_B), chat(app, world["site_b"], ORIGIN_B)
+    first = save(agent, b1, phone="13900007777").json()["lead"]
+    save(agent, b2, phone="13900007777")
+    assert _flags(agent, [b1, b2]) == [None, first["id"]]
+    r = owner.patch(f"/api/companies/{world['b']}", json={"settings": {"duplicate_days": 0}})
+    assert r.status_code == 200, r.text
+    assert _flags(agent, [b1, b2]) == [None, first["id"]]  # a setting alone changes no flag
+    save(agent, b1, phone="13900008888")
+    assert _flags(agent, [b1, b2]) == [None, None]
+    assert _counts(world, "b") == (2, 2, 0, 2)
+
+
 def test_reports_count_by_site_source_keyword_and_agent_and_export(world) -> None:
     app, agent, owner = world["appliance"], world["agent-a"], world["owner"]
     for site, origin, referrer, phone in (

@@ -14,6 +14,7 @@ from appliance.domain.reports import SCHEDULES, clean_emails, clean_recipients, 
 FIELDS = ("timezone", "customer_fields", "lead_required", "duplicate_days", "report_schedule",
           "report_emails", "report_recipients", "retention_days")
 RETENTION_DAYS_MAX = 3650
+DUPLICATE_DAYS_MAX = 365  # the widest duplicate-lead window a company may set
 
 
 def clean_settings(body: dict[str, Any], current: CompanySettings) -> CompanySettings:
@@ -26,7 +27,8 @@ def clean_settings(body: dict[str, Any], current: CompanySettings) -> CompanySet
     if "lead_required" in body:
         changes["lead_required"] = clean_required(body["lead_required"])
     if "duplicate_days" in body:
-        changes["duplicate_days"] = v.clean_int(body["duplicate_days"], "duplicate_days", 0, 365)
+        changes["duplicate_days"] = v.clean_int(body["duplicate_days"], "duplicate_days", 0,
+                                                DUPLICATE_DAYS_MAX)
     if "report_schedule" in body:
         changes["report_schedule"] = v.clean_choice(body["report_schedule"], "report_schedule",
                                                     SCHEDULES)

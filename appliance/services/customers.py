@@ -236,10 +236,12 @@ async def check_follow_up_done(svc: Services, actor: User, follow_up_id: int,
 
 
 async def my_follow_ups(svc: Services, actor: User, days: int = 0) -> list[FollowUp]:
-    """The actor's open follow-ups due by today (+ `days`): the console's reminders."""
-    require_staff(actor)
+    """The actor's open follow-ups due by today (+ `days`): the console's reminders. Only
+    those of customers of the companies the actor serves now: one moved off a company keeps
+    owning its follow-ups but no longer sees them (until given its sites back)."""
+    mine = await company_ids_of(svc, actor)
     until = svc.now().date() + timedelta(days=days)
-    return await svc.db.read(store.open_follow_ups, actor.id, until, 100)
+    return await svc.db.read(store.open_follow_ups, actor.id, until, 100, mine)
 
 
 # -- merging --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from appliance.domain import validation as v
@@ -24,6 +25,16 @@ from appliance.services.passwords import hash_password
 from appliance.storage import accounts
 from appliance.storage import customers as customer_store
 from appliance.storage import sites as site_store
+
+
+@dataclass(frozen=True, slots=True)
+class HandOver:
+    """What passes to a successor when a user is deactivated, and who may take it."""
+
+    customers: int
+    follow_ups: int
+    company_ids: list[int]
+    successor_ids: list[int]
 
 
 async def list_users(svc: Services, actor: User) -> list[User]:
@@ -105,10 +116,37 @@ async def check_reset_password(svc: Services, actor: User, user_id: int, data: A
     await svc.commit(reset, lambda _: [SessionsEnded(user_id, "password_reset")])
 
 
+def _unserved(user: User, company_ids: set[int]) -> list[int]:
+    """On a database thread: the companies of `company_ids` the user does not serve."""
+    if user.role.manages_install:
+        return []
+    return sorted(company_ids - site_store.company_ids_of_sites(user.site_ids))
+
+
+def _fits(user: User, leaving: int) -> bool:
+    return user.id != leaving and user.active and user.role is not Role.CLIENT
+
+
+async def successors(svc: Services, actor: User, user_id: int) -> HandOver:
+    """What a user's deactivation hands over, and the colleagues who may take it: active
+    staff (not client accounts) serving every company concerned."""
+    await _access_managed_user(svc, actor, user_id)
+
+    def read() -> HandOver:
+        company_ids = customer_store.owned_company_ids(user_id)
+        customers, follow_ups = customer_store.owned_counts(user_id)
+        fitting = [u.id for u in accounts.list_users()
+                   if _fits(u, user_id) and not _unserved(u, company_ids)]
+        return HandOver(customers, follow_ups, sorted(company_ids), fitting)
+
+    return await svc.db.read(read)
+
+
 async def check_set_active(svc: Services, actor: User, user_id: int, active: bool,
                            data: Any = None) -> User:
     """Deactivating ends every session and socket of the user; their records stay, and their
-    customers and open follow-ups pass to `successor_id` (required when they have any)."""
+    customers and open follow-ups pass to `successor_id` (required when they have any), who
+    must serve every company those belong to (checked on the writer, with the hand-over)."""
     body = v.only_fields(data or {}, ("successor_id",) if not active else ())
     target = await _access_managed_user(svc, actor, user_id)
     require_not_self(actor, target, "deactivate" if not active else "reactivate")
@@ -116,7 +154,7 @@ async def check_set_active(svc: Services, actor: User, user_id: int, active: boo
     if successor_id is not None:
         successor_id = v.clean_id(successor_id, "successor_id")
         successor = await svc.db.read(accounts.get_user, successor_id)
-        if successor.id == user_id or not successor.active or successor.role is Role.CLIENT:
+        if not _fits(successor, user_id):
             raise Invalid("successor_id must be another active colleague",
                           field="successor_id")
     now = svc.now()
@@ -127,6 +165,12 @@ async def check_set_active(svc: Services, actor: User, user_id: int, active: boo
         if not active:
             check_keeps_an_owner(current, None, True, accounts.count_active_owners())
             if successor_id is not None:
+                unserved = _unserved(accounts.get_user(successor_id),
+                                     customer_store.owned_company_ids(user_id))
+                if unserved:
+                    names = "、".join(site_store.get_company(i).name for i in unserved)
+                    raise Invalid(f"successor_id does not serve {names}, whose customers or "
+                                  "follow-ups would pass to them", field="successor_id")
                 customer_store.hand_over(user_id, successor_id, now)
             elif any(customer_store.owned_counts(user_id)):
                 raise Invalid("Choose who takes over their customers and follow-ups",

@@ -201,10 +201,15 @@ def follow_ups_of(customer_id: int) -> list[FollowUp]:
     return [_follow_up(r) for r in query]
 
 
-def open_follow_ups(owner_id: int, due_until: date, limit: int) -> list[FollowUp]:
-    query = (_follow_ups().where((FollowUpRow.owner == owner_id) & FollowUpRow.done_at.is_null()
-                                 & (FollowUpRow.due_date <= due_until))
-             .order_by(FollowUpRow.due_date, FollowUpRow.id).limit(limit))
+def open_follow_ups(owner_id: int, due_until: date, limit: int,
+                    company_ids: set[int] | None) -> list[FollowUp]:
+    """A user's open follow-ups due by `due_until`, of customers of `company_ids` only (None:
+    every company)."""
+    query = _follow_ups().where((FollowUpRow.owner == owner_id) & FollowUpRow.done_at.is_null()
+                                & (FollowUpRow.due_date <= due_until))
+    if company_ids is not None:
+        query = query.where(CustomerRow.company.in_(sorted(company_ids)))
+    query = query.order_by(FollowUpRow.due_date, FollowUpRow.id).limit(limit)
     return [_follow_up(r) for r in query]
 
 
@@ -214,6 +219,16 @@ def owned_counts(user_id: int) -> tuple[int, int]:
     follow_ups = FollowUpRow.select().where((FollowUpRow.owner == user_id)
                                             & FollowUpRow.done_at.is_null()).count()
     return customers, follow_ups
+
+
+def owned_company_ids(user_id: int) -> set[int]:
+    """The companies of the customers a user owns or has open follow-ups of: what passes
+    to a successor when they leave."""
+    owned = {r.company_id for r in CustomerRow.select(CustomerRow.company).where(
+        CustomerRow.owner == user_id).distinct()}
+    followed = {r.customer.company_id for r in _follow_ups().where(
+        (FollowUpRow.owner == user_id) & FollowUpRow.done_at.is_null())}
+    return owned | followed
 
 
 def hand_over(from_user: int, to_user: int, now: datetime) -> tuple[int, int]:

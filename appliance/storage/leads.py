@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee as pw
 
+from appliance.domain.company_settings import DUPLICATE_DAYS_MAX
 from appliance.domain.errors import NotFound
 from appliance.domain.leads import Lead
 from appliance.storage.tables import LeadRow, ReportRunRow
@@ -44,12 +45,13 @@ def lead_of_conversation(conversation_id: int) -> Lead | None:
 
 def earlier_with_phone(company_id: int, phone: str, since: datetime,
                        except_id: int | None) -> int | None:
-    """The first lead of the company with this phone created since `since` (not `except_id`)."""
+    """The first *effective* lead of the company with this phone created since `since` and
+    before `except_id` (all of them when None)."""
     if not phone:
         return None
     query = (LeadRow.select(LeadRow.id)
              .where((LeadRow.company == company_id) & (LeadRow.phone == phone)
-                    & (LeadRow.created_at >= since))
+                    & (LeadRow.created_at >= since) & (LeadRow.effective == True))  # noqa: E712
              .order_by(LeadRow.created_at, LeadRow.id))
     if except_id is not None:
         query = query.where(LeadRow.id < except_id)
@@ -57,21 +59,52 @@ def earlier_with_phone(company_id: int, phone: str, since: datetime,
     return None if row is None else int(row.id)
 
 
-def save_lead(existing: Lead | None, fields: dict[str, Any], now: datetime,
-              duplicate_days: int) -> Lead:
-    """Create or update a lead; a duplicate is an earlier lead (by creation) of the same
-    company with the same phone within `duplicate_days` days."""
-    if existing is None:
-        row = LeadRow.create(created_at=now, updated_at=now, duplicate_of=None, **fields)
-        lead_id, created, company = row.id, now, fields["company"]
-    else:
-        LeadRow.update(updated_at=now, **fields).where(LeadRow.id == existing.id).execute()
-        lead_id, created, company = existing.id, existing.created_at, existing.company_id
+def _flag(row: LeadRow, duplicate_days: int) -> None:
     duplicate = None
     if duplicate_days > 0:
-        duplicate = earlier_with_phone(company, fields.get("phone", ""),
-                                       created - timedelta(days=duplicate_days), lead_id)
-    LeadRow.update(duplicate_of=duplicate).where(LeadRow.id == lead_id).execute()
+        duplicate = earlier_with_phone(row.company_id, row.phone,
+                                       row.created_at - timedelta(days=duplicate_days), row.id)
+    if duplicate != row.duplicate_of:
+        LeadRow.update(duplicate_of=duplicate).where(LeadRow.id == row.id).execute()
+
+
+def reflag(lead_id: int, phones: set[str], duplicate_days: int) -> None:
+    """Judge again the duplicate flag of a lead and of every lead its change may concern:
+    those flagged against it and the later ones of its company with one of `phones` (its
+    phone before and after) within `duplicate_days` of it. A lead is a duplicate of the
+    company's first earlier *effective* lead with the same phone within the window."""
+    lead = LeadRow.get_by_id(lead_id)
+    _flag(lead, duplicate_days)
+    later = (LeadRow.company == lead.company_id) & (LeadRow.created_at >= lead.created_at) & (
+        LeadRow.id != lead_id)
+    # each query on its own so that SQLite walks one index: (company, created_at) and
+    # (company, phone); a lead is judged once even when both find it
+    flagged = LeadRow.select().where(
+        later & (LeadRow.created_at <= lead.created_at + timedelta(days=DUPLICATE_DAYS_MAX))
+        & (LeadRow.duplicate_of == lead_id))
+    concerned = {row.id: row for row in flagged}
+    phones = {p for p in phones if p}
+    if phones and duplicate_days > 0:
+        same_phone = LeadRow.select().where(
+            later & LeadRow.phone.in_(sorted(phones)) & (LeadRow.id > lead_id)
+            & (LeadRow.created_at <= lead.created_at + timedelta(days=duplicate_days)))
+        concerned.update((row.id, row) for row in same_phone)
+    for _, row in sorted(concerned.items()):
+        _flag(row, duplicate_days)
+
+
+def save_lead(existing: Lead | None, fields: dict[str, Any], now: datetime,
+              duplicate_days: int) -> Lead:
+    """Create or update a lead and keep the duplicate flags true in the same write (see
+    `reflag`): a lead whose phone or effectiveness changes may make later ones duplicates
+    of it, or no longer."""
+    if existing is None:
+        row = LeadRow.create(created_at=now, updated_at=now, duplicate_of=None, **fields)
+        lead_id, phones = row.id, {fields.get("phone", "")}
+    else:
+        LeadRow.update(updated_at=now, **fields).where(LeadRow.id == existing.id).execute()
+        lead_id, phones = existing.id, {existing.phone, fields.get("phone", existing.phone)}
+    reflag(lead_id, phones, duplicate_days)
     return get_lead(lead_id)
 
 

@@ -119,6 +119,14 @@ async def reset_password(request: Request, user_id: int) -> HTTPResponse:
     return _ok({"ok": True})
 
 
+@bp.get("/users/<user_id:int>/successors")
+async def user_successors(request: Request, user_id: int) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    plan = await users.successors(services(request), actor, user_id)
+    return _ok({"customers": plan.customers, "follow_ups": plan.follow_ups,
+                "company_ids": plan.company_ids, "successor_ids": plan.successor_ids})
+
+
 @bp.post("/users/<user_id:int>/deactivate")
 async def deactivate_user(request: Request, user_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user

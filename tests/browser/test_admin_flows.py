@@ -138,3 +138,52 @@ def test_visitor_supplied_names_render_as_text(appliance: Appliance, owner, new_
     t(page, "snippet").wait_for()
     assert page.evaluate("window.__pwned") is None
     assert page.locator("img[src='x']").count() == 0
+
+
+def test_the_deactivate_dialog_offers_only_colleagues_of_every_company_handed_over(
+        appliance: Appliance, owner, new_page) -> None:
+    owner_client, setup = owner
+    company_b = owner_client.post("/api/companies", json={"name": "乙公司"}).json()["company"]
+    site_b = owner_client.post("/api/sites", json={
+        "name": "B", "url": "https://b.example", "company_id": company_b["id"]}).json()["site"]
+    ids = {}
+    for login, sites in (("desk", [setup["site"], site_b]), ("only-a", [setup["site"]]),
+                         ("only-b", [site_b]), ("both", [setup["site"], site_b])):
+        r = owner_client.post("/api/users", json={
+            "login": login, "display_name": login, "role": "agent", "password": AGENT_PASSWORD,
+            "site_ids": [s["id"] for s in sites]})
+        assert r.status_code == 201, r.text
+        ids[login] = r.json()["user"]["id"]
+    desk = appliance.login("desk", AGENT_PASSWORD)
+    for company in (setup["company"]["id"], company_b["id"]):
+        r = desk.post(f"/api/companies/{company}/customers", json={"name": f"客户{company}"})
+        assert r.status_code == 201, r.text
+
+    page = new_page()
+    sign_in(page, appliance, "boss@example.com", OWNER_PASSWORD)
+    t(page, "nav-users").click()
+
+    def offered(login: str) -> list[str]:
+        row = page.locator(f'[data-test="user-row"][data-login="{login}"]')
+        row.wait_for()
+        row.locator('[data-test="user-deactivate"]').click()
+        choice = t(page, "user-successor")
+        choice.wait_for()
+        names = choice.locator("option").all_inner_texts()
+        selected = choice.input_value()
+        t(page, "confirm-cancel").click()
+        choice.wait_for(state="detached")
+        return [*names, selected]
+
+    me = owner_client.get("/api/me").json()["user"]
+    assert offered("desk") == [me["display_name"], "both", str(me["id"])]
+    # someone without customers or follow-ups: nobody needed, anyone may be chosen
+    names = offered("only-b")
+    assert names[-1] == "" and {"desk", "only-a", "both"} <= set(names)
+    row = page.locator('[data-test="user-row"][data-login="desk"]')
+    row.locator('[data-test="user-deactivate"]').click()
+    t(page, "user-successor").select_option(str(ids["both"]))
+    t(page, "confirm-ok").click()
+    row.locator('[data-test="user-activate"]').wait_for()
+    found = owner_client.get(f"/api/companies/{company_b['id']}/customers").json()["customers"]
+    assert [c["owner_id"] for c in found] == [ids["both"]]

@@ -102,7 +102,7 @@ export default {
   'user.company': "Company",
   'user.company.hint': "A client account sees this company’s leads, conversations and reports only.",
   'user.successor': "Hand customers over to",
-  'user.successor.hint': "Their customers and open follow-ups pass to this colleague; nothing is lost.",
+  'user.successor.hint': "Their customers and open follow-ups pass to this colleague; nothing is lost. Only colleagues serving every company of those customers are listed.",
   'user.successor.none': "Nobody (they have no customers)",
   'settings.title': "{name}: customers, leads and reports",
   'settings.description': "The rule for an effective consultation, the report mail, customers’ own fields and how long visitors are kept.",

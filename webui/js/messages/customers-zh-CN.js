@@ -102,7 +102,7 @@ export default {
   'user.company': "所属公司",
   'user.company.hint': "客户方账号只能查看这家公司的线索、会话和报表。",
   'user.successor': "客户交接给",
-  'user.successor.hint': "此人负责的客户和未完成的跟进将交给所选同事，不会丢失。",
+  'user.successor.hint': "此人负责的客户和未完成的跟进将交给所选同事，不会丢失。只列出服务这些客户所属全部公司的同事。",
   'user.successor.none': "不交接（此人没有客户）",
   'settings.title': "{name}：客户、线索与报表",
   'settings.description': "有效咨询的规则、报表邮件、客户自定义字段和访客数据保留期限。",

@@ -34,25 +34,32 @@ function resetPassword(ctx, user) {
   });
 }
 
-/** Who takes over a leaving colleague's customers and follow-ups (nothing is lost). */
-function successorField(ctx, user, users) {
-  const choices = users.filter((other) => other.active && other.id !== user.id && other.role !== 'client');
+/** Who takes over a leaving colleague's customers and follow-ups (nothing is lost): only
+ *  colleagues serving every company those belong to, as the server asks (`…/successors`). */
+function successorField(ctx, plan, users) {
+  const fitting = new Set(plan.successor_ids);
+  const choices = users.filter((other) => fitting.has(other.id));
+  const owns = plan.customers + plan.follow_ups > 0;
+  const preferred = fitting.has(ctx.me.id) ? ctx.me.id : choices[0]?.id;
   return field({
     label: t('user.successor'), hint: t('user.successor.hint'),
     control: select({ name: 'successor_id', 'data-test': 'user-successor' },
-      [['', t('user.successor.none')], ...choices.map((other) => [String(other.id), other.display_name])],
-      String(ctx.me.id)),
+      [...(owns ? [] : [['', t('user.successor.none')]]),
+        ...choices.map((other) => [String(other.id), other.display_name])],
+      owns && preferred !== undefined ? String(preferred) : ''),
   });
 }
 
-function setActive(ctx, user, active, users = []) {
+async function setActive(ctx, user, active, users = []) {
   const action = active ? 'activate' : 'deactivate';
+  const asks = !active && user.role !== 'client';
+  const plan = asks ? await ctx.api.get(`/api/users/${user.id}/successors`) : null;
   return openDialog({
     title: t(`user.${action}.title`, { name: user.display_name }),
     message: t(`user.${action}.message`),
     okLabel: t(`user.${action}.ok`),
     danger: !active,
-    fields: active || user.role === 'client' ? [] : [successorField(ctx, user, users)],
+    fields: asks ? [successorField(ctx, plan, users)] : [],
     onConfirm: async (values) => {
       const body = values.successor_id ? { successor_id: Number(values.successor_id) } : {};
       await ctx.api.post(`/api/users/${user.id}/${action}`, body);
