@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import websockets
 from conftest import Appliance
-from test_conversations import Widget, agent_socket, cid, manual_routing
+from test_conversations import Widget, agent_socket, cid, manual_routing, next_of
 from test_realtime import connect_and_stop_reading, post_message
 
 BODY = "回放" * 240  # 1,440 bytes of UTF-8: a replay of 200 is about 300 KB
@@ -240,6 +240,45 @@ def test_a_burst_of_pings_in_one_write_is_answered_and_the_socket_stays(busy,
 
     pongs, ack = asyncio.run(scenario())
     assert 1 <= pongs <= count and ack["seq"] == 1
+
+
+@pytest.mark.parametrize("count", [300, 2000])
+def test_a_burst_of_frames_that_each_get_an_answer_is_answered_in_full(start_appliance,
+                                                                       count: int) -> None:
+    """Refused sends (each a `nack`) and typing past its limit (each an `error` frame),
+    written in one go before reading: more answers than the outbox holds. The server reads no
+    further until the client has taken some (back-pressure), so every one is answered and the
+    socket stays, instead of a 4008 for a client that reads."""
+    appliance = start_appliance(ws_ping_seconds=1, visitor_messages_per_minute=1,
+                                visitor_signals_per_minute=1)
+    owner_client, setup = appliance.setup()
+    site = manual_routing(owner_client, setup["site"]["id"])
+    widget = Widget(appliance, site["widget_key"])
+
+    async def scenario() -> tuple[dict[str, int], dict]:
+        async with await widget.connect() as ws:
+            await ws.send(json.dumps({"type": "send", "client_id": cid(), "body": "第一条"}))
+            first = await next_of(ws, "ack")
+            frames = []
+            for n in range(count):
+                frame = ({"type": "send", "client_id": f"burst-{n}", "body": "x"} if n % 2 else
+                         {"type": "typing", "conversation_id": first["conversation_id"],
+                          "typing": True})
+                frames.append(websockets.frames.Frame(
+                    websockets.frames.Opcode.TEXT, json.dumps(frame).encode()).serialize(mask=True))
+            ws.transport.write(b"".join(frames))
+            answers: dict[str, int] = {}
+            while sum(answers.values()) < count - 1:  # the first typing frame is allowed
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                if frame["type"] in ("nack", "error"):
+                    key = f"{frame['type']}/{frame['error']['code']}"
+                    answers[key] = answers.get(key, 0) + 1
+            await ws.send(json.dumps({"type": "ping"}))
+            return answers, await next_of(ws, "pong")
+
+    answers, pong = asyncio.run(scenario())
+    assert answers == {"nack/rate_limited": count // 2, "error/rate_limited": count // 2 - 1}
+    assert pong == {"type": "pong"}
 
 
 def test_a_client_that_floods_pings_and_never_reads_gets_4008_with_a_close_frame(

@@ -27,6 +27,7 @@ PACED_BYTES_MAX = 1024 * 1024
 # takes to read what may wait for it, within these bounds (nothing says when it has read).
 PACED_POLL_MIN, PACED_POLL_MAX = 0.001, 0.02
 RATE_WINDOW = 0.1  # seconds over which the peer's reading speed is measured
+STALL_LOOK = 0.5  # seconds: how often at most `stalled` looks at the socket's buffers
 # An agent hears every message of their sites, and one group commit can finish hundreds of
 # sends at once: their sockets get a deeper outbox than a visitor's.
 AGENT_OUTBOX_LIMIT = 4096
@@ -123,11 +124,13 @@ class Connection:
     task of its own), because a busy install holds thousands of idle widget sockets."""
 
     __slots__ = (
+        "_clock",
         "_close",
         "_closing",
         "_delivered",
         "_drained",
         "_limit",
+        "_looked_at",
         "_outbox",
         "_outbox_bytes",
         "_paced",
@@ -171,7 +174,8 @@ class Connection:
         self._delivered = delivered  # bytes the peer has taken so far
         self._unsent = unsent  # bytes written that the peer has not taken yet
         self._seen = 0  # `delivered` when last looked at, and when it last grew
-        self._progress_at = asyncio.get_running_loop().time()
+        self._clock = asyncio.get_running_loop().time
+        self._progress_at = self._looked_at = self._clock()
         self._rate = 0.0  # bytes a second the peer took, lately (while a replay waited)
         self._rate_at, self._rate_mark = self._progress_at, 0
         self._paced = PACED_BYTES_MIN  # what may wait for the peer while a replay runs
@@ -184,7 +188,7 @@ class Connection:
         self._limit = limit
         self._queued = False  # waiting for the flush of this pass (or for the peer's buffer)
         self._closing: tuple[int, str] | None = None
-        self._drained: asyncio.Future[None] | None = None  # a paced reply waiting for room
+        self._drained: asyncio.Future[None] | None = None  # who waits for room, if anyone
         self.closed: asyncio.Future[None] | None = None  # resolves once the close was sent
 
     @property
@@ -242,8 +246,14 @@ class Connection:
     def stalled(self, timeout: float) -> bool:
         """Whether the peer has taken nothing of what waits for it (queued here, in the
         transport or in the kernel's send buffer) for `timeout` seconds. Judged by its reading
-        progress: a peer that reads, however slowly, is never stalled."""
-        now = asyncio.get_running_loop().time()
+        progress: a peer that reads, however slowly, is never stalled. The socket's buffers
+        are looked at (a system call) at most every tenth of `timeout` (STALL_LOOK at most),
+        not at every frame: the receive loop asks at each one."""
+        now = self._clock()
+        if now - self._progress_at < timeout and \
+                now - self._looked_at < min(STALL_LOOK, timeout / 10):
+            return False
+        self._looked_at = now
         delivered = self._delivered()
         if delivered != self._seen or (not self._outbox and self._unsent() == 0):
             self._seen = delivered
@@ -255,30 +265,41 @@ class Connection:
         """When `stalled(timeout)` can next turn true (the loop's clock)."""
         return self._progress_at + timeout
 
-    async def room(self, timeout: float) -> None:
-        """Wait until the outbox is at most half full and the peer has not yet taken at most
-        what it reads in a fifth of `timeout` (half a ping interval; PACED_BYTES_MIN to _MAX).
-        A long answer (a sync replay) is thus paced by the peer's reading and leaves room for
-        live messages, answers and pings instead of filling the outbox and the kernel's
-        buffers by itself; a peer that takes nothing for `timeout` seconds is too slow (4008)."""
+    def crowded(self) -> bool:
+        """Whether the outbox is half full: the socket's reader waits for `room` before it
+        answers the next frame."""
+        return len(self._outbox) > self._limit // 2
+
+    async def room(self, timeout: float, *, paced: bool = True) -> None:
+        """Wait until the outbox is at most half full and (`paced`) the peer has not yet
+        taken at most what it reads in a fifth of `timeout` (half a ping interval;
+        PACED_BYTES_MIN to _MAX). A long answer (a sync replay) is thus paced by the peer's
+        reading and leaves room for live messages, answers and pings instead of filling the
+        outbox and the kernel's buffers by itself. Unpaced, it is the receive loop's
+        back-pressure: a client that writes frames faster than it reads their answers is read
+        no further until it has taken some, instead of being cut off for a full outbox. A peer
+        that takes nothing for `timeout` seconds is too slow (4008)."""
         loop = asyncio.get_running_loop()
         while self._closing is None:
-            paced = self._paced_bytes(timeout / 5)
-            if len(self._outbox) <= self._limit // 2 and \
-                    self._outbox_bytes + self._unsent() <= paced:
+            allowed = self._paced_bytes(timeout / 5) if paced else 0
+            if len(self._outbox) <= self._limit // 2 and (
+                    not paced or self._outbox_bytes + self._unsent() <= allowed):
                 return
             if self.stalled(timeout):
                 self.end(CLOSE_SLOW_CONSUMER, "slow consumer", None)
                 return
-            poll = PACED_POLL_MIN if self._rate <= 0 else \
-                min(PACED_POLL_MAX, max(PACED_POLL_MIN, paced / self._rate / 4))
-            self._drained = loop.create_future()
+            # Unpaced, the flush that makes room wakes the waiter: look again only to judge a
+            # stall. Paced, what the peer took shows only by looking.
+            poll = STALL_LOOK if not paced else PACED_POLL_MIN if self._rate <= 0 else \
+                min(PACED_POLL_MAX, max(PACED_POLL_MIN, allowed / self._rate / 4))
+            # One future for every waiter (a replay and the receive loop may both wait),
+            # settled by the flush that makes room, or by the close.
+            if self._drained is None or self._drained.done():
+                self._drained = loop.create_future()
             try:
-                await asyncio.wait_for(self._drained, poll)
+                await asyncio.wait_for(asyncio.shield(self._drained), poll)
             except TimeoutError:
                 pass  # look at the peer's progress again
-            finally:
-                self._drained = None
 
     def _paced_bytes(self, seconds: float) -> int:
         """How much may wait for the peer: what it reads in `seconds`, within bounds. It at

@@ -59,7 +59,7 @@ def earlier_with_phone(company_id: int, phone: str, since: datetime,
     return None if row is None else int(row.id)
 
 
-def _flag(row: LeadRow, duplicate_days: int) -> None:
+def _judge_duplicate(row: LeadRow, duplicate_days: int) -> None:
     duplicate = None
     if duplicate_days > 0:
         duplicate = earlier_with_phone(row.company_id, row.phone,
@@ -74,7 +74,7 @@ def reflag(lead_id: int, phones: set[str], duplicate_days: int) -> None:
     phone before and after) within `duplicate_days` of it. A lead is a duplicate of the
     company's first earlier *effective* lead with the same phone within the window."""
     lead = LeadRow.get_by_id(lead_id)
-    _flag(lead, duplicate_days)
+    _judge_duplicate(lead, duplicate_days)
     later = (LeadRow.company == lead.company_id) & (LeadRow.created_at >= lead.created_at) & (
         LeadRow.id != lead_id)
     # each query on its own so that SQLite walks one index: (company, created_at) and
@@ -90,7 +90,7 @@ def reflag(lead_id: int, phones: set[str], duplicate_days: int) -> None:
             & (LeadRow.created_at <= lead.created_at + timedelta(days=duplicate_days)))
         concerned.update((row.id, row) for row in same_phone)
     for _, row in sorted(concerned.items()):
-        _flag(row, duplicate_days)
+        _judge_duplicate(row, duplicate_days)
 
 
 def save_lead(existing: Lead | None, fields: dict[str, Any], now: datetime,

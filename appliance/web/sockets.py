@@ -370,6 +370,10 @@ async def _receive_loop(lean: LeanSocket, conn: Connection, rights: Rights,
             if lean.closed:
                 return
             continue
+        if conn.crowded():  # answers wait for the client: read no further until it takes some
+            await conn.room(silence, paced=False)
+            if conn.closing:
+                return
         await answer(frame)
         deadline = clock() + silence  # the time we took answering is not the peer's silence
 
