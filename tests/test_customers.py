@@ -488,6 +488,39 @@ def test_a_persons_export_carries_no_note_even_as_a_last_message(world) -> None:
     assert "INTERNALNOTE" not in json.dumps(document, ensure_ascii=False)
 
 
+def test_a_persons_export_shows_no_trace_of_notes(world) -> None:
+    """Notes between messages leave no gap in the numbering, and nothing in the export counts
+    them: `last_seq` is how many messages it shows, without agents' unread or read marks."""
+    app, owner, agent = world["appliance"], world["owner"], world["agent-a"]
+    visitor = session(app, world["site_a"], ORIGIN_A, name="痕迹先生", phone="13522224444")
+    headers = {"Authorization": f"Bearer {visitor['visitor_token']}", "Origin": ORIGIN_A}
+    conversation_id = 0
+    for n, (kind, body) in enumerate((("visitor", "在吗"), ("note", "INTERNALNOTE 一"),
+                                      ("text", "在的"), ("note", "INTERNALNOTE 二"),
+                                      ("visitor", "多少钱"), ("note", "INTERNALNOTE 三"))):
+        if kind == "visitor":
+            r = httpx.post(f"{app.url}/api/widget/send", headers=headers, json={
+                "client_id": f"trace-export-{n}", "body": body})
+            conversation_id = r.json()["conversation_id"]
+        else:
+            r = agent.post(f"/api/conversations/{conversation_id}/messages", json={
+                "client_id": f"trace-export-{n}", "kind": kind, "body": body})
+        assert r.status_code in (200, 201), r.text
+    seq = agent.get(f"/api/conversations/{conversation_id}").json()["conversation"]["last_seq"]
+    assert agent.post(f"/api/conversations/{conversation_id}/read",
+                      json={"seq": seq}).status_code == 200
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    document = json.loads(owner.get(f"/api/customers/{customer['id']}/export").content)
+    [conversation] = document["conversations"]
+    messages = conversation["messages"]
+    assert [m["seq"] for m in messages] == list(range(1, len(messages) + 1))
+    assert conversation["last_seq"] == len(messages) < seq
+    assert conversation["last_message"] == messages[-1] and messages[-1]["body"] == "多少钱"
+    for counter in ("unread", "agent_read_seq", "visitor_read_seq"):
+        assert counter not in conversation
+    assert "INTERNALNOTE" not in json.dumps(document, ensure_ascii=False)
+
+
 def wait_for(check: Any, seconds: float = 10) -> Any:
     deadline = time.monotonic() + seconds
     while not (found := check()):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from appliance.domain.bot_chat import reply_from_json, reply_to_json
-from appliance.domain.conversations import SYSTEM, VISITOR
+from appliance.domain.conversations import SYSTEM, VISITOR, numbered_for_outside
 from appliance.domain.kb import QUESTION_KEPT, question_key
 from appliance.storage import customers, leads
 from appliance.storage.conversations import (
@@ -41,7 +41,8 @@ def person_record(customer_id: int) -> dict[str, Any]:
     for visitor in visitors:
         for conversation in without_notes(list_conversations(
                 site_ids=None, status=None, visitor_id=visitor.id, limit=1000)):
-            messages = messages_after(conversation.id, 0, MESSAGES_MAX, include_notes=False)
+            messages = numbered_for_outside(
+                messages_after(conversation.id, 0, MESSAGES_MAX, include_notes=False))
             conversations.append((conversation, messages))
     _, found = leads.list_leads(customer.company_id, start=None, end=None,
                                 customer_id=customer_id)
