@@ -610,6 +610,67 @@ def test_erasing_a_person_anonymises_every_message_of_their_conversations(world)
     assert owner.get(f"/api/companies/{world['a']}/reports").json() == report
 
 
+def test_an_erasure_resets_the_chats_on_open_consoles_and_the_persons_pages(world) -> None:
+    """After the commit, every console serving the site and the person's own widget get a
+    `reset` (reason `erased`) for each of the person's conversations, carrying none of the
+    erased text; syncing again gives `[erased]`. Other sites' consoles and other chats hear
+    nothing."""
+    from test_conversations import Widget, agent_socket, next_of
+
+    app, owner = world["appliance"], world["owner"]
+    person = Widget(app, world["site_a"]["widget_key"], origin=ORIGIN_A)
+    r = person.http.post("/api/widget/session", headers={"Origin": ORIGIN_A}, json={
+        "site_key": world["site_a"]["widget_key"], "visitor_token": person.token,
+        "identify": {"name": "隐私人", "phone": "13855557777"}})
+    assert r.status_code == 200, r.text
+    chats = []
+    for n, text in enumerate(("我是隐私人 PRIVWORD", "隐私人又来了 PRIVWORD")):
+        r = person.http.post("/api/widget/send", headers=person.headers, json={
+            "client_id": f"erase-live-{n:04d}", "body": text})
+        assert r.status_code == 200, r.text
+        chats.append(int(r.json()["conversation_id"]))
+        if n == 0:
+            assert person.http.post("/api/widget/close", headers=person.headers, json={
+                "conversation_id": chats[0]}).status_code == 200
+    other = Widget(app, world["site_a"]["widget_key"], origin=ORIGIN_A)
+    r = other.http.post("/api/widget/send", headers=other.headers, json={
+        "client_id": "erase-live-other", "body": "别人的问题"})
+    others_chat = int(r.json()["conversation_id"])
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    assert customer["name"] == "隐私人"
+
+    async def scenario() -> None:
+        console = await agent_socket(app, world["agent-a"], workbench=False)
+        elsewhere = await agent_socket(app, world["agent-b"], workbench=False)
+        page = await person.connect()
+        r = await asyncio.to_thread(owner.post, f"/api/customers/{customer['id']}/erase",
+                                    json={"confirm": True})
+        assert r.status_code == 200, r.text
+        for ws in (console, page):
+            resets = [await next_of(ws, "reset"), await next_of(ws, "reset")]
+            assert sorted(f["conversation_id"] for f in resets) == sorted(chats)
+            assert {f["reason"] for f in resets} == {"erased"}
+            for word in ("PRIVWORD", "隐私人", "13855557777"):
+                assert word not in json.dumps(resets, ensure_ascii=False)
+        await console.send(json.dumps({"type": "sync", "conversation_id": chats[1],
+                                       "after_seq": 0}))
+        replay = []
+        while (frame := json.loads(await asyncio.wait_for(console.recv(), 3)))[
+                "type"] != "synced":
+            replay += [frame] if frame["type"] == "message" else []
+        assert replay and all(f["body"] == "[erased]" for f in replay
+                              if f["type"] == "message" and f["kind"] != "system")
+        # nothing for the other company's console, nor for the other visitor's chat
+        for ws in (elsewhere, console):
+            await ws.send(json.dumps({"type": "ping"}))
+            while (frame := json.loads(await asyncio.wait_for(ws.recv(), 3)))["type"] != "pong":
+                assert frame["type"] != "reset" and frame.get("conversation_id") != others_chat
+        for ws in (console, elsewhere, page):
+            await ws.close()
+
+    asyncio.run(scenario())
+
+
 def test_visitors_without_a_customer_are_purged_after_the_retention_period(world) -> None:
     from appliance.services.privacy import purge_expired_visitors
 
