@@ -238,6 +238,11 @@ def _with_last_messages(rows: list[ConversationRow]) -> list[Conversation]:
     return [_conversation(r, last.get(r.last_message_id)) for r in rows]
 
 
+def _per_conversation(query: Any) -> dict[int, int]:
+    """{conversation id: count} from a select of (conversation, COUNT(...)) grouped by it."""
+    return {int(conversation): int(count) for conversation, count in query.tuples()}
+
+
 def without_notes(conversations: list[Conversation]) -> list[Conversation]:
     """The conversations as someone who may not read agents' internal notes sees them (the
     client portal, a person's export), numbered as domain `numbered_for_outside` numbers their
@@ -246,9 +251,10 @@ def without_notes(conversations: list[Conversation]) -> list[Conversation]:
     if not conversations:
         return conversations
     ids = [c.id for c in conversations]
-    counts = dict(MessageRow.select(MessageRow.conversation, pw.fn.COUNT(MessageRow.id))
-                  .where(MessageRow.conversation.in_(ids) & (MessageRow.kind != NOTE))
-                  .group_by(MessageRow.conversation).tuples())
+    counts = _per_conversation(
+        MessageRow.select(MessageRow.conversation, pw.fn.COUNT(MessageRow.id))
+        .where(MessageRow.conversation.in_(ids) & (MessageRow.kind != NOTE))
+        .group_by(MessageRow.conversation))
     hidden = [c.id for c in conversations
               if c.last_message is not None and not c.last_message.visible_to_visitor]
     found: dict[int, Message] = {}
@@ -261,12 +267,13 @@ def without_notes(conversations: list[Conversation]) -> list[Conversation]:
             list(MessageRow.select().where(MessageRow.id.in_(newest))))}
     lasts = {c.id: found.get(c.id) if c.id in hidden else c.last_message for c in conversations}
     last = MessageRow.alias()
-    places = dict(MessageRow.select(MessageRow.conversation, pw.fn.COUNT(MessageRow.id))
-                  .join(last, on=((last.conversation == MessageRow.conversation)
-                                  & (MessageRow.seq <= last.seq)))
-                  .where(last.id.in_([m.id for m in lasts.values() if m is not None])
-                         & (MessageRow.kind != NOTE))
-                  .group_by(MessageRow.conversation).tuples())
+    places = _per_conversation(
+        MessageRow.select(MessageRow.conversation, pw.fn.COUNT(MessageRow.id))
+        .join(last, on=((last.conversation == MessageRow.conversation)
+                        & (MessageRow.seq <= last.seq)))
+        .where(last.id.in_([m.id for m in lasts.values() if m is not None])
+               & (MessageRow.kind != NOTE))
+        .group_by(MessageRow.conversation))
     return [replace(c, last_seq=counts.get(c.id, 0), last_message=None if (
         message := lasts[c.id]) is None else replace(message, seq=places[c.id]))
         for c in conversations]
