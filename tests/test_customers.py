@@ -358,6 +358,45 @@ def notes_due(client: Any) -> list[str]:
     return sorted(f["note"] for f in r.json()["follow_ups"])
 
 
+def test_the_owners_offered_are_exactly_those_the_server_accepts(world) -> None:
+    """`GET /api/agents?company_id=` (the customer page's owner choice) lists exactly the
+    users a customer of that company may be given as `owner_id`: every user is tried."""
+    owner, agent_a = world["owner"], world["agent-a"]
+    make_staff(world, "admin-x", "admin", [])
+    make_staff(world, "desk", "agent", ["site_a", "site_b"])
+    make_staff(world, "sup-a2", "supervisor", ["site_a2"])
+    gone_id, _ = make_staff(world, "gone", "agent", ["site_a"])
+    assert owner.post(f"/api/users/{gone_id}/deactivate", json={}).status_code == 200
+    r = owner.post("/api/users", json={
+        "login": "client-x", "display_name": "客户方", "role": "client",
+        "password": AGENT_PASSWORD_FOR_TESTS, "company_id": world["a"]})
+    assert r.status_code == 201, r.text
+    users = owner.get("/api/users").json()["users"]
+    for company in ("a", "b"):
+        customer = add(owner, world[company], name=f"{company}的客户")
+        offered = owner.get("/api/agents", params={"company_id": world[company]})
+        assert offered.status_code == 200, offered.text
+        offered_ids = [a["id"] for a in offered.json()["agents"]]
+        accepted = []
+        for user in users:
+            r = owner.patch(f"/api/customers/{customer['id']}", json={"owner_id": user["id"]})
+            assert r.status_code in (200, 400), r.text
+            accepted += [user["id"]] if r.status_code == 200 else []
+        assert sorted(offered_ids) == sorted(accepted), company
+        names = {u["id"]: u["login"] for u in users}
+        assert {names[i] for i in offered_ids} == (
+            {"boss@example.com", "admin-x", "agent-a", "desk", "sup-a2"} if company == "a"
+            else {"boss@example.com", "admin-x", "agent-b", "desk"})
+    # staff serving the company see the same choice; others and bad ids are refused
+    same = agent_a.get("/api/agents", params={"company_id": world["a"]}).json()["agents"]
+    assert same == owner.get("/api/agents", params={"company_id": world["a"]}).json()["agents"]
+    assert world["agent-b"].get("/api/agents",
+                                params={"company_id": world["a"]}).status_code == 404
+    assert owner.get("/api/agents", params={"company_id": 99999}).status_code == 404
+    r = owner.get("/api/agents", params={"company_id": "x"})
+    assert (r.status_code, r.json()["error"]["field"]) == (400, "company_id")
+
+
 def test_a_successor_must_serve_every_company_handed_over(world) -> None:
     """Deactivation hands customers and open follow-ups only to a colleague of every company
     they belong to, as `owner_id` is chosen elsewhere (probe 15, defect 3); the console's
