@@ -358,6 +358,45 @@ def notes_due(client: Any) -> list[str]:
     return sorted(f["note"] for f in r.json()["follow_ups"])
 
 
+def test_the_owners_offered_are_exactly_those_the_server_accepts(world) -> None:
+    """`GET /api/agents?company_id=` (the customer page's owner choice) lists exactly the
+    users a customer of that company may be given as `owner_id`: every user is tried."""
+    owner, agent_a = world["owner"], world["agent-a"]
+    make_staff(world, "admin-x", "admin", [])
+    make_staff(world, "desk", "agent", ["site_a", "site_b"])
+    make_staff(world, "sup-a2", "supervisor", ["site_a2"])
+    gone_id, _ = make_staff(world, "gone", "agent", ["site_a"])
+    assert owner.post(f"/api/users/{gone_id}/deactivate", json={}).status_code == 200
+    r = owner.post("/api/users", json={
+        "login": "client-x", "display_name": "客户方", "role": "client",
+        "password": AGENT_PASSWORD_FOR_TESTS, "company_id": world["a"]})
+    assert r.status_code == 201, r.text
+    users = owner.get("/api/users").json()["users"]
+    for company in ("a", "b"):
+        customer = add(owner, world[company], name=f"{company}的客户")
+        offered = owner.get("/api/agents", params={"company_id": world[company]})
+        assert offered.status_code == 200, offered.text
+        offered_ids = [a["id"] for a in offered.json()["agents"]]
+        accepted = []
+        for user in users:
+            r = owner.patch(f"/api/customers/{customer['id']}", json={"owner_id": user["id"]})
+            assert r.status_code in (200, 400), r.text
+            accepted += [user["id"]] if r.status_code == 200 else []
+        assert sorted(offered_ids) == sorted(accepted), company
+        names = {u["id"]: u["login"] for u in users}
+        assert {names[i] for i in offered_ids} == (
+            {"boss@example.com", "admin-x", "agent-a", "desk", "sup-a2"} if company == "a"
+            else {"boss@example.com", "admin-x", "agent-b", "desk"})
+    # staff serving the company see the same choice; others and bad ids are refused
+    same = agent_a.get("/api/agents", params={"company_id": world["a"]}).json()["agents"]
+    assert same == owner.get("/api/agents", params={"company_id": world["a"]}).json()["agents"]
+    assert world["agent-b"].get("/api/agents",
+                                params={"company_id": world["a"]}).status_code == 404
+    assert owner.get("/api/agents", params={"company_id": 99999}).status_code == 404
+    r = owner.get("/api/agents", params={"company_id": "x"})
+    assert (r.status_code, r.json()["error"]["field"]) == (400, "company_id")
+
+
 def test_a_successor_must_serve_every_company_handed_over(world) -> None:
     """Deactivation hands customers and open follow-ups only to a colleague of every company
     they belong to, as `owner_id` is chosen elsewhere (probe 15, defect 3); the console's
@@ -488,6 +527,39 @@ def test_a_persons_export_carries_no_note_even_as_a_last_message(world) -> None:
     assert "INTERNALNOTE" not in json.dumps(document, ensure_ascii=False)
 
 
+def test_a_persons_export_shows_no_trace_of_notes(world) -> None:
+    """Notes between messages leave no gap in the numbering, and nothing in the export counts
+    them: `last_seq` is how many messages it shows, without agents' unread or read marks."""
+    app, owner, agent = world["appliance"], world["owner"], world["agent-a"]
+    visitor = session(app, world["site_a"], ORIGIN_A, name="痕迹先生", phone="13522224444")
+    headers = {"Authorization": f"Bearer {visitor['visitor_token']}", "Origin": ORIGIN_A}
+    conversation_id = 0
+    for n, (kind, body) in enumerate((("visitor", "在吗"), ("note", "INTERNALNOTE 一"),
+                                      ("text", "在的"), ("note", "INTERNALNOTE 二"),
+                                      ("visitor", "多少钱"), ("note", "INTERNALNOTE 三"))):
+        if kind == "visitor":
+            r = httpx.post(f"{app.url}/api/widget/send", headers=headers, json={
+                "client_id": f"trace-export-{n}", "body": body})
+            conversation_id = r.json()["conversation_id"]
+        else:
+            r = agent.post(f"/api/conversations/{conversation_id}/messages", json={
+                "client_id": f"trace-export-{n}", "kind": kind, "body": body})
+        assert r.status_code in (200, 201), r.text
+    seq = agent.get(f"/api/conversations/{conversation_id}").json()["conversation"]["last_seq"]
+    assert agent.post(f"/api/conversations/{conversation_id}/read",
+                      json={"seq": seq}).status_code == 200
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    document = json.loads(owner.get(f"/api/customers/{customer['id']}/export").content)
+    [conversation] = document["conversations"]
+    messages = conversation["messages"]
+    assert [m["seq"] for m in messages] == list(range(1, len(messages) + 1))
+    assert conversation["last_seq"] == len(messages) < seq
+    assert conversation["last_message"] == messages[-1] and messages[-1]["body"] == "多少钱"
+    for counter in ("unread", "agent_read_seq", "visitor_read_seq"):
+        assert counter not in conversation
+    assert "INTERNALNOTE" not in json.dumps(document, ensure_ascii=False)
+
+
 def wait_for(check: Any, seconds: float = 10) -> Any:
     deadline = time.monotonic() + seconds
     while not (found := check()):
@@ -575,6 +647,67 @@ def test_erasing_a_person_anonymises_every_message_of_their_conversations(world)
         for answer in seen:
             assert word not in json.dumps(answer, ensure_ascii=False), (word, answer)
     assert owner.get(f"/api/companies/{world['a']}/reports").json() == report
+
+
+def test_an_erasure_resets_the_chats_on_open_consoles_and_the_persons_pages(world) -> None:
+    """After the commit, every console serving the site and the person's own widget get a
+    `reset` (reason `erased`) for each of the person's conversations, carrying none of the
+    erased text; syncing again gives `[erased]`. Other sites' consoles and other chats hear
+    nothing."""
+    from test_conversations import Widget, agent_socket, next_of
+
+    app, owner = world["appliance"], world["owner"]
+    person = Widget(app, world["site_a"]["widget_key"], origin=ORIGIN_A)
+    r = person.http.post("/api/widget/session", headers={"Origin": ORIGIN_A}, json={
+        "site_key": world["site_a"]["widget_key"], "visitor_token": person.token,
+        "identify": {"name": "隐私人", "phone": "13855557777"}})
+    assert r.status_code == 200, r.text
+    chats = []
+    for n, text in enumerate(("我是隐私人 PRIVWORD", "隐私人又来了 PRIVWORD")):
+        r = person.http.post("/api/widget/send", headers=person.headers, json={
+            "client_id": f"erase-live-{n:04d}", "body": text})
+        assert r.status_code == 200, r.text
+        chats.append(int(r.json()["conversation_id"]))
+        if n == 0:
+            assert person.http.post("/api/widget/close", headers=person.headers, json={
+                "conversation_id": chats[0]}).status_code == 200
+    other = Widget(app, world["site_a"]["widget_key"], origin=ORIGIN_A)
+    r = other.http.post("/api/widget/send", headers=other.headers, json={
+        "client_id": "erase-live-other", "body": "别人的问题"})
+    others_chat = int(r.json()["conversation_id"])
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    assert customer["name"] == "隐私人"
+
+    async def scenario() -> None:
+        console = await agent_socket(app, world["agent-a"], workbench=False)
+        elsewhere = await agent_socket(app, world["agent-b"], workbench=False)
+        page = await person.connect()
+        r = await asyncio.to_thread(owner.post, f"/api/customers/{customer['id']}/erase",
+                                    json={"confirm": True})
+        assert r.status_code == 200, r.text
+        for ws in (console, page):
+            resets = [await next_of(ws, "reset"), await next_of(ws, "reset")]
+            assert sorted(f["conversation_id"] for f in resets) == sorted(chats)
+            assert {f["reason"] for f in resets} == {"erased"}
+            for word in ("PRIVWORD", "隐私人", "13855557777"):
+                assert word not in json.dumps(resets, ensure_ascii=False)
+        await console.send(json.dumps({"type": "sync", "conversation_id": chats[1],
+                                       "after_seq": 0}))
+        replay = []
+        while (frame := json.loads(await asyncio.wait_for(console.recv(), 3)))[
+                "type"] != "synced":
+            replay += [frame] if frame["type"] == "message" else []
+        assert replay and all(f["body"] == "[erased]" for f in replay
+                              if f["type"] == "message" and f["kind"] != "system")
+        # nothing for the other company's console, nor for the other visitor's chat
+        for ws in (elsewhere, console):
+            await ws.send(json.dumps({"type": "ping"}))
+            while (frame := json.loads(await asyncio.wait_for(ws.recv(), 3)))["type"] != "pong":
+                assert frame["type"] != "reset" and frame.get("conversation_id") != others_chat
+        for ws in (console, elsewhere, page):
+            await ws.close()
+
+    asyncio.run(scenario())
 
 
 def test_visitors_without_a_customer_are_purged_after_the_retention_period(world) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -279,6 +281,101 @@ def test_no_note_reaches_the_portal_or_the_visitor_as_a_last_message(world) -> N
     assert own.status_code == 200 and polled.status_code == 200, (own.text, polled.text)
     assert "公开回复一" in polled.text
     assert "INTERNALNOTE" not in own.text + polled.text
+
+
+TIME_FIELDS = ("created_at", "last_activity_at", "closed_at")
+
+
+def portal_view(client: Any, conversation: int) -> dict[str, Any]:
+    """What the portal shows of one conversation (its list entry and its page), time fields
+    left out."""
+    def timeless(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: timeless(v) for k, v in value.items() if k not in TIME_FIELDS}
+        if isinstance(value, list):
+            return [timeless(v) for v in value]
+        return value
+
+    listed = [c for c in client.get("/api/portal/conversations").json()["conversations"]
+              if c["id"] == conversation]
+    single = client.get(f"/api/portal/conversations/{conversation}")
+    assert single.status_code == 200 and len(listed) == 1, single.text
+    return timeless({"listed": listed[0], **single.json()})
+
+
+def test_notes_leave_no_trace_in_the_portal(world) -> None:
+    """A chat with agents' internal notes (first, between, last; read by the agent) looks in
+    the portal exactly as the same chat without them, apart from times: no note, no counter
+    or number that counts notes, no gap in the numbering, no agents' unread or read marks."""
+    app, agent = world["appliance"], world["agent-a"]
+    client = make_client(world, "a", "client-traces")
+
+    def a_chat(tag: str, notes: bool) -> int:
+        token = httpx.post(f"{app.url}/api/widget/session", json={
+            "site_key": world["site_a"]["widget_key"]}, headers={"Origin": ORIGIN_A}).json()[
+            "visitor_token"]
+        headers = {"Authorization": f"Bearer {token}", "Origin": ORIGIN_A}
+        conversation = 0
+        steps = [("visitor", "你好，在吗"), ("note", "先查一下他的订单"), ("text", "您好，在的"),
+                 ("note", "老客户"), ("note", "第二条备注"), ("visitor", "想问价格"),
+                 ("text", "稍等"), ("note", "末尾备注")]
+        for n, (kind, body) in enumerate(steps):
+            if kind == "note" and not notes:
+                continue
+            if kind == "visitor":
+                r = httpx.post(f"{app.url}/api/widget/send", headers=headers, json={
+                    "client_id": f"trace-{tag}-{n:04d}", "body": body})
+                conversation = int(r.json()["conversation_id"])
+            else:
+                r = agent.post(f"/api/conversations/{conversation}/messages", json={
+                    "client_id": f"trace-{tag}-{n:04d}", "kind": kind, "body": body})
+            assert r.status_code in (200, 201), r.text
+        last = agent.get(f"/api/conversations/{conversation}").json()["conversation"]
+        r = agent.post(f"/api/conversations/{conversation}/read", json={"seq": last["last_seq"]})
+        assert r.status_code == 200, r.text
+        return conversation
+
+    plain, noted = a_chat("plain", notes=False), a_chat("noted", notes=True)
+    agents_view = agent.get(f"/api/conversations/{noted}").json()["conversation"]
+    assert agents_view["last_message"]["kind"] == "note"  # agents do count and see the notes
+    seen = {c: portal_view(client, c) for c in (plain, noted)}
+
+    def anonymous(view: dict[str, Any]) -> dict[str, Any]:
+        """Ids differ between two chats (the conversation's, the visitor's, the messages'
+        and client ids, the install-wide message ids): replaced by their place."""
+        text = json.dumps(view, ensure_ascii=False)
+        for key in ("conversation_id", "client_id"):
+            text = re.sub(rf'"{key}": "?[^,}}]*"?', f'"{key}": "-"', text)
+        found = json.loads(text)
+        found["listed"]["id"] = found["conversation"]["id"] = "-"
+        for conversation in (found["listed"], found["conversation"]):
+            conversation["visitor"] = "-"
+            conversation["last_message"]["id"] = "-"
+        for message in found["messages"]:
+            message["id"] = "-"
+            if message["sender"]["type"] == "visitor":
+                message["sender"] = "-"
+        if found["listed"]["last_message"]["sender"]["type"] == "visitor":
+            found["listed"]["last_message"]["sender"] = "-"
+            found["conversation"]["last_message"]["sender"] = "-"
+        return found
+
+    assert anonymous(seen[noted]) == anonymous(seen[plain])
+    view = seen[noted]
+    assert [m["seq"] for m in view["messages"]] == list(range(1, len(view["messages"]) + 1))
+    assert view["conversation"]["last_seq"] == len(view["messages"]) == view["listed"]["last_seq"]
+    assert view["conversation"]["last_message"] == [
+        m for m in view["messages"] if m["sender"]["type"] != "system"][-1]
+    for counter in ("unread", "agent_read_seq", "visitor_read_seq"):
+        assert counter not in view["conversation"] and counter not in view["listed"]
+    assert "备注" not in json.dumps(view, ensure_ascii=False)
+    # The same chat before and after a note: the portal shows no difference but the times.
+    r = agent.post(f"/api/conversations/{plain}/messages", json={
+        "client_id": "trace-plain-late-note", "kind": "note", "body": "后加的备注"})
+    assert r.status_code in (200, 201), r.text
+    last = agent.get(f"/api/conversations/{plain}").json()["conversation"]["last_seq"]
+    assert agent.post(f"/api/conversations/{plain}/read", json={"seq": last}).status_code == 200
+    assert portal_view(client, plain) == seen[plain]
 
 
 def test_a_client_account_sees_its_own_company_and_nothing_else(world) -> None:

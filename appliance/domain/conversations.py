@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -76,6 +77,14 @@ class Message:
     @property
     def visible_to_visitor(self) -> bool:
         return self.kind != NOTE
+
+
+def numbered_for_outside(messages: Sequence[Message]) -> list[Message]:
+    """Messages as readers outside the team see them (the client portal, a person's export):
+    without agents' internal notes, each `seq` its place among the rest (1, 2, 3…), so that no
+    gap in the numbers tells that a note was there."""
+    shown = [m for m in messages if m.visible_to_visitor]
+    return [m if m.seq == n else replace(m, seq=n) for n, m in enumerate(shown, 1)]
 
 
 @dataclass(frozen=True, slots=True)

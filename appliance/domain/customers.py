@@ -4,14 +4,14 @@ merges, the rules that check them, and the search terms that find them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
-from appliance.domain.model import CompanySettings, CustomField
+from appliance.domain.model import CompanySettings, CustomField, Role, User
 from appliance.domain.search import index_terms, match_expression
 
 FIELD_TYPES = ("text", "number", "date", "choice")
@@ -198,6 +198,13 @@ def clean_customer(data: Any, settings: CompanySettings, clean_phone: PhoneClean
     if creating and not any(fields.get(k) for k in ("name", "phone", "email", "wechat", "qq")):
         raise Invalid("A customer needs a name or a way to reach them", field="name")
     return fields
+
+
+def may_own_customers(user: User, company_site_ids: Collection[int]) -> bool:
+    """Who may own a company's customers and follow-ups: an active staff member serving one
+    of its sites, or an owner or admin (they serve every company); never a client account."""
+    return user.active and user.role is not Role.CLIENT and (
+        user.role.manages_install or not set(user.site_ids).isdisjoint(company_site_ids))
 
 
 def clean_note(value: Any) -> str:

@@ -69,6 +69,17 @@ class ConversationChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationErased(Event):
+    """A person's erasure rewrote the conversation's messages and visitor: whoever shows it
+    drops what it holds and reads it again."""
+
+    type: ClassVar[str] = "conversation_erased"
+    conversation_id: int
+    site_id: int
+    visitor_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReadUpTo(Event):
     type: ClassVar[str] = "read"
     conversation_id: int

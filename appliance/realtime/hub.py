@@ -9,6 +9,7 @@ from appliance.domain.conversations import BOT, VISITOR
 from appliance.domain.events import (
     BotChatChanged,
     ConversationChanged,
+    ConversationErased,
     InvitationChanged,
     MessageCreated,
     QueueSummary,
@@ -23,6 +24,7 @@ from appliance.domain.events import (
 from appliance.domain.invitations import SHOWN
 from appliance.realtime.connection import CLOSE_SESSION_ENDED, message_frame_bytes
 from appliance.wire.frames import (
+    ERASED_RESET,
     bot_chat_frame,
     conversation_frame,
     invitation_frame,
@@ -31,6 +33,7 @@ from appliance.wire.frames import (
     queue_frame,
     queue_summary_frame,
     read_frame,
+    reset_frame,
     session_ended_frame,
     typing_frame,
     unanswered_frame,
@@ -136,6 +139,13 @@ class Hub:
         if conv.status != BOT:
             self._to_agents(conv.site_id, conversation_frame(conv))
         self._to_visitor(conv.visitor_id, visitor_conversation_frame(conv))
+
+    def on_conversation_erased(self, event: ConversationErased) -> None:
+        """Its messages were rewritten: the site's consoles and the visitor's pages drop what
+        they hold of it and sync it again (consoles also reload the conversation)."""
+        frame = reset_frame(event.conversation_id, ERASED_RESET)
+        wire = self._to_agents(event.site_id, frame)
+        self._to_visitor(event.visitor_id, frame, wire)
 
     def on_bot_chat(self, event: BotChatChanged) -> None:
         """The site's consoles follow the bot's chats with `bot_chat` frames (no alert)."""

@@ -21,6 +21,7 @@ from appliance.domain.customers import (
     clean_note,
     customer_match,
     filter_match,
+    may_own_customers,
 )
 from appliance.domain.errors import Forbidden, Invalid, NotFound
 from appliance.domain.invitations import Invitation
@@ -118,10 +119,17 @@ async def _check_owner(svc: Services, company_id: int, owner_id: int | None) -> 
         owner = await svc.db.read(accounts.get_user, owner_id)
     except NotFound:
         raise Invalid("owner_id is not a colleague of this company", field="owner_id") from None
-    serves = owner.role.manages_install or company_id in await svc.db.read(
-        site_store.company_ids_of_sites, owner.site_ids)
-    if not owner.active or owner.role is Role.CLIENT or not serves:
+    if not may_own_customers(owner, await svc.db.read(site_store.site_ids_of_company,
+                                                      company_id)):
         raise Invalid("owner_id is not a colleague of this company", field="owner_id")
+
+
+async def possible_owners(svc: Services, actor: User, company_id: int) -> list[User]:
+    """Who may own the customers of a company the actor serves (the `owner_id` the customer
+    page and follow-ups offer), in the order of the users list."""
+    await access_company(svc, actor, company_id)
+    site_ids = await svc.db.read(site_store.site_ids_of_company, company_id)
+    return [u for u in await svc.db.read(accounts.list_users) if may_own_customers(u, site_ids)]
 
 
 # -- customers ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 from appliance.domain import validation as v
 from appliance.domain.customers import AuditEntry
 from appliance.domain.errors import Invalid
+from appliance.domain.events import ConversationErased
 from appliance.domain.model import User
 from appliance.domain.permissions import require_install_manager
 from appliance.services.context import Services, on_writer
@@ -39,7 +40,8 @@ async def export_person(svc: Services, actor: User, customer_id: int) -> dict[st
 async def check_erase(svc: Services, actor: User, uploads_dir: Path, customer_id: int,
                       data: Any) -> AuditEntry:
     """Erase a customer: conversations anonymised, the record deleted, their uploads removed;
-    `{"confirm": true}` is required, and the erasure is audited in the same transaction."""
+    `{"confirm": true}` is required, and the erasure is audited in the same transaction.
+    After the commit, each conversation's `ConversationErased` tells whoever shows it."""
     require_install_manager(actor)
     body = v.only_fields(data, ("confirm",))
     if body.get("confirm") is not True:
@@ -48,13 +50,16 @@ async def check_erase(svc: Services, actor: User, uploads_dir: Path, customer_id
     now = svc.now()
 
     @on_writer
-    def erase() -> tuple[AuditEntry, list[str]]:
-        files = privacy.erase_person(customer_id)
+    def erase() -> tuple[AuditEntry, list[str], list[tuple[int, int, int]]]:
+        files, erased = privacy.erase_person(customer_id)
         entry = store.audit(customer.company_id, actor.id, actor.display_name,
                             "customer_erased", f"customer #{customer.id}", now)
-        return entry, files
+        return entry, files, erased
 
-    entry, files = await svc.db.write(erase)
+    # consoles and the person's own pages showing these chats drop the old text
+    entry, files, _ = await svc.commit(erase, lambda done: [
+        ConversationErased(conversation_id, site_id, visitor_id)
+        for conversation_id, site_id, visitor_id in done[2]])
     for name in files:
         delete_file(uploads_dir, name)
     return entry

@@ -238,22 +238,45 @@ def _with_last_messages(rows: list[ConversationRow]) -> list[Conversation]:
     return [_conversation(r, last.get(r.last_message_id)) for r in rows]
 
 
+def _per_conversation(query: Any) -> dict[int, int]:
+    """{conversation id: count} from a select of (conversation, COUNT(...)) grouped by it."""
+    return {int(conversation): int(count) for conversation, count in query.tuples()}
+
+
 def without_notes(conversations: list[Conversation]) -> list[Conversation]:
     """The conversations as someone who may not read agents' internal notes sees them (the
-    client portal, a person's export): `last_message` is the newest message a visitor may
-    see, or None; never a note."""
+    client portal, a person's export), numbered as domain `numbered_for_outside` numbers their
+    messages: `last_seq` is how many messages they may see, `last_message` the newest of those
+    other than a system line (or None, never a note) with `seq` its place among them."""
+    if not conversations:
+        return conversations
+    ids = [c.id for c in conversations]
+    counts = _per_conversation(
+        MessageRow.select(MessageRow.conversation, pw.fn.COUNT(MessageRow.id))
+        .where(MessageRow.conversation.in_(ids) & (MessageRow.kind != NOTE))
+        .group_by(MessageRow.conversation))
     hidden = [c.id for c in conversations
               if c.last_message is not None and not c.last_message.visible_to_visitor]
-    if not hidden:
-        return conversations
-    newest = (MessageRow.select(pw.fn.MAX(MessageRow.id))
-              .where(MessageRow.conversation.in_(hidden)
-                     & MessageRow.kind.not_in((NOTE, "system")))
-              .group_by(MessageRow.conversation))
-    found = {m.conversation_id: m for m in _with_attachments(
-        list(MessageRow.select().where(MessageRow.id.in_(newest))))}
-    return [replace(c, last_message=found.get(c.id)) if c.id in hidden else c
-            for c in conversations]
+    found: dict[int, Message] = {}
+    if hidden:
+        newest = (MessageRow.select(pw.fn.MAX(MessageRow.id))
+                  .where(MessageRow.conversation.in_(hidden)
+                         & MessageRow.kind.not_in((NOTE, "system")))
+                  .group_by(MessageRow.conversation))
+        found = {m.conversation_id: m for m in _with_attachments(
+            list(MessageRow.select().where(MessageRow.id.in_(newest))))}
+    lasts = {c.id: found.get(c.id) if c.id in hidden else c.last_message for c in conversations}
+    last = MessageRow.alias()
+    places = _per_conversation(
+        MessageRow.select(MessageRow.conversation, pw.fn.COUNT(MessageRow.id))
+        .join(last, on=((last.conversation == MessageRow.conversation)
+                        & (MessageRow.seq <= last.seq)))
+        .where(last.id.in_([m.id for m in lasts.values() if m is not None])
+               & (MessageRow.kind != NOTE))
+        .group_by(MessageRow.conversation))
+    return [replace(c, last_seq=counts.get(c.id, 0), last_message=None if (
+        message := lasts[c.id]) is None else replace(message, seq=places[c.id]))
+        for c in conversations]
 
 
 def get_conversation(conversation_id: int) -> Conversation:

@@ -7,7 +7,6 @@ from typing import Any
 
 import peewee as pw
 
-from appliance.domain.company_settings import DUPLICATE_DAYS_MAX
 from appliance.domain.errors import NotFound
 from appliance.domain.leads import Lead
 from appliance.storage.tables import LeadRow, ReportRunRow
@@ -77,11 +76,10 @@ def reflag(lead_id: int, phones: set[str], duplicate_days: int) -> None:
     _judge_duplicate(lead, duplicate_days)
     later = (LeadRow.company == lead.company_id) & (LeadRow.created_at >= lead.created_at) & (
         LeadRow.id != lead_id)
-    # each query on its own so that SQLite walks one index: (company, created_at) and
-    # (company, phone); a lead is judged once even when both find it
-    flagged = LeadRow.select().where(
-        later & (LeadRow.created_at <= lead.created_at + timedelta(days=DUPLICATE_DAYS_MAX))
-        & (LeadRow.duplicate_of == lead_id))
+    # each query on its own so that SQLite walks one index: (duplicate_of), migration 16 (a
+    # flag names a lead of the same company, never the lead itself), and (company, phone); a
+    # lead is judged once even when both find it
+    flagged = LeadRow.select().where(LeadRow.duplicate_of == lead_id)
     concerned = {row.id: row for row in flagged}
     phones = {p for p in phones if p}
     if phones and duplicate_days > 0:

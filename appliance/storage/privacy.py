@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from appliance.domain.bot_chat import reply_from_json, reply_to_json
-from appliance.domain.conversations import SYSTEM, VISITOR
+from appliance.domain.conversations import SYSTEM, VISITOR, numbered_for_outside
 from appliance.domain.kb import QUESTION_KEPT, question_key
 from appliance.storage import customers, leads
 from appliance.storage.conversations import (
@@ -41,7 +41,8 @@ def person_record(customer_id: int) -> dict[str, Any]:
     for visitor in visitors:
         for conversation in without_notes(list_conversations(
                 site_ids=None, status=None, visitor_id=visitor.id, limit=1000)):
-            messages = messages_after(conversation.id, 0, MESSAGES_MAX, include_notes=False)
+            messages = numbered_for_outside(
+                messages_after(conversation.id, 0, MESSAGES_MAX, include_notes=False))
             conversations.append((conversation, messages))
     _, found = leads.list_leads(customer.company_id, start=None, end=None,
                                 customer_id=customer_id)
@@ -128,16 +129,19 @@ def _erase_names(visitor_ids: list[int]) -> None:
                 ConversationRow.visitor == visitor_id))).execute()
 
 
-def erase_person(customer_id: int) -> list[str]:
+def erase_person(customer_id: int) -> tuple[list[str], list[tuple[int, int, int]]]:
     """Anonymise the conversations of the customer's visitors (every message's words, the
     visitor's names, contact details, pages and the conversations' files), blank them in
     leads (counts stay), delete the customer. Returns the storage names of the files, to
-    delete once this commits."""
+    delete once this commits, and the (conversation, site, visitor) ids anonymised."""
     visitor_ids = customers.visitor_ids_of(customer_id)
     files: list[str] = []
+    erased: list[tuple[int, int, int]] = []
     if visitor_ids:
-        conversation_ids = [r.id for r in ConversationRow.select(ConversationRow.id).where(
-            ConversationRow.visitor.in_(visitor_ids))]
+        erased = [(r.id, r.site_id, r.visitor_id) for r in ConversationRow.select(
+            ConversationRow.id, ConversationRow.site, ConversationRow.visitor).where(
+            ConversationRow.visitor.in_(visitor_ids)).order_by(ConversationRow.id)]
+        conversation_ids = [conversation_id for conversation_id, _, _ in erased]
         _erase_words(conversation_ids)
         _erase_names(visitor_ids)
         files = _uploads_of(visitor_ids, conversation_ids)
@@ -148,7 +152,7 @@ def erase_person(customer_id: int) -> list[str]:
             ConversationRow.id.in_(conversation_ids)).execute()
     leads.anonymise_leads(customer_id, visitor_ids)
     customers.delete_customer(customer_id)
-    return files
+    return files, erased
 
 
 def expired_visitors(site_ids: list[int], before: datetime, limit: int) -> list[int]:

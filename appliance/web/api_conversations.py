@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse, json
 from appliance.domain import validation as v
 from appliance.domain.conversations import AGENT, CLOSED, OPEN
 from appliance.domain.errors import Invalid
-from appliance.services import actions, canned, inbox, search, uploads
+from appliance.services import actions, canned, customers, inbox, search, uploads
 from appliance.services import conversations as conv_service
 from appliance.services.devices import describe
 from appliance.services.participants import AgentSide, read
@@ -167,7 +167,9 @@ async def search_messages(request: Request) -> HTTPResponse:
 @bp.get("/agents")
 async def agents(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    found = await inbox.active_agents(services(request), actor)
+    company_id = query_int(request, "company_id", None, 2**62)
+    found = await (inbox.active_agents(services(request), actor) if company_id is None
+                   else customers.possible_owners(services(request), actor, company_id))
     return _ok({"agents": [colleague_json(u) for u in found]})
 
 

@@ -11,7 +11,6 @@ from sanic.response import HTTPResponse, raw
 
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Company
-from appliance.services import conversations as conv_service
 from appliance.services import leads, portal, reports
 from appliance.web.http import ok, query_int, query_limit, read_json, require_principal, services
 from appliance.wire.accounts import company_json
@@ -147,8 +146,6 @@ async def portal_conversations(request: Request) -> HTTPResponse:
 @bp.get("/portal/conversations/<conversation_id:int>")
 async def portal_conversation(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    svc = services(request)
-    conversation = await portal.access_conversation(svc, actor, conversation_id)
-    result = await conv_service.sync(svc, conversation, 0, for_visitor=True)
+    conversation, messages = await portal.transcript(services(request), actor, conversation_id)
     return ok({"conversation": outside_conversation_json(conversation),
-                "messages": [message_json(m) for m in result.messages]})
+                "messages": [message_json(m) for m in messages]})

@@ -88,12 +88,18 @@ def conversation_json(conv: Conversation,
     }
 
 
+# Agents' counters: read positions in the numbering that counts notes, and unread for agents.
+AGENT_COUNTERS = ("unread", "agent_read_seq", "visitor_read_seq")
+
+
 def outside_conversation_json(conv: Conversation) -> dict[str, Any]:
     """A conversation for readers who may not see agents' internal notes (the client portal,
-    a person's export): pass it through storage's `without_notes` first, so that
-    `last_message` is the newest message a visitor may see; a note that still reaches here is
-    left out rather than shown."""
+    a person's export): pass it through storage's `without_notes` first, so that `last_seq`
+    and `last_message` count and number only what they may see. Without agents' counters;
+    a note that still reaches here is left out rather than shown."""
     found = conversation_json(conv)
+    for name in AGENT_COUNTERS:
+        del found[name]
     if conv.last_message is not None and not conv.last_message.visible_to_visitor:
         found["last_message"] = None
     return found

@@ -65,6 +65,9 @@ def synced_frame(conversation_id: int, last_seq: int, read_seq: int) -> Frame:
             "read_seq": read_seq}
 
 
+ERASED_RESET = "erased"  # a `reset` frame's reason: a person's erasure rewrote the conversation
+
+
 def reset_frame(conversation_id: int, reason: str) -> Frame:
     return {"type": "reset", "conversation_id": conversation_id, "reason": reason}
 

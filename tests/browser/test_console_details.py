@@ -183,3 +183,30 @@ def test_refusals_reach_a_chinese_owner_in_chinese(appliance: Appliance, owner,
     taken = page.locator('[data-test="error"]:visible',
                          has_text="That login name is already taken.")
     taken.wait_for()
+
+
+def test_an_erased_chat_leaves_the_open_console(appliance: Appliance, owner, new_page) -> None:
+    """A console showing a chat when its person is erased drops their words and name without
+    a reload: the transcript, the list's preview and the visitor's details."""
+    owner_client, setup = owner
+    key = setup["site"]["widget_key"]
+    widget = Widget(appliance, key)
+    r = widget.http.post("/api/widget/session", headers={"Origin": widget.origin}, json={
+        "site_key": key, "visitor_token": widget.token,
+        "identify": {"name": "隐私人", "phone": "13855558888"}})
+    assert r.status_code == 200, r.text
+    r = widget.http.post("/api/widget/send", headers=widget.headers, json={
+        "client_id": uuid.uuid4().hex, "body": "我的身份证号是PRIVWORD"})
+    assert r.status_code == 200, r.text
+    page = new_page()
+    open_console(page, appliance.url, OWNER, OWNER_PASSWORD)
+    open_chat(page, appliance, r.json()["conversation_id"])
+    hook(page, "chat-message").filter(has_text="PRIVWORD").wait_for()
+    page.wait_for_function("() => document.body.innerText.includes('13855558888')")
+    customers = owner_client.get(f"/api/companies/{setup['company']['id']}/customers").json()
+    [customer] = customers["customers"]
+    r = owner_client.post(f"/api/customers/{customer['id']}/erase", json={"confirm": True})
+    assert r.status_code == 200, r.text
+    hook(page, "chat-message").filter(has_text="[erased]").wait_for()
+    page.wait_for_function("""() => !['PRIVWORD', '隐私人', '13855558888'].some(
+        (word) => document.body.innerText.includes(word))""")

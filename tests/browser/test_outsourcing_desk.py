@@ -190,3 +190,32 @@ def test_the_owner_prints_the_report_and_sets_the_companys_rule(appliance: Appli
     assert not page.locator(".sidebar").is_visible()
     assert hook(page, "report").is_visible()
     screenshot(page, "outsourcing-printed-report")
+
+
+def test_the_customer_owner_choice_offers_only_who_may_own_it(appliance: Appliance, desk,
+                                                              new_page) -> None:
+    """The owner dropdown of a company-A customer offers A's staff and the owners/admins, not
+    company B's agent nor A's client account; picking one saves without an error."""
+    boss = desk["boss"]
+    r = boss.post("/api/users", json={
+        "login": "b-only", "display_name": "乙专员", "role": "agent", "password": DESK_PASSWORD,
+        "site_ids": [desk["site_b"]["id"]]})
+    assert r.status_code == 201, r.text
+    r = boss.post(f"/api/companies/{desk['a']}/customers", json={"name": "选负责人"})
+    assert r.status_code == 201, r.text
+    customer = r.json()["customer"]
+    page = new_page()
+    open_console(page, appliance.url, OWNER, OWNER_PASSWORD)
+    page.goto(f"{appliance.url}/app/#/customers/{customer['id']}")
+    owner_choice = hook(page, "customer-owner")
+    owner_choice.wait_for()
+    labels = owner_choice.locator("option").all_inner_texts()
+    assert "外包小王" in labels and "王老板" in labels
+    assert "乙专员" not in labels and "甲方经理" not in labels
+    owner_choice.select_option(label="外包小王")
+    hook(page, "customer-save").click()
+    page.wait_for_function(f"""async () => (await (await fetch('/api/customers/{customer["id"]}'))
+        .json()).customer.owner_id !== {customer["owner_id"]}""")
+    assert hook(page, "customer-profile").locator('[data-test="error"]').is_hidden()
+    desk_id = next(u["id"] for u in boss.get("/api/users").json()["users"] if u["login"] == "desk")
+    assert boss.get(f"/api/customers/{customer['id']}").json()["customer"]["owner_id"] == desk_id

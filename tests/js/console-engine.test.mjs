@@ -67,6 +67,23 @@ test('reset discards the timeline and syncs from 0', () => {
   assert.deepEqual(e.handle({ type: 'reset', conversation_id: 42 }).send, [], 'unknown conversations are left alone');
 });
 
+test('an erasure resets the timeline and reloads the conversation it shows', () => {
+  const e = engine();
+  e.store.loadPage('closed', [conv(1, { status: 'closed' }), conv(2, { status: 'closed' })]);
+  e.loadMessages(1, { messages: [msg(1, 1), msg(1, 2)], last_seq: 2 });
+  const out = e.handle({ type: 'reset', conversation_id: 1, reason: 'erased' });
+  assert.deepEqual(out.send, [{ type: 'sync', conversation_id: 1, after_seq: 0 }]);
+  assert.deepEqual(out.fetch, [1], 'its preview and visitor details are read again');
+  assert.deepEqual(e.items(1), []);
+  e.handle(msg(1, 1, { body: '[erased]' }));
+  assert.deepEqual(e.items(1).map((item) => item.message.body), ['[erased]']);
+  const listed = e.handle({ type: 'reset', conversation_id: 2, reason: 'erased' });
+  assert.deepEqual([listed.send, listed.fetch], [[], [2]], 'only listed: reloaded, nothing to sync');
+  const unknown = e.handle({ type: 'reset', conversation_id: 42, reason: 'erased' });
+  assert.deepEqual([unknown.send, unknown.fetch], [[], []], 'a chat this console does not show');
+  assert.deepEqual(e.handle({ type: 'reset', conversation_id: 2, reason: 'ahead' }).fetch, []);
+});
+
 test('my message: sending until ack, sent once stored, read when the visitor read it', () => {
   const e = engine();
   e.store.loadPage('mine', [conv(1)]);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  customerBody, customFieldsBody, lastDays, lastMonth, leadBody, leadValues, missingLeadFields, orderForConversation, reportRows,
+  customerBody, customFieldsBody, ownerChoices, lastDays, lastMonth, leadBody, leadValues, missingLeadFields, orderForConversation, reportRows,
   recipientsFromText, recipientsText, SCHEDULES, settingsBody, tagsFromText,
 } from '../../webui/js/customers/model.js';
 import { filterCanned, usableIn } from '../../webui/js/console/canned.js';
@@ -69,4 +69,15 @@ test('report mail per recipient: one "address schedule" a line, in English or Ch
     [{ email: 'a@example.com', schedule: 'weekly' }]);
   assert.deepEqual(settingsBody({ report_recipients: 'a@example.com 每周' }).report_recipients, [{ email: 'a@example.com', schedule: 'weekly' }]);
   assert.ok(SCHEDULES.includes('daily'));
+});
+
+test('owner choices: nobody and those who may own; a current owner who no longer may stays, marked', () => {
+  const t = (key, values) => (values ? `${key}:${values.name}` : key);
+  const owners = [{ id: 1, display_name: '老板' }, { id: 3, display_name: '小李' }];
+  const everyone = [...owners, { id: 5, display_name: '小王' }];
+  assert.deepEqual(ownerChoices({ owner_id: 3 }, owners, everyone, t),
+    [['', 'customer.noOwner'], ['1', '老板'], ['3', '小李']]);
+  assert.deepEqual(ownerChoices({ owner_id: null }, owners, everyone, t).map(([id]) => id), ['', '1', '3']);
+  assert.deepEqual(ownerChoices({ owner_id: 5 }, owners, everyone, t).at(-1), ['5', 'customer.owner.elsewhere:小王']);
+  assert.deepEqual(ownerChoices({ owner_id: 9 }, owners, everyone, t).at(-1), ['9', 'customer.owner.elsewhere:#9']);
 });

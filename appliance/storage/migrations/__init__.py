@@ -33,6 +33,7 @@ from appliance.storage.migrations import (
     m0013_bot_in_conversations,
     m0014_bot_llm_settings,
     m0015_kb_answer_text,
+    m0016_lead_flag_indexes,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -54,6 +55,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0013_bot_in_conversations.MIGRATION,
     m0014_bot_llm_settings.MIGRATION,
     m0015_kb_answer_text.MIGRATION,
+    m0016_lead_flag_indexes.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -112,7 +112,7 @@ class LeadRow(BaseTable):
     keyword = pw.TextField()
     landing_page = pw.TextField()
     effective = BooleanField()
-    duplicate_of = pw.IntegerField(null=True)
+    duplicate_of = pw.IntegerField(null=True, index=True)  # index: migration 16
     created_at = DateTimeField()
     updated_at = DateTimeField()
 
@@ -120,7 +120,7 @@ class LeadRow(BaseTable):
         table_name = "lead"
         indexes = (
             (("company", "created_at"), False),
-            (("company", "phone"), False),
+            (("company", "phone", "created_at"), False),  # migration 16
         )
 
 

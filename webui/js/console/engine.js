@@ -5,6 +5,8 @@ import { ConversationStore, inView, isLive } from './store.js';
 import { Timeline } from './timeline.js';
 
 export const TYPING_TTL_MS = 8000;
+/** A `reset` frame's reason when a person's erasure rewrote the conversation. */
+export const ERASED = 'erased';
 const FRAME_TYPES = new Set(['message', 'conversation', 'read', 'typing', 'ack', 'nack', 'synced', 'reset', 'error',
   'queue', 'unanswered', 'bot_chat']);
 
@@ -121,7 +123,7 @@ export class ConsoleEngine {
       case 'ack': this.#ack(frame); break;
       case 'nack': this.outbox.fail(frame.client_id, frame.error); break;
       case 'synced': this.#synced(id, frame.last_seq, out); break;
-      case 'reset': this.#reset(id, out); break;
+      case 'reset': this.#reset(id, frame.reason, out); break;
       case 'error': this.#refused(frame, out); break;
       case 'queue': this.#queue(frame); break;
       case 'bot_chat': this.#botChat(frame, out); break;
@@ -286,7 +288,9 @@ export class ConsoleEngine {
     out.send.push(...this.flushPending(id).send);
   }
 
-  #reset(id, out) {
+  #reset(id, reason, out) {
+    // A person's erasure rewrote the chat (protocol.md, `reset`): its preview and visitor too.
+    if (reason === ERASED && this.store.get(id)) out.fetch.push(id);
     const timeline = this.timelines.get(id);
     if (!timeline) return;
     timeline.reset();

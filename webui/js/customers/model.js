@@ -145,3 +145,18 @@ export function lastDays(days = 30, today = new Date()) {
   const first = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (days - 1));
   return { from: isoDay(first), to: isoDay(today) };
 }
+
+/**
+ * The customer page's owner choices: nobody, then those who may own the company's customers
+ * (`GET /api/agents?company_id=`). A current owner who no longer may (moved off the company) stays
+ * on the list, marked, so that saving other fields keeps them; `everyone` (`GET /api/agents`) names them.
+ */
+export function ownerChoices(customer, owners, everyone, t) {
+  const choices = owners.map((agent) => [String(agent.id), agent.display_name]);
+  const current = customer.owner_id;
+  if (current != null && !owners.some((agent) => agent.id === current)) {
+    const name = everyone.find((agent) => agent.id === current)?.display_name || `#${current}`;
+    choices.push([String(current), t('customer.owner.elsewhere', { name })]);
+  }
+  return [['', t('customer.noOwner')], ...choices];
+}

@@ -44,6 +44,7 @@ export default {
   'customer.tags.hint': "Separate tags with commas",
   'customer.owner': "Owner",
   'customer.noOwner': "Nobody",
+  'customer.owner.elsewhere': "{name} (no longer serves this company)",
   'customer.updated': "Updated",
   'customer.saved': "Customer saved",
   'customer.notes': "Notes",

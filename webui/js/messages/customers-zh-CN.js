@@ -44,6 +44,7 @@ export default {
   'customer.tags.hint': "多个标签用逗号分隔",
   'customer.owner': "负责人",
   'customer.noOwner': "无",
+  'customer.owner.elsewhere': "{name}（已不服务该公司）",
   'customer.updated': "更新于",
   'customer.saved': "已保存客户资料",
   'customer.notes': "备注",

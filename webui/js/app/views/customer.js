@@ -6,7 +6,7 @@ import { getLanguage, t } from '../../i18n.js';
 import { isManager } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
 import { formatDateTime, previewText, ratingStars } from '../../console/present.js';
-import { customerBody, phoneText } from '../../customers/model.js';
+import { customerBody, ownerChoices, phoneText } from '../../customers/model.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
 
@@ -22,7 +22,7 @@ function customControl(spec, value) {
   return input({ name, type, value: value == null ? '' : String(value), 'data-test': `custom-${spec.key}` });
 }
 
-function profileForm(ctx, customer, company, agents) {
+function profileForm(ctx, customer, company, owners) {
   const text = (name, props = {}) => input({ name, value: name === 'phone' ? phoneText(customer.phone) : customer[name] ?? '', autocomplete: 'off',
     'data-test': `customer-${name}`, ...props });
   const fields = company?.settings?.customer_fields || [];
@@ -39,8 +39,7 @@ function profileForm(ctx, customer, company, agents) {
       field({ label: t('customer.tags'), hint: t('customer.tags.hint'),
         control: input({ name: 'tags', value: customer.tags.join(', '), 'data-test': 'customer-tags' }) }),
       field({ label: t('customer.owner'), control: select({ name: 'owner_id', 'data-test': 'customer-owner' },
-        [['', t('customer.noOwner')], ...agents.map((agent) => [String(agent.id), agent.display_name])],
-        String(customer.owner_id ?? '')) }),
+        owners, String(customer.owner_id ?? '')) }),
       fields.map((spec) => field({ label: spec.label, control: customControl(spec, customer.custom[spec.key]) }))),
     h('div', { class: 'form-actions' }, save));
   form.addEventListener('submit', async (event) => {
@@ -242,10 +241,12 @@ export async function customerView(ctx, { id }) {
   }
   const { customer } = answer;
   const company = companies.find((item) => item.id === customer.company_id);
-  const staff = [...new Map([[ctx.me.id, ctx.me], ...agents.map((agent) => [agent.id, agent])]).values()];
+  // Only those the server accepts as owner (api.md, GET /api/agents?company_id=).
+  const fitting = await ctx.api.get(`/api/agents?company_id=${customer.company_id}`).then((found) => found.agents, () => [ctx.me]);
   return page(
     pageHeader(customer.name || t('customer.unnamed'), { back, lead: company?.name }),
-    section(t('customer.profile'), profileForm(ctx, customer, company, staff), { test: 'customer-profile' }),
+    section(t('customer.profile'), profileForm(ctx, customer, company, ownerChoices(customer, fitting, agents, t)),
+      { test: 'customer-profile' }),
     followUpsSection(ctx, customer, answer.follow_ups),
     notesSection(ctx, customer, answer.notes),
     section(t('customer.leads'), leadList(answer.leads), { test: 'customer-leads' }),
