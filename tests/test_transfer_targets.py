@@ -1,9 +1,13 @@
-"""The transfer picker's colleagues: who serves the site, with status and load."""
+"""Who may be handed a chat, a team place, a customer or a follow-up: the transfer picker's
+colleagues (who serves the site, with status and load), the console's list of colleagues, and
+every route that takes a person as a target refusing anyone else (client accounts above all)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from conftest import AGENT_PASSWORD_FOR_TESTS as AGENT_PASSWORD
 from conftest import Appliance
 from test_conversations import agent_socket
 from test_routing import add_agent, assigned, start_chat
@@ -42,3 +46,68 @@ def test_transfer_targets_show_status_and_load_to_whoever_may_transfer(
     assert wang_client.get(f"/api/conversations/{conv}/transfer-targets").status_code == 403
     assert outsider_client.get(f"/api/conversations/{conv}/transfer-targets").status_code == 403
     assert li_client.get("/api/conversations/999999/transfer-targets").status_code == 404
+
+
+# -- every route that names a person to serve: only those who may ---------------------------
+
+def staff_and_clients(world: dict[str, Any]) -> dict[str, int]:
+    """Beside the two companies' agents: an admin (no sites: owners and admins serve all), a
+    supervisor of site A, an agent of A2 and B, a client account of each company, and a
+    deactivated agent of site A. Logins to ids, the owner's included."""
+    owner = world["owner"]
+    ids = {"boss": owner.get("/api/me").json()["user"]["id"],
+           "agent-a": world["agent-a-id"], "agent-b": world["agent-b-id"]}
+    for login, role, sites in (("admin-x", "admin", []), ("sup-a", "supervisor", ["site_a"]),
+                               ("desk", "agent", ["site_a2", "site_b"]),
+                               ("gone", "agent", ["site_a"])):
+        r = owner.post("/api/users", json={
+            "login": login, "display_name": login, "role": role, "password": AGENT_PASSWORD,
+            "site_ids": [world[s]["id"] for s in sites]})
+        assert r.status_code == 201, r.text
+        ids[login] = r.json()["user"]["id"]
+    for login, company in (("client-a", "a"), ("client-b", "b")):
+        r = owner.post("/api/users", json={
+            "login": login, "display_name": login, "role": "client", "password": AGENT_PASSWORD,
+            "company_id": world[company]})
+        assert r.status_code == 201, r.text
+        ids[login] = r.json()["user"]["id"]
+    assert owner.post(f"/api/users/{ids['gone']}/deactivate", json={}).status_code == 200
+    return ids
+
+
+def listed(client: Any, **params: Any) -> set[int]:
+    r = client.get("/api/agents", params=params)
+    assert r.status_code == 200, r.text
+    return {a["id"] for a in r.json()["agents"]}
+
+
+def test_the_agents_list_offers_only_staff_who_can_take_chats_to_every_role(
+        two_companies: dict[str, Any]) -> None:
+    """`GET /api/agents` (the console's colleagues): active staff, never a client account or a
+    deactivated user; owners and admins get all staff, others those sharing a site with them
+    and the owners and admins."""
+    world = two_companies
+    ids = staff_and_clients(world)
+    appliance = world["appliance"]
+    staff = {ids[n] for n in ("boss", "admin-x", "sup-a", "agent-a", "agent-b", "desk")}
+    managers = {ids["boss"], ids["admin-x"]}
+    expected = {
+        "boss": staff, "admin-x": staff,
+        "sup-a": managers | {ids["sup-a"], ids["agent-a"]},
+        "agent-a": managers | {ids["sup-a"], ids["agent-a"], ids["desk"]},
+        "agent-b": managers | {ids["agent-b"], ids["desk"]},
+        "desk": staff - {ids["sup-a"]},
+    }
+    for login, want in expected.items():
+        client = world["owner"] if login == "boss" else world.get(login) or appliance.login(
+            login, AGENT_PASSWORD)
+        assert listed(client) == want, login
+    for login in ("client-a", "client-b"):  # the portal chooses nobody
+        r = appliance.login(login, AGENT_PASSWORD).get("/api/agents")
+        assert r.status_code == 403, r.text
+    # someone made a client account stops being offered at once
+    r = world["owner"].patch(f"/api/users/{ids['desk']}",
+                             json={"role": "client", "company_id": world["b"]})
+    assert r.status_code == 200, r.text
+    assert listed(world["owner"]) == staff - {ids["desk"]}
+
