@@ -111,3 +111,28 @@ def test_the_agents_list_offers_only_staff_who_can_take_chats_to_every_role(
     assert r.status_code == 200, r.text
     assert listed(world["owner"]) == staff - {ids["desk"]}
 
+
+def test_only_staff_join_teams(two_companies: dict[str, Any]) -> None:
+    """Teams take chats: a client account is refused as a member (`400`, `field:
+    "member_ids"`, nothing saved), and a member made a client account leaves their teams."""
+    world = two_companies
+    ids = staff_and_clients(world)
+    owner = world["owner"]
+    site_a = world["site_a"]["id"]
+    r = owner.post("/api/teams", json={"name": "售后", "site_id": site_a,
+                                       "member_ids": [ids["agent-a"], ids["client-a"]]})
+    assert (r.status_code, r.json()["error"]["field"]) == (400, "member_ids"), r.text
+    assert owner.get("/api/teams").json()["teams"] == []
+    r = owner.post("/api/teams", json={"name": "售后", "site_id": site_a,
+                                       "member_ids": [ids["agent-a"], ids["sup-a"]]})
+    assert r.status_code == 201, r.text
+    team = r.json()["team"]
+    for client_id in (ids["client-a"], ids["client-b"]):
+        r = owner.patch(f"/api/teams/{team['id']}", json={
+            "name": "售后", "site_id": site_a, "member_ids": [ids["agent-a"], client_id]})
+        assert (r.status_code, r.json()["error"]["field"]) == (400, "member_ids"), r.text
+    assert owner.get("/api/teams").json()["teams"] == [team]
+    r = owner.patch(f"/api/users/{ids['sup-a']}", json={"role": "client", "company_id": world["a"]})
+    assert r.status_code == 200, r.text
+    assert owner.get("/api/teams").json()["teams"][0]["member_ids"] == [ids["agent-a"]]
+
