@@ -112,6 +112,60 @@ def test_the_agents_list_offers_only_staff_who_can_take_chats_to_every_role(
     assert listed(world["owner"]) == staff - {ids["desk"]}
 
 
+async def _chat_of(appliance: Appliance, agent_client: Any, widget_key: str) -> int:
+    console = await agent_socket(appliance, agent_client)
+    _, ws, conv = await start_chat(appliance, widget_key, "转给谁")
+    await assigned(agent_client, conv)
+    await ws.close()
+    await console.close()
+    return conv
+
+
+def test_a_chat_goes_only_to_whom_its_transfer_targets_offer(
+        two_companies: dict[str, Any]) -> None:
+    """Every user is tried as `agent_id`: a transfer is accepted exactly when the chat's
+    transfer targets offer that user at that moment, and a refusal (a client account, another
+    company's or another site's agent, a deactivated user, its agent) is `400 invalid`
+    (`field: "agent_id"`) and changes nothing; an unknown user is `404` and changes nothing."""
+    world = two_companies
+    ids = staff_and_clients(world)
+    owner, appliance = world["owner"], world["appliance"]
+    conv = asyncio.run(_chat_of(appliance, world["agent-a"], world["site_a"]["widget_key"]))
+
+    def state() -> tuple[Any, Any]:
+        c = owner.get(f"/api/conversations/{conv}").json()["conversation"]
+        return c["assignee_id"], c["last_seq"]
+
+    accepted = []
+    for login, user_id in [*ids.items(), ("nobody", 999_999)]:
+        r = owner.get(f"/api/conversations/{conv}/transfer-targets")
+        assert r.status_code == 200, r.text
+        offered = {a["id"] for a in r.json()["agents"]}
+        before = state()
+        r = owner.post(f"/api/conversations/{conv}/transfer", json={"agent_id": user_id})
+        if user_id in offered:
+            assert r.status_code == 200, (login, r.text)
+            assert state()[0] == user_id
+            accepted.append(login)
+        elif login == "nobody":
+            assert r.status_code == 404, r.text
+            assert state() == before
+        else:
+            assert (r.status_code, r.json()["error"]["field"]) == (400, "agent_id"), (login, r.text)
+            assert state() == before, login
+    assert accepted == ["boss", "agent-a", "admin-x", "sup-a"]
+    # an agent handing on their own chat meets the same rule
+    r = owner.post(f"/api/conversations/{conv}/transfer", json={"agent_id": ids["agent-a"]})
+    assert r.status_code == 200, r.text
+    for login in ("client-a", "agent-b", "desk", "gone"):
+        r = world["agent-a"].post(f"/api/conversations/{conv}/transfer",
+                                  json={"agent_id": ids[login]})
+        assert (r.status_code, r.json()["error"]["field"]) == (400, "agent_id"), login
+    offered = {a["id"] for a in world["agent-a"].get(
+        f"/api/conversations/{conv}/transfer-targets").json()["agents"]}
+    assert offered == {ids["boss"], ids["admin-x"], ids["sup-a"]}
+
+
 def test_only_staff_join_teams(two_companies: dict[str, Any]) -> None:
     """Teams take chats: a client account is refused as a member (`400`, `field:
     "member_ids"`, nothing saved), and a member made a client account leaves their teams."""
@@ -136,3 +190,41 @@ def test_only_staff_join_teams(two_companies: dict[str, Any]) -> None:
     assert r.status_code == 200, r.text
     assert owner.get("/api/teams").json()["teams"][0]["member_ids"] == [ids["agent-a"]]
 
+
+def test_customers_and_follow_ups_go_only_to_who_may_own_them(
+        two_companies: dict[str, Any]) -> None:
+    """Every user is tried as the `owner_id` of a new customer and of a follow-up, and as a
+    deactivated colleague's successor: accepted exactly for those `GET
+    /api/agents?company_id=` (or `…/successors`) offers; never a client account."""
+    world = two_companies
+    ids = staff_and_clients(world)
+    owner = world["owner"]
+    for company in ("a", "b"):
+        offered = listed(owner, company_id=world[company])
+        customer = owner.post(f"/api/companies/{world[company]}/customers",
+                              json={"name": "老客户"}).json()["customer"]
+        for login, user_id in ids.items():
+            total = owner.get(f"/api/companies/{world[company]}/customers").json()["total"]
+            r = owner.post(f"/api/companies/{world[company]}/customers",
+                           json={"name": f"{login}的客户", "owner_id": user_id})
+            assert r.status_code == (201 if user_id in offered else 400), (login, r.text)
+            if r.status_code == 400:
+                assert r.json()["error"]["field"] == "owner_id"
+                assert owner.get(f"/api/companies/{world[company]}/customers").json()[
+                    "total"] == total
+            r = owner.post(f"/api/customers/{customer['id']}/follow-ups",
+                           json={"due_date": "2026-12-31", "owner_id": user_id})
+            assert r.status_code == (201 if user_id in offered else 400), (login, r.text)
+        assert not offered & {ids["client-a"], ids["client-b"], ids["gone"]}
+        owners = {f["owner_id"] for f in owner.get(f"/api/customers/{customer['id']}").json()[
+            "follow_ups"]}
+        assert owners == offered
+    # a deactivation's successor: never a client account
+    plan = owner.get(f"/api/users/{ids['desk']}/successors").json()
+    assert not set(plan["successor_ids"]) & {ids["client-a"], ids["client-b"], ids["gone"]}
+    for login in ("client-a", "client-b", "gone", "desk"):
+        r = owner.post(f"/api/users/{ids['desk']}/deactivate", json={"successor_id": ids[login]})
+        assert (r.status_code, r.json()["error"]["field"]) == (400, "successor_id"), login
+    r = owner.post(f"/api/users/{ids['desk']}/deactivate", json={"successor_id": 999_999})
+    assert r.status_code == 404, r.text
+    assert owner.get(f"/api/users/{ids['desk']}/successors").json() == plan
