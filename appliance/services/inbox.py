@@ -67,8 +67,10 @@ async def previous_conversations(svc: Services, conversation: Conversation) -> l
 
 
 async def active_agents(svc: Services, actor: User) -> list[User]:
-    """Active users who could take over one of the actor's conversations."""
+    """Active staff who could take over one of the actor's conversations: owners and admins
+    (they serve every site) and those sharing a site with the actor (all staff for owners and
+    admins); never a client account, whose portal serves no chat."""
     users = await svc.db.read(accounts.list_users)
     mine = set(actor.site_ids)
-    return [u for u in users if u.active and (
+    return [u for u in users if u.active and not u.role.is_client and (
         actor.role.manages_install or u.role.manages_install or mine & set(u.site_ids))]

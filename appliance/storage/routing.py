@@ -159,11 +159,16 @@ def save_team(team_id: int | None, site_id: int | None, name: str,
         get_team(team_id)
         TeamRow.update(site=site_id, name=name).where(TeamRow.id == team_id).execute()
     if member_ids is not None:
-        active = {u.id for u in UserRow.select(UserRow.id).where(
+        # Teams take chats: active staff only, never a client account (their portal serves none).
+        found = {u.id: u.role for u in UserRow.select(UserRow.id, UserRow.role).where(
             UserRow.id.in_(member_ids) & UserRow.active)}
-        missing = sorted(set(member_ids) - active)
+        missing = sorted(set(member_ids) - set(found))
         if missing:
             raise Invalid(f"No such active user: {missing[0]}", field="member_ids")
+        clients = sorted(i for i, role in found.items() if role == Role.CLIENT.value)
+        if clients:
+            raise Invalid(f"A client account cannot join a team: {clients[0]}",
+                          field="member_ids")
         TeamMemberRow.delete().where(TeamMemberRow.team == team_id).execute()
         if member_ids:
             TeamMemberRow.insert_many([{"team": team_id, "user": u} for u in member_ids]).execute()

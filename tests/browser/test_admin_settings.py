@@ -34,11 +34,16 @@ def test_team_site_routing_hours_and_categories(appliance: Appliance, owner, new
     agent = client.post("/api/users", json={
         "login": "xiaoli", "display_name": "小李", "role": "agent",
         "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [site_id]}).json()["user"]
+    portal = client.post("/api/users", json={  # a client account takes no chat: no team
+        "login": "kehu", "display_name": "客户方", "role": "client",
+        "password": AGENT_PASSWORD_FOR_TESTS, "company_id": setup["company"]["id"]}).json()["user"]
     page = signed_in(new_page, appliance)
 
     t(page, "nav-teams").click()
     t(page, "new-team").click()
     team = t(page, "team-row").first
+    offered = {int(box.get_attribute("data-user-id")) for box in t(team, "team-member").all()}
+    assert agent["id"] in offered and portal["id"] not in offered
     t(team, "team-name").fill("售后")
     t(team, "team-site").select_option(str(site_id))
     team.locator(f'[data-test="team-member"][data-user-id="{agent["id"]}"]').check()

@@ -20,12 +20,13 @@ test('a team: trimmed name, "" site means all sites, member ids as numbers', () 
   assert.deepEqual(validateTeam({ name: '售前' }), []);
 });
 
-test('member choices: active users and deactivated members, ticked when members, by name', () => {
+test('member choices: active staff and deactivated members, ticked when members, by name; never a client account', () => {
   const users = [
-    { id: 1, display_name: 'Zed', active: true }, { id: 2, display_name: 'Amy', active: true },
-    { id: 3, display_name: 'Old', active: false }, { id: 4, display_name: 'Gone', active: false },
+    { id: 1, display_name: 'Zed', active: true, role: 'agent' }, { id: 2, display_name: 'Amy', active: true, role: 'owner' },
+    { id: 3, display_name: 'Old', active: false, role: 'agent' }, { id: 4, display_name: 'Gone', active: false, role: 'supervisor' },
+    { id: 5, display_name: 'Client', active: true, role: 'client' }, { id: 6, display_name: 'Was staff', active: true, role: 'client' },
   ];
-  assert.deepEqual(teamMemberChoices(users, { member_ids: [1, 3] }), [
+  assert.deepEqual(teamMemberChoices(users, { member_ids: [1, 3, 6] }), [
     { id: 2, name: 'Amy', active: true, checked: false },
     { id: 3, name: 'Old', active: false, checked: true },
     { id: 1, name: 'Zed', active: true, checked: true },

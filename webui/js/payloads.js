@@ -138,12 +138,13 @@ export function teamBody(values) {
 }
 
 /**
- * The users a team's member checkboxes list: every active user, plus current members who were
- * deactivated since (shown, so that saving does not drop them unseen). Sorted by display name.
+ * The users a team's member checkboxes list: every active staff member, plus current members who
+ * were deactivated since (shown, so that saving does not drop them unseen). Never a client
+ * account: teams take chats and the server refuses one (api.md, POST /api/teams). By name.
  */
 export function teamMemberChoices(users, team = null) {
   const members = new Set(team?.member_ids ?? []);
-  return users.filter((user) => user.active || members.has(user.id))
+  return users.filter((user) => user.role !== 'client' && (user.active || members.has(user.id)))
     .map((user) => ({ id: user.id, name: user.display_name, active: user.active, checked: members.has(user.id) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

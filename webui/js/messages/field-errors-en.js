@@ -38,7 +38,7 @@ export default {
 
   'error.invalid.team_id': 'Choose an existing team that serves this site.',
   'error.not_found.team_id': 'That team no longer exists. Reload the page.',
-  'error.invalid.member_ids': 'Members must be active users.',
+  'error.invalid.member_ids': 'Members must be active staff (not client accounts).',
   'error.invalid.site_id': 'Choose a site you serve.',
   'error.invalid.position': 'The order is a whole number from 0 to 1000.',
 

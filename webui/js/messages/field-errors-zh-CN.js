@@ -38,7 +38,7 @@ export default {
 
   'error.invalid.team_id': '请选择一个负责该站点的已有团队。',
   'error.not_found.team_id': '该团队已不存在，请刷新页面。',
-  'error.invalid.member_ids': '成员须为在职用户。',
+  'error.invalid.member_ids': '成员须为在职员工（不能是客户账号）。',
   'error.invalid.site_id': '请选择您负责的站点。',
   'error.invalid.position': '排序为 0 到 1000 的整数。',
 
