@@ -280,6 +280,7 @@ class Runtime:
                        for item in background_loops(self)]
 
     async def stop_background(self) -> None:
+        bot.index_cache(self.db).model.stop()  # an embedding of the KB under way ends soon
         with contextlib.suppress(Exception):  # the spans open now end with the process
             await self.aggregator.sample_presence(closing=True)
         tasks, self._tasks = self._tasks, []

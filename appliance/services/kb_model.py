@@ -59,6 +59,9 @@ class KbModel:
         del text
         return None
 
+    def stop(self) -> None:
+        """The appliance is stopping: embeddings under way end at their next batch."""
+
 
 def _key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -87,6 +90,7 @@ class E5Model(KbModel):
         self._lock = threading.Lock()  # one embedding at a time: the engine is not shared
         self.folder = folder
         self._known: dict[int, dict[str, Any]] = {}  # owner: text key: vector
+        self._stopping = threading.Event()
 
     @property
     def on(self) -> bool:
@@ -137,6 +141,8 @@ class E5Model(KbModel):
             missing = [k for k in texts if k not in known]
             engine = self._engine() if missing else self._e5
             for start in range(0, len(missing), 32):
+                if self._stopping.is_set():
+                    raise ModelMissing("the appliance is stopping")
                 chunk = missing[start:start + 32]
                 rows = engine.passage([texts[k] for k in chunk])
                 for k, row in zip(chunk, rows, strict=True):
@@ -152,6 +158,9 @@ class E5Model(KbModel):
     def query(self, text: str) -> Any:
         with self._lock:
             return self._engine().query(text)
+
+    def stop(self) -> None:
+        self._stopping.set()
 
 
 def load(name: str, folder: Path | None = None) -> KbModel:
