@@ -74,6 +74,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("missed_after_seconds", int, 120,
             "A conversation whose visitor has had no connection this long before any agent "
             "answered is recorded as missed, in seconds.", minimum=1),
+    Setting("bot_model", str, "off",
+            "The answer bot's optional re-ranking model: off, or e5-small (multilingual-e5-small "
+            "from the 'rerank' extra; not in the one-file build).", ("off", "e5-small")),
     Setting("bot_close_after_seconds", int, 1800,
             "A chat the answer bot serves is closed when its visitor has written nothing and "
             "had no connection this long (recorded as the bot's alone, not missed), in "

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from appliance.config import Config
+from appliance.config import Config, ConfigError
 from appliance.domain.events import (
     BotChatChanged,
     ConversationChanged,
@@ -44,7 +44,17 @@ from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
 from appliance.realtime.presence import Presence
 from appliance.realtime.visitors import LiveVisitors
-from appliance.services import invitations, privacy, reports, routing, search, uploads, visits
+from appliance.services import (
+    bot,
+    invitations,
+    kb_model,
+    privacy,
+    reports,
+    routing,
+    search,
+    uploads,
+    visits,
+)
 from appliance.services.auth import do_delete_expired_sessions
 from appliance.services.board import REFRESH_SECONDS, BoardWatchers
 from appliance.services.bot_chat import LeftBotChats, UnansweredBotChats
@@ -209,9 +219,14 @@ class Runtime:
     @classmethod
     def open(cls, config: Config) -> Runtime:
         """Migrate (backing up first), start the database threads and assemble the parts."""
+        try:
+            model = kb_model.load(config.bot_model, config.data_path / "kb-vectors")
+        except kb_model.ModelMissing as exc:
+            raise ConfigError(str(exc)) from exc
         report = migrate_database(config)
         db = Database(database_path(config), batch_max=config.writer_batch_max)
         db.start()
+        bot.index_cache(db, model)
         hub = Hub()
         presence = Presence(time.monotonic, grace_seconds=config.presence_grace_seconds,
                             away_after_seconds=config.away_after_seconds)
@@ -267,6 +282,7 @@ class Runtime:
                        for item in background_loops(self)]
 
     async def stop_background(self) -> None:
+        bot.index_cache(self.db).model.stop()  # an embedding of the KB under way ends soon
         with contextlib.suppress(Exception):  # the spans open now end with the process
             await self.aggregator.sample_presence(closing=True)
         tasks, self._tasks = self._tasks, []

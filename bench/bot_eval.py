@@ -70,7 +70,7 @@ from appliance.domain.kb import (  # noqa: E402
     tied,
 )
 from appliance.runtime import utc_now  # noqa: E402
-from appliance.services import bot  # noqa: E402
+from appliance.services import bot, kb_model  # noqa: E402
 from appliance.services import kb as kb_service  # noqa: E402
 from appliance.services.context import Services  # noqa: E402
 from appliance.storage import sites as site_store  # noqa: E402
@@ -130,12 +130,16 @@ def kinds_of(queries: list[dict[str, Any]]) -> list[str]:
     return kinds
 
 
+MODEL = kb_model.KbModel()  # --model: the optional re-ranking model, for every run below
+
+
 async def open_services(folder: Path) -> Services:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "kefu.db"
     migrate(path, folder / "backups", now=utc_now())
     db = Database(path)
     db.start()
+    bot.index_cache(db, MODEL)
     return Services(db=db, events=NoEvents(), clock=utc_now, monotonic=time.monotonic)
 
 
@@ -204,6 +208,10 @@ def objective(rows: list[Outcome]) -> float:
 RANKING_GRID = {"facet_bonus": (0.3,), "facet_penalty": (0.0,), "reach_weight": (0.5,)}
 CONFIDENCE_GRID = {"margin_weight": (0.0, 0.2), "score_weight": (0.05, 0.1),
                    "reach_confidence": (0.0, 0.3), "missing_weight": (0.0, 0.1, 0.2)}
+# With the re-ranking model (--model), also: the weight of the similarity in the ranking key
+# and in the confidence.
+DENSE_GRID = {"dense_weight": (15.0, 30.0, 50.0),
+              "dense_confidence": (3.0, 6.0, 9.0, 12.0)}
 MIN_SCORES = (0.0, 1.0, 2.0)
 SUGGEST_SHARE = 0.6  # suggestions from this share of the answer threshold (not measured)
 
@@ -253,8 +261,9 @@ def tune(asked: list[Asked], faq_ids: dict[int, str], tie_margin: float = 0.0
     n_in = sum(1 for a in asked if a.q["expected"] is not None)
     n_out = len(asked) - n_in
     best: tuple[float, Thresholds] = (-1.0, Thresholds())
-    names = [*RANKING_GRID, *CONFIDENCE_GRID]
-    for values in itertools.product(*RANKING_GRID.values(), *CONFIDENCE_GRID.values()):
+    grid = {**RANKING_GRID, **CONFIDENCE_GRID, **(DENSE_GRID if MODEL.on else {})}
+    names = list(grid)
+    for values in itertools.product(*grid.values()):
         weights: dict[str, Any] = dict(zip(names, values, strict=True))
         base = Thresholds(**weights, tie_margin=tie_margin)
         ranked = [rank(a.candidates, base) if a.intent is Intent.QUESTION else []
@@ -398,7 +407,7 @@ async def latency(faq: list[dict[str, Any]], queries: list[dict[str, Any]],
         site_ids, _ = await load_faq(svc, own, {first_site: extra})
         site_id = site_ids[first_site]
         started = time.perf_counter()
-        await bot.answer(svc, site_id, "预热")  # builds the index (once per revision)
+        await bot.warm(svc, site_id)  # builds the index (once per revision) and its vectors
         build = time.perf_counter() - started
         times = []
         for _ in range(3):
@@ -421,6 +430,8 @@ async def ask_all(faq: list[dict[str, Any]], queries: list[dict[str, Any]], kind
     svc = await open_services(folder)
     try:
         site_ids, faq_ids = await load_faq(svc, faq)
+        for site_id in site_ids.values():
+            await bot.warm(svc, site_id)
         rows, asked = [], []
         for q, kind in zip(queries, kinds, strict=True):
             decision = await bot.answer(svc, site_ids[q["site"]], q["query"])
@@ -511,7 +522,7 @@ def report_tie_margins(asked: list[Asked], faq_ids: dict[int, str],
     groups: dict[str, list[Outcome]] = {}
     for margin in candidates:
         groups[f"margin {margin:g}, dev, all (shipped settings)"] = decide_all(
-            asked, faq_ids, replace(bot.THRESHOLDS, tie_margin=margin))
+            asked, faq_ids, replace(shipped(), tie_margin=margin))
         groups[f"margin {margin:g}, leave one site out"] = leave_one_site_out(
             asked, faq_ids, margin)[0]
     rows: list[Outcome] = []
@@ -551,7 +562,8 @@ async def evaluate(faq_path: Path, queries_path: Path, predictions: Path | None,
                     line["llm_status"] = model.statuses[i]
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
     print(f"Kefu answer bot on {faq_path.name} + {queries_path.name} "
-          f"({platform.processor() or platform.machine()}, Python {platform.python_version()})")
+          f"({platform.processor() or platform.machine()}, Python {platform.python_version()}), "
+          f"re-ranking model: {MODEL.name}")
     report(rows, loso, chosen, shipped_fit)
     table("Baseline: character uni+bigram BM25, question + answer", baseline(faq, queries, kinds))
     if tie_margins:
@@ -571,6 +583,10 @@ async def evaluate(faq_path: Path, queries_path: Path, predictions: Path | None,
                           f"{r.action} {r.suggested} {r.query}")
 
 
+def shipped() -> Thresholds:
+    return bot.THRESHOLDS_WITH_MODEL if MODEL.on else bot.THRESHOLDS
+
+
 def margins_of(text: str) -> list[float]:
     margins = [float(part) for part in text.split(",") if part.strip()]
     if not all(0 < m < 1 for m in margins):
@@ -587,12 +603,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--errors", action="store_true", help="list every wrong answer")
     parser.add_argument("--tie-margins", metavar="M,M…", type=margins_of, default=[],
                         help="also measure the near-tie rule at these margins (0-1)")
+    parser.add_argument("--model", choices=kb_model.CHOICES, default=kb_model.OFF,
+                        help="the bot's optional re-ranking model (bot_model), for every run")
     parser.add_argument("--llm", metavar="BASE_URL",
                         help="also measure an OpenAI-compatible endpoint (…/v1)")
     parser.add_argument("--llm-model", metavar="M", help="the model name (with --llm)")
     parser.add_argument("--llm-timeout", type=int, default=8, help="seconds, 1-30 (8)")
     parser.add_argument("--llm-entries", type=int, default=4, help="entries given, 1-8 (4)")
     args = parser.parse_args(argv)
+    global MODEL
+    MODEL = kb_model.load(args.model)
     llm = None
     if args.llm:
         if not args.llm_model:

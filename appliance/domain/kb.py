@@ -61,8 +61,10 @@ class Candidate:
     """An entry found for a message: its score, the share of the message's weight it
     matched (0..1), whether it asks what the message asks (`facet`: +1 the same facet, -1 a
     facet it neither asks nor answers, 0 can't tell; kb_facets.py) and the share of the
-    entry's own question the message matched (`reach`, 0..1), and the weight of the rarest
-    word of the message the entry lacks (`missing`, 0..1: 1 for a word no entry has)."""
+    entry's own question the message matched (`reach`, 0..1), the weight of the rarest
+    word of the message the entry lacks (`missing`, 0..1: 1 for a word no entry has), and,
+    when the optional re-ranking model is on, the cosine similarity of the two
+    (`similarity`; 0 without the model; services/kb_model.py)."""
 
     entry: KbEntry
     score: float
@@ -70,6 +72,7 @@ class Candidate:
     facet: int = 0
     reach: float = 0.0
     missing: float = 0.0
+    similarity: float = 0.0
 
 
 class Intent(enum.StrEnum):
@@ -139,6 +142,12 @@ class Thresholds:
     # Near-tie: when the second candidate's ranking score is within this share of the best
     # one's, offer the top entries instead of answering (0: off; measured, docs/benchmarks.md).
     tie_margin: float = 0.0
+    # With the optional re-ranking model: candidates rank by their adjusted score over the
+    # best one's plus `dense_weight` × similarity, and the lead in `confidence` is taken on
+    # that key; `dense_confidence` × the best one's similarity adds to the confidence.
+    # Both 0 without the model (the shipped settings for it: services/bot.py).
+    dense_weight: float = 0.0
+    dense_confidence: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +177,21 @@ def adjusted(candidate: Candidate, thresholds: Thresholds) -> float:
     return candidate.score * factor
 
 
+def _keys(candidates: Sequence[Candidate], thresholds: Thresholds) -> list[float]:
+    """Each candidate's ranking key: its adjusted score, or with the re-ranking model that
+    score over the best one's (0..1) plus `dense_weight` × its similarity."""
+    scores = [adjusted(c, thresholds) for c in candidates]
+    if thresholds.dense_weight <= 0:
+        return scores
+    top = max(scores, default=0.0) or 1.0
+    return [s / top + thresholds.dense_weight * c.similarity
+            for s, c in zip(scores, candidates, strict=True)]
+
+
 def rank(candidates: Sequence[Candidate], thresholds: Thresholds) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: adjusted(c, thresholds), reverse=True)
+    keys = _keys(candidates, thresholds)
+    order = sorted(range(len(candidates)), key=keys.__getitem__, reverse=True)
+    return [candidates[i] for i in order]
 
 
 def confidence(ranked: Sequence[Candidate], thresholds: Thresholds = Thresholds()) -> float:
@@ -182,11 +204,16 @@ def confidence(ranked: Sequence[Candidate], thresholds: Thresholds = Thresholds(
     sure = (best.coverage + thresholds.facet_weight * best.facet
             + thresholds.score_weight * math.log1p(max(0.0, best.score))
             + thresholds.reach_confidence * best.reach
-            - thresholds.missing_weight * best.missing)
+            - thresholds.missing_weight * best.missing
+            + thresholds.dense_confidence * best.similarity)
     if thresholds.margin_weight:
-        top = adjusted(best, thresholds)
-        second = adjusted(ranked[1], thresholds) if len(ranked) > 1 else 0.0
-        sure += thresholds.margin_weight * ((top - second) / top if top > 0 else 0.0)
+        if thresholds.dense_weight > 0:  # the lead on the combined key (already 0..1-scaled)
+            keys = [*_keys(ranked, thresholds), 0.0]
+            sure += thresholds.margin_weight * (keys[0] - keys[1])
+        else:
+            top = adjusted(best, thresholds)
+            second = adjusted(ranked[1], thresholds) if len(ranked) > 1 else 0.0
+            sure += thresholds.margin_weight * ((top - second) / top if top > 0 else 0.0)
     return sure
 
 

@@ -6,8 +6,11 @@ suggestions and `bench/bot_eval.py` all go through `answer` here (the widget's b
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from appliance.domain.bot_llm import LlmSettings, Source
 from appliance.domain.errors import Conflict, Invalid, NotFound
@@ -26,9 +29,10 @@ from appliance.domain.kb import (
     intent_of,
     rank,
 )
-from appliance.services import bot_llm
+from appliance.services import bot_llm, kb_model
 from appliance.services.context import Services
 from appliance.services.kb_index import KbIndex
+from appliance.services.kb_model import KbModel
 from appliance.services.kb_text import Lexicon
 from appliance.storage import kb as store
 from appliance.storage.database import Database
@@ -36,7 +40,13 @@ from appliance.storage.database import Database
 # Only the start of a long message is matched: an FAQ question is a sentence or two.
 MATCHED_CHARS = 300
 THRESHOLDS = Thresholds()
+# With the optional re-ranking model (`bot_model`): chosen the same way, on the same set
+# (docs/benchmarks.md, "The optional re-ranking model").
+THRESHOLDS_WITH_MODEL = replace(THRESHOLDS, answer=10.39, suggest=6.23, min_score=0.0,
+                                margin_weight=0.0, score_weight=0.05, reach_confidence=0.0,
+                                missing_weight=0.2, dense_weight=30.0, dense_confidence=12.0)
 CONSIDERED = 10  # entries re-ranked by the bot's decision (domain/kb.py: rank)
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -44,6 +54,9 @@ class _Cached:
     revision: int
     index: KbIndex
     by_site: dict[int, frozenset[int]]
+    vectors: Any = None  # the re-ranking model's, one row per index entry (or None)
+    numbers: dict[int, Any] = field(default_factory=dict)  # site: its entries' rows
+    positions: dict[int, int] = field(default_factory=dict)  # entry id: its row
 
     def allowed(self, site_id: int) -> frozenset[int]:
         found = self.by_site.get(site_id)
@@ -53,13 +66,31 @@ class _Cached:
             self.by_site[site_id] = found
         return found
 
+    def position(self, entry_id: int) -> int:
+        if not self.positions:
+            self.positions = {e.id: n for n, e in enumerate(self.index.entries)}
+        return self.positions[entry_id]
+
+    def rows(self, site_id: int) -> Any:
+        """The rows of `vectors` of the entries `site_id` may answer with."""
+        found = self.numbers.get(site_id)
+        if found is None:
+            allowed = self.allowed(site_id)
+            found = self.numbers[site_id] = kb_model.rows(
+                [n for n, e in enumerate(self.index.entries) if e.id in allowed])
+        return found
+
 
 class IndexCache:
-    """Each company's search index, rebuilt (off the event loop) when its revision moved."""
+    """Each company's search index, rebuilt (off the event loop) when its revision moved.
+    With the re-ranking model, the entries' vectors are made after the index, in the
+    background: until they are ready the bot answers by words alone."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: KbModel | None = None) -> None:
         self._cached: dict[int, _Cached] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._embedding: dict[int, asyncio.Task[None]] = {}
+        self.model = model or KbModel()
 
     async def get(self, db: Database, company_id: int, revision: int) -> _Cached:
         cached = self._cached.get(company_id)
@@ -75,7 +106,26 @@ class IndexCache:
             index = await asyncio.to_thread(_build, entries, [g.terms for g in groups])
             cached = _Cached(revision, index, {})
             self._cached[company_id] = cached
+            if self.model.on:
+                self._embedding[company_id] = asyncio.get_running_loop().create_task(
+                    self._embed(company_id, cached))
             return cached
+
+    async def _embed(self, company_id: int, cached: _Cached) -> None:
+        try:
+            cached.vectors = await asyncio.to_thread(
+                self.model.vectors, cached.index.entries, company_id)
+        except Exception:
+            log.exception("the re-ranking model could not embed company %d's entries; "
+                          "the bot answers by words alone", company_id)
+
+    async def ready(self, db: Database, company_id: int, revision: int) -> _Cached:
+        """`get`, once the entries' vectors are made too (tests, benchmarks, warm-up)."""
+        cached = await self.get(db, company_id, revision)
+        task = self._embedding.get(company_id)
+        if task is not None:
+            await asyncio.shield(task)
+        return cached
 
 
 def _build(entries: list[KbEntry], groups: list[tuple[str, ...]]) -> KbIndex:
@@ -85,10 +135,15 @@ def _build(entries: list[KbEntry], groups: list[tuple[str, ...]]) -> KbIndex:
 _caches: weakref.WeakKeyDictionary[Database, IndexCache] = weakref.WeakKeyDictionary()
 
 
-def index_cache(db: Database) -> IndexCache:
+def index_cache(db: Database, model: KbModel | None = None) -> IndexCache:
+    """The database's index cache; `model` (the re-ranking model, once, at start) sets the
+    model its indexes are built with."""
     cache = _caches.get(db)
     if cache is None:
-        cache = _caches[db] = IndexCache()
+        cache = _caches[db] = IndexCache(model)
+    elif model is not None and model is not cache.model:
+        cache._cached.clear()
+        cache.model = model
     return cache
 
 
@@ -117,9 +172,21 @@ async def _considered(svc: Services, site_id: int,
     if intent is not Intent.QUESTION:
         return None, intent, []
     company_id, revision = await svc.db.read(store.search_state, site_id)
-    cached = await index_cache(svc.db).get(svc.db, company_id, revision)
-    candidates, _ = cached.index.search(text, cached.allowed(site_id), limit=CONSIDERED)
-    return company_id, intent, candidates
+    cache = index_cache(svc.db)
+    cached = await cache.get(svc.db, company_id, revision)
+    if cached.vectors is None:
+        candidates, _ = cached.index.search(text, cached.allowed(site_id), limit=CONSIDERED)
+        return company_id, intent, candidates
+    # The re-ranking model: the message's vector (off the loop: ~10 ms of C that releases the
+    # interpreter), the entries most like it weighed beside the best lexical matches.
+    query = await asyncio.to_thread(cache.model.query, text)
+    similarity = kb_model.similarities(cached.vectors, query)
+    closest = kb_model.best_of(similarity, cached.rows(site_id), kb_model.ADDED)
+    candidates, _ = cached.index.search(text, cached.allowed(site_id), limit=CONSIDERED,
+                                        include=closest)
+    return company_id, intent, [
+        replace(c, similarity=float(similarity[cached.position(c.entry.id)]))
+        for c in candidates]
 
 
 async def consider(svc: Services, site_id: int, text: str) -> tuple[Intent, list[Candidate]]:
@@ -130,11 +197,30 @@ async def consider(svc: Services, site_id: int, text: str) -> tuple[Intent, list
 
 
 async def answer(svc: Services, site_id: int, text: str,
-                 thresholds: Thresholds = THRESHOLDS) -> Decision:
+                 thresholds: Thresholds | None = None, *, listing: int = 0) -> Decision:
     """What the bot does with `text` sent on `site_id`: answer with one entry, offer the
-    top entries, hand over, or reply to small talk. Reads nothing but the knowledge base."""
+    top entries, hand over, or reply to small talk. Reads nothing but the knowledge base.
+    `listing`: never answer, list the best `listing` entries whatever the confidence (the
+    agents' suggestions)."""
     intent, candidates = await consider(svc, site_id, text)
+    thresholds = thresholds or shipped(candidates)
+    if listing:
+        thresholds = replace(thresholds, answer=math.inf, suggest=-1.0, min_score=-1.0,
+                             suggestions=listing)
     return decide(intent, candidates, thresholds)
+
+
+def shipped(candidates: list[Candidate]) -> Thresholds:
+    """The bot's settings for these candidates: those chosen for the re-ranking model when
+    it weighed them (it is on and the entries' vectors are ready)."""
+    return THRESHOLDS_WITH_MODEL if any(c.similarity for c in candidates) else THRESHOLDS
+
+
+async def warm(svc: Services, site_id: int) -> None:
+    """Build the site's company index now, and with the re-ranking model wait for its
+    entries' vectors (tests, benchmarks)."""
+    company_id, revision = await svc.db.read(store.search_state, site_id)
+    await index_cache(svc.db).ready(svc.db, company_id, revision)
 
 
 def plausible(candidates: list[Candidate], thresholds: Thresholds,
@@ -160,12 +246,13 @@ class ModelCall:
 
 
 async def prepare_with_model(svc: Services, site_id: int, text: str,
-                             thresholds: Thresholds = THRESHOLDS,
+                             thresholds: Thresholds | None = None,
                              llm: LlmSettings | None = None,
                              ) -> tuple[Decision, ModelCall | None]:
     """`answer`, and when the company's model endpoint is on (or `llm` is given) and some
     entry is plausible, the call to make to it (None: the model is not asked)."""
     company_id, intent, candidates = await _considered(svc, site_id, text)
+    thresholds = thresholds or shipped(candidates)
     decision = decide(intent, candidates, thresholds)
     if company_id is None:
         return decision, None
@@ -180,7 +267,7 @@ async def prepare_with_model(svc: Services, site_id: int, text: str,
 
 
 async def answer_with_model(svc: Services, site_id: int, text: str,
-                            thresholds: Thresholds = THRESHOLDS,
+                            thresholds: Thresholds | None = None,
                             llm: LlmSettings | None = None,
                             ) -> tuple[Decision, bot_llm.Outcome | None]:
     """`prepare_with_model` and the call made at once: the model's answer from the

@@ -17,7 +17,6 @@ from appliance.domain.kb import (
     ImproveItem,
     KbEntry,
     SynonymGroup,
-    Thresholds,
 )
 from appliance.domain.model import User
 from appliance.domain.permissions import require_install_manager, require_site_access
@@ -287,8 +286,7 @@ async def suggest(svc: Services, actor: User, site_id: int, text: Any,
         raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")
     await svc.db.read(site_store.get_site, site_id)
     limit = v.clean_int(limit, "limit", 1, SUGGESTIONS_MAX)
-    everything = Thresholds(answer=2.0, suggest=-1.0, min_score=-1.0, suggestions=limit)
-    return await bot.answer(svc, site_id, raw, everything)
+    return await bot.answer(svc, site_id, raw, listing=limit)
 
 
 # -- the "to improve" list ------------------------------------------------------------------

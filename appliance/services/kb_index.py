@@ -77,9 +77,11 @@ class KbIndex:
             t for t in doc.fields["answer"] if t[0] in "wl"} for doc in docs]
 
     def search(self, text: str, allowed: Collection[int] | None = None,
-               limit: int = 5) -> tuple[list[Candidate], float]:
+               limit: int = 5, include: Collection[int] = ()) -> tuple[list[Candidate], float]:
         """The best entries for `text` (only those in `allowed` if given), and the
-        message's own weight: the score a perfect match on every term would reach."""
+        message's own weight: the score a perfect match on every term would reach. The
+        entries numbered in `include` (positions in `entries`, found by the re-ranking
+        model) are weighed too, after the best ones, whatever their score."""
         query = terms(text, self.lexicon, sounds=self.sounds)
         things = [("l:" if w.isascii() else "w:") + w for w in nouns(text)]
         asked = facets_of(text)
@@ -104,6 +106,9 @@ class KbIndex:
         if allowed is not None:
             scores = {n: v for n, v in scores.items() if self.entries[n].id in allowed}
         ranked = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
+        if include:
+            chosen = {number for number, _ in ranked}
+            ranked += [(n, scores.get(n, 0.0)) for n in include if n not in chosen]
         found: list[Candidate] = []
         for number, score in ranked:
             entry = self.entries[number]

@@ -52,7 +52,9 @@ def decision_json(decision: Decision) -> dict[str, Any]:
         "confidence": round(decision.confidence, 4),
         "entry_id": decision.entry_id,
         "candidates": [{"entry": entry_json(c.entry), "score": round(c.score, 4),
-                        "coverage": round(c.coverage, 4)} for c in considered],
+                        "coverage": round(c.coverage, 4),
+                        "similarity": round(c.similarity, 4) if c.similarity else None}
+                       for c in considered],
     }
 
 
