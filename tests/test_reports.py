@@ -302,6 +302,25 @@ def test_traffic_is_not_per_agent(world) -> None:
     assert r.status_code == 400 and r.json()["error"]["field"] == "agent_id"
 
 
+@pytest.mark.parametrize("kind", ["traffic", "conversion"])
+@pytest.mark.parametrize("field", ["agent_id", "team_id"])
+def test_reports_not_per_agent_refuse_agent_and_team_filters(world, kind, field) -> None:
+    """Traffic and conversion are not counted per agent or team: the filter is refused on the
+    report, its export and the portal's copies, never answered with empty tables."""
+    a, value = world["a"], world["agent1"] if field == "agent_id" else 999999
+    paths = [(world["owner"], f"/api/companies/{a}/reports/{kind}"),
+             (world["owner"], f"/api/companies/{a}/reports/{kind}/export"),
+             (world["lead-a"], f"/api/companies/{a}/reports/{kind}"),
+             (world["client-a"], f"/api/portal/reports/{kind}"),
+             (world["client-a"], f"/api/portal/reports/{kind}/export")]
+    for client, path in paths:
+        r = client.get(path, params={**RANGE, field: value})
+        assert r.status_code == 400, (path, r.text)
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == ("invalid", field)
+    for client, path in paths:  # the same without the filter answers
+        assert client.get(path, params=RANGE).status_code == 200, path
+
+
 def test_exports_match_the_report_and_escape_formulas(world) -> None:
     app, owner, a = world["appliance"], world["owner"], world["a"]
 

@@ -23,6 +23,7 @@ from appliance.storage import sites as site_store
 
 KINDS = ("traffic", "chats", "agents", "conversion")
 PORTAL_KINDS = ("traffic", "chats", "conversion")
+PER_AGENT_KINDS = ("chats", "agents")  # the reports `team_id`/`agent_id` filter
 LIST_MAX = 100
 OTHER = "(other)"
 TIMINGS = ("first_response", "duration", "queue_wait", "left_message_answer")
@@ -78,10 +79,12 @@ async def access_report(svc: Services, actor: User, company_id: int | None, kind
         site_ids = [site_id]
     team_id = _id(args.get("team_id"), "team_id")
     agent_id = _id(args.get("agent_id"), "agent_id")
-    if kind == "traffic" and team_id:
-        raise Invalid("Traffic is not counted per team", field="team_id")
-    if kind == "traffic" and agent_id:
-        raise Invalid("Traffic is not counted per agent", field="agent_id")
+    if kind not in PER_AGENT_KINDS:
+        # A figure filtered by a filter that does not apply would read as "none for them".
+        if team_id is not None:
+            raise Invalid(f"The {kind} report is not counted per team", field="team_id")
+        if agent_id is not None:
+            raise Invalid(f"The {kind} report is not counted per agent", field="agent_id")
     if team_id is not None:
         await _check_team(svc, team_id, own)
     if agent_id is not None:
