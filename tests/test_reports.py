@@ -356,6 +356,92 @@ def test_exports_match_the_report_and_escape_formulas(world) -> None:
         assert r.status_code == 400 and r.json()["error"]["field"] == field
 
 
+TABLES = {"traffic": ("summary", "series", "sources", "keywords", "entry_pages", "devices",
+                      "regions"),
+          "chats": ("summary", "series", "heatmap"), "agents": ("agents", "load_series"),
+          "conversion": ("funnel", "by_rule", "by_source", "by_keyword", "by_page")}
+EMPTY = {"from": "2025-01-01", "to": "2025-01-02"}
+
+
+def _csv(client: Any, path: str, **query: Any) -> list[list[str]]:
+    r = client.get(path, params={**query, "format": "csv"})
+    assert r.status_code == 200, r.text
+    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+def test_every_export_table_has_its_header_also_when_empty(world) -> None:
+    """Each table of each report, CSV and XLSX: the header of a range without data is the
+    header the same table has with data (the JSON fields, ids followed by names)."""
+    owner, a = world["owner"], world["a"]
+    for kind, tables in TABLES.items():
+        path = f"/api/companies/{a}/reports/{kind}/export"
+        for table in tables:
+            full = _csv(owner, path, **RANGE, table=table)
+            empty = _csv(owner, path, **EMPTY, table=table)
+            assert len(full) > 1, (kind, table)  # the dataset fills every table
+            assert empty and empty[0] == full[0], (kind, table, empty, full[0])
+        r = owner.get(path, params={**EMPTY, "format": "xlsx"})
+        book = CalamineWorkbook.from_filelike(io.BytesIO(r.content))
+        for table in tables:
+            rows = book.get_sheet_by_name(table).to_python()
+            assert rows and rows[0] == _csv(owner, path, **RANGE, table=table)[0], table
+
+
+def test_export_names_and_summary_use_the_inclusive_end(world) -> None:
+    owner, a = world["owner"], world["a"]
+    for kind in TABLES:
+        r = owner.get(f"/api/companies/{a}/reports/{kind}/export",
+                      params={**RANGE, "format": "xlsx"})
+        assert f'filename="{kind}-{a}-2026-11-02_2026-11-03.xlsx"' in (
+            r.headers["content-disposition"]), r.headers["content-disposition"]
+    # The leads export names its file the same way.
+    r = owner.get(f"/api/companies/{a}/reports/export", params={**RANGE, "format": "csv"})
+    assert 'filename="report-' + str(a) + '-2026-11-02_2026-11-03.csv"' in (
+        r.headers["content-disposition"])
+    for kind in ("traffic", "chats"):
+        summary = dict(_csv(owner, f"/api/companies/{a}/reports/{kind}/export", **RANGE,
+                            table="summary")[1:])
+        assert (summary["from"], summary["to"]) == ("2026-11-02", "2026-11-03")
+
+
+def test_xlsx_numbers_equal_the_json_ones(world) -> None:
+    """Every number of every table reads back from the XLSX as the JSON/CSV value (XlsxWriter
+    alone writes 0.81 as 0.8100000000000001)."""
+    owner, a = world["owner"], world["a"]
+    for kind, tables in TABLES.items():
+        path = f"/api/companies/{a}/reports/{kind}/export"
+        r = owner.get(path, params={**RANGE, "format": "xlsx"})
+        book = CalamineWorkbook.from_filelike(io.BytesIO(r.content))
+        for table in tables:
+            rows = book.get_sheet_by_name(table).to_python()
+            for got, text in zip(rows, _csv(owner, path, **RANGE, table=table), strict=True):
+                for cell, want in zip(got, text, strict=True):
+                    if isinstance(cell, float):
+                        assert cell == float(want), (kind, table, cell, want)
+
+
+def test_xlsx_cells_hold_the_shortest_decimal_of_a_number() -> None:
+    """A float is written as the digits JSON and CSV show (0.81, not XlsxWriter's own
+    0.8100000000000001), for every value those digits round-trip."""
+    import re
+    import zipfile
+    from decimal import Decimal
+
+    from appliance.services.spreadsheets import write_xlsx
+
+    values = [n / 100 for n in range(-20000, 20001)] + [0.9 * 0.9, 1e20, 1.5e-7, 123456.78]
+    values = [round(x, 2) if x > 1e-3 else x for x in values]
+    data = write_xlsx([("n", ("n",), [[x] for x in values])])
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    cells = re.findall(r"<v>([^<]*)</v>", sheet)[1:]  # after the header's shared string
+    assert len(cells) == len(values)
+    for text, value in zip(cells, values, strict=True):
+        assert Decimal(text) == Decimal(repr(value)), (text, value)
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert [row[0] for row in rows[1:]] == values
+
+
 def test_aggregates_equal_a_rebuild_and_follow_a_time_zone_change(world) -> None:
     app, owner, a = world["appliance"], world["owner"], world["a"]
     get(owner, f"/api/companies/{a}/reports/chats")  # caught up
