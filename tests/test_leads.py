@@ -374,3 +374,65 @@ async def _label(svc: Any, moment: datetime) -> str:
     from appliance.domain.reports import local_date, previous_period, zone
 
     return previous_period("weekly", local_date(moment, zone("Asia/Shanghai"))).label
+
+
+def test_an_agent_reads_only_the_leads_of_chats_they_served(world) -> None:
+    """Agents: their own chats (README). The leads list, one lead, the effective-consultation
+    report (only their own row of `by_agent`) and its exports hold the leads of chats they
+    served (replied in, were given, hold) or captured; owners, supervisors and the company's
+    client account still read every lead of the company."""
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    site = world["site_a"]
+    for login, role in (("agent-a2", "agent"), ("sup-a", "supervisor")):
+        r = owner.post("/api/users", json={"login": login, "display_name": login, "role": role,
+                                           "password": PASSWORD, "site_ids": [site["id"]]})
+        assert r.status_code == 201, r.text
+    r = owner.post("/api/users", json={"login": "client-a", "display_name": "client-a",
+                                       "role": "client", "password": PASSWORD, "company_id": a})
+    assert r.status_code == 201, r.text
+    one, two = world["agent-a"], app.login("agent-a2", PASSWORD)
+    two_id = two.get("/api/me").json()["user"]["id"]
+
+    def reply(agent: Any, conversation: int) -> None:
+        r = agent.post(f"/api/conversations/{conversation}/messages", json={
+            "client_id": f"served-{conversation}-{id(agent)}", "kind": "text", "body": "您好"})
+        assert r.status_code in (200, 201), r.text
+
+    chats = {name: chat(app, site, ORIGIN_A, text=name) for name in ("mine", "theirs", "both")}
+    reply(one, chats["mine"])
+    reply(two, chats["theirs"])
+    reply(one, chats["both"])
+    found = {}
+    for name, agent, phone in (("mine", one, "13800000001"), ("theirs", two, "13800000002"),
+                               ("both", two, "13800000003")):
+        r = save(agent, chats[name], name=name, phone=phone, need="种牙")
+        assert r.status_code == 200, r.text
+        found[name] = r.json()["lead"]["id"]
+    seen = {"mine", "both"}
+    listed = one.get(f"/api/companies/{a}/leads").json()
+    assert {lead["name"] for lead in listed["leads"]} == seen and listed["total"] == 2
+    assert {lead["name"] for lead in two.get(f"/api/companies/{a}/leads").json()["leads"]} == {
+        "theirs", "both"}
+    assert one.get(f"/api/leads/{found['theirs']}").status_code == 404
+    assert one.get(f"/api/leads/{found['both']}").status_code == 200
+    report = one.get(f"/api/companies/{a}/reports").json()["report"]
+    assert (report["leads"], report["billable"]) == (2, 2)
+    assert [row["agent_id"] for row in report["by_agent"]] == [world["agent-a-id"]]
+    assert report["by_agent"][0]["leads"] == 1
+    r = one.get(f"/api/companies/{a}/reports/export", params={"format": "csv"})
+    assert r.status_code == 200
+    names = {line.split(",")[6] for line in r.content.decode("utf-8-sig").splitlines()[1:]}
+    assert names == seen
+    r = one.get(f"/api/companies/{a}/reports/export", params={"format": "xlsx"})
+    book = CalamineWorkbook.from_filelike(io.BytesIO(r.content))
+    assert [row[0] for row in book.get_sheet_by_name("by agent").to_python()[1:]] == ["agent-a"]
+    assert {row[6] for row in book.get_sheet_by_name("leads").to_python()[1:]} == seen
+    report_two = two.get(f"/api/companies/{a}/reports").json()["report"]
+    assert [row["agent_id"] for row in report_two["by_agent"]] == [two_id]
+    assert report_two["by_agent"][0]["leads"] == 2
+    # Everyone else reads the whole company.
+    for client, path in ((owner, f"/api/companies/{a}/leads"),
+                         (app.login("sup-a", PASSWORD), f"/api/companies/{a}/leads"),
+                         (app.login("client-a", PASSWORD), "/api/portal/leads")):
+        assert client.get(path).json()["total"] == 3, path
+    assert len(owner.get(f"/api/companies/{a}/reports").json()["report"]["by_agent"]) == 2

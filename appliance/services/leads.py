@@ -155,19 +155,28 @@ def period_of(company: Company, start: str | None, end: str | None,
     return period, utc_start(period.start, tz), utc_start(period.end, tz)
 
 
+def served_by(actor: User) -> int | None:
+    """Whose chats bound the leads a caller reads: an agent's own (the chats they served or
+    the leads they captured), everyone else's the whole company's."""
+    return actor.id if actor.role is Role.AGENT else None
+
+
 async def list_leads(svc: Services, company: Company, *, start: str | None, end: str | None,
                      site_id: int | None, effective: bool | None, limit: int,
-                     offset: int) -> tuple[int, list[Lead]]:
+                     offset: int, served: int | None = None) -> tuple[int, list[Lead]]:
     _, first, last = period_of(company, start, end, svc.now())
     return await svc.db.read(lambda: store.list_leads(
         company.id, start=first, end=last, site_id=site_id, effective=effective,
-        limit=max(1, min(PAGE_MAX, limit)), offset=max(0, offset)))
+        served_by=served, limit=max(1, min(PAGE_MAX, limit)), offset=max(0, offset)))
 
 
 async def access_lead(svc: Services, actor: User, lead_id: int) -> Lead:
     try:
         lead = await svc.db.read(store.get_lead, lead_id)
         await access_readable_company(svc, actor, lead.company_id)
+        agent = served_by(actor)
+        if agent is not None and not await svc.db.read(store.served_lead, lead_id, agent):
+            raise NotFound("No such lead")
     except NotFound:
         raise NotFound("No such lead") from None
     return lead
