@@ -127,7 +127,12 @@ class VisitRecord:
     province: str
 
 
+NO_VISIT = "unknown"  # the source of a chat or invitation with no recorded visit before it
+
+
 def source_of(kind: str, name: str) -> str:
+    """A visit's source as the conversion report and the leads name it: the engine, site,
+    portal or campaign's `utm_source` ("百度", "example.org", "newsletter"), else its kind."""
     return clean_key(name or kind or "direct")
 
 
@@ -183,7 +188,7 @@ class ConversationRecord:
     rating: int | None
     messages: list[MessageRecord] = field(default_factory=list)
     lead_effective: bool | None = None  # None: no lead
-    source: str = "direct"
+    source: str = NO_VISIT
     keyword: str = ""
     page: str = ""
 
@@ -269,7 +274,7 @@ def _chat_seconds(c: ConversationRecord, segments: list[tuple[int, datetime]], s
 
 
 def _conversion_rows(c: ConversationRecord, s: int) -> list[Row]:
-    keys = ["s:" + clean_key(c.source or "direct"), "p:" + page_key(c.page)]
+    keys = ["s:" + clean_key(c.source or NO_VISIT), "p:" + page_key(c.page)]
     if c.keyword:
         keys.append("k:" + clean_key(c.keyword))
     rows: list[Row] = [("cv_chats", s, 0, 0, key, 1, 0.0) for key in keys]
@@ -299,7 +304,7 @@ class InvitationRecord:
 
 def invitation_rows(i: InvitationRecord) -> list[Row]:
     s = i.site_id
-    keys = ["", f"r:{i.rule_id or ''}", "s:" + clean_key(i.source or "direct"),
+    keys = ["", f"r:{i.rule_id or ''}", "s:" + clean_key(i.source or NO_VISIT),
             "p:" + page_key(i.page)]
     if i.keyword:
         keys.append("k:" + clean_key(i.keyword))

@@ -10,7 +10,7 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Forbidden, NotFound
-from appliance.domain.leads import Lead, clean_lead, is_effective, missing, visit_source
+from appliance.domain.leads import Lead, clean_lead, is_effective, missing
 from appliance.domain.model import Company, Role, User
 from appliance.domain.permissions import require_conversation_visible
 from appliance.domain.reports import Period, clean_range, local_date, utc_start, zone
@@ -21,6 +21,7 @@ from appliance.storage import conversations as conv_store
 from appliance.storage import customers as customer_store
 from appliance.storage import leads as store
 from appliance.storage import sites as site_store
+from appliance.storage import visits as visit_store
 
 PAGE_MAX = 200
 
@@ -87,7 +88,8 @@ async def check_save_lead(svc: Services, actor: User, conversation_id: int,
         row = {**fields, "effective": effective, "customer_id": customer_id,
                "agent_id": actor.id, "agent_name": actor.display_name}
         if existing is None:
-            source, keyword = visit_source(visitor.referrer, visitor.page_url)
+            # Credited as the conversion report credits the chat: the visit it started in.
+            source, keyword, _ = visit_store.source_at(visitor.id, conversation.created_at)
             row.update(company=company.id, site=conversation.site_id,
                        conversation_id=conversation_id, visitor_id=visitor.id, source=source,
                        keyword=keyword, landing_page=visitor.page_url[:1000])
