@@ -246,11 +246,54 @@ def test_conversion_funnel_per_rule_source_and_page(world) -> None:
     assert pages["https://www.example.com/ortho"]["effective"] == 1
 
 
+def test_the_chats_report_of_an_agent_counts_every_chat_they_served(world) -> None:
+    """`agent_id` on the chats report: every chat the agent served (given or replied in;
+    a transferred chat counts for each agent), the first response for whoever replied first,
+    answered/missed by their own replies, the rating as the agents report credits it. Each
+    agent's figures equal their row of the agents report, also as the agent's own view."""
+    owner, a = world["owner"], world["a"]
+    one = get(owner, f"/api/companies/{a}/reports/chats", agent_id=world["agent1"])["report"]
+    two = get(owner, f"/api/companies/{a}/reports/chats", agent_id=world["agent2"])["report"]
+    # Agent 1: C1 (answered at 20 s, rated 5), C2 (joined, transferred before replying), C4
+    # (the left message, answered after 12 h).
+    assert {k: one["totals"][k] for k in ("chats", "answered", "unanswered", "missed",
+                                          "transfers", "left_messages",
+                                          "left_messages_answered", "rated")} == {
+        "chats": 3, "answered": 2, "unanswered": 1, "missed": 0, "transfers": 1,
+        "left_messages": 1, "left_messages_answered": 1, "rated": 1}
+    assert one["first_response"]["count"] == 2 and close_to(one["first_response"]["median"], 20)
+    assert one["queue_wait"]["count"] == 2 and one["duration"]["count"] == 2
+    # Agent 2: only C2, whose first reply (90 s) and rating (3) are theirs.
+    assert {k: two["totals"][k] for k in ("chats", "answered", "unanswered", "transfers",
+                                          "rated")} == {
+        "chats": 1, "answered": 1, "unanswered": 0, "transfers": 1, "rated": 1}
+    assert two["first_response"]["count"] == 1 and close_to(two["first_response"]["median"], 90)
+    agents = get(owner, f"/api/companies/{a}/reports/agents")["report"]["agents"]
+    company = get(owner, f"/api/companies/{a}/reports/chats")["report"]
+    responses = 0
+    for row in agents:
+        for client in (owner, world["agent-a"]) if row["agent_id"] == world["agent1"] else (
+                owner,):
+            mine = get(client, f"/api/companies/{a}/reports/chats",
+                       agent_id=row["agent_id"])["report"]
+            assert (mine["totals"]["chats"], mine["totals"]["answered"],
+                    mine["first_response"]["count"], mine["totals"]["rated"]) == (
+                row["chats"], row["answered"], row["first_response"]["count"],
+                row["rating"]["count"]), row
+            assert sum(p["chats"] for p in mine["series"]) == mine["totals"]["chats"]
+            assert sum(map(sum, mine["heatmap"])) == mine["totals"]["chats"]
+        responses += row["first_response"]["count"]
+    # Every chat's first response belongs to exactly one agent.
+    assert responses == company["first_response"]["count"]
+    # The whole company still counts each chat once.
+    assert company["totals"]["chats"] == 4 and company["totals"]["transfers"] == 1
+
+
 def test_who_sees_what(world) -> None:
     a, site_a, site_a2 = world["a"], world["site_a"]["id"], world["site_a2"]["id"]
     agent = get(world["agent-a"], f"/api/companies/{a}/reports/chats")["report"]
     assert agent["scope"] == "self" and agent["filters"]["agent_id"] == world["agent1"]
-    assert agent["totals"]["chats"] == 2  # C1 and C4 are theirs
+    assert agent["totals"]["chats"] == 3  # C1, C2 (theirs until its transfer) and C4
     r = world["agent-a"].get(f"/api/companies/{a}/reports/chats",
                              params={**RANGE, "agent_id": world["agent2"]})
     assert r.status_code == 403

@@ -278,8 +278,21 @@ async def traffic(svc: Services, req: Request) -> dict[str, Any]:
         "regions": await listing("regions", ("country", "province"))}
 
 
+class _ChatReader(_Reader):
+    """The chats report's figures: of one agent (the `agent_id` filter, an agent's own view),
+    every chat they served (report_metrics.SERVED), else every chat once."""
+
+    async def sums(self, metrics: tuple[str, ...], **kwargs: Any
+                   ) -> list[tuple[str, str, int, str, int, float]]:
+        if self.req.scope.agent_id is None:
+            return await super().sums(metrics, **kwargs)
+        found = await super().sums(tuple(rm.SERVED + m for m in metrics), **kwargs)
+        return [(m.removeprefix(rm.SERVED), period, agent, key, n, total)
+                for m, period, agent, key, n, total in found]
+
+
 async def chats(svc: Services, req: Request) -> dict[str, Any]:
-    r = _Reader(svc, req)
+    r = _ChatReader(svc, req)
     metrics = (*CHAT_COUNTS, *TIMINGS, *(t + "_hist" for t in TIMINGS), "rating")
     rows = await r.sums(metrics)
     counts = _counts(rows)

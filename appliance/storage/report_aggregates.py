@@ -30,7 +30,9 @@ ROLLUP = -1  # site, team and agent of the rolled-up rows
 
 # RULES names the version of what report_metrics makes of a record: a new version makes every
 # stored fact stale, so the appliance's first catch-up after an upgrade recomputes them all.
-RULES = "'r2|' || "  # r2: chats and invitations without a visit are "unknown", not "direct"
+# r2: chats and invitations without a visit are "unknown", not "direct"; r3: the chats of each
+# agent who served them (report_metrics.SERVED).
+RULES = "'r3|' || "
 CONVERSATION_FINGERPRINT = RULES + (  # noqa: S608 (constants only)
     "c.status || '|' || ifnull(c.assignee_id, '') || '|' || ifnull(c.team_id, '') || '|' || "
     "ifnull(c.first_response_at, '') || '|' || c.missed || '|' || ifnull(c.rating, '') || '|' "
@@ -81,7 +83,7 @@ class _Delta:
             if day not in periods:
                 periods[day] = (rm.day_period(day), rm.month_period(day))
             targets = [(site, team, agent)]
-            if metric not in rm.AGENT_ONLY:
+            if not rm.agent_only(metric):
                 targets += [(site, ROLLUP, ROLLUP), (ROLLUP, ROLLUP, ROLLUP)]
             for period in periods[day]:
                 for s, t, a in targets:
@@ -96,7 +98,7 @@ class _Delta:
                        "day TEXT, metric TEXT, site_id INTEGER, team_id INTEGER, agent_id INTEGER, "
                        "key TEXT, n INTEGER, total REAL, agent_only INTEGER)")
         db.execute_sql("DELETE FROM temp.report_detail")
-        agent_only = rm.AGENT_ONLY
+        agent_only = rm.agent_only
         days: dict[date, str] = {}
         rows = []
         for (company_id, day, metric, site, team, agent, key), (n, total) in self.detail.items():
@@ -104,7 +106,7 @@ class _Delta:
                 if day not in days:
                     days[day] = day.isoformat()
                 rows.append((company_id, days[day], metric, site, team, agent, key, n, total,
-                             metric in agent_only))
+                             agent_only(metric)))
         if rows:
             db.connection().cursor().executemany(
                 "INSERT INTO temp.report_detail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
