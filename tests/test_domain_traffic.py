@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from appliance.domain.traffic import (
+    CAMPAIGN,
     DIRECT,
     PAID,
     PORTAL,
@@ -57,11 +58,34 @@ def test_referrers(referrer: str, expected: Source) -> None:
     (LANDING + "?gclid=abc", "", Source(PAID, "Google Ads", "", "")),
     (LANDING + "?qhclickid=x", "https://www.so.com/s?q=" + quote("牙医"),
      Source(PAID, "360点睛", "牙医", "")),
-    # An unpaid UTM link is not a paid campaign: the referrer decides.
-    (LANDING + "?utm_source=newsletter&utm_medium=email", "", Source(DIRECT)),
+    # An unpaid UTM link is not a paid campaign, but it is a campaign (below).
+    (LANDING + "?utm_source=newsletter&utm_medium=email", "",
+     Source(CAMPAIGN, "newsletter", "", "")),
 ])
 def test_paid_campaigns(landing: str, referrer: str, expected: Source) -> None:
     assert classify_source(landing, referrer) == expected
+
+
+@pytest.mark.parametrize(("landing", "referrer", "expected"), [
+    # Any utm_source without a paid medium: a campaign named by it, whatever the referrer.
+    (LANDING + "?utm_source=newsletter&utm_medium=email&utm_campaign=spring&utm_term=sale",
+     "", Source(CAMPAIGN, "newsletter", "sale", "spring")),
+    (LANDING + "?utm_source=wechat", "https://mp.weixin.qq.com/s/abc",
+     Source(CAMPAIGN, "wechat", "", "")),
+    (LANDING + "?utm_source=qrcode&utm_medium=offline", "https://www.example.com/other",
+     Source(CAMPAIGN, "qrcode", "", "")),
+    (LANDING + "?utm_source=baidu&utm_medium=organic", "https://www.baidu.com/s?wd=x",
+     Source(CAMPAIGN, "baidu", "", "")),
+    (LANDING + "?utm_source=" + quote("春季传单") + "&keyword=" + quote("洗牙"), "",
+     Source(CAMPAIGN, "春季传单", "洗牙", "")),
+    # A paid medium or a click id still makes it paid; other tags without utm_source do not
+    # make a campaign (the referrer decides).
+    (LANDING + "?utm_source=weibo&utm_medium=cpm", "", Source(PAID, "weibo", "", "")),
+    (LANDING + "?utm_medium=email&utm_campaign=x", "", Source(DIRECT)),
+    (LANDING + "?utm_source=", "https://www.example.org/", Source(WEBSITE, "example.org")),
+])
+def test_tagged_campaigns(landing: str, referrer: str, expected: Source) -> None:
+    assert classify_source(landing, referrer, ("www.example.com",)) == expected
 
 
 def test_hostile_input_stays_bounded_text() -> None:

@@ -40,6 +40,35 @@ def chat(app: Appliance, site: dict, origin: str, text: str = "你好",
     return int(r.json()["conversation_id"])
 
 
+def tracked_chat(app: Appliance, watcher: Any, site: dict, origin: str, url: str,
+                 referrer: str = "", text: str = "咨询") -> int:
+    """A visitor whose page view is recorded (a visit, through the widget socket's `page`
+    frame) before they start a chat; returns the conversation."""
+    from test_conversations import Widget
+
+    async def run() -> int:
+        widget = Widget(app, site["widget_key"], origin)
+        ws = await widget.connect()
+        await ws.send(json.dumps({"type": "page", "tab": "t-1", "url": url, "title": "页",
+                                  "referrer": referrer, "language": "zh-CN",
+                                  "visible": True, "screen": "desktop"}))
+        visitor = widget.session["visitor"]["id"]
+        for _ in range(200):
+            live = (await asyncio.to_thread(watcher.get, "/api/visitors/live")).json()
+            if any(v["id"] == visitor and v.get("page_count") for v in live["visitors"]):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the page view was not recorded")
+        r = await asyncio.to_thread(widget.http.post, "/api/widget/send", json={
+            "client_id": f"tracked-{widget.token[:20]}", "body": text}, headers=widget.headers)
+        assert r.status_code == 200, r.text
+        await ws.close()
+        return int(r.json()["conversation_id"])
+
+    return asyncio.run(run())
+
+
 def save(client: Any, conversation_id: int, **fields: Any) -> httpx.Response:
     return client.put(f"/api/conversations/{conversation_id}/lead", json=fields)
 
@@ -48,6 +77,8 @@ def test_the_lead_card_is_prefilled_and_effective_by_the_default_rule(world) -> 
     app, agent = world["appliance"], world["agent-a"]
     conversation = chat(app, world["site_a"], ORIGIN_A, name="周先生", phone="13811112222",
                         referrer="https://www.baidu.com/s?wd=%E7%89%99%E9%BD%BF%E7%9F%AB%E6%AD%A3")
+    tracked = tracked_chat(app, world["owner"], world["site_a"], ORIGIN_A, ORIGIN_A + "/",
+                           "https://www.baidu.com/s?wd=%E7%89%99%E9%BD%BF%E7%9F%AB%E6%AD%A3")
     card = agent.get(f"/api/conversations/{conversation}/lead").json()
     assert card["lead"] is None
     assert card["prefill"]["name"] == "周先生" and card["prefill"]["phone"] == "13811112222"
@@ -59,7 +90,10 @@ def test_the_lead_card_is_prefilled_and_effective_by_the_default_rule(world) -> 
              category="正畸", intent="high", follow_up_date="2026-12-20")
     lead = r.json()["lead"]
     assert lead["effective"] is True and r.json()["missing"] == []
-    assert (lead["source"], lead["keyword"]) == ("baidu", "牙齿矫正")
+    # No page of this visitor was recorded before the chat: no visit to credit.
+    assert (lead["source"], lead["keyword"]) == ("unknown", "")
+    other = save(agent, tracked, name="王", phone="13811113333", need="矫正").json()["lead"]
+    assert (other["source"], other["keyword"]) == ("百度", "牙齿矫正")
     assert lead["site_id"] == world["site_a"]["id"] and lead["agent_name"] == "agent-a"
     assert lead["phone"] == "+8613811112222"
     customer = agent.get(f"/api/customers/{lead['customer_id']}").json()
@@ -194,14 +228,14 @@ def test_reports_count_by_site_source_keyword_and_agent_and_export(world) -> Non
             (world["site_a"], ORIGIN_A, "https://www.baidu.com/s?wd=种植牙", "13800000001"),
             (world["site_a"], ORIGIN_A, "https://www.sogou.com/web?query=种植牙", "13800000002"),
             (world["site_a2"], "https://a2.example", "", "13800000003")):
-        conversation = chat(app, site, origin, referrer=referrer)
+        conversation = tracked_chat(app, owner, site, origin, origin + "/", referrer)
         r = save(agent, conversation, name="客户", phone=phone, need="咨询")
         assert r.status_code == 200, r.text
     report = owner.get(f"/api/companies/{world['a']}/reports", params={"grain": "month"}).json()
     body = report["report"]
     assert body["billable"] == 3
     assert {row["source"]: row["billable"] for row in body["by_source"]} == {
-        "baidu": 1, "sogou": 1, "direct": 1}
+        "百度": 1, "搜狗": 1, "direct": 1}
     assert body["by_keyword"] == [{"keyword": "种植牙", "leads": 2, "billable": 2}]
     assert {row["site_id"]: row["leads"] for row in body["by_site"]} == {
         world["site_a"]["id"]: 2, world["site_a2"]["id"]: 1}
@@ -471,3 +505,134 @@ async def _label(svc: Any, moment: datetime) -> str:
     from appliance.domain.reports import local_date, previous_period, zone
 
     return previous_period("weekly", local_date(moment, zone("Asia/Shanghai"))).label
+
+
+def test_an_agent_reads_only_the_leads_of_chats_they_served(world) -> None:
+    """Agents: their own chats (README). The leads list, one lead, the effective-consultation
+    report (only their own row of `by_agent`) and its exports hold the leads of chats they
+    served (replied in, were given, hold) or captured; owners, supervisors and the company's
+    client account still read every lead of the company."""
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    site = world["site_a"]
+    for login, role in (("agent-a2", "agent"), ("sup-a", "supervisor")):
+        r = owner.post("/api/users", json={"login": login, "display_name": login, "role": role,
+                                           "password": PASSWORD, "site_ids": [site["id"]]})
+        assert r.status_code == 201, r.text
+    r = owner.post("/api/users", json={"login": "client-a", "display_name": "client-a",
+                                       "role": "client", "password": PASSWORD, "company_id": a})
+    assert r.status_code == 201, r.text
+    one, two = world["agent-a"], app.login("agent-a2", PASSWORD)
+    two_id = two.get("/api/me").json()["user"]["id"]
+
+    def reply(agent: Any, conversation: int) -> None:
+        r = agent.post(f"/api/conversations/{conversation}/messages", json={
+            "client_id": f"served-{conversation}-{id(agent)}", "kind": "text", "body": "您好"})
+        assert r.status_code in (200, 201), r.text
+
+    chats = {name: chat(app, site, ORIGIN_A, text=name) for name in ("mine", "theirs", "both")}
+    reply(one, chats["mine"])
+    reply(two, chats["theirs"])
+    reply(one, chats["both"])
+    found = {}
+    for name, agent, phone in (("mine", one, "13800000001"), ("theirs", two, "13800000002"),
+                               ("both", two, "13800000003")):
+        r = save(agent, chats[name], name=name, phone=phone, need="种牙")
+        assert r.status_code == 200, r.text
+        found[name] = r.json()["lead"]["id"]
+    seen = {"mine", "both"}
+    listed = one.get(f"/api/companies/{a}/leads").json()
+    assert {lead["name"] for lead in listed["leads"]} == seen and listed["total"] == 2
+    assert {lead["name"] for lead in two.get(f"/api/companies/{a}/leads").json()["leads"]} == {
+        "theirs", "both"}
+    assert one.get(f"/api/leads/{found['theirs']}").status_code == 404
+    assert one.get(f"/api/leads/{found['both']}").status_code == 200
+    report = one.get(f"/api/companies/{a}/reports").json()["report"]
+    assert (report["leads"], report["billable"]) == (2, 2)
+    assert [row["agent_id"] for row in report["by_agent"]] == [world["agent-a-id"]]
+    assert report["by_agent"][0]["leads"] == 1
+    r = one.get(f"/api/companies/{a}/reports/export", params={"format": "csv"})
+    assert r.status_code == 200
+    names = {line.split(",")[6] for line in r.content.decode("utf-8-sig").splitlines()[1:]}
+    assert names == seen
+    r = one.get(f"/api/companies/{a}/reports/export", params={"format": "xlsx"})
+    book = CalamineWorkbook.from_filelike(io.BytesIO(r.content))
+    assert [row[0] for row in book.get_sheet_by_name("by agent").to_python()[1:]] == ["agent-a"]
+    assert {row[6] for row in book.get_sheet_by_name("leads").to_python()[1:]} == seen
+    report_two = two.get(f"/api/companies/{a}/reports").json()["report"]
+    assert [row["agent_id"] for row in report_two["by_agent"]] == [two_id]
+    assert report_two["by_agent"][0]["leads"] == 2
+    # Everyone else reads the whole company.
+    for client, path in ((owner, f"/api/companies/{a}/leads"),
+                         (app.login("sup-a", PASSWORD), f"/api/companies/{a}/leads"),
+                         (app.login("client-a", PASSWORD), "/api/portal/leads")):
+        assert client.get(path).json()["total"] == 3, path
+    assert len(owner.get(f"/api/companies/{a}/reports").json()["report"]["by_agent"]) == 2
+
+
+SOURCES = [  # landing page, referrer -> traffic kind, source, keyword
+    ("/ortho", "https://www.baidu.com/s?ie=utf-8&wd=%E7%89%99%E9%BD%BF%E7%BE%8E%E7%99%BD",
+     "search", "百度", "牙齿美白"),
+    ("/spring?utm_source=newsletter&utm_medium=email&utm_term=spring_sale", "",
+     "campaign", "newsletter", "spring_sale"),
+    ("/implant?utm_source=baidu&utm_medium=cpc&utm_term=%E7%A7%8D%E6%A4%8D%E7%89%99", "",
+     "paid", "baidu", "种植牙"),
+    ("/about", "https://www.example.org/links", "website", "example.org", ""),
+    ("/", "", "direct", "direct", ""),
+]
+
+
+def test_a_lead_is_credited_to_the_visit_its_chat_started_in(world) -> None:
+    """One rule for where a chat and its lead came from: the visit the visitor was on when the
+    chat started, named as in the traffic report (kinds direct, search, paid, campaign,
+    portal, website); no visit recorded before the chat: `unknown`. The lead, the leads report
+    and the conversion report agree, and the aggregates equal a rebuild."""
+    from test_reports import settle
+
+    from appliance.storage import report_aggregates, report_rebuild
+
+    app, agent, owner, a = world["appliance"], world["agent-a"], world["owner"], world["a"]
+    site = world["site_a"]
+
+    expected = {}
+    for n, (path, referrer, kind, source, keyword) in enumerate(SOURCES):
+        conversation = tracked_chat(app, owner, site, ORIGIN_A, ORIGIN_A + path, referrer)
+        r = save(agent, conversation, name=f"客户{n}", phone=f"1380000{n:04d}", need="咨询")
+        assert (r.json()["lead"]["source"], r.json()["lead"]["keyword"]) == (source, keyword)
+        expected[source] = (kind, keyword)
+    # A chat whose visitor sent no page (tracking off, Do Not Track): no visit to credit.
+    untracked = chat(app, site, ORIGIN_A, referrer="https://www.baidu.com/s?wd=x")
+    lead = save(agent, untracked, name="无访问", phone="13800009999", need="咨询").json()["lead"]
+    assert (lead["source"], lead["keyword"]) == ("unknown", "")
+    settle(app)
+    traffic = owner.get(f"/api/companies/{a}/reports/traffic").json()["report"]
+    assert {(s["kind"], s["source"]) for s in traffic["sources"]} == {
+        (kind, source) for source, (kind, _) in expected.items()}
+    conversion = owner.get(f"/api/companies/{a}/reports/conversion").json()["report"]
+    leads = owner.get(f"/api/companies/{a}/reports").json()["report"]
+    by_conversion = {row["source"]: (row["chats"], row["leads"])
+                     for row in conversion["by_source"]}
+    assert by_conversion == {**{source: (1, 1) for source in expected}, "unknown": (1, 1)}
+    assert {row["source"]: row["leads"] for row in leads["by_source"]} == {
+        source: leads_n for source, (_, leads_n) in by_conversion.items()}
+    keywords = {kw for _, kw in expected.values() if kw}
+    assert {row["keyword"] for row in conversion["by_keyword"]} == keywords
+    assert {row["keyword"] for row in leads["by_keyword"]} == keywords
+    db, loop = app.runtime.db, app.server.loop
+
+    def run(coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(60)
+
+    # Facts computed by an older version of the rules are stale: an upgraded install
+    # recomputes them on its first catch-up (no migration).
+    prefix = report_aggregates.RULES.split("'")[1]
+
+    def older_rules() -> None:
+        report_aggregates._db().execute_sql(
+            "UPDATE report_fact SET fingerprint = substr(fingerprint, ?)", (len(prefix) + 1,))
+
+    assert run(db.read(report_aggregates.stale, "conversation", 0, 100)) == []
+    run(db.write(older_rules))
+    assert len(run(db.read(report_aggregates.stale, "conversation", 0, 100))) == len(SOURCES) + 1
+    settle(app)
+    assert run(db.read(report_aggregates.stale, "conversation", 0, 100)) == []
+    assert run(db.read(report_aggregates.all_rows)) == run(db.write(report_rebuild.rebuilt_rows))

@@ -246,11 +246,54 @@ def test_conversion_funnel_per_rule_source_and_page(world) -> None:
     assert pages["https://www.example.com/ortho"]["effective"] == 1
 
 
+def test_the_chats_report_of_an_agent_counts_every_chat_they_served(world) -> None:
+    """`agent_id` on the chats report: every chat the agent served (given or replied in;
+    a transferred chat counts for each agent), the first response for whoever replied first,
+    answered/missed by their own replies, the rating as the agents report credits it. Each
+    agent's figures equal their row of the agents report, also as the agent's own view."""
+    owner, a = world["owner"], world["a"]
+    one = get(owner, f"/api/companies/{a}/reports/chats", agent_id=world["agent1"])["report"]
+    two = get(owner, f"/api/companies/{a}/reports/chats", agent_id=world["agent2"])["report"]
+    # Agent 1: C1 (answered at 20 s, rated 5), C2 (joined, transferred before replying), C4
+    # (the left message, answered after 12 h).
+    assert {k: one["totals"][k] for k in ("chats", "answered", "unanswered", "missed",
+                                          "transfers", "left_messages",
+                                          "left_messages_answered", "rated")} == {
+        "chats": 3, "answered": 2, "unanswered": 1, "missed": 0, "transfers": 1,
+        "left_messages": 1, "left_messages_answered": 1, "rated": 1}
+    assert one["first_response"]["count"] == 2 and close_to(one["first_response"]["median"], 20)
+    assert one["queue_wait"]["count"] == 2 and one["duration"]["count"] == 2
+    # Agent 2: only C2, whose first reply (90 s) and rating (3) are theirs.
+    assert {k: two["totals"][k] for k in ("chats", "answered", "unanswered", "transfers",
+                                          "rated")} == {
+        "chats": 1, "answered": 1, "unanswered": 0, "transfers": 1, "rated": 1}
+    assert two["first_response"]["count"] == 1 and close_to(two["first_response"]["median"], 90)
+    agents = get(owner, f"/api/companies/{a}/reports/agents")["report"]["agents"]
+    company = get(owner, f"/api/companies/{a}/reports/chats")["report"]
+    responses = 0
+    for row in agents:
+        for client in (owner, world["agent-a"]) if row["agent_id"] == world["agent1"] else (
+                owner,):
+            mine = get(client, f"/api/companies/{a}/reports/chats",
+                       agent_id=row["agent_id"])["report"]
+            assert (mine["totals"]["chats"], mine["totals"]["answered"],
+                    mine["first_response"]["count"], mine["totals"]["rated"]) == (
+                row["chats"], row["answered"], row["first_response"]["count"],
+                row["rating"]["count"]), row
+            assert sum(p["chats"] for p in mine["series"]) == mine["totals"]["chats"]
+            assert sum(map(sum, mine["heatmap"])) == mine["totals"]["chats"]
+        responses += row["first_response"]["count"]
+    # Every chat's first response belongs to exactly one agent.
+    assert responses == company["first_response"]["count"]
+    # The whole company still counts each chat once.
+    assert company["totals"]["chats"] == 4 and company["totals"]["transfers"] == 1
+
+
 def test_who_sees_what(world) -> None:
     a, site_a, site_a2 = world["a"], world["site_a"]["id"], world["site_a2"]["id"]
     agent = get(world["agent-a"], f"/api/companies/{a}/reports/chats")["report"]
     assert agent["scope"] == "self" and agent["filters"]["agent_id"] == world["agent1"]
-    assert agent["totals"]["chats"] == 2  # C1 and C4 are theirs
+    assert agent["totals"]["chats"] == 3  # C1, C2 (theirs until its transfer) and C4
     r = world["agent-a"].get(f"/api/companies/{a}/reports/chats",
                              params={**RANGE, "agent_id": world["agent2"]})
     assert r.status_code == 403
@@ -302,6 +345,25 @@ def test_traffic_is_not_per_agent(world) -> None:
     assert r.status_code == 400 and r.json()["error"]["field"] == "agent_id"
 
 
+@pytest.mark.parametrize("kind", ["traffic", "conversion"])
+@pytest.mark.parametrize("field", ["agent_id", "team_id"])
+def test_reports_not_per_agent_refuse_agent_and_team_filters(world, kind, field) -> None:
+    """Traffic and conversion are not counted per agent or team: the filter is refused on the
+    report, its export and the portal's copies, never answered with empty tables."""
+    a, value = world["a"], world["agent1"] if field == "agent_id" else 999999
+    paths = [(world["owner"], f"/api/companies/{a}/reports/{kind}"),
+             (world["owner"], f"/api/companies/{a}/reports/{kind}/export"),
+             (world["lead-a"], f"/api/companies/{a}/reports/{kind}"),
+             (world["client-a"], f"/api/portal/reports/{kind}"),
+             (world["client-a"], f"/api/portal/reports/{kind}/export")]
+    for client, path in paths:
+        r = client.get(path, params={**RANGE, field: value})
+        assert r.status_code == 400, (path, r.text)
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == ("invalid", field)
+    for client, path in paths:  # the same without the filter answers
+        assert client.get(path, params=RANGE).status_code == 200, path
+
+
 def test_exports_match_the_report_and_escape_formulas(world) -> None:
     app, owner, a = world["appliance"], world["owner"], world["a"]
 
@@ -335,6 +397,92 @@ def test_exports_match_the_report_and_escape_formulas(world) -> None:
                          ({"format": "csv", "table": "nope"}, "table")):
         r = owner.get(f"/api/companies/{a}/reports/chats/export", params={**RANGE, **query})
         assert r.status_code == 400 and r.json()["error"]["field"] == field
+
+
+TABLES = {"traffic": ("summary", "series", "sources", "keywords", "entry_pages", "devices",
+                      "regions"),
+          "chats": ("summary", "series", "heatmap"), "agents": ("agents", "load_series"),
+          "conversion": ("funnel", "by_rule", "by_source", "by_keyword", "by_page")}
+EMPTY = {"from": "2025-01-01", "to": "2025-01-02"}
+
+
+def _csv(client: Any, path: str, **query: Any) -> list[list[str]]:
+    r = client.get(path, params={**query, "format": "csv"})
+    assert r.status_code == 200, r.text
+    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+def test_every_export_table_has_its_header_also_when_empty(world) -> None:
+    """Each table of each report, CSV and XLSX: the header of a range without data is the
+    header the same table has with data (the JSON fields, ids followed by names)."""
+    owner, a = world["owner"], world["a"]
+    for kind, tables in TABLES.items():
+        path = f"/api/companies/{a}/reports/{kind}/export"
+        for table in tables:
+            full = _csv(owner, path, **RANGE, table=table)
+            empty = _csv(owner, path, **EMPTY, table=table)
+            assert len(full) > 1, (kind, table)  # the dataset fills every table
+            assert empty and empty[0] == full[0], (kind, table, empty, full[0])
+        r = owner.get(path, params={**EMPTY, "format": "xlsx"})
+        book = CalamineWorkbook.from_filelike(io.BytesIO(r.content))
+        for table in tables:
+            rows = book.get_sheet_by_name(table).to_python()
+            assert rows and rows[0] == _csv(owner, path, **RANGE, table=table)[0], table
+
+
+def test_export_names_and_summary_use_the_inclusive_end(world) -> None:
+    owner, a = world["owner"], world["a"]
+    for kind in TABLES:
+        r = owner.get(f"/api/companies/{a}/reports/{kind}/export",
+                      params={**RANGE, "format": "xlsx"})
+        assert f'filename="{kind}-{a}-2026-11-02_2026-11-03.xlsx"' in (
+            r.headers["content-disposition"]), r.headers["content-disposition"]
+    # The leads export names its file the same way.
+    r = owner.get(f"/api/companies/{a}/reports/export", params={**RANGE, "format": "csv"})
+    assert 'filename="report-' + str(a) + '-2026-11-02_2026-11-03.csv"' in (
+        r.headers["content-disposition"])
+    for kind in ("traffic", "chats"):
+        summary = dict(_csv(owner, f"/api/companies/{a}/reports/{kind}/export", **RANGE,
+                            table="summary")[1:])
+        assert (summary["from"], summary["to"]) == ("2026-11-02", "2026-11-03")
+
+
+def test_xlsx_numbers_equal_the_json_ones(world) -> None:
+    """Every number of every table reads back from the XLSX as the JSON/CSV value (XlsxWriter
+    alone writes 0.81 as 0.8100000000000001)."""
+    owner, a = world["owner"], world["a"]
+    for kind, tables in TABLES.items():
+        path = f"/api/companies/{a}/reports/{kind}/export"
+        r = owner.get(path, params={**RANGE, "format": "xlsx"})
+        book = CalamineWorkbook.from_filelike(io.BytesIO(r.content))
+        for table in tables:
+            rows = book.get_sheet_by_name(table).to_python()
+            for got, text in zip(rows, _csv(owner, path, **RANGE, table=table), strict=True):
+                for cell, want in zip(got, text, strict=True):
+                    if isinstance(cell, float):
+                        assert cell == float(want), (kind, table, cell, want)
+
+
+def test_xlsx_cells_hold_the_shortest_decimal_of_a_number() -> None:
+    """A float is written as the digits JSON and CSV show (0.81, not XlsxWriter's own
+    0.8100000000000001), for every value those digits round-trip."""
+    import re
+    import zipfile
+    from decimal import Decimal
+
+    from appliance.services.spreadsheets import write_xlsx
+
+    values = [n / 100 for n in range(-20000, 20001)] + [0.9 * 0.9, 1e20, 1.5e-7, 123456.78]
+    values = [round(x, 2) if x > 1e-3 else x for x in values]
+    data = write_xlsx([("n", ("n",), [[x] for x in values])])
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    cells = re.findall(r"<v>([^<]*)</v>", sheet)[1:]  # after the header's shared string
+    assert len(cells) == len(values)
+    for text, value in zip(cells, values, strict=True):
+        assert Decimal(text) == Decimal(repr(value)), (text, value)
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert [row[0] for row in rows[1:]] == values
 
 
 def test_aggregates_equal_a_rebuild_and_follow_a_time_zone_change(world) -> None:

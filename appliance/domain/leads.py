@@ -1,12 +1,11 @@
 """Leads (有效咨询): what an agent captures in a conversation, the company's rule for an
-effective one, duplicates, and where the visit came from (source and search keyword)."""
+effective one, and duplicates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from appliance.domain import validation as v
 from appliance.domain.customers import HANDLE_MAX, PhoneCleaner, clean_due_date, clean_qq
@@ -17,21 +16,6 @@ REQUIRABLE = ("name", "contact", "need", "category", "intent", "follow_up_date",
 LEAD_FIELDS = ("name", "phone", "email", "wechat", "qq", "need", "category", "intent",
                "follow_up_date")
 NEED_MAX, CATEGORY_MAX = 2000, 40
-KEYWORD_MAX, SOURCE_MAX = 100, 100
-# Search engines: host suffix -> (source name, query parameters that carry the keyword).
-SEARCH_ENGINES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("baidu.com", "baidu", ("wd", "word", "kw")),
-    ("sogou.com", "sogou", ("query", "keyword")),
-    ("so.com", "360", ("q",)),
-    ("sm.cn", "shenma", ("q",)),
-    ("bing.com", "bing", ("q",)),
-    ("google.com", "google", ("q",)),
-    ("google.com.hk", "google", ("q",)),
-    ("toutiao.com", "toutiao", ("keyword", "q")),
-    ("douyin.com", "douyin", ("keyword",)),
-    ("yahoo.com", "yahoo", ("p", "q")),
-    ("duckduckgo.com", "duckduckgo", ("q",)),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,37 +94,3 @@ def missing(fields: dict[str, Any], required: tuple[str, ...]) -> list[str]:
 
 def is_effective(fields: dict[str, Any], required: tuple[str, ...]) -> bool:
     return not missing(fields, required)
-
-
-def visit_source(referrer: str, page_url: str) -> tuple[str, str]:
-    """(source, keyword) of a visit: the page's utm_source/utm_term when tagged, else the
-    search engine and its query from the referrer, else the referring host, else "direct"."""
-    page = _query(page_url)
-    source = _first(page, ("utm_source",))
-    keyword = _first(page, ("utm_term", "keyword", "kw"))
-    host = (urlsplit(referrer).hostname or "").lower() if referrer else ""
-    if not source and host:
-        for suffix, name, params in SEARCH_ENGINES:
-            if host == suffix or host.endswith("." + suffix):
-                source = name
-                keyword = keyword or _first(_query(referrer), params)
-                break
-        else:
-            source = host
-    return (source or "direct")[:SOURCE_MAX], keyword[:KEYWORD_MAX]
-
-
-def _query(url: str) -> dict[str, list[str]]:
-    try:
-        return parse_qs(urlsplit(url).query)
-    except ValueError:
-        return {}
-
-
-def _first(query: dict[str, list[str]], names: tuple[str, ...]) -> str:
-    for name in names:
-        for value in query.get(name, ()):
-            text = " ".join(value.split())
-            if text:
-                return "".join(ch for ch in text if ch.isprintable())
-    return ""

@@ -21,8 +21,15 @@ KEY_MAX = 300
 AGENT_ONLY = frozenset({"served", "agent_answered", "agent_first_response",
                         "agent_first_response_hist", "chat_seconds", "online_seconds",
                         "busy_seconds", "away_seconds"})
+# The chats report of one agent (its `agent_id` filter, an agent's own view) reads its figures
+# under this prefix: each chat counted for every agent who served it, kept per agent only.
+SERVED = "a:"
 HIST_STEPS = 20  # log buckets per decade above 10 s: each within ±6% of its values
 EXACT_BELOW = 10
+
+
+def agent_only(metric: str) -> bool:
+    return metric in AGENT_ONLY or metric.startswith(SERVED)
 
 
 def local(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -127,7 +134,12 @@ class VisitRecord:
     province: str
 
 
+NO_VISIT = "unknown"  # the source of a chat or invitation with no recorded visit before it
+
+
 def source_of(kind: str, name: str) -> str:
+    """A visit's source as the conversion report and the leads name it: the engine, site,
+    portal or campaign's `utm_source` ("百度", "example.org", "newsletter"), else its kind."""
     return clean_key(name or kind or "direct")
 
 
@@ -183,7 +195,7 @@ class ConversationRecord:
     rating: int | None
     messages: list[MessageRecord] = field(default_factory=list)
     lead_effective: bool | None = None  # None: no lead
-    source: str = "direct"
+    source: str = NO_VISIT
     keyword: str = ""
     page: str = ""
 
@@ -250,9 +262,55 @@ def conversation_rows(c: ConversationRecord, tz: ZoneInfo) -> list[Row]:
                                                         if m.sender_id})
     for agent in served:
         rows.append(("served", s, t, agent, "", 1, 0.0))
+        rows += _served_rows(c, (s, t, agent), start, replies, segments, left)
     for agent in sorted({m.sender_id for m in replies if m.sender_id}):
         rows.append(("agent_answered", s, t, agent, "", 1, 0.0))
     rows += _conversion_rows(c, s)
+    return rows
+
+
+def _served_rows(c: ConversationRecord, ids: tuple[int, int, int], start: datetime,
+                 replies: list[MessageRecord], segments: list[tuple[int, datetime]],
+                 left: MessageRecord | None) -> list[Row]:
+    """The chat as one agent who served it sees it in their chats report (SERVED metrics):
+    the chat's own figures (start, duration, wait, transfers, left message); what they did
+    themselves (answered: they replied; the first response if theirs was the chat's first
+    reply; a left message answered by their reply; missed: a missed chat they never replied
+    in); the rating as the agents report credits it (the agent holding the chat)."""
+    s, t, agent = ids
+    rows: list[Row] = [(SERVED + "chats", s, t, agent, "", 1, 0.0),
+                       (SERVED + "heat", s, t, agent, f"{start.weekday()}-{start.hour:02d}", 1,
+                        0.0)]
+
+    def count(metric: str, n: int = 1) -> None:
+        if n:
+            rows.append((SERVED + metric, s, t, agent, "", n, 0.0))
+
+    mine = any(m.sender_id == agent for m in replies)
+    count("answered" if mine else "unanswered")
+    if replies and replies[0].sender_id == agent:
+        rows += timing(SERVED + "first_response", ids,
+                       (replies[0].created_at - c.created_at).total_seconds())
+    if not replies and any(m.sender_type == "bot" for m in c.messages):
+        count("bot_only")
+    count("missed", int(c.missed and not mine))
+    count("transfers", sum(1 for m in c.messages if m.kind == "system"
+                           and m.body == "transferred" and m.sender_id is not None))
+    if left is not None:
+        count("left_messages")
+        answer = next((m for m in replies if m.created_at >= left.created_at), None)
+        if answer is not None and answer.sender_id == agent:
+            count("left_messages_answered")
+            rows += timing(SERVED + "left_message_answer", ids,
+                           (answer.created_at - left.created_at).total_seconds())
+    if segments:
+        wait = (segments[0][1] - c.created_at).total_seconds()
+        rows += timing(SERVED + "queue_wait", ids, wait)
+        count("queued", int(wait >= 1))
+    if c.status == "closed" and c.closed_at is not None:
+        rows += timing(SERVED + "duration", ids, (c.closed_at - c.created_at).total_seconds())
+    if c.rating is not None and agent == c.assignee_id:
+        rows.append((SERVED + "rating", s, t, agent, str(c.rating), 1, float(c.rating)))
     return rows
 
 
@@ -269,7 +327,7 @@ def _chat_seconds(c: ConversationRecord, segments: list[tuple[int, datetime]], s
 
 
 def _conversion_rows(c: ConversationRecord, s: int) -> list[Row]:
-    keys = ["s:" + clean_key(c.source or "direct"), "p:" + page_key(c.page)]
+    keys = ["s:" + clean_key(c.source or NO_VISIT), "p:" + page_key(c.page)]
     if c.keyword:
         keys.append("k:" + clean_key(c.keyword))
     rows: list[Row] = [("cv_chats", s, 0, 0, key, 1, 0.0) for key in keys]
@@ -299,7 +357,7 @@ class InvitationRecord:
 
 def invitation_rows(i: InvitationRecord) -> list[Row]:
     s = i.site_id
-    keys = ["", f"r:{i.rule_id or ''}", "s:" + clean_key(i.source or "direct"),
+    keys = ["", f"r:{i.rule_id or ''}", "s:" + clean_key(i.source or NO_VISIT),
             "p:" + page_key(i.page)]
     if i.keyword:
         keys.append("k:" + clean_key(i.keyword))

@@ -18,6 +18,9 @@ SCHEDULES = ("off", "daily", "weekly", "monthly")
 RECIPIENTS_MAX = 20
 RANGE_DAYS_MAX = 731
 REPORT_EMAILS_MAX = 10
+# The dates a report, export or lead list may ask for (both inclusive).
+DATE_MIN = date(1970, 1, 1)
+DATE_MAX = date(9998, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +130,32 @@ def previous_period(schedule: str, today: date) -> Period:
     return Period(start, first, bucket(start, "month"))
 
 
+def _report_day(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(f"{field} must be a date like 2026-12-01", field=field) from exc
+
+
+def _within_calendar(day: date, field: str) -> date:
+    if not DATE_MIN <= day <= DATE_MAX:
+        # The local midnights of the range and of the day after `to`, shifted to UTC in any
+        # zone, and their week and month buckets must stay within datetime's years 1..9999.
+        raise Invalid(f"{field} must be between {DATE_MIN.isoformat()} and "
+                      f"{DATE_MAX.isoformat()}", field=field)
+    return day
+
+
 def clean_range(start: str | None, end: str | None, today: date) -> Period:
-    """From/to dates of a report request (inclusive `to`); default: the last 30 days."""
-    try:
-        last = date.fromisoformat(end) if end else today
-    except ValueError as exc:
-        raise Invalid("to must be a date like 2026-12-31", field="to") from exc
-    try:
-        first = date.fromisoformat(start) if start else last - timedelta(days=29)
-    except ValueError as exc:
-        raise Invalid("from must be a date like 2026-12-01", field="from") from exc
+    """From/to dates of a report request (inclusive `to`, both within DATE_MIN..DATE_MAX);
+    default: the last 30 days (not before DATE_MIN)."""
+    last = _report_day(end, "to") if end else min(max(today, DATE_MIN), DATE_MAX)
+    first = _report_day(start, "from") if start else None
+    if first is not None:
+        _within_calendar(first, "from")
+    _within_calendar(last, "to")
+    if first is None:
+        first = max(DATE_MIN, last - timedelta(days=29))
     if first > last or (last - first).days > RANGE_DAYS_MAX:
         raise Invalid(f"from must be before to, at most {RANGE_DAYS_MAX} days apart",
                       field="from")

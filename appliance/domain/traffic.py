@@ -1,5 +1,6 @@
 """Where a visit came from: direct, a search engine (with the search keyword), a paid campaign,
-a B2B portal, or another website; and how a visitor's address is kept when privacy asks.
+another tagged campaign (`utm_source`: a newsletter, a QR code…), a B2B portal, or another
+website; and how a visitor's address is kept when privacy asks.
 
 Pure functions over the landing URL and the referrer, so they are tested without I/O."""
 
@@ -9,8 +10,9 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
-DIRECT, SEARCH, PAID, PORTAL, WEBSITE = "direct", "search", "paid", "portal", "website"
-SOURCE_KINDS = (DIRECT, SEARCH, PAID, PORTAL, WEBSITE)
+DIRECT, SEARCH, PAID, CAMPAIGN, PORTAL, WEBSITE = (
+    "direct", "search", "paid", "campaign", "portal", "website")
+SOURCE_KINDS = (DIRECT, SEARCH, PAID, CAMPAIGN, PORTAL, WEBSITE)
 KEYWORD_MAX = 100
 NAME_MAX = 100
 
@@ -147,6 +149,18 @@ def _campaign(landing: list[tuple[str, bytes]]) -> Source | None:
     return Source(PAID, name[:NAME_MAX], keyword[:KEYWORD_MAX], campaign[:NAME_MAX])
 
 
+def _tagged(landing: list[tuple[str, bytes]]) -> Source | None:
+    """A campaign that is not paid, told by the landing URL's `utm_source` (any other
+    `utm_medium`: email, social, qrcode…, or none)."""
+    values = {name.lower(): _decode(value, "") for name, value in landing if value}
+    name = values.get("utm_source", "")
+    if not name:
+        return None
+    keyword = next((values[p] for p in CAMPAIGN_KEYWORD_PARAMS if values.get(p)), "")
+    return Source(CAMPAIGN, name[:NAME_MAX], keyword[:KEYWORD_MAX],
+                  values.get("utm_campaign", "")[:NAME_MAX])
+
+
 def classify_source(landing_url: str, referrer: str, own_hosts: tuple[str, ...] = ()) -> Source:
     """Where this visit came from. `own_hosts`: the site's own host names (a referrer from one
     of them is navigation inside the site, not a source)."""
@@ -160,6 +174,9 @@ def classify_source(landing_url: str, referrer: str, own_hosts: tuple[str, ...] 
                 paid = Source(PAID, paid.name or engine.name,
                               _param(_query(referrer), engine.keyword_params), paid.campaign)
         return paid
+    tagged = _tagged(landing)
+    if tagged is not None:
+        return tagged
     if not host or _matches(host, tuple(h.lower() for h in own_hosts if h)):
         return Source(DIRECT)
     for name, hosts in PORTALS:  # first: b2b.baidu.com is a portal, not Baidu's search

@@ -10,7 +10,7 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Forbidden, NotFound
-from appliance.domain.leads import Lead, clean_lead, is_effective, missing, visit_source
+from appliance.domain.leads import Lead, clean_lead, is_effective, missing
 from appliance.domain.model import Company, Role, User
 from appliance.domain.permissions import require_conversation_visible
 from appliance.domain.reports import Period, clean_range, local_date, utc_start, zone
@@ -21,6 +21,7 @@ from appliance.storage import conversations as conv_store
 from appliance.storage import customers as customer_store
 from appliance.storage import leads as store
 from appliance.storage import sites as site_store
+from appliance.storage import visits as visit_store
 
 PAGE_MAX = 200
 
@@ -87,7 +88,8 @@ async def check_save_lead(svc: Services, actor: User, conversation_id: int,
         row = {**fields, "effective": effective, "customer_id": customer_id,
                "agent_id": actor.id, "agent_name": actor.display_name}
         if existing is None:
-            source, keyword = visit_source(visitor.referrer, visitor.page_url)
+            # Credited as the conversion report credits the chat: the visit it started in.
+            source, keyword, _ = visit_store.source_at(visitor.id, conversation.created_at)
             row.update(company=company.id, site=conversation.site_id,
                        conversation_id=conversation_id, visitor_id=visitor.id, source=source,
                        keyword=keyword, landing_page=visitor.page_url[:1000])
@@ -155,19 +157,28 @@ def period_of(company: Company, start: str | None, end: str | None,
     return period, utc_start(period.start, tz), utc_start(period.end, tz)
 
 
+def served_by(actor: User) -> int | None:
+    """Whose chats bound the leads a caller reads: an agent's own (the chats they served or
+    the leads they captured), everyone else's the whole company's."""
+    return actor.id if actor.role is Role.AGENT else None
+
+
 async def list_leads(svc: Services, company: Company, *, start: str | None, end: str | None,
                      site_id: int | None, effective: bool | None, limit: int,
-                     offset: int) -> tuple[int, list[Lead]]:
+                     offset: int, served: int | None = None) -> tuple[int, list[Lead]]:
     _, first, last = period_of(company, start, end, svc.now())
     return await svc.db.read(lambda: store.list_leads(
         company.id, start=first, end=last, site_id=site_id, effective=effective,
-        limit=max(1, min(PAGE_MAX, limit)), offset=max(0, offset)))
+        served_by=served, limit=max(1, min(PAGE_MAX, limit)), offset=max(0, offset)))
 
 
 async def access_lead(svc: Services, actor: User, lead_id: int) -> Lead:
     try:
         lead = await svc.db.read(store.get_lead, lead_id)
         await access_readable_company(svc, actor, lead.company_id)
+        agent = served_by(actor)
+        if agent is not None and not await svc.db.read(store.served_lead, lead_id, agent):
+            raise NotFound("No such lead")
     except NotFound:
         raise NotFound("No such lead") from None
     return lead

@@ -3,6 +3,7 @@ no spreadsheet runs them as formulas."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -18,6 +19,29 @@ TABLES = {
     "conversion": ("funnel", "by_rule", "by_source", "by_keyword", "by_page"),
 }
 Table = tuple[str, tuple[str, ...], list[list[Any]]]
+_COUNTS = ("invitations", "accepted", "chats", "leads", "effective")
+_TIMING = ("median", "p90", "average", "count")
+# The flattened JSON fields of each list table's rows, for the header of an empty table
+# (a table with rows takes its header from them; tests keep the two the same).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "traffic.series": ("period", "visits", "new_visitors", "page_views", "chats"),
+    "sources": ("kind", "source", "visits"),
+    "keywords": ("keyword", "visits"),
+    "entry_pages": ("page", "visits"),
+    "devices": ("device", "visits"),
+    "regions": ("country", "province", "visits"),
+    "chats.series": ("period", "chats", "answered", "missed", "left_messages",
+                     "first_response_median"),
+    "agents": ("agent_id", "chats", "answered", *(f"first_response_{t}" for t in _TIMING),
+               "rating_average", "rating_count", *(f"rating_{n}" for n in range(1, 6)),
+               "chat_seconds", "average_load", "online_seconds", "busy_seconds",
+               "away_seconds"),
+    "load_series": ("period", "agent_id", "chat_seconds", "average_load"),
+    "by_rule": ("rule_id", *_COUNTS),
+    "by_source": ("source", "visits", *_COUNTS),
+    "by_keyword": ("keyword", "visits", *_COUNTS),
+    "by_page": ("page", "visits", *_COUNTS),
+}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -48,9 +72,10 @@ def _named(row: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _table(name: str, rows: list[dict[str, Any]], labels: dict[str, Any]) -> Table:
+def _table(name: str, rows: list[dict[str, Any]], labels: dict[str, Any],
+           columns: tuple[str, ...]) -> Table:
     flat = [_named(_flat(row), labels) for row in rows]
-    header: list[str] = []
+    header: list[str] = [] if flat else list(_named(dict.fromkeys(columns, ""), labels))
     for row in flat:
         for key in row:
             if key not in header:
@@ -63,7 +88,7 @@ def tables(report: dict[str, Any], labels: dict[str, Any]) -> list[Table]:
     found: list[Table] = []
     for name in TABLES[kind]:
         if name == "summary":
-            summary = {"from": report["from"], "to": report["to"],
+            summary = {"from": report["from"], "to": last_day(report),
                        "timezone": report["timezone"], **report["totals"]}
             for timing in ("first_response", "duration", "queue_wait", "left_message_answer"):
                 if timing in report:
@@ -73,9 +98,10 @@ def tables(report: dict[str, Any], labels: dict[str, Any]) -> list[Table]:
             found.append(("heatmap", ("weekday", *(f"{h:02d}" for h in range(24))),
                           [[WEEKDAYS[i], *row] for i, row in enumerate(report["heatmap"])]))
         elif name == "funnel":
-            found.append(_table("funnel", [report["funnel"]], labels))
+            found.append(_table("funnel", [report["funnel"]], labels, ()))
         else:
-            found.append(_table(name, report[name], labels))
+            columns = COLUMNS.get(f"{kind}.{name}") or COLUMNS[name]
+            found.append(_table(name, report[name], labels, columns))
     return found
 
 
@@ -97,5 +123,10 @@ def export(report: dict[str, Any], labels: dict[str, Any], fmt: str | None,
     return write_xlsx(made), XLSX_TYPE, "xlsx"
 
 
+def last_day(report: dict[str, Any]) -> str:
+    """The report's inclusive end, as asked for (its JSON `to` is the day after)."""
+    return (date.fromisoformat(report["to"]) - timedelta(days=1)).isoformat()
+
+
 def file_name(report: dict[str, Any], ext: str) -> str:
-    return f"{report['kind']}-{report['company_id']}-{report['from']}_{report['to']}.{ext}"
+    return f"{report['kind']}-{report['company_id']}-{report['from']}_{last_day(report)}.{ext}"

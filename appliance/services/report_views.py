@@ -23,6 +23,7 @@ from appliance.storage import sites as site_store
 
 KINDS = ("traffic", "chats", "agents", "conversion")
 PORTAL_KINDS = ("traffic", "chats", "conversion")
+PER_AGENT_KINDS = ("chats", "agents")  # the reports `team_id`/`agent_id` filter
 LIST_MAX = 100
 OTHER = "(other)"
 TIMINGS = ("first_response", "duration", "queue_wait", "left_message_answer")
@@ -78,10 +79,12 @@ async def access_report(svc: Services, actor: User, company_id: int | None, kind
         site_ids = [site_id]
     team_id = _id(args.get("team_id"), "team_id")
     agent_id = _id(args.get("agent_id"), "agent_id")
-    if kind == "traffic" and team_id:
-        raise Invalid("Traffic is not counted per team", field="team_id")
-    if kind == "traffic" and agent_id:
-        raise Invalid("Traffic is not counted per agent", field="agent_id")
+    if kind not in PER_AGENT_KINDS:
+        # A figure filtered by a filter that does not apply would read as "none for them".
+        if team_id is not None:
+            raise Invalid(f"The {kind} report is not counted per team", field="team_id")
+        if agent_id is not None:
+            raise Invalid(f"The {kind} report is not counted per agent", field="agent_id")
     if team_id is not None:
         await _check_team(svc, team_id, own)
     if agent_id is not None:
@@ -275,8 +278,21 @@ async def traffic(svc: Services, req: Request) -> dict[str, Any]:
         "regions": await listing("regions", ("country", "province"))}
 
 
+class _ChatReader(_Reader):
+    """The chats report's figures: of one agent (the `agent_id` filter, an agent's own view),
+    every chat they served (report_metrics.SERVED), else every chat once."""
+
+    async def sums(self, metrics: tuple[str, ...], **kwargs: Any
+                   ) -> list[tuple[str, str, int, str, int, float]]:
+        if self.req.scope.agent_id is None:
+            return await super().sums(metrics, **kwargs)
+        found = await super().sums(tuple(rm.SERVED + m for m in metrics), **kwargs)
+        return [(m.removeprefix(rm.SERVED), period, agent, key, n, total)
+                for m, period, agent, key, n, total in found]
+
+
 async def chats(svc: Services, req: Request) -> dict[str, Any]:
-    r = _Reader(svc, req)
+    r = _ChatReader(svc, req)
     metrics = (*CHAT_COUNTS, *TIMINGS, *(t + "_hist" for t in TIMINGS), "rating")
     rows = await r.sums(metrics)
     counts = _counts(rows)

@@ -5,6 +5,7 @@ keyword and agent; the CSV/XLSX a team sends to bill its client; and the schedul
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -47,20 +48,27 @@ def clean_grain(value: str | None) -> str:
     return v.clean_choice(value or "day", "grain", GRAINS)
 
 
-async def _leads_in(db: Database, company: Company, period: Period) -> list[Lead]:
+async def _leads_in(db: Database, company: Company, period: Period,
+                   served: int | None = None) -> list[Lead]:
     tz = zone(company.settings.timezone)
     _, found = await db.read(lambda: store.list_leads(
         company.id, start=utc_start(period.start, tz), end=utc_start(period.end, tz),
-        limit=LEADS_MAX))
+        served_by=served, limit=LEADS_MAX))
     return found
 
 
 async def company_report(svc: Services, company: Company, start: str | None, end: str | None,
-                         grain: str | None) -> tuple[Report, list[Lead]]:
+                         grain: str | None, served: int | None = None
+                         ) -> tuple[Report, list[Lead]]:
+    """`served`: an agent's report, of the leads of chats they served, and of the agents
+    only their own row."""
     period, _, _ = period_of(company, start, end, svc.now())
-    found = await _leads_in(svc.db, company, period)
-    return build_report(company.id, found, period, company.settings.timezone,
-                        clean_grain(grain)), found
+    grain = clean_grain(grain)
+    found = await _leads_in(svc.db, company, period, served)
+    report = build_report(company.id, found, period, company.settings.timezone, grain)
+    if served is not None:
+        report = replace(report, by_agent=[row for row in report.by_agent if row[0] == served])
+    return report, found
 
 
 async def _names(db: Database) -> tuple[dict[int, str], dict[int, str]]:

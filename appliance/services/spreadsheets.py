@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
@@ -73,6 +75,15 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def _xlsx_number(value: Any) -> Any:
+    """A float as its shortest decimal (0.81, not XlsxWriter's 16-digit 0.8100000000000001,
+    which reads back as another number), when those digits are the same number."""
+    if type(value) is not float or not math.isfinite(value):
+        return value
+    shortest = Decimal(repr(value))
+    return shortest if float(f"{shortest:.16G}") == value else value
+
+
 def write_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
     """A workbook of (sheet name, header, rows); strings are never turned into formulas or
     links."""
@@ -84,6 +95,6 @@ def write_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]
         sheet = book.add_worksheet(name[:31])
         sheet.write_row(0, 0, list(header), bold)
         for number, row in enumerate(rows, start=1):
-            sheet.write_row(number, 0, [safe_cell(cell) for cell in row])
+            sheet.write_row(number, 0, [_xlsx_number(safe_cell(cell)) for cell in row])
     book.close()
     return buffer.getvalue()

@@ -9,7 +9,7 @@ import peewee as pw
 
 from appliance.domain.errors import NotFound
 from appliance.domain.leads import Lead
-from appliance.storage.tables import LeadRow, ReportRunRow
+from appliance.storage.tables import ConversationRow, LeadRow, MessageRow, ReportRunRow
 
 CONTACT_FIELDS = ("name", "phone", "email", "wechat", "qq", "need", "category", "intent",
                   "follow_up_date")
@@ -28,6 +28,10 @@ def _lead(row: LeadRow) -> Lead:
                 landing_page=row.landing_page, effective=bool(row.effective),
                 duplicate_of=row.duplicate_of, created_at=row.created_at,
                 updated_at=row.updated_at)
+
+
+def served_lead(lead_id: int, agent_id: int) -> bool:
+    return LeadRow.select().where((LeadRow.id == lead_id) & _served_by(agent_id)).exists()
 
 
 def get_lead(lead_id: int) -> Lead:
@@ -106,12 +110,29 @@ def save_lead(existing: Lead | None, fields: dict[str, Any], now: datetime,
     return get_lead(lead_id)
 
 
+def _served_by(agent_id: int) -> pw.Expression:
+    """Leads of chats this agent served (given to them, replied to by them, or held by them
+    now, as the agents report counts them) or captured themselves."""
+    chats = (MessageRow.select(MessageRow.conversation_id).where(
+        ((MessageRow.sender_type == "agent") & (MessageRow.sender_id == agent_id)
+         & (MessageRow.kind != "note"))
+        | ((MessageRow.sender_type == "system") & (MessageRow.sender_id == agent_id)
+           & (MessageRow.kind == "system")
+           & MessageRow.body.in_(("agent_joined", "transferred"))))
+        | ConversationRow.select(ConversationRow.id).where(
+            ConversationRow.assignee_id == agent_id))
+    return (LeadRow.agent_id == agent_id) | LeadRow.conversation_id.in_(chats)
+
+
 def list_leads(company_id: int, *, start: datetime | None, end: datetime | None,
                site_id: int | None = None, effective: bool | None = None,
-               customer_id: int | None = None, limit: int = 10_000,
-               offset: int = 0) -> tuple[int, list[Lead]]:
-    """The company's leads created in [start, end), newest first, and how many there are."""
+               customer_id: int | None = None, served_by: int | None = None,
+               limit: int = 10_000, offset: int = 0) -> tuple[int, list[Lead]]:
+    """The company's leads created in [start, end), newest first, and how many there are
+    (`served_by`: only those of chats that agent served)."""
     query = LeadRow.select().where(LeadRow.company == company_id)
+    if served_by is not None:
+        query = query.where(_served_by(served_by))
     if start is not None:
         query = query.where(LeadRow.created_at >= start)
     if end is not None:

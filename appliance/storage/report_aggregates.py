@@ -21,18 +21,24 @@ from appliance.domain import report_metrics as rm
 from appliance.domain.reports import zone
 from appliance.storage.database import bound_database
 from appliance.storage.sites import list_companies
+from appliance.storage.visits import source_at
 
 BATCH = 2000
 FACT_BATCH = 300
 GROWING = ("visit", "page_view", "agent_status")
 ROLLUP = -1  # site, team and agent of the rolled-up rows
 
-CONVERSATION_FINGERPRINT = (
+# RULES names the version of what report_metrics makes of a record: a new version makes every
+# stored fact stale, so the appliance's first catch-up after an upgrade recomputes them all.
+# r2: chats and invitations without a visit are "unknown", not "direct"; r3: the chats of each
+# agent who served them (report_metrics.SERVED).
+RULES = "'r3|' || "
+CONVERSATION_FINGERPRINT = RULES + (  # noqa: S608 (constants only)
     "c.status || '|' || ifnull(c.assignee_id, '') || '|' || ifnull(c.team_id, '') || '|' || "
     "ifnull(c.first_response_at, '') || '|' || c.missed || '|' || ifnull(c.rating, '') || '|' "
     "|| ifnull(c.closed_at, '') || '|' || c.last_seq || '|' || c.site_id || '|' || "
     "ifnull((SELECT l.id || '.' || l.effective FROM lead l WHERE l.conversation_id = c.id), '')")
-INVITATION_FINGERPRINT = (
+INVITATION_FINGERPRINT = RULES + (  # noqa: S608 (constants only)
     "i.status || '|' || ifnull(i.conversation_id, '') || '|' || "
     "ifnull((SELECT l.id || '.' || l.effective FROM lead l "
     "WHERE l.conversation_id = i.conversation_id), '')")
@@ -77,7 +83,7 @@ class _Delta:
             if day not in periods:
                 periods[day] = (rm.day_period(day), rm.month_period(day))
             targets = [(site, team, agent)]
-            if metric not in rm.AGENT_ONLY:
+            if not rm.agent_only(metric):
                 targets += [(site, ROLLUP, ROLLUP), (ROLLUP, ROLLUP, ROLLUP)]
             for period in periods[day]:
                 for s, t, a in targets:
@@ -92,7 +98,7 @@ class _Delta:
                        "day TEXT, metric TEXT, site_id INTEGER, team_id INTEGER, agent_id INTEGER, "
                        "key TEXT, n INTEGER, total REAL, agent_only INTEGER)")
         db.execute_sql("DELETE FROM temp.report_detail")
-        agent_only = rm.AGENT_ONLY
+        agent_only = rm.agent_only
         days: dict[date, str] = {}
         rows = []
         for (company_id, day, metric, site, team, agent, key), (n, total) in self.detail.items():
@@ -100,7 +106,7 @@ class _Delta:
                 if day not in days:
                     days[day] = day.isoformat()
                 rows.append((company_id, days[day], metric, site, team, agent, key, n, total,
-                             metric in agent_only))
+                             agent_only(metric)))
         if rows:
             db.connection().cursor().executemany(
                 "INSERT INTO temp.report_detail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -346,16 +352,6 @@ def _moment(value: Any) -> datetime:
     return datetime.fromisoformat(str(value))
 
 
-def _visit_at(visitor_id: int, moment: datetime) -> tuple[str, str, str]:
-    row = _db().execute_sql(
-        "SELECT source_kind, source_name, keyword, entry_url FROM visit WHERE visitor_id = ? "
-        "AND started_at <= ? ORDER BY started_at DESC LIMIT 1",
-        (visitor_id, str(moment))).fetchone()
-    if row is None:
-        return "direct", "", ""
-    return rm.source_of(row[0], row[1]), row[2], row[3]
-
-
 # Messages any conversation metric looks at (report_metrics.conversation_rows): replies,
 # assignments and transfers, the left message, the bot's. The live path reads only these too:
 # it runs after every message, and a long chat's visitor lines would be re-read each time.
@@ -381,7 +377,7 @@ def _conversation(conversation_id: int) -> tuple[int, str, rm.ConversationRecord
         f"FROM message m WHERE m.conversation_id = ? AND {_RELEVANT_MESSAGES} ORDER BY m.seq",
         (conversation_id,)).fetchall()]
     created = _moment(row[5])
-    source, keyword, page = _visit_at(row[9], created)
+    source, keyword, page = source_at(row[9], created)
     record = rm.ConversationRecord(
         site_id=row[0], team_id=row[2], assignee_id=row[3], status=row[4], created_at=created,
         closed_at=None if row[6] is None else _moment(row[6]), missed=bool(row[7]),
@@ -401,7 +397,7 @@ def _invitation(invitation_id: int) -> tuple[int, str, rm.InvitationRecord] | No
     if row is None:
         return None
     created = _moment(row[4])
-    source, keyword, _ = _visit_at(row[6], created)
+    source, keyword, _ = source_at(row[6], created)
     return row[1], row[8], rm.InvitationRecord(
         site_id=row[0], rule_id=row[2], status=row[3], created_at=created,
         chatted=row[5] is not None, lead_effective=None if row[9] is None else bool(row[9]),

@@ -215,7 +215,7 @@ def _conversation_records(after: int, top: int) -> list[tuple[int, int, str, Any
     found = []
     for row in rows:
         if row[12] is None:
-            source, keyword, page = "direct", "", ""
+            source, keyword, page = rm.NO_VISIT, "", ""
         else:
             source, keyword, page = rm.source_of(row[13], row[14]), row[15], row[16]
         found.append((row[0], row[2], row[10], rm.ConversationRecord(
@@ -241,7 +241,7 @@ def _invitation_records(after: int, top: int) -> list[tuple[int, int, str, Any]]
     found = []
     for row in rows:
         if row[10] is None:
-            source, keyword = "direct", ""
+            source, keyword = rm.NO_VISIT, ""
         else:
             source, keyword = rm.source_of(row[11], row[12]), row[13]
         found.append((row[0], row[2], row[8], rm.InvitationRecord(

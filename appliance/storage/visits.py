@@ -10,12 +10,26 @@ from typing import Any
 import apsw
 import peewee as pw
 
+from appliance.domain import report_metrics as rm
 from appliance.domain.traffic import truncate_ip
 from appliance.domain.visits import PageFrame, PageView, Place, Viewed, Visit, is_new_visit
 from appliance.storage.database import bound_database
 from appliance.storage.tables import PageViewRow, VisitorRow, VisitRow
 
 VISITOR_PAGE_MAX = 1000  # the visitor row's copy of the current page (Visitor.page_url)
+
+
+def source_at(visitor_id: int, moment: datetime) -> tuple[str, str, str]:
+    """(source, keyword, entry page) of the visit the visitor was on at `moment` (the last one
+    started by then): what a chat or invitation at that moment, and its lead, are credited
+    to. No visit recorded: ("unknown", "", "")."""
+    row = bound_database.obj.execute_sql(
+        "SELECT source_kind, source_name, keyword, entry_url FROM visit WHERE visitor_id = ? "
+        "AND started_at <= ? ORDER BY started_at DESC LIMIT 1",
+        (visitor_id, str(moment))).fetchone()
+    if row is None:
+        return rm.NO_VISIT, "", ""
+    return rm.source_of(row[0], row[1]), row[2], row[3]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 // The live visitor list without the DOM: snapshot and deltas in, filtered and sorted rows out.
 
 export const STATES = ['browsing', 'invited', 'bot', 'waiting', 'chatting', 'left'];
-export const SOURCE_KINDS = ['direct', 'search', 'paid', 'portal', 'website'];
+export const SOURCE_KINDS = ['direct', 'search', 'paid', 'campaign', 'portal', 'website'];
 /** Columns the list sorts by (api.md LiveVisitor), in display order. */
 export const SORT_KEYS = ['site', 'page', 'source', 'place', 'device', 'time', 'pages', 'state', 'returning', 'name'];
 const STATE_ORDER = Object.fromEntries(STATES.map((state, index) => [state, index]));

@@ -69,6 +69,7 @@ export default {
   'customer.trail.source.direct': "Direct",
   'customer.trail.source.search': "Search",
   'customer.trail.source.paid': "Paid ad",
+  'customer.trail.source.campaign': "Campaign link",
   'customer.trail.source.portal': "B2B portal",
   'customer.trail.source.website': "Website",
   'customer.invitations': "Invitations",

@@ -69,6 +69,7 @@ export default {
   'customer.trail.source.direct': "直接访问",
   'customer.trail.source.search': "搜索引擎",
   'customer.trail.source.paid': "付费推广",
+  'customer.trail.source.campaign': "活动链接",
   'customer.trail.source.portal': "B2B 平台",
   'customer.trail.source.website': "其他网站",
   'customer.invitations': "邀请记录",

@@ -17,6 +17,7 @@ export default {
   'visitors.col.pages': 'Pages', 'visitors.col.state': 'State', 'visitors.col.returning': 'New/returning',
   'visitors.col.name': 'Customer',
   'visitors.source.direct': 'Direct', 'visitors.source.search': 'Search', 'visitors.source.paid': 'Paid',
+  'visitors.source.campaign': 'Campaign',
   'visitors.source.portal': 'B2B portal', 'visitors.source.website': 'Website',
   'visitors.state.browsing': 'Browsing', 'visitors.state.invited': 'Invited', 'visitors.state.waiting': 'Waiting',
   'visitors.state.bot': 'With the bot', 'visitors.state.chatting': 'Chatting', 'visitors.state.left': 'Left', 'visitors.state.offline': 'Not online',

@@ -17,6 +17,7 @@ export default {
   'visitors.col.pages': '浏览页数', 'visitors.col.state': '状态', 'visitors.col.returning': '新/老访客',
   'visitors.col.name': '客户',
   'visitors.source.direct': '直接访问', 'visitors.source.search': '搜索引擎', 'visitors.source.paid': '推广',
+  'visitors.source.campaign': '活动链接',
   'visitors.source.portal': 'B2B 平台', 'visitors.source.website': '外部网站',
   'visitors.state.browsing': '浏览中', 'visitors.state.invited': '已邀请', 'visitors.state.waiting': '等待接待',
   'visitors.state.bot': '机器人接待中', 'visitors.state.chatting': '对话中', 'visitors.state.left': '已离开', 'visitors.state.offline': '不在线',
