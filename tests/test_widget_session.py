@@ -174,6 +174,7 @@ BAD_SESSIONS = [
     ({"identify": {"attributes": {"plan": "gold\u202e"}}}, "identify.attributes"),
     ({"identify": {"attributes": {"pl\u2066an": "gold"}}}, "identify.attributes"),
     ({"identify": {"attributes": {"note": "a\x00b"}}}, "identify.attributes"),
+    ({"identify": {"attributes": {"note": "a\rb"}}}, "identify.attributes"),
     ({"identify": {"attributes": {"nested": {"a": 1}}}}, "identify.attributes"),
     ({"identify": {"attributes": {f"k{i}": i for i in range(31)}}}, "identify.attributes"),
     ({"identify": {"name": "x" * 81}}, "identify.name"),
@@ -200,6 +201,14 @@ def test_identify_tells_agents_who_the_visitor_is(appliance, owner, site) -> Non
     assert visitor["attributes"] == {"plan": "gold", "orders": 12, "vip": True}
     listed = owner[0].get("/api/conversations?view=waiting").json()["conversations"]
     assert listed[0]["visitor"]["name"] == "张三"
+    # Text real people write is kept as sent: joiners, direction marks, line breaks in values.
+    identify = {"name": "می\u200cخواهم 👨\u200d👩\u200d👧", "phone": "\u200f+972 50 000 0000",
+                "attributes": {"address": "北京市\r\n朝阳区\t1号", "note": "a\nb \u200e"}}
+    r = start(appliance, site, identify=identify)
+    assert r.status_code == 200, r.text
+    visitor = visitor_seen_by_agents(appliance, owner[0], r.json()["visitor_token"])
+    assert (visitor["name"], visitor["phone"]) == (identify["name"], identify["phone"])
+    assert visitor["attributes"] == identify["attributes"]
 
 
 def test_a_user_id_needs_the_sites_signature(appliance, owner, site) -> None:

@@ -91,8 +91,8 @@ def _clean_identity(site: Site, data: Any) -> dict[str, Any]:
                           field="identify.attributes")
         for key, val in attrs.items():  # shown to agents: no hidden or direction-faking text
             v.check_visible(key, "identify.attributes", multiline=False)
-            if isinstance(val, str):
-                v.check_visible(val, "identify.attributes", multiline=True)
+            if isinstance(val, str):  # CRLF line ends (a website's textarea) are line breaks
+                v.check_visible(val.replace("\r\n", "\n"), "identify.attributes", multiline=True)
         identity["attributes"] = attrs
     if "user_id" in body:
         user_id = v.require_str(body["user_id"], "identify.user_id")[:200]
