@@ -227,12 +227,12 @@ def test_prechat_form_fields(appliance: Appliance, owner) -> None:
     r = client.patch(f"/api/sites/{site_id}", json={"prechat_fields": fields})
     assert r.status_code == 200 and r.json()["site"]["prechat_fields"] == fields
     for bad in ([{"field": "age"}], [{"field": "name"}, {"field": "name"}],
-                [{"field": "name", "required": "yes"}], "name"):
+                [{"field": "name", "required": "yes"}], "name", ["name"], [None]):
         r = client.patch(f"/api/sites/{site_id}", json={"prechat_fields": bad})
         assert r.status_code == 400 and r.json()["error"]["field"] == "prechat_fields", bad
     r = client.patch(f"/api/sites/{site_id}",
                      json={"prechat_fields": [{"field": "name", "extra": 1}]})
-    assert r.status_code == 400 and r.json()["error"]["field"] == "extra"
+    assert r.status_code == 400 and r.json()["error"]["field"] == "prechat_fields.extra"
     session = appliance.client().post("/api/widget/session", json={
         "site_key": setup["site"]["widget_key"]}).json()
     assert session["site"]["prechat_fields"] == fields

@@ -90,3 +90,28 @@ def test_every_page_carries_a_csp_and_refuses_framing(appliance: Appliance) -> N
         "frame-ancestors 'self' https://www.example.com")
     unknown = client.get("/chat/no-such-key")
     assert unknown.headers["content-security-policy"].endswith("frame-ancestors 'self'")
+
+
+def test_oversized_headers_get_their_own_answer(appliance: Appliance) -> None:
+    """The request line and headers together are held to 16 KiB: over it, 431
+    `headers_too_large` whatever makes them long (never blamed on the body)."""
+    client = appliance.client()
+    site_key = "x" * 22
+    session = {"site_key": site_key}
+    oversized = [
+        {"User-Agent": "Mozilla/5.0 " + "x" * 20_000},
+        {"Cookie": "a=" + "b" * 17_000},
+        {f"X-Extra-{i}": "v" * 100 for i in range(200)},
+    ]
+    for headers in oversized:
+        r = client.post("/api/widget/session", json=session, headers=headers)
+        assert r.status_code == 431, r.text
+        assert r.json()["error"]["code"] == "headers_too_large", r.text
+        assert "header" in r.json()["error"]["message"].lower()
+    r = client.get("/api/companies?q=" + "x" * 17_000)
+    assert r.status_code == 431 and r.json()["error"]["code"] == "headers_too_large"
+    # Under the limit the request is served (an unknown key here: 404, not a header error).
+    r = client.post("/api/widget/session", json=session,
+                    headers={"User-Agent": "Mozilla/5.0 " + "x" * 8_000})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert client.get("/healthz").status_code == 200

@@ -24,7 +24,8 @@ CODES = {"Invalid": "invalid", "NotFound": "not_found", "Forbidden": "forbidden"
 # The command line prints its own (English) errors; no form of the console reaches it.
 NOT_FORMS = {"cli.py", "desktop.py", "desktop_qt.py"}
 # Fields only visitors send (the widget words these, embed/); `page.*` and `identify.*` too.
-VISITOR_ONLY = {"site_key", "contact", "contact.email", "contact.phone", "contact.wechat",
+VISITOR_ONLY = {"site_key", "page", "identify", "contact", "contact.email", "contact.phone",
+                "contact.wechat",
                 "rating", "comment", "cursors", "timeout", "category_id", "email",
                 "visitor_token", "presence", "invitation_id", "reply", "message_id"}
 VISITOR_ONLY_PREFIXES = ("page.", "identify.")
@@ -162,8 +163,11 @@ def _find_passers(passers: dict[str, tuple[str, int]]) -> set[tuple[str, str | N
                 for k in call.keywords:
                     if isinstance(k.value, ast.Name) and k.value.id in positional:
                         passers[fn.name] = (k.value.id, positional.index(k.value.id))
-                for a in call.args[1:]:
-                    if isinstance(a, ast.Name) and a.id in positional and callee(call) in passers:
+                # Only the argument in the field's own position passes a field on
+                # (`only_fields(data, allowed, what)` names `what`, not `allowed`).
+                for index, a in enumerate(call.args[1:], start=1):
+                    if (isinstance(a, ast.Name) and a.id in positional
+                            and callee(call) in passers and index == passers[callee(call)][1]):
                         passers[fn.name] = (a.id, positional.index(a.id))
             if fn.name in passers:
                 param = passers[fn.name][0]

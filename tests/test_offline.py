@@ -227,7 +227,7 @@ def test_bad_site_settings_change_nothing(offline, bad) -> None:
     ({"name": "李", "contact": {}, "message": "hi"}, "contact"),
     ({"name": "李", "contact": {"email": "nope"}, "message": "hi"}, "contact.email"),
     ({"name": "李", "contact": {"phone": "call me"}, "message": "hi"}, "contact.phone"),
-    ({"name": "李", "contact": {"fax": "1"}, "message": "hi"}, "fax"),
+    ({"name": "李", "contact": {"fax": "1"}, "message": "hi"}, "contact.fax"),
     ({"name": "", "contact": {"phone": "123"}, "message": "hi"}, "name"),
     ({"name": "李", "contact": {"phone": "123"}, "message": ""}, "body"),
     ({"name": "李", "contact": {"phone": "123"}, "message": "x" * 5001}, "body"),

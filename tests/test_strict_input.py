@@ -201,6 +201,39 @@ def test_every_email_field_refuses_a_list_of_recipients(appliance, owner) -> Non
     assert r.status_code == 400 and r.json()["error"]["field"] == "login"
 
 
+# -- nested objects -----------------------------------------------------------------------------
+
+def test_a_nested_object_of_the_wrong_type_or_with_an_unknown_key_is_named(appliance,
+                                                                           owner) -> None:
+    """Every object inside a body is named by its path when it is not an object, and its
+    unknown keys by theirs (`page`, `page.colour`), so a client knows what to fix."""
+    client, setup = owner
+    site = setup["site"]
+    widget = Widget(appliance, site["widget_key"])
+    rules = f"/api/sites/{site['id']}/invitation-rules"
+    rule = {"name": "r", "message": "m"}
+    calls = [
+        (lambda body: appliance.client().post(
+            "/api/widget/session", headers={"Origin": SITE_ORIGIN},
+            json={"site_key": site["widget_key"], **body}), ("page", "identify")),
+        (lambda body: widget.http.post("/api/widget/leave-message", headers=widget.headers,
+                                       json={"name": "李", "message": "hi", **body}),
+         ("contact",)),
+        (lambda body: client.post(rules, json={**rule, **body}), ("conditions",)),
+        (lambda body: client.patch(f"/api/companies/{setup['company']['id']}",
+                                   json=body), ("settings",)),
+    ]
+    for call, names in calls:
+        for name in names:
+            for wrong in ("x", [], 3, True):
+                r = call({name: wrong})
+                assert r.status_code == 400, (name, wrong, r.text)
+                assert r.json()["error"]["field"] == name, (name, wrong, r.text)
+            r = call({name: {"surprise": 1}})
+            assert r.status_code == 400, (name, r.text)
+            assert r.json()["error"]["field"] == f"{name}.surprise", (name, r.text)
+
+
 # -- tokens of the wrong type ------------------------------------------------------------------
 
 def test_tokens_of_the_wrong_json_type(appliance, owner) -> None:

@@ -64,3 +64,61 @@ def test_the_sites_agents_see_the_visitors_new_page_and_no_one_else(
             await s.close()
 
     asyncio.run(scenario())
+
+
+def _page(url: str, title: str, tab: str = "t-1") -> str:
+    return json.dumps({"type": "page", "tab": tab, "url": url, "title": title, "referrer": "",
+                       "language": "zh-CN", "visible": True, "screen": "desktop"})
+
+
+async def _silent(ws, kind: str, timeout: float = 1.0) -> bool:
+    try:
+        await next_of(ws, kind, timeout=timeout)
+    except TimeoutError:
+        return True
+    return False
+
+
+def test_a_chatting_visitor_moving_over_the_presence_socket_is_followed(
+        appliance: Appliance, owner) -> None:
+    """Single-page sites report history navigation as presence `page` frames: the site's
+    agents get the same `visitor` frame a session on a new page gives them."""
+    owner_client, setup = owner
+    site = setup["site"]
+    other = owner_client.post("/api/sites", json={"name": "分店", "url": "https://b.example.com"})
+    _li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
+    _wang, wang_client = add_agent(appliance, owner_client, "xiaowang", other.json()["site"]["id"])
+
+    async def scenario() -> None:
+        mine = await agent_socket(appliance, li_client)
+        elsewhere = await agent_socket(appliance, wang_client)
+        owners = await agent_socket(appliance, owner_client, workbench=False)
+        widget = await asyncio.to_thread(Widget, appliance, site["widget_key"])
+        browsing = await asyncio.to_thread(Widget, appliance, site["widget_key"])
+        ws = await widget.connect()
+        await ws.send(json.dumps({"type": "send", "client_id": cid(), "body": "看看价格"}))
+        conv = (await next_of(ws, "ack"))["conversation_id"]
+        for step, (url, title) in enumerate([(f"{SITE_ORIGIN}/next", "NEXT 下一页"),
+                                             (f"{SITE_ORIGIN}/third?x=1", "第三页")]):
+            await ws.send(_page(url, title))
+            for console in (mine, owners):
+                visitor = (await next_of(console, "visitor"))["visitor"]
+                assert visitor["id"] == widget.session["visitor"]["id"], step
+                assert (visitor["page_url"], visitor["page_title"]) == (url, title)
+                assert visitor["online"] is True
+        # The same page again (a reconnect), a refused page, and a visitor without a
+        # conversation: no news.
+        await ws.send(_page(f"{SITE_ORIGIN}/third?x=1", "第三页"))
+        await ws.send(_page("https://evil.example/login", "第四页"))
+        assert (await next_of(ws, "error"))["error"]["field"] == "page.url"
+        other_ws = await browsing.connect()
+        await other_ws.send(_page(f"{SITE_ORIGIN}/browsing", "只是看看"))
+        assert await _silent(mine, "visitor") and await _silent(owners, "visitor", 0.2)
+        assert await _silent(elsewhere, "visitor", 0.2)
+        # The frame says what a fresh read says.
+        detail = await asyncio.to_thread(li_client.get, f"/api/conversations/{conv}")
+        assert detail.json()["visitor"]["page_url"] == f"{SITE_ORIGIN}/third?x=1"
+        for s in (ws, other_ws, mine, elsewhere, owners):
+            await s.close()
+
+    asyncio.run(scenario())

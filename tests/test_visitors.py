@@ -132,16 +132,18 @@ def test_forged_oversized_and_hostile_page_frames(appliance: Appliance, owner) -
     asyncio.run(scenario())
     import websockets
 
-    async def foreign_key() -> int:
+    async def foreign_key(origin: str | None) -> int:
         ws = await websockets.connect(appliance.url.replace("http", "ws") + "/api/widget/ws",
-                                      origin=SITE_ORIGIN)
+                                      origin=origin)
         await ws.send(json.dumps({"type": "auth", "site_key": other["widget_key"],
                                   "visitor_token": widget.token}))
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 3)
         return closed.value.rcvd.code
 
-    assert asyncio.run(foreign_key()) == 4001
+    # Whatever the origin (the key's own site's included): start a new session, not "stop".
+    for origin in (SITE_ORIGIN, "https://other.example.org", None):
+        assert asyncio.run(foreign_key(origin)) == 4001, origin
     live = wait_until(lambda: live_of(owner_client, visitor_id))
     assert len(live["page"]["url"]) == 2000 and len(live["page"]["title"]) == 300
     assert live["page"]["title"].startswith(script)  # stored and shown as text, unchanged
@@ -149,6 +151,75 @@ def test_forged_oversized_and_hostile_page_frames(appliance: Appliance, owner) -
     (visit,) = details["visits"]
     assert len(visit["pages"]) == 1 and len(visit["referrer"]) == 2000
     assert visit["source"]["kind"] == "website" and visit["source"]["name"] == "evil.example"
+
+
+# Titles as written, and as they are recorded: joiners (emoji, Persian) and direction marks are
+# text; controls, line separators and bidirectional overrides, embeddings and isolates are not.
+TITLES = [
+    ("家庭 👨\u200d👩\u200d👧 套餐", "家庭 👨\u200d👩\u200d👧 套餐"),
+    ("می\u200cخواهم \u200fשלום\u200e", "می\u200cخواهم \u200fשלום\u200e"),
+    ("🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f 价格\u3000表\u00ad",
+     "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f 价格\u3000表\u00ad"),
+    ("a\u202ab\u202bc\u202cd\u202de\u202ef\u2066g\u2067h\u2068i\u2069j",
+     "abcdefghij"),
+    ("x\x00y\x1bz\x7f\x85w\u2028v\u2029u\r\nt", "xyzwvut"),
+]
+
+
+def test_titles_keep_the_characters_real_text_needs(appliance: Appliance, owner) -> None:
+    """One rule for what a browser reports, over page frames and the session alike."""
+    owner_client, setup = owner
+    site = setup["site"]
+    for sent, kept in TITLES:
+        widget = Widget(appliance, site["widget_key"])
+        visitor_id = widget.session["visitor"]["id"]
+
+        async def frame(sent: str = sent, widget: Widget = widget) -> None:
+            ws = await widget.connect()
+            await ws.send(page(f"{SITE_ORIGIN}/frame", title=sent))
+            await ws.send(json.dumps({"type": "ping"}))
+            await next_of(ws, "pong")
+            await ws.close()
+
+        asyncio.run(frame())
+        live = wait_until(lambda vid=visitor_id: live_of(owner_client, vid))
+        assert live["page"]["title"] == kept, repr(sent)
+        (visit,) = owner_client.get(f"/api/visitors/{visitor_id}").json()["visits"]
+        assert visit["pages"][0]["title"] == kept, repr(sent)
+    for sent, kept in TITLES:
+        r = appliance.client().post(
+            "/api/widget/session", headers={"Origin": SITE_ORIGIN},
+            json={"site_key": site["widget_key"], "page": {"url": f"{SITE_ORIGIN}/s",
+                                                           "title": sent}})
+        sent_ok = appliance.client().post(
+            "/api/widget/send", json={"client_id": cid(), "body": "hi"},
+            headers={"Authorization": f"Bearer {r.json()['visitor_token']}",
+                     "Origin": SITE_ORIGIN})
+        conv = sent_ok.json()["conversation_id"]
+        seen = owner_client.get(f"/api/conversations/{conv}").json()["visitor"]
+        assert seen["page_title"] == kept, repr(sent)
+
+
+def test_page_frames_drop_user_names_and_passwords(appliance: Appliance, owner) -> None:
+    owner_client, setup = owner
+    widget = Widget(appliance, setup["site"]["widget_key"])
+    visitor_id = widget.session["visitor"]["id"]
+
+    async def scenario() -> None:
+        ws = await widget.connect()
+        await ws.send(page("https://admin:s3cret@www.example.com/orders?id=1",
+                           referrer="https://bob:hunter2@www.baidu.com/s?wd=x"))
+        await ws.send(page("https://evil.example\\@www.example.com/", tab="t-2"))
+        assert (await next_of(ws, "error"))["error"]["field"] == "page.url"
+        await ws.close()
+
+    asyncio.run(scenario())
+    live = wait_until(lambda: live_of(owner_client, visitor_id))
+    assert live["page"]["url"] == "https://www.example.com/orders?id=1"
+    (visit,) = owner_client.get(f"/api/visitors/{visitor_id}").json()["visits"]
+    assert visit["referrer"] == "https://www.baidu.com/s?wd=x"
+    assert [p["url"] for p in visit["pages"]] == ["https://www.example.com/orders?id=1"]
+    assert "s3cret" not in json.dumps(owner_client.get(f"/api/visitors/{visitor_id}").json())
 
 
 def test_agents_see_only_their_sites_visitors(appliance: Appliance, owner) -> None:
@@ -347,7 +418,12 @@ def test_rules_are_checked_and_only_managers_write_them(appliance: Appliance, ow
             ({**good, "conditions": {"time_on_page_seconds": -1}},
              "conditions.time_on_page_seconds"),
             ({**good, "conditions": {"url_contains": "pricing"}}, "conditions.url_contains"),
-            ({**good, "conditions": {"nope": 1}}, "nope"),
+            ({**good, "conditions": {"nope": 1}}, "conditions.nope"),
+            ({**good, "conditions": []}, "conditions"),
+            ({**good, "conditions": "min_pages"}, "conditions"),
+            ({**good, "conditions": None}, "conditions"),
+            ({**good, "conditions": {"exit_intent": "yes"}}, "conditions.exit_intent"),
+            ({**good, "conditions": {"min_pages": "2"}}, "conditions.min_pages"),
             ({**good, "message": ""}, "message"),
             ({**good, "message": "x" * 501}, "message"),
             ({**good, "per_visit_cap": 0}, "per_visit_cap"),

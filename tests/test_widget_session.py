@@ -96,11 +96,85 @@ def test_page_fields_are_stored_cut_and_cleaned(appliance, owner, site) -> None:
                                                             "联系我们")
 
 
+# Addresses that are not an http(s) page of the site's allowed origins (https://www.example.com),
+# as written and as browsers would read them: never recorded as the visitor's page.
+NOT_THE_SITES_PAGES = [
+    "https://evil.example/login?next=kefu",
+    "javascript:alert(document.cookie)",
+    " javascript:alert(1)",
+    "JavaScript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "ftp://www.example.com/x",
+    "http://www.example.com/",  # another scheme is another origin
+    "https://www.example.com:8443/",
+    "//evil.example/",
+    "/relative/path",
+    "https://www.example.com@evil.example/",
+    "https://www.example.com.evil.example/",
+    "https://evil.example\\@www.example.com/",  # browsers read the backslash as a slash
+    "https://evil.example\\.www.example.com/",
+    "https://www.example.com%2f@evil.example/",
+    "https://[::1/",
+    "",
+]
+
+
+def test_a_session_records_only_pages_of_the_sites_origins(appliance, owner, site) -> None:
+    """The session's page is held to the rule of presence `page` frames; a page that fails it
+    is not recorded (nor its title and referrer), and the session still starts."""
+    for url in NOT_THE_SITES_PAGES:
+        r = start(appliance, site, page={"url": url, "title": "Site pricing",
+                                         "referrer": "https://www.baidu.com/"})
+        assert r.status_code == 200, (url, r.text)
+        assert r.json()["visitor_token"], url
+        visitor = visitor_seen_by_agents(appliance, owner[0], r.json()["visitor_token"])
+        assert (visitor["page_url"], visitor["page_title"], visitor["referrer"]) == (
+            "", "", ""), url
+    # A returning visitor reporting such a page keeps the page they were last seen on.
+    r = start(appliance, site, page={"url": f"{SITE_ORIGIN}/pricing", "title": "价格"})
+    token = r.json()["visitor_token"]
+    for url in NOT_THE_SITES_PAGES:
+        r = start(appliance, site, visitor_token=token, page={"url": url, "title": "x"})
+        assert r.status_code == 200 and r.json()["visitor_token"] == token, url
+    visitor = visitor_seen_by_agents(appliance, owner[0], token)
+    assert (visitor["page_url"], visitor["page_title"]) == (f"{SITE_ORIGIN}/pricing", "价格")
+
+
+def test_user_names_and_passwords_are_taken_out_of_addresses(appliance, owner, site) -> None:
+    r = start(appliance, site, page={
+        "url": "https://admin:s3cret@www.example.com/orders?id=1#top", "title": "订单",
+        "referrer": "https://bob:hunter2@www.baidu.com/s?wd=洗牙"})
+    visitor = visitor_seen_by_agents(appliance, owner[0], r.json()["visitor_token"])
+    assert visitor["page_url"] == "https://www.example.com/orders?id=1#top"
+    assert visitor["referrer"] == "https://www.baidu.com/s?wd=洗牙"
+    r = start(appliance, site, page={"url": "HTTPS://only-user@WWW.EXAMPLE.COM:443/a",
+                                     "referrer": "javascript:alert(1)"})
+    visitor = visitor_seen_by_agents(appliance, owner[0], r.json()["visitor_token"])
+    # Referrers are other sites by nature: kept as text (the console links only http(s)).
+    assert (visitor["page_url"], visitor["referrer"]) == ("https://WWW.EXAMPLE.COM:443/a",
+                                                          "javascript:alert(1)")
+
+
 BAD_SESSIONS = [
     ({"colour": "red"}, "colour"),
-    ({"page": {"url": "https://www.example.com/", "colour": "red"}}, "colour"),
-    ({"identify": {"name": "张三", "age": 30}}, "age"),
+    # A nested object's unknown key and wrong type are named with their path.
+    ({"page": {"url": "https://www.example.com/", "colour": "red"}}, "page.colour"),
+    ({"identify": {"name": "张三", "age": 30}}, "identify.age"),
+    ({"page": "https://www.example.com/"}, "page"),
+    ({"page": ["https://www.example.com/"]}, "page"),
+    ({"identify": "张三"}, "identify"),
+    ({"identify": None, "page": 1}, "page"),
     ({"page": {"title": 42}}, "page.title"),
+    ({"page": {"url": 42}}, "page.url"),
+    ({"page": {"url": "https://www.example.com/", "referrer": ["x"]}}, "page.referrer"),
+    # What a page says the visitor is: hidden or direction-faking characters are refused.
+    ({"identify": {"name": "\u202eevil"}}, "identify.name"),
+    ({"identify": {"name": "a\u2028b"}}, "identify.name"),
+    ({"identify": {"attributes": {"plan": "gold\u202e"}}}, "identify.attributes"),
+    ({"identify": {"attributes": {"pl\u2066an": "gold"}}}, "identify.attributes"),
+    ({"identify": {"attributes": {"note": "a\x00b"}}}, "identify.attributes"),
+    ({"identify": {"attributes": {"note": "a\rb"}}}, "identify.attributes"),
     ({"identify": {"attributes": {"nested": {"a": 1}}}}, "identify.attributes"),
     ({"identify": {"attributes": {f"k{i}": i for i in range(31)}}}, "identify.attributes"),
     ({"identify": {"name": "x" * 81}}, "identify.name"),
@@ -127,6 +201,14 @@ def test_identify_tells_agents_who_the_visitor_is(appliance, owner, site) -> Non
     assert visitor["attributes"] == {"plan": "gold", "orders": 12, "vip": True}
     listed = owner[0].get("/api/conversations?view=waiting").json()["conversations"]
     assert listed[0]["visitor"]["name"] == "张三"
+    # Text real people write is kept as sent: joiners, direction marks, line breaks in values.
+    identify = {"name": "می\u200cخواهم 👨\u200d👩\u200d👧", "phone": "\u200f+972 50 000 0000",
+                "attributes": {"address": "北京市\r\n朝阳区\t1号", "note": "a\nb \u200e"}}
+    r = start(appliance, site, identify=identify)
+    assert r.status_code == 200, r.text
+    visitor = visitor_seen_by_agents(appliance, owner[0], r.json()["visitor_token"])
+    assert (visitor["name"], visitor["phone"]) == (identify["name"], identify["phone"])
+    assert visitor["attributes"] == identify["attributes"]
 
 
 def test_a_user_id_needs_the_sites_signature(appliance, owner, site) -> None:

@@ -10,6 +10,8 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from appliance.domain.validation import one_line
+
 DIRECT, SEARCH, PAID, CAMPAIGN, PORTAL, WEBSITE = (
     "direct", "search", "paid", "campaign", "portal", "website")
 SOURCE_KINDS = (DIRECT, SEARCH, PAID, CAMPAIGN, PORTAL, WEBSITE)
@@ -121,7 +123,8 @@ def _decode(value: bytes, charset: str) -> str:
             text = value.decode("utf-8")
         except UnicodeDecodeError:
             text = value.decode("gb18030", "replace")  # undeclared GBK from older pages
-    return " ".join("".join(ch for ch in text if ch.isprintable()).split())[:KEYWORD_MAX]
+    # The characters of validation.one_line (joiners and direction marks are kept), on one line.
+    return " ".join(one_line(text, len(text)).split())[:KEYWORD_MAX]
 
 
 def _param(pairs: list[tuple[str, bytes]], names: tuple[str, ...]) -> str:

@@ -31,6 +31,8 @@ _EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Bidirectional overrides let a name display as something it is not.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Not text on one line: control characters, surrogates, line and paragraph separators.
+_NOT_ONE_LINE = frozenset(("Cc", "Cs", "Zl", "Zp"))
 
 
 def require_str(value: Any, field: str) -> str:
@@ -39,13 +41,30 @@ def require_str(value: Any, field: str) -> str:
     return value
 
 
-def _check_text(value: str, field: str, *, multiline: bool) -> None:
+def one_line(text: str, limit: int) -> str:
+    """Untrusted one-line text a browser reports (a page's title, address or referrer), cut to
+    `limit` and cleaned, never refused: control characters, line and paragraph separators and
+    the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: they
+    make text display as something it is not) are dropped. Every other format character is
+    kept: real text needs them (ZWJ U+200D joins emoji, ZWNJ U+200C is part of Persian
+    spelling, LRM/RLM U+200E/U+200F order mixed-direction text). The same characters are
+    refused in names (`clean_name`)."""
+    return "".join(ch for ch in text[:limit] if ch not in _BIDI_CONTROLS
+                   and unicodedata.category(ch) not in _NOT_ONE_LINE)
+
+
+def check_visible(value: str, field: str, *, multiline: bool) -> None:
+    """Refuse text with control characters (line breaks and tabs allowed in `multiline` text),
+    line or paragraph separators in one line, or bidirectional embeddings, overrides and
+    isolates; other format characters (ZWJ, ZWNJ, LRM, RLM…) are text."""
     for ch in value:
         if ch in _BIDI_CONTROLS:
             raise Invalid(f"{field} contains invisible control characters", field=field)
         category = unicodedata.category(ch)
         if category in ("Cc", "Cs") and not (multiline and ch in "\n\t"):
             raise Invalid(f"{field} contains control characters", field=field)
+        if category in ("Zl", "Zp") and not multiline:
+            raise Invalid(f"{field} must be one line", field=field)
 
 
 def clean_name(value: Any, field: str = "name", *, max_len: int = NAME_MAX,
@@ -56,7 +75,7 @@ def clean_name(value: Any, field: str = "name", *, max_len: int = NAME_MAX,
         raise Invalid(f"{field} is required", field=field)
     if len(text) > max_len:
         raise Invalid(f"{field} must be at most {max_len} characters", field=field)
-    _check_text(text, field, multiline=False)
+    check_visible(text, field, multiline=False)
     return text
 
 
@@ -65,7 +84,7 @@ def clean_text(value: Any, field: str, *, max_len: int) -> str:
     text = unicodedata.normalize("NFC", require_str(value, field)).strip()
     if len(text) > max_len:
         raise Invalid(f"{field} must be at most {max_len} characters", field=field)
-    _check_text(text, field, multiline=True)
+    check_visible(text, field, multiline=True)
     return text
 
 
@@ -244,11 +263,15 @@ def clean_setup_code(value: Any, field: str = "setup_code") -> str:
 def only_fields(data: Any, allowed: Iterable[str], what: str = "body") -> dict[str, Any]:
     """The request object, refusing unknown keys so that typos are not silently ignored."""
     if not isinstance(data, dict):
-        raise Invalid(f"{what} must be a JSON object")
+        if what == "body":
+            raise Invalid("body must be a JSON object")
+        raise Invalid(f"{what} must be a JSON object", field=what)
     # Every frame a client sends passes here: a frozenset is taken as it is, and the common
     # case (no unknown key) is one comparison of sets.
     allowed_set = allowed if isinstance(allowed, frozenset) else frozenset(allowed)
     if data.keys() <= allowed_set:
         return data
     unknown = sorted(k for k in data if k not in allowed_set)
-    raise Invalid(f"unknown field: {unknown[0]}", field=unknown[0])
+    # A nested object's key is named with its path ("page.colour"), as its other errors are.
+    name = unknown[0] if what == "body" else f"{what}.{unknown[0]}"
+    raise Invalid(f"unknown field: {name}", field=name)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
@@ -99,13 +98,6 @@ class Viewed:
     new_page: bool  # false: the tab reported the page it already showed (a reconnect)
 
 
-def _printable(text: str, limit: int) -> str:
-    """Untrusted text as one line: cut to `limit`, without control or format characters
-    (it is shown as text anyway; this keeps lists tidy)."""
-    return "".join(ch for ch in text[:limit] if ch.isprintable()
-                   and unicodedata.category(ch) != "Cf")
-
-
 def clean_tab(value: Any) -> str:
     if not isinstance(value, str) or _TAB.fullmatch(value) is None:
         raise Invalid("tab must be 1-40 letters, digits, '-' or '_'", field="page.tab")
@@ -117,22 +109,55 @@ def page_origin_allowed(url: str, allowed_origins: tuple[str, ...]) -> bool:
     refused (a forged frame for someone else's site)."""
     try:
         parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        # Browsers read a backslash as a slash in http(s) addresses: in the authority it
+        # would make them see another host than ours ("https://evil.example\\@our.site/").
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or (
+                "\\" in parts.netloc):
             return False
         return v.origin_of(url) in allowed_origins
     except (ValueError, Invalid):
         return False
 
 
+def _without_credentials(url: str) -> str:
+    """The address without a `user:password@` part (never stored, never shown to agents)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def site_page_url(url: str, allowed_origins: tuple[str, ...], limit: int = URL_MAX,
+                  ) -> str | None:
+    """A page address a visitor's browser reports, as it is recorded: one line (see
+    `validation.one_line`), cut to `limit`, without user name or password; None when it is
+    not an http(s) page of the site's allowed origins (agents see recorded pages as links, so
+    no other address is ever recorded as a page)."""
+    url = v.one_line(url.strip(), limit)
+    if not page_origin_allowed(url, allowed_origins):
+        return None
+    return _without_credentials(url)
+
+
+def clean_referrer(referrer: str, limit: int = REFERRER_MAX) -> str:
+    """Where the visitor came from: any site (shown as text, linked only when http(s)), one
+    line, cut to `limit`, without user name or password."""
+    referrer = v.one_line(referrer.strip(), limit)
+    try:
+        return _without_credentials(referrer)
+    except ValueError:  # not an address at all (an invalid IPv6 host…): text as it is
+        return referrer
+
+
 def clean_page_frame(data: dict[str, Any], allowed_origins: tuple[str, ...]) -> PageFrame:
     """The `page` frame: url, title and referrer are cut to their limits (never refused for
     length), the url must be an http(s) page of the site's allowed origins."""
     tab = clean_tab(data.get("tab"))
-    url = data.get("url")
-    if not isinstance(url, str) or not url:
+    raw_url = data.get("url")
+    if not isinstance(raw_url, str) or not raw_url:
         raise Invalid("url must be the page's address", field="page.url")
-    url = _printable(url.strip(), URL_MAX)
-    if not page_origin_allowed(url, allowed_origins):
+    url = site_page_url(raw_url, allowed_origins)
+    if url is None:
         raise Invalid("url is not a page of this site (allowed origins)", field="page.url")
     title, referrer, language = (data.get(k, "") for k in ("title", "referrer", "language"))
     for name, value in (("title", title), ("referrer", referrer), ("language", language)):
@@ -145,8 +170,7 @@ def clean_page_frame(data: dict[str, Any], allowed_origins: tuple[str, ...]) -> 
     if screen not in SCREENS:
         raise Invalid("screen must be phone or desktop", field="page.screen")
     language = language.strip()[:LANGUAGE_MAX]
-    return PageFrame(tab, url, _printable(title.strip(), TITLE_MAX),
-                     _printable(referrer.strip(), REFERRER_MAX),
+    return PageFrame(tab, url, v.one_line(title.strip(), TITLE_MAX), clean_referrer(referrer),
                      language if _LANGUAGE.fullmatch(language) else "", visible, screen)
 
 

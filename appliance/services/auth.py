@@ -71,8 +71,10 @@ async def check_login(svc: Services, data: Any, *, ip: str, user_agent: str) -> 
     """Sign in with login and password; every kind of failure answers the same."""
     body = v.only_fields(data, ("login", "password"))
     login_raw, password = body.get("login"), body.get("password")
-    if not isinstance(login_raw, str) or not isinstance(password, str):
-        raise Invalid("login and password are required")
+    if not isinstance(login_raw, str):
+        raise Invalid("login and password are required", field="login")
+    if not isinstance(password, str):
+        raise Invalid("login and password are required", field="password")
     login = login_raw.strip().lower()[: v.LOGIN_MAX + 1]
     _check_rate(svc, login, ip)
     creds = None

@@ -13,6 +13,7 @@ from appliance.domain.conversations import Conversation, Visitor
 from appliance.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from appliance.domain.events import VisitorChanged
 from appliance.domain.model import Site
+from appliance.domain.visits import clean_referrer, site_page_url
 from appliance.services.blocks import block_of
 from appliance.services.context import Services, on_writer
 from appliance.services.customers import do_capture_visitor
@@ -21,8 +22,8 @@ from appliance.storage import conversations as store
 from appliance.storage import offline as offline_store
 from appliance.storage import sites as site_store
 
-PAGE_FIELDS = {"url": ("page_url", 1000), "title": ("page_title", 300),
-               "referrer": ("referrer", 1000)}
+PAGE_FIELDS = ("url", "title", "referrer")
+PAGE_MAX, TITLE_MAX = 1000, 300  # the visitor row keeps the current page's address cut to 1,000
 USER_AGENT_MAX = 500
 
 
@@ -47,17 +48,23 @@ def check_origin_allowed(site: Site, origin: str | None, own_origin: str) -> Non
     raise Forbidden("This website is not allowed to use this chat (allowed origins)")
 
 
-def _clean_page(data: Any) -> dict[str, str]:
+def _clean_page(site: Site, data: Any) -> dict[str, str]:
+    """The page the session starts on, as the visitor row's columns. A page whose `url` is not
+    an http(s) page of the site's allowed origins is not recorded at all (nor its title and
+    referrer): the session starts as usual, the visitor's page stays what it was."""
     if data is None:
         return {}
     body = v.only_fields(data, PAGE_FIELDS, "page")
-    page: dict[str, str] = {}
-    for key, (column, limit) in PAGE_FIELDS.items():
-        value = body.get(key)
-        if value is None:
-            continue
-        text = v.require_str(value, f"page.{key}")[:limit]
-        page[column] = "".join(ch for ch in text if ch.isprintable())
+    for key in PAGE_FIELDS:
+        if body.get(key) is not None:
+            v.require_str(body[key], f"page.{key}")
+    url = site_page_url(body.get("url") or "", site.allowed_origins, PAGE_MAX)
+    if url is None:
+        return {}
+    page = {"page_url": url, "page_title": v.one_line((body.get("title") or "").strip(),
+                                                      TITLE_MAX)}
+    if body.get("referrer") is not None:
+        page["referrer"] = clean_referrer(body["referrer"], PAGE_MAX)
     return page
 
 
@@ -82,6 +89,10 @@ def _clean_identity(site: Site, data: Any) -> dict[str, Any]:
                 and len(str(val)) <= 500 for k, val in attrs.items()):
             raise Invalid("attributes: at most 30 short text or number values",
                           field="identify.attributes")
+        for key, val in attrs.items():  # shown to agents: no hidden or direction-faking text
+            v.check_visible(key, "identify.attributes", multiline=False)
+            if isinstance(val, str):  # CRLF line ends (a website's textarea) are line breaks
+                v.check_visible(val.replace("\r\n", "\n"), "identify.attributes", multiline=True)
         identity["attributes"] = attrs
     if "user_id" in body:
         user_id = v.require_str(body["user_id"], "identify.user_id")[:200]
@@ -104,7 +115,7 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
     if site is None:
         raise NotFound("Unknown site key", field="site_key")
     check_origin_allowed(site, origin, own_origin)
-    page = _clean_page(body.get("page"))
+    page = _clean_page(site, body.get("page"))
     identity = _clean_identity(site, body.get("identify"))
     token = body.get("visitor_token")
     if token is not None and not isinstance(token, str):
@@ -160,14 +171,17 @@ async def access_visitor(svc: Services, token: Any, origin: str | None,
 
 
 async def open_visitor_socket(svc: Services, token: Any, origin: str | None, own_origin: str,
+                              site_key: str | None = None,
                               ) -> tuple[Visitor, Site, Conversation | None]:
     """A widget socket's `auth`: the visitor, their site and their open conversation, read in
-    one job on a reader thread (one socket per page view on classic sites: this is per page)."""
-    return await _visitor_and_site(svc, token, origin, own_origin, True)
+    one job on a reader thread (one socket per page view on classic sites: this is per page).
+    A token of another site than `site_key`'s is unknown here (start a new session), whatever
+    the origin: it is checked before the origin, which is checked against the token's site."""
+    return await _visitor_and_site(svc, token, origin, own_origin, True, site_key)
 
 
 async def _visitor_and_site(svc: Services, token: Any, origin: str | None, own_origin: str,
-                            with_conversation: bool,
+                            with_conversation: bool, site_key: str | None = None,
                             ) -> tuple[Visitor, Site, Conversation | None]:
     if not isinstance(token, str) or not token or len(token) > 128:
         raise Unauthenticated("A visitor token is required")
@@ -183,5 +197,7 @@ async def _visitor_and_site(svc: Services, token: Any, origin: str | None, own_o
     visitor, site, conversation = await svc.db.read(read)
     if visitor is None or site is None:
         raise Unauthenticated("Unknown visitor token; start a new session")
+    if site_key is not None and site_key != site.widget_key:
+        raise Unauthenticated("visitor token belongs to another site")
     check_origin_allowed(site, origin, own_origin)
     return visitor, site, conversation

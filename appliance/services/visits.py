@@ -16,14 +16,24 @@ from appliance.domain.events import (
     TAB_CLOSED,
     TAB_HIDDEN,
     TAB_VISIBLE,
+    Event,
     PageViewed,
     TabChanged,
+    VisitorChanged,
 )
 from appliance.domain.invitations import Invitation
 from appliance.domain.model import Site, User
 from appliance.domain.permissions import can_access_site
 from appliance.domain.traffic import classify_source
-from appliance.domain.visits import LiveVisitor, PageView, Visit, clean_page_frame, clean_tab
+from appliance.domain.visits import (
+    LiveVisitor,
+    PageFrame,
+    PageView,
+    Viewed,
+    Visit,
+    clean_page_frame,
+    clean_tab,
+)
 from appliance.domain.visits import own_hosts as hosts_of
 from appliance.services.blocks import block_of
 from appliance.services.context import Services, on_writer
@@ -79,15 +89,36 @@ async def check_page(svc: Services, tracked: Tracked, data: dict[str, Any]) -> b
     known = svc.live.get(visitor.id)  # the live list follows their conversation by events
 
     @on_writer
-    def record() -> tuple[Any, Conversation | None, bool]:
+    def record() -> _Recorded:
         viewed = store.record_page(visitor.id, site.id, frame, start, now, gap)
-        if known is not None and known.visit_id == viewed.visit.id:
-            return viewed, None, True
-        return viewed, offline_store.active_conversation_of(visitor.id), False
+        same_visit = known is not None and known.visit_id == viewed.visit.id
+        conversation = None if same_visit and not viewed.new_page else (
+            offline_store.active_conversation_of(visitor.id))
+        # A visitor chatting moved to another page: agents follow them (a `visitor` frame),
+        # as after a session on a new page. A reconnect reporting the same page is no news.
+        followed = conv_store.get_visitor(visitor.id) if (
+            viewed.new_page and conversation is not None) else None
+        return _Recorded(viewed, None if same_visit else conversation, same_visit, followed)
 
-    await svc.commit(record, lambda result: [PageViewed(
-        visitor.id, site.id, visitor.name, frame, result[0], result[1], result[2])])
+    await svc.commit(record, lambda done: _page_events(visitor, site, frame, done))
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    viewed: Viewed
+    conversation: Conversation | None  # read for the live list (a new visit or visitor)
+    conversation_known: bool
+    followed: Visitor | None  # the visitor as agents now see them, when they are chatting
+
+
+def _page_events(visitor: Visitor, site: Site, frame: PageFrame, done: _Recorded,
+                 ) -> list[Event]:
+    events: list[Event] = [PageViewed(visitor.id, site.id, visitor.name, frame, done.viewed,
+                                      done.conversation, done.conversation_known)]
+    if done.followed is not None:
+        events.append(VisitorChanged(done.followed, describe(done.followed.user_agent)))
+    return events
 
 
 async def check_tab(svc: Services, tracked: Tracked, kind: str, data: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
+from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
 from appliance.services import bot_llm, kb
 from appliance.web.http import (
@@ -195,9 +196,7 @@ async def test_llm(request: Request, company_id: int) -> HTTPResponse:
 @bp.post("/sites/<site_id:int>/kb/suggest")
 async def suggest(request: Request, site_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    body = read_json(request)
-    if not isinstance(body, dict) or set(body) - {"text", "limit"}:
-        raise Invalid("send {\"text\": ..., \"limit\"?: 1-10}")
+    body = v.only_fields(read_json(request), ("text", "limit"))
     decision = await kb.suggest(services(request), actor, site_id, body.get("text"),
                                 body.get("limit", 3))
     return _ok({"suggestions": decision_json(decision)["candidates"]})
@@ -206,9 +205,7 @@ async def suggest(request: Request, site_id: int) -> HTTPResponse:
 @bp.post("/sites/<site_id:int>/bot/preview")
 async def preview(request: Request, site_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    body = read_json(request)
-    if not isinstance(body, dict) or set(body) - {"text"}:
-        raise Invalid("send {\"text\": ...}")
+    body = v.only_fields(read_json(request), ("text",))
     decision = await kb.preview(services(request), actor, site_id, body.get("text"))
     return _ok({"decision": decision_json(decision)})
 

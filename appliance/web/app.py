@@ -27,7 +27,7 @@ from appliance.web import (
     pages,
     sockets,
 )
-from appliance.web.errors import handle_exception
+from appliance.web.errors import HEADERS_MAX_BYTES, handle_exception
 from appliance.web.server import App
 from appliance.web.sockets import CLOSE_GOING_AWAY
 from appliance.web.static import load_bundle
@@ -58,7 +58,7 @@ def create_app(runtime: Runtime) -> App:
         "FALLBACK_ERROR_FORMAT": "json",
         # Uploads are the largest bodies; JSON bodies are held to max_body_bytes by read_json.
         "REQUEST_MAX_SIZE": max(config.max_body_bytes, config.upload_max_bytes + 65_536),
-        "REQUEST_MAX_HEADER_SIZE": 16_384,
+        "REQUEST_MAX_HEADER_SIZE": HEADERS_MAX_BYTES,
         "WEBSOCKET_MAX_SIZE": 65_536,
         # Heartbeats are ours (JSON `ping`/`pong` every ws_ping_seconds, a silent peer dropped:
         # web/sockets.py, docs/protocol.md); sanic's own protocol-level pings would be a second

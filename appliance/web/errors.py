@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 
 from sanic import Request
-from sanic.exceptions import SanicException
+from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.response import HTTPResponse, json
 
 from appliance.domain import errors as e
 from appliance.wire.errors import error_body
 
 log = logging.getLogger(__name__)
+HEADERS_MAX_BYTES = 16_384  # the request line and headers together (sanic's largest allowed)
+# Sanic refuses an oversized head with the status of an oversized body (413) and these words
+# (sanic/http/http1.py); it is told apart by them.
+_SANIC_HEADER_LIMIT = "Request header exceeds the size limit"
 
 STATUS: dict[type[e.DomainError], int] = {
     e.Invalid: 400,
@@ -49,6 +53,10 @@ def handle_exception(request: Request, exc: Exception) -> HTTPResponse:
         retry_after = exc.retry_after if isinstance(exc, e.RateLimited) else None
         status = next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 400)
         return error_response(status, exc.code, exc.message, exc.field, retry_after)
+    if isinstance(exc, PayloadTooLarge) and str(exc) == _SANIC_HEADER_LIMIT:
+        return error_response(431, "headers_too_large",
+                              f"Request headers too large (at most {HEADERS_MAX_BYTES} bytes "
+                              "with the request line)")
     if isinstance(exc, SanicException) and 400 <= exc.status_code < 500:
         code = _SANIC_CODES.get(exc.status_code, "bad_request")
         message = {

@@ -141,13 +141,11 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     svc = services(request)
     try:
         visitor, site, current = await open_visitor_socket(
-            svc, auth.get("visitor_token"), request.headers.get("origin"), own_origin(request))
+            svc, auth.get("visitor_token"), request.headers.get("origin"), own_origin(request),
+            auth.get("site_key"))
     except DomainError as exc:
         code = CLOSE_FORBIDDEN if exc.code == "forbidden" else CLOSE_SESSION_ENDED
         await ws.close(code, exc.message[:100])
-        return
-    if auth.get("site_key") not in (None, site.widget_key):
-        await ws.close(CLOSE_SESSION_ENDED, "visitor token belongs to another site")
         return
     conn = _connection(_lean(request), visitor_id=visitor.id)
     conn.push(visitor_hello_frame(visitor, current))

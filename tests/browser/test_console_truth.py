@@ -145,6 +145,51 @@ def test_the_sidebar_follows_the_visitor_from_page_to_page(appliance: Appliance,
     screenshot(agent, "console-visitor-followed")
 
 
+def test_a_single_page_site_is_followed_and_links_go_only_to_the_sites_own_pages(
+        appliance: Appliance, website, new_page) -> None:
+    """History navigation (presence `page` frames) moves the sidebar's current page; a page no
+    longer of the site's allowed origins is shown as text, never as a link."""
+    site = website["site"]
+    (website["folder"] / "app.html").write_text(page_html("单页应用", site["snippet"]), "utf-8")
+    agent = console(new_page, appliance, OWNER, OWNER_PASSWORD)
+    visitor = new_page()
+    visitor.goto(website["origin"] + "/app.html")
+    kefu(visitor, "kefu-launcher").click()
+    kefu(visitor, "kefu-input").fill("单页应用里问一下")
+    kefu(visitor, "kefu-send").click()
+    hook(agent, "conv-tab-mine").click()
+    hook(agent, "conv-item").first.click()
+    current = hook(agent, "visitor-page")
+    current.locator(".info-page-title", has_text="单页应用").wait_for()
+    agent.evaluate("window.__sameConsole = true")
+
+    family = "套餐 👨\u200d👩\u200d👧"  # joined by ZWJ: kept whole
+    visitor.evaluate("title => { history.pushState({}, '', '/app.html#/plans');"
+                     " document.title = title; }", family)
+    current.locator(".info-page-title", has_text=family).wait_for(timeout=5000)
+    assert current.locator("a").get_attribute("href") == website["origin"] + "/app.html#/plans"
+    assert agent.evaluate("window.__sameConsole") is True
+    trail = hook(agent, "visitor-sidebar").locator('[data-test="trail-page"] a')
+    trail.first.wait_for()
+    assert all(href.startswith(website["origin"] + "/")
+               for href in trail.evaluate_all("links => links.map(a => a.href)"))
+
+    # The site moves to another address: its recorded pages are no longer its own, so the
+    # console shows them as text (the same for anything recorded before the server checked).
+    r = website["owner"].patch(f"/api/sites/{site['id']}",
+                               json={"allowed_origins": ["https://www.moved.example"]})
+    assert r.status_code == 200, r.text
+    agent.reload()
+    hook(agent, "console").wait_for()
+    hook(agent, "conv-tab-mine").click()
+    hook(agent, "conv-item").first.click()
+    current = hook(agent, "visitor-page")
+    current.get_by_text(website["origin"] + "/app.html#/plans").wait_for()
+    hook(agent, "visitor-sidebar").locator('[data-test="trail-page"]').first.wait_for()
+    assert agent.locator('[data-test="visitor-page"] a, [data-test="trail-page"] a').count() == 0
+    screenshot(agent, "console-visitor-page-not-a-link")
+
+
 def signed_in_without_a_click(new_page, appliance: Appliance, login: str, password: str):
     """A console opened with a session the browser already had (a bookmark, a restart): nobody
     has clicked or typed on this site yet, so the browser keeps it silent."""

@@ -5,7 +5,7 @@ import { alertChannels, blinkTitle, notificationState, SoundGate, titleText } fr
 import { Drafts } from '../../webui/js/console/drafts.js';
 import { cycle, neighbour, shortcutFor } from '../../webui/js/console/keys.js';
 import {
-  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, previewText, siteVisibleName,
+  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, previewText, sitePageLink, siteVisibleName,
   snippetParts, visitorName,
 } from '../../webui/js/console/present.js';
 import { TypingThrottle } from '../../webui/js/console/typing.js';
@@ -136,6 +136,24 @@ test('only http(s) addresses become links; attachments by id only', () => {
   assert.equal(attachmentUrl({ id: 5, url: 'javascript:x' }), '/api/attachments/5');
   assert.equal(attachmentUrl({ id: '5/../x' }), null);
   assert.equal(attachmentUrl(null), null);
+});
+
+test('a visitor page is a link only to the site\'s own origins, as the browser reads the address', () => {
+  const site = { allowed_origins: ['https://www.example.com', 'http://shop.example.com:8080', 'https://xn--fiqs8s.example'] };
+  for (const good of ['https://www.example.com/a?b=1#c', 'HTTPS://WWW.EXAMPLE.COM:443/x', 'http://shop.example.com:8080/',
+    'https://中国.example/价格']) {
+    assert.ok(sitePageLink(good, site), good);
+  }
+  for (const bad of ['https://evil.example/login?next=kefu', 'https://www.example.com.evil.example/',
+    'https://www.example.com@evil.example/', 'https://evil.example\\@www.example.com/', 'http://www.example.com/',
+    'https://www.example.com:8443/', 'http://shop.example.com/', '//www.example.com/', '/x', 'javascript:alert(1)',
+    'data:text/html,x', '', null, 42]) {
+    assert.equal(sitePageLink(bad, site), null, String(bad));
+  }
+  // Without the site's origins (not loaded, or a site the console does not know): never a link.
+  assert.equal(sitePageLink('https://www.example.com/', null), null);
+  assert.equal(sitePageLink('https://www.example.com/', { allowed_origins: [] }), null);
+  assert.equal(sitePageLink('https://www.example.com/', { allowed_origins: 'https://www.example.com' }), null);
 });
 
 test('search snippets are cut around the match', () => {

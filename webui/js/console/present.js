@@ -1,5 +1,5 @@
 // Text the console shows for conversations, messages and visitors (names, previews, times, sizes).
-import { safeHttpUrl } from '../validation.js';
+import { originOf, safeHttpUrl } from '../validation.js';
 
 const PREVIEW_MAX = 80;
 /** Codes a `system` message carries in its body (protocol.md, "System lines"). */
@@ -88,6 +88,19 @@ export function deviceText(device) {
 /** An address usable as a link (http/https only), or null: page URLs and referrers are untrusted. */
 export function linkable(url) {
   return typeof url === 'string' && url ? safeHttpUrl(url) : null;
+}
+
+/**
+ * A page of the visitor's site as a link, or null: an http(s) address of one of the site's allowed
+ * origins (as the browser reads it) only. The server records no other page, but a visitor reports
+ * it, so the console checks again: a page is never a link to another site (phishing aimed at agents).
+ */
+export function sitePageLink(url, site) {
+  const href = linkable(url);
+  const origins = Array.isArray(site?.allowed_origins) ? site.allowed_origins : [];
+  if (!href) return null;
+  const origin = originOf(href);
+  return origin && origins.some((allowed) => originOf(allowed) === origin) ? href : null;
 }
 
 /** The download/view address of an attachment, built from its id only (never a server-sent URL). */

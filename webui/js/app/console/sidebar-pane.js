@@ -2,7 +2,7 @@
 import { externalLink, h } from '../../dom.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
-import { deviceText, formatDateTime, linkable, previewText, visitorName } from '../../console/present.js';
+import { deviceText, formatDateTime, linkable, previewText, sitePageLink, visitorName } from '../../console/present.js';
 import { attributeLabel, readableUrl } from '../../console/visitor-info.js';
 import { createFollowUps, createLeadCard } from './lead-card.js';
 import { siteCardNode } from './site-card.js';
@@ -13,15 +13,18 @@ function fact(label, value) {
   return [h('dt', {}, label), h('dd', {}, value)];
 }
 
-/** A page title and address (shown decoded, linked as it is): a link only when the address is http(s). */
-function pageLink(url, title, test) {
-  const href = linkable(url);
+/**
+ * A page title and address (shown decoded, linked as it is): a link only when the address is http(s)
+ * and, for the visitor's own page (`site` given), a page of that site's origins.
+ */
+function pageLink(url, title, test, site = undefined) {
+  const href = site === undefined ? linkable(url) : sitePageLink(url, site);
   const shown = readableUrl(url);
   if (!title && !shown) return null;
-  if (!href) return h('span', { class: 'info-url', 'data-test': test }, title || shown);
+  if (!href && !title) return h('span', { class: 'info-url', 'data-test': test }, shown);
   return h('span', { class: 'info-page', 'data-test': test },
     title ? h('span', { class: 'info-page-title' }, title) : null,
-    externalLink(href, shown));
+    href ? externalLink(href, shown) : h('span', { class: 'info-url' }, shown));
 }
 
 function previousList(rt, previous) {
@@ -98,7 +101,7 @@ export function createSidebarPane({ ctx, rt, onBack }) {
         h('section', { class: 'info-section' },
           h('h3', {}, t('console.info.page')),
           h('dl', { class: 'facts' },
-            fact(t('console.info.current'), pageLink(visitor.page_url, visitor.page_title, 'visitor-page')
+            fact(t('console.info.current'), pageLink(visitor.page_url, visitor.page_title, 'visitor-page', site)
               || t('console.info.unknown')),
             fact(t('console.info.referrer'), pageLink(visitor.referrer, '', 'visitor-referrer')),
             fact(t('console.info.device'), device || null),

@@ -3,7 +3,7 @@ import { externalLink, h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
-import { formatDateTime } from '../../console/present.js';
+import { formatDateTime, sitePageLink } from '../../console/present.js';
 import { readableUrl } from '../../console/visitor-info.js';
 import { deviceLine, durationText, placeText } from '../../console/live-visitors.js';
 import { blockVisitor, inviteVisitor } from './visitor-actions.js';
@@ -21,17 +21,17 @@ function sourceText(source) {
   return [kind, source.name, source.campaign].filter(Boolean).join(' · ');
 }
 
-/** One page of the trail: its title (or address), the address, how long they stayed. */
-function trailItem(page, current) {
+/** One page of the trail: its title (or address), the address (a link only to the site's own pages), how long they stayed. */
+function trailItem(page, current, site) {
   const url = readableUrl(page.url);
   return h('li', { class: 'trail-page', 'data-test': 'trail-page' },
     h('span', { class: 'trail-title' }, page.title || url),
-    page.title ? h('span', { class: 'trail-url muted' }, externalLink(page.url, url)) : null,
+    page.title ? h('span', { class: 'trail-url muted' }, externalLink(sitePageLink(page.url, site), url)) : null,
     h('span', { class: 'trail-seconds muted', 'data-test': 'trail-seconds' },
       current ? t('visitors.trail.now') : durationText(page.seconds)));
 }
 
-function visitSection(visit, isLive) {
+function visitSection(visit, isLive, site) {
   const pages = Array.isArray(visit.pages) ? visit.pages : [];
   return h('section', { class: 'visit', 'data-test': 'visit', 'data-number': visit.number },
     h('h4', {}, t('visitors.visit.title', { n: visit.number }),
@@ -45,7 +45,7 @@ function visitSection(visit, isLive) {
       fact(t('visitors.language'), visit.language || null),
       fact(t('visitors.ip'), visit.ip || null)),
     h('ol', { class: 'trail', 'data-test': 'trail' },
-      pages.map((page, index) => trailItem(page, isLive && index === pages.length - 1 && !page.seconds))));
+      pages.map((page, index) => trailItem(page, isLive && index === pages.length - 1 && !page.seconds, site))));
 }
 
 function conversationsList(rt, conversations) {
@@ -155,7 +155,7 @@ export function createVisitorDetails({ ctx, rt, onClose = null, compact = false 
         fact(t('console.info.phone'), visitor.phone || null),
         fact(t('visitors.visits'), String(answer.visit_count ?? (answer.visits || []).length))),
       h('h4', { class: 'vd-heading' }, t('visitors.trail.title')),
-      (answer.visits || []).length ? (answer.visits || []).map((visit, index) => visitSection(visit, index === 0 && Boolean(live) && live.state !== 'left'))
+      (answer.visits || []).length ? (answer.visits || []).map((visit, index) => visitSection(visit, index === 0 && Boolean(live) && live.state !== 'left', site))
         : h('p', { class: 'muted' }, t('visitors.trail.none')),
       h('h4', { class: 'vd-heading' }, t('visitors.conversations')),
       conversationsList(rt, answer.conversations || []),

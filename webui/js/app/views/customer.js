@@ -5,7 +5,7 @@ import { errorBox, field, formValues, input, select, setBusy, showFormError } fr
 import { getLanguage, t } from '../../i18n.js';
 import { isManager } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
-import { formatDateTime, previewText, ratingStars } from '../../console/present.js';
+import { formatDateTime, previewText, ratingStars, sitePageLink } from '../../console/present.js';
 import { customerBody, ownerChoices, phoneText } from '../../customers/model.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
@@ -123,16 +123,16 @@ function conversationsSection(conversations, staff) {
  * The visits of the person: each visitor (browser) they were, where they came from and where they are;
  * then their latest visits across those browsers, each with its pages in order and the time on each.
  */
-function visitsSection(visitors, visits = []) {
+function visitsSection(visitors, visits = [], siteOf = () => null) {
   const browsers = visitors.length ? h('ul', { class: 'list' }, visitors.map((visitor) => h('li', {
     class: 'list-row', 'data-test': 'customer-visitor', 'data-visitor-id': visitor.id },
   h('div', { class: 'list-main' },
-    h('div', {}, visitor.page_title || '', ' ', visitor.page_url ? externalLink(visitor.page_url) : null),
+    h('div', {}, visitor.page_title || '', ' ', visitor.page_url ? externalLink(sitePageLink(visitor.page_url, siteOf(visitor.site_id)), visitor.page_url) : null),
     h('div', { class: 'muted' }, [visitor.referrer && t('customer.visit.from', { referrer: visitor.referrer }),
       t('customer.visit.seen', { first: when(visitor.first_seen_at), last: when(visitor.last_seen_at) })]
       .filter(Boolean).join(' · ')))))) : h('p', { class: 'muted' }, t('customer.visits.none'));
   return section(t('customer.visits'), [browsers, visits.length ? h('ol', { class: 'list', 'data-test': 'customer-trail' },
-    visits.map(visitItem)) : null], { test: 'customer-visits' });
+    visits.map((visit) => visitItem(visit, siteOf(visit.site_id)))) : null], { test: 'customer-visits' });
 }
 
 /** A duration in whole seconds as people read it: 45 秒, 3 分 05 秒 / 45 s, 3 min 05 s. */
@@ -149,7 +149,8 @@ function sourceText(source) {
   return parts.filter(Boolean).join(' ');
 }
 
-function visitItem(visit) {
+/** A visit and its pages (a page is a link only to the visit's own site: `site`). */
+function visitItem(visit, site) {
   const place = visit.place ? [visit.place.country, visit.place.province, visit.place.city].filter(Boolean).join(' ') : '';
   const device = visit.device ? [visit.device.device, visit.device.os, visit.device.browser].filter(Boolean).join(' · ') : '';
   return h('li', { class: 'list-row', 'data-test': 'customer-visit', 'data-visit-id': visit.id },
@@ -158,7 +159,7 @@ function visitItem(visit) {
         ' · ', sourceText(visit.source)),
       h('div', { class: 'muted' }, [place, device, visit.language].filter(Boolean).join(' · ')),
       h('ol', { class: 'trail' }, (visit.pages || []).map((pageView) => h('li', { 'data-test': 'customer-trail-page' },
-        pageView.title || pageView.url, ' ', externalLink(pageView.url), ' ',
+        pageView.title || pageView.url, ' ', externalLink(sitePageLink(pageView.url, site), pageView.url), ' ',
         h('span', { class: 'muted' }, seconds(pageView.seconds)))))));
 }
 
@@ -232,9 +233,10 @@ function privacySection(ctx, customer) {
 }
 
 export async function customerView(ctx, { id }) {
-  const [answer, { companies }, agents] = await Promise.all([
+  const [answer, { companies }, agents, sites] = await Promise.all([
     ctx.api.get(`/api/customers/${id}`).catch((error) => ({ error })), ctx.api.get('/api/companies'),
-    ctx.api.get('/api/agents').then((found) => found.agents, () => [])]);
+    ctx.api.get('/api/agents').then((found) => found.agents, () => []),
+    ctx.api.get('/api/sites').then((found) => found.sites, () => [])]);
   const back = { href: hrefFor('customers'), label: t('customers.title') };
   if (answer.error) {
     return page(pageHeader(t('customer.title'), { back }), emptyState(errorMessage(answer.error, t), null, { test: 'customer-missing' }));
@@ -251,7 +253,7 @@ export async function customerView(ctx, { id }) {
     notesSection(ctx, customer, answer.notes),
     section(t('customer.leads'), leadList(answer.leads), { test: 'customer-leads' }),
     conversationsSection(answer.conversations, true),
-    visitsSection(answer.visitors, answer.visits),
+    visitsSection(answer.visitors, answer.visits, (siteId) => sites.find((site) => site.id === siteId) || null),
     invitationsSection(answer.invitations),
     mergeSection(ctx, customer, answer.merges),
     isManager(ctx.me.role) ? privacySection(ctx, customer) : null);
