@@ -452,7 +452,10 @@ def test_synonym_groups_are_added_edited_and_deleted(appliance: Appliance, owner
     dialog = hook(page, "dialog")
     dialog.locator('[data-test="kb-synonym-terms"]').fill("花呗, 分期")
     hook(page, "confirm-ok").click()
-    page.locator('[data-test="kb-synonym-row"] .chip', has_text="分期").wait_for()
+    # "分期付款" holds "分期" too: wait until the edited group is shown, not the old one
+    page.locator('[data-test="kb-synonym-row"] .chip', has_text="huabei").wait_for(
+        state="detached")
+    assert hook(page, "kb-synonym-row").locator(".chip").all_inner_texts() == ["花呗", "分期"]
     [group] = client.get(f"/api/companies/{company}/kb/synonyms").json()["synonyms"]
     assert group["terms"] == ["花呗", "分期"]
     hook(page, "kb-synonym-row").locator('[data-test="kb-synonym-delete"]').click()
