@@ -154,3 +154,36 @@ def test_asking_for_the_model_without_its_packages_stops_the_start_with_a_clear_
     assert done.returncode != 0
     assert "pip install 'kefu[rerank]'" in done.stderr, done.stderr
     assert not (tmp_path / "data" / "kefu.db").exists()  # stopped before touching anything
+
+
+def test_a_question_is_not_held_behind_the_embedding_of_a_large_knowledge_base(tmp_path):
+    """Entries are embedded a few at a time, so a visitor's question (the same engine) is
+    answered while a large knowledge base is still being embedded, not after it."""
+    import threading
+
+    model = kb_model.load("e5-small", tmp_path)
+    many = [entry(i + 1, f"第{i}个问题：{q}", f"{a}（第{i}条）")
+            for i, (q, a) in enumerate(ENTRIES * 40)]
+    done = threading.Event()
+
+    def build() -> None:
+        try:
+            model.vectors(many, 1)
+            done.set()
+        except kb_model.Stopping:
+            pass
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    try:
+        deadline = time.monotonic() + 60
+        while model._e5 is None:  # the engine has started embedding
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        vector = model.query("运费怎么算")
+        assert vector.shape == (kb_model.DIMENSIONS,)
+        assert not done.is_set(), "the question waited for the whole knowledge base"
+    finally:
+        model.stop()  # and the build ends at its next batch
+        builder.join(timeout=120)
+    assert not builder.is_alive() and not done.is_set()

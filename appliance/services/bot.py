@@ -115,6 +115,8 @@ class IndexCache:
         try:
             cached.vectors = await asyncio.to_thread(
                 self.model.vectors, cached.index.entries, company_id)
+        except kb_model.Stopping:
+            pass
         except Exception:
             log.exception("the re-ranking model could not embed company %d's entries; "
                           "the bot answers by words alone", company_id)

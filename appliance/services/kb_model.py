@@ -28,6 +28,8 @@ CHOICES = (OFF, E5_SMALL)
 # How many candidates the model adds to the lexical ones (the best by similarity).
 ADDED = 10
 DIMENSIONS = 384
+# Entries are embedded this many at a time; a visitor's question waits at most for one batch.
+BATCH = 8
 # An entry's vector is made of the start of its text: the question and phrasings first.
 PASSAGE_CHARS = 400
 log = logging.getLogger(__name__)
@@ -35,6 +37,10 @@ log = logging.getLogger(__name__)
 
 class ModelMissing(Exception):
     """`bot_model` asks for a model this installation does not have."""
+
+
+class Stopping(Exception):
+    """The appliance is stopping: an embedding under way was left unfinished."""
 
 
 def passage_text(entry: KbEntry) -> str:
@@ -87,7 +93,8 @@ class E5Model(KbModel):
         self._np = numpy
         self._e5_class = E5
         self._e5: Any = None
-        self._lock = threading.Lock()  # one embedding at a time: the engine is not shared
+        self._lock = threading.Lock()  # one call of the engine at a time
+        self._building = threading.Lock()
         self.folder = folder
         self._known: dict[int, dict[str, Any]] = {}  # owner: text key: vector
         self._stopping = threading.Event()
@@ -134,17 +141,17 @@ class E5Model(KbModel):
         np = self._np
         keys = [_key(passage_text(e)) for e in entries]
         texts = {k: passage_text(e) for k, e in zip(keys, entries, strict=True)}
-        with self._lock:
+        with self._building:  # one knowledge base at a time
             known = self._known.get(owner)
             if known is None:
                 known = self._load(owner)
             missing = [k for k in texts if k not in known]
-            engine = self._engine() if missing else self._e5
-            for start in range(0, len(missing), 32):
+            for start in range(0, len(missing), BATCH):
                 if self._stopping.is_set():
-                    raise ModelMissing("the appliance is stopping")
-                chunk = missing[start:start + 32]
-                rows = engine.passage([texts[k] for k in chunk])
+                    raise Stopping
+                chunk = missing[start:start + BATCH]
+                with self._lock:  # held a batch at a time: visitors' questions go between
+                    rows = self._engine().passage([texts[k] for k in chunk])
                 for k, row in zip(chunk, rows, strict=True):
                     known[k] = row
             current = {k: known[k] for k in texts}
