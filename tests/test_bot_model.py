@@ -187,3 +187,41 @@ def test_a_question_is_not_held_behind_the_embedding_of_a_large_knowledge_base(t
         model.stop()  # and the build ends at its next batch
         builder.join(timeout=120)
     assert not builder.is_alive() and not done.is_set()
+
+
+def test_only_the_newest_knowledge_base_of_a_burst_of_changes_is_embedded(service_env):
+    """An admin saving entry after entry: each change builds a new index, but vectors are
+    made one knowledge base at a time and only for the newest one, so a burst of changes
+    neither queues embeddings of stale versions nor fills the loop's threads with them."""
+    import asyncio
+
+    from appliance.services import bot
+    from appliance.services import kb as kb_service
+    from appliance.storage import kb as kb_store
+    from appliance.storage import sites as site_store
+
+    svc, _ = service_env
+
+    async def run() -> list[Any]:
+        cache = bot.index_cache(svc.db, kb_model.load("e5-small"))
+        now = svc.now()
+        company = await svc.db.write(site_store.create_company, "Burst", now)
+        versions = []
+        first = [kb_service.clean_entry({"question": f"第{i}个问题：{q}", "answer": a},
+                                        creating=True) for i, (q, a) in enumerate(ENTRIES * 10)]
+        batches = [first] + [[kb_service.clean_entry({"question": q, "answer": a},
+                                                     creating=True)] for q, a in ENTRIES]
+        for rows in batches:  # one change, one new index, as fast as they come
+            await kb_service.do_add_entries(svc, company.id, rows)
+            revision = await svc.db.read(kb_store.revision, company.id)
+            versions.append(await cache.get(svc.db, company.id, revision))
+        newest = await cache.ready(svc.db, company.id, versions[-1].revision)
+        assert newest is versions[-1]
+        return versions
+
+    versions = asyncio.run(run())
+    assert len({v.revision for v in versions}) == len(ENTRIES) + 1
+    assert versions[-1].vectors.shape == (len(ENTRIES) * 11, kb_model.DIMENSIONS)
+    # The first change's 80 entries were being embedded while the others came; the
+    # versions queued behind it were overtaken before their turn and never embedded.
+    assert all(v.vectors is None for v in versions[1:-1])

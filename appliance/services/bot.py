@@ -90,6 +90,9 @@ class IndexCache:
         self._cached: dict[int, _Cached] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._embedding: dict[int, asyncio.Task[None]] = {}
+        # One knowledge base embedded at a time, waiting here rather than in a thread of the
+        # loop's executor (which the bot's questions and index builds need too).
+        self._embedding_turn = asyncio.Lock()
         self.model = model or KbModel()
 
     async def get(self, db: Database, company_id: int, revision: int) -> _Cached:
@@ -112,14 +115,17 @@ class IndexCache:
             return cached
 
     async def _embed(self, company_id: int, cached: _Cached) -> None:
-        try:
-            cached.vectors = await asyncio.to_thread(
-                self.model.vectors, cached.index.entries, company_id)
-        except kb_model.Stopping:
-            pass
-        except Exception:
-            log.exception("the re-ranking model could not embed company %d's entries; "
-                          "the bot answers by words alone", company_id)
+        async with self._embedding_turn:
+            if self._cached.get(company_id) is not cached:
+                return  # the knowledge base changed again meanwhile: only the newest counts
+            try:
+                cached.vectors = await asyncio.to_thread(
+                    self.model.vectors, cached.index.entries, company_id)
+            except kb_model.Stopping:
+                pass
+            except Exception:
+                log.exception("the re-ranking model could not embed company %d's entries; "
+                              "the bot answers by words alone", company_id)
 
     async def ready(self, db: Database, company_id: int, revision: int) -> _Cached:
         """`get`, once the entries' vectors are made too (tests, benchmarks, warm-up)."""
