@@ -10,7 +10,8 @@ import peewee as pw
 
 from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.model import Role, Session, User
-from appliance.storage.tables import SessionRow, SiteRow, TeamMemberRow, UserRow, UserSiteRow
+from appliance.storage.routing import leave_unserved_teams
+from appliance.storage.tables import SessionRow, SiteRow, UserRow, UserSiteRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +107,8 @@ def update_user(user_id: int, fields: dict[str, Any], now: datetime) -> User:
         UserRow.update(updated_at=now, **fields).where(UserRow.id == user_id).execute()
     if site_ids is not None:
         _set_sites(user_id, site_ids)
-    if fields.get("role") == Role.CLIENT.value:  # a client account takes no chat: no team either
-        TeamMemberRow.delete().where(TeamMemberRow.user == user_id).execute()
+    if site_ids is not None or "role" in fields:
+        leave_unserved_teams(user_id)
     return get_user(user_id)
 
 

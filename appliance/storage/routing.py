@@ -12,10 +12,12 @@ from appliance.storage.database import bound_database
 from appliance.storage.tables import (
     CategoryRow,
     ConversationRow,
+    InvitationRuleRow,
     SiteRow,
     TeamMemberRow,
     TeamRow,
     UserRow,
+    UserSiteRow,
 )
 
 
@@ -149,30 +151,101 @@ def get_team(team_id: int) -> Team:
     return _team(row)
 
 
+def require_team_serves(team_id: int, site_id: int | None, field: str) -> None:
+    """A site's setting may name a team of that site or a shared one, never another site's
+    (let alone another company's): its members would get the site's chats. An unknown team is
+    `404 not_found` with `field`; `site_id` None (a site not created yet) takes shared ones."""
+    row = TeamRow.get_or_none(TeamRow.id == team_id)
+    if row is None:
+        raise NotFound("No such team", field=field)
+    if row.site_id is not None and row.site_id != site_id:
+        raise Invalid("That team does not serve this site", field=field)
+
+
+def _uses_elsewhere(team_id: int, site_id: int) -> str | None:
+    """What of a site other than `site_id` names the team (its fallback, a category, an
+    invitation rule), or None: a team moved to `site_id` may not take those along."""
+    site = SiteRow.get_or_none((SiteRow.fallback_team_id == team_id) & (SiteRow.id != site_id))
+    if site is not None:
+        return f"site {site.id} falls back to it"
+    category = CategoryRow.get_or_none((CategoryRow.team == team_id)
+                                       & (CategoryRow.site != site_id))
+    if category is not None:
+        return f"category {category.id} of site {category.site_id} routes to it"
+    rule = InvitationRuleRow.get_or_none((InvitationRuleRow.team_id == team_id)
+                                         & (InvitationRuleRow.site != site_id))
+    if rule is not None:
+        return f"invitation rule {rule.id} of site {rule.site_id} names it"
+    return None
+
+
+def _outsiders(site_id: int | None, member_ids: tuple[int, ...]) -> list[int]:
+    """Of active staff `member_ids`, those who do not serve `site_id` (owners and admins
+    serve every site; a shared team, None, takes anyone)."""
+    if site_id is None or not member_ids:
+        return []
+    serving = {r.user_id for r in UserSiteRow.select(UserSiteRow.user).where(
+        (UserSiteRow.site == site_id) & UserSiteRow.user.in_(member_ids))}
+    managers = {u.id for u in UserRow.select(UserRow.id).where(
+        UserRow.id.in_(member_ids) & UserRow.role.in_(_MANAGERS))}
+    return sorted(set(member_ids) - serving - managers)
+
+
+def _check_members(member_ids: tuple[int, ...], site_id: int | None) -> None:
+    # Teams take chats: active staff only, never a client account (their portal serves none),
+    # and of a site's team only who serves that site.
+    found = {u.id: u.role for u in UserRow.select(UserRow.id, UserRow.role).where(
+        UserRow.id.in_(member_ids) & UserRow.active)}
+    missing = sorted(set(member_ids) - set(found))
+    if missing:
+        raise Invalid(f"No such active user: {missing[0]}", field="member_ids")
+    clients = sorted(i for i, role in found.items() if role == Role.CLIENT.value)
+    if clients:
+        raise Invalid(f"A client account cannot join a team: {clients[0]}",
+                      field="member_ids")
+    outside = _outsiders(site_id, member_ids)
+    if outside:
+        raise Invalid(f"User {outside[0]} does not serve the team's site", field="member_ids")
+
+
 def save_team(team_id: int | None, site_id: int | None, name: str,
               member_ids: tuple[int, ...] | None, now: datetime) -> Team:
     if site_id is not None and SiteRow.get_or_none(SiteRow.id == site_id) is None:
         raise Invalid("No such site", field="site_id")
+    current = None if team_id is None else get_team(team_id)
+    if current is not None and site_id is not None and site_id != current.site_id:
+        used = _uses_elsewhere(current.id, site_id)
+        if used is not None:
+            raise Invalid(f"The team cannot move to site {site_id}: {used}", field="site_id")
+        outside = [] if member_ids is not None else _outsiders(site_id, current.member_ids)
+        if outside:
+            raise Invalid(f"The team cannot move to site {site_id}: its member {outside[0]} "
+                          "does not serve it", field="site_id")
+    if member_ids is not None:
+        _check_members(member_ids, site_id)
     if team_id is None:
         team_id = TeamRow.create(site=site_id, name=name, created_at=now).id
     else:
-        get_team(team_id)
         TeamRow.update(site=site_id, name=name).where(TeamRow.id == team_id).execute()
     if member_ids is not None:
-        # Teams take chats: active staff only, never a client account (their portal serves none).
-        found = {u.id: u.role for u in UserRow.select(UserRow.id, UserRow.role).where(
-            UserRow.id.in_(member_ids) & UserRow.active)}
-        missing = sorted(set(member_ids) - set(found))
-        if missing:
-            raise Invalid(f"No such active user: {missing[0]}", field="member_ids")
-        clients = sorted(i for i, role in found.items() if role == Role.CLIENT.value)
-        if clients:
-            raise Invalid(f"A client account cannot join a team: {clients[0]}",
-                          field="member_ids")
         TeamMemberRow.delete().where(TeamMemberRow.team == team_id).execute()
         if member_ids:
             TeamMemberRow.insert_many([{"team": team_id, "user": u} for u in member_ids]).execute()
     return get_team(team_id)
+
+
+def leave_unserved_teams(user_id: int) -> None:
+    """A user leaves the teams they can no longer serve in: every team for a client account,
+    the teams of sites they no longer serve for agents and supervisors."""
+    row = UserRow.get_or_none(UserRow.id == user_id)
+    if row is None or row.role in _MANAGERS:
+        return
+    teams = TeamRow.select(TeamRow.id)
+    if row.role != Role.CLIENT.value:
+        served = UserSiteRow.select(UserSiteRow.site).where(UserSiteRow.user == user_id)
+        teams = teams.where(TeamRow.site.is_null(False) & TeamRow.site.not_in(served))
+    TeamMemberRow.delete().where((TeamMemberRow.user == user_id)
+                                 & TeamMemberRow.team.in_(teams)).execute()
 
 
 def delete_team(team_id: int) -> None:
@@ -202,7 +275,7 @@ def get_category(category_id: int) -> Category:
 def save_category(category_id: int | None, site_id: int, name: str, team_id: int | None,
                   position: int) -> Category:
     if team_id is not None:
-        get_team(team_id)
+        require_team_serves(team_id, site_id, "team_id")
     if category_id is None:
         if SiteRow.get_or_none(SiteRow.id == site_id) is None:
             raise NotFound("No such site")

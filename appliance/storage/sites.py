@@ -12,7 +12,8 @@ from appliance.domain.company_settings import settings_from_json, settings_json
 from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.hours import clean_business_hours, schedule_json
 from appliance.domain.model import Company, CompanySettings, Site
-from appliance.storage.tables import CompanyRow, SiteRow, TeamRow
+from appliance.storage.routing import require_team_serves
+from appliance.storage.tables import CompanyRow, SiteRow
 
 
 def _company(row: CompanyRow) -> Company:
@@ -115,6 +116,7 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
 
 def create_site(fields: dict[str, Any], widget_key: str, now: datetime) -> Site:
     get_company(fields["company_id"])
+    _check_fallback_team(fields.get("fallback_team_id"), None)
     try:
         row = SiteRow.create(widget_key=widget_key, created_at=now, updated_at=now,
                              **_columns(fields))
@@ -127,9 +129,7 @@ def create_site(fields: dict[str, Any], widget_key: str, now: datetime) -> Site:
 
 def update_site(site_id: int, fields: dict[str, Any], now: datetime) -> Site:
     get_site(site_id)
-    team_id = fields.get("fallback_team_id")
-    if team_id is not None and TeamRow.get_or_none(TeamRow.id == team_id) is None:
-        raise Invalid("No such team", field="fallback_team_id")
+    _check_fallback_team(fields.get("fallback_team_id"), site_id)
     if "company_id" in fields:
         get_company(fields["company_id"])
     if fields:
@@ -137,6 +137,17 @@ def update_site(site_id: int, fields: dict[str, Any], now: datetime) -> Site:
     site = get_site(site_id)
     check_identity_requirement(site)
     return site
+
+
+def _check_fallback_team(team_id: int | None, site_id: int | None) -> None:
+    """A team of this site or a shared one (a new site has no team of its own yet); an
+    unknown team is `400 invalid` here, as it always was for this field."""
+    if team_id is None:
+        return
+    try:
+        require_team_serves(team_id, site_id, "fallback_team_id")
+    except NotFound:
+        raise Invalid("No such team", field="fallback_team_id") from None
 
 
 def check_identity_requirement(site: Site) -> None:
