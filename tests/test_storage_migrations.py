@@ -308,7 +308,8 @@ def test_migration_16_lets_a_lead_edit_walk_the_flag_and_phone_indexes(tmp_path:
     before = query(path, flags)
     assert before == [(ids[0], None), (ids[1], None), (ids[2], ids[0]), (ids[3], ids[0])]
 
-    assert migrate(path, tmp_path / "backups", now=NOW).applied == (16,)
+    assert migrate(path, tmp_path / "backups", now=NOW).applied == tuple(
+        m.version for m in MIGRATIONS if m.version >= 16)
     assert query(path, flags) == before
     database = Database(path)
     database.start()
@@ -343,3 +344,86 @@ def test_migration_16_lets_a_lead_edit_walk_the_flag_and_phone_indexes(tmp_path:
     # the edit moved the first lead off the phone: the third is now the first effective one
     assert query(path, flags) == [(ids[0], None), (ids[1], None), (ids[2], None),
                                   (ids[3], ids[2])]
+
+
+def test_migration_17_drops_what_names_something_out_of_scope(tmp_path: Path) -> None:
+    """What an older install may hold: a client account with a site and a team place, a site's
+    team with members who do not serve the site, a site falling back to another company's
+    team, a category and an invitation rule routed to another site's team. After migration
+    17 none of it is left; what is in scope (a member who serves the site, an admin, a shared
+    team, a site's own team) is untouched."""
+    from appliance.domain.model import Role
+    from appliance.storage import accounts
+    from appliance.storage import routing as routing_store
+    from appliance.storage import sites as site_store
+
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW,
+            migrations=tuple(m for m in MIGRATIONS if m.version < 17))
+    database = Database(path)
+    database.start()
+
+    def old_data() -> dict[str, int]:
+        a, b = site_store.create_company("A", NOW), site_store.create_company("B", NOW)
+        ids: dict[str, int] = {}
+        for name, company in (("site_a", a), ("site_a2", a), ("site_b", b)):
+            ids[name] = site_store.create_site({"company_id": company.id, "name": name,
+                                               "url": f"https://{name}.example"},
+                                              f"key-{name}", NOW).id
+        for login, role, sites in (("client", Role.CLIENT, ("site_a",)),
+                                   ("agent_a", Role.AGENT, ("site_a",)),
+                                   ("agent_a2", Role.AGENT, ("site_a2",)),
+                                   ("agent_b", Role.AGENT, ("site_b",)),
+                                   ("admin", Role.ADMIN, ())):
+            ids[login] = accounts.create_user(
+                login=login, display_name=login, role=role, password_hash="x", language="en",
+                site_ids=tuple(ids[s] for s in sites), now=NOW,
+                company_id=a.id if role is Role.CLIENT else None).id
+        for team, site in (("team_a", "site_a"), ("team_a2", "site_a2"), ("team_b", "site_b"),
+                           ("shared", None)):
+            ids[team] = routing_store.save_team(None, None if site is None else ids[site],
+                                                team, None, NOW).id
+        rows = [("team_a", "client"), ("team_a", "agent_a"), ("team_a", "agent_a2"),
+                ("team_a", "agent_b"), ("team_a", "admin"), ("shared", "client"),
+                ("shared", "agent_b"), ("team_b", "agent_b")]
+        db = bound_database.obj
+        for team, user in rows:  # as saved before the server checked members
+            db.execute_sql('INSERT INTO "team_member" ("team_id", "user_id") VALUES (?, ?)',
+                           (ids[team], ids[user]))
+        db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
+                       (ids["team_b"], ids["site_a"]))
+        db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
+                       (ids["shared"], ids["site_a2"]))
+        db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
+                       (ids["team_b"], ids["site_b"]))
+        for site, team in (("site_a", "team_a2"), ("site_a", "team_a"), ("site_a2", None)):
+            db.execute_sql('INSERT INTO "category" ("site_id", "name", "team_id", "position") '
+                           "VALUES (?, 'c', ?, 0)", (ids[site], ids.get(str(team))))
+        for site, team in (("site_a", "team_b"), ("site_a", "shared"), ("site_b", "team_b")):
+            db.execute_sql(
+                'INSERT INTO "invitation_rule" ("site_id", "name", "enabled", "priority", '
+                '"conditions", "message", "team_id", "per_visit_cap", "per_day_cap", '
+                '"on_phones", "created_at", "updated_at") '
+                "VALUES (?, 'r', 1, 0, '{}', 'm', ?, 1, 3, 1, ?, ?)",
+                (ids[site], ids[team], str(NOW), str(NOW)))
+        return ids
+
+    try:
+        ids = asyncio.run(database.write(old_data))
+    finally:
+        database.close()
+    assert migrate(path, tmp_path / "backups", now=NOW).applied == (17,)
+    team = {ids[k]: k for k in ("team_a", "team_a2", "team_b", "shared")}
+    user = {ids[k]: k for k in ("client", "agent_a", "agent_a2", "agent_b", "admin")}
+    members = {(team[t], user[u]) for t, u in query(
+        path, 'SELECT "team_id", "user_id" FROM "team_member"')}
+    assert members == {("team_a", "agent_a"), ("team_a", "admin"), ("shared", "agent_b"),
+                       ("team_b", "agent_b")}
+    assert {user[u] for (u,) in query(path, 'SELECT "user_id" FROM "user_site"')} == {
+        "agent_a", "agent_a2", "agent_b"}  # the client account's site is gone
+    assert query(path, 'SELECT "fallback_team_id" FROM "site" ORDER BY "id"') == [
+        (None,), (ids["shared"],), (ids["team_b"],)]
+    assert query(path, 'SELECT "team_id" FROM "category" ORDER BY "id"') == [
+        (None,), (ids["team_a"],), (None,)]
+    assert query(path, 'SELECT "team_id" FROM "invitation_rule" ORDER BY "id"') == [
+        (None,), (ids["shared"],), (ids["team_b"],)]

@@ -191,6 +191,36 @@ def test_only_staff_join_teams(two_companies: dict[str, Any]) -> None:
     assert owner.get("/api/teams").json()["teams"][0]["member_ids"] == [ids["agent-a"]]
 
 
+def test_a_client_account_left_in_a_site_and_a_team_by_older_data_is_never_offered(
+        two_companies: dict[str, Any]) -> None:
+    """Rows an older install may hold (migration 17 removes them on upgrade; here they are
+    written behind the server's back): a client account with a site and a team place is still
+    not someone who serves the site — not on the team board, not offered as a transfer target,
+    refused as one — because who serves a site is staff only, in the one query routing uses."""
+    world = two_companies
+    ids = staff_and_clients(world)
+    owner, appliance = world["owner"], world["appliance"]
+    site_a = world["site_a"]["id"]
+    team = owner.post("/api/teams", json={"name": "售前", "site_id": site_a,
+                                          "member_ids": [ids["agent-a"]]}).json()["team"]
+    db = appliance.database()
+    try:
+        db.execute("INSERT INTO user_site (user_id, site_id) VALUES (?, ?)",
+                   (ids["client-a"], site_a))
+        db.execute("INSERT INTO team_member (team_id, user_id) VALUES (?, ?)",
+                   (team["id"], ids["client-a"]))
+    finally:
+        db.close()
+    conv = asyncio.run(_chat_of(appliance, world["agent-a"], world["site_a"]["widget_key"]))
+    board = owner.get("/api/agents/status", params={"site_id": site_a})
+    assert board.status_code == 200, board.text
+    assert ids["client-a"] not in {a["id"] for a in board.json()["agents"]}
+    targets = owner.get(f"/api/conversations/{conv}/transfer-targets").json()["agents"]
+    assert ids["client-a"] not in {a["id"] for a in targets}
+    r = owner.post(f"/api/conversations/{conv}/transfer", json={"agent_id": ids["client-a"]})
+    assert (r.status_code, r.json()["error"]["field"]) == (400, "agent_id"), r.text
+
+
 def test_customers_and_follow_ups_go_only_to_who_may_own_them(
         two_companies: dict[str, Any]) -> None:
     """Every user is tried as the `owner_id` of a new customer and of a follow-up, and as a

@@ -133,6 +133,8 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
         target = accounts.get_user(agent_id)
         if not target.active:
             raise Invalid("That user is deactivated", field="agent_id")
+        if target.role.is_client:  # whatever site rows older data left them
+            raise Invalid("A client account takes no chats", field="agent_id")
         if not (target.role.manages_install or conversation.site_id in target.site_ids):
             raise Invalid("That user does not serve this conversation's site", field="agent_id")
         current = store.get_conversation(conversation_id)

@@ -33,13 +33,15 @@ def site_routing(site_id: int) -> SiteRouting:
 _MANAGERS = tuple(role.value for role in Role if role.manages_install)
 # Built once from the constant role list above; values are always bound.
 _SERVING = ('SELECT u.id, u.display_name, u.max_chats, u.status_choice FROM "user" u '  # noqa: S608
-            f"WHERE u.active AND (u.role IN ({', '.join('?' * len(_MANAGERS))}) "
+            f"WHERE u.active AND u.role != '{Role.CLIENT.value}' "
+            f"AND (u.role IN ({', '.join('?' * len(_MANAGERS))}) "
             "OR u.id IN (SELECT user_id FROM user_site WHERE site_id = ?)) ORDER BY u.id")
 
 
 def agents_of_site(site_id: int) -> list[AgentRecord]:
-    """Active users who serve the site (owners and admins serve every site). Plain SQL: it
-    runs for every new chat."""
+    """Active staff who serve the site (owners and admins serve every site); never a client
+    account, whatever rows an older install left for one. Plain SQL: it runs for every new
+    chat."""
     db = bound_database.obj
     found = db.execute_sql("SELECT company.max_chats FROM site JOIN company "
                            "ON company.id = site.company_id WHERE site.id = ?",

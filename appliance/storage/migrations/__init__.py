@@ -34,6 +34,7 @@ from appliance.storage.migrations import (
     m0014_bot_llm_settings,
     m0015_kb_answer_text,
     m0016_lead_flag_indexes,
+    m0017_references_in_scope,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -56,6 +57,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0014_bot_llm_settings.MIGRATION,
     m0015_kb_answer_text.MIGRATION,
     m0016_lead_flag_indexes.MIGRATION,
+    m0017_references_in_scope.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
