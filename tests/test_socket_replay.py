@@ -339,3 +339,77 @@ def test_live_messages_a_client_does_not_read_get_it_4008_before_its_outbox_fill
     seqs, code = asyncio.run(scenario())
     assert code == 4008
     assert seqs == list(range(2, 2 + len(seqs)))  # "agent_joined" is 2: in order, no gap
+
+
+def test_an_erasure_during_a_replay_stops_it_nothing_erased_follows_the_reset(busy) -> None:
+    """A person is erased while their widget is in the middle of a `sync` replay (it read a
+    page before the erasure committed, and is waiting for the reader): once the `reset`
+    (reason `erased`) is sent, no message of that replay follows it — it stops there, without
+    `synced` — and syncing again, as `reset` says, gives only `[erased]`."""
+    appliance, owner, site = busy
+    widget = Widget(appliance, site["widget_key"])
+    r = widget.http.post("/api/widget/session", headers={"Origin": widget.origin}, json={
+        "site_key": site["widget_key"], "visitor_token": widget.token,
+        "identify": {"name": "隐私人", "phone": "13855558888"}})
+    assert r.status_code == 200, r.text
+
+    async def scenario() -> tuple[int, int, list[dict], list[dict]]:
+        conv = await _store(widget, 200)
+        customers = owner.get(f"/api/companies/{site['company_id']}/customers").json()
+        customer = customers["customers"][0]["id"]
+        ws, sock = await _slow_socket(appliance, widget)
+        try:
+            await ws.send(json.dumps({"type": "sync", "conversation_id": conv,
+                                      "after_seq": 0}))
+            before = 0
+            while before < 3:  # the replay is under way; then the reader pauses
+                before += json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "message"
+            await asyncio.sleep(0.5)
+            await ws.send(json.dumps({"type": "pong"}))
+            erased = await asyncio.to_thread(owner.post, f"/api/customers/{customer}/erase",
+                                             json={"confirm": True})
+            assert erased.status_code == 200, erased.text
+            while True:  # what was sent before the erasure, up to the reset
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if frame["type"] == "ping":
+                    await ws.send(json.dumps({"type": "pong"}))
+                elif frame["type"] == "reset":
+                    assert frame == {"type": "reset", "conversation_id": conv,
+                                     "reason": "erased"}
+                    break
+                else:
+                    before += 1
+            after_reset = []  # a second of reading: the old replay, had it gone on
+            loop = asyncio.get_running_loop()
+            until = loop.time() + 1
+            while (left := until - loop.time()) > 0:
+                try:
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), left))
+                except TimeoutError:
+                    break
+                if frame["type"] == "ping":
+                    await ws.send(json.dumps({"type": "pong"}))
+                else:
+                    after_reset.append(frame)
+            await ws.send(json.dumps({"type": "sync", "conversation_id": conv,
+                                      "after_seq": 0}))
+            again = []
+            while not again or again[-1]["type"] != "synced":
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if frame["type"] == "ping":
+                    await ws.send(json.dumps({"type": "pong"}))
+                else:
+                    again.append(frame)
+            await ws.close()
+            return conv, before, after_reset, again
+        finally:
+            sock.close()
+
+    conv, before, after_reset, again = asyncio.run(scenario())
+    assert 3 <= before < 200  # the erasure came in the middle of the replay
+    assert after_reset == []
+    messages = [f for f in again if f["type"] == "message"]
+    assert [m["seq"] for m in messages] == list(range(1, 201))
+    assert {m["body"] for m in messages} == {"[erased]"}
+    assert again[-1] == {"type": "synced", "conversation_id": conv, "last_seq": 200,
+                         "read_seq": again[-1]["read_seq"]}

@@ -198,8 +198,9 @@ class Connection:
     def push(self, message: dict[str, Any], wire: bytes | None = None) -> bool:
         """Queue a message (`wire`: its frame, when the caller built it once for many peers);
         False, and the socket is closed, if the peer is too far behind. A `message` frame of a
-        conversation being replayed goes to the replay, which sends it in `seq` order."""
-        if self.holds and message.get("type") == "message":
+        conversation being replayed goes to the replay, which sends it in `seq` order; a
+        `reset` of one is shown to the replay (which stops) and then queued."""
+        if self.holds and message.get("type") in ("message", "reset"):
             hold = self.holds.get(message.get("conversation_id"))  # type: ignore[arg-type]
             if hold is not None and hold(message, wire):
                 return self._closing is None

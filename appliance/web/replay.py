@@ -30,7 +30,8 @@ class _Request:
     `message` frames of its conversation for this socket (`hold`): those it has sent already
     are dropped, later ones kept aside and sent after it, in `seq` order. Once it is done it
     still drops a late live copy of a message it sent (one whose commit the replay read
-    before its event reached this socket)."""
+    before its event reached this socket). A `reset` of its conversation (an erasure rewrote
+    it) stops it where it is: what it read before may be the old text."""
 
     side: Side
     conversation: Conversation
@@ -39,8 +40,12 @@ class _Request:
     held: dict[int, tuple[dict[str, Any], bytes | None]] = field(default_factory=dict)
     overflow: bool = False  # live messages were dropped: the replay reads them back
     done: bool = False
+    reset: bool = False  # a `reset` of the conversation went out while it ran
 
     def hold(self, frame: dict[str, Any], wire: bytes | None) -> bool:
+        if frame.get("type") == "reset":
+            self.reset = True
+            return False  # the reset itself goes out now
         seq = frame.get("seq")
         if not isinstance(seq, int):
             return False
@@ -138,22 +143,30 @@ class Replays:
         """Pages from the store, paced by the client, until a page ends the conversation
         with no live message dropped meanwhile; then what was kept aside, then `synced`.
         Events go out only after their commit, so a live message that arrived before a page
-        was read is in that page: what is kept aside is cleared as each page is read."""
+        was read is in that page: what is kept aside is cleared as each page is read.
+        A `reset` of the conversation (an erasure) stops it, checked after every wait: what it
+        read before may be the old text, and the client, told to drop the conversation, syncs
+        it again; no `synced` answers this request."""
         conn, svc, for_visitor = self._conn, request.side.svc, request.side.for_visitor
         conversation = request.conversation
+        request.reset = False  # one before it began: it reads the conversation as it is now
         while True:
             request.held.clear()
             request.overflow = False
             page = await conv_service.sync_page(svc, conversation, request.position, for_visitor)
             for message in page:
+                if request.reset or conn.closing:
+                    return
                 conn.push_now(message_frame(message, for_visitor))
                 request.position = message.seq
                 await self._room()
-                if conn.closing:
-                    return
+            if request.reset or conn.closing:
+                return
             if len(page) == conv_service.SYNC_PAGE:
                 continue
             last_seq, read_seq = await conv_service.sync_position(svc, conversation, for_visitor)
+            if request.reset:
+                return
             if not request.overflow:
                 break
         for seq in sorted(request.held):
