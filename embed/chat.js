@@ -18,7 +18,8 @@ const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp)$/;
 /**
  * `ctx` from page.js: {root, wrap, base, siteKey, standalone, storage (store.js: safeStorage or
  * relayStorage, with listen(fn(key)) and flushed()), page: {url, title, referrer} (the website's),
- * identify, open, emit(event, data), launcher?(site, hidden)}. Resolves with the controls behind
+ * identify, open, emit(event, data), launcher?(site, hidden), linked?(transport, conversation) (the
+ * link came up, or a message was acknowledged)}. Resolves with the controls behind
  * kefu('open' | 'close' | 'toggle' | 'identify').
  */
 export async function mount(ctx) {
@@ -194,6 +195,7 @@ export async function mount(ctx) {
 
   function linkUp(hello, options) {
     run(delivery.opened(hello, options));
+    ctx.linked?.(transport, delivery.conversation);
     clearTimeout(syncTimer);
     syncTimer = setTimeout(() => run(delivery.syncOverdue()), SYNC_GRACE_MS);
     seen();
@@ -238,7 +240,7 @@ export async function mount(ctx) {
         }
         case 'bot': if (cmd.on || bot) bots().then((b) => b.serving(cmd.on)); break;
         case 'pending': view.pending(cmd.entry); break;
-        case 'ack': view.ack(cmd.client_id, cmd.seq); break;
+        case 'ack': view.ack(cmd.client_id, cmd.seq); ctx.linked?.(transport, delivery.conversation); break;
         case 'failed': view.failed(cmd.client_id, cmd.code); break;
         case 'throttled':
           throttled(cmd.ms);

@@ -1,6 +1,6 @@
 // The chat page (/chat/<site key>): full-window on its own, or the panel in a website's iframe (#embed), linked by postMessage.
 import { mount } from './chat.js';
-import { relayStorage, safeStorage } from './store.js';
+import { relayStorage } from './store.js';
 
 const parts = location.pathname.split('/');
 const siteKey = decodeURIComponent(parts.pop() || parts.pop() || '');
@@ -17,12 +17,7 @@ const warn = () => console.warn('kefu: storage is unavailable; unsent messages a
 if (location.hash === '#embed' && parent !== window) {
   addEventListener('message', embedded);
 } else {
-  const storage = safeStorage(globalThis.localStorage, warn);
-  storage.listen = (fn) => addEventListener('storage', (event) => fn(event.key));
-  mount({
-    root, wrap, base, siteKey, storage, standalone: true, identify: null, emit() {},
-    page: { url: location.href, title: document.title, referrer: document.referrer },
-  });
+  import('./standalone.js').then((m) => m.start({ root, wrap, base, siteKey }, warn));
 }
 
 /**

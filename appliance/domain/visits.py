@@ -127,14 +127,36 @@ def _without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
+@dataclass(frozen=True, slots=True)
+class ChatPage:
+    """The site's standalone chat page on this appliance, when the request comes from our own
+    origin (a browser showing that page): `{origin}[/prefix]/chat/{widget_key}`."""
+
+    origin: str
+    widget_key: str
+
+    def holds(self, url: str) -> bool:
+        """`url` is this page (any query, such as `utm_` tags; the appliance may sit behind a
+        path prefix)."""
+        try:
+            parts = urlsplit(url)
+            if "\\" in parts.netloc or "@" in parts.netloc or v.origin_of(url) != self.origin:
+                return False
+        except (ValueError, Invalid):
+            return False
+        return parts.path.rstrip("/").endswith(f"/chat/{self.widget_key}")
+
+
 def site_page_url(url: str, allowed_origins: tuple[str, ...], limit: int = URL_MAX,
-                  ) -> str | None:
+                  chat_page: ChatPage | None = None) -> str | None:
     """A page address a visitor's browser reports, as it is recorded: one line (see
     `validation.one_line`), cut to `limit`, without user name or password; None when it is
-    not an http(s) page of the site's allowed origins (agents see recorded pages as links, so
-    no other address is ever recorded as a page)."""
+    neither an http(s) page of the site's allowed origins nor (`chat_page`) the site's own
+    standalone chat page (agents see recorded pages as links, so no other address is ever
+    recorded as a page)."""
     url = v.one_line(url.strip(), limit)
-    if not page_origin_allowed(url, allowed_origins):
+    if not page_origin_allowed(url, allowed_origins) and not (
+            chat_page is not None and chat_page.holds(url)):
         return None
     return _without_credentials(url)
 
@@ -149,14 +171,16 @@ def clean_referrer(referrer: str, limit: int = REFERRER_MAX) -> str:
         return referrer
 
 
-def clean_page_frame(data: dict[str, Any], allowed_origins: tuple[str, ...]) -> PageFrame:
+def clean_page_frame(data: dict[str, Any], allowed_origins: tuple[str, ...],
+                     chat_page: ChatPage | None = None) -> PageFrame:
     """The `page` frame: url, title and referrer are cut to their limits (never refused for
-    length), the url must be an http(s) page of the site's allowed origins."""
+    length), the url must be an http(s) page of the site's allowed origins or (`chat_page`)
+    the site's standalone chat page."""
     tab = clean_tab(data.get("tab"))
     raw_url = data.get("url")
     if not isinstance(raw_url, str) or not raw_url:
         raise Invalid("url must be the page's address", field="page.url")
-    url = site_page_url(raw_url, allowed_origins)
+    url = site_page_url(raw_url, allowed_origins, chat_page=chat_page)
     if url is None:
         raise Invalid("url is not a page of this site (allowed origins)", field="page.url")
     title, referrer, language = (data.get(k, "") for k in ("title", "referrer", "language"))

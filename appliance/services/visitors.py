@@ -13,7 +13,7 @@ from appliance.domain.conversations import Conversation, Visitor
 from appliance.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from appliance.domain.events import VisitorChanged
 from appliance.domain.model import Site
-from appliance.domain.visits import clean_referrer, site_page_url
+from appliance.domain.visits import ChatPage, clean_referrer, site_page_url
 from appliance.services.blocks import block_of
 from appliance.services.context import Services, on_writer
 from appliance.services.customers import do_capture_visitor
@@ -48,17 +48,24 @@ def check_origin_allowed(site: Site, origin: str | None, own_origin: str) -> Non
     raise Forbidden("This website is not allowed to use this chat (allowed origins)")
 
 
-def _clean_page(site: Site, data: Any) -> dict[str, str]:
-    """The page the session starts on, as the visitor row's columns. A page whose `url` is not
-    an http(s) page of the site's allowed origins is not recorded at all (nor its title and
-    referrer): the session starts as usual, the visitor's page stays what it was."""
+def chat_page_of(site: Site, origin: str | None, own_origin: str) -> ChatPage | None:
+    """The site's standalone chat page, for a request from a page of our own origin (the
+    only one of ours a visitor talks to us from)."""
+    return ChatPage(own_origin, site.widget_key) if origin == own_origin else None
+
+
+def _clean_page(site: Site, data: Any, chat_page: ChatPage | None) -> dict[str, str]:
+    """The page the session starts on, as the visitor row's columns. A page whose `url` is
+    neither an http(s) page of the site's allowed origins nor (`chat_page`) the site's
+    standalone chat page is not recorded at all (nor its title and referrer): the session
+    starts as usual, the visitor's page stays what it was."""
     if data is None:
         return {}
     body = v.only_fields(data, PAGE_FIELDS, "page")
     for key in PAGE_FIELDS:
         if body.get(key) is not None:
             v.require_str(body[key], f"page.{key}")
-    url = site_page_url(body.get("url") or "", site.allowed_origins, PAGE_MAX)
+    url = site_page_url(body.get("url") or "", site.allowed_origins, PAGE_MAX, chat_page)
     if url is None:
         return {}
     page = {"page_url": url, "page_title": v.one_line((body.get("title") or "").strip(),
@@ -115,7 +122,7 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
     if site is None:
         raise NotFound("Unknown site key", field="site_key")
     check_origin_allowed(site, origin, own_origin)
-    page = _clean_page(site, body.get("page"))
+    page = _clean_page(site, body.get("page"), chat_page_of(site, origin, own_origin))
     identity = _clean_identity(site, body.get("identify"))
     token = body.get("visitor_token")
     if token is not None and not isinstance(token, str):

@@ -26,6 +26,7 @@ from appliance.domain.model import Site, User
 from appliance.domain.permissions import can_access_site
 from appliance.domain.traffic import classify_source
 from appliance.domain.visits import (
+    ChatPage,
     LiveVisitor,
     PageFrame,
     PageView,
@@ -58,6 +59,7 @@ class Tracked:
     site: Site
     address: str
     user_agent: str
+    chat_page: ChatPage | None = None  # on the site's standalone chat page: it is a page too
 
 
 async def tracking_allowed(svc: Services, tracked: Tracked) -> bool:
@@ -75,10 +77,11 @@ async def check_page(svc: Services, tracked: Tracked, data: dict[str, Any]) -> b
     """A tab shows a page: recorded (a visit, a page view) and announced to the live list.
     False when it was accepted but dropped (blocked, or not tracked before a chat)."""
     site, visitor = tracked.site, tracked.visitor
-    frame = clean_page_frame(data, site.allowed_origins)
+    frame = clean_page_frame(data, site.allowed_origins, tracked.chat_page)
     if not await tracking_allowed(svc, tracked):
         return False
-    source = classify_source(frame.url, frame.referrer, hosts_of(site.allowed_origins))
+    ours = site.allowed_origins + ((tracked.chat_page.origin,) if tracked.chat_page else ())
+    source = classify_source(frame.url, frame.referrer, hosts_of(ours))
     device = describe(tracked.user_agent)
     start = VisitStart(source_kind=source.kind, source_name=source.name,
                        keyword=source.keyword, campaign=source.campaign,

@@ -29,7 +29,12 @@ from appliance.services.auth import access_principal, access_session_user
 from appliance.services.board import BoardWatchers
 from appliance.services.context import Services
 from appliance.services.participants import AgentSide, Side, VisitorSide
-from appliance.services.visitors import USER_AGENT_MAX, access_visitor, open_visitor_socket
+from appliance.services.visitors import (
+    USER_AGENT_MAX,
+    access_visitor,
+    chat_page_of,
+    open_visitor_socket,
+)
 from appliance.web import conversation_frames
 from appliance.web.http import SESSION_COOKIE, client_ip, own_origin, services
 from appliance.web.replay import Replays
@@ -164,6 +169,7 @@ def _presence(request: Request, conn: Connection) -> Extra:
     answers to invitations. Refusals are `error` frames naming the request."""
     live = _runtime(request).live
     user_agent = request.headers.get("user-agent", "")[:USER_AGENT_MAX]
+    origin, own = request.headers.get("origin"), own_origin(request)
 
     async def handle(side: VisitorSide, message: dict[str, Any]) -> None:
         kind = str(message["type"])
@@ -175,7 +181,8 @@ def _presence(request: Request, conn: Connection) -> Extra:
                 return
             live.socket_opened(side.visitor.id, conn)
             tracked = visits.Tracked(side.visitor, side.site, side.address,
-                                     user_agent or side.visitor.user_agent)
+                                     user_agent or side.visitor.user_agent,
+                                     chat_page_of(side.site, origin, own))
             if kind != "page":
                 await visits.check_tab(svc, tracked, kind, message)
             elif await visits.check_page(svc, tracked, message):

@@ -136,3 +136,43 @@ def test_two_tabs_share_one_presence_socket_and_both_pages_are_listed(
     assert listed(owner, shops["a"])["state"] == "browsing"
     tabs = owner.get(f"/api/visitors/{live['id']}").json()["visits"][0]["pages"]
     assert [p["title"] for p in tabs] == ["首页", "价格表"]
+
+
+def test_the_standalone_chat_page_is_the_visitors_page_with_where_they_came_from(
+        appliance: Appliance, shops, new_page) -> None:
+    """Opened from a Baidu result (or a QR code, a WeChat menu…), the chat page on its own is
+    the visitor's page: listed live with the search and its keyword, in their trail, and on
+    their card with the referrer. On a site that tracks nobody before a chat, it is recorded
+    as soon as the visitor's first message starts one."""
+    owner, site = shops["owner"], shops["site"]
+    chat = f"{appliance.url}/chat/{site['widget_key']}"
+    page = new_page()
+    page.goto(chat + "?utm_medium=qr", referer=BAIDU)
+    live = wait_for(lambda: listed(owner, chat))
+    assert live["page"]["url"] == chat + "?utm_medium=qr"
+    assert live["source"] == {"kind": "search", "name": "百度", "keyword": "牙齿美白多少钱"}
+    details = owner.get(f"/api/visitors/{live['id']}").json()
+    assert (details["visitor"]["page_url"], details["visitor"]["referrer"]) == (
+        chat + "?utm_medium=qr", BAIDU)
+    assert [p["url"] for p in details["visits"][0]["pages"]] == [chat + "?utm_medium=qr"]
+    page.close()
+
+    r = owner.patch(f"/api/sites/{site['id']}", json={"track_before_chat": False})
+    assert r.status_code == 200, r.text
+    first = live["id"]
+
+    def newcomer() -> dict | None:
+        visitors = owner.get("/api/visitors/live").json()["visitors"]
+        return next((v for v in visitors if v["id"] != first), None)
+
+    console = new_page()
+    open_console(console, appliance.url, "boss@example.com", OWNER_PASSWORD)
+    page = new_page()
+    page.goto(chat, referer="https://mp.weixin.qq.com/s/abc")
+    page.locator('[data-test="kefu-panel"][data-transport="ws"]').wait_for()
+    page.wait_for_timeout(1000)  # its page frame came and went: nobody is tracked yet
+    assert newcomer() is None
+    page.locator('[data-test="kefu-input"]').fill("你好，想问价格")  # no frame: the page itself
+    page.locator('[data-test="kefu-send"]').click()
+    live = wait_for(newcomer)
+    assert live["page"]["url"] == chat and live["source"]["name"] == "mp.weixin.qq.com"
