@@ -37,6 +37,11 @@ def test_team_site_routing_hours_and_categories(appliance: Appliance, owner, new
     portal = client.post("/api/users", json={  # a client account takes no chat: no team
         "login": "kehu", "display_name": "客户方", "role": "client",
         "password": AGENT_PASSWORD_FOR_TESTS, "company_id": setup["company"]["id"]}).json()["user"]
+    other_site = client.post("/api/sites", json={"name": "分店", "url": "https://b.example"})
+    elsewhere = client.post("/api/users", json={  # serves only the other site
+        "login": "zhao", "display_name": "小赵", "role": "agent",
+        "password": AGENT_PASSWORD_FOR_TESTS,
+        "site_ids": [other_site.json()["site"]["id"]]}).json()["user"]
     page = signed_in(new_page, appliance)
 
     t(page, "nav-teams").click()
@@ -44,9 +49,16 @@ def test_team_site_routing_hours_and_categories(appliance: Appliance, owner, new
     team = t(page, "team-row").first
     offered = {int(box.get_attribute("data-user-id")) for box in t(team, "team-member").all()}
     assert agent["id"] in offered and portal["id"] not in offered
+    assert elsewhere["id"] in offered  # a shared team: anyone on staff
     t(team, "team-name").fill("售后")
-    t(team, "team-site").select_option(str(site_id))
     team.locator(f'[data-test="team-member"][data-user-id="{agent["id"]}"]').check()
+    t(team, "team-site").select_option(str(site_id))
+    # A site's team: only who serves the site (the server refuses anyone else); the tick stays.
+    team.locator(f'[data-test="team-member"][data-user-id="{elsewhere["id"]}"]').wait_for(
+        state="detached")
+    offered = {int(box.get_attribute("data-user-id")) for box in t(team, "team-member").all()}
+    assert agent["id"] in offered and elsewhere["id"] not in offered
+    assert team.locator(f'[data-test="team-member"][data-user-id="{agent["id"]}"]').is_checked()
     t(team, "team-save").click()
     page.locator('[data-test="team-row"][data-team-id]').wait_for()
     screenshot(page, "admin-teams")

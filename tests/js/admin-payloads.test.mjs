@@ -34,6 +34,21 @@ test('member choices: active staff and deactivated members, ticked when members,
   assert.deepEqual(teamMemberChoices(users).map((c) => c.id), [2, 1]);
 });
 
+test('member choices of a site\'s team: owners and admins, and who serves that site; a shared team takes anyone', () => {
+  const users = [
+    { id: 1, display_name: 'Amy', active: true, role: 'owner', site_ids: [] },
+    { id: 2, display_name: 'Bob', active: true, role: 'admin', site_ids: [] },
+    { id: 3, display_name: 'Cat', active: true, role: 'agent', site_ids: [7, 8] },
+    { id: 4, display_name: 'Dan', active: true, role: 'supervisor', site_ids: [8] },
+    { id: 5, display_name: 'Eve', active: false, role: 'agent', site_ids: [7] },
+  ];
+  assert.deepEqual(teamMemberChoices(users, null, 7).map((c) => c.id), [1, 2, 3]);
+  assert.deepEqual(teamMemberChoices(users, { site_id: 8, member_ids: [4] }).map((c) => [c.id, c.checked]),
+    [[1, false], [2, false], [3, false], [4, true]]);
+  assert.deepEqual(teamMemberChoices(users, { site_id: 7, member_ids: [5] }).map((c) => c.id), [1, 2, 3, 5]);
+  assert.deepEqual(teamMemberChoices(users, { site_id: null, member_ids: [] }).map((c) => c.id), [1, 2, 3, 4]);
+});
+
 test('a category: name ≤ 40, "" team means none, new ones go last', () => {
   assert.deepEqual(categoryBody({ name: ' 预约 ', team_id: '' }, 3), { name: '预约', team_id: null, position: 3 });
   assert.deepEqual(categoryBody({ name: '退款', team_id: '5' }, 0), { name: '退款', team_id: 5, position: 0 });

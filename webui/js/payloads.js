@@ -140,11 +140,14 @@ export function teamBody(values) {
 /**
  * The users a team's member checkboxes list: every active staff member, plus current members who
  * were deactivated since (shown, so that saving does not drop them unseen). Never a client
- * account: teams take chats and the server refuses one (api.md, POST /api/teams). By name.
+ * account: teams take chats and the server refuses one (api.md, POST /api/teams). A site's team
+ * (`siteId`) takes only who serves that site — owners and admins serve every site — as the
+ * server does; a shared team (`siteId` null) anyone. By name.
  */
-export function teamMemberChoices(users, team = null) {
+export function teamMemberChoices(users, team = null, siteId = team?.site_id ?? null) {
   const members = new Set(team?.member_ids ?? []);
-  return users.filter((user) => user.role !== 'client' && (user.active || members.has(user.id)))
+  const serves = (user) => siteId === null || ['owner', 'admin'].includes(user.role) || (user.site_ids ?? []).includes(siteId);
+  return users.filter((user) => user.role !== 'client' && serves(user) && (user.active || members.has(user.id)))
     .map((user) => ({ id: user.id, name: user.display_name, active: user.active, checked: members.has(user.id) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

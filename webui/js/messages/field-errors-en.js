@@ -36,12 +36,12 @@ export default {
   'error.invalid.offline_mode': 'Choose what the chat window does when nobody can answer.',
   'error.invalid.notify_email': 'Enter an e-mail address such as name@example.com, or leave it empty.',
   'error.invalid.routing_strategy': 'Choose who gets a new chat.',
-  'error.invalid.fallback_team_id': 'Choose an existing team as the fallback, or none.',
+  'error.invalid.fallback_team_id': 'Choose a team of this site, or a shared one, as the fallback, or none.',
   'error.invalid.unanswered_seconds': 'Re-offer after: a whole number of seconds from 10 to 3600.',
 
   'error.invalid.team_id': 'Choose an existing team that serves this site.',
   'error.not_found.team_id': 'That team no longer exists. Reload the page.',
-  'error.invalid.member_ids': 'Members must be active staff (not client accounts).',
+  'error.invalid.member_ids': 'Members must be active staff serving the team’s site (not client accounts).',
   'error.invalid.site_id': 'Choose a site you serve.',
   'error.invalid.position': 'The order is a whole number from 0 to 1000.',
 

@@ -36,12 +36,12 @@ export default {
   'error.invalid.offline_mode': '请选择无人接待时聊天窗口的表现。',
   'error.invalid.notify_email': '请输入电子邮件地址，例如 name@example.com，或留空。',
   'error.invalid.routing_strategy': '请选择新对话分给谁。',
-  'error.invalid.fallback_team_id': '请选择一个已有团队作为后备，或不选。',
+  'error.invalid.fallback_team_id': '请选择本站点的团队或共享团队作为后备，或不选。',
   'error.invalid.unanswered_seconds': '转给他人的等待时间：10 到 3600 秒的整数。',
 
   'error.invalid.team_id': '请选择一个负责该站点的已有团队。',
   'error.not_found.team_id': '该团队已不存在，请刷新页面。',
-  'error.invalid.member_ids': '成员须为在职员工（不能是客户账号）。',
+  'error.invalid.member_ids': '成员须为负责该团队站点的在职员工（不能是客户账号）。',
   'error.invalid.site_id': '请选择您负责的站点。',
   'error.invalid.position': '排序为 0 到 1000 的整数。',
 

@@ -10,7 +10,7 @@ export default {
   'team.site.hint': 'A team for one site, or shared by all sites.',
   'team.allSites': 'All sites',
   'team.members': 'Members',
-  'team.members.hint': 'Members only get chats of the sites they serve.',
+  'team.members.hint': 'A site’s team takes only who serves that site; members only get chats of the sites they serve.',
   'team.members.none': 'There are no active users yet.',
   'team.create': 'Create team',
   'team.saved': 'Team {name} saved.',

@@ -10,7 +10,7 @@ export default {
   'team.site.hint': '只服务一个站点，或所有站点共用。',
   'team.allSites': '所有站点',
   'team.members': '成员',
-  'team.members.hint': '成员只会接到自己负责站点的会话。',
+  'team.members.hint': '站点的技能组只能加入负责该站点的人；成员只会接到自己负责站点的会话。',
   'team.members.none': '还没有启用的用户。',
   'team.create': '创建团队',
   'team.saved': '团队“{name}”已保存。',

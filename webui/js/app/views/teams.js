@@ -8,8 +8,8 @@ import { validateTeam } from '../../validation.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, page, pageHeader } from './common.js';
 
-function memberChecklist(users, team) {
-  const choices = teamMemberChoices(users, team);
+function memberChecklist(users, team, siteId) {
+  const choices = teamMemberChoices(users, team, siteId);
   if (!choices.length) return h('p', { class: 'hint' }, t('team.members.none'));
   return h('ul', { class: 'checklist' }, choices.map((choice) => {
     const id = fieldId(`team-member-${choice.id}`);
@@ -41,9 +41,15 @@ function teamCard(ctx, { team, users, sites, onGone }) {
     h('fieldset', { class: 'form-section' },
       h('legend', {}, t('team.members')),
       h('p', { class: 'hint' }, t('team.members.hint')),
-      memberChecklist(users, team)),
+      memberChecklist(users, team, team?.site_id ?? null)),
     h('div', { class: 'form-actions' }, remove, h('span', { class: 'spacer' }), save));
   const card = h('li', { class: 'card team-card', 'data-test': 'team-row' }, form);
+  // Another site: only who serves it may be a member (the server refuses anyone else); the ticks of those still offered stay.
+  form.elements.site_id.addEventListener('change', () => {
+    const ticked = [...form.querySelectorAll('[name="member_ids"]:checked')].map((box) => Number(box.value));
+    const siteId = form.elements.site_id.value ? Number(form.elements.site_id.value) : null;
+    form.querySelector('fieldset').lastChild.replaceWith(memberChecklist(users, { member_ids: ticked }, siteId));
+  });
   const mark = () => {
     if (team) card.dataset.teamId = String(team.id);
   };
