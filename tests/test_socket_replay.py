@@ -341,11 +341,29 @@ def test_live_messages_a_client_does_not_read_get_it_4008_before_its_outbox_fill
     assert seqs == list(range(2, 2 + len(seqs)))  # "agent_joined" is 2: in order, no gap
 
 
-def test_an_erasure_during_a_replay_stops_it_nothing_erased_follows_the_reset(busy) -> None:
-    """A person is erased while their widget is in the middle of a `sync` replay (it read a
-    page before the erasure committed, and is waiting for the reader): once the `reset`
-    (reason `erased`) is sent, no message of that replay follows it — it stops there, without
-    `synced` — and syncing again, as `reset` says, gives only `[erased]`."""
+async def _slow_console(appliance: Appliance, client: Any) -> tuple[Any, socket.socket]:
+    """A console socket read as `_slow_socket` reads a widget's: a 4 KB receive buffer, one
+    frame held by the client."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", appliance.port))
+    sock.setblocking(False)
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    ws = await websockets.connect(appliance.url.replace("http", "ws") + "/api/agent/ws",
+                                  sock=sock, origin=appliance.url, max_queue=1,
+                                  ping_interval=None, additional_headers={"Cookie": cookie})
+    assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "hello"
+    return ws, sock
+
+
+@pytest.mark.parametrize("side", ["widget", "console"])
+def test_an_erasure_during_a_replay_stops_it_nothing_erased_follows_the_reset(
+        busy, side: str) -> None:
+    """A person is erased while a socket (their widget, or a console of the site) is in the
+    middle of a `sync` replay of their chat (it read a page before the erasure committed, and
+    is waiting for the reader): once the `reset` (reason `erased`) is sent, no message of that
+    replay follows it — it stops there, without `synced` — and syncing again, as `reset`
+    says, gives only `[erased]`."""
     appliance, owner, site = busy
     widget = Widget(appliance, site["widget_key"])
     r = widget.http.post("/api/widget/session", headers={"Origin": widget.origin}, json={
@@ -357,7 +375,8 @@ def test_an_erasure_during_a_replay_stops_it_nothing_erased_follows_the_reset(bu
         conv = await _store(widget, 200)
         customers = owner.get(f"/api/companies/{site['company_id']}/customers").json()
         customer = customers["customers"][0]["id"]
-        ws, sock = await _slow_socket(appliance, widget)
+        ws, sock = await (_slow_socket(appliance, widget) if side == "widget"
+                          else _slow_console(appliance, owner))
         try:
             await ws.send(json.dumps({"type": "sync", "conversation_id": conv,
                                       "after_seq": 0}))
@@ -377,7 +396,7 @@ def test_an_erasure_during_a_replay_stops_it_nothing_erased_follows_the_reset(bu
                     assert frame == {"type": "reset", "conversation_id": conv,
                                      "reason": "erased"}
                     break
-                else:
+                elif frame["type"] == "message":
                     before += 1
             after_reset = []  # a second of reading: the old replay, had it gone on
             loop = asyncio.get_running_loop()
@@ -389,7 +408,7 @@ def test_an_erasure_during_a_replay_stops_it_nothing_erased_follows_the_reset(bu
                     break
                 if frame["type"] == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
-                else:
+                elif frame["type"] in ("message", "synced"):
                     after_reset.append(frame)
             await ws.send(json.dumps({"type": "sync", "conversation_id": conv,
                                       "after_seq": 0}))
@@ -398,7 +417,7 @@ def test_an_erasure_during_a_replay_stops_it_nothing_erased_follows_the_reset(bu
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 if frame["type"] == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
-                else:
+                elif frame["type"] in ("message", "synced"):
                     again.append(frame)
             await ws.close()
             return conv, before, after_reset, again

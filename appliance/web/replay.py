@@ -86,8 +86,10 @@ class Replays:
                                   exc.field, retry_after))
             return
         if conv_service.sync_beyond_end(conversation, after):
-            conn.push(reset_frame(conversation.id,
-                                  "position is beyond the end of the conversation"))
+            # push_now: this answer to the client's own sync does not stop a replay under way
+            # (only an erasure's reset does, through the hold).
+            conn.push_now(reset_frame(conversation.id,
+                                      "position is beyond the end of the conversation"))
             return
         request = _Request(side, conversation, after, after)
         running = self._running
