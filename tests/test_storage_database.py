@@ -146,8 +146,12 @@ def test_write_blocking_from_plain_code(db: Database) -> None:
 def test_connection_pragmas_on_readers_and_writer(db: Database) -> None:
     def pragmas() -> dict[str, object]:
         conn = bound_database.obj
-        return {name: conn.execute_sql(f"PRAGMA {name}").fetchone()[0]
-                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
+        found: dict[str, object] = {
+            name: conn.execute_sql(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
+        # -1 reads the setting without changing it.
+        found["qpsg"] = conn.connection().config(apsw.SQLITE_DBCONFIG_ENABLE_QPSG, -1)
+        return found
 
     async def scenario() -> tuple[dict[str, object], dict[str, object]]:
         return await db.read(pragmas), await db.write(pragmas)
@@ -158,6 +162,8 @@ def test_connection_pragmas_on_readers_and_writer(db: Database) -> None:
         assert found["synchronous"] == 2  # FULL
         assert found["foreign_keys"] == 1
         assert found["busy_timeout"] == 10_000
+        # Statements keep their plan whatever is bound (no re-prepare at each use).
+        assert found["qpsg"] == 1
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
