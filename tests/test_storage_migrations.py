@@ -90,7 +90,7 @@ def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
     database.start()
     try:
         async def create_tables() -> None:
-            await database.write(lambda: bound_database.obj.create_tables(ALL_TABLES))
+            await database.write(create_all_tables)
 
         asyncio.run(create_tables())
     finally:
@@ -277,28 +277,11 @@ def test_migration_16_lets_a_lead_edit_walk_the_flag_and_phone_indexes(tmp_path:
     of `lead` walks the flag index, the (company, phone, created_at) index or the key, never
     the company's leads by date (which, for an old lead, were every lead after it). The leads
     saved before the upgrade keep their flags."""
-    from appliance.storage import leads as lead_store
-    from appliance.storage import sites as site_store
-
     path = tmp_path / "kefu.db"
     migrate(path, tmp_path / "backups", now=NOW,
             migrations=tuple(m for m in MIGRATIONS if m.version < 16))
     database = Database(path)
     database.start()
-
-    def save_leads() -> list[int]:
-        company = site_store.create_company("Acme", NOW)
-        site = site_store.create_site({"company_id": company.id, "name": "s",
-                                       "url": "https://shop.example.com"}, "key-16", NOW)
-        saved = []
-        for n, phone in enumerate(("+8613900001111", "+8613900002222", "+8613900001111",
-                                   "+8613900001111")):
-            saved.append(lead_store.save_lead(None, {
-                "company": company.id, "site": site.id, "agent_name": "a", "name": f"n{n}",
-                "phone": phone, "email": "", "wechat": "", "qq": "", "need": "x",
-                "category": "", "intent": "", "source": "direct", "keyword": "",
-                "landing_page": "", "effective": True}, NOW + timedelta(hours=n), 30).id)
-        return saved
 
     try:
         ids = asyncio.run(database.write(save_leads))
@@ -313,26 +296,8 @@ def test_migration_16_lets_a_lead_edit_walk_the_flag_and_phone_indexes(tmp_path:
     database = Database(path)
     database.start()
 
-    def traced_edit() -> list[tuple[str, object]]:
-        reads: list[tuple[str, object]] = []
-
-        def trace(_cursor: object, sql: str, bindings: object) -> bool:
-            if sql.lstrip().upper().startswith("SELECT") and '"lead"' in sql:
-                reads.append((sql, bindings))
-            return True
-
-        connection = bound_database.obj.connection()
-        connection.exec_trace = trace
-        try:
-            first = lead_store.get_lead(ids[0])
-            lead_store.save_lead(first, {"phone": "+8613900003333"}, NOW, 30)
-        finally:
-            connection.exec_trace = None
-        return [(detail, sql) for sql, bindings in reads
-                for *_, detail in connection.execute("EXPLAIN QUERY PLAN " + sql, bindings)]
-
     try:
-        plans = asyncio.run(database.write(traced_edit))
+        plans = asyncio.run(database.write(traced_edit, ids[0]))
     finally:
         database.close()
     assert plans
@@ -343,3 +308,46 @@ def test_migration_16_lets_a_lead_edit_walk_the_flag_and_phone_indexes(tmp_path:
     # the edit moved the first lead off the phone: the third is now the first effective one
     assert query(path, flags) == [(ids[0], None), (ids[1], None), (ids[2], None),
                                   (ids[3], ids[2])]
+
+
+def create_all_tables() -> None:
+    bound_database.obj.create_tables(ALL_TABLES)
+
+
+def save_leads() -> list[int]:
+    from appliance.storage import leads as lead_store
+    from appliance.storage import sites as site_store
+
+    company = site_store.create_company("Acme", NOW)
+    site = site_store.create_site({"company_id": company.id, "name": "s",
+                                   "url": "https://shop.example.com"}, "key-16", NOW)
+    saved = []
+    for n, phone in enumerate(("+8613900001111", "+8613900002222", "+8613900001111",
+                               "+8613900001111")):
+        saved.append(lead_store.save_lead(None, {
+            "company": company.id, "site": site.id, "agent_name": "a", "name": f"n{n}",
+            "phone": phone, "email": "", "wechat": "", "qq": "", "need": "x",
+            "category": "", "intent": "", "source": "direct", "keyword": "",
+            "landing_page": "", "effective": True}, NOW + timedelta(hours=n), 30).id)
+    return saved
+
+
+def traced_edit(lead_id: int) -> list[tuple[str, object]]:
+    from appliance.storage import leads as lead_store
+
+    reads: list[tuple[str, object]] = []
+
+    def trace(_cursor: object, sql: str, bindings: object) -> bool:
+        if sql.lstrip().upper().startswith("SELECT") and '"lead"' in sql:
+            reads.append((sql, bindings))
+        return True
+
+    connection = bound_database.obj.connection()
+    connection.exec_trace = trace
+    try:
+        first = lead_store.get_lead(lead_id)
+        lead_store.save_lead(first, {"phone": "+8613900003333"}, NOW, 30)
+    finally:
+        connection.exec_trace = None
+    return [(detail, sql) for sql, bindings in reads
+            for *_, detail in connection.execute("EXPLAIN QUERY PLAN " + sql, bindings)]
