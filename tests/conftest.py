@@ -22,6 +22,10 @@ SETUP_CODE = "TEST-CODE-2345"
 OWNER_PASSWORD = "owner-password-1"
 AGENT_PASSWORD_FOR_TESTS = "agent-password-1"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Every job handed to the SQLite writer, its result and its error are pickled and unpickled,
+# as they will be when the writer is a process of its own (docs/architecture.md, "Toward a
+# writer process"): the whole suite checks that every job would cross.
+os.environ["KEFU_CHECK_WRITER_JOBS"] = "1"
 
 
 class ApiClient(httpx.Client):

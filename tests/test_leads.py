@@ -626,13 +626,16 @@ def test_a_lead_is_credited_to_the_visit_its_chat_started_in(world) -> None:
     # recomputes them on its first catch-up (no migration).
     prefix = report_aggregates.RULES.split("'")[1]
 
-    def older_rules() -> None:
-        report_aggregates._db().execute_sql(
-            "UPDATE report_fact SET fingerprint = substr(fingerprint, ?)", (len(prefix) + 1,))
-
     assert run(db.read(report_aggregates.stale, "conversation", 0, 100)) == []
-    run(db.write(older_rules))
+    run(db.write(strip_rules_prefix, prefix))
     assert len(run(db.read(report_aggregates.stale, "conversation", 0, 100))) == len(SOURCES) + 1
     settle(app)
     assert run(db.read(report_aggregates.stale, "conversation", 0, 100)) == []
     assert run(db.read(report_aggregates.all_rows)) == run(db.write(report_rebuild.rebuilt_rows))
+
+
+def strip_rules_prefix(prefix: str) -> None:
+    from appliance.storage import report_aggregates
+
+    report_aggregates._db().execute_sql(
+        "UPDATE report_fact SET fingerprint = substr(fingerprint, ?)", (len(prefix) + 1,))

@@ -12,9 +12,10 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -167,6 +168,14 @@ def setup(rng: random.Random) -> dict[str, Any]:
     return {"companies": companies}
 
 
+T = TypeVar("T")
+
+
+def seeded(job: Callable[..., T], seed: int, *args: Any) -> T:
+    """A writer job (pickled in check mode: it gets its own generator, seeded by the test's)."""
+    return job(random.Random(seed), *args)
+
+
 def snapshot() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     facts = [tuple(r) for r in bound_database.obj.execute_sql(
         "SELECT source, row_id, company_id, fingerprint, contrib FROM report_fact "
@@ -186,15 +195,15 @@ def test_rebuild_equals_the_live_consumer(tmp_path: Path, seed_value: int,
                    clock=lambda: NOW, monotonic=time.monotonic)
 
     async def scenario() -> None:
-        world = await db.write(lambda: setup(rng))
+        world = await db.write(seeded, setup, rng.getrandbits(64))
         aggregator = service.Aggregator(svc)
         made: list[int] = []
         for _ in range(3):  # the live path, between inserts and edits
-            made += await db.write(lambda: populate(rng, world, 60))
+            made += await db.write(seeded, populate, rng.getrandbits(64), world, 60)
             for cid in rng.sample(made, 20):
                 aggregator.dirty["conversation"].add(cid)
             await aggregator.catch_up(compare_every=0)
-            await db.write(lambda m=made: edit(rng, m))
+            await db.write(seeded, edit, rng.getrandbits(64), made)
         await aggregator.catch_up(compare_every=0)
         live = await db.read(snapshot)
         assert len(live[0]) > 2000 and len(live[1]) > 150
@@ -215,7 +224,7 @@ def test_rebuild_equals_the_live_consumer(tmp_path: Path, seed_value: int,
         assert rebuilt[0] == live[0]
         assert rebuilt[1] == live[1]
         # The live path keeps working on top of a rebuild.
-        made += await db.write(lambda: populate(rng, world, 30))
+        made += await db.write(seeded, populate, rng.getrandbits(64), world, 30)
         await aggregator.catch_up(compare_every=0)
         assert await service.check(svc) == []
 

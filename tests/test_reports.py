@@ -32,8 +32,8 @@ def run(app: Appliance, coroutine: Any) -> Any:
     return asyncio.run_coroutine_threadsafe(coroutine, app.server.loop).result(60)
 
 
-def write(app: Appliance, fn: Any) -> Any:
-    return run(app, app.runtime.db.write(fn))
+def write(app: Appliance, fn: Any, *args: Any) -> Any:
+    return run(app, app.runtime.db.write(fn, *args))
 
 
 def _user(owner: Any, login: str, role: str, **extra: Any) -> int:
@@ -58,72 +58,7 @@ def world(two_companies: dict[str, Any]) -> dict[str, Any]:
     for login in ("agent-a2", "lead-a", "client-a"):
         w[login] = app.login(login, PASSWORD)
 
-    def data() -> dict[str, int]:
-        ids: dict[str, int] = {}
-        # C1: Monday 2 Nov 23:30 local (04:30Z on the 3rd) to 00:10 on the 3rd; invited by a
-        # rule, answered after 20 s, rated 5, an effective lead; its visit has a page view
-        # after local midnight.
-        v1 = seed.visitor(site, T(2026, 11, 3, 4, 20))
-        seed.visit(v1, site, T(2026, 11, 3, 4, 20), kind="search", source="百度",
-                   keyword="牙齿矫正", entry="https://www.example.com/ortho?utm=1",
-                   device="phone", province="广东",
-                   pages=[T(2026, 11, 3, 4, 20), T(2026, 11, 3, 4, 25), T(2026, 11, 3, 5, 5)])
-        c1 = seed.conversation(site, v1, T(2026, 11, 3, 4, 30), [
-            (T(2026, 11, 3, 4, 30), "visitor", v1, "text", "hi"),
-            (T(2026, 11, 3, 4, 30), "system", agent1, "system", "agent_joined"),
-            (T(2026, 11, 3, 4, 30, 20), "agent", agent1, "text", "hello"),
-            (T(2026, 11, 3, 5, 10), "system", agent1, "system", "closed")],
-            assignee=agent1, closed_at=T(2026, 11, 3, 5, 10), rating=5)
-        ids["rule"] = 77
-        seed.invitation(site, v1, T(2026, 11, 3, 4, 25), "accepted", rule_id=77,
-                        conversation_id=c1)
-        seed.lead(a, site, c1, T(2026, 11, 3, 4, 40), effective=True, agent_id=agent1)
-        # C2: Tuesday 10:00 local; waits 2 s for agent 1, transferred to agent 2 who answers
-        # after 90 s; rated 3; a lead that is not effective. A returning direct visit.
-        v2 = seed.visitor(site, T(2026, 11, 3, 14, 55))
-        seed.visit(v2, site, T(2026, 11, 3, 14, 55), number=2, province="北京")
-        seed.invitation(site, v2, T(2026, 11, 3, 14, 56), "declined", agent_id=agent1)
-        c2 = seed.conversation(site, v2, T(2026, 11, 3, 15, 0), [
-            (T(2026, 11, 3, 15, 0), "visitor", v2, "text", "hi"),
-            (T(2026, 11, 3, 15, 0, 2), "system", agent1, "system", "agent_joined"),
-            (T(2026, 11, 3, 15, 1), "system", agent2, "system", "transferred"),
-            (T(2026, 11, 3, 15, 1, 30), "agent", agent2, "text", "hello"),
-            (T(2026, 11, 3, 15, 31), "system", agent2, "system", "closed")],
-            assignee=agent2, closed_at=T(2026, 11, 3, 15, 31), rating=3)
-        seed.lead(a, site, c2, T(2026, 11, 3, 15, 20), effective=False, agent_id=agent2)
-        # C3: Tuesday 11:00 local; nobody answers: missed, closed after 30 minutes.
-        v3 = seed.visitor(site, T(2026, 11, 3, 15, 58))
-        seed.visit(v3, site, T(2026, 11, 3, 15, 58), kind="website", source="example.org",
-                   entry="https://www.example.com/price")
-        seed.invitation(site, v3, T(2026, 11, 3, 15, 59), "ignored", rule_id=77)
-        seed.conversation(site, v3, T(2026, 11, 3, 16, 0), [
-            (T(2026, 11, 3, 16, 0), "visitor", v3, "text", "anyone?")],
-            closed_at=T(2026, 11, 3, 16, 30), missed=True)
-        # C4: a message left on Tuesday 21:00 local, answered 12 hours later.
-        v4 = seed.visitor(site, T(2026, 11, 4, 1, 59))
-        seed.visit(v4, site, T(2026, 11, 4, 1, 59))
-        seed.conversation(site, v4, T(2026, 11, 4, 2, 0), [
-            (T(2026, 11, 4, 2, 0), "visitor", v4, "text", "call me", "left-0001"),
-            (T(2026, 11, 4, 14, 0), "agent", agent1, "text", "calling")],
-            status="pending", assignee=agent1)
-        # C5: Wednesday 00:30 local (outside the range): the bot alone answers.
-        v5 = seed.visitor(site, T(2026, 11, 4, 5, 29))
-        seed.visit(v5, site, T(2026, 11, 4, 5, 29))
-        seed.conversation(site, v5, T(2026, 11, 4, 5, 30), [
-            (T(2026, 11, 4, 5, 30), "visitor", v5, "text", "price?"),
-            (T(2026, 11, 4, 5, 30, 1), "bot", None, "text", "It is 100.")], status="open")
-        # Agent 1 at the workbench on Tuesday: 2 h online, 30 min busy, 30 min away.
-        seed.span(agent1, "online", T(2026, 11, 3, 14, 0), T(2026, 11, 3, 16, 0))
-        seed.span(agent1, "busy", T(2026, 11, 3, 16, 0), T(2026, 11, 3, 16, 30))
-        seed.span(agent1, "away", T(2026, 11, 3, 16, 30), T(2026, 11, 3, 17, 0))
-        # Company B's rows never count for A.
-        vb = seed.visitor(w["site_b"]["id"], T(2026, 11, 3, 15, 0))
-        seed.visit(vb, w["site_b"]["id"], T(2026, 11, 3, 15, 0))
-        seed.conversation(w["site_b"]["id"], vb, T(2026, 11, 3, 15, 0), [
-            (T(2026, 11, 3, 15, 0), "visitor", vb, "text", "b")], status="open")
-        return ids
-
-    w.update(write(app, data))
+    w.update(write(app, seed_world, site, a, agent1, agent2, w["site_b"]["id"]))
     settle(app)
     return w
 
@@ -367,13 +302,7 @@ def test_reports_not_per_agent_refuse_agent_and_team_filters(world, kind, field)
 def test_exports_match_the_report_and_escape_formulas(world) -> None:
     app, owner, a = world["appliance"], world["owner"], world["a"]
 
-    def hostile() -> None:
-        v = seed.visitor(world["site_a"]["id"], T(2026, 11, 3, 18, 0))
-        for i, keyword in enumerate(("=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)")):
-            seed.visit(v, world["site_a"]["id"], T(2026, 11, 3, 18, i), number=2 + i,
-                       keyword=keyword, kind="search", source="百度")
-
-    write(app, hostile)
+    write(app, seed_hostile_keywords, world["site_a"]["id"])
     settle(app)
     report = get(owner, f"/api/companies/{a}/reports/traffic")["report"]
     r = owner.get(f"/api/companies/{a}/reports/traffic/export",
@@ -505,17 +434,7 @@ def test_the_board_shows_agents_queue_and_today(world) -> None:
     app, owner, a = world["appliance"], world["owner"], world["a"]
     today = app.runtime.services.now()
 
-    def waiting() -> None:
-        v = seed.visitor(world["site_a"]["id"], today)
-        cid = seed.conversation(world["site_a"]["id"], v, today - timedelta(seconds=90), [
-            (today - timedelta(seconds=90), "visitor", v, "text", "hello?")], status="open")
-        seed.insert("report_mark", source=f"x{cid}", last_id=0, timezones="")  # harmless
-        from appliance.storage.database import bound_database
-        bound_database.obj.execute_sql(
-            "UPDATE conversation SET queued_at = ? WHERE id = ?",
-            (str(today - timedelta(seconds=90)), cid))
-
-    write(app, waiting)
+    write(app, seed_waiting_chat, world["site_a"]["id"], today)
     board = owner.get(f"/api/companies/{a}/board").json()["board"]
     # The bot-only chat C5 (open since 4 Nov) and the one queued 90 s ago wait.
     assert board["queue"]["waiting"] == 2
@@ -616,3 +535,87 @@ def test_the_board_is_pushed_when_a_chat_starts_and_ends(world) -> None:
         await agent_ws.close()
 
     asyncio.run(scenario())
+
+
+def seed_world(site: int, a: int, agent1: int, agent2: int, site_b: int) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    # C1: Monday 2 Nov 23:30 local (04:30Z on the 3rd) to 00:10 on the 3rd; invited by a
+    # rule, answered after 20 s, rated 5, an effective lead; its visit has a page view
+    # after local midnight.
+    v1 = seed.visitor(site, T(2026, 11, 3, 4, 20))
+    seed.visit(v1, site, T(2026, 11, 3, 4, 20), kind="search", source="百度",
+               keyword="牙齿矫正", entry="https://www.example.com/ortho?utm=1",
+               device="phone", province="广东",
+               pages=[T(2026, 11, 3, 4, 20), T(2026, 11, 3, 4, 25), T(2026, 11, 3, 5, 5)])
+    c1 = seed.conversation(site, v1, T(2026, 11, 3, 4, 30), [
+        (T(2026, 11, 3, 4, 30), "visitor", v1, "text", "hi"),
+        (T(2026, 11, 3, 4, 30), "system", agent1, "system", "agent_joined"),
+        (T(2026, 11, 3, 4, 30, 20), "agent", agent1, "text", "hello"),
+        (T(2026, 11, 3, 5, 10), "system", agent1, "system", "closed")],
+        assignee=agent1, closed_at=T(2026, 11, 3, 5, 10), rating=5)
+    ids["rule"] = 77
+    seed.invitation(site, v1, T(2026, 11, 3, 4, 25), "accepted", rule_id=77,
+                    conversation_id=c1)
+    seed.lead(a, site, c1, T(2026, 11, 3, 4, 40), effective=True, agent_id=agent1)
+    # C2: Tuesday 10:00 local; waits 2 s for agent 1, transferred to agent 2 who answers
+    # after 90 s; rated 3; a lead that is not effective. A returning direct visit.
+    v2 = seed.visitor(site, T(2026, 11, 3, 14, 55))
+    seed.visit(v2, site, T(2026, 11, 3, 14, 55), number=2, province="北京")
+    seed.invitation(site, v2, T(2026, 11, 3, 14, 56), "declined", agent_id=agent1)
+    c2 = seed.conversation(site, v2, T(2026, 11, 3, 15, 0), [
+        (T(2026, 11, 3, 15, 0), "visitor", v2, "text", "hi"),
+        (T(2026, 11, 3, 15, 0, 2), "system", agent1, "system", "agent_joined"),
+        (T(2026, 11, 3, 15, 1), "system", agent2, "system", "transferred"),
+        (T(2026, 11, 3, 15, 1, 30), "agent", agent2, "text", "hello"),
+        (T(2026, 11, 3, 15, 31), "system", agent2, "system", "closed")],
+        assignee=agent2, closed_at=T(2026, 11, 3, 15, 31), rating=3)
+    seed.lead(a, site, c2, T(2026, 11, 3, 15, 20), effective=False, agent_id=agent2)
+    # C3: Tuesday 11:00 local; nobody answers: missed, closed after 30 minutes.
+    v3 = seed.visitor(site, T(2026, 11, 3, 15, 58))
+    seed.visit(v3, site, T(2026, 11, 3, 15, 58), kind="website", source="example.org",
+               entry="https://www.example.com/price")
+    seed.invitation(site, v3, T(2026, 11, 3, 15, 59), "ignored", rule_id=77)
+    seed.conversation(site, v3, T(2026, 11, 3, 16, 0), [
+        (T(2026, 11, 3, 16, 0), "visitor", v3, "text", "anyone?")],
+        closed_at=T(2026, 11, 3, 16, 30), missed=True)
+    # C4: a message left on Tuesday 21:00 local, answered 12 hours later.
+    v4 = seed.visitor(site, T(2026, 11, 4, 1, 59))
+    seed.visit(v4, site, T(2026, 11, 4, 1, 59))
+    seed.conversation(site, v4, T(2026, 11, 4, 2, 0), [
+        (T(2026, 11, 4, 2, 0), "visitor", v4, "text", "call me", "left-0001"),
+        (T(2026, 11, 4, 14, 0), "agent", agent1, "text", "calling")],
+        status="pending", assignee=agent1)
+    # C5: Wednesday 00:30 local (outside the range): the bot alone answers.
+    v5 = seed.visitor(site, T(2026, 11, 4, 5, 29))
+    seed.visit(v5, site, T(2026, 11, 4, 5, 29))
+    seed.conversation(site, v5, T(2026, 11, 4, 5, 30), [
+        (T(2026, 11, 4, 5, 30), "visitor", v5, "text", "price?"),
+        (T(2026, 11, 4, 5, 30, 1), "bot", None, "text", "It is 100.")], status="open")
+    # Agent 1 at the workbench on Tuesday: 2 h online, 30 min busy, 30 min away.
+    seed.span(agent1, "online", T(2026, 11, 3, 14, 0), T(2026, 11, 3, 16, 0))
+    seed.span(agent1, "busy", T(2026, 11, 3, 16, 0), T(2026, 11, 3, 16, 30))
+    seed.span(agent1, "away", T(2026, 11, 3, 16, 30), T(2026, 11, 3, 17, 0))
+    # Company B's rows never count for A.
+    vb = seed.visitor(site_b, T(2026, 11, 3, 15, 0))
+    seed.visit(vb, site_b, T(2026, 11, 3, 15, 0))
+    seed.conversation(site_b, vb, T(2026, 11, 3, 15, 0), [
+        (T(2026, 11, 3, 15, 0), "visitor", vb, "text", "b")], status="open")
+    return ids
+
+
+def seed_hostile_keywords(site_id: int) -> None:
+    v = seed.visitor(site_id, T(2026, 11, 3, 18, 0))
+    for i, keyword in enumerate(("=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)")):
+        seed.visit(v, site_id, T(2026, 11, 3, 18, i), number=2 + i,
+                   keyword=keyword, kind="search", source="百度")
+
+
+def seed_waiting_chat(site_id: int, today: datetime) -> None:
+    v = seed.visitor(site_id, today)
+    cid = seed.conversation(site_id, v, today - timedelta(seconds=90), [
+        (today - timedelta(seconds=90), "visitor", v, "text", "hello?")], status="open")
+    seed.insert("report_mark", source=f"x{cid}", last_id=0, timezones="")  # harmless
+    from appliance.storage.database import bound_database
+    bound_database.obj.execute_sql(
+        "UPDATE conversation SET queued_at = ? WHERE id = ?",
+        (str(today - timedelta(seconds=90)), cid))

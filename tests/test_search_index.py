@@ -53,12 +53,14 @@ def found(query: str, site_ids: list[int] | None = None, limit: int = 50) -> lis
 
 
 def run(path: Path, *jobs) -> list:
-    """Each job on the writer of a fresh `Database` (its own transaction); their results."""
+    """Each job (a function, or a tuple of a function and its arguments) on the writer of a
+    fresh `Database` (its own transaction); their results."""
     db = Database(path)
     db.start()
 
     async def go() -> list:
-        return [await db.write(job) for job in jobs]
+        return [await (db.write(*job) if isinstance(job, tuple) else db.write(job))
+                for job in jobs]
 
     try:
         return asyncio.run(go())
@@ -68,11 +70,11 @@ def run(path: Path, *jobs) -> list:
 
 def test_messages_are_found_once_a_batch_has_indexed_them(tmp_path: Path) -> None:
     path = fresh(tmp_path)
-    (site,) = run(path, lambda: seed(1))[0]
-    ids = run(path, lambda: say(site, ["我要申请退款", "什么时候发货", "退款到账了吗"]))[0]
+    (site,) = run(path, (seed, 1))[0]
+    ids = run(path, (say, site, ["我要申请退款", "什么时候发货", "退款到账了吗"]))[0]
     pending, before, indexed, after, mark = run(
-        path, search_index.pending, lambda: found("退款"), search_index.index_batch,
-        lambda: found("退款"), search_index.pending)
+        path, search_index.pending, (found, "退款"), search_index.index_batch,
+        (found, "退款"), search_index.pending)
     assert pending == 3 and before == []  # sending wrote no search terms
     assert indexed == 3 and mark == 0
     assert after == [ids[2], ids[0]]  # newest first
@@ -80,8 +82,8 @@ def test_messages_are_found_once_a_batch_has_indexed_them(tmp_path: Path) -> Non
 
 def test_a_crash_before_or_during_a_batch_loses_nothing(tmp_path: Path) -> None:
     path = fresh(tmp_path)
-    (site,) = run(path, lambda: seed(1))[0]
-    run(path, lambda: say(site, ["发货了吗", "请尽快发货"]))
+    (site,) = run(path, (seed, 1))[0]
+    run(path, (say, site, ["发货了吗", "请尽快发货"]))
     # A batch that dies half-way (the process is killed before its commit) rolls back whole:
     # neither index rows nor a moved mark survive.
     db = apsw.Connection(str(path))
@@ -89,41 +91,41 @@ def test_a_crash_before_or_during_a_batch_loses_nothing(tmp_path: Path) -> None:
     db.execute("INSERT INTO message_index (rowid, terms, site) VALUES (1, '发货', 's1')")
     db.execute("UPDATE search_mark SET last_message_id = 2")
     db.close()  # closed without COMMIT: what a crash leaves
-    assert run(path, search_index.pending, lambda: found("发货")) == [2, []]
+    assert run(path, search_index.pending, (found, "发货")) == [2, []]
     # The next process catches up from the mark.
-    assert run(path, search_index.index_batch, lambda: found("发货"), search_index.pending) == [
+    assert run(path, search_index.index_batch, (found, "发货"), search_index.pending) == [
         2, [2, 1], 0]
 
 
 def test_scope_and_limit_are_applied_inside_the_index(tmp_path: Path) -> None:
     path = fresh(tmp_path)
-    mine, other = run(path, lambda: seed(2))[0]
-    old = run(path, lambda: say(mine, ["价格多少", "价格能便宜吗"]))[0]
+    mine, other = run(path, (seed, 2))[0]
+    old = run(path, (say, mine, ["价格多少", "价格能便宜吗"]))[0]
     # Many newer matches in another site must not crowd out the agent's own.
-    run(path, lambda: say(other, [f"价格 {n}" for n in range(120)]))
+    run(path, (say, other, [f"价格 {n}" for n in range(120)]))
     run(path, search_index.index_batch)
-    assert run(path, lambda: found("价格", [mine], limit=10))[0] == [old[1], old[0]]
-    everywhere = run(path, lambda: found("价格", None, limit=10))[0]
+    assert run(path, (found, "价格", [mine], 10))[0] == [old[1], old[0]]
+    everywhere = run(path, (found, "价格", None, 10))[0]
     assert len(everywhere) == 10 and min(everywhere) > max(old)
-    assert run(path, lambda: found("价格", [], limit=10))[0] == []
+    assert run(path, (found, "价格", [], 10))[0] == []
     # A word that is a site token's spelling matches only text, never the scope column.
-    assert run(path, lambda: found(f"s{mine}"))[0] == []
+    assert run(path, (found, f"s{mine}"))[0] == []
 
 
 def test_deleted_messages_leave_the_index_and_a_reused_id_is_indexed_anew(
         tmp_path: Path) -> None:
     path = fresh(tmp_path)
-    site, gone = run(path, lambda: seed(2))[0]
-    run(path, lambda: say(site, ["保修多久"]), lambda: say(gone, ["发票怎么开"]),
+    site, gone = run(path, (seed, 2))[0]
+    run(path, (say, site, ["保修多久"]), (say, gone, ["发票怎么开"]),
         search_index.index_batch)
-    assert len(run(path, lambda: found("发票"))[0]) == 1
+    assert len(run(path, (found, "发票"))[0]) == 1
     db = apsw.Connection(str(path))
     db.execute("PRAGMA foreign_keys=ON")
     db.execute("DELETE FROM site WHERE id = ?", (gone,))  # cascades to its messages
     db.close()
-    assert run(path, lambda: found("发票"))[0] == []
-    reused = run(path, lambda: say(site, ["发票抬头写公司"]))[0]
-    assert run(path, search_index.index_batch, lambda: found("发票"))[1] == reused
+    assert run(path, (found, "发票"))[0] == []
+    reused = run(path, (say, site, ["发票抬头写公司"]))[0]
+    assert run(path, search_index.index_batch, (found, "发票"))[1] == reused
 
 
 @pytest.mark.parametrize("query", ["退款", "退", "refund"])

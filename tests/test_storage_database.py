@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -12,10 +14,19 @@ import apsw
 import peewee
 import pytest
 
-from appliance.domain.errors import Conflict
+import appliance.domain
+import appliance.services
+from appliance.domain.errors import Conflict, DomainError, RateLimited
 from appliance.domain.model import Role, User
+from appliance.services.kb_files import ImportRejected, RowError
 from appliance.storage import accounts, sites
-from appliance.storage.database import Database, bound_database, integrity_check
+from appliance.storage.database import (
+    UNPICKLED_JOBS,
+    Database,
+    WriterJobNotPicklable,
+    bound_database,
+    integrity_check,
+)
 from appliance.storage.migrations import migrate
 
 NOW = datetime(2025, 1, 2, 3, 4, 5)
@@ -39,6 +50,54 @@ def db(tmp_path: Path) -> Iterator[Database]:
 def new_user(login: str) -> User:
     return accounts.create_user(login=login, display_name=login, role=Role.AGENT,
                                 password_hash="x", language="en", site_ids=(), now=NOW)
+
+
+# Jobs are module-level functions (the check mode, on for the suite, pickles every job). The
+# few that must wait for the test use these events: a job pickled by name still finds them,
+# since it runs in this process.
+GATE, STARTED = threading.Event(), threading.Event()
+
+
+@pytest.fixture
+def gate() -> Iterator[threading.Event]:
+    GATE.clear()
+    STARTED.clear()
+    yield GATE
+    GATE.set()
+
+
+def hold_the_writer() -> None:
+    STARTED.set()
+    assert GATE.wait(10)
+
+
+def half_done_then_fail() -> None:
+    sites.create_company("Doomed", NOW)
+    raise ValueError("boom")
+
+
+def pragmas() -> dict[str, object]:
+    conn = bound_database.obj
+    found: dict[str, object] = {
+        name: conn.execute_sql(f"PRAGMA {name}").fetchone()[0]
+        for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
+    # -1 reads the setting without changing it.
+    found["qpsg"] = conn.connection().config(apsw.SQLITE_DBCONFIG_ENABLE_QPSG, -1)
+    return found
+
+
+def orphan_session() -> None:
+    accounts.create_session(user_id=12345, token_hash="t", csrf_token="c", ip="", user_agent="",
+                            now=NOW, expires_at=NOW)
+
+
+def slow_create(login: str) -> User:
+    GATE.wait(5)  # the writer holds this job until the caller has been cancelled
+    return new_user(login)
+
+
+def fail_with_conflict() -> None:
+    raise Conflict("no")
 
 
 def logins_on_disk(path: Path) -> list[str]:
@@ -85,22 +144,13 @@ def test_batch_max_one_commits_every_write_alone(tmp_path: Path) -> None:
         database.close()
 
 
-def test_a_failing_job_rolls_back_alone_in_its_batch(db: Database) -> None:
-    gate, started = threading.Event(), threading.Event()
-
-    def hold_the_writer() -> None:
-        started.set()
-        assert gate.wait(10)
-
-    def half_done_then_fail() -> None:
-        sites.create_company("Doomed", NOW)
-        raise ValueError("boom")
-
+def test_a_failing_job_rolls_back_alone_in_its_batch(db: Database,
+                                                     gate: threading.Event) -> None:
     async def scenario() -> list[object]:
         await db.write(new_user, "taken")
         first_commits = db.commits
         holder = asyncio.create_task(db.write(hold_the_writer))
-        assert await asyncio.to_thread(started.wait, 10)
+        assert await asyncio.to_thread(STARTED.wait, 10)
         # The writer is busy: these four jobs queue up and must be committed as one batch.
         batch = [asyncio.create_task(job) for job in (
             db.write(new_user, "before"), db.write(new_user, "taken"),
@@ -144,15 +194,6 @@ def test_write_blocking_from_plain_code(db: Database) -> None:
 
 
 def test_connection_pragmas_on_readers_and_writer(db: Database) -> None:
-    def pragmas() -> dict[str, object]:
-        conn = bound_database.obj
-        found: dict[str, object] = {
-            name: conn.execute_sql(f"PRAGMA {name}").fetchone()[0]
-            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
-        # -1 reads the setting without changing it.
-        found["qpsg"] = conn.connection().config(apsw.SQLITE_DBCONFIG_ENABLE_QPSG, -1)
-        return found
-
     async def scenario() -> tuple[dict[str, object], dict[str, object]]:
         return await db.read(pragmas), await db.write(pragmas)
 
@@ -167,10 +208,6 @@ def test_connection_pragmas_on_readers_and_writer(db: Database) -> None:
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
-    def orphan_session() -> None:
-        accounts.create_session(user_id=12345, token_hash="t", csrf_token="c", ip="", user_agent="",
-                                now=NOW, expires_at=NOW)
-
     with pytest.raises(peewee.IntegrityError, match="FOREIGN KEY"):
         db.write_blocking(orphan_session)
 
@@ -265,7 +302,7 @@ def test_then_follows_a_committed_write_before_its_caller_resumes(db: Database) 
             seen.append((user.login, on_disk, threading.get_ident()))
 
         async def one(n: int) -> User:
-            user = await db.submit(lambda: new_user(f"then{n}"), then=then)
+            user = await db.submit(new_user, f"then{n}", then=then)
             assert user.login in [login for login, _, _ in seen]  # followed up already
             return user
 
@@ -278,23 +315,14 @@ def test_then_follows_a_committed_write_before_its_caller_resumes(db: Database) 
 
 
 def test_then_runs_even_if_the_caller_was_cancelled_and_never_for_a_failed_job(
-        db: Database) -> None:
+        db: Database, gate: threading.Event) -> None:
     """A socket that drops after sending cancels its wait, not the announcement of a write
     that committed; a job that raised is announced to nobody (its caller gets the error)."""
     async def scenario() -> None:
         seen: list[str] = []
-        gate = threading.Event()
-
-        def slow_create() -> User:
-            gate.wait(5)  # the writer holds this job until the caller has been cancelled
-            return new_user("cancelled-caller")
-
-        def fail() -> None:
-            raise Conflict("no")
-
-        waiting = asyncio.ensure_future(db.submit(slow_create, then=lambda u: seen.append(
-            u.login)))
-        failing = db.submit(fail, then=lambda _: seen.append("failed job"))
+        waiting = asyncio.ensure_future(db.submit(slow_create, "cancelled-caller",
+                                                  then=lambda u: seen.append(u.login)))
+        failing = db.submit(fail_with_conflict, then=lambda _: seen.append("failed job"))
         await asyncio.sleep(0)
         waiting.cancel()
         gate.set()
@@ -305,3 +333,113 @@ def test_then_runs_even_if_the_caller_was_cancelled_and_never_for_a_failed_job(
         assert "cancelled-caller" in logins_on_disk(db.path)
 
     asyncio.run(scenario())
+
+
+# -- the check mode: every job would cross to a writer process -------------------------------
+
+def user_and_lock(login: str) -> tuple[User, threading.Lock]:
+    return new_user(login), threading.Lock()
+
+
+def create_with(login: str, lock: object) -> User:
+    return new_user(login)
+
+
+def raise_unpicklable(login: str) -> None:
+    new_user(login)
+    raise ValueError(threading.Lock())
+
+
+def test_the_suite_runs_with_the_check_on(db: Database) -> None:
+    assert db.check_jobs  # tests/conftest.py sets KEFU_CHECK_WRITER_JOBS=1
+    assert UNPICKLED_JOBS == frozenset()  # every job of the appliance crosses
+
+
+def test_the_check_refuses_jobs_that_would_not_cross_to_a_process(db: Database) -> None:
+    """A lambda, a closure and an unpicklable argument are refused when submitted (naming
+    the job), on the loop and from plain code; nothing of them runs."""
+    def closure() -> User:
+        return new_user("closure")
+
+    async def scenario() -> None:
+        with pytest.raises(WriterJobNotPicklable, match="<lambda>"):
+            await db.write(lambda: new_user("lambda"))
+        with pytest.raises(WriterJobNotPicklable, match="closure"):
+            await db.write(closure)
+        with pytest.raises(WriterJobNotPicklable, match="create_with"):
+            await db.write(create_with, "locked", threading.Lock())
+        with pytest.raises(WriterJobNotPicklable, match="<lambda>"):
+            db.submit(lambda: new_user("then"), then=print)
+        assert (await db.write(create_with, "plain", "a string")).login == "plain"
+
+    asyncio.run(scenario())
+    with pytest.raises(WriterJobNotPicklable, match="<lambda>"):
+        db.write_blocking(lambda: new_user("blocking"))
+    assert logins_on_disk(db.path) == ["plain"]
+
+
+def test_the_check_refuses_results_and_errors_that_would_not_cross(db: Database) -> None:
+    """An unpicklable result or error reaches the caller as WriterJobNotPicklable, and the
+    job's writes are rolled back with it (the rest of its batch commits)."""
+    async def scenario() -> list[object]:
+        return await asyncio.gather(
+            db.write(user_and_lock, "with-lock"), db.write(raise_unpicklable, "raised"),
+            db.write(new_user, "fine"), return_exceptions=True)
+
+    result, error, fine = asyncio.run(scenario())
+    assert isinstance(result, WriterJobNotPicklable)
+    assert "the result of writer job" in str(result) and "user_and_lock" in str(result)
+    assert isinstance(error, WriterJobNotPicklable)
+    assert "the error of writer job" in str(error) and "raise_unpicklable" in str(error)
+    assert isinstance(fine, User)
+    assert logins_on_disk(db.path) == ["fine"]
+
+
+def test_without_the_check_jobs_are_not_pickled(tmp_path: Path) -> None:
+    """Production (no KEFU_CHECK_WRITER_JOBS): a job runs as it was handed over."""
+    database = Database(migrated(tmp_path / "kefu.db"), check_jobs=False)
+    database.start()
+    lock = threading.Lock()
+    try:
+        user, got = database.write_blocking(lambda: (new_user("as-is"), lock))
+        assert user.login == "as-is" and got is lock
+    finally:
+        database.close()
+
+
+def _every_domain_error() -> list[type[DomainError]]:
+    """Every subclass in the appliance (its domain and services modules imported first)."""
+    for package in (appliance.domain, appliance.services):
+        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+    found, todo = [], [DomainError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+@pytest.mark.parametrize("cls", _every_domain_error(), ids=lambda c: c.__name__)
+def test_every_domain_error_crosses_with_code_message_and_field(db: Database,
+                                                                 cls: type[DomainError]) -> None:
+    """Raised on the writer, it reaches the caller as it was raised (check mode pickles it)."""
+    made: dict[type[DomainError], DomainError] = {
+        RateLimited: RateLimited("slow down", retry_after=7),
+        ImportRejected: ImportRejected([RowError(3, "broken")]),
+    }
+    error = made.get(cls) or cls("bad thing", field="some.field")
+
+    def expected(got: DomainError) -> None:
+        assert type(got) is cls and got is not error
+        assert (got.code, got.message, got.field, str(got)) == (
+            error.code, error.message, error.field, str(error))
+        assert vars(got) == vars(error)
+
+    with pytest.raises(cls) as raised:
+        db.write_blocking(raise_error, error)
+    expected(raised.value)
+
+
+def raise_error(error: DomainError) -> None:
+    raise error

@@ -90,7 +90,7 @@ def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
     database.start()
     try:
         async def create_tables() -> None:
-            await database.write(lambda: bound_database.obj.create_tables(ALL_TABLES))
+            await database.write(create_all_tables)
 
         asyncio.run(create_tables())
     finally:
@@ -277,28 +277,11 @@ def test_migration_16_lets_a_lead_edit_walk_the_flag_and_phone_indexes(tmp_path:
     of `lead` walks the flag index, the (company, phone, created_at) index or the key, never
     the company's leads by date (which, for an old lead, were every lead after it). The leads
     saved before the upgrade keep their flags."""
-    from appliance.storage import leads as lead_store
-    from appliance.storage import sites as site_store
-
     path = tmp_path / "kefu.db"
     migrate(path, tmp_path / "backups", now=NOW,
             migrations=tuple(m for m in MIGRATIONS if m.version < 16))
     database = Database(path)
     database.start()
-
-    def save_leads() -> list[int]:
-        company = site_store.create_company("Acme", NOW)
-        site = site_store.create_site({"company_id": company.id, "name": "s",
-                                       "url": "https://shop.example.com"}, "key-16", NOW)
-        saved = []
-        for n, phone in enumerate(("+8613900001111", "+8613900002222", "+8613900001111",
-                                   "+8613900001111")):
-            saved.append(lead_store.save_lead(None, {
-                "company": company.id, "site": site.id, "agent_name": "a", "name": f"n{n}",
-                "phone": phone, "email": "", "wechat": "", "qq": "", "need": "x",
-                "category": "", "intent": "", "source": "direct", "keyword": "",
-                "landing_page": "", "effective": True}, NOW + timedelta(hours=n), 30).id)
-        return saved
 
     try:
         ids = asyncio.run(database.write(save_leads))
@@ -314,26 +297,8 @@ def test_migration_16_lets_a_lead_edit_walk_the_flag_and_phone_indexes(tmp_path:
     database = Database(path)
     database.start()
 
-    def traced_edit() -> list[tuple[str, object]]:
-        reads: list[tuple[str, object]] = []
-
-        def trace(_cursor: object, sql: str, bindings: object) -> bool:
-            if sql.lstrip().upper().startswith("SELECT") and '"lead"' in sql:
-                reads.append((sql, bindings))
-            return True
-
-        connection = bound_database.obj.connection()
-        connection.exec_trace = trace
-        try:
-            first = lead_store.get_lead(ids[0])
-            lead_store.save_lead(first, {"phone": "+8613900003333"}, NOW, 30)
-        finally:
-            connection.exec_trace = None
-        return [(detail, sql) for sql, bindings in reads
-                for *_, detail in connection.execute("EXPLAIN QUERY PLAN " + sql, bindings)]
-
     try:
-        plans = asyncio.run(database.write(traced_edit))
+        plans = asyncio.run(database.write(traced_edit, ids[0]))
     finally:
         database.close()
     assert plans
@@ -346,70 +311,116 @@ def test_migration_16_lets_a_lead_edit_walk_the_flag_and_phone_indexes(tmp_path:
                                   (ids[3], ids[2])]
 
 
+def create_all_tables() -> None:
+    bound_database.obj.create_tables(ALL_TABLES)
+
+
+def save_leads() -> list[int]:
+    from appliance.storage import leads as lead_store
+    from appliance.storage import sites as site_store
+
+    company = site_store.create_company("Acme", NOW)
+    site = site_store.create_site({"company_id": company.id, "name": "s",
+                                   "url": "https://shop.example.com"}, "key-16", NOW)
+    saved = []
+    for n, phone in enumerate(("+8613900001111", "+8613900002222", "+8613900001111",
+                               "+8613900001111")):
+        saved.append(lead_store.save_lead(None, {
+            "company": company.id, "site": site.id, "agent_name": "a", "name": f"n{n}",
+            "phone": phone, "email": "", "wechat": "", "qq": "", "need": "x",
+            "category": "", "intent": "", "source": "direct", "keyword": "",
+            "landing_page": "", "effective": True}, NOW + timedelta(hours=n), 30).id)
+    return saved
+
+
+def traced_edit(lead_id: int) -> list[tuple[str, object]]:
+    from appliance.storage import leads as lead_store
+
+    reads: list[tuple[str, object]] = []
+
+    def trace(_cursor: object, sql: str, bindings: object) -> bool:
+        if sql.lstrip().upper().startswith("SELECT") and '"lead"' in sql:
+            reads.append((sql, bindings))
+        return True
+
+    connection = bound_database.obj.connection()
+    connection.exec_trace = trace
+    try:
+        first = lead_store.get_lead(lead_id)
+        lead_store.save_lead(first, {"phone": "+8613900003333"}, NOW, 30)
+    finally:
+        connection.exec_trace = None
+    return [(detail, sql) for sql, bindings in reads
+            for *_, detail in connection.execute("EXPLAIN QUERY PLAN " + sql, bindings)]
+
+
+def old_data_17() -> dict[str, int]:
+    """Rows an install older than migration 17 may hold (on the writer)."""
+    from appliance.domain.model import Role
+    from appliance.storage import accounts
+    from appliance.storage import routing as routing_store
+    from appliance.storage import sites as site_store
+
+    a, b = site_store.create_company("A", NOW), site_store.create_company("B", NOW)
+    ids: dict[str, int] = {}
+    for name, company in (("site_a", a), ("site_a2", a), ("site_b", b)):
+        ids[name] = site_store.create_site({"company_id": company.id, "name": name,
+                                           "url": f"https://{name}.example"},
+                                          f"key-{name}", NOW).id
+    for login, role, sites in (("client", Role.CLIENT, ("site_a",)),
+                               ("agent_a", Role.AGENT, ("site_a",)),
+                               ("agent_a2", Role.AGENT, ("site_a2",)),
+                               ("agent_b", Role.AGENT, ("site_b",)),
+                               ("admin", Role.ADMIN, ())):
+        ids[login] = accounts.create_user(
+            login=login, display_name=login, role=role, password_hash="x", language="en",
+            site_ids=tuple(ids[s] for s in sites), now=NOW,
+            company_id=a.id if role is Role.CLIENT else None).id
+    for team, site in (("team_a", "site_a"), ("team_a2", "site_a2"), ("team_b", "site_b"),
+                       ("shared", None)):
+        ids[team] = routing_store.save_team(None, None if site is None else ids[site],
+                                            team, None, NOW).id
+    rows = [("team_a", "client"), ("team_a", "agent_a"), ("team_a", "agent_a2"),
+            ("team_a", "agent_b"), ("team_a", "admin"), ("shared", "client"),
+            ("shared", "agent_b"), ("team_b", "agent_b")]
+    db = bound_database.obj
+    for team, user in rows:  # as saved before the server checked members
+        db.execute_sql('INSERT INTO "team_member" ("team_id", "user_id") VALUES (?, ?)',
+                       (ids[team], ids[user]))
+    db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
+                   (ids["team_b"], ids["site_a"]))
+    db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
+                   (ids["shared"], ids["site_a2"]))
+    db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
+                   (ids["team_b"], ids["site_b"]))
+    for site, team in (("site_a", "team_a2"), ("site_a", "team_a"), ("site_a2", None)):
+        db.execute_sql('INSERT INTO "category" ("site_id", "name", "team_id", "position") '
+                       "VALUES (?, 'c', ?, 0)", (ids[site], ids.get(str(team))))
+    for site, team in (("site_a", "team_b"), ("site_a", "shared"), ("site_b", "team_b")):
+        db.execute_sql(
+            'INSERT INTO "invitation_rule" ("site_id", "name", "enabled", "priority", '
+            '"conditions", "message", "team_id", "per_visit_cap", "per_day_cap", '
+            '"on_phones", "created_at", "updated_at") '
+            "VALUES (?, 'r', 1, 0, '{}', 'm', ?, 1, 3, 1, ?, ?)",
+            (ids[site], ids[team], str(NOW), str(NOW)))
+    return ids
+
+
 def test_migration_17_drops_what_names_something_out_of_scope(tmp_path: Path) -> None:
     """What an older install may hold: a client account with a site and a team place, a site's
     team with members who do not serve the site, a site falling back to another company's
     team, a category and an invitation rule routed to another site's team. After migration
     17 none of it is left; what is in scope (a member who serves the site, an admin, a shared
     team, a site's own team) is untouched."""
-    from appliance.domain.model import Role
-    from appliance.storage import accounts
-    from appliance.storage import routing as routing_store
-    from appliance.storage import sites as site_store
-
     path = tmp_path / "kefu.db"
     migrate(path, tmp_path / "backups", now=NOW,
             migrations=tuple(m for m in MIGRATIONS if m.version < 17))
     database = Database(path)
     database.start()
 
-    def old_data() -> dict[str, int]:
-        a, b = site_store.create_company("A", NOW), site_store.create_company("B", NOW)
-        ids: dict[str, int] = {}
-        for name, company in (("site_a", a), ("site_a2", a), ("site_b", b)):
-            ids[name] = site_store.create_site({"company_id": company.id, "name": name,
-                                               "url": f"https://{name}.example"},
-                                              f"key-{name}", NOW).id
-        for login, role, sites in (("client", Role.CLIENT, ("site_a",)),
-                                   ("agent_a", Role.AGENT, ("site_a",)),
-                                   ("agent_a2", Role.AGENT, ("site_a2",)),
-                                   ("agent_b", Role.AGENT, ("site_b",)),
-                                   ("admin", Role.ADMIN, ())):
-            ids[login] = accounts.create_user(
-                login=login, display_name=login, role=role, password_hash="x", language="en",
-                site_ids=tuple(ids[s] for s in sites), now=NOW,
-                company_id=a.id if role is Role.CLIENT else None).id
-        for team, site in (("team_a", "site_a"), ("team_a2", "site_a2"), ("team_b", "site_b"),
-                           ("shared", None)):
-            ids[team] = routing_store.save_team(None, None if site is None else ids[site],
-                                                team, None, NOW).id
-        rows = [("team_a", "client"), ("team_a", "agent_a"), ("team_a", "agent_a2"),
-                ("team_a", "agent_b"), ("team_a", "admin"), ("shared", "client"),
-                ("shared", "agent_b"), ("team_b", "agent_b")]
-        db = bound_database.obj
-        for team, user in rows:  # as saved before the server checked members
-            db.execute_sql('INSERT INTO "team_member" ("team_id", "user_id") VALUES (?, ?)',
-                           (ids[team], ids[user]))
-        db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
-                       (ids["team_b"], ids["site_a"]))
-        db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
-                       (ids["shared"], ids["site_a2"]))
-        db.execute_sql('UPDATE "site" SET "fallback_team_id" = ? WHERE "id" = ?',
-                       (ids["team_b"], ids["site_b"]))
-        for site, team in (("site_a", "team_a2"), ("site_a", "team_a"), ("site_a2", None)):
-            db.execute_sql('INSERT INTO "category" ("site_id", "name", "team_id", "position") '
-                           "VALUES (?, 'c', ?, 0)", (ids[site], ids.get(str(team))))
-        for site, team in (("site_a", "team_b"), ("site_a", "shared"), ("site_b", "team_b")):
-            db.execute_sql(
-                'INSERT INTO "invitation_rule" ("site_id", "name", "enabled", "priority", '
-                '"conditions", "message", "team_id", "per_visit_cap", "per_day_cap", '
-                '"on_phones", "created_at", "updated_at") '
-                "VALUES (?, 'r', 1, 0, '{}', 'm', ?, 1, 3, 1, ?, ?)",
-                (ids[site], ids[team], str(NOW), str(NOW)))
-        return ids
 
     try:
-        ids = asyncio.run(database.write(old_data))
+        ids = asyncio.run(database.write(old_data_17))
     finally:
         database.close()
     assert migrate(path, tmp_path / "backups", now=NOW).applied == (17,)

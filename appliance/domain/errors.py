@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of all expected refusals; `code` is stable and documented in docs/api.md."""
@@ -12,6 +14,19 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with every attribute (`field`, `retry_after`, …) whatever the subclass's
+        `__init__` takes: an error raised on the writer crosses to the event loop intact."""
+        return _restore, (type(self), self.args, dict(self.__dict__))
+
+
+def _restore(cls: type[DomainError], args: tuple[Any, ...],
+             state: dict[str, Any]) -> DomainError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class Invalid(DomainError):

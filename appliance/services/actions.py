@@ -64,19 +64,7 @@ async def do_claim(svc: Services, actor: User, conversation_id: int) -> Conversa
         return await do_take_over(svc, actor, conversation_id)  # claiming the bot's chat
     now = svc.now()
 
-    @on_writer
-    def claim() -> tuple[Conversation, list[Message]]:
-        current = store.get_conversation(conversation_id)
-        if current.status != OPEN:
-            raise Conflict("This conversation is closed")
-        if current.assignee_id == actor.id:
-            return current, []
-        require_can_write(actor, current.assignee_id)
-        store.set_assignee(conversation_id, actor.id)
-        line = _system_message(conversation_id, "agent_joined", actor.display_name, now, actor.id)
-        return store.get_conversation(conversation_id), [line]
-
-    return await _change(svc, claim)
+    return await _change(svc, on_writer(_claim_job, actor, conversation_id, now))
 
 
 async def do_take_over(svc: Services, actor: User, conversation_id: int) -> Conversation:
@@ -86,26 +74,14 @@ async def do_take_over(svc: Services, actor: User, conversation_id: int) -> Conv
     await access_conversation(svc, actor, conversation_id)
     now = svc.now()
 
-    @on_writer
-    def take_over() -> tuple[Conversation, list[Message], bool]:
-        current = store.get_conversation(conversation_id)
-        if current.status not in (BOT, OPEN):
-            raise Conflict("This conversation is closed")
-        require_can_write(actor, current.assignee_id)
-        taken = store.hand_over(conversation_id, TAKEN_BY_AGENT, now) is not None
-        if current.assignee_id == actor.id:
-            return current, [], taken
-        store.set_assignee(conversation_id, actor.id)
-        line = _system_message(conversation_id, "agent_joined", actor.display_name, now, actor.id)
-        return store.get_conversation(conversation_id), [line], taken
-
     def events(result: tuple[Conversation, list[Message], bool]) -> list[Event]:
         conversation, lines, taken = result
         left_bot: list[Event] = [BotChatChanged(conversation)] if taken else []
         return [ConversationChanged(conversation), *left_bot,
                 *(MessageCreated(line, conversation) for line in lines)]
 
-    conversation, _, _ = await svc.commit(take_over, events)
+    conversation, _, _ = await svc.commit(
+        on_writer(_take_over_job, actor, conversation_id, now), events)
     return conversation
 
 
@@ -128,25 +104,8 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
         body["agent_id"] = picked
     agent_id = v.clean_id(body.get("agent_id"), "agent_id")
 
-    @on_writer
-    def transfer() -> tuple[Conversation, list[Message]]:
-        target = accounts.get_user(agent_id)
-        if not target.active:
-            raise Invalid("That user is deactivated", field="agent_id")
-        if target.role.is_client:  # whatever site rows older data left them
-            raise Invalid("A client account takes no chats", field="agent_id")
-        if not (target.role.manages_install or conversation.site_id in target.site_ids):
-            raise Invalid("That user does not serve this conversation's site", field="agent_id")
-        current = store.get_conversation(conversation_id)
-        if current.status != OPEN:
-            raise Conflict("This conversation is closed")
-        if current.assignee_id == target.id:  # nothing would move: no line for the visitor
-            raise Invalid("That agent already has this conversation", field="agent_id")
-        store.set_assignee(conversation_id, target.id)
-        return _handed_over(conversation_id, actor, note_text, target.display_name, now,
-                            target.id)
-
-    return await _change(svc, transfer)
+    return await _change(svc, on_writer(_transfer_job, actor, conversation_id,
+                                        conversation.site_id, agent_id, note_text, now))
 
 
 def _handed_over(conversation_id: int, actor: User, note_text: str | None, to_name: str,
@@ -163,19 +122,7 @@ def _handed_over(conversation_id: int, actor: User, note_text: str | None, to_na
 
 def _to_team_queue(conversation_id: int, team_id: int, actor: User, note_text: str | None,
                    now: Any) -> WriterJob[Change]:
-    @on_writer
-    def transfer() -> tuple[Conversation, list[Message]]:
-        team = routing_store.get_team(team_id)
-        current = store.get_conversation(conversation_id)
-        if current.status != OPEN:
-            raise Conflict("This conversation is closed")
-        if team.site_id not in (None, current.site_id):
-            raise Invalid("That team does not serve this conversation's site", field="team_id")
-        store.set_assignee(conversation_id, None)
-        routing_store.mark_queued(conversation_id, team_id, now)
-        return _handed_over(conversation_id, actor, note_text, team.name, now)
-
-    return transfer
+    return on_writer(_to_team_queue_job, conversation_id, team_id, actor, note_text, now)
 
 
 async def do_set_status(svc: Services, actor: User, conversation_id: int,
@@ -184,34 +131,91 @@ async def do_set_status(svc: Services, actor: User, conversation_id: int,
     require_can_write(actor, conversation.assignee_id)
     now = svc.now()
 
-    left_bot = False
-
-    @on_writer
-    def change() -> tuple[Conversation, list[Message]]:
-        nonlocal left_bot
-        current = store.get_conversation(conversation_id)
-        if current.status == status:
-            return current, []
-        left_bot = current.status == BOT
-        lines = []
-        if status == CLOSED:
-            lines.append(_system_message(conversation_id, "closed", actor.display_name, now,
-                                         actor.id))
-            store.set_status(conversation_id, CLOSED, now)
-        else:
-            store.set_status(conversation_id, OPEN, now)
-            lines.append(_system_message(conversation_id, "reopened", actor.display_name, now,
-                                         actor.id))
-        return store.get_conversation(conversation_id), lines
-
-    def events(result: Change) -> list[Event]:
-        conversation, lines = result
+    def events(result: tuple[Conversation, list[Message], bool]) -> list[Event]:
+        conversation, lines, left_bot = result
         # Closed while the bot served it: the consoles' "with the bot" lists drop it.
         dropped: list[Event] = [BotChatChanged(conversation)] if left_bot else []
         return [ConversationChanged(conversation), *dropped,
                 *(MessageCreated(line, conversation) for line in lines)]
 
-    changed, _ = await svc.commit(change, events)
+    changed, _, _ = await svc.commit(
+        on_writer(_set_status_job, actor, conversation_id, status, now), events)
     if status == CLOSED:  # a chat slot is free: the queue moves
         await routing.drain_queue(svc, changed.site_id)
     return changed
+
+
+def _claim_job(actor: User, conversation_id: int, now: Any) -> tuple[Conversation, list[Message]]:
+    current = store.get_conversation(conversation_id)
+    if current.status != OPEN:
+        raise Conflict("This conversation is closed")
+    if current.assignee_id == actor.id:
+        return current, []
+    require_can_write(actor, current.assignee_id)
+    store.set_assignee(conversation_id, actor.id)
+    line = _system_message(conversation_id, "agent_joined", actor.display_name, now, actor.id)
+    return store.get_conversation(conversation_id), [line]
+
+
+def _take_over_job(actor: User, conversation_id: int, now: Any) -> tuple[Conversation,
+                   list[Message], bool]:
+    current = store.get_conversation(conversation_id)
+    if current.status not in (BOT, OPEN):
+        raise Conflict("This conversation is closed")
+    require_can_write(actor, current.assignee_id)
+    taken = store.hand_over(conversation_id, TAKEN_BY_AGENT, now) is not None
+    if current.assignee_id == actor.id:
+        return current, [], taken
+    store.set_assignee(conversation_id, actor.id)
+    line = _system_message(conversation_id, "agent_joined", actor.display_name, now, actor.id)
+    return store.get_conversation(conversation_id), [line], taken
+
+
+def _transfer_job(actor: User, conversation_id: int, site_id: int, agent_id: int,
+                  note_text: str | None, now: Any) -> tuple[Conversation, list[Message]]:
+    target = accounts.get_user(agent_id)
+    if not target.active:
+        raise Invalid("That user is deactivated", field="agent_id")
+    if target.role.is_client:  # whatever site rows older data left them
+        raise Invalid("A client account takes no chats", field="agent_id")
+    if not (target.role.manages_install or site_id in target.site_ids):
+        raise Invalid("That user does not serve this conversation's site", field="agent_id")
+    current = store.get_conversation(conversation_id)
+    if current.status != OPEN:
+        raise Conflict("This conversation is closed")
+    if current.assignee_id == target.id:  # nothing would move: no line for the visitor
+        raise Invalid("That agent already has this conversation", field="agent_id")
+    store.set_assignee(conversation_id, target.id)
+    return _handed_over(conversation_id, actor, note_text, target.display_name, now,
+                        target.id)
+
+
+def _to_team_queue_job(conversation_id: int, team_id: int, actor: User,
+                       note_text: str | None, now: Any) -> tuple[Conversation, list[Message]]:
+    team = routing_store.get_team(team_id)
+    current = store.get_conversation(conversation_id)
+    if current.status != OPEN:
+        raise Conflict("This conversation is closed")
+    if team.site_id not in (None, current.site_id):
+        raise Invalid("That team does not serve this conversation's site", field="team_id")
+    store.set_assignee(conversation_id, None)
+    routing_store.mark_queued(conversation_id, team_id, now)
+    return _handed_over(conversation_id, actor, note_text, team.name, now)
+
+
+def _set_status_job(actor: User, conversation_id: int, status: str,
+                    now: Any) -> tuple[Conversation, list[Message], bool]:
+    current = store.get_conversation(conversation_id)
+    if current.status == status:
+        return current, [], False
+    left_bot = current.status == BOT
+    lines = []
+    if status == CLOSED:
+        lines.append(_system_message(conversation_id, "closed", actor.display_name, now,
+                                     actor.id))
+        store.set_status(conversation_id, CLOSED, now)
+    else:
+        store.set_status(conversation_id, OPEN, now)
+        lines.append(_system_message(conversation_id, "reopened", actor.display_name, now,
+                                     actor.id))
+    return store.get_conversation(conversation_id), lines, left_bot

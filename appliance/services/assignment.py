@@ -83,56 +83,57 @@ def route_job(conversation_id: int, team_id: int | None, routing: SiteRouting,
               now: datetime, *, invited_by: int | None = None) -> WriterJob[Routed]:
     """A new chat: to an agent who has room now (the agent whose invitation the visitor
     accepted, if they have), else into the queue."""
-    records = {c.record.user_id: c.record for c in found}
-
-    @on_writer
-    def route() -> Routed:
-        agents = _snapshots(found)
-        inviter = agents.get(invited_by) if invited_by is not None else None
-        if inviter is not None and inviter.available:
-            done = _assign(conversation_id, records[inviter.user_id], now)
-            return Routed(ASSIGNED, (done,) if done is not None else ())
-        decision = choose(list(agents.values()), team_id=team_id,
-                          fallback_team_id=routing.fallback_team_id, strategy=routing.strategy,
-                          previous_agent_id=previous_agent_id)
-        if decision.outcome == ASSIGNED:
-            assert decision.agent_id is not None
-            done = _assign(conversation_id, records[decision.agent_id], now)
-            return Routed(ASSIGNED, (done,) if done is not None else ())
-        if decision.outcome == QUEUED:
-            store.mark_queued(conversation_id, decision.team_id, now)
-        return Routed(decision.outcome)
-
-    return route
+    return on_writer(_route, conversation_id, team_id, routing, found, previous_agent_id, now,
+                     invited_by)
 
 
 def drain_job(site_id: int, routing: SiteRouting, found: list[Candidate],
               now: datetime) -> WriterJob[Routed]:
     """Waiting chats of a site, oldest first, to agents who have room now (as many as fit)."""
+    return on_writer(_drain, site_id, routing, found, now)
+
+
+def _route(conversation_id: int, team_id: int | None, routing: SiteRouting,
+           found: list[Candidate], previous_agent_id: int | None, now: datetime,
+           invited_by: int | None) -> Routed:
     records = {c.record.user_id: c.record for c in found}
+    agents = _snapshots(found)
+    inviter = agents.get(invited_by) if invited_by is not None else None
+    if inviter is not None and inviter.available:
+        done = _assign(conversation_id, records[inviter.user_id], now)
+        return Routed(ASSIGNED, (done,) if done is not None else ())
+    decision = choose(list(agents.values()), team_id=team_id,
+                      fallback_team_id=routing.fallback_team_id, strategy=routing.strategy,
+                      previous_agent_id=previous_agent_id)
+    if decision.outcome == ASSIGNED:
+        assert decision.agent_id is not None
+        done = _assign(conversation_id, records[decision.agent_id], now)
+        return Routed(ASSIGNED, (done,) if done is not None else ())
+    if decision.outcome == QUEUED:
+        store.mark_queued(conversation_id, decision.team_id, now)
+    return Routed(decision.outcome)
 
-    @on_writer
-    def drain() -> Routed:
-        waiting = queue_order(Waiting(cid, team, at.timestamp())
-                              for cid, _, team, at in store.queued(site_id))
-        agents = _snapshots(found) if waiting else {}
-        done: list[Assignment] = []
-        for item in waiting:
-            if not any(a.available for a in agents.values()):
-                break
-            eligible = [a for a in agents.values() if next_to_serve([item], a) is not None]
-            decision = choose(eligible, team_id=item.team_id,
-                              fallback_team_id=routing.fallback_team_id,
-                              strategy=routing.strategy)
-            if decision.outcome != ASSIGNED or decision.agent_id is None:
-                continue
-            assigned = _assign(item.conversation_id, records[decision.agent_id], now)
-            if assigned is not None:
-                done.append(assigned)
-                agent = agents[decision.agent_id]
-                latest = max(a.last_assigned for a in agents.values())
-                agents[agent.user_id] = replace(agent, active_chats=agent.active_chats + 1,
-                                                last_assigned=latest + 1.0)
-        return Routed(ASSIGNED if done else QUEUED, tuple(done))
 
-    return drain
+def _drain(site_id: int, routing: SiteRouting, found: list[Candidate], now: datetime) -> Routed:
+    records = {c.record.user_id: c.record for c in found}
+    waiting = queue_order(Waiting(cid, team, at.timestamp())
+                          for cid, _, team, at in store.queued(site_id))
+    agents = _snapshots(found) if waiting else {}
+    done: list[Assignment] = []
+    for item in waiting:
+        if not any(a.available for a in agents.values()):
+            break
+        eligible = [a for a in agents.values() if next_to_serve([item], a) is not None]
+        decision = choose(eligible, team_id=item.team_id,
+                          fallback_team_id=routing.fallback_team_id,
+                          strategy=routing.strategy)
+        if decision.outcome != ASSIGNED or decision.agent_id is None:
+            continue
+        assigned = _assign(item.conversation_id, records[decision.agent_id], now)
+        if assigned is not None:
+            done.append(assigned)
+            agent = agents[decision.agent_id]
+            latest = max(a.last_assigned for a in agents.values())
+            agents[agent.user_id] = replace(agent, active_chats=agent.active_chats + 1,
+                                            last_assigned=latest + 1.0)
+    return Routed(ASSIGNED if done else QUEUED, tuple(done))

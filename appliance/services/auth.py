@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -86,7 +86,7 @@ async def check_login(svc: Services, data: Any, *, ip: str, user_agent: str) -> 
         raise BadCredentials(BAD_LOGIN_MESSAGE)
     svc.login_failures.clear(login)
     token, fields = new_session_fields(svc, creds.user.id, ip, user_agent)
-    session = await svc.db.write(lambda: accounts.create_session(**fields))
+    session = await svc.db.write(_create_session_job, fields)
     return SignIn(creds.user, session, token)
 
 
@@ -118,7 +118,7 @@ def csrf_matches(principal: Principal, supplied: str | None) -> bool:
 
 async def do_logout(svc: Services, principal: Principal) -> None:
     session_id = principal.session.id
-    await svc.commit(on_writer(lambda: accounts.delete_session(session_id)), lambda _: [
+    await svc.commit(on_writer(accounts.delete_session, session_id), lambda _: [
         SessionsEnded(principal.user.id, "logged_out", (session_id,))])
 
 
@@ -138,12 +138,7 @@ async def check_change_own_password(svc: Services, principal: Principal, data: A
     user_id, keep = principal.user.id, principal.session.id
     now = svc.now()
 
-    @on_writer
-    def change() -> None:
-        accounts.set_password_hash(user_id, new_hash, now)
-        accounts.delete_sessions_of(user_id, keep_session_id=keep)
-
-    await svc.commit(change, lambda _: [
+    await svc.commit(on_writer(_change_password_job, user_id, new_hash, now, keep), lambda _: [
         SessionsEnded(user_id, "password_changed", keep_session_id=keep)])
 
 
@@ -154,3 +149,12 @@ async def check_update_me(svc: Services, principal: Principal, data: Any) -> Use
 
 async def do_delete_expired_sessions(svc: Services) -> int:
     return await svc.db.write(accounts.delete_expired_sessions, svc.now())
+
+
+def _change_password_job(user_id: int, new_hash: str, now: datetime, keep: int) -> None:
+    accounts.set_password_hash(user_id, new_hash, now)
+    accounts.delete_sessions_of(user_id, keep_session_id=keep)
+
+
+def _create_session_job(fields: dict[str, Any]) -> Session:
+    return accounts.create_session(**fields)

@@ -10,6 +10,7 @@ import logging
 import math
 import weakref
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from appliance.domain.bot_llm import LlmSettings, Source
@@ -298,16 +299,8 @@ async def check_ask(svc: Services, site_id: int, conversation_id: int | None,
     now = svc.now()
     unanswered = decision.action is not Action.ANSWER and decision.intent is Intent.QUESTION
 
-    def write() -> BotAnswer:
-        company_id, _ = store.search_state(site_id)
-        logged = store.log_answer(site_id, conversation_id, text[:MATCHED_CHARS],
-                                  decision.action, entry_ids, now)
-        if unanswered:
-            store.note_question(company_id, site_id, text[:QUESTION_KEPT],
-                                ImproveReason.UNANSWERED, None, now)
-        return logged
-
-    return decision, await svc.db.write(write)
+    return decision, await svc.db.write(_log_answer_job, site_id, conversation_id, text,
+                                        decision.action, entry_ids, unanswered, now)
 
 
 async def check_vote(svc: Services, site_id: int, answer_id: int, vote: object) -> BotAnswer:
@@ -324,13 +317,26 @@ async def check_vote(svc: Services, site_id: int, answer_id: int, vote: object) 
         raise Conflict("This answer was already voted on")
     now = svc.now()
 
-    def write() -> BotAnswer:
-        voted = store.set_vote(answer_id, 1 if vote == 1 else -1)
-        if vote == -1:
-            company_id, _ = store.search_state(site_id)
-            store.note_question(company_id, site_id, found.question[:QUESTION_KEPT],
-                                ImproveReason.DOWNVOTED,
-                                found.entry_ids[0] if found.entry_ids else None, now)
-        return voted
+    return await svc.db.write(_vote_job, site_id, answer_id, vote, found, now)
 
-    return await svc.db.write(write)
+
+def _log_answer_job(site_id: int, conversation_id: int | None, text: str, action: Action,
+                    entry_ids: list[int], unanswered: bool, now: datetime) -> BotAnswer:
+    company_id, _ = store.search_state(site_id)
+    logged = store.log_answer(site_id, conversation_id, text[:MATCHED_CHARS],
+                              action, entry_ids, now)
+    if unanswered:
+        store.note_question(company_id, site_id, text[:QUESTION_KEPT],
+                            ImproveReason.UNANSWERED, None, now)
+    return logged
+
+
+def _vote_job(site_id: int, answer_id: int, vote: int, found: BotAnswer,
+              now: datetime) -> BotAnswer:
+    voted = store.set_vote(answer_id, 1 if vote == 1 else -1)
+    if vote == -1:
+        company_id, _ = store.search_state(site_id)
+        store.note_question(company_id, site_id, found.question[:QUESTION_KEPT],
+                            ImproveReason.DOWNVOTED,
+                            found.entry_ids[0] if found.entry_ids else None, now)
+    return voted

@@ -26,7 +26,6 @@ import secrets
 import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from appliance.domain import validation as v
@@ -383,24 +382,13 @@ async def answer_later(svc: Services, plan: Plan, question: Message) -> BotTurn 
     hand-over is routed after the commit."""
     now = svc.now()
 
-    @on_writer
-    def write() -> tuple[Conversation, BotTurn] | None:
-        try:
-            head = store.require_head(question.conversation_id)
-        except NotFound:  # deleted meanwhile (the visitor's data erased)
-            return None
-        client_id = reply_client_id(question)
-        if head.status != BOT or store.find_sent(_sender(plan.name), client_id) is not None:
-            return None
-        return head, reply_on_writer(plan, head, now, client_id)
-
     def events(written: tuple[Conversation, BotTurn] | None) -> list[Event]:
         if written is None:
             return []
         head, turn = written
         return [*turn.events(), *bot_chat_events(question, head, turn)]
 
-    written = await svc.commit(write, events)
+    written = await svc.commit(on_writer(_answer_later_job, plan, question, now), events)
     if written is None:
         return None
     turn = written[1]
@@ -454,8 +442,8 @@ async def check_handover(svc: Services, site: Site, visitor_id: int, data: Any) 
         return BotTurn((), conversation)
     plan = await _planned(svc, site, conversation)
     now = svc.now()
-    return await svc.commit(on_writer(lambda: _hand_over(
-        plan, store.require_head(conversation.id), ASKED, now)), BotTurn.events)
+    return await svc.commit(on_writer(_hand_over_job, plan, conversation.id, ASKED, now),
+                            BotTurn.events)
 
 
 async def check_vote(svc: Services, site: Site, visitor_id: int,
@@ -481,8 +469,8 @@ async def check_vote(svc: Services, site: Site, visitor_id: int,
         return voted, BotTurn((), conversation)
     plan = await _planned(svc, site, conversation)
     now = svc.now()
-    turn = await svc.commit(on_writer(lambda: _hand_over(
-        plan, store.require_head(conversation.id), DOWNVOTED, now)), BotTurn.events)
+    turn = await svc.commit(on_writer(_hand_over_job, plan, conversation.id, DOWNVOTED, now),
+                            BotTurn.events)
     return voted, turn
 
 
@@ -518,8 +506,7 @@ class LeftBotChats:
             if active_at >= quiet_since or visitor_id in self._seen or starting:
                 continue
             changed = await self.svc.commit(
-                on_writer(partial(store.close_left_bot_chat, conversation_id, quiet_since,
-                                  now)),
+                on_writer(store.close_left_bot_chat, conversation_id, quiet_since, now),
                 lambda conv: [] if conv is None else [ConversationChanged(conv),
                                                       BotChatChanged(conv)])
             if changed is not None:
@@ -587,3 +574,19 @@ class UnansweredBotChats:
         plan = Plan(site.id, bot_name(settings.name, site.language), site.language,
                     question.body, decision, False, present)
         return await answer_later(svc, plan, question)
+
+
+def _answer_later_job(plan: Plan, question: Message, now: datetime) -> tuple[Conversation,
+                      BotTurn] | None:
+    try:
+        head = store.require_head(question.conversation_id)
+    except NotFound:  # deleted meanwhile (the visitor's data erased)
+        return None
+    client_id = reply_client_id(question)
+    if head.status != BOT or store.find_sent(_sender(plan.name), client_id) is not None:
+        return None
+    return head, reply_on_writer(plan, head, now, client_id)
+
+
+def _hand_over_job(plan: Plan, conversation_id: int, reason: str, now: datetime) -> BotTurn:
+    return _hand_over(plan, store.require_head(conversation_id), reason, now)

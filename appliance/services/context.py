@@ -24,18 +24,22 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class WriterJob(Generic[T]):
     """Work that runs on the writer thread, inside the write transaction, not on the event
-    loop: it calls storage functions (which may change data), never awaits, and touches no
-    event-loop state. Made with `@on_writer`; `Services.commit` takes nothing else."""
+    loop: a module-level function that calls storage functions (which may change data),
+    never awaits and touches no event-loop state, with picklable arguments (ids, strings,
+    datetimes, domain values): the writer is to become a process of its own, and
+    `KEFU_CHECK_WRITER_JOBS=1` checks that every job would cross to it. Made with
+    `on_writer(fn, *args)`; `Services.commit` takes nothing else."""
 
-    fn: Callable[[], T]
+    fn: Callable[..., T]
+    args: tuple[Any, ...] = ()
 
     def __call__(self) -> T:
-        return self.fn()
+        return self.fn(*self.args)
 
 
-def on_writer(fn: Callable[[], T]) -> WriterJob[T]:
-    """Decorates a use case's inner function that runs on the writer thread."""
-    return WriterJob(fn)
+def on_writer(fn: Callable[..., T], *args: Any) -> WriterJob[T]:
+    """The call `fn(*args)` of a use case, to run on the writer thread."""
+    return WriterJob(fn, args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,4 +257,4 @@ class Services:
         meanwhile cancels only its wait: the job still runs, and `Database.submit` still calls
         the announcement if it committed. Callers await the future it returns (a plain
         function, not a coroutine: one frame less to resume per write)."""
-        return self.db.submit(job.fn, then=lambda result: self.publish(*events(result)))
+        return self.db.submit(job.fn, *job.args, then=lambda result: self.publish(*events(result)))

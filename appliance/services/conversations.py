@@ -189,45 +189,6 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
     plan = None if site is None else await bot_chat.plan_reply(svc, site, sender, fields)
     now = svc.now()
 
-    @on_writer
-    def send() -> tuple[Sent, bool]:
-        existing = store.find_sent(sender, fields["client_id"])
-        if existing is not None:
-            return Sent(existing, store.require_head(existing.conversation_id), True), False
-        conversation = None
-        if fields["conversation_id"] is not None:
-            conversation = store.require_head(fields["conversation_id"])
-            if conversation.visitor_id != visitor.id:
-                raise conversation_not_found()
-            if conversation.status not in LIVE_STATUSES:  # a left message continues
-                conversation = None
-        created = False
-        if conversation is None:
-            conversation = store.open_conversation_head(visitor.id)
-        invitation = None
-        if conversation is None:
-            _check_identified(site, visitor.id)
-            status, outcome = bot_chat.new_conversation_status(plan)
-            conversation = store.create_conversation(visitor.site_id, visitor.id, now, status,
-                                                     outcome)
-            created = True
-            if fields["category_id"] is not None:  # refused here, before anything is stored
-                routing_store.set_category(conversation.id, fields["category_id"],
-                                           visitor.site_id)
-            invitation = _answer_invitation(fields["invitation_id"], visitor.id,
-                                            conversation.id, now)
-        _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
-        message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
-                                         fields["client_id"], fields["attachment_id"], now)
-        later = plan is not None and plan.later and after.status == BOT
-        turn = (None if later else bot_chat.reply_on_writer(plan, after, now)
-                if plan is not None
-                else None if site is None else bot_chat.orphan_on_writer(site, after, now))
-        return Sent(message, after, False, created and after.status == OPEN,
-                    fields["category_id"],
-                    invited_by=None if invitation is None else invitation.agent_id,
-                    invitation=invitation, bot=turn, bot_later=later), created
-
     def events(result: tuple[Sent, bool]) -> list[Event]:
         sent, created = result
         if sent.duplicate:
@@ -240,7 +201,8 @@ async def check_visitor_send(svc: Services, visitor: Visitor, data: Any,
         return [*opened, *invited, MessageCreated(sent.message, sent.conversation), *bot,
                 *followed]
 
-    sent, _ = await svc.commit(send, events)
+    sent, _ = await svc.commit(
+        on_writer(_visitor_send_job, visitor, sender, fields, plan, site, now), events)
     if sent.bot_later and plan is not None:  # the model is asked now, after the commit
         bot_chat.reply_soon(svc, plan, sent.message, sent.conversation)
     return sent
@@ -262,35 +224,6 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
     sender = Sender(AGENT, actor.id, actor.display_name)
     now = svc.now()
 
-    @on_writer
-    def send() -> tuple[Sent, list[Message], bool]:
-        current = store.require_head(conversation_id)
-        require_conversation_visible(actor, current.site_id)
-        existing = store.find_sent(sender, fields["client_id"])
-        if existing is not None:
-            return Sent(existing, store.require_head(existing.conversation_id), True), [], False
-        if current.status not in LIVE_STATUSES:
-            raise Conflict("This conversation is closed; reopen it first")
-        require_can_write(actor, current.assignee_id)
-        taken = current.status == BOT and fields["kind"] != NOTE
-        if taken:  # a person takes over from the bot
-            current = store.hand_over(conversation_id, TAKEN_BY_AGENT, now) or current
-        if current.status == PENDING and fields["kind"] != NOTE:  # answering a left message
-            current = replace(current, status=store.set_status(conversation_id, OPEN, now).status)
-        extra: list[Message] = []
-        if current.assignee_id is None and fields["kind"] != NOTE:
-            store.set_assignee(conversation_id, actor.id)
-            line, current = store.append_to(
-                replace(current, assignee_id=actor.id),
-                Sender(SYSTEM, actor.id, actor.display_name), "system", "agent_joined",
-                "sys-" + secrets.token_hex(12), None, now)
-            extra.append(line)
-        _check_attachment(fields["attachment_id"], AGENT, actor.id, current.site_id)
-        message, after = store.append_to(current, sender, fields["kind"], fields["body"],
-                                         fields["client_id"], fields["attachment_id"], now)
-        mailed = _mail_reply_if_away(svc, message, after, now)
-        return Sent(message, after, False, mailed=mailed), extra, taken
-
     def events(result: tuple[Sent, list[Message], bool]) -> list[Event]:
         sent, extra, taken = result
         if sent.duplicate:
@@ -302,15 +235,27 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
         return [*claimed, *(MessageCreated(line, sent.conversation) for line in extra),
                 MessageCreated(sent.message, sent.conversation), *mailed]
 
-    sent, _, _ = await svc.commit(send, events)
+    # Whether the visitor has a socket open, as the loop knows it now (the mail to an absent
+    # visitor is queued in the reply's transaction, on the writer, which cannot ask the hub).
+    visitor_id = await svc.db.read(_visitor_id_of, conversation_id)
+    online = visitor_id is not None and svc.visitors.visitor_online(visitor_id)
+    sent, _, _ = await svc.commit(
+        on_writer(_agent_send_job, actor, conversation_id, sender, fields, online, now), events)
     return sent
 
 
-def _mail_reply_if_away(svc: Services, message: Message, conversation: Conversation,
+def _visitor_id_of(conversation_id: int) -> int | None:
+    try:
+        return store.require_head(conversation_id).visitor_id
+    except NotFound:
+        return None
+
+
+def _mail_reply_if_away(visitor_online: bool, message: Message, conversation: Conversation,
                         now: Any) -> bool:
-    """On the writer: an agent's reply to a visitor who left an e-mail address and has no
-    socket open is mailed to them (queued in the reply's own transaction)."""
-    if not message.visible_to_visitor or svc.visitors.visitor_online(conversation.visitor_id):
+    """On the writer: an agent's reply to a visitor who left an e-mail address and had no
+    socket open when the reply was queued is mailed to them (in the reply's transaction)."""
+    if not message.visible_to_visitor or visitor_online:
         return False
     visitor = store.get_visitor(conversation.visitor_id)
     if not v.is_email(visitor.email):  # none given (or one stored before addresses were checked)
@@ -381,7 +326,7 @@ async def sync_position(svc: Services, conversation: Conversation,
 async def do_mark_read(svc: Services, conversation: Conversation, reader: str,
                        seq: int) -> int:
     return await svc.commit(
-        on_writer(lambda: store.mark_read(conversation.id, reader, seq)),
+        on_writer(store.mark_read, conversation.id, reader, seq),
         lambda new: [ReadUpTo(conversation.id, conversation.site_id, conversation.visitor_id,
                               reader, new)])
 
@@ -405,3 +350,73 @@ def agent_sender(actor: User) -> Sender:
 def visitor_sender(visitor: Visitor) -> Sender:
     return Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, visitor.name))
 
+
+def _visitor_send_job(visitor: Visitor, sender: Sender, fields: dict[str, Any],
+                      plan: bot_chat.Plan | None,
+                      site: Site | None, now: datetime) -> tuple[Sent, bool]:
+    existing = store.find_sent(sender, fields["client_id"])
+    if existing is not None:
+        return Sent(existing, store.require_head(existing.conversation_id), True), False
+    conversation = None
+    if fields["conversation_id"] is not None:
+        conversation = store.require_head(fields["conversation_id"])
+        if conversation.visitor_id != visitor.id:
+            raise conversation_not_found()
+        if conversation.status not in LIVE_STATUSES:  # a left message continues
+            conversation = None
+    created = False
+    if conversation is None:
+        conversation = store.open_conversation_head(visitor.id)
+    invitation = None
+    if conversation is None:
+        _check_identified(site, visitor.id)
+        status, outcome = bot_chat.new_conversation_status(plan)
+        conversation = store.create_conversation(visitor.site_id, visitor.id, now, status,
+                                                 outcome)
+        created = True
+        if fields["category_id"] is not None:  # refused here, before anything is stored
+            routing_store.set_category(conversation.id, fields["category_id"],
+                                       visitor.site_id)
+        invitation = _answer_invitation(fields["invitation_id"], visitor.id,
+                                        conversation.id, now)
+    _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
+    message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
+                                     fields["client_id"], fields["attachment_id"], now)
+    later = plan is not None and plan.later and after.status == BOT
+    turn = (None if later else bot_chat.reply_on_writer(plan, after, now)
+            if plan is not None
+            else None if site is None else bot_chat.orphan_on_writer(site, after, now))
+    return Sent(message, after, False, created and after.status == OPEN,
+                fields["category_id"],
+                invited_by=None if invitation is None else invitation.agent_id,
+                invitation=invitation, bot=turn, bot_later=later), created
+
+
+def _agent_send_job(actor: User, conversation_id: int, sender: Sender, fields: dict[str, Any],
+                    visitor_online: bool, now: datetime) -> tuple[Sent, list[Message], bool]:
+    current = store.require_head(conversation_id)
+    require_conversation_visible(actor, current.site_id)
+    existing = store.find_sent(sender, fields["client_id"])
+    if existing is not None:
+        return Sent(existing, store.require_head(existing.conversation_id), True), [], False
+    if current.status not in LIVE_STATUSES:
+        raise Conflict("This conversation is closed; reopen it first")
+    require_can_write(actor, current.assignee_id)
+    taken = current.status == BOT and fields["kind"] != NOTE
+    if taken:  # a person takes over from the bot
+        current = store.hand_over(conversation_id, TAKEN_BY_AGENT, now) or current
+    if current.status == PENDING and fields["kind"] != NOTE:  # answering a left message
+        current = replace(current, status=store.set_status(conversation_id, OPEN, now).status)
+    extra: list[Message] = []
+    if current.assignee_id is None and fields["kind"] != NOTE:
+        store.set_assignee(conversation_id, actor.id)
+        line, current = store.append_to(
+            replace(current, assignee_id=actor.id),
+            Sender(SYSTEM, actor.id, actor.display_name), "system", "agent_joined",
+            "sys-" + secrets.token_hex(12), None, now)
+        extra.append(line)
+    _check_attachment(fields["attachment_id"], AGENT, actor.id, current.site_id)
+    message, after = store.append_to(current, sender, fields["kind"], fields["body"],
+                                     fields["client_id"], fields["attachment_id"], now)
+    mailed = _mail_reply_if_away(visitor_online, message, after, now)
+    return Sent(message, after, False, mailed=mailed), extra, taken

@@ -5,13 +5,14 @@ XLSX with formula-looking cells escaped. Owners and admins only; exports are aud
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from appliance.domain.customers import Customer, ImportReport, clean_customer
 from appliance.domain.errors import DomainError, Invalid
 from appliance.domain.model import Company, User
 from appliance.domain.permissions import require_install_manager
-from appliance.services.context import Services, on_writer
+from appliance.services.context import Services
 from appliance.services.customers import access_company
 from appliance.services.phones import clean_phone, display_phone
 from appliance.services.spreadsheets import (
@@ -120,32 +121,9 @@ async def check_import(svc: Services, actor: User, company_id: int, *, name: str
         raise Invalid(f"{len(errors)} broken row(s), nothing imported: {shown}", field="file")
     now = svc.now()
 
-    @on_writer
-    def store_rows() -> ImportReport:
-        duplicates: list[dict[str, Any]] = []
-        seen: dict[str, int] = {}
-        imported = 0
-        for number, fields in rows:
-            keys = [k for k in (fields.get("phone"), fields.get("email")) if k]
-            existing = store.find_by_contact(company_id, fields.get("phone", ""),
-                                             fields.get("email", ""))
-            earlier = next((seen[k] for k in keys if k in seen), None)
-            if existing is not None or earlier is not None:
-                duplicates.append({"row": number, "customer_id": existing.id if existing else None,
-                                   "duplicate_of_row": earlier,
-                                   "phone": display_phone(fields.get("phone", "")),
-                                   "email": fields.get("email", "")})
-                continue
-            for key in keys:
-                seen[key] = number
-            if not dry_run:
-                store.create_customer(company_id, fields, now)
-            imported += 1
-        return ImportReport(0 if dry_run else imported, duplicates, errors)
-
     if dry_run:
-        return await svc.db.read(store_rows)
-    return await svc.db.write(store_rows)
+        return await svc.db.read(_import_rows_job, company_id, rows, errors, dry_run, now)
+    return await svc.db.write(_import_rows_job, company_id, rows, errors, dry_run, now)
 
 
 def _cells(customer: Customer, owners: dict[int, str], keys: list[str]) -> list[Any]:
@@ -170,3 +148,27 @@ async def export(svc: Services, actor: User, company_id: int, fmt: str) -> tuple
     if fmt == "csv":
         return write_csv(header, rows), CSV_TYPE
     return write_xlsx([("customers", header, rows)]), XLSX_TYPE
+
+
+def _import_rows_job(company_id: int, rows: list[tuple[int, dict[str, Any]]],
+                     errors: list[dict[str, Any]], dry_run: bool, now: datetime) -> ImportReport:
+    duplicates: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    imported = 0
+    for number, fields in rows:
+        keys = [k for k in (fields.get("phone"), fields.get("email")) if k]
+        existing = store.find_by_contact(company_id, fields.get("phone", ""),
+                                         fields.get("email", ""))
+        earlier = next((seen[k] for k in keys if k in seen), None)
+        if existing is not None or earlier is not None:
+            duplicates.append({"row": number, "customer_id": existing.id if existing else None,
+                               "duplicate_of_row": earlier,
+                               "phone": display_phone(fields.get("phone", "")),
+                               "email": fields.get("email", "")})
+            continue
+        for key in keys:
+            seen[key] = number
+        if not dry_run:
+            store.create_customer(company_id, fields, now)
+        imported += 1
+    return ImportReport(0 if dry_run else imported, duplicates, errors)

@@ -6,7 +6,7 @@ company answers like a missing one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -30,7 +30,7 @@ from appliance.domain.model import Company, Role, User
 from appliance.domain.permissions import require_conversation_visible
 from appliance.domain.search import QUERY_MAX
 from appliance.domain.visits import PageView, Visit
-from appliance.services.context import Services, on_writer
+from appliance.services.context import Services
 from appliance.services.phones import clean_phone
 from appliance.storage import accounts
 from appliance.storage import conversations as conv_store
@@ -316,7 +316,7 @@ def capture_visitor(visitor_id: int, now: Any, owner_id: int | None = None) -> i
 
 async def do_capture_visitor(svc: Services, visitor_id: int) -> int | None:
     now = svc.now()
-    return await svc.db.write(on_writer(lambda: capture_visitor(visitor_id, now)))
+    return await svc.db.write(capture_visitor, visitor_id, now)
 
 
 async def check_link_conversation(svc: Services, actor: User, conversation_id: int,
@@ -341,17 +341,9 @@ async def check_link_conversation(svc: Services, actor: User, conversation_id: i
         await svc.db.write(store.link_visitor, conversation.visitor_id, customer_id)
         return customer
 
-    @on_writer
-    def capture() -> int:
-        found = capture_visitor(conversation.visitor_id, now, owner_id=actor.id)
-        if found is None:
-            visitor = conv_store.get_visitor(conversation.visitor_id)
-            found = store.create_customer(company_id, {"name": visitor.name,
-                                                       "owner_id": actor.id}, now).id
-            store.link_visitor(conversation.visitor_id, found)
-        return found
-
-    return await svc.db.read(store.get_customer, await svc.db.write(capture))
+    found = await svc.db.write(_capture_for_conversation_job, conversation.visitor_id,
+                               company_id, actor.id, now)
+    return await svc.db.read(store.get_customer, found)
 
 
 async def customer_of_conversation(svc: Services, actor: User,
@@ -361,3 +353,14 @@ async def customer_of_conversation(svc: Services, actor: User,
     require_conversation_visible(actor, conversation.site_id)
     found = await svc.db.read(store.customer_of_visitor, conversation.visitor_id)
     return None if found is None else await svc.db.read(store.get_customer, found)
+
+
+def _capture_for_conversation_job(visitor_id: int, company_id: int, owner_id: int,
+                                  now: datetime) -> int:
+    found = capture_visitor(visitor_id, now, owner_id=owner_id)
+    if found is None:
+        visitor = conv_store.get_visitor(visitor_id)
+        found = store.create_customer(company_id, {"name": visitor.name,
+                                                   "owner_id": owner_id}, now).id
+        store.link_visitor(visitor_id, found)
+    return found

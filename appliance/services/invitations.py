@@ -4,7 +4,7 @@ every invitation is recorded with its rule, page and outcome."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -55,9 +55,8 @@ async def check_invite(svc: Services, actor: User, visitor_id: int, data: Any) -
     if await block_of(svc, site, visitor.id, "") is not None:
         raise Conflict("This visitor is blocked")
     now = svc.now()
-    job = on_writer(lambda: store.create_invitation(
-        site_id=visitor.site_id, visitor_id=visitor.id, visit_id=live.visit_id,
-        agent_id=actor.id, rule_id=None, message=message, page_url=live.page_url, now=now))
+    job = on_writer(_create_invitation_job, visitor.site_id, visitor.id, live.visit_id,
+                    actor.id, None, message, live.page_url, now)
     return await svc.commit(job, lambda invitation: [InvitationChanged(invitation)])
 
 
@@ -66,7 +65,7 @@ async def do_withdraw(svc: Services, actor: User, invitation_id: int) -> Invitat
     if not can_access_site(actor, found.site_id):
         raise NotFound("No such invitation")
     now = svc.now()
-    settled = await svc.commit(on_writer(lambda: store.answer(invitation_id, WITHDRAWN, now)),
+    settled = await svc.commit(on_writer(store.answer, invitation_id, WITHDRAWN, now),
                                _changed)
     if settled is None:
         raise Conflict("This invitation was already answered")
@@ -86,7 +85,7 @@ async def check_reply(svc: Services, visitor_id: int, data: dict[str, Any]) -> I
     if found is None or found.visitor_id != visitor_id:
         raise NotFound("No such invitation", field="invitation_id")
     now = svc.now()
-    settled = await svc.commit(on_writer(lambda: store.answer(invitation_id, reply, now)),
+    settled = await svc.commit(on_writer(store.answer, invitation_id, reply, now),
                                _changed)
     if settled is None:
         raise Conflict("This invitation was already answered or withdrawn",
@@ -103,7 +102,7 @@ async def do_expire(svc: Services, *, everything: bool = False) -> int:
     if not everything and not svc.live.expired_invitations(now):
         return 0
     before = now - timedelta(seconds=SHOW_SECONDS)
-    expired = await svc.commit(on_writer(lambda: store.expire_shown(before)),
+    expired = await svc.commit(on_writer(store.expire_shown, before),
                                lambda found: [InvitationChanged(i) for i in found])
     return len(expired)
 
@@ -150,20 +149,7 @@ async def _fire(svc: Services, rule: Rule, candidate: Candidate) -> bool:
         svc.live.rule_done(candidate.visitor_id, rule.id)
         return False
 
-    @on_writer
-    def fire() -> Invitation | None:
-        in_visit, in_day = store.rule_fired(rule.id, candidate.visitor_id, candidate.visit_id,
-                                            now)
-        if in_visit >= rule.per_visit_cap or in_day >= rule.per_day_cap:
-            return None
-        if store.showing_of(candidate.visitor_id) is not None:
-            return None
-        return store.create_invitation(
-            site_id=candidate.site_id, visitor_id=candidate.visitor_id,
-            visit_id=candidate.visit_id, agent_id=None, rule_id=rule.id, message=rule.message,
-            page_url=candidate.page_url, now=now)
-
-    invitation = await svc.commit(fire, _changed)
+    invitation = await svc.commit(on_writer(_fire_job, rule, candidate, now), _changed)
     if invitation is None:
         svc.live.rule_done(candidate.visitor_id, rule.id)
         return False
@@ -219,3 +205,24 @@ async def check_update_rule(svc: Services, actor: User, rule_id: int, data: Any)
 async def do_delete_rule(svc: Services, actor: User, rule_id: int) -> None:
     require_install_manager(actor)
     await svc.db.write(store.delete_rule, rule_id)
+
+
+def _create_invitation_job(site_id: int, visitor_id: int, visit_id: int, agent_id: int | None,
+                           rule_id: int | None, message: str, page_url: str,
+                           now: datetime) -> Invitation:
+    return store.create_invitation(
+        site_id=site_id, visitor_id=visitor_id, visit_id=visit_id, agent_id=agent_id,
+        rule_id=rule_id, message=message, page_url=page_url, now=now)
+
+
+def _fire_job(rule: Rule, candidate: Candidate, now: datetime) -> Invitation | None:
+    in_visit, in_day = store.rule_fired(rule.id, candidate.visitor_id, candidate.visit_id,
+                                        now)
+    if in_visit >= rule.per_visit_cap or in_day >= rule.per_day_cap:
+        return None
+    if store.showing_of(candidate.visitor_id) is not None:
+        return None
+    return store.create_invitation(
+        site_id=candidate.site_id, visitor_id=candidate.visitor_id,
+        visit_id=candidate.visit_id, agent_id=None, rule_id=rule.id, message=rule.message,
+        page_url=candidate.page_url, now=now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from appliance.domain import validation as v
@@ -205,12 +206,7 @@ async def do_add_entries(svc: Services, company_id: int, rows: Sequence[dict[str
     """Store already validated entries in one transaction (an import): all or nothing."""
     now = svc.now()
 
-    def write() -> list[int]:
-        if replace:
-            store.delete_company_entries(company_id)
-        return store.create_entries(company_id, rows, now)
-
-    return await svc.db.write(write)
+    return await svc.db.write(_add_entries_job, company_id, list(rows), replace, now)
 
 
 async def categories(svc: Services, actor: User, company_id: int) -> list[str]:
@@ -325,11 +321,8 @@ async def check_make_entry(svc: Services, actor: User, item_id: int,
                       "the question's visitors would never get that entry", field="site_id")
     now = svc.now()
 
-    def write() -> tuple[int, ImproveItem]:
-        [entry_id] = store.create_entries(item.company_id, [fields], now)
-        return entry_id, store.resolve_question(item_id, now)
-
-    entry_id, resolved = await svc.db.write(write)
+    entry_id, resolved = await svc.db.write(_new_entry_from_question_job, item.company_id,
+                                            item_id, fields, now)
     return await svc.db.read(store.get_entry, entry_id), resolved
 
 
@@ -356,14 +349,7 @@ async def check_add_phrasing(svc: Services, actor: User, item_id: int,
     _check_serves(entry, item)
     now = svc.now()
 
-    def write() -> tuple[KbEntry, ImproveItem]:
-        current = store.get_entry(entry_id)  # as it is now, not as it was read above
-        _check_serves(current, item)
-        phrasings = clean_phrasings([*current.phrasings, phrasing])
-        return (store.update_entry(entry_id, {"phrasings": phrasings}, now),
-                store.resolve_question(item_id, now))
-
-    return await svc.db.write(write)
+    return await svc.db.write(_add_phrasing_job, entry_id, item, item_id, phrasing, now)
 
 
 # -- import and export ----------------------------------------------------------------------
@@ -424,3 +410,25 @@ async def preview(svc: Services, actor: User, site_id: int, text: Any) -> Decisi
         raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")
     await svc.db.read(site_store.get_site, site_id)
     return await bot.answer(svc, site_id, raw)
+
+
+def _add_entries_job(company_id: int, rows: Sequence[dict[str, Any]], replace: bool,
+                     now: datetime) -> list[int]:
+    if replace:
+        store.delete_company_entries(company_id)
+    return store.create_entries(company_id, rows, now)
+
+
+def _new_entry_from_question_job(company_id: int, item_id: int, fields: dict[str, Any],
+                                 now: datetime) -> tuple[int, ImproveItem]:
+    [entry_id] = store.create_entries(company_id, [fields], now)
+    return entry_id, store.resolve_question(item_id, now)
+
+
+def _add_phrasing_job(entry_id: int, item: ImproveItem, item_id: int, phrasing: str,
+                      now: datetime) -> tuple[KbEntry, ImproveItem]:
+    current = store.get_entry(entry_id)  # as it is now, not as it was read above
+    _check_serves(current, item)
+    phrasings = clean_phrasings([*current.phrasings, phrasing])
+    return (store.update_entry(entry_id, {"phrasings": phrasings}, now),
+            store.resolve_question(item_id, now))

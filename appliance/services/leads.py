@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from appliance.domain import validation as v
+from appliance.domain.conversations import Conversation
 from appliance.domain.errors import Forbidden, NotFound
 from appliance.domain.leads import Lead, clean_lead, is_effective, missing
 from appliance.domain.model import Company, Role, User
 from appliance.domain.permissions import require_conversation_visible
 from appliance.domain.reports import Period, clean_range, local_date, utc_start, zone
-from appliance.services.context import Services, on_writer
+from appliance.services.context import Services
 from appliance.services.customers import access_company, capture_visitor, require_staff
 from appliance.services.phones import clean_phone
 from appliance.storage import conversations as conv_store
@@ -80,30 +81,8 @@ async def check_save_lead(svc: Services, actor: User, conversation_id: int,
     effective = is_effective(fields, settings.lead_required)
     now = svc.now()
 
-    @on_writer
-    def save() -> Lead:
-        existing = store.lead_of_conversation(conversation_id)
-        visitor = conv_store.get_visitor(conversation.visitor_id)
-        customer_id = _customer_for(company.id, visitor.id, fields, actor.id, now)
-        row = {**fields, "effective": effective, "customer_id": customer_id,
-               "agent_id": actor.id, "agent_name": actor.display_name}
-        if existing is None:
-            # Credited as the conversion report credits the chat: the visit it started in.
-            source, keyword, _ = visit_store.source_at(visitor.id, conversation.created_at)
-            row.update(company=company.id, site=conversation.site_id,
-                       conversation_id=conversation_id, visitor_id=visitor.id, source=source,
-                       keyword=keyword, landing_page=visitor.page_url[:1000])
-        elif existing.agent_id is not None:  # the agent who captured it keeps the credit
-            row.update(agent_id=existing.agent_id, agent_name=existing.agent_name)
-        lead = store.save_lead(existing, row, now, settings.duplicate_days)
-        follow = fields["follow_up_date"]
-        if follow is not None and customer_id is not None and (
-                existing is None or existing.follow_up_date != follow):
-            note = fields["need"][:200] or fields["name"]
-            customer_store.add_follow_up(customer_id, actor.id, follow, note, now)
-        return lead
-
-    await svc.db.write(save)
+    await svc.db.write(_save_lead_job, conversation, company.id, fields, effective,
+                       settings.duplicate_days, actor, now)
     return await lead_card(svc, actor, conversation_id)
 
 
@@ -188,3 +167,27 @@ def clean_flag(value: str | None, name: str) -> bool | None:
     if value in (None, ""):
         return None
     return v.clean_choice(value, name, ("0", "1")) == "1"
+
+
+def _save_lead_job(conversation: Conversation, company_id: int, fields: dict[str, Any],
+                   effective: bool, duplicate_days: int, actor: User, now: datetime) -> Lead:
+    existing = store.lead_of_conversation(conversation.id)
+    visitor = conv_store.get_visitor(conversation.visitor_id)
+    customer_id = _customer_for(company_id, visitor.id, fields, actor.id, now)
+    row = {**fields, "effective": effective, "customer_id": customer_id,
+           "agent_id": actor.id, "agent_name": actor.display_name}
+    if existing is None:
+        # Credited as the conversion report credits the chat: the visit it started in.
+        source, keyword, _ = visit_store.source_at(visitor.id, conversation.created_at)
+        row.update(company=company_id, site=conversation.site_id,
+                   conversation_id=conversation.id, visitor_id=visitor.id, source=source,
+                   keyword=keyword, landing_page=visitor.page_url[:1000])
+    elif existing.agent_id is not None:  # the agent who captured it keeps the credit
+        row.update(agent_id=existing.agent_id, agent_name=existing.agent_name)
+    lead = store.save_lead(existing, row, now, duplicate_days)
+    follow = fields["follow_up_date"]
+    if follow is not None and customer_id is not None and (
+            existing is None or existing.follow_up_date != follow):
+        note = fields["need"][:200] or fields["name"]
+        customer_store.add_follow_up(customer_id, actor.id, follow, note, now)
+    return lead

@@ -99,7 +99,7 @@ async def check_save_smtp(svc: Services, actor: User, data: Any) -> SmtpSettings
     settings = clean_smtp_settings(data, current)
     # Mail that waited for a configured server may go now.
     now = svc.now()
-    return await svc.commit(on_writer(lambda: store.save_smtp(settings, now)),
+    return await svc.commit(on_writer(store.save_smtp, settings, now),
                             lambda _: [OutboxChanged(MAIL)])
 
 

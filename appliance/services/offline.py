@@ -8,7 +8,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from appliance.domain import validation as v
@@ -91,25 +90,8 @@ async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
     if "wechat" in contact:
         identity["attributes"] = {"wechat": contact["wechat"]}
 
-    @on_writer
-    def leave() -> LeftMessage:
-        store.touch_visitor(visitor.id, {}, "", identity, now)
-        capture_visitor(visitor.id, now)  # a name and a way to reach them: a customer
-        conversation = offline_store.active_conversation_of(visitor.id)
-        if conversation is None:
-            conversation = store.create_conversation(site.id, visitor.id, now)
-        store.set_status(conversation.id, PENDING, now)
-        sender = Sender(VISITOR, visitor.id, display_name_of_visitor(visitor.id, name))
-        message = store.append_message(conversation.id, sender, TEXT, text,
-                                       "left-" + secrets.token_hex(12), None, now)
-        # Not mailed: "" (nobody), or a list of addresses saved before they were checked.
-        mailed = v.is_email(site.notify_email)
-        if mailed:
-            enqueue_mail(site.notify_email, *_notification(site, name, contact, text,
-                                                         conversation.id), now)
-        return LeftMessage(store.get_conversation(conversation.id), message, mailed)
-
-    return await svc.commit(leave, lambda left: [
+    job = on_writer(_leave_message_job, visitor.id, site, name, contact, identity, text, now)
+    return await svc.commit(job, lambda left: [
         ConversationChanged(left.conversation), MessageCreated(left.message, left.conversation),
         *([OutboxChanged(MAIL)] if left.mail_queued else [])])
 
@@ -129,22 +111,14 @@ async def check_visitor_close(svc: Services, visitor: Visitor, data: Any) -> Con
     now = svc.now()
     name = display_name_of_visitor(visitor.id, visitor.name)
 
-    @on_writer
-    def close() -> tuple[Conversation, list[Message]]:
-        current = store.get_conversation(conversation.id)
-        if current.status == CLOSED:
-            return current, []
-        line = store.append_message(conversation.id, Sender(SYSTEM, None, name), "system",
-                                    "closed", "sys-" + secrets.token_hex(12), None, now)
-        return store.set_status(conversation.id, CLOSED, now), [line]
-
     def events(result: tuple[Conversation, list[Message]]) -> list[Event]:
         closed, lines = result
         if not lines:
             return []
         return [ConversationChanged(closed), *(MessageCreated(m, closed) for m in lines)]
 
-    closed, _ = await svc.commit(close, events)
+    closed, _ = await svc.commit(
+        on_writer(_visitor_close_job, conversation.id, name, now), events)
     return closed
 
 
@@ -161,13 +135,8 @@ async def check_rating(svc: Services, visitor: Visitor, data: Any) -> Conversati
     comment = v.clean_text(body.get("comment", ""), "comment", max_len=COMMENT_MAX)
     conversation = await _own(svc, visitor, body.get("conversation_id"))
 
-    @on_writer
-    def rate() -> Conversation:
-        if store.get_conversation(conversation.id).status != CLOSED:
-            raise Conflict("Only a closed conversation can be rated", field="conversation_id")
-        return offline_store.set_rating(conversation.id, rating, comment)
-
-    return await svc.commit(rate, lambda rated: [ConversationChanged(rated)])
+    return await svc.commit(on_writer(_rate_job, conversation.id, rating, comment),
+                            lambda rated: [ConversationChanged(rated)])
 
 
 def transcript_text(site: Site, conversation: Conversation, messages: list[Message]) -> str:
@@ -204,7 +173,7 @@ async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: An
     text = transcript_text(site, conversation, messages)
     subject = f"{site.display_name or site.name}: 聊天记录 / Chat transcript #{conversation.id}"
     now = svc.now()
-    await svc.commit(on_writer(lambda: enqueue_mail(email, subject, text, now)),
+    await svc.commit(on_writer(enqueue_mail, email, subject, text, now),
                      lambda _: [OutboxChanged(MAIL)])
     return email
 
@@ -230,9 +199,44 @@ class MissedChats:
             if now - last_seen < self.grace:
                 continue
             changed = await self.svc.commit(
-                on_writer(partial(offline_store.mark_missed, conversation_id)),
+                on_writer(offline_store.mark_missed, conversation_id),
                 lambda conv: [] if conv is None else [ConversationChanged(conv)])
             if changed is not None:
                 marked.append(changed)
                 self._seen.pop(visitor_id, None)
         return marked
+
+
+def _leave_message_job(visitor_id: int, site: Site, name: str, contact: dict[str, str],
+                       identity: dict[str, Any], text: str, now: datetime) -> LeftMessage:
+    store.touch_visitor(visitor_id, {}, "", identity, now)
+    capture_visitor(visitor_id, now)  # a name and a way to reach them: a customer
+    conversation = offline_store.active_conversation_of(visitor_id)
+    if conversation is None:
+        conversation = store.create_conversation(site.id, visitor_id, now)
+    store.set_status(conversation.id, PENDING, now)
+    sender = Sender(VISITOR, visitor_id, display_name_of_visitor(visitor_id, name))
+    message = store.append_message(conversation.id, sender, TEXT, text,
+                                   "left-" + secrets.token_hex(12), None, now)
+    # Not mailed: "" (nobody), or a list of addresses saved before they were checked.
+    mailed = v.is_email(site.notify_email)
+    if mailed:
+        enqueue_mail(site.notify_email, *_notification(site, name, contact, text,
+                                                     conversation.id), now)
+    return LeftMessage(store.get_conversation(conversation.id), message, mailed)
+
+
+def _visitor_close_job(conversation_id: int, name: str, now: datetime) -> tuple[Conversation,
+                       list[Message]]:
+    current = store.get_conversation(conversation_id)
+    if current.status == CLOSED:
+        return current, []
+    line = store.append_message(conversation_id, Sender(SYSTEM, None, name), "system",
+                                "closed", "sys-" + secrets.token_hex(12), None, now)
+    return store.set_status(conversation_id, CLOSED, now), [line]
+
+
+def _rate_job(conversation_id: int, rating: int, comment: str) -> Conversation:
+    if store.get_conversation(conversation_id).status != CLOSED:
+        raise Conflict("Only a closed conversation can be rated", field="conversation_id")
+    return offline_store.set_rating(conversation_id, rating, comment)

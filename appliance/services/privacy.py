@@ -5,7 +5,7 @@ retention period."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +49,10 @@ async def check_erase(svc: Services, actor: User, uploads_dir: Path, customer_id
     customer = await access_customer(svc, actor, customer_id)
     now = svc.now()
 
-    @on_writer
-    def erase() -> tuple[AuditEntry, list[str], list[tuple[int, int, int]]]:
-        files, erased = privacy.erase_person(customer_id)
-        entry = store.audit(customer.company_id, actor.id, actor.display_name,
-                            "customer_erased", f"customer #{customer.id}", now)
-        return entry, files, erased
-
     # consoles and the person's own pages showing these chats drop the old text
-    entry, files, _ = await svc.commit(erase, lambda done: [
+    job = on_writer(_erase_job, customer.id, customer.company_id, actor.id,
+                    actor.display_name, now)
+    entry, files, _ = await svc.commit(job, lambda done: [
         ConversationErased(conversation_id, site_id, visitor_id)
         for conversation_id, site_id, visitor_id in done[2]])
     for name in files:
@@ -100,3 +95,11 @@ async def purge_expired_visitors(svc: Services, uploads_dir: Path) -> int:
     if purged:
         log.info("purged %d visitors past their company's retention period", purged)
     return purged
+
+
+def _erase_job(customer_id: int, company_id: int, actor_id: int, actor_name: str,
+               now: datetime) -> tuple[AuditEntry, list[str], list[tuple[int, int, int]]]:
+    files, erased = privacy.erase_person(customer_id)
+    entry = store.audit(company_id, actor_id, actor_name, "customer_erased",
+                        f"customer #{customer_id}", now)
+    return entry, files, erased

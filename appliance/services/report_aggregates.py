@@ -58,7 +58,7 @@ class Aggregator:
         async with self._lock:
             db = self.svc.db
             for company_id in await db.read(store.rezone_needed):
-                await db.write(lambda c=company_id: store.rezone(c))
+                await db.write(store.rezone, company_id)
                 self.full_scan = True
             while await db.read(store.pending) and await db.write(store.grow_batch) > 0:
                 self.version += 1
@@ -67,7 +67,7 @@ class Aggregator:
                 ids.clear()
                 for i in range(0, len(taken), store.FACT_BATCH):
                     chunk = taken[i:i + store.FACT_BATCH]
-                    if await db.write(lambda s=source, c=chunk: store.sync_facts(s, c)):
+                    if await db.write(store.sync_facts, source, chunk):
                         self.version += 1
             now = self.svc.monotonic()
             if self.full_scan or now - self._compared_at >= compare_every:
@@ -85,12 +85,12 @@ class Aggregator:
             ids = await db.read(store.stale, source, after, store.FACT_BATCH)
             if not ids:
                 break
-            await db.write(lambda s=source, c=ids: store.sync_facts(s, c))
+            await db.write(store.sync_facts, source, ids)
             self.version += 1
             after = ids[-1]
         if full:
             while gone := await db.read(store.orphans, source, store.FACT_BATCH):
-                await db.write(lambda s=source, c=gone: store.sync_facts(s, c))
+                await db.write(store.sync_facts, source, gone)
 
     async def rebuild(self) -> None:
         """Forget the aggregates and make them again from the raw rows: set-based, in bounded
@@ -101,12 +101,11 @@ class Aggregator:
             db = self.svc.db
             await db.write(store.reset)
             for source in store.GROWING:
-                while await db.write(lambda s=source: report_rebuild.rebuild_growing(s)):
+                while await db.write(report_rebuild.rebuild_growing, source):
                     self.version += 1
             for source in store.FACTS:
                 after = 0
-                while after := await db.write(lambda s=source, a=after:
-                                              report_rebuild.rebuild_facts(s, a)):
+                while after := await db.write(report_rebuild.rebuild_facts, source, after):
                     self.version += 1
             self.full_scan = True
         await self.catch_up(compare_every=0)
@@ -130,7 +129,7 @@ class Aggregator:
             else:
                 self._status.pop(user_id, None)
         if ended:
-            await self.svc.commit(on_writer(lambda: store.record_spans(ended)), lambda _: [])
+            await self.svc.commit(on_writer(store.record_spans, ended), lambda _: [])
 
 
 async def check(svc: Services) -> list[tuple[Any, ...]]:

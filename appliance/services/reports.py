@@ -227,15 +227,18 @@ async def _queue_report(svc: Services, company: Company, schedule: str, addresse
             "name": file_name(company, period, "xlsx")}
     queued_at = svc.now()  # `now` may be a test's idea of the date; the mail goes now
 
-    @on_writer
-    def queue() -> bool:
-        if not store.claim_report_run(company.id, schedule, period.label, queued_at):
-            return False
-        for address in addresses:
-            enqueue_mail(address, subject, body, queued_at, (spec,))
-        return True
-
-    sent = await svc.commit(queue, lambda sent: [OutboxChanged(MAIL)] if sent else [])
+    sent = await svc.commit(on_writer(_queue_report_job, company.id, schedule, period.label,
+                                      list(addresses), subject, body, spec, queued_at),
+                            lambda sent: [OutboxChanged(MAIL)] if sent else [])
     if sent:
         log.info("queued the %s report %s of company %d", schedule, period.label, company.id)
     return sent
+
+
+def _queue_report_job(company_id: int, schedule: str, label: str, addresses: list[str],
+                      subject: str, body: str, spec: dict[str, Any], queued_at: datetime) -> bool:
+    if not store.claim_report_run(company_id, schedule, label, queued_at):
+        return False
+    for address in addresses:
+        enqueue_mail(address, subject, body, queued_at, (spec,))
+    return True

@@ -278,21 +278,7 @@ def _reoffer_job(conversation_id: int, site_id: int, old: int, new: AgentRecord 
     """The chat's one re-offer: recorded (so it never bounces on), and moved to `new` if
     anyone could take it; None when an answer, a close or a transfer came first."""
 
-    @on_writer
-    def reoffer() -> Reoffered:
-        if not store.mark_reoffered(conversation_id, old, now):
-            return None
-        full = new is not None and store.open_loads([new.user_id]).get(
-            new.user_id, 0) >= new.max_chats  # counted here, on the writer: no race
-        if new is None or full or not store.reassign(conversation_id, old, new.user_id):
-            return Unanswered(conversation_id, site_id, old, None), None, []
-        line, _ = conv_store.append_to(conv_store.require_head(conversation_id),
-                                       Sender(SYSTEM, new.user_id, new.display_name), "system",
-                                       "transferred", "sys-" + secrets.token_hex(12), None, now)
-        return (Unanswered(conversation_id, site_id, old, new.user_id),
-                conv_store.get_conversation(conversation_id), [line])
-
-    return reoffer
+    return on_writer(_reoffer, conversation_id, site_id, old, new, now)
 
 
 def _reoffered_events(result: tuple[Unanswered, Conversation | None, list[Any]] | None,
@@ -339,3 +325,18 @@ async def pick_in_team(svc: Services, conversation: Conversation, team_id: int) 
     strategy = routing.strategy if routing.strategy != "manual" else "least_busy"
     decision = choose(others, team_id=team_id, fallback_team_id=None, strategy=strategy)
     return decision.agent_id if decision.outcome == ASSIGNED else None
+
+
+def _reoffer(conversation_id: int, site_id: int, old: int, new: AgentRecord | None,
+             now: datetime) -> Reoffered:
+    if not store.mark_reoffered(conversation_id, old, now):
+        return None
+    full = new is not None and store.open_loads([new.user_id]).get(
+        new.user_id, 0) >= new.max_chats  # counted here, on the writer: no race
+    if new is None or full or not store.reassign(conversation_id, old, new.user_id):
+        return Unanswered(conversation_id, site_id, old, None), None, []
+    line, _ = conv_store.append_to(conv_store.require_head(conversation_id),
+                                   Sender(SYSTEM, new.user_id, new.display_name), "system",
+                                   "transferred", "sys-" + secrets.token_hex(12), None, now)
+    return (Unanswered(conversation_id, site_id, old, new.user_id),
+            conv_store.get_conversation(conversation_id), [line])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from appliance.domain import validation as v
@@ -12,7 +13,7 @@ from appliance.domain.errors import BadSetupCode, Invalid, SetupDone
 from appliance.domain.model import Company, Role, Site, User
 from appliance.domain.sites import clean_site_fields
 from appliance.services.auth import SignIn, _check_rate, new_session_fields
-from appliance.services.context import Services, on_writer
+from appliance.services.context import Services
 from appliance.services.passwords import hash_password
 from appliance.services.sites import new_widget_key
 from appliance.storage import accounts
@@ -93,19 +94,24 @@ async def do_setup(svc: Services, setup: SetupInput,
     now = svc.now()
     widget_key = new_widget_key()
 
-    @on_writer
-    def create() -> SetupResult:
-        if accounts.has_owner():
-            raise SetupDone("This Kefu is already set up. Sign in instead.")
-        company = site_store.create_company(setup.company_name, now)
-        site = site_store.create_site({**setup.site, "company_id": company.id}, widget_key, now)
-        owner = accounts.create_user(login=setup.login, display_name=setup.display_name,
-                                     role=Role.OWNER, password_hash=password_hash,
-                                     language=site.language, site_ids=(), now=now)
-        sign_in = None
-        if session_for is not None:
-            token, fields = new_session_fields(svc, owner.id, *session_for)
-            sign_in = SignIn(owner, accounts.create_session(**fields), token)
-        return SetupResult(company, site, owner, sign_in)
+    # The session's token and columns are made here, on the loop; its user is the new owner.
+    session = (None if session_for is None
+               else new_session_fields(svc, 0, *session_for))
+    return await svc.db.write(_setup_job, setup, password_hash, widget_key, now, session)
 
-    return await svc.db.write(create)
+
+def _setup_job(setup: SetupInput, password_hash: str, widget_key: str, now: datetime,
+               session: tuple[str, dict[str, Any]] | None) -> SetupResult:
+    if accounts.has_owner():
+        raise SetupDone("This Kefu is already set up. Sign in instead.")
+    company = site_store.create_company(setup.company_name, now)
+    site = site_store.create_site({**setup.site, "company_id": company.id}, widget_key, now)
+    owner = accounts.create_user(login=setup.login, display_name=setup.display_name,
+                                 role=Role.OWNER, password_hash=password_hash,
+                                 language=site.language, site_ids=(), now=now)
+    sign_in = None
+    if session is not None:
+        token, fields = session
+        sign_in = SignIn(owner, accounts.create_session(**{**fields, "user_id": owner.id}),
+                         token)
+    return SetupResult(company, site, owner, sign_in)

@@ -12,7 +12,7 @@ from appliance.domain import validation as v
 from appliance.domain.company_settings import FIELDS as SETTINGS_FIELDS
 from appliance.domain.company_settings import clean_settings
 from appliance.domain.errors import Invalid
-from appliance.domain.model import Company, Site, User
+from appliance.domain.model import Company, CompanySettings, Site, User
 from appliance.domain.permissions import (
     require_install_manager,
     require_site_access,
@@ -54,13 +54,7 @@ async def check_rename_company(svc: Services, actor: User, company_id: int, data
         settings = clean_settings(v.only_fields(body["settings"], SETTINGS_FIELDS, "settings"),
                                   current.settings)
 
-    def write() -> Company:
-        store.rename_company(company_id, name, max_chats)
-        if settings is not None:
-            store.save_company_settings(company_id, settings)
-        return store.get_company(company_id)
-
-    return await svc.db.write(write)
+    return await svc.db.write(_update_company_job, company_id, name, max_chats, settings)
 
 
 async def list_sites(svc: Services, actor: User) -> list[Site]:
@@ -123,3 +117,11 @@ async def framing_origins(svc: Services, widget_key: str) -> tuple[str, ...]:
     an unknown key)."""
     site = await svc.db.read(store.get_site_by_widget_key, widget_key[:64])
     return () if site is None else site.allowed_origins
+
+
+def _update_company_job(company_id: int, name: str, max_chats: int | None,
+                        settings: CompanySettings | None) -> Company:
+    store.rename_company(company_id, name, max_chats)
+    if settings is not None:
+        store.save_company_settings(company_id, settings)
+    return store.get_company(company_id)

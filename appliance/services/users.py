@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from appliance.domain import validation as v
@@ -46,12 +47,16 @@ async def do_create_user(svc: Services, fields: dict[str, Any]) -> User:
     """Create an account from already validated fields (also used by `kefu create-user`)."""
     password_hash = await hash_password(fields["password"])
     now = svc.now()
-    user = await svc.db.write(lambda: accounts.create_user(
-        login=fields["login"], display_name=fields["display_name"], role=fields["role"],
-        password_hash=password_hash, language=fields["language"],
-        site_ids=fields["site_ids"], now=now, company_id=fields.get("company_id")))
+    user = await svc.db.write(_create_user_job, fields, password_hash, now)
     svc.publish(UserChanged(user.id, user))
     return user
+
+
+def _create_user_job(fields: dict[str, Any], password_hash: str, now: datetime) -> User:
+    return accounts.create_user(
+        login=fields["login"], display_name=fields["display_name"], role=fields["role"],
+        password_hash=password_hash, language=fields["language"],
+        site_ids=fields["site_ids"], now=now, company_id=fields.get("company_id"))
 
 
 async def check_create_user(svc: Services, actor: User, data: Any) -> User:
@@ -91,13 +96,15 @@ async def check_update_user(svc: Services, actor: User, user_id: int, data: Any)
     if company_id is not None:
         await svc.db.read(site_store.get_company, company_id)
 
-    @on_writer
-    def update() -> User:
-        current = accounts.get_user(user_id)
-        check_keeps_an_owner(current, new_role, False, accounts.count_active_owners())
-        return accounts.update_user(user_id, dict(fields), now)
+    return await svc.commit(on_writer(_update_user_job, user_id, new_role, fields, now),
+                            lambda user: [UserChanged(user.id, user)])
 
-    return await svc.commit(update, lambda user: [UserChanged(user.id, user)])
+
+def _update_user_job(user_id: int, new_role: Role | None, fields: dict[str, Any],
+                     now: datetime) -> User:
+    current = accounts.get_user(user_id)
+    check_keeps_an_owner(current, new_role, False, accounts.count_active_owners())
+    return accounts.update_user(user_id, dict(fields), now)
 
 
 async def check_reset_password(svc: Services, actor: User, user_id: int, data: Any) -> None:
@@ -108,12 +115,13 @@ async def check_reset_password(svc: Services, actor: User, user_id: int, data: A
     password_hash = await hash_password(password)
     now = svc.now()
 
-    @on_writer
-    def reset() -> None:
-        accounts.set_password_hash(user_id, password_hash, now)
-        accounts.delete_sessions_of(user_id)
+    await svc.commit(on_writer(_reset_password_job, user_id, password_hash, now),
+                     lambda _: [SessionsEnded(user_id, "password_reset")])
 
-    await svc.commit(reset, lambda _: [SessionsEnded(user_id, "password_reset")])
+
+def _reset_password_job(user_id: int, password_hash: str, now: datetime) -> None:
+    accounts.set_password_hash(user_id, password_hash, now)
+    accounts.delete_sessions_of(user_id)
 
 
 def _unserved(user: User, company_ids: set[int]) -> list[int]:
@@ -159,27 +167,29 @@ async def check_set_active(svc: Services, actor: User, user_id: int, active: boo
                           field="successor_id")
     now = svc.now()
 
-    @on_writer
-    def change() -> User:
-        current = accounts.get_user(user_id)
-        if not active:
-            check_keeps_an_owner(current, None, True, accounts.count_active_owners())
-            if successor_id is not None:
-                unserved = _unserved(accounts.get_user(successor_id),
-                                     customer_store.owned_company_ids(user_id))
-                if unserved:
-                    names = "、".join(site_store.get_company(i).name for i in unserved)
-                    raise Invalid(f"successor_id does not serve {names}, whose customers or "
-                                  "follow-ups would pass to them", field="successor_id")
-                customer_store.hand_over(user_id, successor_id, now)
-            elif any(customer_store.owned_counts(user_id)):
-                raise Invalid("Choose who takes over their customers and follow-ups",
-                              field="successor_id")
-            accounts.delete_sessions_of(user_id)
-        return accounts.set_active(user_id, active, now)
-
     def events(user: User) -> list[Event]:
         ended: list[Event] = [] if active else [SessionsEnded(user_id, "deactivated")]
         return [*ended, UserChanged(user.id, user)]
 
-    return await svc.commit(change, events)
+    return await svc.commit(
+        on_writer(_set_active_job, user_id, active, successor_id, now), events)
+
+
+def _set_active_job(user_id: int, active: bool, successor_id: int | None,
+                    now: datetime) -> User:
+    current = accounts.get_user(user_id)
+    if not active:
+        check_keeps_an_owner(current, None, True, accounts.count_active_owners())
+        if successor_id is not None:
+            unserved = _unserved(accounts.get_user(successor_id),
+                                 customer_store.owned_company_ids(user_id))
+            if unserved:
+                names = "、".join(site_store.get_company(i).name for i in unserved)
+                raise Invalid(f"successor_id does not serve {names}, whose customers or "
+                              "follow-ups would pass to them", field="successor_id")
+            customer_store.hand_over(user_id, successor_id, now)
+        elif any(customer_store.owned_counts(user_id)):
+            raise Invalid("Choose who takes over their customers and follow-ups",
+                          field="successor_id")
+        accounts.delete_sessions_of(user_id)
+    return accounts.set_active(user_id, active, now)

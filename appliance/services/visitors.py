@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from appliance.domain import validation as v
@@ -15,7 +16,7 @@ from appliance.domain.events import VisitorChanged
 from appliance.domain.model import Site
 from appliance.domain.visits import ChatPage, clean_referrer, site_page_url
 from appliance.services.blocks import block_of
-from appliance.services.context import Services, on_writer
+from appliance.services.context import Services
 from appliance.services.customers import do_capture_visitor
 from appliance.services.devices import describe
 from appliance.storage import conversations as store
@@ -147,12 +148,8 @@ async def check_start_session(svc: Services, data: Any, *, origin: str | None,
         token = secrets.token_urlsafe(32)
         token_hash = visitor_token_hash(token)
 
-        @on_writer
-        def create() -> Visitor:
-            created = store.create_visitor(site.id, token_hash, page, ua, now)
-            return store.touch_visitor(created.id, {}, "", identity, now) if identity else created
-
-        visitor = await svc.db.write(create)
+        visitor = await svc.db.write(_create_visitor_job, site.id, token_hash, page, ua,
+                                     identity, now)
     if identity:  # contact details (pre-chat form, or the page's identify): a customer
         await do_capture_visitor(svc, visitor.id)
     conversation = await svc.db.read(offline_store.active_conversation_of, visitor.id)
@@ -208,3 +205,9 @@ async def _visitor_and_site(svc: Services, token: Any, origin: str | None, own_o
         raise Unauthenticated("visitor token belongs to another site")
     check_origin_allowed(site, origin, own_origin)
     return visitor, site, conversation
+
+
+def _create_visitor_job(site_id: int, token_hash: str, page: dict[str, str], ua: str,
+                        identity: dict[str, Any] | None, now: datetime) -> Visitor:
+    created = store.create_visitor(site_id, token_hash, page, ua, now)
+    return store.touch_visitor(created.id, {}, "", identity, now) if identity else created

@@ -4,7 +4,7 @@ visitor's details, and how long full addresses are kept."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -91,19 +91,10 @@ async def check_page(svc: Services, tracked: Tracked, data: dict[str, Any]) -> b
     now, gap = svc.now(), svc.tracking.visit_gap_minutes
     known = svc.live.get(visitor.id)  # the live list follows their conversation by events
 
-    @on_writer
-    def record() -> _Recorded:
-        viewed = store.record_page(visitor.id, site.id, frame, start, now, gap)
-        same_visit = known is not None and known.visit_id == viewed.visit.id
-        conversation = None if same_visit and not viewed.new_page else (
-            offline_store.active_conversation_of(visitor.id))
-        # A visitor chatting moved to another page: agents follow them (a `visitor` frame),
-        # as after a session on a new page. A reconnect reporting the same page is no news.
-        followed = conv_store.get_visitor(visitor.id) if (
-            viewed.new_page and conversation is not None) else None
-        return _Recorded(viewed, None if same_visit else conversation, same_visit, followed)
-
-    await svc.commit(record, lambda done: _page_events(visitor, site, frame, done))
+    known_visit_id = None if known is None else known.visit_id
+    await svc.commit(on_writer(_record_page_job, visitor.id, site.id, frame, start, now, gap,
+                               known_visit_id),
+                     lambda done: _page_events(visitor, site, frame, done))
     return True
 
 
@@ -137,7 +128,7 @@ async def check_tab(svc: Services, tracked: Tracked, kind: str, data: dict[str, 
         svc.publish(TabChanged(visitor.id, site.id, tab, EXIT_INTENT))
     else:
         now = svc.now()
-        await svc.commit(on_writer(lambda: store.close_pages(visitor.id, (tab,), now)),
+        await svc.commit(on_writer(store.close_pages, visitor.id, (tab,), now),
                          lambda _: [TabChanged(visitor.id, site.id, tab, TAB_CLOSED)])
 
 
@@ -148,11 +139,7 @@ async def do_close_left(svc: Services) -> int:
         return 0
     now = svc.now()
 
-    @on_writer
-    def close() -> int:
-        return sum(store.close_pages(visitor_id, None, now) for visitor_id in left)
-
-    return await svc.db.write(close)
+    return await svc.db.write(_close_left_job, list(left), now)
 
 
 async def do_truncate_addresses(svc: Services) -> int:
@@ -232,3 +219,20 @@ async def visitor_details(svc: Services, actor: User, visitor_id: int) -> Visito
 
 def clean_site_query(value: str | None) -> int | None:
     return None if value is None else v.clean_digits(value, "site_id", 1, v.ID_MAX)
+
+
+def _record_page_job(visitor_id: int, site_id: int, frame: PageFrame, start: VisitStart,
+                     now: datetime, gap: int, known_visit_id: int | None) -> _Recorded:
+    viewed = store.record_page(visitor_id, site_id, frame, start, now, gap)
+    same_visit = known_visit_id == viewed.visit.id
+    conversation = None if same_visit and not viewed.new_page else (
+        offline_store.active_conversation_of(visitor_id))
+    # A visitor chatting moved to another page: agents follow them (a `visitor` frame),
+    # as after a session on a new page. A reconnect reporting the same page is no news.
+    followed = conv_store.get_visitor(visitor_id) if (
+        viewed.new_page and conversation is not None) else None
+    return _Recorded(viewed, None if same_visit else conversation, same_visit, followed)
+
+
+def _close_left_job(left: list[int], now: datetime) -> int:
+    return sum(store.close_pages(visitor_id, None, now) for visitor_id in left)

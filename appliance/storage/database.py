@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
+import os
+import pickle
 import queue
 import threading
 from collections.abc import Callable
@@ -84,7 +85,8 @@ def open_connection(path: Path) -> APSWDatabase:
 
 @dataclass(slots=True)
 class _Job:
-    fn: Callable[[], Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
     loop: asyncio.AbstractEventLoop | None
     future: Any  # asyncio.Future or concurrent.futures.Future
     # Called on the loop with the result of a job that committed, before the future resolves
@@ -96,6 +98,41 @@ class _Job:
 
 _STOP = object()
 
+CHECK_JOBS_ENV = "KEFU_CHECK_WRITER_JOBS"
+
+# Jobs (`module.qualname` of their function) that the check mode lets through unpickled: work
+# that cannot cross a process boundary yet. Each entry is a debt for the writer process.
+UNPICKLED_JOBS: frozenset[str] = frozenset()
+
+
+class WriterJobNotPicklable(TypeError):
+    """Check mode (`KEFU_CHECK_WRITER_JOBS=1`): a writer job, its result or its error would
+    not cross a process boundary."""
+
+
+def _job_name(fn: Any) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def _round_trip(value: T, what: str) -> T:
+    try:
+        copy: T = pickle.loads(pickle.dumps(value))  # noqa: S301 (our own bytes, just made)
+    except Exception as exc:
+        raise WriterJobNotPicklable(f"{what} does not pickle: {exc!r}") from exc
+    return copy
+
+
+def _checked_call(fn: Callable[..., T], *args: Any) -> T:
+    """Check mode, on the writer: runs a job that was pickled and unpickled, and hands back
+    a pickled and unpickled copy of its result or of its error."""
+    try:
+        result = fn(*args)
+    except WriterJobNotPicklable:
+        raise
+    except BaseException as exc:
+        raise _round_trip(exc, f"the error of writer job {_job_name(fn)}") from None
+    return _round_trip(result, f"the result of writer job {_job_name(fn)}")
+
 
 class Database:
     """Owns the SQLite file. All writes go through `write`, reads through `read`.
@@ -106,8 +143,13 @@ class Database:
     gets its exception. Nobody hears of a write before its commit returned.
     """
 
-    def __init__(self, path: Path, *, batch_max: int = 500) -> None:
+    def __init__(self, path: Path, *, batch_max: int = 500,
+                 check_jobs: bool | None = None) -> None:
         self.path = path
+        # A development check, not a setting: every job, result and error is pickled and
+        # unpickled, as it will be when the writer is a process of its own.
+        self.check_jobs = (os.environ.get(CHECK_JOBS_ENV) == "1" if check_jobs is None
+                           else check_jobs)
         self.batch_max = max(1, batch_max)
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
@@ -189,8 +231,19 @@ class Database:
             raise RuntimeError("database is not started")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put(_Job(functools.partial(fn, *args) if args else fn, loop, future, then))
+        if self.check_jobs:
+            fn, args = self._checked(fn, args)
+        self._jobs.put(_Job(fn, args, loop, future, then))
         return future
+
+    @staticmethod
+    def _checked(fn: Callable[..., T], args: tuple[Any, ...]
+                 ) -> tuple[Callable[..., T], tuple[Any, ...]]:
+        name = _job_name(fn)
+        if name in UNPICKLED_JOBS:
+            return _checked_call, (fn, *args)
+        fn, args = _round_trip((fn, args), f"writer job {name}")
+        return _checked_call, (fn, *args)
 
     def write_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Same as `write` for callers outside the event loop (the command line)."""
@@ -199,7 +252,9 @@ class Database:
         import concurrent.futures
 
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._jobs.put(_Job(lambda: fn(*args), None, future))
+        if self.check_jobs:
+            fn, args = self._checked(fn, args)
+        self._jobs.put(_Job(fn, args, None, future))
         return future.result()
 
     def _checkpoint_loop(self) -> None:
@@ -252,7 +307,7 @@ class Database:
                 for job in batch:
                     cursor.execute("SAVEPOINT job")
                     try:
-                        job.result = job.fn()
+                        job.result = job.fn(*job.args)
                     except BaseException as exc:  # the caller gets it; the batch goes on
                         job.error = exc
                         cursor.execute("ROLLBACK TO job")
