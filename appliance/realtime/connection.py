@@ -297,10 +297,10 @@ class Connection:
             # settled by the flush that makes room, or by the close.
             if self._drained is None or self._drained.done():
                 self._drained = loop.create_future()
-            try:
-                await asyncio.wait_for(asyncio.shield(self._drained), poll)
-            except TimeoutError:
-                pass  # look at the peer's progress again
+            # asyncio.wait, not wait_for: on Python 3.11 wait_for returns normally when its
+            # task is cancelled just as the future settles, and the cancellation is lost (a
+            # replaced sync replay went on sending). After `poll`, look at the peer again.
+            await asyncio.wait((self._drained,), timeout=poll)
 
     def _paced_bytes(self, seconds: float) -> int:
         """How much may wait for the peer: what it reads in `seconds`, within bounds. It at

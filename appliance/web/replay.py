@@ -41,6 +41,7 @@ class _Request:
     overflow: bool = False  # live messages were dropped: the replay reads them back
     done: bool = False
     reset: bool = False  # a `reset` of the conversation went out while it ran
+    stopped: bool = False  # replaced by a later `sync`, or the socket is done: send nothing more
 
     def hold(self, frame: dict[str, Any], wire: bytes | None) -> bool:
         if frame.get("type") == "reset":
@@ -113,6 +114,7 @@ class Replays:
             self._task.cancel()
             self._task = None
         if self._running is not None:
+            self._running.stopped = True
             self._release(self._running)
             self._running = None
 
@@ -123,7 +125,9 @@ class Replays:
 
     async def _work(self) -> None:
         conn = self._conn
-        while self._waiting and not conn.closing:
+        me = asyncio.current_task()
+        # A task that was cancelled (its replay replaced) and went on anyway takes no more.
+        while self._waiting and not conn.closing and self._task is me:
             conversation_id = next(iter(self._waiting))
             request = self._running = self._waiting.pop(conversation_id)
             try:
@@ -157,17 +161,17 @@ class Replays:
             request.overflow = False
             page = await conv_service.sync_page(svc, conversation, request.position, for_visitor)
             for message in page:
-                if request.reset or conn.closing:
+                if request.reset or request.stopped or conn.closing:
                     return
                 conn.push_now(message_frame(message, for_visitor))
                 request.position = message.seq
                 await self._room()
-            if request.reset or conn.closing:
+            if request.reset or request.stopped or conn.closing:
                 return
             if len(page) == conv_service.SYNC_PAGE:
                 continue
             last_seq, read_seq = await conv_service.sync_position(svc, conversation, for_visitor)
-            if request.reset:
+            if request.reset or request.stopped:
                 return
             if not request.overflow:
                 break
