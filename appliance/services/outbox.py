@@ -64,9 +64,11 @@ class OutboxDispatcher:
                 await self.send_due()
             except Exception:
                 log.exception("outbox delivery failed")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can lose a cancellation
+            # that comes as the event is set, and the worker would outlive its stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(),
-                                       min(self.poll_seconds, self.retry_seconds))
+                async with asyncio.timeout(min(self.poll_seconds, self.retry_seconds)):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def send_due(self) -> list[Attempt]:

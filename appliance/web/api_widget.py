@@ -220,8 +220,9 @@ async def poll(request: Request) -> HTTPResponse:
         for conversation_id, after in cursors.items():
             await conversation_frames.push_sync(side, conversation_id, after, frames.append)
         if not any(f["type"] in ("message", "reset") for f in frames):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.arrived.wait(), min(timeout, POLL_MAX_SECONDS))
+            with contextlib.suppress(TimeoutError):  # (asyncio.timeout: see Connection.room)
+                async with asyncio.timeout(min(timeout, POLL_MAX_SECONDS)):
+                    await waiter.arrived.wait()
         frames.extend(waiter.frames)
     finally:
         hub.unregister(waiter)

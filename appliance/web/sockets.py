@@ -344,7 +344,8 @@ async def _linger(lean: LeanSocket, conn: Connection, timeout: float) -> None:
     lean.discard_input()
     clock = asyncio.get_running_loop().time
     deadline = clock() + timeout
-    await asyncio.wait_for(asyncio.shield(conn.closed), timeout)
+    async with asyncio.timeout(timeout):  # (not wait_for: see Connection.room)
+        await asyncio.shield(conn.closed)
     while lean.unsent() > 0 and clock() < deadline:
         await asyncio.sleep(_LINGER_LOOK)
 
