@@ -209,6 +209,13 @@ def test_sound_is_not_claimed_before_the_browser_allows_it(appliance: Appliance,
     page = signed_in_without_a_click(new_page, appliance, OWNER, OWNER_PASSWORD)
     switch = hook(page, "mute-toggle")
     banner = hook(page, "sound-banner")
+    # What the console concluded about sound first ('on' would mean the browser let it play
+    # without a click, 'unsupported' that it has no audio): the failure then says which.
+    state = page.wait_for_function(
+        "() => document.querySelector('[data-test=mute-toggle]')?.dataset.state").json_value()
+    assert state == "blocked", f"sound state {state!r}, audio context " + str(page.evaluate(
+        "() => { try { const c = new AudioContext(); const s = c.state; c.close(); return s; }"
+        " catch (e) { return String(e); } }"))
     banner.wait_for()
     assert switch.get_attribute("data-state") == "blocked"
     assert switch.inner_text() != "提示音：开"
