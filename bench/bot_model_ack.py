@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -198,8 +199,13 @@ async def measure(tmp: Path, baseline: str | None) -> list[Result]:
         model.close()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def compare_main(doc: str | None, measure: Callable[[Path, str | None], Awaitable[list[Any]]],
+                 table: Callable[[list[Any]], str], section: str,
+                 describe: Callable[[str | None], str]) -> int:
+    """The command line of the bot's ack benchmarks (this one and bot_model_burst.py):
+    `--baseline REF` and `--write`; runs `measure`, prints `table` with the machine and its
+    load, and with `--write` puts `describe(baseline)` and the table in `section`."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     parser.add_argument("--baseline", help="git ref of the code to compare with")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
@@ -213,20 +219,28 @@ def main() -> int:
              f"{after_load[0]:.2f} / {after_load[1]:.2f} / {after_load[2]:.2f} after")
     print(f"\n{machine()}; {loads}")
     if args.write:
-        write_section(f"""{SECTION}
+        write_section(f"""{section}
 
-`bench/bot_model_ack.py{' --baseline ' + args.baseline if args.baseline else ''}`: the site's
-bot `first`, one knowledge-base entry, the company's model endpoint a fake OpenAI-compatible
-server on loopback answering after {MODEL_SECONDS} s (`timeout_seconds` {TIMEOUT}); {VISITORS}
-new visitors one after another, each sending a question the entry answers on a new widget
-socket. Times from sending: the `ack`, the bot's `typing` frame, the bot's reply. The last
-row, the model off, is the floor.
+{describe(args.baseline)}
 
 {text}
 
 Machine: {machine()}; {loads} (a shared machine: other work ran meanwhile).
-""", SECTION)
+""", section)
     return 0
+
+
+def describe(baseline: str | None) -> str:
+    return f"""`bench/bot_model_ack.py{' --baseline ' + baseline if baseline else ''}`: the site's
+bot `first`, one knowledge-base entry, the company's model endpoint a fake OpenAI-compatible
+server on loopback answering after {MODEL_SECONDS} s (`timeout_seconds` {TIMEOUT}); {VISITORS}
+new visitors one after another, each sending a question the entry answers on a new widget
+socket. Times from sending: the `ack`, the bot's `typing` frame, the bot's reply. The last
+row, the model off, is the floor."""
+
+
+def main() -> int:
+    return compare_main(__doc__, measure, table, SECTION, describe)
 
 
 if __name__ == "__main__":

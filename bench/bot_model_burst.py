@@ -18,17 +18,15 @@ bot's reply. The same with the model off is the floor; `--baseline REF` adds the
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from bot_model_ack import compare_main
 from queue_burst import baseline_command
 from relay import (
     OP_TIMEOUT,
@@ -41,8 +39,6 @@ from relay import (
     pct,
     start_kefu,
 )
-from relay import write_doc as write_section
-from run import machine
 
 SECTION = "## The re-ranking model under a burst of questions (`bench/bot_model_burst.py`)"
 FAQ = ROOT.parent / "shared" / "eval" / "faq.jsonl"
@@ -171,34 +167,20 @@ async def measure(tmp: Path, baseline: str | None) -> list[Result]:
     return results
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", help="git ref of the code to compare with")
-    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
-    args = parser.parse_args()
-    load = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="kefu-bench-") as tmp:
-        results = asyncio.run(measure(Path(tmp), args.baseline))
-    after_load = os.getloadavg()
-    text = table(results)
-    print(text)
-    loads = (f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} before, "
-             f"{after_load[0]:.2f} / {after_load[1]:.2f} / {after_load[2]:.2f} after")
-    print(f"\n{machine()}; {loads}")
-    if args.write:
-        write_section(f"""{SECTION}
-
-`bench/bot_model_burst.py{' --baseline ' + args.baseline if args.baseline else ''}`: the
+def describe(baseline: str | None) -> str:
+    return f"""`bench/bot_model_burst.py{' --baseline ' + baseline if baseline else ''}`: the
 50 entries of the evaluation set's `{SITE}` business, the site's bot `first`; with the model,
 after the entries' vectors are made. {ROUNDS} bursts of {VISITORS} new visitors, each sending
 one question at the same moment on an open widget socket. Times from sending: the `ack` and
-the bot's reply (written with the message, so they arrive together).
+the bot's reply (written with the message, so they arrive together). The model makes
+one question's vector at a time, so in a burst each question waits for the ones before it; the
+word search alone also runs one question at a time on the one interpreter, faster. The
+visitor's message is stored and acknowledged either way (the decision only picks the bot's
+reply); the cost of the model is the difference between the two rows."""
 
-{text}
 
-Machine: {machine()}; {loads} (a shared machine: other work ran meanwhile).
-""", SECTION)
-    return 0
+def main() -> int:
+    return compare_main(__doc__, measure, table, SECTION, describe)
 
 
 if __name__ == "__main__":

@@ -237,8 +237,11 @@ async def check_agent_send(svc: Services, actor: User, conversation_id: int | No
 
     # Whether the visitor has a socket open, as the loop knows it now (the mail to an absent
     # visitor is queued in the reply's transaction, on the writer, which cannot ask the hub).
-    visitor_id = await svc.db.read(_visitor_id_of, conversation_id)
-    online = visitor_id is not None and svc.visitors.visitor_online(visitor_id)
+    # A note is never mailed: it costs no read.
+    online = False
+    if fields["kind"] != NOTE:
+        visitor_id = await svc.db.read(_visitor_id_of, conversation_id)
+        online = visitor_id is not None and svc.visitors.visitor_online(visitor_id)
     sent, _, _ = await svc.commit(
         on_writer(_agent_send_job, actor, conversation_id, sender, fields, online, now), events)
     return sent
