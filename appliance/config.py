@@ -139,6 +139,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Automatic pre-migration backups to keep in <data_dir>/backups."),
     Setting("writer_batch_max", int, 500,
             "Most write jobs committed together in one transaction (group commit)."),
+    Setting("writer", str, "thread",
+            "Where the database writer runs: `thread` (a thread of the server's process) or "
+            "`process` (a process of its own, with its own interpreter and core).",
+            ("thread", "process")),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

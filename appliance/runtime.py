@@ -224,7 +224,8 @@ class Runtime:
         except kb_model.ModelMissing as exc:
             raise ConfigError(str(exc)) from exc
         report = migrate_database(config)
-        db = Database(database_path(config), batch_max=config.writer_batch_max)
+        db = Database(database_path(config), batch_max=config.writer_batch_max,
+                      process=config.writer == "process")
         db.start()
         bot.index_cache(db, model)
         hub = Hub()

@@ -2,4 +2,7 @@
 
 from appliance.cli import main
 
-raise SystemExit(main())
+# Guarded: the writer process (multiprocessing spawn) imports this module again as
+# `__mp_main__`, and must not start another appliance.
+if __name__ == "__main__":
+    raise SystemExit(main())

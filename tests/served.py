@@ -27,6 +27,8 @@ def free_port() -> int:
 def kefu_env(**extra: str) -> dict[str, str]:
     """This process's environment without any KEFU_* setting, plus `extra`."""
     env = {k: val for k, val in os.environ.items() if not k.startswith("KEFU_")}
+    if "KEFU_WRITER" in os.environ:  # the suite's choice of writer (tests/conftest.py)
+        env["KEFU_WRITER"] = os.environ["KEFU_WRITER"]
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
     return env

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import signal
+import time
 import uuid
 from pathlib import Path
 
 import apsw
 import httpx
+import pytest
 import websockets
 from served import Served, free_port, kefu, kefu_env
 
@@ -111,7 +114,10 @@ class Visitor:
                     return seen
 
 
-def test_acked_messages_survive_sigkill_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_acked_messages_survive_sigkill_exactly_once(tmp_path: Path, writer: str) -> None:
+    """With the writer on a thread of the server, and in a process of its own (which the
+    kill leaves behind: it must end by itself, having committed or not what it held)."""
     data = tmp_path / "data"
     password = tmp_path / "pw.txt"
     password.write_text("durable-password\n")
@@ -120,7 +126,7 @@ def test_acked_messages_survive_sigkill_exactly_once(tmp_path: Path) -> None:
                  "--site-url", SITE_ORIGIN)
     assert setup.returncode == 0, setup.stderr
     port = free_port()
-    env = kefu_env()
+    env = kefu_env(KEFU_WRITER=writer)
     servers = [Served("--data-dir", data, "--port", str(port), env=env)]
     base = servers[0].wait_ready()
     site_key = _site_key(data / "kefu.db")
@@ -163,6 +169,8 @@ def test_acked_messages_survive_sigkill_exactly_once(tmp_path: Path) -> None:
         for server in servers:
             server.kill()
     db = data / "kefu.db"
+    # Nothing the killed servers started (a writer process) lives on holding the file.
+    assert _holders_gone(db), f"still open by {_holders(db)}"
     assert integrity_check(db) == "ok"
     conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
     try:
@@ -192,3 +200,26 @@ def _site_key(db: Path) -> str:
         return str(next(iter(conn.execute("SELECT widget_key FROM site")))[0])
     finally:
         conn.close()
+
+
+def _holders(path: Path) -> list[int]:
+    """Processes with `path` open."""
+    target, found = str(path.resolve()), []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) == target for fd in (proc / "fd").iterdir()):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def _holders_gone(path: Path, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while _holders(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

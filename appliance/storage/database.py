@@ -19,6 +19,8 @@ import apsw
 import peewee
 from playhouse.apsw_ext import APSWDatabase
 
+from appliance.storage import writer_process
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -144,8 +146,12 @@ class Database:
     """
 
     def __init__(self, path: Path, *, batch_max: int = 500,
-                 check_jobs: bool | None = None) -> None:
+                 check_jobs: bool | None = None, process: bool = False) -> None:
         self.path = path
+        # The writer's jobs run in a process of their own (storage/writer_process.py) rather
+        # than on a thread of this one; the contract is the same.
+        self.process = process
+        self._link: writer_process.Link | None = None
         # A development check, not a setting: every job, result and error is pickled and
         # unpickled, as it will be when the writer is a process of its own.
         self.check_jobs = (os.environ.get(CHECK_JOBS_ENV) == "1" if check_jobs is None
@@ -166,6 +172,10 @@ class Database:
             return
         self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="kefu-read",
                                            initializer=self._bind_thread)
+        if self.process:
+            self._link = writer_process.Link(self.path, self.batch_max, _resolve,
+                                             self._count_commit)
+            self._link.start()
         self._writer = threading.Thread(target=self._write_loop, name="kefu-writer", daemon=True)
         self._writer.start()
         self._stopping.clear()
@@ -178,6 +188,9 @@ class Database:
             self._jobs.put(_STOP)
             self._writer.join(timeout=30)
             self._writer = None
+        if self._link is not None:
+            self._link.stop()
+            self._link = None
         if self._checkpointer is not None:
             self._stopping.set()
             self._checkpointer.join(timeout=30)
@@ -231,7 +244,7 @@ class Database:
             raise RuntimeError("database is not started")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        if self.check_jobs:
+        if self.check_jobs and not self.process:
             fn, args = self._checked(fn, args)
         self._jobs.put(_Job(fn, args, loop, future, then))
         return future
@@ -252,7 +265,7 @@ class Database:
         import concurrent.futures
 
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        if self.check_jobs:
+        if self.check_jobs and not self.process:
             fn, args = self._checked(fn, args)
         self._jobs.put(_Job(fn, args, None, future))
         return future.result()
@@ -276,9 +289,14 @@ class Database:
         finally:
             conn.close()
 
+    def _count_commit(self) -> None:
+        self.commits += 1
+
     def _write_loop(self) -> None:
-        db = self._bind_thread()
-        db.execute_sql("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
+        link = self._link
+        if link is None:
+            db = self._bind_thread()
+            db.execute_sql("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
         while True:
             first = self._jobs.get()
             if first is _STOP:
@@ -294,31 +312,45 @@ class Database:
                     stop_after = True
                     break
                 batch.append(job)
-            self._commit_batch(db, batch)
+            if link is not None:
+                link.send(batch)  # committed and answered by the writer process
+            else:
+                self._commit_batch(db, batch)
             if stop_after:
                 return
 
     def _commit_batch(self, db: APSWDatabase, batch: list[_Job]) -> None:
-        try:
-            with db.atomic("IMMEDIATE"):
-                # Each job in a savepoint of its own, in plain SQL: the ORM's savepoints cost
-                # more Python than a short job's own work.
-                cursor = db.connection().cursor()
-                for job in batch:
-                    cursor.execute("SAVEPOINT job")
-                    try:
-                        job.result = job.fn(*job.args)
-                    except BaseException as exc:  # the caller gets it; the batch goes on
-                        job.error = exc
-                        cursor.execute("ROLLBACK TO job")
-                    cursor.execute("RELEASE job")
+        if run_batch(db, batch):
             self.commits += 1
-        except Exception as exc:
-            log.exception("write transaction failed; %d jobs rolled back", len(batch))
-            for job in batch:
-                if job.error is None:
-                    job.error = exc
         _resolve(batch)
+
+
+def run_batch(db: APSWDatabase, batch: list[Any]) -> bool:
+    """Runs the jobs of `batch` (objects with `fn`, `args`, `result`, `error`) in one
+    transaction, each in a savepoint of its own, and commits once. A job that raises rolls
+    back alone and keeps its exception in `error`; if the transaction itself fails, every job
+    gets that error. Returns whether it committed. Used by the writer thread and by the writer
+    process (storage/writer_process.py)."""
+    try:
+        with db.atomic("IMMEDIATE"):
+            # Each job in a savepoint of its own, in plain SQL: the ORM's savepoints cost
+            # more Python than a short job's own work.
+            cursor = db.connection().cursor()
+            for job in batch:
+                cursor.execute("SAVEPOINT job")
+                try:
+                    job.result = job.fn(*job.args)
+                except BaseException as exc:  # the caller gets it; the batch goes on
+                    job.error = exc
+                    cursor.execute("ROLLBACK TO job")
+                cursor.execute("RELEASE job")
+    except Exception as exc:
+        log.exception("write transaction failed; %d jobs rolled back", len(batch))
+        for job in batch:
+            if job.error is None:
+                job.error = exc
+        return False
+    return True
 
 
 def _settle(job: _Job) -> None:

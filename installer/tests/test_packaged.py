@@ -39,10 +39,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(exe: str, data: Path, port: int) -> tuple[subprocess.Popen, float]:
+def serve(exe: str, data: Path, port: int,
+          env: dict[str, str] | None = None) -> tuple[subprocess.Popen, float]:
     start = time.monotonic()
     proc = subprocess.Popen([exe, "serve", "--data-dir", str(data), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     deadline = start + 60
     while time.monotonic() < deadline:
         try:
@@ -62,7 +63,25 @@ def stop(proc: subprocess.Popen) -> None:
     assert proc.returncode == 0, proc.returncode
 
 
-def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None:
+def holders(path: Path) -> list[int]:
+    """Processes that have `path` open."""
+    target, found = str(path.resolve()), []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if any(os.readlink(fd) == target for fd in (proc / "fd").iterdir()):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path, writer: str) -> None:
+    """With the database writer on a thread and in a process of its own (setting `writer`:
+    the compiled executable starts that process by running itself again)."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("KEFU_")},
+           "KEFU_WRITER": writer}
     version = subprocess.run([exe, "version"], capture_output=True, text=True, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("kefu ")
     data = tmp_path / "data"
@@ -75,7 +94,7 @@ def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None
     assert setup.returncode == 0, setup.stderr
     assert "/embed.js" in setup.stdout
     port = free_port()
-    proc, startup = serve(exe, data, port)
+    proc, startup = serve(exe, data, port, env)
     base = f"http://127.0.0.1:{port}"
     try:
         health = httpx.get(f"{base}/healthz").json()
@@ -90,7 +109,7 @@ def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None
         assert backup.returncode == 0, backup.stderr
     finally:
         stop(proc)
-    proc, _ = serve(exe, data, port)
+    proc, _ = serve(exe, data, port, env)
     try:
         with httpx.Client(base_url=base) as client:
             r = client.post("/api/auth/login", json={"login": "boss",
@@ -102,7 +121,12 @@ def test_the_executable_serves_like_the_source(exe: str, tmp_path: Path) -> None
             model_endpoint(client)
     finally:
         stop(proc)
-    print(f"packaged: start-up to a ready /healthz {startup:.2f} s")
+    # A stopped server leaves nothing behind holding its database (a writer process ends).
+    deadline = time.monotonic() + 15
+    while holders(data / "kefu.db") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert holders(data / "kefu.db") == []
+    print(f"packaged ({writer} writer): start-up to a ready /healthz {startup:.2f} s")
 
 
 def knowledge_base(client: httpx.Client) -> None:
