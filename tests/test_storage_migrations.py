@@ -423,7 +423,8 @@ def test_migration_17_drops_what_names_something_out_of_scope(tmp_path: Path) ->
         ids = asyncio.run(database.write(old_data_17))
     finally:
         database.close()
-    assert migrate(path, tmp_path / "backups", now=NOW).applied == (17,)
+    assert migrate(path, tmp_path / "backups", now=NOW).applied == tuple(
+        m.version for m in MIGRATIONS if m.version >= 17)
     team = {ids[k]: k for k in ("team_a", "team_a2", "team_b", "shared")}
     user = {ids[k]: k for k in ("client", "agent_a", "agent_a2", "agent_b", "admin")}
     members = {(team[t], user[u]) for t, u in query(
@@ -438,3 +439,28 @@ def test_migration_17_drops_what_names_something_out_of_scope(tmp_path: Path) ->
         (None,), (ids["team_a"],), (None,)]
     assert query(path, 'SELECT "team_id" FROM "invitation_rule" ORDER BY "id"') == [
         (None,), (ids["shared"],), (ids["team_b"],)]
+
+
+def test_migration_18_reports_read_only_the_messages_they_count(tmp_path: Path) -> None:
+    """The report aggregates' per-conversation read walks the partial index of the messages
+    reports look at, not every visitor line of the chat (and the rebuild's range read too)."""
+    from appliance.storage import report_aggregates, report_rebuild
+
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW,
+            migrations=tuple(m for m in MIGRATIONS if m.version < 18))
+    assert "message_report" not in {r[0] for r in query(
+        path, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert migrate(path, tmp_path / "backups", now=NOW).applied == tuple(
+        m.version for m in MIGRATIONS if m.version >= 18)
+    where = report_aggregates._RELEVANT_MESSAGES
+    assert where is report_rebuild._RELEVANT_MESSAGES
+    live = query(path, "EXPLAIN QUERY PLAN SELECT m.created_at FROM message m "
+                 f"WHERE m.conversation_id = 1 AND {where} ORDER BY m.seq")
+    assert [r[3] for r in live] == [
+        "SEARCH m USING INDEX message_report (conversation_id=?)"]
+    ranged = query(path, "EXPLAIN QUERY PLAN SELECT m.created_at FROM message m "
+                   f"WHERE m.conversation_id >= 1 AND m.conversation_id <= 9 AND {where} "
+                   "ORDER BY m.conversation_id, m.seq")
+    assert [r[3] for r in ranged] == [
+        "SEARCH m USING INDEX message_report (conversation_id>? AND conversation_id<?)"]

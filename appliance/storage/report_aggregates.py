@@ -21,6 +21,7 @@ from appliance.domain import report_metrics as rm
 from appliance.domain.reports import zone
 from appliance.storage.database import bound_database
 from appliance.storage.sites import list_companies
+from appliance.storage.tables.core import REPORT_MESSAGES_WHERE
 from appliance.storage.visits import source_at
 
 BATCH = 2000
@@ -353,12 +354,11 @@ def _moment(value: Any) -> datetime:
 
 
 # Messages any conversation metric looks at (report_metrics.conversation_rows): replies,
-# assignments and transfers, the left message, the bot's. The live path reads only these too:
-# it runs after every message, and a long chat's visitor lines would be re-read each time.
-_RELEVANT_MESSAGES = (
-    "((m.sender_type = 'agent' AND m.kind != 'note') OR m.sender_type = 'bot' "
-    "OR (m.kind = 'system' AND m.body IN ('agent_joined', 'transferred')) "
-    "OR (m.sender_type = 'visitor' AND substr(m.client_id, 1, 5) = 'left-'))")
+# assignments and transfers, the left message, the bot's. The live path reads only these too,
+# through their partial index: it runs after every message, and a long chat's visitor lines
+# would be read again each time. The text is the index's own (a query must repeat it for SQLite
+# to use the index), so it names no table: use it in queries on `message` alone.
+_RELEVANT_MESSAGES = REPORT_MESSAGES_WHERE
 
 
 def _conversation(conversation_id: int) -> tuple[int, str, rm.ConversationRecord] | None:

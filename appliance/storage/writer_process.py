@@ -17,6 +17,7 @@ usual, and its outcome, if it cannot be written, was never acknowledged to anyon
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import copyreg
@@ -24,6 +25,7 @@ import dataclasses
 import importlib
 import logging
 import multiprocessing
+import operator
 import os
 import pickle
 import signal
@@ -59,8 +61,19 @@ def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _reduce(obj: Any) -> tuple[Any, ...]:
-    return _rebuild, (type(obj), tuple([getattr(obj, name) for name in _FIELDS[type(obj)]]))
+def _reducer(cls: type, names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    values = operator.attrgetter(*names) if len(names) > 1 else (
+        lambda obj: (getattr(obj, names[0]),) if names else ())
+    fields = dataclasses.fields(cls)
+    if all(f.init and not f.kw_only for f in fields) and not hasattr(cls, "__post_init__"):
+        # Its generated __init__ only stores the values, in field order: a third cheaper.
+        def positional(obj: Any) -> tuple[Any, ...]:
+            return cls, values(obj)
+        return positional
+
+    def rebuilt(obj: Any) -> tuple[Any, ...]:
+        return _rebuild, (cls, values(obj))
+    return rebuilt
 
 
 def register_dataclasses(module: Any) -> int:
@@ -71,7 +84,7 @@ def register_dataclasses(module: Any) -> int:
                 and value.__module__ == module.__name__ and "__slots__" in vars(value)
                 and value not in _FIELDS):
             _FIELDS[value] = tuple(f.name for f in dataclasses.fields(value))
-            copyreg.pickle(value, _reduce)
+            copyreg.pickle(value, _reducer(value, _FIELDS[value]))
             count += 1
     return count
 
@@ -247,6 +260,9 @@ class Link:
 
     def start(self) -> None:
         register_loaded()
+        # At interpreter exit multiprocessing ends its daemonic children; this runs first
+        # (atexit is last in, first out), so the reader takes that end for a stop.
+        atexit.register(self._exiting)
         self._spawn()
         self._reader = threading.Thread(target=self._read_loop, name="kefu-writer-results",
                                         daemon=True)
@@ -310,8 +326,13 @@ class Link:
         with contextlib.suppress(OSError):  # the child is gone: the reader fails these jobs
             conn.send_bytes(message)
 
+    def _exiting(self) -> None:
+        with self._lock:
+            self._stopping = True
+
     def stop(self) -> None:
         """Let the child finish what was sent, then end it and the reading thread."""
+        atexit.unregister(self._exiting)
         with self._lock:
             self._stopping = True
             conn, process = self._conn, self._process
@@ -320,6 +341,8 @@ class Link:
                 conn.send_bytes(STOP)
         if self._reader is not None:
             self._reader.join(timeout=60)
+        with self._lock:  # a child started meanwhile (after a loss) is the one to wait for
+            conn, process = self._conn, self._process
         if process is not None:
             process.join(timeout=30)
             if process.is_alive():
@@ -379,6 +402,11 @@ class Link:
                 log.exception("the writer process could not be started again")
                 continue
             self.restarts += 1
+            with self._lock:
+                stopping, conn = self._stopping, self._conn
+            if stopping and conn is not None:  # closed while the new child was starting
+                with contextlib.suppress(OSError):
+                    conn.send_bytes(STOP)
             return True
 
 

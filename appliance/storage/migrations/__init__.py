@@ -35,6 +35,7 @@ from appliance.storage.migrations import (
     m0015_kb_answer_text,
     m0016_lead_flag_indexes,
     m0017_references_in_scope,
+    m0018_report_messages_index,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -58,6 +59,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0015_kb_answer_text.MIGRATION,
     m0016_lead_flag_indexes.MIGRATION,
     m0017_references_in_scope.MIGRATION,
+    m0018_report_messages_index.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

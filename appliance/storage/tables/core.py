@@ -224,6 +224,18 @@ class MessageRow(BaseTable):
         )
 
 
+# The messages any report metric looks at (domain/report_metrics.conversation_rows): replies,
+# assignments and transfers, the left message, the bot's. Report aggregates read a
+# conversation's messages after each of its changes; this partial index (migration 18) lets
+# them read only these, not every visitor line of a long chat.
+REPORT_MESSAGES_WHERE = (
+    "((sender_type = 'agent' AND kind != 'note') OR sender_type = 'bot' "
+    "OR (kind = 'system' AND body IN ('agent_joined', 'transferred')) "
+    "OR (sender_type = 'visitor' AND substr(client_id, 1, 5) = 'left-'))")
+MessageRow.add_index(MessageRow.index(MessageRow.conversation, MessageRow.seq,
+                                      name="message_report", where=pw.SQL(REPORT_MESSAGES_WHERE)))
+
+
 class CannedReplyRow(BaseTable):
     site_id: Any  # the column behind `site` (peewee adds it)
     owner_id: Any  # the column behind `owner` (peewee adds it)
