@@ -515,8 +515,21 @@ async def part_a(tmp: Path) -> LoopResult:
         server.stop()
 
 
+async def ping_probe(ws: ClientConnection, every: float, times: list[float]) -> None:
+    """WebSocket pings on `ws` every `every` s until cancelled: the round trip of each (the
+    server's event loop answers them itself, no database)."""
+    while True:
+        sent = now()
+        waiter = await ws.ping()
+        await asyncio.wait_for(waiter, OP_TIMEOUT)
+        times.append(now() - sent)
+        await asyncio.sleep(every)
+
+
 async def part_b(tmp: Path, command: list[str] | None = None,
-                 settings: str = "") -> LoopResult:
+                 settings: str = "", pings: list[float] | None = None) -> LoopResult:
+    """`pings`: if given, an extra visitor socket pings the server every 10 ms during the
+    measured window and the round trips are appended to it."""
     server, site_key = start_kefu(tmp, command, settings)
     sockets: list[ClientConnection] = []
     try:
@@ -529,8 +542,19 @@ async def part_b(tmp: Path, command: list[str] | None = None,
         for v in visitors:  # each visitor's first message opens its conversation: not counted
             await v.send(VISITOR_BODY)
 
+        prober = None
+        if pings is not None:
+            [probe_token] = await new_sessions(http, site_key, 1)
+            prober = (await open_visitor(ws_base, site_key, probe_token)).ws
+            sockets.append(prober)
+        probing: list[asyncio.Task[None]] = []
+
         def recording(on: bool) -> None:
             agent.recording = on
+            if prober is not None and pings is not None and on:
+                probing.append(asyncio.create_task(ping_probe(prober, 0.01, pings)))
+            elif probing and not on:
+                probing.pop().cancel()
 
         result = await closed_loop(lambda i, n: visitors[i].send(VISITOR_BODY), RELAY_CONNS,
                                    Cpu(server), recording)

@@ -30,7 +30,8 @@ def machine() -> str:
 
 def main() -> int:
     print(f"machine: {machine()}\n")
-    runs = [["writer.py"], ["writer_parts.py"], ["relay.py"], ["refused_sends.py"],
+    runs = [["writer.py"], ["writer_parts.py"], ["relay.py"], ["writer_modes.py"],
+            ["refused_sends.py"],
             ["queue_burst.py"], ["housekeeping.py"], ["search.py"], ["customers.py"],
             ["lead_reflag.py"]]
     # The one-file executable against CPython, when `make package` has built it.

@@ -29,8 +29,10 @@ SECTION = "## The writer's two homes: thread and process (`bench/writer_modes.py
 MODES = ("thread", "process")
 
 
-async def run(rounds: int, tmp: Path) -> dict[str, list[LoopResult]]:
+async def run(rounds: int, tmp: Path) -> tuple[dict[str, list[LoopResult]],
+                                              dict[str, list[float]]]:
     results: dict[str, list[LoopResult]] = {"echo baseline": [], **{m: [] for m in MODES}}
+    pings: dict[str, list[float]] = {m: [] for m in MODES}
     for n in range(rounds):
         folder = tmp / f"echo-{n}"
         folder.mkdir(parents=True)
@@ -38,12 +40,12 @@ async def run(rounds: int, tmp: Path) -> dict[str, list[LoopResult]]:
         for mode in MODES:
             folder = tmp / f"{mode}-{n}"
             folder.mkdir(parents=True)
-            result = await part_b(folder, settings=f'writer = "{mode}"\n')
+            result = await part_b(folder, settings=f'writer = "{mode}"\n', pings=pings[mode])
             print(f"round {n + 1}: {mode}: {result.rate:,.0f} msg/s, server "
                   f"{result.cpu.server_total:.2f} + children {result.cpu.children:.2f} cores",
                   flush=True)
             results[mode].append(result)
-    return results
+    return results, pings
 
 
 def row(name: str, runs: list[LoopResult], echo: float) -> str:
@@ -68,7 +70,7 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kefu-bench-writer-") as tmp:
-        results = uvloop.run(asyncio.wait_for(run(rounds, Path(tmp)), 3600))
+        results, pings = uvloop.run(asyncio.wait_for(run(rounds, Path(tmp)), 3600))
     echo_runs = results.pop("echo baseline")
     echo = statistics.median(r.rate for r in echo_runs)
     table = "\n".join([
@@ -79,7 +81,13 @@ def main() -> int:
         f"| echo baseline (round trips/s) | {' / '.join(f'{r.rate:,.0f}' for r in echo_runs)} "
         f"| {echo:,.0f} | 1.00 | | | | | | | |",
         *(row(mode, results[mode], echo) for mode in MODES)])
+    probe = "\n".join([
+        "| writer | pings | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|",
+        *(f"| {mode} | {len(pings[mode]):,} | {pct(pings[mode], 0.5):.2f} | "
+          f"{pct(pings[mode], 0.99):.2f} | {max(pings[mode], default=0) * 1000:.1f} |"
+          for mode in MODES)])
     print(table)
+    print(probe)
     section = f"""{SECTION}
 
 `bench/writer_modes.py` runs part (b) of `bench/relay.py` ({RELAY_CONNS} visitors send one at a
@@ -94,6 +102,11 @@ Measured {dt.date.today().isoformat()} on {machine()} (load average {load_before
 run started, {os.getloadavg()[0]:.2f} when it ended; {time.monotonic() - started:.0f} s in all):
 
 {table}
+
+Meanwhile one more visitor socket sent a WebSocket ping every 10 ms, which the server's event
+loop answers itself (no database): its round trips while the writer was busy with the relay:
+
+{probe}
 """
     write_doc(section, SECTION)
     print(f"wrote section {SECTION!r} of {DOC}")
