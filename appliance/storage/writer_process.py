@@ -7,7 +7,8 @@ The server's `Database` keeps its queue of jobs. Its link thread pickles the wai
 the outcomes back and resolves the callers. This process reads every message waiting in the
 pipe, runs all their jobs in one transaction (each in its savepoint, `database.run_batch`, the
 writer thread's own code), commits, and only then writes one outcome message per message it
-read: (committed, [(error, result), ...]). So the durability contract is the writer thread's:
+read: (committed, [(error, pickled result), ...]). So the durability contract is the writer
+thread's:
 nobody hears of a write before its COMMIT returned.
 
 The process ends when its pipe reaches end of file: the server closed it, or the server died
@@ -46,9 +47,11 @@ STOP = b"stop"
 # -- pickling the domain's dataclasses cheaply ---------------------------------------------------
 # A slotted dataclass pickles by default through `__getstate__`, which walks
 # `dataclasses.fields()` for every object, and unpickles through `__setstate__` doing it again:
-# most of the cost of sending a job's arguments and result. Registered here instead: the class
-# and its field values in order, rebuilt without calling `__init__` (the values were valid when
-# the object was made). Both processes import this module, so both register it.
+# most of the cost of sending a job's arguments and result. Registered here instead (by
+# `register_loaded`, in the server before it starts a child and in the child at its start): the
+# class and its field values in order, rebuilt through the generated `__init__` where that only
+# stores them, otherwise field by field without it (the values were valid when the object was
+# made). The receiving side needs no registration.
 
 def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
     obj: Any = object.__new__(cls)
