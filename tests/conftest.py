@@ -100,7 +100,7 @@ def start_appliance(tmp_path: Path) -> Iterator[Any]:
 
     def start(data_dir: Path | None = None, **settings: Any) -> Appliance:
         # KEFU_WRITER=process in the environment runs the whole suite's appliances with
-        # the writer in its own process (the `writer` setting), as `make test-process` does.
+        # the writer in its own process (the `writer` setting; tests/served.py passes it on).
         writer = {"writer": os.environ["KEFU_WRITER"]} if "KEFU_WRITER" in os.environ else {}
         config = load_config({"data_dir": data_dir or tmp_path / "data",
                               "setup_code": SETUP_CODE, **writer, **settings}, environ={})

@@ -34,8 +34,7 @@ from appliance.domain.model import User
 from appliance.storage import accounts, sites, writer_process
 from appliance.storage.database import Database
 from appliance.storage.writer_process import (
-    JobNotPicklable,
-    OutcomeNotPicklable,
+    WriterJobNotPicklable,
     WriterProcessGone,
 )
 
@@ -179,8 +178,9 @@ def test_a_job_that_cannot_travel_fails_alone(db: Database) -> None:
             db.write(new_user, "last"), return_exceptions=True)
 
     first, unsent, unanswerable, last = asyncio.run(scenario())
-    assert isinstance(unsent, JobNotPicklable)
-    assert isinstance(unanswerable, OutcomeNotPicklable)
+    assert isinstance(unsent, WriterJobNotPicklable) and "create_with" in str(unsent)
+    assert isinstance(unanswerable, WriterJobNotPicklable)
+    assert "create_and_return_a_lock" in str(unanswerable)
     assert isinstance(first, User) and isinstance(last, User)
     assert logins_on_disk(db.path) == ["first", "last"]
 

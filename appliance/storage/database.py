@@ -20,6 +20,7 @@ import peewee
 from playhouse.apsw_ext import APSWDatabase
 
 from appliance.storage import writer_process
+from appliance.storage.writer_process import WriterJobNotPicklable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,11 +106,6 @@ CHECK_JOBS_ENV = "KEFU_CHECK_WRITER_JOBS"
 # Jobs (`module.qualname` of their function) that the check mode lets through unpickled: work
 # that cannot cross a process boundary yet. Each entry is a debt for the writer process.
 UNPICKLED_JOBS: frozenset[str] = frozenset()
-
-
-class WriterJobNotPicklable(TypeError):
-    """Check mode (`KEFU_CHECK_WRITER_JOBS=1`): a writer job, its result or its error would
-    not cross a process boundary."""
 
 
 def _job_name(fn: Any) -> str:

@@ -104,8 +104,10 @@ class WriterProcessGone(RuntimeError):
     have committed (a client resends under the same client id; the server deduplicates)."""
 
 
-class OutcomeNotPicklable(TypeError):
-    """A job's result or error could not be sent back from the writer process."""
+class WriterJobNotPicklable(TypeError):
+    """A writer job, its result or its error that would not cross a process boundary: refused
+    before it is sent, or (result, error) rolled back in the writer process. The check mode of
+    the writer thread (`KEFU_CHECK_WRITER_JOBS=1`, storage/database.py) raises it too."""
 
 
 class _ChildJob:
@@ -124,7 +126,7 @@ def _pickled_call(fn: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
     try:
         return pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
     except Exception as exc:
-        raise OutcomeNotPicklable(
+        raise WriterJobNotPicklable(
             f"the result of writer job {getattr(fn, '__qualname__', fn)!r} does not pickle: "
             f"{exc!r}") from None
 
@@ -138,7 +140,7 @@ def _outcomes(committed: bool, jobs: list[_ChildJob]) -> bytes:
             try:
                 pickle.dumps(error, pickle.HIGHEST_PROTOCOL)
             except Exception as exc:
-                error = OutcomeNotPicklable(f"an error that does not pickle ({exc!r}): {error!r}")
+                error = WriterJobNotPicklable(f"an error that does not pickle ({exc!r}): {error!r}")
         pairs.append((error, None if error is not None else job.result))
     return pickle.dumps((committed, pairs), pickle.HIGHEST_PROTOCOL)
 
@@ -152,7 +154,8 @@ def _read(message: bytes) -> list[_ChildJob]:
     except Exception as exc:
         log.exception("a batch of writer jobs could not be read")
         broken = _ChildJob(None, ())
-        broken.error = WriterProcessGone(f"the writer could not read these jobs: {exc!r}")
+        broken.error = WriterJobNotPicklable(
+            f"the writer could not read these jobs: {exc!r}")
         return [broken]
 
 
@@ -307,7 +310,8 @@ class Link:
                     pickle.dumps((job.fn, job.args), pickle.HIGHEST_PROTOCOL)
                     kept.append(job)
                 except Exception as exc:
-                    job.error = JobNotPicklable(f"writer job {job.fn!r} does not pickle: {exc!r}")
+                    job.error = WriterJobNotPicklable(
+                        f"writer job {job.fn!r} does not pickle: {exc!r}")
                     self._resolve([job])
             if not kept:
                 return
@@ -411,7 +415,3 @@ class Link:
                 with contextlib.suppress(OSError):
                     conn.send_bytes(STOP)
             return True
-
-
-class JobNotPicklable(TypeError):
-    """A writer job whose function or arguments cannot be sent to the writer process."""
