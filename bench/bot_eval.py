@@ -212,7 +212,12 @@ CONFIDENCE_GRID = {"margin_weight": (0.0, 0.2), "score_weight": (0.05, 0.1),
 # and in the confidence.
 DENSE_GRID = {"dense_weight": (15.0, 30.0, 50.0),
               "dense_confidence": (3.0, 6.0, 9.0, 12.0)}
-MIN_SCORES = (0.0, 1.0, 2.0)
+# The least score (in units of the rarest word's weight) the bot needs to answer. By words
+# alone at least 1: at 0 a message matching nothing but its question word answers an
+# unrelated entry that asks the same kind of thing (多久 → 门店几点开门). With the re-ranking
+# model, whose similarity must also agree, 0 is allowed (MIN_SCORES_WITH_MODEL).
+MIN_SCORES = (1.0, 2.0)
+MIN_SCORES_WITH_MODEL = (0.0, 1.0, 2.0)
 SUGGEST_SHARE = 0.6  # suggestions from this share of the answer threshold (not measured)
 
 
@@ -269,7 +274,7 @@ def tune(asked: list[Asked], faq_ids: dict[int, str], tie_margin: float = 0.0
         ranked = [rank(a.candidates, base) if a.intent is Intent.QUESTION else []
                   for a in asked]
         sure = [confidence(r, base) for r in ranked]
-        for min_score in MIN_SCORES:
+        for min_score in MIN_SCORES_WITH_MODEL if MODEL.on else MIN_SCORES:
             points = []
             for a, r, c in zip(asked, ranked, sure, strict=True):
                 ok = bool(r) and r[0].score >= min_score and not tied(r, base)

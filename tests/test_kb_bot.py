@@ -26,7 +26,7 @@ from appliance.domain.kb_facets import (
     without_interrogatives,
 )
 from appliance.services.kb_index import KbIndex
-from appliance.services.kb_text import Lexicon
+from appliance.services.kb_text import Lexicon, terms
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -158,3 +158,31 @@ def test_the_near_tie_rule_offers_the_top_entries_only_when_switched_on() -> Non
     assert decide(Intent.QUESTION, [best, far], tie).entry_id == 1  # a clear lead: answered
     assert decide(Intent.QUESTION, [best], tie).entry_id == 1  # alone: answered
     assert decide(Intent.QUESTION, [best, close], replace(tie, tie_margin=0.02)).entry_id == 1
+
+
+def test_words_the_segmenter_would_guess_are_not_made_up() -> None:
+    """The segmenter's guesses for strings its dictionary lacks (随货带, 完款) would be
+    words no entry has, counted against the entry that answers; only dictionary words are
+    terms, and the characters and pairs of such strings still match."""
+    found = terms("随货带发票吗", Lexicon.build())
+    assert "w:随货带" not in found and "w:发票" in found
+    assert {"b:随货", "b:货带", "u:随"} <= set(found)
+    assert "w:完款" not in terms("亲 付完款多久法货", Lexicon.build())
+
+
+SMALL_SHOP = [
+    entry(1, "下单后多久发货？", "付款后24小时内发货。"),
+    entry(2, "运费怎么收？包邮吗？", "满99元包邮，不满收8元。"),
+    entry(3, "可以开发票吗？", "可以，下单时填写抬头即可。"),
+    entry(4, "门店几点开门？", "每天早上9点开门。"),
+]
+
+
+@pytest.mark.parametrize("text", ["多久", "几点", "什么时候"])
+def test_a_question_word_alone_is_not_answered_by_an_entry_asking_the_same_kind(
+        text: str) -> None:
+    """Question words are not matched, only what they ask (a time): with no word of the
+    message in any entry, the shipped least score keeps the bot from answering whichever
+    entry asks a time (多久 → 门店几点开门)."""
+    found, _ = KbIndex(SMALL_SHOP, Lexicon.build()).search(text, limit=5)
+    assert decide(Intent.QUESTION, found, Thresholds()).action is not Action.ANSWER, found

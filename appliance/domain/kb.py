@@ -127,8 +127,8 @@ class Thresholds:
     entries from `suggest`; below, it hands over. Chosen on the evaluation set with each
     site left out in turn (docs/benchmarks.md)."""
 
-    answer: float = 0.27
-    suggest: float = 0.16
+    answer: float = 0.23
+    suggest: float = 0.14
     min_score: float = 1.0  # in units of the rarest term's weight (kb_index.py)
     suggestions: int = 3
     facet_bonus: float = 0.3     # × score when the entry asks the message's facet
@@ -136,7 +136,7 @@ class Thresholds:
     reach_weight: float = 0.5    # score × (1 + reach_weight × reach)
     margin_weight: float = 0.2   # confidence: + margin_weight × lead over the second
     facet_weight: float = 0.0    # confidence: + facet_weight × facet agreement
-    score_weight: float = 0.1    # confidence: + score_weight × ln(1 + score)
+    score_weight: float = 0.05   # confidence: + score_weight × ln(1 + score)
     reach_confidence: float = 0.3  # confidence: + reach_confidence × reach
     missing_weight: float = 0.0  # confidence: − missing_weight × the rarest word it lacks
     # Near-tie: when the second candidate's ranking score is within this share of the best

@@ -43,9 +43,9 @@ MATCHED_CHARS = 300
 THRESHOLDS = Thresholds()
 # With the optional re-ranking model (`bot_model`): chosen the same way, on the same set
 # (docs/benchmarks.md, "The optional re-ranking model").
-THRESHOLDS_WITH_MODEL = replace(THRESHOLDS, answer=10.39, suggest=6.23, min_score=0.0,
-                                margin_weight=0.0, score_weight=0.05, reach_confidence=0.0,
-                                missing_weight=0.2, dense_weight=30.0, dense_confidence=12.0)
+THRESHOLDS_WITH_MODEL = replace(THRESHOLDS, answer=7.89, suggest=4.73, min_score=0.0,
+                                margin_weight=0.0, score_weight=0.05, reach_confidence=0.3,
+                                missing_weight=0.1, dense_weight=50.0, dense_confidence=9.0)
 CONSIDERED = 10  # entries re-ranked by the bot's decision (domain/kb.py: rank)
 log = logging.getLogger(__name__)
 

@@ -146,7 +146,11 @@ def terms(text: str, lexicon: Lexicon, *, document: bool = False,
     message also gets the known words that sound like its parts (`sounds`)."""
     text = without_interrogatives(_expand_latin(normalise(text)))
     out: Counter[str] = Counter()
-    words = [w for w in rjieba.cut_for_search(text) if w.strip()]
+    # Without the segmenter's guessing of new words (its HMM): the words it invents for
+    # unknown strings (费要, 前发) split a message differently from the entries, and the bot
+    # counted them as things the message asks that an entry lacks; unknown strings are still
+    # matched by their characters and pairs.
+    words = [w for w in rjieba.cut_for_search(text, False) if w.strip()]
     for word in words:
         if word in lex.STOP_WORDS or not (word.isalnum()):
             continue
