@@ -210,7 +210,7 @@ CONFIDENCE_GRID = {"margin_weight": (0.0, 0.2), "score_weight": (0.05, 0.1),
                    "reach_confidence": (0.0, 0.3), "missing_weight": (0.0, 0.1, 0.2)}
 # With the re-ranking model (--model), also: the weight of the similarity in the ranking key
 # and in the confidence.
-DENSE_GRID = {"dense_weight": (15.0, 30.0, 50.0),
+DENSE_GRID = {"dense_weight": (15.0, 30.0, 50.0, 80.0, 120.0),
               "dense_confidence": (3.0, 6.0, 9.0, 12.0)}
 # The least score (in units of the rarest word's weight) the bot needs to answer. By words
 # alone at least 1: at 0 a message matching nothing but its question word answers an
