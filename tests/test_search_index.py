@@ -147,3 +147,25 @@ def test_search_service_finds_a_message_sent_just_before(service_env, query: str
         return [m.body for m, _ in results]
 
     assert asyncio.run(scenario()) == ["我要退款 refund"]
+
+
+def test_a_search_catches_up_with_a_backlog_of_many_batches(service_env) -> None:
+    """Indexing jobs are small (`BATCH`) so that they hold the writer briefly; a search still
+    first indexes a backlog of several of them, and finds the newest message."""
+    from appliance.services import search, setup
+
+    svc, _ = service_env
+    count = search_index.BATCH * 6 + 7  # more than five batches
+    assert count < search_index.CATCH_UP
+
+    async def scenario() -> tuple[list[str], int]:
+        done = await setup.do_setup(svc, setup.SetupInput(
+            company_name="悦齿口腔", login="boss", display_name="老板",
+            password="owner-password-1", site={"name": "官网", "url": "https://x.example.com"}))
+        await svc.db.write(say, done.site.id, [f"第{n}条 word{n}" for n in range(count)])
+        assert await svc.db.read(search_index.pending) >= count
+        newest = await search.search(svc, done.owner, f"word{count - 1}", None, 10)
+        return [m.body for m, _ in newest], await svc.db.read(search_index.pending)
+
+    bodies, left = asyncio.run(scenario())
+    assert bodies == [f"第{count - 1}条 word{count - 1}"] and left == 0

@@ -26,10 +26,11 @@ async def search(svc: Services, actor: User, query: str, site_id: int | None,
     return await svc.db.read(store.search_messages, expression, site_ids, limit)
 
 
-async def catch_up(svc: Services, batches: int = 5) -> None:
+async def catch_up(svc: Services) -> None:
     """Index what was sent since the last batch, so a search finds a message sent just before
-    it (a backlog larger than `batches` batches — a fresh upgrade — is left to the loop)."""
-    for _ in range(batches):
+    it (a backlog larger than `search_index.CATCH_UP` messages — a fresh upgrade — is left to
+    the loop)."""
+    for _ in range(-(-search_index.CATCH_UP // search_index.BATCH)):
         if not await svc.db.read(search_index.pending):
             return
         if not await svc.db.write(search_index.index_batch):
