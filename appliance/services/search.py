@@ -30,15 +30,17 @@ async def catch_up(svc: Services) -> None:
     """Index what was sent since the last batch, so a search finds a message sent just before
     it (a backlog larger than `search_index.CATCH_UP` messages — a fresh upgrade — is left to
     the loop)."""
+    if not await svc.db.read(search_index.pending):
+        return
     for _ in range(-(-search_index.CATCH_UP // search_index.BATCH)):
-        if not await svc.db.read(search_index.pending):
-            return
-        if not await svc.db.write(search_index.index_batch):
+        # A job that found fewer than a whole batch indexed everything there was.
+        if await svc.db.write(search_index.index_batch) < search_index.BATCH:
             return
 
 
 async def index_behind(svc: Services) -> None:
     """The background loop's step: index everything that is waiting, batch by batch."""
-    while await svc.db.read(search_index.pending):
-        if not await svc.db.write(search_index.index_batch):
-            return
+    if not await svc.db.read(search_index.pending):
+        return
+    while await svc.db.write(search_index.index_batch) == search_index.BATCH:
+        pass  # a whole batch: there may be more
