@@ -94,10 +94,10 @@ def run(path: Path, *, fsync: bool, index: bool) -> tuple[float, float, float]:
         cursor.execute("COMMIT")
         commit_wall += time.perf_counter() - started
         if index and (b + 1) % INDEX_EVERY == 0:  # the index's own job, as the server runs it
-            indexed = True
-            while indexed:
+            indexed = search_index.BATCH
+            while indexed == search_index.BATCH:  # as services/search.py: index_behind
                 with db.atomic("IMMEDIATE"):
-                    indexed = bool(search_index.index_batch())
+                    indexed = search_index.index_batch()
     wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
     db.close()
     n = BATCH * BATCHES

@@ -183,6 +183,8 @@ def nouns(text: str) -> set[str]:
     """The nouns of a message (two characters or more, or Latin words): the things it is
     about, which an entry that answers it should mention."""
     text = without_interrogatives(_expand_latin(normalise(text)))
+    # The tagger keeps its guessing of new words, unlike `terms`: without it here too the bot
+    # measured no better (docs/benchmarks.md, 2026-12-07).
     return {word for word, tag in rjieba.tag(text)
             if tag.startswith(_NOUN_TAGS) and word not in lex.STOP_WORDS
             and (len(word) >= 2 or _LATIN.fullmatch(word) is not None)}

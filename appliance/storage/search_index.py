@@ -16,7 +16,7 @@ from appliance.storage.database import bound_database
 
 # Messages per indexing job: one FTS5 segment each, not one per commit. The job holds the
 # writer while it makes the terms (~8 µs a message in Python): at 2,000 a busy relay's acks
-# waited ~20 ms behind it twice a second (their p99 43–49 ms; 29–32 ms at 250,
+# waited ~20 ms behind it twice a second (their p99 43–49 ms; 29–34 ms at 250,
 # docs/benchmarks.md). Smaller jobs let other writes in between.
 BATCH = 250
 # What a search catches up with before it runs (see services/search.py: catch_up).
