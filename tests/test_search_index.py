@@ -128,6 +128,27 @@ def test_deleted_messages_leave_the_index_and_a_reused_id_is_indexed_anew(
     assert run(path, search_index.index_batch, (found, "发票"))[1] == reused
 
 
+def test_deleting_old_messages_does_not_index_the_history_again(tmp_path: Path) -> None:
+    """A retention purge deletes the oldest visitors' messages: the mark stays where the index
+    is (only an id that the next message could reuse needs indexing again), so the messages
+    since are not indexed a second time."""
+    path = fresh(tmp_path)
+    old, kept = run(path, (seed, 2))[0]
+    run(path, (say, old, ["发票怎么开", "保修多久"]),
+        (say, kept, [f"第{n}个问题 发货" for n in range(30)]), search_index.index_batch)
+    assert run(path, search_index.pending)[0] == 0
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("DELETE FROM site WHERE id = ?", (old,))  # the oldest messages go
+    db.close()
+    pending, indexed, invoices, shipped = run(
+        path, search_index.pending, search_index.index_batch, (found, "发票"), (found, "发货"))
+    assert (pending, indexed) == (0, 0)
+    assert invoices == [] and len(shipped) == 30
+    newest = run(path, (say, kept, ["发票抬头写公司"]))[0]
+    assert run(path, search_index.index_batch, (found, "发票"))[1] == newest
+
+
 @pytest.mark.parametrize("query", ["退款", "退", "refund"])
 def test_search_service_finds_a_message_sent_just_before(service_env, query: str) -> None:
     from appliance.services import conversations, search, setup

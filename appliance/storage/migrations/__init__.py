@@ -36,6 +36,7 @@ from appliance.storage.migrations import (
     m0016_lead_flag_indexes,
     m0017_references_in_scope,
     m0018_report_messages_index,
+    m0019_search_mark_on_delete,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -60,6 +61,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0016_lead_flag_indexes.MIGRATION,
     m0017_references_in_scope.MIGRATION,
     m0018_report_messages_index.MIGRATION,
+    m0019_search_mark_on_delete.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
