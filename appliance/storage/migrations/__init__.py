@@ -37,6 +37,7 @@ from appliance.storage.migrations import (
     m0017_references_in_scope,
     m0018_report_messages_index,
     m0019_search_mark_on_delete,
+    m0020_report_marks_on_delete,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -62,6 +63,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0017_references_in_scope.MIGRATION,
     m0018_report_messages_index.MIGRATION,
     m0019_search_mark_on_delete.MIGRATION,
+    m0020_report_marks_on_delete.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,88 @@
+"""The reports' high-water marks over the growing tables (visits, page views): a row that
+reuses the id of a deleted one is still counted. SQLite gives a new row the largest id plus
+one, so when a purge deletes the newest visits (a site with no traffic for its whole retention
+period), the next visit gets an id the mark has already passed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+import apsw
+
+from appliance.storage import conversations as store
+from appliance.storage import report_aggregates, sites
+from appliance.storage.database import Database, bound_database
+from appliance.storage.migrations import migrate
+
+NOW = datetime(2026, 12, 7, 9, 0, 0)
+
+
+def run(path: Path, *jobs) -> list:
+    db = Database(path)
+    db.start()
+
+    async def go() -> list:
+        return [await db.write(*job) for job in jobs]
+
+    try:
+        return asyncio.run(go())
+    finally:
+        db.close()
+
+
+def seed() -> tuple[int, int, int]:
+    """A site with two visitors; (site, first visitor, second visitor)."""
+    company = sites.create_company("Acme", NOW)
+    site = sites.create_site({"company_id": company.id, "name": "s", "url": "https://s.example"},
+                             "key-s", NOW).id
+    first, second = (store.create_visitor(site, f"token-{n}", {}, "test", NOW).id
+                     for n in range(2))
+    return site, first, second
+
+
+def visit(site_id: int, visitor_id: int, pages: int) -> int:
+    """A visit of `pages` page views; its id."""
+    cursor = bound_database.obj.cursor()
+    cursor.execute(
+        "INSERT INTO visit (visitor_id, site_id, number, started_at, last_seen_at, entry_url, "
+        "entry_title, referrer, source_kind, source_name, keyword, campaign, user_agent, "
+        "browser, os, device, language, ip, ip_truncated, country, province, city, page_count) "
+        "VALUES (?, ?, 1, ?, ?, 'https://s.example/', '', '', 'direct', '', '', '', '', '', '', "
+        "'desktop', 'zh', '', 0, '', '', '', ?)",
+        (visitor_id, site_id, str(NOW), str(NOW), pages))
+    visit_id = bound_database.obj.connection().last_insert_rowid()
+    for position in range(pages):
+        cursor.execute(
+            "INSERT INTO page_view (visit_id, visitor_id, tab, url, title, started_at, seconds, "
+            "position) VALUES (?, ?, 't', 'https://s.example/', '', ?, 5, ?)",
+            (visit_id, visitor_id, str(NOW), position))
+    return visit_id
+
+
+def counted() -> tuple[int, int]:
+    """(visits, page views) the traffic aggregates hold for the day, over all sites."""
+    found = dict(bound_database.obj.execute_sql(
+        "SELECT metric, n FROM report_agg WHERE metric IN ('visits', 'page_views') "
+        "AND period = ? AND site_id = -1 AND team_id = -1 AND agent_id = -1",
+        (f"d{NOW.date().isoformat()}",)).fetchall())
+    return found.get("visits", 0), found.get("page_views", 0)
+
+
+def test_a_visit_reusing_a_deleted_visits_id_is_counted(tmp_path: Path) -> None:
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    site, first, second = run(path, (seed,))[0]
+    run(path, (visit, site, first, 2), (visit, site, second, 3))
+    assert run(path, (report_aggregates.grow_batch,), (counted,)) == [7, (2, 5)]
+    # The second visitor goes (a retention purge), with the newest visit and page views.
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("DELETE FROM visitor WHERE id = ?", (second,))
+    db.close()
+    reused = run(path, (visit, site, first, 3))[0]
+    assert reused == 2  # SQLite gave the new visit the deleted one's id
+    read, total = run(path, (report_aggregates.grow_batch,), (counted,))
+    assert read == 4  # the new visit and its three page views
+    assert total == (3, 8)  # what was deleted stays counted (reports keep history); new too
