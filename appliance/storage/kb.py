@@ -136,14 +136,23 @@ def update_entry(entry_id: int, fields: dict[str, Any], now: datetime) -> KbEntr
 def delete_entry(entry_id: int) -> None:
     entry = get_entry(entry_id)
     KbEntryRow.delete().where(KbEntryRow.id == entry_id).execute()
+    _forget_voted_entries(KbQuestionRow.entry_id == entry_id)
     _bump(entry.company_id)
 
 
 def delete_company_entries(company_id: int) -> int:
     """Remove every entry of a company (an import that replaces the knowledge base)."""
     count = KbEntryRow.delete().where(KbEntryRow.company == company_id).execute()
+    _forget_voted_entries(KbQuestionRow.company == company_id)
     _bump(company_id)
     return int(count)
+
+
+def _forget_voted_entries(where: Any) -> None:
+    """The "to improve" list's questions no longer name a deleted entry as the one voted down
+    (its id is never given again: migration 21)."""
+    KbQuestionRow.update(entry_id=None).where(where & KbQuestionRow.entry_id.is_null(False)
+                                              ).execute()
 
 
 def categories(company_id: int, site_ids: Sequence[int] | None = None) -> list[str]:

@@ -38,6 +38,7 @@ from appliance.storage.migrations import (
     m0018_report_messages_index,
     m0019_search_mark_on_delete,
     m0020_report_marks_on_delete,
+    m0021_kb_entry_ids_never_reused,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -64,6 +65,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0018_report_messages_index.MIGRATION,
     m0019_search_mark_on_delete.MIGRATION,
     m0020_report_marks_on_delete.MIGRATION,
+    m0021_kb_entry_ids_never_reused.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -6,6 +6,7 @@ from typing import Any
 
 import peewee as pw
 from playhouse.apsw_ext import BooleanField, DateTimeField
+from playhouse.sqlite_ext import AutoIncrementField
 
 from appliance.storage.tables.base import BaseTable
 from appliance.storage.tables.core import CompanyRow, SiteRow
@@ -17,6 +18,8 @@ class KbEntryRow(BaseTable):
     company_id: Any  # the column behind `company` (peewee adds it)
     site_id: Any  # the column behind `site` (peewee adds it)
 
+    # Never reused (migration 21): answers, votes and the "to improve" list keep entry ids.
+    id = AutoIncrementField()
     company = pw.ForeignKeyField(CompanyRow, on_delete="CASCADE")
     site = pw.ForeignKeyField(SiteRow, null=True, on_delete="CASCADE")
     question = pw.TextField()
