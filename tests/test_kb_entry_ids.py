@@ -10,6 +10,8 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+import apsw
+
 from appliance.domain.kb import Action, ImproveReason
 from appliance.storage import kb, sites
 from appliance.storage.database import Database
@@ -76,6 +78,11 @@ def test_an_upgraded_knowledge_base_starts_above_every_id_it_refers_to(tmp_path:
         (kb.note_question, company, site, "问", ImproveReason.DOWNVOTED, ids[2], NOW))
     for gone in ids[2:]:
         run(path, (kb.delete_entry, gone))
+    db = apsw.Connection(str(path))  # as the code before the upgrade left it
+    db.execute("UPDATE kb_question SET entry_id = ?", (ids[2],))
+    db.close()
     migrate(path, tmp_path / "backups", now=NOW)
     [added] = run(path, (kb.create_entries, company, [entry("新问题")], NOW))[0]
     assert added > max(ids)
+    [item] = run(path, (kb.list_questions, company, None))[0]
+    assert item.entry_id is None  # it named an entry deleted before the upgrade

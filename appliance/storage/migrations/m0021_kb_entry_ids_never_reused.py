@@ -5,8 +5,8 @@ bot's replies kept in transcripts refer to entries by id. SQLite gives a new row
 id plus one, so deleting the newest entries — or an import that replaces the knowledge base —
 handed their ids to new, unrelated entries: a 👎 on an old answer then offered one of them as
 "the entry voted down". The table is rebuilt with AUTOINCREMENT (ids only grow), its sequence
-starting above every id in use or referred to by the answers and the list. (The transcripts'
-replies are also in `bot_answer`.)"""
+starting above every id in use or referred to by the answers and the list (the transcripts'
+replies are also in `bot_answer`); the list's questions stop naming entries already deleted."""
 
 from appliance.storage.migrations.base import Migration, sql
 
@@ -33,4 +33,6 @@ UPDATE "sqlite_sequence" SET "seq" = max("seq",
   coalesce((SELECT max(CAST(j."value" AS INTEGER))
             FROM "bot_answer", json_each("bot_answer"."entry_ids") j), 0))
   WHERE "name" = 'kb_entry';
+UPDATE "kb_question" SET "entry_id" = NULL WHERE "entry_id" IS NOT NULL
+  AND "entry_id" NOT IN (SELECT "id" FROM "kb_entry");
 """))

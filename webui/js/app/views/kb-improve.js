@@ -55,6 +55,16 @@ function entryPanel(ctx, kb, question, done) {
   return form;
 }
 
+/** The entry a question's answer came from, or null if it is gone meanwhile (deleted). */
+async function votedEntry(ctx, id) {
+  try {
+    return (await ctx.api.get(`/api/kb/entries/${id}`)).entry;
+  } catch (error) {
+    if (error.status === 404) return null;
+    throw error;
+  }
+}
+
 /** The question as another phrasing of an existing entry: search, pick, done. */
 function phrasingPanel(ctx, kb, question, done) {
   const search = input({ type: 'search', name: 'q', 'data-test': 'kb-improve-search', placeholder: t('kb.improve.searchEntries'),
@@ -70,8 +80,8 @@ function phrasingPanel(ctx, kb, question, done) {
       entries = (await searchEntries(ctx, kb.company.id, search.value, 8, question.site_id)).filter((e) => e.enabled);
       // The voted-down entry first: the question is most likely another way to ask it.
       if (question.entry_id && !entries.some((e) => e.id === question.entry_id)) {
-        const voted = (await ctx.api.get(`/api/kb/entries/${question.entry_id}`)).entry;
-        if (serves(voted, question)) entries.unshift(voted);
+        const voted = await votedEntry(ctx, question.entry_id);
+        if (voted && serves(voted, question)) entries.unshift(voted);
       }
     } catch (error) {
       if (mine === ticket) showFormError(form, errorMessage(error, t));
