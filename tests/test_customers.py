@@ -250,6 +250,24 @@ def test_merge_and_undo(world) -> None:
     assert world["agent-b"].post(f"/api/merges/{merge_id}/undo", json={}).status_code == 404
 
 
+def test_a_merge_is_undone_after_a_new_customer_was_added(world) -> None:
+    """The merged record comes back under its own id: no customer added meanwhile may have
+    taken it (SQLite would give the next row the largest id plus one, which the merged record,
+    the newest, had)."""
+    agent = world["agent-a"]
+    kept = add(agent, world["a"], name="关羽", phone="13600000011")
+    other = add(agent, world["a"], name="关先生", phone="13600000012")
+    r = agent.post(f"/api/customers/{kept['id']}/merge", json={"other_id": other["id"]})
+    assert r.status_code == 200, r.text
+    merge_id = r.json()["merge"]["id"]
+    newcomer = add(agent, world["a"], name="张飞", phone="13600000013")
+    assert newcomer["id"] != other["id"]
+    r = agent.post(f"/api/merges/{merge_id}/undo", json={})
+    assert r.status_code == 200, r.text
+    assert agent.get(f"/api/customers/{other['id']}").json()["customer"]["name"] == "关先生"
+    assert agent.get(f"/api/customers/{newcomer['id']}").json()["customer"]["name"] == "张飞"
+
+
 def csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerows(rows)

@@ -39,6 +39,7 @@ from appliance.storage.migrations import (
     m0019_search_mark_on_delete,
     m0020_report_marks_on_delete,
     m0021_kb_entry_ids_never_reused,
+    m0022_ids_never_reused,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -66,6 +67,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0019_search_mark_on_delete.MIGRATION,
     m0020_report_marks_on_delete.MIGRATION,
     m0021_kb_entry_ids_never_reused.MIGRATION,
+    m0022_ids_never_reused.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -155,13 +157,18 @@ def _migrate(path: Path, backups_dir: Path, *, now: datetime, keep_backups: int,
             log.info("backed up the database to %s before migrating", backup)
         done: list[int] = []
         for migration in pending:
-            with conn:  # one transaction per migration
-                migration.apply(conn)
-                conn.execute(
-                    'INSERT INTO "schema_migration" ("version", "name", "applied_at") '
-                    "VALUES (?, ?, ?)",
-                    (migration.version, migration.name, str(now)),
-                )
+            if not migration.foreign_keys:  # only outside a transaction
+                conn.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn:  # one transaction per migration
+                    migration.apply(conn)
+                    conn.execute(
+                        'INSERT INTO "schema_migration" ("version", "name", "applied_at") '
+                        "VALUES (?, ?, ?)",
+                        (migration.version, migration.name, str(now)),
+                    )
+            finally:
+                conn.execute("PRAGMA foreign_keys=ON")
             done.append(migration.version)
             log.info("applied migration %d: %s", migration.version, migration.name)
         return MigrationReport(tuple(done), done[-1], backup)

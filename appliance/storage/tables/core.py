@@ -6,7 +6,7 @@ from typing import Any
 
 import peewee as pw
 from playhouse.apsw_ext import BooleanField, DateTimeField
-from playhouse.sqlite_ext import FTS5Model, RowIDField, SearchField
+from playhouse.sqlite_ext import AutoIncrementField, FTS5Model, RowIDField, SearchField
 
 from appliance.storage.database import bound_database
 from appliance.storage.tables.base import BaseTable
@@ -258,6 +258,8 @@ class TeamRow(BaseTable):
 
     site_id: Any  # the column behind `site` (peewee adds it)
 
+    # Never reused (migration 22): conversations, rules and reports keep it after a delete.
+    id = AutoIncrementField()
     site = pw.ForeignKeyField(SiteRow, null=True, on_delete="CASCADE")
     name = pw.TextField()
     created_at = DateTimeField()
@@ -284,6 +286,7 @@ class CategoryRow(BaseTable):
     site_id: Any  # the column behind `site` (peewee adds it)
     team_id: Any  # the column behind `team` (peewee adds it)
 
+    id = AutoIncrementField()  # never reused (migration 22): conversations keep it
     site = pw.ForeignKeyField(SiteRow, on_delete="CASCADE")
     name = pw.TextField()
     team = pw.ForeignKeyField(TeamRow, null=True, on_delete="SET NULL")

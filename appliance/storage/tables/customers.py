@@ -6,7 +6,7 @@ from typing import Any
 
 import peewee as pw
 from playhouse.apsw_ext import BooleanField, DateField, DateTimeField
-from playhouse.sqlite_ext import FTS5Model, RowIDField, SearchField
+from playhouse.sqlite_ext import AutoIncrementField, FTS5Model, RowIDField, SearchField
 
 from appliance.storage.database import bound_database
 from appliance.storage.tables.base import BaseTable
@@ -19,6 +19,8 @@ class CustomerRow(BaseTable):
     company_id: Any  # the column behind `company` (peewee adds it)
     owner_id: Any  # the column behind `owner` (peewee adds it)
 
+    # Never reused (migration 22): a merge's record keeps it to bring the customer back.
+    id = AutoIncrementField()
     company = pw.ForeignKeyField(CompanyRow, on_delete="CASCADE")
     name = pw.TextField()
     phone = pw.TextField()  # E.164 or ""

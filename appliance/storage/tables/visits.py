@@ -6,6 +6,7 @@ from typing import Any
 
 import peewee as pw
 from playhouse.apsw_ext import BooleanField, DateTimeField
+from playhouse.sqlite_ext import AutoIncrementField
 
 from appliance.storage.tables.base import BaseTable
 from appliance.storage.tables.core import CompanyRow, SiteRow, VisitorRow
@@ -74,6 +75,7 @@ class InvitationRuleRow(BaseTable):
 
     site_id: Any  # the column behind `site` (peewee adds it)
 
+    id = AutoIncrementField()  # never reused (migration 22): invitations keep it
     site = pw.ForeignKeyField(SiteRow, on_delete="CASCADE")
     name = pw.TextField()
     enabled = BooleanField()

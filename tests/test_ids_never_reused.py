@@ -1,0 +1,147 @@
+"""An id of a deleted row is never given to another (knowledge-base entries, customers, teams,
+categories, invitation rules: migrations 21 and 22). Bot answers, the "to improve"
+list and the bot's replies in transcripts keep entry ids; SQLite gives a new row the largest
+id plus one, so without this, deleting the newest entries — or an import that replaces the
+knowledge base — handed their ids to new, unrelated entries, and a 👎 on an old answer then
+pointed at one of them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+import apsw
+
+from appliance.domain.kb import Action, ImproveReason
+from appliance.storage import kb, sites
+from appliance.storage.database import Database
+from appliance.storage.migrations import MIGRATIONS, migrate
+
+NOW = datetime(2026, 12, 7, 9, 0, 0)
+
+
+def run(path: Path, *jobs) -> list:
+    db = Database(path)
+    db.start()
+
+    async def go() -> list:
+        return [await db.write(*job) for job in jobs]
+
+    try:
+        return asyncio.run(go())
+    finally:
+        db.close()
+
+
+def entry(question: str) -> dict:
+    return {"site_id": None, "question": question, "phrasings": [],
+            "answer": f"<p>{question}</p>", "category": "", "enabled": True}
+
+
+def seed() -> tuple[int, int]:
+    company = sites.create_company("Acme", NOW)
+    site = sites.create_site({"company_id": company.id, "name": "s", "url": "https://s.example"},
+                             "key-s", NOW)
+    return company.id, site.id
+
+
+def test_ids_of_deleted_entries_are_not_given_again(tmp_path: Path) -> None:
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    company, site = run(path, (seed,))[0]
+    first, newest = run(path, (kb.create_entries, company, [entry("包邮吗"), entry("几天到货")],
+                               NOW))[0]
+    # A visitor voted down the answer from the newest entry.
+    run(path, (kb.log_answer, site, None, "多久能到", Action.ANSWER, [newest], NOW),
+        (kb.note_question, company, site, "多久能到", ImproveReason.DOWNVOTED, newest, NOW))
+    run(path, (kb.delete_entry, newest))
+    [added] = run(path, (kb.create_entries, company, [entry("可以开发票吗")], NOW))[0]
+    assert added not in (first, newest)
+    # The list no longer points at the deleted entry (nor at the new one).
+    [item] = run(path, (kb.list_questions, company, None))[0]
+    assert item.entry_id is None
+    # An import that replaces the knowledge base: the new entries get new ids as well.
+    run(path, (kb.delete_company_entries, company))
+    again = run(path, (kb.create_entries, company, [entry("包邮吗"), entry("几天到货")], NOW))[0]
+    assert not set(again) & {first, newest, added}
+    assert min(again) > added
+
+
+def test_an_upgraded_knowledge_base_starts_above_every_id_it_refers_to(tmp_path: Path) -> None:
+    """Entries deleted before the upgrade: their ids, still in bot answers and the list, are
+    not given again after it."""
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW, migrations=MIGRATIONS[:20])
+    company, site = run(path, (seed,))[0]
+    ids = run(path, (kb.create_entries, company, [entry(f"问题{n}") for n in range(5)], NOW))[0]
+    run(path, (kb.log_answer, site, None, "问", Action.SUGGEST, ids[3:], NOW),
+        (kb.note_question, company, site, "问", ImproveReason.DOWNVOTED, ids[2], NOW))
+    for gone in ids[2:]:
+        run(path, (kb.delete_entry, gone))
+    db = apsw.Connection(str(path))  # as the code before the upgrade left it
+    db.execute("UPDATE kb_question SET entry_id = ?", (ids[2],))
+    db.close()
+    migrate(path, tmp_path / "backups", now=NOW)
+    [added] = run(path, (kb.create_entries, company, [entry("新问题")], NOW))[0]
+    assert added > max(ids)
+    [item] = run(path, (kb.list_questions, company, None))[0]
+    assert item.entry_id is None  # it named an entry deleted before the upgrade
+
+
+def test_the_upgrade_keeps_every_row_and_reference_and_ids_only_grow(tmp_path: Path) -> None:
+    """Migration 22 rebuilds customers, teams, categories and invitation rules (tables that
+    others refer to) without losing a customer's notes and follow-ups, a team's members or a
+    category's team, and starts each sequence above the ids kept elsewhere."""
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW, migrations=MIGRATIONS[:21])
+    company, site = run(path, (seed,))[0]
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA foreign_keys=ON")
+    now = str(NOW)
+    db.execute("INSERT INTO user (id, login, password_hash, display_name, role, active, "
+               "language, max_chats, created_at, updated_at, company_id) "
+               "VALUES (7, 'a', 'x', 'A', 'agent', 1, 'zh-CN', 5, ?, ?, ?)", (now, now, company))
+    for cid in (1, 2):
+        db.execute("INSERT INTO customer (id, company_id, name, phone, email, wechat, qq, "
+                   "organization, address, tags, owner_id, custom, created_at, updated_at) "
+                   "VALUES (?, ?, ?, '', '', '', '', '', '', '[]', NULL, '{}', ?, ?)",
+                   (cid, company, f"客户{cid}", now, now))
+    db.execute("INSERT INTO customer_note (customer_id, author_name, body, created_at) "
+               "VALUES (1, 'A', '老客户', ?)", (now,))
+    db.execute("INSERT INTO follow_up (customer_id, due_date, note, created_at) "
+               "VALUES (1, '2026-12-31', '回访', ?)", (now,))
+    # Customer 9 was merged into 1 (and deleted): the merge keeps its id for the undo.
+    db.execute("INSERT INTO customer_merge (company_id, kept_id, merged_id, snapshot, "
+               "created_at) VALUES (?, 1, 9, '{}', ?)", (company, now))
+    db.execute("INSERT INTO team (id, site_id, name, created_at) VALUES (3, ?, '售前', ?)",
+               (site, now))
+    db.execute("INSERT INTO team_member (team_id, user_id) VALUES (3, 7)")
+    db.execute("INSERT INTO category (id, site_id, name, team_id, position) "
+               "VALUES (4, ?, '价格', 3, 0)", (site,))
+    db.execute("INSERT INTO invitation_rule (id, site_id, name, enabled, priority, conditions, "
+               "message, team_id, per_visit_cap, per_day_cap, on_phones, created_at, "
+               "updated_at) VALUES (5, ?, '停留30秒', 1, 0, '{}', '您好', 3, 1, 3, 1, ?, ?)",
+               (site, now, now))
+    db.execute("UPDATE site SET fallback_team_id = 11 WHERE id = ?", (site,))  # a team gone
+    db.close()
+    migrate(path, tmp_path / "backups", now=NOW)
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA foreign_keys=ON")
+    assert db.execute("SELECT count(*) FROM customer_note WHERE customer_id = 1").fetchall() \
+        == [(1,)]
+    assert db.execute("SELECT count(*) FROM follow_up WHERE customer_id = 1").fetchall() == [(1,)]
+    assert db.execute("SELECT team_id, user_id FROM team_member").fetchall() == [(3, 7)]
+    assert db.execute("SELECT team_id FROM category WHERE id = 4").fetchall() == [(3,)]
+    assert db.execute("SELECT team_id FROM invitation_rule WHERE id = 5").fetchall() == [(3,)]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    # Deleting the customer still takes its notes with it (the references work).
+    db.execute("DELETE FROM customer WHERE id = 1")
+    assert db.execute("SELECT count(*) FROM customer_note").fetchall() == [(0,)]
+    sequences = dict(db.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+    assert sequences["customer"] == 9 and sequences["team"] == 11
+    assert sequences["category"] == 4 and sequences["invitation_rule"] == 5
+    db.execute("DELETE FROM team WHERE id = 3")
+    db.execute("INSERT INTO team (site_id, name, created_at) VALUES (?, '售后', ?)", (site, now))
+    assert db.execute("SELECT id FROM team").fetchall() == [(12,)]
+    db.close()
