@@ -124,6 +124,10 @@ def test_the_upgrade_keeps_every_row_and_reference_and_ids_only_grow(tmp_path: P
                "updated_at) VALUES (5, ?, '停留30秒', 1, 0, '{}', '您好', 3, 1, 3, 1, ?, ?)",
                (site, now, now))
     db.execute("UPDATE site SET fallback_team_id = 11 WHERE id = ?", (site,))  # a team gone
+    db.execute("INSERT INTO invitation_rule (id, site_id, name, enabled, priority, conditions, "
+               "message, team_id, per_visit_cap, per_day_cap, on_phones, created_at, "
+               "updated_at) VALUES (6, ?, '老规则', 1, 0, '{}', '您好', 10, 1, 3, 1, ?, ?)",
+               (site, now, now))  # it names team 10, deleted before the upgrade
     db.close()
     migrate(path, tmp_path / "backups", now=NOW)
     db = apsw.Connection(str(path))
@@ -133,14 +137,15 @@ def test_the_upgrade_keeps_every_row_and_reference_and_ids_only_grow(tmp_path: P
     assert db.execute("SELECT count(*) FROM follow_up WHERE customer_id = 1").fetchall() == [(1,)]
     assert db.execute("SELECT team_id, user_id FROM team_member").fetchall() == [(3, 7)]
     assert db.execute("SELECT team_id FROM category WHERE id = 4").fetchall() == [(3,)]
-    assert db.execute("SELECT team_id FROM invitation_rule WHERE id = 5").fetchall() == [(3,)]
+    assert db.execute("SELECT id, team_id FROM invitation_rule ORDER BY id").fetchall() == [
+        (5, 3), (6, None)]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     # Deleting the customer still takes its notes with it (the references work).
     db.execute("DELETE FROM customer WHERE id = 1")
     assert db.execute("SELECT count(*) FROM customer_note").fetchall() == [(0,)]
     sequences = dict(db.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
     assert sequences["customer"] == 9 and sequences["team"] == 11
-    assert sequences["category"] == 4 and sequences["invitation_rule"] == 5
+    assert sequences["category"] == 4 and sequences["invitation_rule"] == 6
     db.execute("DELETE FROM team WHERE id = 3")
     db.execute("INSERT INTO team (site_id, name, created_at) VALUES (?, '售后', ?)", (site, now))
     assert db.execute("SELECT id FROM team").fetchall() == [(12,)]

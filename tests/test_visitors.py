@@ -640,3 +640,19 @@ def test_bad_inputs_on_the_rest_routes_change_nothing(appliance: Appliance, owne
         assert r.status_code == 400, (body, r.text)
     assert owner_client.get(f"/api/visitors/{visitor_id}").json()["invitations"] == []
     assert appliance.client().get("/api/visitors/live").status_code == 401
+
+
+def test_a_rule_whose_team_is_deleted_invites_for_anyone(appliance: Appliance, owner) -> None:
+    """Deleting a team does not leave a rule waiting for its members for ever: the rule then
+    names no team (anyone available), as a category that routed to it does."""
+    owner_client, setup = owner
+    site = setup["site"]
+    team = owner_client.post("/api/teams", json={
+        "name": "售前", "site_id": site["id"], "member_ids": []}).json()["team"]
+    url = f"/api/sites/{site['id']}/invitation-rules"
+    rule = owner_client.post(url, json={"name": "r", "message": "hi", "team_id": team["id"],
+                                        "conditions": {"min_pages": 2}}).json()["rule"]
+    assert rule["team_id"] == team["id"]
+    assert owner_client.delete(f"/api/teams/{team['id']}").json() == {"ok": True}
+    (after,) = owner_client.get(url).json()["rules"]
+    assert after["id"] == rule["id"] and after["team_id"] is None

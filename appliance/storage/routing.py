@@ -251,8 +251,12 @@ def leave_unserved_teams(user_id: int) -> None:
 
 
 def delete_team(team_id: int) -> None:
+    """The team goes; what named it names no team (anyone): a site's fallback, a category's
+    team (by its foreign key) and an invitation rule's, which would otherwise wait for the
+    members of a team that no longer exists and never invite anyone."""
     get_team(team_id)
     SiteRow.update(fallback_team_id=None).where(SiteRow.fallback_team_id == team_id).execute()
+    InvitationRuleRow.update(team_id=None).where(InvitationRuleRow.team_id == team_id).execute()
     TeamRow.delete().where(TeamRow.id == team_id).execute()
 
 

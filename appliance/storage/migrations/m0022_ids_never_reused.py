@@ -26,6 +26,10 @@ REFERENCES = {
 def _apply(conn: apsw.Connection) -> None:
     for table, references in REFERENCES.items():
         rebuild_with_autoincrement(conn, table, references)
+    # A rule naming a team deleted before this upgrade waited for its members for ever; it
+    # now names no team (anyone), as deleting a team leaves it from now on.
+    conn.execute('UPDATE "invitation_rule" SET "team_id" = NULL WHERE "team_id" IS NOT NULL '
+                 'AND "team_id" NOT IN (SELECT "id" FROM "team")')
 
 
 MIGRATION = Migration(22, "customer, team, category and rule ids never reused", _apply,
