@@ -334,3 +334,40 @@ def test_transfer_to_a_team_and_bad_inputs_change_nothing(appliance: Appliance, 
     nack = asyncio.run(bad_category())
     assert nack["error"]["field"] == "category_id"
     assert len(owner_client.get("/api/conversations?view=open").json()["conversations"]) == 1
+
+
+def test_chats_waiting_for_a_deleted_team_go_to_whoever_has_room(
+        appliance: Appliance, owner) -> None:
+    """A chat waits for its team while a member is there; when the team is deleted it waits
+    for nobody in particular, and an agent with room gets it at once."""
+    owner_client, setup = owner
+    site = setup["site"]
+    sales, sales_client = add_agent(appliance, owner_client, "sales2", site["id"], max_chats=1)
+    other, other_client = add_agent(appliance, owner_client, "other2", site["id"])
+    team = owner_client.post("/api/teams", json={"name": "售前", "site_id": site["id"],
+                                                 "member_ids": [sales["id"]]}).json()["team"]
+    category_id = owner_client.post(f"/api/sites/{site['id']}/categories", json={
+        "name": "售前咨询", "team_id": team["id"]}).json()["category"]["id"]
+
+    async def scenario() -> tuple[int, int]:
+        consoles = [await agent_socket(appliance, sales_client),
+                    await agent_socket(appliance, other_client)]
+        _, a, first = await start_chat(appliance, site["widget_key"], "买",
+                                       category_id=category_id)
+        await assigned(owner_client, first)
+        _, b, second = await start_chat(appliance, site["widget_key"], "再买",
+                                        category_id=category_id)
+        await next_of(b, "queue")  # sales is full: it waits for the team
+        detail = await asyncio.to_thread(owner_client.get, f"/api/conversations/{second}")
+        assert detail.json()["conversation"]["assignee_id"] is None
+        r = await asyncio.to_thread(owner_client.delete, f"/api/teams/{team['id']}")
+        assert r.status_code == 200
+        taken = await assigned(owner_client, second)
+        for ws in (a, b, *consoles):
+            await ws.close()
+        return first, taken.json()["conversation"]["assignee_id"]
+
+    first, second_assignee = asyncio.run(scenario())
+    assert owner_client.get(f"/api/conversations/{first}").json()["conversation"][
+        "assignee_id"] == sales["id"]
+    assert second_assignee == other["id"]

@@ -225,12 +225,15 @@ async def check_save_team(svc: Services, actor: User, team_id: int | None,
                           data: Any) -> Team:
     require_install_manager(actor)
     name, site_id, members = _clean_team(data)
-    return await svc.db.write(store.save_team, team_id, site_id, name, members, svc.now())
+    team = await svc.db.write(store.save_team, team_id, site_id, name, members, svc.now())
+    await drain_sites_of(svc, actor)  # a new member may take what waits for the team
+    return team
 
 
 async def do_delete_team(svc: Services, actor: User, team_id: int) -> None:
     require_install_manager(actor)
     await svc.db.write(store.delete_team, team_id)
+    await drain_sites_of(svc, actor)  # its waiting chats now wait for anyone
 
 
 # -- question categories --------------------------------------------------------------------

@@ -252,11 +252,15 @@ def leave_unserved_teams(user_id: int) -> None:
 
 def delete_team(team_id: int) -> None:
     """The team goes; what named it names no team (anyone): a site's fallback, a category's
-    team (by its foreign key) and an invitation rule's, which would otherwise wait for the
-    members of a team that no longer exists and never invite anyone."""
+    team (by its foreign key), an invitation rule's and the chats waiting for it, which would
+    otherwise wait for the members of a team that no longer exists — the rule never inviting
+    anyone, the chats never served. (Chats it served keep its id, for the reports.)"""
     get_team(team_id)
     SiteRow.update(fallback_team_id=None).where(SiteRow.fallback_team_id == team_id).execute()
     InvitationRuleRow.update(team_id=None).where(InvitationRuleRow.team_id == team_id).execute()
+    ConversationRow.update(team_id=None).where(
+        (ConversationRow.team_id == team_id) & (ConversationRow.status == OPEN)
+        & ConversationRow.assignee.is_null()).execute()
     TeamRow.delete().where(TeamRow.id == team_id).execute()
 
 
