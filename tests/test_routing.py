@@ -371,3 +371,33 @@ def test_chats_waiting_for_a_deleted_team_go_to_whoever_has_room(
     assert owner_client.get(f"/api/conversations/{first}").json()["conversation"][
         "assignee_id"] == sales["id"]
     assert second_assignee == other["id"]
+
+
+def test_a_new_team_member_takes_what_waits_for_the_team(appliance: Appliance, owner) -> None:
+    owner_client, setup = owner
+    site = setup["site"]
+    sales, sales_client = add_agent(appliance, owner_client, "sales3", site["id"], max_chats=1)
+    joiner, joiner_client = add_agent(appliance, owner_client, "joiner3", site["id"])
+    team = owner_client.post("/api/teams", json={"name": "售前", "site_id": site["id"],
+                                                 "member_ids": [sales["id"]]}).json()["team"]
+    category_id = owner_client.post(f"/api/sites/{site['id']}/categories", json={
+        "name": "售前咨询", "team_id": team["id"]}).json()["category"]["id"]
+
+    async def scenario() -> int:
+        consoles = [await agent_socket(appliance, sales_client),
+                    await agent_socket(appliance, joiner_client)]
+        _, a, first = await start_chat(appliance, site["widget_key"], "买",
+                                       category_id=category_id)
+        await assigned(owner_client, first)
+        _, b, second = await start_chat(appliance, site["widget_key"], "再买",
+                                        category_id=category_id)
+        await next_of(b, "queue")  # sales is full; the joiner is not of the team yet
+        r = await asyncio.to_thread(owner_client.patch, f"/api/teams/{team['id']}", json={
+            "name": "售前", "site_id": site["id"], "member_ids": [sales["id"], joiner["id"]]})
+        assert r.status_code == 200, r.text
+        taken = await assigned(owner_client, second)
+        for ws in (a, b, *consoles):
+            await ws.close()
+        return int(taken.json()["conversation"]["assignee_id"])
+
+    assert asyncio.run(scenario()) == joiner["id"]
