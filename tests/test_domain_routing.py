@@ -114,6 +114,10 @@ def test_next_to_serve_respects_teams_and_availability() -> None:
     assert next_to_serve(waiting, agent(9, BUSY, teams=(10,))) is None
     assert next_to_serve(waiting, agent(9, active=5, teams=(10,))) is None
     assert next_to_serve([], agent(9)) is None
+    # A member of the site's fallback team takes the oldest waiting chat of any team.
+    assert next_to_serve(waiting, agent(9, teams=(30,)), 30).conversation_id == 3
+    assert next_to_serve(waiting, agent(9, teams=(30,)), 40).conversation_id == 2
+    assert next_to_serve(waiting, agent(9, BUSY, teams=(30,)), 30) is None
 
 
 @pytest.mark.parametrize(("position", "present", "expected"),

@@ -401,3 +401,44 @@ def test_a_new_team_member_takes_what_waits_for_the_team(appliance: Appliance, o
         return int(taken.json()["conversation"]["assignee_id"])
 
     assert asyncio.run(scenario()) == joiner["id"]
+
+
+def test_a_waiting_chat_overflows_to_the_fallback_team_when_it_has_room(
+        appliance: Appliance, owner) -> None:
+    """A new chat goes to its team, else to the site's fallback team; one that had to wait
+    (both full) is taken by whichever of the two frees a place first, not only its team."""
+    owner_client, setup = owner
+    site = setup["site"]
+    sales, sales_client = add_agent(appliance, owner_client, "sales4", site["id"], max_chats=1)
+    support, support_client = add_agent(appliance, owner_client, "support4", site["id"],
+                                        max_chats=1)
+    team = owner_client.post("/api/teams", json={"name": "售前", "site_id": site["id"],
+                                                 "member_ids": [sales["id"]]}).json()["team"]
+    fallback = owner_client.post("/api/teams", json={
+        "name": "售后", "site_id": site["id"], "member_ids": [support["id"]]}).json()["team"]
+    assert owner_client.patch(f"/api/sites/{site['id']}", json={
+        "fallback_team_id": fallback["id"]}).status_code == 200
+    category_id = owner_client.post(f"/api/sites/{site['id']}/categories", json={
+        "name": "售前咨询", "team_id": team["id"]}).json()["category"]["id"]
+
+    async def scenario() -> list[int]:
+        consoles = [await agent_socket(appliance, sales_client),
+                    await agent_socket(appliance, support_client)]
+        chats = []
+        for text in ("一", "二", "三"):
+            _, ws, conv = await start_chat(appliance, site["widget_key"], text,
+                                           category_id=category_id)
+            chats.append((ws, conv))
+        for _, conv in chats[:2]:
+            await assigned(owner_client, conv)
+        await next_of(chats[2][0], "queue")  # both teams full: the third waits
+        second = chats[1][1]
+        r = await asyncio.to_thread(support_client.post,
+                                    f"/api/conversations/{second}/close", json={})
+        assert r.status_code == 200
+        third = await assigned(owner_client, chats[2][1])
+        for ws in [w for w, _ in chats] + consoles:
+            await ws.close()
+        return [int(third.json()["conversation"]["assignee_id"])]
+
+    assert asyncio.run(scenario()) == [support["id"]]

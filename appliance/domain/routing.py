@@ -113,12 +113,16 @@ def estimated_wait_seconds(position: int, agents_present: int,
     return round(position * per_slot)
 
 
-def next_to_serve(waiting: Iterable[Waiting], agent: AgentSnapshot) -> Waiting | None:
-    """The oldest waiting chat this agent may take (their team, or one for the whole site)."""
+def next_to_serve(waiting: Iterable[Waiting], agent: AgentSnapshot,
+                  fallback_team_id: int | None = None) -> Waiting | None:
+    """The oldest waiting chat this agent may take: their team's, one for the whole site, or,
+    for a member of the site's fallback team, any (a chat goes to its team, else to the
+    fallback team, when it arrives; one that had to wait is taken the same way)."""
     if not agent.available:
         return None
+    overflow = fallback_team_id is not None and fallback_team_id in agent.team_ids
     for item in queue_order(waiting):
-        if item.team_id is None or item.team_id in agent.team_ids:
+        if item.team_id is None or item.team_id in agent.team_ids or overflow:
             return item
     return None
 

@@ -123,7 +123,8 @@ def _drain(site_id: int, routing: SiteRouting, found: list[Candidate], now: date
     for item in waiting:
         if not any(a.available for a in agents.values()):
             break
-        eligible = [a for a in agents.values() if next_to_serve([item], a) is not None]
+        eligible = [a for a in agents.values()
+                    if next_to_serve([item], a, routing.fallback_team_id) is not None]
         decision = choose(eligible, team_id=item.team_id,
                           fallback_team_id=routing.fallback_team_id,
                           strategy=routing.strategy)
