@@ -7,31 +7,17 @@ pointed at one of them."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
 
 import apsw
+from test_search_index import run
 
 from appliance.domain.kb import Action, ImproveReason
 from appliance.storage import kb, sites
-from appliance.storage.database import Database
 from appliance.storage.migrations import MIGRATIONS, migrate
 
 NOW = datetime(2026, 12, 7, 9, 0, 0)
-
-
-def run(path: Path, *jobs) -> list:
-    db = Database(path)
-    db.start()
-
-    async def go() -> list:
-        return [await db.write(*job) for job in jobs]
-
-    try:
-        return asyncio.run(go())
-    finally:
-        db.close()
 
 
 def entry(question: str) -> dict:

@@ -5,31 +5,18 @@ period), the next visit gets an id the mark has already passed."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
 
 import apsw
+from test_search_index import run
 
 from appliance.storage import conversations as store
 from appliance.storage import report_aggregates, sites
-from appliance.storage.database import Database, bound_database
+from appliance.storage.database import bound_database
 from appliance.storage.migrations import migrate
 
 NOW = datetime(2026, 12, 7, 9, 0, 0)
-
-
-def run(path: Path, *jobs) -> list:
-    db = Database(path)
-    db.start()
-
-    async def go() -> list:
-        return [await db.write(*job) for job in jobs]
-
-    try:
-        return asyncio.run(go())
-    finally:
-        db.close()
 
 
 def seed() -> tuple[int, int, int]:
