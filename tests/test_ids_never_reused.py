@@ -14,7 +14,7 @@ import apsw
 from test_search_index import run
 
 from appliance.domain.kb import Action, ImproveReason
-from appliance.storage import kb, sites
+from appliance.storage import conversations, kb, leads, privacy, sites
 from appliance.storage.migrations import MIGRATIONS, migrate
 
 NOW = datetime(2026, 12, 7, 9, 0, 0)
@@ -135,4 +135,36 @@ def test_the_upgrade_keeps_every_row_and_reference_and_ids_only_grow(tmp_path: P
     db.execute("DELETE FROM team WHERE id = 3")
     db.execute("INSERT INTO team (site_id, name, created_at) VALUES (?, '售后', ?)", (site, now))
     assert db.execute("SELECT id FROM team").fetchall() == [(12,)]
+    db.close()
+
+
+def chat(site: int, token: str) -> tuple[int, int]:
+    """A new visitor of the site and their conversation: (visitor id, conversation id)."""
+    visitor = conversations.create_visitor(site, token, {}, "test", NOW)
+    return visitor.id, conversations.create_conversation(site, visitor.id, NOW).id
+
+
+def test_a_purged_visitors_lead_no_longer_names_their_conversation(tmp_path: Path) -> None:
+    """The lead stays (with the counts it makes) but forgets the purged visitor and their
+    chat: a new chat that got the deleted one's id (SQLite gives the next row the largest id
+    plus one) has no lead yet, and its card may make one."""
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    company, site = run(path, (seed,))[0]
+
+    visitor, conversation = run(path, (chat, site, "gone"))[0]
+    db = apsw.Connection(str(path))
+    db.execute("INSERT INTO lead (company_id, site_id, conversation_id, visitor_id, agent_name, "
+               "name, phone, email, wechat, qq, need, category, intent, source, keyword, "
+               "landing_page, effective, created_at, updated_at) VALUES (?, ?, ?, ?, 'A', "
+               "'王先生', '13800000000', '', '', '', '', '', '', '', '', '', 1, ?, ?)",
+               (company, site, conversation, visitor, str(NOW), str(NOW)))
+    db.close()
+    run(path, (privacy.purge_visitors, [visitor]))
+    _, reused = run(path, (chat, site, "new"))[0]
+    assert reused == conversation
+    assert run(path, (leads.lead_of_conversation, reused))[0] is None
+    db = apsw.Connection(str(path))
+    assert db.execute("SELECT name, conversation_id, visitor_id FROM lead").fetchall() == [
+        ("王先生", None, None)]
     db.close()

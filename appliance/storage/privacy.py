@@ -168,7 +168,7 @@ def expired_visitors(site_ids: list[int], before: datetime, limit: int) -> list[
 
 def purge_visitors(visitor_ids: list[int]) -> list[str]:
     """Delete visitors with their conversations and messages (cascade), their search terms
-    and their uploads' records; returns the uploads' storage names."""
+    and their uploads' records, and unlink their leads; returns the uploads' storage names."""
     if not visitor_ids:
         return []
     message_ids = [r.id for r in MessageRow.select(MessageRow.id)
@@ -179,7 +179,10 @@ def purge_visitors(visitor_ids: list[int]) -> list[str]:
              .join(ConversationRow, on=AttachmentRow.conversation == ConversationRow.id)
              .where(ConversationRow.visitor.in_(visitor_ids))]
     files += _uploads_of(visitor_ids, [])
-    LeadRow.update(visitor_id=None).where(LeadRow.visitor_id.in_(visitor_ids)).execute()
+    # Their leads stay (they count) but name neither them nor their chats: a new chat may be
+    # given a deleted chat's id (the largest id plus one), and must not find its lead.
+    LeadRow.update(visitor_id=None, conversation_id=None).where(
+        LeadRow.visitor_id.in_(visitor_ids)).execute()
     VisitorRow.delete().where(VisitorRow.id.in_(visitor_ids)).execute()
     return sorted(set(files))
 
