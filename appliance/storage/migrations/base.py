@@ -29,10 +29,11 @@ def sql(script: str) -> Callable[[apsw.Connection], None]:
 
 
 def rebuild_with_autoincrement(conn: apsw.Connection, table: str,
-                               references: list[tuple[str, str]]) -> None:
+                               references: list[tuple[str, str]], at_least: int = 0) -> None:
     """Rebuild `table` so that its ids only grow (AUTOINCREMENT: an id of a deleted row is
     never given to another), keeping its rows, ids, columns and indexes, its sequence starting
-    above every id in it and in the `references` ((table, column) pairs that keep its ids).
+    above every id in it and in the `references` ((table, column) pairs that keep its ids),
+    and at least at `at_least` (ids kept where no column holds them alone, such as JSON).
     Run with foreign keys off (`Migration.foreign_keys`); fails if a reference to it broke."""
     [(create,)] = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
                                "AND name = ?", (table,)).fetchall()
@@ -52,7 +53,7 @@ def rebuild_with_autoincrement(conn: apsw.Connection, table: str,
     conn.execute(f'ALTER TABLE "{table}_new" RENAME TO "{table}"')
     for index in indexes:
         conn.execute(index)
-    floor = 0
+    floor = at_least
     for other, column in [(table, "id"), *references]:
         top = conn.execute(f'SELECT coalesce(max("{column}"), 0) '  # noqa: S608 (our names)
                            f'FROM "{other}"').fetchall()[0][0]
