@@ -39,6 +39,7 @@ from appliance.domain.events import (
     Unanswered,
     UserChanged,
     VisitorChanged,
+    VisitorErased,
 )
 from appliance.domain.mail import MAIL
 from appliance.realtime.hub import Hub
@@ -130,6 +131,7 @@ def event_consumers(hub: Hub, outbox: OutboxDispatcher,
         SessionsEnded: [hub.on_sessions_ended],
         UserChanged: [hub.on_user_changed],
         VisitorChanged: [hub.on_visitor_changed, live.on_visitor_changed],
+        VisitorErased: [live.on_visitor_erased],
         PageViewed: [live.on_page_viewed, boards.on_page_viewed],
         TabChanged: [live.on_tab],
         InvitationChanged: [live.on_invitation, hub.on_invitation, aggregator.on_invitation],

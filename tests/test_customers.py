@@ -728,6 +728,77 @@ def test_an_erasure_resets_the_chats_on_open_consoles_and_the_persons_pages(worl
     asyncio.run(scenario())
 
 
+def test_an_erasure_removes_the_persons_trail_which_the_export_carries(world) -> None:
+    """Visits (entry page, referrer, search words, address), page views, the invited pages
+    and the live list's entry are the person's too: the export carries them, the erasure
+    removes them. Another visitor's trail stays; the person's next page starts afresh."""
+    from test_conversations import Widget, agent_socket, next_of
+    from test_visitors import live_of, page, wait_until
+
+    app, owner, agent = world["appliance"], world["owner"], world["agent-a"]
+    r = httpx.post(f"{app.url}/api/widget/session", headers={"Origin": ORIGIN_A}, json={
+        "site_key": world["site_a"]["widget_key"],
+        "identify": {"name": "足迹人", "phone": "13877776666"}})
+    person = Widget(app, world["site_a"]["widget_key"], origin=ORIGIN_A,
+                    token=r.json()["visitor_token"])
+    other = Widget(app, world["site_a"]["widget_key"], origin=ORIGIN_A)
+    person_id, other_id = person.session["visitor"]["id"], other.session["visitor"]["id"]
+    secret = f"{ORIGIN_A}/orders?name=zuji"
+    baidu = "https://www.baidu.com/s?wd=%E8%B6%B3%E8%BF%B9%E4%BA%BA"  # 足迹人
+
+    async def browse() -> None:
+        console = await agent_socket(app, agent)
+        for widget, url in ((person, secret), (other, f"{ORIGIN_A}/other")):
+            ws = await widget.connect()
+            await ws.send(page(url, title="足迹人的订单", referrer=baidu))
+            await asyncio.to_thread(wait_until, lambda w=widget: live_of(
+                agent, w.session["visitor"]["id"]))
+            await ws.send(json.dumps({"type": "ping"}))
+            await next_of(ws, "pong")
+            if widget is person:
+                r = await asyncio.to_thread(agent.post, f"/api/visitors/{person_id}/invite",
+                                            json={"message": "足迹人您好"})
+                assert r.status_code == 201, r.text
+                await next_of(ws, "invitation")
+            await ws.close()
+        await console.close()
+
+    asyncio.run(browse())
+    customer = owner.get(f"/api/companies/{world['a']}/customers").json()["customers"][0]
+    document = json.loads(owner.get(f"/api/customers/{customer['id']}/export").content)
+    [visit] = document["visits"]
+    assert visit["visitor_id"] == person_id and visit["entry_url"] == secret
+    assert visit["source"]["keyword"] == "足迹人" and visit["ip"] == "127.0.0.1"
+    assert [p["url"] for p in visit["pages"]] == [secret]
+    [invitation] = document["invitations"]
+    assert invitation["page_url"] == secret and invitation["message"] == "足迹人您好"
+    status = invitation["status"]
+
+    r = owner.post(f"/api/customers/{customer['id']}/erase", json={"confirm": True})
+    assert r.status_code == 200, r.text
+    details = owner.get(f"/api/visitors/{person_id}").json()
+    assert details["visits"] == [] and details["visit_count"] == 0 and details["live"] is None
+    [invitation] = details["invitations"]
+    assert invitation["page_url"] == "" and invitation["message"] == "[erased]"
+    assert invitation["status"] == status  # it still counts as it did
+    text = json.dumps(details, ensure_ascii=False)
+    assert "zuji" not in text and "足迹人" not in text and "%E8%B6%B3" not in text
+    assert live_of(agent, person_id) is None
+    kept = owner.get(f"/api/visitors/{other_id}").json()
+    assert [v["entry_url"] for v in kept["visits"]] == [f"{ORIGIN_A}/other"]
+    assert live_of(agent, other_id) is not None
+
+    async def come_back() -> None:
+        ws = await person.connect()
+        await ws.send(page(f"{ORIGIN_A}/new", title="新页"))
+        await asyncio.to_thread(wait_until, lambda: live_of(agent, person_id))
+        await ws.close()
+
+    asyncio.run(come_back())
+    [visit] = owner.get(f"/api/visitors/{person_id}").json()["visits"]
+    assert visit["number"] == 1 and [p["url"] for p in visit["pages"]] == [f"{ORIGIN_A}/new"]
+
+
 def test_visitors_without_a_customer_are_purged_after_the_retention_period(world) -> None:
     from appliance.services.privacy import purge_expired_visitors
 

@@ -13,8 +13,19 @@ from pathlib import Path
 import apsw
 from test_search_index import run
 
+from appliance.domain.conversations import Sender
 from appliance.domain.kb import Action, ImproveReason
-from appliance.storage import conversations, kb, leads, privacy, sites
+from appliance.storage import (
+    blocks,
+    conversations,
+    invitations,
+    kb,
+    leads,
+    message_log,
+    privacy,
+    sites,
+)
+from appliance.storage.database import bound_database
 from appliance.storage.migrations import MIGRATIONS, migrate
 
 NOW = datetime(2026, 12, 7, 9, 0, 0)
@@ -168,3 +179,59 @@ def test_a_purged_visitors_lead_no_longer_names_their_conversation(tmp_path: Pat
     assert db.execute("SELECT name, conversation_id, visitor_id FROM lead").fetchall() == [
         ("王先生", None, None)]
     db.close()
+
+
+def bot_chat_with_invitation(site: int, company: int, token: str) -> tuple[int, int]:
+    """A new visitor, invited on a page, who asked the bot something it could not answer:
+    (visitor id, conversation id)."""
+    visitor, conversation = chat(site, token)
+    invitations.create_invitation(site_id=site, visitor_id=visitor, visit_id=None,
+                                  agent_id=None, rule_id=None, message="需要帮忙吗",
+                                  page_url=f"https://s.example/{token}", now=NOW)
+    conv = message_log.conversation_head(conversation)
+    message_log.append(conv, Sender("visitor", visitor, ""), "text", f"{token} 能开发票吗",
+                       f"ask-{token}-1", None, NOW)
+    db = bound_database.obj
+    db.execute_sql("UPDATE conversation SET bot_outcome = 'handover' WHERE id = ?",
+                   (conversation,))
+    kb.log_answer(site, conversation, f"{token} 能开发票吗", Action.HANDOVER, [], NOW)
+    kb.note_question(company, site, f"{token} 能开发票吗", ImproveReason.UNANSWERED, None, NOW)
+    kb.note_question(company, site, "能开发票吗", ImproveReason.UNANSWERED, None, NOW)
+    kb.note_question(company, site, "能开发票吗", ImproveReason.UNANSWERED, None, NOW)
+    return visitor, conversation
+
+
+def test_a_purge_leaves_nothing_that_names_the_visitor_or_their_chats(tmp_path: Path) -> None:
+    """Their invitations (the invited page), the bot's answers to them and the "to improve"
+    items only they asked go with them; items others asked too stay. A new visitor and chat
+    given the purged ones' ids (the largest id plus one) inherit none of it."""
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    company, site = run(path, (seed,))[0]
+    visitor, conversation = run(path, (bot_chat_with_invitation, site, company, "gone"))[0]
+    run(path, (privacy.purge_visitors, [visitor]))
+    db = apsw.Connection(str(path))
+    assert db.execute("SELECT count(*) FROM invitation").fetchall() == [(0,)]
+    assert db.execute("SELECT count(*) FROM bot_answer").fetchall() == [(0,)]
+    assert db.execute("SELECT text, count FROM kb_question").fetchall() == [("能开发票吗", 2)]
+    db.close()
+    again, reused = run(path, (chat, site, "new"))[0]
+    assert (again, reused) == (visitor, conversation)
+    assert run(path, (invitations.invitations_of, [again], 10))[0] == []
+
+
+def test_a_blocked_visitor_is_not_purged(tmp_path: Path) -> None:
+    """Deleting them would lift the block: they would come back as a new visitor."""
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    company, site = run(path, (seed,))[0]
+    blocked, _ = run(path, (chat, site, "blocked"))[0]
+    lifted, _ = run(path, (chat, site, "lifted"))[0]
+    plain, _ = run(path, (chat, site, "plain"))[0]
+    run(path, (blocks.create_block, company, None, "visitor", str(blocked), "骚扰", None, NOW),
+        (blocks.create_block, company, site, "visitor", str(lifted), "误封", None, NOW))
+    [lifted_block] = [b for b in run(path, (blocks.active_blocks,))[0]
+                      if b.value == str(lifted)]
+    run(path, (blocks.remove_block, lifted_block.id, 1, NOW))
+    later = NOW.replace(year=2027)
+    assert run(path, (privacy.expired_visitors, [site], later, 100))[0] == [lifted, plain]

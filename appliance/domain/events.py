@@ -80,6 +80,16 @@ class ConversationErased(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class VisitorErased(Event):
+    """A person's erasure removed this visitor's name, pages and visits: the live visitor
+    list forgets what it holds of them (their next page view starts afresh)."""
+
+    type: ClassVar[str] = "visitor_erased"
+    visitor_id: int
+    site_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReadUpTo(Event):
     type: ClassVar[str] = "read"
     conversation_id: int

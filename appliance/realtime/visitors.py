@@ -28,6 +28,7 @@ from appliance.domain.events import (
     PageViewed,
     TabChanged,
     VisitorChanged,
+    VisitorErased,
 )
 from appliance.domain.invitations import SHOW_SECONDS, SHOWN, Candidate, Moment
 from appliance.domain.visits import PHONE, LiveVisitor, Visit, live_state
@@ -284,6 +285,13 @@ class LiveVisitors:
         if rec is not None and rec.name != event.visitor.name:
             rec.name = event.visitor.name
             self._touch(rec)
+
+    def on_visitor_erased(self, event: VisitorErased) -> None:
+        """Off the list, with the invitation showing: what the list held of them (name, page,
+        source, place) was erased; a page they open next lists them afresh."""
+        self._showing.pop(event.visitor_id, None)
+        self._invitation_frames.pop(event.visitor_id, None)
+        self.drop(event.visitor_id)
 
     def on_invitation(self, event: InvitationChanged) -> None:
         """The visitor's state follows; a showing invitation's frame is kept to show it again

@@ -12,7 +12,7 @@ from typing import Any
 from appliance.domain import validation as v
 from appliance.domain.customers import AuditEntry
 from appliance.domain.errors import Invalid
-from appliance.domain.events import ConversationErased
+from appliance.domain.events import ConversationErased, Event, VisitorErased
 from appliance.domain.model import User
 from appliance.domain.permissions import require_install_manager
 from appliance.services.context import Services, on_writer
@@ -49,12 +49,11 @@ async def check_erase(svc: Services, actor: User, uploads_dir: Path, customer_id
     customer = await access_customer(svc, actor, customer_id)
     now = svc.now()
 
-    # consoles and the person's own pages showing these chats drop the old text
+    # consoles and the person's own pages showing these chats drop the old text; the live
+    # visitor list forgets the person's name and page
     job = on_writer(_erase_job, customer.id, customer.company_id, actor.id,
                     actor.display_name, now)
-    entry, files, _ = await svc.commit(job, lambda done: [
-        ConversationErased(conversation_id, site_id, visitor_id)
-        for conversation_id, site_id, visitor_id in done[2]])
+    entry, files, _, _ = await svc.commit(job, _erased_events)
     for name in files:
         delete_file(uploads_dir, name)
     return entry
@@ -97,9 +96,18 @@ async def purge_expired_visitors(svc: Services, uploads_dir: Path) -> int:
     return purged
 
 
+def _erased_events(done: tuple[AuditEntry, list[str], list[tuple[int, int, int]],
+                                list[tuple[int, int]]]) -> list[Event]:
+    _, _, conversations, visitors = done
+    events: list[Event] = [ConversationErased(conversation_id, site_id, visitor_id)
+                           for conversation_id, site_id, visitor_id in conversations]
+    return events + [VisitorErased(visitor_id, site_id) for visitor_id, site_id in visitors]
+
+
 def _erase_job(customer_id: int, company_id: int, actor_id: int, actor_name: str,
-               now: datetime) -> tuple[AuditEntry, list[str], list[tuple[int, int, int]]]:
-    files, erased = privacy.erase_person(customer_id)
+               now: datetime) -> tuple[AuditEntry, list[str], list[tuple[int, int, int]],
+                                       list[tuple[int, int]]]:
+    files, erased, visitors = privacy.erase_person(customer_id)
     entry = store.audit(company_id, actor_id, actor_name, "customer_erased",
                         f"customer #{customer_id}", now)
-    return entry, files, erased
+    return entry, files, erased, visitors

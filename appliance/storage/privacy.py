@@ -7,10 +7,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from appliance.domain.blocks import VISITOR as BLOCKED_VISITOR
 from appliance.domain.bot_chat import reply_from_json, reply_to_json
 from appliance.domain.conversations import SYSTEM, VISITOR, numbered_for_outside
 from appliance.domain.kb import QUESTION_KEPT, question_key
 from appliance.storage import customers, leads
+from appliance.storage import invitations as invitation_store
+from appliance.storage import visits as visit_store
 from appliance.storage.conversations import (
     get_visitor,
     list_conversations,
@@ -20,21 +23,29 @@ from appliance.storage.conversations import (
 from appliance.storage.database import bound_database
 from appliance.storage.tables import (
     AttachmentRow,
+    BlockRow,
     BotAnswerRow,
     ConversationRow,
+    InvitationRow,
     KbQuestionRow,
     LeadRow,
     MessageRow,
+    PageViewRow,
     VisitorRow,
+    VisitRow,
 )
 
 ERASED = "[erased]"
 MESSAGES_MAX = 20_000
+VISITS_MAX = 10_000  # per visitor, in an export
+PAGES_MAX = 1_000  # per visit, in an export
+INVITATIONS_MAX = 10_000  # per person, in an export
 
 
 def person_record(customer_id: int) -> dict[str, Any]:
     """Everything stored about one customer: the record, notes, follow-ups, the visitors they
-    were, their conversations (without agents' internal notes) and leads."""
+    were with their visits (pages in order) and invitations, their conversations (without
+    agents' internal notes) and leads."""
     customer = customers.get_customer(customer_id)
     visitors = [get_visitor(i) for i in customers.visitor_ids_of(customer_id)]
     conversations = []
@@ -46,8 +57,13 @@ def person_record(customer_id: int) -> dict[str, Any]:
             conversations.append((conversation, messages))
     _, found = leads.list_leads(customer.company_id, start=None, end=None,
                                 customer_id=customer_id)
+    visits = [found for visitor in visitors
+              for found in visit_store.visits_of(visitor.id, VISITS_MAX, PAGES_MAX)]
+    invitations = invitation_store.invitations_of([visitor.id for visitor in visitors],
+                                                  INVITATIONS_MAX) if visitors else []
     return {"customer": customer, "notes": customers.notes_of(customer_id),
             "follow_ups": customers.follow_ups_of(customer_id), "visitors": visitors,
+            "visits": visits, "invitations": invitations,
             "conversations": conversations, "leads": found}
 
 
@@ -129,14 +145,31 @@ def _erase_names(visitor_ids: list[int]) -> None:
                 ConversationRow.visitor == visitor_id))).execute()
 
 
-def erase_person(customer_id: int) -> tuple[list[str], list[tuple[int, int, int]]]:
-    """Anonymise the conversations of the customer's visitors (every message's words, the
-    visitor's names, contact details, pages and the conversations' files), blank them in
-    leads (counts stay), delete the customer. Returns the storage names of the files, to
-    delete once this commits, and the (conversation, site, visitor) ids anonymised."""
+def _forget_pages(visitor_ids: list[int]) -> None:
+    """The visitor's trail goes: their visits (entry page, referrer, search words, address,
+    browser, place) with every page view, and the pages and words of the invitations they
+    were shown (the invitations stay, with their times and answers, for the counts)."""
+    visits = [r.id for r in VisitRow.select(VisitRow.id).where(
+        VisitRow.visitor.in_(visitor_ids))]
+    for start in range(0, len(visits), 500):
+        chunk = visits[start:start + 500]
+        PageViewRow.delete().where(PageViewRow.visit.in_(chunk)).execute()
+        VisitRow.delete().where(VisitRow.id.in_(chunk)).execute()
+    InvitationRow.update(page_url="", message=ERASED).where(
+        InvitationRow.visitor_id.in_(visitor_ids)).execute()
+
+
+def erase_person(customer_id: int) -> tuple[list[str], list[tuple[int, int, int]],
+                                            list[tuple[int, int]]]:
+    """Anonymise the customer's visitors: every word of their conversations, their names,
+    contact details, pages, visits and the conversations' files; blank them in leads (counts
+    stay), delete the customer. Returns the storage names of the files, to delete once this
+    commits, the (conversation, site, visitor) ids anonymised and the (visitor, site) ids."""
     visitor_ids = customers.visitor_ids_of(customer_id)
     files: list[str] = []
     erased: list[tuple[int, int, int]] = []
+    people = [(r.id, r.site_id) for r in VisitorRow.select(VisitorRow.id, VisitorRow.site)
+              .where(VisitorRow.id.in_(visitor_ids)).order_by(VisitorRow.id)]
     if visitor_ids:
         erased = [(r.id, r.site_id, r.visitor_id) for r in ConversationRow.select(
             ConversationRow.id, ConversationRow.site, ConversationRow.visitor).where(
@@ -150,27 +183,40 @@ def erase_person(customer_id: int) -> tuple[list[str], list[tuple[int, int, int]
             VisitorRow.id.in_(visitor_ids)).execute()
         ConversationRow.update(rating_comment="").where(
             ConversationRow.id.in_(conversation_ids)).execute()
+        _forget_pages(visitor_ids)
     leads.anonymise_leads(customer_id, visitor_ids)
     customers.delete_customer(customer_id)
-    return files, erased
+    return files, erased, people
 
 
 def expired_visitors(site_ids: list[int], before: datetime, limit: int) -> list[int]:
-    """Visitors of these sites not seen since `before` who are no customer's."""
+    """Visitors of these sites not seen since `before` who are no customer's and are not
+    blocked (deleting a blocked visitor would lift the block: they would come back as a new
+    visitor)."""
     if not site_ids:
         return []
+    blocked = [int(r.value) for r in BlockRow.select(BlockRow.value).where(
+        (BlockRow.kind == BLOCKED_VISITOR) & BlockRow.removed_at.is_null())
+        if r.value.isdigit()]
     query = (VisitorRow.select(VisitorRow.id)
              .where(VisitorRow.site.in_(site_ids) & VisitorRow.customer_id.is_null()
-                    & (VisitorRow.last_seen_at < before))
+                    & (VisitorRow.last_seen_at < before) & VisitorRow.id.not_in(blocked))
              .order_by(VisitorRow.id).limit(limit))
     return [r.id for r in query]
 
 
 def purge_visitors(visitor_ids: list[int]) -> list[str]:
-    """Delete visitors with their conversations and messages (cascade), their search terms
-    and their uploads' records, and unlink their leads; returns the uploads' storage names."""
+    """Delete visitors with their conversations and messages, visits and page views
+    (cascade), their search terms, the bot's answers to them, the "to improve" items only
+    they asked, their invitations and their uploads' records, and unlink their leads;
+    returns the uploads' storage names."""
     if not visitor_ids:
         return []
+    conversation_ids = [r.id for r in ConversationRow.select(ConversationRow.id).where(
+        ConversationRow.visitor.in_(visitor_ids))]
+    _forget_improve_questions(conversation_ids)
+    BotAnswerRow.delete().where(BotAnswerRow.conversation_id.in_(conversation_ids)).execute()
+    InvitationRow.delete().where(InvitationRow.visitor_id.in_(visitor_ids)).execute()
     message_ids = [r.id for r in MessageRow.select(MessageRow.id)
                    .join(ConversationRow, on=MessageRow.conversation == ConversationRow.id)
                    .where(ConversationRow.visitor.in_(visitor_ids))]

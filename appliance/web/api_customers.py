@@ -194,6 +194,8 @@ async def export_person(request: Request, customer_id: int) -> HTTPResponse:
         "notes": [note_json(n) for n in record["notes"]],
         "follow_ups": [follow_up_json(f) for f in record["follow_ups"]],
         "visitors": [visitor_json(vis, device={}, online=False) for vis in record["visitors"]],
+        "visits": [visit_json(visit, pages) for visit, pages in record["visits"]],
+        "invitations": [invitation_json(i) for i in record["invitations"]],
         "conversations": [{**outside_conversation_json(c),
                            "messages": [message_json(m) for m in ms]}
                           for c, ms in record["conversations"]],
