@@ -728,6 +728,25 @@ def test_an_erasure_resets_the_chats_on_open_consoles_and_the_persons_pages(worl
     asyncio.run(scenario())
 
 
+def test_an_erased_persons_merge_cannot_be_undone(world) -> None:
+    """A merge keeps both records as they were (to undo it); after the erasure nothing can
+    bring the person back, and the record of the merge is gone."""
+    owner = world["owner"]
+    kept = add(owner, world["a"], name="合并人", phone="13866665555")
+    other = add(owner, world["a"], name="合并人", email="merge-erase@example.com",
+                wechat="merge_wx")
+    r = owner.post(f"/api/customers/{kept['id']}/merge", json={"other_id": other["id"]})
+    assert r.status_code == 200, r.text
+    merge_id = r.json()["merge"]["id"]
+    r = owner.post(f"/api/customers/{kept['id']}/erase", json={"confirm": True})
+    assert r.status_code == 200, r.text
+    assert owner.post(f"/api/merges/{merge_id}/undo", json={}).status_code == 404
+    for customer in (kept, other):
+        assert owner.get(f"/api/customers/{customer['id']}").status_code == 404
+    assert search(owner, world["a"], q="合并人") == []
+    assert search(owner, world["a"], q="merge_wx") == []
+
+
 def test_an_erasure_removes_the_persons_trail_which_the_export_carries(world) -> None:
     """Visits (entry page, referrer, search words, address), page views, the invited pages
     and the live list's entry are the person's too: the export carries them, the erasure

@@ -26,6 +26,7 @@ from appliance.storage.tables import (
     BlockRow,
     BotAnswerRow,
     ConversationRow,
+    CustomerMergeRow,
     InvitationRow,
     KbQuestionRow,
     LeadRow,
@@ -185,6 +186,10 @@ def erase_person(customer_id: int) -> tuple[list[str], list[tuple[int, int, int]
             ConversationRow.id.in_(conversation_ids)).execute()
         _forget_pages(visitor_ids)
     leads.anonymise_leads(customer_id, visitor_ids)
+    # A merge's record keeps both records as they were, to undo it: undoing it would bring
+    # the erased person back.
+    CustomerMergeRow.delete().where((CustomerMergeRow.kept_id == customer_id)
+                                    | (CustomerMergeRow.merged_id == customer_id)).execute()
     customers.delete_customer(customer_id)
     return files, erased, people
 
