@@ -187,6 +187,7 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         Loop("live boards", runtime.boards.refresh, every=REFRESH_SECONDS),
         Loop("visitor retention", lambda: privacy.purge_expired_visitors(
             svc, runtime.uploads_dir), every=3600, first_after=120),
+        Loop("delivered mail", runtime.outbox.forget_delivered, every=3600, first_after=90),
     ]
 
 

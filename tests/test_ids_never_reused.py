@@ -21,6 +21,7 @@ from appliance.storage import (
     invitations,
     kb,
     leads,
+    mail,
     message_log,
     privacy,
     sites,
@@ -198,12 +199,15 @@ def bot_chat_with_invitation(site: int, company: int, token: str) -> tuple[int, 
     kb.note_question(company, site, f"{token} 能开发票吗", ImproveReason.UNANSWERED, None, NOW)
     kb.note_question(company, site, "能开发票吗", ImproveReason.UNANSWERED, None, NOW)
     kb.note_question(company, site, "能开发票吗", ImproveReason.UNANSWERED, None, NOW)
+    mail.enqueue_mail("service@example.com", "新留言", f"{token}: 能开发票吗", NOW,
+                      about_visitor=visitor)
     return visitor, conversation
 
 
 def test_a_purge_leaves_nothing_that_names_the_visitor_or_their_chats(tmp_path: Path) -> None:
-    """Their invitations (the invited page), the bot's answers to them and the "to improve"
-    items only they asked go with them; items others asked too stay. A new visitor and chat
+    """Their invitations (the invited page), the bot's answers to them, the mails with their
+    words and the "to improve" items only they asked go with them; items others asked too
+    stay. A new visitor and chat
     given the purged ones' ids (the largest id plus one) inherit none of it."""
     path = tmp_path / "kefu.db"
     migrate(path, tmp_path / "backups", now=NOW)
@@ -214,6 +218,7 @@ def test_a_purge_leaves_nothing_that_names_the_visitor_or_their_chats(tmp_path: 
     assert db.execute("SELECT count(*) FROM invitation").fetchall() == [(0,)]
     assert db.execute("SELECT count(*) FROM bot_answer").fetchall() == [(0,)]
     assert db.execute("SELECT text, count FROM kb_question").fetchall() == [("能开发票吗", 2)]
+    assert db.execute("SELECT count(*) FROM outbox").fetchall() == [(0,)]
     db.close()
     again, reused = run(path, (chat, site, "new"))[0]
     assert (again, reused) == (visitor, conversation)

@@ -345,3 +345,47 @@ def test_a_visitor_writing_after_leaving_a_message_continues_it(offline) -> None
                          json={"client_id": cid(), "body": "补充一下：下午也行"})
     assert r.status_code == 200, r.text
     assert r.json()["conversation_id"] == pending[0]["id"]
+
+
+def test_an_erasure_takes_the_persons_mails_and_delivered_mail_is_forgotten(
+        offline, smtp) -> None:
+    """Mails carry a visitor's words and address (the notice of a left message, the
+    transcript): an erasure deletes that person's, sent or not, and keeps another's; a week
+    after delivery every mail's text is gone."""
+    from datetime import timedelta
+
+    appliance, owner, site = offline
+    person, other = Widget(appliance, site["widget_key"]), Widget(appliance, site["widget_key"])
+    r = leave(person, message="ERASEME 我想预约周六洗牙")
+    assert r.status_code == 201, r.text
+    conversation_id = r.json()["conversation"]["id"]
+    assert leave(other, name="王先生", contact={"phone": "13900001111"},
+                 message="KEEPME 周日营业吗").status_code == 201
+    r = person.http.post("/api/widget/transcript", headers=person.headers,
+                         json={"conversation_id": conversation_id})
+    assert r.status_code == 202, r.text
+    smtp.inbox.wait(3)
+    assert [row[1] for row in outbox(appliance)] == ["sent"] * 3
+    [customer] = [c for c in owner.get(
+        f"/api/companies/{site['company_id']}/customers").json()["customers"]
+        if c["name"] == "李女士"]
+    r = owner.post(f"/api/customers/{customer['id']}/erase", json={"confirm": True})
+    assert r.status_code == 200, r.text
+    db = appliance.database()
+    try:
+        payloads = [row[0] for row in db.execute("SELECT payload FROM outbox").fetchall()]
+    finally:
+        db.close()
+    assert len(payloads) == 1 and "KEEPME" in payloads[0]
+    assert not any("ERASEME" in p or "li@example.com" in p or "李女士" in p for p in payloads)
+
+    dispatcher = appliance.runtime.outbox
+    clock = dispatcher.clock
+    later = clock() + timedelta(days=8)
+    dispatcher.clock = lambda: later
+    try:
+        forgotten = asyncio.run_coroutine_threadsafe(
+            dispatcher.forget_delivered(), appliance.server.loop).result(30)
+    finally:
+        dispatcher.clock = clock
+    assert forgotten == 1 and outbox(appliance) == []

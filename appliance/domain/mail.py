@@ -53,14 +53,18 @@ class MailFile:
 
 
 def mail_payload(to_address: str, subject: str, body: str,
-                 attachments: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
+                 attachments: tuple[dict[str, Any], ...] = (),
+                 about_visitor: int | None = None) -> dict[str, Any]:
     """An outbox payload; the subject is flattened to one safe header line here. The address
-    is one plain address (never a list of recipients)."""
+    is one plain address (never a list of recipients). `about_visitor`: the visitor whose
+    words or address it carries (their erasure or purge deletes it)."""
     if not v.is_email(to_address):
         raise Invalid("not one valid e-mail address", field="to")
     payload: dict[str, Any] = {"to": to_address, "subject": header_text(subject), "body": body}
     if attachments:
         payload["attachments"] = list(attachments)
+    if about_visitor is not None:
+        payload["visitor_id"] = about_visitor
     return payload
 
 

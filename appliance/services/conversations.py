@@ -266,7 +266,8 @@ def _mail_reply_if_away(visitor_online: bool, message: Message, conversation: Co
     body = (f"{message.sender.name}:\n\n{message.body}\n\n"
             f"(#{conversation.id}) 回到网站即可继续对话。"
             "Come back to the website to continue the conversation.\n")
-    enqueue_mail(visitor.email, f"回复 / Reply from {message.sender.name}", body, now)
+    enqueue_mail(visitor.email, f"回复 / Reply from {message.sender.name}", body, now,
+                 about_visitor=visitor.id)
     return True
 
 

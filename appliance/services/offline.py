@@ -173,7 +173,7 @@ async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: An
     text = transcript_text(site, conversation, messages)
     subject = f"{site.display_name or site.name}: 聊天记录 / Chat transcript #{conversation.id}"
     now = svc.now()
-    await svc.commit(on_writer(enqueue_mail, email, subject, text, now),
+    await svc.commit(on_writer(enqueue_mail, email, subject, text, now, (), visitor.id),
                      lambda _: [OutboxChanged(MAIL)])
     return email
 
@@ -222,7 +222,8 @@ def _leave_message_job(visitor_id: int, site: Site, name: str, contact: dict[str
     mailed = v.is_email(site.notify_email)
     if mailed:
         enqueue_mail(site.notify_email, *_notification(site, name, contact, text,
-                                                     conversation.id), now)
+                                                     conversation.id), now,
+                     about_visitor=visitor_id)
     return LeftMessage(store.get_conversation(conversation.id), message, mailed)
 
 

@@ -8,9 +8,10 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from appliance.domain.errors import NotFound
 from appliance.domain.events import OutboxChanged
 from appliance.domain.outbox import SENT, OutboxItem, retry_at, should_give_up
 from appliance.storage import outbox as store
@@ -18,6 +19,8 @@ from appliance.storage.database import Database
 
 log = logging.getLogger(__name__)
 BATCH = 20
+# How long a sent (or given-up) item is kept: its text served only the delivery.
+KEEP_DELIVERED = timedelta(days=7)
 
 
 class DeliveryFailed(Exception):
@@ -97,4 +100,12 @@ class OutboxDispatcher:
                 await self.db.write(store.mark_attempt_failed, item.id, error, retry)
                 log.warning("outbox %s %d not delivered (%s)%s", item.kind, item.id, error,
                             "" if retry else "; giving up")
-            return Attempt(await self.db.read(store.get, item.id), not error, error)
+            try:
+                item = await self.db.read(store.get, item.id)
+            except NotFound:  # erased meanwhile (privacy): it was delivered or tried as it was
+                pass
+            return Attempt(item, not error, error)
+
+    async def forget_delivered(self) -> int:
+        """Delete what was sent or given up more than `KEEP_DELIVERED` ago."""
+        return await self.db.write(store.forget_delivered, self.clock() - KEEP_DELIVERED)

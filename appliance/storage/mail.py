@@ -33,9 +33,10 @@ def save_smtp(settings: SmtpSettings, now: datetime) -> SmtpSettings:
 
 
 def enqueue_mail(to_address: str, subject: str, body: str, now: datetime,
-                 attachments: tuple[dict[str, Any], ...] = ()) -> Mail:
+                 attachments: tuple[dict[str, Any], ...] = (),
+                 about_visitor: int | None = None) -> Mail:
     """Queue a mail in the caller's write transaction: it commits with the change it
     reports (the subject is flattened to one safe header line; attachments are specs of
-    files made when it is sent)."""
-    return mail_of(outbox.enqueue(MAIL, mail_payload(to_address, subject, body, attachments),
-                                  now))
+    files made when it is sent; `about_visitor`: whose words or address it carries)."""
+    return mail_of(outbox.enqueue(MAIL, mail_payload(to_address, subject, body, attachments,
+                                                     about_visitor), now))

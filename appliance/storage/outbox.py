@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+import peewee as pw
+
 from appliance.domain.errors import NotFound
 from appliance.domain.outbox import ERROR_MAX, FAILED, QUEUED, SENT, OutboxItem
 from appliance.storage.tables import OutboxRow
@@ -43,6 +45,25 @@ def due(now: datetime, limit: int) -> list[OutboxItem]:
 def mark_sent(item_id: int, now: datetime) -> None:
     OutboxRow.update(status=SENT, sent_at=now, last_error="",
                      attempts=OutboxRow.attempts + 1).where(OutboxRow.id == item_id).execute()
+
+
+def forget_about_visitors(visitor_ids: list[int]) -> int:
+    """Delete the items that carry these visitors' words or addresses (sent or not: an
+    erasure or a purge takes them); returns how many."""
+    gone = 0
+    for start in range(0, len(visitor_ids), 500):
+        chunk = visitor_ids[start:start + 500]
+        gone += OutboxRow.delete().where(
+            pw.fn.json_extract(OutboxRow.payload, "$.visitor_id").in_(chunk)).execute()
+    return gone
+
+
+def forget_delivered(before: datetime) -> int:
+    """Delete items sent or given up before `before` (their text served only the delivery);
+    returns how many."""
+    return int(OutboxRow.delete().where(
+        ((OutboxRow.status == SENT) & (OutboxRow.sent_at < before))
+        | ((OutboxRow.status == FAILED) & (OutboxRow.next_attempt_at < before))).execute())
 
 
 def mark_attempt_failed(item_id: int, error: str, next_attempt_at: datetime | None) -> None:

@@ -11,7 +11,7 @@ from appliance.domain.blocks import VISITOR as BLOCKED_VISITOR
 from appliance.domain.bot_chat import reply_from_json, reply_to_json
 from appliance.domain.conversations import SYSTEM, VISITOR, numbered_for_outside
 from appliance.domain.kb import QUESTION_KEPT, question_key
-from appliance.storage import customers, leads
+from appliance.storage import customers, leads, outbox
 from appliance.storage import invitations as invitation_store
 from appliance.storage import visits as visit_store
 from appliance.storage.conversations import (
@@ -190,6 +190,7 @@ def erase_person(customer_id: int) -> tuple[list[str], list[tuple[int, int, int]
     # the erased person back.
     CustomerMergeRow.delete().where((CustomerMergeRow.kept_id == customer_id)
                                     | (CustomerMergeRow.merged_id == customer_id)).execute()
+    outbox.forget_about_visitors(visitor_ids)  # mails with their words or address
     customers.delete_customer(customer_id)
     return files, erased, people
 
@@ -213,8 +214,8 @@ def expired_visitors(site_ids: list[int], before: datetime, limit: int) -> list[
 def purge_visitors(visitor_ids: list[int]) -> list[str]:
     """Delete visitors with their conversations and messages, visits and page views
     (cascade), their search terms, the bot's answers to them, the "to improve" items only
-    they asked, their invitations and their uploads' records, and unlink their leads;
-    returns the uploads' storage names."""
+    they asked, their invitations, the mails about them and their uploads' records, and
+    unlink their leads; returns the uploads' storage names."""
     if not visitor_ids:
         return []
     conversation_ids = [r.id for r in ConversationRow.select(ConversationRow.id).where(
@@ -234,6 +235,7 @@ def purge_visitors(visitor_ids: list[int]) -> list[str]:
     # given a deleted chat's id (the largest id plus one), and must not find its lead.
     LeadRow.update(visitor_id=None, conversation_id=None).where(
         LeadRow.visitor_id.in_(visitor_ids)).execute()
+    outbox.forget_about_visitors(visitor_ids)
     VisitorRow.delete().where(VisitorRow.id.in_(visitor_ids)).execute()
     return sorted(set(files))
 
