@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import apsw
+from test_report_marks import visit
 from test_search_index import run
 
 from appliance.domain.conversations import Sender
@@ -158,8 +159,7 @@ def chat(site: int, token: str) -> tuple[int, int]:
 
 def test_a_purged_visitors_lead_no_longer_names_their_conversation(tmp_path: Path) -> None:
     """The lead stays (with the counts it makes) but forgets the purged visitor and their
-    chat: a new chat that got the deleted one's id (SQLite gives the next row the largest id
-    plus one) has no lead yet, and its card may make one."""
+    chat; the next chat gets a new id (migration 23) and has no lead yet."""
     path = tmp_path / "kefu.db"
     migrate(path, tmp_path / "backups", now=NOW)
     company, site = run(path, (seed,))[0]
@@ -173,9 +173,10 @@ def test_a_purged_visitors_lead_no_longer_names_their_conversation(tmp_path: Pat
                (company, site, conversation, visitor, str(NOW), str(NOW)))
     db.close()
     run(path, (privacy.purge_visitors, [visitor]))
-    _, reused = run(path, (chat, site, "new"))[0]
-    assert reused == conversation
-    assert run(path, (leads.lead_of_conversation, reused))[0] is None
+    again, new = run(path, (chat, site, "new"))[0]
+    assert again > visitor and new > conversation
+    for named in (conversation, new):
+        assert run(path, (leads.lead_of_conversation, named))[0] is None
     db = apsw.Connection(str(path))
     assert db.execute("SELECT name, conversation_id, visitor_id FROM lead").fetchall() == [
         ("王先生", None, None)]
@@ -207,8 +208,7 @@ def bot_chat_with_invitation(site: int, company: int, token: str) -> tuple[int, 
 def test_a_purge_leaves_nothing_that_names_the_visitor_or_their_chats(tmp_path: Path) -> None:
     """Their invitations (the invited page), the bot's answers to them, the mails with their
     words and the "to improve" items only they asked go with them; items others asked too
-    stay. A new visitor and chat
-    given the purged ones' ids (the largest id plus one) inherit none of it."""
+    stay. The next visitor and chat get new ids (migration 23)."""
     path = tmp_path / "kefu.db"
     migrate(path, tmp_path / "backups", now=NOW)
     company, site = run(path, (seed,))[0]
@@ -220,9 +220,9 @@ def test_a_purge_leaves_nothing_that_names_the_visitor_or_their_chats(tmp_path: 
     assert db.execute("SELECT text, count FROM kb_question").fetchall() == [("能开发票吗", 2)]
     assert db.execute("SELECT count(*) FROM outbox").fetchall() == [(0,)]
     db.close()
-    again, reused = run(path, (chat, site, "new"))[0]
-    assert (again, reused) == (visitor, conversation)
-    assert run(path, (invitations.invitations_of, [again], 10))[0] == []
+    again, new = run(path, (chat, site, "new"))[0]
+    assert again > visitor and new > conversation
+    assert run(path, (invitations.invitations_of, [visitor, again], 10))[0] == []
 
 
 def test_a_blocked_visitor_is_not_purged(tmp_path: Path) -> None:
@@ -240,3 +240,61 @@ def test_a_blocked_visitor_is_not_purged(tmp_path: Path) -> None:
     run(path, (blocks.remove_block, lifted_block.id, 1, NOW))
     later = NOW.replace(year=2027)
     assert run(path, (privacy.expired_visitors, [site], later, 100))[0] == [lifted, plain]
+
+
+def test_purging_the_newest_visitors_hands_on_no_id(tmp_path: Path) -> None:
+    """Visitors, conversations and visits: the next rows get ids above every deleted one."""
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    _, site = run(path, (seed,))[0]
+    visitor, conversation = run(path, (chat, site, "gone"))[0]
+    first_visit = run(path, (visit, site, visitor, 0))[0]
+    run(path, (privacy.purge_visitors, [visitor]))
+    again, new = run(path, (chat, site, "new"))[0]
+    assert again > visitor and new > conversation
+    assert run(path, (visit, site, again, 0))[0] == first_visit + 1
+
+
+def test_the_visitor_upgrade_keeps_rows_triggers_and_references(tmp_path: Path) -> None:
+    """Migration 23 rebuilds visitors, conversations and visits (tables with many others
+    referring to them) keeping every message, page view and reference, the visit table's
+    trigger for the report mark, and starts each sequence above the ids kept elsewhere: a
+    block of a visitor purged before the upgrade, a report fact of a deleted conversation."""
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW, migrations=MIGRATIONS[:22])
+    company, site = run(path, (seed,))[0]
+    visitor, conversation = run(path, (chat, site, "kept"))[0]
+    conv = run(path, (message_log.conversation_head, conversation))[0]
+    run(path, (message_log.append, conv, Sender("visitor", visitor, ""), "text", "在吗",
+               "kept-0001", None, NOW))
+    run(path, (visit, site, visitor, 1), (visit, site, visitor, 1))
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA foreign_keys=ON")
+    now = str(NOW)
+    db.execute("INSERT INTO block (company_id, site_id, kind, value, reason, created_at) "
+               "VALUES (?, NULL, 'visitor', '40', '', ?)", (company, now))  # visitor 40: gone
+    db.execute("INSERT INTO report_fact (source, row_id, company_id, fingerprint, contrib) "
+               "VALUES ('conversation', 30, ?, '', '{}')", (company,))  # chat 30: gone
+    db.execute("INSERT INTO report_mark (source, last_id, timezones) VALUES ('visit', 2, '{}') "
+               "ON CONFLICT (source) DO UPDATE SET last_id = 2")
+    db.close()
+    migrate(path, tmp_path / "backups", now=NOW)
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA foreign_keys=ON")
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("SELECT conversation_id, body FROM message").fetchall() == [
+        (conversation, "在吗")]
+    assert db.execute("SELECT visit_id FROM page_view ORDER BY id").fetchall() == [(1,), (2,)]
+    sequences = dict(db.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+    assert sequences["visitor"] == 40 and sequences["conversation"] == 30
+    assert sequences["visit"] == 2
+    # The report mark's trigger came through the rebuild: deleting the newest visit lowers it.
+    db.execute("DELETE FROM visit WHERE id = 2")
+    assert db.execute("SELECT last_id FROM report_mark WHERE source = 'visit'").fetchall() == [
+        (1,)]
+    assert db.execute("SELECT count(*) FROM page_view").fetchall() == [(1,)]  # cascade works
+    # Deleting the visitor still takes their conversations, messages and visits with it.
+    db.execute("DELETE FROM visitor WHERE id = ?", (visitor,))
+    assert db.execute("SELECT (SELECT count(*) FROM conversation) + (SELECT count(*) FROM "
+                      "message) + (SELECT count(*) FROM visit)").fetchall() == [(0,)]
+    db.close()

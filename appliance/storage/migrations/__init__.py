@@ -40,6 +40,7 @@ from appliance.storage.migrations import (
     m0020_report_marks_on_delete,
     m0021_kb_entry_ids_never_reused,
     m0022_ids_never_reused,
+    m0023_visitor_ids_never_reused,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -68,6 +69,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0020_report_marks_on_delete.MIGRATION,
     m0021_kb_entry_ids_never_reused.MIGRATION,
     m0022_ids_never_reused.MIGRATION,
+    m0023_visitor_ids_never_reused.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -34,13 +34,14 @@ def rebuild_with_autoincrement(conn: apsw.Connection, table: str,
     never given to another), keeping its rows, ids, columns and indexes, its sequence starting
     above every id in it and in the `references` ((table, column) pairs that keep its ids),
     and at least at `at_least` (ids kept where no column holds them alone, such as JSON).
+    Its triggers are made again (dropping the table drops them).
     Run with foreign keys off (`Migration.foreign_keys`); fails if a reference to it broke."""
     [(create,)] = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
                                "AND name = ?", (table,)).fetchall()
     create = str(create)
     indexes = [r[0] for r in conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL", (table,))]
+        "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? "
+        "AND sql IS NOT NULL ORDER BY type = 'trigger'", (table,))]
     key = '"id" INTEGER NOT NULL PRIMARY KEY'
     if create.count(key) != 1 or "AUTOINCREMENT" in create.upper():
         raise RuntimeError(f"unexpected definition of {table}: {create}")
@@ -51,8 +52,8 @@ def rebuild_with_autoincrement(conn: apsw.Connection, table: str,
                  f'SELECT {columns} FROM "{table}"')
     conn.execute(f'DROP TABLE "{table}"')
     conn.execute(f'ALTER TABLE "{table}_new" RENAME TO "{table}"')
-    for index in indexes:
-        conn.execute(index)
+    for index_or_trigger in indexes:
+        conn.execute(index_or_trigger)
     floor = at_least
     for other, column in [(table, "id"), *references]:
         top = conn.execute(f'SELECT coalesce(max("{column}"), 0) '  # noqa: S608 (our names)

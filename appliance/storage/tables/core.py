@@ -116,6 +116,7 @@ class SessionRow(BaseTable):
 class VisitorRow(BaseTable):
     site_id: Any  # the column behind `site` (peewee adds it)
 
+    id = AutoIncrementField()  # never reused (migration 23)
     site = pw.ForeignKeyField(SiteRow, backref="visitors", on_delete="CASCADE")
     token_hash = pw.TextField(unique=True)
     name = pw.TextField(default="")
@@ -141,6 +142,7 @@ class ConversationRow(BaseTable):
     visitor_id: Any  # the column behind `visitor` (peewee adds it)
     assignee_id: Any  # the column behind `assignee` (peewee adds it)
 
+    id = AutoIncrementField()  # never reused (migration 23)
     site = pw.ForeignKeyField(SiteRow, backref="conversations", on_delete="CASCADE",
                               index=False)
     visitor = pw.ForeignKeyField(VisitorRow, backref="conversations", on_delete="CASCADE")

@@ -18,6 +18,7 @@ class VisitRow(BaseTable):
     visitor_id: Any  # the column behind `visitor` (peewee adds it)
     site_id: Any  # the column behind `site` (peewee adds it)
 
+    id = AutoIncrementField()  # never reused (migration 23)
     visitor = pw.ForeignKeyField(VisitorRow, on_delete="CASCADE", index=False)
     site = pw.ForeignKeyField(SiteRow, on_delete="CASCADE", index=False)
     number = pw.IntegerField()
