@@ -256,8 +256,8 @@ def test_purging_the_newest_visitors_hands_on_no_id(tmp_path: Path) -> None:
 
 
 def test_the_visitor_upgrade_keeps_rows_triggers_and_references(tmp_path: Path) -> None:
-    """Migration 23 rebuilds visitors, conversations and visits (tables with many others
-    referring to them) keeping every message, page view and reference, the visit table's
+    """Migration 23 rebuilds visitors, conversations, visits and invitations (tables others
+    refer to) keeping every message, page view and reference, the visit table's
     trigger for the report mark, and starts each sequence above the ids kept elsewhere: a
     block of a visitor purged before the upgrade, a report fact of a deleted conversation."""
     path = tmp_path / "kefu.db"
@@ -274,7 +274,8 @@ def test_the_visitor_upgrade_keeps_rows_triggers_and_references(tmp_path: Path) 
     db.execute("INSERT INTO block (company_id, site_id, kind, value, reason, created_at) "
                "VALUES (?, NULL, 'visitor', '40', '', ?)", (company, now))  # visitor 40: gone
     db.execute("INSERT INTO report_fact (source, row_id, company_id, fingerprint, contrib) "
-               "VALUES ('conversation', 30, ?, '', '{}')", (company,))  # chat 30: gone
+               "VALUES ('conversation', 30, ?, '', '{}'), ('invitation', 25, ?, '', '{}')",
+               (company, company))  # chat 30 and invitation 25: gone, still counted
     db.execute("INSERT INTO report_mark (source, last_id, timezones) VALUES ('visit', 2, '{}') "
                "ON CONFLICT (source) DO UPDATE SET last_id = 2")
     db.close()
@@ -287,7 +288,7 @@ def test_the_visitor_upgrade_keeps_rows_triggers_and_references(tmp_path: Path) 
     assert db.execute("SELECT visit_id FROM page_view ORDER BY id").fetchall() == [(1,), (2,)]
     sequences = dict(db.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
     assert sequences["visitor"] == 40 and sequences["conversation"] == 30
-    assert sequences["visit"] == 2
+    assert sequences["visit"] == 2 and sequences["invitation"] == 25
     # The report mark's trigger came through the rebuild: deleting the newest visit lowers it.
     db.execute("DELETE FROM visit WHERE id = 2")
     assert db.execute("SELECT last_id FROM report_mark WHERE source = 'visit'").fetchall() == [

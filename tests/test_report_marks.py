@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import apsw
+from report_seed import conversation, invitation
 from test_search_index import run
 
 from appliance.storage import conversations as store
@@ -78,3 +79,54 @@ def test_page_views_reusing_deleted_ids_are_counted(tmp_path: Path) -> None:
     read, total = run(path, (report_aggregates.grow_batch,), (counted,))
     assert read == 5  # the id spans read: visits 2–3 (2 is gone), page views 3–5
     assert total == (3, 8)  # what was deleted stays counted (reports keep history); new too
+
+
+def chatted(site: int, visitor: int) -> None:
+    """A visit of two pages, a chat and the accepted invitation that started it."""
+    visit(site, visitor, 2)
+    chat = conversation(site, visitor, NOW, [(NOW, "visitor", visitor, "text", "在吗")])
+    invitation(site, visitor, NOW, "accepted", conversation_id=chat)
+
+
+def figures() -> dict[str, int]:
+    return dict(bound_database.obj.execute_sql(
+        "SELECT metric, n FROM report_agg WHERE metric IN ('visits', 'page_views', "
+        "'chats', 'inv_shown') AND period = ? AND site_id = -1 AND team_id = -1 "
+        "AND agent_id = -1", (f"d{NOW.date().isoformat()}",)).fetchall())
+
+
+def test_purged_chats_and_invitations_stay_counted_also_after_a_restart(
+        tmp_path: Path) -> None:
+    """Reports keep history: what a retention purge deletes stays counted until a rebuild —
+    visits, page views, and also chats and invitations, whose facts the full comparison at
+    every start used to subtract (so a report changed when the appliance restarted)."""
+    import asyncio
+    import time
+
+    from appliance.services import report_aggregates as service
+    from appliance.services.context import Services
+    from appliance.storage import privacy
+    from appliance.storage.database import Database
+
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW)
+    db = Database(path)
+    db.start()
+    svc = Services(db=db, events=type("Sink", (), {"publish": lambda self, e: None})(),
+                   clock=lambda: NOW, monotonic=time.monotonic)
+
+    async def scenario() -> None:
+        site, first, second = await db.write(seed)
+        for visitor in (first, second):
+            await db.write(chatted, site, visitor)
+        await service.Aggregator(svc).catch_up(compare_every=0)
+        before = await db.read(figures)
+        assert before == {"visits": 2, "page_views": 4, "chats": 2, "inv_shown": 2}
+        await db.write(privacy.purge_visitors, [second])
+        await service.Aggregator(svc).catch_up(compare_every=0)  # a restart: full comparison
+        assert await db.read(figures) == before
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        db.close()

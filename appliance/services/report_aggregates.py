@@ -88,9 +88,8 @@ class Aggregator:
             await db.write(store.sync_facts, source, ids)
             self.version += 1
             after = ids[-1]
-        if full:
-            while gone := await db.read(store.orphans, source, store.FACT_BATCH):
-                await db.write(store.sync_facts, source, gone)
+        # A fact whose row is gone (a retention purge, a deleted site) stays: reports keep
+        # history, as for deleted visits and page views, until a rebuild.
 
     async def rebuild(self) -> None:
         """Forget the aggregates and make them again from the raw rows: set-based, in bounded

@@ -333,15 +333,6 @@ def stale(source: str, after_id: int, limit: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-def orphans(source: str, limit: int) -> list[int]:
-    """Facts whose conversation or invitation no longer exists (erased)."""
-    table = FACTS[source][0].split()[0]
-    rows = _db().execute_sql(
-        f"SELECT row_id FROM report_fact f WHERE source = ? AND NOT EXISTS "  # noqa: S608
-        f"(SELECT 1 FROM {table} WHERE id = f.row_id) LIMIT ?", (source, limit)).fetchall()
-    return [r[0] for r in rows]
-
-
 def top_id(source: str) -> int:
     table = FACTS[source][0].split()[0]
     return int(_db().execute_sql(f"SELECT ifnull(max(id), 0) FROM {table}").fetchone()[0])  # noqa: S608

@@ -99,6 +99,7 @@ class InvitationRow(BaseTable):
 
     site_id: Any  # the column behind `site` (peewee adds it)
 
+    id = AutoIncrementField()  # never reused (migration 23): the reports' facts keep it
     site = pw.ForeignKeyField(SiteRow, on_delete="CASCADE")
     visitor_id = pw.IntegerField()
     visit_id = pw.IntegerField(null=True)
