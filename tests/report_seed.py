@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appliance.storage.database import bound_database
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from appliance.services.context import Services
 
 _serial = itertools.count(1)
 
@@ -88,3 +93,19 @@ def lead(company_id: int, site_id: int, conversation_id: int, at: datetime, *,
 def span(user_id: int, status: str, start: datetime, end: datetime) -> int:
     return insert("agent_status", user_id=user_id, status=status, started_at=start,
                   ended_at=end)
+
+
+def quiet_services(path: Path, now: datetime) -> Services:
+    """A started `Database` on a migrated file and services over it whose events go nowhere
+    and whose clock stands at `now` (close `svc.db` at the end)."""
+    import time
+
+    from appliance.services.context import Services
+    from appliance.storage.database import Database
+    from appliance.storage.migrations import migrate
+
+    migrate(path, path.parent / "backups", now=now)
+    db = Database(path)
+    db.start()
+    return Services(db=db, events=type("Sink", (), {"publish": lambda self, e: None})(),
+                    clock=lambda: now, monotonic=time.monotonic)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import apsw
-from report_seed import conversation, invitation
+from report_seed import conversation, invitation, quiet_services
 from test_search_index import run
 
 from appliance.storage import conversations as store
@@ -101,19 +101,12 @@ def test_purged_chats_and_invitations_stay_counted_also_after_a_restart(
     visits, page views, and also chats and invitations, whose facts the full comparison at
     every start used to subtract (so a report changed when the appliance restarted)."""
     import asyncio
-    import time
 
     from appliance.services import report_aggregates as service
-    from appliance.services.context import Services
     from appliance.storage import privacy
-    from appliance.storage.database import Database
 
-    path = tmp_path / "kefu.db"
-    migrate(path, tmp_path / "backups", now=NOW)
-    db = Database(path)
-    db.start()
-    svc = Services(db=db, events=type("Sink", (), {"publish": lambda self, e: None})(),
-                   clock=lambda: NOW, monotonic=time.monotonic)
+    svc = quiet_services(tmp_path / "kefu.db", NOW)
+    db = svc.db
 
     async def scenario() -> None:
         site, first, second = await db.write(seed)

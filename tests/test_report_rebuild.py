@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,12 +20,10 @@ import pytest
 
 from appliance.domain import report_metrics as rm
 from appliance.services import report_aggregates as service
-from appliance.services.context import Services
 from appliance.storage import report_aggregates as store
 from appliance.storage import report_rebuild
 from appliance.storage import sites as site_store
-from appliance.storage.database import Database, bound_database
-from appliance.storage.migrations import migrate
+from appliance.storage.database import bound_database
 from appliance.storage.tables import SiteRow, UserRow
 from tests import report_seed as seed
 
@@ -187,12 +184,8 @@ def snapshot() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 def test_rebuild_equals_the_live_consumer(tmp_path: Path, seed_value: int,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(seed_value)
-    path = tmp_path / "kefu.db"
-    migrate(path, tmp_path / "backups", now=NOW)
-    db = Database(path)
-    db.start()
-    svc = Services(db=db, events=type("Sink", (), {"publish": lambda self, e: None})(),
-                   clock=lambda: NOW, monotonic=time.monotonic)
+    svc = seed.quiet_services(tmp_path / "kefu.db", NOW)
+    db = svc.db
 
     async def scenario() -> None:
         world = await db.write(seeded, setup, rng.getrandbits(64))
