@@ -523,6 +523,8 @@ def test_one_persons_data_is_exported_and_erased(world) -> None:
     assert owner.get("/api/search", params={"q": "13511112222"}).json()["results"] == []
     log = owner.get(f"/api/companies/{world['a']}/audit-log").json()["entries"]
     assert [e["action"] for e in log] == ["customer_erased", "customer_exported"]
+    # by id only, from now on: the export's entry named them
+    assert [e["subject"] for e in log] == [f"customer #{customer['id']}"] * 2
 
 
 def test_a_persons_export_carries_no_note_even_as_a_last_message(world) -> None:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import peewee as pw
+
 from appliance.domain.blocks import VISITOR as BLOCKED_VISITOR
 from appliance.domain.bot_chat import reply_from_json, reply_to_json
 from appliance.domain.conversations import SYSTEM, VISITOR, numbered_for_outside
@@ -23,6 +25,7 @@ from appliance.storage.conversations import (
 from appliance.storage.database import bound_database
 from appliance.storage.tables import (
     AttachmentRow,
+    AuditLogRow,
     BlockRow,
     BotAnswerRow,
     ConversationRow,
@@ -191,6 +194,11 @@ def erase_person(customer_id: int) -> tuple[list[str], list[tuple[int, int, int]
     CustomerMergeRow.delete().where((CustomerMergeRow.kept_id == customer_id)
                                     | (CustomerMergeRow.merged_id == customer_id)).execute()
     outbox.forget_about_visitors(visitor_ids)  # mails with their words or address
+    # The audit log keeps what was done to them, by id: an export's entry named them.
+    person = f"customer #{customer_id}"
+    AuditLogRow.update(subject=person).where(
+        (AuditLogRow.company == customers.get_customer(customer_id).company_id)
+        & (pw.fn.substr(AuditLogRow.subject, 1, len(person) + 1) == person + " ")).execute()
     customers.delete_customer(customer_id)
     return files, erased, people
 
