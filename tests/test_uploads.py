@@ -311,3 +311,40 @@ def test_agent_upload_reaches_the_visitor(appliance, owner, site) -> None:
     stranger = Widget(appliance, site["widget_key"])
     assert stranger.http.get(attachment["url"], headers=stranger.headers).status_code == 404
     assert len(stored_files(appliance)) == 1
+
+
+def test_files_no_record_holds_are_swept_once_they_are_old(appliance, owner, site) -> None:
+    """A crash between a commit that forgot a file (an erasure, a purge) and the file's
+    deletion, or during an upload, leaves a file no record holds: the hourly sweep deletes
+    it once it is an hour old, and never a file a record holds (sent or not yet sent)."""
+    from datetime import timedelta
+
+    from appliance.services.uploads import do_delete_abandoned
+
+    widget = Widget(appliance, site["widget_key"])
+    r = upload(widget, "held.png", png(), "image/png")
+    assert r.status_code == 200, r.text
+    [held] = stored_files(appliance)
+    folder = appliance.runtime.uploads_dir
+    stray, partial = folder / ("ab" * 16), folder / f".{'cd' * 16}.partial"
+    for path in (stray, partial):
+        path.write_bytes(b"left by a crash")
+    services = appliance.runtime.services
+    clock = services.clock
+
+    def sweep(after: timedelta) -> int:
+        later = clock() + after
+        services.clock = lambda: later
+        try:
+            return asyncio.run_coroutine_threadsafe(do_delete_abandoned(
+                services, folder), appliance.server.loop).result(30)
+        finally:
+            services.clock = clock
+
+    assert sweep(timedelta(minutes=30)) == 0  # too young: maybe an upload's record to come
+    assert stored_files(appliance) == sorted([held, stray, partial])
+    assert sweep(timedelta(hours=2)) == 1
+    assert stored_files(appliance) == [held]  # not sent yet, but its record holds it
+    r = widget.http.get(f"/api/attachments/{r.json()['attachment']['id']}",
+                        headers=widget.headers)
+    assert r.status_code == 200

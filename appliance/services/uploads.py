@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import filetype
@@ -21,7 +21,17 @@ from appliance.domain.permissions import can_access_site
 from appliance.domain.uploads import classify, clean_file_name
 from appliance.services.context import Services
 from appliance.storage import conversations as store
-from appliance.storage.files import delete_file, read_file, save_file
+from appliance.storage.files import (
+    delete_file,
+    delete_partial,
+    read_file,
+    save_file,
+    stored_before,
+)
+
+# A file no record holds is deleted once it is this old (an upload's record commits within
+# seconds of its file).
+ORPHAN_AFTER = timedelta(hours=1)
 
 
 def sniff(data: bytes) -> str | None:
@@ -58,7 +68,10 @@ async def _check_visitor_allowance(svc: Services, visitor_id: int, size: int,
 
 
 async def do_delete_abandoned(svc: Services, folder: Path) -> int:
-    """Delete uploads nobody sent within `abandoned_upload_hours` (records, then files)."""
+    """Delete uploads nobody sent within `abandoned_upload_hours` (records, then files), and
+    files no record holds that are older than `ORPHAN_AFTER`: a crash between a commit that
+    forgot a file (an erasure, a purge, this sweep) and the file's deletion, or during an
+    upload, left them."""
     before = svc.now() - timedelta(hours=svc.limits.abandoned_upload_hours)
     deleted = 0
     while True:
@@ -67,7 +80,16 @@ async def do_delete_abandoned(svc: Services, folder: Path) -> int:
             await asyncio.to_thread(delete_file, folder, name)
         deleted += len(names)
         if len(names) < 500:
-            return deleted
+            break
+    # An upload's file is written before its record commits: only old files are orphans.
+    written_before = (svc.now() - ORPHAN_AFTER).replace(tzinfo=UTC).timestamp()
+    old, partial = await asyncio.to_thread(stored_before, folder, written_before)
+    for name in await svc.db.read(store.unknown_storage_names, old):
+        await asyncio.to_thread(delete_file, folder, name)
+        deleted += 1
+    for name in partial:
+        await asyncio.to_thread(delete_partial, folder, name)
+    return deleted
 
 
 async def attachment_bytes(folder: Path, attachment: Attachment) -> bytes:

@@ -119,6 +119,16 @@ def delete_abandoned_attachments(before: datetime, limit: int) -> list[str]:
     return [r.storage_name for r in rows]
 
 
+def unknown_storage_names(names: list[str]) -> list[str]:
+    """Those of `names` that no attachment record holds."""
+    known: set[str] = set()
+    for start in range(0, len(names), 500):
+        chunk = names[start:start + 500]
+        known.update(r.storage_name for r in AttachmentRow.select(AttachmentRow.storage_name)
+                     .where(AttachmentRow.storage_name.in_(chunk)))
+    return [name for name in names if name not in known]
+
+
 def visitor_sees_attachment(attachment_id: int, visitor_id: int) -> bool:
     """The file is in a message the visitor may see (not a note) of one of their chats."""
     return (MessageRow.select(MessageRow.id)

@@ -25,6 +25,31 @@ def delete_file(folder: Path, name: str) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
+def stored_before(folder: Path, before: float) -> tuple[list[str], list[str]]:
+    """Files last written before `before` (a POSIX time): (stored names, names of partial
+    writes a crash left)."""
+    names: list[str] = []
+    partial: list[str] = []
+    if not folder.is_dir():
+        return names, partial
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_mtime >= before:
+                continue
+            if entry.name.isalnum():
+                names.append(entry.name)
+            elif entry.name.startswith(".") and entry.name.endswith(".partial"):
+                partial.append(entry.name)
+    return names, partial
+
+
+def delete_partial(folder: Path, name: str) -> None:
+    if name.startswith(".") and name.endswith(".partial") and name[1:-8].isalnum():
+        (folder / name).unlink(missing_ok=True)
+
+
 def read_file(folder: Path, name: str) -> bytes:
     if not name.isalnum():  # names are ours (hex); never a path
         raise FileNotFoundError(name)
