@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import apsw
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,9 @@ def rebuild_with_autoincrement(conn: apsw.Connection, table: str,
     key = '"id" INTEGER NOT NULL PRIMARY KEY'
     if create.count(key) != 1 or "AUTOINCREMENT" in create.upper():
         raise RuntimeError(f"unexpected definition of {table}: {create}")
+    # A busy install's visitors and visits take a while (docs/architecture.md, "Ids are not
+    # handed on"): say what the upgrade is doing.
+    log.info("rebuilding table %s so that its ids are never given again", table)
     new = create.replace(f'CREATE TABLE "{table}"', f'CREATE TABLE "{table}_new"', 1)
     conn.execute(new.replace(key, key + " AUTOINCREMENT", 1))
     columns = ", ".join(f'"{r[1]}"' for r in conn.execute(f'PRAGMA table_info("{table}")'))
