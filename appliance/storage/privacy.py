@@ -211,7 +211,7 @@ def expired_visitors(site_ids: list[int], before: datetime, limit: int) -> list[
         return []
     blocked = [int(r.value) for r in BlockRow.select(BlockRow.value).where(
         (BlockRow.kind == BLOCKED_VISITOR) & BlockRow.removed_at.is_null())
-        if r.value.isdigit()]
+        if r.value.isascii() and r.value.isdigit()]
     query = (VisitorRow.select(VisitorRow.id)
              .where(VisitorRow.site.in_(site_ids) & VisitorRow.customer_id.is_null()
                     & (VisitorRow.last_seen_at < before) & VisitorRow.id.not_in(blocked))
