@@ -730,6 +730,46 @@ def test_an_erasure_resets_the_chats_on_open_consoles_and_the_persons_pages(worl
     asyncio.run(scenario())
 
 
+def test_the_customer_page_shows_only_what_its_reader_may_see(world) -> None:
+    """A customer is the company's, but their chats and visitors are their sites': an agent
+    of one site sees the person's chats there and not on the company's other site (as
+    /api/conversations/{id} answers 404 there), and only the leads they may list."""
+    from test_leads import chat, save
+
+    app, owner = world["appliance"], world["owner"]
+    r = owner.post("/api/users", json={
+        "login": "agent-a-only", "display_name": "agent-a-only", "role": "agent",
+        "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [world["site_a"]["id"]]})
+    assert r.status_code == 201, r.text
+    narrow, wide = app.login("agent-a-only", AGENT_PASSWORD_FOR_TESTS), world["agent-a"]
+    here = chat(app, world["site_a"], ORIGIN_A, text="HERE-A", name="范围人",
+                phone="13566667777")
+    there = chat(app, world["site_a2"], "https://a2.example", text="SECRET-A2",
+                 name="范围人", phone="13566667777")
+    r = save(wide, here, name="范围人", phone="13566667777", need="LEADNEED")
+    assert r.status_code == 200, r.text
+    lead_id = r.json()["lead"]["id"]
+    [customer] = [c for c in owner.get(f"/api/companies/{world['a']}/customers").json()[
+        "customers"] if c["name"] == "范围人"]
+
+    def page(client: Any) -> dict[str, Any]:
+        r = client.get(f"/api/customers/{customer['id']}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    seen = page(narrow)
+    assert [v["site_id"] for v in seen["visitors"]] == [world["site_a"]["id"]]
+    assert [c["id"] for c in seen["conversations"]] == [here]
+    assert seen["leads"] == [] and narrow.get(f"/api/leads/{lead_id}").status_code == 404
+    assert narrow.get(f"/api/conversations/{there}").status_code == 404
+    assert "SECRET-A2" not in json.dumps(seen, ensure_ascii=False)
+    assert set(seen["visitors"][0]["device"]) == {"browser", "os", "device"}
+    for client in (wide, owner):
+        everything = page(client)
+        assert sorted(c["id"] for c in everything["conversations"]) == sorted([here, there])
+        assert [lead["id"] for lead in everything["leads"]] == [lead_id]
+
+
 def test_an_erased_persons_merge_cannot_be_undone(world) -> None:
     """A merge keeps both records as they were (to undo it); after the erasure nothing can
     bring the person back, and the record of the merge is gone."""

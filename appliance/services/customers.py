@@ -79,6 +79,17 @@ def require_staff(actor: User) -> None:
         raise Forbidden("Client accounts see their portal only")
 
 
+def served_by(actor: User) -> int | None:
+    """Whose chats bound the leads a caller reads: an agent's own (the chats they served or
+    the leads they captured), everyone else's the whole company's."""
+    return actor.id if actor.role is Role.AGENT else None
+
+
+def served_sites(actor: User) -> frozenset[int] | None:
+    """The sites whose visitors and chats the actor sees (None: every site)."""
+    return None if actor.role.manages_install else frozenset(actor.site_ids)
+
+
 async def company_ids_of(svc: Services, actor: User) -> set[int] | None:
     """The companies an actor serves (None: all of them, for owners and admins)."""
     require_staff(actor)
@@ -183,17 +194,24 @@ async def check_update_customer(svc: Services, actor: User, customer_id: int,
 
 
 async def customer_page(svc: Services, actor: User, customer_id: int) -> CustomerPage:
+    """The record, and of the person's visitors, chats, visits and invitations those of the
+    sites the actor serves; of their leads, those the actor may list (an agent: of the chats
+    they served)."""
     customer = await access_customer(svc, actor, customer_id)
+    sites = served_sites(actor)
+    agent = served_by(actor)
 
     def read() -> CustomerPage:
-        visitors = [conv_store.get_visitor(i) for i in store.visitor_ids_of(customer_id)]
+        visitors = [visitor for visitor in (
+            conv_store.get_visitor(i) for i in store.visitor_ids_of(customer_id))
+            if sites is None or visitor.site_id in sites]
         conversations: list[Conversation] = []
         for visitor in visitors:
             conversations += conv_store.list_conversations(site_ids=None, status=None,
                                                            visitor_id=visitor.id, limit=100)
         conversations.sort(key=lambda c: (c.last_activity_at, c.id), reverse=True)
         _, leads = lead_store.list_leads(customer.company_id, start=None, end=None,
-                                         customer_id=customer_id, limit=100)
+                                         customer_id=customer_id, served_by=agent, limit=100)
         visits = [visit for visitor in visitors for visit in visit_store.visits_of(
             visitor.id, PAGE_VISITS, PAGE_VISIT_PAGES)]
         visits.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)

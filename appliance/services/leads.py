@@ -16,7 +16,12 @@ from appliance.domain.model import Company, Role, User
 from appliance.domain.permissions import require_conversation_visible
 from appliance.domain.reports import Period, clean_range, local_date, utc_start, zone
 from appliance.services.context import Services
-from appliance.services.customers import access_company, capture_visitor, require_staff
+from appliance.services.customers import (
+    access_company,
+    capture_visitor,
+    require_staff,
+    served_by,
+)
 from appliance.services.phones import clean_phone
 from appliance.storage import conversations as conv_store
 from appliance.storage import customers as customer_store
@@ -134,12 +139,6 @@ def period_of(company: Company, start: str | None, end: str | None,
     tz = zone(company.settings.timezone)
     period = clean_range(start, end, local_date(now, tz))
     return period, utc_start(period.start, tz), utc_start(period.end, tz)
-
-
-def served_by(actor: User) -> int | None:
-    """Whose chats bound the leads a caller reads: an agent's own (the chats they served or
-    the leads they captured), everyone else's the whole company's."""
-    return actor.id if actor.role is Role.AGENT else None
 
 
 async def list_leads(svc: Services, company: Company, *, start: str | None, end: str | None,

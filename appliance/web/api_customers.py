@@ -10,6 +10,7 @@ from sanic.response import HTTPResponse, raw
 
 from appliance.domain import validation as v
 from appliance.services import customer_files, customers, privacy
+from appliance.services.devices import describe
 from appliance.web.http import (
     ok,
     query_int,
@@ -81,7 +82,8 @@ async def get_customer(request: Request, customer_id: int) -> HTTPResponse:
         "customer": customer_json(page.customer),
         "notes": [note_json(n) for n in page.notes],
         "follow_ups": [follow_up_json(f) for f in page.follow_ups],
-        "visitors": [visitor_json(vis, device={}, online=online(vis.id)) for vis in page.visitors],
+        "visitors": [visitor_json(vis, device=describe(vis.user_agent), online=online(vis.id))
+                     for vis in page.visitors],
         "conversations": [conversation_json(c) for c in page.conversations],
         "leads": [lead_json(lead) for lead in page.leads],
         "merges": [merge_json(m) for m in page.merges],
@@ -193,7 +195,8 @@ async def export_person(request: Request, customer_id: int) -> HTTPResponse:
         "customer": customer_json(record["customer"]),
         "notes": [note_json(n) for n in record["notes"]],
         "follow_ups": [follow_up_json(f) for f in record["follow_ups"]],
-        "visitors": [visitor_json(vis, device={}, online=False) for vis in record["visitors"]],
+        "visitors": [visitor_json(vis, device=describe(vis.user_agent), online=False)
+                     for vis in record["visitors"]],
         "visits": [visit_json(visit, pages) for visit, pages in record["visits"]],
         "invitations": [invitation_json(i) for i in record["invitations"]],
         "conversations": [{**outside_conversation_json(c),

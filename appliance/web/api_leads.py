@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse, raw
 
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Company
-from appliance.services import leads, portal, reports
+from appliance.services import customers, leads, portal, reports
 from appliance.web.http import ok, query_int, query_limit, read_json, require_principal, services
 from appliance.wire.accounts import company_json
 from appliance.wire.conversations import message_json, outside_conversation_json
@@ -77,7 +77,7 @@ async def _report_file(request: Request, company: Company,
 async def company_leads(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     return await _leads(request, await leads.access_readable_company(
-        services(request), actor, company_id), leads.served_by(actor))
+        services(request), actor, company_id), customers.served_by(actor))
 
 
 @bp.get("/leads/<lead_id:int>")
@@ -90,14 +90,14 @@ async def get_lead(request: Request, lead_id: int) -> HTTPResponse:
 async def company_report(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     return await _report(request, await leads.access_readable_company(
-        services(request), actor, company_id), leads.served_by(actor))
+        services(request), actor, company_id), customers.served_by(actor))
 
 
 @bp.get("/companies/<company_id:int>/reports/export")
 async def company_report_file(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     return await _report_file(request, await leads.access_readable_company(
-        services(request), actor, company_id), leads.served_by(actor))
+        services(request), actor, company_id), customers.served_by(actor))
 
 
 # -- the client portal ----------------------------------------------------------------------
