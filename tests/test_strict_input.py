@@ -420,3 +420,63 @@ def test_a_list_of_recipients_stored_before_the_check_is_never_mailed(appliance,
     assert r.status_code == 403
     assert db.execute("SELECT count(*) FROM outbox").fetchall() == [(0,)]
     db.close()
+
+
+def test_a_body_documented_as_empty_takes_no_keys(appliance, owner) -> None:
+    """`{}` bodies (docs/api.md): a key is an unknown field, refused before anything changes;
+    `{}` and no body at all are accepted."""
+    client, setup = owner
+    site = setup["site"]
+    widget = Widget(appliance, site["widget_key"])
+    r = widget.http.post("/api/widget/send", headers=widget.headers,
+                         json={"client_id": cid(), "body": "在吗"})
+    conversation = r.json()["conversation_id"]
+    customer = client.post(f"/api/companies/{setup['company']['id']}/customers",
+                           json={"name": "甲", "phone": "13500001111"}).json()["customer"]
+    other = client.post(f"/api/companies/{setup['company']['id']}/customers",
+                        json={"name": "乙", "phone": "13500002222"}).json()["customer"]
+    merge = client.post(f"/api/customers/{customer['id']}/merge",
+                        json={"other_id": other["id"]}).json()["merge"]
+    block = client.post("/api/blocks", json={"kind": "ip", "value": "203.0.113.9",
+                                             "site_id": site["id"]}).json()["block"]
+    user = client.post("/api/users", json={
+        "login": "quiet", "display_name": "quiet", "role": "agent",
+        "password": AGENT_PASSWORD_FOR_TESTS, "site_ids": [site["id"]]}).json()["user"]
+
+    def state() -> tuple:
+        return (client.get(f"/api/sites/{site['id']}").json()["site"]["widget_key"],
+                client.get(f"/api/conversations/{conversation}").json()["conversation"],
+                client.get(f"/api/customers/{other['id']}").status_code,
+                client.get("/api/blocks").json())
+
+    paths = [f"/api/sites/{site['id']}/widget-key", f"/api/sites/{site['id']}/identity-secret",
+             f"/api/users/{user['id']}/activate", f"/api/conversations/{conversation}/claim",
+             f"/api/conversations/{conversation}/take-over",
+             f"/api/conversations/{conversation}/close",
+             f"/api/conversations/{conversation}/reopen", f"/api/merges/{merge['id']}/undo",
+             "/api/kb/improve/1/dismiss", f"/api/blocks/{block['id']}/remove",
+             "/api/invitations/1/withdraw", "/api/auth/logout"]
+    before = state()
+    for path in paths:
+        r = client.post(path, json={"bogus": 1})
+        assert r.status_code == 400, (path, r.text)
+        assert r.json()["error"] == {"code": "invalid", "message": "unknown field: bogus",
+                                     "field": "bogus"}, path
+        r = client.post(path, content=b"[]", headers=JSON)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid", path
+    r = widget.http.post("/api/widget/availability", headers=widget.headers, json={"x": 1})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "x"
+    assert state() == before
+    for body in ({"json": {}}, {}):  # `{}`, and no body at all
+        assert widget.http.post("/api/widget/availability", headers=widget.headers,
+                                **body).status_code == 200
+        r = client.post(f"/api/conversations/{conversation}/close", **body)
+        assert r.status_code == 200, r.text
+    assert client.post(f"/api/merges/{merge['id']}/undo", json={}).status_code == 200
+    # A follow-up's `done` is what the request says, never assumed.
+    follow_up = client.post(f"/api/customers/{customer['id']}/follow-ups",
+                            json={"due_date": "2026-12-31"}).json()["follow_up"]
+    r = client.patch(f"/api/follow-ups/{follow_up['id']}", json={})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "done"
+    r = client.patch(f"/api/follow-ups/{follow_up['id']}", json={"done": True})
+    assert r.status_code == 200 and r.json()["follow_up"]["done"] is True

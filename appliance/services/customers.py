@@ -248,7 +248,7 @@ async def check_add_follow_up(svc: Services, actor: User, customer_id: int,
 
 async def check_follow_up_done(svc: Services, actor: User, follow_up_id: int,
                                data: Any) -> FollowUp:
-    done = v.clean_bool(v.only_fields(data, ("done",)).get("done", True), "done")
+    done = v.clean_bool(v.only_fields(data, ("done",)).get("done"), "done")
     try:
         follow_up = await svc.db.read(store.get_follow_up, follow_up_id)
     except NotFound:

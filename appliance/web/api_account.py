@@ -12,6 +12,7 @@ from appliance.web.http import (
     clear_session_cookies,
     client_ip,
     read_json,
+    read_nothing,
     require_principal,
     services,
     set_session_cookies,
@@ -57,6 +58,7 @@ async def login(request: Request) -> HTTPResponse:
 @bp.post("/auth/logout")
 async def logout(request: Request) -> HTTPResponse:
     principal = await require_principal(request)
+    read_nothing(request)
     await auth.do_logout(services(request), principal)
     response = json({"ok": True})
     clear_session_cookies(request, response)

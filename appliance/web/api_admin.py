@@ -6,7 +6,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
 from appliance.services import sites, users
-from appliance.web.http import base_url, read_json, require_principal, services
+from appliance.web.http import base_url, read_json, read_nothing, require_principal, services
 from appliance.wire.accounts import company_json, user_json
 from appliance.wire.sites import chat_page_url, site_json
 
@@ -71,6 +71,7 @@ async def update_site(request: Request, site_id: int) -> HTTPResponse:
 @bp.post("/sites/<site_id:int>/widget-key")
 async def regenerate_widget_key(request: Request, site_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     site = await sites.do_regenerate_widget_key(services(request), actor, site_id)
     return _ok({"site": site_json(site, base_url(request))})
 
@@ -78,6 +79,7 @@ async def regenerate_widget_key(request: Request, site_id: int) -> HTTPResponse:
 @bp.post("/sites/<site_id:int>/identity-secret")
 async def regenerate_identity_secret(request: Request, site_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     site = await sites.do_regenerate_identity_secret(services(request), actor, site_id)
     return _ok({"site": site_json(site, base_url(request)),
                 "identity_secret": site.identity_secret})
@@ -138,5 +140,6 @@ async def deactivate_user(request: Request, user_id: int) -> HTTPResponse:
 @bp.post("/users/<user_id:int>/activate")
 async def activate_user(request: Request, user_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     user = await users.check_set_active(services(request), actor, user_id, True)
     return _ok({"user": user_json(user)})

@@ -19,6 +19,7 @@ from appliance.web.http import (
     query_int,
     query_limit,
     read_json,
+    read_nothing,
     require_principal,
     services,
     uploaded_file,
@@ -100,6 +101,7 @@ async def send(request: Request, conversation_id: int) -> HTTPResponse:
 @bp.post("/conversations/<conversation_id:int>/claim")
 async def claim(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     conversation = await actions.do_claim(services(request), actor, conversation_id)
     return _ok({"conversation": conversation_json(conversation)})
 
@@ -107,6 +109,7 @@ async def claim(request: Request, conversation_id: int) -> HTTPResponse:
 @bp.post("/conversations/<conversation_id:int>/take-over")
 async def take_over(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     conversation = await actions.do_take_over(services(request), actor, conversation_id)
     return _ok({"conversation": conversation_json(conversation)})
 
@@ -122,6 +125,7 @@ async def transfer(request: Request, conversation_id: int) -> HTTPResponse:
 @bp.post("/conversations/<conversation_id:int>/close")
 async def close(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     conversation = await actions.do_set_status(services(request), actor, conversation_id,
                                                     CLOSED)
     return _ok({"conversation": conversation_json(conversation)})
@@ -130,6 +134,7 @@ async def close(request: Request, conversation_id: int) -> HTTPResponse:
 @bp.post("/conversations/<conversation_id:int>/reopen")
 async def reopen(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     conversation = await actions.do_set_status(services(request), actor, conversation_id,
                                                     OPEN)
     return _ok({"conversation": conversation_json(conversation)})

@@ -16,6 +16,7 @@ from appliance.web.http import (
     query_int,
     query_limit,
     read_json,
+    read_nothing,
     require_principal,
     services,
     uploaded_file,
@@ -144,6 +145,7 @@ async def merge(request: Request, customer_id: int) -> HTTPResponse:
 @bp.post("/merges/<merge_id:int>/undo")
 async def undo_merge(request: Request, merge_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     record = await customers.do_undo_merge(services(request), actor, merge_id)
     return ok({"merge": merge_json(record)})
 

@@ -15,6 +15,7 @@ from appliance.web.http import (
     query_int,
     query_limit,
     read_json,
+    read_nothing,
     require_principal,
     services,
     uploaded_file,
@@ -239,5 +240,6 @@ async def add_phrasing(request: Request, item_id: int) -> HTTPResponse:
 @bp.post("/kb/improve/<item_id:int>/dismiss")
 async def dismiss(request: Request, item_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     item = await kb.do_dismiss(services(request), actor, item_id)
     return _ok({"question": improve_json(item)})

@@ -17,7 +17,7 @@ from appliance.web.api_widget import (
     widget_availability,
     widget_preflight,
 )
-from appliance.web.http import read_json, require_principal, services
+from appliance.web.http import read_json, read_nothing, require_principal, services
 from appliance.wire.conversations import visitor_conversation_json
 from appliance.wire.mail import mail_json, smtp_json
 
@@ -34,6 +34,7 @@ for _path in WIDGET_PATHS:
 @bp.post("/widget/availability")
 async def availability(request: Request) -> HTTPResponse:
     side = await visitor_side(request)
+    read_nothing(request)
     side.count("poll")
     found = await widget_availability(request, side.site)
     if await block_of(services(request), side.site, side.visitor.id, side.address):

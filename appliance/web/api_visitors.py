@@ -12,7 +12,7 @@ from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
 from appliance.services import blocks, invitations, visits
 from appliance.services.devices import describe
-from appliance.web.http import read_json, require_principal, services
+from appliance.web.http import read_json, read_nothing, require_principal, services
 from appliance.wire.conversations import conversation_json, visitor_json
 from appliance.wire.visitors import (
     block_json,
@@ -70,6 +70,7 @@ async def invite(request: Request, visitor_id: int) -> HTTPResponse:
 @bp.post("/invitations/<invitation_id:int>/withdraw")
 async def withdraw(request: Request, invitation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     invitation = await invitations.do_withdraw(services(request), actor, invitation_id)
     return _ok({"invitation": invitation_json(invitation)})
 
@@ -125,5 +126,6 @@ async def create_block(request: Request) -> HTTPResponse:
 @bp.post("/blocks/<block_id:int>/remove")
 async def remove_block(request: Request, block_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
+    read_nothing(request)
     block = await blocks.do_remove(services(request), actor, block_id)
     return _ok({"block": block_json(block)})

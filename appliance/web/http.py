@@ -92,6 +92,13 @@ def read_json(request: Request) -> Any:
     return json_in.loads(text) if text else {}
 
 
+def read_nothing(request: Request) -> None:
+    """A request documented with the body `{}`: no body or `{}`; a key is refused like any
+    unknown field (docs/api.md, "Strict JSON"), before anything changes."""
+    if request.body:
+        v.only_fields(read_json(request), ())
+
+
 def uploaded_file(request: Request) -> dict[str, Any]:
     """The `file` field of a multipart upload, as the name and bytes the services expect."""
     content_type = (request.headers.get("content-type") or "").lower()
