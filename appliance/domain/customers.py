@@ -153,14 +153,14 @@ def clean_custom_value(spec: CustomField, raw: Any) -> Any:
                 raw != raw):
             raise Invalid(f"custom: {spec.label} must be a number", field=where)
         return raw
-    text = v.clean_name(raw if isinstance(raw, str) else str(raw), where,
-                        max_len=CUSTOM_TEXT_MAX)
+    if not isinstance(raw, str):
+        raise Invalid(f"custom: {spec.label} must be text", field=where)
+    text = v.clean_name(raw, where, max_len=CUSTOM_TEXT_MAX)
     if spec.type == "date":
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError as exc:
-            raise Invalid(f"custom: {spec.label} must be a date like 2026-12-31",
-                          field=where) from exc
+        day = v.iso_date(text)
+        if day is None:
+            raise Invalid(f"custom: {spec.label} must be a date like 2026-12-31", field=where)
+        return day.isoformat()
     if spec.type == "choice" and text not in spec.choices:
         raise Invalid(f"custom: {spec.label} must be one of its choices", field=where)
     return text
@@ -215,11 +215,10 @@ def clean_note(value: Any) -> str:
 
 
 def clean_due_date(value: Any, field_name: str = "due_date") -> date:
-    text = v.require_str(value, field_name).strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise Invalid(f"{field_name} must be a date like 2026-12-31", field=field_name) from exc
+    day = v.iso_date(v.require_str(value, field_name).strip())
+    if day is None:
+        raise Invalid(f"{field_name} must be a date like 2026-12-31", field=field_name)
+    return day
 
 
 def clean_custom_fields(value: Any) -> tuple[CustomField, ...]:

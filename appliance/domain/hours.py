@@ -9,6 +9,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
 
 FIELD = "business_hours"
@@ -60,12 +61,10 @@ def _ranges(value: Any, where: str) -> Ranges:
 
 
 def _date(value: Any, where: str) -> date:
-    try:
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(f"{where}: dates are YYYY-MM-DD", field=FIELD) from exc
+    day = v.iso_date(value) if isinstance(value, str) else None
+    if day is None:
+        raise Invalid(f"{where}: dates are YYYY-MM-DD", field=FIELD)
+    return day
 
 
 def _zone(value: Any) -> str:

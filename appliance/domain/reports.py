@@ -131,10 +131,10 @@ def previous_period(schedule: str, today: date) -> Period:
 
 
 def _report_day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(f"{field} must be a date like 2026-12-01", field=field) from exc
+    day = v.iso_date(value)
+    if day is None:
+        raise Invalid(f"{field} must be a date like 2026-12-01", field=field)
+    return day
 
 
 def _within_calendar(day: date, field: str) -> date:
@@ -149,10 +149,8 @@ def _within_calendar(day: date, field: str) -> date:
 def clean_range(start: str | None, end: str | None, today: date) -> Period:
     """From/to dates of a report request (inclusive `to`, both within DATE_MIN..DATE_MAX);
     default: the last 30 days (not before DATE_MIN)."""
+    first = _within_calendar(_report_day(start, "from"), "from") if start else None
     last = _report_day(end, "to") if end else min(max(today, DATE_MIN), DATE_MAX)
-    first = _report_day(start, "from") if start else None
-    if first is not None:
-        _within_calendar(first, "from")
     _within_calendar(last, "to")
     if first is None:
         first = max(DATE_MIN, last - timedelta(days=29))
