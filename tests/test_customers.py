@@ -79,7 +79,8 @@ def test_customers_are_created_edited_and_found(world) -> None:
     ({"name": "x", "email": "Li <li@example.com>"}, "email"),
     ({"name": "x", "qq": "12"}, "qq"),
     ({"name": "x", "tags": "vip"}, "tags"),
-    ({"name": "x", "custom": {"nope": 1}}, "custom"),
+    ({"name": "x", "custom": {"nope": 1}}, "custom.nope"),
+    ({"name": "x", "custom": []}, "custom"),
     ({"name": ""}, "name"),
     ({"name": "x", "owner_id": 999}, "owner_id"),
     ({"name": "x\u202e"}, "name"),
@@ -94,6 +95,12 @@ def test_malformed_customer_fields_get_a_clear_field_error(world, fields, field)
 
 def test_custom_fields_per_company(world) -> None:
     owner = world["owner"]
+    for settings, field in (({"retention_days": "30"}, "settings.retention_days"),
+                            ({"customer_fields": "x"}, "settings.customer_fields"),
+                            ({"timezone": "Mars/Olympus"}, "settings.timezone"),
+                            ({"surprise": 1}, "settings.surprise")):
+        r = owner.patch(f"/api/companies/{world['a']}", json={"settings": settings})
+        assert (r.status_code, r.json()["error"]["field"]) == (400, field), r.text
     r = owner.patch(f"/api/companies/{world['a']}", json={"settings": {"customer_fields": [
         {"key": "budget", "label": "预算", "type": "number"},
         {"key": "visit_day", "label": "到店日期", "type": "date"},
@@ -101,12 +108,18 @@ def test_custom_fields_per_company(world) -> None:
     assert r.status_code == 200, r.text
     assert [f["key"] for f in r.json()["company"]["settings"]["customer_fields"]] == [
         "budget", "visit_day", "source"]
-    add(owner, world["a"], name="王五", custom={"budget": "5000", "visit_day": "2026-12-31",
+    add(owner, world["a"], name="王五", custom={"budget": 5000, "visit_day": "2026-12-31",
                                                 "source": "抖音"})
-    for bad in ({"budget": "lots"}, {"visit_day": "31/12"}, {"source": "微信"}):
+    # A wrong JSON type, a date not written YYYY-MM-DD, a choice not offered, a field the
+    # company does not have: each named by its path, nothing stored.
+    for bad in ({"budget": "lots"}, {"budget": "5000"}, {"budget": True},
+                {"visit_day": "31/12"}, {"visit_day": "20261231"}, {"visit_day": "2026-W53-4"},
+                {"visit_day": 20261231}, {"source": "微信"}, {"source": {"a": [1]}},
+                {"source": False}, {"nope": "x"}):
         r = owner.post(f"/api/companies/{world['a']}/customers", json={"name": "x",
                                                                         "custom": bad})
-        assert (r.status_code, r.json()["error"]["field"]) == (400, "custom")
+        assert (r.status_code, r.json()["error"]["field"]) == (
+            400, f"custom.{next(iter(bad))}"), bad
     assert search(owner, world["a"], field="source", value="抖音") == ["王五"]
     assert search(owner, world["a"], q="抖音") == ["王五"]
     # Company B has no such field.

@@ -30,6 +30,12 @@ BAD = [
     ({"to": "0001-01-05"}, "to"),
     ({"from": "1969-12-31", "to": "1970-01-01"}, "from"),
     ({"from": "0001-01-01", "to": "9999-12-31"}, "from"),
+    # `from` is judged first, whatever is wrong with `to`
+    ({"from": "abc", "to": "abc"}, "from"),
+    ({"from": "1969-01-01", "to": "x"}, "from"),
+    # dates are written YYYY-MM-DD only
+    ({"from": "2026-W49-1", "to": "2026-12-07"}, "from"),
+    ({"from": "2026-12-01", "to": "20261207"}, "to"),
 ]
 
 

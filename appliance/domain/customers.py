@@ -125,8 +125,10 @@ def clean_tags(value: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-def clean_custom(value: Any, fields: tuple[CustomField, ...]) -> dict[str, Any]:
-    """Values of the company's own fields: unknown keys and wrong types are refused."""
+def clean_custom(value: Any, fields: tuple[CustomField, ...],
+                 from_cells: bool = False) -> dict[str, Any]:
+    """Values of the company's own fields: unknown keys and wrong types are refused (numbers
+    given as text only `from_cells`, an import's)."""
     if not isinstance(value, dict):
         raise Invalid("custom must be an object of the company's fields", field="custom")
     known = {f.key: f for f in fields}
@@ -134,17 +136,18 @@ def clean_custom(value: Any, fields: tuple[CustomField, ...]) -> dict[str, Any]:
     for key, raw in value.items():
         spec = known.get(key)
         if spec is None:
-            raise Invalid(f"custom: no field {str(key)[:30]!r} in this company", field="custom")
+            raise Invalid(f"custom: no field {str(key)[:30]!r} in this company",
+                          field=f"custom.{str(key)[:30]}")
         if raw is None or raw == "":
             continue
-        result[key] = clean_custom_value(spec, raw)
+        result[key] = clean_custom_value(spec, raw, from_cells)
     return result
 
 
-def clean_custom_value(spec: CustomField, raw: Any) -> Any:
-    where = "custom"
+def clean_custom_value(spec: CustomField, raw: Any, from_cells: bool = False) -> Any:
+    where = f"custom.{spec.key}"
     if spec.type == "number":
-        if isinstance(raw, str):
+        if isinstance(raw, str) and from_cells:
             try:
                 raw = float(raw) if "." in raw else int(raw)
             except ValueError as exc:
@@ -167,8 +170,9 @@ def clean_custom_value(spec: CustomField, raw: Any) -> Any:
 
 
 def clean_customer(data: Any, settings: CompanySettings, clean_phone: PhoneCleaner, *,
-                   creating: bool) -> dict[str, Any]:
-    """The fields of a customer from untrusted input (owner_id is checked by the caller)."""
+                   creating: bool, from_cells: bool = False) -> dict[str, Any]:
+    """The fields of a customer from untrusted input (owner_id is checked by the caller).
+    `from_cells`: an imported row, whose numbers come as the text of their cells."""
     body = v.only_fields(data, CUSTOMER_FIELDS)
     fields: dict[str, Any] = {}
     if creating or "name" in body:
@@ -194,7 +198,7 @@ def clean_customer(data: Any, settings: CompanySettings, clean_phone: PhoneClean
         owner = body["owner_id"]
         fields["owner_id"] = None if owner is None else v.clean_id(owner, "owner_id")
     if "custom" in body:
-        fields["custom"] = clean_custom(body["custom"], settings.customer_fields)
+        fields["custom"] = clean_custom(body["custom"], settings.customer_fields, from_cells)
     if creating and not any(fields.get(k) for k in ("name", "phone", "email", "wechat", "qq")):
         raise Invalid("A customer needs a name or a way to reach them", field="name")
     return fields

@@ -111,7 +111,8 @@ async def check_import(svc: Services, actor: User, company_id: int, *, name: str
             errors.append({"row": number, "message": f"more than {ROWS_MAX} rows in one file"})
             break
         try:
-            fields = clean_customer(raw, company.settings, clean_phone, creating=True)
+            fields = clean_customer(raw, company.settings, clean_phone, creating=True,
+                                    from_cells=True)
         except DomainError as exc:
             errors.append({"row": number, "message": exc.message, "field": exc.field})
             continue
