@@ -102,3 +102,19 @@ def test_the_standard_library_check_fails_when_broken(tmp_path: Path) -> None:
         "_broken.py: appliance.storage", "_broken.py: yaml"]
     assert _third_party_imports(tree / "appliance" / "wire") == [
         "_broken.py: appliance.services"]
+
+
+def test_every_domain_module_imports_first() -> None:
+    """No import cycle among the pure rules: each module imports in a fresh interpreter as
+    the first one (a cycle shows only when its module is imported first — a subprocess such
+    as the writer process may well do that)."""
+    names = sorted(f"appliance.domain.{p.stem}" for p in (ROOT / "appliance/domain").glob(
+        "*.py") if p.stem != "__init__")
+    script = ("import subprocess, sys\n"
+              "failed = [n for n in sys.argv[1:] if subprocess.run(\n"
+              "    [sys.executable, '-c', f'import {n}'], capture_output=True).returncode]\n"
+              "print(' '.join(failed))\n")
+    found = subprocess.run([sys.executable, "-c", script, *names], capture_output=True,
+                           text=True, cwd=ROOT, timeout=300)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.split() == []

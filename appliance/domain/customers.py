@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from appliance.domain import validation as v
+from appliance.domain.dates import iso_date
 from appliance.domain.errors import Invalid
 from appliance.domain.model import CompanySettings, CustomField, Role, User
 from appliance.domain.search import index_terms, match_expression
@@ -160,7 +161,7 @@ def clean_custom_value(spec: CustomField, raw: Any, from_cells: bool = False) ->
         raise Invalid(f"custom: {spec.label} must be text", field=where)
     text = v.clean_name(raw, where, max_len=CUSTOM_TEXT_MAX)
     if spec.type == "date":
-        day = v.iso_date(text)
+        day = iso_date(text)
         if day is None:
             raise Invalid(f"custom: {spec.label} must be a date like 2026-12-31", field=where)
         return day.isoformat()
@@ -219,7 +220,7 @@ def clean_note(value: Any) -> str:
 
 
 def clean_due_date(value: Any, field_name: str = "due_date") -> date:
-    day = v.iso_date(v.require_str(value, field_name).strip())
+    day = iso_date(v.require_str(value, field_name).strip())
     if day is None:
         raise Invalid(f"{field_name} must be a date like 2026-12-31", field=field_name)
     return day

@@ -9,7 +9,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from appliance.domain import validation as v
+from appliance.domain.dates import iso_date
 from appliance.domain.errors import Invalid
 
 FIELD = "business_hours"
@@ -61,7 +61,7 @@ def _ranges(value: Any, where: str) -> Ranges:
 
 
 def _date(value: Any, where: str) -> date:
-    day = v.iso_date(value) if isinstance(value, str) else None
+    day = iso_date(value) if isinstance(value, str) else None
     if day is None:
         raise Invalid(f"{where}: dates are YYYY-MM-DD", field=FIELD)
     return day

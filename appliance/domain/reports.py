@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from appliance.domain import validation as v
+from appliance.domain.dates import iso_date
 from appliance.domain.errors import Invalid
 from appliance.domain.leads import Lead
 
@@ -131,7 +132,7 @@ def previous_period(schedule: str, today: date) -> Period:
 
 
 def _report_day(value: str, field: str) -> date:
-    day = v.iso_date(value)
+    day = iso_date(value)
     if day is None:
         raise Invalid(f"{field} must be a date like 2026-12-01", field=field)
     return day

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -259,20 +258,6 @@ def clean_setup_code(value: Any, field: str = "setup_code") -> str:
     # NFKC: full-width letters typed with a Chinese input method count as the plain ones.
     code = unicodedata.normalize("NFKC", code)
     return "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-
-
-def iso_date(text: str) -> date | None:
-    """`text` as a calendar date written exactly YYYY-MM-DD, else None (Python's
-    `date.fromisoformat` also reads `20261231` and week dates such as `2026-W49-1`)."""
-    if not _ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def only_fields(data: Any, allowed: Iterable[str], what: str = "body") -> dict[str, Any]:
