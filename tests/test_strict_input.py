@@ -480,3 +480,79 @@ def test_a_body_documented_as_empty_takes_no_keys(appliance, owner) -> None:
     assert r.status_code == 400 and r.json()["error"]["field"] == "done"
     r = client.patch(f"/api/follow-ups/{follow_up['id']}", json={"done": True})
     assert r.status_code == 200 and r.json()["follow_up"]["done"] is True
+
+
+def test_every_socket_frame_refuses_a_key_it_does_not_have(appliance, owner) -> None:
+    """Unknown keys are refused everywhere (docs/protocol.md): on a socket, an `error` frame
+    naming the key, and the frame does nothing (no `synced`, no `pong`, no status change);
+    an `auth` frame with one closes the socket (4400). Typing drafts and statuses of the
+    wrong type or length are named too."""
+    owner_client, setup = owner
+    site = setup["site"]
+    widget = Widget(appliance, site["widget_key"])
+    r = widget.http.post("/api/widget/send", headers=widget.headers,
+                         json={"client_id": cid(), "body": "在吗"})
+    conversation = r.json()["conversation_id"]
+    page = {"tab": "t-1", "url": f"{SITE_ORIGIN}/p", "title": "页", "referrer": "",
+            "language": "zh-CN", "visible": True, "screen": "desktop"}
+    visitor_frames = [
+        {"type": "sync", "conversation_id": conversation, "after_seq": 0},
+        {"type": "read", "conversation_id": conversation, "seq": 1},
+        {"type": "typing", "conversation_id": conversation, "typing": True},
+        {"type": "page", **page}, {"type": "tab", "tab": "t-1", "visible": False},
+        {"type": "tab_closed", "tab": "t-1"}, {"type": "exit_intent", "tab": "t-1"},
+        {"type": "invitation_reply", "invitation_id": 1, "reply": "declined"},
+        {"type": "ping"}, {"type": "pong"}]
+    agent_frames = [
+        {"type": "sync", "conversation_id": conversation, "after_seq": 0},
+        {"type": "status", "status": "away"}, {"type": "activity"},
+        {"type": "workbench", "present": False}, {"type": "visitors_watch", "watch": True},
+        {"type": "board_watch", "company_id": setup["company"]["id"], "watch": True},
+        {"type": "ping"}]
+
+    async def refused(ws, frame: dict) -> None:
+        await ws.send(json.dumps({**frame, "colour": "red"}))
+        error = await next_of(ws, "error")
+        assert error["request"] == frame["type"], error
+        assert error["error"] == {"code": "invalid", "message": "unknown field: colour",
+                                  "field": "colour"}, error
+
+    async def quiet(ws) -> list[str]:
+        """The types of what the socket got before an answer to a ping of ours."""
+        await ws.send(json.dumps({"type": "ping"}))
+        seen = []
+        while (frame := json.loads(await asyncio.wait_for(ws.recv(), 3)))["type"] != "pong":
+            seen.append(frame["type"])
+        return seen
+
+    async def scenario() -> None:
+        ws = await widget.connect()
+        for frame in visitor_frames:
+            await refused(ws, frame)
+        assert await quiet(ws) == []  # no synced, no pong, nothing done
+        for draft in (12345, ["x"], "字" * 501):
+            await ws.send(json.dumps({"type": "typing", "conversation_id": conversation,
+                                      "typing": True, "draft": draft}))
+            assert (await next_of(ws, "error"))["error"]["field"] == "draft"
+        await ws.close()
+        agent = await agent_socket(appliance, owner_client, workbench=False)
+        for frame in agent_frames:
+            await refused(agent, frame)
+        assert await quiet(agent) == []
+        for status in (5, None):
+            await agent.send(json.dumps({"type": "status", "status": status}))
+            assert (await next_of(agent, "error"))["error"]["field"] == "status"
+        await agent.close()
+        raw = await websockets.connect(appliance.url.replace("http", "ws") + "/api/widget/ws",
+                                       origin=SITE_ORIGIN)
+        await raw.send(json.dumps({"type": "auth", "site_key": site["widget_key"],
+                                   "visitor_token": widget.token, "colour": "red"}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await next_of(raw, "hello")
+        assert closed.value.rcvd.code == 4400
+
+    asyncio.run(scenario())
+    assert owner_client.get("/api/me").json()["user"]  # still fine
+    r = widget.http.post("/api/widget/typing", headers=widget.headers, json={
+        "conversation_id": conversation, "typing": True, "draft": "字" * 501})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "draft"

@@ -340,9 +340,9 @@ def do_typing(svc: Services, conversation: Conversation, sender: Sender, typing:
     """Typing indicators are events only; a visitor's draft reaches agents if the site allows."""
     if not isinstance(typing, bool):
         raise Invalid("typing must be true or false", field="typing")
-    text = None
-    if preview_allowed and isinstance(draft, str):
-        text = draft[:DRAFT_MAX]
+    if draft is not None and (not isinstance(draft, str) or len(draft) > DRAFT_MAX):
+        raise Invalid(f"draft must be text of at most {DRAFT_MAX} characters", field="draft")
+    text = draft if preview_allowed else None
     svc.publish(Typing(conversation.id, conversation.site_id, conversation.visitor_id, sender,
                        typing, text))
 

@@ -62,6 +62,18 @@ _STALL_LOOK = 1.0  # the receive loop looks at the peer's reading at most this o
 AGENT_FRAMES = ("status", "activity", "workbench", "visitors_watch", "board_watch")
 # The widget's presence module (docs/protocol.md, "Presence").
 PRESENCE_FRAMES = ("page", "tab", "tab_closed", "exit_intent", "invitation_reply")
+# The keys each frame may carry (docs/protocol.md); any other is refused with an `error` frame
+# naming it, and the frame does nothing. (`send` names its own in its `nack`.)
+FRAME_FIELDS: dict[str, frozenset[str]] = {kind: frozenset(("type", *keys)) for kind, keys in {
+    "sync": ("conversation_id", "after_seq"), "read": ("conversation_id", "seq"),
+    "typing": ("conversation_id", "typing", "draft"), "ping": (), "pong": (),
+    "status": ("status",), "activity": (), "workbench": ("present",),
+    "visitors_watch": ("watch",), "board_watch": ("company_id", "site_id", "watch"),
+    "page": ("tab", "url", "title", "referrer", "language", "visible", "screen"),
+    "tab": ("tab", "visible"), "tab_closed": ("tab",), "exit_intent": ("tab",),
+    "invitation_reply": ("invitation_id", "reply"),
+}.items()}
+AUTH_FIELDS = frozenset(("type", "site_key", "visitor_token"))
 VISITOR_RECHECK_SECONDS = 1.0
 _KNOWN_FRAMES = frozenset((*conversation_frames.CONVERSATION_FRAMES, *AGENT_FRAMES,
                            *PRESENCE_FRAMES))
@@ -139,7 +151,7 @@ async def visitor_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     """The first frame authenticates: tokens never travel in URLs."""
     frame = await _lean(request).recv(timeout=AUTH_TIMEOUT)
     auth = _parse(frame)
-    if auth is None or auth.get("type") != "auth" or not all(
+    if auth is None or auth.get("type") != "auth" or not auth.keys() <= AUTH_FIELDS or not all(
             isinstance(auth.get(key), str | None) for key in ("site_key", "visitor_token")):
         await ws.close(CLOSE_BAD_FRAME, "the first frame must be auth")
         return
@@ -243,7 +255,7 @@ async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connecti
     try:
         status = await routing.check_set_status(side.svc, side.user, message.get("status"))
     except DomainError as exc:
-        conn.push(error_frame("status", None, exc.code, exc.message))
+        conn.push(error_frame("status", None, exc.code, exc.message, exc.field))
         return
     conn.push(status_frame(status))
 
@@ -388,6 +400,14 @@ async def _answer(frame: Any, conn: Connection, rights: Rights, replays: Replays
                   extra: Extra) -> None:
     message = _parse(frame)
     kind = None if message is None else message.get("type")
+    allowed = FRAME_FIELDS.get(kind) if isinstance(kind, str) else None
+    if message is not None and allowed is not None and not message.keys() <= allowed:
+        unknown = min(message.keys() - allowed)
+        conversation_id = message.get("conversation_id") if kind in (
+            "sync", "read", "typing") else None
+        conn.push(error_frame(str(kind), conversation_id, "invalid", f"unknown field: {unknown}",
+                              unknown))
+        return
     if kind == "pong" or kind == "ping":
         # The heartbeat too is a frame from the client: a session or origin withdrawn
         # meanwhile closes the socket now, not at the next frame that acts.
