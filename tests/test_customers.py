@@ -58,6 +58,9 @@ def test_customers_are_created_edited_and_found(world) -> None:
     assert search(agent, world["a"], q="张") != []
     assert search(agent, world["a"], q="0000 12") == ["张伟"]  # any 3+ digits of the phone
     assert search(agent, world["a"], q="13900") == ["张伟明"]
+    for typed in ("+86 139", "+86 1390000", "+86-139-0000-5678", "0086 13900005678",
+                  "+8613900005678", "8613900005678"):  # the country code typed as well
+        assert search(agent, world["a"], q=typed) == ["张伟明"], typed
     assert search(agent, world["a"], q="lina") == ["李娜"]
     assert search(agent, world["a"], q="lina_wx") == ["李娜"]
     assert search(agent, world["a"], tag="VIP") == ["张伟"]

@@ -304,6 +304,9 @@ def customer_match(query: str) -> str | None:
     the conversation search (2-character Chinese names match exactly, 1 by prefix)."""
     text = query.strip()
     compact = re.sub(r"[\s\-()+]", "", text)
+    country = re.match(r"(?:\+|00)\s*86", text)  # +86 typed: the national digits follow
+    if country is not None:
+        compact = re.sub(r"[\s\-()+]", "", text[country.end():])
     if len(compact) >= 3 and compact.isascii() and compact.isdigit():
         digits = compact[2:] if compact.startswith("86") and len(compact) > 11 else compact
         phrase = '"' + " ".join(_digit_trigrams(digits)) + '"'
