@@ -112,8 +112,8 @@ def test_the_highest_priority_rule_fires_once_and_phones_only_when_enabled() -> 
 
 
 def test_blocks_by_visitor_address_and_range() -> None:
-    assert clean_block({"kind": "range", "value": "203.0.113.77/24"})[2] == "203.0.113.0/24"
-    assert clean_block({"kind": "visitor", "value": "17"})[2] == "17"
+    assert clean_block({"kind": "range", "value": "203.0.113.77/24"})[3] == "203.0.113.0/24"
+    assert clean_block({"kind": "visitor", "value": "17"})[3] == "17"
     for body in ({"kind": "range", "value": "0.0.0.0/0"}, {"kind": "ip", "value": "1.2.3"},
                  {"kind": "range", "value": "2001:db8::/8"}):
         with pytest.raises(Invalid):

@@ -501,7 +501,7 @@ def test_blocks_by_address_and_range_and_who_may_block(appliance: Appliance, own
     # of them (here a second site exists that the supervisor does not serve).
     add_site(owner_client, "分店", "https://shop2.example.com")
     r = supervisor.post("/api/blocks", json={"kind": "range", "value": "127.0.0.9/8"})
-    assert r.status_code == 403 and r.json()["error"]["field"] == "site_id"
+    assert r.status_code == 403 and r.json()["error"]["field"] == "site_id"  # only owners
     r = supervisor.post("/api/blocks", json={"kind": "range", "value": "127.0.0.9/8",
                                              "site_id": site["id"]})
     assert r.status_code == 201 and r.json()["block"]["value"] == "127.0.0.0/8"
@@ -520,6 +520,24 @@ def test_blocks_by_address_and_range_and_who_may_block(appliance: Appliance, own
     assert r.status_code == 201 and r.json()["block"]["value"] == "127.0.0.1"
     assert r.json()["block"]["site_id"] is None
     assert Widget(appliance, site["widget_key"]).session["availability"]["mode"] == "blocked"
+    # With a second company, a block on every site names its company.
+    other = owner_client.post("/api/companies", json={"name": "乙"}).json()["company"]
+    other_site = owner_client.post("/api/sites", json={
+        "name": "乙站", "url": "https://b.example", "company_id": other["id"]}).json()["site"]
+    body = {"kind": "ip", "value": "198.51.100.7"}
+    r = owner_client.post("/api/blocks", json=body)
+    assert r.status_code == 403 and r.json()["error"]["field"] == "company_id"
+    r = owner_client.post("/api/blocks", json={**body, "company_id": other["id"]})
+    assert r.status_code == 201, r.text
+    assert (r.json()["block"]["company_id"], r.json()["block"]["site_id"]) == (other["id"], None)
+    r = owner_client.post("/api/blocks", json={**body, "company_id": other["id"],
+                                               "site_id": site["id"]})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "company_id"
+    r = owner_client.post("/api/blocks", json={**body, "company_id": 999})
+    assert r.status_code == 404 and r.json()["error"]["field"] == "company_id"
+    r = supervisor.post("/api/blocks", json={**body, "company_id": other["id"]})
+    assert r.status_code == 404  # a company of no site they serve: as a missing one
+    assert other_site["company_id"] == other["id"]
 
 
 def test_privacy_switch_and_identity_requirements(appliance: Appliance, owner) -> None:

@@ -59,15 +59,17 @@ def clean_value(kind: str, value: Any) -> str:
     return str(network)
 
 
-def clean_block(data: Any) -> tuple[int | None, str, str, str]:
-    """(site_id, kind, value, reason) of a new block."""
-    body = v.only_fields(data, ("site_id", "kind", "value", "reason"))
+def clean_block(data: Any) -> tuple[int | None, int | None, str, str, str]:
+    """(site_id, company_id, kind, value, reason) of a new block."""
+    body = v.only_fields(data, ("site_id", "company_id", "kind", "value", "reason"))
     site_id = None if body.get("site_id") is None else v.clean_id(body["site_id"], "site_id")
+    company_id = None if body.get("company_id") is None else v.clean_id(body["company_id"],
+                                                                        "company_id")
     kind = v.clean_choice(body.get("kind"), "kind", KINDS)
     value = clean_value(kind, body.get("value"))
     reason = v.clean_name(body.get("reason", ""), "reason", max_len=REASON_MAX,
                           allow_empty=True)
-    return site_id, kind, value, reason
+    return site_id, company_id, kind, value, reason
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

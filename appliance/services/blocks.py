@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from appliance.domain.blocks import VISITOR, Block, blocking, clean_block
-from appliance.domain.errors import Forbidden, NotFound
+from appliance.domain.errors import Forbidden, Invalid, NotFound
 from appliance.domain.model import Role, Site, User
 from appliance.domain.permissions import can_access_site
 from appliance.services.context import Services
@@ -68,10 +68,14 @@ async def list_blocks(svc: Services, actor: User, site_id: int | None,
 async def check_block(svc: Services, actor: User, data: Any) -> Block:
     """Block a visitor (on their site, or on every site of its company), an address or a
     range. `site_id` null: every site of the company — the visitor's company for a visitor
-    block, otherwise the company of the actor's sites (it must be one)."""
+    block, otherwise `company_id`, which may be left out when the actor's sites belong to
+    one company. A `company_id` given beside a visitor or a site must be theirs."""
     _require_supervisor(actor)
-    site_id, kind, value, reason = clean_block(data)
+    site_id, named, kind, value, reason = clean_block(data)
     sites = await svc.db.read(site_store.list_sites)
+    served = {s.company_id for s in sites if can_access_site(actor, s.id)}
+    if named is not None and named not in served:
+        raise NotFound("No such company", field="company_id")
     if kind == VISITOR:
         try:
             visitor = await svc.db.read(conv_store.get_visitor, int(value))
@@ -87,12 +91,16 @@ async def check_block(svc: Services, actor: User, data: Any) -> Block:
         if site is None or not can_access_site(actor, site_id):
             raise Forbidden("You are not assigned to this site", field="site_id")
         company_id = site.company_id
+    elif named is not None:
+        company_id = named
     else:
-        companies = {s.company_id for s in sites if can_access_site(actor, s.id)}
-        if len(companies) != 1:
-            raise Forbidden("Name the site (site_id): your sites belong to several companies",
-                            field="site_id")
-        company_id = companies.pop()
+        if len(served) != 1:
+            raise Forbidden("Name the company (company_id) or the site (site_id): your sites "
+                            "belong to several companies", field="company_id")
+        company_id = next(iter(served))
+    if named is not None and named != company_id:
+        raise Invalid("company_id is not the company of this visitor or site",
+                      field="company_id")
     if not _may_manage(actor, [s for s in sites if s.company_id == company_id], site_id):
         raise Forbidden("Only owners and admins block on every site of a company",
                         field="site_id")
