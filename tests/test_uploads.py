@@ -151,6 +151,14 @@ def test_size_limit_and_malformed_uploads(start_appliance) -> None:
     r = widget.http.post("/api/widget/upload", content=png(),
                          headers={**widget.headers, "Content-Type": "image/png"})
     assert r.status_code == 400 and r.json()["error"]["field"] == "file"
+    # A multipart body that cannot be read at all: bad_request (docs/api.md)
+    body, content_type = _raw_multipart(b"a.png", png())
+    for broken, kind in ((body[: len(body) // 2], content_type),  # truncated
+                         (body, "multipart/form-data"),  # no boundary
+                         (b"--kefu-test-boundary-7f3a\r\nnonsense\r\n", content_type)):
+        r = widget.http.post("/api/widget/upload", content=broken,
+                             headers={**widget.headers, "Content-Type": kind})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request", r.text
     r = appliance.client().post("/api/widget/upload",
                                 files={"file": ("a.txt", b"hello", "text/plain")})
     assert r.status_code == 401

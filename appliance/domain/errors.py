@@ -37,6 +37,12 @@ class BadJson(Invalid):
     code = "bad_json"
 
 
+class BadRequest(Invalid):
+    """A request that could not be read at all (a broken multipart body)."""
+
+    code = "bad_request"
+
+
 class UnsupportedMediaType(Invalid):
     code = "unsupported_media_type"
 

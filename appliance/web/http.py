@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sanic import Request
+from sanic.headers import parse_content_header
+from sanic.request.form import parse_multipart_form
 from sanic.response import HTTPResponse, json
 
 from appliance.domain import validation as v
 from appliance.domain.errors import (
     BadJson,
+    BadRequest,
     CsrfFailed,
     Forbidden,
     Invalid,
@@ -101,9 +104,19 @@ def read_nothing(request: Request) -> None:
 
 def uploaded_file(request: Request) -> dict[str, Any]:
     """The `file` field of a multipart upload, as the name and bytes the services expect."""
-    content_type = (request.headers.get("content-type") or "").lower()
-    file = request.files.get("file") if content_type.startswith("multipart/form-data") and (
-        request.files) else None
+    kind, parameters = parse_content_header(request.headers.get("content-type") or "")
+    file = None
+    if kind == "multipart/form-data":
+        # Parsed here: Sanic's own parsing logs a body it cannot read, and answers a broken
+        # one (truncated, no part to be found) with no fields at all, as an empty form.
+        try:
+            form, files = parse_multipart_form(request.body,
+                                               str(parameters["boundary"]).encode())
+        except Exception as exc:  # any failure to read it is the client's
+            raise BadRequest("The multipart body could not be read") from exc
+        if not form and not files:
+            raise BadRequest("The multipart body could not be read")
+        file = files.get("file")
     if file is None:
         raise Invalid("Send the file as multipart/form-data with a 'file' field", field="file")
     return {"name": file.name, "data": file.body}

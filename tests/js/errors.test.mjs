@@ -40,7 +40,9 @@ test('errorKeys and errorKey: most specific first, indexes dropped', () => {
   assert.deepEqual(errorKeys({ code: 'invalid', field: 'allowed_origins[2]' }),
     ['error.invalid.allowed_origins', 'error.invalid']);
   assert.deepEqual(errorKeys({ code: 'invalid', field: 'owner.login' }),
-    ['error.invalid.owner.login', 'error.invalid.login', 'error.invalid']);
+    ['error.invalid.owner.login', 'error.invalid.login', 'error.invalid.owner', 'error.invalid']);
+  assert.deepEqual(errorKeys({ code: 'invalid', field: 'custom.budget' }),
+    ['error.invalid.custom.budget', 'error.invalid.budget', 'error.invalid.custom', 'error.invalid']);
   assert.deepEqual(errorKeys({ code: 'bad_credentials', field: 'login' }), ['error.bad_credentials']);
   assert.deepEqual(errorKeys({ code: '<b>' }), ['error.generic']);
   assert.equal(errorKey({ code: 'invalid', field: 'owner.login' }, (key) => key === 'error.invalid.login'),

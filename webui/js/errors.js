@@ -17,7 +17,8 @@ function cleanField(field) {
 
 /**
  * The catalogue keys that can word `error`, most specific first: its code and whole field, its code
- * and the field's last part (for a nested field such as owner.login), then its code alone.
+ * and the field's last part (for a nested field such as owner.login), its code and the field's
+ * first part (custom.budget: the company's own fields), then its code alone.
  */
 export function errorKeys(error) {
   const code = error && typeof error.code === 'string' && /^[a-z_]{1,40}$/.test(error.code) ? error.code : null;
@@ -26,8 +27,8 @@ export function errorKeys(error) {
   const field = typeof error.field === 'string' ? cleanField(error.field) : '';
   if (FIELD_CODES.has(code) && field) {
     keys.push(`error.${code}.${field}`);
-    const last = field.split('.').pop();
-    if (last !== field) keys.push(`error.${code}.${last}`);
+    const parts = field.split('.');
+    if (parts.length > 1) keys.push(`error.${code}.${parts[parts.length - 1]}`, `error.${code}.${parts[0]}`);
   }
   keys.push(`error.${code}`);
   return keys;

@@ -118,6 +118,7 @@ export default {
   'error.invalid.reason': 'The reason is at most 200 characters, without control characters.',
   'error.invalid.removed': 'The list could not be loaded. Reload the page.',
   'error.forbidden.site_id': 'Choose one of your sites; blocking on every site of a company needs someone who serves all of them.',
+  'error.forbidden.company_id': 'Your sites belong to several companies: choose the company (or one site) to block on.',
   'error.not_found.site_id': 'That site does not exist or is not one of yours.',
   // Customers, leads, reports and the client portal.
   'error.forbidden.owner_id': 'Only the customer\'s owner or a supervisor can give the customer to someone else.',

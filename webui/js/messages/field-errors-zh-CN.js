@@ -118,6 +118,7 @@ export default {
   'error.invalid.reason': '原因最多 200 个字符，不能包含控制字符。',
   'error.invalid.removed': '列表无法加载，请刷新页面。',
   'error.forbidden.site_id': '请选择您负责的站点；在公司的所有站点屏蔽，需要负责其全部站点的人员操作。',
+  'error.forbidden.company_id': '您负责的站点属于多个公司：请选择要屏蔽的公司（或某个站点）。',
   'error.not_found.site_id': '该站点不存在，或不是您负责的站点。',
   // 客户、线索、报表和客户门户。
   'error.forbidden.owner_id': '只有客户的负责人或主管可以把客户转给别人。',
