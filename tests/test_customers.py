@@ -786,6 +786,25 @@ def test_the_customer_page_shows_only_what_its_reader_may_see(world) -> None:
         assert [lead["id"] for lead in everything["leads"]] == [lead_id]
 
 
+def test_a_customer_made_of_an_anonymous_visitor_is_named_as_the_chat_names_them(world) -> None:
+    """Making a customer of a visitor who told nothing gives a record to fill in, named as
+    the chat names them (访客17) — never one without a name or a way to reach them, which
+    POST /api/companies/{id}/customers refuses."""
+    app, agent = world["appliance"], world["agent-a"]
+    session_answer = session(app, world["site_a"], ORIGIN_A)
+    visitor_id = session_answer["visitor"]["id"]
+    r = httpx.post(f"{app.url}/api/widget/send", json={"client_id": "anonymous-01",
+                                                       "body": "多少钱"}, headers={
+        "Authorization": f"Bearer {session_answer['visitor_token']}", "Origin": ORIGIN_A})
+    conversation = r.json()["conversation_id"]
+    r = agent.post(f"/api/conversations/{conversation}/customer", json={})
+    assert r.status_code == 200, r.text
+    customer = r.json()["customer"]
+    assert customer["name"] == f"访客{visitor_id}"
+    assert agent.get(f"/api/conversations/{conversation}/customer").json()["customer"][
+        "id"] == customer["id"]
+
+
 def test_an_erased_persons_merge_cannot_be_undone(world) -> None:
     """A merge keeps both records as they were (to undo it); after the erasure nothing can
     bring the person back, and the record of the merge is gone."""

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
-from appliance.domain.conversations import Conversation, Visitor
+from appliance.domain.conversations import Conversation, Visitor, display_name_of_visitor
 from appliance.domain.customers import (
     Customer,
     CustomerNote,
@@ -376,9 +376,10 @@ async def customer_of_conversation(svc: Services, actor: User,
 def _capture_for_conversation_job(visitor_id: int, company_id: int, owner_id: int,
                                   now: datetime) -> int:
     found = capture_visitor(visitor_id, now, owner_id=owner_id)
-    if found is None:
+    if found is None:  # they told nothing: named as the chat names them (访客17), to fill in
         visitor = conv_store.get_visitor(visitor_id)
-        found = store.create_customer(company_id, {"name": visitor.name,
-                                                   "owner_id": owner_id}, now).id
+        found = store.create_customer(company_id, {
+            "name": display_name_of_visitor(visitor.id, visitor.name),
+            "owner_id": owner_id}, now).id
         store.link_visitor(visitor_id, found)
     return found
