@@ -323,10 +323,12 @@ def test_a_broken_import_stores_nothing_and_names_the_rows(world) -> None:
                    files={"file": ("c.csv", data)})
     assert r.status_code == 200 and [e["row"] for e in r.json()["errors"]] == [2, 3]
     for name, junk in (("x.csv", b"\xff\xfe\x00\x81\x00"), ("x.xlsx", b"PK not a zip"),
-                       ("x.txt", b"a,b")):
-        r = owner.post(f"/api/companies/{world['a']}/customers/import",
-                       files={"file": (name, junk)})
-        assert r.status_code == 400, (name, r.text)
+                       ("x.txt", b"a,b"),
+                       ("x.csv", b"name,phone\n" + b"a" * 140_000 + b",\n")):  # a huge cell
+        for params in ({}, {"dry_run": "1"}):
+            r = owner.post(f"/api/companies/{world['a']}/customers/import", params=params,
+                           files={"file": (name, junk)})
+            assert r.status_code == 400, (name, r.text)
     assert world["agent-a"].post(f"/api/companies/{world['a']}/customers/import",
                                  files={"file": ("c.csv", data)}).status_code == 403
 

@@ -384,12 +384,12 @@ async def check_import(svc: Services, actor: User, company_id: int, *, name: str
         return cleaned
 
     good, errors = kb_files.collect(kb_files.read_rows(fmt, data), clean)
+    if not good and not errors:  # a dry run answers what the import would
+        raise Invalid("The file has no entries", field="file")
     if dry_run:
         return ImportResult(0, len(good), tuple(errors))
     if errors:
         raise kb_files.ImportRejected(errors)
-    if not good:
-        raise Invalid("The file has no entries", field="file")
     ids = await do_add_entries(svc, company_id, good, replace=mode == "replace")
     return ImportResult(len(ids), len(good), ())
 

@@ -80,7 +80,7 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
             continue
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested deeper than the interpreter goes
             yield number, {"_error": "not valid JSON"}
             continue
         yield number, item if isinstance(item, dict) else {"_error": "not a JSON object"}

@@ -37,7 +37,11 @@ def decode_text(data: bytes) -> str:
 def read_table(fmt: str, data: bytes) -> list[list[Any]]:
     """The rows of a CSV file or of an XLSX workbook's first sheet."""
     if fmt == "csv":
-        return list(csv.reader(io.StringIO(decode_text(data), newline="")))
+        reader = csv.reader(io.StringIO(decode_text(data), newline=""))
+        try:
+            return list(reader)
+        except csv.Error as exc:  # a cell over the csv module's limit (131,072 characters)…
+            raise Invalid(f"line {reader.line_num}: {exc}", field="file") from exc
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         return [list(row) for row in book.get_sheet_by_index(0).to_python()]
