@@ -166,6 +166,22 @@ def test_categories_route_to_teams_with_overflow_to_the_fallback_team(
                                        "team_id": sales_team.json()["team"]["id"]})
     assert category.status_code == 201, category.text
     category_id = category.json()["category"]["id"]
+    # A PATCH changes what it names and nothing else: a rename keeps a team on its site and
+    # its members, a category its team and position.
+    team_id = sales_team.json()["team"]["id"]
+    assert owner_client.patch(f"/api/categories/{category_id}",
+                              json={"position": 7}).status_code == 200
+    for path, body in ((f"/api/teams/{team_id}", {"name": "售前组"}),
+                       (f"/api/categories/{category_id}", {"name": "售前咨询"})):
+        r = owner_client.patch(path, json=body)
+        assert r.status_code == 200, r.text
+    team = owner_client.get("/api/teams").json()["teams"]
+    assert [(t["name"], t["site_id"], t["member_ids"]) for t in team if t["id"] == team_id] == [
+        ("售前组", site["id"], [sales["id"]])]
+    [kept] = owner_client.get(f"/api/sites/{site['id']}/categories").json()["categories"]
+    assert (kept["team_id"], kept["position"]) == (team_id, 7)
+    r = owner_client.patch(f"/api/teams/{team_id}", json={"member_ids": [sales["id"]]})
+    assert r.status_code == 200 and r.json()["team"]["name"] == "售前组"
 
     async def scenario() -> tuple[int, int]:
         consoles = [await agent_socket(appliance, sales_client),

@@ -205,10 +205,17 @@ def _status_rows(svc: Services, records: list[AgentRecord]) -> list[dict[str, An
 
 # -- teams ----------------------------------------------------------------------------------
 
-def _clean_team(data: Any) -> tuple[str, int | None, tuple[int, ...] | None]:
+def _clean_team(data: Any, current: Team | None) -> tuple[str, int | None,
+                                                          tuple[int, ...] | None]:
+    """A new team's fields, or (`current`) a PATCH's: what it leaves out stays as it is."""
     body = v.only_fields(data, ("name", "site_id", "member_ids"))
-    name = v.clean_name(body.get("name"), "name")
-    site_id = None if body.get("site_id") is None else v.clean_id(body["site_id"], "site_id")
+    name = (current.name if current is not None and "name" not in body
+            else v.clean_name(body.get("name"), "name"))
+    if current is not None and "site_id" not in body:
+        site_id = current.site_id
+    else:
+        site_id = None if body.get("site_id") is None else v.clean_id(body["site_id"],
+                                                                       "site_id")
     members = None if "member_ids" not in body else v.clean_id_list(body["member_ids"],
                                                                     "member_ids")
     return name, site_id, members
@@ -224,7 +231,8 @@ async def list_teams(svc: Services, actor: User) -> list[Team]:
 async def check_save_team(svc: Services, actor: User, team_id: int | None,
                           data: Any) -> Team:
     require_install_manager(actor)
-    name, site_id, members = _clean_team(data)
+    current = None if team_id is None else await svc.db.read(store.get_team, team_id)
+    name, site_id, members = _clean_team(data, current)
     team = await svc.db.write(store.save_team, team_id, site_id, name, members, svc.now())
     await drain_sites_of(svc, actor)  # a new member may take what waits for the team
     return team
@@ -238,11 +246,18 @@ async def do_delete_team(svc: Services, actor: User, team_id: int) -> None:
 
 # -- question categories --------------------------------------------------------------------
 
-def _clean_category(data: Any) -> tuple[str, int | None, int]:
+def _clean_category(data: Any, current: Category | None) -> tuple[str, int | None, int]:
+    """A new category's fields, or (`current`) a PATCH's: what it leaves out stays."""
     body = v.only_fields(data, ("name", "team_id", "position"))
-    name = v.clean_name(body.get("name"), "name", max_len=40)
-    team_id = None if body.get("team_id") is None else v.clean_id(body["team_id"], "team_id")
-    position = v.clean_int(body.get("position", 0), "position", 0, 1000)
+    name = (current.name if current is not None and "name" not in body
+            else v.clean_name(body.get("name"), "name", max_len=40))
+    if current is not None and "team_id" not in body:
+        team_id = current.team_id
+    else:
+        team_id = None if body.get("team_id") is None else v.clean_id(body["team_id"],
+                                                                       "team_id")
+    position = (current.position if current is not None and "position" not in body
+                else v.clean_int(body.get("position", 0), "position", 0, 1000))
     return name, team_id, position
 
 
@@ -259,9 +274,11 @@ async def access_categories(svc: Services, actor: User, site_id: int) -> list[Ca
 async def check_save_category(svc: Services, actor: User, site_id: int | None,
                               category_id: int | None, data: Any) -> Category:
     require_install_manager(actor)
-    name, team_id, position = _clean_category(data)
-    if category_id is not None:
-        site_id = (await svc.db.read(store.get_category, category_id)).site_id
+    current = None if category_id is None else await svc.db.read(store.get_category,
+                                                                 category_id)
+    name, team_id, position = _clean_category(data, current)
+    if current is not None:
+        site_id = current.site_id
     assert site_id is not None
     return await svc.db.write(store.save_category, category_id, site_id, name, team_id,
                               position)
