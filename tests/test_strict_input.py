@@ -324,7 +324,8 @@ def test_foreign_and_missing_conversations_answer_the_same_everywhere(appliance,
             ("POST", "/api/conversations/{}/close", {}),
             ("POST", "/api/conversations/{}/reopen", {}),
             ("POST", "/api/conversations/{}/read", {"seq": 1}),
-            ("POST", "/api/conversations/{}/transfer", {"agent_id": 1})):
+            ("POST", "/api/conversations/{}/transfer", {"agent_id": 1}),
+            ("GET", "/api/conversations/{}/transfer-targets", None)):
         same(outsider.request(method, path.format(conv), json=body),
              outsider.request(method, path.format(missing), json=body))
     for path, body in (("send", lambda c: {"client_id": cid(), "body": "x", "conversation_id": c}),

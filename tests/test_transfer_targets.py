@@ -44,7 +44,8 @@ def test_transfer_targets_show_status_and_load_to_whoever_may_transfer(
                                        "max_chats", "team_ids"}
     # An agent who may not write in the chat may not hand it on either.
     assert wang_client.get(f"/api/conversations/{conv}/transfer-targets").status_code == 403
-    assert outsider_client.get(f"/api/conversations/{conv}/transfer-targets").status_code == 403
+    # A chat of a site they do not serve answers as a missing one (docs/api.md).
+    assert outsider_client.get(f"/api/conversations/{conv}/transfer-targets").status_code == 404
     assert li_client.get("/api/conversations/999999/transfer-targets").status_code == 404
 
 

@@ -41,12 +41,6 @@ def require_not_self(actor: User, target: User, action: str) -> None:
         raise Forbidden(f"You cannot {action} your own account")
 
 
-def require_conversation_access(actor: User, site_id: int) -> None:
-    """Agents and supervisors reach the conversations of their sites; managers reach all."""
-    if not can_access_site(actor, site_id):
-        raise Forbidden("You are not assigned to this conversation's site")
-
-
 def require_conversation_visible(actor: User, site_id: int) -> None:
     """A conversation of a site the actor does not serve answers like a missing one."""
     if not can_access_site(actor, site_id):

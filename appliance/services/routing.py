@@ -19,7 +19,7 @@ from appliance.domain.events import (
 from appliance.domain.model import Role, User
 from appliance.domain.permissions import (
     require_can_write,
-    require_conversation_access,
+    require_conversation_visible,
     require_install_manager,
     require_site_access,
 )
@@ -191,7 +191,7 @@ async def transfer_targets(svc: Services, actor: User, conversation_id: int,
     """Who could take over a conversation the actor may hand on: everyone who serves its site
     except its current agent, with status and load as on the team board."""
     conversation = await svc.db.read(conv_store.get_conversation, conversation_id)
-    require_conversation_access(actor, conversation.site_id)
+    require_conversation_visible(actor, conversation.site_id)
     require_can_write(actor, conversation.assignee_id)
     records = await svc.db.read(store.agents_of_site, conversation.site_id)
     return _status_rows(svc, [r for r in records if r.user_id != conversation.assignee_id])
