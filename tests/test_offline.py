@@ -176,6 +176,26 @@ def test_reply_is_mailed_only_to_a_visitor_who_is_not_online(offline, smtp) -> N
     back = Widget(appliance, site["widget_key"], token=widget.token)
     assert back.session["conversation"]["id"] == conversation_id
 
+    # Long-poll (no socket): between two polls the page is still there, so a reply right
+    # after a poll answered is not mailed; once the polls stop for 10 s, it is.
+    hub = appliance.runtime.hub
+    r = back.http.post("/api/widget/poll", headers=back.headers, json={"timeout": 0})
+    assert r.status_code == 200, r.text
+    r = owner.post(f"/api/conversations/{conversation_id}/messages",
+                   json={"client_id": cid(), "body": "轮询中，也不发邮件"})
+    assert r.status_code in (200, 201), r.text
+    assert len(outbox(appliance)) == 2
+    clock = hub.clock
+    later = clock() + 11
+    hub.clock = lambda: later
+    try:
+        r = owner.post(f"/api/conversations/{conversation_id}/messages",
+                       json={"client_id": cid(), "body": "您离开了，发邮件"})
+        assert r.status_code in (200, 201), r.text
+    finally:
+        hub.clock = clock
+    assert [row[0] for row in outbox(appliance)][2:] == ["li@example.com"]
+
 
 def test_business_hours_and_hiding_decide_the_widget(offline) -> None:
     appliance, owner, site = offline

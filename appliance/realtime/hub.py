@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from appliance.domain.conversations import BOT, VISITOR
@@ -42,6 +44,11 @@ from appliance.wire.frames import (
     visitor_invitation_frame,
 )
 
+# A visitor whose long-poll answered this recently still counts as on the page (README: a
+# reply is mailed to a visitor who is no longer on the page).
+POLL_GRACE = 10.0
+POLLED_KEPT = 10_000
+
 
 class Peer(Protocol):
     user_id: int | None
@@ -61,9 +68,11 @@ def scope_of(user: Any) -> frozenset[int] | None:
 class Hub:
     """Single process, so this in-memory registry is the truth about who is connected."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._by_user: dict[int, set[Peer]] = defaultdict(set)
         self._by_visitor: dict[int, set[Peer]] = defaultdict(set)
+        self.clock = clock  # monotonic seconds (tests move it)
+        self._polled: dict[int, float] = {}  # visitor -> when their last long-poll answered
 
     def register(self, peer: Peer) -> None:
         if peer.user_id is not None:
@@ -85,7 +94,18 @@ class Hub:
         return list(self._by_user.get(user_id, ()))
 
     def visitor_online(self, visitor_id: int) -> bool:
-        return bool(self._by_visitor.get(visitor_id))
+        """A socket open, or a long-poll waiting or answered within `POLL_GRACE` seconds (a
+        long-polling page asks again at once: between two polls it is still there)."""
+        if self._by_visitor.get(visitor_id):
+            return True
+        answered = self._polled.get(visitor_id)
+        return answered is not None and self.clock() - answered < POLL_GRACE
+
+    def poll_answered(self, visitor_id: int) -> None:
+        now = self.clock()
+        if len(self._polled) > POLLED_KEPT:  # forget pages gone for longer than the grace
+            self._polled = {k: t for k, t in self._polled.items() if now - t < POLL_GRACE}
+        self._polled[visitor_id] = now
 
     def end_all(self, code: int, reason: str) -> None:
         """Close every socket (and answer every waiting long-poll): the server is stopping."""

@@ -226,6 +226,7 @@ async def poll(request: Request) -> HTTPResponse:
         frames.extend(waiter.frames)
     finally:
         hub.unregister(waiter)
+        hub.poll_answered(side.visitor.id)
     return json({"events": _dedupe(frames)}, ensure_ascii=False)
 
 
