@@ -109,3 +109,25 @@ def test_signed_out_requests_get_401(appliance: Appliance) -> None:
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
     client.cookies.set("kefu_session", "forged-token")
     assert client.get("/api/me").status_code == 401
+
+
+def test_a_session_in_use_keeps_its_cookies_alive(appliance: Appliance) -> None:
+    """`session_days` counts from the last use: when a request moves the session's expiry on,
+    its answer sets the cookies again with a full lifetime (else a browser drops them
+    `session_days` after the sign-in, however much they were used)."""
+    client, _ = appliance.setup()
+    r = client.get("/api/me")
+    assert "set-cookie" not in r.headers  # just signed in: nothing to move on yet
+    db = appliance.database()
+    try:  # a day left, as after 29 days of no use… or of use before a restart
+        db.execute("UPDATE session SET expires_at = datetime('now', '+1 day')")
+    finally:
+        db.close()
+    r = client.get("/api/me")
+    assert r.status_code == 200
+    cookies = r.headers.get_list("set-cookie")
+    days = appliance.runtime.config.session_days
+    assert len(cookies) == 2 and all(f"Max-Age={days * 86400}" in c for c in cookies), cookies
+    assert client.get("/api/me").headers.get("set-cookie") is None  # once per move
+    r = client.post("/api/auth/logout", json={})
+    assert all("Max-Age=0" in c for c in r.headers.get_list("set-cookie"))

@@ -131,7 +131,9 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is asking: the user and the session their request came with."""
+    """Who is asking: the user and the session their request came with (`renewed`: its
+    expiry was just moved on, so the cookies' lifetime should be too)."""
 
     user: User
     session: Session
+    renewed: bool = False

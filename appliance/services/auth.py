@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,6 +102,7 @@ async def access_principal(svc: Services, token: str | None) -> Principal | None
     full_life = timedelta(days=svc.limits.session_days)
     if session.expires_at - now < full_life - TOUCH_EVERY:
         await svc.db.write(accounts.touch_session, session.id, now, now + full_life)
+        return Principal(user, replace(session, expires_at=now + full_life), renewed=True)
     return Principal(user, session)
 
 

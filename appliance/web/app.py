@@ -28,6 +28,7 @@ from appliance.web import (
     sockets,
 )
 from appliance.web.errors import HEADERS_MAX_BYTES, handle_exception
+from appliance.web.http import renew_session_cookies
 from appliance.web.server import App
 from appliance.web.sockets import CLOSE_GOING_AWAY
 from appliance.web.static import load_bundle
@@ -89,6 +90,7 @@ async def _security_headers(request: Request, response: HTTPResponse) -> None:
     site's origins), a CSP (the pages' one on every HTML page, whatever route served it), and
     no caching of API answers."""
     api_widget.add_cors_headers(request, response)
+    renew_session_cookies(request, response)
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

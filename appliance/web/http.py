@@ -150,15 +150,33 @@ def _secure(request: Request) -> bool:
 
 
 def set_session_cookies(request: Request, response: HTTPResponse, sign_in: SignIn) -> None:
+    _add_session_cookies(request, response, sign_in.token, sign_in.session.csrf_token)
+
+
+def _add_session_cookies(request: Request, response: HTTPResponse, token: str,
+                         csrf_token: str) -> None:
+    request.ctx.cookies_set = True
     days = request.app.ctx.runtime.config.session_days
     secure = _secure(request)
-    response.add_cookie(SESSION_COOKIE, sign_in.token, path="/", httponly=True,
+    response.add_cookie(SESSION_COOKIE, token, path="/", httponly=True,
                         samesite="Lax", secure=secure, max_age=days * 86400)
-    response.add_cookie(CSRF_COOKIE, sign_in.session.csrf_token, path="/", httponly=False,
+    response.add_cookie(CSRF_COOKIE, csrf_token, path="/", httponly=False,
                         samesite="Strict", secure=secure, max_age=days * 86400)
 
 
+def renew_session_cookies(request: Request, response: HTTPResponse) -> None:
+    """A session in use lives on (`session_days` from its last use): when its expiry was moved
+    on by this request, so is its cookies' (else a browser drops them `session_days` after
+    the sign-in, in use or not)."""
+    principal = getattr(request.ctx, "principal", None)
+    token = request.cookies.get(SESSION_COOKIE)
+    if (principal is not None and principal.renewed and token
+            and not getattr(request.ctx, "cookies_set", False)):
+        _add_session_cookies(request, response, token, principal.session.csrf_token)
+
+
 def clear_session_cookies(request: Request, response: HTTPResponse) -> None:
+    request.ctx.cookies_set = True
     secure = _secure(request)
     for name in (SESSION_COOKIE, CSRF_COOKIE):
         response.add_cookie(name, "", path="/", max_age=0, secure=secure,
