@@ -249,8 +249,9 @@ def test_bad_site_settings_change_nothing(offline, bad) -> None:
     ({"name": "李", "contact": {"phone": "call me"}, "message": "hi"}, "contact.phone"),
     ({"name": "李", "contact": {"fax": "1"}, "message": "hi"}, "contact.fax"),
     ({"name": "", "contact": {"phone": "123"}, "message": "hi"}, "name"),
-    ({"name": "李", "contact": {"phone": "123"}, "message": ""}, "body"),
-    ({"name": "李", "contact": {"phone": "123"}, "message": "x" * 5001}, "body"),
+    ({"name": "李", "contact": {"phone": "123"}, "message": ""}, "message"),
+    ({"name": "李", "contact": {"phone": "123"}, "message": "x" * 5001}, "message"),
+    ({"name": "李", "contact": {"phone": "123"}, "message": 5}, "message"),
     ({"name": "李\u202e", "contact": {"phone": "123"}, "message": "hi"}, "name"),
     ({"name": "李", "contact": {"phone": "123"}, "message": "hi", "extra": 1}, "extra"),
 ])

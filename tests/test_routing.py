@@ -315,10 +315,14 @@ def test_transfer_to_a_team_and_bad_inputs_change_nothing(appliance: Appliance, 
         before = (await asyncio.to_thread(
             owner_client.get, f"/api/conversations/{conv}")).json()["conversation"]
         for bad, code in (({"agent_id": gone["id"]}, 400), ({"agent_id": 999}, 404),
-                          ({"team_id": 999}, 404), ({"team_id": "vip"}, 400), ({}, 400)):
+                          ({"team_id": 999}, 404), ({"team_id": "vip"}, 400), ({}, 400),
+                          ({"agent_id": wang["id"], "note": "n" * 5001}, 400),
+                          ({"agent_id": wang["id"], "note": 5}, 400)):
             r = await asyncio.to_thread(li_client.post, f"/api/conversations/{conv}/transfer",
                                         json=bad)
             assert r.status_code == code, (bad, r.text)
+            if "note" in bad:
+                assert r.json()["error"]["field"] == "note", r.text
         after = (await asyncio.to_thread(
             owner_client.get, f"/api/conversations/{conv}")).json()["conversation"]
         assert after == before

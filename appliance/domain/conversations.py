@@ -152,18 +152,19 @@ def clean_kind(value: Any, allowed: tuple[str, ...]) -> str:
     return str(kind)
 
 
-def clean_body(value: Any, kind: str, has_attachment: bool) -> str:
-    """Message text: required for text and notes, an optional caption for attachments."""
+def clean_body(value: Any, kind: str, has_attachment: bool, field: str = "body") -> str:
+    """Message text: required for text and notes, an optional caption for attachments
+    (`field`: what the request calls it — a hand-over's `note`, a left `message`)."""
     body = "" if value is None else value
     if not isinstance(body, str):
-        raise Invalid("body must be a string", field="body")
+        raise Invalid(f"{field} must be a string", field=field)
     body = body.replace("\r\n", "\n").strip()
     if len(body) > BODY_MAX:
-        raise Invalid(f"body must be at most {BODY_MAX} characters", field="body")
+        raise Invalid(f"{field} must be at most {BODY_MAX} characters", field=field)
     if "\x00" in body:
-        raise Invalid("body contains a NUL character", field="body")
+        raise Invalid(f"{field} contains a NUL character", field=field)
     if kind in (TEXT, NOTE) and not body:
-        raise Invalid("body is required", field="body")
+        raise Invalid(f"{field} is required", field=field)
     if kind in (IMAGE, FILE) and not has_attachment:
         raise Invalid("attachment_id is required for images and files", field="attachment_id")
     return body

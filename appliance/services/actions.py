@@ -89,7 +89,7 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
                          data: Any) -> Conversation:
     body = v.only_fields(data, ("agent_id", "team_id", "note"))
     note = body.get("note")
-    note_text = None if note in (None, "") else clean_body(note, NOTE, False)
+    note_text = None if note in (None, "") else clean_body(note, NOTE, False, "note")
     conversation = await access_conversation(svc, actor, conversation_id)
     require_can_write(actor, conversation.assignee_id)
     now = svc.now()

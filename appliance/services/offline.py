@@ -82,7 +82,7 @@ async def check_leave_message(svc: Services, visitor: Visitor, site: Site,
     body = v.only_fields(data, ("name", "contact", "message"))
     name = v.clean_name(body.get("name"), "name")
     contact = _clean_contact(body.get("contact"))
-    text = clean_body(body.get("message"), TEXT, False)
+    text = clean_body(body.get("message"), TEXT, False, "message")
     svc.throttle.check("left_message", visitor_id=visitor.id, address=address)
     now = svc.now()
     identity: dict[str, Any] = {"name": name, **{k: contact[k] for k in ("email", "phone")

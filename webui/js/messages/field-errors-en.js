@@ -141,7 +141,7 @@ export default {
   'error.invalid.lead_required': 'Choose which fields an effective lead needs.',
   'error.invalid.merge_id': 'This merge was already undone. Reload the page.',
   'error.invalid.need': 'The need has at most 2,000 characters.',
-  'error.invalid.note': 'A note has at most 500 characters.',
+  'error.invalid.note': 'The note is too long: a follow-up\'s has at most 500 characters, a hand-over\'s 5,000.',
   'error.invalid.other_id': 'Choose another customer of the same company to merge.',
   'error.invalid.owner_id': 'Choose an active colleague who serves this company.',
   'error.invalid.phone': 'Enter a phone number such as 138 0000 0000 or +86 10 1234 5678.',

@@ -141,7 +141,7 @@ export default {
   'error.invalid.lead_required': '请选择有效咨询必须填写的字段。',
   'error.invalid.merge_id': '这次合并已经撤销，请刷新页面。',
   'error.invalid.need': '需求最多 2,000 个字符。',
-  'error.invalid.note': '备注最多 500 个字符。',
+  'error.invalid.note': '备注过长：回访备注最多 500 个字符，转接备注最多 5,000 个字符。',
   'error.invalid.other_id': '请选择同一公司的另一位客户进行合并。',
   'error.invalid.owner_id': '请选择服务该公司的在职同事。',
   'error.invalid.phone': '请输入正确的电话号码，如 138 0000 0000 或 +86 10 1234 5678。',
