@@ -88,9 +88,13 @@ def test_setup_bad_inputs_change_nothing(appliance: Appliance) -> None:
          "owner.password"),
         (_body(owner={"login": "boss", "display_name": "B\u202eevil", "password": OWNER_PASSWORD}),
          "owner.display_name"),
-        (_body(site={"name": "Web", "url": "javascript:alert(1)"}), "url"),
-        (_body(site={"name": "Web", "url": "ftp://acme.example"}), "url"),
-        (_body(site={"name": "Web"}), "url"),
+        # the site's fields are named by their path (docs/api.md, "Strict JSON")
+        (_body(site={"name": "Web", "url": "javascript:alert(1)"}), "site.url"),
+        (_body(site={"name": "Web", "url": "ftp://acme.example"}), "site.url"),
+        (_body(site={"name": "Web"}), "site.url"),
+        (_body(site={"name": "Web", "url": 5}), "site.url"),
+        (_body(site={"name": "", "url": "https://acme.example"}), "site.name"),
+        (_body(site={"name": "Web", "url": "https://acme.example", "x": 1}), "site.x"),
         (_body(extra=1), "extra"),
         (_body(company_name=5), "company_name"),
     ]

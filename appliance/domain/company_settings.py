@@ -7,7 +7,6 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.customers import clean_custom_fields
-from appliance.domain.errors import Invalid
 from appliance.domain.leads import clean_required
 from appliance.domain.model import CompanySettings, CustomField
 from appliance.domain.reports import SCHEDULES, clean_emails, clean_recipients, clean_timezone
@@ -21,12 +20,8 @@ DUPLICATE_DAYS_MAX = 365  # the widest duplicate-lead window a company may set
 def clean_settings(body: dict[str, Any], current: CompanySettings) -> CompanySettings:
     """`current` with the settings present in `body` (a company's PATCH) checked and applied;
     a refused one is named by its path (`settings.retention_days`)."""
-    try:
+    with v.named_under("settings"):
         return _cleaned(body, current)
-    except Invalid as error:
-        if error.field and not error.field.startswith("settings."):
-            error.field = f"settings.{error.field}"
-        raise
 
 
 def _cleaned(body: dict[str, Any], current: CompanySettings) -> CompanySettings:

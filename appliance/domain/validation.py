@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -258,6 +259,18 @@ def clean_setup_code(value: Any, field: str = "setup_code") -> str:
     # NFKC: full-width letters typed with a Chinese input method count as the plain ones.
     code = unicodedata.normalize("NFKC", code)
     return "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
+
+
+@contextmanager
+def named_under(parent: str) -> Iterator[None]:
+    """Errors of the fields of an object inside a body are named by their path
+    (`settings.retention_days`, `site.url`)."""
+    try:
+        yield
+    except Invalid as error:
+        if error.field and not error.field.startswith(f"{parent}."):
+            error.field = f"{parent}.{error.field}"
+        raise
 
 
 def only_fields(data: Any, allowed: Iterable[str], what: str = "body") -> dict[str, Any]:

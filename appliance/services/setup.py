@@ -64,12 +64,14 @@ def clean_setup(data: Any) -> tuple[str, SetupInput]:
     for name in ("login", "display_name", "password"):
         if name not in owner:
             raise Invalid(f"owner.{name} is required", field=f"owner.{name}")
+    with v.named_under("site"):
+        site_fields = clean_site_fields({k: site[k] for k in site}, creating=True)
     return v.clean_setup_code(body["setup_code"]), SetupInput(
         company_name=v.clean_name(body["company_name"], "company_name"),
         login=v.clean_login(owner["login"], "owner.login"),
         display_name=v.clean_name(owner["display_name"], "owner.display_name"),
         password=v.check_password(owner["password"], "owner.password"),
-        site=clean_site_fields({k: site[k] for k in site}, creating=True),
+        site=site_fields,
     )
 
 
