@@ -356,3 +356,23 @@ def test_files_no_record_holds_are_swept_once_they_are_old(appliance, owner, sit
     r = widget.http.get(f"/api/attachments/{r.json()['attachment']['id']}",
                         headers=widget.headers)
     assert r.status_code == 200
+
+
+def test_an_image_message_holds_an_image(appliance, owner, site) -> None:
+    """A `send` of kind image or file is of its upload's kind: a PDF is never a picture
+    (a client drawing image messages as <img> would get a PDF)."""
+    widget = Widget(appliance, site["widget_key"])
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    attachment = upload(widget, "a.pdf", pdf, "application/pdf").json()["attachment"]
+    assert attachment["kind"] == "file"
+    image = upload(widget, "a.png", png(), "image/png").json()["attachment"]
+
+    def send(kind: str, upload_id: int) -> httpx.Response:
+        return widget.http.post("/api/widget/send", headers=widget.headers, json={
+            "client_id": cid(), "kind": kind, "attachment_id": upload_id})
+
+    for kind, upload_id in (("image", attachment["id"]), ("file", image["id"])):
+        r = send(kind, upload_id)
+        assert r.status_code == 400 and r.json()["error"]["field"] == "kind", r.text
+    for kind, upload_id in (("file", attachment["id"]), ("image", image["id"])):
+        assert send(kind, upload_id).status_code == 200

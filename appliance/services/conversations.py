@@ -14,6 +14,8 @@ from appliance.domain.conversations import (
     AGENT_KINDS,
     BOT,
     DRAFT_MAX,
+    FILE,
+    IMAGE,
     LIVE_STATUSES,
     NOTE,
     OPEN,
@@ -113,7 +115,9 @@ def _parse_send(data: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _check_attachment(attachment_id: int | None, uploader_type: str, uploader_id: int,
-                      site_id: int) -> None:
+                      site_id: int, kind: str) -> None:
+    """The upload is the sender's own, not yet sent, of this site; an `image` or `file`
+    message is of its upload's kind (a PDF is never shown as a picture)."""
     if attachment_id is None:
         return
     try:
@@ -125,6 +129,9 @@ def _check_attachment(attachment_id: int | None, uploader_type: str, uploader_id
         uploader_type, uploader_id, site_id)
     if not mine:
         raise Invalid("attachment_id is not one of your uploads", field="attachment_id")
+    assert attachment is not None
+    if kind in (IMAGE, FILE) and attachment.kind != kind:
+        raise Invalid(f"kind must be the upload's kind: {attachment.kind}", field="kind")
 
 
 def _check_identified(site: Site | None, visitor_id: int) -> None:
@@ -383,7 +390,8 @@ def _visitor_send_job(visitor: Visitor, sender: Sender, fields: dict[str, Any],
                                        visitor.site_id)
         invitation = _answer_invitation(fields["invitation_id"], visitor.id,
                                         conversation.id, now)
-    _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id)
+    _check_attachment(fields["attachment_id"], VISITOR, visitor.id, visitor.site_id,
+                      fields["kind"])
     message, after = store.append_to(conversation, sender, fields["kind"], fields["body"],
                                      fields["client_id"], fields["attachment_id"], now)
     later = plan is not None and plan.later and after.status == BOT
@@ -419,7 +427,8 @@ def _agent_send_job(actor: User, conversation_id: int, sender: Sender, fields: d
             Sender(SYSTEM, actor.id, actor.display_name), "system", "agent_joined",
             "sys-" + secrets.token_hex(12), None, now)
         extra.append(line)
-    _check_attachment(fields["attachment_id"], AGENT, actor.id, current.site_id)
+    _check_attachment(fields["attachment_id"], AGENT, actor.id, current.site_id,
+                      fields["kind"])
     message, after = store.append_to(current, sender, fields["kind"], fields["body"],
                                      fields["client_id"], fields["attachment_id"], now)
     mailed = _mail_reply_if_away(visitor_online, message, after, now)
