@@ -109,7 +109,9 @@ def test_answers_keep_links_images_and_breaks_and_lose_everything_else(world) ->
     ({"question": "q", "answer": "<script>x</script>"}, "answer"),
     ({"question": "q", "answer": "a" * 10_001}, "answer"),
     ({"question": "q", "answer": "a", "phrasings": "x"}, "phrasings"),
-    ({"question": "q", "answer": "a", "phrasings": ["x"] * 51}, "phrasings"),
+    ({"question": "q", "answer": "a", "phrasings": [f"x{n}" for n in range(51)]}, "phrasings"),
+    ({"question": "q", "answer": "a", "phrasings": [f"x{n}" for n in range(50)] + [5]},
+     "phrasings"),
     ({"question": "q", "answer": "a", "enabled": "yes"}, "enabled"),
     ({"question": "q\u202e", "answer": "a"}, "question"),
     ({"question": "q", "answer": "a", "colour": "red"}, "colour"),
@@ -120,6 +122,14 @@ def test_bad_entries_are_refused_and_change_nothing(world, fields, field) -> Non
     assert r.status_code == 400, r.text
     assert r.json()["error"]["code"] == "invalid" and r.json()["error"]["field"] == field
     assert entries(owner, a) == []
+
+
+def test_fifty_phrasings_count_once_repeats_and_empty_ones_are_dropped(world) -> None:
+    owner, a = world["owner"], world["a"]
+    distinct = [f"问法{n}" for n in range(50)]
+    entry = add(owner, a, question="q", answer="a",
+                phrasings=[*distinct, "问法0", "", "  ", "问法49"])
+    assert entry["phrasings"] == distinct
 
 
 def test_an_entry_for_a_site_of_another_company_is_refused(world) -> None:

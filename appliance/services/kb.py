@@ -44,15 +44,16 @@ def clean_question(value: Any, field: str = "question") -> str:
 
 
 def clean_phrasings(value: Any) -> tuple[str, ...]:
+    """At most PHRASINGS_MAX of them once repeats and empty ones are dropped (docs/api.md)."""
     if not isinstance(value, list):
         raise Invalid("phrasings must be a list of strings", field="phrasings")
-    if len(value) > PHRASINGS_MAX:
-        raise Invalid(f"at most {PHRASINGS_MAX} phrasings", field="phrasings")
     found: dict[str, None] = {}
     for item in value:
         text = v.clean_name(item, "phrasings", max_len=QUESTION_MAX, allow_empty=True)
         if text:
             found.setdefault(text)
+        if len(found) > PHRASINGS_MAX:
+            raise Invalid(f"at most {PHRASINGS_MAX} phrasings", field="phrasings")
     return tuple(found)
 
 
