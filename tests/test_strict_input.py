@@ -557,3 +557,21 @@ def test_every_socket_frame_refuses_a_key_it_does_not_have(appliance, owner) -> 
     r = widget.http.post("/api/widget/typing", headers=widget.headers, json={
         "conversation_id": conversation, "typing": True, "draft": "字" * 501})
     assert r.status_code == 400 and r.json()["error"]["field"] == "draft"
+
+
+def test_an_unknown_site_is_not_found_even_for_an_owner(appliance, owner) -> None:
+    """Owners serve every site, but a site that does not exist is still `404`, not an empty
+    list (the admin UI tells a missing site from one you are not assigned to)."""
+    client, setup = owner
+    for path in ("/api/sites/999/categories", "/api/sites/999/agents",
+                 "/api/conversations?site_id=999", "/api/search?q=价格&site_id=999",
+                 "/api/canned-replies?site_id=999"):
+        r = client.get(path)
+        assert r.status_code == 404, (path, r.text)
+        assert r.json()["error"]["code"] == "not_found"
+    for path in ("/api/sites/999/kb/suggest", "/api/sites/999/bot/preview"):
+        r = client.post(path, json={"text": "价格"})
+        assert r.status_code == 404, (path, r.text)
+    site = setup["site"]["id"]
+    assert client.get(f"/api/sites/{site}/categories").status_code == 200
+    assert client.get(f"/api/conversations?site_id={site}").status_code == 200

@@ -12,6 +12,7 @@ from appliance.domain.model import Role, User
 from appliance.domain.permissions import require_site_access
 from appliance.services.context import Services
 from appliance.services.customers import access_company, require_staff
+from appliance.services.sites import access_site
 from appliance.storage import canned as store
 from appliance.storage import sites as site_store
 
@@ -63,7 +64,7 @@ async def list_for(svc: Services, actor: User, site_id: int | None) -> list[Cann
     if site_ids is not None:
         company_ids = sorted(await svc.db.read(site_store.company_ids_of_sites, actor.site_ids))
     if site_id is not None:
-        require_site_access(actor, site_id)
+        await access_site(svc, actor, site_id)
         site_ids = [site_id]
         company_ids = [(await svc.db.read(site_store.get_site, site_id)).company_id]
     return await svc.db.read(store.list_for, actor.id, site_ids, company_ids)

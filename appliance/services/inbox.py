@@ -15,8 +15,8 @@ from appliance.domain.conversations import (
 )
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Role, User
-from appliance.domain.permissions import require_site_access
 from appliance.services.context import Services
+from appliance.services.sites import access_site
 from appliance.storage import accounts
 from appliance.storage import conversations as store
 
@@ -29,7 +29,7 @@ async def list_for_agent(svc: Services, actor: User, view: str, site_id: int | N
         raise Invalid(f"view must be one of: {', '.join(VIEWS)}", field="view")
     site_ids = None if actor.role.manages_install else list(actor.site_ids)
     if site_id is not None:
-        require_site_access(actor, site_id)
+        await access_site(svc, actor, site_id)
         site_ids = [site_id]
     assignee: int | str | None = "any"
     status = OPEN

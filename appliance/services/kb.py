@@ -24,6 +24,7 @@ from appliance.domain.permissions import require_install_manager, require_site_a
 from appliance.services import bot, kb_files
 from appliance.services.context import Services
 from appliance.services.kb_rich import has_text, sanitise
+from appliance.services.sites import access_site
 from appliance.storage import kb as store
 from appliance.storage import sites as site_store
 
@@ -277,7 +278,7 @@ async def suggest(svc: Services, actor: User, site_id: int, text: Any,
                   limit: Any = 3) -> Decision:
     """The best entries for a visitor's message, for an agent to insert: the bot's own
     ranking, whatever its confidence (the agent judges)."""
-    require_site_access(actor, site_id)
+    await access_site(svc, actor, site_id)
     raw = v.require_str(text, "text")
     if len(raw) > SUGGEST_TEXT_MAX:
         raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")
@@ -405,7 +406,7 @@ async def export(svc: Services, actor: User, company_id: int, fmt: str) -> tuple
 async def preview(svc: Services, actor: User, site_id: int, text: Any) -> Decision:
     """What the site's bot would do with a message (for trying the knowledge base out);
     nothing is recorded."""
-    require_site_access(actor, site_id)
+    await access_site(svc, actor, site_id)
     raw = v.require_str(text, "text")
     if len(raw) > SUGGEST_TEXT_MAX:
         raise Invalid(f"text must be at most {SUGGEST_TEXT_MAX} characters", field="text")

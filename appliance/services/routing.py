@@ -21,7 +21,6 @@ from appliance.domain.permissions import (
     require_can_write,
     require_conversation_visible,
     require_install_manager,
-    require_site_access,
 )
 from appliance.domain.routing import (
     ASSIGNED,
@@ -37,6 +36,7 @@ from appliance.domain.routing import (
 from appliance.domain.teams import AgentRecord, Category, Team
 from appliance.services import assignment
 from appliance.services.context import Services, WriterJob, on_writer
+from appliance.services.sites import access_site
 from appliance.storage import conversations as conv_store
 from appliance.storage import routing as store
 
@@ -181,7 +181,7 @@ async def agents_status(svc: Services, actor: User, site_id: int) -> list[dict[s
     """Supervisors' live view: every agent of a site with status and load."""
     if actor.role.rank < Role.SUPERVISOR.rank:
         raise Forbidden("Only supervisors and up see everyone's status")
-    require_site_access(actor, site_id)
+    await access_site(svc, actor, site_id)
     records = await svc.db.read(store.agents_of_site, site_id)
     return _status_rows(svc, records)
 
@@ -267,7 +267,7 @@ async def categories(svc: Services, site_id: int) -> list[Category]:
 
 async def access_categories(svc: Services, actor: User, site_id: int) -> list[Category]:
     """A site's categories, for those who serve it (another company's are not theirs)."""
-    require_site_access(actor, site_id)
+    await access_site(svc, actor, site_id)
     return await categories(svc, site_id)
 
 

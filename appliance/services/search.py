@@ -5,9 +5,9 @@ from __future__ import annotations
 from appliance.domain import validation as v
 from appliance.domain.conversations import Message
 from appliance.domain.model import User
-from appliance.domain.permissions import require_site_access
 from appliance.domain.search import QUERY_MAX, match_expression
 from appliance.services.context import Services
+from appliance.services.sites import access_site
 from appliance.storage import conversations as store
 from appliance.storage import search_index
 
@@ -20,7 +20,7 @@ async def search(svc: Services, actor: User, query: str, site_id: int | None,
         return []
     site_ids = None if actor.role.manages_install else list(actor.site_ids)
     if site_id is not None:
-        require_site_access(actor, site_id)
+        await access_site(svc, actor, site_id)
         site_ids = [site_id]
     await catch_up(svc)
     return await svc.db.read(store.search_messages, expression, site_ids, limit)
