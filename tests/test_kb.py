@@ -417,6 +417,10 @@ def test_unanswered_and_voted_down_questions_become_entries_or_phrasings(
         ("你们支持花呗分期吗", "unanswered", 2), ("下单以后多久能发货", "downvoted", 1)]
     assert questions[1]["entry_id"] == ids[0]
     assert world["agent-b"].get(f"/api/companies/{a}/kb/improve").status_code == 403
+    # another company's: 403; one that does not exist: 404 (docs/api.md), for agents too
+    for path in ("/api/companies/99999/kb/entries", "/api/companies/99999/kb/improve",
+                 "/api/companies/99999/kb/synonyms", "/api/sites/99999/bot"):
+        assert world["agent-b"].get(path).status_code == 404, path
     assert world["agent-a"].post(f"/api/kb/improve/{questions[0]['id']}/entry",
                                  json={"answer": "x"}).status_code == 403
 

@@ -131,6 +131,7 @@ async def access_scope(svc: Services, actor: User, company_id: int) -> KbScope:
     sites = [await svc.db.read(site_store.get_site, s) for s in actor.site_ids]
     mine = tuple(s.id for s in sites if s.company_id == company_id)
     if not mine:
+        await svc.db.read(site_store.get_company, company_id)  # unknown ids are 404
         raise Forbidden("You do not serve any site of this company")
     return KbScope(company_id, mine)
 
@@ -249,8 +250,7 @@ async def do_delete_synonym(svc: Services, actor: User, group_id: int) -> None:
 # -- the bot's settings ---------------------------------------------------------------------
 
 async def bot_settings(svc: Services, actor: User, site_id: int) -> BotSettings:
-    require_site_access(actor, site_id)
-    await svc.db.read(site_store.get_site, site_id)
+    await access_site(svc, actor, site_id)
     return await svc.db.read(store.bot_settings, site_id)
 
 

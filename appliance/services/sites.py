@@ -62,8 +62,11 @@ async def list_sites(svc: Services, actor: User) -> list[Site]:
 
 
 async def access_site(svc: Services, actor: User, site_id: int) -> Site:
+    """A site the actor serves: one that does not exist is 404, one not theirs 403 (the
+    admin UI tells the two apart; docs/api.md, "Not yours is not found")."""
+    site = await svc.db.read(store.get_site, site_id)
     require_site_access(actor, site_id)
-    return await svc.db.read(store.get_site, site_id)
+    return site
 
 
 async def check_create_site(svc: Services, actor: User, data: Any) -> Site:
