@@ -304,3 +304,24 @@ def test_a_visitor_socket_that_only_pings_closes_when_its_origin_is_removed(appl
         assert loop.time() - changed < 1.5
 
     asyncio.run(scenario())
+
+
+def test_a_user_made_a_client_account_loses_the_console_at_once(appliance, install) -> None:
+    """Client accounts have no live console (docs/api.md: the socket closes with 4003); a user
+    made one while their console is open is closed at their next frame, as a new socket is."""
+    owner_client = install["owner"]
+    user_id, agent = _user(appliance, owner_client, "kehu", "agent", [install["a"]["id"]])
+
+    async def scenario() -> None:
+        console = await _console(appliance, agent)
+        r = await asyncio.to_thread(owner_client.patch, f"/api/users/{user_id}", json={
+            "role": "client", "site_ids": [], "company_id": install["a"]["company_id"]})
+        assert r.status_code == 200, r.text
+        await console.ws.send(json.dumps({"type": "status", "status": "online"}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                frame = json.loads(await asyncio.wait_for(console.ws.recv(), 3))
+                assert frame["type"] not in ("status", "visitors"), frame
+        assert closed.value.rcvd.code == 4003
+
+    asyncio.run(scenario())

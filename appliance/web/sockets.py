@@ -324,6 +324,9 @@ def _agent_rights(svc: Services, session_id: int, conn: Connection) -> Rights:
         if user is None:
             conn.end(CLOSE_SESSION_ENDED, "session ended", session_ended_frame("expired"))
             return None
+        if user.role is Role.CLIENT:  # made a client account meanwhile: no live console
+            conn.end(CLOSE_FORBIDDEN, "client accounts have no console", None)
+            return None
         conn.site_scope = scope_of(user)  # what it hears follows too (also on UserChanged)
         return AgentSide(svc, user)
 
