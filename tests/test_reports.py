@@ -477,7 +477,7 @@ def test_scheduled_mail_per_recipient_with_summary_and_xlsx(world, smtp) -> None
         {"email": "desk@client-a.example", "schedule": "daily"}]
     for bad in ([{"email": "x@y.example", "schedule": "hourly"}], [{"email": "nope"}], "x"):
         r = owner.patch(f"/api/companies/{a}", json={"settings": {"report_recipients": bad}})
-        assert r.status_code == 400 and r.json()["error"]["field"] == "report_recipients"
+        assert r.status_code == 400 and r.json()["error"]["field"] == "settings.report_recipients"
     svc = app.runtime.services
     wednesday = T(2026, 11, 4, 17, 0)  # 12:00 in New York: the last day is Tuesday 3 Nov
     queued = run(app, send_due_reports(svc, wednesday))
