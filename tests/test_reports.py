@@ -488,12 +488,15 @@ def test_scheduled_mail_per_recipient_with_summary_and_xlsx(world, smtp) -> None
     text = daily.get_body(("plain",)).get_content()
     assert "Chats: 3" in text and "Missed: 1" in text and "Visits: 3" in text, text
     assert "2026-11-03" in daily["Subject"]
+    assert "(2026-11-03 – 2026-11-03, America/New_York)" in text, text  # its days, inclusive
     [attachment] = list(daily.iter_attachments())
     book = CalamineWorkbook.from_filelike(io.BytesIO(attachment.get_content()))
     assert {"summary", "chats", "traffic", "agents"} <= set(book.sheet_names)
     chats = dict(row[:2] for row in book.get_sheet_by_name("chats").to_python()[1:])
     assert chats["chats"] == 3 and chats["left_messages"] == 1
-    assert "W44" in mails["boss@client-a.example"]["Subject"]
+    weekly = mails["boss@client-a.example"]
+    assert "W44" in weekly["Subject"]
+    assert "(2026-10-26 – 2026-11-01, " in weekly.get_body(("plain",)).get_content()
 
 
 def test_the_board_is_pushed_when_a_chat_starts_and_ends(world) -> None:

@@ -572,6 +572,11 @@ def test_an_unknown_site_is_not_found_even_for_an_owner(appliance, owner) -> Non
     for path in ("/api/sites/999/kb/suggest", "/api/sites/999/bot/preview"):
         r = client.post(path, json={"text": "价格"})
         assert r.status_code == 404, (path, r.text)
+    company = setup["company"]["id"]
+    r = client.get(f"/api/companies/{company}/leads?site_id=999")
+    assert r.status_code == 404 and r.json()["error"]["field"] == "site_id"
+    assert client.get(f"/api/companies/{company}/leads?site_id=0").status_code == 400
     site = setup["site"]["id"]
+    assert client.get(f"/api/companies/{company}/leads?site_id={site}").status_code == 200
     assert client.get(f"/api/sites/{site}/categories").status_code == 200
     assert client.get(f"/api/conversations?site_id={site}").status_code == 200

@@ -145,6 +145,9 @@ async def list_leads(svc: Services, company: Company, *, start: str | None, end:
                      site_id: int | None, effective: bool | None, limit: int,
                      offset: int, served: int | None = None) -> tuple[int, list[Lead]]:
     _, first, last = period_of(company, start, end, svc.now())
+    if site_id is not None and site_id not in await svc.db.read(
+            site_store.site_ids_of_company, company.id):
+        raise NotFound("No such site", field="site_id")  # as the reports answer it
     return await svc.db.read(lambda: store.list_leads(
         company.id, start=first, end=last, site_id=site_id, effective=effective,
         served_by=served, limit=max(1, min(PAGE_MAX, limit)), offset=max(0, offset)))

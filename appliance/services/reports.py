@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -176,7 +176,8 @@ def report_mail_text(company: Company, report: Report,
                      activity: dict[str, Any] | None = None) -> tuple[str, str]:
     label = report.period.label
     subject = f"[{company.name}] 报表 / Report {label}"
-    lines = [f"{company.name} — {label} ({report.period.start} – {report.period.end}, "
+    last_day = report.period.end - timedelta(days=1)  # `end` is exclusive: the day after
+    lines = [f"{company.name} — {label} ({report.period.start} – {last_day}, "
              f"{report.timezone})", ""]
     if activity is not None:
         chats, traffic = activity["chats"]["totals"], activity["traffic"]["totals"]

@@ -43,7 +43,7 @@ async def save_lead_card(request: Request, conversation_id: int) -> HTTPResponse
 async def _leads(request: Request, company: Company, served: int | None) -> HTTPResponse:
     total, found = await leads.list_leads(
         services(request), company, start=request.args.get("from"), end=request.args.get("to"),
-        site_id=query_int(request, "site_id", None, 2**62),
+        site_id=query_int(request, "site_id", None, 2**62, minimum=1),
         effective=leads.clean_flag(request.args.get("effective"), "effective"),
         limit=query_limit(request, default=50, maximum=200),
         offset=query_int(request, "offset", 0, 10**9) or 0, served=served)
