@@ -1,6 +1,6 @@
-// Kefu widget loader: the kefu(...) API and the launcher in the page; the chat runs in an iframe of the appliance.
+// Kefu widget loader: kefu(...) and the launcher in the page; the chat runs in an iframe of the appliance.
 (() => {
-  // Pages patch globals (prototypes, JSON, storage…): ours come from a blank frame's fresh realm, where bridge.js runs.
+  // Pages patch globals: ours come from a blank frame's realm (R), where bridge.js runs (embed/README.md).
   const w = window;
   const d = document;
   if (w.kefu && w.kefu.loaded) return;
@@ -8,7 +8,7 @@
   const siteKey = script && script.getAttribute('data-kefu-site');
   if (!siteKey) return;
   // Where this script came from: /embed.js, or /embed/<version>/loader.js when pinned.
-  const found = script.src.match(/^(.*?)\/embed(\/[0-9a-f]{12})?(\.js|\/loader\.js)([?#].*)?$/);
+  const found = /^(.*?)\/embed(\/[0-9a-f]{12})?(\.js|\/loader\.js)([?#].*)?$/.exec(script.src);
   if (!found) return;
   const base = found[1];
   const prefix = `kefu:${siteKey}:`;
@@ -20,12 +20,13 @@
   const CSS = ':host{all:initial!important}[hidden]{display:none!important}.k{position:fixed;inset:auto;' +
     'width:0;height:0;margin:0;padding:0;border:0;overflow:visible;background:none}.k::backdrop{display:none}' +
     '.k>*{position:fixed;z-index:2147483647;bottom:20px;right:20px}.left>*{right:auto;left:20px}' +
-    'button{width:56px;height:56px;padding:0;border:0;border-radius:50%;background:var(--c,#1f6feb);' +
+    '.k{--c:#1f6feb}' +
+    'button{width:56px;height:56px;padding:0;border:0;border-radius:50%;background:var(--c);' +
     'color:#fff;cursor:pointer;box-shadow:0 4px 16px rgba(0,0,0,.22)}svg{display:block;width:28px;margin:auto;' +
     'fill:#fff}span{position:absolute;top:-3px;right:-3px;min-width:20px;padding:0 5px;box-sizing:border-box;' +
     'border-radius:10px;background:#d1242f;font:600 12px/20px sans-serif}';
 
-  const el = (tag, parent, props) => parent.appendChild(Object.assign(d.createElement(tag), props));
+  const el = (tag, parent, props) => parent.appendChild(R.Object.assign(d.createElement(tag), props));
 
   /** Read (`value` undefined), write a string or remove (null) one of our keys; false when that fails. */
   function store(area, key, value) {
@@ -63,7 +64,7 @@
     try {
       if (wrap.matches(':popover-open')) wrap.hidePopover();
       wrap.showPopover();
-    } catch (e) { /* no popover support: the z-index holds */ }
+    } catch (e) { wrap.removeAttribute('popover'); /* the z-index holds */ }
   }
 
   /** The launcher's colour, side and label; hidden outside hours if the site says so. */
@@ -74,14 +75,14 @@
     button.hidden = hidden === true;
   }
 
-  /** Run one of our scripts (bridge.js, presence.js) in our realm. */
+  /** Run one of our scripts (bridge.js, presence.js) in R. */
   function inject(name) {
     const s = R.document.createElement('script');
     s.src = `${base}/embed${found[2] || ''}/${name}.js`;
     R.document.head.appendChild(s);
   }
 
-  /** A command for bridge.js, loaded into our realm when first needed. */
+  /** A command for bridge.js, loaded into R when first needed. */
   function bridge(command, arg) {
     if (host.run) return host.run(command, arg);
     host.later.push([command, arg]);
@@ -89,12 +90,15 @@
   }
 
   function draw() {
-    const element = d.createElement('kefu-widget');
-    root = element.attachShadow({ mode: 'open' });
-    el('style', root, { textContent: CSS });
+    let tag = 'kefu-widget'; // a page's own owns its shadow root: a div then
+    try { if (w.customElements.get(tag)) tag = 'div'; } catch (e) { tag = 'div'; }
+    const element = d.createElement(tag);
     // Beside <body>: pages that swap it (Turbo, pjax) keep us.
     d.documentElement.appendChild(element);
-    R = el('iframe', root, { hidden: true }).contentWindow;
+    // R first, in a child the shadow tree never shows.
+    R = element.appendChild(d.createElement('iframe')).contentWindow;
+    root = R.Element.prototype.attachShadow.call(element, { mode: 'open' });
+    el('style', root, { textContent: CSS });
     const state = parse(store('localStorage', 'state')) || {};
     const outbox = parse(store('localStorage', 'outbox'));
     const reopen = store('sessionStorage', 'open');
@@ -125,7 +129,7 @@
     if (reopen) bridge('open');
     else if (going || (outbox && outbox.length)) bridge('load');
     for (let i = 0; i < early.length; i++) kefu(early[i][0], early[i][1], early[i][2]);
-    // Once the page has loaded, when the browser is idle: presence.js (unless the site tracks nobody before a chat).
+    // Once loaded and idle: presence.js (unless the site tracks nobody before a chat).
     if (site.track !== false || going) {
       const idle = () => (R.requestIdleCallback || R.setTimeout)(() => inject('presence'), { timeout: 3000 });
       if (d.readyState === 'complete') idle();

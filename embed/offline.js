@@ -69,10 +69,9 @@ export function leaveBody(values) {
   return { name: clean(values.name), contact, message: messageText(values.message) };
 }
 
-/** The form field a server error names ('contact.phone', 'body' …), or 'contact' for the rest. */
+/** The form field a server error names ('contact.phone', 'message' …), or 'contact' for the rest. */
 export function leaveFieldOf(serverField) {
   const field = String(serverField || '').replace(/^contact\./, '');
-  if (field === 'body') return 'message';
   return ['name', 'message', ...CONTACTS].includes(field) ? field : 'contact';
 }
 

@@ -208,3 +208,57 @@ def test_dark_mode_panel(appliance: Appliance, hostile_site, new_page) -> None:
     assert background != "rgb(255, 255, 255)" and text != "rgb(31, 35, 40)", colors
     assert header == "rgb(31, 111, 235)", colors  # the site's theme colour stays the accent
     screenshot(page, "widget-dark")
+
+
+# Built-ins the loader itself uses, replaced before the snippet: shadow roots and popovers that
+# throw, a page that took the widget's tag name, Object.assign and String#match that lie, and a
+# --c custom property of the page's own (transparent: the launcher would vanish).
+BREAK_THE_LOADER = """<style>:root { --c: transparent; }</style><script>
+Element.prototype.attachShadow = function () { throw new Error('no shadow for you'); };
+HTMLElement.prototype.showPopover = function () { throw new Error('no popover for you'); };
+customElements.define('kefu-widget', class extends HTMLElement {
+  constructor() { super(); this.attachShadow({ mode: 'open' }); }
+  connectedCallback() { this.remove(); }
+});
+Object.assign = function () { return {}; };
+String.prototype.match = function () { return null; };
+</script>"""
+
+
+@pytest.mark.parametrize("hostile", ["attachShadow", "showPopover", "kefu-widget",
+                                     "assign-match-colour"])
+def test_a_page_that_breaks_the_loaders_own_built_ins_still_gets_a_widget(
+        appliance: Appliance, hostile_site, new_page, tmp_path: Path, hostile: str) -> None:
+    """Each of the page's replacements alone (the cases a real site's libraries produce):
+    the launcher shows, in our colour, and a message reaches the console."""
+    lines = BREAK_THE_LOADER.split("\n")
+    keep = {"attachShadow": ["Element.prototype.attachShadow"],
+            "showPopover": ["HTMLElement.prototype.showPopover"],
+            "kefu-widget": ["customElements.define", "constructor()", "connectedCallback", "});"],
+            "assign-match-colour": ["Object.assign", "String.prototype.match"]}[hostile]
+    script = "\n".join(["<script>", *[line for line in lines[1:-1]
+                                      if any(line.startswith(k) or line.strip().startswith(k)
+                                             for k in keep)], "</script>"])
+    css = lines[0].split("<script>")[0] if hostile == "assign-match-colour" else ""
+    r = hostile_site["owner"].patch(f"/api/sites/{hostile_site['site']['id']}",
+                                    json={"theme_color": "#1f6feb"})
+    assert r.status_code == 200, r.text
+    snippet = r.json()["site"]["snippet"]
+    folder = tmp_path / "hostile"
+    page_html = PAGE.format(title="坏页面", css=css, before=script, after="", snippet=snippet)
+    (folder / "broken.html").write_text(page_html, "utf-8")
+    agent = new_page()  # someone online: the chat, not the leave-a-message form
+    open_console(agent, appliance.url, "boss@example.com", OWNER_PASSWORD)
+    visitor = new_page()
+    visitor.goto(hostile_site["origin"] + "/broken.html")
+    launcher = t(visitor, "kefu-launcher")
+    launcher.wait_for()
+    box = launcher.bounding_box()
+    assert box is not None and box["width"] >= 40 and box["height"] >= 40, box
+    colour = launcher.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert colour == "rgb(31, 111, 235)", colour
+    launcher.click()
+    t(visitor, "kefu-panel").wait_for()
+    says(visitor, f"坏页面上的消息 {hostile}")
+    stored(visitor, "坏页面上的消息").wait_for()
+    assert visitor_bodies(hostile_site["owner"]) == [f"坏页面上的消息 {hostile}"]

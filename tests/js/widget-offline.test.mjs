@@ -41,7 +41,7 @@ test('the request body: trimmed, e-mail lower-cased, empty contacts left out', (
 test('a field the server refuses is shown next to its input', () => {
   assert.equal(leaveFieldOf('contact.phone'), 'phone');
   assert.equal(leaveFieldOf('contact.email'), 'email');
-  assert.equal(leaveFieldOf('body'), 'message');
+  assert.equal(leaveFieldOf('message'), 'message');
   assert.equal(leaveFieldOf('name'), 'name');
   for (const other of ['contact', undefined, null, 'site_key']) assert.equal(leaveFieldOf(other), 'contact');
 });
