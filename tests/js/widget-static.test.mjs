@@ -79,9 +79,12 @@ test('the loader is a plain script that only defines window.kefu and asks nothin
   assert.deepEqual([...new Set([...loader.matchAll(/\bw\.(\w+)\s*=[^=]/g)].map((m) => m[1]))], ['kefu']);
   const urls = [...loader.matchAll(/https?:\/\/[^'"\s)]+/g)].map((m) => m[0]);
   assert.deepEqual(urls, ['http://www.w3.org/2000/svg']);
-  assert.match(loader, /attachShadow\(\{ mode: 'open' \}\)/);
-  // Its own realm for JSON and storage; bridge.js runs there and puts the chat in an iframe.
-  assert.match(loader, /R = el\('iframe', root, \{ hidden: true \}\)\.contentWindow/);
+  // Its own realm first (for attachShadow, Object.assign, JSON and storage: the browser's own),
+  // in a child of its element; bridge.js runs there and puts the chat in an iframe.
+  assert.match(loader, /R = element\.appendChild\(d\.createElement\('iframe'\)\)\.contentWindow/);
+  assert.match(loader, /root = R\.Element\.prototype\.attachShadow\.call\(element, \{ mode: 'open' \}\)/);
+  assert.match(loader, /R\.Object\.assign\(/);
+  assert.doesNotMatch(loader.replace(/R\.Object\.assign/g, ''), /Object\.assign/);
   assert.doesNotMatch(loader.replace(/R\.JSON/g, ''), /\bJSON\./);
   const code = loader.replace(/^\s*(\/\/|\*|\/\*\*).*$/gm, '');
   assert.doesNotMatch(code, /\b(Promise|fetch|WebSocket)\b|[^'](local|session)Storage\b/);
