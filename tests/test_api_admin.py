@@ -83,6 +83,41 @@ def test_several_companies(owner) -> None:
     assert client.patch(f"/api/companies/{company_b['id']}", json={"name": ""}).status_code == 400
 
 
+def test_a_site_in_use_stays_in_its_company(appliance: Appliance, owner) -> None:
+    """Moving a site to another company would hand the new company its visitors' chats and
+    leave the customers, leads and reports with the old one: only an unused site moves."""
+    client, setup = owner
+    company_a = setup["company"]["id"]
+    company_b = client.post("/api/companies", json={"name": "Client B"}).json()["company"]["id"]
+    fresh = client.post("/api/sites", json={"name": "Wrong company", "url": "https://w.example",
+                                            "company_id": company_a}).json()["site"]
+    r = client.patch(f"/api/sites/{fresh['id']}", json={"company_id": company_b})
+    assert r.status_code == 200 and r.json()["site"]["company_id"] == company_b, r.text
+
+    r = client.post("/api/teams", json={"name": "Night", "site_id": fresh["id"],
+                                        "member_ids": []})
+    assert r.status_code == 201, r.text
+    r = client.patch(f"/api/sites/{fresh['id']}", json={"company_id": company_a})
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid" and error["field"] == "company_id"
+    assert "teams" in error["message"]
+    assert client.get(f"/api/sites/{fresh['id']}").json()["site"]["company_id"] == company_b
+
+    site_id = setup["site"]["id"]
+    before = client.get(f"/api/sites/{site_id}").json()["site"]
+    r = appliance.client().post("/api/widget/session",
+                                json={"site_key": setup["site"]["widget_key"]})
+    assert r.status_code == 200, r.text
+    r = client.patch(f"/api/sites/{site_id}", json={"company_id": company_b, "name": "Moved"})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "company_id", r.text
+    assert "visitors" in r.json()["error"]["message"]
+    assert client.get(f"/api/sites/{site_id}").json()["site"] == before
+    # Naming its own company again is no move.
+    r = client.patch(f"/api/sites/{site_id}", json={"company_id": company_a})
+    assert r.status_code == 200, r.text
+
+
 def test_agent_sees_only_assigned_sites_and_manages_nothing(appliance: Appliance, owner) -> None:
     client, setup = owner
     first = setup["site"]["id"]

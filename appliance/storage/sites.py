@@ -13,7 +13,24 @@ from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.hours import clean_business_hours, schedule_json
 from appliance.domain.model import Company, CompanySettings, Site
 from appliance.storage.routing import require_team_serves
-from appliance.storage.tables import CompanyRow, SiteRow
+from appliance.storage.tables import (
+    BlockRow,
+    BotAnswerRow,
+    CannedReplyRow,
+    CategoryRow,
+    CompanyRow,
+    ConversationRow,
+    InvitationRow,
+    InvitationRuleRow,
+    KbEntryRow,
+    KbQuestionRow,
+    LeadRow,
+    ReportAggRow,
+    SiteRow,
+    TeamRow,
+    VisitorRow,
+    VisitRow,
+)
 
 
 def _company(row: CompanyRow) -> Company:
@@ -128,15 +145,48 @@ def create_site(fields: dict[str, Any], widget_key: str, now: datetime) -> Site:
 
 
 def update_site(site_id: int, fields: dict[str, Any], now: datetime) -> Site:
-    get_site(site_id)
+    current = get_site(site_id)
     _check_fallback_team(fields.get("fallback_team_id"), site_id)
     if "company_id" in fields:
         get_company(fields["company_id"])
+        if fields["company_id"] != current.company_id:
+            _check_site_may_move(current)
     if fields:
         SiteRow.update(updated_at=now, **_columns(fields)).where(SiteRow.id == site_id).execute()
     site = get_site(site_id)
     check_identity_requirement(site)
     return site
+
+
+# What a site may not take to another company: the people and history it holds belong to
+# its company (customers, leads, reports and the knowledge base are the company's), and its
+# own teams, categories and rules name that company's staff and teams.
+_SITE_HOLDINGS: tuple[tuple[Any, str], ...] = (
+    (VisitorRow.site, "visitors"), (ConversationRow.site, "chats"), (LeadRow.site, "leads"),
+    (VisitRow.site, "visits"), (InvitationRow.site, "invitations"),
+    (KbEntryRow.site, "knowledge-base entries"), (KbQuestionRow.site, "bot questions"),
+    (BotAnswerRow.site, "bot answers"), (BlockRow.site_id, "blocks"),
+    (CannedReplyRow.site, "canned replies"), (TeamRow.site, "teams"),
+    (CategoryRow.site, "categories"), (InvitationRuleRow.site, "invitation rules"),
+)
+
+
+def _check_site_may_move(site: Site) -> None:
+    """A site moves to another company only while it holds nothing of its company's
+    (`400 invalid`, `field: "company_id"`, naming what it holds): a site made in the wrong
+    company is moved before its first visitor; one in use stays (docs/api.md)."""
+    held = [label for column, label in _SITE_HOLDINGS
+            if column.model.select(pw.SQL("1")).where(column == site.id).exists()]
+    if (ReportAggRow.select(pw.SQL("1"))
+            .where((ReportAggRow.company_id == site.company_id)
+                   & (ReportAggRow.site_id == site.id)).exists()):
+        held.append("report history")
+    if site.fallback_team_id is not None:
+        held.append("a fallback team")
+    if held:
+        raise Invalid("A site cannot move to another company once it holds "
+                      + ", ".join(held) + "; create a new site in that company instead",
+                      field="company_id")
 
 
 def _check_fallback_team(team_id: int | None, site_id: int | None) -> None:

@@ -30,7 +30,7 @@ export default {
   'error.invalid.site': 'The first site was not sent as expected: reload the page and try again.',
   'error.invalid.settings': 'The settings were not sent as expected: reload the page and try again.',
   'error.invalid.prechat_fields': 'The pre-chat form asks for the name, e-mail and phone, each at most once.',
-  'error.invalid.company_id': 'Choose the company this site belongs to.',
+  'error.invalid.company_id': 'Choose the company this site belongs to. A site that already has visitors, chats or settings of its own stays in its company.',
   'error.not_found.company_id': 'That company no longer exists. Reload the page.',
   'error.invalid.business_hours': 'Check the business hours: times like 09:00-18:00, at most 6 ranges a day that do not overlap, dates like 2026-10-01, a known time zone.',
   'error.invalid.offline_mode': 'Choose what the chat window does when nobody can answer.',

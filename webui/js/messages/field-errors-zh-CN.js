@@ -30,7 +30,7 @@ export default {
   'error.invalid.site': '网站信息的格式不对，请刷新页面后重试。',
   'error.invalid.settings': '设置的格式不对，请刷新页面后重试。',
   'error.invalid.prechat_fields': '咨询前表单可以询问姓名、电子邮件和电话，每项最多一次。',
-  'error.invalid.company_id': '请选择该站点所属的公司。',
+  'error.invalid.company_id': '请选择该站点所属的公司。已有访客、对话或自有设置的站点不能转到其他公司。',
   'error.not_found.company_id': '该公司已不存在，请刷新页面。',
   'error.invalid.business_hours': '请检查营业时间：时间形如 09:00-18:00，每天最多 6 段且不能重叠，日期形如 2026-10-01，时区须有效。',
   'error.invalid.offline_mode': '请选择无人接待时聊天窗口的表现。',
