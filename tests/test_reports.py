@@ -242,6 +242,20 @@ def test_who_sees_what(world) -> None:
                             params={**RANGE, "site_id": site_a})
     assert r.status_code == 403
     assert world["lead-a"].get(f"/api/companies/{a}/board").status_code == 200
+    # Presence is per agent, not per site: an agent of the company's other site (agent 2
+    # serves only site A; an hour online here) is not in a report of site A2, the
+    # supervisor's or the owner's narrowed to it; they are in the one narrowed to site A.
+    app = world["appliance"]
+    write(app, seed.span, world["agent2"], "online", T(2026, 11, 3, 18, 0), T(2026, 11, 3, 19, 0))
+    settle(app)
+    for client, query in ((world["lead-a"], {}), (world["owner"], {"site_id": site_a2})):
+        report = get(client, f"/api/companies/{a}/reports/agents", **query)["report"]
+        assert world["agent2"] not in {row["agent_id"] for row in report["agents"]}, query
+        assert world["agent2"] not in {p["agent_id"] for p in report["load_series"]}, query
+        assert world["agent1"] in {row["agent_id"] for row in report["agents"]}, query
+    report = get(world["owner"], f"/api/companies/{a}/reports/agents", site_id=site_a)["report"]
+    mine = {row["agent_id"]: row for row in report["agents"]}
+    assert mine[world["agent2"]]["online_seconds"] == 3600
     # The client account: its company in the portal, nothing on the staff routes.
     portal = get(world["client-a"], "/api/portal/reports/chats")["report"]
     assert portal["totals"]["chats"] == 4 and portal["company_id"] == a

@@ -327,6 +327,26 @@ AGENT_METRICS = ("served", "agent_answered", "agent_first_response",
 PRESENCE = ("online_seconds", "busy_seconds", "away_seconds")
 
 
+async def _agents_in_scope(svc: Services, scope: Scope, served: set[int]) -> set[int] | None:
+    """Presence is recorded per agent, not per site: in a report narrowed to some sites or a
+    team, the agents shown are those who served a chat in it and those who serve one of its
+    sites (owners and admins serve them all) and, with a team, belong to it — as the live
+    board. None: the whole company, everyone."""
+    if scope.site_ids is None and scope.team_id is None:
+        return None
+    members: set[int] | None = None
+    if scope.team_id is not None:
+        members = set((await svc.db.read(routing.get_team, scope.team_id)).member_ids)
+    shown = set(served)
+    for user in await svc.db.read(accounts.list_users):
+        if user.role is Role.CLIENT or (members is not None and user.id not in members):
+            continue
+        if scope.site_ids is None or user.role.manages_install or \
+                set(user.site_ids) & set(scope.site_ids):
+            shown.add(user.id)
+    return shown
+
+
 def _load(chat_seconds: float, at_work: float) -> float:
     return round(chat_seconds / at_work, 2) if at_work else 0.0
 
@@ -339,6 +359,10 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
     for row in rows:
         if row[2]:
             per[row[2]].append(row)
+    shown = await _agents_in_scope(svc, req.scope, {row[2] for row in rows
+                                                     if row[0] in AGENT_METRICS})
+    if shown is not None:
+        per = defaultdict(list, {a: mine for a, mine in per.items() if a in shown})
     table: list[dict[str, Any]] = []
     for agent_id in sorted(per):
         mine = per[agent_id]
@@ -366,6 +390,8 @@ async def agents(svc: Services, req: Request) -> dict[str, Any]:
     series: dict[tuple[str, int], list[float]] = {}
     label_of = r.label_of
     for period, agent_id, chat_seconds, at_work in await r.agent_series():
+        if shown is not None and agent_id not in shown:
+            continue
         point = (label_of(period), agent_id)
         acc = series.get(point)
         if acc is None:
