@@ -423,15 +423,21 @@ def test_a_list_of_recipients_stored_before_the_check_is_never_mailed(appliance,
     db.close()
 
 
+def _chatting(appliance: Appliance, site: dict) -> tuple[Widget, int]:
+    """A visitor of `site` who has said 在吗: their widget and the chat."""
+    widget = Widget(appliance, site["widget_key"])
+    r = widget.http.post("/api/widget/send", headers=widget.headers,
+                         json={"client_id": cid(), "body": "在吗"})
+    assert r.status_code == 200, r.text
+    return widget, r.json()["conversation_id"]
+
+
 def test_a_body_documented_as_empty_takes_no_keys(appliance, owner) -> None:
     """`{}` bodies (docs/api.md): a key is an unknown field, refused before anything changes;
     `{}` and no body at all are accepted."""
     client, setup = owner
     site = setup["site"]
-    widget = Widget(appliance, site["widget_key"])
-    r = widget.http.post("/api/widget/send", headers=widget.headers,
-                         json={"client_id": cid(), "body": "在吗"})
-    conversation = r.json()["conversation_id"]
+    widget, conversation = _chatting(appliance, site)
     customer = client.post(f"/api/companies/{setup['company']['id']}/customers",
                            json={"name": "甲", "phone": "13500001111"}).json()["customer"]
     other = client.post(f"/api/companies/{setup['company']['id']}/customers",
@@ -490,10 +496,7 @@ def test_every_socket_frame_refuses_a_key_it_does_not_have(appliance, owner) -> 
     wrong type or length are named too."""
     owner_client, setup = owner
     site = setup["site"]
-    widget = Widget(appliance, site["widget_key"])
-    r = widget.http.post("/api/widget/send", headers=widget.headers,
-                         json={"client_id": cid(), "body": "在吗"})
-    conversation = r.json()["conversation_id"]
+    widget, conversation = _chatting(appliance, site)
     page = {"tab": "t-1", "url": f"{SITE_ORIGIN}/p", "title": "页", "referrer": "",
             "language": "zh-CN", "visible": True, "screen": "desktop"}
     visitor_frames = [
