@@ -284,6 +284,31 @@ def test_a_merge_is_undone_after_a_new_customer_was_added(world) -> None:
     assert agent.get(f"/api/customers/{newcomer['id']}").json()["customer"]["name"] == "张飞"
 
 
+def test_two_undos_of_one_merge_at_once_answer_400_not_500(world) -> None:
+    """Both pass the service's "already undone?" check before either commits; the second
+    must be refused in its transaction (it made the merged customer twice: a 500)."""
+    from appliance.domain.errors import Invalid
+    from appliance.services import customers
+    from appliance.storage import accounts
+    agent, app = world["agent-a"], world["appliance"]
+    kept = add(agent, world["a"], name="赵云", phone="13600000021")
+    other = add(agent, world["a"], name="赵先生", phone="13600000022")
+    merge_id = agent.post(f"/api/customers/{kept['id']}/merge",
+                          json={"other_id": other["id"]}).json()["merge"]["id"]
+    svc = app.runtime.services
+    me = agent.get("/api/me").json()["user"]["id"]
+
+    async def twice() -> list[Any]:
+        actor = await svc.db.read(accounts.get_user, me)
+        return await asyncio.gather(customers.do_undo_merge(svc, actor, merge_id),
+                                    customers.do_undo_merge(svc, actor, merge_id),
+                                    return_exceptions=True)
+
+    results = asyncio.run_coroutine_threadsafe(twice(), app.server.loop).result(30)
+    assert sum(isinstance(r, Invalid) for r in results) == 1, results
+    assert agent.get(f"/api/customers/{other['id']}").json()["customer"]["name"] == "赵先生"
+
+
 def csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerows(rows)

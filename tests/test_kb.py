@@ -461,3 +461,57 @@ def test_votes_are_checked(world, appliance: Appliance) -> None:
     with pytest.raises(Conflict):
         vote(appliance, site, logged.id, -1)
     assert owner.get(f"/api/companies/{a}/kb/improve").json()["questions"] == []
+
+
+def both_at_once(appliance: Appliance, *coroutines: Any) -> list[Any]:
+    """Coroutines started together on the server's loop: each passes its checks (reads)
+    before either one's write is committed — two clicks, or two taps on a phone."""
+    async def run() -> list[Any]:
+        return await asyncio.gather(*coroutines, return_exceptions=True)
+
+    return asyncio.run_coroutine_threadsafe(run(), appliance.server.loop).result(30)
+
+
+def test_two_votes_at_once_count_once(world, appliance: Appliance) -> None:
+    from appliance.domain.errors import Conflict
+    from appliance.services import bot
+    owner, a, site = world["owner"], world["a"], world["site_a"]
+    add(owner, a, **ENTRIES[0])
+    _, logged = ask(appliance, site, "下单以后多久能发货")
+    svc = appliance.runtime.services
+    results = both_at_once(appliance, bot.check_vote(svc, site, logged.id, -1),
+                           bot.check_vote(svc, site, logged.id, -1))
+    assert sorted(type(r).__name__ for r in results) == ["BotAnswer", "Conflict"], results
+    assert any(isinstance(r, Conflict) for r in results)
+    questions = owner.get(f"/api/companies/{a}/kb/improve").json()["questions"]
+    assert [(q["text"], q["count"]) for q in questions] == [("下单以后多久能发货", 1)]
+
+
+def test_two_clicks_at_once_make_one_entry_or_one_phrasing(world, appliance: Appliance) -> None:
+    from appliance.domain.errors import Invalid
+    from appliance.services import kb
+    owner, a, site = world["owner"], world["a"], world["site_a"]
+    first = add(owner, a, **ENTRIES[0])
+    ask(appliance, site, "你们支持花呗分期吗")
+    ask(appliance, site, "能不能用信用卡")
+    items = {q["text"]: q["id"] for q in
+             owner.get(f"/api/companies/{a}/kb/improve").json()["questions"]}
+    svc = appliance.runtime.services
+    from appliance.storage import accounts
+    me = owner.get("/api/me").json()["user"]["id"]
+    actor = asyncio.run_coroutine_threadsafe(svc.db.read(accounts.get_user, me),
+                                             appliance.server.loop).result(30)
+    before = len(entries(owner, a))
+    body = {"answer": "支持花呗分期。"}
+    results = both_at_once(
+        appliance, kb.check_make_entry(svc, actor, items["你们支持花呗分期吗"], body),
+        kb.check_make_entry(svc, actor, items["你们支持花呗分期吗"], body))
+    assert sum(isinstance(r, Invalid) for r in results) == 1, results
+    assert len(entries(owner, a)) == before + 1
+    body = {"entry_id": first["id"]}
+    results = both_at_once(
+        appliance, kb.check_add_phrasing(svc, actor, items["能不能用信用卡"], body),
+        kb.check_add_phrasing(svc, actor, items["能不能用信用卡"], body))
+    assert sum(isinstance(r, Invalid) for r in results) == 1, results
+    assert owner.get(f"/api/companies/{a}/kb/improve").json()["questions"] == []
+

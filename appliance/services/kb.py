@@ -423,14 +423,15 @@ def _add_entries_job(company_id: int, rows: Sequence[dict[str, Any]], replace: b
 
 def _new_entry_from_question_job(company_id: int, item_id: int, fields: dict[str, Any],
                                  now: datetime) -> tuple[int, ImproveItem]:
+    resolved = store.resolve_question(item_id, now)
     [entry_id] = store.create_entries(company_id, [fields], now)
-    return entry_id, store.resolve_question(item_id, now)
+    return entry_id, resolved
 
 
 def _add_phrasing_job(entry_id: int, item: ImproveItem, item_id: int, phrasing: str,
                       now: datetime) -> tuple[KbEntry, ImproveItem]:
     current = store.get_entry(entry_id)  # as it is now, not as it was read above
     _check_serves(current, item)
+    resolved = store.resolve_question(item_id, now)
     phrasings = clean_phrasings([*current.phrasings, phrasing])
-    return (store.update_entry(entry_id, {"phrasings": phrasings}, now),
-            store.resolve_question(item_id, now))
+    return store.update_entry(entry_id, {"phrasings": phrasings}, now), resolved

@@ -18,7 +18,7 @@ from appliance.domain.customers import (
     MergeRecord,
     customer_terms,
 )
-from appliance.domain.errors import NotFound
+from appliance.domain.errors import Invalid, NotFound
 from appliance.storage.database import bound_database
 from appliance.storage.tables import (
     AuditLogRow,
@@ -343,6 +343,8 @@ def undo_merge(merge_id: int, now: datetime) -> MergeRecord:
     """Bring the merged customer back (same id) with what was moved; the kept one gets its
     earlier fields back unless they were edited after the merge."""
     record = get_merge(merge_id)
+    if record.undone_at is not None:  # again here: two undos may pass the service's check
+        raise Invalid("This merge was already undone", field="merge_id")
     snap = record.snapshot
     merged = snap["merged"]
     fields = {k: merged[k] for k in (*IDENTITY, "owner_id", "custom")}

@@ -12,7 +12,7 @@ from typing import Any
 import peewee as pw
 
 from appliance.domain.bot_llm import LlmSettings
-from appliance.domain.errors import NotFound
+from appliance.domain.errors import Conflict, Invalid, NotFound
 from appliance.domain.kb import (
     Action,
     BotAnswer,
@@ -262,7 +262,13 @@ def get_answer(answer_id: int) -> BotAnswer:
 
 
 def set_vote(answer_id: int, vote: int) -> BotAnswer:
-    BotAnswerRow.update(vote=vote).where(BotAnswerRow.id == answer_id).execute()
+    """The one vote on an answer; a second one (two taps that both passed the service's
+    check) is `409 conflict` here, in the transaction."""
+    changed = BotAnswerRow.update(vote=vote).where(
+        (BotAnswerRow.id == answer_id) & BotAnswerRow.vote.is_null()).execute()
+    if not changed:
+        get_answer(answer_id)
+        raise Conflict("This answer was already voted on")
     return get_answer(answer_id)
 
 
@@ -311,8 +317,14 @@ def list_questions(company_id: int, site_ids: Sequence[int] | None, *,
 
 
 def resolve_question(item_id: int, now: datetime) -> ImproveItem:
-    KbQuestionRow.update(resolved_at=now).where(
+    """The question leaves the "to improve" list; one already handled (two clicks that both
+    passed the service's check) is `400 invalid` here, so the job that made an entry of it
+    rolls back instead of making a second one."""
+    changed = KbQuestionRow.update(resolved_at=now).where(
         (KbQuestionRow.id == item_id) & KbQuestionRow.resolved_at.is_null()).execute()
+    if not changed:
+        get_question(item_id)
+        raise Invalid("This question was already handled", field="id")
     return get_question(item_id)
 
 
