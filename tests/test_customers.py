@@ -824,10 +824,12 @@ def test_a_customer_made_of_an_anonymous_visitor_is_named_as_the_chat_names_them
                                                        "body": "多少钱"}, headers={
         "Authorization": f"Bearer {session_answer['visitor_token']}", "Origin": ORIGIN_A})
     conversation = r.json()["conversation_id"]
-    r = agent.post(f"/api/conversations/{conversation}/customer", json={})
+    r = agent.post(f"/api/conversations/{conversation}/customer")  # "(no body)", api.md
     assert r.status_code == 200, r.text
     customer = r.json()["customer"]
     assert customer["name"] == f"访客{visitor_id}"
+    r = agent.post(f"/api/conversations/{conversation}/customer", json={})
+    assert r.status_code == 200 and r.json()["customer"]["id"] == customer["id"], r.text
     assert agent.get(f"/api/conversations/{conversation}/customer").json()["customer"][
         "id"] == customer["id"]
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 from conftest import Appliance
-from test_kb import add, csv_bytes, entries, two_companies, upload
+from test_kb import add, csv_bytes, entries, two_companies, upload  # noqa: F401
 
 FIELDS = ("question", "phrasings", "answer", "category", "enabled", "site_id")
 
@@ -130,3 +130,87 @@ def test_the_site_id_column_is_checked_row_by_row(world, fmt: str) -> None:
     assert r.status_code == 201, r.text
     assert [(e["question"], e["site_id"]) for e in entries(owner, a)] == [
         ("公共的", None), ("本站的", site)]
+
+
+def test_a_jsonl_export_with_line_separators_in_text_imports_back(world) -> None:
+    """U+2028, U+2029 and U+0085 are text inside a JSON string (the export leaves them as
+    they are); JSON Lines end at `\\n` only, so the import reads the export back."""
+    owner, a = world["owner"], world["a"]
+    add(owner, a, question="第一问", answer="一行\u2028两行\u2029三段\u0085完")
+    add(owner, a, question="第二问", answer="普通")
+    before = kept(entries(owner, a))
+    r = upload(owner, a, "kb.jsonl", export(owner, a, "jsonl"), mode="replace")
+    assert r.status_code == 201, r.text
+    assert kept(entries(owner, a)) == before
+    # A broken line is named by its line in the file, counted at `\n` only.
+    data = ('{"question": "好", "answer": "a\u2028b"}\r\n'
+            '{"question": "坏", "answer": "x"\n').encode()
+    r = upload(owner, a, "kb.jsonl", data, dry_run=1)
+    assert r.status_code == 200 and [e["row"] for e in r.json()["errors"]] == [2], r.text
+
+
+def test_a_jsonl_line_is_read_as_strictly_as_a_request(world) -> None:
+    """A lone surrogate in any field (it made the answer's sanitiser fail: a 500), NaN or
+    nesting past the limit: that line is broken, nothing is imported."""
+    owner, a = world["owner"], world["a"]
+    for line in ('{"question": "q", "answer": "a\\udfff"}',
+                 '{"question": "q\\ud800", "answer": "a"}',
+                 '{"question": "q", "answer": "a", "enabled": NaN}',
+                 '{"question": "q", "answer": "a", "x": ' + "[" * 40 + "]" * 40 + "}"):
+        for dry_run in (0, 1):
+            r = upload(owner, a, "kb.jsonl", (line + "\n").encode(), dry_run=dry_run)
+            assert r.status_code == 400 if not dry_run else r.status_code == 200, (line, r.text)
+            body = r.json()
+            errors = body["errors"] if dry_run else None
+            if dry_run:
+                assert [e["row"] for e in errors] == [1], (line, body)
+            else:
+                assert body["error"]["code"] == "invalid", (line, body)
+    assert entries(owner, a) == []
+
+
+def _sparse_xlsx(cells: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out)
+    sheet = book.add_worksheet()
+    for ref, value in cells.items():
+        sheet.write(ref, value)
+    book.close()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("path", ["kb/import", "customers/import"])
+def test_a_small_file_that_unpacks_to_a_huge_sheet_is_refused_before_it_is_read(
+        world, path: str) -> None:
+    """1.5 KB of XLSX with one cell at CV1000000 asked python-calamine for a dense range of
+    100 million cells (a stall of seconds and ~700 MB held); 50,000 blank CSV lines were read
+    whole. Each is refused from where its cells reach, and the server keeps answering."""
+    owner, a = world["owner"], world["a"]
+    header = {"A1": "问题" if path == "kb/import" else "姓名", "B1": "答案"}
+    for cells, words in (({**header, "A2": "x", "CV1000000": "far"}, "longer"),
+                         ({**header, "A2": "x", "ZZ2": "wide"}, "wider")):
+        data = _sparse_xlsx(cells)
+        assert len(data) < 10_000
+        r = owner.post(f"/api/companies/{a}/{path}", files={"file": ("big.xlsx", data)})
+        assert r.status_code == 400 and words in r.json()["error"]["message"], r.text
+    blank = ("问题,答案\n" + "\n" * 50_000 + "q,a\n").encode()
+    r = owner.post(f"/api/companies/{a}/{path}", files={"file": ("blank.csv", blank)})
+    assert r.status_code == 400 and "longer" in r.json()["error"]["message"], r.text
+    # A sheet that fits is read as before.
+    fits = _sparse_xlsx({**header, "A2": "营业时间？" if path == "kb/import" else "张三",
+                         "B2": "9:00-18:00"})
+    r = owner.post(f"/api/companies/{a}/{path}", files={"file": ("ok.xlsx", fits)},
+                   params={"dry_run": 1})
+    assert r.status_code == 200, r.text
+
+
+def test_an_import_is_held_to_the_upload_size(start_appliance) -> None:
+    appliance = start_appliance(upload_max_bytes=2000)
+    owner, setup = appliance.setup()
+    a = setup["company"]["id"]
+    data = csv_bytes([["问题", "答案"]] + [[f"问题{i}", "答案" * 20] for i in range(40)], "utf-8")
+    assert len(data) > 2000
+    for path in ("kb/import", "customers/import"):
+        r = owner.post(f"/api/companies/{a}/{path}", files={"file": ("big.csv", data)})
+        assert r.status_code == 413 and r.json()["error"]["code"] == "too_large", (path, r.text)
+    assert entries(owner, a) == []

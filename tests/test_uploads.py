@@ -376,3 +376,42 @@ def test_an_image_message_holds_an_image(appliance, owner, site) -> None:
         assert r.status_code == 400 and r.json()["error"]["field"] == "kind", r.text
     for kind, upload_id in (("file", attachment["id"]), ("image", image["id"])):
         assert send(kind, upload_id).status_code == 200
+
+
+def test_one_file_per_upload_and_no_file_on_a_text_message(appliance, owner, site) -> None:
+    widget = Widget(appliance, site["widget_key"])
+    r = widget.http.post("/api/widget/upload", headers=widget.headers,
+                         files=[("file", ("a.png", png(), "image/png")),
+                                ("file", ("b.png", png(), "image/png"))])
+    assert r.status_code == 400 and r.json()["error"]["field"] == "file", r.text
+    assert stored_files(appliance) == []
+    r = upload(widget, "a.png", png(), "image/png")
+    attachment = r.json()["attachment"]["id"]
+    r = widget.http.post("/api/widget/send", headers=widget.headers, json={
+        "client_id": cid(), "kind": "text", "body": "看图", "attachment_id": attachment})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "attachment_id", r.text
+    r = widget.http.post("/api/widget/send", headers=widget.headers, json={
+        "client_id": cid(), "kind": "image", "body": "看图", "attachment_id": attachment})
+    assert r.status_code == 200, r.text
+
+
+def test_uploads_sent_at_once_stay_within_the_quota(start_appliance) -> None:
+    """Each upload passed the quota check before any was recorded (3–4 × the quota stored
+    with 20 at once); the check is made again in the transaction that records it, and the
+    refused ones' files are deleted."""
+    image = png(60, 60)
+    appliance = start_appliance(visitor_upload_quota_bytes=len(image) * 2,
+                                visitor_uploads_per_hour=100)
+    _, setup = appliance.setup()
+    widget = Widget(appliance, setup["site"]["widget_key"])
+
+    async def at_once() -> list[int]:
+        async with httpx.AsyncClient(base_url=appliance.url, timeout=30) as client:
+            answers = await asyncio.gather(*(
+                client.post("/api/widget/upload", headers=widget.headers,
+                            files={"file": ("a.png", image, "image/png")}) for _ in range(12)))
+        return [r.status_code for r in answers]
+
+    codes = asyncio.run(at_once())
+    assert codes.count(200) == 2 and codes.count(413) == 10, codes
+    assert len(stored_files(appliance)) == 2

@@ -167,6 +167,9 @@ def clean_body(value: Any, kind: str, has_attachment: bool, field: str = "body")
         raise Invalid(f"{field} is required", field=field)
     if kind in (IMAGE, FILE) and not has_attachment:
         raise Invalid("attachment_id is required for images and files", field="attachment_id")
+    if kind == TEXT and has_attachment:
+        raise Invalid("attachment_id goes with kind image or file (or a note), not text",
+                      field="attachment_id")
     return body
 
 

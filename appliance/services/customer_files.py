@@ -4,6 +4,7 @@ XLSX with formula-looking cells escaped. Owners and admins only; exports are aud
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 from typing import Any
@@ -97,7 +98,7 @@ async def check_import(svc: Services, actor: User, company_id: int, *, name: str
     whose phone or e-mail is already a customer's (or an earlier row's) are reported as
     duplicates and not imported; the rest are stored in one transaction."""
     company = await access_files(svc, actor, company_id)
-    table = read_table(format_of(name, fmt), data)
+    table = await asyncio.to_thread(read_table, format_of(name, fmt), data, ROWS_MAX)
     if not table:
         return ImportReport(0)
     columns = _header(table[0], company)

@@ -4,6 +4,7 @@ base of the companies whose sites they serve, and only their own sites' entries.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -385,7 +386,8 @@ async def check_import(svc: Services, actor: User, company_id: int, *, name: str
             raise Invalid("site_id is not a site of this company", field="site_id")
         return cleaned
 
-    good, errors = kb_files.collect(kb_files.read_rows(fmt, data), clean)
+    good, errors = await asyncio.to_thread(
+        lambda: kb_files.collect(kb_files.read_rows(fmt, data), clean))
     if not good and not errors:  # a dry run answers what the import would
         raise Invalid("The file has no entries", field="file")
     if dry_run:

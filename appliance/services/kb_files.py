@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.domain.errors import DomainError, Invalid
+from appliance.domain.errors import BadJson, DomainError, Invalid
 from appliance.domain.kb import KbEntry
 from appliance.services.spreadsheets import (
     CSV_TYPE,
@@ -23,6 +23,7 @@ from appliance.services.spreadsheets import (
     write_csv,
     write_xlsx,
 )
+from appliance.wire import json_in
 
 FORMATS = ("csv", "xlsx", "jsonl")
 ROWS_MAX = 10_000
@@ -71,17 +72,21 @@ def read_rows(fmt: str, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
     if fmt == "jsonl":
         yield from _jsonl_rows(decode_text(data))
     else:
-        yield from _table_rows(read_table(fmt, data))
+        yield from _table_rows(read_table(fmt, data, ROWS_MAX))
 
 
 def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    """Lines end at `\n` only (JSON Lines; a `\r` before it is dropped): U+2028, U+2029 and
+    U+0085 are text inside a JSON string, as our own export writes them. Each line is read as
+    strictly as a request body (no NaN, no lone surrogates, nesting bounded)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-        except (ValueError, RecursionError):  # nested deeper than the interpreter goes
-            yield number, {"_error": "not valid JSON"}
+            item = json_in.loads(line)
+        except BadJson as exc:
+            yield number, {"_error": f"not valid JSON ({exc.message})"}
             continue
         yield number, item if isinstance(item, dict) else {"_error": "not a JSON object"}
 

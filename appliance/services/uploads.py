@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import filetype
 
@@ -45,7 +46,7 @@ async def check_upload(svc: Services, folder: Path, *, site_id: int, uploader_ty
     """Store an upload. A visitor's uploads are also counted (per visitor and per `address`)
     and held to a quota of stored bytes, sent or not."""
     if len(data) > max_bytes:
-        raise TooLarge(f"Files may be at most {_size(max_bytes)}", field="file")
+        raise TooLarge(f"Files may be at most {size_text(max_bytes)}", field="file")
     if not data:
         raise Invalid("The file is empty", field="file")
     kind, mime = classify(sniff(data), data)
@@ -55,7 +56,23 @@ async def check_upload(svc: Services, folder: Path, *, site_id: int, uploader_ty
     fields = {"site": site_id, "uploader_type": uploader_type, "uploader_id": uploader_id,
               "name": clean_file_name(name, mime), "mime": mime, "kind": kind,
               "size": len(data), "storage_name": storage_name}
-    return await svc.db.write(store.create_attachment, fields, svc.now())
+    quota = svc.limits.widget.visitor_upload_quota_bytes if uploader_type == VISITOR else None
+    try:
+        return await svc.db.write(_store_upload_job, fields, quota, svc.now())
+    except QuotaExceeded:
+        await asyncio.to_thread(delete_file, folder, storage_name)
+        raise
+
+
+def _store_upload_job(fields: dict[str, Any], quota: int | None,
+                      now: datetime) -> Attachment:
+    """The record of a stored file; a visitor's quota is checked again here, in the
+    transaction: uploads sent at once all pass the check above before any is recorded."""
+    if quota is not None and store.upload_bytes_of(
+            fields["uploader_type"], fields["uploader_id"]) + fields["size"] > quota:
+        raise QuotaExceeded(f"Your files may take at most {size_text(quota)} in all",
+                            field="file")
+    return store.create_attachment(fields, now)
 
 
 async def _check_visitor_allowance(svc: Services, visitor_id: int, size: int,
@@ -63,7 +80,7 @@ async def _check_visitor_allowance(svc: Services, visitor_id: int, size: int,
     quota = svc.limits.widget.visitor_upload_quota_bytes
     used = await svc.db.read(store.upload_bytes_of, VISITOR, visitor_id)
     if used + size > quota:
-        raise QuotaExceeded(f"Your files may take at most {_size(quota)} in all", field="file")
+        raise QuotaExceeded(f"Your files may take at most {size_text(quota)} in all", field="file")
     svc.throttle.check("upload", visitor_id=visitor_id, address=address)
 
 
@@ -118,5 +135,6 @@ async def access_agent_attachment(svc: Services, actor: User, attachment_id: int
     return found
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A size as people read it in an error: 10 MiB, 60 KiB."""
     return f"{n / 1_048_576:.0f} MiB" if n >= 1_048_576 else f"{max(1, n // 1024)} KiB"

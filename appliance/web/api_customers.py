@@ -16,6 +16,7 @@ from appliance.web.http import (
     query_int,
     query_limit,
     read_json,
+    read_json_or_nothing,
     read_nothing,
     require_principal,
     services,
@@ -161,7 +162,8 @@ async def conversation_customer(request: Request, conversation_id: int) -> HTTPR
 async def link_customer(request: Request, conversation_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     customer = await customers.check_link_conversation(services(request), actor,
-                                                       conversation_id, read_json(request))
+                                                       conversation_id,
+                                                       read_json_or_nothing(request))
     return ok({"customer": customer_json(customer)})
 
 

@@ -23,6 +23,7 @@ from appliance.domain.errors import (
 from appliance.domain.model import Principal, Role
 from appliance.services.auth import SignIn, access_principal, csrf_matches
 from appliance.services.context import Services
+from appliance.services.uploads import size_text
 from appliance.wire import json_in
 
 SESSION_COOKIE = "kefu_session"
@@ -95,6 +96,11 @@ def read_json(request: Request) -> Any:
     return json_in.loads(text) if text else {}
 
 
+def read_json_or_nothing(request: Request) -> Any:
+    """A body that may be left out (docs/api.md says "no body"): none at all is `{}`."""
+    return read_json(request) if request.body else {}
+
+
 def read_nothing(request: Request) -> None:
     """A request documented with the body `{}`: no body or `{}`; a key is refused like any
     unknown field (docs/api.md, "Strict JSON"), before anything changes."""
@@ -116,9 +122,14 @@ def uploaded_file(request: Request) -> dict[str, Any]:
             raise BadRequest("The multipart body could not be read") from exc
         if not form and not files:
             raise BadRequest("The multipart body could not be read")
+        if len(files.getlist("file") or ()) > 1:
+            raise Invalid("Send one file in the 'file' field", field="file")
         file = files.get("file")
     if file is None:
         raise Invalid("Send the file as multipart/form-data with a 'file' field", field="file")
+    limit = request.app.ctx.runtime.config.upload_max_bytes
+    if len(file.body) > limit:  # every file: uploads, and imports too
+        raise TooLarge(f"Files may be at most {size_text(limit)}", field="file")
     return {"name": file.name, "data": file.body}
 
 
