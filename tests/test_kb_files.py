@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 from conftest import Appliance
-from test_kb import add, csv_bytes, entries, two_companies, upload  # noqa: F401
+from test_kb import add, csv_bytes, entries, two_companies, upload
 
 FIELDS = ("question", "phrasings", "answer", "category", "enabled", "site_id")
 
