@@ -75,6 +75,13 @@ def test_a_baidu_visitor_is_listed_with_the_keyword_within_a_second_and_the_trai
     row(console, live["id"]).wait_for()
     hook(console, "visitor-filter-source").select_option("direct")
     row(console, live["id"]).wait_for(state="detached")
+    # The site filter offers every site with its count (it once held none).
+    hook(console, "visitor-filter-source").select_option("")
+    hook(console, "visitor-filter-text").fill("")
+    sites = hook(console, "visitor-filter-site")
+    assert sites.locator("option").all_inner_texts() == ["全部站点", "官网 (1)"]
+    sites.select_option(str(shops["site"]["id"]))
+    row(console, live["id"]).wait_for()
 
 
 def seconds_on_current_page(client, visitor_id: int) -> float:

@@ -62,7 +62,7 @@ function mount(ctx, rt) {
     drawnSites = key;
     const value = filter.siteId === null ? '' : String(filter.siteId);
     siteSelect.replaceChildren(option('', t('visitors.filter.anySite'), value),
-      rt.sites.map((site) => option(String(site.id), `${site.name} (${live.list.count(site.id)})`, value)));
+      ...rt.sites.map((site) => option(String(site.id), `${site.name} (${live.list.count(site.id)})`, value)));
     counts.replaceChildren(...rt.sites.map((site) => h('li', { class: 'chip', 'data-test': 'visitor-count', 'data-site': site.id },
       `${site.name} · ${live.list.count(site.id)}`)));
   }
