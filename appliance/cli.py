@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import socket
 import sys
 import threading
@@ -30,6 +31,7 @@ from appliance.runtime import (
     database_path,
     migrate_database,
     prepare_data_dir,
+    utc_now,
 )
 from appliance.services import setup as setup_service
 from appliance.services import users as user_service
@@ -83,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="consistent copy of the database, also while serving")
     _common(backup)
     backup.add_argument("--to", required=True, type=Path, help="file to write (must not exist)")
+
+    restore = sub.add_parser("restore", help="put a backup in place of the database "
+                             "(Kefu stopped); the replaced one is kept under backups/")
+    _common(restore)
+    restore.add_argument("--from", dest="source", required=True, type=Path,
+                         help="a backup file made by `kefu backup` (or an automatic one)")
 
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     _common(migrate)
@@ -174,6 +182,32 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    from appliance import desktop
+    from appliance.services.backup import BackupError, do_restore
+
+    config = _config(args)
+    prepare_data_dir(config.data_path)
+    lock = desktop.InstanceLock(config.data_path)
+    if not lock.acquire():
+        raise CliError(f"Kefu is running on {config.data_path}: stop it first, then restore.",
+                       EXIT_CANNOT_START)
+    try:
+        stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+        kept = do_restore(args.source, database_path(config), config.data_path / "backups",
+                          stamp)
+    except BackupError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        lock.release()
+    print(f"Restored {args.source.resolve()} as {database_path(config)}.")
+    if kept is not None:
+        print(f"The database it replaced is kept as {kept}.")
+    print("Files in uploads/ are not in a backup: copy that folder back too if it was lost. "
+          "Start Kefu again (it migrates an older backup first).")
+    return EXIT_OK
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     try:
         site_fields = clean_site_fields({"name": args.site_name, "url": args.site_url},
@@ -198,6 +232,16 @@ def cmd_setup(args: argparse.Namespace) -> int:
           f"{result.site.name} (id {result.site.id}).")
     print("Paste this snippet into every page of the website, just before </body>:\n")
     print(embed_snippet(base, result.site.widget_key))
+    if not config.public_url:
+        # Visitors' browsers load the widget from this address: 127.0.0.1 is their own
+        # machine, and port 0 none at all.
+        print(f"\nNote: this snippet points at {base}, which only this machine (or, for "
+              "0.0.0.0, the address you open the console with) can use. Set public_url "
+              "(docs/configuration.md) to the address visitors' browsers reach Kefu at, then "
+              "copy the snippet from the console's Sites page.", file=sys.stderr)
+    elif args.public_url and args.public_url == config.public_url:
+        print("\nNote: --public-url applies to this snippet only; set public_url in kefu.toml "
+              "(or KEFU_PUBLIC_URL) so the console's snippets use it too.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -254,17 +298,35 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from appliance.web.app import create_app
-    from appliance.web.server import serve_forever
+    from appliance import desktop
 
     config = _config(args, host=args.host, port=args.port)
     prepare_data_dir(config.data_path)
+    # One Kefu per data directory (desktop mode takes the same lock): two would each send
+    # the outbox's mails and each believe its own presence.
+    lock = desktop.InstanceLock(config.data_path)
+    if not lock.acquire():
+        running = lock.running_url()
+        raise CliError(f"Another Kefu is already serving {config.data_path}"
+                       + (f" at {running}" if running else "")
+                       + ". Stop it first, or choose another --data-dir.", EXIT_CANNOT_START)
+    try:
+        return _serve(config, lock)
+    finally:
+        lock.release()
+
+
+def _serve(config: Config, lock: Any) -> int:
+    from appliance.web.app import create_app
+    from appliance.web.server import serve_forever
+
     sock = _bind(config.host, config.port)
     runtime = Runtime.open(config)
     try:
         app = create_app(runtime)
         port = sock.getsockname()[1]
         url = f"http://{_display_host(config.host)}:{port}"
+        lock.publish(url + "/app/")  # a double-click opens this server's console
         print(f"Kefu {__version__} is serving at {url}", flush=True)
         print(f"Data directory: {config.data_path}", flush=True)
         if runtime.migration.backup:
@@ -372,7 +434,8 @@ def _desktop_second_launch(lock: Any) -> int:
 
 COMMANDS = {
     "serve": cmd_serve, "setup": cmd_setup, "create-user": cmd_create_user,
-    "backup": cmd_backup, "migrate": cmd_migrate, "version": cmd_version,
+    "backup": cmd_backup, "restore": cmd_restore, "migrate": cmd_migrate,
+    "version": cmd_version,
     "desktop": cmd_desktop, "reports-rebuild": cmd_reports_rebuild,
 }
 
@@ -384,6 +447,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv or ["desktop"])
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The database holds customers' data, password hashes and the SMTP password; uploads and
+    # backups the same people's files: what Kefu creates is its user's alone (0700 folders,
+    # 0600 files), whatever the login's umask.
+    os.umask(0o077)
 
     try:
         return COMMANDS[args.command](args)

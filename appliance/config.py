@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from appliance.paths import default_data_dir, user_data_dir
 
@@ -205,6 +206,10 @@ def _read_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - set(SETTINGS_BY_NAME))
     if unknown:
         raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}")
+    for name, value in data.items():  # a file has types (the environment has only text)
+        if SETTINGS_BY_NAME[name].type is int and isinstance(value, str):
+            raise ConfigError(f"{name}: expected a TOML integer such as 8080, got {value!r} "
+                              f"(config file {path})")
     return data
 
 
@@ -239,7 +244,29 @@ def load_config(overrides: Mapping[str, Any] | None = None,
     values["data_dir"] = Path(data_dir).expanduser().resolve()
     if not 0 <= values["port"] <= 65535:
         raise ConfigError("port: must be between 0 and 65535")
+    _check_public_url(values["public_url"])
+    _check_setup_code(values["setup_code"])
     return Config(values)
+
+
+def _check_public_url(url: str) -> None:
+    """Empty, or the http(s) address browsers use: it goes into every embed snippet."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or any(ch.isspace() for ch in url):
+        raise ConfigError(f"public_url: {url!r} is not an http:// or https:// address "
+                          "such as https://chat.example.com")
+
+
+def _check_setup_code(code: str) -> None:
+    """A fixed setup code is typed on the setup page, which keeps ASCII letters and digits
+    only (dashes and blanks group them): anything else could never be entered."""
+    if code and (any(not (ch.isascii() and (ch.isalnum() or ch in "- ")) for ch in code)
+                 or sum(ch.isalnum() for ch in code) < 6):
+        raise ConfigError("setup_code: use at least 6 ASCII letters or digits (dashes and "
+                          "blanks may group them), e.g. ABCD-EFGH-JKLM")
 
 
 def data_dir_from_environment(environ: Mapping[str, str] | None = None) -> bool:

@@ -97,6 +97,14 @@ def prepare_data_dir(path: Path) -> Path:
             f"The data directory {path} is not writable ({exc.strerror}). Choose another with "
             "--data-dir or KEFU_DATA_DIR, or fix its permissions."
         ) from exc
+    # A database another user made (`kefu setup` run as root, then the service as kefu) is
+    # read but never written: every change would fail.
+    for name in (DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm", "uploads"):
+        held = path / name
+        if held.exists() and not os.access(held, os.W_OK):
+            raise DataDirError(
+                f"{held} is not writable by this user. It was probably made by another user "
+                "(root?): give it to the user Kefu runs as (chown), or run Kefu as its owner.")
     return path
 
 
@@ -252,7 +260,9 @@ class Runtime:
                                        for name in WidgetLimits.names()}),
                 abandoned_upload_hours=config.abandoned_upload_hours,
             ),
-            setup_code=(config.setup_code.replace("-", "").upper() or new_setup_code()),
+            # As the setup page reads what is typed: letters and digits, upper-cased.
+            setup_code=("".join(ch for ch in config.setup_code.upper() if ch.isalnum())
+                        or new_setup_code()),
             presence=presence,
             visitors=hub,
             live=live,

@@ -70,6 +70,18 @@ def test_login_from_another_origin_refused(appliance: Appliance) -> None:
     assert r.status_code == 403
 
 
+def test_behind_a_proxy_the_public_url_is_our_own_origin(start_appliance) -> None:
+    """nginx passes its upstream address as Host by default: the browser's Origin is the
+    public URL's, which `public_url` names (it was refused as another origin)."""
+    appliance = start_appliance(public_url="https://chat.example.com/")
+    appliance.setup()
+    for origin, expected in (("https://chat.example.com", 200), ("https://evil.example", 403),
+                             ("http://chat.example.com", 403)):
+        r = appliance.client().post("/api/auth/login", headers={"Origin": origin}, json={
+            "login": "boss@example.com", "password": OWNER_PASSWORD})
+        assert r.status_code == expected, (origin, r.text)
+
+
 def test_change_own_password_ends_other_sessions(appliance: Appliance) -> None:
     here, _ = appliance.setup()
     elsewhere = appliance.login("boss@example.com", OWNER_PASSWORD)

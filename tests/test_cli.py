@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,6 +129,7 @@ def test_log_level_setting_quiets_the_command(tmp_path: Path) -> None:
     ({"KEFU_COOKIE_SECURE": "sometimes"}, None, "cookie_secure"),
     ({}, "prot = 8080\n", "prot"),
     ({}, "port = [\n", "not valid TOML"),
+    ({}, 'port = "8080"\n', "TOML integer"),
 ])
 def test_bad_settings_exit_3_naming_the_setting(tmp_path: Path, env: dict[str, str],
                                                 toml: str | None, needle: str) -> None:
@@ -375,3 +379,141 @@ def test_a_double_click_without_a_display_explains_serve(tmp_path: Path) -> None
     result = kefu(env=env)  # no arguments: what a double-click runs
     assert result.returncode == 3, result
     assert "No graphical display" in result.stderr and "kefu serve" in result.stderr
+
+
+# -- one Kefu per data directory, restore, start-up refusals --------------------------------
+
+def test_a_second_server_on_the_same_data_directory_exits_3(tmp_path: Path,
+                                                             serve: type[Served]) -> None:
+    """Two would each send the outbox's mails (a left message mailed twice) and each believe
+    its own presence."""
+    data = tmp_path / "data"
+    first = serve("--data-dir", data)
+    url = first.wait_ready()
+    second = kefu("serve", "--data-dir", data, "--port", "0", timeout=30)
+    assert second.returncode == 3, second
+    assert "Another Kefu is already serving" in second.stderr and url in second.stderr
+    restore = kefu("restore", "--data-dir", data, "--from", data / "kefu.db")
+    assert restore.returncode == 3 and "stop it first" in restore.stderr, restore
+    assert first.stop(signal.SIGTERM) == 0
+    again = serve("--data-dir", data)  # the lock goes with the process
+    again.wait_ready()
+
+
+def test_restore_puts_the_backup_in_place_and_keeps_the_replaced_database(
+        tmp_path: Path, serve: type[Served]) -> None:
+    """Copying a backup over kefu.db after a crash left the old -wal beside it, and SQLite
+    replayed the old writes onto the backup at the next start (400 messages instead of 200).
+    `kefu restore` moves the old database away with its -wal and -shm."""
+    data, pw = tmp_path / "data", password_file(tmp_path)
+    assert kefu(*setup_args(data, pw)).returncode == 0
+    copy = tmp_path / "monday.db"
+    assert kefu("backup", "--data-dir", data, "--to", copy).returncode == 0
+    server = serve("--data-dir", data)
+    server.wait_ready()
+    assert kefu("create-user", "--data-dir", data, "--login", "lina", "--role", "agent",
+                "--password-file", pw).returncode == 0
+    server.kill()  # a crash: kefu.db-wal is left with the new user in it
+    assert (data / "kefu.db-wal").exists()
+    result = kefu("restore", "--data-dir", data, "--from", copy)
+    assert result.returncode == 0, result.stderr
+    assert "uploads/" in result.stdout
+    assert users_in(data / "kefu.db") == [("boss@example.com", "owner")]
+    assert not (data / "kefu.db-wal").exists()
+    kept = [p for p in (data / "backups").iterdir() if p.name.startswith("kefu-replaced-")]
+    assert any(p.name.endswith(".db-wal") for p in kept), kept
+    replaced = next(p for p in kept if p.name.endswith(".db"))
+    assert ("lina", "agent") in users_in(replaced)  # with its WAL, nothing of it is lost
+    server = serve("--data-dir", data)
+    url = server.wait_ready()
+    assert httpx.get(f"{url}/healthz", timeout=5).json()["database"] == "ok"
+    # Not a backup: refused, and nothing moved.
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    assert server.stop(signal.SIGTERM) == 0
+    before = (data / "kefu.db").read_bytes()
+    for bad, words in ((junk, "not a readable SQLite database"),
+                       (tmp_path / "missing.db", "no backup at")):
+        result = kefu("restore", "--data-dir", data, "--from", bad)
+        assert result.returncode == 1 and words in result.stderr, result
+    assert (data / "kefu.db").read_bytes() == before
+
+
+@pytest.mark.parametrize(("host", "words"), [
+    ("no-such-host.invalid", "cannot be resolved"),
+    ("192.0.2.77", "is not an address of this machine"),
+])
+def test_an_address_that_cannot_be_listened_on_exits_3_with_what_to_do(
+        tmp_path: Path, host: str, words: str) -> None:
+    result = kefu("serve", "--data-dir", tmp_path / "data", "--host", host, "--port", "0",
+                  timeout=60)
+    assert result.returncode == 3, result
+    assert words in result.stderr and "--host" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("env", "needle"), [
+    ({"KEFU_SETUP_CODE": "shop_2026"}, "setup_code"),
+    ({"KEFU_SETUP_CODE": "abc"}, "setup_code"),
+    ({"KEFU_PUBLIC_URL": "not a url"}, "public_url"),
+    ({"KEFU_PUBLIC_URL": "ftp://chat.example.com"}, "public_url"),
+])
+def test_values_that_could_never_work_stop_the_start(tmp_path: Path, env: dict[str, str],
+                                                      needle: str) -> None:
+    result = kefu("migrate", "--data-dir", tmp_path / "data", env=kefu_env(**env))
+    assert result.returncode == 3, result
+    assert needle in result.stderr
+
+
+def test_a_fixed_setup_code_is_entered_as_printed(tmp_path: Path, serve: type[Served]) -> None:
+    server = serve("--data-dir", tmp_path / "data",
+                   env=kefu_env(KEFU_SETUP_CODE="shop-2026-kefu"))
+    url = server.wait_ready()
+    printed = re.search(r"setup code (\S+)", server.output).group(1)
+    assert printed.replace("-", "") == "SHOP2026KEFU"
+    for typed, expected in (("wrong-code-1", 403), ("shop-2026-kefu", 201)):
+        r = httpx.post(f"{url}/api/setup", json={
+            "setup_code": typed, "company_name": "店",
+            "owner": {"login": "boss@example.com", "display_name": "老板",
+                      "password": PASSWORD},
+            "site": {"name": "官网", "url": "https://www.example.com"}}, timeout=30)
+        assert r.status_code == expected, r.text
+
+
+def test_files_kefu_makes_are_its_users_alone(tmp_path: Path) -> None:
+    """Customers' data, password hashes and the SMTP password: 0700 folders, 0600 files,
+    whatever the login's umask."""
+    data, pw = tmp_path / "data", password_file(tmp_path)
+    assert kefu(*setup_args(data, pw)).returncode == 0
+    copy = tmp_path / "copy.db"
+    assert kefu("backup", "--data-dir", data, "--to", copy).returncode == 0
+    assert data.stat().st_mode & 0o777 == 0o700
+    for made in (data / "kefu.db", copy):
+        assert made.stat().st_mode & 0o777 == 0o600, made
+
+
+def test_a_database_this_user_cannot_write_stops_the_start(tmp_path: Path) -> None:
+    """`kefu setup` run as root, then Kefu as another user: it read everything and every
+    write answered 500 while /healthz said ok."""
+    root = os.geteuid() == 0
+    # As root, Kefu runs as nobody, who must reach the folder (pytest's is root's alone).
+    base = Path(tempfile.mkdtemp(prefix="kefu-owner-")) if root else tmp_path
+    try:
+        data, pw = base / "data", password_file(base)
+        assert kefu(*setup_args(data, pw)).returncode == 0
+        db = data / "kefu.db"
+        command: list[str | Path] = [sys.executable, "-m", "appliance", "serve", "--port",
+                                     "0", "--data-dir", data]
+        if root:  # root writes any file: the folder is nobody's, the database root's
+            base.chmod(0o755)
+            os.chown(data, 65534, 65534)
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        else:
+            db.chmod(0o444)
+        result = subprocess.run(command, env=kefu_env(), capture_output=True, text=True,
+                                timeout=60, check=False)
+        assert result.returncode == 3, result
+        assert f"{db} is not writable by this user" in result.stderr
+    finally:
+        if root:
+            shutil.rmtree(base, ignore_errors=True)

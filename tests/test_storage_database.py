@@ -443,3 +443,23 @@ def test_every_domain_error_crosses_with_code_message_and_field(db: Database,
 
 def raise_error(error: DomainError) -> None:
     raise error
+
+
+def test_a_transaction_the_database_refused_is_told_from_jobs_that_failed() -> None:
+    """/healthz answers 503 while the writer's transactions fail (a full disk, a file made
+    read-only): every job of the batch then carries the one error SQLite raised. A job's own
+    refusal (a domain error), or different errors, are not the database failing."""
+    from types import SimpleNamespace
+
+    import apsw
+
+    from appliance.domain.errors import Invalid
+    from appliance.storage.database import _transaction_failure
+
+    full = apsw.FullError("database or disk is full")
+    assert _transaction_failure([SimpleNamespace(error=full)] * 3) == (
+        "FullError: database or disk is full")
+    refused = Invalid("no")
+    assert _transaction_failure([SimpleNamespace(error=refused)]) is None
+    assert _transaction_failure([SimpleNamespace(error=None), SimpleNamespace(error=full)]) is None
+    assert _transaction_failure([SimpleNamespace(error=None)]) is None

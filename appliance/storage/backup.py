@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
 import apsw
@@ -59,3 +60,55 @@ def backup_database(source: Path, target: Path) -> int:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     return target.stat().st_size
+
+
+def restore_database(backup: Path, target: Path, keep_folder: Path, stamp: str) -> Path | None:
+    """Put the backup `backup` in place of the database `target` (the appliance stopped).
+
+    The backup is checked first (integrity, and that it is a Kefu database). The database it
+    replaces is moved, with its `-wal` and `-shm` files, into `keep_folder` as
+    `kefu-replaced-<stamp>.db`: copying a backup over `kefu.db` by hand and leaving the old
+    `-wal` beside it makes SQLite replay the old writes onto the backup at the next start.
+    The copy is written next to the target and renamed into place. Returns where the replaced
+    database went (None when there was none)."""
+    backup = backup.resolve()
+    if not backup.is_file():
+        raise BackupError(f"no backup at {backup}")
+    try:
+        result = integrity_check(backup)
+        conn = apsw.Connection(str(backup), flags=apsw.SQLITE_OPEN_READONLY)
+        try:
+            tables = {row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except apsw.Error as exc:
+        raise BackupError(f"{backup} is not a readable SQLite database: {exc}") from exc
+    if result != "ok":
+        raise BackupError(f"{backup} failed its integrity check: {result}")
+    if "schema_migration" not in tables:
+        raise BackupError(f"{backup} is not a Kefu database")
+    partial = target.with_name(target.name + ".restoring")
+    kept: Path | None = None
+    try:
+        shutil.copyfile(backup, partial)
+        with partial.open("rb+") as copied:
+            os.fsync(copied.fileno())
+        if target.exists():
+            keep_folder.mkdir(parents=True, exist_ok=True)
+            kept = keep_folder / f"kefu-replaced-{stamp}.db"
+            for suffix in ("", "-wal", "-shm"):
+                old = target.with_name(target.name + suffix)
+                if old.exists():
+                    os.replace(old, kept.with_name(kept.name + suffix))
+        else:
+            for suffix in ("-wal", "-shm"):  # a WAL without its database is nobody's
+                with contextlib.suppress(FileNotFoundError):
+                    target.with_name(target.name + suffix).unlink()
+        os.replace(partial, target)
+    except OSError as exc:
+        raise BackupError(f"cannot restore into {target}: {exc.strerror}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return kept

@@ -161,6 +161,9 @@ class Database:
         self._connections: list[APSWDatabase] = []
         self._lock = threading.Lock()
         self.commits = 0  # transactions committed by the writer (for tests and benchmarks)
+        # Why the writer's last transaction failed (disk full, a file made read-only…); None
+        # once one commits. /healthz answers 503 meanwhile.
+        self.write_failure: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -169,7 +172,7 @@ class Database:
         self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="kefu-read",
                                            initializer=self._bind_thread)
         if self.process:
-            self._link = writer_process.Link(self.path, self.batch_max, _resolve,
+            self._link = writer_process.Link(self.path, self.batch_max, self._resolve,
                                              self._count_commit)
             self._link.start()
         self._writer = threading.Thread(target=self._write_loop, name="kefu-writer", daemon=True)
@@ -318,6 +321,10 @@ class Database:
     def _commit_batch(self, db: APSWDatabase, batch: list[_Job]) -> None:
         if run_batch(db, batch):
             self.commits += 1
+        self._resolve(batch)
+
+    def _resolve(self, batch: list[_Job]) -> None:
+        self.write_failure = _transaction_failure(batch)
         _resolve(batch)
 
 
@@ -347,6 +354,18 @@ def run_batch(db: APSWDatabase, batch: list[Any]) -> bool:
                 job.error = exc
         return False
     return True
+
+
+def _transaction_failure(batch: list[Any]) -> str | None:
+    """The database's refusal of a whole transaction (every job has the same error, one of
+    SQLite's or the file system's), else None."""
+    errors = {id(job.error): job.error for job in batch}
+    if len(errors) != 1:
+        return None
+    [error] = errors.values()
+    if isinstance(error, apsw.Error | peewee.DatabaseError | OSError):
+        return f"{type(error).__name__}: {error}"
+    return None
 
 
 def _settle(job: _Job) -> None:

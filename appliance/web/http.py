@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from sanic import Request
 from sanic.headers import parse_content_header
@@ -65,9 +66,22 @@ def client_ip(request: Request) -> str:
 
 
 def own_origin(request: Request) -> str:
-    """Our origin as a browser states it (a WebSocket's Origin is the page's http(s) one)."""
+    """Our origin as a browser states it (a WebSocket's Origin is the page's http(s) one):
+    the configured public URL's when the request comes from it (behind a reverse proxy that
+    passes the upstream address as Host, as nginx does by default), else the request's."""
+    public = public_origin(request.app.ctx.runtime.config.public_url)
+    if public and request.headers.get("origin") == public:
+        return public
     scheme = {"ws": "http", "wss": "https"}.get(request.scheme, request.scheme)
     return f"{scheme}://{request.host}"
+
+
+def public_origin(public_url: str) -> str:
+    """`scheme://host[:port]` of the configured public URL ("" when none)."""
+    if not public_url:
+        return ""
+    parts = urlsplit(public_url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}" if parts.netloc else ""
 
 
 def base_url(request: Request) -> str:

@@ -157,5 +157,8 @@ async def healthz(request: Request) -> HTTPResponse:
         ok = await db.read(ping)
     except Exception:
         ok = False
+    # Reading is not enough: a disk that is full, or a database file another user owns,
+    # still answers reads while every write fails.
+    ok = ok and db.write_failure is None
     return json({"status": "ok" if ok else "error", "version": __version__,
                  "database": "ok" if ok else "error"}, status=200 if ok else 503)

@@ -17,7 +17,8 @@ App = Sanic[Any, Any]  # our app: config and ctx are plain attribute bags
 
 
 class PortInUse(Exception):
-    """Another program listens on the requested address."""
+    """The requested address cannot be listened on: another program has it, it is not this
+    machine's, it needs administrator rights, or its host name does not resolve."""
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -29,13 +30,27 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(f"Port {port} on {host} is already in use. Stop the other program "
-                            "or choose another port with --port.") from exc
-        raise
+        raise PortInUse(_why_not(exc, host, port)) from exc
     sock.listen(1024)
     sock.set_inheritable(True)
     return sock
+
+
+def _why_not(exc: OSError, host: str, port: int) -> str:
+    """What the owner can do about a socket that cannot listen."""
+    if isinstance(exc, socket.gaierror):
+        return (f"The host name {host!r} cannot be resolved to an address of this machine. "
+                "Use an address (127.0.0.1, or 0.0.0.0 for every network) with --host.")
+    if exc.errno == errno.EADDRINUSE:
+        return (f"Port {port} on {host} is already in use. Stop the other program "
+                "or choose another port with --port.")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"Port {port} on {host} needs administrator rights (ports below 1024 do). "
+                "Choose a port above 1024 with --port, and put a reverse proxy in front.")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (f"{host} is not an address of this machine. Use one of its addresses, or "
+                "0.0.0.0 for every network, with --host.")
+    return f"Cannot listen on {host} port {port}: {exc.strerror or exc}."
 
 
 FULL_COLLECTION_AFTER = 100  # younger collections before a full one (Python's default: 10)
