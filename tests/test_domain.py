@@ -446,3 +446,30 @@ def test_origins_of_internationalised_hosts_are_punycode() -> None:
 
     assert origin_of("https://例子.中国/路径") == "https://xn--fsqu00a.xn--fiqs8s"
     assert clean_origin("https://例子.中国") == "https://xn--fsqu00a.xn--fiqs8s"
+
+
+def test_a_transcript_speaks_the_sites_language_in_the_companys_time() -> None:
+    from types import SimpleNamespace
+
+    from appliance.domain.conversations import Message, Sender
+    from appliance.domain.transcripts import transcript_subject, transcript_text
+
+    def line(seq: int, sender: Sender, kind: str, body: str, hour: int) -> Message:
+        return Message(id=seq, conversation_id=8, seq=seq, client_id=f"c{seq}", sender=sender,
+                       kind=kind, body=body, attachment=None,
+                       created_at=datetime(2026, 12, 7, hour, 40))
+    agent = Sender("agent", 2, "Amy")
+    messages = [line(1, Sender("visitor", 5, "访客5"), "text", "Hi {name}", 15),
+                line(2, agent, "note", "secret", 15),
+                line(3, Sender("system", 2, "Amy"), "system", "closed", 16),
+                line(4, Sender("system", None, ""), "system", "some_new_code", 16)]
+    conversation: Any = SimpleNamespace(id=8)
+    text = transcript_text("en", "Shop", "Asia/Shanghai", conversation, messages)
+    assert text.splitlines() == [
+        "Shop — #8", "Times are Asia/Shanghai time", "",
+        "[2026-12-07 23:40] 访客5: Hi {name}",
+        "[2026-12-08 00:40] -- Amy ended the conversation --",
+        "[2026-12-08 00:40] -- some_new_code () --"]
+    assert transcript_subject("en", "Shop", 8) == "Shop: chat transcript #8"
+    assert transcript_subject("zh-CN", "官网", 8) == "官网：聊天记录 #8"
+    assert "Amy 结束了对话" in transcript_text("zh-CN", "官网", "UTC", conversation, messages)

@@ -328,6 +328,10 @@ def test_visitor_closes_rates_and_gets_the_transcript(offline, smtp) -> None:
     text = mail.get_content()
     assert mail["To"] == "me@example.com"
     assert "牙齿有点疼" in text and "建议来院检查" in text and "机密备注" not in text
+    # In the site's language, times in the company's zone, system lines in words.
+    assert mail["Subject"].endswith(f"：聊天记录 #{conversation_id}")
+    assert "时间为 Asia/Shanghai 时间" in text and "UTC" not in text
+    assert "-- closed" not in text and "结束了对话 --" in text
 
 
 def test_smtp_settings_hide_the_password_and_test_mail_reports(offline, smtp) -> None:

@@ -28,10 +28,12 @@ from appliance.domain.errors import Conflict, Forbidden, Invalid, conversation_n
 from appliance.domain.events import ConversationChanged, Event, MessageCreated, OutboxChanged
 from appliance.domain.mail import MAIL
 from appliance.domain.model import Site
+from appliance.domain.transcripts import transcript_subject, transcript_text
 from appliance.services.context import Services, on_writer
 from appliance.services.customers import capture_visitor
 from appliance.storage import conversations as store
 from appliance.storage import offline as offline_store
+from appliance.storage import sites as site_store
 from appliance.storage.mail import enqueue_mail
 
 log = logging.getLogger(__name__)
@@ -139,22 +141,6 @@ async def check_rating(svc: Services, visitor: Visitor, data: Any) -> Conversati
                             lambda rated: [ConversationChanged(rated)])
 
 
-def transcript_text(site: Site, conversation: Conversation, messages: list[Message]) -> str:
-    lines = [f"{site.display_name or site.name} — #{conversation.id}", ""]
-    for message in messages:
-        if not message.visible_to_visitor:
-            continue  # notes never leave the console
-        stamp = message.created_at.strftime("%Y-%m-%d %H:%M") + " UTC"
-        if message.sender.type == SYSTEM:
-            lines.append(f"[{stamp}] -- {message.body} ({message.sender.name}) --")
-            continue
-        text = message.body
-        if message.attachment is not None:
-            text = f"[{message.attachment.name}] {text}".strip()
-        lines.append(f"[{stamp}] {message.sender.name}: {text}")
-    return "\n".join(lines) + "\n"
-
-
 async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: Any,
                            address: str = "") -> str:
     """Queue the conversation's transcript (without notes) to the visitor's own address: the
@@ -170,8 +156,12 @@ async def check_transcript(svc: Services, visitor: Visitor, site: Site, data: An
     svc.throttle.check("transcript", visitor_id=visitor.id, address=address)
     messages = await svc.db.read(store.messages_after, conversation.id, 0,
                                  TRANSCRIPT_MESSAGES_MAX, False)
-    text = transcript_text(site, conversation, messages)
-    subject = f"{site.display_name or site.name}: 聊天记录 / Chat transcript #{conversation.id}"
+    company = await svc.db.read(site_store.get_company, site.company_id)
+    name = site.display_name or site.name
+    timezone = (site.business_hours.timezone if site.business_hours is not None
+                else company.settings.timezone)
+    text = transcript_text(site.language, name, timezone, conversation, messages)
+    subject = transcript_subject(site.language, name, conversation.id)
     now = svc.now()
     await svc.commit(on_writer(enqueue_mail, email, subject, text, now, (), visitor.id),
                      lambda _: [OutboxChanged(MAIL)])
