@@ -132,6 +132,19 @@ def test_a_mail_server_outage_loses_nothing(offline, smtp) -> None:
         time.sleep(0.1)
     to, status, attempts, error = outbox(appliance)[0]
     assert (to, status) == ("service@example.com", "queued") and attempts >= 2 and error
+    # The owner sees it in the console, not only in the server's log.
+    owner = offline[1]
+    shown = owner.get("/api/settings/outbox").json()["mail"]
+    assert (shown["retrying"], shown["sent"], shown["failed"]) == (1, 0, 0), shown
+    [stuck] = shown["undelivered"]
+    assert stuck["to"] == "service@example.com" and stuck["attempts"] >= 2
+    assert stuck["last_error"] and stuck["next_attempt_at"] and stuck["status"] == "queued"
+    assert appliance.client().get("/api/settings/outbox").status_code == 401
+    r = owner.post("/api/users", json={"login": "amy", "display_name": "Amy", "role": "supervisor",
+                                       "password": "amy-password-1", "site_ids": [site["id"]]})
+    assert r.status_code == 201, r.text
+    supervisor = appliance.login("amy", "amy-password-1")
+    assert supervisor.get("/api/settings/outbox").status_code == 403
     smtp.start()
     mail = smtp.inbox.wait(timeout=15)[0]
     assert mail["To"] == "service@example.com"
@@ -140,6 +153,8 @@ def test_a_mail_server_outage_loses_nothing(offline, smtp) -> None:
         time.sleep(0.05)
     assert outbox(appliance)[0][1] == "sent"
     assert len(smtp.inbox.mails) == 1
+    shown = owner.get("/api/settings/outbox").json()["mail"]
+    assert (shown["retrying"], shown["sent"], shown["undelivered"]) == (0, 1, []), shown
 
 
 def test_reply_is_mailed_only_to_a_visitor_who_is_not_online(offline, smtp) -> None:

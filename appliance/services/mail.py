@@ -93,6 +93,16 @@ async def access_smtp(svc: Services, actor: User) -> SmtpSettings | None:
     return await svc.db.read(store.get_smtp)
 
 
+UNDELIVERED_LISTED = 50
+
+
+async def mail_status(svc: Services, actor: User) -> tuple[dict[str, int], list[Mail]]:
+    """How the outbox's mails stand, for the owner: an SMTP server that refuses shows here
+    (and on the console's mail page), not only in the server's log."""
+    require_install_manager(actor)
+    return await svc.db.read(store.mail_status, UNDELIVERED_LISTED)
+
+
 async def check_save_smtp(svc: Services, actor: User, data: Any) -> SmtpSettings:
     require_install_manager(actor)
     current = await svc.db.read(store.get_smtp)

@@ -13,7 +13,7 @@ from appliance.domain.outbox import ERROR_MAX, FAILED, QUEUED, SENT, OutboxItem
 from appliance.storage.tables import OutboxRow
 
 
-def _item(row: OutboxRow) -> OutboxItem:
+def item_of(row: OutboxRow) -> OutboxItem:
     return OutboxItem(id=row.id, kind=row.kind, payload=json.loads(row.payload),
                       status=row.status, attempts=row.attempts, last_error=row.last_error,
                       created_at=row.created_at, next_attempt_at=row.next_attempt_at,
@@ -23,7 +23,7 @@ def _item(row: OutboxRow) -> OutboxItem:
 def enqueue(kind: str, payload: dict[str, Any], now: datetime) -> OutboxItem:
     """Queue an item in the caller's write transaction: it commits with the change it
     reports, or not at all."""
-    return _item(OutboxRow.create(kind=kind, payload=json.dumps(payload, ensure_ascii=False),
+    return item_of(OutboxRow.create(kind=kind, payload=json.dumps(payload, ensure_ascii=False),
                                   status=QUEUED, attempts=0, last_error="", created_at=now,
                                   next_attempt_at=now))
 
@@ -32,14 +32,14 @@ def get(item_id: int) -> OutboxItem:
     row = OutboxRow.get_or_none(OutboxRow.id == item_id)
     if row is None:
         raise NotFound("No such outbox item")
-    return _item(row)
+    return item_of(row)
 
 
 def due(now: datetime, limit: int) -> list[OutboxItem]:
     query = (OutboxRow.select()
              .where((OutboxRow.status == QUEUED) & (OutboxRow.next_attempt_at <= now))
              .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit))
-    return [_item(r) for r in query]
+    return [item_of(r) for r in query]
 
 
 def mark_sent(item_id: int, now: datetime) -> None:

@@ -83,6 +83,14 @@ async def get_smtp(request: Request) -> HTTPResponse:
     return json({"smtp": smtp_json(await mail.access_smtp(services(request), actor))})
 
 
+@bp.get("/settings/outbox")
+async def get_outbox(request: Request) -> HTTPResponse:
+    actor = (await require_principal(request)).user
+    counts, undelivered = await mail.mail_status(services(request), actor)
+    return json({"mail": {**counts, "undelivered": [mail_json(m) for m in undelivered]}},
+                ensure_ascii=False)
+
+
 @bp.put("/settings/smtp")
 async def put_smtp(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user

@@ -20,4 +20,6 @@ def mail_json(found: Mail) -> dict[str, Any]:
     return {"id": found.id, "to": found.to_address, "subject": found.subject,
             "status": found.status, "attempts": found.attempts,
             "last_error": found.last_error, "created_at": timestamp(found.created_at),
+            "next_attempt_at": None if found.status != "queued"
+            else timestamp(found.next_attempt_at),
             "sent_at": timestamp(found.sent_at)}
