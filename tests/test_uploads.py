@@ -91,6 +91,16 @@ def test_image_is_accepted_sent_and_delivered_with_its_attachment(appliance, own
             "inline; filename*=UTF-8''screenshot.png")
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["content-security-policy"] == SAFE_CSP
+        # Revalidated every time (an erased file must not live on in a cache), cheaply.
+        assert response.headers["cache-control"] == "private, no-cache"
+    etag = response.headers["etag"]
+    again = owner_client.get(attachment["url"], headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert widget.http.get(attachment["url"], headers={
+        **widget.headers, "If-None-Match": etag}).status_code == 304
+    stranger = Widget(appliance, site["widget_key"])
+    assert stranger.http.get(attachment["url"], headers={
+        **stranger.headers, "If-None-Match": etag}).status_code == 404
 
 
 DISGUISED = [
