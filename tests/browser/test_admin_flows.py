@@ -48,6 +48,8 @@ def test_setup_wizard_creates_owner_site_and_shows_snippet(appliance: Appliance,
     snippet.wait_for()
     text = snippet.input_value() if snippet.evaluate("e => 'value' in e") else snippet.inner_text()
     assert "/embed.js" in text and appliance.url in text
+    # Served on 127.0.0.1: the owner is told visitors' browsers cannot load it from there.
+    assert appliance.url in t(page, "snippet-local").inner_text()
     assert t(page, "copy-snippet").is_visible()
     screenshot(page, "setup-done-snippet")
     assert appliance.client().get("/api/setup/status").json()["needs_setup"] is False

@@ -114,3 +114,17 @@ test('the site page has the agreed hooks', () => {
     'site-chat-link', 'site-chat-qr', 'site-identity-secret-generate', 'site-identity-secret'];
   assert.deepEqual(hooks.filter((hook) => !source.includes(`'${hook}'`)), []);
 });
+
+test('a snippet that loads the chat from this computer only is told apart', async () => {
+  const { localOnlyAddress } = await import('../../webui/js/payloads.js');
+  const snippet = (base) => `<script>\n(function(w,d,u,k){ })(window,document,"${base}","Xb3k");\n</script>`;
+  for (const base of ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080', 'http://0.0.0.0:9000',
+    'http://127.1.2.3']) {
+    assert.equal(localOnlyAddress(snippet(base)), base, base);
+  }
+  for (const base of ['https://chat.example.com', 'http://192.168.1.20:8080', 'http://kefu.lan']) {
+    assert.equal(localOnlyAddress(snippet(base)), null, base);
+  }
+  assert.equal(localOnlyAddress(''), null);
+  assert.ok(CATALOGS['zh-CN']['snippet.local'].includes('{address}'));
+});

@@ -107,6 +107,20 @@ export function prechatFields(choices, previous = []) {
 }
 
 /** The allowed-origins list as the textarea shows it: one per line. */
+/**
+ * The address an embed snippet loads the widget from, when only this computer can reach it
+ * (127.x, localhost, ::1, 0.0.0.0): visitors' browsers would never load the chat. Else null.
+ */
+export function localOnlyAddress(snippet) {
+  const found = /["'](https?:\/\/[^"'\s]+)["']/.exec(snippet || '');
+  if (!found) return null;
+  let host;
+  try { host = new URL(found[1]).hostname; } catch { return null; }
+  const local = /^127\.\d+\.\d+\.\d+$/.test(host) || host === 'localhost' || host.endsWith('.localhost')
+    || host === '[::1]' || host === '0.0.0.0';
+  return local ? found[1] : null;
+}
+
 export function originsText(origins) {
   return Array.isArray(origins) ? origins.join('\n') : '';
 }

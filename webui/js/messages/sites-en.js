@@ -49,6 +49,7 @@ export default {
 
   'snippet.title': 'Install code',
   'snippet.description': 'Paste this code before </body> on every page of your website and the chat window appears.',
+  'snippet.local': 'This code loads the chat from {address}, which only this computer can reach: visitors\' browsers will not show it. Open this console at the address visitors use, or set public_url (docs/configuration.md), then copy the code.',
   'snippet.copy': 'Copy code',
   'snippet.copied': 'Copied.',
   'snippet.selected': 'The code is selected; press Ctrl+C (⌘+C on a Mac) to copy it.',

@@ -49,6 +49,7 @@ export default {
 
   'snippet.title': '安装代码',
   'snippet.description': '把这段代码粘贴到网站每个页面的 </body> 之前，聊天窗口就会出现。',
+  'snippet.local': '这段代码从 {address} 加载在线客服，只有本机能访问，访客的浏览器无法显示。请用访客能访问的地址打开控制台，或设置 public_url（见 docs/configuration.md）后再复制代码。',
   'snippet.copy': '复制代码',
   'snippet.copied': '已复制。',
   'snippet.selected': '代码已选中，请按 Ctrl+C（Mac 上按 ⌘+C）复制。',

@@ -2,6 +2,7 @@
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { t } from '../../i18n.js';
+import { localOnlyAddress } from '../../payloads.js';
 import { openDialog } from '../dialog.js';
 import { button, section } from './common.js';
 
@@ -77,7 +78,10 @@ export function snippetPanel(ctx, site, onChange) {
     },
   }).catch((error) => ctx.notify(errorMessage(error, t), 'error')), { kind: 'quiet', test: 'regenerate-key' });
 
+  const local = localOnlyAddress(site.snippet);
   return section(t('snippet.title'), [
+    local ? h('p', { class: 'alert alert-warning', role: 'note', 'data-test': 'snippet-local' },
+      t('snippet.local', { address: local })) : null,
     code,
     h('div', { class: 'snippet-actions' }, copy, status, h('span', { class: 'spacer' }), regenerate),
   ], { description: t('snippet.description'), test: 'snippet-panel', className: 'snippet-card' });
