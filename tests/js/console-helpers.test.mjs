@@ -168,3 +168,20 @@ test('search snippets are cut around the match', () => {
   assert.equal(siteVisibleName({ name: '官网', display_name: '悦齿' }, { name: 'X' }), '悦齿');
   assert.equal(siteVisibleName({ name: '官网' }, null), '官网');
 });
+
+test('a visitor who gave no name is named in the console language on system lines', async () => {
+  const { systemText } = await import('../../webui/js/console/present.js');
+  const { CATALOGS } = await import('../../webui/js/i18n.js');
+  const en = (key, params) => CATALOGS.en[key].replace(/\{(\w+)\}/g, (_, k) => String(params?.[k]));
+  const closed = (sender) => ({ kind: 'system', body: 'closed', sender });
+  // The line of a chat the visitor ended: a system line about no agent (offline.py).
+  assert.equal(systemText(closed({ type: 'system', id: null, name: '访客15' }), en),
+    en('console.system.closed', { name: 'Visitor #15' }));
+  assert.equal(systemText(closed({ type: 'visitor', id: 15, name: '访客15' }), en),
+    en('console.system.closed', { name: 'Visitor #15' }));
+  // An agent's line keeps the agent's name as written.
+  assert.equal(systemText(closed({ type: 'system', id: 3, name: '访客15' }), en),
+    en('console.system.closed', { name: '访客15' }));
+  assert.equal(systemText(closed({ type: 'system', id: 3, name: '小李' }), en),
+    en('console.system.closed', { name: '小李' }));
+});

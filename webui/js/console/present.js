@@ -24,7 +24,19 @@ function clip(text, max = PREVIEW_MAX) {
 export function systemText(message, t) {
   const code = message?.body;
   if (!SYSTEM_CODES.includes(code)) return collapse(code);
-  return t(`console.system.${code}`, { name: collapse(message.sender?.name) || t('console.system.someone') });
+  return t(`console.system.${code}`, { name: senderName(message.sender, t) || t('console.system.someone') });
+}
+
+/**
+ * A sender's name as stored, except a visitor who gave none: the server names them "访客17"
+ * (as customers and transcripts keep it) on their messages and on the line of a chat they
+ * ended (a system line about no agent); the console says it in its own language.
+ */
+export function senderName(sender, t) {
+  const name = collapse(sender?.name);
+  const numbered = /^访客(\d+)$/.exec(name);
+  const aboutVisitor = sender?.type === 'visitor' || (sender?.type === 'system' && sender.id == null);
+  return numbered && aboutVisitor ? visitorName({ id: Number(numbered[1]), name: '' }, t) : name;
 }
 
 /** One line for a conversation list: "[图片]", "[文件] a.pdf", "[备注] …" or the text itself. */

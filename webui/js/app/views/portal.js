@@ -2,7 +2,7 @@
 import { h } from '../../dom.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
-import { formatDateTime, previewText, systemText } from '../../console/present.js';
+import { formatDateTime, previewText, senderName, systemText } from '../../console/present.js';
 import { emptyState, page, pageHeader, section } from './common.js';
 import { reportPage } from './leads.js';
 
@@ -40,7 +40,7 @@ export async function portalConversationView(ctx, { id }) {
   const lines = answer.messages.map((message) => h('li', { class: `transcript-line is-${message.sender.type}`, 'data-test': 'transcript-line' },
     h('span', { class: 'muted' }, when(message.created_at)), ' ',
     message.sender.type === 'system' ? h('em', {}, systemText(message, t))
-      : [h('strong', {}, message.sender.name), ': ', message.body || (message.attachment ? `[${message.attachment.name}]` : '')]));
+      : [h('strong', {}, senderName(message.sender, t)), ': ', message.body || (message.attachment ? `[${message.attachment.name}]` : '')]));
   return page(pageHeader(t('portal.conversation', { id }), { back, lead: answer.conversation.visitor?.name || '' }),
     section(null, h('ol', { class: 'transcript' }, lines), { test: 'portal-transcript' }));
 }
