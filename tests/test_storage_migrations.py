@@ -464,3 +464,13 @@ def test_migration_18_reports_read_only_the_messages_they_count(tmp_path: Path) 
                    "ORDER BY m.conversation_id, m.seq")
     assert [r[3] for r in ranged] == [
         "SEARCH m USING INDEX message_report (conversation_id>? AND conversation_id<?)"]
+
+
+def test_a_database_that_cannot_be_opened_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """A start that cannot open or write the file (a folder gone, a full disk) ends with what
+    to do (`kefu` exits 3), not apsw's exception."""
+    from appliance.domain.errors import DatabaseUnusable
+    from appliance.storage.migrations import migrate
+
+    with pytest.raises(DatabaseUnusable, match="cannot be opened for writing"):
+        migrate(tmp_path / "gone" / "kefu.db", tmp_path / "backups", now=datetime(2026, 12, 7))

@@ -126,8 +126,16 @@ def migrate(path: Path, backups_dir: Path, *, now: datetime, keep_backups: int =
     except (apsw.NotADBError, apsw.CorruptError) as exc:
         raise DatabaseUnusable(
             f"{path} is damaged or not a Kefu database ({exc}). Restore a backup from "
-            f"{backups_dir} or move the file away to start afresh."
+            f"{backups_dir} (kefu restore) or move the file away to start afresh."
         ) from exc
+    except apsw.FullError as exc:
+        raise DatabaseUnusable(
+            f"The disk holding {path} is full: free some space and start Kefu again. "
+            "Nothing was changed.") from exc
+    except (apsw.ReadOnlyError, apsw.CantOpenError, apsw.PermissionsError) as exc:
+        raise DatabaseUnusable(
+            f"{path} cannot be opened for writing ({exc}): give it, its folder and its -wal "
+            "and -shm files to the user Kefu runs as.") from exc
 
 
 def _migrate(path: Path, backups_dir: Path, *, now: datetime, keep_backups: int,
