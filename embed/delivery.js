@@ -2,7 +2,6 @@
 import { addToOutbox, newEntry, readOutbox, removeFromOutbox, sendFrame } from './outbox.js';
 import { normalizeMessage } from './format.js';
 import { THROTTLED_CODES, retryAfterMs } from './reconnect.js';
-import { Sequence } from './sequence.js';
 import { mergeHistory, readJSON, storageKeys, writeJSON } from './store.js';
 
 /** A re-sync that made no progress waits this long (no tight loop). */
@@ -266,8 +265,15 @@ export class Delivery {
   }
 
   adopt(conv) {
+    // The chat before stays above (an answer that came while the visitor wrote offline is
+    // not lost to the new one): its lines move below seq 0, older chats go.
+    const earlier = this.messages.filter((m) => m.seq > 0).map((m) => ({ ...m, seq: m.seq - 1e9 }));
     this.conversation = { id: conv.id, status: conv.status === 'closed' ? 'closed' : 'open', bot: conv.status === 'bot' };
     this.load();
+    if (!this.messages.length && earlier.length) {
+      this.messages = earlier;
+      this.saveHistory();
+    }
     if (Number.isInteger(conv.agent_read_seq)) this.agentRead = Math.max(this.agentRead, conv.agent_read_seq);
     this.saveState();
     const cmds = [{ type: 'clear' }, this.statusCommand(), this.botCommand()];
@@ -400,5 +406,74 @@ export class Delivery {
       visitor_read: this.visitorRead, messages: this.messages,
     };
     writeJSON(this.storage, this.keys.history, mergeHistory(replace ? null : readJSON(this.storage, this.keys.history), mine));
+  }
+}
+
+// Per-conversation ordering: the last seq received with no gap before it, and messages held until a gap fills.
+export class Sequence {
+  /** `last`: the highest seq already applied with nothing missing below it. */
+  constructor(last = 0) {
+    this.last = last;
+    this.held = new Map();
+    this.syncing = false;
+  }
+
+  /** A sync is going out: it asks for everything after `last`. */
+  startSync() {
+    this.syncing = true;
+    return this.last;
+  }
+
+  /**
+   * A `message` frame. Returns the messages now applicable, in order, and whether a gap needs a
+   * sync (a live message overtook one we have not seen, or a visitor-invisible note left a hole).
+   */
+  receive(message) {
+    const seq = message.seq;
+    if (seq <= this.last || this.held.has(seq)) return { deliver: [], needSync: false };
+    this.held.set(seq, message);
+    const deliver = this.drain();
+    return { deliver, needSync: this.held.size > 0 && !this.syncing };
+  }
+
+  /**
+   * `synced`: the replay is complete and `lastSeq` is the highest seq this client may see, so
+   * every missing seq up to it was a note and is skipped (protocol.md: never wait for notes).
+   */
+  synced(lastSeq) {
+    const before = this.last;
+    this.syncing = false;
+    const deliver = [];
+    for (const seq of [...this.held.keys()].sort((a, b) => a - b)) {
+      if (seq > lastSeq) break;
+      deliver.push(this.held.get(seq));
+      this.held.delete(seq);
+      this.last = seq;
+    }
+    this.last = Math.max(this.last, lastSeq);
+    deliver.push(...this.drain());
+    return { deliver, needSync: this.held.size > 0, progress: this.last > before };
+  }
+
+  /** `reset`: the server cannot serve our position; start over from 0. */
+  reset() {
+    this.last = 0;
+    this.held.clear();
+    this.syncing = false;
+  }
+
+  /** The link dropped: an unanswered sync will never be answered. */
+  interrupted() {
+    this.syncing = false;
+  }
+
+  drain() {
+    const out = [];
+    while (this.held.has(this.last + 1)) {
+      this.last += 1;
+      out.push(this.held.get(this.last));
+      this.held.delete(this.last);
+    }
+    return out;
   }
 }

@@ -137,3 +137,47 @@ def test_visitor_and_agent_chat_across_origins(appliance: Appliance, host_site, 
     agent.locator('[data-test="conv-item"]', has_text="另一个客人的问题").wait_for()
     assert agent_message(agent, "第二页继续聊").count() == 1  # still in the first chat
     screenshot(agent, "console-two-chats")
+
+
+def test_an_answer_given_while_the_visitor_was_offline_stays_when_they_write_again(
+        appliance: Appliance, host_site, owner, new_page) -> None:
+    """The agent answered and closed while the visitor's phone was offline and the visitor
+    wrote meanwhile: their message starts a new chat, and the widget used to clear the old one
+    for it — the answer, delivered a moment before, was never seen, even after a reload."""
+    owner_client, _ = owner
+    console = new_page()
+    sign_in_console(console, appliance)  # someone online: the widget offers the chat
+    visitor = new_page()
+    visitor.goto(host_site["origin"] + "/index.html")
+    t(visitor, "kefu-launcher").click()
+    visitor_says(visitor, "请问周六营业吗")
+    sent = '[data-state="sent"], [data-state="read"]'
+    messages = widget(visitor).locator('[data-test="kefu-message"]')
+    messages.filter(has_text="请问周六营业吗").and_(widget(visitor).locator(sent)).wait_for()
+    conversation = owner_client.get("/api/conversations?view=open").json()["conversations"][0]
+    cid = conversation["id"]
+    assert owner_client.post(f"/api/conversations/{cid}/claim", json={}).status_code == 200
+
+    visitor.context.set_offline(True)
+    r = owner_client.post(f"/api/conversations/{cid}/messages", json={
+        "client_id": "answer-while-offline-1", "kind": "text", "body": "营业，请致电 400-123"})
+    assert r.status_code == 200, r.text
+    assert owner_client.post(f"/api/conversations/{cid}/close", json={}).status_code == 200
+    visitor_says(visitor, "那我周六上午过去")
+    visitor.context.set_offline(False)
+
+    messages.filter(has_text="那我周六上午过去").and_(widget(visitor).locator(sent)).wait_for(
+        timeout=30_000)
+    answer = messages.filter(has_text="营业，请致电 400-123")
+    answer.wait_for(timeout=10_000)
+    visitor.wait_for_timeout(1000)  # nothing clears it a moment later
+    assert answer.count() == 1 and messages.filter(has_text="请问周六营业吗").count() == 1
+    newest = owner_client.get("/api/conversations?view=open").json()["conversations"][0]
+    assert newest["id"] != cid  # the new message started a new chat, as documented
+    visitor.reload()
+    t(visitor, "kefu-launcher").wait_for()
+    visitor.wait_for_timeout(1000)
+    if not t(visitor, "kefu-panel").is_visible():  # the panel reopens by itself if it was open
+        t(visitor, "kefu-launcher").click()
+    answer.wait_for(timeout=10_000)
+    messages.filter(has_text="那我周六上午过去").wait_for()

@@ -274,7 +274,9 @@ test('a closed conversation shows as closed; writing afterwards adopts the new c
   const sent = sends(d.write({ body: 'again' }, 'client-0005'));
   assert.ok(!('conversation_id' in sent[0]));
   const cmds = d.frame({ type: 'ack', client_id: 'client-0005', conversation_id: 43, seq: 1 });
-  assert.deepEqual(cmds.map((c) => c.type), ['clear', 'status', 'bot', 'unread', 'send', 'ack']);
+  // The closed chat's lines stay above the new one's (below seq 0).
+  assert.deepEqual(cmds.map((c) => c.type), ['clear', 'status', 'bot', 'show', 'show', 'unread', 'send', 'ack']);
+  assert.deepEqual(shown(cmds), [1 - 1e9, 2 - 1e9]);
   assert.deepEqual(cmds[2], { type: 'bot', on: false });
   assert.deepEqual(sends(cmds), [{ type: 'sync', conversation_id: 43, after_seq: 0 }]);
   assert.deepEqual(d.cursors(), { 43: 0 });
@@ -403,4 +405,35 @@ test('a conversation the bot serves says so, and stops saying so when handed ove
   const cmds = d.frame({ type: 'conversation', conversation: { id: 50, status: 'bot' } });
   assert.equal(d.conversation.id, 50);
   assert.deepEqual(cmds.filter((c) => c.type === 'bot'), [{ type: 'bot', on: true }]);
+});
+
+test('a chat that closed while the visitor wrote offline stays above the new one, its answer too', () => {
+  const storage = new MemoryStorage();
+  const d = connected(2, storage);
+  d.closed();
+  d.write({ body: 'C1' }, 'client-0001'); // offline: the agent answers and closes meanwhile
+  const back = d.opened(hello(null)); // the server names no open chat now
+  assert.deepEqual(sends(back), [{ type: 'sync', conversation_id: 42, after_seq: 2 }]);
+  const replay = [
+    ...d.frame(msg(3, { body: 'R0 please call 400-123' })),
+    ...d.frame(msg(4, { kind: 'system', body: 'closed', sender: { type: 'system', id: 2, name: '小李' } })),
+    ...d.frame({ type: 'synced', conversation_id: 42, last_seq: 4 }),
+  ];
+  assert.deepEqual(shown(replay), [3, 4]);
+  assert.deepEqual(sends(replay).map((f) => f.client_id), ['client-0001']);
+  // C1 went to a new chat: the widget follows it, and keeps the old one's lines above it.
+  const acked = d.frame({ type: 'ack', client_id: 'client-0001', seq: 1, conversation_id: 43 });
+  assert.equal(of(acked, 'clear').length, 1);
+  const kept = of(acked, 'show').map((c) => c.message);
+  assert.deepEqual(kept.map((m) => m.body), ['m1', 'm2', 'R0 please call 400-123', 'closed']);
+  assert.ok(kept.every((m) => m.seq < 0), 'below every seq of the new chat');
+  const next = d.frame(msg(1, { conversation_id: 43, client_id: 'client-0001', sender: { type: 'visitor', id: 1, name: '' } }));
+  assert.deepEqual(shown(next), [1]);
+  assert.equal(d.unread(), 0, 'the old answers are not counted as unread in the new chat');
+  // A reload shows both; a third chat keeps only the second one's lines.
+  const again = make(storage);
+  assert.deepEqual(again.restore().filter((c) => c.type === 'show').map((c) => c.message.body),
+    ['m1', 'm2', 'R0 please call 400-123', 'closed', 'm1']);
+  const third = again.frame({ type: 'ack', client_id: 'client-0009', seq: 1, conversation_id: 44 });
+  assert.deepEqual(of(third, 'show').map((c) => c.message.body), ['m1']);
 });

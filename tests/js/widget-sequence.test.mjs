@@ -1,7 +1,7 @@
 // Widget sequence tracking: in-order delivery, held messages, note gaps, reset.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Sequence } from '../../embed/sequence.js';
+import { Sequence } from '../../embed/delivery.js';
 
 const m = (seq) => ({ seq });
 const seqs = (list) => list.map((x) => x.seq);
