@@ -49,3 +49,14 @@ test('login URL carries the reason', () => {
   assert.equal(endedUrl(null), '/login?ended=session_ended');
   assert.equal(endedUrl('a b&c'), '/login?ended=session_ended');
 });
+
+test('a session check that hangs does not hold the reconnect back', async () => {
+  const { sessionStands } = await import('../../webui/js/socket-policy.js');
+  const never = () => new Promise(() => {});
+  const started = Date.now();
+  assert.equal(await sessionStands(never, 50), true, 'past the time: reconnect, the handshake tells');
+  assert.ok(Date.now() - started < 1000);
+  assert.equal(await sessionStands(() => Promise.resolve(false), 50), false, 'a session gone stops it');
+  assert.equal(await sessionStands(() => Promise.resolve(true), 50), true);
+  assert.equal(await sessionStands(() => Promise.reject(new Error('offline')), 50), true);
+});

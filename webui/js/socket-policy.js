@@ -77,3 +77,21 @@ export function heartbeat(silentMs, { intervalMs = PING_INTERVAL_MS, pinged = fa
   if (silentMs >= intervalMs && !pinged) return 'ping';
   return null;
 }
+
+/** How long the session check before a reconnect may take; past it, reconnect anyway. */
+export const SESSION_CHECK_MS = 10000;
+
+/**
+ * `check()` (a promise of whether the session still stands), or `true` when it has not answered
+ * within `ms`: after a connection died silently, the check's request can hang on a dead pooled
+ * connection for minutes, and the console must not wait for it to reconnect (the socket's own
+ * handshake tells a session that is gone).
+ */
+export function sessionStands(check, ms = SESSION_CHECK_MS, timers = globalThis) {
+  return new Promise((resolve) => {
+    const late = timers.setTimeout(() => resolve(true), ms);
+    Promise.resolve().then(check).then(
+      (stands) => { timers.clearTimeout(late); resolve(stands); },
+      () => { timers.clearTimeout(late); resolve(true); });
+  });
+}

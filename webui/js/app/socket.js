@@ -1,6 +1,6 @@
 // Keeps the console WebSocket open while in the app: heartbeat, session end, reconnects, frames in and out.
 import {
-  heartbeat, onSocketClose, onSocketMessage, PROTOCOL_BACKOFF, reconnectDelay, socketUrl,
+  heartbeat, onSocketClose, onSocketMessage, PROTOCOL_BACKOFF, reconnectDelay, sessionStands, socketUrl,
 } from '../socket-policy.js';
 
 const WATCH_MS = 5000;
@@ -77,8 +77,9 @@ export function connectConsoleSocket({
     attempt += 1;
     timer = setTimeout(async () => {
       timer = null;
-      if (stopped || socket || !(await checkSession())) return;
-      open();
+      if (stopped || socket) return;
+      const stands = await sessionStands(checkSession);
+      if (stands && !stopped && !socket) open();
     }, delay);
   }
 
