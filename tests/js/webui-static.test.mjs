@@ -81,3 +81,7 @@ test('the agreed data-test hooks are all present', () => {
   });
   assert.deepEqual(missing, []);
 });
+
+test("no list is joined with a hard-coded 、 (English would show it): i18n.js formatList lists the UI language's way", () => {
+  for (const path of files('.js')) assert.doesNotMatch(read(path), /\.join\(\s*'、'\s*\)/, name(path));
+});
