@@ -24,7 +24,7 @@
     panel.className = 'panel';
     panel.hidden = !open;
     frame = document.createElement('iframe');
-    frame.title = '在线客服 Chat';
+    frame.title = host.title;
     frame.setAttribute('data-test', 'kefu-frame');
     frame.setAttribute('allow', 'autoplay');
     frame.addEventListener('load', init);
@@ -60,6 +60,7 @@
       post({ type: 'stored', id: m.id, ok });
     } else if (m.type === 'site') {
       host.applySite(m.site || {}, m.hidden === true);
+      frame.title = host.title;
     } else if (m.type === 'emit') {
       if (m.event === 'open' || m.event === 'close') show(m.event === 'open', true);
       else host.emit(m.event, m.data);

@@ -19,7 +19,8 @@ export default {
   throttled: 'Too many messages at once, please wait…',
   closed_intro: 'We are closed now. Leave a message and we will get back to you when we open.',
   hours: 'Opening hours: {hours} ({zone})',
-  opens: 'We open again {when}',
+  opens: 'We open again on {day}, {date} at {time}',
+  seps: '–|, |; ',
   days: 'Mon,Tue,Wed,Thu,Fri,Sat,Sun',
   blocked: 'Chat is not available right now.',
 };

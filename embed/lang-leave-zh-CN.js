@@ -19,7 +19,8 @@ export default {
   throttled: '发送太频繁，请稍候…',
   closed_intro: '现在是非工作时间，请留言，我们上班后会尽快联系您。',
   hours: '工作时间：{hours}（{zone}）',
-  opens: '下次上班：{when}',
+  opens: '下次上班：{date} {day} {time}',
+  seps: '至|、|；',
   days: '周一,周二,周三,周四,周五,周六,周日',
   blocked: '暂时无法咨询',
 };

@@ -1,9 +1,8 @@
 // The leave-a-message form, loaded on its own when nobody can chat: outside business hours it shows them and the next opening.
 import { adoptStyles, h } from './dom.js';
 import { translator } from './i18n.js';
-import { hoursText, leaveBody, leaveErrors, leaveFieldOf, NAME_MAX } from './offline.js';
+import { leaveBody, leaveErrors, leaveFieldOf, NAME_MAX } from './offline.js';
 
-const OPENS = { weekday: 'short', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' };
 /** Also the pre-chat form's look (extras.js). */
 const CSS = `
 .pre{padding:12px 16px;border-top:1px solid #eaeef2;display:flex;flex-direction:column;gap:8px;margin:0}
@@ -71,7 +70,7 @@ export async function createLeave(o) {
       inputs[key] = h(tag, { name: key, 'data-test': `kefu-leave-${key}`, ...props }), errors[key] = h('small'));
     const submit = h('button', { type: 'submit', class: 'send', 'data-test': 'kefu-leave-submit', text: t('leave_submit') });
     const form = h('form', { class: 'pre leave', 'data-test': 'kefu-leave-form', novalidate: true, onsubmit: send },
-      ...intro(on),
+      intro(on),
       field('name', t('field_name'), 'input', { autocomplete: 'name', maxlength: NAME_MAX, value: known().name }),
       h('span', { class: 'sub', text: t('leave_contact') }),
       field('phone', t('leave_phone'), 'input', { type: 'tel', autocomplete: 'tel', value: known().phone }),
@@ -111,15 +110,12 @@ export async function createLeave(o) {
     }
   }
 
+  /** The form's heading; closed by the hours, hours.js adds them and the next opening under it. */
   function intro(availability) {
-    if (availability?.open !== false) return [h('p', { text: t('leave_intro') })];
-    const hours = hoursText(availability.hours, t('days').split(','));
-    const opens = new Date(availability.opens_at);
-    return [h('p', { text: t('closed_intro') }),
-      hours && h('span', { class: 'sub', 'data-test': 'kefu-hours', text: t('hours', { hours, zone: availability.hours.timezone }) }),
-      availability.opens_at && !Number.isNaN(opens.getTime()) && h('span', {
-        class: 'sub', 'data-test': 'kefu-opens', text: t('opens', { when: opens.toLocaleString(o.lang, OPENS) }),
-      })].filter(Boolean);
+    const closed = availability?.open === false;
+    const p = h('p', { text: t(closed ? 'closed_intro' : 'leave_intro') });
+    if (closed) import('./hours.js').then((m) => p.after(...m.closedLines(availability, t, o.lang)), () => {});
+    return p;
   }
 
   return leave;

@@ -67,11 +67,13 @@
     } catch (e) { wrap.removeAttribute('popover'); /* the z-index holds */ }
   }
 
-  /** The launcher's colour, side and label; hidden outside hours if the site says so. */
+  /** The launcher's colour, side and label (the site's language: presence.js or the chat tell it on a first visit); hidden outside hours if the site says so. */
   function applySite(site, hidden) {
     wrap.classList.toggle('left', site.widget_position === 'left');
     if (/^#([0-9a-f]{3}){1,2}$/i.test(site.theme_color)) wrap.style.setProperty('--c', site.theme_color);
-    button.setAttribute('aria-label', site.language === 'en' ? 'Open chat' : '打开在线客服');
+    const en = site.language === 'en';
+    button.setAttribute('aria-label', en ? 'Open chat' : '打开在线客服');
+    host.title = en ? 'Chat' : '在线客服'; // the chat frame's, in bridge.js
     button.hidden = hidden === true;
   }
 

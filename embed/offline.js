@@ -81,27 +81,6 @@ export function ratingError(rating, comment) {
   return length(String(comment ?? '').trim()) > COMMENT_MAX ? 'long' : null;
 }
 
-const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const TIME = /^\d\d:\d\d$/;
-
-/**
- * The session's weekly `hours` (the site's time zone) as text: days with the same ranges are
- * joined, "Mon–Fri 09:00–18:00; Sat 10:00–12:00". `names`: seven day names, Monday first.
- */
-export function hoursText(hours, names) {
-  const week = hours && typeof hours.week === 'object' ? hours.week : {};
-  const ranges = DAYS.map((day) => (Array.isArray(week[day]) ? week[day] : [])
-    .filter((r) => Array.isArray(r) && TIME.test(r[0]) && TIME.test(r[1])).map(([a, b]) => `${a}–${b}`).join(', '));
-  const parts = [];
-  for (let start = 0, i = 0; i < 7; i += 1) {
-    if (i < 6 && ranges[i + 1] === ranges[i]) continue;
-    const days = i > start ? `${names[start]}–${names[i]}` : names[start];
-    if (ranges[i]) parts.push(`${days} ${ranges[i]}`);
-    start = i + 1;
-  }
-  return parts.join('; ');
-}
-
 function messageText(value) {
   return String(value ?? '').replace(/\r\n/g, '\n').trim();
 }

@@ -125,6 +125,8 @@
     const now = state();
     // The site card without its availability: the chat asks for that itself when it opens.
     now.site = { ...now.site, ...answer.site };
+    // A first visit: the launcher speaks the site's language from now on (shown or hidden as it is).
+    host.applySite(now.site, host.root.querySelector('button').hidden);
     if (typeof answer.visitor_token !== 'string') {
       // Not tracked here (the site tracks nobody before a chat): remember it, stay silent.
       host.store('localStorage', 'state', JSON.stringify(now));

@@ -130,3 +130,14 @@ def test_versioned_urls_are_immutable_the_loader_is_short_cached_and_pinnable(
     assert csp.endswith("frame-ancestors 'self' https://www.example.com")
     assert client.get("/chat/unknown-key").headers["content-security-policy"].endswith(
         "frame-ancestors 'self'")
+    # The page speaks the site's language from its first byte: <html lang>, title, no-script line.
+    assert '<html lang="zh-CN">' in page.text and "<title>在线客服</title>" in page.text
+    assert "Please enable" not in page.text
+    r = owner[0].patch(f"/api/sites/{site['id']}", json={"language": "en"})
+    assert r.status_code == 200, r.text
+    english = client.get(f"/chat/{site['widget_key']}")
+    assert '<html lang="en">' in english.text and "<title>Chat</title>" in english.text
+    assert "Please enable JavaScript to chat." in english.text
+    assert not re.search("[\u4e00-\u9fff]", english.text), english.text
+    assert f'src="../embed/{version}/page.js"' in english.text
+    assert english.headers["etag"] != page.headers["etag"]

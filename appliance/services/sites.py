@@ -115,11 +115,11 @@ async def company_name(svc: Services, company_id: int) -> str:
     return (await svc.db.read(store.get_company, company_id)).name
 
 
-async def framing_origins(svc: Services, widget_key: str) -> tuple[str, ...]:
-    """Who may show a site's standalone chat page in a frame: its allowed origins (none for
-    an unknown key)."""
+async def chat_page_site(svc: Services, widget_key: str) -> tuple[tuple[str, ...], str]:
+    """What a site's chat page needs of it: who may show it in a frame (its allowed origins;
+    none for an unknown key) and the language it speaks (zh-CN for an unknown key)."""
     site = await svc.db.read(store.get_site_by_widget_key, widget_key[:64])
-    return () if site is None else site.allowed_origins
+    return ((), "zh-CN") if site is None else (site.allowed_origins, site.language)
 
 
 def _update_company_job(company_id: int, name: str, max_chats: int | None,

@@ -117,18 +117,31 @@ async def embed_file(request: Request, path: str) -> HTTPResponse:
     return _cross_origin(serve_asset(request, asset, cache=IMMUTABLE))
 
 
-def _chat_html(request: Request) -> Asset | None:
-    """chat.html loading this version's page.js (its imports follow from that address)."""
+# The chat page in an English site's language: its <html lang>, title and no-script line (the
+# template is in zh-CN; the page's script follows the site's language from its catalogues).
+_CHAT_PAGE_EN = tuple((zh.encode(), en.encode()) for zh, en in (
+    ('<html lang="zh-CN">', '<html lang="en">'),
+    ("<title>在线客服</title>", "<title>Chat</title>"),
+    ("请启用 JavaScript 以使用在线客服。", "Please enable JavaScript to chat.")))
+
+
+def _chat_html(request: Request, language: str) -> Asset | None:
+    """chat.html loading this version's page.js (its imports follow from that address), in the
+    site's language (zh-CN or en)."""
     ctx = request.app.ctx
-    if getattr(ctx, "embed_chat_page", None) is None:
+    pages: dict[str, Asset] | None = getattr(ctx, "embed_chat_pages", None)
+    if pages is None:
         template = ctx.embed.get("chat.html")
         if template is None:
             return None
         body = template.body.replace(b'src="../embed/page.js"',
                                      f'src="../embed/{embed_version(request)}/page.js"'.encode())
-        ctx.embed_chat_page = make_asset("chat.html", body)
-    page: Asset = ctx.embed_chat_page
-    return page
+        english = body
+        for zh, en in _CHAT_PAGE_EN:
+            english = english.replace(zh, en)
+        pages = ctx.embed_chat_pages = {"zh-CN": make_asset("chat.html", body),
+                                        "en": make_asset("chat.html", english)}
+    return pages.get(language, pages["zh-CN"])
 
 
 CHAT_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -142,9 +155,9 @@ async def chat_page(request: Request, site_key: str) -> HTTPResponse:
     """A site's chat page: on its own (app web views, WeChat menus, e-mail signatures), or the
     widget's panel in an iframe of the site's pages. Only the site's allowed origins may frame
     it (the browser enforces `frame-ancestors`), as only they may call the widget API."""
-    response = serve_asset(request, _chat_html(request))
+    origins, language = await sites.chat_page_site(services(request), site_key)
+    response = serve_asset(request, _chat_html(request, language))
     if response.status in (200, 304):
-        origins = await sites.framing_origins(services(request), site_key)
         response.headers["Content-Security-Policy"] = " ".join((CHAT_PAGE_CSP, *origins))
         response.headers["Vary"] = "Accept-Encoding"
     return response

@@ -91,6 +91,13 @@ def test_one_agent_two_companies_a_lead_each_and_the_portal_sees_its_own(
     assert "悦齿口腔为您服务" in first.inner_text()
     hook(page, "chat-input").fill("")
     hook(page, "lead-phone").wait_for()
+    # At 1280 px the lead card lines up with the visitor's facts above it, not with the edge.
+    card = hook(page, "lead-card").bounding_box()
+    column = hook(page, "visitor-sidebar").bounding_box()
+    facts = page.locator(".console-info .info-body .info-section").first.bounding_box()
+    assert card["x"] - column["x"] >= 15, (card, column)
+    assert abs(card["x"] - facts["x"]) < 1, (card, facts)
+    assert abs(card["width"] - facts["width"]) < 1, (card, facts)
     hook(page, "lead-phone").fill("12345")
     hook(page, "lead-save").click()
     error = hook(page, "lead-card").locator('[data-test="error"]')

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import AGENT_PASSWORD_FOR_TESTS, Appliance
+from playwright.sync_api import expect
 from test_offline import ALWAYS_CLOSED, SmtpServer
 
 from browser.conftest import kefu as t
@@ -154,7 +155,8 @@ def test_closed_by_business_hours_the_widget_shows_the_hours_and_next_opening(
         "timezone": "Asia/Shanghai", "week": {name: [["09:30", "18:00"]]}}})
     assert r.status_code == 200, r.text
     console(new_page, appliance, "boss@example.com", "owner-password-1")  # online, but closed
-    page = new_page()
+    # A visitor elsewhere: the hours and the next opening are the site's (Shanghai's), both.
+    page = new_page(timezone_id="America/Los_Angeles")
     page.goto(shop["origin"] + "/index.html")
     t(page, "kefu-launcher").click()
     form = t(page, "kefu-leave-form")
@@ -163,6 +165,37 @@ def test_closed_by_business_hours_the_widget_shows_the_hours_and_next_opening(
     assert "不在线" not in form.inner_text()
     day_name = "周一 周二 周三 周四 周五 周六 周日".split()[day.weekday()]
     hours = t(page, "kefu-hours").inner_text()
-    assert hours == f"工作时间：{day_name} 09:30–18:00（Asia/Shanghai）"
-    assert t(page, "kefu-opens").inner_text().startswith("下次上班：")
+    assert hours == f"工作时间：{day_name} 09:30–18:00（中国标准时间）"
+    # In Los Angeles 09:30 in Shanghai is the evening before: the site's day and time are shown.
+    opens = f"下次上班：{day.month}月{day.day}日 {day_name} 09:30"
+    assert t(page, "kefu-opens").inner_text() == opens
     screenshot(page, "widget-closed-by-hours")
+
+
+def test_an_english_site_speaks_english_from_the_first_visit_with_its_hours_in_its_zone(
+        appliance: Appliance, shop, new_page) -> None:
+    """A first visit (nothing stored yet): the launcher's label turns English once the site is
+    known (presence.js), the chat frame's title and page are English, and the closed form gives
+    the hours and next opening in the site's zone (New York), named in words."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    owner_client, site = shop["owner"], shop["site"]
+    day = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=2)).date()
+    name = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+    r = owner_client.patch(f"/api/sites/{site['id']}", json={"language": "en", "business_hours": {
+        "timezone": "America/New_York", "week": {name: [["09:30", "18:00"]]}}})
+    assert r.status_code == 200, r.text
+    page = new_page(timezone_id="Asia/Shanghai")
+    page.goto(shop["origin"] + "/index.html")
+    launcher = t(page, "kefu-launcher")
+    expect(launcher).to_have_attribute("aria-label", "Open chat")
+    launcher.click()
+    t(page, "kefu-leave-form").wait_for()
+    expect(t(page, "kefu-frame")).to_have_attribute("title", "Chat")
+    chat = next(frame for frame in page.frames if "/chat/" in frame.url)
+    assert chat.evaluate("[document.documentElement.lang, document.title]") == ["en", "Chat"]
+    day_name = day.strftime("%a")
+    hours = f"Opening hours: {day_name} 09:30–18:00 (Eastern Time)"
+    assert t(page, "kefu-hours").inner_text() == hours
+    assert t(page, "kefu-opens").inner_text() == (
+        f"We open again on {day_name}, {day.strftime('%B')} {day.day} at 09:30")

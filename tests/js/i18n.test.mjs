@@ -5,13 +5,29 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  CATALOG_PARTS, CATALOGS, format, getLanguage, mergeCatalogs, normalizeLanguage, onLanguageChange, otherLanguage,
+  CATALOG_PARTS, CATALOGS, format, formatList, getLanguage, mergeCatalogs, normalizeLanguage, onLanguageChange, otherLanguage,
   resolveLanguage, setLanguage, STORAGE_KEY, storedLanguage, t, translate,
 } from '../../webui/js/i18n.js';
 import { FEATURES } from '../../webui/js/messages/index.js';
 
 // The catalogs as the UI sees them: every part of each language merged.
 const { en, 'zh-CN': zhCN } = CATALOGS;
+
+test("lists are joined the UI language's way: 、 in Chinese, commas in English", () => {
+  const zh = ['姓名', '联系方式', '需求'];
+  const words = ['Name', 'A way to reach them', 'Need'];
+  assert.equal(formatList(zh, { lang: 'zh-CN' }), '姓名、联系方式、需求');
+  assert.equal(formatList(words, { lang: 'en' }), 'Name, A way to reach them, Need');
+  assert.equal(formatList(words, { lang: 'en', sentence: true }), 'Name, A way to reach them, and Need');
+  assert.equal(formatList(zh, { lang: 'zh-CN', sentence: true }), '姓名、联系方式和需求');
+  assert.equal(formatList([], { lang: 'en' }), '');
+  setLanguage('en');
+  try {
+    assert.equal(formatList(['Sales', 'Support']), 'Sales, Support', 'the current UI language by default');
+  } finally {
+    setLanguage('zh-CN');
+  }
+});
 
 const WEBUI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'webui');
 

@@ -1,8 +1,10 @@
 // Knowledge-base forms: phrasings and synonyms from text, checks mirroring the server, list and import queries.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { CATALOGS, translate } from '../../webui/js/i18n.js';
 import {
-  entriesQuery, importPath, KB_LIMITS, pageOf, percent, phrasingsFromText, rowErrorField, termsFromText, validateEntry,
+  DEFAULT_BOT_NAMES, defaultBotName, entriesQuery, importPath, KB_LIMITS, pageOf, percent, phrasingsFromText, rowErrorField, termsFromText, validateEntry,
   validateTerms,
 } from '../../webui/js/kb/entries.js';
 import { parseHash, hrefFor, sectionOf } from '../../webui/js/routes.js';
@@ -74,4 +76,17 @@ test('knowledge-base routes live in their own section', () => {
     assert.equal(sectionOf(name), 'kb');
   }
   assert.equal(hrefFor('kb-entry', { id: 5 }), '#/kb/5');
+});
+
+test("the bot name's placeholder is the default the site's visitors really see, worded in the UI language", () => {
+  const server = readFileSync(new URL('../../appliance/domain/bot_chat.py', import.meta.url), 'utf8');
+  const names = JSON.parse(server.match(/^DEFAULT_NAMES = (\{.*\})$/m)[1]);
+  assert.deepEqual(DEFAULT_BOT_NAMES, names, 'the same defaults as the server');
+  assert.equal(defaultBotName('en'), 'Assistant');
+  assert.equal(defaultBotName('zh-CN'), '智能助理');
+  const en = (key, params) => translate(CATALOGS, 'en', key, params);
+  const zh = (key, params) => translate(CATALOGS, 'zh-CN', key, params);
+  assert.equal(en('site.bot.name.placeholder', { name: defaultBotName('en') }), 'Default: Assistant');
+  assert.equal(zh('site.bot.name.placeholder', { name: defaultBotName('zh-CN') }), '默认：智能助理');
+  assert.doesNotMatch(CATALOGS.en['site.bot.name.placeholder'], /[\u4e00-\u9fff]/, 'no Chinese in the English catalogue');
 });

@@ -9,6 +9,8 @@ import { DASHES, HEAT_RAMP, OKABE_ITO, SHAPES, seriesStyle } from '../../webui/j
 import {
   dayLabel, formatCompact, formatDuration, formatNumber, formatPercent, hourLabel, weekdayNames,
 } from '../../webui/js/charts/format.js';
+import { CATALOGS, translate } from '../../webui/js/i18n.js';
+import { lineDescription } from '../../webui/js/reports/draw.js';
 
 test('a linear scale maps the domain onto the range, and a zero-width domain onto its start', () => {
   const y = linearScale([0, 100], [200, 0]);
@@ -155,4 +157,12 @@ test('labels are shortened to the room they have, Chinese counted a full em wide
   assert.ok(long.endsWith('…') && textWidth(long) <= 100, long);
   const hostile = fitText('<img src=x onerror="window.__pwned=1">', 120);
   assert.ok(hostile.startsWith('<img src=x') && hostile.endsWith('…'), hostile);
+});
+
+test("a line chart's description lists its lines the UI language's way", () => {
+  const spec = { labels: ['2026-12-01', '2026-12-02'], series: [{ name: 'Visits' }, { name: 'Page views' }, { name: 'Chats' }] };
+  const en = (key, params) => translate(CATALOGS, 'en', key, params);
+  assert.match(lineDescription(spec, en, 'en'), /^Line chart of Visits, Page views, Chats over 2 points/);
+  const zh = (key, params) => translate(CATALOGS, 'zh-CN', key, params);
+  assert.match(lineDescription({ ...spec, series: [{ name: '访问' }, { name: '对话' }] }, zh, 'zh-CN'), /^折线图：访问、对话，/);
 });

@@ -8,7 +8,7 @@ import { csvRows } from '../../webui/js/reports/csv.js';
 import { dispositionName, fraction } from '../../webui/js/reports/download.js';
 import {
   filterChoices, filtersFor, heatCells, keepChoice, kindsFor, lastDayOf, loadLines, rankingLabel, ratingTotals,
-  reportErrorKey, reportQuery,
+  reportErrorKey, reportQuery, sourceKindLabel, sourceLabel,
 } from '../../webui/js/reports/model.js';
 
 const en = (key, params) => translate(CATALOGS, 'en', key, params);
@@ -137,6 +137,32 @@ test('the other reports: labels from the answer, the funnel with its shares, the
   assert.deepEqual(csvRows(blocks[2].columns, blocks[2].items)[1], ['Search', 'baidu', 7]);
   assert.equal(csvRows(blocks[5].columns, blocks[5].items)[1][0], 'Unknown');
   assert.equal(blocks[1].columns[0].label, 'Week');
+});
+
+test('source codes are worded, in the chart, the table and the CSV the browser makes: direct, unknown, other', () => {
+  assert.equal(sourceLabel('direct', zh), '直接访问');
+  assert.equal(sourceLabel('unknown', en), 'Unknown');
+  assert.equal(sourceLabel('(other)', zh), '其他');
+  assert.equal(sourceLabel('百度', en), '百度');
+  assert.equal(sourceKindLabel('', zh), '未知');
+  assert.equal(sourceKindLabel('direct', en), 'Direct');
+  const traffic = { grain: 'day', totals: {}, series: [], keywords: [], entry_pages: [], devices: [],
+    sources: [{ kind: 'direct', source: 'direct', visits: 3 }, { kind: 'unknown', source: 'unknown', visits: 1 }],
+    regions: [{ country: '', province: '', visits: 2 }, { country: '中国', province: '广东', visits: 1 }] };
+  for (const [t, direct, unknown] of [[zh, '直接访问', '未知'], [en, 'Direct', 'Unknown']]) {
+    const blocks = reportBlocks('traffic', traffic, { t, lang: t === zh ? 'zh-CN' : 'en', labels: {} });
+    const sources = blocks.find((block) => block.id === 'sources');
+    assert.deepEqual(csvRows(sources.columns, sources.items).slice(1), [[direct, direct, 3], [unknown, unknown, 1]]);
+    assert.deepEqual(sources.chart.items.map((item) => item.label), [direct, unknown]);
+    const regions = blocks.find((block) => block.id === 'regions');
+    assert.deepEqual(regions.chart.items.map((item) => item.label), [unknown, '中国 广东'], 'no bar without a label');
+    assert.equal(csvRows(regions.columns, regions.items)[1][0], unknown);
+    const conversion = { funnel: {}, by_rule: [], by_keyword: [], by_page: [],
+      by_source: [{ source: 'unknown', visits: 0, chats: 2 }, { source: 'direct', visits: 5, chats: 1 }] };
+    const bySource = reportBlocks('conversion', conversion, { t, lang: 'en', labels: {} }).find((block) => block.id === 'by_source');
+    assert.deepEqual(csvRows(bySource.columns, bySource.items).slice(1).map((row) => row[0]), [unknown, direct]);
+    assert.deepEqual(bySource.chart.items.map((item) => item.label), [unknown, direct]);
+  }
 });
 
 test('the board watch: sent on watch and after every reconnect, stopped only by its own page', () => {

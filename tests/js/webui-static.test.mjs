@@ -81,3 +81,13 @@ test('the agreed data-test hooks are all present', () => {
   });
   assert.deepEqual(missing, []);
 });
+
+test("no list is joined with a hard-coded 、 (English would show it): i18n.js formatList lists the UI language's way", () => {
+  for (const path of files('.js')) assert.doesNotMatch(read(path), /\.join\(\s*'、'\s*\)/, name(path));
+});
+
+test('no placeholder is written in Chinese in a view: placeholders come from the catalogues', () => {
+  for (const path of files('.js').filter((file) => !name(file).startsWith('js/messages/'))) {
+    assert.doesNotMatch(read(path), /placeholder: '[^']*[\u4e00-\u9fff]/, name(path));
+  }
+});

@@ -26,7 +26,7 @@ test('the occasional views\' catalogs (loaded with them) match too, and every ke
   // extras.js uses both catalogs, leave.js only its own.
   const keys = [...Object.keys(extrasZhCN), ...Object.keys(leaveZhCN)];
   for (const catalog of [extrasEn, extrasZhCN, leaveEn, leaveZhCN]) for (const key of Object.keys(catalog)) assert.ok(catalog[key].trim(), key);
-  const leaveSource = readFileSync(new URL('../../embed/leave.js', import.meta.url), 'utf8');
+  const leaveSource = ['leave.js', 'hours.js'].map((name) => readFileSync(new URL(`../../embed/${name}`, import.meta.url), 'utf8')).join('\n');
   for (const [, key] of leaveSource.matchAll(/\bt\('(\w+)'/g)) assert.ok(key in leaveZhCN, key);
   const source = ['extras.js', 'offline.js', 'routing.js', 'prechat.js', 'prechat-form.js']
     .map((name) => readFileSync(new URL(`../../embed/${name}`, import.meta.url), 'utf8')).join('\n');

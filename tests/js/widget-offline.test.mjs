@@ -59,7 +59,7 @@ test('ratings: 1 to 5 stars, a comment of at most 500 characters', () => {
 });
 
 test('the weekly hours read as text, equal days joined, bad ranges left out', async () => {
-  const { hoursText } = await import('../../embed/offline.js');
+  const { hoursText } = await import('../../embed/hours.js');
   const names = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
   const nine = [['09:00', '18:00']];
   const hours = { timezone: 'Asia/Shanghai', week: { mon: nine, tue: nine, wed: nine, thu: nine, fri: nine,
@@ -68,4 +68,33 @@ test('the weekly hours read as text, equal days joined, bad ranges left out', as
   assert.equal(hoursText({ week: { wed: nine, fri: [['<b>', '18:00']] } }, names), 'Wed 09:00–18:00');
   assert.equal(hoursText(null, names), '');
   assert.equal(hoursText({ week: { sun: nine } }, names), 'Sun 09:00–18:00');
+});
+
+test("closed by the hours: hours and next opening in the site's zone, the zone named in words, the language's punctuation", async () => {
+  const { closedTexts, hoursText } = await import('../../embed/hours.js');
+  const { translator } = await import('../../embed/i18n.js');
+  const zh = translator((await import('../../embed/lang-leave-zh-CN.js')).default);
+  const en = translator((await import('../../embed/lang-leave-en.js')).default);
+  const week = { mon: [['09:00', '12:00'], ['13:00', '18:00']], tue: [['09:00', '12:00'], ['13:00', '18:00']], sat: [['10:00', '12:00']] };
+  // 01:00 UTC on Tuesday 8 December is 09:00 in Shanghai (and 17:00 on the 7th in Los Angeles, 01:00 in UTC).
+  const shanghai = { open: false, hours: { timezone: 'Asia/Shanghai', week }, opens_at: '2026-12-08T01:00:00Z' };
+  assert.deepEqual(closedTexts(shanghai, zh, 'zh-CN'), {
+    hours: '工作时间：周一至周二 09:00–12:00、13:00–18:00；周六 10:00–12:00（中国标准时间）',
+    opens: '下次上班：12月8日 周二 09:00' });
+  assert.deepEqual(closedTexts(shanghai, en, 'en'), {
+    hours: 'Opening hours: Mon–Tue 09:00–12:00, 13:00–18:00; Sat 10:00–12:00 (China Standard Time)',
+    opens: 'We open again on Tue, December 8 at 09:00' });
+  // 14:00 UTC is 09:00 in New York: the site's time, whatever zone this process runs in.
+  const newYork = { open: false, hours: { timezone: 'America/New_York', week: { tue: [['09:00', '17:00']] } }, opens_at: '2026-12-08T14:00:00Z' };
+  assert.deepEqual(closedTexts(newYork, en, 'en'), { hours: 'Opening hours: Tue 09:00–17:00 (Eastern Time)',
+    opens: 'We open again on Tue, December 8 at 09:00' });
+  assert.equal(closedTexts(newYork, zh, 'zh-CN').hours, '工作时间：周二 09:00–17:00（北美东部时间）');
+  assert.doesNotMatch(closedTexts(shanghai, en, 'en').hours, /Asia\/Shanghai/);
+  // A zone this browser does not know: its name as given, the time as the browser has it; nothing breaks.
+  const odd = closedTexts({ ...newYork, hours: { ...newYork.hours, timezone: 'Mars/Olympus' } }, en, 'en');
+  assert.match(odd.hours, /\(Mars\/Olympus\)$/);
+  assert.match(odd.opens, /^We open again on /);
+  assert.deepEqual(closedTexts({ open: false, hours: { timezone: 'Asia/Shanghai', week: {} }, opens_at: null }, zh, 'zh-CN'),
+    { hours: '', opens: '' });
+  assert.equal(hoursText({ week }, zh('days').split(','), zh('seps').split('|')), '周一至周二 09:00–12:00、13:00–18:00；周六 10:00–12:00');
 });

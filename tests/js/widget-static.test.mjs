@@ -33,7 +33,7 @@ test('opening the chat loads the frame page and its static imports, nothing occa
   for (const pure of PURE.filter((name) => !LATER.includes(name))) {
     assert.ok(modules.includes(pure), `${pure} is part of the chat`);
   }
-  for (const later of ['extras.js', 'leave.js', 'presence.js', ...LATER, 'lang-extras-zh-CN.js', 'lang-extras-en.js',
+  for (const later of ['extras.js', 'leave.js', 'hours.js', 'presence.js', ...LATER, 'lang-extras-zh-CN.js', 'lang-extras-en.js',
     'lang-leave-zh-CN.js', 'lang-leave-en.js']) {
     assert.ok(!modules.includes(later), `${later} is not fetched to open the chat`);
   }
@@ -42,6 +42,9 @@ test('opening the chat loads the frame page and its static imports, nothing occa
   assert.match(read('extras.js'), /import\(`\.\/lang-extras-\$\{o\.lang\}\.js`\)/);
   assert.match(read('extras.js'), /import\(`\.\/lang-leave-\$\{o\.lang\}\.js`\)/);
   assert.match(read('leave.js'), /import\(`\.\/lang-leave-\$\{o\.lang\}\.js`\)/);
+  // The business hours and next opening only when closed by them: not on the leave-a-message path.
+  assert.match(read('leave.js'), /import\('\.\/hours\.js'\)/);
+  assert.ok(!chatModules('leave.js').includes('hours.js'), 'hours.js is loaded only when closed by the hours');
   const opened = new Set(modules);
   assert.deepEqual(chatModules('leave.js').filter((name) => !opened.has(name)).sort(), ['leave.js', 'offline.js']);
   assert.deepEqual(chatModules('extras.js').filter((name) => !opened.has(name)).sort(),

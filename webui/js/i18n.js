@@ -79,6 +79,21 @@ export function getLanguage() {
   return current;
 }
 
+/**
+ * `items` as one list in `lang`'s own way: "姓名、联系方式、需求" / "Name, Phone, Need"; `sentence`
+ * joins the last one with a word ("姓名、联系方式和需求" / "Name, Phone, and Need") for a sentence.
+ */
+export function formatList(items, { lang = current, sentence = false } = {}) {
+  const list = [...items].map(String);
+  const options = { type: 'conjunction' };
+  options.style = sentence ? 'long' : 'narrow';
+  try {
+    return new Intl.ListFormat(lang, options).format(list);
+  } catch {
+    return list.join(lang === 'en' ? ', ' : '、');
+  }
+}
+
 /** Change the language; `persist` keeps the choice on this device. Listeners run on change. */
 export function setLanguage(lang, { persist = false, storage = defaultStorage() } = {}) {
   const next = normalizeLanguage(lang) || DEFAULT_LANGUAGE;

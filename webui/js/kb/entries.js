@@ -7,6 +7,13 @@ export const KB_LIMITS = {
   termsMin: 2, termsMax: 30, termMax: 40, textMax: 2000, botNameMax: 40, pageSize: 50,
 };
 export const BOT_MODES = ['off', 'first', 'offline'];
+/** The name the bot goes by when a site leaves it empty, per site language (the server's bot_chat.DEFAULT_NAMES). */
+export const DEFAULT_BOT_NAMES = { 'zh-CN': '智能助理', en: 'Assistant' };
+
+/** The bot name a site of `language` gets when it names none. */
+export function defaultBotName(language) {
+  return DEFAULT_BOT_NAMES[language] || DEFAULT_BOT_NAMES['zh-CN'];
+}
 export const IMPORT_FORMATS = ['csv', 'xlsx', 'jsonl'];
 export const IMPORT_MODES = ['append', 'replace'];
 

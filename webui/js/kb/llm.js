@@ -28,3 +28,24 @@ export function keyDropped(stored, values) {
   return stored.api_key_set === true && !String(values.api_key || '').trim()
     && address(values.base_url) !== address(stored.base_url);
 }
+
+const TEST_FAILURES = ['timeout', 'unreachable', 'malformed', 'not_configured', 'too_large'];
+
+/**
+ * A "test connection" answer worded: `{ok, lead, detail}`. The lead is a sentence per outcome
+ * (connected, cannot connect, timed out, HTTP error n, an answer not in the expected form); the
+ * server's `message` is the model's reply when it worked, else a technical detail (an exception's
+ * name, the endpoint's error text) shown after the lead, smaller, never as if the model said it.
+ */
+export function llmTestText(test, t) {
+  const ok = test.ok === true;
+  const message = String(test.message ?? '').trim();
+  const http = /^http_(\d{3})$/.exec(String(test.status ?? ''));
+  let lead;
+  if (ok) lead = t('kb.llm.test.ok', { ms: test.latency_ms });
+  else if (http) lead = t('kb.llm.test.http', { code: http[1] });
+  else if (TEST_FAILURES.includes(test.status)) lead = t(`kb.llm.test.${test.status}`);
+  else lead = t('kb.llm.test.failed', { status: test.status });
+  const detail = !message ? null : ok ? t('kb.llm.test.said', { message }) : t('kb.llm.test.detail', { detail: message });
+  return { ok, lead, detail };
+}

@@ -118,6 +118,7 @@ export default {
   'settings.schedule.daily': "Daily",
   'settings.recipients': "Their own report mail",
   'settings.recipients.hint': "One a line: an address and daily, weekly or monthly (每天, 每周, 每月), e.g. li@example.com daily. They get the summary in the mail and the XLSX attached.",
+  'settings.recipients.placeholder': "li@example.com daily",
   'settings.schedule.weekly': "Weekly",
   'settings.schedule.monthly': "Monthly",
   'settings.emails': "Report recipients",

@@ -118,6 +118,7 @@ export default {
   'settings.schedule.daily': "每天",
   'settings.recipients': "按人订阅报表邮件",
   'settings.recipients.hint': "每行一位：邮箱和每天、每周或每月（daily、weekly、monthly），如 li@example.com 每天。邮件正文是摘要，附 XLSX。",
+  'settings.recipients.placeholder': "li@example.com 每天",
   'settings.schedule.weekly': "每周",
   'settings.schedule.monthly': "每月",
   'settings.emails': "报表收件人",

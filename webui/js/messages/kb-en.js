@@ -102,7 +102,7 @@ export default {
   'site.bot.mode.offline.hint': 'The bot answers only while no agent is online (e.g. at night).',
   'site.bot.name': 'Bot name',
   'site.bot.name.hint': 'Shown to visitors, up to 40 characters; empty for the default.',
-  'site.bot.name.placeholder': '智能助手',
+  'site.bot.name.placeholder': 'Default: {name}',
   'site.bot.saved': 'Bot settings saved.',
   'site.bot.openKb': 'Open the knowledge base',
 };

@@ -112,4 +112,6 @@ export default {
   'kb.llm.test.not_configured': 'Enter the endpoint address and the model first.',
   'kb.llm.test.too_large': 'The endpoint’s answer is too large.',
   'kb.llm.test.failed': 'The endpoint refused the call ({status}).',
+  'kb.llm.test.http': 'The endpoint answered with HTTP error {code}.',
+  'kb.llm.test.detail': 'Technical detail: {detail}',
 };

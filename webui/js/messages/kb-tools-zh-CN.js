@@ -112,4 +112,6 @@ export default {
   'kb.llm.test.not_configured': '请先填写接口地址和模型。',
   'kb.llm.test.too_large': '接口的回复过大。',
   'kb.llm.test.failed': '接口拒绝了请求（{status}）。',
+  'kb.llm.test.http': '接口返回了 HTTP 错误 {code}。',
+  'kb.llm.test.detail': '技术细节：{detail}',
 };

@@ -102,7 +102,7 @@ export default {
   'site.bot.mode.offline.hint': '只在没有客服在线时（例如夜间）由机器人回答。',
   'site.bot.name': '机器人名称',
   'site.bot.name.hint': '访客可见，最多 40 个字；留空使用默认名称。',
-  'site.bot.name.placeholder': '智能助手',
+  'site.bot.name.placeholder': '默认：{name}',
   'site.bot.saved': '机器人设置已保存。',
   'site.bot.openKb': '打开知识库',
 };

@@ -154,6 +154,7 @@ export default {
   'reports.sourceKind.campaign': "Campaign link",
   'reports.sourceKind.portal': "B2B portal",
   'reports.sourceKind.website': "Website",
+  'reports.unknown': "Unknown",
   'reports.device.desktop': "Desktop",
   'reports.device.phone': "Phone",
   'reports.device.tablet': "Tablet",

@@ -154,6 +154,7 @@ export default {
   'reports.sourceKind.campaign': "活动链接",
   'reports.sourceKind.portal': "B2B 平台",
   'reports.sourceKind.website': "其他网站",
+  'reports.unknown': "未知",
   'reports.device.desktop': "电脑",
   'reports.device.phone': "手机",
   'reports.device.tablet': "平板",

@@ -1,6 +1,6 @@
 // What each report shows, without the DOM: summary figures and blocks (title, columns, rows, chart) per kind.
 import { dayLabel, formatDuration, formatNumber, formatPercent, hourLabel, weekdayNames } from '../charts/format.js';
-import { heatCells, loadLines, rankingLabel, ratingTotals } from './model.js';
+import { heatCells, loadLines, rankingLabel, ratingTotals, sourceKindLabel, sourceLabel } from './model.js';
 
 const TIMINGS = ['first_response', 'queue_wait', 'duration', 'left_message_answer'];
 
@@ -22,6 +22,11 @@ export function periodText(period, lang) {
 /** A block spec: `{id, title, columns, items, chart}` (chart: `{type, …}` or null). */
 function block(id, title, columns, items, chart = null, extra = {}) {
   return { id, title, columns, items: items || [], chart, ...extra };
+}
+
+/** A region's country: "(other)" worded, and a place the visit's address did not tell "unknown" like a device. */
+function placeLabel(country, other, t) {
+  return country ? rankingLabel(country, other) : t('reports.unknown');
 }
 
 function ranking(id, title, columns, items, valueKey, labelOf) {
@@ -76,10 +81,9 @@ function trafficBlocks(report, t, lang, labels) {
       series, { type: 'line', labels: series.map((item) => item.period),
         series: ['visits', 'page_views', 'chats'].map((key) => ({ name: t(`reports.col.${key}`), values: series.map((item) => item[key]) })) }),
     ranking('sources', t('reports.block.sources'), [
-      text('kind', t('reports.col.sourceKind'), (item) => t(`reports.sourceKind.${item.kind}`) === `reports.sourceKind.${item.kind}`
-        ? item.kind : t(`reports.sourceKind.${item.kind}`)),
-      text('source', t('reports.col.source'), (item) => rankingLabel(item.source, other)), count('visits')],
-    report.sources, 'visits', (item) => rankingLabel(item.source, other)),
+      text('kind', t('reports.col.sourceKind'), (item) => sourceKindLabel(item.kind, t)),
+      text('source', t('reports.col.source'), (item) => sourceLabel(item.source, t)), count('visits')],
+    report.sources, 'visits', (item) => sourceLabel(item.source, t)),
     ranking('keywords', t('reports.block.keywords'), [text('keyword', t('reports.col.keyword'), (item) => rankingLabel(item.keyword, other)),
       count('visits')], report.keywords, 'visits', (item) => rankingLabel(item.keyword, other)),
     ranking('entry_pages', t('reports.block.entryPages'), [text('page', t('reports.col.page'), (item) => rankingLabel(item.page, other)),
@@ -87,9 +91,9 @@ function trafficBlocks(report, t, lang, labels) {
     ranking('devices', t('reports.block.devices'), [text('device', t('reports.col.device'),
       (item) => (item.device ? t(`reports.device.${item.device}`) : t('reports.device.unknown'))), count('visits')],
     report.devices, 'visits', (item) => (item.device ? t(`reports.device.${item.device}`) : t('reports.device.unknown'))),
-    ranking('regions', t('reports.block.regions'), [text('country', t('reports.col.country'), (item) => rankingLabel(item.country, other)),
+    ranking('regions', t('reports.block.regions'), [text('country', t('reports.col.country'), (item) => placeLabel(item.country, other, t)),
       text('province', t('reports.col.province'), (item) => item.province || ''), count('visits')],
-    report.regions, 'visits', (item) => [rankingLabel(item.country, other), item.province].filter(Boolean).join(' ')),
+    report.regions, 'visits', (item) => [placeLabel(item.country, other, t), item.province].filter(Boolean).join(' ')),
   ].map((item) => ({ ...item, labels }));
 }
 
@@ -165,8 +169,8 @@ function conversionBlocks(report, t, lang) {
     { type: 'funnel', steps: funnelItems.map((item) => ({ label: item.step, count: item.count })) }),
     block('by_rule', t('reports.block.byRule'), [text('rule', t('reports.col.rule'),
       (item) => (item.rule_id == null ? t('reports.rule.manual') : t('reports.rule.id', { id: item.rule_id }))), ...counts], report.by_rule),
-    ranking('by_source', t('reports.block.bySource'), [text('source', t('reports.col.source'), (item) => rankingLabel(item.source, other)),
-      ...withVisits], report.by_source, 'chats', (item) => rankingLabel(item.source, other)),
+    ranking('by_source', t('reports.block.bySource'), [text('source', t('reports.col.source'), (item) => sourceLabel(item.source, t)),
+      ...withVisits], report.by_source, 'chats', (item) => sourceLabel(item.source, t)),
     ranking('by_keyword', t('reports.block.byKeyword'), [text('keyword', t('reports.col.keyword'), (item) => rankingLabel(item.keyword, other)),
       ...withVisits], report.by_keyword, 'chats', (item) => rankingLabel(item.keyword, other)),
     ranking('by_page', t('reports.block.byPage'), [text('page', t('reports.col.page'), (item) => rankingLabel(item.page, other)),

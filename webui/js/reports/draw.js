@@ -5,7 +5,13 @@ import { funnelChart } from '../charts/funnel.js';
 import { heatMap } from '../charts/heatmap.js';
 import { histogram } from '../charts/histogram.js';
 import { lineChart } from '../charts/line.js';
+import { formatList } from '../i18n.js';
 import { periodText } from './blocks.js';
+
+/** What a line chart shows, for screen readers: its lines listed the way `lang` lists things. */
+export function lineDescription(spec, t, lang) {
+  return t('reports.chart.line', { series: formatList(spec.series.map((item) => item.name), { lang }), points: spec.labels.length });
+}
 
 /** The `<svg>` of `spec` titled `title`, or null when the spec has nothing to draw. */
 export function drawChart(spec, { title, t, lang, test = null }) {
@@ -15,7 +21,7 @@ export function drawChart(spec, { title, t, lang, test = null }) {
     case 'line':
       if (!spec.labels.length || !spec.series.length) return null;
       return lineChart({ title, test, labels: spec.labels, series: spec.series, area: spec.series.length === 1,
-        desc: t('reports.chart.line', { series: spec.series.map((item) => item.name).join('、'), points: spec.labels.length }),
+        desc: lineDescription(spec, t, lang),
         formatX: (period) => periodText(period, lang), formatY: spec.digits ? number : (v) => formatCompact(v, lang) });
     case 'bars':
       return barChart({ title, test, items: spec.items, format: spec.format || number,

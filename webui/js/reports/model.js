@@ -76,6 +76,24 @@ export function rankingLabel(value, otherLabel) {
   return value === '(other)' ? otherLabel : String(value ?? '');
 }
 
+/**
+ * A visit's source as the reports and leads name it, in words: the server sends the engine, site
+ * or campaign as is, but codes for no source (`"direct"`: typed in or bookmarked; `"unknown"`: a
+ * chat or lead with no visit recorded before it) and for the rest of a ranking (`"(other)"`).
+ */
+export function sourceLabel(value, t) {
+  if (value === 'direct') return t('reports.sourceKind.direct');
+  if (value === 'unknown') return t('reports.unknown');
+  return rankingLabel(value, t('reports.other'));
+}
+
+/** A source kind code (`search`, `direct`…) in words; a kind this page has no words for is "unknown". */
+export function sourceKindLabel(kind, t) {
+  const key = `reports.sourceKind.${kind}`;
+  const text = t(key);
+  return text === key ? t('reports.unknown') : text;
+}
+
 /** Sum `{"1": n, …, "5": n}` rating distributions over agents into one. */
 export function ratingTotals(agents) {
   const totals = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };

@@ -1,7 +1,7 @@
 // The supervisors' team board: every agent of a site with status and load, and the site's live chats.
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
-import { t } from '../../i18n.js';
+import { formatList, t } from '../../i18n.js';
 import { queueEstimate, queueText, visitorName, wholeMinutes } from '../../console/present.js';
 import { liveConversations, loadShare, loadText, sortAgents, statusCounts } from '../../console/presence.js';
 
@@ -42,7 +42,7 @@ export function createBoardPane({ rt, onOpen, onClose }) {
 
   function agentRow(agent) {
     const share = loadShare(agent);
-    const teams = (agent.team_ids || []).map((id) => rt.presence.teamName(id)).join('、');
+    const teams = formatList((agent.team_ids || []).map((id) => rt.presence.teamName(id)));
     return h('tr', { 'data-test': 'board-agent', 'data-id': agent.id, 'data-status': agent.status },
       h('td', { class: 'board-agent-name' }, agent.display_name, agent.id === rt.me.id ? ` (${t('user.you')})` : null),
       h('td', {}, h('span', { class: `presence presence-${agent.status}` }, h('span', { class: 'status-dot', 'aria-hidden': 'true' }),

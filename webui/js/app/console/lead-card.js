@@ -2,7 +2,7 @@
 import { h } from '../../dom.js';
 import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, select, setBusy, showFormError } from '../../forms.js';
-import { t } from '../../i18n.js';
+import { formatList, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import { INTENTS, LEAD_FIELDS, leadBody, leadValues, missingLeadFields } from '../../customers/model.js';
 
@@ -43,7 +43,7 @@ export function createLeadCard({ ctx }) {
       lead ? h('span', { class: `badge ${lead.effective ? 'badge-active' : ''}` }, t(lead.effective ? 'lead.effective' : 'lead.notEffective'))
         : h('span', { class: 'badge' }, t('lead.unsaved')),
       lead?.duplicate_of ? h('span', { class: 'badge badge-waiting', 'data-test': 'lead-duplicate' }, t('lead.duplicate')) : null,
-      missing.length ? h('span', { class: 'muted' }, ` ${t('lead.missing', { fields: missing.map((name) => t(`lead.${name}`)).join('、') })}`)
+      missing.length ? h('span', { class: 'muted' }, ` ${t('lead.missing', { fields: formatList(missing.map((name) => t(`lead.${name}`)), { sentence: true }) })}`)
         : null);
   }
 

@@ -50,7 +50,7 @@ export function companySettings(ctx, company) {
         control: input({ name: 'report_emails', value: (settings.report_emails || []).join(', '), 'data-test': 'settings-emails' }) }),
       field({ label: t('settings.recipients'), hint: t('settings.recipients.hint'), wide: true,
         control: h('textarea', { name: 'report_recipients', rows: '3', 'data-test': 'settings-recipients',
-          placeholder: 'li@example.com 每天', value: recipientsText(settings.report_recipients) }) }),
+          placeholder: t('settings.recipients.placeholder'), value: recipientsText(settings.report_recipients) }) }),
       field({ label: t('settings.retention'), hint: t('settings.retention.hint'),
         control: input({ name: 'retention_days', type: 'number', min: '0', max: '3650', value: String(settings.retention_days ?? 0) }) })),
     rulesChecklist(company, settings.lead_required || []),

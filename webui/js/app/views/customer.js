@@ -7,6 +7,7 @@ import { isManager } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
 import { formatDateTime, previewText, ratingStars, sitePageLink } from '../../console/present.js';
 import { customerBody, ownerChoices, phoneText } from '../../customers/model.js';
+import { sourceLabel } from '../../reports/model.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
 
@@ -181,7 +182,7 @@ export function leadList(leads, siteName = () => '') {
       h('div', { class: 'list-title' }, lead.name || t('customer.unnamed'), ' ',
         h('span', { class: `badge ${lead.effective ? 'badge-active' : ''}` }, t(lead.effective ? 'lead.effective' : 'lead.notEffective')),
         lead.duplicate_of ? h('span', { class: 'badge badge-waiting' }, t('lead.duplicate')) : null),
-      h('div', { class: 'muted' }, [when(lead.created_at), siteName(lead.site_id), lead.source, lead.keyword, lead.agent_name,
+      h('div', { class: 'muted' }, [when(lead.created_at), siteName(lead.site_id), lead.source && sourceLabel(lead.source, t), lead.keyword, lead.agent_name,
         phoneText(lead.phone), lead.need].filter(Boolean).join(' · '))))));
 }
 

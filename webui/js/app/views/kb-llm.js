@@ -3,7 +3,7 @@ import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { errorBox, field, input, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
-import { keyDropped, llmPayload } from '../../kb/llm.js';
+import { keyDropped, llmPayload, llmTestText } from '../../kb/llm.js';
 import { button, emptyState, page, section } from './common.js';
 import { kbHeader, loadKb } from './kb-common.js';
 
@@ -15,12 +15,9 @@ function keyState(llm) {
 }
 
 function testResult(test) {
-  const ok = test.ok === true;
-  const text = ok ? t('kb.llm.test.ok', { ms: test.latency_ms })
-    : t(`kb.llm.test.${['timeout', 'unreachable', 'malformed', 'not_configured', 'too_large'].includes(test.status) ? test.status : 'failed'}`,
-      { status: test.status });
+  const { ok, lead, detail } = llmTestText(test, t);
   return h('div', { class: ok ? 'alert alert-info' : 'alert alert-error', role: 'status', 'data-test': 'kb-llm-test-result', 'data-ok': String(ok) },
-    h('p', {}, text), test.message ? h('p', { class: 'hint' }, t('kb.llm.test.said', { message: test.message })) : null);
+    h('p', {}, lead), detail ? h('p', { class: 'hint' }, h('small', { 'data-test': 'kb-llm-test-detail' }, detail)) : null);
 }
 
 function llmForm(ctx, company, llm) {

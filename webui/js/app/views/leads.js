@@ -5,6 +5,7 @@ import { errorBox, field, input, select, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { lastDays, reportRows } from '../../customers/model.js';
 import { addDays, todayIn } from '../../reports/dates.js';
+import { sourceLabel } from '../../reports/model.js';
 import { hrefFor } from '../../routes.js';
 import { button, emptyState, page, pageHeader, section } from './common.js';
 import { leadList } from './customer.js';
@@ -89,7 +90,7 @@ export async function reportPage(ctx, { base, title, actions = [], timeZone = nu
       h('div', { class: 'report-grid' },
         table(t(`report.by.${report.grain}`), head(t(`report.grain.${report.grain}`)), reportRows(report.by_period, 'period'), 'report-by-period'),
         table(t('report.by.site'), head(t('report.site')), reportRows(report.by_site, 'site_id', site), 'report-by-site'),
-        table(t('report.by.source'), head(t('report.source')), reportRows(report.by_source, 'source'), 'report-by-source'),
+        table(t('report.by.source'), head(t('report.source')), reportRows(report.by_source, 'source', (source) => sourceLabel(source, t)), 'report-by-source'),
         table(t('report.by.keyword'), head(t('report.keyword')), reportRows(report.by_keyword, 'keyword'), 'report-by-keyword'),
         table(t('report.by.agent'), head(t('report.agent')), reportRows(report.by_agent, 'agent_id', agent), 'report-by-agent')),
     ], { test: 'report' }),

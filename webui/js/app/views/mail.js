@@ -3,6 +3,7 @@ import { h } from '../../dom.js';
 import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, reportValidation, select, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
+import { mailTestText } from '../../mail-test.js';
 import { SMTP_PORTS, smtpBody } from '../../payloads.js';
 import { checkEmail, SMTP_SECURITY, validateSmtp } from '../../validation.js';
 import { page, pageHeader, section } from './common.js';
@@ -70,15 +71,9 @@ function smtpForm(ctx, smtp) {
   return form;
 }
 
-/** What the test answered, in words: sent, or why not (it stays queued and is retried). */
-function testOutcome(result) {
-  if (result.sent) return t('smtp.test.sent', { to: result.mail?.to ?? '' });
-  return t('smtp.test.failed', { error: result.error || result.mail?.last_error || t('error.generic') });
-}
-
 function testForm(ctx) {
   const send = h('button', { type: 'submit', class: 'button', 'data-test': 'smtp-test-send' }, t('smtp.test.send'));
-  const outcome = h('p', { class: 'test-result', role: 'status', 'data-test': 'smtp-test-result', hidden: true });
+  const outcome = h('div', { class: 'test-result', role: 'status', 'data-test': 'smtp-test-result', hidden: true });
   const form = h('form', { class: 'form form-inline', novalidate: true },
     errorBox(),
     h('div', { class: 'inline-row' },
@@ -96,7 +91,9 @@ function testForm(ctx) {
     outcome.hidden = true;
     try {
       const result = await ctx.api.post('/api/settings/smtp/test', { to: values.to.trim() });
-      outcome.textContent = testOutcome(result);
+      const { lead, detail } = mailTestText(result, t);
+      outcome.replaceChildren(...[h('p', {}, lead),
+        detail && h('p', {}, h('small', { class: 'test-detail', 'data-test': 'smtp-test-detail' }, detail))].filter(Boolean));
       outcome.dataset.sent = String(result.sent === true);
       outcome.className = `test-result ${result.sent ? 'is-ok' : 'is-failed'}`;
       outcome.hidden = false;

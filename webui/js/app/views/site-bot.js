@@ -3,12 +3,18 @@ import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { errorBox, field, input, select, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
-import { BOT_MODES, KB_LIMITS } from '../../kb/entries.js';
+import { BOT_MODES, defaultBotName, KB_LIMITS } from '../../kb/entries.js';
 import { hrefFor } from '../../routes.js';
 import { hasControlChars, length } from '../../validation.js';
 import { button, section } from './common.js';
 
-export function botPanel(ctx, bot) {
+/** The bot name box's placeholder: the name visitors of a site of `language` see when it is left empty. */
+export function botNamePlaceholder(language) {
+  return t('site.bot.name.placeholder', { name: defaultBotName(language) });
+}
+
+/** The bot's panel of a site whose visitors are spoken to in `language` (the default name depends on it). */
+export function botPanel(ctx, bot, language) {
   const mode = select({ name: 'mode', 'data-test': 'site-bot-mode' },
     BOT_MODES.map((value) => [value, t(`site.bot.mode.${value}`)]), bot.mode);
   const modeField = field({ label: t('site.bot.mode'), hint: ' ', control: mode });
@@ -16,7 +22,7 @@ export function botPanel(ctx, bot) {
   mode.addEventListener('change', explain);
   explain();
   const name = input({ name: 'name', value: bot.name, maxlength: String(KB_LIMITS.botNameMax + 10), 'data-test': 'site-bot-name',
-    placeholder: t('site.bot.name.placeholder'), autocomplete: 'off' });
+    placeholder: botNamePlaceholder(language), autocomplete: 'off' });
   const save = button(t('action.save'), null, { kind: 'primary', type: 'submit', test: 'site-bot-save' });
   const form = h('form', { class: 'form', novalidate: true, 'data-test': 'site-bot' },
     errorBox(),

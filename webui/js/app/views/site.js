@@ -3,7 +3,7 @@ import { h } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import { page, pageHeader, section } from './common.js';
-import { botPanel } from './site-bot.js';
+import { botNamePlaceholder, botPanel } from './site-bot.js';
 import { categoriesPanel } from './site-categories.js';
 import { chatPagePanel } from './site-chat-page.js';
 import { siteForm } from './site-form.js';
@@ -42,9 +42,12 @@ export async function siteView(ctx, { id }) {
     onSaved: (saved) => {
       ctx.notify(t('site.saved'));
       title.textContent = saved.name;
+      const botName = bot.querySelector('[data-test="site-bot-name"]');
+      if (botName) botName.placeholder = botNamePlaceholder(saved.language);
     },
   });
   const chatPage = chatPagePanel(site);
+  const bot = botPanel(ctx, botSettings.bot, site.language);
   return page(
     pageHeader(title, { back }),
     snippetPanel(ctx, site, (changed) => chatPage.show(changed)),
@@ -53,6 +56,6 @@ export async function siteView(ctx, { id }) {
     categoriesPanel(ctx, site, teams, categoryList.categories),
     rulesPanel(ctx, site, teams),
     identityPanel(ctx, site),
-    botPanel(ctx, botSettings.bot),
+    bot,
   );
 }
