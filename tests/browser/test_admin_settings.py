@@ -162,6 +162,20 @@ def test_mail_settings_and_test_mail(appliance: Appliance, owner, new_page) -> N
         assert result.get_attribute("data-sent") == "true", result.inner_text()
         assert "me@example.com" in result.inner_text()
         assert smtp.inbox.wait(1)[0]["To"] == "me@example.com"
+
+        # The mail server stops answering: the page tells the owner, with the server's words.
+        smtp.stop()
+        t(page, "smtp-test-to").fill("again@example.com")
+        t(page, "smtp-test-send").click()
+        page.locator('[data-test="smtp-test-result"][data-sent="false"]').wait_for()
+        page.reload()
+        summary = t(page, "outbox-summary")
+        summary.wait_for()
+        assert summary.get_attribute("data-trouble") == "true", summary.inner_text()
+        assert "1 封重试中" in summary.inner_text() and "1 封已发送" in summary.inner_text()
+        stuck = page.locator('[data-test="outbox-mail"][data-status="queued"]')
+        assert "again@example.com" in stuck.inner_text() and "已尝试 1 次" in stuck.inner_text()
+        screenshot(page, "admin-mail-outbox")
     finally:
         smtp.stop()
 

@@ -7,6 +7,7 @@ import { mailTestText } from '../../mail-test.js';
 import { SMTP_PORTS, smtpBody } from '../../payloads.js';
 import { checkEmail, SMTP_SECURITY, validateSmtp } from '../../validation.js';
 import { page, pageHeader, section } from './common.js';
+import { outboxSection } from './mail-outbox.js';
 
 const FIELDS = ['host', 'port', 'security', 'username', 'password', 'from_address'];
 
@@ -107,10 +108,11 @@ function testForm(ctx) {
 }
 
 export async function mailView(ctx) {
-  const { smtp } = await ctx.api.get('/api/settings/smtp');
+  const [{ smtp }, outbox] = await Promise.all([ctx.api.get('/api/settings/smtp'), outboxSection(ctx)]);
   const test = section(t('smtp.test'), testForm(ctx), { description: t('smtp.test.description'), test: 'smtp-test' });
   return page(
     pageHeader(t('mail.title'), { lead: t('mail.lead') }),
     section(t('smtp.title'), smtpForm(ctx, smtp), { description: t('smtp.description') }),
-    test);
+    test,
+    outbox);
 }
