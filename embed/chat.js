@@ -1,13 +1,11 @@
 // The chat UI: ties the visitor session, the delivery state machine, the transport and the panel together.
-import { Delivery } from './delivery.js';
-import { normalizeSite } from './format.js';
+import {
+  Delivery, TYPING_IDLE_MS, TypingThrottle, checkBody, httpOutcome, newClientId, reconnectDelay,
+} from './delivery.js';
+import { fieldsToAsk, normalizeSite } from './format.js';
 import { languageOf, translator } from './i18n.js';
-import { checkBody, newClientId } from './outbox.js';
-import { fieldsToAsk } from './prechat.js';
-import { httpOutcome, reconnectDelay } from './reconnect.js';
 import { claim, storageKeys } from './store.js';
 import { createTransport, fetchAttachment, post } from './transport.js';
-import { TYPING_IDLE_MS, TypingThrottle } from './typing.js';
 import { chime, createView, unlockSound } from './view.js';
 
 const SYNC_GRACE_MS = 5000;

@@ -1,7 +1,5 @@
 // The delivery rules of docs/protocol.md as a state machine without I/O: frames and actions in, commands out.
-import { addToOutbox, newEntry, readOutbox, removeFromOutbox, sendFrame } from './outbox.js';
-import { normalizeMessage } from './format.js';
-import { THROTTLED_CODES, retryAfterMs } from './reconnect.js';
+import { normalizeAttachment, normalizeMessage } from './format.js';
 import { mergeHistory, readJSON, storageKeys, writeJSON } from './store.js';
 
 /** A re-sync that made no progress waits this long (no tight loop). */
@@ -99,7 +97,9 @@ export class Delivery {
     const current = this.conversation && f.conversation_id === this.conversation.id;
     switch (f.type) {
       case 'message': return this.message(f);
-      case 'synced': return current ? this.synced(f.last_seq) : [];
+      case 'synced':
+        if (f.conversation_id === this.before?.id) this.before = null; // the chat before is caught up
+        return current ? this.synced(f.last_seq) : [];
       case 'ack': return this.ack(f);
       case 'nack': return this.nack(f);
       case 'reset': return current ? this.resetLocal() : [];
@@ -158,7 +158,8 @@ export class Delivery {
 
   /** For the long-poll: {conversation id: last contiguous seq}. */
   cursors() {
-    return this.conversation ? { [this.conversation.id]: this.seq.last } : {};
+    const b = this.before;
+    return this.conversation ? { ...b && { [b.id]: b.last }, [this.conversation.id]: this.seq.last } : {};
   }
 
   unread() {
@@ -171,6 +172,17 @@ export class Delivery {
     const message = normalizeMessage(f);
     if (!message) return [];
     const cmds = [];
+    const before = this.before;
+    if (before && message.conversation_id === before.id) {
+      // The chat before, still being caught up (its answer may come after the new chat began).
+      if (message.seq <= before.last || !this.conversation) return [];
+      before.last = message.seq;
+      const shown = { ...message, seq: message.seq - 1e9 };
+      this.messages.push(shown);
+      this.messages.sort((a, b) => a.seq - b.seq);
+      this.saveHistory();
+      return [{ type: 'show', message: shown, live: false }];
+    }
     if (message.conversation_id !== this.conversation?.id) {
       if (!this.mayAdopt(message.conversation_id)) return [];
       cmds.push(...this.adopt({ id: message.conversation_id, status: 'open' }));
@@ -268,11 +280,14 @@ export class Delivery {
     // The chat before stays above (an answer that came while the visitor wrote offline is
     // not lost to the new one): its lines move below seq 0, older chats go.
     const earlier = this.messages.filter((m) => m.seq > 0).map((m) => ({ ...m, seq: m.seq - 1e9 }));
+    const before = this.conversation && { id: this.conversation.id, last: this.seq.last };
     this.conversation = { id: conv.id, status: conv.status === 'closed' ? 'closed' : 'open', bot: conv.status === 'bot' };
     this.load();
-    if (!this.messages.length && earlier.length) {
+    this.before = null;
+    if (!this.messages.length && before) {
       this.messages = earlier;
       this.saveHistory();
+      this.before = before;
     }
     if (Number.isInteger(conv.agent_read_seq)) this.agentRead = Math.max(this.agentRead, conv.agent_read_seq);
     this.saveState();
@@ -280,12 +295,16 @@ export class Delivery {
     cmds.push(...this.messages.map((message) => ({ type: 'show', message, live: false })));
     if (this.agentRead) cmds.push({ type: 'read', seq: this.agentRead });
     cmds.push(this.unreadCommand(), ...this.syncCommands());
+    // And what the chat before may still hold for us (its answer may be on its way).
+    if (this.before && this.connected) {
+      cmds.push({ type: 'send', frame: { type: 'sync', conversation_id: this.before.id, after_seq: this.before.last } });
+    }
     return cmds;
   }
 
   /** A new visitor token: the old conversation is not this visitor's. */
   forget() {
-    this.conversation = null;
+    this.conversation = this.before = null;
     this.storage.removeItem(this.keys.history);
     this.load();
     this.saveState();
@@ -475,5 +494,162 @@ export class Sequence {
       this.held.delete(this.last);
     }
     return out;
+  }
+}
+
+// The outbox: messages written but not yet acknowledged, in durable storage, in the order written.
+export const BODY_MAX = 5000;
+
+/** A client id for a new message: a random UUID (also on plain-http pages, where randomUUID is missing). */
+export function newClientId(cryptoImpl = globalThis.crypto) {
+  if (typeof cryptoImpl.randomUUID === 'function') return cryptoImpl.randomUUID();
+  const bytes = cryptoImpl.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Why a text cannot be sent ('empty', 'too_long'), or null. Lengths count characters, as the server does. */
+export function checkBody(text) {
+  const body = String(text).trim();
+  if (!body) return 'empty';
+  return [...body].length > BODY_MAX ? 'too_long' : null;
+}
+
+/** An outbox entry for a text, or for an uploaded attachment (`attachment` from the upload answer). */
+export function newEntry({ kind = 'text', body = '', attachment = null, category_id: category }, { clientId, now }) {
+  return {
+    client_id: clientId, kind, body: String(body).trim(), created_at: now, attachment: normalizeAttachment(attachment),
+    ...(Number.isInteger(category) && category > 0 && { category_id: category }),
+  };
+}
+
+/** The `send` frame for an entry. No conversation_id: a visitor's message goes to their open conversation. */
+export function sendFrame(entry) {
+  const frame = { type: 'send', client_id: entry.client_id, kind: entry.kind };
+  if (entry.body) frame.body = entry.body;
+  if (entry.attachment) frame.attachment_id = entry.attachment.id;
+  if (entry.category_id) frame.category_id = entry.category_id;
+  return frame;
+}
+
+export function readOutbox(storage, key) {
+  let entries;
+  try {
+    entries = JSON.parse(storage.getItem(key) || '[]');
+    // Written by an older widget on a page whose Array.prototype.toJSON (Prototype.js) made it a string.
+    if (typeof entries === 'string') entries = JSON.parse(entries);
+  } catch { entries = []; }
+  return Array.isArray(entries) ? entries.filter(isEntry) : [];
+}
+
+/** Append (re-reading first: another tab may have written since). Adding a known client id is a no-op. */
+export function addToOutbox(storage, key, entry) {
+  const entries = readOutbox(storage, key);
+  if (!entries.some((e) => e.client_id === entry.client_id)) entries.push(entry);
+  storage.setItem(key, JSON.stringify(entries));
+  return entries;
+}
+
+/** Drop an entry once the server has it (ack or its own message echo) or refused it (nack). */
+export function removeFromOutbox(storage, key, clientId) {
+  const entries = readOutbox(storage, key);
+  const kept = entries.filter((e) => e.client_id !== clientId);
+  if (kept.length === entries.length) return false;
+  if (kept.length) storage.setItem(key, JSON.stringify(kept));
+  else storage.removeItem(key);
+  return true;
+}
+
+function isEntry(entry) {
+  return Boolean(entry) && typeof entry.client_id === 'string' && typeof entry.kind === 'string'
+    && (entry.kind === 'text' ? typeof entry.body === 'string' : Boolean(entry.attachment));
+}
+
+// When and how to reconnect: backoff with jitter, heartbeat deadlines, close codes, long-poll fallback.
+export const FIRST_DELAY_MS = 500;
+export const MAX_DELAY_MS = 15000;
+export const PING_INTERVAL_MS = 20000;
+/** protocol.md rule 4: a socket silent for 2.5 ping intervals is dead. */
+export const DEAD_AFTER_MS = 2.5 * PING_INTERVAL_MS;
+export const HELLO_TIMEOUT_MS = 10000;
+export const SOCKET_FAILURES_BEFORE_POLL = 2;
+/** A throttled client waits this long when the server names no time (and never less than 1 s, nor more than 5 min). */
+export const THROTTLED_MS = 5000;
+/** `nack` error codes that mean "not now", not "never": the message stays in the outbox. */
+export const THROTTLED_CODES = ['rate_limited', 'too_many_requests'];
+
+/** 0.5 s, 1 s, 2 s … capped at 15 s, each ±20 % so that many tabs do not reconnect in step. */
+export function reconnectDelay(attempt, random = Math.random) {
+  const base = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.max(0, attempt));
+  return Math.round(Math.min(MAX_DELAY_MS, base * (0.8 + 0.4 * random())));
+}
+
+/** What to do after `silentMs` without a frame from the server: nothing, ask with a ping, or give up. */
+export function heartbeat(silentMs) {
+  if (silentMs >= DEAD_AFTER_MS) return 'dead';
+  return silentMs >= PING_INTERVAL_MS ? 'ping' : 'wait';
+}
+
+/** Sockets that never once said hello, twice in a row, mean a network that blocks them. */
+export function shouldPoll({ everConnected, failures }) {
+  return !everConnected && failures >= SOCKET_FAILURES_BEFORE_POLL;
+}
+
+/**
+ * A socket close code: 'renew' the visitor session (4001), 'stop' (4003, origin refused),
+ * 'throttled' (4429, or 1013 "try again later": reconnect after THROTTLED_MS) or 'reconnect'.
+ */
+export function closeAction(code) {
+  if (code === 4001) return 'renew';
+  if (code === 4003) return 'stop';
+  if (code === 4429 || code === 1013) return 'throttled';
+  return 'reconnect';
+}
+
+/**
+ * An HTTP answer's status (0 = no answer): 'ok', 'renew' (401), 'throttled' (429: wait for
+ * Retry-After, then again), 'retry' (network, timeouts, server errors) or 'refused' (any other
+ * 4xx: a send is nacked, a poll stops).
+ */
+export function httpOutcome(status) {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 401) return 'renew';
+  if (status === 429) return 'throttled';
+  if (!status || status === 408 || status === 425 || status >= 500) return 'retry';
+  return 'refused';
+}
+
+/** Milliseconds to wait for a `Retry-After` value (seconds or an HTTP date), within 1 s … 5 min. */
+export function retryAfterMs(value, now = Date.now()) {
+  const text = String(value ?? '').trim();
+  let ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
+  if (!Number.isFinite(ms)) ms = THROTTLED_MS;
+  return Math.min(300000, Math.max(1000, ms));
+}
+
+// Outgoing typing indicator: at most one frame per 2 s, the latest wish wins, idle typing ends by itself.
+export const TYPING_INTERVAL_MS = 2000;
+export const TYPING_IDLE_MS = 5000;
+
+export class TypingThrottle {
+  constructor() {
+    this.sentAt = -Infinity;
+    this.sent = false;
+  }
+
+  /**
+   * The visitor is (or is no longer) typing at `now`. Returns `{send: true|false}` for a frame to
+   * send now, `{wait: ms}` to ask again after the throttle window, or `{}` for nothing to do.
+   * While typing continues a `true` is repeated every window (it refreshes the agent's view).
+   */
+  want(typing, now) {
+    if (!typing && !this.sent) return {};
+    const wait = this.sentAt + TYPING_INTERVAL_MS - now;
+    if (wait > 0) return { wait };
+    this.sentAt = now;
+    this.sent = typing;
+    return { send: typing };
   }
 }

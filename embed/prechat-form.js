@@ -1,5 +1,5 @@
 // The pre-chat form's answers, checked as the server checks them (loaded with the form, in extras.js).
-import { FIELDS } from './prechat.js';
+import { FIELDS } from './format.js';
 
 /** `{field: error}` for the answers (error: 'required', 'long' or 'email'); empty when fine. */
 export function prechatErrors(fields, values) {

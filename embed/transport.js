@@ -2,7 +2,7 @@
 import {
   HELLO_TIMEOUT_MS, PING_INTERVAL_MS, THROTTLED_MS, closeAction, heartbeat, httpOutcome, reconnectDelay, retryAfterMs,
   shouldPoll,
-} from './reconnect.js';
+} from './delivery.js';
 
 const POLL_SECONDS = 25;
 const POLL_PATHS = { send: '/api/widget/send', read: '/api/widget/read', typing: '/api/widget/typing' };

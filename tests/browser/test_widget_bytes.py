@@ -1,5 +1,6 @@
 """What Chromium really downloads to open the widget (every response from the appliance, as
-transferred): the chat with an agent online, and the leave-a-message form with nobody online."""
+transferred): the chat with an agent online, and the leave-a-message form with nobody online
+and outside business hours (which also loads the hours' module)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import OWNER_PASSWORD, Appliance
@@ -94,3 +97,32 @@ def test_the_offline_form_downloads_at_most_30_kb(appliance: Appliance, shop, ne
     assert any(name.endswith("/leave.js") for name in files), files
     assert not any(name.endswith(("/extras.js", "/routing.js")) for name in files), files
     assert total <= PATH_BUDGET, files
+
+
+def test_the_form_outside_business_hours_downloads_at_most_30_kb(appliance: Appliance, shop,
+                                                                  owner, new_page) -> None:
+    """Closed by the hours, with an agent online: the form also shows the hours and the next
+    opening (hours.js), and the whole path stays in the budget."""
+    owner_client, setup = owner
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    r = owner_client.patch(f"/api/sites/{setup['site']['id']}", json={"business_hours": {
+        "timezone": "Asia/Shanghai", "week": {day: [["09:00", "18:00"]] for day in days},
+        # closed around today, whatever the hour: holidays from yesterday to tomorrow
+        "holidays": [(today + timedelta(days=n)).isoformat() for n in (-1, 0, 1)],
+        "extra_open": []}})
+    assert r.status_code == 200, r.text
+    open_console(new_page(), appliance.url, "boss@example.com", OWNER_PASSWORD)
+    page = new_page()
+    files = downloaded(page, appliance)
+    page.goto(shop + "/index.html")
+    t(page, "kefu-launcher").click()
+    t(page, "kefu-leave-form").wait_for()
+    frame = page.frame_locator('[data-test="kefu-frame"]')
+    frame.locator('[data-test="kefu-hours"]').wait_for()
+    page.wait_for_load_state("networkidle")
+    total = sum(size for name, size in files.items() if name != PRESENCE)
+    print(f"\noutside hours: {len(files)} files, {total:,} bytes (+ presence): {files}")
+    assert any(name.endswith("/hours.js") for name in files), files
+    assert total <= PATH_BUDGET, files
+

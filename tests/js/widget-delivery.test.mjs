@@ -1,8 +1,7 @@
 // Widget delivery state machine: the "Rules every client follows" of docs/protocol.md, without I/O.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Delivery, RESYNC_DELAY_MS } from '../../embed/delivery.js';
-import { readOutbox } from '../../embed/outbox.js';
+import { Delivery, RESYNC_DELAY_MS, readOutbox } from '../../embed/delivery.js';
 
 class MemoryStorage {
   constructor() { this.map = new Map(); }
@@ -275,11 +274,14 @@ test('a closed conversation shows as closed; writing afterwards adopts the new c
   assert.ok(!('conversation_id' in sent[0]));
   const cmds = d.frame({ type: 'ack', client_id: 'client-0005', conversation_id: 43, seq: 1 });
   // The closed chat's lines stay above the new one's (below seq 0).
-  assert.deepEqual(cmds.map((c) => c.type), ['clear', 'status', 'bot', 'show', 'show', 'unread', 'send', 'ack']);
+  assert.deepEqual(cmds.map((c) => c.type), ['clear', 'status', 'bot', 'show', 'show', 'unread', 'send', 'send', 'ack']);
   assert.deepEqual(shown(cmds), [1 - 1e9, 2 - 1e9]);
   assert.deepEqual(cmds[2], { type: 'bot', on: false });
-  assert.deepEqual(sends(cmds), [{ type: 'sync', conversation_id: 43, after_seq: 0 }]);
-  assert.deepEqual(d.cursors(), { 43: 0 });
+  assert.deepEqual(sends(cmds), [{ type: 'sync', conversation_id: 43, after_seq: 0 },
+    { type: 'sync', conversation_id: 42, after_seq: 2 }]);
+  assert.deepEqual(d.cursors(), { 42: 2, 43: 0 }, 'a long-poll catches up the chat before too');
+  d.frame({ type: 'synced', conversation_id: 42, last_seq: 2 });
+  assert.deepEqual(d.cursors(), { 43: 0 }, 'until it is caught up');
 });
 
 test('a message of a newer conversation (opened in another tab) is adopted; an older one is not', () => {
@@ -287,7 +289,8 @@ test('a message of a newer conversation (opened in another tab) is adopted; an o
   assert.deepEqual(d.frame(msg(1, { conversation_id: 41 })), []);
   const cmds = d.frame(msg(2, { conversation_id: 50 }));
   assert.equal(d.conversation.id, 50);
-  assert.deepEqual(sends(cmds), [{ type: 'sync', conversation_id: 50, after_seq: 0 }]);
+  assert.deepEqual(sends(cmds), [{ type: 'sync', conversation_id: 50, after_seq: 0 },
+    { type: 'sync', conversation_id: 42, after_seq: 2 }]);
   assert.deepEqual(shown(d.frame(msg(1, { conversation_id: 50 }))), [1, 2]);
 });
 
@@ -436,4 +439,22 @@ test('a chat that closed while the visitor wrote offline stays above the new one
     ['m1', 'm2', 'R0 please call 400-123', 'closed', 'm1']);
   const third = again.frame({ type: 'ack', client_id: 'client-0009', seq: 1, conversation_id: 44 });
   assert.deepEqual(of(third, 'show').map((c) => c.message.body), ['m1']);
+});
+
+test('an answer of the chat before that comes after the new chat began is caught up above it', () => {
+  const storage = new MemoryStorage();
+  const d = connected(2, storage);
+  // The visitor's message was taken before the replay of the old chat came back.
+  const acked = d.frame({ type: 'ack', client_id: 'client-0001', seq: 1, conversation_id: 43 });
+  assert.deepEqual(sends(acked), [
+    { type: 'sync', conversation_id: 43, after_seq: 0 },
+    { type: 'sync', conversation_id: 42, after_seq: 2 },
+  ], 'the chat before is asked for what it still holds');
+  const late = d.frame(msg(3, { body: 'R0 please call 400-123' }));
+  assert.deepEqual(of(late, 'show').map((c) => [c.message.body, c.message.seq]), [['R0 please call 400-123', 3 - 1e9]]);
+  assert.deepEqual(d.frame(msg(3, { body: 'R0 please call 400-123' })), [], 'once');
+  assert.equal(d.conversation.id, 43, 'the new chat stays the current one');
+  const reloaded = make(storage);
+  assert.deepEqual(reloaded.restore().filter((c) => c.type === 'show').map((c) => c.message.body),
+    ['m1', 'm2', 'R0 please call 400-123']);
 });

@@ -28,7 +28,7 @@ test('the occasional views\' catalogs (loaded with them) match too, and every ke
   for (const catalog of [extrasEn, extrasZhCN, leaveEn, leaveZhCN]) for (const key of Object.keys(catalog)) assert.ok(catalog[key].trim(), key);
   const leaveSource = ['leave.js', 'hours.js'].map((name) => readFileSync(new URL(`../../embed/${name}`, import.meta.url), 'utf8')).join('\n');
   for (const [, key] of leaveSource.matchAll(/\bt\('(\w+)'/g)) assert.ok(key in leaveZhCN, key);
-  const source = ['extras.js', 'offline.js', 'routing.js', 'prechat.js', 'prechat-form.js']
+  const source = ['extras.js', 'offline.js', 'routing.js', 'prechat-form.js']
     .map((name) => readFileSync(new URL(`../../embed/${name}`, import.meta.url), 'utf8')).join('\n');
   for (const [, key] of source.matchAll(/\bt\('(\w+)'/g)) assert.ok(keys.includes(key), key);
   // Error codes of the pure rules are shown with t(code).

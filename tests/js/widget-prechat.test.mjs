@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prechatErrors, prechatIdentity } from '../../embed/prechat-form.js';
-import { fieldsToAsk, prechatFields } from '../../embed/prechat.js';
+import { fieldsToAsk, prechatFields } from '../../embed/format.js';
 
 const NAME = { field: 'name', required: true };
 const EMAIL = { field: 'email', required: false };

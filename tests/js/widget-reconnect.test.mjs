@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   DEAD_AFTER_MS, MAX_DELAY_MS, closeAction, heartbeat, httpOutcome, reconnectDelay, shouldPoll,
-} from '../../embed/reconnect.js';
+} from '../../embed/delivery.js';
 
 test('backoff starts near 0.5 s, doubles, and is capped at 15 s', () => {
   const mid = () => 0.5;

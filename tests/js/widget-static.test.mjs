@@ -8,8 +8,8 @@ const EMBED = new URL('../../embed/', import.meta.url);
 const read = (name) => readFileSync(new URL(name, EMBED), 'utf8');
 const gz = (name) => gzipSync(readFileSync(new URL(name, EMBED)), { level: 9 }).length;
 const scripts = readdirSync(EMBED).filter((name) => name.endsWith('.js'));
-const PURE = ['reconnect.js', 'outbox.js', 'store.js', 'format.js', 'i18n.js', 'typing.js',
-  'delivery.js', 'prechat.js', 'prechat-form.js', 'offline.js', 'routing.js'];
+const PURE = ['store.js', 'format.js', 'i18n.js',
+  'delivery.js', 'prechat-form.js', 'offline.js', 'routing.js'];
 /** Pure modules only the occasional views need (extras.js, loaded with import() when first needed). */
 const LATER = ['offline.js', 'routing.js', 'prechat-form.js'];
 

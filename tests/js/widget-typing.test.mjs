@@ -1,7 +1,7 @@
 // Widget typing throttle: at most one frame per 2 s, the latest wish wins.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TYPING_INTERVAL_MS, TypingThrottle } from '../../embed/typing.js';
+import { TYPING_INTERVAL_MS, TypingThrottle } from '../../embed/delivery.js';
 
 test('the first keystroke sends typing at once; more within 2 s wait for the window', () => {
   const t = new TypingThrottle();
