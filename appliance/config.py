@@ -254,8 +254,12 @@ def _check_public_url(url: str) -> None:
     if not url:
         return
     parts = urlsplit(url)
+    try:
+        port = parts.port  # ValueError for one that is no port (99999, abc)
+    except ValueError:
+        port = 0
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
-            or parts.fragment or any(ch.isspace() for ch in url):
+            or parts.fragment or any(ch.isspace() for ch in url) or port == 0:
         raise ConfigError(f"public_url: {url!r} is not an http:// or https:// address "
                           "such as https://chat.example.com")
 

@@ -80,6 +80,12 @@ def test_behind_a_proxy_the_public_url_is_our_own_origin(start_appliance) -> Non
         r = appliance.client().post("/api/auth/login", headers={"Origin": origin}, json={
             "login": "boss@example.com", "password": OWNER_PASSWORD})
         assert r.status_code == expected, (origin, r.text)
+    # A browser leaves the scheme's own port out of its Origin; another port stays.
+    from appliance.web.http import public_origin
+    assert public_origin("https://Chat.Example.com:443/kefu") == "https://chat.example.com"
+    assert public_origin("http://chat.example.com:80") == "http://chat.example.com"
+    assert public_origin("http://chat.example.com:8443") == "http://chat.example.com:8443"
+    assert public_origin("http://[::1]:8080") == "http://[::1]:8080"
 
 
 def test_change_own_password_ends_other_sessions(appliance: Appliance) -> None:

@@ -432,8 +432,16 @@ def test_restore_puts_the_backup_in_place_and_keeps_the_replaced_database(
     junk.write_bytes(b"not a database at all" * 100)
     assert server.stop(signal.SIGTERM) == 0
     before = (data / "kefu.db").read_bytes()
+    newer = tmp_path / "newer.db"
+    assert kefu("backup", "--data-dir", data, "--to", newer).returncode == 0
+    make_newer(newer)
+    link = tmp_path / "link.db"
+    link.symlink_to(data / "kefu.db")
     for bad, words in ((junk, "not a readable SQLite database"),
-                       (tmp_path / "missing.db", "no backup at")):
+                       (tmp_path / "missing.db", "no backup at"),
+                       (newer, "written by a newer version of Kefu"),
+                       (data / "kefu.db", "is the database Kefu uses"),
+                       (link, "is the database Kefu uses")):
         result = kefu("restore", "--data-dir", data, "--from", bad)
         assert result.returncode == 1 and words in result.stderr, result
     assert (data / "kefu.db").read_bytes() == before
@@ -457,6 +465,9 @@ def test_an_address_that_cannot_be_listened_on_exits_3_with_what_to_do(
     ({"KEFU_SETUP_CODE": "abc"}, "setup_code"),
     ({"KEFU_PUBLIC_URL": "not a url"}, "public_url"),
     ({"KEFU_PUBLIC_URL": "ftp://chat.example.com"}, "public_url"),
+    ({"KEFU_PUBLIC_URL": "https://chat.example.com:99999"}, "public_url"),
+    ({"KEFU_PUBLIC_URL": "https://chat.example.com:abc"}, "public_url"),
+    ({"KEFU_PUBLIC_URL": "https://chat.example.com:0"}, "public_url"),
 ])
 def test_values_that_could_never_work_stop_the_start(tmp_path: Path, env: dict[str, str],
                                                       needle: str) -> None:

@@ -256,6 +256,15 @@ def test_who_sees_what(world) -> None:
     report = get(world["owner"], f"/api/companies/{a}/reports/agents", site_id=site_a)["report"]
     mine = {row["agent_id"]: row for row in report["agents"]}
     assert mine[world["agent2"]]["online_seconds"] == 3600
+    # Owners and admins serve every site: their time at the workbench counts too (it counted
+    # for no company: presence went to the companies of the sites someone is assigned to).
+    boss = world["owner"].get("/api/me").json()["user"]["id"]
+    write(app, seed.span, boss, "online", T(2026, 11, 3, 18, 0), T(2026, 11, 3, 18, 30))
+    settle(app)
+    for query in ({}, {"site_id": site_a2}):
+        report = get(world["owner"], f"/api/companies/{a}/reports/agents", **query)["report"]
+        rows = {row["agent_id"]: row for row in report["agents"]}
+        assert rows[boss]["online_seconds"] == 1800, query
     # The client account: its company in the portal, nothing on the staff routes.
     portal = get(world["client-a"], "/api/portal/reports/chats")["report"]
     assert portal["totals"]["chats"] == 4 and portal["company_id"] == a

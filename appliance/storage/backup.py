@@ -71,9 +71,16 @@ def restore_database(backup: Path, target: Path, keep_folder: Path, stamp: str) 
     `-wal` beside it makes SQLite replay the old writes onto the backup at the next start.
     The copy is written next to the target and renamed into place. Returns where the replaced
     database went (None when there was none)."""
+    from appliance.storage.migrations import LATEST_VERSION, schema_version
+
     backup = backup.resolve()
     if not backup.is_file():
         raise BackupError(f"no backup at {backup}")
+    for suffix in ("", "-wal", "-shm"):  # the database itself (also through a link) after a
+        held = target.with_name(target.name + suffix)  # crash is no backup: its WAL holds
+        if held.exists() and backup.samefile(held):    # writes the copy would lose
+            raise BackupError(f"{backup} is the database Kefu uses, not a backup: restore a "
+                              "file made by `kefu backup` or one from backups/")
     try:
         result = integrity_check(backup)
         conn = apsw.Connection(str(backup), flags=apsw.SQLITE_OPEN_READONLY)
@@ -88,6 +95,11 @@ def restore_database(backup: Path, target: Path, keep_folder: Path, stamp: str) 
         raise BackupError(f"{backup} failed its integrity check: {result}")
     if "schema_migration" not in tables:
         raise BackupError(f"{backup} is not a Kefu database")
+    newest = schema_version(backup)
+    if newest > LATEST_VERSION:
+        raise BackupError(f"{backup} was written by a newer version of Kefu (schema {newest}; "
+                          f"this version knows up to {LATEST_VERSION}): restore it with that "
+                          "version. Nothing was changed.")
     partial = target.with_name(target.name + ".restoring")
     kept: Path | None = None
     try:

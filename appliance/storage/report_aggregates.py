@@ -270,11 +270,17 @@ def _add_page_views(delta: _Delta, tzs: dict[int, ZoneInfo], where: str,
 
 
 def _agent_companies() -> dict[int, set[int]]:
+    """The companies whose reports count each person's time at work: those of the sites
+    they serve; owners and admins serve every site, so every company."""
     found: dict[int, set[int]] = defaultdict(set)
     for user_id, company_id in _db().execute_sql(
             "SELECT us.user_id, s.company_id FROM user_site us JOIN site s "
             "ON s.id = us.site_id").fetchall():
         found[user_id].add(company_id)
+    everyone = {row[0] for row in _db().execute_sql('SELECT "id" FROM "company"').fetchall()}
+    for (user_id,) in _db().execute_sql(
+            'SELECT "id" FROM "user" WHERE "role" IN (\'owner\', \'admin\')').fetchall():
+        found[user_id] |= everyone
     return found
 
 

@@ -81,7 +81,16 @@ def public_origin(public_url: str) -> str:
     if not public_url:
         return ""
     parts = urlsplit(public_url)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}" if parts.netloc else ""
+    if not parts.hostname:
+        return ""
+    scheme, host = parts.scheme.lower(), parts.hostname
+    host = f"[{host}]" if ":" in host else host
+    # As a browser states it: a scheme's own port (https:443, http:80) is left out.
+    port = parts.port
+    return f"{scheme}://{host}" + ("" if port in (None, DEFAULT_PORTS.get(scheme)) else f":{port}")
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def base_url(request: Request) -> str:
