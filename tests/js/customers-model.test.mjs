@@ -81,3 +81,15 @@ test('owner choices: nobody and those who may own; a current owner who no longer
   assert.deepEqual(ownerChoices({ owner_id: 5 }, owners, everyone, t).at(-1), ['5', 'customer.owner.elsewhere:小王']);
   assert.deepEqual(ownerChoices({ owner_id: 9 }, owners, everyone, t).at(-1), ['9', 'customer.owner.elsewhere:#9']);
 });
+
+test('audit subjects the server writes are said in the UI language', async () => {
+  const { auditSubject } = await import('../../webui/js/customers/model.js');
+  const { CATALOGS } = await import('../../webui/js/i18n.js');
+  const say = (lang) => (key, params) => CATALOGS[lang][key].replace(/\{(\w+)\}/g, (_, k) => String(params?.[k]));
+  const zh = say('zh-CN');
+  assert.equal(auditSubject('customer #5 张三', zh), '客户 #5 张三');
+  assert.equal(auditSubject('customer #5', zh), '客户 #5');
+  assert.equal(auditSubject('12 customers (csv)', zh), '12 位客户（CSV）');
+  assert.equal(auditSubject('12 customers (xlsx)', say('en')), '12 customers (XLSX)');
+  assert.equal(auditSubject('something else', zh), 'something else');
+});

@@ -160,3 +160,16 @@ export function ownerChoices(customer, owners, everyone, t) {
   }
   return [['', t('customer.noOwner')], ...choices];
 }
+
+/**
+ * An audit entry's subject in the UI's language: the server writes "customer #5 张三",
+ * "customer #5" or "12 customers (csv)" (docs/api.md); anything else is shown as written.
+ */
+export function auditSubject(subject, t) {
+  const text = String(subject ?? '');
+  const one = /^customer #(\d+)(?: (.+))?$/.exec(text);
+  if (one) return [t('settings.audit.subject.customer', { id: one[1] }), one[2]].filter(Boolean).join(' ');
+  const many = /^(\d+) customers \((\w+)\)$/.exec(text);
+  if (many) return t('settings.audit.subject.customers', { n: many[1], format: many[2].toUpperCase() });
+  return text;
+}

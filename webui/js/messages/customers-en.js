@@ -143,6 +143,8 @@ export default {
   'settings.audit': "Audit log (personal data exported and erased)",
   'settings.audit.none': "Nothing yet.",
   'settings.audit.customer_exported': "Personal data exported",
+  'settings.audit.subject.customer': 'customer #{id}',
+  'settings.audit.subject.customers': '{n} customers ({format})',
   'settings.audit.customer_erased': "Personal data erased",
   'settings.audit.customers_exported': "Customer list exported",
 };

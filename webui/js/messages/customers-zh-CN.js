@@ -143,6 +143,8 @@ export default {
   'settings.audit': "审计日志（个人数据的导出与清除）",
   'settings.audit.none': "还没有记录。",
   'settings.audit.customer_exported': "导出了个人数据",
+  'settings.audit.subject.customer': '客户 #{id}',
+  'settings.audit.subject.customers': '{n} 位客户（{format}）',
   'settings.audit.customer_erased': "清除了个人数据",
   'settings.audit.customers_exported': "导出了客户列表",
 };

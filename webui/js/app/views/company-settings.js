@@ -3,7 +3,9 @@ import { h } from '../../dom.js';
 import { errorMessage, resolveField } from '../../errors.js';
 import { errorBox, field, formValues, input, select, setBusy, showFormError } from '../../forms.js';
 import { t } from '../../i18n.js';
-import { customFieldsBody, FIELD_TYPES, recipientsText, REQUIRABLE, SCHEDULES, settingsBody } from '../../customers/model.js';
+import {
+  auditSubject, customFieldsBody, FIELD_TYPES, recipientsText, REQUIRABLE, SCHEDULES, settingsBody,
+} from '../../customers/model.js';
 
 const FIELDS = ['timezone', 'lead_required', 'duplicate_days', 'report_schedule', 'report_emails', 'report_recipients',
   'retention_days', 'customer_fields'];
@@ -89,7 +91,7 @@ export function auditLog(ctx, company) {
     try {
       const { entries } = await ctx.api.get(`/api/companies/${company.id}/audit-log`);
       list.replaceChildren(...(entries.length ? entries.map((entry) => h('li', { class: 'list-row', 'data-test': 'audit-row' },
-        h('div', { class: 'list-main' }, t(`settings.audit.${entry.action}`), ' · ', entry.subject,
+        h('div', { class: 'list-main' }, t(`settings.audit.${entry.action}`), ' · ', auditSubject(entry.subject, t),
           h('div', { class: 'muted' }, `${entry.actor_name} · ${new Date(entry.created_at).toLocaleString(document.documentElement.lang)}`))))
         : [h('li', { class: 'muted' }, t('settings.audit.none'))]));
     } catch (error) {
