@@ -1,10 +1,10 @@
 // The chat UI: ties the visitor session, the delivery state machine, the transport and the panel together.
 import {
-  Delivery, TYPING_IDLE_MS, TypingThrottle, checkBody, httpOutcome, newClientId, reconnectDelay,
+  Delivery, TYPING_IDLE_MS, TypingThrottle, httpOutcome, reconnectDelay,
 } from './delivery.js';
 import { fieldsToAsk, normalizeSite } from './format.js';
 import { languageOf, translator } from './i18n.js';
-import { claim, storageKeys } from './store.js';
+import { checkBody, claim, newClientId, storageKeys } from './store.js';
 import { createTransport, fetchAttachment, post } from './transport.js';
 import { chime, createView, unlockSound } from './view.js';
 

@@ -1,7 +1,8 @@
 // Widget delivery state machine: the "Rules every client follows" of docs/protocol.md, without I/O.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Delivery, RESYNC_DELAY_MS, readOutbox } from '../../embed/delivery.js';
+import { Delivery, RESYNC_DELAY_MS } from '../../embed/delivery.js';
+import { readOutbox } from '../../embed/store.js';
 
 class MemoryStorage {
   constructor() { this.map = new Map(); }

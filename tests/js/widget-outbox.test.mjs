@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   BODY_MAX, addToOutbox, checkBody, newClientId, newEntry, readOutbox, removeFromOutbox, sendFrame,
-} from '../../embed/delivery.js';
+} from '../../embed/store.js';
 import { claim, mergeHistory, readJSON, safeStorage, storageKeys } from '../../embed/store.js';
 
 class MemoryStorage {

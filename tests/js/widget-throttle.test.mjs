@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Delivery } from '../../embed/delivery.js';
-import { readOutbox } from '../../embed/delivery.js';
+import { readOutbox } from '../../embed/store.js';
 import { THROTTLED_MS, closeAction, httpOutcome, retryAfterMs } from '../../embed/delivery.js';
 import { relayStorage } from '../../embed/store.js';
 import { HttpError, createTransport, post } from '../../embed/transport.js';
