@@ -67,6 +67,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("presence_grace_seconds", int, 30,
             "An agent whose last console closed counts as present this long (a reload is not "
             "a departure), in seconds."),
+    Setting("return_chats_after_seconds", int, 60,
+            "An agent absent from the console's workbench this long (no console there, the "
+            "reload grace over) has their open chats handed to a colleague who can take them, "
+            "in seconds; 0: never (a deactivated agent's chats are handed on at once anyway).",
+            minimum=0),
     Setting("away_after_seconds", int, 600,
             "An online agent with no activity in the console this long is away, in seconds.",
             minimum=1),

@@ -172,6 +172,8 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         Loop("expired sessions", lambda: do_delete_expired_sessions(svc), every=3600),
         Loop("unanswered chats", lambda: routing.reoffer_unanswered(svc), every=5,
              first_after=5),
+        Loop("chats whose agent is gone", lambda: routing.return_held_chats(
+            svc, config.return_chats_after_seconds), every=5, first_after=5),
         Loop("missed chats", missed.sweep, every=10),
         Loop("bot chats whose visitor left", left_bot.sweep,
              every=min(10.0, max(0.5, config.bot_close_after_seconds / 4))),
@@ -184,6 +186,7 @@ def background_loops(runtime: Runtime) -> list[Loop]:
         # Who left, unanswered invitations, the rules (one sweep over the live visitors).
         Loop("visitor sweep", lambda: invitations.sweep(svc), every=1, first_after=1),
         Loop("live visitor list", runtime.flush_visitor_list, every=0.1),
+        Loop("agents' own status", runtime.tell_statuses, every=1),
         Loop("invitations left showing", lambda: invitations.do_expire(svc, everything=True),
              every=60),
         Loop("IP retention", lambda: visits.do_truncate_addresses(svc), every=3600,
@@ -280,6 +283,10 @@ class Runtime:
             hub, outbox, queue, live, aggregator, boards).items()}
         return cls(config, db, hub, presence, live, outbox, services, report, aggregator,
                    boards)
+
+    async def tell_statuses(self) -> None:
+        """Agents' consoles hear when their status changed by itself (away, online again)."""
+        self.hub.tell_statuses(self.presence.status)
 
     async def flush_visitor_list(self) -> None:
         """Consoles watching the live visitor list get what changed (at most twice a second)."""

@@ -58,6 +58,16 @@ async def agent_socket(appliance: Appliance, client, *, workbench: bool = True):
     return ws
 
 
+def been_at_the_workbench(appliance: Appliance, *clients) -> None:
+    """Each opened the workbench and closed it: present for the reload grace (30 s), as the
+    target of a transfer must be."""
+    async def visit() -> None:
+        for client in clients:
+            await (await agent_socket(appliance, client)).close()
+
+    asyncio.run(visit())
+
+
 async def next_of(ws, kind: str, timeout: float = 3) -> dict:
     while True:
         frame = json.loads(await asyncio.wait_for(ws.recv(), timeout))
@@ -285,12 +295,13 @@ def test_close_reopen_transfer_and_new_conversation_after_close(appliance, owner
                              json={"client_id": cid(), "body": "订单问题"}).json()
     conv = first["conversation_id"]
     assert owner_client.post(f"/api/conversations/{conv}/claim", json={}).status_code == 200
+    xiaoli = appliance.login("xiaoli", AGENT_PASSWORD)
+    been_at_the_workbench(appliance, xiaoli)
     r = owner_client.post(f"/api/conversations/{conv}/transfer",
                           json={"agent_id": agent["id"], "note": "她是老客户"})
     assert r.status_code == 200 and r.json()["conversation"]["assignee_id"] == agent["id"]
     assert owner_client.post(f"/api/conversations/{conv}/transfer",
                              json={"agent_id": 999}).status_code == 404
-    xiaoli = appliance.login("xiaoli", AGENT_PASSWORD)
     mine = xiaoli.get("/api/conversations?view=mine").json()["conversations"]
     assert [c["id"] for c in mine] == [conv]
     assert xiaoli.post(f"/api/conversations/{conv}/close", json={}).status_code == 200

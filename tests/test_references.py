@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import AGENT_PASSWORD_FOR_TESTS, ORIGIN_A
+from test_conversations import been_at_the_workbench
 
 
 def ok(r: httpx.Response) -> Any:
@@ -95,6 +96,14 @@ def _widget_send(w: dict[str, Any], category: int) -> httpx.Response:
         headers={"Authorization": f"Bearer {session['visitor_token']}", "Origin": ORIGIN_A})
 
 
+def _boss_at_the_workbench(w: dict[str, Any]) -> int:
+    """The owner (who serves every site, and is in none of site A's teams, so that entering
+    the workbench hands them none of its waiting chats), present as a transfer's target must
+    be: their id."""
+    been_at_the_workbench(w["appliance"], w["owner"])
+    return int(ok(w["owner"].get("/api/me"))["user"]["id"])
+
+
 ROWS = [
     Row("PATCH /api/sites/{id} fallback_team_id",
         lambda w, i: _boss(w).patch(_site_a(w), json={"fallback_team_id": i}),
@@ -154,7 +163,7 @@ ROWS = [
     Row("POST /api/conversations/{id}/transfer agent_id",
         lambda w, i: _boss(w).post(f"/api/conversations/{w['conversation_a']}/transfer",
                                    json={"agent_id": i}),
-        lambda w: [w["agent-a2-id"], w["agent-b-id"]], lambda w: w["agent-a-id"], 400,
+        lambda w: [w["agent-a2-id"], w["agent-b-id"]], _boss_at_the_workbench, 400,
         "agent_id", lambda w: f"/api/conversations/{w['conversation_a']}"),
     Row("POST /api/widget/send category_id",
         _widget_send,

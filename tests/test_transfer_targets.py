@@ -9,7 +9,7 @@ from typing import Any
 
 from conftest import AGENT_PASSWORD_FOR_TESTS as AGENT_PASSWORD
 from conftest import Appliance
-from test_conversations import agent_socket
+from test_conversations import agent_socket, been_at_the_workbench
 from test_routing import add_agent, assigned, start_chat
 
 
@@ -125,13 +125,17 @@ async def _chat_of(appliance: Appliance, agent_client: Any, widget_key: str) -> 
 def test_a_chat_goes_only_to_whom_its_transfer_targets_offer(
         two_companies: dict[str, Any]) -> None:
     """Every user is tried as `agent_id`: a transfer is accepted exactly when the chat's
-    transfer targets offer that user at that moment, and a refusal (a client account, another
-    company's or another site's agent, a deactivated user, its agent) is `400 invalid`
-    (`field: "agent_id"`) and changes nothing; an unknown user is `404` and changes nothing."""
+    transfer targets offer that user at that moment (and they are at the workbench), and a
+    refusal (a client account, another company's or another site's agent, a deactivated
+    user, its agent) is `400 invalid` (`field: "agent_id"`) and changes nothing; an unknown
+    user is `404` and changes nothing."""
     world = two_companies
     ids = staff_and_clients(world)
     owner, appliance = world["owner"], world["appliance"]
     conv = asyncio.run(_chat_of(appliance, world["agent-a"], world["site_a"]["widget_key"]))
+    staff = [owner, *(world.get(login) or appliance.login(login, AGENT_PASSWORD)
+                      for login in ("agent-a", "admin-x", "sup-a", "agent-b", "desk"))]
+    been_at_the_workbench(appliance, *staff)
 
     def state() -> tuple[Any, Any]:
         c = owner.get(f"/api/conversations/{conv}").json()["conversation"]

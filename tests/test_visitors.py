@@ -320,6 +320,53 @@ def test_a_manual_invitation_is_accepted_and_the_chat_goes_to_the_inviting_agent
     assert [c["id"] for c in details["conversations"]] == [conversation_id]
 
 
+def test_a_visitor_who_left_a_message_and_accepts_an_invitation_chats_with_the_inviter(
+        appliance: Appliance, owner) -> None:
+    """Nobody was online, so they left a message (pending); then an agent came and invited
+    them: their next message makes the left message a live chat, routed to the inviter, and
+    the invitation is answered by it."""
+    owner_client, setup = owner
+    site = setup["site"]
+    li, li_client = add_agent(appliance, owner_client, "xiaoli", [site["id"]])
+    _, wang_client = add_agent(appliance, owner_client, "xiaowang", [site["id"]])
+    widget = Widget(appliance, site["widget_key"])
+    visitor_id = widget.session["visitor"]["id"]
+    r = widget.http.post("/api/widget/leave-message", headers=widget.headers, json={
+        "name": "陈先生", "contact": {"phone": "13311112222"}, "message": "想问价格"})
+    assert r.status_code == 201, r.text
+    left = r.json()["conversation"]["id"]
+
+    async def scenario() -> tuple[int, dict]:
+        ws = await widget.connect()
+        await ws.send(page(f"{SITE_ORIGIN}/pricing"))
+        await asyncio.to_thread(wait_until, lambda: live_of(li_client, visitor_id))
+        wang_ws = await agent_socket(appliance, wang_client)  # less busy, but did not invite
+        li_ws = await agent_socket(appliance, li_client)
+        r = await asyncio.to_thread(li_client.post, f"/api/visitors/{visitor_id}/invite",
+                                    json={"message": "您好，我来解答价格"})
+        assert r.status_code == 201, r.text
+        invitation = r.json()["invitation"]
+        await next_of(ws, "invitation")
+        await ws.send(json.dumps({"type": "invitation_reply", "invitation_id": invitation["id"],
+                                  "reply": "accepted"}))
+        await next_invitation(li_ws, "accepted")
+        await ws.send(json.dumps({"type": "send", "client_id": cid(), "body": "在吗",
+                                  "invitation_id": invitation["id"]}))
+        ack = await next_of(ws, "ack")
+        frame = await next_of(li_ws, "conversation")
+        while frame["conversation"]["assignee_id"] is None:
+            frame = await next_of(li_ws, "conversation")
+        for socket in (li_ws, wang_ws, ws):
+            await socket.close()
+        return ack["conversation_id"], frame["conversation"]
+
+    conversation_id, conversation = asyncio.run(scenario())
+    assert conversation_id == left  # the left message and the chat are one conversation
+    assert conversation["assignee_id"] == li["id"] and conversation["status"] == "open"
+    (invitation,) = owner_client.get(f"/api/visitors/{visitor_id}").json()["invitations"]
+    assert invitation["status"] == "accepted" and invitation["conversation_id"] == left
+
+
 def test_withdrawing_and_declining(appliance: Appliance, owner) -> None:
     owner_client, setup = owner
     site = setup["site"]

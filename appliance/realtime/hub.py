@@ -37,6 +37,7 @@ from appliance.wire.frames import (
     read_frame,
     reset_frame,
     session_ended_frame,
+    status_frame,
     typing_frame,
     unanswered_frame,
     visitor_conversation_frame,
@@ -73,6 +74,7 @@ class Hub:
         self._by_visitor: dict[int, set[Peer]] = defaultdict(set)
         self.clock = clock  # monotonic seconds (tests move it)
         self._polled: dict[int, float] = {}  # visitor -> when their last long-poll answered
+        self._statuses: dict[int, str] = {}  # agent -> the effective status last seen
 
     def register(self, peer: Peer) -> None:
         if peer.user_id is not None:
@@ -92,6 +94,27 @@ class Hub:
 
     def connections_of(self, user_id: int) -> list[Peer]:
         return list(self._by_user.get(user_id, ()))
+
+    def say_status(self, user_id: int, status: str, asked: Peer) -> None:
+        """The agent's effective status, as a `status` frame: to the console that asked
+        (`asked`, always: it is its answer) and to their other consoles if it changed."""
+        changed = self._statuses.get(user_id) != status
+        self._statuses[user_id] = status
+        for peer in self.connections_of(user_id):
+            if changed or peer is asked:
+                peer.push(status_frame(status))
+
+    def tell_statuses(self, status_of: Callable[[int], str]) -> None:
+        """Each connected agent's consoles hear their effective status when it changed by
+        itself since the last look: away after inactivity, online again, the reload grace of
+        a closed console over."""
+        seen: dict[int, str] = {}
+        for user_id, peers in self._by_user.items():
+            status = seen[user_id] = status_of(user_id)
+            if self._statuses.get(user_id, status) != status:
+                for peer in list(peers):
+                    peer.push(status_frame(status))
+        self._statuses = seen
 
     def visitor_online(self, visitor_id: int) -> bool:
         """A socket open, or a long-poll waiting or answered within `POLL_GRACE` seconds (a

@@ -15,6 +15,7 @@ class _Agent:
     last_active: float = 0.0
     left_at: float | None = None  # when the last of them closed (None: they left on purpose)
     last_assigned: float = 0.0
+    gone_at: float | None = None  # since when they count as absent (None: present, or never seen)
 
 
 @dataclass(slots=True)
@@ -31,6 +32,10 @@ class Presence:
     grace_seconds: float = 30.0
     away_after_seconds: float = 600.0
     _agents: dict[int, _Agent] = field(default_factory=dict)
+    _started: float | None = None
+
+    def __post_init__(self) -> None:
+        self._started = self.clock()
 
     def _get(self, user_id: int) -> _Agent:
         return self._agents.setdefault(user_id, _Agent())
@@ -41,13 +46,16 @@ class Presence:
         agent.choice = choice
         agent.last_active = self.clock()
         agent.left_at = None
+        agent.gone_at = None
 
     def disconnected(self, user_id: int, *, grace: bool = True) -> None:
         """A console left the workbench: closed (`grace`: maybe a reload) or on purpose."""
         agent = self._get(user_id)
         agent.connections = max(0, agent.connections - 1)
         if agent.connections == 0:
-            agent.left_at = self.clock() if grace else None
+            now = self.clock()
+            agent.left_at = now if grace else None
+            agent.gone_at = now + self.grace_seconds if grace else now
 
     def active(self, user_id: int) -> None:
         self._get(user_id).last_active = self.clock()
@@ -67,6 +75,17 @@ class Presence:
     def known_agents(self) -> list[int]:
         """Every agent who has had a console since the start."""
         return list(self._agents)
+
+    def absent_seconds(self, user_id: int) -> float:
+        """How long the agent has been absent from the workbench (no console there, the reload
+        grace over); 0 while present. One not seen since the start: since the start."""
+        agent = self._agents.get(user_id)
+        if agent is not None and agent.connections > 0:
+            return 0.0
+        since = agent.gone_at if agent is not None and agent.gone_at is not None else None
+        if since is None:
+            since = self._started if self._started is not None else self.clock()
+        return max(0.0, self.clock() - since)
 
     def status(self, user_id: int) -> str:
         agent = self._agents.get(user_id)

@@ -29,6 +29,7 @@ from appliance.domain.events import (
 )
 from appliance.domain.model import User
 from appliance.domain.permissions import require_can_write
+from appliance.domain.routing import OFFLINE
 from appliance.services import routing
 from appliance.services.context import Services, WriterJob, on_writer
 from appliance.services.conversations import access_conversation
@@ -103,9 +104,9 @@ async def check_transfer(svc: Services, actor: User, conversation_id: int,
             return changed
         body["agent_id"] = picked
     agent_id = v.clean_id(body.get("agent_id"), "agent_id")
-
+    present = svc.presence.status(agent_id) != OFFLINE  # read in the step that queues the job
     return await _change(svc, on_writer(_transfer_job, actor, conversation_id,
-                                        conversation.site_id, agent_id, note_text, now))
+                                        conversation.site_id, agent_id, note_text, now, present))
 
 
 def _handed_over(conversation_id: int, actor: User, note_text: str | None, to_name: str,
@@ -172,7 +173,8 @@ def _take_over_job(actor: User, conversation_id: int, now: Any) -> tuple[Convers
 
 
 def _transfer_job(actor: User, conversation_id: int, site_id: int, agent_id: int,
-                  note_text: str | None, now: Any) -> tuple[Conversation, list[Message]]:
+                  note_text: str | None, now: Any,
+                  present: bool) -> tuple[Conversation, list[Message]]:
     target = accounts.get_user(agent_id)
     if not target.active:
         raise Invalid("That user is deactivated", field="agent_id")
@@ -180,6 +182,9 @@ def _transfer_job(actor: User, conversation_id: int, site_id: int, agent_id: int
         raise Invalid("A client account takes no chats", field="agent_id")
     if not (target.role.manages_install or site_id in target.site_ids):
         raise Invalid("That user does not serve this conversation's site", field="agent_id")
+    if not present:  # nobody would answer: the chat would sit with them
+        raise Invalid("That agent is not at the console (offline): choose someone present",
+                      field="agent_id")
     current = store.get_conversation(conversation_id)
     if current.status != OPEN:
         raise Conflict("This conversation is closed")

@@ -69,6 +69,8 @@ class PresenceView(Protocol):
 
     def active(self, user_id: int) -> None: ...
 
+    def absent_seconds(self, user_id: int) -> float: ...
+
 
 class VisitorPresence(Protocol):
     """Which visitors have a socket or long-poll open (kept by the realtime hub).
@@ -198,6 +200,10 @@ class NoPresence:
 
     def active(self, user_id: int) -> None:
         del user_id
+
+    def absent_seconds(self, user_id: int) -> float:
+        del user_id
+        return 0.0
 
 
 @dataclass(slots=True)

@@ -379,6 +379,15 @@ def _visitor_send_job(visitor: Visitor, sender: Sender, fields: dict[str, Any],
     if conversation is None:
         conversation = store.open_conversation_head(visitor.id)
     invitation = None
+    if (conversation is not None and conversation.status == PENDING
+            and conversation.assignee_id is None):
+        # They left a message, then accepted an agent's invitation: the chat goes live, and
+        # routing gives it to the inviter (as a chat opened from the invitation).
+        invitation = _answer_invitation(fields["invitation_id"], visitor.id, conversation.id,
+                                        now)
+        if invitation is not None:
+            store.set_status(conversation.id, OPEN, now)
+            conversation, created = store.require_head(conversation.id), True
     if conversation is None:
         _check_identified(site, visitor.id)
         status, outcome = bot_chat.new_conversation_status(plan)

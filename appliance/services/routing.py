@@ -24,8 +24,10 @@ from appliance.domain.permissions import (
 )
 from appliance.domain.routing import (
     ASSIGNED,
+    AWAY,
     CHOOSABLE_STATUSES,
     NOBODY_ONLINE,
+    ONLINE,
     QUEUED,
     AgentSnapshot,
     Waiting,
@@ -164,6 +166,15 @@ def do_leave_workbench(svc: Services, actor: User, *, closed: bool) -> str:
     period keeps them present) or on purpose (another page of the app: gone at once)."""
     svc.presence_disconnected(actor.id, grace=closed)
     return svc.presence.status(actor.id)
+
+
+async def do_activity(svc: Services, actor: User) -> None:
+    """The agent did something at the console. Back from automatic away (online again), they
+    may take chats: their sites' queues move."""
+    before = svc.presence.status(actor.id)
+    svc.presence_active(actor.id)
+    if before == AWAY and svc.presence.status(actor.id) == ONLINE:
+        await drain_sites_of(svc, actor)
 
 
 async def drain_sites_of(svc: Services, actor: User) -> None:
@@ -332,6 +343,69 @@ async def reoffer_unanswered(svc: Services) -> int:
             svc.presence.assigned(target.user_id)
             moved += 1
     return moved
+
+
+Returned = tuple[Conversation, list[Any], bool] | None  # after, its line, whether queued
+
+
+def _returned_events(result: Returned) -> list[Event]:
+    return [] if result is None else _assigned_events(result[:2])
+
+
+async def return_held_chats(svc: Services, absent_seconds: float) -> int:
+    """Chats whose agent is gone do not stay with them: an agent deactivated, made a client
+    account or taken off the chat's site has their open chats handed on at once, to a
+    colleague who can take them now or else to the site's queue (where colleagues see and
+    claim them, and the next free agent gets them). An agent absent from the workbench for
+    `absent_seconds` (0: never) has their chats handed to a colleague who can take them now;
+    with nobody who can, they stay, and move when someone can. Returns how many moved."""
+    moved = 0
+    sites: set[int] = set()
+    for cid, site_id, agent_id, team_id, opened, serves in await svc.db.read(
+            store.held_chats):
+        absent = absent_seconds > 0 and svc.presence.absent_seconds(agent_id) >= absent_seconds
+        if serves and not absent:
+            continue
+        routing = await svc.db.read(store.site_routing, site_id)
+        records = await svc.db.read(store.agents_of_site, site_id)
+        decision = choose([s for s in _snapshots(svc, records) if s.user_id != agent_id],
+                          team_id=team_id, fallback_team_id=routing.fallback_team_id,
+                          strategy=routing.strategy if routing.strategy != "manual"
+                          else "least_busy")
+        target = next((r for r in records if r.user_id == decision.agent_id), None)
+        if target is None and serves:
+            continue  # nobody can take it now: it stays, and this watch tries again
+        result = await svc.commit(
+            on_writer(_return_held, cid, agent_id, target, opened, team_id, svc.now()),
+            _returned_events)
+        if result is None:
+            continue
+        moved += 1
+        sites.add(site_id)
+        if target is not None and not result[2]:
+            svc.presence.assigned(target.user_id)
+    for site_id in sites:
+        await publish_queue(svc, site_id)
+    return moved
+
+
+def _return_held(conversation_id: int, old: int, new: AgentRecord | None, opened: datetime,
+                 team_id: int | None, now: datetime) -> Returned:
+    """On the writer: the chat to `new` if they still have room, else to the queue (in the
+    place it has waited since it opened); None if it is no longer `old`'s open chat."""
+    room = new is not None and store.open_loads([new.user_id]).get(
+        new.user_id, 0) < new.max_chats  # counted here, on the writer: no race
+    if new is not None and room:
+        if not store.move_chat(conversation_id, old, new.user_id):
+            return None
+        sender = Sender(SYSTEM, new.user_id, new.display_name)
+    else:
+        if not store.return_to_queue(conversation_id, old, opened, team_id):
+            return None
+        sender = Sender(SYSTEM, None, "")
+    line, _ = conv_store.append_to(conv_store.require_head(conversation_id), sender, "system",
+                                   "transferred", "sys-" + secrets.token_hex(12), None, now)
+    return conv_store.get_conversation(conversation_id), [line], not (new is not None and room)
 
 
 async def pick_in_team(svc: Services, conversation: Conversation, team_id: int) -> int | None:

@@ -38,6 +38,42 @@ _SERVING = ('SELECT u.id, u.display_name, u.max_chats, u.status_choice FROM "use
             "OR u.id IN (SELECT user_id FROM user_site WHERE site_id = ?)) ORDER BY u.id")
 
 
+# Open chats and whether their agent may still serve them: active staff, not a client account,
+# serving the chat's site (owners and admins serve every site). From the users: the index on
+# (assignee, status) finds each one's open chats, whatever the history's size.
+_HELD = ("SELECT c.id, c.site_id, c.assignee_id, c.team_id, c.created_at, "  # noqa: S608
+         f"u.active AND u.role != '{Role.CLIENT.value}' "
+         f"AND (u.role IN ({', '.join('?' * len(_MANAGERS))}) OR EXISTS (SELECT 1 FROM "
+         "user_site us WHERE us.user_id = u.id AND us.site_id = c.site_id)) "
+         'FROM "user" u CROSS JOIN conversation c ON c.assignee_id = u.id '
+         "AND c.status = 'open' ORDER BY c.id")
+
+
+def held_chats() -> list[tuple[int, int, int, int | None, datetime, bool]]:
+    """(conversation, site, agent, team, opened at, whether the agent may still serve it) of
+    every open chat that has an agent."""
+    rows = bound_database.obj.execute_sql(_HELD, _MANAGERS).fetchall()
+    return [(cid, site, agent, team, datetime.fromisoformat(at), bool(serves))
+            for cid, site, agent, team, at, serves in rows]
+
+
+def return_to_queue(conversation_id: int, from_agent: int, queued_at: datetime,
+                    team_id: int | None) -> bool:
+    """Take an open chat from `from_agent` and put it in the queue at `queued_at` (its place:
+    it has waited since then); False if it is no longer theirs or no longer open."""
+    return bool(ConversationRow.update(assignee=None, queued_at=queued_at, team_id=team_id)
+                .where((ConversationRow.id == conversation_id)
+                       & (ConversationRow.assignee == from_agent)
+                       & (ConversationRow.status == OPEN)).execute())
+
+
+def move_chat(conversation_id: int, from_agent: int, to_agent: int) -> bool:
+    """Give an open chat of `from_agent` to `to_agent`; False if it is no longer theirs."""
+    return bool(ConversationRow.update(assignee=to_agent).where(
+        (ConversationRow.id == conversation_id) & (ConversationRow.assignee == from_agent)
+        & (ConversationRow.status == OPEN)).execute())
+
+
 def agents_of_site(site_id: int) -> list[AgentRecord]:
     """Active staff who serve the site (owners and admins serve every site); never a client
     account, whatever rows an older install left for one. Plain SQL: it runs for every new

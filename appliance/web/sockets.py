@@ -22,7 +22,7 @@ from appliance.realtime.connection import (
     CLOSE_SLOW_CONSUMER,
     Connection,
 )
-from appliance.realtime.hub import scope_of
+from appliance.realtime.hub import Hub, scope_of
 from appliance.realtime.visitors import LiveVisitors
 from appliance.services import invitations, routing, visits
 from appliance.services.auth import access_principal, access_session_user
@@ -45,7 +45,6 @@ from appliance.wire.frames import (
     agent_hello_frame,
     error_frame,
     session_ended_frame,
-    status_frame,
     visitor_hello_frame,
 )
 
@@ -136,9 +135,9 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     user = principal.user
     conn.push(agent_hello_frame(user, svc.presence.status(user.id)))
     try:
-        live, boards = _runtime(request).live, _runtime(request).boards
+        live, boards, hub = _runtime(request).live, _runtime(request).boards, _runtime(request).hub
         await _serve(request, ws, conn, _agent_rights(svc, principal.session.id, conn),
-                     lambda side, message: _agent_status(side, message, conn, live, boards))
+                     lambda side, message: _agent_status(side, message, conn, live, boards, hub))
     finally:
         _runtime(request).live.unwatch(conn)
         _runtime(request).boards.unwatch(conn)
@@ -236,15 +235,15 @@ def _visitor_rights(request: Request, side: VisitorSide, token: str,
 
 
 async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connection,
-                        live: LiveVisitors, boards: BoardWatchers) -> None:
+                        live: LiveVisitors, boards: BoardWatchers, hub: Hub) -> None:
     """`status` sets the agent's chosen status; `activity` tells us they are at the console;
     `workbench` says whether this console shows the workbench (only then does it count)."""
-    side.svc.presence_active(side.user.id)
+    await routing.do_activity(side.svc, side.user)
     kind = message.get("type")
     if kind == "activity":
         return
     if kind == "workbench":
-        await _workbench(side, message, conn)
+        await _workbench(side, message, conn, hub)
         return
     if kind == "visitors_watch":
         _visitors_watch(message, conn, live)
@@ -257,10 +256,11 @@ async def _agent_status(side: AgentSide, message: dict[str, Any], conn: Connecti
     except DomainError as exc:
         conn.push(error_frame("status", None, exc.code, exc.message, exc.field))
         return
-    conn.push(status_frame(status))
+    hub.say_status(side.user.id, status, conn)  # the answer; their other consoles too
 
 
-async def _workbench(side: AgentSide, message: dict[str, Any], conn: Connection) -> None:
+async def _workbench(side: AgentSide, message: dict[str, Any], conn: Connection,
+                     hub: Hub) -> None:
     present = message.get("present")
     if not isinstance(present, bool):
         conn.push(error_frame("workbench", None, "invalid", "present must be true or false",
@@ -274,7 +274,7 @@ async def _workbench(side: AgentSide, message: dict[str, Any], conn: Connection)
         status = routing.do_leave_workbench(side.svc, side.user, closed=False)
     else:
         status = side.svc.presence.status(side.user.id)
-    conn.push(status_frame(status))
+    hub.say_status(side.user.id, status, conn)
 
 
 def _visitors_watch(message: dict[str, Any], conn: Connection, live: LiveVisitors) -> None:
@@ -428,7 +428,7 @@ async def _answer(frame: Any, conn: Connection, rights: Rights, replays: Replays
         return
     if kind in conversation_frames.CONVERSATION_FRAMES:
         if isinstance(side, AgentSide):
-            side.svc.presence_active(side.user.id)
+            await routing.do_activity(side.svc, side.user)
         if kind == "sync":
             await replays.request(side, message)
         else:

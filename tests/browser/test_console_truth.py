@@ -364,6 +364,9 @@ def test_the_transfer_picker_shows_status_and_load_and_never_defaults_to_someone
     assert labels[str(away_id)] == "away · 离线 · 接待 0 / 5"
     assert labels[str(website["me"]["id"])] == "王老板 · 离线 · 接待 0 / 5"
     assert len(labels) == 4  # the placeholder and the three who serve the site; not "first" itself
+    # someone offline is listed but cannot be chosen (the server refuses: nobody would answer)
+    assert picker.locator(f'option[value="{away_id}"]').is_disabled()
+    assert not picker.locator(f'option[value="{busy_id}"]').is_disabled()
     screenshot(first, "console-transfer-picker")
     hook(first, "confirm-ok").click()
     first.locator('[data-test="dialog"] [data-test="error"]').wait_for()

@@ -83,7 +83,9 @@ export async function transfer(ctx, rt, conversation) {
     preselect === null ? '' : String(preselect));
   for (const option of agentSelect.options) {
     const agent = targets.find((item) => String(item.id) === option.value);
-    if (agent) option.dataset.status = agent.status;
+    if (!agent) continue;
+    option.dataset.status = agent.status;
+    option.disabled = (knownStatus(agent.status) || 'offline') === 'offline'; // the server refuses: nobody would answer
   }
   const note = h('textarea', { name: 'note', rows: '3', maxlength: '5000', 'data-test': 'transfer-note',
     placeholder: t('console.transfer.notePlaceholder') });
