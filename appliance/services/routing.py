@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ from appliance.domain.routing import (
     estimated_wait_seconds,
     position_in_queue,
 )
-from appliance.domain.teams import AgentRecord, Category, Team
+from appliance.domain.teams import AgentRecord, Category, SiteRouting, Team
 from appliance.services import assignment
 from appliance.services.context import Services, WriterJob, on_writer
 from appliance.services.sites import access_site
@@ -359,16 +360,19 @@ async def return_held_chats(svc: Services, absent_seconds: float) -> int:
     claim them, and the next free agent gets them). An agent absent from the workbench for
     `absent_seconds` (0: never) has their chats handed to a colleague who can take them now;
     with nobody who can, they stay, and move when someone can. Returns how many moved."""
-    moved = 0
-    sites: set[int] = set()
+    moved, changed = 0, set()
+    sites: dict[int, tuple[SiteRouting, list[AgentRecord], dict[int, AgentSnapshot]]] = {}
     for cid, site_id, agent_id, team_id, opened, serves in await svc.db.read(
             store.held_chats):
         absent = absent_seconds > 0 and svc.presence.absent_seconds(agent_id) >= absent_seconds
         if serves and not absent:
             continue
-        routing = await svc.db.read(store.site_routing, site_id)
-        records = await svc.db.read(store.agents_of_site, site_id)
-        decision = choose([s for s in _snapshots(svc, records) if s.user_id != agent_id],
+        if site_id not in sites:  # read once per site and sweep; loads kept up as chats move
+            routing = await svc.db.read(store.site_routing, site_id)
+            records = await svc.db.read(store.agents_of_site, site_id)
+            sites[site_id] = routing, records, {s.user_id: s for s in _snapshots(svc, records)}
+        routing, records, agents = sites[site_id]
+        decision = choose([a for a in agents.values() if a.user_id != agent_id],
                           team_id=team_id, fallback_team_id=routing.fallback_team_id,
                           strategy=routing.strategy if routing.strategy != "manual"
                           else "least_busy")
@@ -376,36 +380,42 @@ async def return_held_chats(svc: Services, absent_seconds: float) -> int:
         if target is None and serves:
             continue  # nobody can take it now: it stays, and this watch tries again
         result = await svc.commit(
-            on_writer(_return_held, cid, agent_id, target, opened, team_id, svc.now()),
+            on_writer(_return_held, cid, agent_id, target, opened, team_id, not serves,
+                      svc.now()),
             _returned_events)
         if result is None:
             continue
         moved += 1
-        sites.add(site_id)
+        changed.add(site_id)
         if target is not None and not result[2]:
             svc.presence.assigned(target.user_id)
-    for site_id in sites:
+            taken = agents[target.user_id]
+            agents[target.user_id] = replace(taken, active_chats=taken.active_chats + 1)
+    for site_id in changed:
         await publish_queue(svc, site_id)
     return moved
 
 
 def _return_held(conversation_id: int, old: int, new: AgentRecord | None, opened: datetime,
-                 team_id: int | None, now: datetime) -> Returned:
-    """On the writer: the chat to `new` if they still have room, else to the queue (in the
-    place it has waited since it opened); None if it is no longer `old`'s open chat."""
+                 team_id: int | None, may_queue: bool, now: datetime) -> Returned:
+    """On the writer: the chat to `new` if they still have room, else (`may_queue`) to the
+    queue, in the place it has held since it opened; None if nothing moved (it is no longer
+    `old`'s open chat, or `new` filled up and it may not queue)."""
     room = new is not None and store.open_loads([new.user_id]).get(
         new.user_id, 0) < new.max_chats  # counted here, on the writer: no race
     if new is not None and room:
         if not store.move_chat(conversation_id, old, new.user_id):
             return None
         sender = Sender(SYSTEM, new.user_id, new.display_name)
-    else:
+    elif may_queue:
         if not store.return_to_queue(conversation_id, old, opened, team_id):
             return None
         sender = Sender(SYSTEM, None, "")
+    else:
+        return None
     line, _ = conv_store.append_to(conv_store.require_head(conversation_id), sender, "system",
                                    "transferred", "sys-" + secrets.token_hex(12), None, now)
-    return conv_store.get_conversation(conversation_id), [line], not (new is not None and room)
+    return conv_store.get_conversation(conversation_id), [line], sender.id is None
 
 
 async def pick_in_team(svc: Services, conversation: Conversation, team_id: int) -> int | None:
