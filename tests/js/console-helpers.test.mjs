@@ -185,3 +185,15 @@ test('a visitor who gave no name is named in the console language on system line
   assert.equal(systemText(closed({ type: 'system', id: 3, name: '小李' }), en),
     en('console.system.closed', { name: '小李' }));
 });
+
+test('a chat handed back to the queue (its agent gone) is said so, not "transferred to An agent"', async () => {
+  const { systemText } = await import('../../webui/js/console/present.js');
+  const { CATALOGS } = await import('../../webui/js/i18n.js');
+  const en = (key, params) => CATALOGS.en[key].replace(/\{(\w+)\}/g, (_, k) => String(params?.[k]));
+  const line = (sender) => ({ kind: 'system', body: 'transferred', sender });
+  assert.equal(systemText(line({ type: 'system', id: null, name: '' }), en), en('console.system.requeued'));
+  assert.equal(systemText(line({ type: 'system', id: null, name: '售前组' }), en),
+    en('console.system.transferred', { name: '售前组' }));
+  assert.equal(systemText(line({ type: 'system', id: 4, name: '小王' }), en),
+    en('console.system.transferred', { name: '小王' }));
+});

@@ -24,7 +24,10 @@ function clip(text, max = PREVIEW_MAX) {
 export function systemText(message, t) {
   const code = message?.body;
   if (!SYSTEM_CODES.includes(code)) return collapse(code);
-  return t(`console.system.${code}`, { name: senderName(message.sender, t) || t('console.system.someone') });
+  const name = senderName(message.sender, t);
+  // Handed to nobody in particular: its agent was gone and it went back to the queue.
+  if (code === 'transferred' && !name) return t('console.system.requeued');
+  return t(`console.system.${code}`, { name: name || t('console.system.someone') });
 }
 
 /**

@@ -141,6 +141,7 @@ export default {
   'console.system.transferred': 'The conversation was transferred to {name}',
   'console.system.closed': '{name} closed the conversation',
   'console.system.reopened': '{name} reopened the conversation',
+  'console.system.requeued': 'The conversation went back to the queue for the next agent',
   'console.system.someone': 'An agent',
   'console.info.online': 'Online',
   'console.info.offline': 'Offline',

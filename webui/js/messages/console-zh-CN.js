@@ -141,6 +141,7 @@ export default {
   'console.system.transferred': '会话已转给 {name}',
   'console.system.closed': '{name} 结束了会话',
   'console.system.reopened': '{name} 重新打开了会话',
+  'console.system.requeued': '会话已回到排队，等待客服接待',
   'console.system.someone': '客服',
   'console.info.online': '在线',
   'console.info.offline': '已离开',
