@@ -318,3 +318,25 @@ test('an unanswered flag from the server alerts and clears with the agent\'s ans
     sender: { type: 'agent', id: 2, name: 'A' } });
   assert.equal(core.isUnanswered(7), false);
 });
+
+test('after a reconnect the replayed messages of the chat I read are marked read once synced', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1, { last_seq: 2, agent_read_seq: 2 })]);
+  e.loadMessages(1, { messages: [msg(1, 1), msg(1, 2)], last_seq: 2 });
+  e.activeId = 1;
+  e.attentive = true;
+  e.disconnected();
+  e.onConnected();
+  // The lists reloaded over HTTP count the messages first: the replay is then no news.
+  e.store.loadPage('mine', [conv(1, { last_seq: 4, agent_read_seq: 2, unread: 2 })]);
+  assert.deepEqual(e.handle(msg(1, 3)).send, []);
+  assert.deepEqual(e.handle(msg(1, 4)).send, []);
+  const out = e.handle({ type: 'synced', conversation_id: 1, last_seq: 4 });
+  assert.deepEqual(out.send, [{ type: 'read', conversation_id: 1, seq: 4 }]);
+  assert.equal(e.store.get(1).unread, 0);
+  assert.deepEqual(e.handle({ type: 'synced', conversation_id: 1, last_seq: 4 }).send, [], 'once');
+  e.store.applyConversation(conv(1, { last_seq: 5, agent_read_seq: 4, unread: 1 }));
+  e.attentive = false;
+  assert.deepEqual(e.handle({ type: 'synced', conversation_id: 1, last_seq: 5 }).send, [],
+    'not when nobody reads it (the window lost the focus)');
+});
