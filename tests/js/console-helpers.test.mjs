@@ -5,8 +5,8 @@ import { alertChannels, blinkTitle, notificationState, SoundGate, titleText } fr
 import { Drafts } from '../../webui/js/console/drafts.js';
 import { cycle, neighbour, shortcutFor } from '../../webui/js/console/keys.js';
 import {
-  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, previewText, sitePageLink, siteVisibleName,
-  snippetParts, visitorName,
+  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, listedAgent, listedUnread, previewText,
+  sitePageLink, siteVisibleName, snippetParts, visitorName,
 } from '../../webui/js/console/present.js';
 import { TypingThrottle } from '../../webui/js/console/typing.js';
 
@@ -184,4 +184,15 @@ test('a visitor who gave no name is named in the console language on system line
     en('console.system.closed', { name: '访客15' }));
   assert.equal(systemText(closed({ type: 'system', id: 3, name: '小李' }), en),
     en('console.system.closed', { name: '小李' }));
+});
+
+test('the closed tab: who served a chat, in the past, and no unread badge', () => {
+  assert.deepEqual(listedAgent({ status: 'closed', assignee_id: 7, unread: 2 }, 7), { agentId: 7, past: true });
+  assert.deepEqual(listedAgent({ status: 'closed', assignee_id: 9 }, 7), { agentId: 9, past: true });
+  assert.equal(listedAgent({ status: 'closed', assignee_id: null }, 7), null);
+  assert.deepEqual(listedAgent({ status: 'open', assignee_id: 9 }, 7), { agentId: 9, past: false });
+  assert.equal(listedAgent({ status: 'open', assignee_id: 7 }, 7), null);
+  assert.equal(listedUnread({ status: 'closed', unread: 4 }), 0);
+  assert.equal(listedUnread({ status: 'open', unread: 4 }), 4);
+  assert.equal(listedUnread({ status: 'pending', unread: -1 }), 0);
 });
