@@ -138,7 +138,9 @@ test('alerts: a new chat routed to me is a new chat, not a transfer; then its me
   assert.deepEqual(e.settle(5).alerts, [], 'said once');
   assert.equal(e.handle(msg(5, 3)).alerts[0].kind, 'message');
   assert.deepEqual(e.handle(msg(5, 3)).alerts, [], 'replays are not news');
-  assert.deepEqual(e.handle(msg(5, 4, { kind: 'note', sender: { type: 'agent', id: 9 } })).alerts, []);
+  assert.deepEqual(e.handle(msg(5, 4, { kind: 'note', sender: { type: 'agent', id: 7 } })).alerts, [], 'my own note');
+  assert.deepEqual(e.handle(msg(5, 5, { kind: 'note', sender: { type: 'agent', id: 9 } })).alerts.map((a) => a.kind),
+    ['note'], "a colleague's note in my chat (a supervisor's whisper)");
   assert.deepEqual(e.handle(msg(77, 1)).fetch, [77]);
 });
 
@@ -317,4 +319,44 @@ test('an unanswered flag from the server alerts and clears with the agent\'s ans
   core.handle({ type: 'message', conversation_id: 7, seq: 4, kind: 'text', body: '您好',
     sender: { type: 'agent', id: 2, name: 'A' } });
   assert.equal(core.isUnanswered(7), false);
+});
+
+test("alerts: a colleague's note only in my own chat, and not while I read it", () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1, { last_seq: 1 }), conv(2, { assignee_id: 9, last_seq: 1 }),
+    conv(3, { assignee_id: null, last_seq: 1 })]);
+  const note = (id, seq, sender) => msg(id, seq, { kind: 'note', body: '可以退款', sender });
+  const lead = { type: 'agent', id: 3, name: '主管' };
+  const [alert] = e.handle(note(1, 2, lead)).alerts;
+  assert.equal(alert.kind, 'note');
+  assert.equal(alert.message.sender.name, '主管');
+  assert.equal(e.store.get(1).unread, 0, 'a note is not a visitor message: no unread count');
+  assert.deepEqual(e.handle(note(1, 2, lead)).alerts, [], 'replays are not news');
+  assert.deepEqual(e.handle(note(2, 2, lead)).alerts, [], "a note in a colleague's chat is theirs");
+  assert.deepEqual(e.handle(note(3, 2, lead)).alerts, [], 'a waiting chat is nobody’s yet');
+  e.activeId = 1;
+  e.attentive = true;
+  assert.deepEqual(e.handle(note(1, 3, lead)).alerts, [], 'I have it in front of me');
+});
+
+test('after a reconnect the replayed messages of the chat I read are marked read once synced', () => {
+  const e = engine();
+  e.store.loadPage('mine', [conv(1, { last_seq: 2, agent_read_seq: 2 })]);
+  e.loadMessages(1, { messages: [msg(1, 1), msg(1, 2)], last_seq: 2 });
+  e.activeId = 1;
+  e.attentive = true;
+  e.disconnected();
+  e.onConnected();
+  // The lists reloaded over HTTP count the messages first: the replay is then no news.
+  e.store.loadPage('mine', [conv(1, { last_seq: 4, agent_read_seq: 2, unread: 2 })]);
+  assert.deepEqual(e.handle(msg(1, 3)).send, []);
+  assert.deepEqual(e.handle(msg(1, 4)).send, []);
+  const out = e.handle({ type: 'synced', conversation_id: 1, last_seq: 4 });
+  assert.deepEqual(out.send, [{ type: 'read', conversation_id: 1, seq: 4 }]);
+  assert.equal(e.store.get(1).unread, 0);
+  assert.deepEqual(e.handle({ type: 'synced', conversation_id: 1, last_seq: 4 }).send, [], 'once');
+  e.store.applyConversation(conv(1, { last_seq: 5, agent_read_seq: 4, unread: 1 }));
+  e.attentive = false;
+  assert.deepEqual(e.handle({ type: 'synced', conversation_id: 1, last_seq: 5 }).send, [],
+    'not when nobody reads it (the window lost the focus)');
 });

@@ -1,12 +1,14 @@
 // Console helpers: drafts, keyboard shortcuts, own typing frames, alert pacing and display text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { alertChannels, blinkTitle, notificationState, SoundGate, titleText } from '../../webui/js/console/alerts-policy.js';
+import {
+  alertChannels, alertKey, blinkTitle, ChimeElection, notificationState, SoundGate, titleText,
+} from '../../webui/js/console/alerts-policy.js';
 import { Drafts } from '../../webui/js/console/drafts.js';
 import { cycle, neighbour, shortcutFor } from '../../webui/js/console/keys.js';
 import {
-  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, previewText, sitePageLink, siteVisibleName,
-  snippetParts, visitorName,
+  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, listedAgent, listedUnread, previewText,
+  sitePageLink, siteVisibleName, snippetParts, visitorName,
 } from '../../webui/js/console/present.js';
 import { TypingThrottle } from '../../webui/js/console/typing.js';
 
@@ -196,4 +198,67 @@ test('a chat handed back to the queue (its agent gone) is said so, not "transfer
     en('console.system.transferred', { name: '售前组' }));
   assert.equal(systemText(line({ type: 'system', id: 4, name: '小王' }), en),
     en('console.system.transferred', { name: '小王' }));
+});
+
+test('a visible but unfocused window is not read: a message in the open chat alerts', () => {
+  const message = { kind: 'message', conversationId: 1 };
+  assert.deepEqual(alertChannels(message, { activeId: 1, hidden: false, focused: false }), { sound: true, notify: true });
+  assert.deepEqual(alertChannels(message, { activeId: 1, hidden: false, focused: true }), { sound: false, notify: false });
+  const note = { kind: 'note', conversationId: 1 };
+  assert.deepEqual(alertChannels(note, { activeId: 1, hidden: false, focused: true }), { sound: false, notify: false });
+  assert.deepEqual(alertChannels(note, { activeId: 2, hidden: false, focused: true }), { sound: true, notify: true });
+});
+
+test('alert keys name the same alert alike in every tab', () => {
+  const message = { seq: 4 };
+  assert.equal(alertKey({ kind: 'message', conversationId: 3, message }), 'message:3:4');
+  assert.equal(alertKey({ kind: 'routed', conversationId: 3 }, { last_seq: 2 }), 'routed:3:2');
+  assert.equal(alertKey({ kind: 'catchUp', conversationId: 3, key: 'catchUp:3.4' }), 'catchUp:3.4');
+});
+
+/** Tabs on one in-memory channel, their timers run by hand. */
+function tabs(ids) {
+  const timers = [];
+  const elections = new Map();
+  const won = [];
+  for (const id of ids) {
+    elections.set(id, new ChimeElection({
+      tabId: id, delayMs: 100, now: () => 0,
+      post: (data) => { for (const [other, e] of elections) if (other !== id) e.heard(data); },
+      later: (fn) => timers.push(fn),
+    }));
+  }
+  const run = () => { while (timers.length) timers.shift()(); };
+  const propose = (id, key) => elections.get(id).propose(key, () => won.push(`${id}:${key}`));
+  return { run, propose, won };
+}
+
+test('one chime per alert across the tabs: the smallest tab id among those proposing it', () => {
+  const { run, propose, won } = tabs(['b', 'a', 'c']);
+  propose('b', 'message:1:4');
+  propose('c', 'message:1:4');
+  run();
+  assert.deepEqual(won, ['b:message:1:4']);
+  propose('a', 'message:1:4');
+  run();
+  assert.deepEqual(won, ['b:message:1:4'], 'a late tab stays silent: the alert was had');
+  propose('c', 'message:1:5');
+  propose('a', 'message:1:5');
+  run();
+  assert.deepEqual(won, ['b:message:1:4', 'a:message:1:5']);
+  const alone = tabs(['x']);
+  alone.propose('x', 'routed:2:1');
+  alone.run();
+  assert.deepEqual(alone.won, ['x:routed:2:1'], 'a single tab alerts');
+});
+
+test('the closed tab: who served a chat, in the past, and no unread badge', () => {
+  assert.deepEqual(listedAgent({ status: 'closed', assignee_id: 7, unread: 2 }, 7), { agentId: 7, past: true });
+  assert.deepEqual(listedAgent({ status: 'closed', assignee_id: 9 }, 7), { agentId: 9, past: true });
+  assert.equal(listedAgent({ status: 'closed', assignee_id: null }, 7), null);
+  assert.deepEqual(listedAgent({ status: 'open', assignee_id: 9 }, 7), { agentId: 9, past: false });
+  assert.equal(listedAgent({ status: 'open', assignee_id: 7 }, 7), null);
+  assert.equal(listedUnread({ status: 'closed', unread: 4 }), 0);
+  assert.equal(listedUnread({ status: 'open', unread: 4 }), 4);
+  assert.equal(listedUnread({ status: 'pending', unread: -1 }), 0);
 });

@@ -1,7 +1,7 @@
 // Conversation lists: tab membership by role, ordering, counts, live message/read updates.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canWrite, ConversationStore, inView, viewsFor } from '../../webui/js/console/store.js';
+import { canWrite, ConversationStore, inView, newerOf, viewsFor } from '../../webui/js/console/store.js';
 
 const agent = { id: 7, role: 'agent' };
 const supervisor = { id: 8, role: 'supervisor' };
@@ -110,4 +110,35 @@ test('the title count adds unread of my and waiting conversations only', () => {
   store.loadPage('open', [conv(1, { assignee_id: 8, unread: 2 }), conv(2, { unread: 1 }),
     conv(3, { assignee_id: 9, unread: 5 }), conv(4, { status: 'closed', unread: 4 })]);
   assert.equal(store.attentionCount(), 3);
+});
+
+test('a snapshot read before my read never moves read state backwards', () => {
+  const store = new ConversationStore(agent);
+  store.loadPage('mine', [conv(1, { assignee_id: 7, last_seq: 4, agent_read_seq: 2, unread: 2 })]);
+  assert.ok(store.markRead(1, 4));
+  // GET /api/conversations/1, answered before the read was stored: same last_seq, older read.
+  store.applyConversation(conv(1, { assignee_id: 7, last_seq: 4, agent_read_seq: 2, unread: 2, visitor_read_seq: 1 }));
+  assert.equal(store.get(1).agent_read_seq, 4);
+  assert.equal(store.get(1).unread, 0);
+  assert.equal(store.get(1).visitor_read_seq, 1);
+  assert.equal(store.attentionCount(), 0);
+  store.applyRead({ conversation_id: 1, reader: 'visitor', seq: 3 });
+  store.applyConversation(conv(1, { assignee_id: 7, last_seq: 4, agent_read_seq: 4, visitor_read_seq: 1 }));
+  assert.equal(store.get(1).visitor_read_seq, 3, "the visitor's read does not go back either");
+});
+
+test('newerOf: reads are the highest known; unread stays within both bounds', () => {
+  const previous = conv(1, { assignee_id: 7, last_seq: 5, agent_read_seq: 5, unread: 0 });
+  // Newer messages (6 and 7), but a read from before mine: at most the two new ones are unread.
+  const merged = newerOf(previous, conv(1, { assignee_id: 7, last_seq: 7, agent_read_seq: 3, unread: 3 }));
+  assert.equal(merged.agent_read_seq, 5);
+  assert.equal(merged.last_seq, 7);
+  assert.equal(merged.unread, 2);
+  assert.equal(newerOf(previous, conv(1, { last_seq: 7, agent_read_seq: 3, unread: 1 })).unread, 1);
+  // A newer read in the snapshot wins as before.
+  const later = newerOf(previous, conv(1, { last_seq: 8, agent_read_seq: 8, unread: 0 }));
+  assert.deepEqual([later.agent_read_seq, later.unread], [8, 0]);
+  // Older in both: our messages and read stay.
+  const older = newerOf(previous, conv(1, { assignee_id: null, last_seq: 4, agent_read_seq: 1, unread: 3 }));
+  assert.deepEqual([older.last_seq, older.agent_read_seq, older.unread, older.assignee_id], [5, 5, 0, null]);
 });

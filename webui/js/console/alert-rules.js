@@ -9,7 +9,9 @@ const ASSIGNING_LINES = new Set(['agent_joined', 'transferred']);
 /**
  * Alert kinds: `routed` (a new chat routed straight to me), `transferred` (a colleague's chat moved
  * to me), `chat` (a visitor still waiting once routing had its chance), `watched` (any new chat, for
- * a supervisor watching the queue), `message`, `pending` (a left message) and `unanswered`.
+ * a supervisor watching the queue), `message`, `note` (a colleague's internal note in my chat),
+ * `pending` (a left message), `unanswered`, and `catchUp` (what arrived while the socket was down:
+ * catch-up.js).
  *
  * A new chat is routed a moment after it appears, so nobody is alerted at once: after `SETTLE_MS`
  * (`settled(id)`) it alerts everyone who may take it if it is still waiting, and only its agent if it
@@ -66,10 +68,19 @@ export class AlertRules {
       this.newlyMine.delete(id);
       return [{ kind: message.body === 'transferred' ? 'transferred' : 'routed', conversationId: id }];
     }
-    if (message.sender?.type !== 'visitor' || message.kind === 'note' || !fresh || reading) return [];
+    if (message.kind === 'note') return this.#note(message, conversation, { fresh, reading });
+    if (message.sender?.type !== 'visitor' || !fresh || reading) return [];
     if (this.settling.has(id) || this.newlyMine.has(id)) return []; // the chat's own alert is coming
     if (conversation && !mineToAnswer(conversation, this.me)) return [];
     return [{ kind: 'message', conversationId: id, message }];
+  }
+
+  /** A colleague's internal note (a supervisor's whisper) in a chat that is mine: I should read it. */
+  #note(message, conversation, { fresh, reading }) {
+    if (!fresh || reading || message.sender?.type !== 'agent' || message.sender.id === this.me.id) return [];
+    if (!conversation || conversation.assignee_id !== this.me.id) return [];
+    if (!inView(conversation, 'mine', this.me) && conversation.status !== 'pending') return [];
+    return [{ kind: 'note', conversationId: message.conversation_id, message }];
   }
 
   /** SETTLE_MS after a chat became waiting or mine: what to say now that routing had its chance. */

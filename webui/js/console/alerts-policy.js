@@ -31,12 +31,71 @@ export class SoundGate {
 
 /**
  * Whether an alert deserves a sound and a desktop notification. A new visitor message in the
- * conversation the agent is looking at (tab visible) gets neither; a new chat always gets both.
+ * conversation the agent is reading (tab visible and the window focused) gets neither; in a window
+ * that is visible but not focused (the agent works in another application) it gets both, since
+ * nobody is reading it; a new chat always gets both.
  */
-export function alertChannels(alert, { activeId, hidden }) {
-  const inFront = !hidden && alert.conversationId === activeId;
-  if (alert.kind === 'message' && inFront) return { sound: false, notify: false };
-  return { sound: true, notify: hidden || alert.kind !== 'message' || alert.conversationId !== activeId };
+export function alertChannels(alert, { activeId, hidden, focused = true }) {
+  const inFront = !hidden && focused && alert.conversationId === activeId;
+  if ((alert.kind === 'message' || alert.kind === 'note') && inFront) return { sound: false, notify: false };
+  return { sound: true, notify: true };
+}
+
+/**
+ * The same alert's name in every tab of the agent: its kind, its chat and the message (or point
+ * in the chat) it is about. Tabs use it to chime once between them (`ChimeElection`).
+ */
+export function alertKey(alert, conversation = null) {
+  if (alert.key) return alert.key;
+  const seq = alert.message?.seq ?? alert.seq ?? conversation?.last_seq ?? '';
+  return `${alert.kind}:${alert.conversationId}:${seq}`;
+}
+
+/**
+ * One chime per alert across an agent's tabs of one browser, without I/O: each tab that would
+ * alert proposes the alert's key on a shared channel (`post`) and waits `delayMs`; the tab with
+ * the smallest id among those that proposed it wins and announces it, and a key already won is
+ * never alerted again for `memoryMs`. `heard(data)` takes the other tabs' posts.
+ */
+export class ChimeElection {
+  constructor({
+    tabId, post, delayMs = 150, memoryMs = 60000, now = () => Date.now(), later = (fn, ms) => setTimeout(fn, ms),
+  }) {
+    Object.assign(this, { tabId, post, delayMs, memoryMs, now, later });
+    this.rivals = new Map(); // key → {tabId, at}: the smallest tab id heard proposing it
+    this.done = new Map(); // key → when a tab won it
+  }
+
+  /** Run `win()` in the one tab that alerts for `key`. */
+  propose(key, win) {
+    this.#forget();
+    if (this.done.has(key)) return;
+    this.post({ key, tabId: this.tabId });
+    this.later(() => {
+      const rival = this.rivals.get(key);
+      this.rivals.delete(key);
+      if (this.done.has(key) || (rival && rival.tabId < this.tabId)) return;
+      this.done.set(key, this.now());
+      this.post({ key, tabId: this.tabId, won: true });
+      win();
+    }, this.delayMs);
+  }
+
+  heard(data) {
+    if (!data || typeof data.key !== 'string' || typeof data.tabId !== 'string') return;
+    if (data.won) {
+      this.done.set(data.key, this.now());
+      return;
+    }
+    const rival = this.rivals.get(data.key);
+    if (!rival || data.tabId < rival.tabId) this.rivals.set(data.key, { tabId: data.tabId, at: this.now() });
+  }
+
+  #forget() {
+    const now = this.now();
+    for (const [key, at] of this.done) if (now - at > this.memoryMs) this.done.delete(key);
+    for (const [key, { at }] of this.rivals) if (now - at > this.memoryMs) this.rivals.delete(key);
+  }
 }
 
 /**

@@ -286,6 +286,10 @@ export class ConsoleEngine {
       this.outbox.settle(id, timeline);
     }
     out.send.push(...this.flushPending(id).send);
+    // The replay is in front of the agent: read, as live messages are (they were not fresh if the
+    // lists reloaded after the reconnect counted them first).
+    const read = this.readFrameFor(id);
+    if (read) out.send.push(read);
   }
 
   #reset(id, reason, out) {

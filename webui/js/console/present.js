@@ -42,6 +42,22 @@ export function senderName(sender, t) {
   return numbered && aboutVisitor ? visitorName({ id: Number(numbered[1]), name: '' }, t) : name;
 }
 
+/**
+ * Whose chat a list item names: `{agentId, past}` for a colleague's live chat (`past` false: "小王
+ * 接待中") or anyone's closed one (`past` true: served by them, whoever they are), else null.
+ */
+export function listedAgent(conversation, meId) {
+  const agentId = conversation.assignee_id ?? null;
+  if (agentId === null) return null;
+  if (conversation.status === 'closed') return { agentId, past: true };
+  return agentId === meId ? null : { agentId, past: false };
+}
+
+/** The unread badge of a list item: none once the chat is closed (nobody will answer it there). */
+export function listedUnread(conversation) {
+  return conversation.status === 'closed' ? 0 : Math.max(0, conversation.unread ?? 0);
+}
+
 /** One line for a conversation list: "[图片]", "[文件] a.pdf", "[备注] …" or the text itself. */
 export function previewText(message, t) {
   if (!message) return '';

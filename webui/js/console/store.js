@@ -69,6 +69,31 @@ export function byActivity(a, b) {
 }
 
 /**
+ * `next` (a frame or an HTTP snapshot of a conversation) over what the store held, where neither
+ * messages nor reads go backwards: a snapshot may have been read before messages we already counted
+ * (then their seq, preview and unread count stay), or before a read we already stored (an HTTP
+ * answer racing my own `read`). A read position is the highest known; the unread count is then 0
+ * if that read covers the last message, else the lower of the snapshot's and ours plus the
+ * messages we had not seen (each is an upper bound of the truth).
+ */
+export function newerOf(previous, next) {
+  const merged = { ...next };
+  if ((previous.last_seq ?? 0) > (next.last_seq ?? 0)) {
+    for (const key of ['last_seq', 'last_message', 'last_activity_at', 'unread']) merged[key] = previous[key];
+  }
+  for (const key of ['agent_read_seq', 'visitor_read_seq']) {
+    if ((previous[key] ?? 0) > (next[key] ?? 0)) merged[key] = previous[key];
+  }
+  if ((previous.agent_read_seq ?? 0) > (next.agent_read_seq ?? 0)) {
+    const lastSeq = merged.last_seq ?? 0;
+    const unseen = Math.max(0, lastSeq - (previous.last_seq ?? 0));
+    merged.unread = merged.agent_read_seq >= lastSeq ? 0
+      : Math.min(merged.unread ?? 0, (previous.unread ?? 0) + unseen);
+  }
+  return merged;
+}
+
+/**
  * The console's table of conversations. It is fed with HTTP pages (`loadPage`) and socket frames
  * (`applyConversation`, `applyMessage`, `applyRead`), and answers lists and counts per tab.
  */
@@ -87,12 +112,7 @@ export class ConversationStore {
   applyConversation(conversation) {
     if (!conversation || !Number.isInteger(conversation.id)) return null;
     const previous = this.get(conversation.id);
-    const next = { ...conversation };
-    // A `conversation` frame may be older than messages we already counted.
-    if (previous && (previous.last_seq ?? 0) > (next.last_seq ?? 0)) {
-      for (const key of ['last_seq', 'last_message', 'last_activity_at', 'unread']) next[key] = previous[key];
-    }
-    this.byId.set(next.id, next);
+    this.byId.set(conversation.id, previous ? newerOf(previous, conversation) : { ...conversation });
     return previous;
   }
 

@@ -22,5 +22,10 @@ export default {
   'console.alert.chat': 'Waiting for an agent: {name}',
   'console.alert.watched': 'New visitor: {name}',
   'console.alert.message': 'New message from {name}',
+  'console.alert.note': '{author} left you an internal note in the chat with {name}',
+  'console.alert.catchUp': 'While you were disconnected',
+  'console.alert.catchUp.routed': 'new chats: {count}',
+  'console.alert.catchUp.transferred': 'transferred to you: {count}',
+  'console.alert.catchUp.messages': 'unread messages: {count}',
   'console.alert.flash': '【New message】',
 };

@@ -22,5 +22,10 @@ export default {
   'console.alert.chat': '访客等待接待：{name}',
   'console.alert.watched': '新访客：{name}',
   'console.alert.message': '{name} 发来新消息',
+  'console.alert.note': '{author} 在 {name} 的对话里给您留了内部备注',
+  'console.alert.catchUp': '断线期间的新动态',
+  'console.alert.catchUp.routed': '新对话 {count} 个',
+  'console.alert.catchUp.transferred': '转接给您的对话 {count} 个',
+  'console.alert.catchUp.messages': '未读消息 {count} 条',
   'console.alert.flash': '【新消息】',
 };

@@ -42,6 +42,7 @@ export default {
   'console.status.waiting': 'Waiting',
   'console.status.mine': 'Mine',
   'console.status.assigned': 'With {name}',
+  'console.status.servedBy': 'Served by {name}',
   'console.status.open': 'Open',
   'console.status.closed': 'Closed',
   'console.banner.waiting': 'This visitor is waiting. Claim the chat or simply reply to take it.',

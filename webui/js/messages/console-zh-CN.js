@@ -42,6 +42,7 @@ export default {
   'console.status.waiting': '待接入',
   'console.status.mine': '我接待中',
   'console.status.assigned': '{name} 接待中',
+  'console.status.servedBy': '接待人：{name}',
   'console.status.open': '进行中',
   'console.status.closed': '已结束',
   'console.banner.waiting': '访客正在等待接入。点击“接入”或直接回复即可接待。',

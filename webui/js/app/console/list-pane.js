@@ -4,7 +4,7 @@ import { errorMessage } from '../../errors.js';
 import { getLanguage, t } from '../../i18n.js';
 import { hrefFor } from '../../routes.js';
 import {
-  formatClock, previewText, queueEstimate, queueText, siteCard, snippetParts, visitorName,
+  formatClock, listedAgent, listedUnread, previewText, queueEstimate, queueText, siteCard, snippetParts, visitorName,
 } from '../../console/present.js';
 import { AGENT_STATUSES } from '../../console/presence.js';
 import { viewsFor } from '../../console/store.js';
@@ -210,8 +210,8 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
     const name = visitorName(conversation.visitor, t);
     const typing = rt.engine.visitorTyping(conversation.id);
     const site = rt.sites.length > 1 ? rt.siteOf(conversation.site_id) : null;
-    const other = conversation.assignee_id !== null && conversation.assignee_id !== rt.me.id;
-    const unread = Math.max(0, conversation.unread ?? 0);
+    const agent = listedAgent(conversation, rt.me.id);
+    const unread = listedUnread(conversation);
     const queue = rt.engine.queueOf(conversation.id);
     const late = rt.engine.isUnanswered(conversation.id);
     const item = h('li', {},
@@ -237,14 +237,15 @@ export function createListPane({ ctx, rt, onOpen, onBoard }) {
             typing ? t('console.typing') : previewText(conversation.last_message, t)),
         queue ? h('span', { class: 'conv-queue', 'data-test': 'conv-queue', title: queueEstimate(queue, t) || null },
           queueText(queue, t)) : null,
-        site || other || late || conversation.missed || conversation.status === 'pending'
+        site || agent || late || conversation.missed || conversation.status === 'pending'
           ? h('span', { class: 'conv-meta' },
           late ? h('span', { class: 'conv-flag', 'data-test': 'conv-unanswered' },
             t('console.status.unanswered')) : null,
           conversation.status === 'pending' ? h('span', { class: 'conv-flag' }, t('console.status.pending')) : null,
           conversation.missed ? h('span', { class: 'conv-flag' }, t('console.status.missed')) : null,
           site ? siteCardNode(site, rt.companyOf(site), { compact: true }) : null,
-          other ? h('span', {}, t('console.status.assigned', { name: rt.agentName(conversation.assignee_id) })) : null)
+          agent ? h('span', { 'data-test': 'conv-agent' }, t(agent.past ? 'console.status.servedBy' : 'console.status.assigned',
+            { name: rt.agentName(agent.agentId) })) : null)
           : null),
       h('span', { class: 'conv-unread', 'data-test': 'conv-unread', hidden: !unread,
         'aria-label': t('console.unread', { count: unread }) }, String(unread))));

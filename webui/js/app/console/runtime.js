@@ -1,5 +1,6 @@
 // The console's live state for the whole signed-in page: engine + socket + HTTP, shared by its views.
 import { SETTLE_MS } from '../../console/alert-rules.js';
+import { CatchUp } from '../../console/catch-up.js';
 import { ConsoleEngine, TYPING_TTL_MS } from '../../console/engine.js';
 import { Outbox } from '../../console/outbox.js';
 import { viewsFor } from '../../console/store.js';
@@ -41,7 +42,9 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
   const firstLink = new Promise((resolve) => { linked = resolve; });
   let helloCount = 0;
 
-  const alerts = createAlerts({ t, onOpen: (id) => navigate(`#/console/${id}`) });
+  const alerts = createAlerts({
+    t, onOpen: (id) => navigate(`#/console/${id}`), channel: `kefu.console.alerts.${me.id}`,
+  });
   rt.alerts = alerts;
   const followAlerts = () => { engine.rules.watchQueue = alerts.watchQueue; };
   followAlerts();
@@ -127,8 +130,20 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
     for (const id of engine.resendAfterSync) {
       setTimeout(() => apply(engine.flushPending(id)), SYNC_PATIENCE_MS);
     }
-    if (helloCount > 1) loadLists();
+    if (helloCount > 1) catchUp();
   };
+
+  /**
+   * After a reconnect: reload the lists and say once what came meanwhile (chats given to me,
+   * unread messages), which no frame announced; then the open chat is read if it is in front of me.
+   */
+  async function catchUp() {
+    const news = new CatchUp(me, { reading: (id) => engine.isReading(id) });
+    await loadLists({ news });
+    const alert = news.alert();
+    apply({ send: [], alerts: alert ? [alert] : [], fetch: [], settle: [] });
+    markRead();
+  }
 
   rt.onState = (state) => {
     rt.link = state;
@@ -137,7 +152,8 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
     changed();
   };
 
-  async function loadView(view, { more = false } = {}) {
+  /** One page of a list; `news` (a CatchUp) compares it with the store first. */
+  async function loadView(view, { more = false, news = null } = {}) {
     const params = new URLSearchParams({ view, limit: String(PAGE) });
     if (more) {
       const cursor = engine.store.cursor(view);
@@ -147,6 +163,7 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
     changed();
     try {
       const { conversations } = await api.get(`/api/conversations?${params}`);
+      news?.note(engine.store, conversations);
       const stale = engine.store.loadPage(view, conversations, { replace: !more && view !== 'closed', limit: PAGE });
       stale.forEach(fetchConversation);
       delete rt.listErrors[view];
@@ -158,10 +175,10 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
     }
   }
 
-  async function loadLists() {
-    await Promise.all(viewsFor(me.role).map((view) => loadView(view)));
+  async function loadLists({ news = null } = {}) {
+    await Promise.all(viewsFor(me.role).map((view) => loadView(view, { news })));
   }
-  rt.loadLists = loadLists;
+  rt.loadLists = () => loadLists();
   rt.loadMore = (view) => loadView(view, { more: true });
 
   /** Conversation, visitor and previous conversations; deduplicated while in flight. */
@@ -232,7 +249,7 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
 
   function updateAttention() {
     engine.attentive = document.visibilityState === 'visible' && document.hasFocus();
-    alerts.setHidden(document.hidden);
+    alerts.setAttention(document.hidden, document.hasFocus());
     markRead();
     changed();
   }
