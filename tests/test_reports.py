@@ -645,3 +645,84 @@ def seed_waiting_chat(site_id: int, today: datetime) -> None:
     bound_database.obj.execute_sql(
         "UPDATE conversation SET queued_at = ? WHERE id = ?",
         (str(today - timedelta(seconds=90)), cid))
+
+
+# -- the day a lead counts on -----------------------------------------------------------------
+
+def same_as_a_rebuild(app: Appliance) -> None:
+    """The live aggregates equal ones rebuilt from the raw rows."""
+    settle(app)
+    stored = run(app, app.runtime.db.read(report_aggregates.all_rows))
+    assert stored == write(app, report_rebuild.rebuilt_rows)
+
+
+def seed_late_chat(site: int, started: datetime, agent: int) -> int:
+    v = seed.visitor(site, started)
+    return seed.conversation(site, v, started, [
+        (started, "visitor", v, "text", "还在吗"),
+        (started, "system", agent, "system", "agent_joined"),
+        (started + timedelta(seconds=30), "agent", agent, "text", "在")],
+        assignee=agent, closed_at=started + timedelta(minutes=5))
+
+
+def seed_effective_lead(company: int, site: int, conversation: int, at: datetime) -> int:
+    return seed.lead(company, site, conversation, at, effective=True)
+
+
+def test_a_lead_counts_on_the_day_its_chat_started_in_every_report(world) -> None:
+    """A chat at 23:58 local whose lead is saved after midnight is billed on the chat's day
+    (and month), as the chats and conversion reports count it: in the billing report, its
+    by-day rows, its exports, the lead lists and the portal; live and after a rebuild."""
+    from zoneinfo import ZoneInfo
+
+    app, owner, a, site = world["appliance"], world["owner"], world["a"], world["site_a"]["id"]
+    ny, utc = ZoneInfo("America/New_York"), ZoneInfo("UTC")
+    today = app.runtime.services.now().replace(tzinfo=utc).astimezone(ny).date()
+    day = today - timedelta(days=3)
+    started = datetime(day.year, day.month, day.day, 23, 58, tzinfo=ny).astimezone(
+        utc).replace(tzinfo=None)
+    cid = write(app, seed_late_chat, site, started, world["agent1"])
+    # Saved through the lead card now, days after the chat's day.
+    r = world["agent-a"].put(f"/api/conversations/{cid}/lead", json={
+        "name": "夜猫", "phone": "13911112222", "need": "种牙"})
+    assert r.status_code == 200, r.text
+    lead = r.json()["lead"]
+    assert lead["chat_started_at"] == started.isoformat() + "Z"
+    chat_day = {"from": day.isoformat(), "to": day.isoformat()}
+    after = {"from": (day + timedelta(days=1)).isoformat(), "to": today.isoformat()}
+    # The seeded lead of a chat at 23:58 on 30 November, saved at 00:00:20 on 1 December.
+    month_end = T(2026, 12, 1, 4, 58)
+    late = write(app, seed_late_chat, site, month_end, world["agent1"])
+    write(app, seed_effective_lead, a, site, late, month_end + timedelta(seconds=140))
+    settle(app)
+    for who, base in ((owner, f"/api/companies/{a}"), (world["client-a"], "/api/portal")):
+        billing = who.get(f"{base}/reports", params=chat_day).json()["report"]
+        assert (billing["leads"], billing["billable"]) == (1, 1), base
+        assert billing["by_period"] == [{"period": day.isoformat(), "leads": 1, "billable": 1}]
+        assert who.get(f"{base}/reports", params=after).json()["report"]["leads"] == 0
+        assert [x["id"] for x in who.get(f"{base}/leads", params=chat_day).json()["leads"]] == [
+            lead["id"]]
+        assert who.get(f"{base}/leads", params=after).json()["total"] == 0
+        rows = list(csv.reader(io.StringIO(who.get(f"{base}/reports/export", params={
+            **chat_day, "format": "csv"}).content.decode("utf-8-sig"))))
+        assert rows[0][-1] == "chat_started_at"
+        assert [(row[0], row[-1]) for row in rows[1:]] == [
+            (str(lead["id"]), f"{day.isoformat()} 23:58")]
+        conversion = who.get(f"{base}/reports/conversion", params=chat_day).json()["report"]
+        assert sum(row["leads"] for row in conversion["by_source"]) == billing["leads"]
+        assert sum(row["effective"] for row in conversion["by_source"]) == billing["effective"]
+        months = who.get(f"{base}/reports", params={
+            "from": "2026-11-01", "to": "2026-12-31", "grain": "month"}).json()["report"]
+        november = who.get(f"{base}/reports/conversion", params={
+            "from": "2026-11-30", "to": "2026-11-30"}).json()["report"]
+        assert {r["period"]: r["leads"] for r in months["by_period"]}.get("2026-11") == (
+            1 + 2 + (day.month == 11)), base  # C1 and C2, the late chat, maybe the first
+        assert sum(row["leads"] for row in november["by_source"]) == 1
+        assert who.get(f"{base}/reports", params={"from": "2026-11-30", "to": "2026-11-30"}
+                       ).json()["report"]["leads"] == 1
+        assert who.get(f"{base}/reports", params={"from": "2026-12-01", "to": "2026-12-01"}
+                       ).json()["report"]["leads"] == int(day == T(2026, 12, 1).date())
+    same_as_a_rebuild(app)
+    run(app, app.runtime.aggregator.rebuild())
+    conversion = get(owner, f"/api/companies/{a}/reports/conversion", **chat_day)["report"]
+    assert sum(row["leads"] for row in conversion["by_source"]) == 1

@@ -5,7 +5,7 @@ import { alertChannels, blinkTitle, notificationState, SoundGate, titleText } fr
 import { Drafts } from '../../webui/js/console/drafts.js';
 import { cycle, neighbour, shortcutFor } from '../../webui/js/console/keys.js';
 import {
-  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, previewText, sitePageLink, siteVisibleName,
+  attachmentUrl, dayKey, deviceText, formatClock, formatDateTime, formatSize, linkable, previewText, sitePageLink, siteVisibleName,
   snippetParts, visitorName,
 } from '../../webui/js/console/present.js';
 import { TypingThrottle } from '../../webui/js/console/typing.js';
@@ -184,4 +184,13 @@ test('a visitor who gave no name is named in the console language on system line
     en('console.system.closed', { name: '访客15' }));
   assert.equal(systemText(closed({ type: 'system', id: 3, name: '小李' }), en),
     en('console.system.closed', { name: '小李' }));
+});
+
+test('formatDateTime shows a time in the given time zone (a company\'s), whatever the browser\'s', () => {
+  // 23:58 in Shanghai is 15:58 UTC: a lead's chat counts on the company's day, shown so.
+  const iso = '2026-12-07T15:58:00Z';
+  assert.equal(formatDateTime(iso, 'en-GB', 'Asia/Shanghai'), '07/12/2026, 23:58:00');
+  assert.equal(formatDateTime(iso, 'en-GB', 'America/New_York'), '07/12/2026, 10:58:00');
+  // An unknown zone falls back to the browser's rather than failing.
+  assert.equal(formatDateTime(iso, 'en-GB', 'Mars/Olympus'), formatDateTime(iso, 'en-GB'));
 });
