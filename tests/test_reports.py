@@ -113,8 +113,9 @@ def test_chats_count_on_the_day_they_started_with_timings(world) -> None:
         "left_messages_answered": 1, "transfers": 1, "bot_only": 0, "queued": 1,
         "human": 3, "rated": 2}
     first = report["first_response"]
-    assert (first["count"], first["average"]) == (3, round((20 + 90 + 43200) / 3))
-    assert close_to(first["median"], 90) and close_to(first["p90"], 43200)
+    # C4 came as a left message: timed by left_message_answer, not as a first response.
+    assert (first["count"], first["average"]) == (2, round((20 + 90) / 2))
+    assert close_to(first["median"], 20) and close_to(first["p90"], 90)
     duration = report["duration"]
     assert (duration["count"], duration["average"]) == (3, round((2400 + 1860 + 1800) / 3))
     assert close_to(duration["median"], 1860)
@@ -137,8 +138,7 @@ def test_agents_figures(world) -> None:
     rows = {row["agent_id"]: row for row in report["agents"]}
     one, two = rows[world["agent1"]], rows[world["agent2"]]
     assert (one["chats"], one["answered"], two["chats"], two["answered"]) == (3, 2, 1, 1)
-    assert one["first_response"]["count"] == 2 and one["first_response"]["average"] == round(
-        (20 + 43200) / 2)
+    assert one["first_response"]["count"] == 1 and one["first_response"]["average"] == 20
     assert two["first_response"]["median"] == 94 or close_to(two["first_response"]["median"],
                                                               90)
     assert one["rating"] == {"average": 5.0, "count": 1,
@@ -190,13 +190,13 @@ def test_the_chats_report_of_an_agent_counts_every_chat_they_served(world) -> No
     one = get(owner, f"/api/companies/{a}/reports/chats", agent_id=world["agent1"])["report"]
     two = get(owner, f"/api/companies/{a}/reports/chats", agent_id=world["agent2"])["report"]
     # Agent 1: C1 (answered at 20 s, rated 5), C2 (joined, transferred before replying), C4
-    # (the left message, answered after 12 h).
+    # (the left message, answered after 12 h: no first response, it came offline).
     assert {k: one["totals"][k] for k in ("chats", "answered", "unanswered", "missed",
                                           "transfers", "left_messages",
                                           "left_messages_answered", "rated")} == {
         "chats": 3, "answered": 2, "unanswered": 1, "missed": 0, "transfers": 1,
         "left_messages": 1, "left_messages_answered": 1, "rated": 1}
-    assert one["first_response"]["count"] == 2 and close_to(one["first_response"]["median"], 20)
+    assert one["first_response"]["count"] == 1 and close_to(one["first_response"]["median"], 20)
     assert one["queue_wait"]["count"] == 2 and one["duration"]["count"] == 2
     # Agent 2: only C2, whose first reply (90 s) and rating (3) are theirs.
     assert {k: two["totals"][k] for k in ("chats", "answered", "unanswered", "transfers",
@@ -726,3 +726,80 @@ def test_a_lead_counts_on_the_day_its_chat_started_in_every_report(world) -> Non
     run(app, app.runtime.aggregator.rebuild())
     conversion = get(owner, f"/api/companies/{a}/reports/conversion", **chat_day)["report"]
     assert sum(row["leads"] for row in conversion["by_source"]) == 1
+
+
+# -- left messages and bot chats ---------------------------------------------------------------
+
+def seed_offline_day(site: int, agent: int) -> None:
+    """Tuesday 10 November (local): a message left at 10:00 and taken by agent 1 at 15:00;
+    a live chat at 11:00 answered in 30 s after a 5 s wait, in which the visitor later left
+    a message too."""
+    v1 = seed.visitor(site, T(2026, 11, 10, 15, 0))
+    seed.conversation(site, v1, T(2026, 11, 10, 15, 0), [
+        (T(2026, 11, 10, 15, 0), "visitor", v1, "text", "call me", "left-0010"),
+        (T(2026, 11, 10, 20, 0), "system", agent, "system", "agent_joined"),
+        (T(2026, 11, 10, 20, 0, 30), "agent", agent, "text", "calling")],
+        status="open", assignee=agent)
+    v2 = seed.visitor(site, T(2026, 11, 10, 16, 0))
+    seed.conversation(site, v2, T(2026, 11, 10, 16, 0), [
+        (T(2026, 11, 10, 16, 0), "visitor", v2, "text", "hi"),
+        (T(2026, 11, 10, 16, 0, 5), "system", agent, "system", "agent_joined"),
+        (T(2026, 11, 10, 16, 0, 35), "agent", agent, "text", "hello"),
+        (T(2026, 11, 10, 17, 0), "visitor", v2, "text", "later", "left-0011"),
+        (T(2026, 11, 10, 18, 0), "agent", agent, "text", "ok")],
+        status="open", assignee=agent)
+
+
+def test_a_left_message_is_no_queued_chat_and_has_no_first_response(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    write(app, seed_offline_day, world["site_a"]["id"], world["agent1"])
+    settle(app)
+    day = {"from": "2026-11-10", "to": "2026-11-10"}
+    for query in ({}, {"agent_id": world["agent1"]}):
+        report = get(owner, f"/api/companies/{a}/reports/chats", **day, **query)["report"]
+        totals = report["totals"]
+        assert (totals["chats"], totals["left_messages"], totals["left_messages_answered"],
+                totals["answered"], totals["queued"]) == (2, 2, 2, 2, 1), query
+        assert (report["first_response"]["count"], report["first_response"]["average"]) == (
+            1, 35), query
+        assert (report["queue_wait"]["count"], report["queue_wait"]["average"]) == (1, 5)
+        assert report["left_message_answer"]["count"] == 2
+        [point] = report["series"]
+        assert close_to(point["first_response_median"], 35), point
+    agents = get(owner, f"/api/companies/{a}/reports/agents", **day)["report"]["agents"]
+    mine = next(row for row in agents if row["agent_id"] == world["agent1"])
+    assert (mine["chats"], mine["first_response"]["count"]) == (2, 1)
+    same_as_a_rebuild(app)
+
+
+def seed_bot_day(site: int, agent: int) -> None:
+    """Wednesday 11 November (local): a bot chat an agent took over and closed without
+    writing; a bot chat the visitor left (the bot's alone)."""
+    def bot_chat(at: datetime, messages: list[tuple], outcome: str, reason: str | None,
+                 **kwargs: Any) -> None:
+        cid = seed.conversation(site, v, at, [
+            (at, "visitor", v, "text", "price?"),
+            (at + timedelta(seconds=1), "bot", None, "text", "It is 100."), *messages],
+            closed_at=at + timedelta(minutes=10), **kwargs)
+        seed.bound_database.obj.execute_sql(
+            'UPDATE "conversation" SET "bot_outcome" = ?, "handover_reason" = ? WHERE "id" = ?',
+            (outcome, reason, cid))
+
+    v = seed.visitor(site, T(2026, 11, 11, 15, 0))
+    bot_chat(T(2026, 11, 11, 15, 0), [
+        (T(2026, 11, 11, 15, 2), "system", agent, "system", "agent_joined")],
+        "handed_over", "agent", assignee=agent)
+    bot_chat(T(2026, 11, 11, 16, 0), [], "left", None)
+
+
+def test_a_bot_chat_an_agent_took_over_is_not_bot_only(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    write(app, seed_bot_day, world["site_a"]["id"], world["agent1"])
+    settle(app)
+    day = {"from": "2026-11-11", "to": "2026-11-11"}
+    totals = get(owner, f"/api/companies/{a}/reports/chats", **day)["report"]["totals"]
+    assert (totals["chats"], totals["unanswered"], totals["bot_only"]) == (2, 2, 1)
+    theirs = get(owner, f"/api/companies/{a}/reports/chats", **day,
+                 agent_id=world["agent1"])["report"]["totals"]
+    assert (theirs["chats"], theirs["bot_only"]) == (1, 0)
+    same_as_a_rebuild(app)
