@@ -803,3 +803,97 @@ def test_a_bot_chat_an_agent_took_over_is_not_bot_only(world) -> None:
                  agent_id=world["agent1"])["report"]["totals"]
     assert (theirs["chats"], theirs["bot_only"]) == (1, 0)
     same_as_a_rebuild(app)
+
+
+# -- the chat rate, an agent's load, the portal ------------------------------------------------
+
+def seed_untracked_chats(site: int) -> None:
+    """Thursday 12 November (local): one visit without a chat and three chats whose visitor
+    sent no page (no recorded visit). Friday 13th: one visit without a chat, and two chats at
+    00:05 of visits that started at 23:55 the evening before."""
+    lone = seed.visitor(site, T(2026, 11, 12, 15, 0))
+    seed.visit(lone, site, T(2026, 11, 12, 15, 0))
+    for minute in range(3):
+        v = seed.visitor(site, T(2026, 11, 12, 16, minute))
+        seed.conversation(site, v, T(2026, 11, 12, 16, minute), [
+            (T(2026, 11, 12, 16, minute), "visitor", v, "text", "hi")], status="open")
+    lone = seed.visitor(site, T(2026, 11, 13, 15, 0))
+    seed.visit(lone, site, T(2026, 11, 13, 15, 0))
+    for second in range(2):
+        v = seed.visitor(site, T(2026, 11, 14, 4, 55))
+        seed.visit(v, site, T(2026, 11, 14, 4, 55))
+        seed.conversation(site, v, T(2026, 11, 14, 5, 5, second), [
+            (T(2026, 11, 14, 5, 5, second), "visitor", v, "text", "hi")], status="open")
+
+
+def test_the_chat_rate_counts_chats_with_a_visit_and_stays_within_0_and_1(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    write(app, seed_untracked_chats, world["site_a"]["id"])
+    settle(app)
+    path = f"/api/companies/{a}/reports/traffic"
+    totals = get(owner, path, **{"from": "2026-11-12", "to": "2026-11-12"})["report"]["totals"]
+    assert (totals["visits"], totals["chats"], totals["chat_rate"]) == (1, 3, 0.0)
+    totals = get(owner, path, **{"from": "2026-11-14", "to": "2026-11-14"})["report"]["totals"]
+    assert (totals["visits"], totals["chats"], totals["chat_rate"]) == (0, 2, 0)
+    # 13th and 14th: three visits, two of them led to the chats.
+    totals = get(owner, path, **{"from": "2026-11-13", "to": "2026-11-14"})["report"]["totals"]
+    assert (totals["visits"], totals["chats"], totals["chat_rate"]) == (3, 2, 0.6667)
+    # The 14th counted with one more visit of its own: the chats' visits are the 13th's.
+    write(app, seed.visit, write(app, seed.visitor, world["site_a"]["id"], T(2026, 11, 14, 15)),
+          world["site_a"]["id"], T(2026, 11, 14, 15))
+    settle(app)
+    totals = get(owner, path, **{"from": "2026-11-14", "to": "2026-11-14"})["report"]["totals"]
+    assert (totals["visits"], totals["chats"], totals["chat_rate"]) == (1, 2, 1.0)
+
+
+def seed_load_across_midnight(site: int, agent: int) -> None:
+    """Agent 1 online from 23:00 on Sunday 15 November to 01:00 on Monday (local): the span
+    counts on Sunday. On Monday at 10:00 they hold a chat for 30 minutes."""
+    seed.span(agent, "online", T(2026, 11, 16, 4, 0), T(2026, 11, 16, 6, 0))
+    v = seed.visitor(site, T(2026, 11, 16, 15, 0))
+    seed.conversation(site, v, T(2026, 11, 16, 15, 0), [
+        (T(2026, 11, 16, 15, 0), "visitor", v, "text", "hi"),
+        (T(2026, 11, 16, 15, 0), "system", agent, "system", "agent_joined"),
+        (T(2026, 11, 16, 15, 0, 20), "agent", agent, "text", "hello")],
+        assignee=agent, closed_at=T(2026, 11, 16, 15, 30))
+
+
+def test_average_load_is_null_without_time_at_work(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    write(app, seed_load_across_midnight, world["site_a"]["id"], world["agent1"])
+    settle(app)
+    path = f"/api/companies/{a}/reports/agents"
+    monday = get(owner, path, **{"from": "2026-11-16", "to": "2026-11-16"})["report"]
+    row = next(r for r in monday["agents"] if r["agent_id"] == world["agent1"])
+    assert (row["chats"], row["chat_seconds"], row["online_seconds"]) == (1, 1800, 0)
+    assert row["average_load"] is None
+    assert [p["average_load"] for p in monday["load_series"]
+            if p["agent_id"] == world["agent1"]] == [None]
+    both = get(owner, path, **{"from": "2026-11-15", "to": "2026-11-16"})["report"]
+    row = next(r for r in both["agents"] if r["agent_id"] == world["agent1"])
+    assert row["average_load"] == 0.25
+    assert {p["period"]: p["average_load"] for p in both["load_series"]
+            if p["agent_id"] == world["agent1"]} == {"2026-11-15": 0.0, "2026-11-16": None}
+    r = owner.get(f"{path}/export", params={"from": "2026-11-16", "to": "2026-11-16",
+                                            "format": "csv", "table": "agents"})
+    assert r.status_code == 200, r.text
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row["average_load"] for row in rows if row["agent_id"] == str(world["agent1"])
+            ] == [""]
+
+
+@pytest.mark.parametrize("path", ["/api/portal/reports/chats", "/api/portal/reports/traffic",
+                                  "/api/portal/reports/conversion",
+                                  "/api/portal/reports/chats/export"])
+def test_the_portal_refuses_agent_id(world, path) -> None:
+    client = world["client-a"]
+    for agent in (world["agent1"], world["agent2"]):
+        r = client.get(path, params={**RANGE, "agent_id": agent, "format": "csv",
+                                     "table": "summary"})
+        assert (r.status_code, r.json()["error"]["field"]) == (400, "agent_id"), r.text
+        assert "agent-a" not in r.text
+    assert client.get(path, params={**RANGE, "format": "csv", "table": "summary"}
+                      ).status_code == 200
+    # Staff keep the filter.
+    assert world["owner"].get(f"/api/companies/{world['a']}/reports/chats", params={
+        **RANGE, "agent_id": world["agent1"]}).status_code == 200
