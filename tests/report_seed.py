@@ -82,7 +82,11 @@ def invitation(site_id: int, visitor_id: int, at: datetime, status: str, *,
 
 def lead(company_id: int, site_id: int, conversation_id: int, at: datetime, *,
          effective: bool, agent_id: int | None = None) -> int:
+    """A lead saved at `at` in the conversation (it counts on the day its chat started)."""
+    chat_started = bound_database.obj.execute_sql(
+        'SELECT "created_at" FROM "conversation" WHERE "id" = ?', (conversation_id,)).fetchone()
     return insert("lead", company_id=company_id, site_id=site_id,
+                  chat_started_at=chat_started[0] if chat_started else at,
                   conversation_id=conversation_id, visitor_id=None, customer_id=None,
                   agent_id=agent_id, agent_name="", name="n", phone="", email="", wechat="",
                   qq="", need="x", category="", intent="", follow_up_date=None,

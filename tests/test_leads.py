@@ -639,3 +639,79 @@ def strip_rules_prefix(prefix: str) -> None:
 
     report_aggregates._db().execute_sql(
         "UPDATE report_fact SET fingerprint = substr(fingerprint, ?)", (len(prefix) + 1,))
+
+
+ORIGIN_A2 = "https://a2.example"
+
+
+def test_supervisors_and_agents_read_leads_of_the_sites_they_serve_only(world) -> None:
+    """The attack class: every lead, customer and lead-report endpoint, with the site ids and
+    lead ids of a site of the company the caller does not serve, for a supervisor and for an
+    agent (one who captured a lead there and was then taken off that site)."""
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    site_a, site_a2 = world["site_a"]["id"], world["site_a2"]["id"]
+    ids = {}
+    for login, role, sites in (("sup-a2", "supervisor", [site_a2]),
+                               ("mover", "agent", [site_a, site_a2])):
+        r = owner.post("/api/users", json={"login": login, "display_name": login, "role": role,
+                                           "password": PASSWORD, "site_ids": sites})
+        assert r.status_code == 201, r.text
+        ids[login] = r.json()["user"]["id"]
+    sup, mover = app.login("sup-a2", PASSWORD), app.login("mover", PASSWORD)
+    client = make_client(world, "a", "client-scope")
+    # The same person (one e-mail: one customer) chats on both sites; "mover" captures both.
+    on_a = chat(app, world["site_a"], ORIGIN_A, text="A")
+    on_a2 = chat(app, world["site_a2"], ORIGIN_A2, text="A2")
+    hidden = save(mover, on_a, name="甲站客户", phone="13700000001", wechat="wx-secret",
+                  email="same@example.com", need="种牙").json()["lead"]
+    shown = save(mover, on_a2, name="乙站客户", phone="13700000002", email="same@example.com",
+                 need="种牙").json()["lead"]
+    assert hidden["customer_id"] == shown["customer_id"]
+    r = owner.patch(f"/api/users/{ids['mover']}", json={"site_ids": [site_a2]})
+    assert r.status_code == 200, r.text
+
+    for who in (sup, mover):
+        listed = who.get(f"/api/companies/{a}/leads")
+        assert listed.status_code == 200, listed.text
+        assert [lead["id"] for lead in listed.json()["leads"]] == [shown["id"]]
+        assert listed.json()["total"] == 1
+        r = who.get(f"/api/companies/{a}/leads", params={"site_id": site_a})
+        assert r.status_code == 403, r.text
+        assert who.get(f"/api/companies/{a}/leads", params={"site_id": world["site_b"]["id"]}
+                       ).status_code == 404
+        assert who.get(f"/api/leads/{hidden['id']}").status_code == 404
+        assert who.get(f"/api/leads/{shown['id']}").status_code == 200
+        report = who.get(f"/api/companies/{a}/reports").json()
+        assert (report["report"]["leads"], report["report"]["billable"]) == (1, 1)
+        assert report["report"]["by_site"] == [{"site_id": site_a2, "leads": 1, "billable": 1}]
+        assert set(report["labels"]["sites"]) == {str(site_a2)}
+        csv_text = who.get(f"/api/companies/{a}/reports/export",
+                           params={"format": "csv"}).content.decode("utf-8-sig")
+        assert "乙站客户" in csv_text and "甲站客户" not in csv_text
+        assert "wx-secret" not in csv_text
+        book = CalamineWorkbook.from_filelike(io.BytesIO(who.get(
+            f"/api/companies/{a}/reports/export", params={"format": "xlsx"}).content))
+        assert [row[0] for row in book.get_sheet_by_name("by site").to_python()[1:]] == ["A2"]
+        assert [row[6] for row in book.get_sheet_by_name("leads").to_python()[1:]] == [
+            "乙站客户"]
+        page = who.get(f"/api/customers/{shown['customer_id']}")
+        assert page.status_code == 200, page.text
+        assert [lead["id"] for lead in page.json()["leads"]] == [shown["id"]]
+        # The conversation of the hidden lead is as out of reach (the rule leads follow), and
+        # so is every other report of the site.
+        assert who.get(f"/api/conversations/{on_a}/lead").status_code in (403, 404)
+        for kind in ("traffic", "chats", "agents", "conversion"):
+            for suffix in ("", "/export"):
+                r = who.get(f"/api/companies/{a}/reports/{kind}{suffix}", params={
+                    "site_id": site_a, "format": "csv", "table": "summary"})
+                assert r.status_code == 403, (kind, suffix, r.text)
+
+    # Owners and the company's own client accounts read every site's leads.
+    for who, path in ((owner, f"/api/companies/{a}"), (client, "/api/portal")):
+        listed = who.get(f"{path}/leads").json()["leads"]
+        assert {lead["id"] for lead in listed} == {hidden["id"], shown["id"]}
+        by_site = who.get(f"{path}/reports").json()["report"]["by_site"]
+        assert {row["site_id"] for row in by_site} == {site_a, site_a2}
+    assert owner.get(f"/api/leads/{hidden['id']}").status_code == 200
+    assert {lead["id"] for lead in owner.get(
+        f"/api/customers/{shown['customer_id']}").json()["leads"]} == {hidden["id"], shown["id"]}

@@ -113,6 +113,10 @@ def populate(rng: random.Random, world: dict[str, Any], conversations: int) -> l
                                 rating=rng.choice([None, None, 1, 3, 5]),
                                 team_id=rng.choice([None, company["team"], company["team"] + 1]))
         made.append(cid)
+        if rng.random() < 0.3:  # the bot took part (handed over: to people, or taken over)
+            bound_database.obj.execute_sql(
+                'UPDATE "conversation" SET "bot_outcome" = ? WHERE "id" = ?',
+                (rng.choice(["served", "left", "handed_over"]), cid))
         if rng.random() < 0.3:
             seed.lead(company["id"], site, cid, at, effective=rng.random() < 0.5,
                       agent_id=holder)
@@ -130,11 +134,14 @@ def populate(rng: random.Random, world: dict[str, Any], conversations: int) -> l
 
 
 def edit(rng: random.Random, conversations: list[int]) -> None:
-    """On the writer: changes no event names (leads edited, ratings given, chats closed)."""
+    """On the writer: changes no event names (leads edited, ratings given, chats closed, a
+    bot chat taken over)."""
     db = bound_database.obj
     for cid in rng.sample(conversations, min(len(conversations), 25)):
         db.execute_sql("UPDATE lead SET effective = 1 - effective WHERE conversation_id = ?",
                        (cid,))
+        db.execute_sql("UPDATE conversation SET bot_outcome = 'handed_over' WHERE id = ? "
+                       "AND bot_outcome IS NOT NULL", (cid,))
         db.execute_sql("UPDATE conversation SET rating = ?, status = 'closed', closed_at = "
                        "ifnull(closed_at, created_at) WHERE id = ?", (rng.choice([2, 4]), cid))
 

@@ -113,8 +113,9 @@ def test_chats_count_on_the_day_they_started_with_timings(world) -> None:
         "left_messages_answered": 1, "transfers": 1, "bot_only": 0, "queued": 1,
         "human": 3, "rated": 2}
     first = report["first_response"]
-    assert (first["count"], first["average"]) == (3, round((20 + 90 + 43200) / 3))
-    assert close_to(first["median"], 90) and close_to(first["p90"], 43200)
+    # C4 came as a left message: timed by left_message_answer, not as a first response.
+    assert (first["count"], first["average"]) == (2, round((20 + 90) / 2))
+    assert close_to(first["median"], 20) and close_to(first["p90"], 90)
     duration = report["duration"]
     assert (duration["count"], duration["average"]) == (3, round((2400 + 1860 + 1800) / 3))
     assert close_to(duration["median"], 1860)
@@ -137,8 +138,7 @@ def test_agents_figures(world) -> None:
     rows = {row["agent_id"]: row for row in report["agents"]}
     one, two = rows[world["agent1"]], rows[world["agent2"]]
     assert (one["chats"], one["answered"], two["chats"], two["answered"]) == (3, 2, 1, 1)
-    assert one["first_response"]["count"] == 2 and one["first_response"]["average"] == round(
-        (20 + 43200) / 2)
+    assert one["first_response"]["count"] == 1 and one["first_response"]["average"] == 20
     assert two["first_response"]["median"] == 94 or close_to(two["first_response"]["median"],
                                                               90)
     assert one["rating"] == {"average": 5.0, "count": 1,
@@ -190,13 +190,13 @@ def test_the_chats_report_of_an_agent_counts_every_chat_they_served(world) -> No
     one = get(owner, f"/api/companies/{a}/reports/chats", agent_id=world["agent1"])["report"]
     two = get(owner, f"/api/companies/{a}/reports/chats", agent_id=world["agent2"])["report"]
     # Agent 1: C1 (answered at 20 s, rated 5), C2 (joined, transferred before replying), C4
-    # (the left message, answered after 12 h).
+    # (the left message, answered after 12 h: no first response, it came offline).
     assert {k: one["totals"][k] for k in ("chats", "answered", "unanswered", "missed",
                                           "transfers", "left_messages",
                                           "left_messages_answered", "rated")} == {
         "chats": 3, "answered": 2, "unanswered": 1, "missed": 0, "transfers": 1,
         "left_messages": 1, "left_messages_answered": 1, "rated": 1}
-    assert one["first_response"]["count"] == 2 and close_to(one["first_response"]["median"], 20)
+    assert one["first_response"]["count"] == 1 and close_to(one["first_response"]["median"], 20)
     assert one["queue_wait"]["count"] == 2 and one["duration"]["count"] == 2
     # Agent 2: only C2, whose first reply (90 s) and rating (3) are theirs.
     assert {k: two["totals"][k] for k in ("chats", "answered", "unanswered", "transfers",
@@ -645,3 +645,255 @@ def seed_waiting_chat(site_id: int, today: datetime) -> None:
     bound_database.obj.execute_sql(
         "UPDATE conversation SET queued_at = ? WHERE id = ?",
         (str(today - timedelta(seconds=90)), cid))
+
+
+# -- the day a lead counts on -----------------------------------------------------------------
+
+def same_as_a_rebuild(app: Appliance) -> None:
+    """The live aggregates equal ones rebuilt from the raw rows."""
+    settle(app)
+    stored = run(app, app.runtime.db.read(report_aggregates.all_rows))
+    assert stored == write(app, report_rebuild.rebuilt_rows)
+
+
+def seed_late_chat(site: int, started: datetime, agent: int) -> int:
+    v = seed.visitor(site, started)
+    return seed.conversation(site, v, started, [
+        (started, "visitor", v, "text", "还在吗"),
+        (started, "system", agent, "system", "agent_joined"),
+        (started + timedelta(seconds=30), "agent", agent, "text", "在")],
+        assignee=agent, closed_at=started + timedelta(minutes=5))
+
+
+def seed_effective_lead(company: int, site: int, conversation: int, at: datetime) -> int:
+    return seed.lead(company, site, conversation, at, effective=True)
+
+
+def test_a_lead_counts_on_the_day_its_chat_started_in_every_report(world) -> None:
+    """A chat at 23:58 local whose lead is saved after midnight is billed on the chat's day
+    (and month), as the chats and conversion reports count it: in the billing report, its
+    by-day rows, its exports, the lead lists and the portal; live and after a rebuild."""
+    from zoneinfo import ZoneInfo
+
+    app, owner, a, site = world["appliance"], world["owner"], world["a"], world["site_a"]["id"]
+    ny, utc = ZoneInfo("America/New_York"), ZoneInfo("UTC")
+    today = app.runtime.services.now().replace(tzinfo=utc).astimezone(ny).date()
+    day = today - timedelta(days=3)
+    started = datetime(day.year, day.month, day.day, 23, 58, tzinfo=ny).astimezone(
+        utc).replace(tzinfo=None)
+    cid = write(app, seed_late_chat, site, started, world["agent1"])
+    # Saved through the lead card now, days after the chat's day.
+    r = world["agent-a"].put(f"/api/conversations/{cid}/lead", json={
+        "name": "夜猫", "phone": "13911112222", "need": "种牙"})
+    assert r.status_code == 200, r.text
+    lead = r.json()["lead"]
+    assert lead["chat_started_at"] == started.isoformat() + "Z"
+    chat_day = {"from": day.isoformat(), "to": day.isoformat()}
+    after = {"from": (day + timedelta(days=1)).isoformat(), "to": today.isoformat()}
+    # The seeded lead of a chat at 23:58 on 30 November, saved at 00:00:20 on 1 December.
+    month_end = T(2026, 12, 1, 4, 58)
+    late = write(app, seed_late_chat, site, month_end, world["agent1"])
+    write(app, seed_effective_lead, a, site, late, month_end + timedelta(seconds=140))
+    settle(app)
+    for who, base in ((owner, f"/api/companies/{a}"), (world["client-a"], "/api/portal")):
+        billing = who.get(f"{base}/reports", params=chat_day).json()["report"]
+        assert (billing["leads"], billing["billable"]) == (1, 1), base
+        assert billing["by_period"] == [{"period": day.isoformat(), "leads": 1, "billable": 1}]
+        assert who.get(f"{base}/reports", params=after).json()["report"]["leads"] == 0
+        assert [x["id"] for x in who.get(f"{base}/leads", params=chat_day).json()["leads"]] == [
+            lead["id"]]
+        assert who.get(f"{base}/leads", params=after).json()["total"] == 0
+        rows = list(csv.reader(io.StringIO(who.get(f"{base}/reports/export", params={
+            **chat_day, "format": "csv"}).content.decode("utf-8-sig"))))
+        assert rows[0][-1] == "chat_started_at"
+        assert [(row[0], row[-1]) for row in rows[1:]] == [
+            (str(lead["id"]), f"{day.isoformat()} 23:58")]
+        conversion = who.get(f"{base}/reports/conversion", params=chat_day).json()["report"]
+        assert sum(row["leads"] for row in conversion["by_source"]) == billing["leads"]
+        assert sum(row["effective"] for row in conversion["by_source"]) == billing["effective"]
+        months = who.get(f"{base}/reports", params={
+            "from": "2026-11-01", "to": "2026-12-31", "grain": "month"}).json()["report"]
+        november = who.get(f"{base}/reports/conversion", params={
+            "from": "2026-11-30", "to": "2026-11-30"}).json()["report"]
+        assert {r["period"]: r["leads"] for r in months["by_period"]}.get("2026-11") == (
+            1 + 2 + (day.month == 11)), base  # C1 and C2, the late chat, maybe the first
+        assert sum(row["leads"] for row in november["by_source"]) == 1
+        assert who.get(f"{base}/reports", params={"from": "2026-11-30", "to": "2026-11-30"}
+                       ).json()["report"]["leads"] == 1
+        assert who.get(f"{base}/reports", params={"from": "2026-12-01", "to": "2026-12-01"}
+                       ).json()["report"]["leads"] == int(day == T(2026, 12, 1).date())
+    same_as_a_rebuild(app)
+    run(app, app.runtime.aggregator.rebuild())
+    conversion = get(owner, f"/api/companies/{a}/reports/conversion", **chat_day)["report"]
+    assert sum(row["leads"] for row in conversion["by_source"]) == 1
+
+
+# -- left messages and bot chats ---------------------------------------------------------------
+
+def seed_offline_day(site: int, agent: int) -> None:
+    """Tuesday 10 November (local): a message left at 10:00 and taken by agent 1 at 15:00;
+    a live chat at 11:00 answered in 30 s after a 5 s wait, in which the visitor later left
+    a message too."""
+    v1 = seed.visitor(site, T(2026, 11, 10, 15, 0))
+    seed.conversation(site, v1, T(2026, 11, 10, 15, 0), [
+        (T(2026, 11, 10, 15, 0), "visitor", v1, "text", "call me", "left-0010"),
+        (T(2026, 11, 10, 20, 0), "system", agent, "system", "agent_joined"),
+        (T(2026, 11, 10, 20, 0, 30), "agent", agent, "text", "calling")],
+        status="open", assignee=agent)
+    v2 = seed.visitor(site, T(2026, 11, 10, 16, 0))
+    seed.conversation(site, v2, T(2026, 11, 10, 16, 0), [
+        (T(2026, 11, 10, 16, 0), "visitor", v2, "text", "hi"),
+        (T(2026, 11, 10, 16, 0, 5), "system", agent, "system", "agent_joined"),
+        (T(2026, 11, 10, 16, 0, 35), "agent", agent, "text", "hello"),
+        (T(2026, 11, 10, 17, 0), "visitor", v2, "text", "later", "left-0011"),
+        (T(2026, 11, 10, 18, 0), "agent", agent, "text", "ok")],
+        status="open", assignee=agent)
+
+
+def test_a_left_message_is_no_queued_chat_and_has_no_first_response(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    write(app, seed_offline_day, world["site_a"]["id"], world["agent1"])
+    settle(app)
+    day = {"from": "2026-11-10", "to": "2026-11-10"}
+    for query in ({}, {"agent_id": world["agent1"]}):
+        report = get(owner, f"/api/companies/{a}/reports/chats", **day, **query)["report"]
+        totals = report["totals"]
+        assert (totals["chats"], totals["left_messages"], totals["left_messages_answered"],
+                totals["answered"], totals["queued"]) == (2, 2, 2, 2, 1), query
+        assert (report["first_response"]["count"], report["first_response"]["average"]) == (
+            1, 35), query
+        assert (report["queue_wait"]["count"], report["queue_wait"]["average"]) == (1, 5)
+        assert report["left_message_answer"]["count"] == 2
+        [point] = report["series"]
+        assert close_to(point["first_response_median"], 35), point
+    agents = get(owner, f"/api/companies/{a}/reports/agents", **day)["report"]["agents"]
+    mine = next(row for row in agents if row["agent_id"] == world["agent1"])
+    assert (mine["chats"], mine["first_response"]["count"]) == (2, 1)
+    same_as_a_rebuild(app)
+
+
+def seed_bot_day(site: int, agent: int) -> None:
+    """Wednesday 11 November (local): a bot chat an agent took over and closed without
+    writing; a bot chat the visitor left (the bot's alone)."""
+    def bot_chat(at: datetime, messages: list[tuple], outcome: str, reason: str | None,
+                 **kwargs: Any) -> None:
+        cid = seed.conversation(site, v, at, [
+            (at, "visitor", v, "text", "price?"),
+            (at + timedelta(seconds=1), "bot", None, "text", "It is 100."), *messages],
+            closed_at=at + timedelta(minutes=10), **kwargs)
+        seed.bound_database.obj.execute_sql(
+            'UPDATE "conversation" SET "bot_outcome" = ?, "handover_reason" = ? WHERE "id" = ?',
+            (outcome, reason, cid))
+
+    v = seed.visitor(site, T(2026, 11, 11, 15, 0))
+    bot_chat(T(2026, 11, 11, 15, 0), [
+        (T(2026, 11, 11, 15, 2), "system", agent, "system", "agent_joined")],
+        "handed_over", "agent", assignee=agent)
+    bot_chat(T(2026, 11, 11, 16, 0), [], "left", None)
+
+
+def test_a_bot_chat_an_agent_took_over_is_not_bot_only(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    write(app, seed_bot_day, world["site_a"]["id"], world["agent1"])
+    settle(app)
+    day = {"from": "2026-11-11", "to": "2026-11-11"}
+    totals = get(owner, f"/api/companies/{a}/reports/chats", **day)["report"]["totals"]
+    assert (totals["chats"], totals["unanswered"], totals["bot_only"]) == (2, 2, 1)
+    theirs = get(owner, f"/api/companies/{a}/reports/chats", **day,
+                 agent_id=world["agent1"])["report"]["totals"]
+    assert (theirs["chats"], theirs["bot_only"]) == (1, 0)
+    same_as_a_rebuild(app)
+
+
+# -- the chat rate, an agent's load, the portal ------------------------------------------------
+
+def seed_untracked_chats(site: int) -> None:
+    """Thursday 12 November (local): one visit without a chat and three chats whose visitor
+    sent no page (no recorded visit). Friday 13th: one visit without a chat, and two chats at
+    00:05 of visits that started at 23:55 the evening before."""
+    lone = seed.visitor(site, T(2026, 11, 12, 15, 0))
+    seed.visit(lone, site, T(2026, 11, 12, 15, 0))
+    for minute in range(3):
+        v = seed.visitor(site, T(2026, 11, 12, 16, minute))
+        seed.conversation(site, v, T(2026, 11, 12, 16, minute), [
+            (T(2026, 11, 12, 16, minute), "visitor", v, "text", "hi")], status="open")
+    lone = seed.visitor(site, T(2026, 11, 13, 15, 0))
+    seed.visit(lone, site, T(2026, 11, 13, 15, 0))
+    for second in range(2):
+        v = seed.visitor(site, T(2026, 11, 14, 4, 55))
+        seed.visit(v, site, T(2026, 11, 14, 4, 55))
+        seed.conversation(site, v, T(2026, 11, 14, 5, 5, second), [
+            (T(2026, 11, 14, 5, 5, second), "visitor", v, "text", "hi")], status="open")
+
+
+def test_the_chat_rate_counts_chats_with_a_visit_and_stays_within_0_and_1(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    write(app, seed_untracked_chats, world["site_a"]["id"])
+    settle(app)
+    path = f"/api/companies/{a}/reports/traffic"
+    totals = get(owner, path, **{"from": "2026-11-12", "to": "2026-11-12"})["report"]["totals"]
+    assert (totals["visits"], totals["chats"], totals["chat_rate"]) == (1, 3, 0.0)
+    totals = get(owner, path, **{"from": "2026-11-14", "to": "2026-11-14"})["report"]["totals"]
+    assert (totals["visits"], totals["chats"], totals["chat_rate"]) == (0, 2, 0)
+    # 13th and 14th: three visits, two of them led to the chats.
+    totals = get(owner, path, **{"from": "2026-11-13", "to": "2026-11-14"})["report"]["totals"]
+    assert (totals["visits"], totals["chats"], totals["chat_rate"]) == (3, 2, 0.6667)
+    # The 14th counted with one more visit of its own: the chats' visits are the 13th's.
+    write(app, seed.visit, write(app, seed.visitor, world["site_a"]["id"], T(2026, 11, 14, 15)),
+          world["site_a"]["id"], T(2026, 11, 14, 15))
+    settle(app)
+    totals = get(owner, path, **{"from": "2026-11-14", "to": "2026-11-14"})["report"]["totals"]
+    assert (totals["visits"], totals["chats"], totals["chat_rate"]) == (1, 2, 1.0)
+
+
+def seed_load_across_midnight(site: int, agent: int) -> None:
+    """Agent 1 online from 23:00 on Sunday 15 November to 01:00 on Monday (local): the span
+    counts on Sunday. On Monday at 10:00 they hold a chat for 30 minutes."""
+    seed.span(agent, "online", T(2026, 11, 16, 4, 0), T(2026, 11, 16, 6, 0))
+    v = seed.visitor(site, T(2026, 11, 16, 15, 0))
+    seed.conversation(site, v, T(2026, 11, 16, 15, 0), [
+        (T(2026, 11, 16, 15, 0), "visitor", v, "text", "hi"),
+        (T(2026, 11, 16, 15, 0), "system", agent, "system", "agent_joined"),
+        (T(2026, 11, 16, 15, 0, 20), "agent", agent, "text", "hello")],
+        assignee=agent, closed_at=T(2026, 11, 16, 15, 30))
+
+
+def test_average_load_is_null_without_time_at_work(world) -> None:
+    app, owner, a = world["appliance"], world["owner"], world["a"]
+    write(app, seed_load_across_midnight, world["site_a"]["id"], world["agent1"])
+    settle(app)
+    path = f"/api/companies/{a}/reports/agents"
+    monday = get(owner, path, **{"from": "2026-11-16", "to": "2026-11-16"})["report"]
+    row = next(r for r in monday["agents"] if r["agent_id"] == world["agent1"])
+    assert (row["chats"], row["chat_seconds"], row["online_seconds"]) == (1, 1800, 0)
+    assert row["average_load"] is None
+    assert [p["average_load"] for p in monday["load_series"]
+            if p["agent_id"] == world["agent1"]] == [None]
+    both = get(owner, path, **{"from": "2026-11-15", "to": "2026-11-16"})["report"]
+    row = next(r for r in both["agents"] if r["agent_id"] == world["agent1"])
+    assert row["average_load"] == 0.25
+    assert {p["period"]: p["average_load"] for p in both["load_series"]
+            if p["agent_id"] == world["agent1"]} == {"2026-11-15": 0.0, "2026-11-16": None}
+    r = owner.get(f"{path}/export", params={"from": "2026-11-16", "to": "2026-11-16",
+                                            "format": "csv", "table": "agents"})
+    assert r.status_code == 200, r.text
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row["average_load"] for row in rows if row["agent_id"] == str(world["agent1"])
+            ] == [""]
+
+
+@pytest.mark.parametrize("path", ["/api/portal/reports/chats", "/api/portal/reports/traffic",
+                                  "/api/portal/reports/conversion",
+                                  "/api/portal/reports/chats/export"])
+def test_the_portal_refuses_agent_id(world, path) -> None:
+    client = world["client-a"]
+    for agent in (world["agent1"], world["agent2"]):
+        r = client.get(path, params={**RANGE, "agent_id": agent, "format": "csv",
+                                     "table": "summary"})
+        assert (r.status_code, r.json()["error"]["field"]) == (400, "agent_id"), r.text
+        assert "agent-a" not in r.text
+    assert client.get(path, params={**RANGE, "format": "csv", "table": "summary"}
+                      ).status_code == 200
+    # Staff keep the filter.
+    assert world["owner"].get(f"/api/companies/{world['a']}/reports/chats", params={
+        **RANGE, "agent_id": world["agent1"]}).status_code == 200

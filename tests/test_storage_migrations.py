@@ -316,20 +316,26 @@ def create_all_tables() -> None:
 
 
 def save_leads() -> list[int]:
-    from appliance.storage import leads as lead_store
+    """Four leads of one phone as installs before migration 16 hold them, the third and
+    fourth flagged as duplicates of the first (as the code of then judged them). Raw rows of
+    that schema's lead table: today's code reads columns added since (migration 24)."""
     from appliance.storage import sites as site_store
 
     company = site_store.create_company("Acme", NOW)
     site = site_store.create_site({"company_id": company.id, "name": "s",
                                    "url": "https://shop.example.com"}, "key-16", NOW)
-    saved = []
+    db = bound_database.obj
+    saved: list[int] = []
     for n, phone in enumerate(("+8613900001111", "+8613900002222", "+8613900001111",
                                "+8613900001111")):
-        saved.append(lead_store.save_lead(None, {
-            "company": company.id, "site": site.id, "agent_name": "a", "name": f"n{n}",
-            "phone": phone, "email": "", "wechat": "", "qq": "", "need": "x",
-            "category": "", "intent": "", "source": "direct", "keyword": "",
-            "landing_page": "", "effective": True}, NOW + timedelta(hours=n), 30).id)
+        at = str(NOW + timedelta(hours=n))
+        db.execute_sql(
+            'INSERT INTO "lead" ("company_id", "site_id", "agent_name", "name", "phone", '
+            '"email", "wechat", "qq", "need", "category", "intent", "source", "keyword", '
+            '"landing_page", "effective", "duplicate_of", "created_at", "updated_at") '
+            "VALUES (?, ?, 'a', ?, ?, '', '', '', 'x', '', '', 'direct', '', '', 1, ?, ?, ?)",
+            (company.id, site.id, f"n{n}", phone, saved[0] if n >= 2 else None, at, at))
+        saved.append(int(db.execute_sql("SELECT last_insert_rowid()").fetchone()[0]))
     return saved
 
 
@@ -474,3 +480,46 @@ def test_a_database_that_cannot_be_opened_is_named_not_a_traceback(tmp_path: Pat
 
     with pytest.raises(DatabaseUnusable, match="cannot be opened for writing"):
         migrate(tmp_path / "gone" / "kefu.db", tmp_path / "backups", now=datetime(2026, 12, 7))
+
+
+def leads_before_24() -> None:
+    """A chat at 15:58 UTC whose lead was saved at 16:00:20, and a lead whose conversation a
+    retention purge removed (on the writer, schema 23: raw rows of that lead table)."""
+    import report_seed as seed
+
+    from appliance.storage import sites as site_store
+
+    company = site_store.create_company("Acme", NOW)
+    site = site_store.create_site({"company_id": company.id, "name": "s",
+                                   "url": "https://shop.example.com"}, "key-24", NOW)
+    visitor = seed.visitor(site.id, datetime(2026, 11, 30, 15, 58))
+    chat = seed.conversation(site.id, visitor, datetime(2026, 11, 30, 15, 58), [])
+    for conversation, saved in ((chat, "2026-11-30 16:00:20"), (None, "2026-10-01 09:00:00")):
+        bound_database.obj.execute_sql(
+            'INSERT INTO "lead" ("company_id", "site_id", "conversation_id", "agent_name", '
+            '"name", "phone", "email", "wechat", "qq", "need", "category", "intent", '
+            '"source", "keyword", "landing_page", "effective", "created_at", "updated_at") '
+            "VALUES (?, ?, ?, 'a', 'n', '', '', '', '', 'x', '', '', 'direct', '', '', 1, ?, ?)",
+            (company.id, site.id, conversation, saved, saved))
+
+
+def test_migration_24_gives_each_lead_its_chat_start(tmp_path: Path) -> None:
+    """A lead counts on the day its chat started: existing leads take their conversation's
+    start; one whose conversation a retention purge removed keeps the time it was saved."""
+    path = tmp_path / "kefu.db"
+    migrate(path, tmp_path / "backups", now=NOW,
+            migrations=tuple(m for m in MIGRATIONS if m.version < 24))
+    database = Database(path)
+    database.start()
+    try:
+        asyncio.run(database.write(leads_before_24))
+    finally:
+        database.close()
+    assert migrate(path, tmp_path / "backups", now=NOW).applied == tuple(
+        m.version for m in MIGRATIONS if m.version >= 24)
+    assert query(path, 'SELECT "conversation_id" IS NULL, "chat_started_at" FROM "lead" '
+                       'ORDER BY "id"') == [(0, "2026-11-30 15:58:00"),
+                                            (1, "2026-10-01 09:00:00")]
+    plan = query(path, 'EXPLAIN QUERY PLAN SELECT "id" FROM "lead" WHERE "company_id" = 1 '
+                       'AND "chat_started_at" >= 1 AND "chat_started_at" < 2')
+    assert any("lead_company_id_chat_started_at" in str(row[3]) for row in plan), plan

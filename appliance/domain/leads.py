@@ -44,6 +44,9 @@ class Lead:
     duplicate_of: int | None  # an earlier lead of the same company with the same phone
     created_at: datetime
     updated_at: datetime
+    # When the lead's chat started: the day it counts on in every report (the chats and
+    # conversion reports count the chat, and the lead captured in it, on that day too).
+    chat_started_at: datetime
 
 
 def clean_lead(data: Any, clean_phone: PhoneCleaner) -> dict[str, Any]:

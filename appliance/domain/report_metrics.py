@@ -198,6 +198,7 @@ class ConversationRecord:
     source: str = NO_VISIT
     keyword: str = ""
     page: str = ""
+    handed_over: bool = False  # the answer bot handed it to people (an agent's take-over too)
 
 
 def _replies(messages: Iterable[MessageRecord]) -> list[MessageRecord]:
@@ -209,6 +210,26 @@ def _segments(c: ConversationRecord) -> list[tuple[int, datetime]]:
     return [(m.sender_id, m.created_at) for m in c.messages
             if m.kind == "system" and m.body in ("agent_joined", "transferred")
             and m.sender_id is not None]
+
+
+def _left_first(left: MessageRecord | None, replies: list[MessageRecord],
+                segments: list[tuple[int, datetime]]) -> bool:
+    """The chat came to people as a left message: the visitor left it before any agent was
+    given the chat or replied in it. How fast it was answered is `left_message_answer`; it
+    counts in no first response, queue wait or `queued` (nobody was asked to take it live)."""
+    if left is None:
+        return False
+    return not any(m.created_at < left.created_at for m in replies) and not any(
+        since < left.created_at for _, since in segments)
+
+
+def _bot_only(c: ConversationRecord, replies: list[MessageRecord],
+              segments: list[tuple[int, datetime]]) -> bool:
+    """Handled by the answer bot alone: it wrote, no agent replied, and no person had the chat
+    (the bot never handed it over, an agent taking it over included, and no agent was given
+    it)."""
+    return (not replies and not segments and not c.handed_over
+            and any(m.sender_type == "bot" for m in c.messages))
 
 
 def conversation_rows(c: ConversationRecord, tz: ZoneInfo) -> list[Row]:
@@ -228,17 +249,19 @@ def conversation_rows(c: ConversationRecord, tz: ZoneInfo) -> list[Row]:
     segments = _segments(c)
     left = next((m for m in c.messages
                  if m.sender_type == "visitor" and m.client_id.startswith("left-")), None)
+    live = not _left_first(left, replies, segments)
     if replies:
         count("answered")
         first = replies[0]
-        rows += timing("first_response", ids, (first.created_at - c.created_at).total_seconds())
-        if first.sender_id:
+        if live:
+            rows += timing("first_response", ids,
+                           (first.created_at - c.created_at).total_seconds())
+        if live and first.sender_id:
             rows += timing("agent_first_response", (s, t, first.sender_id),
                            (first.created_at - c.created_at).total_seconds())
     else:
         count("unanswered")
-        if any(m.sender_type == "bot" for m in c.messages):
-            count("bot_only")
+    count("bot_only", int(_bot_only(c, replies, segments)))
     count("missed", int(c.missed))
     count("transfers", sum(1 for m in c.messages if m.kind == "system"
                            and m.body == "transferred" and m.sender_id is not None))
@@ -249,7 +272,7 @@ def conversation_rows(c: ConversationRecord, tz: ZoneInfo) -> list[Row]:
             count("left_messages_answered")
             rows += timing("left_message_answer", ids,
                            (answer.created_at - left.created_at).total_seconds())
-    if segments:
+    if segments and live:
         wait = (segments[0][1] - c.created_at).total_seconds()
         rows += timing("queue_wait", ids, wait)
         count("queued", int(wait >= 1))
@@ -287,12 +310,12 @@ def _served_rows(c: ConversationRecord, ids: tuple[int, int, int], start: dateti
             rows.append((SERVED + metric, s, t, agent, "", n, 0.0))
 
     mine = any(m.sender_id == agent for m in replies)
+    live = not _left_first(left, replies, segments)
     count("answered" if mine else "unanswered")
-    if replies and replies[0].sender_id == agent:
+    if live and replies and replies[0].sender_id == agent:
         rows += timing(SERVED + "first_response", ids,
                        (replies[0].created_at - c.created_at).total_seconds())
-    if not replies and any(m.sender_type == "bot" for m in c.messages):
-        count("bot_only")
+    count("bot_only", int(_bot_only(c, replies, segments)))
     count("missed", int(c.missed and not mine))
     count("transfers", sum(1 for m in c.messages if m.kind == "system"
                            and m.body == "transferred" and m.sender_id is not None))
@@ -303,7 +326,7 @@ def _served_rows(c: ConversationRecord, ids: tuple[int, int, int], start: dateti
             count("left_messages_answered")
             rows += timing(SERVED + "left_message_answer", ids,
                            (answer.created_at - left.created_at).total_seconds())
-    if segments:
+    if segments and live:
         wait = (segments[0][1] - c.created_at).total_seconds()
         rows += timing(SERVED + "queue_wait", ids, wait)
         count("queued", int(wait >= 1))

@@ -173,10 +173,11 @@ def _counted(pairs: list[tuple[Any, bool]]) -> list[tuple[Any, int, int]]:
 
 def build_report(company_id: int, leads: list[Lead], period: Period, timezone: str,
                  grain: str) -> Report:
-    """Counts of the leads created within `period` (local dates of `timezone`)."""
+    """Counts of the leads whose chat started within `period` (local dates of `timezone`):
+    a lead counts on its chat's day, as the chats and conversion reports count it."""
     tz = zone(timezone)
     billed = [(lead, lead.effective and lead.duplicate_of is None) for lead in leads]
-    by_period = _counted([(bucket(local_date(lead.created_at, tz), grain), ok)
+    by_period = _counted([(bucket(local_date(lead.chat_started_at, tz), grain), ok)
                           for lead, ok in billed])
     return Report(
         company_id=company_id, period=period, timezone=timezone, grain=grain,

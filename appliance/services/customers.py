@@ -195,8 +195,8 @@ async def check_update_customer(svc: Services, actor: User, customer_id: int,
 
 async def customer_page(svc: Services, actor: User, customer_id: int) -> CustomerPage:
     """The record, and of the person's visitors, chats, visits and invitations those of the
-    sites the actor serves; of their leads, those the actor may list (an agent: of the chats
-    they served)."""
+    sites the actor serves; of their leads, those the actor may list (of the sites they serve;
+    an agent: of the chats they served)."""
     customer = await access_customer(svc, actor, customer_id)
     sites = served_sites(actor)
     agent = served_by(actor)
@@ -211,7 +211,8 @@ async def customer_page(svc: Services, actor: User, customer_id: int) -> Custome
                                                            visitor_id=visitor.id, limit=100)
         conversations.sort(key=lambda c: (c.last_activity_at, c.id), reverse=True)
         _, leads = lead_store.list_leads(customer.company_id, start=None, end=None,
-                                         customer_id=customer_id, served_by=agent, limit=100)
+                                         site_ids=sites, customer_id=customer_id,
+                                         served_by=agent, limit=100)
         visits = [visit for visitor in visitors for visit in visit_store.visits_of(
             visitor.id, PAGE_VISITS, PAGE_VISIT_PAGES)]
         visits.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)

@@ -21,6 +21,7 @@ from appliance.services.customers import (
     capture_visitor,
     require_staff,
     served_by,
+    served_sites,
 )
 from appliance.services.phones import clean_phone
 from appliance.storage import conversations as conv_store
@@ -117,6 +118,26 @@ def _customer_for(company_id: int, visitor_id: int, fields: dict[str, Any], acto
 
 # -- reading leads --------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class LeadReach:
+    """Which of a company's leads a caller reads, and the report counted from them: those of
+    `sites` (None: every site) and, for an agent, of the chats they served or the leads they
+    captured (`agent`). Supervisors and agents read the leads of the sites they serve, as
+    every other report; owners, admins and the company's own client accounts all of them."""
+
+    sites: frozenset[int] | None = None
+    agent: int | None = None
+
+
+EVERY_LEAD = LeadReach()
+
+
+def lead_reach(actor: User) -> LeadReach:
+    if actor.role is Role.CLIENT:  # the portal: its own company, checked by portal_company
+        return EVERY_LEAD
+    return LeadReach(served_sites(actor), served_by(actor))
+
+
 async def access_readable_company(svc: Services, actor: User, company_id: int) -> Company:
     """Staff serving the company, or a client account of that very company."""
     if actor.role is Role.CLIENT:
@@ -141,24 +162,31 @@ def period_of(company: Company, start: str | None, end: str | None,
     return period, utc_start(period.start, tz), utc_start(period.end, tz)
 
 
-async def list_leads(svc: Services, company: Company, *, start: str | None, end: str | None,
-                     site_id: int | None, effective: bool | None, limit: int,
-                     offset: int, served: int | None = None) -> tuple[int, list[Lead]]:
+async def list_leads(svc: Services, company: Company, reach: LeadReach, *,
+                     start: str | None, end: str | None, site_id: int | None,
+                     effective: bool | None, limit: int, offset: int) -> tuple[int, list[Lead]]:
     _, first, last = period_of(company, start, end, svc.now())
-    if site_id is not None and site_id not in await svc.db.read(
-            site_store.site_ids_of_company, company.id):
-        raise NotFound("No such site", field="site_id")  # as the reports answer it
+    if site_id is not None:
+        if site_id not in await svc.db.read(site_store.site_ids_of_company, company.id):
+            raise NotFound("No such site", field="site_id")  # as the reports answer it
+        if reach.sites is not None and site_id not in reach.sites:
+            raise Forbidden("You are not assigned to this site")
     return await svc.db.read(lambda: store.list_leads(
-        company.id, start=first, end=last, site_id=site_id, effective=effective,
-        served_by=served, limit=max(1, min(PAGE_MAX, limit)), offset=max(0, offset)))
+        company.id, start=first, end=last, site_id=site_id, site_ids=reach.sites,
+        effective=effective, served_by=reach.agent, limit=max(1, min(PAGE_MAX, limit)),
+        offset=max(0, offset)))
 
 
 async def access_lead(svc: Services, actor: User, lead_id: int) -> Lead:
+    """A lead the caller may list; any other answers like an unknown one."""
     try:
         lead = await svc.db.read(store.get_lead, lead_id)
         await access_readable_company(svc, actor, lead.company_id)
-        agent = served_by(actor)
-        if agent is not None and not await svc.db.read(store.served_lead, lead_id, agent):
+        reach = lead_reach(actor)
+        if reach.sites is not None and lead.site_id not in reach.sites:
+            raise NotFound("No such lead")
+        if reach.agent is not None and not await svc.db.read(store.served_lead, lead_id,
+                                                             reach.agent):
             raise NotFound("No such lead")
     except NotFound:
         raise NotFound("No such lead") from None
@@ -182,7 +210,8 @@ def _save_lead_job(conversation: Conversation, company_id: int, fields: dict[str
         # Credited as the conversion report credits the chat: the visit it started in.
         source, keyword, _ = visit_store.source_at(visitor.id, conversation.created_at)
         row.update(company=company_id, site=conversation.site_id,
-                   conversation_id=conversation.id, visitor_id=visitor.id, source=source,
+                   conversation_id=conversation.id, visitor_id=visitor.id,
+                   chat_started_at=conversation.created_at, source=source,
                    keyword=keyword, landing_page=visitor.page_url[:1000])
     elif existing.agent_id is not None:  # the agent who captured it keeps the credit
         row.update(agent_id=existing.agent_id, agent_name=existing.agent_name)

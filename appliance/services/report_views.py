@@ -79,6 +79,9 @@ async def access_report(svc: Services, actor: User, company_id: int | None, kind
         site_ids = [site_id]
     team_id = _id(args.get("team_id"), "team_id")
     agent_id = _id(args.get("agent_id"), "agent_id")
+    if company_id is None and agent_id is not None:
+        # The portal offers no agents report: nor a person's figures through a filter.
+        raise Invalid("The portal's reports are not counted per agent", field="agent_id")
     if kind not in PER_AGENT_KINDS:
         # A figure filtered by a filter that does not apply would read as "none for them".
         if team_id is not None:
@@ -256,6 +259,11 @@ async def traffic(svc: Services, req: Request) -> dict[str, Any]:
         series.setdefault(r.label_of(period), dict.fromkeys(
             ("visits", "new_visitors", "page_views", "chats"), 0))[metric] += n
     visits = totals.get("visits", 0)
+    # Of the chats, those visitor tracking saw a visit for (a visit of the visitor started by
+    # then): a chat with no recorded visit has no visit to be a share of. A chat whose visit
+    # started before the range still counts in it, hence the bound.
+    tracked = sum(n for _, _, _, key, n, _ in await r.sums(("cv_chats",), key_prefix="s:")
+                  if key != "s:" + rm.NO_VISIT)
 
     async def listing(metric: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
         out = []
@@ -269,7 +277,7 @@ async def traffic(svc: Services, req: Request) -> dict[str, Any]:
         "visits": visits, "new_visitors": totals.get("new_visitors", 0),
         "returning_visits": visits - totals.get("new_visitors", 0),
         "page_views": totals.get("page_views", 0), "chats": totals.get("chats", 0),
-        "chat_rate": round(totals.get("chats", 0) / visits, 4) if visits else 0},
+        "chat_rate": min(1.0, round(tracked / visits, 4)) if visits else 0},
         "series": [{"period": label, **counts} for label, counts in series.items()],
         "sources": await listing("sources", ("kind", "source")),
         "keywords": await listing("keywords", ("keyword",)),
@@ -347,8 +355,10 @@ async def _agents_in_scope(svc: Services, scope: Scope, served: set[int]) -> set
     return shown
 
 
-def _load(chat_seconds: float, at_work: float) -> float:
-    return round(chat_seconds / at_work, 2) if at_work else 0.0
+def _load(chat_seconds: float, at_work: float) -> float | None:
+    """Average concurrent chats while at work; None without time at work (chats held by an
+    agent whose online time counts on another day are no load of 0)."""
+    return round(chat_seconds / at_work, 2) if at_work else None
 
 
 async def agents(svc: Services, req: Request) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from appliance.domain.reports import (
     zone,
 )
 from appliance.services.context import Services, on_writer
-from appliance.services.leads import period_of
+from appliance.services.leads import EVERY_LEAD, LeadReach, period_of
 from appliance.services.phones import display_phone
 from appliance.services.spreadsheets import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
 from appliance.storage import accounts
@@ -39,9 +39,11 @@ from appliance.storage.mail import enqueue_mail
 log = logging.getLogger(__name__)
 LEADS_MAX = 100_000
 FORMATS = ("csv", "xlsx")
+# `chat_started_at` (the day a lead counts on) last: the columns before it keep their places
+# for spreadsheets made from earlier exports.
 LEAD_COLUMNS = ("id", "created_at", "site", "source", "keyword", "agent", "name", "phone",
                 "email", "wechat", "qq", "need", "category", "intent", "effective",
-                "duplicate_of")
+                "duplicate_of", "chat_started_at")
 
 
 def clean_grain(value: str | None) -> str:
@@ -49,25 +51,27 @@ def clean_grain(value: str | None) -> str:
 
 
 async def _leads_in(db: Database, company: Company, period: Period,
-                   served: int | None = None) -> list[Lead]:
+                   reach: LeadReach = EVERY_LEAD) -> list[Lead]:
+    """The leads whose chat started in the period (the day a lead counts on)."""
     tz = zone(company.settings.timezone)
     _, found = await db.read(lambda: store.list_leads(
         company.id, start=utc_start(period.start, tz), end=utc_start(period.end, tz),
-        served_by=served, limit=LEADS_MAX))
+        site_ids=reach.sites, served_by=reach.agent, limit=LEADS_MAX))
     return found
 
 
 async def company_report(svc: Services, company: Company, start: str | None, end: str | None,
-                         grain: str | None, served: int | None = None
+                         grain: str | None, reach: LeadReach = EVERY_LEAD
                          ) -> tuple[Report, list[Lead]]:
-    """`served`: an agent's report, of the leads of chats they served, and of the agents
-    only their own row."""
+    """Counted from the leads the caller may list (`reach`): a supervisor's of their sites;
+    an agent's of the chats they served, and of the agents only their own row."""
     period, _, _ = period_of(company, start, end, svc.now())
     grain = clean_grain(grain)
-    found = await _leads_in(svc.db, company, period, served)
+    found = await _leads_in(svc.db, company, period, reach)
     report = build_report(company.id, found, period, company.settings.timezone, grain)
-    if served is not None:
-        report = replace(report, by_agent=[row for row in report.by_agent if row[0] == served])
+    if reach.agent is not None:
+        report = replace(report, by_agent=[row for row in report.by_agent
+                                           if row[0] == reach.agent])
     return report, found
 
 
@@ -77,10 +81,13 @@ async def _names(db: Database) -> tuple[dict[int, str], dict[int, str]]:
     return sites, users
 
 
-async def labels(db: Database, report: Report) -> dict[str, dict[str, str]]:
-    """Names for a report's ids: the company's sites, and the people who captured its leads."""
+async def labels(db: Database, report: Report,
+                 reach: LeadReach = EVERY_LEAD) -> dict[str, dict[str, str]]:
+    """Names for a report's ids: the company's sites the caller reads, and the people who
+    captured its leads."""
     sites, users = await _names(db)
-    own = await db.read(site_store.site_ids_of_company, report.company_id)
+    own = [i for i in await db.read(site_store.site_ids_of_company, report.company_id)
+           if reach.sites is None or i in reach.sites]
     agents = {a for a, _, _ in report.by_agent if a is not None}
     return {"sites": {str(i): sites[i] for i in own if i in sites},
             "agents": {str(i): users[i] for i in agents if i in users}}
@@ -106,7 +113,8 @@ def _sheets(report: Report, leads: list[Lead], sites: dict[int, str],
             lead.id, local_time(lead.created_at, tz), sites.get(lead.site_id, ""),
             lead.source, lead.keyword, lead.agent_name, lead.name, display_phone(lead.phone),
             lead.email, lead.wechat, lead.qq, lead.need, lead.category, lead.intent,
-            "1" if lead.effective else "0", lead.duplicate_of or ""] for lead in leads]),
+            "1" if lead.effective else "0", lead.duplicate_of or "",
+            local_time(lead.chat_started_at, tz)] for lead in leads]),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,8 @@ def _lead(row: LeadRow) -> Lead:
                 follow_up_date=follow, source=row.source, keyword=row.keyword,
                 landing_page=row.landing_page, effective=bool(row.effective),
                 duplicate_of=row.duplicate_of, created_at=row.created_at,
-                updated_at=row.updated_at)
+                updated_at=row.updated_at,
+                chat_started_at=row.chat_started_at or row.created_at)
 
 
 def served_lead(lead_id: int, agent_id: int) -> bool:
@@ -125,26 +127,31 @@ def _served_by(agent_id: int) -> pw.Expression:
 
 
 def list_leads(company_id: int, *, start: datetime | None, end: datetime | None,
-               site_id: int | None = None, effective: bool | None = None,
-               customer_id: int | None = None, served_by: int | None = None,
-               limit: int = 10_000, offset: int = 0) -> tuple[int, list[Lead]]:
-    """The company's leads created in [start, end), newest first, and how many there are
-    (`served_by`: only those of chats that agent served)."""
+               site_id: int | None = None, site_ids: Iterable[int] | None = None,
+               effective: bool | None = None, customer_id: int | None = None,
+               served_by: int | None = None, limit: int = 10_000,
+               offset: int = 0) -> tuple[int, list[Lead]]:
+    """The company's leads whose chat started in [start, end) (the day a lead counts on),
+    newest chat first, and how many there are (`site_ids`: only of those sites; `served_by`:
+    only those of chats that agent served)."""
     query = LeadRow.select().where(LeadRow.company == company_id)
     if served_by is not None:
         query = query.where(_served_by(served_by))
     if start is not None:
-        query = query.where(LeadRow.created_at >= start)
+        query = query.where(LeadRow.chat_started_at >= start)
     if end is not None:
-        query = query.where(LeadRow.created_at < end)
+        query = query.where(LeadRow.chat_started_at < end)
     if site_id is not None:
         query = query.where(LeadRow.site == site_id)
+    if site_ids is not None:
+        query = query.where(LeadRow.site.in_(sorted(site_ids)))
     if effective is not None:
         query = query.where(LeadRow.effective == effective)
     if customer_id is not None:
         query = query.where(LeadRow.customer_id == customer_id)
     total = query.count()
-    page = query.order_by(LeadRow.created_at.desc(), LeadRow.id.desc()).limit(limit).offset(offset)
+    page = query.order_by(LeadRow.chat_started_at.desc(), LeadRow.id.desc()).limit(
+        limit).offset(offset)
     return total, [_lead(r) for r in page]
 
 

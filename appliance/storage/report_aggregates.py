@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from appliance.domain import report_metrics as rm
+from appliance.domain.bot_chat import HANDED_OVER
 from appliance.domain.reports import zone
 from appliance.storage.database import bound_database
 from appliance.storage.sites import list_companies
@@ -32,12 +33,15 @@ ROLLUP = -1  # site, team and agent of the rolled-up rows
 # RULES names the version of what report_metrics makes of a record: a new version makes every
 # stored fact stale, so the appliance's first catch-up after an upgrade recomputes them all.
 # r2: chats and invitations without a visit are "unknown", not "direct"; r3: the chats of each
-# agent who served them (report_metrics.SERVED).
-RULES = "'r3|' || "
+# agent who served them (report_metrics.SERVED); r4: a chat that came as a left message has no
+# first response, queue wait or `queued`, and a chat the bot handed over (an agent's take-over
+# too) is not bot-only.
+RULES = "'r4|' || "
 CONVERSATION_FINGERPRINT = RULES + (  # noqa: S608 (constants only)
     "c.status || '|' || ifnull(c.assignee_id, '') || '|' || ifnull(c.team_id, '') || '|' || "
     "ifnull(c.first_response_at, '') || '|' || c.missed || '|' || ifnull(c.rating, '') || '|' "
     "|| ifnull(c.closed_at, '') || '|' || c.last_seq || '|' || c.site_id || '|' || "
+    "ifnull(c.bot_outcome, '') || '|' || "
     "ifnull((SELECT l.id || '.' || l.effective FROM lead l WHERE l.conversation_id = c.id), '')")
 INVITATION_FINGERPRINT = RULES + (  # noqa: S608 (constants only)
     "i.status || '|' || ifnull(i.conversation_id, '') || '|' || "
@@ -363,7 +367,7 @@ def _conversation(conversation_id: int) -> tuple[int, str, rm.ConversationRecord
     row = db.execute_sql(
         f"SELECT c.site_id, s.company_id, c.team_id, c.assignee_id, c.status, c.created_at, "  # noqa: S608
         f"c.closed_at, c.missed, c.rating, c.visitor_id, {CONVERSATION_FINGERPRINT}, "
-        "(SELECT l.effective FROM lead l WHERE l.conversation_id = c.id) "
+        "(SELECT l.effective FROM lead l WHERE l.conversation_id = c.id), c.bot_outcome "
         "FROM conversation c JOIN site s ON s.id = c.site_id WHERE c.id = ?",
         (conversation_id,)).fetchone()
     if row is None:
@@ -380,7 +384,7 @@ def _conversation(conversation_id: int) -> tuple[int, str, rm.ConversationRecord
         closed_at=None if row[6] is None else _moment(row[6]), missed=bool(row[7]),
         rating=row[8], messages=messages,
         lead_effective=None if row[11] is None else bool(row[11]),
-        source=source, keyword=keyword, page=page)
+        source=source, keyword=keyword, page=page, handed_over=row[12] == HANDED_OVER)
     return row[1], row[10], record
 
 

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from appliance.domain import report_metrics as rm
+from appliance.domain.bot_chat import HANDED_OVER
 from appliance.domain.reports import zone
 from appliance.storage.report_aggregates import (
     _RELEVANT_MESSAGES,
@@ -203,7 +204,7 @@ def _conversation_records(after: int, top: int) -> list[tuple[int, int, str, Any
         f"SELECT c.id, c.site_id, s.company_id, c.team_id, c.assignee_id, c.status, "  # noqa: S608
         f"c.created_at, c.closed_at, c.missed, c.rating, {CONVERSATION_FINGERPRINT}, "
         "(SELECT l.effective FROM lead l WHERE l.conversation_id = c.id), vv.id, "
-        "vv.source_kind, vv.source_name, vv.keyword, vv.entry_url "
+        "vv.source_kind, vv.source_name, vv.keyword, vv.entry_url, c.bot_outcome "
         "FROM conversation c JOIN site s ON s.id = c.site_id "
         "LEFT JOIN report_fact f ON f.source = 'conversation' AND f.row_id = c.id "
         f"{_VISIT_AT.format(alias='c')} "
@@ -223,7 +224,7 @@ def _conversation_records(after: int, top: int) -> list[tuple[int, int, str, Any
             created_at=_moment(row[6]), closed_at=None if row[7] is None else _moment(row[7]),
             missed=bool(row[8]), rating=row[9], messages=messages.get(row[0], []),
             lead_effective=None if row[11] is None else bool(row[11]),
-            source=source, keyword=keyword, page=page)))
+            source=source, keyword=keyword, page=page, handed_over=row[17] == HANDED_OVER)))
     return found
 
 

@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse, raw
 
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Company
-from appliance.services import customers, leads, portal, reports
+from appliance.services import leads, portal, reports
 from appliance.web.http import ok, query_int, query_limit, read_json, require_principal, services
 from appliance.wire.accounts import company_json
 from appliance.wire.conversations import message_json, outside_conversation_json
@@ -40,33 +40,33 @@ async def save_lead_card(request: Request, conversation_id: int) -> HTTPResponse
     return ok(_card(card))
 
 
-async def _leads(request: Request, company: Company, served: int | None) -> HTTPResponse:
+async def _leads(request: Request, company: Company, reach: leads.LeadReach) -> HTTPResponse:
     total, found = await leads.list_leads(
-        services(request), company, start=request.args.get("from"), end=request.args.get("to"),
-        site_id=query_int(request, "site_id", None, 2**62, minimum=1),
+        services(request), company, reach, start=request.args.get("from"),
+        end=request.args.get("to"), site_id=query_int(request, "site_id", None, 2**62, minimum=1),
         effective=leads.clean_flag(request.args.get("effective"), "effective"),
         limit=query_limit(request, default=50, maximum=200),
-        offset=query_int(request, "offset", 0, 10**9) or 0, served=served)
+        offset=query_int(request, "offset", 0, 10**9) or 0)
     return ok({"leads": [lead_json(lead) for lead in found], "total": total})
 
 
-async def _report(request: Request, company: Company, served: int | None) -> HTTPResponse:
+async def _report(request: Request, company: Company, reach: leads.LeadReach) -> HTTPResponse:
     report, _ = await reports.company_report(services(request), company,
                                              request.args.get("from"), request.args.get("to"),
-                                             request.args.get("grain"), served)
-    labels = await reports.labels(services(request).db, report)
+                                             request.args.get("grain"), reach)
+    labels = await reports.labels(services(request).db, report, reach)
     return ok({"report": report_json(report), "company": company_json(company),
                 "labels": labels})
 
 
 async def _report_file(request: Request, company: Company,
-                       served: int | None) -> HTTPResponse:
+                       reach: leads.LeadReach) -> HTTPResponse:
     fmt = request.args.get("format", "xlsx")
     if fmt not in reports.FORMATS:
         raise Invalid("format must be csv or xlsx", field="format")
     svc = services(request)
     report, found = await reports.company_report(svc, company, request.args.get("from"),
-                                                 request.args.get("to"), "day", served)
+                                                 request.args.get("to"), "day", reach)
     body, media_type = await reports.report_file(svc.db, report, found, fmt)
     return raw(body, content_type=media_type, headers={
         "Content-Disposition":
@@ -77,7 +77,7 @@ async def _report_file(request: Request, company: Company,
 async def company_leads(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     return await _leads(request, await leads.access_readable_company(
-        services(request), actor, company_id), customers.served_by(actor))
+        services(request), actor, company_id), leads.lead_reach(actor))
 
 
 @bp.get("/leads/<lead_id:int>")
@@ -90,14 +90,14 @@ async def get_lead(request: Request, lead_id: int) -> HTTPResponse:
 async def company_report(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     return await _report(request, await leads.access_readable_company(
-        services(request), actor, company_id), customers.served_by(actor))
+        services(request), actor, company_id), leads.lead_reach(actor))
 
 
 @bp.get("/companies/<company_id:int>/reports/export")
 async def company_report_file(request: Request, company_id: int) -> HTTPResponse:
     actor = (await require_principal(request)).user
     return await _report_file(request, await leads.access_readable_company(
-        services(request), actor, company_id), customers.served_by(actor))
+        services(request), actor, company_id), leads.lead_reach(actor))
 
 
 # -- the client portal ----------------------------------------------------------------------
@@ -112,19 +112,22 @@ async def portal_home(request: Request) -> HTTPResponse:
 @bp.get("/portal/leads")
 async def portal_leads(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    return await _leads(request, await leads.portal_company(services(request), actor), None)
+    company = await leads.portal_company(services(request), actor)
+    return await _leads(request, company, leads.EVERY_LEAD)
 
 
 @bp.get("/portal/reports")
 async def portal_report(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    return await _report(request, await leads.portal_company(services(request), actor), None)
+    company = await leads.portal_company(services(request), actor)
+    return await _report(request, company, leads.EVERY_LEAD)
 
 
 @bp.get("/portal/reports/export")
 async def portal_report_file(request: Request) -> HTTPResponse:
     actor = (await require_principal(request)).user
-    return await _report_file(request, await leads.portal_company(services(request), actor), None)
+    company = await leads.portal_company(services(request), actor)
+    return await _report_file(request, company, leads.EVERY_LEAD)
 
 
 @bp.get("/portal/conversations")

@@ -62,6 +62,7 @@ def lead_json(lead: Lead) -> dict[str, Any]:
         "source": lead.source, "keyword": lead.keyword, "landing_page": lead.landing_page,
         "effective": lead.effective, "duplicate_of": lead.duplicate_of,
         "created_at": timestamp(lead.created_at), "updated_at": timestamp(lead.updated_at),
+        "chat_started_at": timestamp(lead.chat_started_at),
     }
 
 

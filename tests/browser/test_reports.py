@@ -315,3 +315,32 @@ def test_absurd_ranges_are_refused_in_words_before_anything_is_asked(appliance: 
         hook(page, "reports-go").click()
         form.locator('[data-test="error"]', has_text=words).wait_for()
     assert len(asked) == before, "nothing was asked of the server"
+
+
+def test_the_billing_page_shows_lead_times_in_the_company_time_zone(
+        appliance: Appliance, two_companies, new_page) -> None:
+    """A browser in New York reading a company that counts days in Shanghai: each lead's time
+    is the company's, as the by-day table beside it counts it (13 hours apart)."""
+    world = two_companies
+    r = world["owner"].patch(f"/api/companies/{world['a']}",
+                             json={"settings": {"timezone": "Asia/Shanghai"}})
+    assert r.status_code == 200, r.text
+    conversation = chat(appliance, world["site_a"], "想种牙")
+    r = world["agent-a"].put(f"/api/conversations/{conversation}/lead", json={
+        "name": "周女士", "phone": "13800001111", "need": "种牙"})
+    assert r.status_code == 200, r.text
+    started = r.json()["lead"]["chat_started_at"]
+    r = world["owner"].post("/api/users", json={
+        "login": "client-a", "display_name": "甲方", "role": "client",
+        "password": AGENT_PASSWORD_FOR_TESTS, "company_id": world["a"]})
+    assert r.status_code == 201, r.text
+    page = new_page(timezone_id="America/New_York")
+    log_in(page, appliance.url, "client-a", AGENT_PASSWORD_FOR_TESTS)
+    meta = hook(page, "leads").locator('[data-test="lead-meta"]')
+    meta.wait_for()
+    shown = """([iso, zone]) => new Date(iso).toLocaleString('zh-CN', { hour12: false,
+      ...(zone ? { timeZone: zone } : {}) })"""
+    company_time = page.evaluate(shown, [started, "Asia/Shanghai"])
+    browser_time = page.evaluate(shown, [started, None])
+    assert company_time != browser_time
+    assert meta.inner_text().startswith(company_time), (meta.inner_text(), company_time)

@@ -7,8 +7,8 @@ import {
 import { Drafts } from '../../webui/js/console/drafts.js';
 import { cycle, neighbour, shortcutFor } from '../../webui/js/console/keys.js';
 import {
-  attachmentUrl, dayKey, deviceText, formatClock, formatSize, linkable, listedAgent, listedUnread, previewText,
-  sitePageLink, siteVisibleName, snippetParts, visitorName,
+  attachmentUrl, dayKey, deviceText, formatClock, formatDateTime, formatSize, linkable, listedAgent, listedUnread,
+  previewText, sitePageLink, siteVisibleName, snippetParts, visitorName,
 } from '../../webui/js/console/present.js';
 import { TypingThrottle } from '../../webui/js/console/typing.js';
 
@@ -261,4 +261,13 @@ test('the closed tab: who served a chat, in the past, and no unread badge', () =
   assert.equal(listedUnread({ status: 'closed', unread: 4 }), 0);
   assert.equal(listedUnread({ status: 'open', unread: 4 }), 4);
   assert.equal(listedUnread({ status: 'pending', unread: -1 }), 0);
+});
+
+test('formatDateTime shows a time in the given time zone (a company\'s), whatever the browser\'s', () => {
+  // 23:58 in Shanghai is 15:58 UTC: a lead's chat counts on the company's day, shown so.
+  const iso = '2026-12-07T15:58:00Z';
+  assert.equal(formatDateTime(iso, 'en-GB', 'Asia/Shanghai'), '07/12/2026, 23:58:00');
+  assert.equal(formatDateTime(iso, 'en-GB', 'America/New_York'), '07/12/2026, 10:58:00');
+  // An unknown zone falls back to the browser's rather than failing.
+  assert.equal(formatDateTime(iso, 'en-GB', 'Mars/Olympus'), formatDateTime(iso, 'en-GB'));
 });

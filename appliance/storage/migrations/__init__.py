@@ -41,6 +41,7 @@ from appliance.storage.migrations import (
     m0021_kb_entry_ids_never_reused,
     m0022_ids_never_reused,
     m0023_visitor_ids_never_reused,
+    m0024_lead_chat_started_at,
 )
 from appliance.storage.migrations.base import Migration
 
@@ -70,6 +71,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0021_kb_entry_ids_never_reused.MIGRATION,
     m0022_ids_never_reused.MIGRATION,
     m0023_visitor_ids_never_reused.MIGRATION,
+    m0024_lead_chat_started_at.MIGRATION,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

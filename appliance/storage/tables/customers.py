@@ -117,11 +117,14 @@ class LeadRow(BaseTable):
     duplicate_of = pw.IntegerField(null=True, index=True)  # index: migration 16
     created_at = DateTimeField()
     updated_at = DateTimeField()
+    # Added by migration 24: when the lead's chat started (the day it counts on).
+    chat_started_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "lead"
         indexes = (
             (("company", "created_at"), False),
+            (("company", "chat_started_at"), False),  # migration 24
             (("company", "phone", "created_at"), False),  # migration 16
         )
 

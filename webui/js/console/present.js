@@ -96,10 +96,22 @@ export function formatClock(iso, { now = new Date(), locale = 'zh-CN' } = {}) {
   return date.toLocaleDateString(locale, { year: 'numeric', month: '2-digit', day: '2-digit' });
 }
 
-/** Full local date and time, for tooltips and the visitor sidebar. */
-export function formatDateTime(iso, locale = 'zh-CN') {
+/**
+ * Full date and time, for tooltips and the visitor sidebar: in the browser's time zone, or in
+ * `timeZone` (an IANA name: a company's, as its reports count days; an unknown one falls back
+ * to the browser's).
+ */
+export function formatDateTime(iso, locale = 'zh-CN', timeZone = null) {
   const date = toDate(iso);
-  return date ? date.toLocaleString(locale, { hour12: false }) : '';
+  if (!date) return '';
+  if (timeZone) {
+    try {
+      return date.toLocaleString(locale, { hour12: false, timeZone });
+    } catch {
+      // RangeError: not a zone this browser knows
+    }
+  }
+  return date.toLocaleString(locale, { hour12: false });
 }
 
 /** "980 B", "48 KB", "1.5 MB". */

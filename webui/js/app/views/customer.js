@@ -175,14 +175,19 @@ function invitationsSection(invitations = []) {
   { test: 'customer-invitations' });
 }
 
-export function leadList(leads, siteName = () => '') {
+/**
+ * Leads, each with the time its chat started (the day it counts on in the reports), in
+ * `timeZone` when given: the company's, as the report beside it counts days.
+ */
+export function leadList(leads, siteName = () => '', timeZone = null) {
   if (!leads.length) return h('p', { class: 'muted' }, t('leads.none'));
   return h('ul', { class: 'list' }, leads.map((lead) => h('li', { class: 'list-row', 'data-test': 'lead-row', 'data-lead-id': lead.id },
     h('div', { class: 'list-main' },
       h('div', { class: 'list-title' }, lead.name || t('customer.unnamed'), ' ',
         h('span', { class: `badge ${lead.effective ? 'badge-active' : ''}` }, t(lead.effective ? 'lead.effective' : 'lead.notEffective')),
         lead.duplicate_of ? h('span', { class: 'badge badge-waiting' }, t('lead.duplicate')) : null),
-      h('div', { class: 'muted' }, [when(lead.created_at), siteName(lead.site_id), lead.source && sourceLabel(lead.source, t), lead.keyword, lead.agent_name,
+      h('div', { class: 'muted', 'data-test': 'lead-meta' }, [formatDateTime(lead.chat_started_at || lead.created_at, getLanguage(), timeZone),
+        siteName(lead.site_id), lead.source && sourceLabel(lead.source, t), lead.keyword, lead.agent_name,
         phoneText(lead.phone), lead.need].filter(Boolean).join(' · '))))));
 }
 
@@ -252,7 +257,7 @@ export async function customerView(ctx, { id }) {
       { test: 'customer-profile' }),
     followUpsSection(ctx, customer, answer.follow_ups),
     notesSection(ctx, customer, answer.notes),
-    section(t('customer.leads'), leadList(answer.leads), { test: 'customer-leads' }),
+    section(t('customer.leads'), leadList(answer.leads, undefined, company?.settings?.timezone), { test: 'customer-leads' }),
     conversationsSection(answer.conversations, true),
     visitsSection(answer.visitors, answer.visits, (siteId) => sites.find((site) => site.id === siteId) || null),
     invitationsSection(answer.invitations),

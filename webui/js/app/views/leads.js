@@ -94,7 +94,7 @@ export async function reportPage(ctx, { base, title, actions = [], timeZone = nu
         table(t('report.by.keyword'), head(t('report.keyword')), reportRows(report.by_keyword, 'keyword'), 'report-by-keyword'),
         table(t('report.by.agent'), head(t('report.agent')), reportRows(report.by_agent, 'agent_id', agent), 'report-by-agent')),
     ], { test: 'report' }),
-    section(t('leads.title'), leadList(leads.leads, site), { test: 'leads' }));
+    section(t('leads.title'), leadList(leads.leads, site, report.timezone), { test: 'leads' }));
 }
 
 export async function leadsView(ctx) {
