@@ -33,6 +33,7 @@ export async function mount(ctx) {
   let t = translator(await loadCatalog(lang));
   let pageIdentity = cleanIdentity(ctx.identify);
   let asking = false;
+  let refused = null;
   let transport = null;
   let started = false;
   let unread = -1;
@@ -119,8 +120,13 @@ export async function mount(ctx) {
       answer = await post(base, '/api/widget/session', body);
     } catch (err) {
       if (!body.identify || (err.status !== 400 && err.status !== 403)) throw err;
-      console.warn('kefu: identify was refused, continuing without it:', err.message);
-      if (pageIdentity) pageIdentity = null;
+      console.warn('kefu: identify refused:', err.message);
+      const field = String(err.error?.field).slice(9); // identify.<field>
+      if (delivery.prechat?.[field] && !pageIdentity?.[field]) {
+        // The visitor's own answer: the form asks again, saying what was refused.
+        refused = { field, answers: delivery.prechat };
+        delivery.answerPrechat(null);
+      } else if (pageIdentity) pageIdentity = null;
       else delivery.answerPrechat({});
       return startSession();
     }
@@ -141,11 +147,15 @@ export async function mount(ctx) {
     });
     if (asking || !fields.length || site.mode === 'leave_message') return;
     asking = true;
-    more('ask', fields, (answers) => {
+    // The form stays until the server has the answers (or refuses one): none go without them.
+    more('ask', fields, async (answers) => {
+      refused = null;
       delivery.answerPrechat(answers);
-      asking = false;
-      if (started) startSession().catch(() => {});
-    });
+      await ready;
+      await startSession().catch(() => {});
+      asking = Boolean(refused);
+      return refused?.field;
+    }, refused);
   }
 
   /** The leave-a-message form outside hours, or question categories before a first message. */

@@ -3,7 +3,7 @@ import { adoptStyles, h } from './dom.js';
 import { translator } from './i18n.js';
 import { formStyles, later } from './leave.js';
 import { COMMENT_MAX, emailError, ratingError } from './offline.js';
-import { prechatErrors, prechatIdentity } from './prechat-form.js';
+import { LIMITS, prechatErrors, prechatIdentity, refusal } from './prechat-form.js';
 import { queuePlace, queueText, siteCategories } from './routing.js';
 
 export const EMOJI = ['😀', '😁', '😂', '🤣', '😊', '😍', '😘', '😎', '🤔', '😅', '😭', '😢', '😡', '😱', '😴',
@@ -79,26 +79,41 @@ export async function createExtras(o) {
 
   // -- pre-chat form and leave a message
 
-  /** The site's pre-chat form in place of the composer; `answered(identify fields)` once valid. */
-  function ask(fields, answered) {
+  /**
+   * The site's pre-chat form in place of the composer. `answered(identify fields)` resolves once
+   * the server has them, with the field it refused (the form then stays, saying so) or nothing.
+   * `refused`: {field, answers} of answers the server refused before, shown again with that error.
+   */
+  function ask(fields, answered, refused) {
     const inputs = {};
     const errors = {};
+    const show = (problems) => {
+      for (const { field } of fields) errors[field].textContent = problems[field] ? t(problems[field], { max: LIMITS[field] }) : '';
+    };
+    const submit = h('button', { type: 'submit', class: 'send', text: t('start') });
     const form = h('form', {
       class: 'pre', 'data-test': 'kefu-prechat', novalidate: true,
-      onsubmit(event) {
+      async onsubmit(event) {
         event.preventDefault();
         const values = Object.fromEntries(fields.map(({ field }) => [field, inputs[field].value]));
         const problems = prechatErrors(fields, values);
-        for (const { field } of fields) errors[field].textContent = problems[field] ? t(problems[field]) : '';
-        if (Object.keys(problems).length) return;
+        show(problems);
+        if (Object.keys(problems).length || submit.disabled) return;
+        submit.disabled = true;
+        const field = await answered(prechatIdentity(fields, values));
+        submit.disabled = false;
+        if (field) return show({ [field]: refusal(field) });
         form.remove();
         compose.hidden = Boolean(panel.querySelector('.leave'));
-        answered(prechatIdentity(fields, values));
       },
     }, h('p', { text: t('prechat') }), ...fields.map(({ field, required }) => h('label', {},
       t(`field_${field}`) + (required ? '' : t('optional')),
-      inputs[field] = h('input', { name: field, type: { email: 'email', phone: 'tel' }[field] || 'text', autocomplete: { phone: 'tel' }[field] || field }),
-      errors[field] = h('small'))), h('button', { type: 'submit', class: 'send', text: t('start') }));
+      inputs[field] = h('input', {
+        name: field, type: { email: 'email', phone: 'tel' }[field] || 'text', autocomplete: { phone: 'tel' }[field] || field,
+        maxlength: LIMITS[field], value: refused?.answers[field] || '',
+      }),
+      errors[field] = h('small'))), submit);
+    if (refused) show({ [refused.field]: refusal(refused.field) });
     compose.hidden = true;
     compose.before(form);
   }
@@ -193,7 +208,7 @@ export async function createExtras(o) {
     async function sendRating(event) {
       event.preventDefault();
       const problem = ratingError(stars, comment.value);
-      error.textContent = problem ? t(problem) : '';
+      error.textContent = problem ? t(problem, { max: COMMENT_MAX }) : '';
       if (problem) return;
       submit.disabled = true;
       try {

@@ -98,16 +98,13 @@ function str(value, max) {
 }
 
 // The pre-chat form's rules: which fields to ask before the first message (checking answers: prechat-form.js).
-export const FIELDS = { name: 80, email: 200, phone: 40 };
-
-/** The site's `prechat_fields`, checked: at most 3 of name, email, phone, each once. */
+/** The site's `prechat_fields`, checked: name, email and phone, each at most once. */
 export function prechatFields(value) {
-  const seen = new Set();
   const fields = [];
   for (const f of Array.isArray(value) ? value : []) {
-    if (!f || !Object.hasOwn(FIELDS, f.field) || seen.has(f.field) || fields.length >= 3) continue;
-    seen.add(f.field);
-    fields.push({ field: f.field, required: f.required === true });
+    if (['name', 'email', 'phone'].includes(f?.field) && !fields.some((x) => x.field === f.field)) {
+      fields.push({ field: f.field, required: f.required === true });
+    }
   }
   return fields;
 }
@@ -118,5 +115,5 @@ export function prechatFields(value) {
  */
 export function fieldsToAsk(fields, { answered, conversation, identify }) {
   if (answered || conversation) return [];
-  return fields.filter((f) => !(identify && typeof identify[f.field] === 'string' && identify[f.field].trim()));
+  return fields.filter((f) => !identify?.[f.field]?.trim?.()); // given as text that is not blank
 }

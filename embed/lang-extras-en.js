@@ -3,6 +3,9 @@ export default {
   prechat: 'Before we start, how can we reach you?',
   field_phone: 'Phone',
   optional: ' (optional)',
+  // Overrides the forms' plain 'Too long': the pre-chat form and the rating card say the limit.
+  long: 'At most {max} characters',
+  phone_number: 'Please enter a valid phone number',
   start: 'Start chat',
   categories: 'What is your question about?',
   queue_next: 'You are next',

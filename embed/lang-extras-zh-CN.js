@@ -3,6 +3,9 @@ export default {
   prechat: '开始咨询前，请留下您的联系方式',
   field_phone: '手机',
   optional: '（选填）',
+  // Overrides the forms' plain '太长了': the pre-chat form and the rating card say the limit.
+  long: '不能超过 {max} 个字',
+  phone_number: '请填写有效的电话号码',
   start: '开始咨询',
   categories: '请选择您要咨询的问题：',
   queue_next: '您是下一位',

@@ -9,8 +9,9 @@ export const CONTACTS = ['phone', 'email', 'wechat'];
 const EMAIL_MAX = 254;
 const EMAIL = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 const PHONE = /^[0-9+\-() ]{3,40}$/;
-// One-line fields refuse control characters and the bidirectional overrides that disguise a name.
-const CONTROL = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+// One-line fields refuse what the server does: control characters, lone surrogates, line and
+// paragraph separators, and the bidirectional overrides and isolates that disguise a name.
+const CONTROL = /[\p{Cc}\p{Cs}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 /** Lengths count characters (code points), as the server does. */
 const length = (text) => [...text].length;
@@ -22,7 +23,8 @@ export function emailError(value) {
   return email.length <= EMAIL_MAX && EMAIL.test(email) ? null : 'email';
 }
 
-function lineError(value, max) {
+/** 'long' over `max` characters, 'invalid' with what one line of text may not hold, else null. */
+export function lineError(value, max) {
   if (length(value) > max) return 'long';
   return CONTROL.test(value) ? 'invalid' : null;
 }

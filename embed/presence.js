@@ -139,6 +139,7 @@
   }
 
   async function connect() {
+    if (!leading) return; // a retry due after the page went into the back/forward cache
     let visitorToken;
     try {
       visitorToken = await token();
@@ -184,9 +185,8 @@
     setTimeout(connect, wait);
   }
 
-  function start() {
-    if (start.done) return;
-    start.done = true;
+  /** Take part: join the tabs' channel and queue for the lock (or lead alone), and report the page. */
+  function join() {
     if (nav.locks && window.BroadcastChannel) {
       channel = new BroadcastChannel(`${host.prefix}presence`);
       channel.onmessage = ({ data }) => {
@@ -195,19 +195,50 @@
         else if (data.down && typeof data.down === 'object') down(data.down);
         else if (data.lead && !leading) report();
       };
-      // Held for this page's life: when it goes, the next tab in line leads.
-      nav.locks.request(`${host.prefix}presence`, () => new Promise(lead));
+      // Held while the page shows: when it goes, the next tab in line leads. Aborting drops
+      // the request while it waits, and releases the lock once held.
+      const stop = new AbortController();
+      join.stop = stop;
+      nav.locks.request(`${host.prefix}presence`, { signal: stop.signal }, () => new Promise((release) => {
+        stop.signal.onabort = release;
+        lead();
+      })).catch(() => {});
     } else {
       lead();
     }
     report();
+  }
+
+  /**
+   * Leave (`pagehide`): after `tab_closed`, give up the lock, the channel and the socket. A page
+   * holding them is kept out of the back/forward cache (another page of the site waits for the
+   * lock; a message arrives on the channel), so leaving lets it in; `pageshow` joins again.
+   */
+  function leave() {
+    up({ type: 'tab_closed', tab });
+    const ws = socket;
+    socket = null; // closed by us: no reconnect
+    leading = false;
+    if (ws) ws.close();
+    if (channel) channel.close();
+    channel = null;
+    if (join.stop) join.stop.abort();
+  }
+
+  function start() {
+    if (start.done) return;
+    start.done = true;
+    join();
     setInterval(() => {
       watch();
       // A dead link may never close: nothing heard for 2.5 pings means a new socket.
       if (socket && Date.now() - heard > 50000) socket.close();
     }, 1000);
     on(doc, 'visibilitychange', () => up({ type: 'tab', tab, visible: doc.visibilityState === 'visible' }));
-    on(page, 'pagehide', () => up({ type: 'tab_closed', tab }));
+    on(page, 'pagehide', leave);
+    // Back from the cache: join a moment later, as the page we came from may still hold the lock
+    // on its way into the cache (asking for it now would evict that page).
+    on(page, 'pageshow', (event) => { if (event.persisted) setTimeout(join, 1000); });
     if (!phone) {
       on(doc, 'mouseout', (event) => {
         if (event.relatedTarget || event.clientY > 0 || Date.now() - exitAt < 10000) return;

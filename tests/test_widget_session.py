@@ -179,6 +179,9 @@ BAD_SESSIONS = [
     ({"identify": {"attributes": {f"k{i}": i for i in range(31)}}}, "identify.attributes"),
     ({"identify": {"name": "x" * 81}}, "identify.name"),
     ({"identify": {"email": "a\nb@example.com"}}, "identify.email"),
+    # A phone the customer record would not take (it made no customer, silently).
+    ({"identify": {"name": "张三", "phone": "12345"}}, "identify.phone"),
+    ({"identify": {"phone": "138 0000 1234 5678"}}, "identify.phone"),
 ]
 
 

@@ -28,6 +28,12 @@ test('each field as the server checks it: lengths in characters, phone character
   assert.equal(leaveErrors({ ...GOOD, phone: '1'.repeat(41) }).phone, 'long');
   assert.equal(leaveErrors({ ...GOOD, phone: '1', email: 'a@b.cn' }).phone, 'phone', 'a bad phone is refused even with an e-mail');
   assert.equal(leaveErrors({ ...GOOD, wechat: 'x', name: 'Ann\u202eevil' }).name, 'invalid', 'bidi overrides');
+  // The rest of what the server's check_visible refuses in one line: C1 controls, separators, lone surrogates.
+  for (const bad of ['a\u0085b', 'a\u2028b', 'a\u2029b', 'a\ud800b', 'a\u2066b']) {
+    assert.equal(leaveErrors({ ...GOOD, wechat: 'x', name: bad }).name, 'invalid', JSON.stringify(bad));
+  }
+  // Format characters real text needs are text (ZWNJ, ZWJ in emoji, RLM).
+  assert.deepEqual(leaveErrors({ ...GOOD, wechat: 'x', name: 'می\u200cخواهم 👨\u200d👩\u200d👧 \u200f' }), {});
   assert.equal(leaveErrors({ ...GOOD, wechat: 'x', message: 'a\0b' }).message, 'invalid');
 });
 

@@ -1,7 +1,7 @@
 // Widget pre-chat form rules: which fields to ask, when, and checking the visitor's answers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { prechatErrors, prechatIdentity } from '../../embed/prechat-form.js';
+import { LIMITS, prechatErrors, prechatIdentity, refusal } from '../../embed/prechat-form.js';
 import { fieldsToAsk, prechatFields } from '../../embed/format.js';
 
 const NAME = { field: 'name', required: true };
@@ -35,4 +35,34 @@ test('answers: required ones must be there, lengths as the server allows, e-mail
 
 test('answers become identify fields, trimmed, empty ones left out', () => {
   assert.deepEqual(prechatIdentity([NAME, EMAIL, PHONE], { name: ' 张三 ', email: '', phone: '138' }), { name: '张三', phone: '138' });
+});
+
+test('answers are refused as the server refuses identify: invisible characters, its limits in characters, its e-mail rule', () => {
+  const fields = [NAME, EMAIL, PHONE];
+  const ok = { name: '陈先生', phone: '13311112222' };
+  // As pasted from apps: a direction override passed the form, the server refused the whole identify.
+  assert.deepEqual(prechatErrors(fields, { ...ok, name: '陈\u202e先生' }), { name: 'invalid' });
+  for (const bad of ['a\u0000b', 'a\u0085b', 'a\u2028b', 'a\ud800b', 'a\u2069b']) {
+    assert.deepEqual(prechatErrors(fields, { ...ok, phone: bad }), { phone: 'invalid' }, JSON.stringify(bad));
+  }
+  assert.deepEqual(prechatErrors(fields, { ...ok, name: 'می\u200cخواهم 👨\u200d👩\u200d👧' }), {});
+  // Lengths in characters (code points), as the server counts: 80 emoji are 160 UTF-16 units.
+  assert.deepEqual(LIMITS, { name: 80, email: 254, phone: 40 });
+  assert.deepEqual(prechatErrors(fields, { ...ok, name: '😀'.repeat(80) }), {});
+  assert.deepEqual(prechatErrors(fields, { ...ok, name: '😀'.repeat(81) }), { name: 'long' });
+  // The server's address rule: a top-level name, no double dots, at most 254 (not 200) characters.
+  const long = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}.cn`;
+  assert.equal(long.length, 254);
+  assert.deepEqual(prechatErrors(fields, { ...ok, email: long }), {});
+  assert.deepEqual(prechatErrors(fields, { ...ok, email: `a${long}` }), { email: 'long' });
+  assert.deepEqual(prechatErrors(fields, { ...ok, email: ' Chen@Example.COM ' }), {});
+  for (const bad of ['chen@example', 'a..b@example.com', 'a@-x.com', '陈@example.com', 'a b@example.com', 'a@b@example.com']) {
+    assert.deepEqual(prechatErrors(fields, { ...ok, email: bad }), { email: 'email' }, bad);
+  }
+});
+
+test('a refusal from the server is worded at its field', () => {
+  assert.equal(refusal('phone'), 'phone_number');
+  assert.equal(refusal('email'), 'email');
+  assert.equal(refusal('name'), 'invalid');
 });
