@@ -51,7 +51,10 @@ class Watcher(Protocol):
 @dataclass(slots=True)
 class _Tab:
     url: str
+    title: str
     visible: bool
+    page_started_at: datetime
+    active_at: datetime  # its page was opened, or it was shown, at this time
 
 
 @dataclass(slots=True)
@@ -238,7 +241,11 @@ class LiveVisitors:
         rec.visit, rec.name = viewed.visit, event.name
         rec.on_phone = frame.screen == PHONE
         rec.last_seen_at = viewed.visit.last_seen_at
-        rec.tabs[frame.tab] = _Tab(frame.url, frame.visible)
+        known = rec.tabs.get(frame.tab)
+        rec.tabs[frame.tab] = _Tab(
+            frame.url, frame.title, frame.visible,
+            viewed.page.started_at if known is None or viewed.new_page else known.page_started_at,
+            self._clock())
         rec.no_tabs_since = rec.left_at = None
         conversation = event.conversation
         if event.conversation_known:
@@ -258,12 +265,27 @@ class LiveVisitors:
         tab = rec.tabs.get(event.tab)
         if event.change in (TAB_VISIBLE, TAB_HIDDEN) and tab is not None:
             tab.visible = event.change == TAB_VISIBLE
+            if tab.visible:
+                tab.active_at = self._clock()
+            self._show_current_tab(rec)
         elif event.change == TAB_CLOSED and tab is not None:
             del rec.tabs[event.tab]
             if not rec.tabs:
                 rec.no_tabs_since = self._clock()
+            self._show_current_tab(rec)
         elif event.change == EXIT_INTENT:
             rec.exit_intent_at = self._clock()
+
+    def _show_current_tab(self, rec: _Live) -> None:
+        """The listed page is that of the tab still open that was active last (a visible tab
+        before a hidden one); with no tab open it stays the last page shown."""
+        if not rec.tabs:
+            return
+        tab = max(rec.tabs.values(), key=lambda t: (t.visible, t.active_at))
+        if (tab.url, tab.title) != (rec.page_url, rec.page_title):
+            rec.page_url, rec.page_title = tab.url, tab.title
+            rec.page_started_at = tab.page_started_at
+            self._touch(rec)
 
     def on_conversation(self, event: ConversationChanged) -> None:
         conv = event.conversation
