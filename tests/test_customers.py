@@ -358,6 +358,25 @@ def test_a_broken_import_stores_nothing_and_names_the_rows(world) -> None:
                                  files={"file": ("c.csv", data)}).status_code == 403
 
 
+def test_a_dry_run_says_how_many_rows_would_be_imported_and_codes_the_broken_ones(world):
+    owner = world["owner"]
+    add(owner, world["a"], name="已有", phone="13600136000")
+    url = f"/api/companies/{world['a']}/customers/import"
+    clean = csv_bytes([["姓名", "手机"], ["新客户", "13700137000"]], "utf-8")
+    r = owner.post(url, params={"dry_run": "1"}, files={"file": ("c.csv", clean)})
+    assert r.status_code == 200, r.text
+    assert (r.json()["imported"], r.json()["importable"]) == (0, 1)
+    assert search(owner, world["a"], q="新客户") == []
+    mixed = csv_bytes([["姓名", "手机"], ["新客户", "13700137000"], ["长" * 81, "13700137001"],
+                       ["重复", "136-0013-6000"], ["坏电话", "12345"]], "utf-8")
+    body = owner.post(url, params={"dry_run": "1"}, files={"file": ("c.csv", mixed)}).json()
+    assert (body["imported"], body["importable"], len(body["duplicates"])) == (0, 1, 1)
+    assert [(e["row"], e["code"], e["field"]) for e in body["errors"]] == [
+        (3, "invalid", "name"), (5, "invalid", "phone")]
+    r = owner.post(url, files={"file": ("c.csv", clean)})
+    assert r.status_code == 201 and (r.json()["imported"], r.json()["importable"]) == (1, 1)
+
+
 def test_exports_escape_formulas_and_are_audited(world) -> None:
     owner = world["owner"]
     for name in ("=1+1", "+cmd", "-2", "@SUM(A1)", "\t=x", "正常"):
