@@ -10,6 +10,7 @@ from typing import Any
 from appliance.domain.events import TAB_CLOSED, TAB_HIDDEN, TAB_VISIBLE, PageViewed, TabChanged
 from appliance.domain.visits import PageFrame, PageView, Place, Viewed, Visit
 from appliance.realtime.visitors import FLUSH_EVERY, LiveVisitors
+from appliance.wire import timestamp
 
 START = datetime(2026, 12, 6, 9, 0, 0)
 
@@ -150,3 +151,27 @@ def test_a_change_of_listed_page_by_a_tab_goes_out_in_the_next_delta() -> None:
     live.on_tab(TabChanged(1, 1, "t-2", TAB_CLOSED))
     assert live.flush() == 1
     assert console.frames[-1]["upsert"][0]["page"]["url"].endswith("/pricing.html")
+
+
+def test_a_visitor_who_left_is_listed_with_when_they_went() -> None:
+    """`left_at` is when the last tab closed (the list freezes their time on site there), not
+    the moment the list marked them as left a minute later."""
+    now = [START]
+    live = LiveVisitors(lambda: now[0])
+    live.on_page_viewed(tab_viewed("t-1", "https://shop.example.com/pricing.html", "价格", now[0]))
+    now[0] += timedelta(minutes=3)
+    live.on_tab(TabChanged(1, 1, "t-1", TAB_CLOSED))
+    went = now[0]
+    visitor = live.get(1)
+    assert visitor is not None and visitor.left_at is None
+    now[0] += timedelta(seconds=61)
+    assert live.take_left(now[0]) == [1]
+    visitor = live.get(1)
+    assert visitor is not None and visitor.state == "left" and visitor.left_at == went
+    console = Console()
+    live.watch(console)
+    assert console.frames[0]["visitors"][0]["left_at"] == timestamp(went)
+    now[0] += timedelta(seconds=5)
+    live.on_page_viewed(tab_viewed("t-1", "https://shop.example.com/contact.html", "联系", now[0]))
+    visitor = live.get(1)
+    assert visitor is not None and visitor.state == "browsing" and visitor.left_at is None

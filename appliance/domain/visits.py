@@ -282,6 +282,7 @@ class LiveVisitor:
     invitation_id: int | None
     invitation_status: str | None
     last_seen_at: datetime
+    left_at: datetime | None = None  # when they went (last tab closed or socket lost), if left
 
 
 def live_state(*, left: bool, conversation_id: int | None, assigned: bool,

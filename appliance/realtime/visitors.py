@@ -70,7 +70,8 @@ class _Live:
     last_seen_at: datetime
     tabs: dict[str, _Tab] = field(default_factory=dict)
     no_tabs_since: datetime | None = None
-    left_at: datetime | None = None
+    left_at: datetime | None = None  # marked as left (LEFT_AFTER after they went)
+    went_at: datetime | None = None  # when they went: their last tab closed or socket lost
     conversation_id: int | None = None
     assigned: bool = False
     with_bot: bool = False  # their conversation is the answer bot's
@@ -97,7 +98,8 @@ class _Live:
                 visit_number=visit.number, visit_started_at=visit.started_at,
                 page_count=visit.page_count, conversation_id=self.conversation_id,
                 invitation_id=self.invitation_id, invitation_status=self.invitation_status,
-                last_seen_at=self.last_seen_at)
+                last_seen_at=self.last_seen_at,
+                left_at=self.went_at if self.left_at is not None else None)
             self.cached = (live, encode(live_visitor_json(live)))
         return self.cached
 
@@ -187,7 +189,7 @@ class LiveVisitors:
             empty = rec.no_tabs_since if not rec.tabs else None
             since = min((t for t in (lost, empty) if t is not None), default=None)
             if since is not None and now - since >= LEFT_AFTER:
-                rec.left_at = now
+                rec.left_at, rec.went_at = now, since
                 rec.tabs.clear()
                 self._touch(rec)
                 left.append(rec.visitor_id)
@@ -246,7 +248,7 @@ class LiveVisitors:
             frame.url, frame.title, frame.visible,
             viewed.page.started_at if known is None or viewed.new_page else known.page_started_at,
             self._clock())
-        rec.no_tabs_since = rec.left_at = None
+        rec.no_tabs_since = rec.left_at = rec.went_at = None
         conversation = event.conversation
         if event.conversation_known:
             pass

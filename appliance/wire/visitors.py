@@ -28,6 +28,7 @@ def live_visitor_json(live: LiveVisitor) -> dict[str, Any]:
         "invitation": None if live.invitation_id is None
         else {"id": live.invitation_id, "status": live.invitation_status},
         "last_seen_at": timestamp(live.last_seen_at),
+        "left_at": None if live.left_at is None else timestamp(live.left_at),
     }
 
 

@@ -84,6 +84,32 @@ def test_a_baidu_visitor_is_listed_with_the_keyword_within_a_second_and_the_trai
     row(console, live["id"]).wait_for()
 
 
+def test_time_on_site_sorts_the_way_its_arrow_points(appliance: Appliance, shops,
+                                                      new_page) -> None:
+    """▼ (the default): the longest on the site first; a click turns it to ▲, the shortest
+    first (the arrow once said ascending while the longest came first)."""
+    console = open_visitors(new_page(), appliance, "boss@example.com", OWNER_PASSWORD)
+    earlier = new_page()
+    earlier.goto(shops["a"] + "/index.html")
+    first = listed_soon(shops["owner"], shops["a"])
+    time.sleep(1.5)
+    later = new_page()
+    later.goto(shops["b"] + "/index.html")
+    second = listed_soon(shops["owner"], shops["b"])
+    row(console, second["id"]).wait_for()
+    header = hook(console, "visitor-sort-time")
+    order = lambda: [int(i) for i in console.locator(  # noqa: E731
+        '[data-test="visitor-row"]:not([hidden])').evaluate_all(
+        "rows => rows.sort((a, b) => a.getBoundingClientRect().top"
+        " - b.getBoundingClientRect().top).map((r) => r.dataset.id)")]
+    cell = header.locator("xpath=..")
+    assert cell.get_attribute("aria-sort") == "descending"
+    assert order() == [first["id"], second["id"]]
+    header.click()
+    assert cell.get_attribute("aria-sort") == "ascending"
+    wait_for(lambda: order() == [second["id"], first["id"]])
+
+
 def seconds_on_current_page(client, visitor_id: int) -> float:
     pages = client.get(f"/api/visitors/{visitor_id}").json()["visits"][0]["pages"]
     started = datetime.fromisoformat(pages[-1]["started_at"].replace("Z", "+00:00"))

@@ -114,6 +114,7 @@ export class LiveVisitorList {
     const page = visitor.page || {};
     this.extra.set(visitor.id, {
       started: Date.parse(visitor.visit_started_at) || 0,
+      left: (visitor.state === 'left' && Date.parse(visitor.left_at)) || 0,
       haystack: `${text(page.title)}\n${text(page.url)}`.toLowerCase(),
     });
     return true;
@@ -122,6 +123,16 @@ export class LiveVisitorList {
   /** When the visitor's visit started (ms), for the ticking time on site. */
   startedAt(id) {
     return this.extra.get(id)?.started ?? 0;
+  }
+
+  /**
+   * Seconds on the site this visit at `now` (ms): ticking while they are here, frozen at the time
+   * they stayed once they left (`left_at`); null when the visit's start is not known.
+   */
+  secondsOnSite(id, now = Date.now()) {
+    const extra = this.extra.get(id);
+    if (!extra?.started) return null;
+    return Math.max(0, ((extra.left || now) - extra.started) / 1000);
   }
 
   /** Online visitors per site id, as the server counts them (those who left are not counted). */
@@ -152,7 +163,7 @@ export class LiveVisitorList {
   }
 
   comparer(sort, siteName) {
-    const value = sortValue(sort?.key || 'time', this, siteName);
+    const value = sortValue(sort?.key || 'time', this, siteName, Date.now());
     const sign = sort?.descending ? -1 : 1;
     return (a, b) => {
       const x = value(a);
@@ -163,7 +174,7 @@ export class LiveVisitorList {
   }
 }
 
-function sortValue(key, list, siteName) {
+function sortValue(key, list, siteName, now) {
   switch (key) {
     case 'site': return (v) => siteName(v.site_id);
     case 'page': return (v) => text(v.page?.title) || text(v.page?.url);
@@ -174,7 +185,7 @@ function sortValue(key, list, siteName) {
     case 'state': return (v) => STATE_ORDER[v.state] ?? STATES.length;
     case 'returning': return (v) => Number(v.visit_number) || 0;
     case 'name': return (v) => text(v.name);
-    default: return (v) => list.startedAt(v.id); // time on site: the longest first
+    default: return (v) => list.secondsOnSite(v.id, now) ?? 0; // time on site: ascending, the shortest first
   }
 }
 
