@@ -217,6 +217,31 @@ def test_a_left_message_makes_a_customer(world) -> None:
     assert [(c["name"], c["wechat"]) for c in found] == [("赵女士", "zhao_wx")]
 
 
+def test_a_customer_added_by_hand_with_a_known_phone_or_e_mail_is_a_conflict(world) -> None:
+    """Written differently, a phone or e-mail another customer of the company has is refused
+    (409, naming them) unless `allow_duplicate`; another company's customers do not count."""
+    agent, url = world["agent-a"], f"/api/companies/{world['a']}/customers"
+    zhang = add(agent, world["a"], name="张三", phone="+8613800138000",
+                email="zhang.san@example.com")
+    for body, field in (({"name": "张三丰", "phone": "138-0013-8000"}, "phone"),
+                        ({"name": "张", "email": "ZHANG.SAN@example.com"}, "email"),
+                        ({"phone": "0086 138 0013 8000", "email": "ZHANG.SAN@example.com"},
+                         "phone")):
+        r = agent.post(url, json=body)
+        assert r.status_code == 409, r.text
+        error = r.json()["error"]
+        assert (error["code"], error["field"], error["customer_id"]) == (
+            "conflict", field, zhang["id"])
+    assert search(agent, world["a"]) == ["张三"]
+    r = agent.post(url, json={"name": "张三丰", "phone": "138-0013-8000",
+                              "allow_duplicate": True})
+    assert r.status_code == 201, r.text
+    assert r.json()["customer"]["phone"] == "+8613800138000"
+    assert agent.post(url, json={"name": "x", "allow_duplicate": "yes please"}).json()[
+        "error"]["field"] == "allow_duplicate"
+    add(world["agent-b"], world["b"], name="乙的张三", phone="13800138000")  # B: no conflict
+
+
 def test_another_companys_customer_is_not_found(world) -> None:
     mine = add(world["agent-b"], world["b"], name="乙的客户", phone="13700000000")
     agent_a = world["agent-a"]

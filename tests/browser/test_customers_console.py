@@ -4,6 +4,7 @@ imported."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,29 @@ def test_a_refused_import_lists_its_broken_rows_in_chinese_and_a_check_counts_th
     assert hook(page, "import-summary").inner_text() == (
         "检查完成：可导入 1 位，重复 0 位，错误 0 行。")
     assert hook(page, "import-errors").count() == 0
+
+
+def test_a_customer_added_with_a_known_phone_names_the_existing_one_and_can_be_added_anyway(
+        appliance: Appliance, owner, new_page) -> None:
+    client, setup = owner
+    company_id = setup["company"]["id"]
+    r = client.post(f"/api/companies/{company_id}/customers",
+                    json={"name": "张三", "phone": "+8613800138000"})
+    existing = r.json()["customer"]["id"]
+    page = open_customers(new_page(), appliance)
+    hook(page, "customer-new").click()
+    hook(page, "customer-name").fill("张三丰")
+    hook(page, "customer-phone").fill("138-0013-8000")
+    hook(page, "confirm-ok").click()
+    link = hook(page, "customer-duplicate-link")
+    link.wait_for()
+    assert link.inner_text() == f"查看已有客户 #{existing}"
+    assert "本公司已有客户使用这个电话号码" in hook(page, "dialog").inner_text()
+    assert len(client.get(f"/api/companies/{company_id}/customers").json()["customers"]) == 1
+    hook(page, "customer-allow-duplicate").check()
+    hook(page, "confirm-ok").click()
+    page.wait_for_url(re.compile(r"#/customers/\d+"))
+    assert int(page.url.rsplit("/", 1)[-1]) != existing
+    names = [c["name"] for c in client.get(f"/api/companies/{company_id}/customers").json()[
+        "customers"]]
+    assert sorted(names) == ["张三", "张三丰"]

@@ -17,6 +17,8 @@ export default {
   'customers.noCompany': "You do not serve any company’s site yet.",
   'customers.files': "Import and export",
   'customers.files.description': "CSV (UTF-8, or GBK as Excel saves it) or XLSX with a header row: name, phone, email, wechat, qq, company, address, tags. Phone numbers are normalised; duplicates are reported, never merged.",
+  'customers.duplicate.open': "Open customer #{id}",
+  'customers.duplicate.allow': "Add anyway (a duplicate of that customer)",
   'customers.import': "Import",
   'customers.import.dryRun': "Check only",
   'customers.import.choose': "Choose a file first.",

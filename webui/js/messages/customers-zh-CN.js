@@ -17,6 +17,8 @@ export default {
   'customers.noCompany': "你还没有负责任何公司的站点。",
   'customers.files': "导入与导出",
   'customers.files.description': "CSV（UTF-8 或 Excel 保存的 GBK）或 XLSX，首行为列名：姓名、手机、邮箱、微信、QQ、公司、地址、标签。手机号统一格式；重复的客户只报告，不会合并。",
+  'customers.duplicate.open': "查看已有客户 #{id}",
+  'customers.duplicate.allow': "仍然添加（与已有客户重复）",
   'customers.import': "导入",
   'customers.import.dryRun': "只检查，不导入",
   'customers.import.choose': "请先选择文件。",

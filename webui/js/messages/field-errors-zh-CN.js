@@ -154,6 +154,9 @@ export default {
   'error.invalid.tags': '最多 20 个标签，每个最多 30 个字符。',
   'error.invalid.timezone': '请选择时区，如 Asia/Shanghai。',
   'error.invalid.wechat': '微信号最多 60 个字符。',
+  'error.conflict.phone': '本公司已有客户使用这个电话号码。可打开该客户，或勾选“仍然添加”后再保存。',
+  'error.conflict.email': '本公司已有客户使用这个邮箱。可打开该客户，或勾选“仍然添加”后再保存。',
+  'error.invalid.allow_duplicate': '“仍然添加”须为是或否。',
   'error.invalid.email': '请输入一个邮箱地址，如 name@example.com。',
   // 控制台自己标注的拒绝（服务器没有指明字段时）：邀请、撤回邀请、解除屏蔽。
   'error.conflict.invite': '现在不能邀请这位访客：TA 已离开网站、正在对话、已被屏蔽，或正看着另一条邀请。',

@@ -45,6 +45,16 @@ function customerRow(customer, owners) {
 
 function newCustomer(ctx, company) {
   const control = (name, props = {}) => input({ name, autocomplete: 'off', 'data-test': `customer-${name}`, ...props });
+  // A phone or e-mail another customer has: name them, and let the agent add this one anyway.
+  const existing = h('a', { 'data-test': 'customer-duplicate-link', onclick: () => existing.closest('dialog')?.close() });
+  const anyway = h('input', { type: 'checkbox', 'data-test': 'customer-allow-duplicate' });
+  const duplicate = h('div', { class: 'field field-wide', hidden: true, 'data-test': 'customer-duplicate' },
+    h('p', {}, existing), h('label', { class: 'check-field' }, anyway, ' ', t('customers.duplicate.allow')));
+  const showDuplicate = (id) => {
+    existing.href = hrefFor('customer', { id });
+    existing.textContent = t('customers.duplicate.open', { id });
+    duplicate.hidden = false;
+  };
   return openDialog({
     title: t('customers.new'),
     okLabel: t('customers.create'),
@@ -54,10 +64,17 @@ function newCustomer(ctx, company) {
       field({ label: t('customer.email'), control: control('email', { type: 'email' }) }),
       field({ label: t('customer.wechat'), control: control('wechat') }),
       field({ label: t('customer.tags'), hint: t('customer.tags.hint'), control: control('tags') }),
+      duplicate,
     ],
     onConfirm: async (values) => {
-      const { customer } = await ctx.api.post(`/api/companies/${company.id}/customers`, customerBody(values));
-      ctx.navigate(hrefFor('customer', { id: customer.id }));
+      const body = { ...customerBody(values), ...(anyway.checked ? { allow_duplicate: true } : {}) };
+      try {
+        const { customer } = await ctx.api.post(`/api/companies/${company.id}/customers`, body);
+        ctx.navigate(hrefFor('customer', { id: customer.id }));
+      } catch (error) {
+        if (error.code === 'conflict' && error.customerId) showDuplicate(error.customerId);
+        throw error;
+      }
     },
   });
 }
