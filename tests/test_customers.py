@@ -242,6 +242,19 @@ def test_a_customer_added_by_hand_with_a_known_phone_or_e_mail_is_a_conflict(wor
     add(world["agent-b"], world["b"], name="乙的张三", phone="13800138000")  # B: no conflict
 
 
+def test_a_name_with_zero_width_characters_is_found_as_it_reads(world) -> None:
+    """A visitor who wrote 王\u200b五 is found by 王五 (and by what they wrote): the search
+    index and its queries drop format characters, which are invisible; the name is kept as
+    written (ZWJ and ZWNJ are real text in other names)."""
+    app, owner = world["appliance"], world["owner"]
+    session(app, world["site_a"], ORIGIN_A, name="王\u200b五", phone="13900000077")
+    session(app, world["site_a"], ORIGIN_A, name="Jo\u00adhn\u200d Smith",
+            email="john@example.com")
+    assert search(owner, world["a"], q="王五") == ["王\u200b五"]
+    assert search(owner, world["a"], q="王\u200b五") == ["王\u200b五"]
+    assert search(owner, world["a"], q="john") == ["Jo\u00adhn\u200d Smith"]
+
+
 def test_another_companys_customer_is_not_found(world) -> None:
     mine = add(world["agent-b"], world["b"], name="乙的客户", phone="13700000000")
     agent_a = world["agent-a"]
