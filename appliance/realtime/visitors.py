@@ -31,7 +31,7 @@ from appliance.domain.events import (
     VisitorErased,
 )
 from appliance.domain.invitations import SHOW_SECONDS, SHOWN, Candidate, Moment
-from appliance.domain.visits import PHONE, LiveVisitor, Visit, live_state
+from appliance.domain.visits import PHONE, LiveVisitor, Visit, device_kind, live_state
 from appliance.realtime.connection import encode, text_frame
 from appliance.wire.frames import visitor_invitation_frame, visitors_delta_frame, visitors_frame
 from appliance.wire.visitors import live_visitor_json
@@ -99,7 +99,8 @@ class _Live:
                 page_count=visit.page_count, conversation_id=self.conversation_id,
                 invitation_id=self.invitation_id, invitation_status=self.invitation_status,
                 last_seen_at=self.last_seen_at,
-                left_at=self.went_at if self.left_at is not None else None)
+                left_at=self.went_at if self.left_at is not None else None,
+                device_kind=device_kind(visit.user_agent, visit.device))
             self.cached = (live, encode(live_visitor_json(live)))
         return self.cached
 

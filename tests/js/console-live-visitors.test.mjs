@@ -151,6 +151,11 @@ test('texts: places, devices, durations', () => {
   assert.equal(placeText({ country: 'United States', province: '', city: '' }), 'United States');
   assert.equal(placeText(null), '');
   assert.equal(deviceLine({ browser: 'Chrome 120', os: 'Android 14' }), 'Chrome 120 · Android 14');
+  const words = { 'visitors.device.phone': '手机', 'visitors.device.tablet': '平板', 'visitors.device.desktop': '电脑' };
+  const tr = (key) => words[key] ?? key;
+  assert.equal(deviceLine({ browser: 'Safari 17', os: 'iOS 17', kind: 'phone' }, tr), '手机 · Safari 17 · iOS 17');
+  assert.equal(deviceLine({ browser: 'Chrome 120', os: 'Windows 10', kind: 'desktop' }, tr), '电脑 · Chrome 120 · Windows 10');
+  assert.equal(deviceLine({ browser: 'X', os: '', kind: 'toaster' }, tr), 'X', 'an unknown kind is not shown');
   assert.equal(durationText(42), '0:42');
   assert.equal(durationText(725), '12:05');
   assert.equal(durationText(3723), '1:02:03');

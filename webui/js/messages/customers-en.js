@@ -76,6 +76,7 @@ export default {
   'customer.trail.source.paid': "Paid ad",
   'customer.trail.source.campaign': "Campaign link",
   'customer.trail.source.portal': "B2B portal",
+  'customer.trail.source.social': "Social media",
   'customer.trail.source.website': "Website",
   'customer.invitations': "Invitations",
   'customer.invitation.shown': "showing",

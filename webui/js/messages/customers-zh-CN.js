@@ -76,6 +76,7 @@ export default {
   'customer.trail.source.paid': "付费推广",
   'customer.trail.source.campaign': "活动链接",
   'customer.trail.source.portal': "B2B 平台",
+  'customer.trail.source.social': "社交媒体",
   'customer.trail.source.website': "其他网站",
   'customer.invitations': "邀请记录",
   'customer.invitation.shown': "显示中",

@@ -31,10 +31,10 @@ function makeRow(onOpen, onInvite) {
     site: h('span', { class: 'vt-site-name' }),
     title: h('span', { class: 'vt-title', 'data-test': 'visitor-title' }),
     url: h('span', { class: 'vt-url muted' }),
-    kind: h('span', { class: 'vt-kind' }),
+    kind: h('span', { class: 'vt-kind', 'data-test': 'visitor-source' }),
     keyword: h('span', { class: 'vt-keyword', 'data-test': 'visitor-keyword' }),
     place: h('span', {}),
-    device: h('span', {}),
+    device: h('span', { 'data-test': 'visitor-device' }),
     time: h('span', { 'data-test': 'visitor-time' }),
     pages: h('span', { 'data-test': 'visitor-pages' }),
     state: h('span', { class: 'badge', 'data-test': 'visitor-state' }),
@@ -94,7 +94,7 @@ function fill(row, visitor, siteName) {
   put(p.kind, sourceKind(visitor.source));
   put(p.keyword, typeof visitor.source?.keyword === 'string' ? visitor.source.keyword : '');
   put(p.place, placeText(visitor.place));
-  put(p.device, deviceLine(visitor.device));
+  put(p.device, deviceLine(visitor.device, t));
   put(p.pages, String(visitor.page_count ?? ''));
   put(p.state, t(`visitors.state.${visitor.state}`));
   putAttr(p.state, 'class', `badge vt-state-${visitor.state}`);
