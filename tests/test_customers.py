@@ -217,6 +217,44 @@ def test_a_left_message_makes_a_customer(world) -> None:
     assert [(c["name"], c["wechat"]) for c in found] == [("赵女士", "zhao_wx")]
 
 
+def test_a_customer_added_by_hand_with_a_known_phone_or_e_mail_is_a_conflict(world) -> None:
+    """Written differently, a phone or e-mail another customer of the company has is refused
+    (409, naming them) unless `allow_duplicate`; another company's customers do not count."""
+    agent, url = world["agent-a"], f"/api/companies/{world['a']}/customers"
+    zhang = add(agent, world["a"], name="张三", phone="+8613800138000",
+                email="zhang.san@example.com")
+    for body, field in (({"name": "张三丰", "phone": "138-0013-8000"}, "phone"),
+                        ({"name": "张", "email": "ZHANG.SAN@example.com"}, "email"),
+                        ({"phone": "0086 138 0013 8000", "email": "ZHANG.SAN@example.com"},
+                         "phone")):
+        r = agent.post(url, json=body)
+        assert r.status_code == 409, r.text
+        error = r.json()["error"]
+        assert (error["code"], error["field"], error["customer_id"]) == (
+            "conflict", field, zhang["id"])
+    assert search(agent, world["a"]) == ["张三"]
+    r = agent.post(url, json={"name": "张三丰", "phone": "138-0013-8000",
+                              "allow_duplicate": True})
+    assert r.status_code == 201, r.text
+    assert r.json()["customer"]["phone"] == "+8613800138000"
+    assert agent.post(url, json={"name": "x", "allow_duplicate": "yes please"}).json()[
+        "error"]["field"] == "allow_duplicate"
+    add(world["agent-b"], world["b"], name="乙的张三", phone="13800138000")  # B: no conflict
+
+
+def test_a_name_with_zero_width_characters_is_found_as_it_reads(world) -> None:
+    """A visitor who wrote 王\u200b五 is found by 王五 (and by what they wrote): the search
+    index and its queries drop format characters, which are invisible; the name is kept as
+    written (ZWJ and ZWNJ are real text in other names)."""
+    app, owner = world["appliance"], world["owner"]
+    session(app, world["site_a"], ORIGIN_A, name="王\u200b五", phone="13900000077")
+    session(app, world["site_a"], ORIGIN_A, name="Jo\u00adhn\u200d Smith",
+            email="john@example.com")
+    assert search(owner, world["a"], q="王五") == ["王\u200b五"]
+    assert search(owner, world["a"], q="王\u200b五") == ["王\u200b五"]
+    assert search(owner, world["a"], q="john") == ["Jo\u00adhn\u200d Smith"]
+
+
 def test_another_companys_customer_is_not_found(world) -> None:
     mine = add(world["agent-b"], world["b"], name="乙的客户", phone="13700000000")
     agent_a = world["agent-a"]
@@ -356,6 +394,25 @@ def test_a_broken_import_stores_nothing_and_names_the_rows(world) -> None:
             assert r.status_code == 400, (name, r.text)
     assert world["agent-a"].post(f"/api/companies/{world['a']}/customers/import",
                                  files={"file": ("c.csv", data)}).status_code == 403
+
+
+def test_a_dry_run_says_how_many_rows_would_be_imported_and_codes_the_broken_ones(world):
+    owner = world["owner"]
+    add(owner, world["a"], name="已有", phone="13600136000")
+    url = f"/api/companies/{world['a']}/customers/import"
+    clean = csv_bytes([["姓名", "手机"], ["新客户", "13700137000"]], "utf-8")
+    r = owner.post(url, params={"dry_run": "1"}, files={"file": ("c.csv", clean)})
+    assert r.status_code == 200, r.text
+    assert (r.json()["imported"], r.json()["importable"]) == (0, 1)
+    assert search(owner, world["a"], q="新客户") == []
+    mixed = csv_bytes([["姓名", "手机"], ["新客户", "13700137000"], ["长" * 81, "13700137001"],
+                       ["重复", "136-0013-6000"], ["坏电话", "12345"]], "utf-8")
+    body = owner.post(url, params={"dry_run": "1"}, files={"file": ("c.csv", mixed)}).json()
+    assert (body["imported"], body["importable"], len(body["duplicates"])) == (0, 1, 1)
+    assert [(e["row"], e["code"], e["field"]) for e in body["errors"]] == [
+        (3, "invalid", "name"), (5, "invalid", "phone")]
+    r = owner.post(url, files={"file": ("c.csv", clean)})
+    assert r.status_code == 201 and (r.json()["imported"], r.json()["importable"]) == (1, 1)
 
 
 def test_exports_escape_formulas_and_are_audited(world) -> None:

@@ -12,6 +12,7 @@ from appliance.domain.traffic import (
     PAID,
     PORTAL,
     SEARCH,
+    SOCIAL,
     WEBSITE,
     Source,
     classify_source,
@@ -40,6 +41,13 @@ LANDING = "https://www.example.com/"
     ("https://www.made-in-china.com/products", Source(PORTAL, "中国制造网")),
     ("https://b2b.baidu.com/land?id=1", Source(PORTAL, "百度爱采购")),
     ("https://www.zhihu.com/question/1", Source(WEBSITE, "zhihu.com")),
+    # A WeChat official-account article (README: "a WeChat article"), not "a website".
+    ("https://mp.weixin.qq.com/s/AbCdEf123", Source(SOCIAL, "微信文章")),
+    ("https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1", Source(SOCIAL, "微信文章")),
+    ("https://open.weixin.qq.com/connect", Source(SOCIAL, "微信")),
+    ("https://m.weibo.cn/status/1", Source(SOCIAL, "微博")),
+    ("https://www.douyin.com/video/1", Source(SOCIAL, "抖音")),
+    ("https://www.qq.com/", Source(WEBSITE, "qq.com")),  # qq.com itself is a website
     ("", Source(DIRECT)),
     ("not a url", Source(DIRECT)),
     ("https://www.example.com/pricing", Source(DIRECT)),  # navigation inside the site

@@ -23,6 +23,7 @@ from appliance.domain.invitations import (
 from appliance.domain.visits import (
     Place,
     clean_page_frame,
+    device_kind,
     is_new_visit,
     live_state,
     parse_place,
@@ -201,3 +202,22 @@ def test_the_binding_is_found_past_iputils_script_beside_kefu() -> None:
     done = subprocess.run([sys.executable, "-c", code, str(scripts)], capture_output=True,
                           text=True, timeout=60, check=True)
     assert done.stdout.split() == ["南京市", "1000"]
+
+
+@pytest.mark.parametrize(("user_agent", "device", "kind"), [
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+     "like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", "iPhone", "phone"),
+    ("Mozilla/5.0 (Linux; Android 14; SM-S9180) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47", "Samsung SM-S9180", "phone"),
+    ("Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0 Safari/537.36", "Samsung SM-X710", "tablet"),
+    ("Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "Version/16.0 Mobile/15E148 Safari/604.1", "iPad", "tablet"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0 Safari/537.36", "", "desktop"),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15", "Mac", "desktop"),
+    ("", "", ""),
+])
+def test_the_device_kind_is_read_from_the_user_agent(user_agent: str, device: str,
+                                                     kind: str) -> None:
+    assert device_kind(user_agent, device) == kind

@@ -20,7 +20,7 @@ from conftest import require_or_skip
 ROOT = Path(__file__).resolve().parent.parent
 APPLIANCE = ROOT / "appliance"
 CODES = {"Invalid": "invalid", "NotFound": "not_found", "Forbidden": "forbidden",
-         "Conflict": "conflict", "TooLarge": "too_large"}
+         "Conflict": "conflict", "DuplicateCustomer": "conflict", "TooLarge": "too_large"}
 # The command line prints its own (English) errors; no form of the console reaches it.
 NOT_FORMS = {"cli.py", "desktop.py", "desktop_qt.py"}
 # Fields only visitors send (the widget words these, embed/); `page.*` and `identify.*` too.

@@ -190,3 +190,14 @@ def test_a_search_catches_up_with_a_backlog_of_many_batches(service_env) -> None
 
     bodies, left = asyncio.run(scenario())
     assert bodies == [f"第{count - 1}条 word{count - 1}"] and left == 0
+
+
+def test_format_characters_are_neither_indexed_nor_searched() -> None:
+    """Zero-width spaces and joiners, soft hyphens and direction marks are invisible: text
+    with them is indexed, and queries with them match, as the text reads."""
+    from appliance.domain.search import index_terms, message_terms
+
+    assert index_terms("王\u200b五") == index_terms("王五") == "王五 五"
+    assert message_terms("退\u200d款 re\u00adfund")[0] == "退款 款 refund"
+    assert match_expression("王\u200b五") == match_expression("王五")
+    assert match_expression("\u200b\u200e") is None

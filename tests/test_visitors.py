@@ -693,6 +693,51 @@ def test_history_across_the_sites_of_one_company_never_across_companies(
     assert [c["id"] for c in only["conversations"]] == [ids[site["id"]]]
 
 
+def test_the_same_person_is_found_however_their_phone_or_e_mail_was_written(
+        appliance: Appliance, owner) -> None:
+    """The same phone written "0086 13800138000" on one site and "+86 138-0013-8000" on the
+    other (both linked to one customer), an e-mail in another case, or just the same customer
+    link: the visitor's details list the person's chats on the company's other site."""
+    owner_client, setup = owner
+    site = setup["site"]
+    sister = add_site(owner_client, "分店", "https://shop2.example.com")
+
+    def chat(key: dict, origin: str, identify: dict) -> tuple[int, int]:
+        client = appliance.client()
+        r = client.post("/api/widget/session", headers={"Origin": origin}, json={
+            "site_key": key["widget_key"], "identify": identify})
+        token, visitor_id = r.json()["visitor_token"], r.json()["visitor"]["id"]
+        r = client.post("/api/widget/send", headers={"Authorization": f"Bearer {token}",
+                                                     "Origin": origin},
+                        json={"client_id": cid(), "body": "你好"})
+        return visitor_id, r.json()["conversation_id"]
+
+    here, mine = chat(site, SITE_ORIGIN, {"name": "张", "phone": "0086 13800138000"})
+    _, theirs = chat(sister, "https://shop2.example.com",
+                     {"name": "张", "phone": "+86 138-0013-8000"})
+    _, stranger = chat(sister, "https://shop2.example.com",
+                       {"name": "李", "phone": "+86 138-0013-8001"})
+    details = owner_client.get(f"/api/visitors/{here}").json()
+    assert sorted(c["id"] for c in details["conversations"]) == sorted([mine, theirs])
+    assert stranger not in [c["id"] for c in details["conversations"]]
+    here, mine = chat(site, SITE_ORIGIN, {"email": "Wang.Wu@Example.com"})
+    _, theirs = chat(sister, "https://shop2.example.com", {"email": "wang.wu@example.com"})
+    assert sorted(c["id"] for c in owner_client.get(f"/api/visitors/{here}").json()[
+        "conversations"]) == sorted([mine, theirs])
+    # Linked to one customer by an agent, with nothing else in common.
+    here, mine = chat(site, SITE_ORIGIN, {"name": "赵"})
+    _, theirs = chat(sister, "https://shop2.example.com", {"name": "赵先生"})
+    company_id = setup["company"]["id"]
+    customer = owner_client.post(f"/api/companies/{company_id}/customers",
+                                 json={"name": "赵"}).json()["customer"]
+    for conversation_id in (mine, theirs):
+        r = owner_client.post(f"/api/conversations/{conversation_id}/customer",
+                              json={"customer_id": customer["id"]})
+        assert r.status_code == 200, r.text
+    assert sorted(c["id"] for c in owner_client.get(f"/api/visitors/{here}").json()[
+        "conversations"]) == sorted([mine, theirs])
+
+
 def test_bad_inputs_on_the_rest_routes_change_nothing(appliance: Appliance, owner) -> None:
     owner_client, setup = owner
     widget = Widget(appliance, setup["site"]["widget_key"])

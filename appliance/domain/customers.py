@@ -101,9 +101,10 @@ class AuditEntry:
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    imported: int
+    imported: int  # stored now: 0 in a dry run
     duplicates: list[dict[str, Any]] = field(default_factory=list)  # {row, customer_id, why}
-    errors: list[dict[str, Any]] = field(default_factory=list)  # {row, message}
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {row, message, code, field}
+    importable: int = 0  # the rows that are (a dry run: would be) imported
 
 
 # -- checks ---------------------------------------------------------------------------------

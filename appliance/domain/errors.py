@@ -105,6 +105,15 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class DuplicateCustomer(Conflict):
+    """A customer of the company already has this phone or e-mail (`field`): `customer_id`
+    names them (in the error body too)."""
+
+    def __init__(self, message: str, *, field: str, customer_id: int) -> None:
+        super().__init__(message, field=field)
+        self.customer_id = customer_id
+
+
 class SetupDone(DomainError):
     code = "setup_done"
 

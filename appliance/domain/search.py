@@ -20,6 +20,16 @@ QUERY_MAX = 100
 PREFIX_MAX = 8
 
 
+def _fold(text: str) -> str:
+    """Text as it is indexed and searched: NFKC (full-width ＡＢＣ１２３ is ABC123) without format
+    characters (zero-width space and joiners, soft hyphen, direction marks: they are invisible,
+    so 王\u200b五 reads, and is found, as 王五)."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def _cjk_terms(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
@@ -28,7 +38,7 @@ def _cjk_terms(run: str) -> list[str]:
 
 def index_terms(text: str) -> str:
     """The space-separated terms to index for `text`."""
-    text = unicodedata.normalize("NFKC", text)  # full-width ＡＢＣ１２３ indexes as ABC123
+    text = _fold(text)
     terms: list[str] = []
     position = 0
     for match in _CJK.finditer(text):
@@ -46,7 +56,7 @@ def _prefixes(word: str) -> list[str]:
 def index_prefixes(text: str) -> str:
     """The space-separated prefixes (2..PREFIX_MAX characters, shorter than the word) of the
     words of `text` that are not CJK, for the index's prefix column."""
-    text = unicodedata.normalize("NFKC", text)
+    text = _fold(text)
     prefixes: list[str] = []
     for run in _CJK.split(text):
         for word in _WORD.findall(run):
@@ -57,7 +67,7 @@ def index_prefixes(text: str) -> str:
 def message_terms(text: str) -> tuple[str, str]:
     """`(index_terms(text), index_prefixes(text))` in one pass: the indexer runs this for every
     message, on the writer thread."""
-    text = unicodedata.normalize("NFKC", text)
+    text = _fold(text)
     terms: list[str] = []
     prefixes: dict[str, None] = {}  # ordered, without repeats
     position = 0
@@ -80,7 +90,7 @@ def match_expression(query: str, *, prefix_column: bool = True) -> str | None:
     matches as an FTS5 prefix query on `terms`."""
     parts: list[str] = []
     position = 0
-    query = unicodedata.normalize("NFKC", query[:QUERY_MAX])
+    query = _fold(query[:QUERY_MAX])
     for match in _CJK.finditer(query):
         parts.extend(_latin_parts(query[position:match.start()], prefix_column))
         run = match.group()

@@ -1,6 +1,7 @@
 """Where a visit came from: direct, a search engine (with the search keyword), a paid campaign,
-another tagged campaign (`utm_source`: a newsletter, a QR code…), a B2B portal, or another
-website; and how a visitor's address is kept when privacy asks.
+another tagged campaign (`utm_source`: a newsletter, a QR code…), a B2B portal, social media (a
+WeChat article, Weibo, Douyin…), or another website; and how a visitor's address is kept when
+privacy asks.
 
 Pure functions over the landing URL and the referrer, so they are tested without I/O."""
 
@@ -12,9 +13,9 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from appliance.domain.validation import one_line
 
-DIRECT, SEARCH, PAID, CAMPAIGN, PORTAL, WEBSITE = (
-    "direct", "search", "paid", "campaign", "portal", "website")
-SOURCE_KINDS = (DIRECT, SEARCH, PAID, CAMPAIGN, PORTAL, WEBSITE)
+DIRECT, SEARCH, PAID, CAMPAIGN, PORTAL, SOCIAL, WEBSITE = (
+    "direct", "search", "paid", "campaign", "portal", "social", "website")
+SOURCE_KINDS = (DIRECT, SEARCH, PAID, CAMPAIGN, PORTAL, SOCIAL, WEBSITE)
 KEYWORD_MAX = 100
 NAME_MAX = 100
 
@@ -61,6 +62,18 @@ PORTALS = (
     ("顺企网", ("11467.com",)),
     ("八方资源", ("b2b168.com",)),
     ("马可波罗", ("makepolo.com",)),
+)
+
+# Social media and content apps, most specific host first: a WeChat official-account article
+# (mp.weixin.qq.com) is not any page of qq.com.
+SOCIAL_SITES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("微信文章", ("mp.weixin.qq.com",)),
+    ("微信", ("weixin.qq.com", "wx.qq.com", "servicewechat.com")),
+    ("微博", ("weibo.com", "weibo.cn")),
+    ("抖音", ("douyin.com", "iesdouyin.com")),
+    ("小红书", ("xiaohongshu.com", "xhslink.com")),
+    ("哔哩哔哩", ("bilibili.com", "b23.tv")),
+    ("快手", ("kuaishou.com",)),
 )
 
 # Click ids that only paid ads put on a landing URL (Google, Bing, Baidu, 360, Sogou, Shenma,
@@ -188,6 +201,9 @@ def classify_source(landing_url: str, referrer: str, own_hosts: tuple[str, ...] 
     for engine in SEARCH_ENGINES:
         if _matches(host, engine.hosts):
             return Source(SEARCH, engine.name, _param(_query(referrer), engine.keyword_params))
+    for site_name, site_hosts in SOCIAL_SITES:
+        if _matches(host, site_hosts):
+            return Source(SOCIAL, site_name)
     return Source(WEBSITE, host.removeprefix("www.")[:NAME_MAX])
 
 

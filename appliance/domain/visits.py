@@ -20,6 +20,7 @@ REFERRER_MAX = 2000
 LANGUAGE_MAX = 20
 TAB_MAX = 40
 PHONE, DESKTOP = "phone", "desktop"
+TABLET = "tablet"
 SCREENS = (PHONE, DESKTOP)
 # A live visitor's state (docs/api.md, LiveVisitor).
 BROWSING, INVITED, WAITING, CHATTING, LEFT = "browsing", "invited", "waiting", "chatting", "left"
@@ -282,6 +283,22 @@ class LiveVisitor:
     invitation_id: int | None
     invitation_status: str | None
     last_seen_at: datetime
+    left_at: datetime | None = None  # when they went (last tab closed or socket lost), if left
+    device_kind: str = ""  # phone | tablet | desktop ("" when unknown)
+
+
+def device_kind(user_agent: str, device: str = "") -> str:
+    """`phone`, `tablet` or `desktop` from a User-Agent (and ua-parser's device family), as
+    browsers announce themselves: Android without "Mobile" is a tablet; "" when there is no
+    User-Agent. (iPadOS's Safari says it is a Mac: it is a desktop here.)"""
+    if not user_agent.strip():
+        return ""
+    if ("iPad" in user_agent or "Tablet" in user_agent or "Pad" in device
+            or ("Android" in user_agent and "Mobile" not in user_agent)):
+        return TABLET
+    if any(word in user_agent for word in ("Mobile", "iPhone", "iPod")):
+        return PHONE
+    return DESKTOP
 
 
 def live_state(*, left: bool, conversation_id: int | None, assigned: bool,

@@ -31,7 +31,7 @@ from appliance.domain.events import (
     VisitorErased,
 )
 from appliance.domain.invitations import SHOW_SECONDS, SHOWN, Candidate, Moment
-from appliance.domain.visits import PHONE, LiveVisitor, Visit, live_state
+from appliance.domain.visits import PHONE, LiveVisitor, Visit, device_kind, live_state
 from appliance.realtime.connection import encode, text_frame
 from appliance.wire.frames import visitor_invitation_frame, visitors_delta_frame, visitors_frame
 from appliance.wire.visitors import live_visitor_json
@@ -51,7 +51,10 @@ class Watcher(Protocol):
 @dataclass(slots=True)
 class _Tab:
     url: str
+    title: str
     visible: bool
+    page_started_at: datetime
+    active_at: datetime  # its page was opened, or it was shown, at this time
 
 
 @dataclass(slots=True)
@@ -67,7 +70,8 @@ class _Live:
     last_seen_at: datetime
     tabs: dict[str, _Tab] = field(default_factory=dict)
     no_tabs_since: datetime | None = None
-    left_at: datetime | None = None
+    left_at: datetime | None = None  # marked as left (LEFT_AFTER after they went)
+    went_at: datetime | None = None  # when they went: their last tab closed or socket lost
     conversation_id: int | None = None
     assigned: bool = False
     with_bot: bool = False  # their conversation is the answer bot's
@@ -94,7 +98,9 @@ class _Live:
                 visit_number=visit.number, visit_started_at=visit.started_at,
                 page_count=visit.page_count, conversation_id=self.conversation_id,
                 invitation_id=self.invitation_id, invitation_status=self.invitation_status,
-                last_seen_at=self.last_seen_at)
+                last_seen_at=self.last_seen_at,
+                left_at=self.went_at if self.left_at is not None else None,
+                device_kind=device_kind(visit.user_agent, visit.device))
             self.cached = (live, encode(live_visitor_json(live)))
         return self.cached
 
@@ -184,7 +190,7 @@ class LiveVisitors:
             empty = rec.no_tabs_since if not rec.tabs else None
             since = min((t for t in (lost, empty) if t is not None), default=None)
             if since is not None and now - since >= LEFT_AFTER:
-                rec.left_at = now
+                rec.left_at, rec.went_at = now, since
                 rec.tabs.clear()
                 self._touch(rec)
                 left.append(rec.visitor_id)
@@ -238,8 +244,12 @@ class LiveVisitors:
         rec.visit, rec.name = viewed.visit, event.name
         rec.on_phone = frame.screen == PHONE
         rec.last_seen_at = viewed.visit.last_seen_at
-        rec.tabs[frame.tab] = _Tab(frame.url, frame.visible)
-        rec.no_tabs_since = rec.left_at = None
+        known = rec.tabs.get(frame.tab)
+        rec.tabs[frame.tab] = _Tab(
+            frame.url, frame.title, frame.visible,
+            viewed.page.started_at if known is None or viewed.new_page else known.page_started_at,
+            self._clock())
+        rec.no_tabs_since = rec.left_at = rec.went_at = None
         conversation = event.conversation
         if event.conversation_known:
             pass
@@ -258,12 +268,27 @@ class LiveVisitors:
         tab = rec.tabs.get(event.tab)
         if event.change in (TAB_VISIBLE, TAB_HIDDEN) and tab is not None:
             tab.visible = event.change == TAB_VISIBLE
+            if tab.visible:
+                tab.active_at = self._clock()
+            self._show_current_tab(rec)
         elif event.change == TAB_CLOSED and tab is not None:
             del rec.tabs[event.tab]
             if not rec.tabs:
                 rec.no_tabs_since = self._clock()
+            self._show_current_tab(rec)
         elif event.change == EXIT_INTENT:
             rec.exit_intent_at = self._clock()
+
+    def _show_current_tab(self, rec: _Live) -> None:
+        """The listed page is that of the tab still open that was active last (a visible tab
+        before a hidden one); with no tab open it stays the last page shown."""
+        if not rec.tabs:
+            return
+        tab = max(rec.tabs.values(), key=lambda t: (t.visible, t.active_at))
+        if (tab.url, tab.title) != (rec.page_url, rec.page_title):
+            rec.page_url, rec.page_title = tab.url, tab.title
+            rec.page_started_at = tab.page_started_at
+            self._touch(rec)
 
     def on_conversation(self, event: ConversationChanged) -> None:
         conv = event.conversation

@@ -109,13 +109,15 @@ async def check_import(svc: Services, actor: User, company_id: int, *, name: str
         if not any(raw.values()):
             continue
         if len(rows) + len(errors) >= ROWS_MAX:
-            errors.append({"row": number, "message": f"more than {ROWS_MAX} rows in one file"})
+            errors.append({"row": number, "message": f"more than {ROWS_MAX} rows in one file",
+                           "code": "too_large", "field": None})
             break
         try:
             fields = clean_customer(raw, company.settings, clean_phone, creating=True,
                                     from_cells=True)
         except DomainError as exc:
-            errors.append({"row": number, "message": exc.message, "field": exc.field})
+            errors.append({"row": number, "message": exc.message, "code": exc.code,
+                           "field": exc.field})
             continue
         rows.append((number, {**fields, "owner_id": actor.id}))
     if errors and not dry_run:
@@ -173,4 +175,4 @@ def _import_rows_job(company_id: int, rows: list[tuple[int, dict[str, Any]]],
         if not dry_run:
             store.create_customer(company_id, fields, now)
         imported += 1
-    return ImportReport(0 if dry_run else imported, duplicates, errors)
+    return ImportReport(0 if dry_run else imported, duplicates, errors, imported)

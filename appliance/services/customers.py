@@ -23,7 +23,7 @@ from appliance.domain.customers import (
     filter_match,
     may_own_customers,
 )
-from appliance.domain.errors import Forbidden, Invalid, NotFound
+from appliance.domain.errors import DuplicateCustomer, Forbidden, Invalid, NotFound
 from appliance.domain.invitations import Invitation
 from appliance.domain.leads import Lead
 from appliance.domain.model import Company, Role, User
@@ -173,11 +173,35 @@ async def list_customers(svc: Services, actor: User, company_id: int, *, q: str 
 
 async def check_create_customer(svc: Services, actor: User, company_id: int,
                                 data: Any) -> Customer:
+    """A customer made by hand. A phone or e-mail another customer of the company already has
+    (as stored: E.164, lower case) is refused with `DuplicateCustomer` (409, naming them)
+    unless the body says `"allow_duplicate": true`, as an import reports such rows."""
     company = await access_company(svc, actor, company_id)
-    fields = clean_customer(data, company.settings, clean_phone, creating=True)
+    body = dict(data) if isinstance(data, dict) else data
+    allow_duplicate = (v.clean_bool(body.pop("allow_duplicate"), "allow_duplicate")
+                       if isinstance(body, dict) and "allow_duplicate" in body else False)
+    fields = clean_customer(body, company.settings, clean_phone, creating=True)
     fields.setdefault("owner_id", actor.id)
     await _check_owner(svc, company_id, fields["owner_id"])
-    return await svc.db.write(store.create_customer, company_id, fields, svc.now())
+    return await svc.db.write(_create_customer_job, company_id, fields, svc.now(),
+                              allow_duplicate)
+
+
+def _create_customer_job(company_id: int, fields: dict[str, Any], now: datetime,
+                         allow_duplicate: bool) -> Customer:
+    if not allow_duplicate:
+        phone, email = fields.get("phone", ""), fields.get("email", "")
+        existing = store.find_by_contact(company_id, phone, email)
+        anyway = "(send allow_duplicate: true to add another)"
+        if existing is not None and phone and existing.phone == phone:
+            raise DuplicateCustomer(f"Customer #{existing.id} of this company already has this "
+                                    f"phone number {anyway}", field="phone",
+                                    customer_id=existing.id)
+        if existing is not None:
+            raise DuplicateCustomer(f"Customer #{existing.id} of this company already has this "
+                                    f"e-mail address {anyway}", field="email",
+                                    customer_id=existing.id)
+    return store.create_customer(company_id, fields, now)
 
 
 async def check_update_customer(svc: Services, actor: User, customer_id: int,

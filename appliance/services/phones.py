@@ -3,6 +3,8 @@ unless written with a + country code), checked, and stored in one form (E.164)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import phonenumbers
 
 from appliance.domain.errors import Invalid
@@ -39,3 +41,24 @@ def display_phone(e164: str) -> str:
     fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 86
            else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return str(phonenumbers.format_number(number, fmt))
+
+
+def same_number_as(text: str, region: str = DEFAULT_REGION) -> tuple[str, Callable[[str], bool]]:
+    """For a phone number as someone wrote it: the digits of its national number (to find
+    candidates however they were written) and a test of whether another writing is the same
+    number, as customers store it (E.164). ("", …) when `text` is no phone number."""
+    try:
+        mine = clean_phone(text, region=region)
+    except Invalid:
+        mine = ""
+    if not mine:
+        return "", lambda other: False
+
+    def same(other: str) -> bool:
+        try:
+            return clean_phone(other, region=region) == mine
+        except Invalid:
+            return False
+
+    national = phonenumbers.national_significant_number(phonenumbers.parse(mine, None))
+    return str(national), same

@@ -39,6 +39,7 @@ from appliance.domain.visits import own_hosts as hosts_of
 from appliance.services.blocks import block_of
 from appliance.services.context import Services, on_writer
 from appliance.services.devices import describe
+from appliance.services.phones import same_number_as
 from appliance.storage import conversations as conv_store
 from appliance.storage import invitations as invitation_store
 from appliance.storage import offline as offline_store
@@ -194,14 +195,16 @@ async def access_visitor(svc: Services, actor: User, visitor_id: int) -> Visitor
 
 async def visitor_details(svc: Services, actor: User, visitor_id: int) -> VisitorDetails:
     """The visitor, their visits with every page, their conversations — and, within the same
-    company only, those of the same person on its other sites the actor serves (matched by
-    signed user id, e-mail or phone) — their invitations and the block keeping them out."""
+    company only, those of the same person on its other sites the actor serves (linked to the
+    same customer, or matched by signed user id, e-mail in any case or phone however written)
+    — their invitations and the block keeping them out."""
     visitor = await access_visitor(svc, actor, visitor_id)
     sites = await svc.db.read(site_store.list_sites)
     site = next(s for s in sites if s.id == visitor.site_id)
     company_sites = [s.id for s in sites
                      if s.company_id == site.company_id and can_access_site(actor, s.id)]
-    people = await svc.db.read(store.same_person, visitor.id, company_sites)
+    digits, same_phone = same_number_as(visitor.phone)
+    people = await svc.db.read(store.same_person, visitor.id, company_sites, digits, same_phone)
     conversations = await svc.db.read(lambda: sorted(
         (c for person in people for c in conv_store.list_conversations(
             site_ids=company_sites, status=None, visitor_id=person,

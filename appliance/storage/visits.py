@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -209,20 +210,32 @@ def truncate_old_addresses(before: datetime, limit: int) -> int:
     return len(rows)
 
 
-def same_person(visitor_id: int, site_ids: list[int]) -> list[int]:
-    """Visitors on `site_ids` who are the same person as `visitor_id`: the same signed user id,
-    e-mail address or phone number (the visitor themself included)."""
+def same_person(visitor_id: int, site_ids: list[int], phone_digits: str = "",
+                same_phone: Callable[[str], bool] | None = None) -> list[int]:
+    """Visitors on `site_ids` who are the same person as `visitor_id`: linked to the same
+    customer, or with the same signed user id, e-mail address (in any case) or phone number
+    (the visitor themself included). Phones are stored as visitors wrote them: those whose
+    digits include `phone_digits` in order are read, and `same_phone(phone)` says which are
+    the same number."""
     me = VisitorRow.get_or_none(VisitorRow.id == visitor_id)
     if me is None:
         return []
     attributes: dict[str, Any] = json.loads(me.attributes)
     user_id = attributes.get("user_id")
     match = VisitorRow.id == visitor_id
-    if me.email:
-        match |= VisitorRow.email == me.email
-    if me.phone:
-        match |= VisitorRow.phone == me.phone
+    if me.customer_id is not None:
+        match |= VisitorRow.customer_id == me.customer_id
+    email = me.email.strip().lower()
+    if email:
+        match |= pw.fn.lower(pw.fn.trim(VisitorRow.email)) == email
     if isinstance(user_id, str) and user_id:
         match |= pw.fn.json_extract(VisitorRow.attributes, "$.user_id") == user_id
     query = VisitorRow.select(VisitorRow.id).where(match & VisitorRow.site.in_(site_ids))
-    return sorted({row.id for row in query.limit(200)} | {visitor_id})
+    found = {row.id for row in query.limit(200)} | {visitor_id}
+    if phone_digits.isdigit() and same_phone is not None:
+        written = (VisitorRow.select(VisitorRow.id, VisitorRow.phone)
+                   .where(VisitorRow.site.in_(site_ids)
+                          & (VisitorRow.phone ** f"%{'%'.join(phone_digits)}%"))
+                   .limit(1000))
+        found |= {row.id for row in written if same_phone(row.phone)}
+    return sorted(found)

@@ -177,8 +177,9 @@ async def import_customers(request: Request, company_id: int) -> HTTPResponse:
     report = await customer_files.check_import(
         svc, actor, company_id, **uploaded_file(request),
         fmt=request.args.get("format"), dry_run=_flag(request, "dry_run"))
-    return ok({"imported": report.imported, "duplicates": report.duplicates,
-                "errors": report.errors}, 201 if report.imported else 200)
+    return ok({"imported": report.imported, "importable": report.importable,
+               "duplicates": report.duplicates, "errors": report.errors},
+              201 if report.imported else 200)
 
 
 @bp.get("/companies/<company_id:int>/customers/export")

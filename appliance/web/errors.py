@@ -42,17 +42,19 @@ _SANIC_CODES = {
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
-                   retry_after: int | None = None) -> HTTPResponse:
+                   retry_after: int | None = None, customer_id: int | None = None,
+                   ) -> HTTPResponse:
     headers = None if retry_after is None else {"Retry-After": str(retry_after)}
-    return json(error_body(code, message, field, retry_after), status=status, headers=headers,
-                ensure_ascii=False)
+    return json(error_body(code, message, field, retry_after, customer_id), status=status,
+                headers=headers, ensure_ascii=False)
 
 
 def handle_exception(request: Request, exc: Exception) -> HTTPResponse:
     if isinstance(exc, e.DomainError):
         retry_after = exc.retry_after if isinstance(exc, e.RateLimited) else None
+        duplicate = exc.customer_id if isinstance(exc, e.DuplicateCustomer) else None
         status = next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 400)
-        return error_response(status, exc.code, exc.message, exc.field, retry_after)
+        return error_response(status, exc.code, exc.message, exc.field, retry_after, duplicate)
     if isinstance(exc, PayloadTooLarge) and str(exc) == _SANIC_HEADER_LIMIT:
         return error_response(431, "headers_too_large",
                               f"Request headers too large (at most {HEADERS_MAX_BYTES} bytes "

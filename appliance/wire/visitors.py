@@ -6,7 +6,7 @@ from typing import Any
 
 from appliance.domain.blocks import Block
 from appliance.domain.invitations import Invitation, Rule, conditions_json
-from appliance.domain.visits import LiveVisitor, PageView, Place, Visit
+from appliance.domain.visits import LiveVisitor, PageView, Place, Visit, device_kind
 from appliance.wire import timestamp
 
 
@@ -21,13 +21,15 @@ def live_visitor_json(live: LiveVisitor) -> dict[str, Any]:
         "source": {"kind": live.source_kind, "name": live.source_name,
                    "keyword": live.keyword},
         "place": place_json(live.place),
-        "device": {"browser": live.browser, "os": live.os, "device": live.device},
+        "device": {"browser": live.browser, "os": live.os, "device": live.device,
+                   "kind": live.device_kind},
         "language": live.language, "visit_started_at": timestamp(live.visit_started_at),
         "page_count": live.page_count, "returning": live.visit_number > 1,
         "visit_number": live.visit_number, "conversation_id": live.conversation_id,
         "invitation": None if live.invitation_id is None
         else {"id": live.invitation_id, "status": live.invitation_status},
         "last_seen_at": timestamp(live.last_seen_at),
+        "left_at": None if live.left_at is None else timestamp(live.left_at),
     }
 
 
@@ -44,7 +46,8 @@ def visit_json(visit: Visit, pages: list[PageView]) -> dict[str, Any]:
         "entry_title": visit.entry_title, "referrer": visit.referrer,
         "source": {"kind": visit.source_kind, "name": visit.source_name,
                    "keyword": visit.keyword, "campaign": visit.campaign},
-        "device": {"browser": visit.browser, "os": visit.os, "device": visit.device},
+        "device": {"browser": visit.browser, "os": visit.os, "device": visit.device,
+                   "kind": device_kind(visit.user_agent, visit.device)},
         "language": visit.language, "ip": visit.ip, "place": place_json(visit.place),
         "page_count": visit.page_count, "pages": [page_view_json(p) for p in pages],
     }

@@ -84,6 +84,59 @@ def test_a_baidu_visitor_is_listed_with_the_keyword_within_a_second_and_the_trai
     row(console, live["id"]).wait_for()
 
 
+def test_time_on_site_sorts_the_way_its_arrow_points(appliance: Appliance, shops,
+                                                      new_page) -> None:
+    """▼ (the default): the longest on the site first; a click turns it to ▲, the shortest
+    first (the arrow once said ascending while the longest came first)."""
+    console = open_visitors(new_page(), appliance, "boss@example.com", OWNER_PASSWORD)
+    earlier = new_page()
+    earlier.goto(shops["a"] + "/index.html")
+    first = listed_soon(shops["owner"], shops["a"])
+    time.sleep(1.5)
+    later = new_page()
+    later.goto(shops["b"] + "/index.html")
+    second = listed_soon(shops["owner"], shops["b"])
+    row(console, second["id"]).wait_for()
+    header = hook(console, "visitor-sort-time")
+    order = lambda: [int(i) for i in console.locator(  # noqa: E731
+        '[data-test="visitor-row"]:not([hidden])').evaluate_all(
+        "rows => rows.sort((a, b) => a.getBoundingClientRect().top"
+        " - b.getBoundingClientRect().top).map((r) => r.dataset.id)")]
+    cell = header.locator("xpath=..")
+    assert cell.get_attribute("aria-sort") == "descending"
+    assert order() == [first["id"], second["id"]]
+    header.click()
+    assert cell.get_attribute("aria-sort") == "ascending"
+    wait_for(lambda: order() == [second["id"], first["id"]])
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+WECHAT_ARTICLE = "https://mp.weixin.qq.com/s/AbCdEf123"
+
+
+def test_the_device_column_tells_a_phone_from_a_desktop_and_a_wechat_article_is_named(
+        appliance: Appliance, shops, new_page) -> None:
+    console = open_visitors(new_page(), appliance, "boss@example.com", OWNER_PASSWORD)
+    phone = new_page(viewport={"width": 390, "height": 844}, user_agent=IPHONE)
+    phone.goto(shops["a"] + "/index.html", referer=WECHAT_ARTICLE)
+    on_phone = listed_soon(shops["owner"], shops["a"])
+    desktop = new_page()
+    desktop.goto(shops["b"] + "/index.html")
+    on_desktop = listed_soon(shops["owner"], shops["b"])
+    row(console, on_desktop["id"]).wait_for()
+    row(console, on_phone["id"]).wait_for()
+    device = lambda visitor: row(console, visitor["id"]).locator(  # noqa: E731
+        '[data-test="visitor-device"]').inner_text()
+    assert device(on_phone).startswith("手机 · "), device(on_phone)
+    assert "iOS" in device(on_phone)
+    assert device(on_desktop).startswith("电脑 · "), device(on_desktop)
+    assert row(console, on_phone["id"]).locator(
+        '[data-test="visitor-source"]').inner_text() == "社交媒体 · 微信文章"
+    assert on_phone["device"]["kind"] == "phone" and on_phone["source"] == {
+        "kind": "social", "name": "微信文章", "keyword": ""}
+
+
 def seconds_on_current_page(client, visitor_id: int) -> float:
     pages = client.get(f"/api/visitors/{visitor_id}").json()["visits"][0]["pages"]
     started = datetime.fromisoformat(pages[-1]["started_at"].replace("Z", "+00:00"))

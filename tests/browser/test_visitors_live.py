@@ -175,4 +175,22 @@ def test_the_standalone_chat_page_is_the_visitors_page_with_where_they_came_from
     page.locator('[data-test="kefu-input"]').fill("你好，想问价格")  # no frame: the page itself
     page.locator('[data-test="kefu-send"]').click()
     live = wait_for(newcomer)
-    assert live["page"]["url"] == chat and live["source"]["name"] == "mp.weixin.qq.com"
+    assert live["page"]["url"] == chat
+    assert live["source"] == {"kind": "social", "name": "微信文章", "keyword": ""}
+
+
+def test_closing_the_tab_listed_lists_the_page_of_the_tab_still_open(
+        appliance: Appliance, shops, new_page) -> None:
+    """One visitor, 首页 in one tab and 价格表 in a newer one: closing the newer lists 首页 again
+    (it once listed the closed tab's page for as long as the visitor stayed)."""
+    owner = shops["owner"]
+    first = new_page()
+    first.goto(shops["a"] + "/index.html")
+    live = wait_for(lambda: listed(owner, shops["a"]))
+    second = first.context.new_page()
+    second.goto(shops["a"] + "/pricing.html")
+    wait_for(lambda: listed(owner, shops["a"])["page"]["title"] == "价格表")
+    second.close()
+    shown = wait_for(lambda: (v := listed(owner, shops["a"]))["page"]["title"] == "首页" and v)
+    assert shown["id"] == live["id"] and shown["page"]["url"] == shops["a"] + "/index.html"
+    assert shown["state"] == "browsing"

@@ -77,7 +77,7 @@ test('filters: site, source kind, state and page text (title or address, any cas
     visitor(2, { site_id: 2, page: { url: 'https://b.example/Pricing', title: '价格表' } }),
     visitor(3, { state: 'chatting' }),
   ], counts: {} });
-  const ids = (filter) => list.rows(filter, { key: 'time' }).map((v) => v.id);
+  const ids = (filter) => list.rows(filter, { key: 'time', descending: true }).map((v) => v.id);
   assert.deepEqual(ids({}), [1, 2, 3]);
   assert.deepEqual(ids({ siteId: 2 }), [2]);
   assert.deepEqual(ids({ sourceKind: 'search' }), [1]);
@@ -98,7 +98,9 @@ test('sorting by each column, ties by id; rows are cached until something change
   ], counts: {} });
   const names = { 1: 'B 站', 2: 'A 站' };
   const ids = (key, descending = false) => list.rows({}, { key, descending }, (id) => names[id]).map((v) => v.id);
-  assert.deepEqual(ids('time'), [1, 2, 3], 'the longest on the site first');
+  // The arrow and the order agree: ▼ (descending) the longest on the site first, ▲ the shortest.
+  assert.deepEqual(ids('time', true), [1, 2, 3], 'descending: the longest on the site first');
+  assert.deepEqual(ids('time'), [3, 2, 1], 'ascending: the shortest on the site first');
   assert.deepEqual(ids('pages', true), [1, 3, 2]);
   assert.deepEqual(ids('state'), [3, 2, 1]);
   assert.deepEqual(ids('site'), [2, 1, 3]);
@@ -107,6 +109,28 @@ test('sorting by each column, ties by id; rows are cached until something change
   assert.equal(list.rows({}, { key: 'time' }), first);
   list.delta({ upsert: [visitor(4)], gone: [], counts: {} });
   assert.notEqual(list.rows({}, { key: 'time' }), first);
+});
+
+test('the time on site ticks while the visitor is here and is frozen at the time they stayed once they left', () => {
+  const list = new LiveVisitorList();
+  const started = Date.parse('2026-12-06T06:00:00Z');
+  list.snapshot({ visitors: [
+    visitor(1, { visit_started_at: '2026-12-06T06:00:00Z', left_at: null }),
+    visitor(2, { visit_started_at: '2026-12-06T06:00:00Z', state: 'left', left_at: '2026-12-06T06:02:30Z' }),
+    visitor(3, { visit_started_at: '2026-12-06T06:01:00Z', state: 'left', left_at: '2026-12-06T06:01:10Z' }),
+  ], counts: {} });
+  const at = (minutes) => started + minutes * 60_000;
+  assert.equal(list.secondsOnSite(1, at(5)), 300);
+  assert.equal(list.secondsOnSite(1, at(10)), 600, 'here: it ticks');
+  assert.equal(list.secondsOnSite(2, at(5)), 150);
+  assert.equal(list.secondsOnSite(2, at(60)), 150, 'left: the time they stayed, frozen');
+  assert.equal(list.secondsOnSite(99, at(5)), null);
+  // Back on the site (a delta that is not `left`): it ticks again from the visit's start.
+  list.delta({ upsert: [visitor(2, { visit_started_at: '2026-12-06T06:00:00Z', state: 'browsing', left_at: null })], gone: [], counts: {} });
+  assert.equal(list.secondsOnSite(2, at(60)), 3600);
+  const ids = (descending) => list.rows({}, { key: 'time', descending }).map((v) => v.id);
+  assert.deepEqual(ids(true), [1, 2, 3]);
+  assert.equal(ids(false)[0], 3, 'the one who stayed ten seconds is the shortest');
 });
 
 test('2,000 visitors: a delta of 200 and a sorted, filtered list take milliseconds', () => {
@@ -127,6 +151,11 @@ test('texts: places, devices, durations', () => {
   assert.equal(placeText({ country: 'United States', province: '', city: '' }), 'United States');
   assert.equal(placeText(null), '');
   assert.equal(deviceLine({ browser: 'Chrome 120', os: 'Android 14' }), 'Chrome 120 · Android 14');
+  const words = { 'visitors.device.phone': '手机', 'visitors.device.tablet': '平板', 'visitors.device.desktop': '电脑' };
+  const tr = (key) => words[key] ?? key;
+  assert.equal(deviceLine({ browser: 'Safari 17', os: 'iOS 17', kind: 'phone' }, tr), '手机 · Safari 17 · iOS 17');
+  assert.equal(deviceLine({ browser: 'Chrome 120', os: 'Windows 10', kind: 'desktop' }, tr), '电脑 · Chrome 120 · Windows 10');
+  assert.equal(deviceLine({ browser: 'X', os: '', kind: 'toaster' }, tr), 'X', 'an unknown kind is not shown');
   assert.equal(durationText(42), '0:42');
   assert.equal(durationText(725), '12:05');
   assert.equal(durationText(3723), '1:02:03');

@@ -93,3 +93,23 @@ test('audit subjects the server writes are said in the UI language', async () =>
   assert.equal(auditSubject('12 customers (xlsx)', say('en')), '12 customers (XLSX)');
   assert.equal(auditSubject('something else', zh), 'something else');
 });
+
+test('an import\'s broken rows are worded in the UI\'s language by their code and field', async () => {
+  const { importRowProblem, importRefusal } = await import('../../webui/js/customers/model.js');
+  const { CATALOGS, translate } = await import('../../webui/js/i18n.js');
+  const zh = (key, params) => translate(CATALOGS, 'zh-CN', key, params);
+  const en = (key, params) => translate(CATALOGS, 'en', key, params);
+  const long = { row: 3, message: 'name must be at most 80 characters', code: 'invalid', field: 'name' };
+  assert.equal(importRowProblem(long, zh, 'zh-CN'), CATALOGS['zh-CN']['error.invalid.name']);
+  assert.doesNotMatch(importRowProblem(long, zh, 'zh-CN'), /must be/);
+  const phone = { row: 4, message: 'phone: not a possible number', code: 'invalid', field: 'phone' };
+  assert.equal(importRowProblem(phone, zh, 'zh-CN'), CATALOGS['zh-CN']['error.invalid.phone']);
+  const many = { row: 20002, message: 'more than 20000 rows in one file', code: 'too_large', field: null };
+  assert.equal(importRowProblem(many, zh, 'zh-CN'), CATALOGS['zh-CN']['customers.import.tooManyRows']);
+  assert.equal(importRowProblem(many, en, 'en'), 'more than 20000 rows in one file');
+  // A file refused as a whole is an import's refusal, never the chat upload's wording.
+  const refused = { status: 400, code: 'invalid', field: 'file', message: 'The file is not a readable XLSX workbook' };
+  assert.notEqual(importRefusal(refused, zh, 'zh-CN'), CATALOGS['zh-CN']['error.invalid.file']);
+  assert.match(importRefusal(refused, zh, 'zh-CN'), /无法导入这个文件/);
+  assert.match(importRefusal(refused, en, 'en'), /not a readable XLSX workbook/);
+});

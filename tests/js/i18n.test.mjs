@@ -146,3 +146,13 @@ test('keys built at run time exist for every value they are built from', () => {
   ];
   assert.deepEqual(dynamic.filter((key) => !Object.hasOwn(zhCN, key)), []);
 });
+
+test('blocking has one name in each language: 黑名单 (加入黑名单, 解除拉黑) and Blocks (Block, Lift)', () => {
+  const zh = Object.entries(CATALOGS['zh-CN']).filter(([, text]) => /屏蔽|封禁|拉入黑/.test(text));
+  assert.deepEqual(zh, [], 'the console calls it 黑名单 everywhere');
+  assert.match(CATALOGS['zh-CN']['error.conflict.invite'], /黑名单/);
+  assert.equal(CATALOGS['zh-CN']['nav.blocks'], '黑名单');
+  const en = Object.entries(CATALOGS.en).filter(([, text]) => /blacklist|\bban(ned)?\b/i.test(text));
+  assert.deepEqual(en, []);
+  assert.match(CATALOGS.en['error.conflict.invite'], /blocked/);
+});

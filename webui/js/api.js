@@ -1,13 +1,14 @@
 // Fetch wrapper for the appliance's JSON API: same-origin cookies, CSRF header, uniform ApiError.
 
 export class ApiError extends Error {
-  constructor({ status, code, message, field = null, retryAfter = null }) {
+  constructor({ status, code, message, field = null, retryAfter = null, customerId = null }) {
     super(message || '');
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
     this.retryAfter = retryAfter;
+    this.customerId = customerId; // a duplicate customer's existing record (api.md, Customers)
   }
 }
 
@@ -65,6 +66,7 @@ function errorFrom(response, body) {
     message: typeof error.message === 'string' ? error.message : '',
     field: typeof error.field === 'string' ? error.field : null,
     retryAfter: retryAfterSeconds(response),
+    customerId: Number.isInteger(error.customer_id) ? error.customer_id : null,
   });
 }
 

@@ -1,7 +1,7 @@
 // The live visitor list without the DOM: snapshot and deltas in, filtered and sorted rows out.
 
 export const STATES = ['browsing', 'invited', 'bot', 'waiting', 'chatting', 'left'];
-export const SOURCE_KINDS = ['direct', 'search', 'paid', 'campaign', 'portal', 'website'];
+export const SOURCE_KINDS = ['direct', 'search', 'paid', 'campaign', 'portal', 'social', 'website'];
 /** Columns the list sorts by (api.md LiveVisitor), in display order. */
 export const SORT_KEYS = ['site', 'page', 'source', 'place', 'device', 'time', 'pages', 'state', 'returning', 'name'];
 const STATE_ORDER = Object.fromEntries(STATES.map((state, index) => [state, index]));
@@ -17,10 +17,16 @@ export function placeText(place) {
   return [...new Set(parts)].join(' ');
 }
 
-/** "Chrome · Windows · desktop" from a LiveVisitor's device. */
-export function deviceLine(device) {
+export const DEVICE_KINDS = ['phone', 'tablet', 'desktop'];
+
+/**
+ * "手机 · Chrome 120 · Android 14" from a LiveVisitor's (or Visit's) device: its kind worded by
+ * `t` (visitors.device.<kind>) when given and known, then browser and system.
+ */
+export function deviceLine(device, t = null) {
   if (!device || typeof device !== 'object') return '';
-  return [text(device.browser), text(device.os)].filter(Boolean).join(' · ');
+  const kind = t && DEVICE_KINDS.includes(device.kind) ? t(`visitors.device.${device.kind}`) : '';
+  return [kind, text(device.browser), text(device.os)].filter(Boolean).join(' · ');
 }
 
 /** Seconds as "0:42", "12:05" or "1:02:03". */
@@ -114,6 +120,7 @@ export class LiveVisitorList {
     const page = visitor.page || {};
     this.extra.set(visitor.id, {
       started: Date.parse(visitor.visit_started_at) || 0,
+      left: (visitor.state === 'left' && Date.parse(visitor.left_at)) || 0,
       haystack: `${text(page.title)}\n${text(page.url)}`.toLowerCase(),
     });
     return true;
@@ -122,6 +129,16 @@ export class LiveVisitorList {
   /** When the visitor's visit started (ms), for the ticking time on site. */
   startedAt(id) {
     return this.extra.get(id)?.started ?? 0;
+  }
+
+  /**
+   * Seconds on the site this visit at `now` (ms): ticking while they are here, frozen at the time
+   * they stayed once they left (`left_at`); null when the visit's start is not known.
+   */
+  secondsOnSite(id, now = Date.now()) {
+    const extra = this.extra.get(id);
+    if (!extra?.started) return null;
+    return Math.max(0, ((extra.left || now) - extra.started) / 1000);
   }
 
   /** Online visitors per site id, as the server counts them (those who left are not counted). */
@@ -152,7 +169,7 @@ export class LiveVisitorList {
   }
 
   comparer(sort, siteName) {
-    const value = sortValue(sort?.key || 'time', this, siteName);
+    const value = sortValue(sort?.key || 'time', this, siteName, Date.now());
     const sign = sort?.descending ? -1 : 1;
     return (a, b) => {
       const x = value(a);
@@ -163,18 +180,18 @@ export class LiveVisitorList {
   }
 }
 
-function sortValue(key, list, siteName) {
+function sortValue(key, list, siteName, now) {
   switch (key) {
     case 'site': return (v) => siteName(v.site_id);
     case 'page': return (v) => text(v.page?.title) || text(v.page?.url);
     case 'source': return (v) => `${text(v.source?.kind)} ${text(v.source?.name)} ${text(v.source?.keyword)}`;
     case 'place': return (v) => placeText(v.place);
-    case 'device': return (v) => deviceLine(v.device);
+    case 'device': return (v) => `${DEVICE_KINDS.indexOf(v.device?.kind) + 1} ${deviceLine(v.device)}`; // phones first
     case 'pages': return (v) => Number(v.page_count) || 0;
     case 'state': return (v) => STATE_ORDER[v.state] ?? STATES.length;
     case 'returning': return (v) => Number(v.visit_number) || 0;
     case 'name': return (v) => text(v.name);
-    default: return (v) => list.startedAt(v.id); // time on site: the longest first
+    default: return (v) => list.secondsOnSite(v.id, now) ?? 0; // time on site: ascending, the shortest first
   }
 }
 

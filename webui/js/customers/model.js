@@ -1,4 +1,5 @@
 // Customers, leads and reports without the DOM: request bodies, the lead rule, tags, report rows.
+import { errorMessage } from '../errors.js';
 
 export const LEAD_FIELDS = ['name', 'phone', 'email', 'wechat', 'qq', 'need', 'category', 'intent', 'follow_up_date'];
 export const CONTACT_FIELDS = ['phone', 'email', 'wechat', 'qq'];
@@ -172,4 +173,23 @@ export function auditSubject(subject, t) {
   const many = /^(\d+) customers \((\w+)\)$/.exec(text);
   if (many) return t('settings.audit.subject.customers', { n: many[1], format: many[2].toUpperCase() });
   return text;
+}
+
+/**
+ * A broken row of a customer import in the UI's language: the server gives each row the `code`
+ * and `field` of the refusal (docs/api.md), worded like the same refusal of the customer form
+ * (its own English sentence in English).
+ */
+export function importRowProblem(item, t, lang) {
+  const code = typeof item?.code === 'string' ? item.code : 'invalid';
+  if (code === 'too_large' && !item.field) return lang === 'en' && item.message ? item.message : t('customers.import.tooManyRows');
+  return errorMessage({ code, field: item?.field ?? null, message: item?.message ?? '' }, t, lang);
+}
+
+/** A refused import file (unreadable, no header…) in the UI's words; the server's reason in English. */
+export function importRefusal(error, t, lang) {
+  if (error?.status === 400 && error.field === 'file') {
+    return t('customers.import.unreadable', { reason: lang === 'en' ? error.message || '' : '' }).trim();
+  }
+  return errorMessage(error, t, lang);
 }

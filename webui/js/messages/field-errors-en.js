@@ -154,8 +154,11 @@ export default {
   'error.invalid.tags': 'At most 20 tags, each at most 30 characters.',
   'error.invalid.timezone': 'Choose a time zone such as Asia/Shanghai.',
   'error.invalid.wechat': 'A WeChat ID has at most 60 characters.',
+  'error.conflict.phone': 'A customer of this company already has this phone number. Open them, or tick “Add anyway” and save again.',
+  'error.conflict.email': 'A customer of this company already has this e-mail address. Open them, or tick “Add anyway” and save again.',
+  'error.invalid.allow_duplicate': '“Add anyway” must be yes or no.',
   'error.invalid.email': 'Enter one e-mail address such as name@example.com.',
-  // Refusals the console labels itself (the server names no field): inviting, withdrawing, unblocking.
+  // Refusals the console labels itself (the server names no field): inviting, withdrawing, lifting a block.
   'error.conflict.invite': 'This visitor cannot be invited now: they left the site, are chatting, are blocked, or are already being shown an invitation.',
   'error.not_found.invite': 'This visitor is no longer on your sites.',
   'error.conflict.withdraw': 'This invitation was already answered, withdrawn or has expired.',

@@ -92,7 +92,7 @@ export default {
   'error.invalid.text': '内容最多 2,000 个字符。',
   'error.invalid.vote': '评价只能是“有用”或“没用”。',
 
-  // 在线访客：邀请、邀请规则、屏蔽，以及站点的隐私设置。
+  // 在线访客：邀请、邀请规则、黑名单，以及站点的隐私设置。
   'error.invalid.message': '请填写邀请语，最多 500 个字符。',
   'error.invalid.conditions': '无法识别的条件：只能使用列出的条件。',
   'error.invalid.conditions.time_on_page_seconds': '页面停留时间：0 到 86,400 之间的整数秒。',
@@ -117,8 +117,8 @@ export default {
   'error.not_found.value': '该访客不存在，或不属于您负责的站点。',
   'error.invalid.reason': '原因最多 200 个字符，不能包含控制字符。',
   'error.invalid.removed': '列表无法加载，请刷新页面。',
-  'error.forbidden.site_id': '请选择您负责的站点；在公司的所有站点屏蔽，需要负责其全部站点的人员操作。',
-  'error.forbidden.company_id': '您负责的站点属于多个公司：请选择要屏蔽的公司（或某个站点）。',
+  'error.forbidden.site_id': '请选择您负责的站点；要在公司的所有站点加入黑名单，需要负责其全部站点的人员操作。',
+  'error.forbidden.company_id': '您负责的站点属于多个公司：请选择在哪个公司（或哪个站点）加入黑名单。',
   'error.not_found.site_id': '该站点不存在，或不是您负责的站点。',
   // 客户、线索、报表和客户门户。
   'error.forbidden.owner_id': '只有客户的负责人或主管可以把客户转给别人。',
@@ -154,12 +154,15 @@ export default {
   'error.invalid.tags': '最多 20 个标签，每个最多 30 个字符。',
   'error.invalid.timezone': '请选择时区，如 Asia/Shanghai。',
   'error.invalid.wechat': '微信号最多 60 个字符。',
+  'error.conflict.phone': '本公司已有客户使用这个电话号码。可打开该客户，或勾选“仍然添加”后再保存。',
+  'error.conflict.email': '本公司已有客户使用这个邮箱。可打开该客户，或勾选“仍然添加”后再保存。',
+  'error.invalid.allow_duplicate': '“仍然添加”须为是或否。',
   'error.invalid.email': '请输入一个邮箱地址，如 name@example.com。',
-  // 控制台自己标注的拒绝（服务器没有指明字段时）：邀请、撤回邀请、解除屏蔽。
-  'error.conflict.invite': '现在不能邀请这位访客：TA 已离开网站、正在对话、已被屏蔽，或正看着另一条邀请。',
+  // 控制台自己标注的拒绝（服务器没有指明字段时）：邀请、撤回邀请、解除拉黑。
+  'error.conflict.invite': '现在不能邀请这位访客：TA 已离开网站、正在对话、已在黑名单中，或正看着另一条邀请。',
   'error.not_found.invite': '这位访客已不在您负责的站点上。',
   'error.conflict.withdraw': '这条邀请已被回复、撤回或已过期，无法撤回。',
-  'error.forbidden.unblock': '只有所有者和管理员能解除对公司所有站点的屏蔽。',
+  'error.forbidden.unblock': '只有所有者和管理员能对公司所有站点解除拉黑。',
   'error.invalid.table': "请选择报表中要导出的表格。",
   'error.not_found.agent_id': "没有这位同事，或他已停用、不服务这家公司。请刷新页面。",
   'error.invalid.report_recipients': "按人订阅：最多 20 位，每行一个邮箱加每天、每周或每月。",

@@ -41,7 +41,7 @@ function visitSection(visit, isLive, site) {
       fact(t('visitors.keyword'), visit.source?.keyword || null, 'visit-keyword'),
       fact(t('visitors.referrer'), visit.referrer ? externalLink(visit.referrer, readableUrl(visit.referrer)) : null),
       fact(t('visitors.col.place'), placeText(visit.place) || null),
-      fact(t('visitors.col.device'), [deviceLine(visit.device), visit.device?.device].filter(Boolean).join(' · ') || null),
+      fact(t('visitors.col.device'), [deviceLine(visit.device, t), visit.device?.device].filter(Boolean).join(' · ') || null),
       fact(t('visitors.language'), visit.language || null),
       fact(t('visitors.ip'), visit.ip || null)),
     h('ol', { class: 'trail', 'data-test': 'trail' },

@@ -31,10 +31,10 @@ function makeRow(onOpen, onInvite) {
     site: h('span', { class: 'vt-site-name' }),
     title: h('span', { class: 'vt-title', 'data-test': 'visitor-title' }),
     url: h('span', { class: 'vt-url muted' }),
-    kind: h('span', { class: 'vt-kind' }),
+    kind: h('span', { class: 'vt-kind', 'data-test': 'visitor-source' }),
     keyword: h('span', { class: 'vt-keyword', 'data-test': 'visitor-keyword' }),
     place: h('span', {}),
-    device: h('span', {}),
+    device: h('span', { 'data-test': 'visitor-device' }),
     time: h('span', { 'data-test': 'visitor-time' }),
     pages: h('span', { 'data-test': 'visitor-pages' }),
     state: h('span', { class: 'badge', 'data-test': 'visitor-state' }),
@@ -94,7 +94,7 @@ function fill(row, visitor, siteName) {
   put(p.kind, sourceKind(visitor.source));
   put(p.keyword, typeof visitor.source?.keyword === 'string' ? visitor.source.keyword : '');
   put(p.place, placeText(visitor.place));
-  put(p.device, deviceLine(visitor.device));
+  put(p.device, deviceLine(visitor.device, t));
   put(p.pages, String(visitor.page_count ?? ''));
   put(p.state, t(`visitors.state.${visitor.state}`));
   putAttr(p.state, 'class', `badge vt-state-${visitor.state}`);
@@ -109,17 +109,17 @@ function fill(row, visitor, siteName) {
 
 /**
  * `onOpen(id)` opens a visitor's details; `onInvite(visitor)` invites them (the card's button);
- * `startedAt(id)` is when their visit started (ms);
+ * `secondsOnSite(id, now)` their time on the site (frozen once they left), null if not known;
  * `siteName(id)`; `sort` `{key, descending}` and `onSort(sort)` for the header. Returns
  * `{element, render(rows), tick(), setSort(sort), setSelected(id)}`.
  */
-export function createVisitorTable({ onOpen, onInvite, startedAt, siteName, sort, onSort }) {
+export function createVisitorTable({ onOpen, onInvite, secondsOnSite, siteName, sort, onSort }) {
   const spacer = h('div', { class: 'vt-spacer' });
   const viewport = h('div', { class: 'vt-viewport', role: 'rowgroup', 'data-test': 'visitor-rows' }, spacer);
   const headCells = new Map();
   const head = h('div', { class: 'vt-head vt-row', role: 'row' }, SORT_KEYS.map((key) => {
     const label = h('button', { type: 'button', class: 'vt-sort', 'data-test': `visitor-sort-${key}`,
-      onclick: () => onSort({ key, descending: sort.key === key ? !sort.descending : key === 'time' ? false : key === 'pages' }) },
+      onclick: () => onSort({ key, descending: sort.key === key ? !sort.descending : key === 'time' || key === 'pages' }) },
     t(`visitors.col.${key}`));
     const cell = h('span', { class: `vt-cell vt-${key}`, role: 'columnheader' }, label);
     headCells.set(key, cell);
@@ -200,11 +200,11 @@ export function createVisitorTable({ onOpen, onInvite, startedAt, siteName, sort
     tick();
   }
 
-  /** The time on site of the rows in view (once a second). */
+  /** The time on site of the rows in view (once a second; frozen for those who left). */
   function tick(now = Date.now()) {
     for (const row of shown.values()) {
-      const started = startedAt(row.kefuVisitor.id);
-      put(row.kefuParts.time, started ? durationText((now - started) / 1000) : '');
+      const seconds = secondsOnSite(row.kefuVisitor.id, now);
+      put(row.kefuParts.time, seconds === null ? '' : durationText(seconds));
     }
   }
 

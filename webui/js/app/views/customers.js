@@ -1,11 +1,11 @@
 // Customers (#/customers): one company's customers, searched by name, phone, e-mail, tag or own field; import/export.
 import { h } from '../../dom.js';
 import { errorMessage, resolveField } from '../../errors.js';
-import { errorBox, field, input, select, setBusy, showFormError } from '../../forms.js';
-import { t } from '../../i18n.js';
+import { clearFormError, errorBox, field, input, select, setBusy, showFormError } from '../../forms.js';
+import { getLanguage, t } from '../../i18n.js';
 import { isManager } from '../../roles.js';
 import { hrefFor } from '../../routes.js';
-import { customerBody, phoneText } from '../../customers/model.js';
+import { customerBody, importRefusal, importRowProblem, phoneText } from '../../customers/model.js';
 import { uploadWithProgress } from '../../upload-progress.js';
 import { openDialog } from '../dialog.js';
 import { button, emptyState, formatDate, page, pageHeader, section } from './common.js';
@@ -45,6 +45,16 @@ function customerRow(customer, owners) {
 
 function newCustomer(ctx, company) {
   const control = (name, props = {}) => input({ name, autocomplete: 'off', 'data-test': `customer-${name}`, ...props });
+  // A phone or e-mail another customer has: name them, and let the agent add this one anyway.
+  const existing = h('a', { 'data-test': 'customer-duplicate-link', onclick: () => existing.closest('dialog')?.close() });
+  const anyway = h('input', { type: 'checkbox', 'data-test': 'customer-allow-duplicate' });
+  const duplicate = h('div', { class: 'field field-wide', hidden: true, 'data-test': 'customer-duplicate' },
+    h('p', {}, existing), h('label', { class: 'check-field' }, anyway, ' ', t('customers.duplicate.allow')));
+  const showDuplicate = (id) => {
+    existing.href = hrefFor('customer', { id });
+    existing.textContent = t('customers.duplicate.open', { id });
+    duplicate.hidden = false;
+  };
   return openDialog({
     title: t('customers.new'),
     okLabel: t('customers.create'),
@@ -54,10 +64,17 @@ function newCustomer(ctx, company) {
       field({ label: t('customer.email'), control: control('email', { type: 'email' }) }),
       field({ label: t('customer.wechat'), control: control('wechat') }),
       field({ label: t('customer.tags'), hint: t('customer.tags.hint'), control: control('tags') }),
+      duplicate,
     ],
     onConfirm: async (values) => {
-      const { customer } = await ctx.api.post(`/api/companies/${company.id}/customers`, customerBody(values));
-      ctx.navigate(hrefFor('customer', { id: customer.id }));
+      const body = { ...customerBody(values), ...(anyway.checked ? { allow_duplicate: true } : {}) };
+      try {
+        const { customer } = await ctx.api.post(`/api/companies/${company.id}/customers`, body);
+        ctx.navigate(hrefFor('customer', { id: customer.id }));
+      } catch (error) {
+        if (error.code === 'conflict' && error.customerId) showDuplicate(error.customerId);
+        throw error;
+      }
     },
   });
 }
@@ -85,6 +102,21 @@ function searchForm(ctx, company) {
   return form;
 }
 
+/** What an import (or its check, or a refusal) answered: a sentence, the duplicates, the broken rows. */
+function importOutcome(answer, sentence) {
+  return [
+    h('p', { 'data-test': 'import-summary' }, t(sentence, {
+      imported: sentence === 'customers.import.done' ? answer.imported : answer.importable ?? answer.imported,
+      duplicates: answer.duplicates.length, errors: answer.errors.length })),
+    answer.duplicates.length ? h('ul', { class: 'import-duplicates', 'data-test': 'import-duplicates' },
+      answer.duplicates.map((item) => h('li', {}, t('customers.import.duplicate', {
+        row: item.row, contact: item.phone || item.email })))) : null,
+    answer.errors.length ? h('ul', { class: 'import-errors', 'data-test': 'import-errors' },
+      answer.errors.map((item) => h('li', {}, t('customers.import.rowError', {
+        row: item.row, message: importRowProblem(item, t, getLanguage()) })))) : null,
+  ];
+}
+
 function importPanel(ctx, company) {
   const progress = h('progress', { max: '1', value: '0', hidden: true, 'data-test': 'import-progress' });
   const result = h('div', { class: 'import-result', 'data-test': 'import-result', 'aria-live': 'polite' });
@@ -97,6 +129,7 @@ function importPanel(ctx, company) {
     progress, result);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    clearFormError(form);
     const file = fileInput.files?.[0];
     if (!file) {
       showFormError(form, t('customers.import.choose'), 'file');
@@ -106,22 +139,18 @@ function importPanel(ctx, company) {
     progress.hidden = false;
     progress.value = 0;
     result.replaceChildren();
-    const query = dryRun.checked ? '?dry_run=1' : '';
+    const checking = dryRun.checked;
+    const send = (check) => uploadWithProgress(`/api/companies/${company.id}/customers/import${check ? '?dry_run=1' : ''}`,
+      file, (fraction) => { progress.value = fraction; });
     try {
-      const answer = await uploadWithProgress(`/api/companies/${company.id}/customers/import${query}`, file,
-        (fraction) => { progress.value = fraction; });
-      result.replaceChildren(
-        h('p', {}, t(dryRun.checked ? 'customers.import.checked' : 'customers.import.done', {
-          imported: answer.imported, duplicates: answer.duplicates.length, errors: answer.errors.length })),
-        answer.duplicates.length ? h('ul', { class: 'import-duplicates', 'data-test': 'import-duplicates' },
-          answer.duplicates.map((item) => h('li', {}, t('customers.import.duplicate', {
-            row: item.row, contact: item.phone || item.email })))) : null,
-        answer.errors.length ? h('ul', { class: 'import-errors' },
-          answer.errors.map((item) => h('li', {}, t('customers.import.rowError', { row: item.row, message: item.message }))))
-          : null);
-      if (!dryRun.checked && answer.imported) ctx.notify(t('customers.import.notify', { count: answer.imported }));
+      const answer = await send(checking);
+      result.replaceChildren(...importOutcome(answer, checking ? 'customers.import.checked' : 'customers.import.done'));
+      if (!checking && answer.imported) ctx.notify(t('customers.import.notify', { count: answer.imported }));
     } catch (error) {
-      showFormError(form, errorMessage(error, t), null);
+      // Broken rows refuse the whole file (nothing imported); a check-only run lists them by number.
+      const rows = !checking && error.status === 400 && error.field === 'file' ? await send(true).catch(() => null) : null;
+      if (rows?.errors?.length) result.replaceChildren(...importOutcome(rows, 'customers.import.refused'));
+      else showFormError(form, importRefusal(error, t, getLanguage()), null);
     } finally {
       setBusy(go, false);
     }

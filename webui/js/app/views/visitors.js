@@ -19,7 +19,7 @@ function option(value, label, selected) {
 function mount(ctx, rt) {
   const live = rt.live;
   const filter = { siteId: null, sourceKind: '', state: '', text: '' };
-  let sort = { key: 'time', descending: false };
+  let sort = { key: 'time', descending: true }; // the longest on the site first (▼)
   const siteName = (id) => rt.siteOf(id)?.name || `#${id}`;
 
   const siteSelect = h('select', { class: 'vl-filter', 'data-test': 'visitor-filter-site', 'aria-label': t('visitors.filter.site'),
@@ -43,7 +43,7 @@ function mount(ctx, rt) {
     else view.show(id);
   };
   const table = createVisitorTable({
-    onOpen: open, onInvite: (visitor) => inviteVisitor(ctx, rt, visitor), startedAt: (id) => live.list.startedAt(id), siteName, sort,
+    onOpen: open, onInvite: (visitor) => inviteVisitor(ctx, rt, visitor), secondsOnSite: (id, now) => live.list.secondsOnSite(id, now), siteName, sort,
     onSort: (next) => { sort = next; table.setSort(sort); draw(); },
   });
   const details = createVisitorDetails({ ctx, rt, onClose: () => { location.hash = '#/visitors'; } });
