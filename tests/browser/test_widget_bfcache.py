@@ -13,7 +13,8 @@ from browser.conftest import CHROMIUM_ARGS, kefu, listed, wait_for
 
 pytestmark = pytest.mark.browser
 # Set before the page's own scripts: counts restores from the back/forward cache.
-RESTORES = "addEventListener('pageshow', (e) => { if (e.persisted) window.restores = (window.restores || 0) + 1; })"
+RESTORES = ("addEventListener('pageshow', (e) => { "
+            "if (e.persisted) window.restores = (window.restores || 0) + 1; })")
 # Chromium's word on why a page was not restored (Chromium 123+), for the failure message.
 WHY_NOT = "JSON.stringify(performance.getEntriesByType('navigation')[0].notRestoredReasons)"
 
@@ -44,7 +45,8 @@ def test_going_back_restores_the_page_from_the_cache_and_lists_it_again(shops, a
     page.add_init_script(RESTORES)
     page.goto(origin + "/index.html")
     kefu(page, "kefu-launcher").wait_for()
-    live = wait_for(lambda: listed(owner, origin))  # the presence module runs (lock, channel, socket)
+    # the presence module runs (lock, channel, socket)
+    live = wait_for(lambda: listed(owner, origin))
     page.click("#next")  # another page of the site with the widget: it wants the same lock
     wait_for(lambda: title_listed(owner, origin, "价格表"))
     page.go_back(wait_until="commit")  # a restore fires no load event
@@ -56,4 +58,5 @@ def test_going_back_restores_the_page_from_the_cache_and_lists_it_again(shops, a
     wait_for(lambda: appliance.runtime.live.socket_count(live["id"]) == 1)
     # And forward again: that page was cached too, and is listed again.
     page.go_forward(wait_until="commit")
-    wait_for(lambda: page.evaluate("window.restores") == 1 and title_listed(owner, origin, "价格表"))
+    wait_for(lambda: page.evaluate("window.restores") == 1
+             and title_listed(owner, origin, "价格表"))

@@ -29,7 +29,8 @@ def test_refused_answers_are_shown_at_their_field_and_the_chat_starts_with_the_r
     page.goto(shops["a"] + "/index.html")
     t(page, "kefu-launcher").click()
     form = t(page, "kefu-prechat")
-    name, phone, email = (form.locator(f"input[name={field}]") for field in ("name", "phone", "email"))
+    name, phone, email = (form.locator(f"input[name={field}]")
+                          for field in ("name", "phone", "email"))
     error = {field: form.locator(f"label:has(input[name={field}]) small")
              for field in ("name", "phone", "email")}
     # The limits are the server's, and the browser holds typing to them.
@@ -89,7 +90,8 @@ def test_stored_answers_the_server_now_refuses_are_asked_again_filled_in(
     page.goto(shops["a"] + "/index.html")
     t(page, "kefu-launcher").click()
     form = t(page, "kefu-prechat")
-    form.locator("label:has(input[name=phone]) small").filter(has_text="请填写有效的电话号码").wait_for()
+    form.locator("label:has(input[name=phone]) small").filter(
+        has_text="请填写有效的电话号码").wait_for()
     assert form.locator("input[name=name]").input_value() == "陈先生"
     assert form.locator("input[name=phone]").input_value() == "12345"
     assert not t(page, "kefu-input").is_visible()
