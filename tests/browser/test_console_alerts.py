@@ -120,6 +120,11 @@ def test_after_a_reconnect_one_alert_says_what_came_and_the_open_chat_is_read(
     first_id = add_agent(owner_client, "first", [site["id"]])["id"]
     second_id = add_agent(owner_client, "second", [site["id"]])["id"]
     page = console(new_page, appliance, "first")
+    # A colleague at the console (a transfer goes only to someone present), busy: they take
+    # no new chats, so everything routed in this test goes to "first".
+    colleague = truth.console(new_page, appliance, "second")
+    hook(colleague, "agent-status").select_option("busy")
+    truth.wait_for_status(colleague, "busy")
     key = site["widget_key"]
     a, b, d = (visitor_writes(appliance, website, key, f"{name} 你好") for name in "ABD")
     r = owner_client.post(f"/api/conversations/{d.conversation_id}/transfer",
