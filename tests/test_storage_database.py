@@ -16,7 +16,7 @@ import pytest
 
 import appliance.domain
 import appliance.services
-from appliance.domain.errors import Conflict, DomainError, RateLimited
+from appliance.domain.errors import Conflict, DomainError, DuplicateCustomer, RateLimited
 from appliance.domain.model import Role, User
 from appliance.services.kb_files import ImportRejected, RowError
 from appliance.storage import accounts, sites
@@ -427,6 +427,8 @@ def test_every_domain_error_crosses_with_code_message_and_field(db: Database,
     made: dict[type[DomainError], DomainError] = {
         RateLimited: RateLimited("slow down", retry_after=7),
         ImportRejected: ImportRejected([RowError(3, "broken")]),
+        DuplicateCustomer: DuplicateCustomer("already a customer", field="phone",
+                                             customer_id=5),
     }
     error = made.get(cls) or cls("bad thing", field="some.field")
 
