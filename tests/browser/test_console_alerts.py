@@ -14,7 +14,7 @@ from test_conversations import Widget
 
 from browser import test_console_truth as truth
 from browser.conftest import hook, open_console
-from browser.test_console_truth import SETTLE_MS, add_agent, assignee, visitor_writes
+from browser.test_console_truth import SETTLE_MS, add_agent, routed_to, visitor_writes
 
 pytestmark = pytest.mark.browser
 website = truth.website  # the fixture: a customer's website with the site's snippet
@@ -127,6 +127,7 @@ def test_after_a_reconnect_one_alert_says_what_came_and_the_open_chat_is_read(
     truth.wait_for_status(colleague, "busy")
     key = site["widget_key"]
     a, b, d = (visitor_writes(appliance, website, key, f"{name} 你好") for name in "ABD")
+    assert {routed_to(owner_client, w.conversation_id) for w in (a, b, d)} == {first_id}
     r = owner_client.post(f"/api/conversations/{d.conversation_id}/transfer",
                           json={"agent_id": second_id})
     assert r.status_code == 200, r.text
@@ -141,10 +142,10 @@ def test_after_a_reconnect_one_alert_says_what_came_and_the_open_chat_is_read(
     say(a, "A 断线时 2")
     say(b, "B 断线时")
     c = visitor_writes(appliance, website, key, "C 断线时来的")  # routed to me meanwhile
+    assert routed_to(owner_client, c.conversation_id) == first_id
     r = owner_client.post(f"/api/conversations/{d.conversation_id}/transfer",
                           json={"agent_id": first_id})
     assert r.status_code == 200, r.text
-    assert assignee(owner_client, c.conversation_id) == first_id
     page.wait_for_timeout(500)
     assert heard(page) == {"notifications": [], "chimes": 0}
     page.evaluate("window.__cut(false)")

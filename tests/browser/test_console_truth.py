@@ -7,6 +7,7 @@ import functools
 import http.server
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,6 +110,16 @@ def visitor_writes(appliance: Appliance, website: dict, site_key: str, text: str
 def assignee(owner_client, conversation_id: int) -> int | None:
     r = owner_client.get(f"/api/conversations/{conversation_id}")
     return r.json()["conversation"]["assignee_id"]
+
+
+def routed_to(owner_client, conversation_id: int, timeout: float = 10.0) -> int:
+    """The agent a new chat went to. Routing runs just after the visitor's send is answered
+    (services/participants.route_soon), so the test waits for it rather than racing it."""
+    deadline = time.monotonic() + timeout
+    while (agent := assignee(owner_client, conversation_id)) is None:
+        assert time.monotonic() < deadline, f"conversation {conversation_id} was not routed"
+        time.sleep(0.05)
+    return agent
 
 
 def test_the_sidebar_follows_the_visitor_from_page_to_page(appliance: Appliance, website,
