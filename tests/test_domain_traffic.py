@@ -15,6 +15,7 @@ from appliance.domain.traffic import (
     SOCIAL,
     WEBSITE,
     Source,
+    canonical_source,
     classify_source,
     truncate_ip,
 )
@@ -58,11 +59,11 @@ def test_referrers(referrer: str, expected: Source) -> None:
 
 @pytest.mark.parametrize(("landing", "referrer", "expected"), [
     (LANDING + "?utm_source=baidu&utm_medium=cpc&utm_campaign=spring&utm_term=" + quote("洗牙"),
-     "https://www.baidu.com/", Source(PAID, "baidu", "洗牙", "spring")),
+     "https://www.baidu.com/", Source(PAID, "百度推广", "洗牙", "spring")),
     (LANDING + "?bd_vid=123456", "https://www.baidu.com/s?wd=" + quote("牙套"),
      Source(PAID, "百度推广", "牙套", "")),
     (LANDING + "?hmsr=baidu&hmpl=" + quote("种植牙计划") + "&hmkw=" + quote("种植牙"), "",
-     Source(PAID, "baidu", "种植牙", "种植牙计划")),
+     Source(PAID, "百度推广", "种植牙", "种植牙计划")),
     (LANDING + "?gclid=abc", "", Source(PAID, "Google Ads", "", "")),
     (LANDING + "?qhclickid=x", "https://www.so.com/s?q=" + quote("牙医"),
      Source(PAID, "360点睛", "牙医", "")),
@@ -79,16 +80,20 @@ def test_paid_campaigns(landing: str, referrer: str, expected: Source) -> None:
     (LANDING + "?utm_source=newsletter&utm_medium=email&utm_campaign=spring&utm_term=sale",
      "", Source(CAMPAIGN, "newsletter", "sale", "spring")),
     (LANDING + "?utm_source=wechat", "https://mp.weixin.qq.com/s/abc",
-     Source(CAMPAIGN, "wechat", "", "")),
+     Source(CAMPAIGN, "微信", "", "")),
     (LANDING + "?utm_source=qrcode&utm_medium=offline", "https://www.example.com/other",
      Source(CAMPAIGN, "qrcode", "", "")),
+    # A tagged organic search is a search, named and read as the engine's own referrer.
     (LANDING + "?utm_source=baidu&utm_medium=organic", "https://www.baidu.com/s?wd=x",
-     Source(CAMPAIGN, "baidu", "", "")),
+     Source(SEARCH, "百度", "x", "")),
+    (LANDING + "?utm_source=Google&utm_medium=SEO&utm_term=dentist", "",
+     Source(SEARCH, "Google", "dentist", "")),
+    (LANDING + "?utm_source=newsletter&utm_medium=organic", "", Source(CAMPAIGN, "newsletter")),
     (LANDING + "?utm_source=" + quote("春季传单") + "&keyword=" + quote("洗牙"), "",
      Source(CAMPAIGN, "春季传单", "洗牙", "")),
     # A paid medium or a click id still makes it paid; other tags without utm_source do not
     # make a campaign (the referrer decides).
-    (LANDING + "?utm_source=weibo&utm_medium=cpm", "", Source(PAID, "weibo", "", "")),
+    (LANDING + "?utm_source=weibo&utm_medium=cpm", "", Source(PAID, "微博", "", "")),
     (LANDING + "?utm_medium=email&utm_campaign=x", "", Source(DIRECT)),
     (LANDING + "?utm_source=", "https://www.example.org/", Source(WEBSITE, "example.org")),
 ])
@@ -115,3 +120,36 @@ def test_hostile_input_stays_bounded_text() -> None:
 ])
 def test_truncated_addresses(address: str, truncated: str) -> None:
     assert truncate_ip(address) == truncated
+
+
+@pytest.mark.parametrize(("tag", "name"), [
+    # The engine, portal or app a tag names is the one its own referrer names: one report row.
+    ("google", "Google"), ("GOOGLE", "Google"), ("google.com.hk", "Google"),
+    ("https://www.google.com/", "Google"), ("baidu", "百度"), ("www.baidu.com", "百度"),
+    ("m.baidu.com", "百度"), ("b2b.baidu.com", "百度爱采购"), ("百度", "百度"),
+    ("weixin", "微信"), ("WeChat", "微信"), ("mp.weixin.qq.com", "微信文章"),
+    ("xhs", "小红书"), ("1688", "1688"), ("alibaba.com", "阿里巴巴"), ("Bing", "必应"),
+    # Anything else as the owner wrote it, trimmed.
+    ("  Newsletter ", "Newsletter"), ("春季传单", "春季传单"), ("example.org", "example.org"),
+    ("googleplex", "googleplex"),
+])
+def test_a_tag_names_a_known_source_as_its_referrer_does(tag: str, name: str) -> None:
+    assert canonical_source(tag) == name
+    found = classify_source(LANDING + "?utm_source=" + quote(tag) + "&utm_medium=email", "")
+    assert found == Source(CAMPAIGN, name)
+
+
+@pytest.mark.parametrize(("landing", "name"), [
+    # One ad, however it was tagged: the engine's ad product.
+    (LANDING + "?gclid=abc", "Google Ads"),
+    (LANDING + "?gclid=abc&utm_source=google&utm_medium=cpc", "Google Ads"),
+    (LANDING + "?utm_source=google&utm_medium=cpc", "Google Ads"),
+    (LANDING + "?utm_source=bing&utm_medium=ppc", "Microsoft Ads"),
+    (LANDING + "?bd_vid=1", "百度推广"), (LANDING + "?utm_source=Baidu&utm_medium=cpc", "百度推广"),
+    (LANDING + "?utm_source=so.com&utm_medium=cpc", "360点睛"),
+    # A paid source that is not an engine keeps its tag (canonical when known).
+    (LANDING + "?utm_source=douyin&utm_medium=cpm", "抖音"),
+    (LANDING + "?utm_source=partner-x&utm_medium=cpc", "partner-x"),
+])
+def test_a_paid_visit_from_an_engine_is_named_as_its_ads(landing: str, name: str) -> None:
+    assert classify_source(landing, "").name == name

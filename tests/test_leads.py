@@ -575,7 +575,7 @@ SOURCES = [  # landing page, referrer -> traffic kind, source, keyword
     ("/spring?utm_source=newsletter&utm_medium=email&utm_term=spring_sale", "",
      "campaign", "newsletter", "spring_sale"),
     ("/implant?utm_source=baidu&utm_medium=cpc&utm_term=%E7%A7%8D%E6%A4%8D%E7%89%99", "",
-     "paid", "baidu", "种植牙"),
+     "paid", "百度推广", "种植牙"),
     ("/about", "https://www.example.org/links", "website", "example.org", ""),
     ("/", "", "direct", "direct", ""),
 ]

@@ -85,6 +85,24 @@ PAID_CLICK_IDS = {
     "uctrackid": "神马推广", "clickid": "巨量引擎",
     "gdt_vid": "腾讯广告", "qz_gdt": "腾讯广告",
 }
+# What a tagged link's `utm_source` (or Baidu Tongji's `hmsr`) commonly says for an engine,
+# portal or app whose own referrer is named above: the tag and the referrer then make one row
+# of the reports ("google", "Google.com" → Google; "weixin", "wechat" → 微信), any case.
+SOURCE_ALIASES: dict[str, tuple[str, ...]] = {
+    "百度": ("baidu",), "搜狗": ("sogou",), "360搜索": ("360", "360search", "haosou", "so360"),
+    "神马": ("shenma",), "必应": ("bing",), "Google": ("google",), "Yahoo": ("yahoo",),
+    "Yandex": ("yandex",), "DuckDuckGo": ("duckduckgo", "ddg"),
+    "阿里巴巴": ("alibaba",), "中国制造网": ("made-in-china", "madeinchina"), "慧聪网": ("hc360",),
+    "环球资源": ("globalsources",), "百度爱采购": ("aicaigou",),
+    "微信": ("wechat", "weixin", "wx"), "微博": ("weibo", "sina weibo"), "抖音": ("douyin",),
+    "小红书": ("xiaohongshu", "xhs", "redbook", "rednote"),
+    "哔哩哔哩": ("bilibili", "b站"), "快手": ("kuaishou",),
+}
+# A paid visit from an engine is named as the engine's ad product, whether its click id or a
+# `utm_source` told it (Google Ads tags both `gclid` and, by hand, `utm_source=google`).
+ENGINE_ADS = {"百度": "百度推广", "Google": "Google Ads", "必应": "Microsoft Ads",
+              "360搜索": "360点睛", "搜狗": "搜狗推广", "神马": "神马推广"}
+ORGANIC_MEDIUMS = {"organic", "seo"}
 PAID_MEDIUMS = {"cpc", "ppc", "paid", "paidsearch", "paid_search", "sem", "cpm", "cpa",
                 "display", "banner", "ocpc", "ad", "ads"}
 # Landing-URL parameters that carry the keyword an ad was bought on (UTM and Baidu Tongji).
@@ -151,6 +169,41 @@ def _param(pairs: list[tuple[str, bytes]], names: tuple[str, ...]) -> str:
     return ""
 
 
+def _known_names() -> dict[str, str]:
+    known: dict[str, str] = {}
+    groups = [*((e.name, e.hosts) for e in SEARCH_ENGINES), *PORTALS, *SOCIAL_SITES]
+    for name, hosts in groups:
+        known[name.lower()] = name
+        for host in hosts:
+            known.setdefault(host, name)
+    for name, aliases in SOURCE_ALIASES.items():
+        for alias in aliases:
+            known[alias] = name
+    return known
+
+
+_KNOWN_NAMES = _known_names()
+# Most specific first, as the referrer is read: b2b.baidu.com is a portal, not Baidu's search.
+_ALL_HOSTS = [(hosts, name) for name, hosts in (*PORTALS, *SOCIAL_SITES,
+                                                *((e.name, e.hosts) for e in SEARCH_ENGINES))]
+
+
+def canonical_source(name: str) -> str:
+    """A tag's source as the reports name the engine, portal or app it is — by its name in
+    any case, a common alias or its host ("Google", "google.com.hk", "www.baidu.com",
+    "weixin") — or as given, trimmed."""
+    name = name.strip()
+    key = name.lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+    key = key.removeprefix("www.")
+    if key in _KNOWN_NAMES:
+        return _KNOWN_NAMES[key]
+    if "." in key and " " not in key:
+        for hosts, known in _ALL_HOSTS:  # the first list that has it: portals before engines
+            if _matches(key, hosts):
+                return known
+    return name
+
+
 def _campaign(landing: list[tuple[str, bytes]]) -> Source | None:
     """A paid visit, told by the landing URL's parameters."""
     values = {name.lower(): _decode(value, "") for name, value in landing if value}
@@ -159,7 +212,8 @@ def _campaign(landing: list[tuple[str, bytes]]) -> Source | None:
     baidu_tongji = "hmsr" in values and ("hmkw" in values or "hmpl" in values)
     if not (click or medium in PAID_MEDIUMS or baidu_tongji):
         return None
-    name = values.get("utm_source") or values.get("hmsr") or click
+    tagged = canonical_source(values.get("utm_source") or values.get("hmsr") or "")
+    name = ENGINE_ADS.get(tagged, tagged) or click
     keyword = next((values[p] for p in CAMPAIGN_KEYWORD_PARAMS if values.get(p)), "")
     campaign = values.get("utm_campaign") or values.get("hmpl") or ""
     return Source(PAID, name[:NAME_MAX], keyword[:KEYWORD_MAX], campaign[:NAME_MAX])
@@ -169,12 +223,15 @@ def _tagged(landing: list[tuple[str, bytes]]) -> Source | None:
     """A campaign that is not paid, told by the landing URL's `utm_source` (any other
     `utm_medium`: email, social, qrcode…, or none)."""
     values = {name.lower(): _decode(value, "") for name, value in landing if value}
-    name = values.get("utm_source", "")
+    name = canonical_source(values.get("utm_source", ""))
     if not name:
         return None
     keyword = next((values[p] for p in CAMPAIGN_KEYWORD_PARAMS if values.get(p)), "")
-    return Source(CAMPAIGN, name[:NAME_MAX], keyword[:KEYWORD_MAX],
-                  values.get("utm_campaign", "")[:NAME_MAX])
+    campaign = values.get("utm_campaign", "")[:NAME_MAX]
+    engine = next((e for e in SEARCH_ENGINES if e.name == name), None)
+    if engine is not None and values.get("utm_medium", "").lower() in ORGANIC_MEDIUMS:
+        return Source(SEARCH, name, keyword[:KEYWORD_MAX], campaign)  # tagged organic search
+    return Source(CAMPAIGN, name[:NAME_MAX], keyword[:KEYWORD_MAX], campaign)
 
 
 def classify_source(landing_url: str, referrer: str, own_hosts: tuple[str, ...] = ()) -> Source:
@@ -192,6 +249,11 @@ def classify_source(landing_url: str, referrer: str, own_hosts: tuple[str, ...] 
         return paid
     tagged = _tagged(landing)
     if tagged is not None:
+        if tagged.kind == SEARCH and not tagged.keyword and host:
+            engine = next(e for e in SEARCH_ENGINES if e.name == tagged.name)
+            if _matches(host, engine.hosts):
+                return Source(SEARCH, tagged.name,
+                              _param(_query(referrer), engine.keyword_params), tagged.campaign)
         return tagged
     if not host or _matches(host, tuple(h.lower() for h in own_hosts if h)):
         return Source(DIRECT)
