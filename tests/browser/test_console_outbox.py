@@ -30,15 +30,18 @@ def offline(page, *, commit_first: bool = False) -> list[str]:
     `commit_first`, the first send reaches the server and is committed, but its answer is lost
     (as when the network goes as the reply leaves). Returns the list of what was committed."""
     committed: list[str] = []
+    sends: list[str] = []
 
     def send(route) -> None:
         if route.request.method != "POST":
             route.continue_()
             return
-        if commit_first and not committed:
+        sends.append(route.request.post_data_json["client_id"])
+        # Counted before fetching: while route.fetch() waits, the next send's handler may run.
+        if commit_first and len(sends) == 1:
             response = route.fetch()
             assert response.status == 200, response.text()
-            committed.append(route.request.post_data_json["client_id"])
+            committed.append(sends[0])
         route.abort("internetdisconnected")
 
     page.route(SENDS, send)
