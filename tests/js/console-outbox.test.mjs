@@ -38,7 +38,8 @@ test('entries survive a reload until acknowledged', () => {
   assert.equal(reloaded.get('client-0001').seq, 9);
   assert.deepEqual(new Outbox({ storage, key: 'k' }).entries.map((e) => e.client_id), ['client-0002']);
   reloaded.ack('client-0002', { seq: 10 });
-  assert.ok(!storage.data.has('k'), 'an empty outbox leaves nothing behind');
+  // Nothing is left to send; only the acknowledged ids, for the user's other tabs (see the tabs' tests).
+  assert.deepEqual(JSON.parse(storage.data.get('k')), { entries: [], acked: ['client-0001', 'client-0002'] });
 });
 
 test('nack marks the entry failed: kept to show, never resent', () => {

@@ -8,6 +8,7 @@ import { isManager } from '../roles.js';
 import { hrefFor, parseHash, sectionOf } from '../routes.js';
 import { endedUrl } from '../socket-policy.js';
 import { createConsoleRuntime } from './console/runtime.js';
+import { openDialog } from './dialog.js';
 import { createShell } from './shell.js';
 import { connectConsoleSocket } from './socket.js';
 import { accountView } from './views/account.js';
@@ -52,6 +53,7 @@ const VIEWS = {
 const NO_CONSOLE = {
   open() {}, setWorkbench() {}, ready: Promise.resolve(), alerts: { refresh() {} },
   onHello() {}, onFrame() {}, onState() {}, attach() {}, sites: [], companies: [], canned: [], watchBoard: () => () => {},
+  unsentCount: () => 0, forget() {},
 };
 
 let leaving = false;
@@ -156,9 +158,20 @@ function buildContext() {
   return ctx;
 }
 
-async function logout() {
+/**
+ * Log out: the unsent messages and drafts kept in this browser (console/runtime.js) belong to the
+ * company, not to whoever uses the browser next, so they are deleted; if some are still unsent,
+ * the user is warned first. (A session the server ends keeps them for this user's next sign-in.)
+ */
+async function logout(ctx) {
+  const unsent = ctx.console?.unsentCount() ?? 0;
+  if (unsent > 0 && !(await openDialog({
+    title: t('logout.unsent.title'), message: t('logout.unsent.message', { n: unsent }),
+    okLabel: t('logout.unsent.ok'), danger: true,
+  }))) return;
   leaving = true;
   socket?.stop();
+  ctx.console?.forget();
   try {
     await api.post('/api/auth/logout', {});
   } catch {
@@ -185,7 +198,7 @@ async function main() {
   document.documentElement.lang = getLanguage();
   setUnauthenticatedHandler(() => endSession('expired'));
 
-  const shell = createShell({ me, onLogout: logout, onLanguageSwitch: (lang) => switchLanguage(ctx, lang) });
+  const shell = createShell({ me, onLogout: () => logout(ctx), onLanguageSwitch: (lang) => switchLanguage(ctx, lang) });
   const render = createRouter(ctx, shell);
   ctx.rerender = render;
   ctx.notify = (text, kind) => shell.notify(text, kind);

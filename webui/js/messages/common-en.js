@@ -24,6 +24,9 @@ export default {
   'nav.canned': 'Canned replies',
   'nav.console': 'Console',
   'nav.logout': 'Log out',
+  'logout.unsent.title': 'Some messages have not been sent',
+  'logout.unsent.message': 'Messages not yet delivered to visitors: {n} (perhaps written while offline). Logging out deletes them, and your drafts, from this computer: the visitors will never get them. To let them go out, cancel and log out once the connection is back and they are sent.',
+  'logout.unsent.ok': 'Log out anyway',
 
   'role.owner': 'Owner',
   'role.admin': 'Admin',

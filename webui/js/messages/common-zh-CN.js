@@ -24,6 +24,9 @@ export default {
   'nav.canned': '快捷回复',
   'nav.console': '工作台',
   'nav.logout': '退出登录',
+  'logout.unsent.title': '还有消息没有发出去',
+  'logout.unsent.message': '有 {n} 条消息还没有送达访客（可能是断网时写的）。退出登录会把它们连同草稿从这台电脑上删除，访客将收不到。想让它们发出去，请取消，等网络恢复、消息发出后再退出。',
+  'logout.unsent.ok': '仍然退出',
 
   'role.owner': '所有者',
   'role.admin': '管理员',

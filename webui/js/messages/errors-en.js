@@ -13,6 +13,7 @@ export default {
   'validation.color': 'Choose a colour (#rrggbb).',
   'validation.choice': 'Choose one of the options.',
 
+  'error.outbox_dropped': 'Not sent: it waited too long (over 7 days, or beyond 500 unsent messages) and is no longer kept.',
   'error.generic': 'Something went wrong. Please try again.',
   'error.network': 'Cannot reach the Kefu server. Check the connection and try again.',
   'error.internal': 'The server ran into a problem. Please try again later.',

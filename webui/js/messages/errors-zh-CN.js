@@ -13,6 +13,7 @@ export default {
   'validation.color': '请选择一个颜色（#rrggbb）。',
   'validation.choice': '请选择一个选项。',
 
+  'error.outbox_dropped': '没有发出：这条消息等待发送太久（超过 7 天，或未发送的消息超过 500 条），已不再保留。',
   'error.generic': '出了点问题，请稍后再试。',
   'error.network': '无法连接到 Kefu 服务，请检查网络后重试。',
   'error.internal': '服务器出错了，请稍后再试。',

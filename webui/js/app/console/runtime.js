@@ -19,20 +19,39 @@ function storage(name) {
   try { return globalThis[name] || null; } catch { return null; }
 }
 
+/** What a console before localStorage left in this tab's sessionStorage moves over, once. */
+function moveFromSession(outbox, drafts, { outboxKey, draftsKey }) {
+  const session = storage('sessionStorage');
+  try {
+    const entries = JSON.parse(session?.getItem(outboxKey) || '[]');
+    const old = JSON.parse(session?.getItem(draftsKey) || '{}');
+    outbox.take(entries);
+    for (const [id, draft] of Object.entries(old && typeof old === 'object' ? old : {})) {
+      if (typeof draft?.body === 'string' && !drafts.get(id).body) drafts.set(id, draft);
+    }
+    session?.removeItem(outboxKey);
+    session?.removeItem(draftsKey);
+  } catch { /* nothing to move */ }
+}
+
 /**
  * Create the runtime once per signed-in page (main.js). Views read `engine`, `sites`, `details`…
  * and call the actions; `subscribe(fn)` redraws them (batched per animation frame).
  */
 export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }) {
-  const engine = new ConsoleEngine({
-    me, outbox: new Outbox({ storage: storage('sessionStorage'), key: `kefu.outbox.${me.id}` }),
-  });
+  // Unsent messages and drafts outlive the tab (a closed tab, a crash, a restart) and are shared
+  // by the user's tabs: localStorage, one item each per user (outbox.js says how tabs agree).
+  const local = storage('localStorage');
+  const outboxKey = `kefu.outbox.${me.id}`;
+  const draftsKey = `kefu.drafts.${me.id}`;
+  const engine = new ConsoleEngine({ me, outbox: new Outbox({ storage: local, key: outboxKey }) });
   const rt = {
     me, engine, t,
-    drafts: new Drafts({ storage: storage('sessionStorage'), key: `kefu.drafts.${me.id}` }),
+    drafts: new Drafts({ storage: local, key: draftsKey }),
     sites: [], companies: [], agents: [], canned: [],
     details: new Map(), listErrors: {}, listLoading: {}, link: 'connecting', scrollTarget: null,
   };
+  moveFromSession(engine.outbox, rt.drafts, { outboxKey, draftsKey });
   const listeners = new Set();
   const fetching = new Map();
   const loadingMessages = new Map();
@@ -119,8 +138,40 @@ export function createConsoleRuntime({ api, me, t, navigate, notify = () => {} }
     if (data.type === 'typing') setTimeout(changed, TYPING_TTL_MS + 50);
   };
 
+  // Another tab changed the outbox: take it in. What it wrote and has still not sent a while
+  // later (its socket down, or the tab closed) this tab sends, if its own socket is up.
+  window.addEventListener('storage', (event) => {
+    if (!local || event.storageArea !== local || (event.key !== null && event.key !== outboxKey)) return;
+    const { changed: moved, adopted } = engine.outbox.refresh();
+    if (adopted.length) {
+      const ids = new Set(adopted.map((entry) => entry.client_id));
+      setTimeout(() => {
+        if (!engine.connected) return; // the next connect sends every pending entry
+        for (const entry of engine.outbox.pending()) {
+          // (A conversation syncing resends its own after `synced`.)
+          if (ids.has(entry.client_id) && !engine.resendAfterSync.has(entry.conversation_id)) {
+            sendFrame(Outbox.frame(entry));
+          }
+        }
+      }, SYNC_PATIENCE_MS);
+    }
+    if (moved) changed();
+  });
+
+  /** Messages not delivered, of every tab of mine (sign-out warns of them). */
+  rt.unsentCount = () => {
+    engine.outbox.refresh();
+    return engine.outbox.unsent().length;
+  };
+  /** Sign-out: my unsent messages and drafts leave this browser. */
+  rt.forget = () => {
+    engine.outbox.forget();
+    rt.drafts.forget();
+  };
+
   rt.onHello = (user, status = null) => {
     helloCount += 1;
+    engine.outbox.refresh();
     presence.hello(status);
     if (atWorkbench) sendFrame({ type: 'workbench', present: true });
     rt.live.hello();
