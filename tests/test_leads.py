@@ -491,8 +491,8 @@ def test_the_scheduled_report_is_mailed_once_per_period(world, smtp, start_appli
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_filename().endswith(".xlsx")
     book = CalamineWorkbook.from_filelike(io.BytesIO(attachment.get_content()))
-    summary = dict(row[:2] for row in book.get_sheet_by_name("summary").to_python()[1:])
-    assert (summary["billable"], summary["leads"]) == (1, 2)
+    summary = dict(row[:2] for row in book.get_sheet_by_name("汇总").to_python()[1:])
+    assert (summary["有效咨询（计费）"], summary["全部线索"]) == (1, 2)  # in Chinese
     # Restarted on the same data directory: the week is still sent.
     data_dir = app.runtime.config.data_path
     app.close()

@@ -514,9 +514,15 @@ def test_scheduled_mail_per_recipient_with_summary_and_xlsx(world, smtp) -> None
     assert "(2026-11-03 – 2026-11-03, America/New_York)" in text, text  # its days, inclusive
     [attachment] = list(daily.iter_attachments())
     book = CalamineWorkbook.from_filelike(io.BytesIO(attachment.get_content()))
-    assert {"summary", "chats", "traffic", "agents"} <= set(book.sheet_names)
-    chats = dict(row[:2] for row in book.get_sheet_by_name("chats").to_python()[1:])
-    assert chats["chats"] == 3 and chats["left_messages"] == 1
+    # In Chinese (no company or site setting names a language for its readers): the
+    # effective-consultation sheets, then chats, traffic and agents.
+    assert book.sheet_names == ["汇总", "按日", "按站点", "按来源", "按搜索关键词", "按客服",
+                                "线索明细", "对话汇总", "流量汇总", "客服工作量"]
+    chats = dict(row[:2] for row in book.get_sheet_by_name("对话汇总").to_python()[1:])
+    assert chats["对话数"] == 3 and chats["留言"] == 1 and "首次响应中位数（秒）" in chats
+    assert book.get_sheet_by_name("客服工作量").to_python()[0][:3] == ["客服编号", "客服",
+                                                                     "对话数"]
+    assert book.get_sheet_by_name("线索明细").to_python()[0][-1] == "对话开始时间"
     weekly = mails["boss@client-a.example"]
     assert "W44" in weekly["Subject"]
     assert "(2026-10-26 – 2026-11-01, " in weekly.get_body(("plain",)).get_content()

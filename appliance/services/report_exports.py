@@ -1,5 +1,5 @@
 """The tables of each report as CSV (one table) or XLSX (a sheet per table), cells escaped so
-no spreadsheet runs them as formulas."""
+no spreadsheet runs them as formulas; in machine names, or in Chinese or English words."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from appliance.domain import validation as v
 from appliance.domain.errors import Invalid
+from appliance.services.export_labels import localise
 from appliance.services.spreadsheets import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
 
 FORMATS = ("csv", "xlsx")
@@ -106,21 +107,23 @@ def tables(report: dict[str, Any], labels: dict[str, Any]) -> list[Table]:
 
 
 def export(report: dict[str, Any], labels: dict[str, Any], fmt: str | None,
-           table: str | None) -> tuple[bytes, str, str]:
-    """(file, media type, extension)."""
+           table: str | None, lang: str | None = None) -> tuple[bytes, str, str]:
+    """(file, media type, extension). `table` is a machine name whatever `lang` (export_labels:
+    None keeps the machine names)."""
     fmt = v.clean_choice(fmt or "xlsx", "format", FORMATS)
     made = tables(report, labels)
     if fmt == "csv":
         names = [t[0] for t in made]
         if table not in names:
             raise Invalid(f"table must be one of {', '.join(names)}", field="table")
-        _, header, rows = next(t for t in made if t[0] == table)
+        _, header, rows = localise(next(t for t in made if t[0] == table), lang,
+                                   report["grain"])
         return write_csv(header, rows), CSV_TYPE, "csv"
     if table not in (None, ""):
         made = [t for t in made if t[0] == table]
         if not made:
             raise Invalid("No such table in this report", field="table")
-    return write_xlsx(made), XLSX_TYPE, "xlsx"
+    return write_xlsx([localise(t, lang, report["grain"]) for t in made]), XLSX_TYPE, "xlsx"
 
 
 def last_day(report: dict[str, Any]) -> str:

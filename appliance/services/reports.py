@@ -27,6 +27,7 @@ from appliance.domain.reports import (
     zone,
 )
 from appliance.services.context import Services, on_writer
+from appliance.services.export_labels import MAIL_LANGUAGE, localise
 from appliance.services.leads import EVERY_LEAD, LeadReach, period_of
 from appliance.services.phones import display_phone
 from appliance.services.spreadsheets import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
@@ -123,11 +124,12 @@ def local_time(moment: datetime, tz: Any) -> str:
 
 
 async def report_file(db: Database, report: Report, leads: list[Lead],
-                      fmt: str) -> tuple[bytes, str]:
-    """The report as XLSX (a sheet per breakdown and the leads) or CSV (the leads)."""
+                      fmt: str, lang: str | None = None) -> tuple[bytes, str]:
+    """The report as XLSX (a sheet per breakdown and the leads) or CSV (the leads), in machine
+    names or in `lang`'s words (export_labels)."""
     fmt = v.clean_choice(fmt, "format", FORMATS)
     sites, users = await _names(db)
-    sheets = _sheets(report, leads, sites, users)
+    sheets = [localise(sheet, lang) for sheet in _sheets(report, leads, sites, users)]
     if fmt == "csv":
         _, header, rows = sheets[-1]
         return write_csv(header, rows), CSV_TYPE
@@ -141,7 +143,8 @@ def file_name(company: Company, period: Period, fmt: str) -> str:
 # -- the scheduled mail ---------------------------------------------------------------------
 
 class ReportAttachments:
-    """Makes a report mail's XLSX when the mail is sent (the outbox keeps only the spec)."""
+    """Makes a report mail's XLSX when the mail is sent (the outbox keeps only the spec), in
+    MAIL_LANGUAGE's words."""
 
     def __init__(self, db: Database, svc: Services | None = None) -> None:
         self.db = db
@@ -159,6 +162,7 @@ class ReportAttachments:
         sheets = _sheets(report, found, sites, users)
         if self.svc is not None:
             sheets += await _activity_sheets(self.svc, company, period)
+        sheets = [localise(sheet, MAIL_LANGUAGE) for sheet in sheets]
         return MailFile(str(spec.get("name") or "report.xlsx"), write_xlsx(sheets), XLSX_TYPE)
 
 

@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse, raw
 
 from appliance.domain.errors import Invalid
 from appliance.domain.model import Company
-from appliance.services import leads, portal, reports
+from appliance.services import export_labels, leads, portal, reports
 from appliance.web.http import ok, query_int, query_limit, read_json, require_principal, services
 from appliance.wire.accounts import company_json
 from appliance.wire.conversations import message_json, outside_conversation_json
@@ -64,10 +64,11 @@ async def _report_file(request: Request, company: Company,
     fmt = request.args.get("format", "xlsx")
     if fmt not in reports.FORMATS:
         raise Invalid("format must be csv or xlsx", field="format")
+    lang = export_labels.clean_lang(request.args.get("lang"))
     svc = services(request)
     report, found = await reports.company_report(svc, company, request.args.get("from"),
                                                  request.args.get("to"), "day", reach)
-    body, media_type = await reports.report_file(svc.db, report, found, fmt)
+    body, media_type = await reports.report_file(svc.db, report, found, fmt, lang)
     return raw(body, content_type=media_type, headers={
         "Content-Disposition":
             f'attachment; filename="{reports.file_name(company, report.period, fmt)}"'})

@@ -8,7 +8,7 @@ from sanic.response import HTTPResponse, raw
 
 from appliance.domain.validation import clean_choice
 from appliance.services import board as board_service
-from appliance.services import report_exports, report_views
+from appliance.services import export_labels, report_exports, report_views
 from appliance.web.http import ok, require_principal, services
 
 bp = Blueprint("reports", url_prefix="/api")
@@ -32,8 +32,10 @@ async def _export(request: Request, company_id: int | None, kind: str) -> HTTPRe
     scope = await report_views.access_report(svc, actor, company_id, kind, _args(request))
     fmt, table = request.args.get("format"), request.args.get("table")
     clean_choice(fmt or "xlsx", "format", report_exports.FORMATS)  # before any work
+    lang = export_labels.clean_lang(request.args.get("lang"))
     made = await report_views.report(svc, scope, _args(request))
-    body, media_type, ext = report_exports.export(made["report"], made["labels"], fmt, table)
+    body, media_type, ext = report_exports.export(made["report"], made["labels"], fmt, table,
+                                                  lang)
     return raw(body, content_type=media_type, headers={
         "Content-Disposition":
             f'attachment; filename="{report_exports.file_name(made["report"], ext)}"'})

@@ -148,6 +148,15 @@ def test_one_agent_two_companies_a_lead_each_and_the_portal_sees_its_own(
     assert hook(portal, "report-billable").locator(".figure-value").inner_text() == "1"
     assert portal.locator('[data-test="nav-console"]').count() == 0
     screenshot(portal, "outsourcing-client-portal")
+    # Its downloads speak the page's language, and follow a switch.
+    assert "lang=zh-CN" in hook(portal, "report-export-xlsx").get_attribute("href")
+    hook(portal, "lang-switch").click()
+    portal.locator('[data-test="report-export-xlsx"][href*="lang=en"]').wait_for()
+    with portal.expect_download() as download:
+        hook(portal, "report-export-xlsx").click()
+    book = CalamineWorkbook.from_path(download.value.path())
+    assert book.sheet_names[0] == "Summary" and book.sheet_names[-1] == "Leads"
+    assert book.get_sheet_by_name("Leads").to_python()[0][6] == "Name"
 
     # The weekly report mail of company A, to a real SMTP server.
     boss = desk["boss"]
@@ -167,10 +176,11 @@ def test_one_agent_two_companies_a_lead_each_and_the_portal_sees_its_own(
     assert "(billable): 1" in mail.get_body(("plain",)).get_content()
     [attachment] = list(mail.iter_attachments())
     book = CalamineWorkbook.from_filelike(io.BytesIO(attachment.get_content()))
-    summary = dict(row[:2] for row in book.get_sheet_by_name("summary").to_python()[1:])
-    assert summary["billable"] == 1
-    names = [row[6] for row in book.get_sheet_by_name("leads").to_python()[1:]]
-    assert names == ["周女士"]
+    summary = dict(row[:2] for row in book.get_sheet_by_name("汇总").to_python()[1:])
+    assert summary["有效咨询（计费）"] == 1  # the mail's workbook is in Chinese
+    leads_sheet = book.get_sheet_by_name("线索明细").to_python()
+    assert leads_sheet[0][6] == "姓名"
+    assert [row[6] for row in leads_sheet[1:]] == ["周女士"]
 
 
 def test_the_owner_prints_the_report_and_sets_the_companys_rule(appliance: Appliance, desk,

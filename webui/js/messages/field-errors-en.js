@@ -164,6 +164,7 @@ export default {
   'error.conflict.withdraw': 'This invitation was already answered, withdrawn or has expired.',
   'error.forbidden.unblock': 'Only owners and admins lift a block on every site of a company.',
   'error.invalid.table': "Choose one of the report's tables to export.",
+  'error.invalid.lang': "An export's headers can be in 简体中文 (zh-CN) or English (en).",
   'error.not_found.agent_id': "That person does not exist, is not active or does not serve this company. Reload the page.",
   'error.invalid.report_recipients': "Report mail recipients: at most 20, one a line, each an e-mail address and daily, weekly or monthly.",
   'error.invalid.base_url': 'The endpoint address starts with http:// or https://, names a host, has at most 500 characters and no user name, password, query or #fragment; it is needed to turn the model on.',

@@ -164,6 +164,7 @@ export default {
   'error.conflict.withdraw': '这条邀请已被回复、撤回或已过期，无法撤回。',
   'error.forbidden.unblock': '只有所有者和管理员能对公司所有站点解除拉黑。',
   'error.invalid.table': "请选择报表中要导出的表格。",
+  'error.invalid.lang': "导出表头的语言须为简体中文（zh-CN）或 English（en）。",
   'error.not_found.agent_id': "没有这位同事，或他已停用、不服务这家公司。请刷新页面。",
   'error.invalid.report_recipients': "按人订阅：最多 20 位，每行一个邮箱加每天、每周或每月。",
   'error.invalid.base_url': '接口地址以 http:// 或 https:// 开头并含主机名，最多 500 个字符，不能含用户名、密码、查询参数或 #片段；启用大模型前必须填写。',

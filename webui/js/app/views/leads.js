@@ -2,7 +2,7 @@
 import { h } from '../../dom.js';
 import { errorMessage } from '../../errors.js';
 import { errorBox, field, input, select, showFormError } from '../../forms.js';
-import { t } from '../../i18n.js';
+import { getLanguage, t } from '../../i18n.js';
 import { lastDays, reportRows } from '../../customers/model.js';
 import { addDays, todayIn } from '../../reports/dates.js';
 import { sourceLabel } from '../../reports/model.js';
@@ -78,7 +78,7 @@ export async function reportPage(ctx, { base, title, actions = [], timeZone = nu
   const agent = (id) => (id == null ? '—' : labels.agents[String(id)] || `#${id}`);
   const head = (first) => [first, t('report.leads'), t('report.billable')];
   const download = (fmt) => h('a', { class: 'button button-small', download: '', 'data-test': `report-export-${fmt}`,
-    href: `${base}/reports/export?${new URLSearchParams({ from: range.from, to: range.to, format: fmt })}` },
+    href: `${base}/reports/export?${new URLSearchParams({ from: range.from, to: range.to, format: fmt, lang: getLanguage() })}` },
   t(`report.export.${fmt}`));
   return page(
     pageHeader(title, { lead: t('report.lead', { company: company.name, from: report.from, to: range.to, timezone: report.timezone }),

@@ -187,6 +187,7 @@ export async function reportsView(ctx, { kind: asked } = {}) {
   const lastDay = lastDayOf(report);
   const exportQuery = new URLSearchParams(query);
   exportQuery.set('format', 'xlsx');
+  exportQuery.set('lang', lang); // headers and sheet names in the words of the page
   const blocks = reportBlocks(kind, report, { t, lang, labels });
   return page(
     head(t('reports.lead', { company: company.name, from: report.from, to: lastDay, timezone: report.timezone }),
