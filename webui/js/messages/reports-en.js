@@ -153,6 +153,7 @@ export default {
   'reports.sourceKind.paid': "Paid ad",
   'reports.sourceKind.campaign': "Campaign link",
   'reports.sourceKind.portal': "B2B portal",
+  'reports.sourceKind.social': "Social media",
   'reports.sourceKind.website': "Website",
   'reports.unknown': "Unknown",
   'reports.device.desktop': "Desktop",

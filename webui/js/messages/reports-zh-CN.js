@@ -153,6 +153,7 @@ export default {
   'reports.sourceKind.paid': "付费推广",
   'reports.sourceKind.campaign': "活动链接",
   'reports.sourceKind.portal': "B2B 平台",
+  'reports.sourceKind.social': "社交媒体",
   'reports.sourceKind.website': "其他网站",
   'reports.unknown': "未知",
   'reports.device.desktop': "电脑",
