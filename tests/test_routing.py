@@ -248,7 +248,7 @@ def test_an_unanswered_chat_is_reoffered_and_flagged(start_appliance) -> None:
 def test_supervisor_whispers_to_the_agent_and_takes_over(appliance: Appliance, owner) -> None:
     owner_client, setup = owner
     site = setup["site"]
-    _li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
+    li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
     r = owner_client.post("/api/users", json={"login": "boss2", "display_name": "主管",
                                               "role": "supervisor", "password": AGENT_PASSWORD,
                                               "site_ids": [site["id"]]})
@@ -258,6 +258,9 @@ def test_supervisor_whispers_to_the_agent_and_takes_over(appliance: Appliance, o
     async def scenario() -> int:
         console = await agent_socket(appliance, li_client)
         _, ws, conv = await start_chat(appliance, site["widget_key"], "我要投诉")
+        # The agent's chat (routed after the ack) before the supervisor watches and takes it.
+        assert (await assigned(owner_client, conv)).json()["conversation"][
+            "assignee_id"] == li["id"]
         # Silent monitoring: the supervisor reads it without joining.
         history = await asyncio.to_thread(sup_client.get, f"/api/conversations/{conv}/messages")
         assert next(m["body"] for m in history.json()["messages"]) == "我要投诉"
@@ -296,7 +299,7 @@ def test_supervisor_whispers_to_the_agent_and_takes_over(appliance: Appliance, o
 def test_transfer_to_a_team_and_bad_inputs_change_nothing(appliance: Appliance, owner) -> None:
     owner_client, setup = owner
     site = setup["site"]
-    _li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
+    li, li_client = add_agent(appliance, owner_client, "xiaoli", site["id"])
     wang, wang_client = add_agent(appliance, owner_client, "xiaowang", site["id"])
     gone, _ = add_agent(appliance, owner_client, "gone", site["id"])
     owner_client.post(f"/api/users/{gone['id']}/deactivate", json={})
@@ -308,6 +311,9 @@ def test_transfer_to_a_team_and_bad_inputs_change_nothing(appliance: Appliance, 
     async def scenario() -> tuple[int, dict]:
         consoles = [await agent_socket(appliance, li_client)]
         _, ws, conv = await start_chat(appliance, site["widget_key"], "帮我转 VIP")
+        # Routed after the ack, to the only agent there: theirs before anything is compared.
+        assert (await assigned(owner_client, conv)).json()["conversation"][
+            "assignee_id"] == li["id"]
         await ws.send(json.dumps({"type": "send", "client_id": cid(), "body": "x",
                                   "category_id": 999}))  # not a first message: ignored
         await next_of(ws, "ack")

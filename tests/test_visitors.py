@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 from conftest import Appliance
 from test_conversations import AGENT_PASSWORD, SITE_ORIGIN, Widget, agent_socket, cid, next_of
+from waiting import wait_until
 
 BAIDU = "https://www.baidu.com/s?ie=utf-8&wd=" + quote("牙齿美白价格")
 
@@ -27,16 +28,6 @@ async def next_invitation(ws, status: str, timeout: float = 5) -> dict:
         frame = await next_of(ws, "invitation", timeout)
         if frame["invitation"]["status"] == status:
             return frame["invitation"]
-
-
-def wait_until(check, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def live_of(client, visitor_id: int) -> dict | None:

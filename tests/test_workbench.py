@@ -8,6 +8,7 @@ import json
 from conftest import Appliance
 from test_conversations import Widget, agent_socket, next_of
 from test_routing import add_agent, start_chat
+from waiting import routing_done
 
 
 def board_status(owner_client, site_id: int, user_id: int) -> str:
@@ -33,7 +34,7 @@ def test_an_owner_on_the_admin_pages_takes_no_chats_until_at_the_workbench(
         assert widget.session["availability"]["agents_online"] is False
         assert widget.session["availability"]["mode"] == "leave_message"
         _, ws, conv = await start_chat(appliance, site["widget_key"], "有人吗")
-        await asyncio.sleep(0.5)
+        await asyncio.to_thread(routing_done)  # routed after the ack: checked after that
         detail = await asyncio.to_thread(owner_client.get, f"/api/conversations/{conv}")
         assert detail.json()["conversation"]["assignee_id"] is None  # nobody absorbed it
         # The console still hears the chat (to alert), without being counted as present.
@@ -55,7 +56,7 @@ def test_an_owner_on_the_admin_pages_takes_no_chats_until_at_the_workbench(
         status = await asyncio.to_thread(board_status, owner_client, site["id"], me["id"])
         assert status == "offline"
         _, ws2, conv2 = await start_chat(appliance, site["widget_key"], "还有人吗")
-        await asyncio.sleep(0.5)
+        await asyncio.to_thread(routing_done)
         detail = await asyncio.to_thread(owner_client.get, f"/api/conversations/{conv2}")
         assert detail.json()["conversation"]["assignee_id"] is None
         for s in (ws, ws1, ws2, console):

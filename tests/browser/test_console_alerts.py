@@ -172,12 +172,14 @@ def test_after_a_reconnect_one_alert_says_what_came_and_the_open_chat_is_read(
 def test_an_unfocused_window_and_a_colleagues_note_alert(appliance: Appliance, website,
                                                          new_page) -> None:
     owner_client, site = website["owner"], website["site"]
-    add_agent(owner_client, "first", [site["id"]])
+    first_id = add_agent(owner_client, "first", [site["id"]])["id"]
     add_agent(owner_client, "lead", [site["id"]], role="supervisor")
     page = console(new_page, appliance, "first")
     key = site["widget_key"]
     a = visitor_writes(appliance, website, key, "在吗")
     b = visitor_writes(appliance, website, key, "我也想问")
+    # Both mine (routed just after each send), their alerts past before the ones under test.
+    assert {routed_to(owner_client, w.conversation_id) for w in (a, b)} == {first_id}
     page.wait_for_timeout(SETTLE_MS + 500)
     item(page, a.conversation_id).click()
     page.locator('[data-test="chat-message"]', has_text="在吗").wait_for()

@@ -7,7 +7,6 @@ import functools
 import http.server
 import re
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from conftest import AGENT_PASSWORD_FOR_TESTS, OWNER_PASSWORD, Appliance
 from test_conversations import Widget
 from test_reoffer import make_overdue
+from waiting import routing_done, wait_until
 
 from browser.conftest import hook, kefu, open_console, screenshot, widget
 
@@ -115,11 +115,8 @@ def assignee(owner_client, conversation_id: int) -> int | None:
 def routed_to(owner_client, conversation_id: int, timeout: float = 10.0) -> int:
     """The agent a new chat went to. Routing runs just after the visitor's send is answered
     (services/participants.route_soon), so the test waits for it rather than racing it."""
-    deadline = time.monotonic() + timeout
-    while (agent := assignee(owner_client, conversation_id)) is None:
-        assert time.monotonic() < deadline, f"conversation {conversation_id} was not routed"
-        time.sleep(0.05)
-    return agent
+    return wait_until(lambda: assignee(owner_client, conversation_id), timeout,
+                      f"conversation {conversation_id} routed")
 
 
 def test_the_sidebar_follows_the_visitor_from_page_to_page(appliance: Appliance, website,
@@ -304,7 +301,7 @@ def test_an_owner_configuring_sites_takes_no_chats_until_at_the_workbench(
     widget = Widget(appliance, site["widget_key"], origin=website["origin"])
     assert widget.session["availability"]["agents_online"] is False
     first = visitor_writes(appliance, website, site["widget_key"], "有人吗")
-    page.wait_for_timeout(1000)
+    routing_done()  # routed just after the send's answer: the check below is not too early
     assert assignee(owner_client, first.conversation_id) is None
 
     hook(page, "nav-console").click()
@@ -357,7 +354,7 @@ def test_an_unanswered_chat_moves_once_and_the_visitor_hears_only_of_that_move(
 def test_the_transfer_picker_shows_status_and_load_and_never_defaults_to_someone_away(
         appliance: Appliance, website, new_page) -> None:
     owner_client, site = website["owner"], website["site"]
-    add_agent(owner_client, "first", [site["id"]])
+    first_id = add_agent(owner_client, "first", [site["id"]])["id"]
     busy_id = add_agent(owner_client, "busy", [site["id"]])["id"]
     away_id = add_agent(owner_client, "away", [site["id"]])["id"]
     first = console(new_page, appliance, "first")
@@ -365,6 +362,7 @@ def test_the_transfer_picker_shows_status_and_load_and_never_defaults_to_someone
     hook(busy, "agent-status").select_option("busy")
     wait_for_status(busy, "busy")
     widget = visitor_writes(appliance, website, site["widget_key"], "转接测试")
+    assert routed_to(owner_client, widget.conversation_id) == first_id  # theirs to hand on
     first.goto(f"{appliance.url}/app/#/console/{widget.conversation_id}")
     hook(first, "chat-transfer").click()
     picker = hook(first, "transfer-agent")
