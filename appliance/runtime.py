@@ -174,6 +174,9 @@ def background_loops(runtime: Runtime) -> list[Loop]:
              first_after=5),
         Loop("chats whose agent is gone", lambda: routing.return_held_chats(
             svc, config.return_chats_after_seconds), every=5, first_after=5),
+        # New chats the routing after the ack never reached (the process stopped first), or
+        # that came when nobody could take them: routed when someone can.
+        Loop("unrouted chats", lambda: routing.route_unrouted(svc), every=5, first_after=5),
         Loop("missed chats", missed.sweep, every=10),
         Loop("bot chats whose visitor left", left_bot.sweep,
              every=min(10.0, max(0.5, config.bot_close_after_seconds / 4))),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from appliance.domain import validation as v
@@ -96,6 +96,29 @@ async def route_new(svc: Services, conversation: Conversation,
     if routed.outcome in (ASSIGNED, QUEUED):
         _after_routing(svc, conversation.site_id, routed)
     return routed.outcome
+
+
+UNROUTED_AFTER_SECONDS = 10  # routing after the ack takes milliseconds: this one is late
+UNROUTED_PER_SWEEP = 200
+
+
+async def route_unrouted(svc: Services) -> int:
+    """Open chats no agent has and no queue holds, opened a while ago, are routed as new
+    when someone of their team (or the site) is present: one acknowledged just before the
+    process stopped, before the routing that follows the ack ran; one that came when nobody
+    could take it, whose visitor is still there (not missed) when an agent arrives. With
+    nobody present they stay as they are: the offline path (missed chats) handles them.
+    Returns how many were routed."""
+    before = svc.now() - timedelta(seconds=UNROUTED_AFTER_SECONDS)
+    routed = 0
+    for conversation_id, category_id in await svc.db.read(store.unrouted, before,
+                                                          UNROUTED_PER_SWEEP):
+        conversation = await svc.db.read(conv_store.get_conversation, conversation_id)
+        if not await anyone_present(svc, conversation.site_id, category_id):
+            continue
+        if await route_new(svc, conversation, category_id) in (ASSIGNED, QUEUED):
+            routed += 1
+    return routed
 
 
 async def anyone_present(svc: Services, site_id: int, category_id: int | None) -> bool:
