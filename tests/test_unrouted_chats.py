@@ -11,7 +11,7 @@ from typing import Any
 
 from conftest import OWNER_PASSWORD
 from test_conversations import agent_socket
-from test_held_chats import held_by
+from test_held_chats import frames_for, held_by
 from test_reoffer import system_lines
 from test_routing import AGENT_PASSWORD, add_agent, start_chat
 from waiting import routing_done
@@ -93,3 +93,41 @@ def test_after_a_restart_a_chat_routing_never_reached_is_routed_and_a_missed_one
         await console.close()
 
     asyncio.run(after_the_restart())
+
+
+def test_a_crowd_that_came_when_nobody_could_take_it_keeps_the_agents_limit(
+        start_appliance) -> None:
+    """Twelve chats wait unrouted; an agent with room for three comes: three are theirs, the
+    rest wait in the queue in the order they came — nobody over their limit."""
+    appliance = start_appliance()
+    owner, setup = appliance.setup()
+    site = setup["site"]
+    li, li_client = add_agent(appliance, owner, "xiaoli", site["id"], max_chats=3)
+
+    async def scenario() -> None:
+        chats = [await start_chat(appliance, site["widget_key"], f"第 {n} 位")
+                 for n in range(12)]
+        await asyncio.to_thread(routing_done)
+        console = await agent_socket(appliance, li_client)
+        ids = [conversation for _, _, conversation in chats]
+        deadline = time.monotonic() + SOON
+        while True:
+            found = [await conversation_of(owner, c) for c in ids]
+            waiting = await asyncio.to_thread(owner.get, "/api/conversations",
+                                              params={"view": "waiting"})
+            queued = [c["id"] for c in waiting.json()["conversations"]]
+            if sum(c["assignee_id"] == li["id"] for c in found) == 3 and len(queued) == 9:
+                break
+            assert time.monotonic() < deadline, [c["assignee_id"] for c in found]
+            await asyncio.sleep(0.2)
+        assert [c["id"] for c in found if c["assignee_id"] == li["id"]] == ids[:3]
+        assert sorted(queued) == ids[3:]
+        # Each waiting visitor hears their place (frames coalesced: the last one counts).
+        heard = await asyncio.gather(*(frames_for(ws, 2.5) for _, ws, _ in chats[3:]))
+        assert [[f["position"] for f in frames if f["type"] == "queue"][-1:]
+                for frames in heard] == [[n] for n in range(1, 10)]
+        for _, ws, _ in chats:
+            await ws.close()
+        await console.close()
+
+    asyncio.run(scenario())

@@ -111,11 +111,14 @@ async def route_unrouted(svc: Services) -> int:
     Returns how many were routed."""
     before = svc.now() - timedelta(seconds=UNROUTED_AFTER_SECONDS)
     routed = 0
-    for conversation_id, category_id in await svc.db.read(store.unrouted, before,
-                                                          UNROUTED_PER_SWEEP):
-        conversation = await svc.db.read(conv_store.get_conversation, conversation_id)
-        if not await anyone_present(svc, conversation.site_id, category_id):
+    present: dict[tuple[int, int | None], bool] = {}  # asked once per site and category
+    for conversation_id, site_id, category_id in await svc.db.read(
+            store.unrouted, before, UNROUTED_PER_SWEEP):
+        if (site_id, category_id) not in present:
+            present[site_id, category_id] = await anyone_present(svc, site_id, category_id)
+        if not present[site_id, category_id]:
             continue
+        conversation = await svc.db.read(conv_store.get_conversation, conversation_id)
         if await route_new(svc, conversation, category_id) in (ASSIGNED, QUEUED):
             routed += 1
     return routed

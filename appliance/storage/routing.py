@@ -57,18 +57,19 @@ def held_chats() -> list[tuple[int, int, int, int | None, datetime, bool]]:
             for cid, site, agent, team, at, serves in rows]
 
 
-def unrouted(before: datetime, limit: int) -> list[tuple[int, int | None]]:
-    """(conversation, category) of open chats that people serve, nobody has and no queue holds,
-    opened before `before` and not missed, oldest first: never routed (the process stopped
-    between the visitor's ack and the routing after it) or nobody could take them then. The
-    index on (assignee, status) finds them."""
-    query = (ConversationRow.select(ConversationRow.id, ConversationRow.category_id)
+def unrouted(before: datetime, limit: int) -> list[tuple[int, int, int | None]]:
+    """(conversation, site, category) of open chats that people serve, nobody has and no
+    queue holds, opened before `before` and not missed, oldest first: never routed (the
+    process stopped between the visitor's ack and the routing after it) or nobody could take
+    them then. The index on (assignee, status) finds them."""
+    query = (ConversationRow.select(ConversationRow.id, ConversationRow.site,
+                                    ConversationRow.category_id)
              .where(ConversationRow.assignee.is_null() & (ConversationRow.status == OPEN)
                     & ConversationRow.queued_at.is_null()
                     & (ConversationRow.missed == False)  # noqa: E712
                     & (ConversationRow.created_at < before))
              .order_by(ConversationRow.id).limit(limit))
-    return [(r.id, r.category_id) for r in query]
+    return [(r.id, r.site_id, r.category_id) for r in query]
 
 
 def return_to_queue(conversation_id: int, from_agent: int, queued_at: datetime,
